@@ -1,0 +1,67 @@
+//! `confidant check`: read a request or a batch, decide, print.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+
+use confidant_policy::{Engine, Input, MAX_INPUT_BYTES, parse_input};
+
+use crate::{Failure, Format, render};
+
+pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
+    let text = read_input(file)?;
+    // Everything is validated before anything is printed: bad input leaves stdout empty.
+    let input = parse_input(&text).map_err(|e| Failure::Input(e.to_string()))?;
+    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+    let format = format.unwrap_or(if io::stdout().is_terminal() { Format::Text } else { Format::Json });
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match input {
+        Input::One(request) => {
+            let decision = engine.decide(&request).map_err(|e| Failure::Internal(e.to_string()))?;
+            match format {
+                Format::Json => serde_json::to_writer_pretty(&mut out, &decision).map_err(internal)?,
+                Format::Text => out.write_all(render::decision(&decision).as_bytes()).map_err(internal)?,
+            }
+        }
+        Input::Batch(requests) => {
+            // Decide all first so an internal failure prints nothing partial.
+            let decisions = requests
+                .iter()
+                .map(|r| engine.decide(r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            match format {
+                Format::Json => serde_json::to_writer(&mut out, &decisions).map_err(internal)?,
+                Format::Text => {
+                    for (i, d) in decisions.iter().enumerate() {
+                        writeln!(out, "── request {} ──", i + 1).map_err(internal)?;
+                        out.write_all(render::decision(d).as_bytes()).map_err(internal)?;
+                    }
+                }
+            }
+        }
+    }
+    writeln!(out).map_err(internal)?;
+    out.flush().map_err(internal)
+}
+
+fn read_input(file: Option<&str>) -> Result<String, Failure> {
+    let reader: Box<dyn Read> = match file {
+        None | Some("-") => Box::new(io::stdin().lock()),
+        Some(path) => Box::new(File::open(path).map_err(|e| Failure::Input(format!("{path}: cannot read the request file ({e})")))?),
+    };
+    // Read one byte past the limit, so an oversized input is refused without reading it all.
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Input(format!("input: cannot read ({e})")))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Failure::Input(format!("input: at most {MAX_INPUT_BYTES} bytes (10 MiB)")));
+    }
+    String::from_utf8(bytes).map_err(|e| Failure::Input(format!("input: UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+}
+
+fn internal(e: impl std::fmt::Display) -> Failure {
+    Failure::Internal(e.to_string())
+}

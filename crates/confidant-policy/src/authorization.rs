@@ -1,0 +1,363 @@
+//! When an authorization or Part 2 consent counts (45 CFR 164.508(b)–(c),
+//! 42 CFR 2.31): the checklist of `spec/rules.md` §7, reported per
+//! authorization with every failing reason, and the per-category coverage the
+//! rules read.
+
+use std::fmt;
+
+use crate::request::{Authorization, Request};
+use crate::vocab::{AuthorizationKind, Category};
+
+/// Why an authorization does not count for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    MissingElement(Element),
+    MissingStatement(Statement),
+    CompoundPsychotherapyNotes,
+    NotYetSigned,
+    Expired,
+    Revoked,
+    RecipientMismatch,
+    PurposeMismatch,
+    CategoryNotCovered,
+}
+
+/// A core element of an authorization (164.508(c)(1), 2.31(a)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Element {
+    Description,
+    Recipient,
+    Purpose,
+    Expiration,
+    Signature,
+    Date,
+}
+
+/// A required statement (164.508(c)(2), 2.31(a)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Statement {
+    RightToRevoke,
+    NoConditioning,
+    Redisclosure,
+}
+
+impl Element {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Element::Description => "description",
+            Element::Recipient => "recipient",
+            Element::Purpose => "purpose",
+            Element::Expiration => "expiration",
+            Element::Signature => "signature",
+            Element::Date => "date",
+        }
+    }
+
+    /// What the element is, for a person filling in the form.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Element::Description => "a description of the information to be disclosed",
+            Element::Recipient => "who may receive the information",
+            Element::Purpose => "the purpose of the disclosure",
+            Element::Expiration => "an expiration date or event",
+            Element::Signature => "the signature of the client or personal representative",
+            Element::Date => "the date it was signed",
+        }
+    }
+}
+
+impl Statement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Statement::RightToRevoke => "right_to_revoke",
+            Statement::NoConditioning => "no_conditioning",
+            Statement::Redisclosure => "redisclosure",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Statement::RightToRevoke => "the client's right to revoke it in writing",
+            Statement::NoConditioning => "that treatment, payment or eligibility is not conditioned on signing",
+            Statement::Redisclosure => "that the recipient may redisclose the information",
+        }
+    }
+}
+
+impl Reason {
+    /// The contract's spelling, e.g. `missing_element:signature`.
+    pub fn code(self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::MissingElement(e) => write!(f, "missing_element:{}", e.as_str()),
+            Reason::MissingStatement(s) => write!(f, "missing_statement:{}", s.as_str()),
+            Reason::CompoundPsychotherapyNotes => f.write_str("compound_psychotherapy_notes"),
+            Reason::NotYetSigned => f.write_str("not_yet_signed"),
+            Reason::Expired => f.write_str("expired"),
+            Reason::Revoked => f.write_str("revoked"),
+            Reason::RecipientMismatch => f.write_str("recipient_mismatch"),
+            Reason::PurposeMismatch => f.write_str("purpose_mismatch"),
+            Reason::CategoryNotCovered => f.write_str("category_not_covered"),
+        }
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The defects of an authorization as a document, whatever it is used for:
+/// missing elements and statements, and the compound psychotherapy-notes bar.
+/// This is the checklist a form shows while the authorization is written.
+pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    let mut missing = |present: bool, element: Element| {
+        if !present {
+            reasons.push(Reason::MissingElement(element));
+        }
+    };
+    missing(!auth.categories.is_empty(), Element::Description);
+    missing(!auth.recipients.is_empty(), Element::Recipient);
+    missing(!auth.purposes.is_empty(), Element::Purpose);
+    missing(auth.expires_on.is_some() || auth.expiry_event.is_some(), Element::Expiration);
+    missing(auth.signed_by.is_some(), Element::Signature);
+    missing(auth.signed_on.is_some(), Element::Date);
+    for statement in required_statements(auth.kind) {
+        let present = match statement {
+            Statement::RightToRevoke => auth.statements.right_to_revoke,
+            Statement::NoConditioning => auth.statements.no_conditioning,
+            Statement::Redisclosure => auth.statements.redisclosure,
+        };
+        if !present {
+            reasons.push(Reason::MissingStatement(*statement));
+        }
+    }
+    if auth.kind == AuthorizationKind::Hipaa
+        && auth.categories.contains(&Category::PsychotherapyNotes)
+        && auth.categories.len() > 1
+    {
+        reasons.push(Reason::CompoundPsychotherapyNotes);
+    }
+    reasons
+}
+
+/// Statements each kind must carry; a Part 2 consent needs only the right to
+/// revoke (the 2.32 notice travels with the disclosure, not the consent).
+pub fn required_statements(kind: AuthorizationKind) -> &'static [Statement] {
+    match kind {
+        AuthorizationKind::Hipaa => &[Statement::RightToRevoke, Statement::NoConditioning, Statement::Redisclosure],
+        AuthorizationKind::Part2 => &[Statement::RightToRevoke],
+    }
+}
+
+/// How one authorization on file stands against one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub id: String,
+    pub kind: AuthorizationKind,
+    pub counts: bool,
+    pub reasons: Vec<Reason>,
+    /// Requested categories it opens when it counts.
+    pub covers: Vec<Category>,
+}
+
+/// Checks every authorization on file against the request, in order.
+pub fn assess(request: &Request) -> Vec<Standing> {
+    request.authorizations.iter().map(|auth| assess_one(auth, request)).collect()
+}
+
+fn assess_one(auth: &Authorization, request: &Request) -> Standing {
+    let mut reasons = form_defects(auth);
+    if let Some(signed) = auth.signed_on {
+        if signed > request.as_of {
+            reasons.push(Reason::NotYetSigned);
+        }
+    }
+    if let Some(expires) = auth.expires_on {
+        if expires < request.as_of && auth.expiry_event.is_none() {
+            reasons.push(Reason::Expired);
+        }
+    }
+    if let Some(revoked) = auth.revoked_on {
+        if revoked <= request.as_of {
+            reasons.push(Reason::Revoked);
+        }
+    }
+    let recipient_matches = auth.recipients.iter().any(|r| {
+        r.kind == request.recipient.kind
+            && match (&r.name, &request.recipient.name) {
+                (None, _) => true,
+                (Some(named), Some(asked)) => same_name(named, asked),
+                (Some(_), None) => false,
+            }
+    });
+    let purpose_matches = auth.purposes.contains(&request.purpose);
+    if !auth.recipients.is_empty() && !recipient_matches {
+        reasons.push(Reason::RecipientMismatch);
+    }
+    if !auth.purposes.is_empty() && !purpose_matches {
+        reasons.push(Reason::PurposeMismatch);
+    }
+    let covers: Vec<Category> = request
+        .categories
+        .iter()
+        .copied()
+        .filter(|c| auth.categories.contains(c))
+        .collect();
+    if recipient_matches && purpose_matches && !auth.categories.is_empty() && covers.is_empty() {
+        reasons.push(Reason::CategoryNotCovered);
+    }
+    let counts = reasons.is_empty();
+    Standing {
+        id: auth.id.clone(),
+        kind: auth.kind,
+        counts,
+        reasons,
+        covers: if counts { covers } else { Vec::new() },
+    }
+}
+
+/// Names match ignoring case and runs of whitespace: "Dr.  Rivera" is "dr. rivera".
+fn same_name(a: &str, b: &str) -> bool {
+    let fold = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+    fold(a) == fold(b)
+}
+
+/// Per requested category: which counting authorizations open it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// A counting HIPAA authorization covers it, or a counting Part 2 consent
+    /// does and it is not psychotherapy notes (a Part 2 consent satisfies
+    /// HIPAA for what it covers, except psychotherapy notes).
+    pub authorized: bool,
+    /// A counting Part 2 consent covers it.
+    pub consented: bool,
+}
+
+/// The coverage of one category by the assessed authorizations.
+pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
+    let mut out = Coverage::default();
+    for s in standings.iter().filter(|s| s.counts && s.covers.contains(&category)) {
+        match s.kind {
+            AuthorizationKind::Hipaa => out.authorized = true,
+            AuthorizationKind::Part2 => {
+                out.consented = true;
+                if category != Category::PsychotherapyNotes {
+                    out.authorized = true;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::parse_request;
+
+    fn request_with(auth: &str) -> Request {
+        let text = format!(
+            r#"{{"as_of":"2026-03-02","jurisdiction":"US","client":{{"age":34,"status":"active"}},
+               "recipient":{{"kind":"employer","name":"Acme"}},"purpose":"employment",
+               "categories":["diagnosis"],"authorizations":[{auth}]}}"#
+        );
+        match parse_request(&text) {
+            Ok(r) => r,
+            Err(e) => unreachable!("test request must parse: {e}"),
+        }
+    }
+
+    const VALID: &str = r#"{"id":"a","kind":"hipaa","signed_by":"client","signed_on":"2026-01-10",
+        "categories":["diagnosis"],"recipients":[{"kind":"employer","name":"Acme"}],
+        "purposes":["employment"],"expires_on":"2026-12-31",
+        "statements":{"right_to_revoke":true,"no_conditioning":true,"redisclosure":true}}"#;
+
+    fn reasons(auth: &str) -> Vec<String> {
+        assess(&request_with(auth)).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect()
+    }
+
+    #[test]
+    fn a_complete_matching_authorization_counts() {
+        let s = assess(&request_with(VALID));
+        assert_eq!(s.len(), 1);
+        assert!(s.iter().all(|s| s.counts && s.covers == vec![Category::Diagnosis]));
+    }
+
+    #[test]
+    fn every_missing_element_is_reported() {
+        let r = reasons(r#"{"id":"a","kind":"hipaa"}"#);
+        for code in [
+            "missing_element:description", "missing_element:recipient", "missing_element:purpose",
+            "missing_element:expiration", "missing_element:signature", "missing_element:date",
+            "missing_statement:right_to_revoke", "missing_statement:no_conditioning",
+            "missing_statement:redisclosure",
+        ] {
+            assert!(r.contains(&code.to_string()), "{code} missing from {r:?}");
+        }
+    }
+
+    #[test]
+    fn part2_consent_needs_only_the_revocation_statement() {
+        let r = reasons(&VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false"));
+        assert!(r.is_empty(), "{r:?}");
+    }
+
+    #[test]
+    fn expires_on_the_day_still_counts_and_the_day_after_does_not() {
+        assert!(reasons(&VALID.replace("2026-12-31", "2026-03-02")).is_empty());
+        assert_eq!(reasons(&VALID.replace("2026-12-31", "2026-03-01")), vec!["expired"]);
+    }
+
+    #[test]
+    fn an_expiry_event_never_expires() {
+        let r = reasons(&VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#));
+        assert!(r.is_empty(), "{r:?}");
+    }
+
+    #[test]
+    fn revoked_on_or_before_the_day_stops_counting() {
+        assert_eq!(reasons(&VALID.replace(r#""expires_on""#, r#""revoked_on":"2026-03-02","expires_on""#)), vec!["revoked"]);
+        assert!(reasons(&VALID.replace(r#""expires_on""#, r#""revoked_on":"2026-03-03","expires_on""#)).is_empty());
+    }
+
+    #[test]
+    fn signed_after_the_day_is_not_yet_signed() {
+        assert_eq!(reasons(&VALID.replace("2026-01-10", "2026-03-03")), vec!["not_yet_signed"]);
+    }
+
+    #[test]
+    fn compound_psychotherapy_notes_never_count() {
+        let r = reasons(&VALID.replace(r#"["diagnosis"]"#, r#"["diagnosis","psychotherapy_notes"]"#));
+        assert_eq!(r, vec!["compound_psychotherapy_notes"]);
+    }
+
+    #[test]
+    fn mismatches_are_named() {
+        assert_eq!(reasons(&VALID.replace(r#""name":"Acme""#, r#""name":"Other Co""#)), vec!["recipient_mismatch"]);
+        assert_eq!(reasons(&VALID.replace(r#""purposes":["employment"]"#, r#""purposes":["research"]"#)), vec!["purpose_mismatch"]);
+        assert_eq!(reasons(&VALID.replace(r#""categories":["diagnosis"]"#, r#""categories":["billing"]"#)), vec!["category_not_covered"]);
+    }
+
+    #[test]
+    fn a_recipient_class_without_name_matches_any_name_and_names_ignore_case() {
+        assert!(reasons(&VALID.replace(r#","name":"Acme""#, "")).is_empty());
+        assert!(reasons(&VALID.replace(r#""name":"Acme""#, r#""name":"  acme ""#)).is_empty());
+    }
+
+    #[test]
+    fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
+        let s = Standing { id: "c".into(), kind: AuthorizationKind::Part2, counts: true, reasons: vec![], covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes] };
+        let su = coverage(std::slice::from_ref(&s), Category::SubstanceUse);
+        assert!(su.authorized && su.consented);
+        let pn = coverage(std::slice::from_ref(&s), Category::PsychotherapyNotes);
+        assert!(!pn.authorized && pn.consented);
+    }
+}

@@ -1,0 +1,269 @@
+//! The rule catalog: the Cedar policy packs embedded in the binary, one file
+//! per layer, and the rule metadata read from their annotations. Loading
+//! checks that every rule is well described (unique id, cite, known layer,
+//! effect, obligation and remedy kinds, resolvable cross-references).
+
+use std::collections::HashMap;
+
+use cedar_policy::{Policy, PolicyId, PolicySet};
+
+use crate::vocab::{Effect, Layer, ObligationKind, RemedyKind};
+
+/// The Cedar schema the rules are written against.
+pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
+
+/// The policy packs, in layer order, with the file each came from.
+pub const PACKS: &[(Layer, &str, &str)] = &[
+    (Layer::Hipaa, "hipaa.cedar", include_str!("../policies/hipaa.cedar")),
+    (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
+    (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
+    (Layer::Organization, "organization.cedar", include_str!("../policies/organization.cedar")),
+];
+
+/// One rule of the catalog, as its annotations describe it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub layer: Layer,
+    pub cite: String,
+    pub effect: Effect,
+    /// One plain sentence a peer support specialist can read.
+    pub summary: String,
+    pub obligations: Vec<ObligationKind>,
+    pub remedies: Vec<RemedyKind>,
+    /// Extra advice for the explanation when the rule contributes.
+    pub advice: Option<String>,
+    /// The Cedar text of the rule, for `confidant rules ID`.
+    pub source: String,
+    pub(crate) blocking: Blocking,
+}
+
+/// How a forbid interacts with the permissions it meets (src/combine.rs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Blocking {
+    /// Rule indices this forbid never blocks.
+    pub spares: Vec<usize>,
+    /// When set, the only rule indices this forbid blocks.
+    pub only_blocks: Option<Vec<usize>>,
+    /// Stands down when a rule of its own layer releases the category.
+    pub yields_to_layer: bool,
+    /// Stands down when any law requires the disclosure.
+    pub yields_to_requirement: bool,
+    /// Blocks required disclosures too (otherwise only permissions).
+    pub blocks_required: bool,
+    /// The layer's deny-by-default: its remedies are offered only when no
+    /// more specific forbid explains the withholding.
+    pub default_deny: bool,
+    /// When this rule fires, the other rules of this layer are off.
+    pub supersedes: Option<Layer>,
+    /// An obligation not owed on a required disclosure.
+    pub unless_required: bool,
+}
+
+/// The loaded catalog: the Cedar policy set and each rule's metadata.
+#[derive(Debug)]
+pub struct Catalog {
+    pub(crate) policies: PolicySet,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) by_policy: HashMap<PolicyId, usize>,
+}
+
+/// A defect in the embedded rule packs; a build with one never ships,
+/// because the test suite loads the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}: cedar syntax: {message}")]
+    Syntax { file: &'static str, message: String },
+    #[error("{file}: a rule has no `@{annotation}` annotation:\n{source_text}")]
+    MissingAnnotation { file: &'static str, annotation: &'static str, source_text: String },
+    #[error("{file}: rule `{id}`: `@{annotation}` {message}")]
+    BadAnnotation { file: &'static str, id: String, annotation: &'static str, message: String },
+    #[error("rule id `{0}` is used twice")]
+    DuplicateId(String),
+    #[error("cedar: {0}")]
+    Cedar(String),
+}
+
+impl Catalog {
+    /// Parses and checks the embedded packs.
+    pub fn load() -> Result<Catalog, CatalogError> {
+        Catalog::from_packs(PACKS)
+    }
+
+    /// Parses and checks the given packs (tests use this with broken ones).
+    pub fn from_packs(packs: &[(Layer, &'static str, &str)]) -> Result<Catalog, CatalogError> {
+        let mut parsed: Vec<(Layer, &'static str, Policy)> = Vec::new();
+        for (layer, file, text) in packs {
+            let set: PolicySet = text
+                .parse()
+                .map_err(|e: cedar_policy::ParseErrors| CatalogError::Syntax { file, message: e.to_string() })?;
+            let mut policies: Vec<Policy> = set.policies().cloned().collect();
+            // Keep the file's order: it is the order `confidant rules` lists.
+            policies.sort_by_key(|p| policy_number(p.id()));
+            parsed.extend(policies.into_iter().map(|p| (*layer, *file, p)));
+        }
+
+        let mut rules = Vec::with_capacity(parsed.len());
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (layer, file, policy) in &parsed {
+            let id = required(policy, file, "id")?.to_string();
+            if index.insert(id.clone(), rules.len()).is_some() {
+                return Err(CatalogError::DuplicateId(id));
+            }
+            rules.push(describe(*layer, file, policy, &id)?);
+        }
+        // Cross-references can point forward, so they resolve in a second pass.
+        for (i, (_, file, policy)) in parsed.iter().enumerate() {
+            let blocking = resolve_blocking(policy, file, &index)?;
+            if let Some(rule) = rules.get_mut(i) {
+                rule.blocking = blocking;
+            }
+        }
+
+        let mut policies = PolicySet::new();
+        let mut by_policy = HashMap::new();
+        for (i, (_, _, policy)) in parsed.iter().enumerate() {
+            let Some(rule) = rules.get(i) else { continue };
+            let pid = PolicyId::new(&rule.id);
+            policies.add(policy.new_id(pid.clone())).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+            by_policy.insert(pid, i);
+        }
+        Ok(Catalog { policies, rules, by_policy })
+    }
+
+    /// Every rule, in layer order and file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The Cedar policy set (for benchmarks and validation).
+    pub fn policy_set(&self) -> &PolicySet {
+        &self.policies
+    }
+}
+
+/// `policy12` → 12: Cedar numbers policies in file order.
+fn policy_number(id: &PolicyId) -> usize {
+    id.to_string().trim_start_matches("policy").parse().unwrap_or(usize::MAX)
+}
+
+fn required<'p>(policy: &'p Policy, file: &'static str, key: &'static str) -> Result<&'p str, CatalogError> {
+    policy.annotation(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| CatalogError::MissingAnnotation {
+        file,
+        annotation: key,
+        source_text: policy.to_string(),
+    })
+}
+
+fn describe(layer: Layer, file: &'static str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file, id: id.to_string(), annotation, message };
+    let prefix = match layer {
+        Layer::Hipaa => "hipaa.",
+        Layer::Part2 => "part2.",
+        Layer::California => "ca.",
+        Layer::Organization => "org.",
+    };
+    if !id.starts_with(prefix) {
+        return Err(bad("id", format!("should start with `{prefix}` in the {layer} layer")));
+    }
+    let cite = required(policy, file, "cite")?.to_string();
+    if layer == Layer::Organization && cite != format!("org:{}", id.trim_start_matches("org.")) {
+        return Err(bad("cite", "should be `org:<rule-id>` for an organization rule".into()));
+    }
+    let effect_text = required(policy, file, "effect")?;
+    let effect = Effect::parse(effect_text).ok_or_else(|| bad("effect", format!("is `{effect_text}`; expected one of {}", Effect::expected())))?;
+    if effect == Effect::Require && !layer.is_law() {
+        return Err(bad("effect", "`require` is for law layers only".into()));
+    }
+    let summary = required(policy, file, "summary")?.to_string();
+    let obligations = list(policy.annotation("obligations"), ObligationKind::parse)
+        .map_err(|v| bad("obligations", format!("names `{v}`; expected one of {}", ObligationKind::expected())))?;
+    let remedies = list(policy.annotation("remedies"), RemedyKind::parse)
+        .map_err(|v| bad("remedies", format!("names `{v}`; expected one of {}", RemedyKind::expected())))?;
+    let releases_or_obligates = matches!(effect, Effect::Require | Effect::Permit | Effect::Obligate);
+    if !obligations.is_empty() && !releases_or_obligates {
+        return Err(bad("obligations", "only rules that release or obligate carry obligations".into()));
+    }
+    if !remedies.is_empty() && releases_or_obligates {
+        return Err(bad("remedies", "only forbid and advise rules carry remedies".into()));
+    }
+    if effect == Effect::Obligate && obligations.is_empty() {
+        return Err(bad("obligations", "an obligate rule must name at least one obligation".into()));
+    }
+    Ok(Rule {
+        id: id.to_string(),
+        layer,
+        cite,
+        effect,
+        summary,
+        obligations,
+        remedies,
+        advice: policy.annotation("advice").map(str::to_string),
+        source: policy.to_string(),
+        blocking: Blocking::default(),
+    })
+}
+
+fn resolve_blocking(policy: &Policy, file: &'static str, index: &HashMap<String, usize>) -> Result<Blocking, CatalogError> {
+    let id = policy.annotation("id").unwrap_or_default().to_string();
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file, id: id.clone(), annotation, message };
+    let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
+        let Some(text) = policy.annotation(key) else { return Ok(None) };
+        text.split(',')
+            .map(str::trim)
+            .map(|name| index.get(name).copied().ok_or_else(|| bad(key, format!("names unknown rule `{name}`"))))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    };
+    let flag = |key: &'static str| -> Result<bool, CatalogError> {
+        match policy.annotation(key) {
+            None => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(bad(key, format!("is `{other}`; expected `true` or no annotation"))),
+        }
+    };
+    let mut yields_to_layer = false;
+    let mut yields_to_requirement = false;
+    if let Some(text) = policy.annotation("yields") {
+        for part in text.split(',').map(str::trim) {
+            match part {
+                "layer" => yields_to_layer = true,
+                "requirement" => yields_to_requirement = true,
+                other => return Err(bad("yields", format!("names `{other}`; expected `layer` or `requirement`"))),
+            }
+        }
+    }
+    let supersedes = match policy.annotation("supersedes") {
+        None => None,
+        Some(name) => Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?),
+    };
+    let blocking = Blocking {
+        spares: ids("spares")?.unwrap_or_default(),
+        only_blocks: ids("only_blocks")?,
+        yields_to_layer,
+        yields_to_requirement,
+        blocks_required: flag("blocks_required")?,
+        default_deny: flag("default_deny")?,
+        supersedes,
+        unless_required: flag("unless_required")?,
+    };
+    let effect = policy.annotation("effect").unwrap_or_default();
+    let forbid_only = !blocking.spares.is_empty() || blocking.only_blocks.is_some() || yields_to_layer || yields_to_requirement || blocking.blocks_required || blocking.default_deny;
+    if forbid_only && effect != "forbid" {
+        return Err(bad("effect", "only a forbid may carry @spares, @only_blocks, @yields, @blocks_required or @default_deny".into()));
+    }
+    Ok(blocking)
+}
+
+fn list<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(t) if t.trim().is_empty() => Ok(Vec::new()),
+        Some(t) => t.split(',').map(str::trim).map(|v| parse(v).ok_or_else(|| v.to_string())).collect(),
+    }
+}

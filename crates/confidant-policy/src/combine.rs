@@ -1,0 +1,237 @@
+//! The layer precedence of `spec/rules.md` §1.4, in one place: given the rules
+//! that fired for one category, decide whether it is released, whether the
+//! release is required, and which rules explain the answer.
+//!
+//! - A permit or require is *effective* unless a standing forbid blocks it.
+//! - A forbid blocks permissions, and requirements only when it says so
+//!   (`@blocks_required`, which the organization layer may never carry).
+//!   `@spares` and `@only_blocks` narrow what it reaches.
+//! - A yielding forbid (`@yields`) stands down while a rule of its own layer
+//!   (or, with `requirement`, any legal requirement) is effective; this is how
+//!   a layer's deny-by-default and Part 2's "only what Part 2 allows" work.
+//!   Yielding is re-checked until nothing changes, because a standing forbid
+//!   can remove the permission another forbid was yielding to.
+
+use crate::catalog::Rule;
+use crate::vocab::{Effect, ObligationKind, RemedyKind};
+
+/// What the combination says about one category.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub released: bool,
+    pub required: bool,
+    /// Releasing rules (effective permits and requirements), catalog order.
+    pub releasing: Vec<usize>,
+    /// Forbids that stand and matter: they withheld the category or blocked a permission.
+    pub blocking: Vec<usize>,
+    /// Advise rules, reported only for a withheld category.
+    pub advising: Vec<usize>,
+    /// Obligate rules that apply to the released category.
+    pub obligating: Vec<usize>,
+}
+
+/// Combines the fired rules (indices into `rules`, already filtered for
+/// applicability) for one category.
+pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
+    let rule = |i: usize| rules.get(i);
+    let effect = |i: usize| rule(i).map(|r| r.effect);
+    let permits: Vec<usize> = fired.iter().copied().filter(|&i| matches!(effect(i), Some(Effect::Permit | Effect::Require))).collect();
+    let forbids: Vec<usize> = fired.iter().copied().filter(|&i| effect(i) == Some(Effect::Forbid)).collect();
+    let yielding = |f: usize| rule(f).is_some_and(|r| r.blocking.yields_to_layer || r.blocking.yields_to_requirement);
+
+    let mut effective: Vec<usize> = permits
+        .iter()
+        .copied()
+        .filter(|&p| !forbids.iter().any(|&f| !yielding(f) && blocks(rules, f, p)))
+        .collect();
+    loop {
+        let before = effective.len();
+        for &f in forbids.iter().filter(|&&f| yielding(f)) {
+            if !stands_down(rules, f, &effective) {
+                effective.retain(|&p| !blocks(rules, f, p));
+            }
+        }
+        if effective.len() == before {
+            break;
+        }
+    }
+
+    let released = !effective.is_empty();
+    let required = effective.iter().any(|&p| effect(p) == Some(Effect::Require));
+    let blocking: Vec<usize> = forbids
+        .iter()
+        .copied()
+        .filter(|&f| !(yielding(f) && stands_down(rules, f, &effective)))
+        .filter(|&f| !released || permits.iter().any(|&p| blocks(rules, f, p)))
+        .collect();
+    let advising = if released {
+        Vec::new()
+    } else {
+        fired.iter().copied().filter(|&i| effect(i) == Some(Effect::Advise)).collect()
+    };
+    let obligating = if released {
+        fired
+            .iter()
+            .copied()
+            .filter(|&i| effect(i) == Some(Effect::Obligate))
+            .filter(|&i| !(required && rule(i).is_some_and(|r| r.blocking.unless_required)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Verdict { released, required, releasing: effective, blocking, advising, obligating }
+}
+
+/// Whether forbid `f` blocks permission `p`.
+fn blocks(rules: &[Rule], f: usize, p: usize) -> bool {
+    let (Some(forbid), Some(permit)) = (rules.get(f), rules.get(p)) else { return false };
+    let b = &forbid.blocking;
+    if b.spares.contains(&p) {
+        return false;
+    }
+    if let Some(only) = &b.only_blocks {
+        if !only.contains(&p) {
+            return false;
+        }
+    }
+    if permit.effect == Effect::Require && !b.blocks_required {
+        return false;
+    }
+    true
+}
+
+/// Whether a yielding forbid stands down, given the current effective set.
+fn stands_down(rules: &[Rule], f: usize, effective: &[usize]) -> bool {
+    let Some(forbid) = rules.get(f) else { return true };
+    effective.iter().filter_map(|&p| rules.get(p)).any(|p| {
+        (forbid.blocking.yields_to_layer && p.layer == forbid.layer)
+            || (forbid.blocking.yields_to_requirement && p.effect == Effect::Require && p.layer.is_law())
+    })
+}
+
+impl Verdict {
+    /// Obligations owed when releasing: from the releasing and obligate rules.
+    pub fn obligations<'r>(&self, rules: &'r [Rule]) -> impl Iterator<Item = (ObligationKind, &'r Rule)> + use<'r, '_> {
+        self.releasing
+            .iter()
+            .chain(&self.obligating)
+            .filter_map(|&i| rules.get(i))
+            .flat_map(|r| r.obligations.iter().map(move |o| (*o, r)))
+    }
+
+    /// Remedies for a withheld category: the standing forbids' and advise
+    /// rules'; a deny-by-default's only when nothing more specific explains.
+    pub fn remedies<'r>(&self, rules: &'r [Rule]) -> Vec<(RemedyKind, &'r Rule)> {
+        if self.released {
+            return Vec::new();
+        }
+        let specific = self.blocking.iter().filter_map(|&i| rules.get(i)).any(|r| !r.blocking.default_deny);
+        self.blocking
+            .iter()
+            .chain(&self.advising)
+            .filter_map(|&i| rules.get(i))
+            .filter(|r| !(specific && r.blocking.default_deny))
+            .flat_map(|r| r.remedies.iter().map(move |m| (*m, r)))
+            .collect()
+    }
+
+    /// The rule that best says why a withheld category is withheld.
+    pub fn main_reason<'r>(&self, rules: &'r [Rule]) -> Option<&'r Rule> {
+        let standing = || self.blocking.iter().filter_map(|&i| rules.get(i));
+        standing().find(|r| !r.blocking.default_deny).or_else(|| standing().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Blocking;
+    use crate::vocab::Layer;
+
+    fn rule(id: &str, layer: Layer, effect: Effect, blocking: Blocking) -> Rule {
+        Rule {
+            id: id.into(),
+            layer,
+            cite: id.into(),
+            effect,
+            summary: String::new(),
+            obligations: vec![],
+            remedies: vec![],
+            advice: None,
+            source: String::new(),
+            blocking,
+        }
+    }
+
+    fn gate(layer: Layer, to_requirement: bool, blocks_required: bool) -> Blocking {
+        Blocking { yields_to_layer: true, yields_to_requirement: to_requirement, blocks_required, default_deny: true, ..Blocking::default() }
+    }
+
+    /// A small catalog shaped like the real one.
+    fn catalog() -> Vec<Rule> {
+        vec![
+            rule("hipaa.treatment", Layer::Hipaa, Effect::Permit, Blocking::default()), // 0
+            rule("hipaa.gate", Layer::Hipaa, Effect::Forbid, gate(Layer::Hipaa, true, false)), // 1
+            rule("part2.gate", Layer::Part2, Effect::Forbid, gate(Layer::Part2, false, true)), // 2
+            rule("part2.emergency", Layer::Part2, Effect::Permit, Blocking::default()), // 3
+            rule("ca.mandate", Layer::California, Effect::Require, Blocking::default()), // 4
+            rule("org.forbid", Layer::Organization, Effect::Forbid, Blocking::default()), // 5
+            rule("hipaa.restriction", Layer::Hipaa, Effect::Forbid, Blocking { only_blocks: Some(vec![0]), ..Blocking::default() }), // 6
+            rule("hipaa.serious_threat", Layer::Hipaa, Effect::Permit, Blocking::default()), // 7
+            rule("hipaa.pn", Layer::Hipaa, Effect::Forbid, Blocking { spares: vec![7], ..Blocking::default() }), // 8
+        ]
+    }
+
+    #[test]
+    fn nothing_permits_means_withheld_by_the_default_deny() {
+        let v = combine(&catalog(), &[1]);
+        assert!(!v.released);
+        assert_eq!(v.blocking, vec![1]);
+    }
+
+    #[test]
+    fn a_permit_of_the_layer_lifts_its_default_deny() {
+        let v = combine(&catalog(), &[0, 1]);
+        assert!(v.released && !v.required);
+        assert!(v.blocking.is_empty());
+    }
+
+    #[test]
+    fn the_organization_never_blocks_a_requirement() {
+        let v = combine(&catalog(), &[1, 4, 5]);
+        assert!(v.released && v.required);
+    }
+
+    #[test]
+    fn the_organization_narrows_a_permission() {
+        let v = combine(&catalog(), &[0, 1, 5]);
+        assert!(!v.released);
+        assert!(v.blocking.contains(&5));
+    }
+
+    #[test]
+    fn part2_blocks_a_state_requirement_unless_part2_allows() {
+        assert!(!combine(&catalog(), &[1, 2, 4]).released);
+        let v = combine(&catalog(), &[1, 2, 3, 4]);
+        assert!(v.released && v.required);
+    }
+
+    #[test]
+    fn a_restriction_blocks_only_what_it_names() {
+        assert!(!combine(&catalog(), &[0, 1, 6]).released);
+        assert!(combine(&catalog(), &[0, 1, 6, 7]).released);
+    }
+
+    #[test]
+    fn an_exception_the_law_lists_is_spared() {
+        assert!(combine(&catalog(), &[1, 7, 8]).released);
+        assert!(!combine(&catalog(), &[0, 1, 8]).released);
+    }
+
+    #[test]
+    fn a_permit_blocked_elsewhere_does_not_lift_the_default_deny() {
+        // hipaa.treatment is blocked by the restriction, so the HIPAA gate stands.
+        let v = combine(&catalog(), &[0, 1, 6]);
+        assert!(v.blocking.contains(&1) && v.blocking.contains(&6));
+    }
+}

@@ -1,0 +1,104 @@
+//! Calendar dates as the contract writes them (`YYYY-MM-DD`), with only the
+//! arithmetic the rules need: comparison and adding whole years.
+
+use std::fmt;
+
+/// A proleptic Gregorian calendar day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// Builds a date, `None` when the day does not exist.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Parses exactly `YYYY-MM-DD` (no time, no offset).
+    pub fn parse(text: &str) -> Option<Date> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+            return None;
+        }
+        let digits = |range: std::ops::Range<usize>| -> Option<u16> {
+            let part = text.get(range)?;
+            if !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let year = digits(0..4)?;
+        let month = u8::try_from(digits(5..7)?).ok()?;
+        let day = u8::try_from(digits(8..10)?).ok()?;
+        Date::new(year, month, day)
+    }
+
+    /// The same day `years` later; 29 February becomes 28 February in a common year.
+    pub fn plus_years(self, years: u16) -> Date {
+        let year = self.year.saturating_add(years);
+        let day = self.day.min(days_in_month(year, self.month));
+        Date { year, month: self.month, day }
+    }
+
+    pub fn year(self) -> u16 {
+        self.year
+    }
+}
+
+fn is_leap(year: u16) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_valid_days_and_rejects_impossible_ones() {
+        assert_eq!(Date::parse("2026-03-02").map(|d| d.to_string()).as_deref(), Some("2026-03-02"));
+        assert!(Date::parse("2024-02-29").is_some());
+        for bad in ["2026-13-45", "2025-02-29", "2026-3-2", "2026-03-02T00:00", "20260302", "", "2026-00-10", "+026-01-01"] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn orders_chronologically() {
+        let a = Date::parse("2025-12-31");
+        let b = Date::parse("2026-01-01");
+        assert!(a < b);
+    }
+
+    #[test]
+    fn adds_years_clamping_leap_day() {
+        let leap = Date::new(2024, 2, 29);
+        assert_eq!(leap.map(|d| d.plus_years(50).to_string()).as_deref(), Some("2074-02-28"));
+    }
+}

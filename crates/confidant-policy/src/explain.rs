@@ -1,0 +1,146 @@
+//! The plain-language explanation: one short sentence per group of categories
+//! released or withheld for the same reason, naming the rule, then what to do
+//! before sharing (obligations) and next (remedies). Written for a peer
+//! support specialist, not a lawyer.
+
+use crate::catalog::Rule;
+use crate::decision::Decision;
+use crate::engine::CategoryEvaluation;
+use crate::request::Request;
+use crate::vocab::{Category, ClientStatus, Effect, ObligationKind, RemedyKind};
+
+/// A category in everyday words.
+pub fn plain_category(category: Category) -> &'static str {
+    match category {
+        Category::Demographics => "identifying details",
+        Category::Appointments => "appointments",
+        Category::Billing => "billing information",
+        Category::Diagnosis => "the diagnosis",
+        Category::TreatmentPlan => "the treatment plan",
+        Category::Medications => "medications",
+        Category::ProgressNotes => "progress notes",
+        Category::PsychotherapyNotes => "psychotherapy notes",
+        Category::PeerSupportNotes => "peer support notes",
+        Category::TestResults => "test results",
+        Category::SubstanceUse => "substance use information",
+        Category::Hiv => "HIV information",
+    }
+}
+
+/// What an obligation asks, as an instruction.
+pub fn obligation_detail(kind: ObligationKind) -> &'static str {
+    match kind {
+        ObligationKind::MinimumNecessary => "Share only the minimum necessary for the purpose.",
+        ObligationKind::RecordInAccounting => "Record this disclosure in the client's accounting of disclosures.",
+        ObligationKind::VerifyIdentity => "Verify the recipient's identity and authority before sharing.",
+        ObligationKind::RedisclosureNotice => "Send the Part 2 notice prohibiting redisclosure with the records (42 CFR 2.32).",
+        ObligationKind::InformClient => "Tell the client what was shared and why, unless that would put someone at risk.",
+        ObligationKind::DocumentRationale => "Write down what you shared, with whom, when and why.",
+        ObligationKind::LimitToRelevant => "Limit what you share to what is relevant to the purpose.",
+        ObligationKind::WrittenRequest => "Ask for the request in writing.",
+    }
+}
+
+/// What a remedy asks, as an instruction.
+pub fn remedy_detail(kind: RemedyKind) -> &'static str {
+    match kind {
+        RemedyKind::ObtainAuthorization => "Ask the client to sign a written authorization that names this recipient, purpose and information.",
+        RemedyKind::ObtainPart2Consent => "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient.",
+        RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
+        RemedyKind::ObtainPart2CourtOrder => "Only a court order issued under 42 CFR 2.64 can open these records without consent.",
+        RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
+        RemedyKind::ObtainSatisfactoryAssurance => "Ask for written assurance that the client was told of the subpoena or that a protective order was sought.",
+        RemedyKind::VerifyIdentity => "Confirm who the requester is and their authority.",
+        RemedyKind::OfferProfessionalReview => "Offer a review of the denial by another licensed professional, or to send the records to a professional the client names.",
+    }
+}
+
+pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[CategoryEvaluation], rules: &[Rule]) -> String {
+    let mut groups: Vec<(Group, Vec<Category>)> = Vec::new();
+    for eval in evaluations {
+        let v = &eval.verdict;
+        let group = if v.released {
+            let primary = v
+                .releasing
+                .iter()
+                .copied()
+                .find(|&i| !v.required || rules.get(i).is_some_and(|r| r.effect == Effect::Require));
+            Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
+        } else {
+            let reason = v.main_reason(rules).and_then(|r| rules.iter().position(|x| x.id == r.id));
+            Group { kind: GroupKind::Not, rule: reason }
+        };
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, cats)) => cats.push(eval.category),
+            None => groups.push((group, vec![eval.category])),
+        }
+    }
+    groups.sort_by_key(|(g, _)| g.kind);
+
+    let mut sentences: Vec<String> = Vec::new();
+    for (group, cats) in &groups {
+        let what = join_plain(cats);
+        let lead = match group.kind {
+            GroupKind::Must => format!("You must share {what}."),
+            GroupKind::May => format!("You may share {what}."),
+            GroupKind::Not => format!("Do not share {what}."),
+        };
+        let why = group
+            .rule
+            .and_then(|i| rules.get(i))
+            .map(|r| format!(" {} ({})", r.summary, r.cite))
+            .unwrap_or_default();
+        sentences.push(format!("{lead}{why}"));
+    }
+    if !decision.obligations.is_empty() {
+        let steps: Vec<&str> = decision.obligations.iter().map(|o| o.detail.as_str()).collect();
+        sentences.push(format!("Before you share: {}", steps.join(" ")));
+    }
+    if !decision.remedies.is_empty() {
+        let steps: Vec<&str> = decision.remedies.iter().map(|r| r.detail.as_str()).collect();
+        sentences.push(format!("Next step: {}", steps.join(" Or: ")));
+    }
+    let mut advice: Vec<&str> = Vec::new();
+    for eval in evaluations {
+        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing) {
+            if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref()) {
+                if !advice.contains(&text) {
+                    advice.push(text);
+                }
+            }
+        }
+    }
+    sentences.extend(advice.into_iter().map(str::to_string));
+    match request.client.status {
+        ClientStatus::Discharged => sentences.push("Confidentiality does not end at discharge.".into()),
+        ClientStatus::Deceased => sentences.push("Confidentiality continues after death.".into()),
+        ClientStatus::Active => {}
+    }
+    if !decision.withhold.is_empty() {
+        sentences.push("If you are unsure, ask your supervisor or privacy officer before sharing anything.".into());
+    }
+    sentences.join(" ")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKind {
+    Must,
+    May,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Group {
+    kind: GroupKind,
+    rule: Option<usize>,
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_plain(cats: &[Category]) -> String {
+    let words: Vec<&str> = cats.iter().map(|c| plain_category(*c)).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}

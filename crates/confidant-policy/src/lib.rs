@@ -1,0 +1,30 @@
+//! Confidant's decision engine: *may (or must) this discloser give these
+//! categories of this client's information to this recipient, for this
+//! purpose, on this date?*
+//!
+//! The facade is small: [`parse_input`] / [`parse_request`] validate JSON into
+//! a [`Request`] (or an [`InputError`] naming the field), and
+//! [`Engine::decide`] answers it with a [`Decision`] in the shape of
+//! `spec/decisions.md`. The rules are Cedar policies embedded from
+//! `policies/`, one file per layer; their precedence is applied in one place
+//! (`combine`). The engine does no I/O.
+
+pub mod authorization;
+mod catalog;
+mod combine;
+mod date;
+mod decision;
+mod engine;
+mod explain;
+mod request;
+pub mod vocab;
+
+pub use catalog::{Catalog, CatalogError, Rule, PACKS, SCHEMA};
+pub use date::Date;
+pub use decision::{AuthorizationReport, CategoryDecision, Decision, FiredRule, Obligation, Remedy};
+pub use engine::{Engine, EngineError};
+pub use explain::{obligation_detail, plain_category, remedy_detail};
+pub use request::{
+    parse_input, parse_request, request_from_value, Authorization, AuthorizedRecipient, Client, Discloser, Facts,
+    Input, InputError, Recipient, Request, Restriction, Statements, MAX_AGE, MAX_INPUT_BYTES,
+};

@@ -1,0 +1,502 @@
+//! Disclosure requests: the validated shape of the contract's request, and the
+//! parser that turns JSON into it or into an [`InputError`] naming the field
+//! (as a JSON pointer) and what was expected. Bad input never reaches the rules.
+
+use serde_json::{Map, Value};
+
+use crate::date::Date;
+use crate::vocab::{
+    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, OrganizationPolicy, Purpose,
+    RecipientKind, Role, Signer,
+};
+
+/// Requests larger than this are refused before parsing.
+pub const MAX_INPUT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Ages outside this range are bad input.
+pub const MAX_AGE: u64 = 130;
+
+/// A disclosure request, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub as_of: Date,
+    pub jurisdiction: Jurisdiction,
+    pub organization_policy: OrganizationPolicy,
+    pub discloser: Discloser,
+    pub client: Client,
+    pub recipient: Recipient,
+    pub purpose: Purpose,
+    /// Non-empty, without duplicates, in the order asked.
+    pub categories: Vec<Category>,
+    pub facts: Facts,
+    pub authorizations: Vec<Authorization>,
+    pub restrictions: Vec<Restriction>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Discloser {
+    pub role: Role,
+    /// Overrides the jurisdiction's default for the role when present.
+    pub mandated_reporter: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Client {
+    pub age: u8,
+    pub status: ClientStatus,
+    /// Present exactly when `status` is deceased.
+    pub died_on: Option<Date>,
+    pub part2_program: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipient {
+    pub kind: RecipientKind,
+    pub name: Option<String>,
+    pub same_organization: bool,
+}
+
+/// The request's boolean facts; a fact not given is false.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Facts(u32);
+
+impl Facts {
+    pub fn get(self, fact: Fact) -> bool {
+        self.0 & Self::bit(fact) != 0
+    }
+
+    pub fn set(&mut self, fact: Fact, value: bool) {
+        if value {
+            self.0 |= Self::bit(fact);
+        } else {
+            self.0 &= !Self::bit(fact);
+        }
+    }
+
+    /// Builds facts from the ones that are true.
+    pub fn with(facts: &[Fact]) -> Facts {
+        let mut out = Facts::default();
+        for f in facts {
+            out.set(*f, true);
+        }
+        out
+    }
+
+    fn bit(fact: Fact) -> u32 {
+        1 << (fact as u32)
+    }
+}
+
+/// A HIPAA authorization or Part 2 consent on file, as written; whether it
+/// counts is decided by [`crate::authorization`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Authorization {
+    pub id: String,
+    pub kind: AuthorizationKind,
+    pub signed_by: Option<Signer>,
+    pub signed_on: Option<Date>,
+    pub categories: Vec<Category>,
+    pub recipients: Vec<AuthorizedRecipient>,
+    pub purposes: Vec<Purpose>,
+    pub expires_on: Option<Date>,
+    pub expiry_event: Option<String>,
+    pub revoked_on: Option<Date>,
+    pub statements: Statements,
+}
+
+/// One recipient an authorization names: a kind, and a name when it names a person.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthorizedRecipient {
+    pub kind: RecipientKind,
+    pub name: Option<String>,
+}
+
+/// The required statements of 45 CFR 164.508(c)(2) / 42 CFR 2.31(a).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Statements {
+    pub right_to_revoke: bool,
+    pub no_conditioning: bool,
+    pub redisclosure: bool,
+}
+
+/// A restriction the client asked for (45 CFR 164.522).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restriction {
+    pub categories: Vec<Category>,
+    pub recipient_kinds: Vec<RecipientKind>,
+    pub purposes: Vec<Purpose>,
+    pub agreed: bool,
+}
+
+/// Bad input: the JSON pointer of the offending field and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {expected}", display_pointer(.pointer))]
+pub struct InputError {
+    /// RFC 6901 pointer; empty for the whole input.
+    pub pointer: String,
+    /// What the field should have held, in words.
+    pub expected: String,
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "input" } else { pointer }
+}
+
+impl InputError {
+    fn new(pointer: impl Into<String>, expected: impl Into<String>) -> InputError {
+        InputError { pointer: pointer.into(), expected: expected.into() }
+    }
+}
+
+/// One request or a batch, as the input held it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    One(Box<Request>),
+    Batch(Vec<Request>),
+}
+
+/// Parses request text: one JSON object, or a JSON array of them.
+pub fn parse_input(text: &str) -> Result<Input, InputError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(InputError::new(
+            "",
+            format!("at most {MAX_INPUT_BYTES} bytes (10 MiB), got {} bytes", text.len()),
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
+    match &value {
+        Value::Array(items) => {
+            let requests = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| request_from_value(item, &format!("/{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Input::Batch(requests))
+        }
+        Value::Object(_) => Ok(Input::One(Box::new(request_from_value(&value, "")?))),
+        other => Err(InputError::new(
+            "",
+            format!("a request object or an array of requests, got {}", type_name(other)),
+        )),
+    }
+}
+
+/// Parses and validates one request from JSON text.
+pub fn parse_request(text: &str) -> Result<Request, InputError> {
+    match parse_input(text)? {
+        Input::One(request) => Ok(*request),
+        Input::Batch(_) => Err(InputError::new("", "a request object, got an array")),
+    }
+}
+
+/// Validates one request object found at `base` in the input.
+pub fn request_from_value(value: &Value, base: &str) -> Result<Request, InputError> {
+    let top = Obj::new(value, base)?;
+    top.only(&[
+        "as_of", "jurisdiction", "organization_policy", "discloser", "client", "recipient",
+        "purpose", "categories", "facts", "authorizations", "restrictions",
+    ])?;
+    let as_of = date(top.required("as_of")?, &top.at("as_of"))?;
+    let jurisdiction = vocab(top.required("jurisdiction")?, &top.at("jurisdiction"), Jurisdiction::parse, Jurisdiction::expected)?;
+    let organization_policy = match top.optional("organization_policy") {
+        Some(v) => vocab(v, &top.at("organization_policy"), OrganizationPolicy::parse, OrganizationPolicy::expected)?,
+        None => OrganizationPolicy::Default,
+    };
+    let discloser = match top.optional("discloser") {
+        Some(v) => discloser(v, &top.at("discloser"))?,
+        None => Discloser { role: Role::Psychotherapist, mandated_reporter: None },
+    };
+    let client = client(top.required("client")?, &top.at("client"), as_of)?;
+    let recipient = recipient(top.required("recipient")?, &top.at("recipient"))?;
+    let purpose = vocab(top.required("purpose")?, &top.at("purpose"), Purpose::parse, Purpose::expected)?;
+    let categories = vocab_list(top.required("categories")?, &top.at("categories"), Category::parse, Category::expected, NonEmpty::Yes)?;
+    let facts = match top.optional("facts") {
+        Some(v) => facts(v, &top.at("facts"))?,
+        None => Facts::default(),
+    };
+    let authorizations = match top.optional("authorizations") {
+        Some(v) => authorizations(v, &top.at("authorizations"))?,
+        None => Vec::new(),
+    };
+    let restrictions = match top.optional("restrictions") {
+        Some(v) => array(v, &top.at("restrictions"))?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| restriction(r, &format!("{}/{i}", top.at("restrictions"))))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    Ok(Request {
+        as_of,
+        jurisdiction,
+        organization_policy,
+        discloser,
+        client,
+        recipient,
+        purpose,
+        categories,
+        facts,
+        authorizations,
+        restrictions,
+    })
+}
+
+fn discloser(value: &Value, ptr: &str) -> Result<Discloser, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["role", "mandated_reporter"])?;
+    let role = match o.optional("role") {
+        Some(v) => vocab(v, &o.at("role"), Role::parse, Role::expected)?,
+        None => Role::Psychotherapist,
+    };
+    let mandated_reporter = o.optional("mandated_reporter").map(|v| boolean(v, &o.at("mandated_reporter"))).transpose()?;
+    Ok(Discloser { role, mandated_reporter })
+}
+
+fn client(value: &Value, ptr: &str, as_of: Date) -> Result<Client, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["age", "status", "died_on", "part2_program"])?;
+    let age_ptr = o.at("age");
+    let age = match o.required("age")? {
+        Value::Number(n) => n
+            .as_u64()
+            .filter(|a| *a <= MAX_AGE)
+            .and_then(|a| u8::try_from(a).ok())
+            .ok_or_else(|| InputError::new(&age_ptr, format!("a whole number of years from 0 to {MAX_AGE}, got {n}")))?,
+        other => return Err(InputError::new(age_ptr, format!("a whole number of years from 0 to {MAX_AGE}, got {}", type_name(other)))),
+    };
+    let status = vocab(o.required("status")?, &o.at("status"), ClientStatus::parse, ClientStatus::expected)?;
+    let died_on = o.optional("died_on").map(|v| date(v, &o.at("died_on"))).transpose()?;
+    match (status, died_on) {
+        (ClientStatus::Deceased, None) => {
+            return Err(InputError::new(o.at("died_on"), "a date `YYYY-MM-DD` (required when status is `deceased`)"));
+        }
+        (ClientStatus::Deceased, Some(d)) if d > as_of => {
+            return Err(InputError::new(o.at("died_on"), format!("a date on or before `as_of` ({as_of}) for a deceased client, got `{d}`")));
+        }
+        (ClientStatus::Active | ClientStatus::Discharged, Some(_)) => {
+            return Err(InputError::new(o.at("died_on"), "null or absent unless status is `deceased`"));
+        }
+        _ => {}
+    }
+    let part2_program = o.optional("part2_program").map(|v| boolean(v, &o.at("part2_program"))).transpose()?.unwrap_or(false);
+    Ok(Client { age, status, died_on, part2_program })
+}
+
+fn recipient(value: &Value, ptr: &str) -> Result<Recipient, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["kind", "name", "same_organization"])?;
+    let kind = vocab(o.required("kind")?, &o.at("kind"), RecipientKind::parse, RecipientKind::expected)?;
+    let name = o.optional("name").map(|v| string(v, &o.at("name"))).transpose()?;
+    let same_organization = o.optional("same_organization").map(|v| boolean(v, &o.at("same_organization"))).transpose()?.unwrap_or(false);
+    Ok(Recipient { kind, name, same_organization })
+}
+
+fn facts(value: &Value, ptr: &str) -> Result<Facts, InputError> {
+    let o = Obj::new(value, ptr)?;
+    let mut facts = Facts::default();
+    for (key, v) in o.map {
+        let here = o.at(key);
+        let fact = Fact::parse(key).ok_or_else(|| InputError::new(&here, format!("a known fact; expected one of {}", Fact::expected())))?;
+        facts.set(fact, boolean(v, &here)?);
+    }
+    Ok(facts)
+}
+
+fn authorizations(value: &Value, ptr: &str) -> Result<Vec<Authorization>, InputError> {
+    let items = array(value, ptr)?;
+    let mut out: Vec<Authorization> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("{ptr}/{i}");
+        let auth = authorization(item, &here)?;
+        if out.iter().any(|a| a.id == auth.id) {
+            return Err(InputError::new(format!("{here}/id"), format!("an id not used by another authorization, got `{}` twice", auth.id)));
+        }
+        out.push(auth);
+    }
+    Ok(out)
+}
+
+fn authorization(value: &Value, ptr: &str) -> Result<Authorization, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&[
+        "id", "kind", "signed_by", "signed_on", "categories", "recipients", "purposes",
+        "expires_on", "expiry_event", "revoked_on", "statements",
+    ])?;
+    let id = string(o.required("id")?, &o.at("id"))?;
+    if id.is_empty() {
+        return Err(InputError::new(o.at("id"), "a non-empty identifier"));
+    }
+    let kind = vocab(o.required("kind")?, &o.at("kind"), AuthorizationKind::parse, AuthorizationKind::expected)?;
+    let signed_by = o.optional("signed_by").map(|v| vocab(v, &o.at("signed_by"), Signer::parse, Signer::expected)).transpose()?;
+    let signed_on = o.optional("signed_on").map(|v| date(v, &o.at("signed_on"))).transpose()?;
+    // Empty lists are not bad input: they are missing elements, reported as reasons.
+    let categories = match o.optional("categories") {
+        Some(v) => vocab_list(v, &o.at("categories"), Category::parse, Category::expected, NonEmpty::No)?,
+        None => Vec::new(),
+    };
+    let recipients = match o.optional("recipients") {
+        Some(v) => array(v, &o.at("recipients"))?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| authorized_recipient(r, &format!("{}/{i}", o.at("recipients"))))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let purposes = match o.optional("purposes") {
+        Some(v) => vocab_list(v, &o.at("purposes"), Purpose::parse, Purpose::expected, NonEmpty::No)?,
+        None => Vec::new(),
+    };
+    let expires_on = o.optional("expires_on").map(|v| date(v, &o.at("expires_on"))).transpose()?;
+    let expiry_event = o.optional("expiry_event").map(|v| string(v, &o.at("expiry_event"))).transpose()?.filter(|e| !e.trim().is_empty());
+    let revoked_on = o.optional("revoked_on").map(|v| date(v, &o.at("revoked_on"))).transpose()?;
+    let statements = match o.optional("statements") {
+        Some(v) => statements(v, &o.at("statements"))?,
+        None => Statements::default(),
+    };
+    Ok(Authorization { id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, revoked_on, statements })
+}
+
+fn authorized_recipient(value: &Value, ptr: &str) -> Result<AuthorizedRecipient, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["kind", "name"])?;
+    let kind = vocab(o.required("kind")?, &o.at("kind"), RecipientKind::parse, RecipientKind::expected)?;
+    let name = o.optional("name").map(|v| string(v, &o.at("name"))).transpose()?;
+    Ok(AuthorizedRecipient { kind, name })
+}
+
+fn statements(value: &Value, ptr: &str) -> Result<Statements, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["right_to_revoke", "no_conditioning", "redisclosure"])?;
+    let flag = |key: &str| -> Result<bool, InputError> {
+        Ok(o.optional(key).map(|v| boolean(v, &o.at(key))).transpose()?.unwrap_or(false))
+    };
+    Ok(Statements {
+        right_to_revoke: flag("right_to_revoke")?,
+        no_conditioning: flag("no_conditioning")?,
+        redisclosure: flag("redisclosure")?,
+    })
+}
+
+fn restriction(value: &Value, ptr: &str) -> Result<Restriction, InputError> {
+    let o = Obj::new(value, ptr)?;
+    o.only(&["categories", "recipient_kinds", "purposes", "agreed"])?;
+    let categories = vocab_list(o.required("categories")?, &o.at("categories"), Category::parse, Category::expected, NonEmpty::Yes)?;
+    let recipient_kinds = vocab_list(o.required("recipient_kinds")?, &o.at("recipient_kinds"), RecipientKind::parse, RecipientKind::expected, NonEmpty::Yes)?;
+    let purposes = vocab_list(o.required("purposes")?, &o.at("purposes"), Purpose::parse, Purpose::expected, NonEmpty::Yes)?;
+    let agreed = o.optional("agreed").map(|v| boolean(v, &o.at("agreed"))).transpose()?.unwrap_or(false);
+    Ok(Restriction { categories, recipient_kinds, purposes, agreed })
+}
+
+/// A JSON object being validated, with the pointer it was found at.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    ptr: &'a str,
+}
+
+impl<'a> Obj<'a> {
+    fn new(value: &'a Value, ptr: &'a str) -> Result<Obj<'a>, InputError> {
+        match value {
+            Value::Object(map) => Ok(Obj { map, ptr }),
+            other => Err(InputError::new(ptr, format!("an object, got {}", type_name(other)))),
+        }
+    }
+
+    /// The pointer of a member of this object.
+    fn at(&self, key: &str) -> String {
+        format!("{}/{}", self.ptr, key.replace('~', "~0").replace('/', "~1"))
+    }
+
+    /// Refuses members the contract does not define, so a misspelt optional
+    /// field is reported instead of silently taking its default.
+    fn only(&self, known: &[&str]) -> Result<(), InputError> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(key) => Err(InputError::new(
+                self.at(key),
+                format!("no such field; expected one of {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A member that is present and not null.
+    fn optional(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn required(&self, key: &str) -> Result<&'a Value, InputError> {
+        self.optional(key).ok_or_else(|| InputError::new(self.at(key), "a value (this field is required)"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum NonEmpty {
+    Yes,
+    No,
+}
+
+fn vocab<T>(value: &Value, ptr: &str, parse: fn(&str) -> Option<T>, expected: fn() -> String) -> Result<T, InputError> {
+    match value {
+        Value::String(s) => parse(s).ok_or_else(|| InputError::new(ptr, format!("one of {}, got `{s}`", expected()))),
+        other => Err(InputError::new(ptr, format!("a string, one of {}, got {}", expected(), type_name(other)))),
+    }
+}
+
+fn vocab_list<T: PartialEq + Copy + std::fmt::Display>(
+    value: &Value,
+    ptr: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: fn() -> String,
+    non_empty: NonEmpty,
+) -> Result<Vec<T>, InputError> {
+    let items = array(value, ptr)?;
+    if non_empty == NonEmpty::Yes && items.is_empty() {
+        return Err(InputError::new(ptr, "a non-empty array"));
+    }
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("{ptr}/{i}");
+        let v = vocab(item, &here, parse, expected)?;
+        if out.contains(&v) {
+            return Err(InputError::new(here, format!("each value once, got `{v}` twice")));
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn array<'a>(value: &'a Value, ptr: &str) -> Result<&'a Vec<Value>, InputError> {
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(InputError::new(ptr, format!("an array, got {}", type_name(other)))),
+    }
+}
+
+fn date(value: &Value, ptr: &str) -> Result<Date, InputError> {
+    match value {
+        Value::String(s) => Date::parse(s).ok_or_else(|| InputError::new(ptr, format!("a calendar date `YYYY-MM-DD`, got `{s}`"))),
+        other => Err(InputError::new(ptr, format!("a date string `YYYY-MM-DD`, got {}", type_name(other)))),
+    }
+}
+
+fn boolean(value: &Value, ptr: &str) -> Result<bool, InputError> {
+    value.as_bool().ok_or_else(|| InputError::new(ptr, format!("true or false, got {}", type_name(value))))
+}
+
+fn string(value: &Value, ptr: &str) -> Result<String, InputError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(InputError::new(ptr, format!("a string, got {}", type_name(other)))),
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

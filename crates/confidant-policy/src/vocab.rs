@@ -1,0 +1,314 @@
+//! The contract's vocabulary: every enum of `spec/decisions.md` as a Rust type
+//! with its exact wire spelling, so that parsing, Cedar attributes and output
+//! all use one list.
+
+use std::fmt;
+
+/// Defines a closed vocabulary: a fieldless enum, its wire names, `ALL`,
+/// `as_str`, `parse` and a `Display`/`Serialize` that use the wire name.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in the contract's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire spelling used in requests, decisions and Cedar.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// Parses the wire spelling; `None` for anything else.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($wire => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted spellings joined for an error message.
+            pub fn expected() -> String {
+                let names: Vec<String> = Self::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
+                names.join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// A category of a client's information.
+    Category {
+        Demographics = "demographics",
+        Appointments = "appointments",
+        Billing = "billing",
+        Diagnosis = "diagnosis",
+        TreatmentPlan = "treatment_plan",
+        Medications = "medications",
+        ProgressNotes = "progress_notes",
+        PsychotherapyNotes = "psychotherapy_notes",
+        PeerSupportNotes = "peer_support_notes",
+        TestResults = "test_results",
+        SubstanceUse = "substance_use",
+        Hiv = "hiv",
+    }
+}
+
+vocabulary! {
+    /// Who would receive the information.
+    RecipientKind {
+        Client = "client",
+        PersonalRepresentative = "personal_representative",
+        FamilyOrFriend = "family_or_friend",
+        TreatingProvider = "treating_provider",
+        CareTeamMember = "care_team_member",
+        WorkforceMember = "workforce_member",
+        Supervisor = "supervisor",
+        HealthPlan = "health_plan",
+        LawEnforcement = "law_enforcement",
+        Court = "court",
+        Attorney = "attorney",
+        ChildWelfareAgency = "child_welfare_agency",
+        AdultProtectiveServices = "adult_protective_services",
+        PublicHealthAuthority = "public_health_authority",
+        PotentialVictim = "potential_victim",
+        EmergencyProvider = "emergency_provider",
+        Employer = "employer",
+        School = "school",
+        Researcher = "researcher",
+        HealthOversightAgency = "health_oversight_agency",
+        Coroner = "coroner",
+        BusinessAssociate = "business_associate",
+    }
+}
+
+vocabulary! {
+    /// Why the information would be disclosed.
+    Purpose {
+        Treatment = "treatment",
+        Payment = "payment",
+        HealthCareOperations = "health_care_operations",
+        ClientRequest = "client_request",
+        CareInvolvement = "care_involvement",
+        Emergency = "emergency",
+        PreventSeriousThreat = "prevent_serious_threat",
+        ReportChildAbuse = "report_child_abuse",
+        ReportElderAbuse = "report_elder_abuse",
+        JudicialProceeding = "judicial_proceeding",
+        LawEnforcement = "law_enforcement",
+        PublicHealth = "public_health",
+        HealthOversight = "health_oversight",
+        Research = "research",
+        Marketing = "marketing",
+        Employment = "employment",
+        LegalDefense = "legal_defense",
+        Training = "training",
+        DeathInvestigation = "death_investigation",
+    }
+}
+
+vocabulary! {
+    /// The discloser's professional role.
+    Role {
+        Psychotherapist = "psychotherapist",
+        Psychiatrist = "psychiatrist",
+        Nurse = "nurse",
+        CaseManager = "case_manager",
+        PeerSupportSpecialist = "peer_support_specialist",
+        AdministrativeStaff = "administrative_staff",
+    }
+}
+
+vocabulary! {
+    /// Which body of law applies.
+    Jurisdiction {
+        Us = "US",
+        UsCa = "US-CA",
+    }
+}
+
+vocabulary! {
+    /// Whether the organization's own policy layer applies.
+    OrganizationPolicy {
+        Default = "default",
+        None = "none",
+    }
+}
+
+vocabulary! {
+    /// Where the client stands with the program; confidentiality survives all three.
+    ClientStatus {
+        Active = "active",
+        Discharged = "discharged",
+        Deceased = "deceased",
+    }
+}
+
+vocabulary! {
+    /// A boolean fact of the request; missing facts are false.
+    Fact {
+        ClientPresent = "client_present",
+        ClientAgrees = "client_agrees",
+        ClientObjects = "client_objects",
+        ClientIncapacitated = "client_incapacitated",
+        RecipientInvolvedInCare = "recipient_involved_in_care",
+        SeriousImminentThreat = "serious_imminent_threat",
+        IdentifiableVictim = "identifiable_victim",
+        RecipientCanPreventOrLessen = "recipient_can_prevent_or_lessen",
+        SuspectedChildAbuse = "suspected_child_abuse",
+        SuspectedElderAbuse = "suspected_elder_abuse",
+        CourtOrder = "court_order",
+        Subpoena = "subpoena",
+        SatisfactoryAssurance = "satisfactory_assurance",
+        Warrant = "warrant",
+        RequiredByLaw = "required_by_law",
+        MedicalEmergency = "medical_emergency",
+        IdentityVerified = "identity_verified",
+        AccessWouldEndanger = "access_would_endanger",
+        IrbWaiver = "irb_waiver",
+        PaidInFullOutOfPocket = "paid_in_full_out_of_pocket",
+    }
+}
+
+vocabulary! {
+    /// Which law an authorization is written under.
+    AuthorizationKind {
+        Hipaa = "hipaa",
+        Part2 = "part2",
+    }
+}
+
+vocabulary! {
+    /// Who signed an authorization.
+    Signer {
+        Client = "client",
+        PersonalRepresentative = "personal_representative",
+    }
+}
+
+vocabulary! {
+    /// The answer for one category.
+    Outcome {
+        Required = "required",
+        Permit = "permit",
+        Deny = "deny",
+    }
+}
+
+vocabulary! {
+    /// The answer for the whole request.
+    OverallDecision {
+        Deny = "deny",
+        Partial = "partial",
+        Required = "required",
+        Permit = "permit",
+    }
+}
+
+vocabulary! {
+    /// A layer of rules; the order is the order of the contract.
+    Layer {
+        Hipaa = "hipaa",
+        Part2 = "part2",
+        California = "california",
+        Organization = "organization",
+    }
+}
+
+vocabulary! {
+    /// What a fired rule says about a category.
+    Effect {
+        /// The law requires the disclosure.
+        Require = "require",
+        /// The disclosure is allowed.
+        Permit = "permit",
+        /// The disclosure is not allowed (subject to the layer precedence).
+        Forbid = "forbid",
+        /// The layer's default deny: withholds unless a rule of the same layer releases.
+        Gate = "gate",
+        /// Adds obligations to a released category; releases nothing.
+        Obligate = "obligate",
+        /// Offers remedies for a withheld category; releases nothing.
+        Advise = "advise",
+    }
+}
+
+vocabulary! {
+    /// Something the discloser must do when releasing.
+    ObligationKind {
+        MinimumNecessary = "minimum_necessary",
+        RecordInAccounting = "record_in_accounting",
+        VerifyIdentity = "verify_identity",
+        RedisclosureNotice = "redisclosure_notice",
+        InformClient = "inform_client",
+        DocumentRationale = "document_rationale",
+        LimitToRelevant = "limit_to_relevant",
+        WrittenRequest = "written_request",
+    }
+}
+
+vocabulary! {
+    /// Something that would make a withheld disclosure lawful.
+    RemedyKind {
+        ObtainAuthorization = "obtain_authorization",
+        ObtainPart2Consent = "obtain_part2_consent",
+        ObtainCourtOrder = "obtain_court_order",
+        ObtainPart2CourtOrder = "obtain_part2_court_order",
+        AskClient = "ask_client",
+        ObtainSatisfactoryAssurance = "obtain_satisfactory_assurance",
+        VerifyIdentity = "verify_identity",
+        OfferProfessionalReview = "offer_professional_review",
+    }
+}
+
+impl Category {
+    /// Every category except psychotherapy notes: the medical record.
+    pub fn is_record(self) -> bool {
+        self != Category::PsychotherapyNotes
+    }
+}
+
+impl Layer {
+    /// Law layers can require; the organization layer cannot.
+    pub fn is_law(self) -> bool {
+        self != Layer::Organization
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wire_name_round_trips() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+        }
+        for f in Fact::ALL {
+            assert_eq!(Fact::parse(f.as_str()), Some(*f));
+        }
+        assert_eq!(Jurisdiction::parse("US-CA"), Some(Jurisdiction::UsCa));
+        assert_eq!(Category::parse("horoscope"), None);
+    }
+
+    #[test]
+    fn contract_lists_have_the_contract_sizes() {
+        assert_eq!(Category::ALL.len(), 12);
+        assert_eq!(RecipientKind::ALL.len(), 22);
+        assert_eq!(Purpose::ALL.len(), 19);
+        assert_eq!(Fact::ALL.len(), 20);
+        assert_eq!(ObligationKind::ALL.len(), 8);
+        assert_eq!(RemedyKind::ALL.len(), 8);
+    }
+}
