@@ -252,6 +252,9 @@ fn resolve_blocking(policy: &Policy, file: &'static str, index: &HashMap<String,
         supersedes,
         unless_required: flag("unless_required")?,
     };
+    if blocking.blocks_required && id.starts_with("org.") {
+        return Err(bad("blocks_required", "the organization layer never blocks a required disclosure".into()));
+    }
     let effect = policy.annotation("effect").unwrap_or_default();
     let forbid_only = !blocking.spares.is_empty() || blocking.only_blocks.is_some() || yields_to_layer || yields_to_requirement || blocking.blocks_required || blocking.default_deny;
     if forbid_only && effect != "forbid" {

@@ -22,6 +22,8 @@ pub(crate) struct Verdict {
     pub required: bool,
     /// Releasing rules (effective permits and requirements), catalog order.
     pub releasing: Vec<usize>,
+    /// Permits and requirements that fired but were blocked.
+    pub overruled: Vec<usize>,
     /// Forbids that stand and matter: they withheld the category or blocked a permission.
     pub blocking: Vec<usize>,
     /// Advise rules, reported only for a withheld category.
@@ -79,7 +81,8 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     } else {
         Vec::new()
     };
-    Verdict { released, required, releasing: effective, blocking, advising, obligating }
+    let overruled = permits.iter().copied().filter(|p| !effective.contains(p)).collect();
+    Verdict { released, required, releasing: effective, overruled, blocking, advising, obligating }
 }
 
 /// Whether forbid `f` blocks permission `p`.

@@ -96,6 +96,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             }
         }
         reported.extend(explaining);
+        reported.extend(v.overruled.iter().copied());
         if v.released {
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());

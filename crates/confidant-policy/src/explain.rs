@@ -88,7 +88,7 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         let why = group
             .rule
             .and_then(|i| rules.get(i))
-            .map(|r| format!(" {} ({})", r.summary, r.cite))
+            .map(|r| format!(" {} ({}).", r.summary.trim_end_matches('.'), r.cite))
             .unwrap_or_default();
         sentences.push(format!("{lead}{why}"));
     }
