@@ -126,11 +126,7 @@ impl Engine {
 
     fn information_entity(&self, request: &Request, standings: &[Standing], category: Category) -> Result<Entity, EngineError> {
         let coverage = authorization::coverage(standings, category);
-        let restrictions = request.restrictions.iter().filter(|r| {
-            r.categories.contains(&category)
-                && r.recipient_kinds.contains(&request.recipient.kind)
-                && r.purposes.contains(&request.purpose)
-        });
+        let restrictions = request.restrictions.iter().filter(|r| r.covers(category, request.recipient.kind, request.purpose));
         let mut restricted_agreed = false;
         let mut restriction_requested = false;
         for r in restrictions {

@@ -119,13 +119,24 @@ pub struct Statements {
     pub redisclosure: bool,
 }
 
-/// A restriction the client asked for (45 CFR 164.522).
+/// A restriction the client asked for (45 CFR 164.522). An empty list
+/// restricts every value of that dimension.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Restriction {
     pub categories: Vec<Category>,
     pub recipient_kinds: Vec<RecipientKind>,
     pub purposes: Vec<Purpose>,
     pub agreed: bool,
+}
+
+impl Restriction {
+    /// Whether the restriction reaches this category, recipient kind and purpose.
+    pub fn covers(&self, category: Category, recipient: RecipientKind, purpose: Purpose) -> bool {
+        fn any_or<T: PartialEq>(list: &[T], value: &T) -> bool {
+            list.is_empty() || list.contains(value)
+        }
+        any_or(&self.categories, &category) && any_or(&self.recipient_kinds, &recipient) && any_or(&self.purposes, &purpose)
+    }
 }
 
 /// Bad input: the JSON pointer of the offending field and what was expected.
@@ -381,9 +392,10 @@ fn statements(value: &Value, ptr: &str) -> Result<Statements, InputError> {
 fn restriction(value: &Value, ptr: &str) -> Result<Restriction, InputError> {
     let o = Obj::new(value, ptr)?;
     o.only(&["categories", "recipient_kinds", "purposes", "agreed"])?;
-    let categories = vocab_list(o.required("categories")?, &o.at("categories"), Category::parse, Category::expected, NonEmpty::Yes)?;
-    let recipient_kinds = vocab_list(o.required("recipient_kinds")?, &o.at("recipient_kinds"), RecipientKind::parse, RecipientKind::expected, NonEmpty::Yes)?;
-    let purposes = vocab_list(o.required("purposes")?, &o.at("purposes"), Purpose::parse, Purpose::expected, NonEmpty::Yes)?;
+    // An empty list restricts every value: the default is privacy.
+    let categories = vocab_list(o.required("categories")?, &o.at("categories"), Category::parse, Category::expected, NonEmpty::No)?;
+    let recipient_kinds = vocab_list(o.required("recipient_kinds")?, &o.at("recipient_kinds"), RecipientKind::parse, RecipientKind::expected, NonEmpty::No)?;
+    let purposes = vocab_list(o.required("purposes")?, &o.at("purposes"), Purpose::parse, Purpose::expected, NonEmpty::No)?;
     let agreed = o.optional("agreed").map(|v| boolean(v, &o.at("agreed"))).transpose()?.unwrap_or(false);
     Ok(Restriction { categories, recipient_kinds, purposes, agreed })
 }

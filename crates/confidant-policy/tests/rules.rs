@@ -482,3 +482,17 @@ fn explanation_names_the_rule_and_the_next_step() {
     let denied = &d.categories[1];
     assert_eq!(denied.reason.as_deref(), Some("Psychotherapy notes need an authorization of their own, separate from any other."));
 }
+
+#[test]
+fn emergency_treatment_reaches_any_treating_provider_even_for_part2() {
+    let r = set(facts(base("treating_provider", "emergency", &["substance_use", "medications"]), &["medical_emergency"]), "/client/part2_program", json!(true));
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Permit, "42 CFR 2.51 and 45 CFR 164.506(c)(2)");
+    assert!(has_obligation(&d, ObligationKind::DocumentRationale));
+}
+
+#[test]
+fn restriction_with_empty_lists_restricts_everything() {
+    let r = set(base("treating_provider", "treatment", &["diagnosis"]), "/restrictions", json!([{ "categories": [], "recipient_kinds": [], "purposes": [], "agreed": true }]));
+    assert_eq!(decide(&r).decision, OverallDecision::Deny);
+}
