@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 
-use confidant_policy::{Engine, Input, MAX_INPUT_BYTES, parse_input};
+use confidant_policy::{Engine, Input, MAX_BATCH_BYTES, parse_input};
 
 use crate::{Failure, Format, render};
 
@@ -24,20 +24,27 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
             }
         }
         Input::Batch(requests) => {
-            // Decide all first so an internal failure prints nothing partial.
-            let decisions = requests
-                .iter()
-                .map(|r| engine.decide(r))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Failure::Internal(e.to_string()))?;
-            match format {
-                Format::Json => serde_json::to_writer(&mut out, &decisions).map_err(internal)?,
-                Format::Text => {
-                    for (i, d) in decisions.iter().enumerate() {
+            // Every request was validated above; decisions stream out one by one.
+            if format == Format::Json {
+                out.write_all(b"[").map_err(internal)?;
+            }
+            for (i, request) in requests.iter().enumerate() {
+                let decision = engine.decide(request).map_err(|e| Failure::Internal(format!("request {i}: {e}")))?;
+                match format {
+                    Format::Json => {
+                        if i > 0 {
+                            out.write_all(b",").map_err(internal)?;
+                        }
+                        serde_json::to_writer(&mut out, &decision).map_err(internal)?;
+                    }
+                    Format::Text => {
                         writeln!(out, "── request {} ──", i + 1).map_err(internal)?;
-                        out.write_all(render::decision(d).as_bytes()).map_err(internal)?;
+                        out.write_all(render::decision(&decision).as_bytes()).map_err(internal)?;
                     }
                 }
+            }
+            if format == Format::Json {
+                out.write_all(b"]").map_err(internal)?;
             }
         }
     }
@@ -50,15 +57,13 @@ fn read_input(file: Option<&str>) -> Result<String, Failure> {
         None | Some("-") => Box::new(io::stdin().lock()),
         Some(path) => Box::new(File::open(path).map_err(|e| Failure::Input(format!("{path}: cannot read the request file ({e})")))?),
     };
-    // Read one byte past the limit, so an oversized input is refused without reading it all.
+    // Read one byte past the largest acceptable input, so an oversized one is
+    // refused without reading it all; the parser applies the exact limits.
     let mut bytes = Vec::new();
     reader
-        .take(MAX_INPUT_BYTES as u64 + 1)
+        .take(MAX_BATCH_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Input(format!("input: cannot read ({e})")))?;
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(Failure::Input(format!("input: at most {MAX_INPUT_BYTES} bytes (10 MiB)")));
-    }
     String::from_utf8(bytes).map_err(|e| Failure::Input(format!("input: UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
 }
 

@@ -64,6 +64,8 @@ pub(crate) struct Blocking {
 #[derive(Debug)]
 pub struct Catalog {
     pub(crate) policies: PolicySet,
+    /// The same policies split by layer, so only applicable layers are evaluated.
+    pub(crate) layer_policies: Vec<(Layer, PolicySet)>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
 }
@@ -121,14 +123,27 @@ impl Catalog {
         }
 
         let mut policies = PolicySet::new();
+        let mut layer_policies: Vec<(Layer, PolicySet)> = Vec::new();
         let mut by_policy = HashMap::new();
-        for (i, (_, _, policy)) in parsed.iter().enumerate() {
+        for (i, (layer, _, policy)) in parsed.iter().enumerate() {
             let Some(rule) = rules.get(i) else { continue };
             let pid = PolicyId::new(&rule.id);
-            policies.add(policy.new_id(pid.clone())).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+            let renamed = policy.new_id(pid.clone());
+            policies.add(renamed.clone()).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+            let set = match layer_policies.iter_mut().find(|(l, _)| l == layer) {
+                Some((_, set)) => set,
+                None => {
+                    layer_policies.push((*layer, PolicySet::new()));
+                    match layer_policies.last_mut() {
+                        Some((_, set)) => set,
+                        None => continue,
+                    }
+                }
+            };
+            set.add(renamed).map_err(|e| CatalogError::Cedar(e.to_string()))?;
             by_policy.insert(pid, i);
         }
-        Ok(Catalog { policies, rules, by_policy })
+        Ok(Catalog { policies, layer_policies, rules, by_policy })
     }
 
     /// Every rule, in layer order and file order.

@@ -3,6 +3,7 @@
 //! and hand them to the combinator. The engine does no I/O.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use cedar_policy::{
     Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression,
@@ -12,8 +13,8 @@ use crate::authorization::{self, Standing};
 use crate::catalog::{Catalog, CatalogError, Rule};
 use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
-use crate::request::Request;
-use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy};
+use crate::request::{Facts, Request};
+use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, Role};
 
 /// The decision engine: the parsed rule packs, shared by every decision.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ pub struct Engine {
     action: EntityUid,
     principal: EntityUid,
     information_type: EntityTypeName,
+    memo: Mutex<HashMap<EvalInput, Vec<usize>>>,
 }
 
 /// A failure inside the engine on a valid request: a defect, never the user's.
@@ -60,6 +62,7 @@ impl Engine {
             action: uid("Action", "disclose")?,
             principal: uid("Discloser", "discloser")?,
             information_type: "Information".parse().map_err(|e: cedar_policy::ParseErrors| EngineError::Request(e.to_string()))?,
+            memo: Mutex::new(HashMap::new()),
         })
     }
 
@@ -85,87 +88,112 @@ impl Engine {
 
     /// Runs the rules for every requested category.
     pub(crate) fn evaluate(&self, request: &Request, standings: &[Standing]) -> Result<Vec<CategoryEvaluation>, EngineError> {
-        let context = self.context(request)?;
-        let principal = self.principal_entity(request)?;
-        let applicable = applicable_layers(request);
         let mut out = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
-            let resource = self.information_entity(request, standings, category)?;
-            let resource_uid = resource.uid();
-            let entities = Entities::from_entities([principal.clone(), resource], None)
-                .map_err(|e| EngineError::Request(e.to_string()))?;
-            let cedar_request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, context.clone(), None)
-                .map_err(|e| EngineError::Request(e.to_string()))?;
-            let response = self.authorizer.is_authorized(&cedar_request, &self.catalog.policies, &entities);
-            if let Some(cedar_policy::AuthorizationError::PolicyEvaluationError(error)) = response.diagnostics().errors().next() {
-                return Err(EngineError::Evaluation { rule: error.policy_id().to_string(), message: error.to_string() });
-            }
-            let mut fired: Vec<usize> = response
-                .diagnostics()
-                .reason()
-                .filter_map(|pid| self.catalog.by_policy.get(pid).copied())
-                .filter(|&i| self.catalog.rules.get(i).is_some_and(|r| applicable.contains(&r.layer)))
-                .collect();
-            fired.sort_unstable();
-            apply_supersession(&self.catalog.rules, &mut fired);
+            let input = EvalInput::new(request, standings, category);
+            let fired = self.fired(&input)?;
             out.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
         }
         Ok(out)
     }
 
-    fn principal_entity(&self, request: &Request) -> Result<Entity, EngineError> {
+    /// The applicable rules that fire for one evaluation input, memoized:
+    /// rule evaluation is a pure function of [`EvalInput`], and the same
+    /// questions recur all day in a program.
+    fn fired(&self, input: &EvalInput) -> Result<Vec<usize>, EngineError> {
+        if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(input).cloned()) {
+            return Ok(hit);
+        }
+        let fired = self.evaluate_rules(input)?;
+        if let Ok(mut memo) = self.memo.lock() {
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(input.clone(), fired.clone());
+        }
+        Ok(fired)
+    }
+
+    /// Evaluates the applicable layers' policies in Cedar, without the memo.
+    fn evaluate_rules(&self, input: &EvalInput) -> Result<Vec<usize>, EngineError> {
+        let principal = self.principal_entity(input)?;
+        let resource = self.information_entity(input)?;
+        let resource_uid = resource.uid();
+        let entities = Entities::from_entities([principal, resource], None).map_err(|e| EngineError::Request(e.to_string()))?;
+        let cedar_request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, self.context(input)?, None)
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        let mut fired: Vec<usize> = Vec::new();
+        for (layer, policies) in &self.catalog.layer_policies {
+            if !input.applies(*layer) {
+                continue;
+            }
+            let response = self.authorizer.is_authorized(&cedar_request, policies, &entities);
+            if let Some(cedar_policy::AuthorizationError::PolicyEvaluationError(error)) = response.diagnostics().errors().next() {
+                return Err(EngineError::Evaluation { rule: error.policy_id().to_string(), message: error.to_string() });
+            }
+            fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
+        }
+        fired.sort_unstable();
+        apply_supersession(&self.catalog.rules, &mut fired);
+        Ok(fired)
+    }
+
+    /// Evaluates without the memo (benchmarks compare the two).
+    pub fn decide_uncached(&self, request: &Request) -> Result<Decision, EngineError> {
+        let standings = authorization::assess(request);
+        let mut evaluations = Vec::with_capacity(request.categories.len());
+        for &category in &request.categories {
+            let fired = self.evaluate_rules(&EvalInput::new(request, &standings, category))?;
+            evaluations.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
+        }
+        Ok(decision::assemble(request, &standings, &evaluations, self.catalog.rules()))
+    }
+
+    fn principal_entity(&self, input: &EvalInput) -> Result<Entity, EngineError> {
         let mut attrs = HashMap::from([(
             "role".to_string(),
-            RestrictedExpression::new_string(request.discloser.role.as_str().to_string()),
+            RestrictedExpression::new_string(input.role.as_str().to_string()),
         )]);
-        if let Some(flag) = request.discloser.mandated_reporter {
+        if let Some(flag) = input.mandated_reporter {
             attrs.insert("mandated_reporter".to_string(), RestrictedExpression::new_bool(flag));
         }
         Entity::new(self.principal.clone(), attrs, HashSet::new()).map_err(|e| EngineError::Request(e.to_string()))
     }
 
-    fn information_entity(&self, request: &Request, standings: &[Standing], category: Category) -> Result<Entity, EngineError> {
-        let coverage = authorization::coverage(standings, category);
-        let restrictions = request.restrictions.iter().filter(|r| r.covers(category, request.recipient.kind, request.purpose));
-        let mut restricted_agreed = false;
-        let mut restriction_requested = false;
-        for r in restrictions {
-            restriction_requested = true;
-            restricted_agreed |= r.agreed;
-        }
+    fn information_entity(&self, input: &EvalInput) -> Result<Entity, EngineError> {
         let attrs = HashMap::from([
-            ("category".to_string(), RestrictedExpression::new_string(category.as_str().to_string())),
-            ("authorized".to_string(), RestrictedExpression::new_bool(coverage.authorized)),
-            ("consented".to_string(), RestrictedExpression::new_bool(coverage.consented)),
-            ("restricted_agreed".to_string(), RestrictedExpression::new_bool(restricted_agreed)),
-            ("restriction_requested".to_string(), RestrictedExpression::new_bool(restriction_requested)),
+            ("category".to_string(), RestrictedExpression::new_string(input.category.as_str().to_string())),
+            ("authorized".to_string(), RestrictedExpression::new_bool(input.authorized)),
+            ("consented".to_string(), RestrictedExpression::new_bool(input.consented)),
+            ("restricted_agreed".to_string(), RestrictedExpression::new_bool(input.restricted_agreed)),
+            ("restriction_requested".to_string(), RestrictedExpression::new_bool(input.restriction_requested)),
         ]);
-        let uid = EntityUid::from_type_name_and_id(self.information_type.clone(), EntityId::new(category.as_str()));
+        let uid = EntityUid::from_type_name_and_id(self.information_type.clone(), EntityId::new(input.category.as_str()));
         Entity::new(uid, attrs, HashSet::new()).map_err(|e| EngineError::Request(e.to_string()))
     }
 
-    fn context(&self, request: &Request) -> Result<Context, EngineError> {
+    fn context(&self, input: &EvalInput) -> Result<Context, EngineError> {
         let record = |fields: Vec<(&str, RestrictedExpression)>| {
             RestrictedExpression::new_record(fields.into_iter().map(|(k, v)| (k.to_string(), v)))
                 .map_err(|e| EngineError::Request(e.to_string()))
         };
         let string = |s: &str| RestrictedExpression::new_string(s.to_string());
         let facts = record(
-            Fact::ALL.iter().map(|f| (f.as_str(), RestrictedExpression::new_bool(request.facts.get(*f)))).collect(),
+            Fact::ALL.iter().map(|f| (f.as_str(), RestrictedExpression::new_bool(input.facts.get(*f)))).collect(),
         )?;
         let recipient = record(vec![
-            ("kind", string(request.recipient.kind.as_str())),
-            ("same_organization", RestrictedExpression::new_bool(request.recipient.same_organization)),
+            ("kind", string(input.recipient_kind.as_str())),
+            ("same_organization", RestrictedExpression::new_bool(input.same_organization)),
         ])?;
         let client = record(vec![
-            ("age", RestrictedExpression::new_long(i64::from(request.client.age))),
-            ("status", string(request.client.status.as_str())),
-            ("part2_program", RestrictedExpression::new_bool(request.client.part2_program)),
-            ("years_since_death", RestrictedExpression::new_long(years_since_death(request))),
+            ("age", RestrictedExpression::new_long(i64::from(input.age))),
+            ("status", string(input.status.as_str())),
+            ("part2_program", RestrictedExpression::new_bool(input.part2_program)),
+            ("years_since_death", RestrictedExpression::new_long(input.years_since_death)),
         ])?;
         Context::from_pairs([
-            ("jurisdiction".to_string(), string(request.jurisdiction.as_str())),
-            ("purpose".to_string(), string(request.purpose.as_str())),
+            ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
+            ("purpose".to_string(), string(input.purpose.as_str())),
             ("recipient".to_string(), recipient),
             ("client".to_string(), client),
             ("facts".to_string(), facts),
@@ -174,19 +202,71 @@ impl Engine {
     }
 }
 
-/// Which layers apply (`spec/rules.md` §1.2).
-pub(crate) fn applicable_layers(request: &Request) -> Vec<Layer> {
-    let mut layers = vec![Layer::Hipaa];
-    if request.client.part2_program {
-        layers.push(Layer::Part2);
+/// Memo entries kept before the memo is emptied; bounds memory on varied input.
+const MEMO_CAPACITY: usize = 65_536;
+
+/// Everything the rules can see for one category: the Cedar request is built
+/// from this and nothing else, which is what makes the memo exact.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct EvalInput {
+    role: Role,
+    mandated_reporter: Option<bool>,
+    jurisdiction: Jurisdiction,
+    organization_policy: OrganizationPolicy,
+    purpose: Purpose,
+    recipient_kind: RecipientKind,
+    same_organization: bool,
+    age: u8,
+    status: ClientStatus,
+    part2_program: bool,
+    years_since_death: i64,
+    facts: Facts,
+    category: Category,
+    authorized: bool,
+    consented: bool,
+    restricted_agreed: bool,
+    restriction_requested: bool,
+}
+
+impl EvalInput {
+    fn new(request: &Request, standings: &[Standing], category: Category) -> EvalInput {
+        let coverage = authorization::coverage(standings, category);
+        let mut restricted_agreed = false;
+        let mut restriction_requested = false;
+        for r in request.restrictions.iter().filter(|r| r.covers(category, request.recipient.kind, request.purpose)) {
+            restriction_requested = true;
+            restricted_agreed |= r.agreed;
+        }
+        EvalInput {
+            role: request.discloser.role,
+            mandated_reporter: request.discloser.mandated_reporter,
+            jurisdiction: request.jurisdiction,
+            organization_policy: request.organization_policy,
+            purpose: request.purpose,
+            recipient_kind: request.recipient.kind,
+            same_organization: request.recipient.same_organization,
+            age: request.client.age,
+            status: request.client.status,
+            part2_program: request.client.part2_program,
+            years_since_death: years_since_death(request),
+            facts: request.facts,
+            category,
+            authorized: coverage.authorized,
+            consented: coverage.consented,
+            restricted_agreed,
+            restriction_requested,
+        }
     }
-    if request.jurisdiction == Jurisdiction::UsCa {
-        layers.push(Layer::California);
+
+    /// Which layers apply (`spec/rules.md` §1.2).
+    fn applies(&self, layer: Layer) -> bool {
+        match layer {
+            Layer::Hipaa => true,
+            Layer::Part2 => self.part2_program,
+            Layer::California => self.jurisdiction == Jurisdiction::UsCa,
+            Layer::Organization => self.organization_policy == OrganizationPolicy::Default,
+        }
     }
-    if request.organization_policy == OrganizationPolicy::Default {
-        layers.push(Layer::Organization);
-    }
-    layers
 }
 
 /// A fired rule with `@supersedes` turns off the other rules of that layer

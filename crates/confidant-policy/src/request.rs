@@ -10,8 +10,12 @@ use crate::vocab::{
     RecipientKind, Role, Signer,
 };
 
-/// Requests larger than this are refused before parsing.
+/// A request larger than this is refused before parsing.
 pub const MAX_INPUT_BYTES: usize = 10 * 1024 * 1024;
+
+/// A batch (JSON array) may be larger than one request, up to this; each of
+/// its requests is still held to [`MAX_INPUT_BYTES`].
+pub const MAX_BATCH_BYTES: usize = 256 * 1024 * 1024;
 
 /// Ages outside this range are bad input.
 pub const MAX_AGE: u64 = 130;
@@ -168,29 +172,48 @@ pub enum Input {
 
 /// Parses request text: one JSON object, or a JSON array of them.
 pub fn parse_input(text: &str) -> Result<Input, InputError> {
+    if text.trim_start().starts_with('[') {
+        return parse_batch(text).map(Input::Batch);
+    }
     if text.len() > MAX_INPUT_BYTES {
-        return Err(InputError::new(
-            "",
-            format!("at most {MAX_INPUT_BYTES} bytes (10 MiB), got {} bytes", text.len()),
-        ));
+        return Err(too_large("", text.len(), MAX_INPUT_BYTES));
     }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
     match &value {
-        Value::Array(items) => {
-            let requests = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| request_from_value(item, &format!("/{i}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Input::Batch(requests))
-        }
         Value::Object(_) => Ok(Input::One(Box::new(request_from_value(&value, "")?))),
         other => Err(InputError::new(
             "",
             format!("a request object or an array of requests, got {}", type_name(other)),
         )),
     }
+}
+
+/// A batch is split into its elements' raw text first, so each request is
+/// held to the single-request size limit and parsed on its own.
+fn parse_batch(text: &str) -> Result<Vec<Request>, InputError> {
+    if text.len() > MAX_BATCH_BYTES {
+        return Err(too_large("", text.len(), MAX_BATCH_BYTES));
+    }
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)
+        .map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let here = format!("/{i}");
+            if raw.get().len() > MAX_INPUT_BYTES {
+                return Err(too_large(&here, raw.get().len(), MAX_INPUT_BYTES));
+            }
+            let value: Value = serde_json::from_str(raw.get())
+                .map_err(|e| InputError::new(&here, format!("valid JSON ({e})")))?;
+            request_from_value(&value, &here)
+        })
+        .collect()
+}
+
+fn too_large(pointer: &str, got: usize, limit: usize) -> InputError {
+    InputError::new(pointer, format!("at most {limit} bytes ({} MiB), got {got} bytes", limit / (1024 * 1024)))
 }
 
 /// Parses and validates one request from JSON text.
