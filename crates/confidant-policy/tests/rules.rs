@@ -496,3 +496,19 @@ fn restriction_with_empty_lists_restricts_everything() {
     let r = set(base("treating_provider", "treatment", &["diagnosis"]), "/restrictions", json!([{ "categories": [], "recipient_kinds": [], "purposes": [], "agreed": true }]));
     assert_eq!(decide(&r).decision, OverallDecision::Deny);
 }
+
+#[test]
+fn memoized_decisions_equal_fresh_evaluation() {
+    let requests = [
+        threat("psychotherapist", "US-CA"),
+        child_abuse("peer_support_specialist", "US-CA"),
+        set(base("treating_provider", "treatment", &["diagnosis", "psychotherapy_notes", "hiv"]), "/jurisdiction", json!("US-CA")),
+        set(base("court", "judicial_proceeding", &["substance_use"]), "/client/part2_program", json!(true)),
+    ];
+    for r in &requests {
+        let request = parse_request(&r.to_string()).unwrap();
+        let fresh = ENGINE.decide_uncached(&request).unwrap();
+        assert_eq!(ENGINE.decide(&request).unwrap(), fresh);
+        assert_eq!(ENGINE.decide(&request).unwrap(), fresh, "second call is served from the memo");
+    }
+}
