@@ -175,21 +175,18 @@ pub fn assess(request: &Request) -> Vec<Standing> {
 
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects(auth);
-    if let Some(signed) = auth.signed_on {
-        if signed > request.as_of {
+    if let Some(signed) = auth.signed_on
+        && signed > request.as_of {
             reasons.push(Reason::NotYetSigned);
         }
-    }
-    if let Some(expires) = auth.expires_on {
-        if expires < request.as_of && auth.expiry_event.is_none() {
+    if let Some(expires) = auth.expires_on
+        && expires < request.as_of && auth.expiry_event.is_none() {
             reasons.push(Reason::Expired);
         }
-    }
-    if let Some(revoked) = auth.revoked_on {
-        if revoked <= request.as_of {
+    if let Some(revoked) = auth.revoked_on
+        && revoked <= request.as_of {
             reasons.push(Reason::Revoked);
         }
-    }
     let recipient_matches = auth.recipients.iter().any(|r| {
         r.kind == request.recipient.kind
             && match (&r.name, &request.recipient.name) {

@@ -92,11 +92,10 @@ fn blocks(rules: &[Rule], f: usize, p: usize) -> bool {
     if b.spares.contains(&p) {
         return false;
     }
-    if let Some(only) = &b.only_blocks {
-        if !only.contains(&p) {
+    if let Some(only) = &b.only_blocks
+        && !only.contains(&p) {
             return false;
         }
-    }
     if permit.effect == Effect::Require && !b.blocks_required {
         return false;
     }
@@ -166,7 +165,7 @@ mod tests {
         }
     }
 
-    fn gate(layer: Layer, to_requirement: bool, blocks_required: bool) -> Blocking {
+    fn gate(to_requirement: bool, blocks_required: bool) -> Blocking {
         Blocking { yields_to_layer: true, yields_to_requirement: to_requirement, blocks_required, default_deny: true, ..Blocking::default() }
     }
 
@@ -174,8 +173,8 @@ mod tests {
     fn catalog() -> Vec<Rule> {
         vec![
             rule("hipaa.treatment", Layer::Hipaa, Effect::Permit, Blocking::default()), // 0
-            rule("hipaa.gate", Layer::Hipaa, Effect::Forbid, gate(Layer::Hipaa, true, false)), // 1
-            rule("part2.gate", Layer::Part2, Effect::Forbid, gate(Layer::Part2, false, true)), // 2
+            rule("hipaa.gate", Layer::Hipaa, Effect::Forbid, gate(true, false)), // 1
+            rule("part2.gate", Layer::Part2, Effect::Forbid, gate(false, true)), // 2
             rule("part2.emergency", Layer::Part2, Effect::Permit, Blocking::default()), // 3
             rule("ca.mandate", Layer::California, Effect::Require, Blocking::default()), // 4
             rule("org.forbid", Layer::Organization, Effect::Forbid, Blocking::default()), // 5

@@ -103,11 +103,10 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     let mut advice: Vec<&str> = Vec::new();
     for eval in evaluations {
         for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing) {
-            if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref()) {
-                if !advice.contains(&text) {
+            if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
+                && !advice.contains(&text) {
                     advice.push(text);
                 }
-            }
         }
     }
     sentences.extend(advice.into_iter().map(str::to_string));
