@@ -1,0 +1,40 @@
+//! Confidant's tamper-evident audit log, as a pure library (no storage, no
+//! I/O): an append-only Merkle tree hashed exactly as RFC 6962 §2.1, with
+//! inclusion and consistency proofs, proof verification that needs no tree
+//! (RFC 9162 §2.1.3.2, §2.1.4.2), Ed25519-signed tree heads, and the
+//! whole-log check behind `audit verify`.
+//!
+//! ```
+//! use confidant_audit::{LeafHash, LogSigningKey, MerkleTree, TreeHead, verify_log};
+//!
+//! let mut tree = MerkleTree::new();
+//! for entry in [&b"disclosure 1"[..], b"disclosure 2", b"disclosure 3"] {
+//!     tree.append(LeafHash::of(entry));
+//! }
+//! let key = LogSigningKey::from_seed(&[7; 32]);
+//! let head = key.sign(TreeHead { size: 3, root: tree.root(), timestamp_ms: 1 });
+//!
+//! let proof = tree.inclusion_proof(1, 3)?;
+//! proof.verify(&LeafHash::of(b"disclosure 2"), &head.head.root)?;
+//!
+//! let leaves = (0..3).filter_map(|i| tree.leaf(i));
+//! verify_log(leaves, &[head], &key.verifying_key())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod hash;
+mod head;
+mod log;
+mod proof;
+mod tree;
+
+pub use hash::{Hash, LeafHash, empty_root};
+pub use head::{
+    KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN,
+    TREE_HEAD_SIGNING_LEN, TreeHead,
+};
+pub use log::{LogError, VerifiedLog, check_leaf_hashes, verify_log};
+pub use proof::{
+    ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion,
+};
+pub use tree::{MerkleTree, TreeError};
