@@ -68,6 +68,10 @@ pub struct Catalog {
     pub(crate) layer_policies: Vec<(Layer, PolicySet)>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
+    /// Where the rules' comparisons on `context.client.age` change truth.
+    pub(crate) age_breakpoints: Vec<i64>,
+    /// The same for `context.client.years_since_death`.
+    pub(crate) death_breakpoints: Vec<i64>,
 }
 
 /// A defect in the embedded rule packs; a build with one never ships,
@@ -143,7 +147,10 @@ impl Catalog {
             set.add(renamed).map_err(|e| CatalogError::Cedar(e.to_string()))?;
             by_policy.insert(pid, i);
         }
-        Ok(Catalog { policies, layer_policies, rules, by_policy })
+        let sources: Vec<&str> = packs.iter().map(|(_, _, text)| *text).collect();
+        let age_breakpoints = breakpoints(&sources, "context.client.age")?;
+        let death_breakpoints = breakpoints(&sources, "context.client.years_since_death")?;
+        Ok(Catalog { policies, layer_policies, rules, by_policy, age_breakpoints, death_breakpoints })
     }
 
     /// Every rule, in layer order and file order.
@@ -160,6 +167,42 @@ impl Catalog {
     pub fn policy_set(&self) -> &PolicySet {
         &self.policies
     }
+}
+
+/// The values at which a numeric attribute's comparisons can change truth:
+/// every constant `T` it is compared with, and `T + 1`. Two values with the
+/// same largest breakpoint at or below them satisfy exactly the same rules,
+/// so the engine may evaluate (and memoize) the breakpoint instead of the
+/// value. Any use of the attribute other than `attr OP constant` is refused,
+/// because it could not be banded safely.
+fn breakpoints(sources: &[&str], attribute: &str) -> Result<Vec<i64>, CatalogError> {
+    let mut points = vec![0];
+    for text in sources {
+        let code: String = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+        for (at, _) in code.match_indices(attribute) {
+            let rest = code.get(at + attribute.len()..).unwrap_or("");
+            let rest = rest.trim_start();
+            let op_len = rest.chars().take_while(|c| matches!(c, '<' | '>' | '=' | '!')).count();
+            let digits: String = rest.get(op_len..).unwrap_or("").trim_start().chars().take_while(char::is_ascii_digit).collect();
+            let valid_op = matches!(rest.get(..op_len), Some("<" | "<=" | ">" | ">=" | "==" | "!="));
+            match digits.parse::<i64>() {
+                Ok(t) if valid_op => points.extend([t, t.saturating_add(1)]),
+                _ => {
+                    return Err(CatalogError::Cedar(format!(
+                        "`{attribute}` may only be compared with a number (`{attribute} >= 65`), so decisions can be memoized by band"
+                    )));
+                }
+            }
+        }
+    }
+    points.sort_unstable();
+    points.dedup();
+    Ok(points)
+}
+
+/// The largest breakpoint at or below `value`.
+pub(crate) fn band(breakpoints: &[i64], value: i64) -> i64 {
+    breakpoints.iter().copied().take_while(|b| *b <= value).last().unwrap_or(value)
 }
 
 /// `policy12` → 12: Cedar numbers policies in file order.
@@ -283,5 +326,33 @@ fn list<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, S
         None => Ok(Vec::new()),
         Some(t) if t.trim().is_empty() => Ok(Vec::new()),
         Some(t) => t.split(',').map(str::trim).map(|v| parse(v).ok_or_else(|| v.to_string())).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breakpoints_cover_every_comparison_constant_and_the_next_value() {
+        let text = "when { context.client.age >= 65 && context.client.age < 18 } // context.client.age == 99";
+        let points = breakpoints(&[text], "context.client.age").ok();
+        assert_eq!(points, Some(vec![0, 18, 19, 65, 66]));
+        assert_eq!(band(&[0, 18, 19, 65, 66], 34), 19);
+        assert_eq!(band(&[0, 18, 19, 65, 66], 65), 65);
+        assert_eq!(band(&[0, 18, 19, 65, 66], 81), 66);
+    }
+
+    #[test]
+    fn an_attribute_used_other_than_against_a_constant_is_refused() {
+        assert!(breakpoints(&["context.client.age + 1 > 3"], "context.client.age").is_err());
+        assert!(breakpoints(&["[context.client.age].contains(3)"], "context.client.age").is_err());
+    }
+
+    #[test]
+    fn the_embedded_rules_band_age_at_65_and_death_at_50_years() {
+        let catalog = Catalog::load().ok();
+        assert_eq!(catalog.as_ref().map(|c| c.age_breakpoints.clone()), Some(vec![0, 65, 66]));
+        assert_eq!(catalog.map(|c| c.death_breakpoints), Some(vec![0, 50, 51]));
     }
 }

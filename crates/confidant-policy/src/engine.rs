@@ -10,7 +10,7 @@ use cedar_policy::{
 };
 
 use crate::authorization::{self, Standing};
-use crate::catalog::{Catalog, CatalogError, Rule};
+use crate::catalog::{Catalog, CatalogError, Rule, band};
 use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
 use crate::request::{Facts, Request};
@@ -90,7 +90,7 @@ impl Engine {
     pub(crate) fn evaluate(&self, request: &Request, standings: &[Standing]) -> Result<Vec<CategoryEvaluation>, EngineError> {
         let mut out = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
-            let input = EvalInput::new(request, standings, category);
+            let input = EvalInput::new(request, standings, category, &self.catalog);
             let fired = self.fired(&input)?;
             out.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
         }
@@ -143,7 +143,7 @@ impl Engine {
         let standings = authorization::assess(request);
         let mut evaluations = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
-            let fired = self.evaluate_rules(&EvalInput::new(request, &standings, category))?;
+            let fired = self.evaluate_rules(&EvalInput::new(request, &standings, category, &self.catalog))?;
             evaluations.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
         }
         Ok(decision::assemble(request, &standings, &evaluations, self.catalog.rules()))
@@ -186,10 +186,10 @@ impl Engine {
             ("same_organization", RestrictedExpression::new_bool(input.same_organization)),
         ])?;
         let client = record(vec![
-            ("age", RestrictedExpression::new_long(i64::from(input.age))),
+            ("age", RestrictedExpression::new_long(input.age_band)),
             ("status", string(input.status.as_str())),
             ("part2_program", RestrictedExpression::new_bool(input.part2_program)),
-            ("years_since_death", RestrictedExpression::new_long(input.years_since_death)),
+            ("years_since_death", RestrictedExpression::new_long(input.years_since_death_band)),
         ])?;
         Context::from_pairs([
             ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
@@ -206,7 +206,9 @@ impl Engine {
 const MEMO_CAPACITY: usize = 65_536;
 
 /// Everything the rules can see for one category: the Cedar request is built
-/// from this and nothing else, which is what makes the memo exact.
+/// from this and nothing else, which is what makes the memo exact. Numbers
+/// are kept as their band (`catalog::breakpoints`): the rules only compare
+/// them with constants, so every value of a band satisfies the same rules.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct EvalInput {
     role: Role,
@@ -216,10 +218,10 @@ struct EvalInput {
     purpose: Purpose,
     recipient_kind: RecipientKind,
     same_organization: bool,
-    age: u8,
+    age_band: i64,
     status: ClientStatus,
     part2_program: bool,
-    years_since_death: i64,
+    years_since_death_band: i64,
     facts: Facts,
     category: Category,
     authorized: bool,
@@ -229,7 +231,7 @@ struct EvalInput {
 }
 
 impl EvalInput {
-    fn new(request: &Request, standings: &[Standing], category: Category) -> EvalInput {
+    fn new(request: &Request, standings: &[Standing], category: Category, catalog: &Catalog) -> EvalInput {
         let coverage = authorization::coverage(standings, category);
         let mut restricted_agreed = false;
         let mut restriction_requested = false;
@@ -245,10 +247,10 @@ impl EvalInput {
             purpose: request.purpose,
             recipient_kind: request.recipient.kind,
             same_organization: request.recipient.same_organization,
-            age: request.client.age,
+            age_band: band(&catalog.age_breakpoints, i64::from(request.client.age)),
             status: request.client.status,
             part2_program: request.client.part2_program,
-            years_since_death: years_since_death(request),
+            years_since_death_band: band(&catalog.death_breakpoints, years_since_death(request)),
             facts: request.facts,
             category,
             authorized: coverage.authorized,
