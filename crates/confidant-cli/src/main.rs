@@ -7,26 +7,34 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod check_client;
 mod render;
 mod rules;
+mod vault;
 
 /// Confidant: may I share this, with this person, for this reason?
 #[derive(Debug, Parser)]
 #[command(name = "confidant", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    location: vault::Location,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decide a disclosure request (JSON object) or a batch (JSON array).
+    /// Decide a disclosure request (JSON object) or a batch (JSON array), or
+    /// one for a stored client with `--client`.
     Check {
         /// The request file; `-` or nothing reads standard input.
+        #[arg(conflicts_with = "client")]
         file: Option<String>,
         /// Output format; defaults to `text` on a terminal and `json` otherwise.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        #[command(flatten)]
+        client: check_client::ClientCheck,
     },
     /// List every rule, or explain one rule by id.
     Rules {
@@ -35,6 +43,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Create the data directory, the key file (mode 0600) and the vault.
+    Init {
+        /// Fill the vault with a fictional demo organization.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Clients: add, list, show, discharge, record a death.
+    #[command(subcommand)]
+    Client(vault::ClientCmd),
+    /// Records (contents are encrypted; shown only with --show-content).
+    #[command(subcommand)]
+    Record(vault::RecordCmd),
+    /// HIPAA authorizations and Part 2 consents.
+    #[command(subcommand)]
+    Auth(vault::AuthCmd),
+    /// Restrictions clients asked for (45 CFR 164.522).
+    #[command(subcommand)]
+    Restriction(vault::RestrictionCmd),
+    /// Staff members.
+    #[command(subcommand)]
+    Staff(vault::StaffCmd),
+    /// Care teams and caseloads.
+    #[command(subcommand)]
+    Team(vault::TeamCmd),
+    /// Key-encryption keys.
+    #[command(subcommand)]
+    Keys(vault::KeysCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -53,9 +88,19 @@ pub enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let location = cli.location;
     let result = match cli.command {
-        Command::Check { file, format } => check::run(file.as_deref(), format),
+        Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
+        Command::Check { file, format, .. } => check::run(file.as_deref(), format),
         Command::Rules { id, format } => rules::run(id.as_deref(), format),
+        Command::Init { demo } => vault::init(&location, demo),
+        Command::Client(cmd) => vault::client(&location, cmd),
+        Command::Record(cmd) => vault::record(&location, cmd),
+        Command::Auth(cmd) => vault::auth(&location, cmd),
+        Command::Restriction(cmd) => vault::restriction(&location, cmd),
+        Command::Staff(cmd) => vault::staff(&location, cmd),
+        Command::Team(cmd) => vault::team(&location, cmd),
+        Command::Keys(cmd) => vault::keys(&location, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,223 @@
+//! The vault subcommands end to end with a temporary `--data-dir`: init
+//! (plain and demo), clients, staff, teams, records, authorizations (an
+//! incomplete one exits 2 listing every missing element), restrictions, key
+//! rotation, wrong keys, and `check --client` deciding from stored data while
+//! `check -` keeps working.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confidant"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CONFIDANT_KEY")
+        .env_remove("CONFIDANT_DATABASE_URL")
+        .env_remove("CONFIDANT_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    child.stdin.take().expect("stdin").write_all(stdin).unwrap();
+    child.wait_with_output().expect("binary runs")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args, b"");
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(dir, args)).unwrap()
+}
+
+fn bad(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args, b"");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
+
+fn initialized() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["init"]);
+    assert!(out.contains("key file"), "{out}");
+    dir
+}
+
+#[test]
+fn init_writes_a_private_key_file_and_refuses_to_run_twice() {
+    let dir = initialized();
+    let key = dir.path().join("confidant.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let before = std::fs::read(&key).unwrap();
+    let err = bad(dir.path(), &["init"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&key).unwrap(), before, "the key file is untouched");
+}
+
+#[test]
+fn clients_staff_teams_and_records_round_trip() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["staff", "add", "--id", "st-1", "--name", "Morgan Ashgrove", "--role", "psychotherapist"]);
+    ok(d, &["team", "add", "--id", "team-a", "--name", "Adult outpatient"]);
+    ok(d, &["team", "assign", "--staff", "st-1", "--team", "Adult outpatient"]);
+    let added = json(d, &["client", "add", "--id", "cl-1", "--name", "Zebulon Quixotic", "--dob", "1990-06-15", "--team", "team-a", "--notes", "likes tea", "--format", "json"]);
+    assert_eq!(added["id"], "cl-1");
+    ok(d, &["team", "assign", "--staff", "st-1", "--client", "cl-1"]);
+    ok(d, &["record", "add", "--client", "cl-1", "--category", "progress_notes", "--author", "st-1", "--content", "slept better"]);
+    let out = run(d, &["record", "add", "--client", "cl-1", "--category", "psychotherapy_notes", "--author", "st-1", "--content", "-"], b"process note from stdin");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let staff = json(d, &["staff", "list", "--format", "json"]);
+    assert_eq!(staff[0]["display_name"], "Morgan Ashgrove");
+    let teams = json(d, &["team", "list", "--format", "json"]);
+    assert_eq!(teams[0]["members"][0], "st-1");
+    let clients = json(d, &["client", "list", "--format", "json"]);
+    assert_eq!(clients[0]["name"], "Zebulon Quixotic");
+    let show = json(d, &["client", "show", "cl-1", "--format", "json"]);
+    assert_eq!(show["caseload_staff"][0], "st-1");
+    assert_eq!(show["notes"], "likes tea");
+
+    let listed = ok(d, &["record", "list", "--client", "cl-1"]);
+    assert!(listed.contains("progress_notes") && listed.contains("psychotherapy_notes"), "{listed}");
+    assert!(!listed.contains("slept better"), "contents only on explicit read: {listed}");
+    let shown = json(d, &["record", "list", "--client", "cl-1", "--show-content", "--format", "json"]);
+    let contents: Vec<&str> = shown.as_array().unwrap().iter().map(|r| r["content"].as_str().unwrap()).collect();
+    assert!(contents.contains(&"slept better") && contents.contains(&"process note from stdin"), "{contents:?}");
+
+    ok(d, &["client", "discharge", "cl-1", "--on", "2025-09-01"]);
+    ok(d, &["client", "record-death", "cl-1", "--on", "2025-12-01"]);
+    let show = json(d, &["client", "show", "cl-1", "--format", "json"]);
+    assert_eq!(show["status"], "deceased");
+    assert_eq!(show["died_on"], "2025-12-01");
+
+    let err = bad(d, &["record", "add", "--client", "cl-nobody", "--category", "diagnosis", "--author", "st-1", "--content", "x"]);
+    assert!(err.contains("cl-nobody"), "{err}");
+    let err = bad(d, &["record", "add", "--client", "cl-1", "--category", "horoscope", "--author", "st-1", "--content", "x"]);
+    assert!(err.starts_with("error: --category:"), "{err}");
+    let err = bad(d, &["staff", "add", "--name", "X", "--role", "wizard"]);
+    assert!(err.starts_with("error: --role:"), "{err}");
+}
+
+#[test]
+fn an_incomplete_authorization_exits_2_listing_every_missing_element() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--age", "30"]);
+    let err = bad(d, &["auth", "add", "--client", "cl-1", "--kind", "hipaa"]);
+    for code in [
+        "missing_element:description", "missing_element:recipient", "missing_element:purpose", "missing_element:expiration",
+        "missing_element:signature", "missing_element:date", "missing_statement:right_to_revoke",
+        "missing_statement:no_conditioning", "missing_statement:redisclosure",
+    ] {
+        assert!(err.contains(code), "{code} missing from {err}");
+    }
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let listed = json(d, &["auth", "list", "--client", "cl-1", "--format", "json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing was filed");
+}
+
+fn file_valid_auth(d: &Path, id: &str, expires: &str) {
+    ok(
+        d,
+        &[
+            "auth", "add", "--client", "cl-1", "--id", id, "--kind", "hipaa", "--signed-by", "client", "--signed-on", "2025-01-10",
+            "--categories", "diagnosis", "--recipient", "employer:Acme Tools", "--purposes", "employment", "--expires-on", expires,
+            "--statements", "right_to_revoke,no_conditioning,redisclosure",
+        ],
+    );
+}
+
+#[test]
+fn check_for_a_stored_client_decides_from_the_vault() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--dob", "1990-06-15"]);
+    ok(d, &["staff", "add", "--id", "st-1", "--name", "Priv Officer", "--role", "privacy_officer"]);
+    file_valid_auth(d, "auth-old", "2025-12-31");
+    let check = ["check", "--client", "cl-1", "--to", "employer", "--recipient-name", "Acme Tools", "--purpose", "employment", "--categories", "diagnosis", "--as-of", "2026-03-02", "--format", "json"];
+    let decision = json(d, &check);
+    assert_eq!(decision["decision"], "deny");
+    assert_eq!(decision["authorizations"][0]["id"], "auth-old");
+    assert_eq!(decision["authorizations"][0]["reasons"][0], "expired");
+
+    file_valid_auth(d, "auth-new", "2026-12-31");
+    let decision = json(d, &check);
+    assert_eq!(decision["release"][0], "diagnosis", "{decision}");
+    ok(d, &["auth", "revoke", "auth-new", "--on", "2026-03-01", "--by", "st-1"]);
+    let decision = json(d, &check);
+    assert_eq!(decision["decision"], "deny");
+    let reasons: Vec<&Value> = decision["authorizations"].as_array().unwrap().iter().map(|a| &a["reasons"][0]).collect();
+    assert!(reasons.contains(&&Value::from("revoked")), "{decision}");
+
+    ok(d, &["restriction", "add", "--client", "cl-1", "--recipient-kinds", "family_or_friend", "--agreed"]);
+    let restrictions = json(d, &["restriction", "list", "--client", "cl-1", "--format", "json"]);
+    assert_eq!(restrictions[0]["recipient_kinds"][0], "family_or_friend");
+
+    let err = bad(d, &["check", "--client", "cl-1", "--to", "martian", "--purpose", "treatment", "--categories", "diagnosis"]);
+    assert!(err.starts_with("error: --to:"), "{err}");
+    let err = bad(d, &["check", "--client", "cl-nobody", "--to", "employer", "--purpose", "employment", "--categories", "diagnosis"]);
+    assert!(err.contains("cl-nobody"), "{err}");
+
+    // The file form is unchanged beside it.
+    let request = r#"{"as_of":"2026-03-02","jurisdiction":"US","client":{"age":34,"status":"active"},
+        "recipient":{"kind":"treating_provider"},"purpose":"treatment","categories":["diagnosis"]}"#;
+    let out = run(d, &["check", "-", "--format", "json"], request.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["decision"].is_string());
+}
+
+#[test]
+fn key_rotation_keeps_the_vault_readable_and_a_wrong_key_is_refused() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "Rotating Client", "--age", "40"]);
+    let old_key = std::fs::read_to_string(d.join("confidant.key")).unwrap();
+    let out = ok(d, &["keys", "rotate"]);
+    assert!(out.contains("kek-2"), "{out}");
+    let new_key = std::fs::read_to_string(d.join("confidant.key")).unwrap();
+    assert!(new_key.contains("kek-2") && !new_key.contains("kek-1 "), "{new_key}");
+    assert_eq!(json(d, &["client", "list", "--format", "json"])[0]["name"], "Rotating Client");
+
+    // The old key file no longer opens the vault, and nothing changes.
+    std::fs::write(d.join("confidant.key"), &old_key).unwrap();
+    let err = bad(d, &["client", "list"]);
+    assert!(err.contains("key"), "{err}");
+    std::fs::write(d.join("confidant.key"), &new_key).unwrap();
+    assert_eq!(json(d, &["client", "list", "--format", "json"])[0]["name"], "Rotating Client");
+
+    std::fs::remove_file(d.join("confidant.key")).unwrap();
+    let err = bad(d, &["client", "list"]);
+    assert!(err.contains("confidant init"), "{err}");
+}
+
+#[test]
+fn a_demo_vault_has_every_kind_of_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(d, &["init", "--demo"]);
+    assert!(out.contains("50 clients"), "{out}");
+    let clients = json(d, &["client", "list", "--format", "json"]);
+    let statuses: Vec<&str> = clients.as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    for s in ["active", "discharged", "deceased"] {
+        assert!(statuses.contains(&s), "{s}");
+    }
+    assert!(clients.as_array().unwrap().iter().any(|c| c["part2_program"] == true));
+}

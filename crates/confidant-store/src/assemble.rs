@@ -1,0 +1,62 @@
+//! Builds the engine's [`Request`] for a stored client: the client's age and
+//! status on the day asked, and every authorization and restriction on file,
+//! from the vault; the recipient, purpose, categories and facts from the
+//! caller. This is the "resolved" stage of a request — the engine stays free
+//! of I/O.
+
+use confidant_policy::vocab::{Category, Jurisdiction, OrganizationPolicy, Purpose};
+use confidant_policy::{Client as RequestClient, Date, Discloser, Facts, Recipient, Request};
+
+use crate::error::StoreError;
+use crate::vault::Store;
+
+/// What the caller supplies for a decision about a stored client.
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub client_id: String,
+    pub as_of: Date,
+    pub jurisdiction: Jurisdiction,
+    pub organization_policy: OrganizationPolicy,
+    pub discloser: Discloser,
+    pub recipient: Recipient,
+    pub purpose: Purpose,
+    /// Non-empty, without duplicates.
+    pub categories: Vec<Category>,
+    pub facts: Facts,
+}
+
+impl Store {
+    /// The request for `spec.client_id` with the vault's authorizations and restrictions.
+    pub async fn request_for(&self, spec: RequestSpec) -> Result<Request, StoreError> {
+        if spec.categories.is_empty() {
+            return Err(StoreError::invalid("categories", "at least one category"));
+        }
+        for (i, c) in spec.categories.iter().enumerate() {
+            if spec.categories.iter().take(i).any(|d| d == c) {
+                return Err(StoreError::invalid("categories", format!("each category once, got `{c}` twice")));
+            }
+        }
+        let client = self.client(&spec.client_id).await?;
+        let age = client
+            .birth
+            .age_on(spec.as_of)
+            .filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE)
+            .ok_or_else(|| StoreError::invalid("as_of", format!("a day on which client `{}` was alive and at most {} years old", client.id, confidant_policy::MAX_AGE)))?;
+        let (status, died_on) = client.status_on(spec.as_of);
+        let authorizations = self.authorizations(&client.id).await?.into_iter().map(|a| a.authorization).collect();
+        let restrictions = self.restrictions(&client.id).await?.into_iter().map(|r| r.restriction).collect();
+        Ok(Request {
+            as_of: spec.as_of,
+            jurisdiction: spec.jurisdiction,
+            organization_policy: spec.organization_policy,
+            discloser: spec.discloser,
+            client: RequestClient { age, status, died_on, part2_program: client.part2_program },
+            recipient: spec.recipient,
+            purpose: spec.purpose,
+            categories: spec.categories,
+            facts: spec.facts,
+            authorizations,
+            restrictions,
+        })
+    }
+}

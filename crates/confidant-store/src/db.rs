@@ -1,0 +1,221 @@
+//! The database connection: one code path for SQLite and PostgreSQL through
+//! sqlx's `Any` driver, portable SQL with `$n` placeholders (both backends
+//! accept them), and the embedded migration set.
+//!
+//! Why sqlx: async, pure Rust, both databases behind one API, and a migrator
+//! that records what ran (and takes PostgreSQL's advisory lock). The only
+//! per-backend differences live here: SQLite's connection pragmas, how a write
+//! transaction begins (`BEGIN IMMEDIATE`, so writers queue on the busy timeout
+//! instead of failing to upgrade a read lock), the lock key rotation takes on
+//! PostgreSQL, and BLOB written as BYTEA in the DDL.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Executor, SqlSafeStr};
+
+use crate::error::StoreError;
+
+/// The migrations, oldest first, written once for both databases.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "vault", include_str!("../migrations/0001_vault.sql"))];
+
+/// How long a SQLite writer waits for the write lock before giving up.
+const BUSY_TIMEOUT_MS: u64 = 30_000;
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL whose `Debug` and `Display` hide any password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(url.into())
+    }
+
+    /// The URL of a SQLite file, created when missing.
+    pub fn sqlite_file(path: &Path) -> DatabaseUrl {
+        let mut encoded = String::new();
+        for c in path.to_string_lossy().chars() {
+            match c {
+                '%' => encoded.push_str("%25"),
+                '?' => encoded.push_str("%3F"),
+                '#' => encoded.push_str("%23"),
+                c => encoded.push(c),
+            }
+        }
+        DatabaseUrl(format!("sqlite://{encoded}?mode=rwc"))
+    }
+
+    pub fn backend(&self) -> Result<Backend, StoreError> {
+        if self.0.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if self.0.starts_with("postgres://") || self.0.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::invalid("database", "a `sqlite:` or `postgres://` URL"))
+        }
+    }
+
+    /// The URL itself, for connecting only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // scheme://user:password@host → scheme://user:***@host
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = self.0.get(scheme_end + 3..at).unwrap_or_default();
+                let user = userinfo.split(':').next().unwrap_or_default();
+                let redacted = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
+                write!(f, "{}{}{}", self.0.get(..scheme_end + 3).unwrap_or_default(), redacted, self.0.get(at..).unwrap_or_default())
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Opens a pool on `url`, configures SQLite connections and applies the migrations.
+pub async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
+    install_default_drivers();
+    let backend = url.backend()?;
+    let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 8 } else { 10 });
+    let options = match backend {
+        Backend::Sqlite => options.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; FULL makes every commit
+                // durable; the busy timeout queues writers instead of failing them.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = FULL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute(AssertSqlSafe(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))).await?;
+                Ok(())
+            })
+        }),
+        Backend::Postgres => options,
+    };
+    let pool = options.acquire_timeout(Duration::from_secs(60)).connect(url.expose()).await?;
+    migrator(backend).run(&pool).await?;
+    Ok((pool, backend))
+}
+
+/// The migration set for one backend.
+pub fn migrator(backend: Backend) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                AssertSqlSafe(ddl_for(backend, sql)).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// The migration text for a backend: BLOB is BYTEA on PostgreSQL.
+pub fn ddl_for(backend: Backend, sql: &str) -> String {
+    match backend {
+        Backend::Sqlite => sql.to_string(),
+        Backend::Postgres => {
+            let mut out = String::with_capacity(sql.len());
+            for line in sql.split_inclusive('\n') {
+                if line.trim_start().starts_with("--") {
+                    out.push_str(line);
+                } else {
+                    out.push_str(&replace_word(line, "BLOB", "BYTEA"));
+                }
+            }
+            out
+        }
+    }
+}
+
+fn replace_word(line: &str, word: &str, with: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(word) {
+        let before = rest.get(..at).unwrap_or_default();
+        let after = rest.get(at + word.len()..).unwrap_or_default();
+        let boundary_before = before.chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let boundary_after = after.chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        out.push_str(before);
+        out.push_str(if boundary_before && boundary_after { with } else { word });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The statement that starts a write transaction.
+pub(crate) fn begin_write(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
+/// Statement run first in key rotation: on PostgreSQL, holds off writers that
+/// would wrap new data keys with the retiring KEK (SQLite's single writer
+/// already does).
+pub(crate) fn rotation_lock(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("LOCK TABLE data_keys, key_encryption_keys IN EXCLUSIVE MODE"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn postgres_ddl_differs_only_in_blob_types() {
+        for (_, _, sql) in MIGRATIONS {
+            let pg = ddl_for(Backend::Postgres, sql);
+            assert_eq!(pg.lines().count(), sql.lines().count());
+            for (a, b) in sql.lines().zip(pg.lines()) {
+                if a != b {
+                    assert_eq!(a.replace("BLOB", "BYTEA"), b);
+                }
+            }
+            assert!(!pg.lines().filter(|l| !l.trim_start().starts_with("--")).any(|l| l.contains("BLOB")));
+            assert!(pg.contains("content BYTEA NOT NULL"));
+        }
+        assert_eq!(replace_word("x BLOBS BLOB, BLOB_ID", "BLOB", "BYTEA"), "x BLOBS BYTEA, BLOB_ID");
+    }
+
+    #[test]
+    fn urls_hide_passwords_and_name_their_backend() {
+        let url = DatabaseUrl::new("postgres://vault:s3cret@db.example:5432/confidant");
+        assert_eq!(url.to_string(), "postgres://vault:***@db.example:5432/confidant");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert_eq!(url.backend().unwrap(), Backend::Postgres);
+        let file = DatabaseUrl::sqlite_file(Path::new("/tmp/a b/c?.sqlite"));
+        assert_eq!(file.expose(), "sqlite:///tmp/a b/c%3F.sqlite?mode=rwc");
+        assert_eq!(file.backend().unwrap(), Backend::Sqlite);
+        assert!(DatabaseUrl::new("mysql://x").backend().is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! The vault's one error type: what went wrong, in words for people, with
+//! the field at fault for bad input. `thiserror` derives the messages.
+
+use confidant_policy::authorization::Reason;
+
+use crate::crypto::CryptoError;
+use crate::keys::KeyError;
+
+/// Why a vault operation failed. A failed write has changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Bad input: the field and what it should have held.
+    #[error("{field}: {expected}")]
+    Invalid { field: String, expected: String },
+    #[error("{kind}: no {kind} with id `{id}`")]
+    NotFound { kind: &'static str, id: String },
+    #[error("{kind}: `{id}` already exists")]
+    Duplicate { kind: &'static str, id: String },
+    /// An authorization that lacks core elements or statements; every defect is listed.
+    #[error("authorization: not valid as written: {}", list_defects(.0))]
+    IncompleteAuthorization(Vec<Reason>),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// None of the keys at hand is a current key of this vault.
+    #[error("key: the key does not open this vault ({0})")]
+    WrongKey(String),
+    /// Stored data did not decrypt: it was altered, or the key is wrong.
+    #[error("{what}: {source}")]
+    Crypto { what: String, source: CryptoError },
+    /// A stored value is not what the schema allows (edited outside the vault).
+    #[error("{what}: stored value is not valid")]
+    Corrupt { what: String },
+    #[error("vault: not initialized (run `confidant init`)")]
+    NotInitialized,
+    #[error("vault: already initialized")]
+    AlreadyInitialized,
+    /// Key rotation happened while this write was under way; retry it.
+    #[error("key: the key was rotated while writing; retry")]
+    KeyRotated,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database: migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, expected: impl Into<String>) -> StoreError {
+        StoreError::Invalid { field: field.into(), expected: expected.into() }
+    }
+
+    pub(crate) fn crypto(what: impl Into<String>) -> impl FnOnce(CryptoError) -> StoreError {
+        let what = what.into();
+        move |source| StoreError::Crypto { what, source }
+    }
+
+    /// Whether the caller is at fault (exit 2) rather than the system (exit 1).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Invalid { .. }
+                | StoreError::NotFound { .. }
+                | StoreError::Duplicate { .. }
+                | StoreError::IncompleteAuthorization(_)
+                | StoreError::Key(_)
+                | StoreError::WrongKey(_)
+                | StoreError::NotInitialized
+                | StoreError::AlreadyInitialized
+        )
+    }
+}
+
+fn list_defects(defects: &[Reason]) -> String {
+    defects
+        .iter()
+        .map(|r| match r {
+            Reason::MissingElement(e) => format!("`{}` ({})", r.code(), e.describe()),
+            Reason::MissingStatement(s) => format!("`{}` ({})", r.code(), s.describe()),
+            other => format!("`{}`", other.code()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

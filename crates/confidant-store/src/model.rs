@@ -1,0 +1,331 @@
+//! The vault's data model as plain Rust values: staff, care teams, clients,
+//! records, authorizations and restrictions, decrypted. Contract vocabulary
+//! (categories, recipient kinds, purposes) is the engine's own types.
+//! `serde` serializes them for `--format json`.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use confidant_policy::vocab::{Category, ClientStatus, Role};
+use confidant_policy::{Authorization, Date, Restriction};
+use serde::Serialize;
+
+/// A staff member's role in the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StaffRole {
+    PeerSupportSpecialist,
+    Psychotherapist,
+    Psychiatrist,
+    Nurse,
+    CaseManager,
+    Supervisor,
+    PrivacyOfficer,
+    Admin,
+}
+
+impl StaffRole {
+    pub const ALL: &'static [StaffRole] = &[
+        StaffRole::PeerSupportSpecialist,
+        StaffRole::Psychotherapist,
+        StaffRole::Psychiatrist,
+        StaffRole::Nurse,
+        StaffRole::CaseManager,
+        StaffRole::Supervisor,
+        StaffRole::PrivacyOfficer,
+        StaffRole::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::PeerSupportSpecialist => "peer_support_specialist",
+            StaffRole::Psychotherapist => "psychotherapist",
+            StaffRole::Psychiatrist => "psychiatrist",
+            StaffRole::Nurse => "nurse",
+            StaffRole::CaseManager => "case_manager",
+            StaffRole::Supervisor => "supervisor",
+            StaffRole::PrivacyOfficer => "privacy_officer",
+            StaffRole::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StaffRole> {
+        StaffRole::ALL.iter().copied().find(|r| r.as_str() == text)
+    }
+
+    pub fn expected() -> String {
+        StaffRole::ALL.iter().map(|r| format!("`{}`", r.as_str())).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The contract's discloser role for this staff role: supervisors are
+    /// clinicians (psychotherapists); privacy officers and admins are
+    /// administrative staff.
+    pub fn discloser_role(self) -> Role {
+        match self {
+            StaffRole::PeerSupportSpecialist => Role::PeerSupportSpecialist,
+            StaffRole::Psychotherapist | StaffRole::Supervisor => Role::Psychotherapist,
+            StaffRole::Psychiatrist => Role::Psychiatrist,
+            StaffRole::Nurse => Role::Nurse,
+            StaffRole::CaseManager => Role::CaseManager,
+            StaffRole::PrivacyOfficer | StaffRole::Admin => Role::AdministrativeStaff,
+        }
+    }
+}
+
+impl fmt::Display for StaffRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for StaffRole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A staff member to add.
+#[derive(Clone, Debug)]
+pub struct NewStaff {
+    /// Generated when absent.
+    pub id: Option<String>,
+    pub display_name: String,
+    pub role: StaffRole,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Staff {
+    pub id: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    pub active: bool,
+}
+
+/// How a client's age is known: a date of birth, or an age stated on a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Birth {
+    DateOfBirth(Date),
+    Age { years: u8, on: Date },
+}
+
+impl Birth {
+    /// Whole years of age on `day`; `None` before birth.
+    pub fn age_on(self, day: Date) -> Option<u8> {
+        let (start, base) = match self {
+            Birth::DateOfBirth(d) => (d, 0u16),
+            Birth::Age { years, on } => (on, u16::from(years)),
+        };
+        if day < start {
+            return match self {
+                // Before the day an age was stated, count back (not below zero).
+                Birth::Age { years, on } => {
+                    let back = whole_years(day, on);
+                    Some(years.saturating_sub(u8::try_from(back).unwrap_or(u8::MAX)))
+                }
+                Birth::DateOfBirth(_) => None,
+            };
+        }
+        u8::try_from(base + whole_years(start, day)).ok()
+    }
+}
+
+/// Whole years from `from` to `to` (`from` ≤ `to`).
+fn whole_years(from: Date, to: Date) -> u16 {
+    let mut years = to.year().saturating_sub(from.year());
+    if years > 0 && from.plus_years(years) > to {
+        years -= 1;
+    }
+    years
+}
+
+/// A client to add.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    pub id: Option<String>,
+    pub name: String,
+    pub contact: Option<String>,
+    pub notes: Option<String>,
+    pub birth: Birth,
+    pub part2_program: bool,
+    /// A care team's id.
+    pub team_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    pub contact: Option<String>,
+    pub notes: Option<String>,
+    pub birth: Birth,
+    pub status: ClientStatus,
+    pub discharged_on: Option<Date>,
+    pub died_on: Option<Date>,
+    pub part2_program: bool,
+    pub team_id: Option<String>,
+}
+
+impl Client {
+    /// The client's status on `day`: dead from `died_on`, discharged from `discharged_on`.
+    pub fn status_on(&self, day: Date) -> (ClientStatus, Option<Date>) {
+        match (self.died_on, self.discharged_on) {
+            (Some(d), _) if d <= day => (ClientStatus::Deceased, Some(d)),
+            (_, Some(d)) if d <= day => (ClientStatus::Discharged, None),
+            _ => (ClientStatus::Active, None),
+        }
+    }
+}
+
+/// A record to add; psychotherapy notes go to their own table.
+#[derive(Clone)]
+pub struct NewRecord {
+    pub id: Option<String>,
+    pub client_id: String,
+    pub category: Category,
+    pub author_id: String,
+    pub content: String,
+}
+
+impl fmt::Debug for NewRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewRecord")
+            .field("id", &self.id)
+            .field("client_id", &self.client_id)
+            .field("category", &self.category)
+            .field("author_id", &self.author_id)
+            .field("content", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A stored record; `content` is present only when it was asked for.
+#[derive(Clone, Serialize)]
+pub struct Record {
+    pub id: String,
+    pub client_id: String,
+    pub category: Category,
+    pub author_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("client_id", &self.client_id)
+            .field("category", &self.category)
+            .field("author_id", &self.author_id)
+            .field("created_at", &self.created_at)
+            .field("content", &self.content.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// An authorization or Part 2 consent on file, with who revoked it.
+#[derive(Clone, Debug)]
+pub struct StoredAuthorization {
+    pub client_id: String,
+    pub authorization: Authorization,
+    pub revoked_by: Option<String>,
+    pub has_document: bool,
+}
+
+/// A restriction on file.
+#[derive(Clone, Debug)]
+pub struct StoredRestriction {
+    pub id: String,
+    pub client_id: String,
+    pub restriction: Restriction,
+    pub requested_on: Date,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CareTeam {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+/// Unix seconds now.
+pub fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
+}
+
+/// Today's date in UTC.
+pub fn today() -> Date {
+    date_from_unix_days(now_secs().div_euclid(86_400))
+}
+
+/// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn date_from_unix_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    u16::try_from(year)
+        .ok()
+        .zip(u8::try_from(month).ok())
+        .zip(u8::try_from(day).ok())
+        .and_then(|((y, m), d)| Date::new(y, m, d))
+        .unwrap_or_else(epoch)
+}
+
+#[expect(clippy::expect_used, reason = "1970-01-01 is a valid date")]
+fn epoch() -> Date {
+    Date::new(1970, 1, 1).expect("the epoch is a date")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn civil_dates_from_day_counts() {
+        assert_eq!(date_from_unix_days(0).to_string(), "1970-01-01");
+        assert_eq!(date_from_unix_days(20_513).to_string(), "2026-03-01");
+        assert_eq!(date_from_unix_days(19_782).to_string(), "2024-02-29");
+    }
+
+    #[test]
+    fn ages_count_whole_years() {
+        let dob = Birth::DateOfBirth(d("1990-06-15"));
+        assert_eq!(dob.age_on(d("2026-06-14")), Some(35));
+        assert_eq!(dob.age_on(d("2026-06-15")), Some(36));
+        assert_eq!(dob.age_on(d("1980-01-01")), None);
+        let stated = Birth::Age { years: 40, on: d("2024-03-01") };
+        assert_eq!(stated.age_on(d("2026-03-01")), Some(42));
+        assert_eq!(stated.age_on(d("2023-03-01")), Some(39));
+    }
+
+    #[test]
+    fn status_follows_the_day() {
+        let c = Client {
+            id: "c".into(),
+            name: "n".into(),
+            contact: None,
+            notes: None,
+            birth: Birth::Age { years: 30, on: d("2026-01-01") },
+            status: ClientStatus::Deceased,
+            discharged_on: Some(d("2025-05-01")),
+            died_on: Some(d("2026-02-01")),
+            part2_program: false,
+            team_id: None,
+        };
+        assert_eq!(c.status_on(d("2025-01-01")).0, ClientStatus::Active);
+        assert_eq!(c.status_on(d("2025-06-01")).0, ClientStatus::Discharged);
+        assert_eq!(c.status_on(d("2026-02-01")), (ClientStatus::Deceased, Some(d("2026-02-01"))));
+    }
+}

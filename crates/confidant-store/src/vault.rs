@@ -1,0 +1,1011 @@
+//! The vault itself: [`Store`] opens a database with a key ring, checks that
+//! the key is this vault's, and reads and writes the data model. Every write
+//! is one transaction, so a failed write leaves the store unchanged; every
+//! identifying field and every record's content is sealed before it reaches
+//! SQL (see `crypto`).
+
+use confidant_policy::authorization::form_defects;
+use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Purpose, RecipientKind, Signer};
+use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+use crate::crypto::{DataKey, Kek, field_aad};
+use crate::db::{self, Backend, DatabaseUrl, begin_write, rotation_lock};
+use crate::error::StoreError;
+use crate::keys::{KeyRing, KeySource};
+use crate::model::{
+    Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
+    StoredRestriction, now_secs,
+};
+
+/// An open vault: a connection pool and the keys that open it.
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    keys: KeyRing,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).field("keys", &self.keys).finish_non_exhaustive()
+    }
+}
+
+/// What a key rotation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    pub new_key_id: String,
+    pub retired_key_ids: Vec<String>,
+    pub rewrapped_data_keys: u64,
+}
+
+type Tx = Transaction<'static, Any>;
+
+impl Store {
+    /// Creates a vault in an empty database and registers the ring's current key.
+    pub async fn create(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
+        let (pool, backend) = db::connect(url).await?;
+        let mut tx = pool.begin_with(begin_write(backend)).await?;
+        let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM key_encryption_keys").fetch_one(&mut *tx).await?.try_get("n")?;
+        if existing > 0 {
+            return Err(StoreError::AlreadyInitialized);
+        }
+        let current = keys.current().cloned().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
+        let current = if current.id().is_empty() { current.with_id("kek-1") } else { current };
+        let verifier = current.verifier().map_err(StoreError::crypto("key"))?;
+        sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ($1, $2, $3)")
+            .bind(current.id().to_string())
+            .bind(verifier)
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        keys.set_keys(vec![current]);
+        Ok(Store { pool, backend, keys })
+    }
+
+    /// Opens an existing vault; fails, changing nothing, unless one of the
+    /// ring's keys is the vault's current key.
+    pub async fn open(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
+        let (pool, backend) = db::connect(url).await?;
+        let rows = sqlx::query("SELECT id, verifier, retired_at FROM key_encryption_keys ORDER BY created_at, id")
+            .fetch_all(&pool)
+            .await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotInitialized);
+        }
+        let mut known: Vec<(String, Vec<u8>, bool)> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let retired: Option<i64> = row.try_get("retired_at")?;
+            known.push((row.try_get("id")?, row.try_get("verifier")?, retired.is_some()));
+        }
+        let mut verified: Vec<Kek> = Vec::new();
+        for kek in keys.keys() {
+            let candidates: Vec<&(String, Vec<u8>, bool)> = if kek.id().is_empty() {
+                known.iter().collect()
+            } else {
+                known.iter().filter(|(id, _, _)| id == kek.id()).collect()
+            };
+            if !kek.id().is_empty() && candidates.is_empty() {
+                return Err(StoreError::WrongKey(format!("this vault has no key `{}`", kek.id())));
+            }
+            match candidates.into_iter().find(|(id, verifier, _)| kek.with_id(id).verifies(verifier)) {
+                Some((id, _, _)) => verified.push(kek.with_id(id)),
+                None if kek.id().is_empty() => {
+                    return Err(StoreError::WrongKey(format!("{} does not match any key of this vault", crate::keys::KEY_ENV)));
+                }
+                None => return Err(StoreError::WrongKey(format!("key `{}` is not the key this vault knows by that id", kek.id()))),
+            }
+        }
+        let active: Vec<&String> = known.iter().filter(|(_, _, retired)| !retired).map(|(id, _, _)| id).collect();
+        // The current key is the active one; retired keys stay in the ring only to read mid-rotation.
+        verified.sort_by_key(|k| active.iter().any(|id| *id == k.id()));
+        if !verified.last().is_some_and(|k| active.iter().any(|id| *id == k.id())) {
+            let names: Vec<String> = active.iter().map(|id| format!("`{id}`")).collect();
+            return Err(StoreError::WrongKey(format!(
+                "the key at hand was retired by a rotation; the vault's current key is {}",
+                names.join(", ")
+            )));
+        }
+        keys.set_keys(verified);
+        Ok(Store { pool, backend, keys })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// Closes the pool, waiting for connections to finish (checkpoints SQLite's WAL).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// The pool, for tests that look at raw rows.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with(begin_write(self.backend)).await?)
+    }
+
+    // ── keys ────────────────────────────────────────────────────────────────
+
+    /// Makes, wraps and stores a new data key inside `tx`.
+    async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
+        let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
+        let id = new_id("dk");
+        let key = DataKey::generate();
+        let wrapped = kek.wrap(&id, &key).map_err(StoreError::crypto("data key"))?;
+        // Only an active KEK may wrap: a rotation that retired it makes this insert nothing.
+        let inserted = sqlx::query(
+            "INSERT INTO data_keys (id, kek_id, wrapped) \
+             SELECT $1, id, $3 FROM key_encryption_keys WHERE id = $2 AND retired_at IS NULL",
+        )
+        .bind(id.clone())
+        .bind(kek.id().to_string())
+        .bind(wrapped)
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() != 1 {
+            return Err(StoreError::KeyRotated);
+        }
+        Ok((id, key))
+    }
+
+    fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
+        let id: String = row.try_get("data_key_id")?;
+        let kek_id: String = row.try_get("kek_id")?;
+        let wrapped: Vec<u8> = row.try_get("wrapped")?;
+        let kek = self
+            .keys
+            .get(&kek_id)
+            .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
+        kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
+    }
+
+    async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
+        )
+        .bind(client_id.to_string())
+        .fetch_optional(e)
+        .await?
+        .ok_or_else(|| not_found("client", client_id))?;
+        self.unwrap_row(&row)
+    }
+
+    /// Rotates the key-encryption key: a new KEK is written to the key file
+    /// beside the old one, every data key is re-wrapped in one transaction
+    /// (contents are not re-encrypted), the old KEK is retired, and the key
+    /// file is rewritten with the new key alone.
+    pub async fn rotate_keys(&mut self) -> Result<Rotation, StoreError> {
+        let path = match self.keys.source() {
+            KeySource::File(path) => Some(path.clone()),
+            KeySource::Memory => None,
+            KeySource::Env { .. } => {
+                return Err(StoreError::invalid(
+                    "key",
+                    format!("a key file to rotate; {} is set, and a new key cannot be written there", crate::keys::KEY_ENV),
+                ));
+            }
+        };
+        let ids = sqlx::query("SELECT id FROM key_encryption_keys").fetch_all(&self.pool).await?;
+        let mut highest = 0u64;
+        for row in &ids {
+            let id: String = row.try_get("id")?;
+            if let Some(n) = id.strip_prefix("kek-").and_then(|n| n.parse::<u64>().ok()) {
+                highest = highest.max(n);
+            }
+        }
+        let new = Kek::generate(format!("kek-{}", highest + 1));
+        let old_ring = self.keys.clone();
+        let mut ring = self.keys.clone();
+        ring.push(new.clone());
+        // Both keys on disk before any data key changes: a crash leaves everything readable.
+        if let Some(path) = &path {
+            ring.write_file(path)?;
+        }
+        let rewrapped = match self.rewrap(&ring, &new).await {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(path) = &path {
+                    let _ = old_ring.write_file(path);
+                }
+                return Err(e);
+            }
+        };
+        ring.keep_current_only();
+        if let Some(path) = &path {
+            ring.write_file(path)?;
+        }
+        self.keys = ring;
+        Ok(Rotation {
+            new_key_id: new.id().to_string(),
+            retired_key_ids: old_ring.keys().iter().map(|k| k.id().to_string()).collect(),
+            rewrapped_data_keys: rewrapped,
+        })
+    }
+
+    async fn rewrap(&self, ring: &KeyRing, new: &Kek) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(lock) = rotation_lock(self.backend) {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        let now = now_secs();
+        sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ($1, $2, $3)")
+            .bind(new.id().to_string())
+            .bind(new.verifier().map_err(StoreError::crypto("key"))?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query("SELECT id AS data_key_id, kek_id, wrapped FROM data_keys").fetch_all(&mut *tx).await?;
+        let mut count = 0u64;
+        for row in &rows {
+            let id: String = row.try_get("data_key_id")?;
+            let kek_id: String = row.try_get("kek_id")?;
+            let wrapped: Vec<u8> = row.try_get("wrapped")?;
+            let kek = ring
+                .get(&kek_id)
+                .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
+            let key = kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))?;
+            let rewrapped = new.wrap(&id, &key).map_err(StoreError::crypto(format!("data key `{id}`")))?;
+            sqlx::query("UPDATE data_keys SET kek_id = $1, wrapped = $2 WHERE id = $3")
+                .bind(new.id().to_string())
+                .bind(rewrapped)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            count += 1;
+        }
+        sqlx::query("UPDATE key_encryption_keys SET retired_at = $1 WHERE id <> $2 AND retired_at IS NULL")
+            .bind(now)
+            .bind(new.id().to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    // ── staff and teams ─────────────────────────────────────────────────────
+
+    pub async fn add_staff(&self, new: NewStaff) -> Result<String, StoreError> {
+        let id = checked_id("staff", new.id.as_deref(), "st")?;
+        non_empty("display_name", &new.display_name)?;
+        let mut tx = self.begin().await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM staff WHERE id = $1", &id).await? {
+            return Err(StoreError::Duplicate { kind: "staff", id });
+        }
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let name = key.seal(&field_aad("staff", "display_name", &id), new.display_name.as_bytes()).map_err(StoreError::crypto("staff"))?;
+        sqlx::query("INSERT INTO staff (id, data_key_id, display_name, role, active, created_at) VALUES ($1, $2, $3, $4, 1, $5)")
+            .bind(id.clone())
+            .bind(key_id)
+            .bind(name)
+            .bind(new.role.as_str())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn list_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
+             FROM staff s JOIN data_keys d ON d.id = s.data_key_id ORDER BY s.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| self.staff_from_row(row)).collect()
+    }
+
+    pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
+             FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| not_found("staff", id))?;
+        self.staff_from_row(&row)
+    }
+
+    fn staff_from_row(&self, row: &AnyRow) -> Result<Staff, StoreError> {
+        let id: String = row.try_get("id")?;
+        let key = self.unwrap_row(row)?;
+        let sealed: Vec<u8> = row.try_get("display_name")?;
+        let display_name = key.open_text(&field_aad("staff", "display_name", &id), &sealed).map_err(StoreError::crypto(format!("staff `{id}`")))?;
+        let role: String = row.try_get("role")?;
+        let active: i64 = row.try_get("active")?;
+        Ok(Staff {
+            role: StaffRole::parse(&role).ok_or_else(|| corrupt(format!("staff `{id}` role")))?,
+            active: active != 0,
+            display_name,
+            id,
+        })
+    }
+
+    pub async fn set_staff_active(&self, id: &str, active: bool) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+            .bind(i64::from(active))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(not_found("staff", id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a care team (names are not identifying and stay in clear text).
+    pub async fn add_team(&self, id: Option<&str>, name: &str) -> Result<String, StoreError> {
+        let id = checked_id("team", id, "team")?;
+        non_empty("name", name)?;
+        let mut tx = self.begin().await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM care_teams WHERE id = $1 OR name = $1", &id).await?
+            || exists(&mut tx, "SELECT 1 AS x FROM care_teams WHERE name = $1", name).await?
+        {
+            return Err(StoreError::Duplicate { kind: "team", id: name.to_string() });
+        }
+        sqlx::query("INSERT INTO care_teams (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id.clone())
+            .bind(name.to_string())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A team's id, from its id or its name.
+    pub async fn team_id(&self, id_or_name: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT id FROM care_teams WHERE id = $1 OR name = $1")
+            .bind(id_or_name.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("team", id_or_name))?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn add_team_member(&self, team_id: &str, staff_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        if !exists2(&mut tx, "SELECT 1 AS x FROM care_team_members WHERE team_id = $1 AND staff_id = $2", team_id, staff_id).await? {
+            sqlx::query("INSERT INTO care_team_members (team_id, staff_id) VALUES ($1, $2)")
+                .bind(team_id.to_string())
+                .bind(staff_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_teams(&self) -> Result<Vec<CareTeam>, StoreError> {
+        let teams = sqlx::query("SELECT id, name FROM care_teams ORDER BY name").fetch_all(&self.pool).await?;
+        let members = sqlx::query("SELECT team_id, staff_id FROM care_team_members ORDER BY staff_id").fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(teams.len());
+        for t in &teams {
+            let id: String = t.try_get("id")?;
+            let mut list = Vec::new();
+            for m in &members {
+                let team: String = m.try_get("team_id")?;
+                if team == id {
+                    list.push(m.try_get("staff_id")?);
+                }
+            }
+            out.push(CareTeam { name: t.try_get("name")?, id, members: list });
+        }
+        Ok(out)
+    }
+
+    /// Puts a client on a staff member's caseload.
+    pub async fn assign(&self, staff_id: &str, client_id: &str, on: Date) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        if !exists2(&mut tx, "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2", staff_id, client_id).await? {
+            sqlx::query("INSERT INTO caseload_assignments (staff_id, client_id, assigned_on) VALUES ($1, $2, $3)")
+                .bind(staff_id.to_string())
+                .bind(client_id.to_string())
+                .bind(on.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The staff on a client's caseload.
+    pub async fn client_staff(&self, client_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT staff_id FROM caseload_assignments WHERE client_id = $1 ORDER BY staff_id")
+            .bind(client_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get("staff_id").map_err(StoreError::from)).collect()
+    }
+
+    /// The clients on a staff member's caseload.
+    pub async fn caseload(&self, staff_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT client_id FROM caseload_assignments WHERE staff_id = $1 ORDER BY client_id")
+            .bind(staff_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get("client_id").map_err(StoreError::from)).collect()
+    }
+
+    // ── clients ─────────────────────────────────────────────────────────────
+
+    pub async fn add_client(&self, new: NewClient) -> Result<String, StoreError> {
+        let id = checked_id("client", new.id.as_deref(), "cl")?;
+        non_empty("name", &new.name)?;
+        if let Birth::Age { years, .. } = new.birth
+            && u64::from(years) > confidant_policy::MAX_AGE
+        {
+            return Err(StoreError::invalid("age", format!("a whole number of years from 0 to {}", confidant_policy::MAX_AGE)));
+        }
+        let mut tx = self.begin().await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM clients WHERE id = $1", &id).await? {
+            return Err(StoreError::Duplicate { kind: "client", id });
+        }
+        if let Some(team) = &new.team_id {
+            require(&mut *tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team).await?;
+        }
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let seal = |field: &str, text: &str| key.seal(&field_aad("clients", field, &id), text.as_bytes()).map_err(StoreError::crypto("client"));
+        let name = seal("name", &new.name)?;
+        let contact = new.contact.as_deref().map(|c| seal("contact", c)).transpose()?;
+        let notes = new.notes.as_deref().map(|n| seal("notes", n)).transpose()?;
+        let (birth_date, age_years, age_on) = match new.birth {
+            Birth::DateOfBirth(d) => (Some(seal("birth_date", &d.to_string())?), None, None),
+            Birth::Age { years, on } => (None, Some(i64::from(years)), Some(on.to_string())),
+        };
+        sqlx::query(
+            "INSERT INTO clients (id, data_key_id, name, contact, notes, birth_date, age_years, age_recorded_on, \
+             status, part2_program, team_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11)",
+        )
+        .bind(id.clone())
+        .bind(key_id)
+        .bind(name)
+        .bind(contact)
+        .bind(notes)
+        .bind(birth_date)
+        .bind(age_years)
+        .bind(age_on)
+        .bind(i64::from(new.part2_program))
+        .bind(new.team_id)
+        .bind(now_secs())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
+             c.discharged_on, c.died_on, c.part2_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
+             FROM clients c JOIN data_keys d ON d.id = c.data_key_id ORDER BY c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| self.client_from_row(row)).collect()
+    }
+
+    pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
+             c.discharged_on, c.died_on, c.part2_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
+             FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| not_found("client", id))?;
+        self.client_from_row(&row)
+    }
+
+    fn client_from_row(&self, row: &AnyRow) -> Result<Client, StoreError> {
+        let id: String = row.try_get("id")?;
+        let key = self.unwrap_row(row)?;
+        let what = format!("client `{id}`");
+        let open = |field: &str, sealed: &[u8]| key.open_text(&field_aad("clients", field, &id), sealed).map_err(StoreError::crypto(what.clone()));
+        let name = open("name", &row.try_get::<Vec<u8>, _>("name")?)?;
+        let contact = row.try_get::<Option<Vec<u8>>, _>("contact")?.map(|c| open("contact", &c)).transpose()?;
+        let notes = row.try_get::<Option<Vec<u8>>, _>("notes")?.map(|n| open("notes", &n)).transpose()?;
+        let birth = match row.try_get::<Option<Vec<u8>>, _>("birth_date")? {
+            Some(sealed) => Birth::DateOfBirth(Date::parse(&open("birth_date", &sealed)?).ok_or_else(|| corrupt(what.clone()))?),
+            None => {
+                let years: Option<i64> = row.try_get("age_years")?;
+                let on: Option<String> = row.try_get("age_recorded_on")?;
+                match (years.and_then(|y| u8::try_from(y).ok()), on.as_deref().and_then(Date::parse)) {
+                    (Some(years), Some(on)) => Birth::Age { years, on },
+                    _ => return Err(corrupt(what)),
+                }
+            }
+        };
+        let status: String = row.try_get("status")?;
+        let part2: i64 = row.try_get("part2_program")?;
+        Ok(Client {
+            name,
+            contact,
+            notes,
+            birth,
+            status: ClientStatus::parse(&status).ok_or_else(|| corrupt(what.clone()))?,
+            discharged_on: opt_date(row, "discharged_on", &what)?,
+            died_on: opt_date(row, "died_on", &what)?,
+            part2_program: part2 != 0,
+            team_id: row.try_get("team_id")?,
+            id,
+        })
+    }
+
+    /// Records a discharge; confidentiality continues.
+    pub async fn discharge(&self, id: &str, on: Date) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let status = client_status(&mut tx, id).await?;
+        if status != ClientStatus::Active {
+            return Err(StoreError::invalid("client", format!("an active client to discharge; `{id}` is {status}")));
+        }
+        sqlx::query("UPDATE clients SET status = 'discharged', discharged_on = $1 WHERE id = $2")
+            .bind(on.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a client's death; confidentiality continues (for 50 years under HIPAA).
+    pub async fn record_death(&self, id: &str, on: Date) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let status = client_status(&mut tx, id).await?;
+        if status == ClientStatus::Deceased {
+            return Err(StoreError::invalid("client", format!("a living client; `{id}`'s death is already recorded")));
+        }
+        sqlx::query("UPDATE clients SET status = 'deceased', died_on = $1 WHERE id = $2")
+            .bind(on.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        if !exists2(
+            &mut tx,
+            "SELECT 1 AS x FROM privacy_notice_acknowledgments WHERE client_id = $1 AND acknowledged_on = $2",
+            client_id,
+            &on.to_string(),
+        )
+        .await?
+        {
+            sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2)")
+                .bind(client_id.to_string())
+                .bind(on.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn privacy_notice_acknowledgments(&self, client_id: &str) -> Result<Vec<Date>, StoreError> {
+        let rows = sqlx::query("SELECT acknowledged_on FROM privacy_notice_acknowledgments WHERE client_id = $1 ORDER BY acknowledged_on")
+            .bind(client_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get("acknowledged_on")?;
+                Date::parse(&text).ok_or_else(|| corrupt(format!("client `{client_id}` privacy notice")))
+            })
+            .collect()
+    }
+
+    // ── records ─────────────────────────────────────────────────────────────
+
+    /// Stores a record under its own data key; psychotherapy notes go to their own table.
+    pub async fn add_record(&self, new: NewRecord) -> Result<String, StoreError> {
+        let id = checked_id("record", new.id.as_deref(), "rec")?;
+        non_empty("content", &new.content)?;
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        let author = sqlx::query("SELECT role, active FROM staff WHERE id = $1")
+            .bind(new.author_id.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("staff", &new.author_id))?;
+        let active: i64 = author.try_get("active")?;
+        if active == 0 {
+            return Err(StoreError::invalid("author", format!("an active staff member; `{}` is inactive", new.author_id)));
+        }
+        let role: String = author.try_get("role")?;
+        let notes = new.category == Category::PsychotherapyNotes;
+        if notes && !matches!(StaffRole::parse(&role), Some(StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::Supervisor)) {
+            return Err(StoreError::invalid(
+                "author",
+                format!("a psychotherapist, psychiatrist or supervisor for psychotherapy notes; `{}` is {role}", new.author_id),
+            ));
+        }
+        if exists(&mut tx, "SELECT 1 AS x FROM records WHERE id = $1", &id).await?
+            || exists(&mut tx, "SELECT 1 AS x FROM psychotherapy_notes WHERE id = $1", &id).await?
+        {
+            return Err(StoreError::Duplicate { kind: "record", id });
+        }
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let table = if notes { "psychotherapy_notes" } else { "records" };
+        let content = key.seal(&field_aad(table, "content", &id), new.content.as_bytes()).map_err(StoreError::crypto("record"))?;
+        let base = if notes {
+            sqlx::query(
+                "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, content) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+        } else {
+            sqlx::query(
+                "INSERT INTO records (id, client_id, author_id, created_at, data_key_id, content, category) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+        };
+        let mut q = base
+            .bind(id.clone())
+            .bind(new.client_id.clone())
+            .bind(new.author_id.clone())
+            .bind(now_secs())
+            .bind(key_id)
+            .bind(content);
+        if !notes {
+            q = q.bind(new.category.as_str());
+        }
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A client's records, psychotherapy notes included, oldest first; the
+    /// content is decrypted only when asked for.
+    pub async fn records(&self, client_id: &str, with_content: bool) -> Result<Vec<Record>, StoreError> {
+        require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let mut out = Vec::new();
+        for (table, query) in [
+            (
+                "records",
+                "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.data_key_id, d.kek_id, d.wrapped \
+                 FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
+            ),
+            (
+                "psychotherapy_notes",
+                "SELECT r.id, r.client_id, 'psychotherapy_notes' AS category, r.author_id, r.created_at, r.content, \
+                 r.data_key_id, d.kek_id, d.wrapped \
+                 FROM psychotherapy_notes r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
+            ),
+        ] {
+            for row in sqlx::query(query).bind(client_id.to_string()).fetch_all(&self.pool).await? {
+                let id: String = row.try_get("id")?;
+                let category: String = row.try_get("category")?;
+                let content = if with_content {
+                    let key = self.unwrap_row(&row)?;
+                    let sealed: Vec<u8> = row.try_get("content")?;
+                    Some(key.open_text(&field_aad(table, "content", &id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?)
+                } else {
+                    None
+                };
+                out.push(Record {
+                    category: Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?,
+                    client_id: row.try_get("client_id")?,
+                    author_id: row.try_get("author_id")?,
+                    created_at: row.try_get("created_at")?,
+                    content,
+                    id,
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(out)
+    }
+
+    // ── authorizations ──────────────────────────────────────────────────────
+
+    /// Files an authorization or Part 2 consent, refusing one that is not
+    /// valid as written (every defect listed). An empty id is generated.
+    pub async fn add_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>) -> Result<String, StoreError> {
+        let defects = form_defects(auth);
+        if !defects.is_empty() {
+            return Err(StoreError::IncompleteAuthorization(defects));
+        }
+        if auth.revoked_on.is_some() {
+            return Err(StoreError::invalid("revoked_on", "absent when filing; revoke a filed authorization instead"));
+        }
+        let id = checked_id("authorization", if auth.id.is_empty() { None } else { Some(&auth.id) }, "auth")?;
+        let mut tx = self.begin().await?;
+        let key = self.client_key(&mut *tx, client_id).await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM authorizations WHERE id = $1", &id).await? {
+            return Err(StoreError::Duplicate { kind: "authorization", id });
+        }
+        let recipients: Vec<Value> = auth.recipients.iter().map(|r| json!({ "kind": r.kind.as_str(), "name": r.name })).collect();
+        let recipients = serde_json::to_vec(&recipients).map_err(|_| corrupt("recipients"))?;
+        let sealed_recipients = key.seal(&field_aad("authorizations", "recipients", &id), &recipients).map_err(StoreError::crypto("authorization"))?;
+        let document = document
+            .map(|d| key.seal(&field_aad("authorizations", "document", &id), d))
+            .transpose()
+            .map_err(StoreError::crypto("authorization"))?;
+        sqlx::query(
+            "INSERT INTO authorizations (id, client_id, kind, signed_by, signed_on, categories, recipients, purposes, \
+             expires_on, expiry_event, right_to_revoke, no_conditioning, redisclosure, document, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(id.clone())
+        .bind(client_id.to_string())
+        .bind(auth.kind.as_str())
+        .bind(auth.signed_by.map(|s| s.as_str()))
+        .bind(auth.signed_on.map(|d| d.to_string()))
+        .bind(join(&auth.categories))
+        .bind(sealed_recipients)
+        .bind(join(&auth.purposes))
+        .bind(auth.expires_on.map(|d| d.to_string()))
+        .bind(auth.expiry_event.clone())
+        .bind(i64::from(auth.statements.right_to_revoke))
+        .bind(i64::from(auth.statements.no_conditioning))
+        .bind(i64::from(auth.statements.redisclosure))
+        .bind(document)
+        .bind(now_secs())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records a revocation in writing, received on `on` by a staff member.
+    pub async fn revoke_authorization(&self, id: &str, on: Date, by_staff: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT signed_on, revoked_on FROM authorizations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("authorization", id))?;
+        let revoked: Option<String> = row.try_get("revoked_on")?;
+        if let Some(day) = revoked {
+            return Err(StoreError::invalid("authorization", format!("one not yet revoked; `{id}` was revoked on {day}")));
+        }
+        let signed: Option<String> = row.try_get("signed_on")?;
+        if let Some(signed) = signed.as_deref().and_then(Date::parse)
+            && on < signed
+        {
+            return Err(StoreError::invalid("revoked_on", format!("a day on or after it was signed ({signed})")));
+        }
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", by_staff).await?;
+        sqlx::query("UPDATE authorizations SET revoked_on = $1, revoked_by = $2 WHERE id = $3")
+            .bind(on.to_string())
+            .bind(by_staff.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A client's authorizations and consents, oldest first.
+    pub async fn authorizations(&self, client_id: &str) -> Result<Vec<StoredAuthorization>, StoreError> {
+        let key = self.client_key(&self.pool, client_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, \
+             revoked_on, revoked_by, right_to_revoke, no_conditioning, redisclosure, document IS NOT NULL AS has_document \
+             FROM authorizations WHERE client_id = $1 ORDER BY created_at, id",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let what = format!("authorization `{id}`");
+            let sealed: Vec<u8> = row.try_get("recipients")?;
+            let recipients = key.open(&field_aad("authorizations", "recipients", &id), &sealed).map_err(StoreError::crypto(what.clone()))?;
+            let recipients: Vec<Value> = serde_json::from_slice(&recipients).map_err(|_| corrupt(what.clone()))?;
+            let recipients = recipients
+                .iter()
+                .map(|r| {
+                    let kind = r.get("kind").and_then(Value::as_str).and_then(RecipientKind::parse);
+                    let name = r.get("name").and_then(Value::as_str).map(str::to_string);
+                    kind.map(|kind| AuthorizedRecipient { kind, name }).ok_or_else(|| corrupt(what.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let kind: String = row.try_get("kind")?;
+            let signed_by: Option<String> = row.try_get("signed_by")?;
+            let flag = |col: &str| -> Result<bool, StoreError> { Ok(row.try_get::<i64, _>(col)? != 0) };
+            let has_document = row_bool(row, "has_document")?;
+            let authorization = Authorization {
+                kind: AuthorizationKind::parse(&kind).ok_or_else(|| corrupt(what.clone()))?,
+                signed_by: signed_by.as_deref().map(|s| Signer::parse(s).ok_or_else(|| corrupt(what.clone()))).transpose()?,
+                signed_on: opt_date(row, "signed_on", &what)?,
+                categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
+                recipients,
+                purposes: split(&row.try_get::<String, _>("purposes")?, Purpose::parse, &what)?,
+                expires_on: opt_date(row, "expires_on", &what)?,
+                expiry_event: row.try_get("expiry_event")?,
+                revoked_on: opt_date(row, "revoked_on", &what)?,
+                statements: Statements {
+                    right_to_revoke: flag("right_to_revoke")?,
+                    no_conditioning: flag("no_conditioning")?,
+                    redisclosure: flag("redisclosure")?,
+                },
+                id,
+            };
+            out.push(StoredAuthorization {
+                client_id: client_id.to_string(),
+                authorization,
+                revoked_by: row.try_get("revoked_by")?,
+                has_document,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The signed document attached to an authorization, decrypted.
+    pub async fn authorization_document(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT client_id, document FROM authorizations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("authorization", id))?;
+        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>("document")? else {
+            return Ok(None);
+        };
+        let client_id: String = row.try_get("client_id")?;
+        let key = self.client_key(&self.pool, &client_id).await?;
+        let doc = key.open(&field_aad("authorizations", "document", id), &sealed).map_err(StoreError::crypto(format!("authorization `{id}`")))?;
+        Ok(Some(doc.to_vec()))
+    }
+
+    // ── restrictions ────────────────────────────────────────────────────────
+
+    pub async fn add_restriction(&self, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
+        let id = new_id("restr");
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        sqlx::query(
+            "INSERT INTO restrictions (id, client_id, categories, recipient_kinds, purposes, agreed, requested_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.clone())
+        .bind(client_id.to_string())
+        .bind(join(&restriction.categories))
+        .bind(join(&restriction.recipient_kinds))
+        .bind(join(&restriction.purposes))
+        .bind(i64::from(restriction.agreed))
+        .bind(requested_on.to_string())
+        .bind(now_secs())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
+        require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, categories, recipient_kinds, purposes, agreed, requested_on FROM restrictions \
+             WHERE client_id = $1 ORDER BY created_at, id",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let what = format!("restriction `{id}`");
+            let agreed: i64 = row.try_get("agreed")?;
+            out.push(StoredRestriction {
+                client_id: client_id.to_string(),
+                restriction: Restriction {
+                    categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
+                    recipient_kinds: split(&row.try_get::<String, _>("recipient_kinds")?, RecipientKind::parse, &what)?,
+                    purposes: split(&row.try_get::<String, _>("purposes")?, Purpose::parse, &what)?,
+                    agreed: agreed != 0,
+                },
+                requested_on: opt_date(row, "requested_on", &what)?.ok_or_else(|| corrupt(what.clone()))?,
+                id,
+            });
+        }
+        Ok(out)
+    }
+}
+
+// ── helpers ─────────────────────────────────────────────────────────────────
+
+fn not_found(kind: &'static str, id: &str) -> StoreError {
+    StoreError::NotFound { kind, id: id.to_string() }
+}
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { what: what.into() }
+}
+
+/// A random id such as `cl-3f9a1c2b7e04`.
+pub(crate) fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    rand::fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
+/// The given id when it is well formed, else a new one.
+fn checked_id(kind: &str, id: Option<&str>, prefix: &str) -> Result<String, StoreError> {
+    match id {
+        None => Ok(new_id(prefix)),
+        Some(id) if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) => {
+            Ok(id.to_string())
+        }
+        Some(id) => Err(StoreError::invalid(
+            format!("{kind} id"),
+            format!("1 to 64 letters, digits, `-`, `_` or `.`, got `{id}`"),
+        )),
+    }
+}
+
+fn non_empty(field: &str, text: &str) -> Result<(), StoreError> {
+    if text.trim().is_empty() {
+        return Err(StoreError::invalid(field, "non-empty text"));
+    }
+    Ok(())
+}
+
+async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query(query).bind(value.to_string()).fetch_optional(&mut **tx).await?.is_some())
+}
+
+async fn exists2(tx: &mut Tx, query: &'static str, a: &str, b: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query(query).bind(a.to_string()).bind(b.to_string()).fetch_optional(&mut **tx).await?.is_some())
+}
+
+async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
+    match sqlx::query(query).bind(id.to_string()).fetch_optional(e).await? {
+        Some(_) => Ok(()),
+        None => Err(not_found(kind, id)),
+    }
+}
+
+async fn client_status(tx: &mut Tx, id: &str) -> Result<ClientStatus, StoreError> {
+    let row = sqlx::query("SELECT status FROM clients WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| not_found("client", id))?;
+    let status: String = row.try_get("status")?;
+    ClientStatus::parse(&status).ok_or_else(|| corrupt(format!("client `{id}` status")))
+}
+
+fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| Date::parse(&t).ok_or_else(|| corrupt(format!("{what} {column}")))).transpose()
+}
+
+/// A boolean expression's value: SQLite gives an integer, PostgreSQL a boolean.
+fn row_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
+    text.split(',').filter(|s| !s.is_empty()).map(|s| parse(s).ok_or_else(|| corrupt(what.to_string()))).collect()
+}
