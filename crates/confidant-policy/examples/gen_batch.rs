@@ -15,6 +15,7 @@
 
 use std::io::{self, BufWriter, Write};
 
+use confidant_policy::vocab::{Category, Role};
 use serde_json::{Value, json};
 
 /// One kind of everyday question, as in the scenarios.
@@ -118,11 +119,6 @@ const TEMPLATES: &[Template] = &[
         categories: &["appointments", "peer_support_notes"], facts: &[], varying: &[], auths: &[], restrictions: &[(&["peer_support_notes"], true)] },
 ];
 
-const CATEGORIES: &[&str] = &[
-    "demographics", "appointments", "billing", "diagnosis", "treatment_plan", "medications", "progress_notes",
-    "psychotherapy_notes", "peer_support_notes", "test_results", "substance_use", "hiv",
-];
-const ROLES: &[&str] = &["psychotherapist", "psychiatrist", "nurse", "case_manager", "peer_support_specialist", "administrative_staff"];
 
 /// SplitMix64: small, deterministic, good enough for a workload mix.
 struct Rng(u64);
@@ -160,13 +156,13 @@ fn request(rng: &mut Rng, t: &Template) -> Value {
     let flip = |rng: &mut Rng, value: &'static str, other: &'static str| if rng.chance(20) { other } else { value };
     let jurisdiction = flip(rng, t.jurisdiction, if t.jurisdiction == "US" { "US-CA" } else { "US" });
     let organization_policy = flip(rng, t.organization_policy, if t.organization_policy == "default" { "none" } else { "default" });
-    let role = if rng.chance(15) { rng.pick(ROLES) } else { t.role };
+    let role = if rng.chance(15) { rng.pick(Role::ALL).as_str() } else { t.role };
     let age = if rng.chance(15) { 65 + rng.below(30) } else { 18 + rng.below(50) };
 
     let mut categories: Vec<&str> = t.categories.to_vec();
     if rng.chance(25) {
-        let extra = rng.pick(CATEGORIES);
-        if !categories.contains(extra) {
+        let extra = rng.pick(Category::ALL).as_str();
+        if !categories.contains(&extra) {
             categories.push(extra);
         }
     }

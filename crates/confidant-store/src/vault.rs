@@ -381,13 +381,12 @@ impl Store {
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
-        if !exists2(&mut tx, "SELECT 1 AS x FROM care_team_members WHERE team_id = $1 AND staff_id = $2", team_id, staff_id).await? {
-            sqlx::query("INSERT INTO care_team_members (team_id, staff_id) VALUES ($1, $2)")
-                .bind(team_id.to_string())
-                .bind(staff_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
+        // The primary key makes a repeated assignment a no-op, in one statement.
+        sqlx::query("INSERT INTO care_team_members (team_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(team_id.to_string())
+            .bind(staff_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -415,14 +414,12 @@ impl Store {
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
-        if !exists2(&mut tx, "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2", staff_id, client_id).await? {
-            sqlx::query("INSERT INTO caseload_assignments (staff_id, client_id, assigned_on) VALUES ($1, $2, $3)")
-                .bind(staff_id.to_string())
-                .bind(client_id.to_string())
-                .bind(on.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("INSERT INTO caseload_assignments (staff_id, client_id, assigned_on) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(staff_id.to_string())
+            .bind(client_id.to_string())
+            .bind(on.to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -586,20 +583,11 @@ impl Store {
     pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
-        if !exists2(
-            &mut tx,
-            "SELECT 1 AS x FROM privacy_notice_acknowledgments WHERE client_id = $1 AND acknowledged_on = $2",
-            client_id,
-            &on.to_string(),
-        )
-        .await?
-        {
-            sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2)")
-                .bind(client_id.to_string())
-                .bind(on.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(client_id.to_string())
+            .bind(on.to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -966,10 +954,6 @@ fn non_empty(field: &str, text: &str) -> Result<(), StoreError> {
 
 async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query(query).bind(value.to_string()).fetch_optional(&mut **tx).await?.is_some())
-}
-
-async fn exists2(tx: &mut Tx, query: &'static str, a: &str, b: &str) -> Result<bool, StoreError> {
-    Ok(sqlx::query(query).bind(a.to_string()).bind(b.to_string()).fetch_optional(&mut **tx).await?.is_some())
 }
 
 async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
