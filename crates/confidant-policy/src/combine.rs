@@ -137,10 +137,16 @@ impl Verdict {
             .collect()
     }
 
+    /// The index of the rule that best says why a withheld category is
+    /// withheld: a specific forbid before a layer's deny-by-default.
+    pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
+        let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
+        specific.or_else(|| self.blocking.first().copied())
+    }
+
     /// The rule that best says why a withheld category is withheld.
     pub fn main_reason<'r>(&self, rules: &'r [Rule]) -> Option<&'r Rule> {
-        let standing = || self.blocking.iter().filter_map(|&i| rules.get(i));
-        standing().find(|r| !r.blocking.default_deny).or_else(|| standing().next())
+        self.main_reason_index(rules).and_then(|i| rules.get(i))
     }
 }
 

@@ -67,8 +67,7 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
                 .find(|&i| !v.required || rules.get(i).is_some_and(|r| r.effect == Effect::Require));
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
-            let reason = v.main_reason(rules).and_then(|r| rules.iter().position(|x| x.id == r.id));
-            Group { kind: GroupKind::Not, rule: reason }
+            Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }
         };
         match groups.iter_mut().find(|(g, _)| *g == group) {
             Some((_, cats)) => cats.push(eval.category),
