@@ -1,13 +1,16 @@
 //! The `confidant` binary: argument parsing and wiring only. The logic lives
 //! in the library crates; this file maps their results to output and exit
-//! codes (0 an answer, 1 an internal failure, 2 bad input).
+//! codes (0 an answer, 1 an internal failure or a failed check, 2 bad
+//! input, 3 a disclosure that was denied).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod audit_cmd;
 mod check;
 mod check_client;
+mod release;
 mod render;
 mod rules;
 mod vault;
@@ -70,6 +73,14 @@ enum Command {
     /// Key-encryption keys.
     #[command(subcommand)]
     Keys(vault::KeysCmd),
+    /// Release a stored client's information: decide, release only what is
+    /// allowed, write the package, record it (exit 3 when nothing may go).
+    Disclose(release::DiscloseArgs),
+    /// A client's accounting of disclosures (45 CFR 164.528); corrections and suspensions.
+    Accounting(release::AccountingArgs),
+    /// The tamper-evident audit log: verify, prove, show.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -84,6 +95,10 @@ pub enum Failure {
     Input(String),
     /// A defect or I/O failure: exit 1.
     Internal(String),
+    /// A check that found a problem (e.g. a tampered audit log): exit 1.
+    Check(String),
+    /// A disclosure that was denied and released nothing: exit 3.
+    Denied(String),
 }
 
 fn main() -> ExitCode {
@@ -101,12 +116,23 @@ fn main() -> ExitCode {
         Command::Staff(cmd) => vault::staff(&location, cmd),
         Command::Team(cmd) => vault::team(&location, cmd),
         Command::Keys(cmd) => vault::keys(&location, cmd),
+        Command::Disclose(args) => release::disclose_cmd(&location, args),
+        Command::Accounting(args) => release::accounting_cmd(&location, args),
+        Command::Audit(cmd) => audit_cmd::run(&location, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+        Err(Failure::Check(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Denied(message)) => {
+            eprintln!("error: denied: {message}");
+            ExitCode::from(3)
         }
         Err(Failure::Internal(message)) => {
             eprintln!("error: internal: {message}");

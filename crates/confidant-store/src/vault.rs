@@ -25,6 +25,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: KeyRing,
+    /// The audit log's signer, once [`Store::enable_audit`] has checked it.
+    pub(crate) audit: Option<std::sync::Arc<crate::audit::AuditSigner>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -41,7 +43,7 @@ pub struct Rotation {
     pub rewrapped_data_keys: u64,
 }
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 impl Store {
     /// Creates a vault in an empty database and registers the ring's current key.
@@ -63,7 +65,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         keys.set_keys(vec![current]);
-        Ok(Store { pool, backend, keys })
+        Ok(Store { pool, backend, keys, audit: None })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -110,7 +112,7 @@ impl Store {
             )));
         }
         keys.set_keys(verified);
-        Ok(Store { pool, backend, keys })
+        Ok(Store { pool, backend, keys, audit: None })
     }
 
     pub fn backend(&self) -> Backend {
@@ -131,14 +133,14 @@ impl Store {
         &self.pool
     }
 
-    async fn begin(&self) -> Result<Tx, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with(begin_write(self.backend)).await?)
     }
 
     // ── keys ────────────────────────────────────────────────────────────────
 
     /// Makes, wraps and stores a new data key inside `tx`.
-    async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
+    pub(crate) async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
         let id = new_id("dk");
         let key = DataKey::generate();
@@ -159,7 +161,7 @@ impl Store {
         Ok((id, key))
     }
 
-    fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
+    pub(crate) fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
         let id: String = row.try_get("data_key_id")?;
         let kek_id: String = row.try_get("kek_id")?;
         let wrapped: Vec<u8> = row.try_get("wrapped")?;
@@ -170,7 +172,7 @@ impl Store {
         kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
     }
 
-    async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
+    pub(crate) async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
         let row = sqlx::query(
             "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
         )
@@ -915,11 +917,11 @@ impl Store {
 
 // ── helpers ─────────────────────────────────────────────────────────────────
 
-fn not_found(kind: &'static str, id: &str) -> StoreError {
+pub(crate) fn not_found(kind: &'static str, id: &str) -> StoreError {
     StoreError::NotFound { kind, id: id.to_string() }
 }
 
-fn corrupt(what: impl Into<String>) -> StoreError {
+pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
 }
 
@@ -952,11 +954,11 @@ fn non_empty(field: &str, text: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
+pub(crate) async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query(query).bind(value.to_string()).fetch_optional(&mut **tx).await?.is_some())
 }
 
-async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
+pub(crate) async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
     match sqlx::query(query).bind(id.to_string()).fetch_optional(e).await? {
         Some(_) => Ok(()),
         None => Err(not_found(kind, id)),
@@ -973,7 +975,7 @@ async fn client_status(tx: &mut Tx, id: &str) -> Result<ClientStatus, StoreError
     ClientStatus::parse(&status).ok_or_else(|| corrupt(format!("client `{id}` status")))
 }
 
-fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
+pub(crate) fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|t| Date::parse(&t).ok_or_else(|| corrupt(format!("{what} {column}")))).transpose()
 }
@@ -986,10 +988,10 @@ fn row_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
     }
 }
 
-fn join<T: std::fmt::Display>(items: &[T]) -> String {
+pub(crate) fn join<T: std::fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
+pub(crate) fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
     text.split(',').filter(|s| !s.is_empty()).map(|s| parse(s).ok_or_else(|| corrupt(what.to_string()))).collect()
 }
