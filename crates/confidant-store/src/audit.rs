@@ -439,8 +439,14 @@ impl Store {
             .and_then(|p| Frontier::from_peaks(size, p))
             .filter(|f| f.root() == root)
             .ok_or(StoreError::AuditDamaged)?;
+        // The last signed entry is still there and nothing follows it (two
+        // primary-key lookups; the full check is `verify_audit`).
         let beyond = sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut **tx).await?;
-        if beyond.is_some() {
+        let last = match size.checked_sub(1) {
+            Some(last) => sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut **tx).await?.is_some(),
+            None => true,
+        };
+        if beyond.is_some() || !last {
             return Err(StoreError::AuditDamaged);
         }
 

@@ -20,6 +20,8 @@ mod disclosure;
 mod error;
 pub mod keys;
 mod model;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod vault;
 
 pub use assemble::RequestSpec;
