@@ -35,7 +35,7 @@ use sqlx::any::AnyRow;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::keys::write_secret_file;
-use crate::vault::{Store, Tx, corrupt, join, split};
+use crate::vault::{KeyCache, Store, Tx, corrupt, join, split};
 
 macro_rules! audit_kinds {
     ($($variant:ident = $wire:literal),+ $(,)?) => {
@@ -236,27 +236,19 @@ fn push_len_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// The leaf hash of a row whose first columns are [`ENTRY_COLUMNS`], in that
+/// order (read by position: this runs once per entry in `verify_audit`).
 fn leaf_of_row(row: &AnyRow) -> Result<LeafHash, StoreError> {
-    let seq: i64 = row.try_get("seq")?;
-    let at_ms: i64 = row.try_get("at_ms")?;
-    let kind: String = row.try_get("kind")?;
-    let actor: Option<String> = row.try_get("actor_id")?;
-    let client: Option<String> = row.try_get("client_id")?;
-    let categories: String = row.try_get("categories")?;
-    let break_glass: i64 = row.try_get("break_glass")?;
-    let data_key_id: String = row.try_get("data_key_id")?;
-    let details: Vec<u8> = row.try_get("details")?;
-    Ok(LeafHash::of(&entry_bytes(
-        seq as u64,
-        at_ms,
-        &kind,
-        actor.as_deref(),
-        client.as_deref(),
-        &categories,
-        break_glass != 0,
-        &data_key_id,
-        &details,
-    )))
+    let seq: i64 = row.try_get(0)?;
+    let at_ms: i64 = row.try_get(1)?;
+    let kind: &str = row.try_get(2)?;
+    let actor: Option<&str> = row.try_get(3)?;
+    let client: Option<&str> = row.try_get(4)?;
+    let categories: &str = row.try_get(5)?;
+    let break_glass: i64 = row.try_get(6)?;
+    let data_key_id: &str = row.try_get(7)?;
+    let details: &[u8] = row.try_get(8)?;
+    Ok(LeafHash::of(&entry_bytes(seq as u64, at_ms, kind, actor, client, categories, break_glass != 0, data_key_id, details)))
 }
 
 fn hash_of(row: &AnyRow, column: &str) -> Result<Hash, StoreError> {
@@ -577,7 +569,7 @@ impl Store {
             q = q.bind(limit as i64);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        let mut keys: HashMap<String, crate::crypto::DataKey> = HashMap::new();
+        let mut keys = KeyCache::default();
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.entry_of_row(row, filter.with_details, &mut keys).await?);
@@ -592,14 +584,14 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| StoreError::NotFound { kind: "audit entry", id: seq.to_string() })?;
-        self.entry_of_row(&row, true, &mut HashMap::new()).await
+        self.entry_of_row(&row, true, &mut KeyCache::default()).await
     }
 
     async fn entry_of_row(
         &self,
         row: &AnyRow,
         with_details: bool,
-        keys: &mut HashMap<String, crate::crypto::DataKey>,
+        keys: &mut KeyCache,
     ) -> Result<AuditEntry, StoreError> {
         let seq: i64 = row.try_get("seq")?;
         let kind: String = row.try_get("kind")?;
@@ -607,15 +599,7 @@ impl Store {
         let break_glass: i64 = row.try_get("break_glass")?;
         let details = if with_details {
             let key_id: String = row.try_get("data_key_id")?;
-            if !keys.contains_key(&key_id) {
-                let key_row = sqlx::query("SELECT id AS data_key_id, kek_id, wrapped FROM data_keys WHERE id = $1")
-                    .bind(key_id.clone())
-                    .fetch_optional(self.pool())
-                    .await?
-                    .ok_or_else(|| corrupt(format!("audit entry {seq} data key")))?;
-                keys.insert(key_id.clone(), self.unwrap_row(&key_row)?);
-            }
-            let key = keys.get(&key_id).ok_or_else(|| corrupt("audit data key"))?;
+            let key = self.cached_key(keys, &key_id).await?;
             let sealed: Vec<u8> = row.try_get("details")?;
             let plain = key.open(&field_aad("audit_entries", "details", &seq.to_string()), &sealed).map_err(StoreError::crypto(format!("audit entry {seq}")))?;
             Some(serde_json::from_slice(&plain).map_err(|_| corrupt(format!("audit entry {seq} details")))?)
@@ -666,6 +650,70 @@ impl Store {
         Ok((proof, old, new))
     }
 
+    /// Reads every entry in order and recomputes its leaf; the first gap or
+    /// entry that no longer matches its stored leaf is the inner error.
+    async fn check_entries(&self) -> Result<Result<Vec<LeafHash>, AuditProblem>, StoreError> {
+        let mut leaves: Vec<LeafHash> = Vec::new();
+        let mut after: i64 = -1;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT e.seq, e.at_ms, e.kind, e.actor_id, e.client_id, e.categories, e.break_glass, e.data_key_id, \
+                 e.details, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.seq \
+                 WHERE e.seq > $1 ORDER BY e.seq LIMIT {PAGE}"
+            )))
+            .bind(after)
+            .fetch_all(self.pool())
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get(0)?;
+            for row in &rows {
+                let seq: i64 = row.try_get(0)?;
+                let expected = leaves.len() as u64;
+                let seq = seq as u64;
+                if seq != expected {
+                    return Ok(Err(AuditProblem::EntryMissing { seq: expected, next: seq }));
+                }
+                let recomputed = match leaf_of_row(row) {
+                    Ok(leaf) => leaf,
+                    Err(e) => return Ok(Err(AuditProblem::EntryUnreadable { seq, what: e.to_string() })),
+                };
+                let stored: Option<&[u8]> = row.try_get(9)?;
+                match stored {
+                    None => return Ok(Err(AuditProblem::LeafMissing { seq })),
+                    Some(stored) if stored != recomputed.as_bytes() => return Ok(Err(AuditProblem::EntryAltered { seq })),
+                    Some(_) => leaves.push(recomputed),
+                }
+            }
+        }
+        Ok(Ok(leaves))
+    }
+
+    /// Every stored node above the leaves, in (level, index) order.
+    async fn interior_nodes(&self) -> Result<Vec<(NodeId, Hash)>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: (i64, i64) = (1, -1);
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT level, idx, hash FROM audit_nodes WHERE level > $1 OR (level = $1 AND idx > $2) \
+                 ORDER BY level, idx LIMIT {PAGE}"
+            )))
+            .bind(cursor.0)
+            .bind(cursor.1)
+            .fetch_all(self.pool())
+            .await?;
+            let Some(last) = rows.last() else { break };
+            cursor = (last.try_get(0)?, last.try_get(1)?);
+            for row in &rows {
+                let level: i64 = row.try_get(0)?;
+                let index: i64 = row.try_get(1)?;
+                let hash: &[u8] = row.try_get(2)?;
+                // A hash of the wrong length can match nothing: all zeros stands in.
+                out.push((NodeId { level: level as u32, index: index as u64 }, hash.try_into().unwrap_or([0; 32])));
+            }
+        }
+        Ok(out)
+    }
+
     /// Recomputes the whole log from its entries and checks every stored
     /// leaf and node, every signed head (under `key`) and the witness head.
     /// Names the first problem found; database failures are errors.
@@ -679,49 +727,17 @@ impl Store {
         let latest = heads.last().cloned();
         let mut result = AuditVerification { size: 0, root: empty_root(), heads_checked: 0, latest, problem: None };
 
-        // 1. Every entry in order, its contents against its stored leaf.
-        let mut leaves: Vec<LeafHash> = Vec::new();
-        let mut after: i64 = -1;
-        loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT e.seq, e.at_ms, e.kind, e.actor_id, e.client_id, e.categories, e.break_glass, e.data_key_id, \
-                 e.details, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.seq \
-                 WHERE e.seq > $1 ORDER BY e.seq LIMIT {PAGE}"
-            )))
-            .bind(after)
-            .fetch_all(self.pool())
-            .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.try_get("seq")?;
-            for row in &rows {
-                let seq: i64 = row.try_get("seq")?;
-                let expected = leaves.len() as u64;
-                let seq = seq as u64;
-                if seq != expected {
-                    result.problem = Some(AuditProblem::EntryMissing { seq: expected, next: seq });
-                    return Ok(result);
-                }
-                let recomputed = match leaf_of_row(row) {
-                    Ok(leaf) => leaf,
-                    Err(e) => {
-                        result.problem = Some(AuditProblem::EntryUnreadable { seq, what: e.to_string() });
-                        return Ok(result);
-                    }
-                };
-                let stored: Option<Vec<u8>> = row.try_get("hash")?;
-                match stored {
-                    None => {
-                        result.problem = Some(AuditProblem::LeafMissing { seq });
-                        return Ok(result);
-                    }
-                    Some(stored) if stored.as_slice() != recomputed.as_bytes() => {
-                        result.problem = Some(AuditProblem::EntryAltered { seq });
-                        return Ok(result);
-                    }
-                    Some(_) => leaves.push(recomputed),
-                }
+        // 1. Every entry in order, its contents against its stored leaf,
+        // while the interior nodes are read on a second connection.
+        let (entries, nodes) = tokio::join!(self.check_entries(), self.interior_nodes());
+        let leaves = match entries? {
+            Ok(leaves) => leaves,
+            Err(problem) => {
+                result.problem = Some(problem);
+                return Ok(result);
             }
-        }
+        };
+        let nodes = nodes?;
         let size = leaves.len() as u64;
         result.size = size;
 
@@ -756,36 +772,16 @@ impl Store {
 
         // 3. The interior nodes proofs are served from.
         let tree = MerkleTree::from_leaf_hashes(leaves);
-        let mut cursor: (i64, i64) = (0, -1);
-        let mut seen = 0u64;
-        loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT level, idx, hash FROM audit_nodes WHERE level > $1 OR (level = $1 AND idx > $2) \
-                 ORDER BY level, idx LIMIT {PAGE}"
-            )))
-            .bind(cursor.0)
-            .bind(cursor.1)
-            .fetch_all(self.pool())
-            .await?;
-            let Some(last) = rows.last() else { break };
-            cursor = (last.try_get("level")?, last.try_get("idx")?);
-            seen += rows.len() as u64;
-            for row in &rows {
-                let level: i64 = row.try_get("level")?;
-                let index: i64 = row.try_get("idx")?;
-                let id = NodeId { level: level as u32, index: index as u64 };
-                let stored: Vec<u8> = row.try_get("hash")?;
-                if NodeSource::node(&tree, id).is_none_or(|h| h.as_slice() != stored.as_slice()) {
-                    result.problem = Some(AuditProblem::NodeAltered { level: id.level, index: id.index });
-                    return Ok(result);
-                }
+        for (id, stored) in &nodes {
+            if NodeSource::node(&tree, *id).is_none_or(|h| &h != stored) {
+                result.problem = Some(AuditProblem::NodeAltered { level: id.level, index: id.index });
+                return Ok(result);
             }
         }
-
-        // Every complete subtree of `size` leaves, leaves included.
-        let expected: u64 = (0..64).map(|level| size >> level).sum();
-        if seen != expected {
-            result.problem = Some(AuditProblem::NodesMissing { expected, found: seen });
+        // Every complete subtree of `size` leaves above the leaves.
+        let expected: u64 = (1..64).map(|level| size >> level).sum();
+        if nodes.len() as u64 != expected {
+            result.problem = Some(AuditProblem::NodesMissing { expected, found: nodes.len() as u64 });
             return Ok(result);
         }
 

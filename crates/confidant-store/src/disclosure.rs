@@ -15,7 +15,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::model::{now_secs, plus_days};
-use crate::vault::{Store, corrupt, join, new_id, not_found, require, split};
+use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
 
 /// How far back a client may ask for an accounting (164.528(a)(1)).
 pub const ACCOUNTING_LOOKBACK_YEARS: u16 = 6;
@@ -218,6 +218,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let (Some(basis), Some(entry_id)) = (&new.accounting, &accounting_id) {
+            // Under the client's key: an accounting is read whole, one unwrap.
+            let (client_key_id, client_key) = self.client_key_with_id(&mut tx, &new.client_id).await?;
             self.insert_accounting_entry(
                 &mut tx,
                 entry_id,
@@ -231,8 +233,8 @@ impl Store {
                 new.recipient_address.as_deref(),
                 None,
                 audit_seq,
-                &key_id,
-                &key,
+                &client_key_id,
+                &client_key,
             )
             .await?;
         }
@@ -344,18 +346,21 @@ impl Store {
     /// Every accounting entry of a client, corrections included, oldest first.
     async fn accounting_entries(&self, client_id: &str) -> Result<Vec<AccountingEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, a.disclosure_id, a.disclosed_on, a.recipient_kind, a.purpose, a.categories, a.cites, a.corrects, \
-             a.details, a.audit_seq, a.data_key_id, d.kek_id, d.wrapped \
-             FROM accounting_entries a JOIN data_keys d ON d.id = a.data_key_id WHERE a.client_id = $1 \
-             ORDER BY a.disclosed_on, a.recorded_at, a.id",
+            "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
+             data_key_id FROM accounting_entries WHERE client_id = $1 ORDER BY disclosed_on, recorded_at, id",
         )
         .bind(client_id.to_string())
         .fetch_all(self.pool())
         .await?;
         let mut out: Vec<AccountingEntry> = Vec::with_capacity(rows.len());
+        let mut keys = KeyCache::default();
         for row in &rows {
             let id: String = row.try_get("id")?;
-            let details = self.open_details(row, "accounting_entries", &id)?;
+            let key_id: String = row.try_get("data_key_id")?;
+            let key = self.cached_key(&mut keys, &key_id).await?;
+            let sealed: Vec<u8> = row.try_get("details")?;
+            let plain = key.open(&field_aad("accounting_entries", "details", &id), &sealed).map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
+            let details: Value = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
             let kind: String = row.try_get("recipient_kind")?;
             let purpose: String = row.try_get("purpose")?;
             let categories: String = row.try_get("categories")?;
@@ -456,7 +461,7 @@ impl Store {
             .details(json!({ "entry": new_id, "corrects": entry_id, "reason": correction.reason }));
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
-        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let (key_id, key) = self.client_key_with_id(&mut tx, &client_id).await?;
         let basis = AccountingBasis {
             categories: old.categories.clone(),
             cites: old.cites.clone(),

@@ -45,6 +45,10 @@ pub struct Rotation {
 
 pub(crate) type Tx = Transaction<'static, Any>;
 
+/// Data keys already unwrapped during one read (see [`Store::cached_key`]).
+#[derive(Default)]
+pub(crate) struct KeyCache(std::collections::HashMap<String, DataKey>);
+
 impl Store {
     /// Creates a vault in an empty database and registers the ring's current key.
     pub async fn create(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
@@ -170,6 +174,31 @@ impl Store {
             .get(&kek_id)
             .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
         kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
+    }
+
+    /// Opens data keys by id, each unwrapped once however many rows share it.
+    pub(crate) async fn cached_key<'k>(&self, cache: &'k mut KeyCache, id: &str) -> Result<&'k DataKey, StoreError> {
+        if !cache.0.contains_key(id) {
+            let row = sqlx::query("SELECT id AS data_key_id, kek_id, wrapped FROM data_keys WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| corrupt(format!("data key `{id}`")))?;
+            cache.0.insert(id.to_string(), self.unwrap_row(&row)?);
+        }
+        cache.0.get(id).ok_or_else(|| corrupt(format!("data key `{id}`")))
+    }
+
+    /// The client's own data key with its id (for values sealed per client).
+    pub(crate) async fn client_key_with_id(&self, tx: &mut Tx, client_id: &str) -> Result<(String, DataKey), StoreError> {
+        let row = sqlx::query(
+            "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
+        )
+        .bind(client_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| not_found("client", client_id))?;
+        Ok((row.try_get("data_key_id")?, self.unwrap_row(&row)?))
     }
 
     pub(crate) async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
