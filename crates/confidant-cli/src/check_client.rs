@@ -122,7 +122,7 @@ pub async fn spec(store: &Store, p: &Prepared) -> Result<RequestSpec, Failure> {
         recipient: Recipient { kind: p.kind, name: p.recipient_name.clone(), same_organization: p.same_organization },
         purpose: p.purpose,
         categories: p.categories.clone(),
-        facts: p.facts.clone(),
+        facts: p.facts,
     })
 }
 

@@ -228,6 +228,46 @@ fn check_mode(_path: &Path, _meta: &fs::Metadata) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// Reads a secret file (a key file), refusing one that others may read.
+pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing(path.to_path_buf())),
+        Err(source) => return Err(KeyError::Unreadable { path: path.to_path_buf(), source }),
+    };
+    check_mode(path, &meta)?;
+    Ok(Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Unreadable { path: path.to_path_buf(), source })?))
+}
+
+/// Writes `contents` to `path` atomically with mode 0600: a temp file,
+/// fsync, rename, then fsync of the directory, so a crash leaves either the
+/// old file or the new one.
+pub(crate) fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
+    let unwritable = |source| KeyError::Unwritable { path: path.to_path_buf(), source };
+    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let _ = fs::remove_file(&tmp);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(unwritable)?;
+    file.write_all(contents).map_err(unwritable)?;
+    file.sync_all().map_err(unwritable)?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(unwritable)?;
+    if let Some(dir) = path.parent()
+        && let Ok(dir) = fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -293,44 +333,4 @@ mod tests {
         let err = KeyRing::read_file(&path).unwrap_err();
         assert!(err.to_string().contains("line 4"), "{err}");
     }
-}
-
-/// Reads a secret file (a key file), refusing one that others may read.
-pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
-    let meta = match fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing(path.to_path_buf())),
-        Err(source) => return Err(KeyError::Unreadable { path: path.to_path_buf(), source }),
-    };
-    check_mode(path, &meta)?;
-    Ok(Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Unreadable { path: path.to_path_buf(), source })?))
-}
-
-/// Writes `contents` to `path` atomically with mode 0600: a temp file,
-/// fsync, rename, then fsync of the directory, so a crash leaves either the
-/// old file or the new one.
-pub(crate) fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
-    let unwritable = |source| KeyError::Unwritable { path: path.to_path_buf(), source };
-    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let _ = fs::remove_file(&tmp);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(unwritable)?;
-    file.write_all(contents).map_err(unwritable)?;
-    file.sync_all().map_err(unwritable)?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(unwritable)?;
-    if let Some(dir) = path.parent()
-        && let Ok(dir) = fs::File::open(dir)
-    {
-        let _ = dir.sync_all();
-    }
-    Ok(())
 }

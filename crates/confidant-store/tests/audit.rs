@@ -26,7 +26,7 @@ async fn store_on(db: &TestDatabase) -> Store {
 }
 
 fn event(i: usize) -> AuditEvent {
-    AuditEvent::new(if i % 3 == 0 { AuditKind::RecordRead } else { AuditKind::Decision }, Some("st-1"))
+    AuditEvent::new(if i.is_multiple_of(3) { AuditKind::RecordRead } else { AuditKind::Decision }, Some("st-1"))
         .client(&format!("cl-{}", i % 4))
         .categories(&[Category::Diagnosis])
         .details(json!({ "i": i, "recipient_name": "Marigold Featherstonehaugh" }))
