@@ -654,8 +654,7 @@ impl Store {
     /// entry that no longer matches its stored leaf is the inner error.
     async fn check_entries(&self, size: u64) -> Result<Result<Vec<LeafHash>, AuditProblem>, StoreError> {
         let mut leaves: Vec<LeafHash> = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        // Seq ranges rather than OFFSET/LIMIT or a join: two index range
-        // scans per page, the same plan on both databases.
+        // Seq ranges rather than OFFSET/LIMIT: an index range scan per page.
         let mut from: i64 = 0;
         loop {
             let to = from + PAGE;
@@ -666,55 +665,35 @@ impl Store {
             .bind(to)
             .fetch_all(self.pool())
             .await?;
-            let stored = sqlx::query("SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 AND idx < $2 ORDER BY idx")
-                .bind(from)
-                .bind(to)
-                .fetch_all(self.pool())
-                .await?;
             if rows.is_empty() {
-                // Anything stored beyond the last entry is checked by the heads.
+                // Anything stored beyond a gap of a whole page is still a gap.
                 let beyond = sqlx::query("SELECT MIN(seq) AS seq FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(self.pool()).await?;
                 if let Some(next) = beyond.try_get::<Option<i64>, _>(0)? {
                     return Ok(Err(AuditProblem::EntryMissing { seq: leaves.len() as u64, next: next as u64 }));
                 }
                 break;
             }
-            let mut stored = stored.iter().peekable();
             for row in &rows {
                 let seq = row.try_get::<i64, _>(0)? as u64;
                 let expected = leaves.len() as u64;
                 if seq != expected {
                     return Ok(Err(AuditProblem::EntryMissing { seq: expected, next: seq }));
                 }
-                let recomputed = match leaf_of_row(row) {
-                    Ok(leaf) => leaf,
+                match leaf_of_row(row) {
+                    Ok(leaf) => leaves.push(leaf),
                     Err(e) => return Ok(Err(AuditProblem::EntryUnreadable { seq, what: e.to_string() })),
-                };
-                // Skip stored leaves with no entry (their entry was deleted:
-                // reported above as missing when the gap is reached).
-                while stored.next_if(|n| n.try_get::<i64, _>(0).is_ok_and(|i| (i as u64) < seq)).is_some() {}
-                let leaf = stored.next_if(|n| n.try_get::<i64, _>(0).is_ok_and(|i| i as u64 == seq));
-                match leaf {
-                    None => return Ok(Err(AuditProblem::LeafMissing { seq })),
-                    Some(n) => {
-                        let hash: &[u8] = n.try_get(1)?;
-                        if hash != recomputed.as_bytes() {
-                            return Ok(Err(AuditProblem::EntryAltered { seq }));
-                        }
-                    }
                 }
-                leaves.push(recomputed);
             }
             from = to;
         }
         Ok(Ok(leaves))
     }
 
-    /// Every stored node above the leaves, level by level in index order,
-    /// read in index ranges (an OR-ed keyset condition would rescan).
-    async fn interior_nodes(&self, size: u64) -> Result<Vec<(NodeId, Hash)>, StoreError> {
+    /// Every stored node, leaves first, level by level in index order, read
+    /// in index ranges (an OR-ed keyset condition would rescan).
+    async fn stored_nodes(&self, size: u64) -> Result<Vec<(NodeId, Hash)>, StoreError> {
         let mut out = Vec::new();
-        for level in 1..64u32 {
+        for level in 0..64u32 {
             let count = (size >> level) as i64;
             // Read past the expected count so extra nodes are seen too.
             let mut from: i64 = 0;
@@ -759,7 +738,7 @@ impl Store {
         // 1. Every entry in order, its contents against its stored leaf,
         // while the interior nodes are read on a second connection.
         let signed = heads.last().map_or(0, |h| h.head.size);
-        let (entries, nodes) = tokio::join!(self.check_entries(signed), self.interior_nodes(signed));
+        let (entries, nodes) = tokio::join!(self.check_entries(signed), self.stored_nodes(signed));
         let leaves = match entries? {
             Ok(leaves) => leaves,
             Err(problem) => {
@@ -768,6 +747,22 @@ impl Store {
             }
         };
         let nodes = nodes?;
+        // Each entry against the leaf hash stored for it.
+        let stored_leaves: HashMap<u64, &Hash> = nodes.iter().take_while(|(id, _)| id.level == 0).map(|(id, h)| (id.index, h)).collect();
+        for (seq, leaf) in leaves.iter().enumerate() {
+            match stored_leaves.get(&(seq as u64)) {
+                None => {
+                    result.problem = Some(AuditProblem::LeafMissing { seq: seq as u64 });
+                    return Ok(result);
+                }
+                Some(stored) if *stored != leaf.as_bytes() => {
+                    result.problem = Some(AuditProblem::EntryAltered { seq: seq as u64 });
+                    return Ok(result);
+                }
+                Some(_) => {}
+            }
+        }
+        drop(stored_leaves);
         let size = leaves.len() as u64;
         result.size = size;
 
@@ -807,8 +802,8 @@ impl Store {
                 return Ok(result);
             }
         }
-        // Every complete subtree of `size` leaves above the leaves.
-        let expected: u64 = (1..64).map(|level| size >> level).sum();
+        // Every complete subtree of `size` leaves, the leaves included.
+        let expected: u64 = (0..64).map(|level| size >> level).sum();
         if nodes.len() as u64 != expected {
             result.problem = Some(AuditProblem::NodesMissing { expected, found: nodes.len() as u64 });
             return Ok(result);
