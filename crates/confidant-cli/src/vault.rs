@@ -400,6 +400,10 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         }
         ClientCmd::List { output } => {
             let clients = store.list_clients().await.map_err(store_failure)?;
+            store
+                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).categories(&[Category::Demographics]).details(json!({ "via": "cli", "clients": clients.len() }))])
+                .await
+                .map_err(store_failure)?;
             let rows = clients
                 .iter()
                 .map(|c| {
@@ -417,6 +421,11 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         }
         ClientCmd::Show { id, output } => {
             let c = store.client(&id).await.map_err(store_failure)?;
+            // Identifying details were opened: audited like a record read.
+            store
+                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).client(&id).categories(&[Category::Demographics]).details(json!({ "via": "cli" }))])
+                .await
+                .map_err(store_failure)?;
             let staff = store.client_staff(&id).await.map_err(store_failure)?;
             let acks = store.privacy_notice_acknowledgments(&id).await.map_err(store_failure)?;
             let mut value = json!(c);

@@ -61,6 +61,7 @@ audit_kinds! {
     Decision = "decision",
     Disclosure = "disclosure",
     RecordRead = "record_read",
+    ClientRead = "client_read",
     RecordAdded = "record_added",
     ClientAdded = "client_added",
     ClientChanged = "client_changed",
