@@ -13,6 +13,7 @@ mod check_client;
 mod release;
 mod render;
 mod rules;
+mod serve;
 mod vault;
 
 /// Confidant: may I share this, with this person, for this reason?
@@ -78,6 +79,8 @@ enum Command {
     Disclose(release::DiscloseArgs),
     /// A client's accounting of disclosures (45 CFR 164.528); corrections and suspensions.
     Accounting(release::AccountingArgs),
+    /// Serve the HTTP API and the staff console (`--demo`: a throwaway demo organization).
+    Serve(serve::ServeArgs),
     /// The tamper-evident audit log: verify, prove, show.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Disclose(args) => release::disclose_cmd(&location, args),
         Command::Accounting(args) => release::accounting_cmd(&location, args),
         Command::Audit(cmd) => audit_cmd::run(&location, cmd),
+        Command::Serve(args) => serve::run(&location, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

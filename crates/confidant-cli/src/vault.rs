@@ -298,6 +298,15 @@ pub async fn open(location: &Location) -> Result<Store, Failure> {
 }
 
 pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
+    init_inner(location, demo, true)
+}
+
+/// `init` without the report on standard output (for `serve --demo`).
+pub fn init_quietly(location: &Location, demo: bool) -> Result<(), Failure> {
+    init_inner(location, demo, false)
+}
+
+fn init_inner(location: &Location, demo: bool, report: bool) -> Result<(), Failure> {
     let dir = location.data_dir()?;
     create_private_dir(&dir)?;
     let key_file = location.key_file()?;
@@ -340,6 +349,9 @@ pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
     if location.database.as_deref().is_none_or(str::is_empty) {
         use std::os::unix::fs::PermissionsExt;
         let _ = fs::set_permissions(dir.join(DATABASE_FILE_NAME), fs::Permissions::from_mode(0o600));
+    }
+    if !report {
+        return Ok(());
     }
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Initialized the vault in {}", dir.display());

@@ -13,6 +13,7 @@ mod components;
 mod pages;
 
 pub use components::{Flash, FlashKind, Viewer, humanize, sensitivity};
+pub use maud::Markup;
 pub use pages::*;
 
 /// The console's stylesheet, served at [`STYLESHEET_PATH`].

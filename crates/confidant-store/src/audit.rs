@@ -384,6 +384,11 @@ impl Store {
         Ok(())
     }
 
+    /// Where this store writes its witness head, when it has one.
+    pub fn witness_path(&self) -> Option<PathBuf> {
+        self.audit.as_ref().and_then(|a| a.witness.clone())
+    }
+
     /// The public key the log is signed with, once one is registered.
     pub async fn audit_public_key(&self) -> Result<Option<LogVerifyingKey>, StoreError> {
         let row = sqlx::query("SELECT public_key FROM audit_log_keys ORDER BY created_at LIMIT 1").fetch_optional(self.pool()).await?;

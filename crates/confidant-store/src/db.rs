@@ -24,6 +24,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "vault", include_str!("../migrations/0001_vault.sql")),
     (2, "audit", include_str!("../migrations/0002_audit.sql")),
+    (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to

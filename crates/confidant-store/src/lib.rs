@@ -10,6 +10,7 @@
 //! Invariants: only this crate knows SQL; nothing identifying and no record
 //! content reaches the database unencrypted; every write is one transaction.
 
+mod accounts;
 mod assemble;
 pub mod audit;
 mod audit_key;
@@ -24,6 +25,7 @@ mod model;
 pub mod testing;
 mod vault;
 
+pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, read_witness};
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
