@@ -178,6 +178,7 @@ pub(crate) async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer
 pub(crate) async fn sign_out(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
     if let Via::Session { token_hash, .. } = &p.via {
         state.store.revoke_session(token_hash).await?;
+        state.principals.evict(token_hash);
     }
     state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -252,6 +253,8 @@ pub(crate) async fn list_tokens(State(state): State<Arc<AppState>>, ApiPrincipal
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "sign-in", responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.store.revoke_api_token(&id, p.id()).await?;
+    // The cache is keyed by hash, which this id does not give: drop the owner's entries.
+    state.principals.evict_staff(p.id());
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -299,6 +302,7 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
         return Err(Problem::bad_input("password: at least 12 characters"));
     }
     state.store.set_password_hash(&id, &hash_password(&body.password)?).await?;
+    state.principals.evict_staff(&id);
     state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
