@@ -20,7 +20,7 @@ use confidant_policy::Engine;
 use confidant_server::{Config, router, serve, state};
 use confidant_store::crypto::Kek;
 use confidant_store::{DatabaseUrl, KeyRing, Store};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 struct Options {
     connections: usize,
