@@ -17,6 +17,7 @@ pub mod demo;
 mod error;
 pub mod keys;
 mod model;
+mod training;
 mod vault;
 
 pub use assemble::RequestSpec;
@@ -27,6 +28,7 @@ pub use model::{
     Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, today,
 };
+pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use vault::{Rotation, Store};
 
 /// The SQLite file's name in the data directory.
