@@ -10,6 +10,7 @@ mod check;
 mod check_client;
 mod render;
 mod rules;
+mod train;
 mod vault;
 
 /// Confidant: may I share this, with this person, for this reason?
@@ -70,6 +71,9 @@ enum Command {
     /// Key-encryption keys.
     #[command(subcommand)]
     Keys(vault::KeysCmd),
+    /// Exam practice generated from the engine: a study session, `--exam N`,
+    /// or `questions`, `flashcards`, `progress`.
+    Train(train::TrainArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
         Command::Staff(cmd) => vault::staff(&location, cmd),
         Command::Team(cmd) => vault::team(&location, cmd),
         Command::Keys(cmd) => vault::keys(&location, cmd),
+        Command::Train(args) => train::run(&location, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
