@@ -323,7 +323,7 @@ impl Session {
             }
         }
         let result = score_exam(&exam, &answers);
-        let percent = if result.asked == 0 { 0 } else { result.correct * 100 / result.asked };
+        let percent = (result.correct * 100).checked_div(result.asked).unwrap_or(0);
         line(&format!("\nScore: {} of {} ({percent}%)", result.correct, result.asked))?;
         for t in &result.by_topic {
             line(&format!("  {:<28} {}/{}", t.topic.title(), t.correct, t.asked))?;

@@ -10,7 +10,7 @@ use crate::topic::Topic;
 /// Picks `n` questions (fewer if the bank is smaller), optionally from one
 /// topic, spread round-robin over topics so every topic is asked; `seed`
 /// varies which questions, and the same seed gives the same exam.
-pub fn build_exam<'a>(bank: &'a [Question], n: usize, topic: Option<Topic>, seed: u64) -> Vec<&'a Question> {
+pub fn build_exam(bank: &[Question], n: usize, topic: Option<Topic>, seed: u64) -> Vec<&Question> {
     let seed_text = seed.to_string();
     let mut per_topic: Vec<Vec<&Question>> = Topic::ALL
         .iter()

@@ -165,34 +165,28 @@ impl Paper {
 /// An authorization (`hipaa`) or consent (`part2`) in the given state.
 fn paper(kind: &str, paper: Paper, categories: &[Category], recipient: &str, name: Option<&str>, purposes: &[&str]) -> Value {
     let cats: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
-    let mut recipient_entry = json!({ "kind": recipient });
-    if let Some(n) = name {
-        recipient_entry["name"] = json!(n);
-    }
-    if let Paper::OtherRecipient = paper {
-        recipient_entry = json!({ "kind": if recipient == "employer" { "school" } else { "employer" } });
-    }
-    let mut out = json!({
+    let recipient_entry = match (paper, name) {
+        (Paper::OtherRecipient, _) => json!({ "kind": if recipient == "employer" { "school" } else { "employer" } }),
+        (_, Some(n)) => json!({ "kind": recipient, "name": n }),
+        (_, None) => json!({ "kind": recipient }),
+    };
+    let signed_by = if matches!(paper, Paper::Unsigned) { Value::Null } else { json!("client") };
+    let signed_on = if matches!(paper, Paper::NotYetSigned) { "2026-04-01" } else { "2026-01-10" };
+    let expires_on = if matches!(paper, Paper::Expired) { "2025-12-31" } else { "2026-12-31" };
+    let revoked_on = if matches!(paper, Paper::Revoked) { json!("2026-02-01") } else { Value::Null };
+    let right_to_revoke = !matches!(paper, Paper::MissingRevocationStatement);
+    json!({
         "id": format!("{kind}-{}", paper.name()),
         "kind": kind,
-        "signed_by": "client",
-        "signed_on": "2026-01-10",
+        "signed_by": signed_by,
+        "signed_on": signed_on,
         "categories": cats,
         "recipients": [recipient_entry],
         "purposes": purposes,
-        "expires_on": "2026-12-31",
-        "revoked_on": null,
-        "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }
-    });
-    match paper {
-        Paper::Valid | Paper::OtherRecipient => {}
-        Paper::Expired => out["expires_on"] = json!("2025-12-31"),
-        Paper::Revoked => out["revoked_on"] = json!("2026-02-01"),
-        Paper::MissingRevocationStatement => out["statements"]["right_to_revoke"] = json!(false),
-        Paper::NotYetSigned => out["signed_on"] = json!("2026-04-01"),
-        Paper::Unsigned => out["signed_by"] = Value::Null,
-    }
-    out
+        "expires_on": expires_on,
+        "revoked_on": revoked_on,
+        "statements": { "right_to_revoke": right_to_revoke, "no_conditioning": true, "redisclosure": true }
+    })
 }
 
 fn role_words(role: &str) -> &'static str {
@@ -476,7 +470,7 @@ fn family(b: &mut Builder) {
     ];
     for (name, situation, facts) in cases {
         for category in [Category::Appointments, Category::Medications, Category::ProgressNotes] {
-            for jurisdiction in ["US-CA"] {
+            for jurisdiction in ["US-CA", "US"] {
                 let stem = format!(
                     "You are a peer support specialist {}. The client's sister, who drives them to appointments, asks about {}. {situation} What do you do?",
                     place(jurisdiction),
