@@ -123,3 +123,18 @@ pub(crate) fn restriction_ignorable() -> Misconception {
 pub(crate) fn staff_see_everything() -> Misconception {
     m(Outcome::Permit, "You may share it (allowed, not required) — everyone on staff may see every record.")
 }
+pub(crate) fn signed_means_must() -> Misconception {
+    m(Outcome::Required, "You must share it — once the client signs, you have to send whatever is asked.")
+}
+pub(crate) fn never_to_employers() -> Misconception {
+    m(Outcome::Deny, "Do not share it — employers and schools may never be told about a client's health, whatever the client signs.")
+}
+pub(crate) fn every_threat_to_police() -> Misconception {
+    m(Outcome::Required, "You must share it — every threat a client makes must be reported, whoever hears it.")
+}
+pub(crate) fn threats_only_for_clinicians() -> Misconception {
+    m(Outcome::Deny, "Do not share it — only a licensed clinician may ever act on a threat.")
+}
+pub(crate) fn providers_must_get_it() -> Misconception {
+    m(Outcome::Required, "You must share it — a treating provider is entitled to the whole record on request.")
+}

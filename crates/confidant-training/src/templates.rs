@@ -267,7 +267,7 @@ fn consent(b: &mut Builder) {
                 let req = Req::new("US-CA").to(kind).purpose(purpose).authorization(paper("hipaa", *p, &[category], kind, None, &[purpose]));
                 b.add("consent.outside_recipient", &[kind, category.as_str(), p.name()], Topic::ConsentAndAuthorization, stem, req, category, None,
                     "An authorization counts only if it is signed, dated, current, unrevoked, complete, and names this recipient.",
-                    vec![mc::any_signed_form(), mc::verbal_ok(), mc::only_financial()]);
+                    vec![mc::any_signed_form(), mc::signed_means_must(), mc::never_to_employers(), mc::verbal_ok(), mc::only_financial()]);
             }
             let stem = format!(
                 "You are a peer support specialist {}. {} {why} and wants {}. The client told you on the phone, \"sure, tell them\", but nothing is in writing. What do you do?",
@@ -276,7 +276,7 @@ fn consent(b: &mut Builder) {
             let req = Req::new("US-CA").to(kind).purpose(purpose).fact("client_agrees");
             b.add("consent.verbal_only", &[kind, category.as_str()], Topic::ConsentAndAuthorization, stem, req, category, None,
                 "For recipients outside health care, what form must the client's permission take?",
-                vec![mc::verbal_ok(), mc::only_medical_record(), mc::any_provider()]);
+                vec![mc::verbal_ok(), mc::only_medical_record(), mc::never_to_employers()]);
         }
     }
     for agrees in [true, false] {
@@ -292,7 +292,7 @@ fn consent(b: &mut Builder) {
             }
             b.add("consent.new_provider", &[jurisdiction, if agrees { "agrees" } else { "not_asked" }], Topic::ConsentAndAuthorization, stem, req, Category::Diagnosis, None,
                 "The law allows treatment sharing between providers; your program's policy may ask for more.",
-                vec![mc::any_provider(), mc::never_without_written_consent()]);
+                vec![mc::any_provider(), mc::never_without_written_consent(), mc::providers_must_get_it()]);
         }
     }
 }
@@ -348,7 +348,7 @@ fn duty_to_protect(b: &mut Builder) {
                 }
                 b.add("duty_to_protect.threat", &[jurisdiction, role, if victim { "named_victim" } else { "no_victim" }], Topic::DutyToProtect, stem, req, Category::Demographics, None,
                     "Ask: is there a serious, imminent threat to a reasonably identifiable person, and who is the discloser?",
-                    vec![mc::threat_needs_consent(), mc::never_without_written_consent(), mc::report_optional()]);
+                    vec![mc::threat_needs_consent(), mc::report_optional(), mc::every_threat_to_police(), mc::threats_only_for_clinicians()]);
             }
         }
     }
