@@ -25,6 +25,7 @@
 mod hash;
 mod head;
 mod log;
+mod nodes;
 mod proof;
 mod tree;
 
@@ -34,6 +35,10 @@ pub use head::{
     TREE_HEAD_SIGNING_LEN, TreeHead,
 };
 pub use log::{LogError, VerifiedLog, check_leaf_hashes, verify_log};
+pub use nodes::{
+    Frontier, NodeId, NodeSource, consistency_nodes, consistency_proof_from, inclusion_nodes, inclusion_proof_from,
+    root_from, root_nodes,
+};
 pub use proof::{
     ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion,
 };

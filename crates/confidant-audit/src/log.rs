@@ -2,7 +2,8 @@
 //! against every signed tree head, and find the first entry whose stored
 //! hash no longer matches its bytes. This is the core of `audit verify`.
 
-use crate::hash::{Hash, LeafHash, empty_root, node_hash};
+use crate::hash::{Hash, LeafHash};
+use crate::nodes::Frontier;
 use crate::head::{LogVerifyingKey, SignedTreeHead, TreeHead};
 
 /// The first thing found wrong with a log.
@@ -112,7 +113,7 @@ where
     let mut leaves = leaves.into_iter();
     loop {
         // Check every head whose size the log has reached.
-        while let Some((position, head)) = pending.next_if(|(_, h)| h.size == frontier.size) {
+        while let Some((position, head)) = pending.next_if(|(_, h)| h.size == frontier.size()) {
             let log_root = frontier.root();
             if log_root != head.root {
                 return Err(LogError::HeadMismatch {
@@ -132,11 +133,11 @@ where
         return Err(LogError::HeadBeyondLog {
             position,
             head_size: head.size,
-            log_size: frontier.size,
+            log_size: frontier.size(),
         });
     }
     Ok(VerifiedLog {
-        size: frontier.size,
+        size: frontier.size(),
         root: frontier.root(),
         heads_checked: heads.len(),
     })
@@ -176,60 +177,6 @@ where
                     recomputed: index + 1 + recomputed.count() as u64,
                 });
             }
-        }
-    }
-}
-
-/// The right edge of a tree being built leaf by leaf: the roots of its
-/// perfect subtrees, largest (leftmost) first — one per set bit of `size`.
-#[derive(Default)]
-struct Frontier {
-    size: u64,
-    peaks: Vec<Hash>,
-}
-
-impl Frontier {
-    fn push(&mut self, leaf: LeafHash) {
-        let mut hash = *leaf.as_bytes();
-        // Each trailing one bit of the old size is a peak the new leaf
-        // completes into a larger one.
-        let mut carry = self.size;
-        while carry & 1 == 1 {
-            let Some(left) = self.peaks.pop() else { break };
-            hash = node_hash(&left, &hash);
-            carry >>= 1;
-        }
-        self.peaks.push(hash);
-        self.size += 1;
-    }
-
-    /// RFC 6962 root: peaks folded from the right, since each split puts
-    /// the largest perfect subtree on the left.
-    fn root(&self) -> Hash {
-        let mut peaks = self.peaks.iter().rev();
-        let Some(&last) = peaks.next() else {
-            return empty_root();
-        };
-        peaks.fold(last, |acc, left| node_hash(left, &acc))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Frontier;
-    use crate::{LeafHash, MerkleTree};
-
-    #[test]
-    fn frontier_root_equals_the_full_tree_root_at_every_size() {
-        let mut frontier = Frontier::default();
-        let mut tree = MerkleTree::new();
-        for i in 0u32..=300 {
-            assert_eq!(frontier.root(), tree.root(), "size {i}");
-            // One peak per set bit of the size.
-            assert_eq!(frontier.peaks.len() as u32, i.count_ones());
-            let leaf = LeafHash::of(&i.to_be_bytes());
-            frontier.push(leaf);
-            tree.append(leaf);
         }
     }
 }

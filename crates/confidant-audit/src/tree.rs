@@ -3,6 +3,7 @@
 //! cached interior nodes.
 
 use crate::hash::{Hash, LeafHash, empty_root, node_hash};
+use crate::nodes::{NodeId, NodeSource, consistency_proof_from, inclusion_proof_from, subtree};
 use crate::proof::{ConsistencyProof, InclusionProof};
 
 /// What a tree cannot answer because it does not hold those leaves.
@@ -23,6 +24,15 @@ pub enum TreeError {
         index: u64,
         /// The tree size it was asked against.
         size: u64,
+    },
+    /// A complete subtree the node store does not hold (a store that lost
+    /// nodes, or a size beyond what it holds).
+    #[error("the tree has no node at level {level}, index {index}")]
+    MissingNode {
+        /// Height of the subtree (0 = a leaf).
+        level: u32,
+        /// Position of the subtree among those of its height.
+        index: u64,
     },
     /// A consistency proof from a larger tree to a smaller one.
     #[error("old size {old_size} is larger than new size {new_size}")]
@@ -113,13 +123,13 @@ impl MerkleTree {
     /// The root of the whole tree.
     #[must_use]
     pub fn root(&self) -> Hash {
-        self.subtree(0, self.size()).unwrap_or_else(empty_root)
+        subtree(self, 0, self.size()).unwrap_or_else(empty_root)
     }
 
     /// The root the tree had when it held its first `size` leaves.
     pub fn root_at(&self, size: u64) -> Result<Hash, TreeError> {
         self.check_size(size)?;
-        self.subtree(0, size).ok_or(TreeError::SizeBeyondTree {
+        subtree(self, 0, size).ok_or(TreeError::SizeBeyondTree {
             size,
             tree_size: self.size(),
         })
@@ -129,87 +139,15 @@ impl MerkleTree {
     /// leaf `index` is in the tree of the first `size` leaves.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, TreeError> {
         self.check_size(size)?;
-        if index >= size {
-            return Err(TreeError::IndexOutOfRange { index, size });
-        }
-        // Walk down from the root; each step records the sibling subtree.
-        let (mut lo, mut hi) = (0, size);
-        let mut path = Vec::new();
-        while hi - lo > 1 {
-            let k = split(hi - lo);
-            let sibling = if index < lo + k {
-                let sibling = self.subtree(lo + k, hi);
-                hi = lo + k;
-                sibling
-            } else {
-                let sibling = self.subtree(lo, lo + k);
-                lo += k;
-                sibling
-            };
-            path.push(sibling.ok_or(TreeError::SizeBeyondTree {
-                size,
-                tree_size: self.size(),
-            })?);
-        }
-        // The RFC lists the path leaf-first.
-        path.reverse();
-        Ok(InclusionProof {
-            leaf_index: index,
-            tree_size: size,
-            path,
-        })
+        inclusion_proof_from(self, index, size)
     }
 
     /// The consistency proof (RFC 6962 §2.1.2 `PROOF(old_size, D[new_size])`)
     /// that the tree of `old_size` leaves is a prefix of the tree of
     /// `new_size` leaves. Empty when `old_size` is 0 or equals `new_size`.
-    pub fn consistency_proof(
-        &self,
-        old_size: u64,
-        new_size: u64,
-    ) -> Result<ConsistencyProof, TreeError> {
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<ConsistencyProof, TreeError> {
         self.check_size(new_size)?;
-        if old_size > new_size {
-            return Err(TreeError::OldSizeExceedsNewSize { old_size, new_size });
-        }
-        let beyond = TreeError::SizeBeyondTree {
-            size: new_size,
-            tree_size: self.size(),
-        };
-        let mut path = Vec::new();
-        if old_size > 0 && old_size < new_size {
-            // SUBPROOF(m, D[lo:hi], b) unrolled; `m` stays absolute.
-            let (mut lo, mut hi) = (0, new_size);
-            let mut whole_old_tree = true;
-            loop {
-                if old_size == hi {
-                    // The verifier already knows the old root, so it is
-                    // sent only when this subtree is not the whole old tree.
-                    if !whole_old_tree {
-                        path.push(self.subtree(lo, hi).ok_or(beyond)?);
-                    }
-                    break;
-                }
-                let k = split(hi - lo);
-                let node = if old_size <= lo + k {
-                    let node = self.subtree(lo + k, hi);
-                    hi = lo + k;
-                    node
-                } else {
-                    let node = self.subtree(lo, lo + k);
-                    lo += k;
-                    whole_old_tree = false;
-                    node
-                };
-                path.push(node.ok_or(beyond)?);
-            }
-            path.reverse();
-        }
-        Ok(ConsistencyProof {
-            old_size,
-            new_size,
-            path,
-        })
+        consistency_proof_from(self, old_size, new_size)
     }
 
     fn check_size(&self, size: u64) -> Result<(), TreeError> {
@@ -227,24 +165,11 @@ impl MerkleTree {
         let row = self.levels.get(usize::try_from(level).ok()?)?;
         row.get(usize::try_from(index).ok()?).copied()
     }
+}
 
-    /// `MTH(D[start:end])`. Ranges produced by the RFC recursion are either
-    /// an aligned perfect subtree (one lookup) or split into one, so this
-    /// costs O(log n). `None` when the range reaches past the tree.
-    fn subtree(&self, start: u64, end: u64) -> Option<Hash> {
-        let n = end.checked_sub(start)?;
-        if n == 0 {
-            return Some(empty_root());
-        }
-        if n.is_power_of_two() && start.is_multiple_of(n) {
-            let level = n.trailing_zeros();
-            return self.node(level, start >> level);
-        }
-        let k = split(n);
-        Some(node_hash(
-            &self.subtree(start, start + k)?,
-            &self.subtree(start + k, end)?,
-        ))
+impl NodeSource for MerkleTree {
+    fn node(&self, id: NodeId) -> Option<Hash> {
+        MerkleTree::node(self, id.level, id.index)
     }
 }
 
@@ -259,31 +184,5 @@ impl Extend<LeafHash> for MerkleTree {
 impl FromIterator<LeafHash> for MerkleTree {
     fn from_iter<I: IntoIterator<Item = LeafHash>>(leaves: I) -> Self {
         Self::from_leaf_hashes(leaves)
-    }
-}
-
-/// The largest power of two strictly smaller than `n` (`n >= 2`): where
-/// RFC 6962 splits a tree of `n` leaves.
-pub(crate) fn split(n: u64) -> u64 {
-    1 << (63 - (n - 1).leading_zeros())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split;
-
-    #[test]
-    fn split_is_the_largest_power_of_two_below_n() {
-        for (n, k) in [
-            (2, 1),
-            (3, 2),
-            (4, 2),
-            (5, 4),
-            (8, 4),
-            (9, 8),
-            (1 << 40, 1 << 39),
-        ] {
-            assert_eq!(split(n), k, "n = {n}");
-        }
     }
 }

@@ -8,7 +8,8 @@ use std::io::{self, IsTerminal, Write};
 use clap::Args;
 use confidant_policy::vocab::{Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role};
 use confidant_policy::{Discloser, Engine, Facts, Recipient};
-use confidant_store::{RequestSpec, today};
+use confidant_store::{AuditEvent, AuditKind, RequestSpec, Store, today};
+use serde_json::json;
 
 use crate::vault::{Location, block_on, date, expected, list, open, store_failure};
 use crate::{Failure, Format, render};
@@ -53,8 +54,25 @@ pub struct ClientCheck {
     pub organization_policy: String,
 }
 
-pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Result<(), Failure> {
-    let client = args.client.clone().unwrap_or_default();
+/// The options, parsed and checked before the vault is opened.
+pub struct Prepared {
+    client: String,
+    kind: RecipientKind,
+    recipient_name: Option<String>,
+    same_organization: bool,
+    purpose: Purpose,
+    categories: Vec<Category>,
+    facts: Facts,
+    as_of: confidant_policy::Date,
+    jurisdiction: Jurisdiction,
+    organization_policy: OrganizationPolicy,
+    role: Option<Role>,
+    pub staff: Option<String>,
+}
+
+/// Parses the options of a request about a stored client.
+pub fn prepare(args: &ClientCheck) -> Result<Prepared, Failure> {
+    let client = args.client.clone().ok_or_else(|| Failure::Input("--client: a client id".into()))?;
     let to = args.to.as_deref().ok_or_else(|| Failure::Input("--to: a recipient kind (required with --client)".into()))?;
     let kind = RecipientKind::parse(to).ok_or_else(|| expected("--to", RecipientKind::expected(), to))?;
     let purpose_text = args.purpose.as_deref().ok_or_else(|| Failure::Input("--purpose: a purpose (required with --client)".into()))?;
@@ -72,29 +90,65 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
     let organization_policy = OrganizationPolicy::parse(&args.organization_policy)
         .ok_or_else(|| expected("--organization-policy", OrganizationPolicy::expected(), &args.organization_policy))?;
     let role = args.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| expected("--role", Role::expected(), r))).transpose()?;
+    Ok(Prepared {
+        client,
+        kind,
+        recipient_name: args.recipient_name.clone(),
+        same_organization: args.same_organization,
+        purpose,
+        categories,
+        facts,
+        as_of,
+        jurisdiction,
+        organization_policy,
+        role,
+        staff: args.staff.clone(),
+    })
+}
+
+/// The engine request spec: the discloser's role is the staff member's when one is named.
+pub async fn spec(store: &Store, p: &Prepared) -> Result<RequestSpec, Failure> {
+    let role = match (&p.staff, p.role) {
+        (Some(staff), _) => store.staff(staff).await.map_err(store_failure)?.role.discloser_role(),
+        (None, Some(role)) => role,
+        (None, None) => Role::Psychotherapist,
+    };
+    Ok(RequestSpec {
+        client_id: p.client.clone(),
+        as_of: p.as_of,
+        jurisdiction: p.jurisdiction,
+        organization_policy: p.organization_policy,
+        discloser: Discloser { role, mandated_reporter: None },
+        recipient: Recipient { kind: p.kind, name: p.recipient_name.clone(), same_organization: p.same_organization },
+        purpose: p.purpose,
+        categories: p.categories.clone(),
+        facts: p.facts,
+    })
+}
+
+pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Result<(), Failure> {
+    let prepared = prepare(&args)?;
     let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
 
     let decision = block_on(async {
         let store = open(location).await?;
         let result = async {
-            let role = match (&args.staff, role) {
-                (Some(staff), _) => store.staff(staff).await.map_err(store_failure)?.role.discloser_role(),
-                (None, Some(role)) => role,
-                (None, None) => Role::Psychotherapist,
-            };
-            let spec = RequestSpec {
-                client_id: client,
-                as_of,
-                jurisdiction,
-                organization_policy,
-                discloser: Discloser { role, mandated_reporter: None },
-                recipient: Recipient { kind, name: args.recipient_name.clone(), same_organization: args.same_organization },
-                purpose,
-                categories,
-                facts,
-            };
+            let spec = spec(&store, &prepared).await?;
             let request = store.request_for(spec).await.map_err(store_failure)?;
-            engine.decide(&request).map_err(|e| Failure::Internal(e.to_string()))
+            let decision = engine.decide(&request).map_err(|e| Failure::Internal(e.to_string()))?;
+            // A decision about a stored client reads its facts: audited.
+            let event = AuditEvent::new(AuditKind::Decision, prepared.staff.as_deref())
+                .client(&prepared.client)
+                .categories(&request.categories)
+                .details(json!({
+                    "outcome": decision.decision.as_str(),
+                    "recipient_kind": prepared.kind.as_str(),
+                    "purpose": prepared.purpose.as_str(),
+                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                    "released": false,
+                }));
+            store.append_audit(vec![event]).await.map_err(store_failure)?;
+            Ok(decision)
         }
         .await;
         store.close().await;

@@ -1,15 +1,19 @@
 //! The `confidant` binary: argument parsing and wiring only. The logic lives
 //! in the library crates; this file maps their results to output and exit
-//! codes (0 an answer, 1 an internal failure, 2 bad input).
+//! codes (0 an answer, 1 an internal failure or a failed check, 2 bad
+//! input, 3 a disclosure that was denied).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod audit_cmd;
 mod check;
 mod check_client;
+mod release;
 mod render;
 mod rules;
+mod serve;
 mod train;
 mod vault;
 
@@ -71,6 +75,16 @@ enum Command {
     /// Key-encryption keys.
     #[command(subcommand)]
     Keys(vault::KeysCmd),
+    /// Release a stored client's information: decide, release only what is
+    /// allowed, write the package, record it (exit 3 when nothing may go).
+    Disclose(release::DiscloseArgs),
+    /// A client's accounting of disclosures (45 CFR 164.528); corrections and suspensions.
+    Accounting(release::AccountingArgs),
+    /// Serve the HTTP API and the staff console (`--demo`: a throwaway demo organization).
+    Serve(serve::ServeArgs),
+    /// The tamper-evident audit log: verify, prove, show.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
     /// Exam practice generated from the engine: a study session, `--exam N`,
     /// or `questions`, `flashcards`, `progress`.
     Train(train::TrainArgs),
@@ -88,6 +102,10 @@ pub enum Failure {
     Input(String),
     /// A defect or I/O failure: exit 1.
     Internal(String),
+    /// A check that found a problem (e.g. a tampered audit log): exit 1.
+    Check(String),
+    /// A disclosure that was denied and released nothing: exit 3.
+    Denied(String),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +123,10 @@ fn main() -> ExitCode {
         Command::Staff(cmd) => vault::staff(&location, cmd),
         Command::Team(cmd) => vault::team(&location, cmd),
         Command::Keys(cmd) => vault::keys(&location, cmd),
+        Command::Disclose(args) => release::disclose_cmd(&location, args),
+        Command::Accounting(args) => release::accounting_cmd(&location, args),
+        Command::Audit(cmd) => audit_cmd::run(&location, cmd),
+        Command::Serve(args) => serve::run(&location, args),
         Command::Train(args) => train::run(&location, args),
     };
     match result {
@@ -112,6 +134,14 @@ fn main() -> ExitCode {
         Err(Failure::Input(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+        Err(Failure::Check(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Denied(message)) => {
+            eprintln!("error: denied: {message}");
+            ExitCode::from(3)
         }
         Err(Failure::Internal(message)) => {
             eprintln!("error: internal: {message}");

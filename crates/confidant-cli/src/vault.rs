@@ -14,8 +14,8 @@ use clap::{Args, Subcommand};
 use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use confidant_store::{
-    Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing, NewClient, NewRecord, NewStaff, StaffRole,
-    Store, StoreError, today,
+    AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing, NewClient,
+    NewRecord, NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
 };
 use serde_json::{Value, json};
 
@@ -285,13 +285,28 @@ pub fn store_failure(e: StoreError) -> Failure {
     if e.is_bad_input() { Failure::Input(e.to_string()) } else { Failure::Internal(e.to_string()) }
 }
 
-/// Opens the vault at `location` with its key.
+/// Opens the vault at `location` with its key, and attaches the audit
+/// log's signing key and witness file from the data directory (a vault made
+/// before the audit log gets its signing key on first use).
 pub async fn open(location: &Location) -> Result<Store, Failure> {
     let keys = KeyRing::load(&location.key_file()?).map_err(|e| Failure::Input(format!("key: {e}")))?;
-    Store::open(&location.url()?, keys).await.map_err(store_failure)
+    let mut store = Store::open(&location.url()?, keys).await.map_err(store_failure)?;
+    let dir = location.data_dir()?;
+    let signing_key = load_or_create_audit_key(&dir.join(AUDIT_KEY_FILE_NAME)).map_err(|e| Failure::Input(format!("audit key: {e}")))?;
+    store.enable_audit(signing_key, Some(dir.join(WITNESS_FILE_NAME))).await.map_err(store_failure)?;
+    Ok(store)
 }
 
 pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
+    init_inner(location, demo, true)
+}
+
+/// `init` without the report on standard output (for `serve --demo`).
+pub fn init_quietly(location: &Location, demo: bool) -> Result<(), Failure> {
+    init_inner(location, demo, false)
+}
+
+fn init_inner(location: &Location, demo: bool, report: bool) -> Result<(), Failure> {
     let dir = location.data_dir()?;
     create_private_dir(&dir)?;
     let key_file = location.key_file()?;
@@ -305,7 +320,9 @@ pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
     };
     let url = location.url()?;
     let result = block_on(async {
-        let store = Store::create(&url, ring).await.map_err(store_failure)?;
+        let mut store = Store::create(&url, ring).await.map_err(store_failure)?;
+        let signing_key = load_or_create_audit_key(&dir.join(AUDIT_KEY_FILE_NAME)).map_err(|e| Failure::Input(format!("audit key: {e}")))?;
+        store.enable_audit(signing_key, Some(dir.join(WITNESS_FILE_NAME))).await.map_err(store_failure)?;
         let summary = if demo {
             Some(confidant_store::demo::fill(&store, confidant_store::demo::DEFAULT_SEED).await.map_err(store_failure)?)
         } else {
@@ -321,6 +338,9 @@ pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
             if !from_env {
                 let _ = fs::remove_file(&key_file);
             }
+            if std::env::var(AUDIT_KEY_ENV).is_err() {
+                let _ = fs::remove_file(dir.join(AUDIT_KEY_FILE_NAME));
+            }
             return Err(e);
         }
     };
@@ -330,6 +350,9 @@ pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
         use std::os::unix::fs::PermissionsExt;
         let _ = fs::set_permissions(dir.join(DATABASE_FILE_NAME), fs::Permissions::from_mode(0o600));
     }
+    if !report {
+        return Ok(());
+    }
     let mut out = io::stdout().lock();
     let _ = writeln!(out, "Initialized the vault in {}", dir.display());
     let _ = writeln!(out, "  database: {url}");
@@ -338,6 +361,7 @@ pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
     } else {
         let _ = writeln!(out, "  key file: {} (mode 0600; back it up apart from the database)", key_file.display());
     }
+    let _ = writeln!(out, "  audit signing key: {} (keep it apart from the key file)", dir.join(AUDIT_KEY_FILE_NAME).display());
     if let Some(s) = summary {
         let _ = writeln!(
             out,
@@ -388,6 +412,10 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         }
         ClientCmd::List { output } => {
             let clients = store.list_clients().await.map_err(store_failure)?;
+            store
+                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).categories(&[Category::Demographics]).details(json!({ "via": "cli", "clients": clients.len() }))])
+                .await
+                .map_err(store_failure)?;
             let rows = clients
                 .iter()
                 .map(|c| {
@@ -405,6 +433,11 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         }
         ClientCmd::Show { id, output } => {
             let c = store.client(&id).await.map_err(store_failure)?;
+            // Identifying details were opened: audited like a record read.
+            store
+                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).client(&id).categories(&[Category::Demographics]).details(json!({ "via": "cli" }))])
+                .await
+                .map_err(store_failure)?;
             let staff = store.client_staff(&id).await.map_err(store_failure)?;
             let acks = store.privacy_notice_acknowledgments(&id).await.map_err(store_failure)?;
             let mut value = json!(c);
@@ -473,6 +506,14 @@ async fn record_inner(store: &Store, cmd: RecordCmd) -> Result<(), Failure> {
         }
         RecordCmd::List { client, show_content, output } => {
             let records = store.records(&client, show_content).await.map_err(store_failure)?;
+            if show_content {
+                let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
+                categories.sort();
+                categories.dedup();
+                let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+                let event = AuditEvent::new(AuditKind::RecordRead, None).client(&client).categories(&categories).details(json!({ "records": ids, "via": "cli" }));
+                store.append_audit(vec![event]).await.map_err(store_failure)?;
+            }
             let mut headers = vec!["ID", "CATEGORY", "AUTHOR", "CREATED"];
             if show_content {
                 headers.push("CONTENT");

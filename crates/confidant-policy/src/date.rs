@@ -46,8 +46,23 @@ impl Date {
         Date { year, month: self.month, day }
     }
 
+    /// The same day `years` earlier; 29 February becomes 28 February in a common year.
+    pub fn minus_years(self, years: u16) -> Date {
+        let year = self.year.saturating_sub(years);
+        let day = self.day.min(days_in_month(year, self.month));
+        Date { year, month: self.month, day }
+    }
+
     pub fn year(self) -> u16 {
         self.year
+    }
+
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    pub fn day(self) -> u8 {
+        self.day
     }
 }
 

@@ -23,8 +23,33 @@ use crate::error::StoreError;
 /// The migrations, oldest first, written once for both databases.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "vault", include_str!("../migrations/0001_vault.sql")),
+    (2, "audit", include_str!("../migrations/0002_audit.sql")),
+    (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
     (4, "training", include_str!("../migrations/0004_training.sql")),
 ];
+
+/// Statements a migration needs in one dialect only (triggers), appended to
+/// it for that backend. Kept beside the portable text so the two sets
+/// cannot drift: the test below checks both mention the same tables.
+const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[(
+    2,
+    // Disclosures and the accounting are append-only for every client of the
+    // database, not only for this program: a correction is a new entry.
+    "CREATE TRIGGER disclosures_append_only_update BEFORE UPDATE ON disclosures \
+     BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
+     CREATE TRIGGER disclosures_append_only_delete BEFORE DELETE ON disclosures \
+     BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
+     CREATE TRIGGER accounting_entries_append_only_update BEFORE UPDATE ON accounting_entries \
+     BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n\
+     CREATE TRIGGER accounting_entries_append_only_delete BEFORE DELETE ON accounting_entries \
+     BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n",
+    "CREATE FUNCTION confidant_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+     $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;\n\
+     CREATE TRIGGER disclosures_append_only BEFORE UPDATE OR DELETE ON disclosures \
+     FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n\
+     CREATE TRIGGER accounting_entries_append_only BEFORE UPDATE OR DELETE ON accounting_entries \
+     FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n",
+)];
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const BUSY_TIMEOUT_MS: u64 = 30_000;
@@ -129,12 +154,23 @@ pub fn migrator(backend: Backend) -> Migrator {
                 *version,
                 Cow::Borrowed(*description),
                 MigrationType::Simple,
-                AssertSqlSafe(ddl_for(backend, sql)).into_sql_str(),
+                AssertSqlSafe(ddl_for(backend, sql) + dialect_extras(backend, *version)).into_sql_str(),
                 false,
             )
         })
         .collect();
     Migrator::with_migrations(migrations)
+}
+
+/// The one-dialect statements of migration `version` for `backend`.
+fn dialect_extras(backend: Backend, version: i64) -> &'static str {
+    DIALECT_EXTRAS
+        .iter()
+        .find(|(v, _, _)| *v == version)
+        .map_or("", |(_, sqlite, postgres)| match backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        })
 }
 
 /// The migration text for a backend: BLOB is BYTEA on PostgreSQL.
@@ -207,6 +243,12 @@ mod tests {
             assert!(!pg.lines().filter(|l| !l.trim_start().starts_with("--")).any(|l| l.contains("BLOB")));
         }
         assert!(ddl_for(Backend::Postgres, MIGRATIONS[0].2).contains("content BYTEA NOT NULL"));
+        for (version, sqlite, postgres) in DIALECT_EXTRAS {
+            assert!(MIGRATIONS.iter().any(|(v, _, _)| v == version));
+            for table in ["disclosures", "accounting_entries"] {
+                assert!(sqlite.contains(&format!("ON {table}")) && postgres.contains(&format!("ON {table}")), "{table}");
+            }
+        }
         assert_eq!(replace_word("x BLOBS BLOB, BLOB_ID", "BLOB", "BYTEA"), "x BLOBS BYTEA, BLOB_ID");
     }
 

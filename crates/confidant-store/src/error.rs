@@ -37,6 +37,10 @@ pub enum StoreError {
     /// Key rotation happened while this write was under way; retry it.
     #[error("key: the key was rotated while writing; retry")]
     KeyRotated,
+    /// The stored log no longer matches its last signed head; nothing more
+    /// is appended (or done) until `confidant audit verify` is looked at.
+    #[error("audit: the log does not match its last signed tree head; run `confidant audit verify`")]
+    AuditDamaged,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database: migration failed: {0}")]

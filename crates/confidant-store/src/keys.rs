@@ -105,15 +105,7 @@ impl KeyRing {
 
     /// Reads a key file, refusing one that others may read.
     pub fn read_file(path: &Path) -> Result<KeyRing, KeyError> {
-        let meta = match fs::metadata(path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing(path.to_path_buf())),
-            Err(source) => return Err(KeyError::Unreadable { path: path.to_path_buf(), source }),
-        };
-        check_mode(path, &meta)?;
-        let text = Zeroizing::new(
-            fs::read_to_string(path).map_err(|source| KeyError::Unreadable { path: path.to_path_buf(), source })?,
-        );
+        let text = read_secret_file(path)?;
         let mut keys = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -137,7 +129,6 @@ impl KeyRing {
 
     /// Writes the ring to `path` atomically with mode 0600 (temp file, fsync, rename).
     pub fn write_file(&self, path: &Path) -> Result<(), KeyError> {
-        let unwritable = |source| KeyError::Unwritable { path: path.to_path_buf(), source };
         let mut text = Zeroizing::new(String::from(HEADER));
         for kek in &self.keys {
             text.push_str(kek.id());
@@ -145,26 +136,7 @@ impl KeyRing {
             text.push_str(&Zeroizing::new(STANDARD.encode(kek.bytes())));
             text.push('\n');
         }
-        let tmp = path.with_extension("key.tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(unwritable)?;
-        file.write_all(text.as_bytes()).map_err(unwritable)?;
-        file.sync_all().map_err(unwritable)?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(unwritable)?;
-        if let Some(dir) = path.parent()
-            && let Ok(dir) = fs::File::open(dir)
-        {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        write_secret_file(path, text.as_bytes())
     }
 
     /// Writes a new key file, refusing to replace an existing one.
@@ -253,6 +225,46 @@ fn check_mode(path: &Path, meta: &fs::Metadata) -> Result<(), KeyError> {
 
 #[cfg(not(unix))]
 fn check_mode(_path: &Path, _meta: &fs::Metadata) -> Result<(), KeyError> {
+    Ok(())
+}
+
+/// Reads a secret file (a key file), refusing one that others may read.
+pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing(path.to_path_buf())),
+        Err(source) => return Err(KeyError::Unreadable { path: path.to_path_buf(), source }),
+    };
+    check_mode(path, &meta)?;
+    Ok(Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Unreadable { path: path.to_path_buf(), source })?))
+}
+
+/// Writes `contents` to `path` atomically with mode 0600: a temp file,
+/// fsync, rename, then fsync of the directory, so a crash leaves either the
+/// old file or the new one.
+pub(crate) fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
+    let unwritable = |source| KeyError::Unwritable { path: path.to_path_buf(), source };
+    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let _ = fs::remove_file(&tmp);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(unwritable)?;
+    file.write_all(contents).map_err(unwritable)?;
+    file.sync_all().map_err(unwritable)?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(unwritable)?;
+    if let Some(dir) = path.parent()
+        && let Ok(dir) = fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
     Ok(())
 }
 

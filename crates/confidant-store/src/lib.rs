@@ -10,26 +10,42 @@
 //! Invariants: only this crate knows SQL; nothing identifying and no record
 //! content reaches the database unencrypted; every write is one transaction.
 
+mod accounts;
 mod assemble;
+pub mod audit;
+mod audit_key;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+mod disclosure;
 mod error;
 pub mod keys;
 mod model;
 mod training;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod vault;
 
+pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;
+pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, read_witness};
+pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
 pub use db::{Backend, DatabaseUrl};
+pub use disclosure::{
+    ACCOUNTING_LOOKBACK_YEARS, Accounting, AccountingBasis, AccountingCorrection, AccountingEntry, NewDisclosure, NewSuspension,
+    ORAL_SUSPENSION_DAYS, RecordedDisclosure, StoredDisclosure, Suspension,
+};
 pub use error::StoreError;
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing, KeySource};
 pub use model::{
     Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
-    StoredRestriction, date_from_unix_days, now_secs, today,
+    StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
 pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use vault::{Rotation, Store};
 
 /// The SQLite file's name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "confidant.sqlite";
+
+/// The witness file (the latest signed tree head) in the data directory.
+pub const WITNESS_FILE_NAME: &str = "audit-witness.json";

@@ -259,6 +259,23 @@ pub fn today() -> Date {
     date_from_unix_days(now_secs().div_euclid(86_400))
 }
 
+/// Days since 1970-01-01 of a civil date (the inverse of [`date_from_unix_days`]).
+pub fn unix_days(date: Date) -> i64 {
+    let (y, m, d) = (i64::from(date.year()), i64::from(date.month()), i64::from(date.day()));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The day `days` after `date`.
+pub fn plus_days(date: Date, days: i64) -> Date {
+    date_from_unix_days(unix_days(date) + days)
+}
+
 /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
 pub fn date_from_unix_days(days: i64) -> Date {
     let z = days + 719_468;
@@ -297,6 +314,10 @@ mod tests {
         assert_eq!(date_from_unix_days(0).to_string(), "1970-01-01");
         assert_eq!(date_from_unix_days(20_513).to_string(), "2026-03-01");
         assert_eq!(date_from_unix_days(19_782).to_string(), "2024-02-29");
+        for days in [-800_000, -1, 0, 59, 60, 19_782, 20_513, 2_932_896] {
+            assert_eq!(unix_days(date_from_unix_days(days)), days);
+        }
+        assert_eq!(plus_days(d("2024-02-28"), 30).to_string(), "2024-03-29");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: KeyRing,
+    /// The audit log's signer, once [`Store::enable_audit`] has checked it.
+    pub(crate) audit: Option<std::sync::Arc<crate::audit::AuditSigner>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -41,7 +43,11 @@ pub struct Rotation {
     pub rewrapped_data_keys: u64,
 }
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// Data keys already unwrapped during one read (see [`Store::cached_key`]).
+#[derive(Default)]
+pub(crate) struct KeyCache(std::collections::HashMap<String, DataKey>);
 
 impl Store {
     /// Creates a vault in an empty database and registers the ring's current key.
@@ -63,7 +69,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         keys.set_keys(vec![current]);
-        Ok(Store { pool, backend, keys })
+        Ok(Store { pool, backend, keys, audit: None })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -110,7 +116,7 @@ impl Store {
             )));
         }
         keys.set_keys(verified);
-        Ok(Store { pool, backend, keys })
+        Ok(Store { pool, backend, keys, audit: None })
     }
 
     pub fn backend(&self) -> Backend {
@@ -131,14 +137,14 @@ impl Store {
         &self.pool
     }
 
-    async fn begin(&self) -> Result<Tx, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with(begin_write(self.backend)).await?)
     }
 
     // ── keys ────────────────────────────────────────────────────────────────
 
     /// Makes, wraps and stores a new data key inside `tx`.
-    async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
+    pub(crate) async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
         let id = new_id("dk");
         let key = DataKey::generate();
@@ -159,7 +165,7 @@ impl Store {
         Ok((id, key))
     }
 
-    fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
+    pub(crate) fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
         let id: String = row.try_get("data_key_id")?;
         let kek_id: String = row.try_get("kek_id")?;
         let wrapped: Vec<u8> = row.try_get("wrapped")?;
@@ -170,7 +176,32 @@ impl Store {
         kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
     }
 
-    async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
+    /// Opens data keys by id, each unwrapped once however many rows share it.
+    pub(crate) async fn cached_key<'k>(&self, cache: &'k mut KeyCache, id: &str) -> Result<&'k DataKey, StoreError> {
+        if !cache.0.contains_key(id) {
+            let row = sqlx::query("SELECT id AS data_key_id, kek_id, wrapped FROM data_keys WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| corrupt(format!("data key `{id}`")))?;
+            cache.0.insert(id.to_string(), self.unwrap_row(&row)?);
+        }
+        cache.0.get(id).ok_or_else(|| corrupt(format!("data key `{id}`")))
+    }
+
+    /// The client's own data key with its id (for values sealed per client).
+    pub(crate) async fn client_key_with_id(&self, tx: &mut Tx, client_id: &str) -> Result<(String, DataKey), StoreError> {
+        let row = sqlx::query(
+            "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
+        )
+        .bind(client_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| not_found("client", client_id))?;
+        Ok((row.try_get("data_key_id")?, self.unwrap_row(&row)?))
+    }
+
+    pub(crate) async fn client_key<'e, E: Executor<'e, Database = Any>>(&self, e: E, client_id: &str) -> Result<DataKey, StoreError> {
         let row = sqlx::query(
             "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
         )
@@ -915,11 +946,11 @@ impl Store {
 
 // ── helpers ─────────────────────────────────────────────────────────────────
 
-fn not_found(kind: &'static str, id: &str) -> StoreError {
+pub(crate) fn not_found(kind: &'static str, id: &str) -> StoreError {
     StoreError::NotFound { kind, id: id.to_string() }
 }
 
-fn corrupt(what: impl Into<String>) -> StoreError {
+pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
 }
 
@@ -952,11 +983,11 @@ fn non_empty(field: &str, text: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
+pub(crate) async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query(query).bind(value.to_string()).fetch_optional(&mut **tx).await?.is_some())
 }
 
-async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
+pub(crate) async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
     match sqlx::query(query).bind(id.to_string()).fetch_optional(e).await? {
         Some(_) => Ok(()),
         None => Err(not_found(kind, id)),
@@ -973,7 +1004,7 @@ async fn client_status(tx: &mut Tx, id: &str) -> Result<ClientStatus, StoreError
     ClientStatus::parse(&status).ok_or_else(|| corrupt(format!("client `{id}` status")))
 }
 
-fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
+pub(crate) fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|t| Date::parse(&t).ok_or_else(|| corrupt(format!("{what} {column}")))).transpose()
 }
@@ -986,10 +1017,10 @@ fn row_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
     }
 }
 
-fn join<T: std::fmt::Display>(items: &[T]) -> String {
+pub(crate) fn join<T: std::fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
+pub(crate) fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
     text.split(',').filter(|s| !s.is_empty()).map(|s| parse(s).ok_or_else(|| corrupt(what.to_string()))).collect()
 }

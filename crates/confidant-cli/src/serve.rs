@@ -1,0 +1,104 @@
+//! `confidant serve`: the HTTP API and the console on one address. With
+//! `--demo`, a throwaway data directory is filled like `init --demo`, demo
+//! sign-ins are made, and their passwords printed; the directory is removed
+//! when the server stops.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use confidant_policy::Engine;
+use confidant_server::{Config, demo::create_demo_accounts, router, serve, state};
+
+use crate::vault::{Location, open, store_failure};
+use crate::Failure;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Serve a fictional demo organization from a temporary data directory.
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark session cookies `Secure` (when served over TLS, e.g. behind a proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// Removes the demo's data directory when the server stops.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
+    let mut location = location.clone();
+    let _demo_dir = if args.demo {
+        let mut bytes = [0u8; 6];
+        rand::fill(&mut bytes);
+        let dir = std::env::temp_dir().join(format!("confidant-demo-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        location.data_dir = Some(dir.clone());
+        location.database = None;
+        crate::vault::init_quietly(&location, true)?;
+        Some(TempDir(dir))
+    } else {
+        None
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Internal(format!("runtime: {e}")))?;
+    runtime.block_on(async {
+        let store = Arc::new(open(&location).await?);
+        let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
+        let engine = Arc::new(Engine::new().map_err(|e| Failure::Internal(e.to_string()))?);
+        let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
+        let (state, writer) = state(store.clone(), engine, config);
+        let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| Failure::Input(format!("--addr: an address to listen on ({e})")))?;
+        let addr = listener.local_addr().map_err(|e| Failure::Internal(e.to_string()))?;
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "Confidant is listening on http://{addr}/ (console at /console, API docs at /docs)");
+            if args.demo {
+                let _ = writeln!(out, "Demo organization (fictional). Sign in with:");
+                for a in &accounts {
+                    let _ = writeln!(out, "  {:<30} {:<24} password: {}", a.staff_id, a.role, a.password);
+                }
+                if !addr.ip().is_loopback() {
+                    let _ = writeln!(out, "warning: the demo is listening beyond this machine");
+                }
+            }
+            let _ = out.flush();
+        }
+        serve(listener, router(state.clone()), shutdown_signal()).await.map_err(|e| Failure::Internal(format!("server: {e}")))?;
+        // In-flight requests are done; let the audit writer drain, then close.
+        drop(state);
+        let _ = writer.await;
+        if let Ok(store) = Arc::try_unwrap(store) {
+            store.close().await;
+        }
+        Ok(())
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

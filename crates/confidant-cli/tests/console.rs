@@ -1,0 +1,302 @@
+//! The console end to end in a real headless Chromium (Debian's `chromium`
+//! and `chromium-driver`) against `confidant serve --demo`: sign in, open
+//! the caseload, run "Can I share this?" to a deny, add an authorization,
+//! run it again to a permit, disclose, disclose a reportable one and find it
+//! in the client's accounting, verify the audit log, be refused another
+//! staff member's client by URL, break-glass, and see it in the privacy
+//! officer's review queue. Each step is saved as a screenshot under
+//! `target/e2e-screenshots/`, at laptop and at phone width.
+//!
+//! Without `chromedriver` on the PATH the test says so and passes, unless
+//! `CONFIDANT_E2E=required` (as `scripts/test` sets after installing it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `confidant serve --demo` and reads its URL and demo passwords.
+fn start_server() -> (Killed, String, Vec<(String, String)>) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confidant"))
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("CONFIDANT_DATA_DIR")
+        .env_remove("CONFIDANT_DATABASE_URL")
+        .env_remove("CONFIDANT_KEY")
+        .env_remove("CONFIDANT_AUDIT_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut accounts = Vec::new();
+    let url = format!("http://127.0.0.1:{port}");
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some((staff, rest)) = line.trim().split_once(' ')
+            && let Some(password) = rest.split("password: ").nth(1)
+        {
+            accounts.push((staff.to_string(), password.trim().to_string()));
+        }
+        if accounts.len() == confidant_server::demo::DEMO_STAFF.len() {
+            break;
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (Killed(child), url, accounts)
+}
+
+fn start_chromedriver() -> Option<(Killed, String)> {
+    let port = free_port();
+    let child = Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((Killed(child), format!("http://127.0.0.1:{port}")));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+struct Browser {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+    step: u32,
+}
+
+impl Browser {
+    async fn open(webdriver: &str, base: &str) -> Browser {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"] }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(webdriver).await.unwrap();
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser { client, base: base.to_string(), shots, step: 0 }
+    }
+
+    async fn go(&self, path: &str) {
+        self.client.goto(&format!("{}{}", self.base, path)).await.unwrap();
+    }
+
+    /// Saves the page at laptop width, and at phone width when `phone`.
+    async fn shot(&mut self, name: &str, phone: bool) {
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{name}-laptop.png", self.step)), png).unwrap();
+        if phone {
+            self.client.set_window_size(390, 844).await.unwrap();
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(self.shots.join(format!("{:02}-{name}-phone.png", self.step)), png).unwrap();
+            self.client.set_window_size(1280, 900).await.unwrap();
+        }
+    }
+
+    async fn text(&self) -> String {
+        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    }
+
+    async fn choose(&self, select: &str, value: &str) {
+        self.click(&format!("{select} option[value='{value}']")).await;
+    }
+
+    async fn submit(&self, form: &str) {
+        self.click(&format!("{form} button[type=submit]")).await;
+    }
+
+    async fn sign_in(&self, staff: &str, password: &str) {
+        self.go("/console/sign-in").await;
+        self.fill("#username", staff).await;
+        self.fill("#password", password).await;
+        self.submit("form").await;
+        self.client.wait().for_element(Locator::Css("nav[aria-label=Main]")).await.unwrap();
+    }
+
+    async fn sign_out(&self) {
+        self.click("form.signout button").await;
+        self.client.wait().for_element(Locator::Css("#username")).await.unwrap();
+    }
+
+    /// Fills the share form for `client` and submits it.
+    async fn ask(&self, client: &str, to: &str, name: &str, purpose: &str, categories: &[&str], facts: &[&str]) {
+        self.go(&format!("/console/share?client={client}")).await;
+        self.choose("#to", to).await;
+        self.fill("#recipient_name", name).await;
+        self.choose("#purpose", purpose).await;
+        for c in categories {
+            self.click(&format!("input[name=categories][value={c}]")).await;
+        }
+        for f in facts {
+            self.click(&format!("input[name=facts][value={f}]")).await;
+        }
+        self.submit("form.card").await;
+        self.client.wait().for_element(Locator::Css(".verdict")).await.unwrap();
+    }
+}
+
+async fn api_visible_clients(base: &str, staff: &str, password: &str) -> Vec<String> {
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let r = http.post(format!("{base}/v1/session")).json(&json!({ "username": staff, "password": password })).send().await.unwrap();
+    assert!(r.status().is_success());
+    let clients: Value = http.get(format!("{base}/v1/clients")).send().await.unwrap().json().await.unwrap();
+    clients.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_support_day_in_the_console_in_a_real_browser() {
+    let Some((_driver, webdriver)) = start_chromedriver() else {
+        if std::env::var("CONFIDANT_E2E").as_deref() == Ok("required") {
+            panic!("chromedriver is required (CONFIDANT_E2E=required) but could not be started");
+        }
+        eprintln!("skipping the browser test: chromedriver is not installed (scripts/test installs it)");
+        return;
+    };
+    let (_server, base, accounts) = start_server();
+    let password = |staff: &str| accounts.iter().find(|(s, _)| s == staff).unwrap().1.clone();
+    let therapist = "st-psychotherapist-1";
+    let peer = "st-peer-support-specialist-1";
+    let officer = "st-privacy-officer-1";
+    let mine = api_visible_clients(&base, therapist, &password(therapist)).await;
+    let client = mine.iter().find(|c| *c != "cl-000").unwrap().clone();
+    let peer_sees = api_visible_clients(&base, peer, &password(peer)).await;
+    let not_peers = (1..=50).map(|n| format!("cl-{n:03}")).find(|c| !peer_sees.contains(c)).unwrap();
+
+    let mut b = Browser::open(&webdriver, &base).await;
+    // Sign in.
+    b.go("/console").await;
+    b.client.wait().for_element(Locator::Css("#username")).await.unwrap();
+    b.shot("sign-in", true).await;
+    b.sign_in(therapist, &password(therapist)).await;
+    // The caseload.
+    assert!(b.text().await.contains("My caseload"));
+    b.shot("caseload", true).await;
+    b.go(&format!("/console/clients/{client}")).await;
+    let page = b.text().await;
+    assert!(page.contains("Psychotherapy notes") && page.contains("Authorizations and consents"), "{page}");
+    b.shot("client", true).await;
+
+    // A deny: the employer has no authorization.
+    b.ask(&client, "employer", "Acme Tools", "employment", &["diagnosis"], &[]).await;
+    let page = b.text().await;
+    assert!(page.contains("No — do not share"), "{page}");
+    assert!(b.client.find(Locator::Css("form[action$='/disclose']")).await.is_err(), "Disclose is offered on a deny");
+    b.shot("share-deny", true).await;
+
+    // Add the authorization the remedy points to.
+    b.click("a[href$='/authorizations/new']").await;
+    b.client.wait().for_element(Locator::Css("#auth-form")).await.unwrap();
+    b.click("#auth-form input[name=categories][value=diagnosis]").await;
+    b.choose("#recipient_kind", "employer").await;
+    b.fill("#recipient_name", "Acme Tools").await;
+    b.click("#auth-form input[name=purposes][value=employment]").await;
+    b.choose("#signed_by", "client").await;
+    b.client.execute("document.getElementById('expires_on').value = '2099-12-31'; document.getElementById('expires_on').dispatchEvent(new Event('input', {bubbles: true}));", vec![]).await.unwrap();
+    // The checklist is live: the statements are still missing.
+    let missing = b.client.find_all(Locator::Css("#checklist li.missing")).await.unwrap().len();
+    assert_eq!(missing, 3, "three statements still missing");
+    b.shot("authorization-checklist", true).await;
+    for s in ["right_to_revoke", "no_conditioning", "redisclosure"] {
+        b.click(&format!("input[name={s}]")).await;
+    }
+    assert_eq!(b.client.find_all(Locator::Css("#checklist li.missing")).await.unwrap().len(), 0);
+    b.submit("#auth-form").await;
+    b.client.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert!(b.text().await.contains("The authorization is filed."));
+    b.shot("authorization-filed", false).await;
+
+    // The same question, now a permit; disclose.
+    b.ask(&client, "employer", "Acme Tools", "employment", &["diagnosis"], &[]).await;
+    let page = b.text().await;
+    assert!(page.contains("Yes — you may share"), "{page}");
+    b.shot("share-permit", true).await;
+    b.submit("form[action$='/disclose']").await;
+    b.client.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    assert!(b.text().await.contains("Disclosure recorded"));
+    b.shot("disclosed", false).await;
+    b.click("a.button[href^='/console/disclosures/']").await;
+    assert!(b.text().await.contains("Disclosure of health information"));
+    b.shot("package", true).await;
+
+    // A reportable disclosure, then the accounting shows it.
+    b.ask(&client, "child_welfare_agency", "County CWS", "report_child_abuse", &["demographics"], &["suspected_child_abuse"]).await;
+    b.fill("#recipient_address", "1 Main St").await;
+    b.submit("form[action$='/disclose']").await;
+    b.client.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    b.sign_out().await;
+
+    b.sign_in(officer, &password(officer)).await;
+    b.go(&format!("/console/clients/{client}/accounting")).await;
+    let page = b.text().await;
+    assert!(page.contains("County CWS") && page.contains("1 Main St"), "{page}");
+    assert!(!page.contains("Acme Tools"), "an authorized disclosure is not in the accounting");
+    b.shot("accounting", true).await;
+    // Verify the audit log.
+    b.go("/console/audit").await;
+    b.submit("form[action='/console/audit/verify']").await;
+    b.client.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    assert!(b.text().await.contains("Verified:"));
+    b.shot("audit-verified", true).await;
+    b.click("a[href^='/console/audit/']").await;
+    assert!(b.text().await.contains("This proof verifies"));
+    b.shot("audit-proof", false).await;
+    b.sign_out().await;
+
+    // Another staff member's client by URL is refused; break-glass opens it.
+    b.sign_in(peer, &password(peer)).await;
+    b.go(&format!("/console/clients/{not_peers}")).await;
+    let page = b.text().await;
+    assert!(page.contains("not on your caseload"), "{page}");
+    assert!(!page.contains("Authorizations and consents"));
+    b.shot("refused", true).await;
+    b.fill("#reason", "Client arrived in crisis at the drop-in; I need the safety plan now.").await;
+    b.submit("form.card").await;
+    b.client.wait().for_element(Locator::Css(".flash.warn")).await.unwrap();
+    assert!(b.text().await.contains("break-glass"));
+    b.shot("break-glass-open", true).await;
+    b.sign_out().await;
+
+    b.sign_in(officer, &password(officer)).await;
+    b.go("/console/review").await;
+    let page = b.text().await;
+    assert!(page.contains(&not_peers) && page.contains("crisis at the drop-in"), "{page}");
+    b.shot("review-queue", true).await;
+    b.click("button[value=justified]").await;
+    b.client.wait().for_element(Locator::Css("table")).await.unwrap();
+    assert!(b.text().await.contains("justified by st-privacy-officer-1"));
+    b.shot("reviewed", false).await;
+    b.client.close().await.unwrap();
+}

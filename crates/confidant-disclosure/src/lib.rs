@@ -1,0 +1,156 @@
+//! The act after the decision: [`disclose`] decides a request about a stored
+//! client, releases only the categories that come out `permit` or
+//! `required`, records the disclosure, its accounting entry (when the
+//! decision obliges one) and its audit leaf in one transaction, and returns a
+//! [`Package`] holding exactly the released records, with a cover listing
+//! what was withheld and why. A denial releases nothing; the decision itself
+//! is audited either way.
+//!
+//! [`accounting`] renders a client's accounting of disclosures as text, JSON
+//! or a printable page.
+//!
+//! Why a crate of its own: the CLI and the server both release, and neither
+//! should decide what a package holds. The store stays the only crate that
+//! knows SQL, the engine stays free of I/O.
+
+pub mod accounting;
+mod html;
+mod package;
+
+use confidant_policy::vocab::{Category, ObligationKind, OverallDecision, Outcome};
+use confidant_policy::{Decision, Engine};
+use confidant_store::{AccountingBasis, AuditEvent, AuditKind, NewDisclosure, RequestSpec, Store, StoreError};
+use serde_json::json;
+
+pub use html::escape;
+pub use package::{Package, PackageRecord, ReleasedCategory, WithheldCategory, REDISCLOSURE_NOTICE};
+
+/// Why a release could not be made. A failed release has released and
+/// recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscloseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("engine: {0}")]
+    Engine(String),
+}
+
+impl DiscloseError {
+    /// Whether the caller is at fault (bad input) rather than the system.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, DiscloseError::Store(e) if e.is_bad_input())
+    }
+}
+
+/// A request to release a stored client's information.
+#[derive(Clone, Debug)]
+pub struct DiscloseRequest {
+    pub spec: RequestSpec,
+    /// The staff member releasing; recorded with the disclosure.
+    pub staff_id: String,
+    pub recipient_address: Option<String>,
+    /// Access outside the staff member's caseload under a stated reason.
+    pub break_glass: bool,
+}
+
+/// What [`disclose`] did.
+#[derive(Clone, Debug)]
+pub enum Release {
+    /// Nothing may be released; the decision carries the remedies.
+    Denied { decision: Decision, audit_seq: u64 },
+    /// Some or all categories were released.
+    Released(Box<Package>),
+}
+
+/// Decides and, when anything may go, releases. See the crate docs.
+pub async fn disclose(store: &Store, engine: &Engine, request: DiscloseRequest) -> Result<Release, DiscloseError> {
+    let client_id = request.spec.client_id.clone();
+    let recipient = request.spec.recipient.clone();
+    let purpose = request.spec.purpose;
+    let as_of = request.spec.as_of;
+    let staff = store.staff(&request.staff_id).await?;
+    let engine_request = store.request_for(request.spec).await?;
+    let decision = engine.decide(&engine_request).map_err(|e| DiscloseError::Engine(e.to_string()))?;
+
+    if decision.decision == OverallDecision::Deny || decision.release.is_empty() {
+        let event = AuditEvent::new(AuditKind::Decision, Some(&staff.id))
+            .client(&client_id)
+            .categories(&engine_request.categories)
+            .break_glass(request.break_glass)
+            .details(json!({
+                "outcome": "deny",
+                "recipient_kind": recipient.kind.as_str(),
+                "purpose": purpose.as_str(),
+                "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                "released": false,
+            }));
+        let seqs = store.append_audit(vec![event]).await?;
+        return Ok(Release::Denied { decision, audit_seq: seqs.first().copied().unwrap_or_default() });
+    }
+
+    let client = store.client(&client_id).await?;
+    let records: Vec<_> =
+        store.records(&client_id, true).await?.into_iter().filter(|r| decision.release.contains(&r.category)).collect();
+    let accounting = accounting_basis(&decision, purpose.as_str());
+    let recorded = store
+        .record_disclosure(NewDisclosure {
+            client_id: client_id.clone(),
+            staff_id: staff.id.clone(),
+            disclosed_on: as_of,
+            recipient_kind: recipient.kind,
+            recipient_name: recipient.name.clone(),
+            recipient_address: request.recipient_address.clone(),
+            purpose,
+            released: decision.release.clone(),
+            withheld: decision.withhold.clone(),
+            record_ids: records.iter().map(|r| r.id.clone()).collect(),
+            decision: serde_json::to_value(&decision).map_err(|e| DiscloseError::Engine(e.to_string()))?,
+            accounting,
+        })
+        .await?;
+    let head = store.tree_head().await?;
+    Ok(Release::Released(Box::new(Package::build(
+        &client,
+        &staff,
+        &recipient,
+        request.recipient_address,
+        purpose,
+        as_of,
+        decision,
+        records,
+        recorded,
+        head,
+    ))))
+}
+
+/// The accounting entry a decision obliges: the released categories under
+/// `record_in_accounting`, the cites of the rules that impose it, a short
+/// description and a statement of the basis. `None` when it is exempt.
+pub fn accounting_basis(decision: &Decision, purpose: &str) -> Option<AccountingBasis> {
+    let obligation = decision.obligations.iter().find(|o| o.kind == ObligationKind::RecordInAccounting)?;
+    let categories: Vec<Category> =
+        obligation.categories.iter().copied().filter(|c| decision.release.contains(c)).collect();
+    if categories.is_empty() {
+        return None;
+    }
+    let rules: Vec<_> = decision.rules.iter().filter(|r| obligation.rules.contains(&r.id)).collect();
+    let mut cites: Vec<String> = Vec::new();
+    for rule in &rules {
+        if !cites.contains(&rule.cite) {
+            cites.push(rule.cite.clone());
+        }
+    }
+    let description = categories.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", ");
+    let basis = rules.iter().map(|r| r.summary.trim_end_matches('.').to_string()).collect::<Vec<_>>().join("; ");
+    let statement = format!("{} ({}): {}.", purpose.replace('_', " "), cites.join("; "), basis);
+    Some(AccountingBasis { categories, cites, description: package::capital(&description), statement: package::capital(&statement) })
+}
+
+/// The outcome of one released category, for covers and summaries.
+pub fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Required => "required",
+        Outcome::Permit => "permitted",
+        Outcome::Deny => "withheld",
+    }
+}

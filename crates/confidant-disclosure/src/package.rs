@@ -1,0 +1,255 @@
+//! The disclosure package: what goes to the recipient. JSON for systems, a
+//! page for people; both hold only the released records, a cover listing
+//! what was withheld and why, the obligations, the Part 2 redisclosure
+//! notice when the decision carries it, and where the release sits in the
+//! audit log (entry number and signed tree head) so its inclusion can be
+//! proved later.
+
+use confidant_audit::SignedTreeHead;
+use confidant_policy::vocab::{Category, ObligationKind, Outcome, Purpose};
+use confidant_policy::{Date, Decision, Recipient, plain_category};
+use confidant_store::{Birth, Client, Record, RecordedDisclosure, Staff, date_from_unix_days};
+use serde::Serialize;
+
+use crate::html::{escape, page};
+
+/// The abbreviated notice 42 CFR 2.32(a)(2) allows to accompany each
+/// disclosure of Part 2 records made with the patient's consent.
+pub const REDISCLOSURE_NOTICE: &str = "42 CFR part 2 prohibits unauthorized use or disclosure of these records.";
+
+/// A released record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PackageRecord {
+    pub id: String,
+    /// The day it was written.
+    pub written_on: Date,
+    pub author_id: String,
+    pub content: String,
+}
+
+/// One released category with its records.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReleasedCategory {
+    pub category: Category,
+    pub outcome: Outcome,
+    pub cites: Vec<String>,
+    pub records: Vec<PackageRecord>,
+}
+
+/// One withheld category and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WithheldCategory {
+    pub category: Category,
+    pub reason: String,
+    pub cites: Vec<String>,
+}
+
+/// Who received it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PackageRecipient {
+    pub kind: String,
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Everything released in one disclosure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Package {
+    pub disclosure_id: String,
+    pub disclosed_on: Date,
+    pub client_id: String,
+    pub client_name: String,
+    pub discloser_id: String,
+    pub recipient: PackageRecipient,
+    pub purpose: Purpose,
+    pub released: Vec<ReleasedCategory>,
+    pub withheld: Vec<WithheldCategory>,
+    /// What the discloser must still do, in words.
+    pub obligations: Vec<String>,
+    pub redisclosure_notice: Option<String>,
+    pub accounting_entry_id: Option<String>,
+    pub audit_entry: u64,
+    pub tree_head: Option<SignedTreeHead>,
+    /// The full decision, for the record.
+    pub decision: Decision,
+}
+
+impl Package {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        client: &Client,
+        staff: &Staff,
+        recipient: &Recipient,
+        address: Option<String>,
+        purpose: Purpose,
+        on: Date,
+        decision: Decision,
+        records: Vec<Record>,
+        recorded: RecordedDisclosure,
+        tree_head: Option<SignedTreeHead>,
+    ) -> Package {
+        let released = decision
+            .categories
+            .iter()
+            .filter(|c| c.outcome != Outcome::Deny)
+            .map(|c| ReleasedCategory {
+                category: c.category,
+                outcome: c.outcome,
+                cites: c.cites.clone(),
+                records: demographics(client, c.category, on)
+                    .into_iter()
+                    .chain(records.iter().filter(|r| r.category == c.category).map(|r| PackageRecord {
+                        id: r.id.clone(),
+                        written_on: date_from_unix_days(r.created_at.div_euclid(86_400)),
+                        author_id: r.author_id.clone(),
+                        content: r.content.clone().unwrap_or_default(),
+                    }))
+                    .collect(),
+            })
+            .collect();
+        let withheld = decision
+            .categories
+            .iter()
+            .filter(|c| c.outcome == Outcome::Deny)
+            .map(|c| WithheldCategory {
+                category: c.category,
+                reason: c.reason.clone().unwrap_or_else(|| "No rule allows this disclosure.".to_string()),
+                cites: c.cites.clone(),
+            })
+            .collect();
+        let notice = decision.obligations.iter().any(|o| o.kind == ObligationKind::RedisclosureNotice);
+        Package {
+            disclosure_id: recorded.disclosure_id,
+            disclosed_on: on,
+            client_id: client.id.clone(),
+            client_name: client.name.clone(),
+            discloser_id: staff.id.clone(),
+            recipient: PackageRecipient { kind: recipient.kind.as_str().to_string(), name: recipient.name.clone(), address },
+            purpose,
+            released,
+            withheld,
+            obligations: decision.obligations.iter().map(|o| o.detail.clone()).collect(),
+            redisclosure_notice: notice.then(|| REDISCLOSURE_NOTICE.to_string()),
+            accounting_entry_id: recorded.accounting_entry_id,
+            audit_entry: recorded.audit_seq,
+            tree_head,
+            decision,
+        }
+    }
+
+    /// Every released record, in category order.
+    pub fn records(&self) -> impl Iterator<Item = (&Category, &PackageRecord)> {
+        self.released.iter().flat_map(|c| c.records.iter().map(move |r| (&c.category, r)))
+    }
+
+    /// The human-readable page.
+    pub fn to_html(&self) -> String {
+        let mut body = String::new();
+        body.push_str("<h1>Disclosure of health information</h1>\n");
+        if let Some(notice) = &self.redisclosure_notice {
+            body.push_str(&format!("<p class=\"notice\" role=\"note\"><strong>Notice to the recipient.</strong> {}</p>\n", escape(notice)));
+        }
+        body.push_str("<table>\n");
+        let rows = [
+            ("Client", format!("{} ({})", self.client_name, self.client_id)),
+            ("Date", self.disclosed_on.to_string()),
+            ("To", recipient_line(&self.recipient)),
+            ("Purpose", self.purpose.as_str().replace('_', " ")),
+            ("Released by", self.discloser_id.clone()),
+            ("Disclosure", self.disclosure_id.clone()),
+        ];
+        for (label, value) in rows {
+            body.push_str(&format!("<tr><th scope=\"row\">{label}</th><td>{}</td></tr>\n", escape(&value)));
+        }
+        body.push_str("</table>\n<h2>Released</h2>\n");
+        for category in &self.released {
+            body.push_str(&format!(
+                "<h3>{} <span class=\"muted\">({}; {})</span></h3>\n",
+                escape(&capital(plain_category(category.category))),
+                crate::outcome_word(category.outcome),
+                escape(&category.cites.join("; "))
+            ));
+            if category.records.is_empty() {
+                body.push_str("<p class=\"muted\">No records of this kind are on file.</p>\n");
+            }
+            for record in &category.records {
+                body.push_str(&format!(
+                    "<article><p class=\"muted\">Record {} written {} by {}</p><pre>{}</pre></article>\n",
+                    escape(&record.id),
+                    record.written_on,
+                    escape(&record.author_id),
+                    escape(&record.content)
+                ));
+            }
+        }
+        if !self.withheld.is_empty() {
+            body.push_str("<h2>Withheld</h2>\n<ul>\n");
+            for category in &self.withheld {
+                body.push_str(&format!(
+                    "<li><strong>{}</strong>: {} <span class=\"muted\">({})</span></li>\n",
+                    escape(&capital(plain_category(category.category))),
+                    escape(&category.reason),
+                    escape(&category.cites.join("; "))
+                ));
+            }
+            body.push_str("</ul>\n");
+        }
+        if !self.obligations.is_empty() {
+            body.push_str("<h2>Conditions of this release</h2>\n<ul>\n");
+            for obligation in &self.obligations {
+                body.push_str(&format!("<li>{}</li>\n", escape(obligation)));
+            }
+            body.push_str("</ul>\n");
+        }
+        body.push_str(&format!(
+            "<p class=\"muted\">Recorded as entry {} of the audit log{}.</p>\n",
+            self.audit_entry,
+            self.tree_head
+                .as_ref()
+                .map(|h| format!(" (signed tree head: size {}, root {})", h.head.size, hex(&h.head.root)))
+                .unwrap_or_default()
+        ));
+        page(&format!("Disclosure {}", self.disclosure_id), &body)
+    }
+}
+
+/// The client's identifying details as a record of the package, when
+/// demographics are released: they live on the client, not in a record.
+fn demographics(client: &Client, category: Category, on: Date) -> Option<PackageRecord> {
+    if category != Category::Demographics {
+        return None;
+    }
+    let mut lines = vec![format!("Name: {}", client.name)];
+    match client.birth {
+        Birth::DateOfBirth(day) => lines.push(format!("Date of birth: {day}")),
+        Birth::Age { .. } => {
+            if let Some(age) = client.birth.age_on(on) {
+                lines.push(format!("Age: {age}"));
+            }
+        }
+    }
+    if let Some(contact) = &client.contact {
+        lines.push(format!("Contact: {contact}"));
+    }
+    Some(PackageRecord { id: format!("{}-demographics", client.id), written_on: on, author_id: "vault".into(), content: lines.join("\n") })
+}
+
+pub(crate) fn recipient_line(recipient: &PackageRecipient) -> String {
+    let mut parts = vec![recipient.name.clone().unwrap_or_else(|| recipient.kind.replace('_', " "))];
+    if recipient.name.is_some() {
+        parts.push(format!("({})", recipient.kind.replace('_', " ")));
+    }
+    if let Some(address) = &recipient.address {
+        parts.push(format!("— {address}"));
+    }
+    parts.join(" ")
+}
+
+pub(crate) fn capital(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

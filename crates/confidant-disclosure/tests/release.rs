@@ -1,0 +1,336 @@
+//! Releasing from the vault: only what the decision allows goes out, a
+//! denial releases nothing, every release is in the audit log, reportable
+//! ones are in the accounting and exempt ones never are, entries cannot be
+//! edited, corrections and suspensions work as 164.528 says. SQLite always,
+//! PostgreSQL when configured.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use confidant_audit::LogSigningKey;
+use confidant_disclosure::{DiscloseRequest, REDISCLOSURE_NOTICE, Release, accounting, disclose};
+use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role, Signer};
+use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Engine, Facts, Recipient, Statements};
+use confidant_store::crypto::Kek;
+use confidant_store::testing::{TestDatabase, test_databases};
+use confidant_store::{
+    AccountingCorrection, AuditFilter, AuditKind, Birth, KeyRing, NewClient, NewRecord, NewStaff, NewSuspension, RequestSpec,
+    StaffRole, Store, WITNESS_FILE_NAME,
+};
+use proptest::prelude::*;
+
+const AS_OF: &str = "2026-03-01";
+
+fn day(text: &str) -> Date {
+    Date::parse(text).unwrap()
+}
+
+fn log_key() -> LogSigningKey {
+    LogSigningKey::from_seed(&[3; 32])
+}
+
+/// A vault with a therapist, one client (records in four categories and
+/// psychotherapy notes) and an authorization for an employer.
+async fn seeded(db: &TestDatabase, part2: bool) -> Store {
+    let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+    let mut store = Store::create(&db.url, ring).await.unwrap();
+    store.enable_audit(log_key(), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
+    store.add_staff(NewStaff { id: Some("st-t".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist }).await.unwrap();
+    store
+        .add_client(NewClient {
+            id: Some("cl-1".into()),
+            name: "Zebulon Quixotic".into(),
+            contact: Some("zq@example.org".into()),
+            notes: None,
+            birth: Birth::DateOfBirth(day("1990-06-15")),
+            part2_program: part2,
+            team_id: None,
+        })
+        .await
+        .unwrap();
+    for (category, text) in [
+        (Category::Diagnosis, "diagnosis text"),
+        (Category::ProgressNotes, "progress note one"),
+        (Category::ProgressNotes, "progress note two"),
+        (Category::Billing, "billing line"),
+        (Category::Appointments, "appointment on Tuesday"),
+        (Category::PsychotherapyNotes, "process note: the lighthouse dream"),
+    ] {
+        store
+            .add_record(NewRecord { id: None, client_id: "cl-1".into(), category, author_id: "st-t".into(), content: text.into() })
+            .await
+            .unwrap();
+    }
+    store
+        .add_authorization(
+            "cl-1",
+            &Authorization {
+                id: "auth-1".into(),
+                kind: AuthorizationKind::Hipaa,
+                signed_by: Some(Signer::Client),
+                signed_on: Some(day("2025-01-10")),
+                categories: vec![Category::Diagnosis],
+                recipients: vec![AuthorizedRecipient { kind: RecipientKind::Employer, name: Some("Acme Tools".into()) }],
+                purposes: vec![Purpose::Employment],
+                expires_on: Some(day("2027-01-01")),
+                expiry_event: None,
+                revoked_on: None,
+                statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store
+}
+
+/// A disclosure situation: who, why, what, which facts.
+#[derive(Clone, Copy, Debug)]
+struct Situation {
+    to: RecipientKind,
+    name: &'static str,
+    purpose: Purpose,
+    categories: &'static [Category],
+    facts: &'static [Fact],
+    same_organization: bool,
+}
+
+/// Released and exempt from the accounting (164.528(a)(1)).
+const EXEMPT: &[Situation] = &[
+    Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::Diagnosis], facts: &[], same_organization: true },
+    Situation { to: RecipientKind::HealthPlan, name: "Blue Plan", purpose: Purpose::Payment, categories: &[Category::Billing], facts: &[], same_organization: false },
+    Situation { to: RecipientKind::Client, name: "Zebulon Quixotic", purpose: Purpose::ClientRequest, categories: &[Category::ProgressNotes], facts: &[], same_organization: false },
+    Situation { to: RecipientKind::Employer, name: "Acme Tools", purpose: Purpose::Employment, categories: &[Category::Diagnosis], facts: &[], same_organization: false },
+    Situation { to: RecipientKind::FamilyOrFriend, name: "Ana Quixotic", purpose: Purpose::CareInvolvement, categories: &[Category::Appointments], facts: &[Fact::ClientAgrees, Fact::ClientPresent], same_organization: false },
+];
+
+/// Released and reportable in the accounting.
+const REPORTABLE: &[Situation] = &[
+    Situation { to: RecipientKind::ChildWelfareAgency, name: "County CWS", purpose: Purpose::ReportChildAbuse, categories: &[Category::Demographics, Category::ProgressNotes], facts: &[Fact::SuspectedChildAbuse], same_organization: false },
+    Situation { to: RecipientKind::PublicHealthAuthority, name: "County Health", purpose: Purpose::PublicHealth, categories: &[Category::Diagnosis], facts: &[], same_organization: false },
+    Situation { to: RecipientKind::HealthOversightAgency, name: "State Auditor", purpose: Purpose::HealthOversight, categories: &[Category::Billing], facts: &[], same_organization: false },
+    Situation { to: RecipientKind::LawEnforcement, name: "City Police", purpose: Purpose::LawEnforcement, categories: &[Category::Demographics], facts: &[Fact::Warrant], same_organization: false },
+];
+
+fn request(s: &Situation, on: &str) -> DiscloseRequest {
+    let mut facts = Facts::default();
+    for f in s.facts {
+        facts.set(*f, true);
+    }
+    DiscloseRequest {
+        spec: RequestSpec {
+            client_id: "cl-1".into(),
+            as_of: day(on),
+            jurisdiction: Jurisdiction::Us,
+            organization_policy: OrganizationPolicy::Default,
+            discloser: Discloser { role: Role::Psychotherapist, mandated_reporter: None },
+            recipient: Recipient { kind: s.to, name: Some(s.name.into()), same_organization: s.same_organization },
+            purpose: s.purpose,
+            categories: s.categories.to_vec(),
+            facts,
+        },
+        staff_id: "st-t".into(),
+        recipient_address: Some("1 Main St".into()),
+        break_glass: false,
+    }
+}
+
+async fn released(store: &Store, engine: &Engine, s: &Situation, on: &str) -> Box<confidant_disclosure::Package> {
+    match disclose(store, engine, request(s, on)).await.unwrap() {
+        Release::Released(p) => p,
+        Release::Denied { decision, .. } => panic!("{s:?} was denied: {}", decision.explanation),
+    }
+}
+
+#[tokio::test]
+async fn a_release_holds_only_the_allowed_records_and_is_logged_and_accounted() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        let mut situation = REPORTABLE[0];
+        situation.categories = &[Category::Demographics, Category::ProgressNotes, Category::PsychotherapyNotes];
+        let package = released(&store, &engine, &situation, AS_OF).await;
+        let released: Vec<Category> = package.released.iter().map(|c| c.category).collect();
+        assert_eq!(released, vec![Category::Demographics, Category::ProgressNotes], "{}", db.name());
+        let contents: Vec<&str> = package.records().map(|(_, r)| r.content.as_str()).collect();
+        assert!(contents.contains(&"progress note one") && contents.contains(&"progress note two"));
+        assert!(contents.iter().any(|c| c.contains("Zebulon Quixotic")), "demographics come from the client");
+        assert!(!contents.iter().any(|c| c.contains("lighthouse") || c.contains("diagnosis text")), "{contents:?}");
+        assert_eq!(package.withheld.len(), 1);
+        assert_eq!(package.withheld[0].category, Category::PsychotherapyNotes);
+        assert!(!package.to_html().contains("lighthouse"));
+        assert!(package.to_html().contains("progress note two"));
+
+        // In the log, provably.
+        let entry = store.audit_entry(package.audit_entry).await.unwrap();
+        assert_eq!(entry.kind, AuditKind::Disclosure);
+        assert_eq!(entry.client_id.as_deref(), Some("cl-1"));
+        let (proof, head) = store.audit_inclusion_proof(entry.seq, None).await.unwrap();
+        proof.verify(&entry.leaf_hash, &head.head.root).unwrap();
+        // In the accounting, with recipient, address, description and basis.
+        let accounting = store.accounting("cl-1", None, day(AS_OF), Some("st-t")).await.unwrap();
+        assert_eq!(accounting.entries.len(), 1);
+        let line = &accounting.entries[0];
+        assert_eq!(line.disclosure_id.as_deref(), Some(package.disclosure_id.as_str()));
+        assert_eq!((line.recipient_name.as_deref(), line.recipient_address.as_deref()), (Some("County CWS"), Some("1 Main St")));
+        assert_eq!(line.categories, vec![Category::Demographics, Category::ProgressNotes]);
+        assert!(line.cites.iter().any(|c| c.contains("164.512(b)")), "{:?}", line.cites);
+        assert!(accounting::to_html(&accounting).contains("County CWS"));
+        assert!(accounting::to_text(&accounting).contains("1 Main St"));
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None);
+        assert_eq!(store.disclosures("cl-1").await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_denied_request_releases_nothing_but_is_audited() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        let situation = Situation { to: RecipientKind::Employer, name: "Other Corp", purpose: Purpose::Employment, categories: &[Category::ProgressNotes], facts: &[], same_organization: false };
+        let Release::Denied { decision, audit_seq } = disclose(&store, &engine, request(&situation, AS_OF)).await.unwrap() else {
+            panic!("an employer without an authorization was given notes");
+        };
+        assert!(!decision.remedies.is_empty());
+        assert!(store.disclosures("cl-1").await.unwrap().is_empty(), "{}", db.name());
+        let entry = store.audit_entry(audit_seq).await.unwrap();
+        assert_eq!(entry.kind, AuditKind::Decision);
+        assert_eq!(entry.details.unwrap()["outcome"], "deny");
+        assert!(store.accounting("cl-1", None, day(AS_OF), None).await.unwrap().entries.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn part2_releases_carry_the_redisclosure_notice() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, true).await;
+        let consent = Authorization {
+            id: "p2-1".into(),
+            kind: AuthorizationKind::Part2,
+            signed_by: Some(Signer::Client),
+            signed_on: Some(day("2025-01-10")),
+            categories: vec![Category::Diagnosis],
+            recipients: vec![AuthorizedRecipient { kind: RecipientKind::TreatingProvider, name: Some("Dr. Rivera".into()) }],
+            purposes: vec![Purpose::Treatment],
+            expires_on: Some(day("2027-01-01")),
+            expiry_event: None,
+            revoked_on: None,
+            statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
+        };
+        store.add_authorization("cl-1", &consent, None).await.unwrap();
+        let situation = Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::Diagnosis], facts: &[], same_organization: false };
+        let package = released(&store, &engine, &situation, AS_OF).await;
+        assert_eq!(package.redisclosure_notice.as_deref(), Some(REDISCLOSURE_NOTICE), "{}", db.name());
+        assert!(package.to_html().contains(REDISCLOSURE_NOTICE));
+    }
+}
+
+#[tokio::test]
+async fn accounting_entries_cannot_be_edited_and_a_correction_is_a_new_entry() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        released(&store, &engine, &REPORTABLE[1], AS_OF).await;
+        let first = store.accounting("cl-1", None, day(AS_OF), None).await.unwrap().entries[0].clone();
+        for sql in ["UPDATE accounting_entries SET purpose = 'treatment'", "DELETE FROM accounting_entries", "DELETE FROM disclosures"] {
+            assert!(sqlx::query(sql).execute(store.pool()).await.is_err(), "{sql} succeeded on {}", db.name());
+        }
+        let correction = AccountingCorrection {
+            recipient_address: Some("2 Health Way".into()),
+            reason: "wrong address typed".into(),
+            ..AccountingCorrection::default()
+        };
+        let new_id = store.correct_accounting_entry(&first.id, correction.clone(), "st-t").await.unwrap();
+        let entries = store.accounting("cl-1", None, day(AS_OF), None).await.unwrap().entries;
+        assert_eq!(entries.len(), 1, "the corrected entry is shown once, as corrected");
+        assert_eq!((entries[0].id.as_str(), entries[0].corrects.as_deref()), (new_id.as_str(), Some(first.id.as_str())));
+        assert_eq!(entries[0].recipient_address.as_deref(), Some("2 Health Way"));
+        assert_eq!(entries[0].recipient_name, first.recipient_name);
+        // The old one is still on file and cannot be corrected twice.
+        assert!(store.correct_accounting_entry(&first.id, correction, "st-t").await.is_err());
+        let empty_reason = AccountingCorrection::default();
+        assert!(store.correct_accounting_entry(&new_id, empty_reason, "st-t").await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn a_suspension_leaves_out_that_agency_until_it_ends_and_an_oral_one_lasts_30_days() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        released(&store, &engine, &REPORTABLE[2], "2026-02-01").await; // health oversight
+        released(&store, &engine, &REPORTABLE[1], "2026-02-02").await; // public health
+        let suspension = |written, until: &str| NewSuspension {
+            client_id: "cl-1".into(),
+            recipient_kind: RecipientKind::HealthOversightAgency,
+            agency_name: Some("State Auditor".into()),
+            requested_on: day("2026-02-10"),
+            until: day(until),
+            written,
+            statement: "an accounting would impede the audit".into(),
+            recorded_by: "st-t".into(),
+        };
+        store.suspend_accounting(suspension(false, "2026-12-31")).await.unwrap();
+        let during = store.accounting("cl-1", None, day("2026-03-01"), None).await.unwrap();
+        assert_eq!((during.entries.len(), during.suspended_entries), (1, 1), "{}", db.name());
+        assert_eq!(during.entries[0].recipient_kind, RecipientKind::PublicHealthAuthority);
+        assert_eq!(during.suspensions_in_force[0].until, day("2026-03-12"), "oral: 30 days from the request");
+        let after = store.accounting("cl-1", None, day("2026-03-13"), None).await.unwrap();
+        assert_eq!((after.entries.len(), after.suspended_entries), (2, 0));
+        store.suspend_accounting(suspension(true, "2026-12-31")).await.unwrap();
+        let written = store.accounting("cl-1", None, day("2026-06-01"), None).await.unwrap();
+        assert_eq!(written.suspended_entries, 1);
+        let mut bad = suspension(true, "2026-12-31");
+        bad.recipient_kind = RecipientKind::Employer;
+        assert!(store.suspend_accounting(bad).await.is_err());
+        assert!(accounting::to_text(&written).contains("temporarily left out"));
+    }
+}
+
+#[tokio::test]
+async fn the_accounting_reaches_back_six_years_and_no_further() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        released(&store, &engine, &REPORTABLE[1], "2019-05-01").await;
+        released(&store, &engine, &REPORTABLE[1], "2021-05-01").await;
+        let accounting = store.accounting("cl-1", Some(day("2000-01-01")), day("2026-03-01"), None).await.unwrap();
+        assert_eq!(accounting.since, day("2020-03-01"));
+        assert_eq!(accounting.entries.len(), 1, "{}", db.name());
+        assert_eq!(accounting.entries[0].disclosed_on, day("2021-05-01"));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Over any sequence of exempt and reportable disclosures, the accounting
+    /// holds exactly the reportable ones.
+    #[test]
+    fn the_accounting_holds_exactly_the_reportable_disclosures(picks in proptest::collection::vec((any::<bool>(), 0usize..5), 1..8)) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let engine = Engine::new().unwrap();
+            let db = test_databases().await.into_iter().next().unwrap();
+            let store = seeded(&db, false).await;
+            let mut reportable_ids = Vec::new();
+            for (reportable, i) in &picks {
+                let situation = if *reportable { REPORTABLE[i % REPORTABLE.len()] } else { EXEMPT[i % EXEMPT.len()] };
+                let package = released(&store, &engine, &situation, AS_OF).await;
+                assert_eq!(package.accounting_entry_id.is_some(), *reportable, "{situation:?}");
+                if *reportable {
+                    reportable_ids.push(package.disclosure_id.clone());
+                }
+            }
+            let accounting = store.accounting("cl-1", None, day(AS_OF), None).await.unwrap();
+            let mut listed: Vec<String> = accounting.entries.iter().filter_map(|e| e.disclosure_id.clone()).collect();
+            listed.sort();
+            reportable_ids.sort();
+            assert_eq!(listed, reportable_ids);
+            let disclosures = store.audit_entries(&AuditFilter { kind: Some(AuditKind::Disclosure), ..AuditFilter::default() }).await.unwrap();
+            assert_eq!(disclosures.len(), picks.len());
+            assert_eq!(store.verify_audit(&log_key().verifying_key(), None).await.unwrap().problem, None);
+        });
+    }
+}

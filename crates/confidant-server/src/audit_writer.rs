@@ -1,0 +1,79 @@
+//! Group commit for the audit log. Handlers hand their events to one writer
+//! task and wait until they are durable; the writer appends everything that
+//! queued up meanwhile in one transaction (one signed head, one fsync), so
+//! many concurrent requests cost one commit instead of one each. Dropping
+//! the last sender lets the task drain the queue and stop: that is how
+//! graceful shutdown flushes the log.
+
+use std::sync::Arc;
+
+use confidant_store::{AuditEvent, Store};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::problem::Problem;
+
+type Reply = oneshot::Sender<Result<Vec<u64>, String>>;
+
+/// Most events appended in one transaction.
+const MAX_BATCH: usize = 2_000;
+
+#[derive(Clone)]
+pub struct AuditWriter {
+    queue: mpsc::Sender<(Vec<AuditEvent>, Reply)>,
+}
+
+impl AuditWriter {
+    /// Starts the writer task on `store`.
+    pub fn start(store: Arc<Store>) -> (AuditWriter, JoinHandle<()>) {
+        let (queue, mut inbox) = mpsc::channel::<(Vec<AuditEvent>, Reply)>(4_096);
+        let task = tokio::spawn(async move {
+            while let Some(first) = inbox.recv().await {
+                let mut batch = vec![first];
+                let mut count = batch.iter().map(|(e, _)| e.len()).sum::<usize>();
+                while count < MAX_BATCH {
+                    match inbox.try_recv() {
+                        Ok(next) => {
+                            count += next.0.len();
+                            batch.push(next);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let events: Vec<AuditEvent> = batch.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+                match store.append_audit(events).await {
+                    Ok(seqs) => {
+                        let mut seqs = seqs.into_iter();
+                        for (events, reply) in batch {
+                            let mine: Vec<u64> = seqs.by_ref().take(events.len()).collect();
+                            let _ = reply.send(Ok(mine));
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for (_, reply) in batch {
+                            let _ = reply.send(Err(message.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        (AuditWriter { queue }, task)
+    }
+
+    /// Appends `events` and returns once they are committed.
+    pub async fn record(&self, events: Vec<AuditEvent>) -> Result<Vec<u64>, Problem> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((events, reply)).await.map_err(|_| Problem::internal(&"the audit writer has stopped"))?;
+        match answer.await {
+            Ok(Ok(seqs)) => Ok(seqs),
+            Ok(Err(message)) => Err(Problem::internal(&message)),
+            Err(_) => Err(Problem::internal(&"the audit writer dropped a request")),
+        }
+    }
+
+    /// Appends one event.
+    pub async fn one(&self, event: AuditEvent) -> Result<u64, Problem> {
+        self.record(vec![event]).await?.first().copied().ok_or_else(|| Problem::internal(&"no audit sequence"))
+    }
+}

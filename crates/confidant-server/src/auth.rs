@@ -1,0 +1,287 @@
+//! Who is asking: Argon2id passwords, TOTP second factor, session cookies
+//! with a CSRF token, hashed scoped API tokens, backoff and lockout, and the
+//! extractors that turn a request into a [`Principal`] or a typed refusal.
+//!
+//! Why these crates: `argon2` (RustCrypto) is the reference Rust Argon2id
+//! with PHC strings; `totp-rs` implements RFC 6238 and is widely used; both
+//! are pure Rust.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use confidant_store::{Staff, StaffRole};
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+use totp_rs::{Algorithm, TOTP};
+use zeroize::Zeroizing;
+
+use crate::AppState;
+use crate::problem::Problem;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "confidant_session";
+/// Failed sign-ins that lock an account.
+pub const LOCK_AFTER: u32 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_SECS: i64 = 15 * 60;
+/// Sign-in attempts allowed per client address per minute.
+pub const ATTEMPTS_PER_MINUTE: usize = 10;
+
+/// What an API token may do.
+pub const SCOPES: &[&str] = &["decisions", "read", "write", "audit"];
+
+/// The signed-in staff member and how they proved it.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub staff: Staff,
+    pub via: Via,
+}
+
+#[derive(Clone, Debug)]
+pub enum Via {
+    Session { token_hash: String, csrf: String },
+    Token { id: String, scopes: Vec<String> },
+}
+
+impl Principal {
+    pub fn id(&self) -> &str {
+        &self.staff.id
+    }
+
+    pub fn role(&self) -> StaffRole {
+        self.staff.role
+    }
+
+    /// Privacy officers and admins oversee: audit log, accounting, review.
+    pub fn oversees(&self) -> bool {
+        matches!(self.staff.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
+    }
+
+    /// Whether a token carries `scope` (sessions may do everything their role may).
+    pub fn may(&self, scope: &str) -> bool {
+        match &self.via {
+            Via::Session { .. } => true,
+            Via::Token { scopes, .. } => scopes.iter().any(|s| s == scope),
+        }
+    }
+
+    pub fn require(&self, scope: &str) -> Result<(), Problem> {
+        if self.may(scope) { Ok(()) } else { Err(Problem::forbidden(format!("this API token lacks the `{scope}` scope"))) }
+    }
+
+    pub fn csrf(&self) -> Option<&str> {
+        match &self.via {
+            Via::Session { csrf, .. } => Some(csrf),
+            Via::Token { .. } => None,
+        }
+    }
+}
+
+/// An Argon2id PHC string for `password` (a fresh random salt).
+pub fn hash_password(password: &str) -> Result<String, Problem> {
+    let mut salt_bytes = [0u8; 16];
+    rand::fill(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Problem::internal(&e))?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Problem::internal(&e))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A random token (64 hex digits) and the hash kept in the database.
+pub fn new_token() -> (Zeroizing<String>, String) {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    rand::fill(bytes.as_mut());
+    let token = Zeroizing::new(hex::encode(bytes.as_ref()));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// RFC 6238 with the parameters authenticator apps expect: SHA-1, 6 digits,
+/// 30-second steps, one step of clock skew either way.
+pub fn totp(secret: &[u8], _account: &str) -> Result<TOTP, Problem> {
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).map_err(|e| Problem::internal(&e))
+}
+
+pub fn totp_matches(secret: &[u8], code: &str) -> bool {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    totp(secret, "check").is_ok_and(|t| t.check(code.trim(), now))
+}
+
+/// Sign-in attempts per client address in the last minute.
+#[derive(Default)]
+pub struct SignInLimiter {
+    attempts: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl SignInLimiter {
+    /// Counts an attempt from `who`; an error when over the limit.
+    pub async fn check(&self, who: &str) -> Result<(), Problem> {
+        let mut map = self.attempts.lock().await;
+        let now = Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < Duration::from_secs(60)));
+        }
+        let recent = map.entry(who.to_string()).or_default();
+        recent.retain(|t| now.duration_since(*t) < Duration::from_secs(60));
+        if recent.len() >= ATTEMPTS_PER_MINUTE {
+            let wait = recent.first().map_or(60, |t| 60u64.saturating_sub(now.duration_since(*t).as_secs()).max(1));
+            return Err(Problem::too_many("too many sign-in attempts from this address; wait and try again", wait));
+        }
+        recent.push(now);
+        Ok(())
+    }
+}
+
+/// The session token from the cookie header, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// The `Set-Cookie` value for a new session (or, with `None`, clearing it).
+pub fn session_set_cookie(token: Option<&str>, secure: bool, max_age_secs: i64) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match token {
+        Some(token) => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    }
+}
+
+/// Finds the principal of a request: a bearer token, else the session cookie.
+pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Problem> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let text = auth.to_str().map_err(|_| Problem::unauthorized())?;
+        let token = text.strip_prefix("Bearer ").ok_or_else(Problem::unauthorized)?;
+        let Some(record) = state.store.api_token(&token_hash(token.trim())).await? else {
+            return Err(Problem::unauthorized());
+        };
+        let staff = state.store.staff(&record.staff_id).await?;
+        return Ok(Some(Principal { staff, via: Via::Token { id: record.id, scopes: record.scopes } }));
+    }
+    let Some(token) = session_cookie(headers) else { return Ok(None) };
+    let hash = token_hash(&token);
+    let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
+    let staff = state.store.staff(&session.staff_id).await?;
+    Ok(Some(Principal { staff, via: Via::Session { token_hash: hash, csrf: session.csrf_token } }))
+}
+
+/// A signed-in principal for `/v1`: 401 problem otherwise; and for writes
+/// over a session cookie, the `X-CSRF-Token` header must match.
+pub struct ApiPrincipal(pub Principal);
+
+impl FromRequestParts<Arc<AppState>> for ApiPrincipal {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let principal = principal_of(state, &parts.headers).await?.ok_or_else(Problem::unauthorized)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+            && let Some(expected) = principal.csrf()
+        {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if sent != Some(expected) {
+                return Err(Problem::forbidden("a write with a session cookie needs the session's `X-CSRF-Token` header"));
+            }
+        }
+        Ok(ApiPrincipal(principal))
+    }
+}
+
+/// A signed-in principal for the console: a redirect to the sign-in page otherwise.
+pub struct ConsolePrincipal(pub Principal);
+
+pub struct ToSignIn;
+
+impl IntoResponse for ToSignIn {
+    fn into_response(self) -> Response {
+        Redirect::to("/console/sign-in").into_response()
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for ConsolePrincipal {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        match principal_of(state, &parts.headers).await {
+            Ok(Some(principal @ Principal { via: Via::Session { .. }, .. })) => Ok(ConsolePrincipal(principal)),
+            Ok(_) => Err(ToSignIn.into_response()),
+            Err(problem) => Err(problem.into_response()),
+        }
+    }
+}
+
+/// The address a request came from, for the sign-in limiter.
+pub fn client_address(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+    let _ = parts_headers;
+    peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &phc));
+        assert!(!verify_password("correct horse!", &phc));
+        assert!(!verify_password("x", "not a phc string"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_hashes() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(*a, *b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), ha);
+        assert!(!ha.contains(a.as_str()));
+    }
+
+    #[test]
+    fn totp_accepts_the_current_code_and_refuses_others() {
+        let secret = b"12345678901234567890";
+        let t = totp(secret, "st-1").unwrap();
+        let code = t.generate_current().unwrap();
+        assert!(totp_matches(secret, &code));
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert!(!totp_matches(secret, wrong));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_is_strict() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; confidant_session=abc; b=2".parse().unwrap());
+        assert_eq!(session_cookie(&headers).as_deref(), Some("abc"));
+        let set = session_set_cookie(Some("abc"), true, 60);
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Secure"));
+        assert!(!session_set_cookie(Some("abc"), false, 60).contains("Secure"));
+    }
+
+    #[tokio::test]
+    async fn the_limiter_refuses_the_eleventh_attempt_in_a_minute() {
+        let limiter = SignInLimiter::default();
+        for _ in 0..ATTEMPTS_PER_MINUTE {
+            limiter.check("1.2.3.4").await.unwrap();
+        }
+        let refused = limiter.check("1.2.3.4").await.unwrap_err();
+        assert_eq!(refused.status, 429);
+        limiter.check("5.6.7.8").await.unwrap();
+    }
+}

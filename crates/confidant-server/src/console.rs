@@ -1,0 +1,481 @@
+//! The console's routes: the same checks and audit as the API (they call
+//! the same functions), answered with the pages of `confidant-console`.
+//! Forms post with the session's CSRF token; a refused client page offers
+//! break-glass instead of the record.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer};
+use confidant_disclosure::Release;
+use confidant_policy::authorization::form_defects;
+use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
+use confidant_store::{AuditEvent, AuditFilter, AuditKind, today};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::access::{Access, client_access, visible_records};
+use crate::api::{AuthorizationBody, RecipientBody, ShareBody, decide_for_client, parse_date, release, start_session, verify_log};
+use crate::auth::{ConsolePrincipal, Principal, Via, session_set_cookie};
+use crate::body::{Form, Path, Query};
+use crate::problem::Problem;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(confidant_console::STYLESHEET_PATH, get(|| async { asset("text/css; charset=utf-8", confidant_console::STYLESHEET) }))
+        .route(confidant_console::SCRIPT_PATH, get(|| async { asset("text/javascript; charset=utf-8", confidant_console::SCRIPT) }))
+        .route("/console", get(caseload))
+        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route("/console/sign-out", post(sign_out))
+        .route("/console/clients/{id}", get(client))
+        .route("/console/clients/{id}/break-glass", get(break_glass_page).post(break_glass))
+        .route("/console/share", get(share_page).post(share))
+        .route("/console/clients/{id}/disclose", post(disclose))
+        .route("/console/disclosures/{id}", get(package))
+        .route("/console/clients/{id}/authorizations/new", get(new_authorization))
+        .route("/console/clients/{id}/authorizations", post(add_authorization))
+        .route("/console/clients/{id}/authorizations/{auth}/revoke", post(revoke_authorization))
+        .route("/console/clients/{id}/accounting", get(accounting))
+        .route("/console/audit", get(audit))
+        .route("/console/audit/verify", post(audit_verify))
+        .route("/console/audit/{seq}", get(audit_entry))
+        .route("/console/review", get(review_queue))
+        .route("/console/review/{id}", post(review))
+        .route("/console/rules", get(rules))
+        .route("/console/rules/{id}", get(rule))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+fn viewer(p: &Principal) -> Viewer {
+    Viewer { staff_id: p.staff.id.clone(), name: p.staff.display_name.clone(), role: p.staff.role, csrf: p.csrf().unwrap_or_default().to_string() }
+}
+
+fn html(status: StatusCode, markup: confidant_console::Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// A problem shown as a page.
+fn error_page(p: Option<&Principal>, problem: Problem) -> Response {
+    let v = p.map(viewer);
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    html(status, pages::error(v.as_ref(), status.canonical_reason().unwrap_or("Error"), &problem.detail))
+}
+
+/// Forms that write carry the session's CSRF token.
+fn check_csrf(p: &Principal, form: &Form) -> Result<(), Problem> {
+    match (p.csrf(), form.get("csrf")) {
+        (Some(expected), Some(sent)) if expected == sent => Ok(()),
+        _ => Err(Problem::forbidden("this form has expired; reload the page and try again")),
+    }
+}
+
+type PageResult = Result<Response, Response>;
+
+fn fail(p: &Principal) -> impl Fn(Problem) -> Response + '_ {
+    move |problem| error_page(Some(p), problem)
+}
+
+#[derive(Deserialize)]
+struct FlashQuery {
+    done: Option<String>,
+}
+
+fn flash_of(done: Option<&str>) -> Option<Flash> {
+    let text = match done? {
+        "authorization" => "The authorization is filed.",
+        "revoked" => "The authorization is revoked.",
+        "break-glass" => "Break-glass access is open for the next hour; it is logged and will be reviewed.",
+        "reviewed" => "Review recorded.",
+        _ => return None,
+    };
+    Some(Flash { kind: FlashKind::Success, text: text.into() })
+}
+
+// ── sign-in ──────────────────────────────────────────────────────────────
+
+async fn sign_in_page() -> Response {
+    html(StatusCode::OK, pages::sign_in(None, "", false))
+}
+
+async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, form: Form) -> Response {
+    let username = form.text("username");
+    let code = form.get("totp").filter(|c| !c.trim().is_empty());
+    match start_session(&state, &peer.ip().to_string(), &username, form.get("password").unwrap_or_default(), code).await {
+        Ok(started) => {
+            let mut response = Redirect::to("/console").into_response();
+            let cookie = session_set_cookie(Some(&started.token), state.config.secure_cookies, state.config.session_secs);
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(problem) => {
+            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED);
+            let needs_code = problem.detail.contains("six-digit code") || code.is_some();
+            html(status, pages::sign_in(Some(&problem.detail), &username, needs_code))
+        }
+    }
+}
+
+async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    if let Via::Session { token_hash, .. } = &p.via {
+        state.store.revoke_session(token_hash).await.map_err(|e| fail(&p)(e.into()))?;
+    }
+    state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await.map_err(fail(&p))?;
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    if let Ok(value) = HeaderValue::from_str(&session_set_cookie(None, state.config.secure_cookies, 0)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+// ── caseload and client ──────────────────────────────────────────────────
+
+async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
+    let ids = state.store.visible_clients(p.id()).await.map_err(|e| fail(&p)(e.into()))?;
+    let clients: Vec<_> = state.store.list_clients().await.map_err(|e| fail(&p)(e.into()))?.into_iter().filter(|c| ids.contains(&c.id)).collect();
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).details(json!({ "clients": clients.len(), "via": "console" })))
+        .await
+        .map_err(fail(&p))?;
+    Ok(html(StatusCode::OK, pages::caseload(&viewer(&p), &clients, today(), None)))
+}
+
+/// The client page, or the break-glass page when the client is not the viewer's.
+async fn client(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, Query(q): Query<FlashQuery>) -> PageResult {
+    let access = match client_access(&state, &p, &id, "open client page").await {
+        Ok(access) => access,
+        Err(_) => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
+    };
+    let err = fail(&p);
+    let client = state.store.client(&id).await.map_err(|e| err(e.into()))?;
+    let (records, hidden) = visible_records(&p, state.store.records(&id, true).await.map_err(|e| err(e.into()))?);
+    let authorizations = state.store.authorizations(&id).await.map_err(|e| err(e.into()))?;
+    let restrictions = state.store.restrictions(&id).await.map_err(|e| err(e.into()))?;
+    let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
+    categories.push(Category::Demographics);
+    categories.sort();
+    categories.dedup();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    state
+        .audit
+        .one(
+            AuditEvent::new(AuditKind::RecordRead, Some(p.id()))
+                .client(&id)
+                .categories(&categories)
+                .break_glass(access == Access::BreakGlass)
+                .details(json!({ "records": ids, "via": "console" })),
+        )
+        .await
+        .map_err(fail(&p))?;
+    let view = ClientView {
+        client: &client,
+        records: &records,
+        hidden_notes: hidden,
+        authorizations: &authorizations,
+        restrictions: &restrictions,
+        break_glass: access == Access::BreakGlass,
+        today: today(),
+    };
+    Ok(html(StatusCode::OK, pages::client_page(&viewer(&p), &view, flash_of(q.done.as_deref()).as_ref())))
+}
+
+async fn break_glass_page(ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> Response {
+    html(StatusCode::OK, pages::break_glass(&viewer(&p), &id, None))
+}
+
+async fn break_glass(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    match state.store.open_break_glass(p.id(), &id, &form.text("reason"), state.config.break_glass_minutes).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/clients/{id}?done=break-glass")).into_response()),
+        Err(e) => {
+            let problem = Problem::from(e);
+            Ok(html(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), pages::break_glass(&viewer(&p), &id, Some(&problem.detail))))
+        }
+    }
+}
+
+// ── can I share this? ────────────────────────────────────────────────────
+
+#[derive(Deserialize)]
+struct ShareQuery {
+    client: Option<String>,
+}
+
+async fn client_choices(state: &AppState, p: &Principal) -> Result<Vec<(String, String)>, Problem> {
+    let ids = state.store.visible_clients(p.id()).await?;
+    Ok(state.store.list_clients().await?.into_iter().filter(|c| ids.contains(&c.id)).map(|c| (c.id, c.name)).collect())
+}
+
+async fn share_page(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<ShareQuery>) -> PageResult {
+    let clients = client_choices(&state, &p).await.map_err(fail(&p))?;
+    let values = ShareValues { client_id: q.client.unwrap_or_default(), ..ShareValues::default() };
+    Ok(html(StatusCode::OK, pages::share_form(&viewer(&p), &values, &clients, None)))
+}
+
+fn share_values(form: &Form) -> ShareValues {
+    ShareValues {
+        client_id: form.text("client"),
+        to: form.get("to").and_then(RecipientKind::parse),
+        recipient_name: form.text("recipient_name"),
+        same_organization: form.flag("same_organization"),
+        purpose: form.get("purpose").and_then(Purpose::parse),
+        categories: form.all("categories").into_iter().filter_map(Category::parse).collect(),
+        facts: form.all("facts").into_iter().filter_map(Fact::parse).collect(),
+    }
+}
+
+fn share_body(form: &Form) -> ShareBody {
+    ShareBody {
+        to: form.text("to"),
+        recipient_name: Some(form.text("recipient_name")),
+        recipient_address: Some(form.text("recipient_address")),
+        same_organization: form.flag("same_organization"),
+        purpose: form.text("purpose"),
+        categories: form.all("categories").into_iter().map(str::to_string).collect(),
+        facts: form.all("facts").into_iter().map(str::to_string).collect(),
+        as_of: None,
+        jurisdiction: None,
+    }
+}
+
+async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let values = share_values(&form);
+    let clients = client_choices(&state, &p).await.map_err(fail(&p))?;
+    if values.client_id.is_empty() {
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::share_form(&viewer(&p), &values, &clients, Some("Choose a client."))));
+    }
+    let decision = match decide_for_client(&state, &p, &values.client_id, &share_body(&form)).await {
+        Ok(decision) => decision,
+        Err(problem) if problem.status == 404 => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &values.client_id, None))),
+        Err(problem) => {
+            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            return Ok(html(status, pages::share_form(&viewer(&p), &values, &clients, Some(&problem.detail))));
+        }
+    };
+    let client = state.store.client(&values.client_id).await.map_err(|e| fail(&p)(e.into()))?;
+    // The preview shows exactly what would be released, and is itself a read.
+    let (records, _) = visible_records(&p, state.store.records(&values.client_id, true).await.map_err(|e| fail(&p)(e.into()))?);
+    let preview: Vec<_> = records.into_iter().filter(|r| decision.release.contains(&r.category)).collect();
+    if !preview.is_empty() {
+        let ids: Vec<&str> = preview.iter().map(|r| r.id.as_str()).collect();
+        state
+            .audit
+            .one(AuditEvent::new(AuditKind::RecordRead, Some(p.id())).client(&values.client_id).categories(&decision.release).details(json!({ "records": ids, "via": "console preview" })))
+            .await
+            .map_err(fail(&p))?;
+    }
+    Ok(html(StatusCode::OK, pages::share_result(&viewer(&p), &values, &client.name, &decision, &preview)))
+}
+
+async fn disclose(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let mut values = share_values(&form);
+    values.client_id = id.clone();
+    match release(&state, &p, &id, &share_body(&form)).await.map_err(fail(&p))? {
+        Release::Denied { decision, .. } => {
+            let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+            Ok(html(StatusCode::OK, pages::share_result(&viewer(&p), &values, &client.name, &decision, &[])))
+        }
+        Release::Released(package) => {
+            let mut packages = state.packages.lock().await;
+            if packages.len() >= 256 {
+                packages.clear();
+            }
+            packages.insert(package.disclosure_id.clone(), (p.id().to_string(), package.to_html()));
+            drop(packages);
+            Ok(html(StatusCode::OK, pages::disclosed(&viewer(&p), &package)))
+        }
+    }
+}
+
+async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
+    let packages = state.packages.lock().await;
+    match packages.get(&id) {
+        Some((staff, page)) if staff == p.id() || p.oversees() => Ok(Html(page.clone()).into_response()),
+        _ => Err(error_page(Some(&p), Problem::not_found("This package is not available here: it is shown only to whoever released it, during this run of the server. The disclosure itself is recorded."))),
+    }
+}
+
+// ── authorizations ───────────────────────────────────────────────────────
+
+async fn new_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
+    client_access(&state, &p, &id, "add authorization").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+    let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+    let values = AuthorizationValues { kind: Some(AuthorizationKind::Hipaa), signed_on: today().to_string(), ..AuthorizationValues::default() };
+    let auth = authorization_body(&values).to_authorization().map_err(fail(&p))?;
+    Ok(html(StatusCode::OK, pages::authorization_form(&viewer(&p), &client, &values, &form_defects(&auth), None)))
+}
+
+fn authorization_values(form: &Form) -> AuthorizationValues {
+    AuthorizationValues {
+        kind: form.get("kind").and_then(AuthorizationKind::parse),
+        signed_by: form.get("signed_by").and_then(Signer::parse),
+        signed_on: form.text("signed_on"),
+        categories: form.all("categories").into_iter().filter_map(Category::parse).collect(),
+        recipient_kind: form.get("recipient_kind").and_then(RecipientKind::parse),
+        recipient_name: form.text("recipient_name"),
+        purposes: form.all("purposes").into_iter().filter_map(Purpose::parse).collect(),
+        expires_on: form.text("expires_on"),
+        expiry_event: form.text("expiry_event"),
+        right_to_revoke: form.flag("right_to_revoke"),
+        no_conditioning: form.flag("no_conditioning"),
+        redisclosure: form.flag("redisclosure"),
+    }
+}
+
+fn authorization_body(v: &AuthorizationValues) -> AuthorizationBody {
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    AuthorizationBody {
+        kind: v.kind.unwrap_or(AuthorizationKind::Hipaa).as_str().to_string(),
+        signed_by: v.signed_by.map(|s| s.as_str().to_string()),
+        signed_on: non_empty(&v.signed_on),
+        categories: v.categories.iter().map(|c| c.as_str().to_string()).collect(),
+        recipients: v
+            .recipient_kind
+            .map(|k| vec![RecipientBody { kind: k.as_str().to_string(), name: non_empty(&v.recipient_name) }])
+            .unwrap_or_default(),
+        purposes: v.purposes.iter().map(|c| c.as_str().to_string()).collect(),
+        expires_on: non_empty(&v.expires_on),
+        expiry_event: non_empty(&v.expiry_event),
+        right_to_revoke: v.right_to_revoke,
+        no_conditioning: v.no_conditioning,
+        redisclosure: v.redisclosure,
+    }
+}
+
+async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    client_access(&state, &p, &id, "add authorization").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+    let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+    let values = authorization_values(&form);
+    let auth = match authorization_body(&values).to_authorization() {
+        Ok(auth) => auth,
+        Err(problem) => return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &[], Some(&problem.detail)))),
+    };
+    let defects = form_defects(&auth);
+    if !defects.is_empty() {
+        let message = "The authorization is missing the items marked ✗ and was not filed.";
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &defects, Some(message))));
+    }
+    let filed = state.store.add_authorization(&id, &auth, None).await.map_err(|e| fail(&p)(e.into()))?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::AuthorizationAdded, Some(p.id())).client(&id).categories(&auth.categories).details(json!({ "authorization": filed, "via": "console" })))
+        .await
+        .map_err(fail(&p))?;
+    Ok(Redirect::to(&format!("/console/clients/{id}?done=authorization")).into_response())
+}
+
+async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path((id, auth)): Path<(String, String)>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    client_access(&state, &p, &id, "revoke authorization").await.map_err(fail(&p))?;
+    if !state.store.authorizations(&id).await.map_err(|e| fail(&p)(e.into()))?.iter().any(|a| a.authorization.id == auth) {
+        return Err(error_page(Some(&p), Problem::not_found("no such authorization for this client")));
+    }
+    let on = match form.get("on").filter(|d| !d.is_empty()) {
+        Some(d) => parse_date("on", d).map_err(fail(&p))?,
+        None => today(),
+    };
+    state.store.revoke_authorization(&auth, on, p.id()).await.map_err(|e| fail(&p)(e.into()))?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::AuthorizationRevoked, Some(p.id())).client(&id).details(json!({ "authorization": auth, "on": on.to_string() })))
+        .await
+        .map_err(fail(&p))?;
+    Ok(Redirect::to(&format!("/console/clients/{id}?done=revoked")).into_response())
+}
+
+// ── accounting, audit, review, rules ─────────────────────────────────────
+
+async fn accounting(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
+    if !p.oversees() {
+        client_access(&state, &p, &id, "read accounting").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+    }
+    let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+    let accounting = state.store.accounting(&id, None, today(), Some(p.id())).await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(html(StatusCode::OK, pages::accounting(&viewer(&p), &client, &accounting)))
+}
+
+async fn oversight(state: &AppState, p: &Principal, doing: &str) -> Result<(), Response> {
+    crate::access::require_oversight(state, p, doing).await.map_err(|problem| error_page(Some(p), problem))
+}
+
+async fn audit_page(state: &AppState, p: &Principal, verification: Option<confidant_store::AuditVerification>) -> PageResult {
+    let err = fail(p);
+    let head = state.store.tree_head().await.map_err(|e| err(e.into()))?;
+    let key = state.store.audit_public_key().await.map_err(|e| err(e.into()))?.map(|k| k.to_hex());
+    let entries = state
+        .store
+        .audit_entries(&AuditFilter { newest_first: true, limit: Some(100), ..AuditFilter::default() })
+        .await
+        .map_err(|e| err(e.into()))?;
+    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len(), "via": "console" }))).await.map_err(fail(p))?;
+    Ok(html(StatusCode::OK, pages::audit(&viewer(p), head.as_ref(), key.as_deref(), verification.as_ref(), &entries)))
+}
+
+async fn audit(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
+    oversight(&state, &p, "read the audit log").await?;
+    audit_page(&state, &p, None).await
+}
+
+async fn audit_verify(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    oversight(&state, &p, "verify the audit log").await?;
+    let report = verify_log(&state).await.map_err(fail(&p))?;
+    audit_page(&state, &p, Some(report)).await
+}
+
+async fn audit_entry(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(seq): Path<u64>) -> PageResult {
+    oversight(&state, &p, "read the audit log").await?;
+    let entry = state.store.audit_entry(seq).await.map_err(|e| fail(&p)(e.into()))?;
+    let (proof, head) = state.store.audit_inclusion_proof(seq, None).await.map_err(|e| fail(&p)(e.into()))?;
+    let verified = proof.verify(&entry.leaf_hash, &head.head.root).is_ok();
+    Ok(html(StatusCode::OK, pages::audit_proof(&viewer(&p), &entry, &proof, &head, verified)))
+}
+
+async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
+    oversight(&state, &p, "read the break-glass queue").await?;
+    let queue = state.store.break_glass_queue(true).await.map_err(|e| fail(&p)(e.into()))?;
+    let items: Vec<BreakGlassItem> = queue
+        .into_iter()
+        .map(|b| BreakGlassItem {
+            id: b.id,
+            staff_id: b.staff_id,
+            client_id: b.client_id,
+            reason: b.reason,
+            opened_at: confidant_store::date_from_unix_days(b.opened_at.div_euclid(86_400)).to_string(),
+            reviewed: b.outcome.map(|o| format!("{} by {}", o, b.reviewed_by.unwrap_or_default())),
+        })
+        .collect();
+    Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items)))
+}
+
+async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    oversight(&state, &p, "review break-glass").await?;
+    let justified = form.get("outcome") == Some("justified");
+    state.store.review_break_glass(&id, p.id(), justified).await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(Redirect::to("/console/review").into_response())
+}
+
+async fn rules(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
+    html(StatusCode::OK, pages::rules(&viewer(&p), state.engine.rules()))
+}
+
+async fn rule(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
+    let rule = state.engine.rule(&id).ok_or_else(|| error_page(Some(&p), Problem::not_found(format!("no rule `{id}`"))))?;
+    Ok(html(StatusCode::OK, pages::rule(&viewer(&p), rule)))
+}

@@ -1,0 +1,139 @@
+//! Confidant's HTTP server: the `/v1` JSON API (every CLI capability), the
+//! staff console under `/console`, sign-in (Argon2id passwords, optional
+//! TOTP, session cookies with CSRF tokens, scoped API tokens), need-to-know
+//! access with break-glass, RFC 9457 problem details, security headers,
+//! OpenAPI 3.1 at `/openapi.json` with an offline docs page at `/docs`,
+//! `/healthz` and `/readyz`.
+//!
+//! [`router`] builds the application for a state; [`serve`] runs it on a
+//! listener until a shutdown future resolves, then lets in-flight requests
+//! finish and flushes the audit writer. Tests start it on `127.0.0.1:0`.
+//!
+//! Invariants: only this crate knows HTTP; every access to a client's data
+//! passes [`access::client_access`] and is audited; handlers never log
+//! names or contents (ids only).
+
+pub mod access;
+mod api;
+mod audit_writer;
+pub mod auth;
+mod body;
+mod console;
+pub mod demo;
+mod openapi;
+pub mod problem;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use confidant_policy::Engine;
+use confidant_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+pub use audit_writer::AuditWriter;
+
+use crate::problem::Problem;
+
+/// How the server behaves.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a session lasts.
+    pub session_secs: i64,
+    /// How long a break-glass grant lasts.
+    pub break_glass_minutes: i64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { secure_cookies: false, body_limit: 1024 * 1024, session_secs: 8 * 3600, break_glass_minutes: 60 }
+    }
+}
+
+/// Everything a handler needs.
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub engine: Arc<Engine>,
+    pub audit: AuditWriter,
+    pub config: Config,
+    pub limiter: auth::SignInLimiter,
+    /// Packages released through the console in this run, by disclosure id,
+    /// so the page to print can be opened after the release.
+    pub packages: Mutex<HashMap<String, (String, String)>>,
+}
+
+/// Builds the state and starts the audit writer; await the handle after
+/// the server stops to be sure the log is flushed.
+pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
+    let (audit, writer) = AuditWriter::start(store.clone());
+    let state = AppState { store, engine, audit, config, limiter: auth::SignInLimiter::default(), packages: Mutex::new(HashMap::new()) };
+    (Arc::new(state), writer)
+}
+
+/// The whole application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.config.body_limit;
+    Router::new()
+        .route("/", get(|| async { axum::response::Redirect::to("/console") }))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(openapi::routes())
+        .merge(api::routes())
+        .merge(console::routes())
+        .fallback(|| async { Problem::not_found("no such resource") })
+        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here") })
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match sqlx_ping(&state).await {
+        Ok(()) => "ready".into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn sqlx_ping(state: &AppState) -> Result<(), Problem> {
+    state.store.tree_head().await.map(|_| ()).map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, format!("database not ready: {}", e.to_string().split(':').next().unwrap_or("error"))))
+}
+
+/// Headers on every response: a strict content security policy (the
+/// console loads only its own embedded assets), no framing, no sniffing, no
+/// referrer, and `no-store` on everything that may carry PHI.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    if !path.starts_with("/assets/") {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests
+/// finish first. The caller then awaits the audit writer's handle.
+pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}

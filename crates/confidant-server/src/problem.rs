@@ -1,0 +1,104 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`): a
+//! status, a short title and a `detail` that names the field at fault. A
+//! detail never carries record contents, names or internals; failures of
+//! the system are logged by id and answered with a generic detail.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use confidant_store::StoreError;
+use serde::Serialize;
+
+/// One problem response.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Seconds to wait, for 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_input(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+
+    pub fn unauthorized() -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, "sign in, or send a valid API token as `Authorization: Bearer …`")
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    pub fn too_many(detail: impl Into<String>, retry_after: u64) -> Problem {
+        let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, detail);
+        p.retry_after = Some(retry_after);
+        p
+    }
+
+    /// A failure of the system: logged under an id, answered generically.
+    pub fn internal(what: &dyn std::fmt::Display) -> Problem {
+        let mut id = [0u8; 6];
+        rand::fill(&mut id);
+        let id = hex::encode(id);
+        // The message may name ids but never contents (store errors never carry them).
+        tracing::error!(error_id = %id, error = %what, "internal error");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error (id {id}); nothing was changed"))
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match &e {
+            StoreError::NotFound { .. } => Problem::not_found(e.to_string()),
+            StoreError::Duplicate { .. } => Problem::new(StatusCode::CONFLICT, e.to_string()),
+            StoreError::KeyRotated => Problem::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            _ if e.is_bad_input() => Problem::bad_input(e.to_string()),
+            _ => Problem::internal(&e),
+        }
+    }
+}
+
+impl From<confidant_disclosure::DiscloseError> for Problem {
+    fn from(e: confidant_disclosure::DiscloseError) -> Problem {
+        match e {
+            confidant_disclosure::DiscloseError::Store(e) => e.into(),
+            other => Problem::internal(&other),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, Problem>;

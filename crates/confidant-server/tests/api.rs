@@ -1,0 +1,457 @@
+//! The API end to end over real HTTP on 127.0.0.1, in the style of the
+//! OWASP API Security Top 10: object-level authorization (BOLA), mass
+//! assignment, body size, sign-in rate limiting and lockout, CSRF on cookie
+//! writes, scoped tokens, security headers — plus the happy paths: decisions,
+//! disclosure, accounting, break-glass and its review, TOTP, the audit log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use confidant_audit::LogSigningKey;
+use confidant_policy::Engine;
+use confidant_server::demo::{DemoAccount, create_demo_accounts};
+use confidant_server::{Config, router, serve, state};
+use confidant_store::crypto::Kek;
+use confidant_store::testing::{TestDatabase, test_databases};
+use confidant_store::{KeyRing, Store, WITNESS_FILE_NAME};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    accounts: Vec<DemoAccount>,
+    store: Arc<Store>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+    _db: TestDatabase,
+}
+
+impl Server {
+    async fn start(db: TestDatabase) -> Server {
+        let mut store = Store::create(&db.url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
+        store.enable_audit(LogSigningKey::from_seed(&[9; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
+        confidant_store::demo::fill(&store, confidant_store::demo::DEFAULT_SEED).await.unwrap();
+        let accounts = create_demo_accounts(&store).await.unwrap();
+        let store = Arc::new(store);
+        let (state, writer) = state(store.clone(), Arc::new(Engine::new().unwrap()), Config::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = router(state.clone());
+        let done = tokio::spawn(async move {
+            serve(listener, app, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+            drop(state);
+            writer.await.unwrap();
+        });
+        Server { base: format!("http://{addr}"), accounts, store, stop: Some(stop), done: Some(done), _db: db }
+    }
+
+    fn password(&self, staff: &str) -> String {
+        self.accounts.iter().find(|a| a.staff_id == staff).unwrap().password.clone()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client with a cookie jar, signed in as `staff`; returns it and the CSRF token.
+    async fn session(&self, staff: &str) -> (reqwest::Client, String) {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let response = client.post(self.url("/v1/session")).json(&json!({ "username": staff, "password": self.password(staff) })).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        (client, body["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            done.await.unwrap();
+        }
+    }
+}
+
+async fn sqlite_server() -> Server {
+    Server::start(test_databases().await.into_iter().next().unwrap()).await
+}
+
+async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert_eq!(content_type, "application/problem+json", "status {status}");
+    (status, response.json().await.unwrap())
+}
+
+/// A client the peer support specialist may not see.
+async fn not_on_caseload(server: &Server, staff: &str) -> String {
+    let visible = server.store.visible_clients(staff).await.unwrap();
+    server.store.list_clients().await.unwrap().into_iter().map(|c| c.id).find(|id| !visible.contains(id)).unwrap()
+}
+
+const PEER: &str = "st-peer-support-specialist-1";
+const THERAPIST: &str = "st-psychotherapist-1";
+const OFFICER: &str = "st-privacy-officer-1";
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_cookie_and_refuses_wrong_passwords_as_problems() {
+    let server = sqlite_server().await;
+    let http = reqwest::Client::new();
+    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    let cookie = ok.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "wrong-password" })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["detail"], "wrong staff id, password or code");
+    let (status, _) = problem(http.get(server.url("/v1/clients")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn staff_cannot_read_another_caseloads_client_by_changing_the_id() {
+    for db in test_databases().await {
+        let server = Server::start(db).await;
+        let (peer, _) = server.session(PEER).await;
+        let other = not_on_caseload(&server, PEER).await;
+        let (status, refused) = problem(peer.get(server.url(&format!("/v1/clients/{other}"))).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // The same answer for an id that does not exist: nothing to probe.
+        let (_, missing) = problem(peer.get(server.url("/v1/clients/cl-999")).send().await.unwrap()).await;
+        assert_eq!(refused["detail"].as_str().unwrap().replace(&other, "X"), missing["detail"].as_str().unwrap().replace("cl-999", "X"));
+        for path in ["records", "authorizations", "restrictions", "accounting"] {
+            let (status, _) = problem(peer.get(server.url(&format!("/v1/clients/{other}/{path}"))).send().await.unwrap()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let denied = server.store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::AccessDenied), ..Default::default() }).await.unwrap();
+        assert!(denied.iter().any(|e| e.client_id.as_deref() == Some(other.as_str()) && e.actor.as_deref() == Some(PEER)));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bodies_cannot_assign_ids_authors_or_roles() {
+    let server = sqlite_server().await;
+    let (therapist, csrf) = server.session(THERAPIST).await;
+    let mine = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
+    let (status, body) = problem(
+        therapist
+            .post(server.url(&format!("/v1/clients/{mine}/records")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "category": "progress_notes", "content": "note", "author_id": "st-admin-1" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().contains("author_id"), "{body}");
+    let (status, body) = problem(
+        therapist
+            .post(server.url("/v1/clients"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "name": "New Person", "age": 30, "id": "cl-001" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().contains("`id`"), "{body}");
+    // A therapist cannot make staff, whatever the body says.
+    let (status, _) = problem(
+        therapist.post(server.url("/v1/staff")).header("x-csrf-token", &csrf).json(&json!({ "display_name": "X", "role": "admin" })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The record added the right way is authored by the caller.
+    let added = therapist
+        .post(server.url(&format!("/v1/clients/{mine}/records")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "category": "progress_notes", "content": "a note" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let id: Value = added.json().await.unwrap();
+    let records = server.store.records(&mine, false).await.unwrap();
+    assert_eq!(records.iter().find(|r| r.id == id["id"]).unwrap().author_id, THERAPIST);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_wrong_media_types_and_unknown_routes_are_problems() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    let big = format!("{{\"x\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let (status, _) = problem(peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).header("content-type", "application/json").body(big).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _) = problem(peer.post(server.url("/v1/session")).body("username=x").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = problem(peer.get(server.url("/v1/nothing-here")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = problem(peer.put(server.url("/v1/decisions")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, body) = problem(peer.get(server.url("/v1/audit/entries/notanumber/proof")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_address_and_accounts_lock_after_failures() {
+    let server = sqlite_server().await;
+    let http = reqwest::Client::new();
+    for _ in 0..5 {
+        let r = http.post(server.url("/v1/session")).json(&json!({ "username": THERAPIST, "password": "not-it" })).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is refused for now.
+    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": THERAPIST, "password": server.password(THERAPIST) })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body["detail"].as_str().unwrap().contains("locked"), "{body}");
+    // And the address has used its attempts for the minute.
+    let mut limited = None;
+    for _ in 0..10 {
+        let r = http.post(server.url("/v1/session")).json(&json!({ "username": "nobody", "password": "x" })).send().await.unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+    }
+    let limited = limited.expect("the address was never rate limited");
+    assert!(limited.headers().get("retry-after").is_some());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token_and_tokens_are_scoped() {
+    let server = sqlite_server().await;
+    let (therapist, csrf) = server.session(THERAPIST).await;
+    let mine = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
+    let body = json!({ "category": "progress_notes", "content": "x" });
+    let (status, _) = problem(therapist.post(server.url(&format!("/v1/clients/{mine}/records"))).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let token: Value = therapist
+        .post(server.url("/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "integration", "scopes": ["decisions"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let http = reqwest::Client::new();
+    let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
+    let decided = http.post(server.url("/v1/decisions")).header("authorization", &bearer).json(&request).send().await.unwrap();
+    assert_eq!(decided.status(), StatusCode::OK, "a bearer token needs no CSRF token");
+    let (status, _) = problem(http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the token lacks `read`");
+    let revoked = therapist.delete(server.url(&format!("/v1/tokens/{}", token["id"].as_str().unwrap()))).header("x-csrf-token", &csrf).send().await.unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let (status, _) = problem(http.post(server.url("/v1/decisions")).header("authorization", &bearer).json(&request).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let stored = server.store.api_tokens(THERAPIST).await.unwrap();
+    assert!(!serde_json::to_string(&stored).unwrap().contains(token["token"].as_str().unwrap()), "the token itself is never stored");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_phi_is_not_cached() {
+    let server = sqlite_server().await;
+    let (peer, _) = server.session(PEER).await;
+    let r = peer.get(server.url("/v1/clients")).send().await.unwrap();
+    let h = r.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let css = peer.get(server.url("/assets/console.css")).send().await.unwrap();
+    assert_ne!(css.headers()["cache-control"], "no-store");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn psychotherapy_notes_are_shown_only_to_their_author() {
+    let server = sqlite_server().await;
+    let (therapist, csrf) = server.session(THERAPIST).await;
+    let (peer, _) = server.session(PEER).await;
+    let shared: Vec<String> = {
+        let a = server.store.visible_clients(THERAPIST).await.unwrap();
+        let b = server.store.visible_clients(PEER).await.unwrap();
+        a.into_iter().filter(|c| b.contains(c)).collect()
+    };
+    let client = &shared[0];
+    let r = therapist
+        .post(server.url(&format!("/v1/clients/{client}/records")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "category": "psychotherapy_notes", "content": "process note about the lighthouse" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mine: Value = therapist.get(server.url(&format!("/v1/clients/{client}/records"))).send().await.unwrap().json().await.unwrap();
+    assert!(mine.to_string().contains("lighthouse"));
+    let theirs: Value = peer.get(server.url(&format!("/v1/clients/{client}/records"))).send().await.unwrap().json().await.unwrap();
+    assert!(!theirs.to_string().contains("lighthouse"));
+    assert!(theirs["psychotherapy_notes_withheld"].as_u64().unwrap() >= 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn break_glass_opens_a_client_for_a_while_flagged_and_queued_for_review() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    let other = not_on_caseload(&server, PEER).await;
+    let (status, _) = problem(
+        peer.post(server.url(&format!("/v1/clients/{other}/break-glass"))).header("x-csrf-token", &csrf).json(&json!({ "reason": "short" })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let opened = peer
+        .post(server.url(&format!("/v1/clients/{other}/break-glass")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "reason": "client in crisis at the drop-in; need emergency contact" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::CREATED);
+    assert_eq!(peer.get(server.url(&format!("/v1/clients/{other}"))).send().await.unwrap().status(), StatusCode::OK);
+    let (officer, officer_csrf) = server.session(OFFICER).await;
+    let queue: Value = officer.get(server.url("/v1/break-glass")).send().await.unwrap().json().await.unwrap();
+    let item = queue.as_array().unwrap().iter().find(|i| i["client_id"] == other.as_str()).unwrap().clone();
+    assert!(item["reason"].as_str().unwrap().contains("crisis"));
+    let (status, _) = problem(peer.get(server.url("/v1/break-glass")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the privacy officer reviews");
+    let reviewed = officer
+        .post(server.url(&format!("/v1/break-glass/{}/review", item["id"].as_str().unwrap())))
+        .header("x-csrf-token", &officer_csrf)
+        .json(&json!({ "outcome": "justified" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reviewed.status(), StatusCode::NO_CONTENT);
+    let entries: Value = officer.get(server.url(&format!("/v1/audit/entries?client={other}"))).send().await.unwrap().json().await.unwrap();
+    assert!(entries.as_array().unwrap().iter().any(|e| e["break_glass"] == true && e["kind"] == "client_read"), "{entries}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn decisions_follow_the_contract_and_bad_input_names_the_field() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
+    let one: Value = peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
+    assert!(one["decision"].is_string() && one["categories"].is_array());
+    let many: Value = peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&json!([request, request])).send().await.unwrap().json().await.unwrap();
+    assert_eq!(many.as_array().unwrap().len(), 2);
+    let mut bad = request.clone();
+    bad["recipient"]["kind"] = json!("neighbour");
+    let (status, body) = problem(peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&bad).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().starts_with("/recipient/kind"), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_disclosure_lands_in_the_accounting_and_the_log_verifies() {
+    for db in test_databases().await {
+        let server = Server::start(db).await;
+        let (therapist, csrf) = server.session(THERAPIST).await;
+        let client = server.store.visible_clients(THERAPIST).await.unwrap().into_iter().find(|c| c != "cl-000").unwrap();
+        let report = json!({
+            "to": "child_welfare_agency", "recipient_name": "County CWS", "recipient_address": "1 Main St",
+            "purpose": "report_child_abuse", "categories": ["demographics", "progress_notes"], "facts": ["suspected_child_abuse"]
+        });
+        let r = therapist.post(server.url(&format!("/v1/clients/{client}/disclosures"))).header("x-csrf-token", &csrf).json(&report).send().await.unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["released"], true);
+        let denied: Value = therapist
+            .post(server.url(&format!("/v1/clients/{client}/disclosures")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "to": "employer", "purpose": "employment", "categories": ["diagnosis"] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(denied["released"], false);
+        let (officer, officer_csrf) = server.session(OFFICER).await;
+        let accounting: Value = officer.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
+        assert!(accounting["entries"].as_array().unwrap().iter().any(|e| e["recipient_name"] == "County CWS"));
+        let verified: Value = officer.post(server.url("/v1/audit/verify")).header("x-csrf-token", &officer_csrf).send().await.unwrap().json().await.unwrap();
+        assert_eq!(verified["intact"], true, "{verified}");
+        let seq = body["package"]["audit_entry"].as_u64().unwrap();
+        let proof: Value = officer.get(server.url(&format!("/v1/audit/entries/{seq}/proof"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(proof["entry"], seq);
+        let (status, _) = problem(therapist.post(server.url("/v1/audit/verify")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn totp_once_enabled_is_required_at_sign_in() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    let enrol: Value = peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap().json().await.unwrap();
+    assert!(enrol["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
+    let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
+    let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap();
+    let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": code })).send().await.unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let http = reqwest::Client::new();
+    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["detail"].as_str().unwrap().contains("six-digit"), "{body}");
+    let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap();
+    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": code })).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_is_3_1_and_the_docs_page_loads_nothing_from_elsewhere() {
+    let server = sqlite_server().await;
+    let http = reqwest::Client::new();
+    let doc: Value = http.get(server.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/v1/decisions"]["post"].is_object());
+    let page = http.get(server.url("/docs")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("http://") && !page.contains("https://"), "the docs page references another origin");
+    assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(http.get(server.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_flushes_every_audited_request() {
+    let server = sqlite_server().await;
+    let (peer, _) = server.session(PEER).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let peer = peer.clone();
+        let url = server.url("/v1/clients");
+        tasks.push(tokio::spawn(async move { peer.get(url).send().await.unwrap().status() }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    let store = server.store.clone();
+    server.stop().await;
+    let reads = store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ClientRead), ..Default::default() }).await.unwrap();
+    assert_eq!(reads.len(), 20);
+    let key = store.audit_public_key().await.unwrap().unwrap();
+    assert_eq!(store.verify_audit(&key, None).await.unwrap().problem, None);
+}

@@ -1,0 +1,191 @@
+//! Audit log and accounting benchmarks, on SQLite and (when
+//! `CONFIDANT_TEST_POSTGRES_URL` or `CONFIDANT_BENCH_POSTGRES_URL` is set)
+//! PostgreSQL in the same run, printed as a report:
+//!
+//! - append throughput with batched commits (one signed head per batch) and,
+//!   for contrast, one commit per entry;
+//! - `verify_audit` over the whole log (default 1M entries;
+//!   `CONFIDANT_BENCH_LOG_SIZE` changes it);
+//! - inclusion-proof generation at that size;
+//! - one client's accounting with 10k disclosures on file.
+//!
+//! `cargo bench -p confidant-store --bench audit`. A harness of its own
+//! because each measurement needs minutes of setup that criterion would
+//! repeat.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::time::{Duration, Instant};
+
+use confidant_audit::LogSigningKey;
+use confidant_policy::Date;
+use confidant_policy::vocab::{Category, Purpose, RecipientKind};
+use confidant_store::crypto::Kek;
+use confidant_store::testing::{TestDatabase, fresh_postgres};
+use confidant_store::{
+    AccountingBasis, AuditEvent, AuditKind, Birth, DatabaseUrl, KeyRing, NewClient, NewDisclosure, NewStaff, StaffRole, Store,
+};
+use serde_json::json;
+
+fn key() -> LogSigningKey {
+    LogSigningKey::from_seed(&[5; 32])
+}
+
+async fn open(url: &DatabaseUrl) -> Store {
+    let mut store = Store::create(url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
+    store.enable_audit(key(), None).await.unwrap();
+    store
+}
+
+fn event(i: u64) -> AuditEvent {
+    AuditEvent::new(AuditKind::RecordRead, Some("st-bench"))
+        .client(&format!("cl-{}", i % 500))
+        .categories(&[Category::ProgressNotes])
+        .details(json!({ "records": [format!("rec-{i}")] }))
+}
+
+async fn append(store: &Store, from: u64, count: u64, batch: u64) -> Duration {
+    let start = Instant::now();
+    let mut i = from;
+    while i < from + count {
+        let n = batch.min(from + count - i);
+        store.append_audit((i..i + n).map(event).collect()).await.unwrap();
+        i += n;
+    }
+    start.elapsed()
+}
+
+fn per_sec(count: u64, took: Duration) -> String {
+    format!("{:.0}/s", count as f64 / took.as_secs_f64())
+}
+
+async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
+    println!("== {name} ==");
+    let store = open(&url).await;
+
+    let single = 500;
+    let took = append(&store, 0, single, 1).await;
+    println!("append, one commit per entry:       {single} entries in {took:.2?} = {}", per_sec(single, took));
+    let batched = 100_000u64.min(log_size);
+    let took = append(&store, single, batched, 1_000).await;
+    println!("append, 1000 entries per commit:    {batched} entries in {took:.2?} = {}", per_sec(batched, took));
+
+    let rest = log_size.saturating_sub(single + batched);
+    let took = append(&store, single + batched, rest, 5_000).await;
+    println!("append, 5000 entries per commit:    {rest} entries in {took:.2?} = {}", per_sec(rest, took));
+
+    // The floor under verify: reading the rows and nothing else.
+    let start = Instant::now();
+    let rows = sqlx::query("SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    println!("read every entry row (floor):       {} rows in {:.2?}", rows.len(), start.elapsed());
+    drop(rows);
+
+    let start = Instant::now();
+    let report = store.verify_audit(&key().verifying_key(), None).await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(report.problem, None);
+    println!("audit verify:                       {} entries, {} heads in {took:.2?}", report.size, report.heads_checked);
+
+    let size = report.size;
+    let proofs = 1_000u64;
+    let start = Instant::now();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..proofs {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let (proof, _) = store.audit_inclusion_proof(x % size, None).await.unwrap();
+        assert!(proof.path.len() <= 64);
+    }
+    let took = start.elapsed();
+    println!("inclusion proof at {size}:         {:.1?} each (mean of {proofs})", took / proofs as u32);
+
+    if std::env::var("CONFIDANT_BENCH_SKIP_ACCOUNTING").is_err() {
+        accounting(&store).await;
+    }
+    store.close().await;
+}
+
+async fn accounting(store: &Store) {
+    store.add_staff(NewStaff { id: Some("st-bench".into()), display_name: "Bench Staff".into(), role: StaffRole::Psychotherapist }).await.unwrap();
+    store
+        .add_client(NewClient {
+            id: Some("cl-bench".into()),
+            name: "Bench Client".into(),
+            contact: None,
+            notes: None,
+            birth: Birth::DateOfBirth(Date::parse("1980-01-01").unwrap()),
+            part2_program: false,
+            team_id: None,
+        })
+        .await
+        .unwrap();
+    let disclosures: u64 = std::env::var("CONFIDANT_BENCH_DISCLOSURES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let start = Instant::now();
+    for i in 0..disclosures {
+        let on = Date::parse(&format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28)).unwrap();
+        store
+            .record_disclosure(NewDisclosure {
+                client_id: "cl-bench".into(),
+                staff_id: "st-bench".into(),
+                disclosed_on: on,
+                recipient_kind: RecipientKind::PublicHealthAuthority,
+                recipient_name: Some("County Health".into()),
+                recipient_address: Some("1 Main St".into()),
+                purpose: Purpose::PublicHealth,
+                released: vec![Category::Diagnosis],
+                withheld: vec![],
+                record_ids: vec![format!("rec-{i}")],
+                decision: json!({ "decision": "permit" }),
+                accounting: Some(AccountingBasis {
+                    categories: vec![Category::Diagnosis],
+                    cites: vec!["45 CFR 164.512(b)(1)(i)".into()],
+                    description: "Diagnosis".into(),
+                    statement: "Public health (45 CFR 164.512(b)(1)(i)).".into(),
+                }),
+            })
+            .await
+            .unwrap();
+    }
+    let took = start.elapsed();
+    println!("record_disclosure (tx each):        {disclosures} in {took:.2?} = {}", per_sec(disclosures, took));
+    let as_of = Date::parse("2026-01-01").unwrap();
+    let start = Instant::now();
+    let rows = sqlx::query("SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, data_key_id FROM accounting_entries WHERE client_id = $1")
+        .bind("cl-bench")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    println!("read the 10k accounting rows (floor): {} rows in {:.2?}", rows.len(), start.elapsed());
+    let start = Instant::now();
+    store.append_audit(vec![event(0)]).await.unwrap();
+    println!("one audit append (a commit):        {:.2?}", start.elapsed());
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let start = Instant::now();
+        let accounting = store.accounting("cl-bench", None, as_of, Some("st-bench")).await.unwrap();
+        times.push(start.elapsed());
+        assert_eq!(accounting.entries.len() as u64, disclosures);
+    }
+    times.sort();
+    println!("accounting of 10k disclosures:      median {:.2?}, min {:.2?} (10 runs; includes its audit append)", times[5], times[0]);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (a filter) is ignored.
+    let log_size: u64 = std::env::var("CONFIDANT_BENCH_LOG_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = TestDatabase { url: DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), sqlite: None, dir };
+        bench("SQLite", sqlite.url.clone(), log_size).await;
+        let pg = std::env::var("CONFIDANT_BENCH_POSTGRES_URL").or_else(|_| std::env::var("CONFIDANT_TEST_POSTGRES_URL"));
+        match pg {
+            Ok(base) if !base.is_empty() => bench("PostgreSQL", fresh_postgres(&base).await, log_size).await,
+            _ => println!("(PostgreSQL skipped: set CONFIDANT_BENCH_POSTGRES_URL or run under scripts/with-postgres)"),
+        }
+    });
+}

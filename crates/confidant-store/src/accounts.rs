@@ -1,0 +1,430 @@
+//! Sign-in state and need-to-know in the database: credentials (the server
+//! hashes; this stores the PHC string), failed attempts and lockout, TOTP
+//! secrets (sealed), sessions and API tokens (only hashes of the tokens),
+//! break-glass grants with their review, and who may see which client
+//! (caseload, care team, or a live break-glass grant).
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use zeroize::Zeroizing;
+
+use crate::audit::{AuditEvent, AuditKind};
+use crate::crypto::field_aad;
+use crate::error::StoreError;
+use crate::model::now_secs;
+use crate::vault::{Store, corrupt, new_id, not_found, require};
+
+/// A staff member's sign-in record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub staff_id: String,
+    pub password_hash: String,
+    pub failed_attempts: u32,
+    /// Unix seconds until which sign-in is refused.
+    pub locked_until: Option<i64>,
+    pub totp_enabled: bool,
+}
+
+/// A session found by its token's hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub staff_id: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// An API token found by its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub staff_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A break-glass access, opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreakGlass {
+    pub id: String,
+    pub staff_id: String,
+    pub client_id: String,
+    pub reason: String,
+    pub opened_at: i64,
+    pub expires_at: i64,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub audit_seq: u64,
+}
+
+impl Store {
+    /// Sets (or replaces) a staff member's password hash and clears lockout.
+    pub async fn set_password_hash(&self, staff_id: &str, phc: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        sqlx::query(
+            "INSERT INTO staff_credentials (staff_id, password_hash, failed_attempts, updated_at) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (staff_id) DO UPDATE SET password_hash = $2, failed_attempts = 0, locked_until = NULL, updated_at = $3",
+        )
+        .bind(staff_id.to_string())
+        .bind(phc.to_string())
+        .bind(now_secs())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn credential(&self, staff_id: &str) -> Result<Option<Credential>, StoreError> {
+        let row = sqlx::query(
+            "SELECT staff_id, password_hash, failed_attempts, locked_until, totp_enabled FROM staff_credentials WHERE staff_id = $1",
+        )
+        .bind(staff_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            let failed: i64 = r.try_get("failed_attempts")?;
+            let totp: i64 = r.try_get("totp_enabled")?;
+            Ok(Credential {
+                staff_id: r.try_get("staff_id")?,
+                password_hash: r.try_get("password_hash")?,
+                failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
+                locked_until: r.try_get("locked_until")?,
+                totp_enabled: totp != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Counts a failed sign-in in one statement (no lost update between
+    /// concurrent attempts) and locks the account for `lock_secs` once the
+    /// count reaches `lock_after`. Returns the new count.
+    pub async fn record_sign_in_failure(&self, staff_id: &str, lock_after: u32, lock_secs: i64) -> Result<u32, StoreError> {
+        let now = now_secs();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE staff_credentials SET failed_attempts = failed_attempts + 1, \
+             locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END, updated_at = $4 \
+             WHERE staff_id = $1",
+        )
+        .bind(staff_id.to_string())
+        .bind(i64::from(lock_after))
+        .bind(now + lock_secs)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT failed_attempts FROM staff_credentials WHERE staff_id = $1")
+            .bind(staff_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let count: i64 = row.map(|r| r.try_get("failed_attempts")).transpose()?.unwrap_or(0);
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    pub async fn record_sign_in_success(&self, staff_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE staff_credentials SET failed_attempts = 0, locked_until = NULL, updated_at = $2 WHERE staff_id = $1")
+            .bind(staff_id.to_string())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a TOTP secret sealed under the staff member's data key;
+    /// `enabled` false while enrolment waits for a first valid code.
+    pub async fn set_totp_secret(&self, staff_id: &str, secret: &[u8], enabled: bool) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT s.data_key_id, d.kek_id, d.wrapped FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1")
+            .bind(staff_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("staff", staff_id))?;
+        let key = self.unwrap_row(&row)?;
+        let sealed = key.seal(&field_aad("staff_credentials", "totp_secret", staff_id), secret).map_err(StoreError::crypto("totp secret"))?;
+        let updated = sqlx::query("UPDATE staff_credentials SET totp_secret = $2, totp_enabled = $3, updated_at = $4 WHERE staff_id = $1")
+            .bind(staff_id.to_string())
+            .bind(sealed)
+            .bind(i64::from(enabled))
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::invalid("staff", format!("a staff member with a password; `{staff_id}` has none")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The TOTP secret, opened, when one is stored.
+    pub async fn totp_secret(&self, staff_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.totp_secret, s.data_key_id, d.kek_id, d.wrapped FROM staff_credentials c JOIN staff s ON s.id = c.staff_id \
+             JOIN data_keys d ON d.id = s.data_key_id WHERE c.staff_id = $1",
+        )
+        .bind(staff_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let sealed: Option<Vec<u8>> = row.try_get("totp_secret")?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let key = self.unwrap_row(&row)?;
+        Ok(Some(key.open(&field_aad("staff_credentials", "totp_secret", staff_id), &sealed).map_err(StoreError::crypto("totp secret"))?))
+    }
+
+    pub async fn create_session(&self, token_hash: &str, staff_id: &str, csrf_token: &str, expires_at: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO sessions (token_hash, staff_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash.to_string())
+            .bind(staff_id.to_string())
+            .bind(csrf_token.to_string())
+            .bind(now_secs())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A live session (not expired, not revoked, staff still active).
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT x.staff_id, x.csrf_token, x.expires_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
+             WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND s.active = 1",
+        )
+        .bind(token_hash.to_string())
+        .bind(now_secs())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Ok(SessionRecord { staff_id: r.try_get("staff_id")?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
+            .transpose()
+    }
+
+    pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash.to_string())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_api_token(&self, token_hash: &str, staff_id: &str, name: &str, scopes: &[String]) -> Result<String, StoreError> {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "a name for the token"));
+        }
+        let id = new_id("tok");
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        sqlx::query("INSERT INTO api_tokens (id, token_hash, staff_id, name, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id.clone())
+            .bind(token_hash.to_string())
+            .bind(staff_id.to_string())
+            .bind(name.to_string())
+            .bind(scopes.join(","))
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    fn token_of_row(row: &sqlx::any::AnyRow) -> Result<ApiToken, StoreError> {
+        let scopes: String = row.try_get("scopes")?;
+        Ok(ApiToken {
+            id: row.try_get("id")?,
+            staff_id: row.try_get("staff_id")?,
+            name: row.try_get("name")?,
+            scopes: scopes.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            created_at: row.try_get("created_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        })
+    }
+
+    /// A live (unrevoked) token of an active staff member.
+    pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.id, t.staff_id, t.name, t.scopes, t.created_at, t.revoked_at FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active = 1",
+        )
+        .bind(token_hash.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Self::token_of_row(&r)).transpose()
+    }
+
+    pub async fn api_tokens(&self, staff_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query("SELECT id, staff_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE staff_id = $1 ORDER BY created_at, id")
+            .bind(staff_id.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(Self::token_of_row).collect()
+    }
+
+    /// Revokes one of `staff_id`'s tokens; another's token is "not found".
+    pub async fn revoke_api_token(&self, id: &str, staff_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND staff_id = $2 AND revoked_at IS NULL")
+            .bind(id.to_string())
+            .bind(staff_id.to_string())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(not_found("token", id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `staff_id` has `client_id` on their caseload or care team.
+    pub async fn on_caseload(&self, staff_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2 \
+             UNION SELECT 1 AS x FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE c.id = $2 AND m.staff_id = $1",
+        )
+        .bind(staff_id.to_string())
+        .bind(client_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// The ids of every client on `staff_id`'s caseload or care teams.
+    pub async fn visible_clients(&self, staff_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT client_id AS id FROM caseload_assignments WHERE staff_id = $1 \
+             UNION SELECT c.id AS id FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE m.staff_id = $1 \
+             ORDER BY id",
+        )
+        .bind(staff_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| r.try_get("id").map_err(StoreError::from)).collect()
+    }
+
+    /// Opens break-glass access to a client for `minutes`, flagged in the
+    /// audit log in the same transaction and queued for review.
+    pub async fn open_break_glass(&self, staff_id: &str, client_id: &str, reason: &str, minutes: i64) -> Result<BreakGlass, StoreError> {
+        if reason.trim().chars().count() < 10 {
+            return Err(StoreError::invalid("reason", "a stated reason of at least 10 characters"));
+        }
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let id = new_id("bg");
+        let now = now_secs();
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let sealed = key.seal(&field_aad("break_glass", "reason", &id), reason.as_bytes()).map_err(StoreError::crypto("break-glass reason"))?;
+        let event = AuditEvent::new(AuditKind::BreakGlass, Some(staff_id))
+            .client(client_id)
+            .break_glass(true)
+            .details(json!({ "break_glass": id, "reason": reason, "minutes": minutes }));
+        let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
+        sqlx::query(
+            "INSERT INTO break_glass (id, staff_id, client_id, data_key_id, reason, opened_at, expires_at, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.clone())
+        .bind(staff_id.to_string())
+        .bind(client_id.to_string())
+        .bind(key_id)
+        .bind(sealed)
+        .bind(now)
+        .bind(now + minutes * 60)
+        .bind(audit_seq as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(BreakGlass {
+            id,
+            staff_id: staff_id.to_string(),
+            client_id: client_id.to_string(),
+            reason: reason.to_string(),
+            opened_at: now,
+            expires_at: now + minutes * 60,
+            reviewed_by: None,
+            reviewed_at: None,
+            outcome: None,
+            audit_seq,
+        })
+    }
+
+    /// Whether `staff_id` holds a live break-glass grant for `client_id`.
+    pub async fn has_break_glass(&self, staff_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS x FROM break_glass WHERE staff_id = $1 AND client_id = $2 AND expires_at > $3")
+            .bind(staff_id.to_string())
+            .bind(client_id.to_string())
+            .bind(now_secs())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Break-glass accesses, newest first; only those awaiting review unless `all`.
+    pub async fn break_glass_queue(&self, all: bool) -> Result<Vec<BreakGlass>, StoreError> {
+        let sql = if all {
+            "SELECT b.*, d.kek_id, d.wrapped FROM break_glass b JOIN data_keys d ON d.id = b.data_key_id ORDER BY b.opened_at DESC, b.id"
+        } else {
+            "SELECT b.*, d.kek_id, d.wrapped FROM break_glass b JOIN data_keys d ON d.id = b.data_key_id WHERE b.reviewed_at IS NULL \
+             ORDER BY b.opened_at DESC, b.id"
+        };
+        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let key = self.unwrap_row(row)?;
+            let sealed: Vec<u8> = row.try_get("reason")?;
+            let seq: i64 = row.try_get("audit_seq")?;
+            out.push(BreakGlass {
+                reason: key.open_text(&field_aad("break_glass", "reason", &id), &sealed).map_err(StoreError::crypto("break-glass reason"))?,
+                staff_id: row.try_get("staff_id")?,
+                client_id: row.try_get("client_id")?,
+                opened_at: row.try_get("opened_at")?,
+                expires_at: row.try_get("expires_at")?,
+                reviewed_by: row.try_get("reviewed_by")?,
+                reviewed_at: row.try_get("reviewed_at")?,
+                outcome: row.try_get("outcome")?,
+                audit_seq: seq as u64,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records the privacy officer's review; a reviewed access cannot be reviewed again.
+    pub async fn review_break_glass(&self, id: &str, reviewer: &str, justified: bool) -> Result<(), StoreError> {
+        let outcome = if justified { "justified" } else { "unjustified" };
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT staff_id, client_id FROM break_glass WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("break-glass access", id))?;
+        let client: String = row.try_get("client_id")?;
+        let done = sqlx::query("UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, outcome = $4 WHERE id = $1 AND reviewed_at IS NULL")
+            .bind(id.to_string())
+            .bind(reviewer.to_string())
+            .bind(now_secs())
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::invalid("review", format!("an access not yet reviewed; `{id}` was reviewed already")));
+        }
+        let event = AuditEvent::new(AuditKind::BreakGlassReviewed, Some(reviewer)).client(&client).details(json!({ "break_glass": id, "outcome": outcome }));
+        let (_, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(())
+    }
+}

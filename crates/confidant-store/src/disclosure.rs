@@ -1,0 +1,579 @@
+//! Disclosures and the accounting of disclosures (45 CFR 164.528) in the
+//! database. A disclosure, its accounting entry and its audit leaf are
+//! written in one transaction, so none exists without the others. Nothing
+//! here updates or deletes (the tables also refuse it by trigger): a
+//! correction is a new accounting entry naming the one it corrects.
+
+use confidant_policy::Date;
+use confidant_policy::vocab::{Category, Purpose, RecipientKind};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{AuditEvent, AuditKind};
+use crate::crypto::field_aad;
+use crate::error::StoreError;
+use crate::model::{now_secs, plus_days};
+use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
+
+/// How far back a client may ask for an accounting (164.528(a)(1)).
+pub const ACCOUNTING_LOOKBACK_YEARS: u16 = 6;
+
+/// How long an oral suspension request lasts without a written statement (164.528(a)(2)(ii)(C)).
+pub const ORAL_SUSPENSION_DAYS: i64 = 30;
+
+/// A release to record.
+#[derive(Clone, Debug)]
+pub struct NewDisclosure {
+    pub client_id: String,
+    pub staff_id: String,
+    pub disclosed_on: Date,
+    pub recipient_kind: RecipientKind,
+    pub recipient_name: Option<String>,
+    pub recipient_address: Option<String>,
+    pub purpose: Purpose,
+    pub released: Vec<Category>,
+    pub withheld: Vec<Category>,
+    pub record_ids: Vec<String>,
+    /// The decision as its contract JSON, kept sealed with the disclosure.
+    pub decision: Value,
+    /// Present when the decision obliges an accounting entry.
+    pub accounting: Option<AccountingBasis>,
+}
+
+/// What an accounting entry says about why and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountingBasis {
+    /// The released categories the obligation covers.
+    pub categories: Vec<Category>,
+    pub cites: Vec<String>,
+    /// A brief description of the information disclosed.
+    pub description: String,
+    /// A brief statement of the purpose or basis.
+    pub statement: String,
+}
+
+/// What [`Store::record_disclosure`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordedDisclosure {
+    pub disclosure_id: String,
+    pub accounting_entry_id: Option<String>,
+    pub audit_seq: u64,
+}
+
+/// A stored disclosure, opened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredDisclosure {
+    pub id: String,
+    pub client_id: String,
+    pub staff_id: String,
+    pub disclosed_on: Date,
+    pub recipient_kind: RecipientKind,
+    pub recipient_name: Option<String>,
+    pub recipient_address: Option<String>,
+    pub purpose: Purpose,
+    pub released: Vec<Category>,
+    pub withheld: Vec<Category>,
+    pub record_ids: Vec<String>,
+    pub audit_seq: u64,
+}
+
+/// One line of a client's accounting, opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountingEntry {
+    pub id: String,
+    pub disclosure_id: Option<String>,
+    pub disclosed_on: Date,
+    pub recipient_kind: RecipientKind,
+    pub recipient_name: Option<String>,
+    pub recipient_address: Option<String>,
+    pub purpose: Purpose,
+    pub categories: Vec<Category>,
+    pub cites: Vec<String>,
+    pub description: String,
+    pub statement: String,
+    /// The entry this one corrects.
+    pub corrects: Option<String>,
+    /// The entry that corrected this one, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<String>,
+    pub audit_seq: u64,
+}
+
+/// A correction of an accounting entry: the fields that were wrong, as they
+/// should read. Fields left `None` keep the old entry's value.
+#[derive(Clone, Debug, Default)]
+pub struct AccountingCorrection {
+    pub disclosed_on: Option<Date>,
+    pub recipient_name: Option<String>,
+    pub recipient_address: Option<String>,
+    pub description: Option<String>,
+    pub statement: Option<String>,
+    /// Why the entry is corrected (kept sealed).
+    pub reason: String,
+}
+
+/// A temporary suspension of the client's right to an accounting of
+/// disclosures to one health oversight agency or law enforcement official.
+#[derive(Clone, Debug)]
+pub struct NewSuspension {
+    pub client_id: String,
+    pub recipient_kind: RecipientKind,
+    /// The agency or official; entries to recipients of that kind with this
+    /// name are withheld (all of that kind when `None`).
+    pub agency_name: Option<String>,
+    pub requested_on: Date,
+    pub until: Date,
+    /// A written statement was given; an oral one lasts at most 30 days.
+    pub written: bool,
+    pub statement: String,
+    pub recorded_by: String,
+}
+
+/// A suspension on file, opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suspension {
+    pub id: String,
+    pub recipient_kind: RecipientKind,
+    pub agency_name: Option<String>,
+    pub requested_on: Date,
+    pub until: Date,
+    pub written: bool,
+    pub statement: String,
+}
+
+/// A client's accounting as of a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    pub client_id: String,
+    pub as_of: Date,
+    pub since: Date,
+    pub entries: Vec<AccountingEntry>,
+    /// Entries left out while a suspension is in force (their number only).
+    pub suspended_entries: usize,
+    pub suspensions_in_force: Vec<Suspension>,
+}
+
+fn date_of(row: &AnyRow, column: &str) -> Result<Date, StoreError> {
+    let text: String = row.try_get(column)?;
+    Date::parse(&text).ok_or_else(|| corrupt(format!("stored {column}")))
+}
+
+fn text_of(details: &Value, key: &str) -> Option<String> {
+    details.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+impl Store {
+    /// Writes a disclosure, its accounting entry when the decision obliges
+    /// one, and its audit leaf, in one transaction.
+    pub async fn record_disclosure(&self, new: NewDisclosure) -> Result<RecordedDisclosure, StoreError> {
+        if new.released.is_empty() {
+            return Err(StoreError::invalid("categories", "at least one released category to disclose"));
+        }
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.staff_id).await?;
+        let id = new_id("dis");
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let details = json!({
+            "recipient_name": new.recipient_name,
+            "recipient_address": new.recipient_address,
+            "record_ids": new.record_ids,
+            "decision": new.decision,
+        });
+        let sealed = key
+            .seal(&field_aad("disclosures", "details", &id), details.to_string().as_bytes())
+            .map_err(StoreError::crypto("disclosure"))?;
+        let accounting_id = new.accounting.as_ref().map(|_| new_id("acc"));
+        let event = AuditEvent::new(AuditKind::Disclosure, Some(&new.staff_id))
+            .client(&new.client_id)
+            .categories(&new.released)
+            .details(json!({
+                "disclosure": id,
+                "accounting_entry": accounting_id,
+                "recipient_kind": new.recipient_kind.as_str(),
+                "purpose": new.purpose.as_str(),
+                "withheld": new.withheld.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "record_ids": new.record_ids,
+            }));
+        let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
+        sqlx::query(
+            "INSERT INTO disclosures (id, client_id, staff_id, disclosed_at, disclosed_on, recipient_kind, purpose, \
+             released, withheld, data_key_id, details, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(id.clone())
+        .bind(new.client_id.clone())
+        .bind(new.staff_id.clone())
+        .bind(now_secs())
+        .bind(new.disclosed_on.to_string())
+        .bind(new.recipient_kind.as_str())
+        .bind(new.purpose.as_str())
+        .bind(join(&new.released))
+        .bind(join(&new.withheld))
+        .bind(key_id.clone())
+        .bind(sealed)
+        .bind(audit_seq as i64)
+        .execute(&mut *tx)
+        .await?;
+        if let (Some(basis), Some(entry_id)) = (&new.accounting, &accounting_id) {
+            // Under the client's key: an accounting is read whole, one unwrap.
+            let (client_key_id, client_key) = self.client_key_with_id(&mut tx, &new.client_id).await?;
+            self.insert_accounting_entry(
+                &mut tx,
+                entry_id,
+                &new.client_id,
+                Some(&id),
+                new.disclosed_on,
+                new.recipient_kind,
+                new.purpose,
+                basis,
+                new.recipient_name.as_deref(),
+                new.recipient_address.as_deref(),
+                None,
+                audit_seq,
+                &client_key_id,
+                &client_key,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(RecordedDisclosure { disclosure_id: id, accounting_entry_id: accounting_id, audit_seq })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_accounting_entry(
+        &self,
+        tx: &mut crate::vault::Tx,
+        id: &str,
+        client_id: &str,
+        disclosure_id: Option<&str>,
+        disclosed_on: Date,
+        recipient_kind: RecipientKind,
+        purpose: Purpose,
+        basis: &AccountingBasis,
+        recipient_name: Option<&str>,
+        recipient_address: Option<&str>,
+        corrects: Option<&str>,
+        audit_seq: u64,
+        key_id: &str,
+        key: &crate::crypto::DataKey,
+    ) -> Result<(), StoreError> {
+        let details = json!({
+            "recipient_name": recipient_name,
+            "recipient_address": recipient_address,
+            "description": basis.description,
+            "statement": basis.statement,
+        });
+        let sealed = key
+            .seal(&field_aad("accounting_entries", "details", id), details.to_string().as_bytes())
+            .map_err(StoreError::crypto("accounting entry"))?;
+        sqlx::query(
+            "INSERT INTO accounting_entries (id, client_id, disclosure_id, disclosed_on, recorded_at, recipient_kind, \
+             purpose, categories, cites, corrects, data_key_id, details, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(id.to_string())
+        .bind(client_id.to_string())
+        .bind(disclosure_id.map(str::to_string))
+        .bind(disclosed_on.to_string())
+        .bind(now_secs())
+        .bind(recipient_kind.as_str())
+        .bind(purpose.as_str())
+        .bind(join(&basis.categories))
+        // Cites contain commas and spaces but never `|`.
+        .bind(basis.cites.join("|"))
+        .bind(corrects.map(str::to_string))
+        .bind(key_id.to_string())
+        .bind(sealed)
+        .bind(audit_seq as i64)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A client's disclosures, oldest first.
+    pub async fn disclosures(&self, client_id: &str) -> Result<Vec<StoredDisclosure>, StoreError> {
+        require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let rows = sqlx::query(
+            "SELECT x.id, x.client_id, x.staff_id, x.disclosed_on, x.recipient_kind, x.purpose, x.released, x.withheld, \
+             x.details, x.audit_seq, x.data_key_id, d.kek_id, d.wrapped \
+             FROM disclosures x JOIN data_keys d ON d.id = x.data_key_id WHERE x.client_id = $1 ORDER BY x.disclosed_at, x.id",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let details = self.open_details(row, "disclosures", &id)?;
+            let released: String = row.try_get("released")?;
+            let withheld: String = row.try_get("withheld")?;
+            let kind: String = row.try_get("recipient_kind")?;
+            let purpose: String = row.try_get("purpose")?;
+            let seq: i64 = row.try_get("audit_seq")?;
+            out.push(StoredDisclosure {
+                client_id: row.try_get("client_id")?,
+                staff_id: row.try_get("staff_id")?,
+                disclosed_on: date_of(row, "disclosed_on")?,
+                recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("disclosure recipient kind"))?,
+                recipient_name: text_of(&details, "recipient_name"),
+                recipient_address: text_of(&details, "recipient_address"),
+                purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("disclosure purpose"))?,
+                released: split(&released, Category::parse, "disclosure categories")?,
+                withheld: split(&withheld, Category::parse, "disclosure categories")?,
+                record_ids: details
+                    .get("record_ids")
+                    .and_then(Value::as_array)
+                    .map(|ids| ids.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default(),
+                audit_seq: seq as u64,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    fn open_details(&self, row: &AnyRow, table: &str, id: &str) -> Result<Value, StoreError> {
+        let key = self.unwrap_row(row)?;
+        let sealed: Vec<u8> = row.try_get("details")?;
+        let plain = key.open(&field_aad(table, "details", id), &sealed).map_err(StoreError::crypto(format!("{table} `{id}`")))?;
+        serde_json::from_slice(&plain).map_err(|_| corrupt(format!("{table} `{id}` details")))
+    }
+
+    /// Every accounting entry of a client, corrections included, oldest first.
+    async fn accounting_entries(&self, client_id: &str) -> Result<Vec<AccountingEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
+             data_key_id, recorded_at FROM accounting_entries WHERE client_id = $1",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        // Sorted here rather than by the database: an ORDER BY beyond the
+        // index made SQLite sort the rows, costing more than reading them.
+        let mut out: Vec<(i64, AccountingEntry)> = Vec::with_capacity(rows.len());
+        let mut keys = KeyCache::default();
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let key_id: String = row.try_get("data_key_id")?;
+            let key = self.cached_key(&mut keys, &key_id).await?;
+            let sealed: Vec<u8> = row.try_get("details")?;
+            let plain = key.open(&field_aad("accounting_entries", "details", &id), &sealed).map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
+            let details: Value = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
+            let kind: String = row.try_get("recipient_kind")?;
+            let purpose: String = row.try_get("purpose")?;
+            let categories: String = row.try_get("categories")?;
+            let cites: String = row.try_get("cites")?;
+            let seq: i64 = row.try_get("audit_seq")?;
+            let recorded_at: i64 = row.try_get("recorded_at")?;
+            out.push((recorded_at, AccountingEntry {
+                disclosure_id: row.try_get("disclosure_id")?,
+                disclosed_on: date_of(row, "disclosed_on")?,
+                recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
+                recipient_name: text_of(&details, "recipient_name"),
+                recipient_address: text_of(&details, "recipient_address"),
+                purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
+                categories: split(&categories, Category::parse, "accounting categories")?,
+                cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                description: text_of(&details, "description").unwrap_or_default(),
+                statement: text_of(&details, "statement").unwrap_or_default(),
+                corrects: row.try_get("corrects")?,
+                corrected_by: None,
+                audit_seq: seq as u64,
+                id,
+            }));
+        }
+        out.sort_by(|(a_at, a), (b_at, b)| (a.disclosed_on, a_at, &a.id).cmp(&(b.disclosed_on, b_at, &b.id)));
+        let mut out: Vec<AccountingEntry> = out.into_iter().map(|(_, e)| e).collect();
+        let corrections: Vec<(String, String)> =
+            out.iter().filter_map(|e| e.corrects.clone().map(|old| (old, e.id.clone()))).collect();
+        for (old, new) in corrections {
+            if let Some(entry) = out.iter_mut().find(|e| e.id == old) {
+                entry.corrected_by = Some(new);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The accounting a client is entitled to on `as_of`: disclosures from
+    /// `since` (at most six years back) to `as_of`, corrected entries shown
+    /// as corrected, and entries to an agency whose suspension is in force
+    /// left out. Viewing it is audited as `accounting_viewed` by `viewer`.
+    pub async fn accounting(&self, client_id: &str, since: Option<Date>, as_of: Date, viewer: Option<&str>) -> Result<Accounting, StoreError> {
+        require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let earliest = as_of.minus_years(ACCOUNTING_LOOKBACK_YEARS);
+        let since = since.map_or(earliest, |s| s.max(earliest));
+        let suspensions: Vec<Suspension> =
+            self.suspensions(client_id).await?.into_iter().filter(|s| s.requested_on <= as_of && as_of <= s.until).collect();
+        let mut entries = Vec::new();
+        let mut suspended_entries = 0;
+        for entry in self.accounting_entries(client_id).await? {
+            if entry.disclosed_on < since || entry.disclosed_on > as_of || entry.corrected_by.is_some() {
+                continue;
+            }
+            let suspended = suspensions.iter().any(|s| {
+                s.recipient_kind == entry.recipient_kind
+                    && s.agency_name.as_ref().is_none_or(|name| {
+                        entry.recipient_name.as_ref().is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim()))
+                    })
+            });
+            if suspended {
+                suspended_entries += 1;
+            } else {
+                entries.push(entry);
+            }
+        }
+        self.append_audit(vec![AuditEvent::new(AuditKind::AccountingViewed, viewer).client(client_id).details(json!({
+            "since": since.to_string(),
+            "as_of": as_of.to_string(),
+            "entries": entries.len(),
+            "suspended_entries": suspended_entries,
+        }))])
+        .await?;
+        Ok(Accounting { client_id: client_id.to_string(), as_of, since, entries, suspended_entries, suspensions_in_force: suspensions })
+    }
+
+    /// Files a correction of an accounting entry as a new entry that names
+    /// the old one; the old entry is kept as it was.
+    pub async fn correct_accounting_entry(&self, entry_id: &str, correction: AccountingCorrection, staff_id: &str) -> Result<String, StoreError> {
+        if correction.reason.trim().is_empty() {
+            return Err(StoreError::invalid("reason", "why the entry is corrected"));
+        }
+        let row = sqlx::query("SELECT client_id FROM accounting_entries WHERE id = $1")
+            .bind(entry_id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| not_found("accounting entry", entry_id))?;
+        let client_id: String = row.try_get("client_id")?;
+        let old = self
+            .accounting_entries(&client_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == entry_id)
+            .ok_or_else(|| not_found("accounting entry", entry_id))?;
+        if let Some(by) = &old.corrected_by {
+            return Err(StoreError::invalid("entry", format!("the latest version of the entry; `{entry_id}` was corrected by `{by}`")));
+        }
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        let new_id = new_id("acc");
+        let event = AuditEvent::new(AuditKind::AccountingCorrected, Some(staff_id))
+            .client(&client_id)
+            .categories(&old.categories)
+            .details(json!({ "entry": new_id, "corrects": entry_id, "reason": correction.reason }));
+        let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
+        let (key_id, key) = self.client_key_with_id(&mut tx, &client_id).await?;
+        let basis = AccountingBasis {
+            categories: old.categories.clone(),
+            cites: old.cites.clone(),
+            description: correction.description.unwrap_or(old.description),
+            statement: correction.statement.unwrap_or(old.statement),
+        };
+        let name = correction.recipient_name.or(old.recipient_name);
+        let address = correction.recipient_address.or(old.recipient_address);
+        self.insert_accounting_entry(
+            &mut tx,
+            &new_id,
+            &client_id,
+            old.disclosure_id.as_deref(),
+            correction.disclosed_on.unwrap_or(old.disclosed_on),
+            old.recipient_kind,
+            old.purpose,
+            &basis,
+            name.as_deref(),
+            address.as_deref(),
+            Some(entry_id),
+            audit_seq,
+            &key_id,
+            &key,
+        )
+        .await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(new_id)
+    }
+
+    /// Records an agency's request to suspend the client's accounting of
+    /// disclosures to it. An oral request lasts at most 30 days.
+    pub async fn suspend_accounting(&self, new: NewSuspension) -> Result<String, StoreError> {
+        if !matches!(new.recipient_kind, RecipientKind::HealthOversightAgency | RecipientKind::LawEnforcement) {
+            return Err(StoreError::invalid("agency", "`health_oversight_agency` or `law_enforcement` (164.528(a)(2))"));
+        }
+        if new.statement.trim().is_empty() {
+            return Err(StoreError::invalid(
+                "statement",
+                "the agency's statement that an accounting would be reasonably likely to impede its activities",
+            ));
+        }
+        if new.until < new.requested_on {
+            return Err(StoreError::invalid("until", format!("a day on or after the request ({})", new.requested_on)));
+        }
+        let until = if new.written { new.until } else { new.until.min(plus_days(new.requested_on, ORAL_SUSPENSION_DAYS)) };
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.recorded_by).await?;
+        let id = new_id("susp");
+        let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by))
+            .client(&new.client_id)
+            .details(json!({ "suspension": id, "recipient_kind": new.recipient_kind.as_str(), "until": until.to_string(), "written": new.written }));
+        let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
+        let details = json!({ "agency_name": new.agency_name, "statement": new.statement });
+        let (key_id, data_key) = self.new_data_key(&mut tx).await?;
+        let sealed = data_key
+            .seal(&field_aad("accounting_suspensions", "details", &id), details.to_string().as_bytes())
+            .map_err(StoreError::crypto("suspension"))?;
+        sqlx::query(
+            "INSERT INTO accounting_suspensions (id, client_id, recipient_kind, requested_on, until_on, written, recorded_by, \
+             created_at, data_key_id, details, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id.clone())
+        .bind(new.client_id.clone())
+        .bind(new.recipient_kind.as_str())
+        .bind(new.requested_on.to_string())
+        .bind(until.to_string())
+        .bind(i64::from(new.written))
+        .bind(new.recorded_by.clone())
+        .bind(now_secs())
+        .bind(key_id)
+        .bind(sealed)
+        .bind(audit_seq as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(id)
+    }
+
+    /// Every suspension on file for a client.
+    pub async fn suspensions(&self, client_id: &str) -> Result<Vec<Suspension>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.recipient_kind, s.requested_on, s.until_on, s.written, s.details, s.data_key_id, d.kek_id, d.wrapped \
+             FROM accounting_suspensions s JOIN data_keys d ON d.id = s.data_key_id WHERE s.client_id = $1 ORDER BY s.created_at, s.id",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let details = self.open_details(row, "accounting_suspensions", &id)?;
+            let kind: String = row.try_get("recipient_kind")?;
+            let written: i64 = row.try_get("written")?;
+            out.push(Suspension {
+                recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("suspension recipient kind"))?,
+                agency_name: text_of(&details, "agency_name"),
+                requested_on: date_of(row, "requested_on")?,
+                until: date_of(row, "until_on")?,
+                written: written != 0,
+                statement: text_of(&details, "statement").unwrap_or_default(),
+                id,
+            });
+        }
+        Ok(out)
+    }
+}
