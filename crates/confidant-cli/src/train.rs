@@ -9,10 +9,10 @@ use std::io::{self, BufRead, Write};
 
 use clap::{Args, Subcommand};
 use confidant_policy::Engine;
-use confidant_store::{Store, TrainingCard, TrainingExam, TrainingReview};
+use confidant_store::Store;
 use confidant_training::{
     CardState, Flashcard, Question, Rating, Scheduler, StudyItem, Topic, build_exam, due_queue, flashcards, generate_bank, mastery,
-    rating_for_answer, score_exam,
+    progress, rating_for_answer, score_exam,
 };
 use serde_json::{Value, json};
 
@@ -155,36 +155,6 @@ fn cards(format: Format, topic: Option<Topic>) -> Result<(), Failure> {
     }
 }
 
-fn to_state(c: &TrainingCard) -> CardState {
-    CardState {
-        card_id: c.card_id.clone(),
-        due: c.due,
-        stability: c.stability,
-        difficulty: c.difficulty,
-        elapsed_days: c.elapsed_days,
-        scheduled_days: c.scheduled_days,
-        reps: c.reps,
-        lapses: c.lapses,
-        state: c.state,
-        last_review: c.last_review,
-    }
-}
-
-fn to_row(s: &CardState) -> TrainingCard {
-    TrainingCard {
-        card_id: s.card_id.clone(),
-        due: s.due,
-        stability: s.stability,
-        difficulty: s.difficulty,
-        elapsed_days: s.elapsed_days,
-        scheduled_days: s.scheduled_days,
-        reps: s.reps,
-        lapses: s.lapses,
-        state: s.state,
-        last_review: s.last_review,
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failure::Internal(format!("runtime: {e}")))
 }
@@ -208,9 +178,7 @@ impl Session {
                     confidant_store::StoreError::NotFound { .. } => Failure::Input(format!("--as: a staff id in the vault, got `{id}`")),
                     other => store_failure(other),
                 })?;
-                for card in rt.block_on(store.training_cards(id)).map_err(store_failure)? {
-                    states.insert(card.card_id.clone(), to_state(&card));
-                }
+                states = rt.block_on(progress::load_states(&store, id)).map_err(store_failure)?;
                 Some((store, id.to_string()))
             }
         };
@@ -225,18 +193,10 @@ impl Session {
     }
 
     fn record(&mut self, id: &str, rating: Rating) -> Result<(), Failure> {
-        let (state, log) = Scheduler::new().review(id, self.states.get(id), rating, now());
-        if let Some((store, staff)) = &self.learner {
-            let review = TrainingReview {
-                card_id: log.card_id.clone(),
-                rating: log.rating.as_str().to_string(),
-                reviewed_at: log.reviewed_at,
-                elapsed_days: log.elapsed_days,
-                scheduled_days: log.scheduled_days,
-                state: log.state,
-            };
-            self.rt.block_on(store.record_training_review(staff, &to_row(&state), &review)).map_err(store_failure)?;
-        }
+        let state = match &self.learner {
+            Some((store, staff)) => self.rt.block_on(progress::record_review(store, staff, id, self.states.get(id), rating, now())).map_err(store_failure)?,
+            None => Scheduler::new().review(id, self.states.get(id), rating, now()).0,
+        };
         self.states.insert(id.to_string(), state);
         Ok(())
     }
@@ -339,14 +299,7 @@ impl Session {
             line(&format!("\n{}\nYour answer: {yours}. Correct: {}) {}\nExplanation: {}\nCites: {}", q.stem, letter(q.key), q.options.get(q.key).map_or("", String::as_str), q.explanation, q.cites.join("; ")))?;
         }
         if let Some((store, staff)) = &self.learner {
-            let record = TrainingExam {
-                taken_at: now(),
-                asked: i64::try_from(result.asked).unwrap_or(i64::MAX),
-                correct: i64::try_from(result.correct).unwrap_or(i64::MAX),
-                by_topic: serde_json::to_value(&result.by_topic).map_err(|e| Failure::Internal(e.to_string()))?,
-                missed: result.missed.clone(),
-            };
-            self.rt.block_on(store.record_training_exam(staff, &record)).map_err(store_failure)?;
+            self.rt.block_on(progress::record_exam(store, staff, &result, now())).map_err(store_failure)?;
             line(&format!("\nExam saved for {staff}."))?;
         }
         Ok(())
@@ -412,8 +365,7 @@ fn ask_rating(input: &mut impl BufRead) -> Result<Option<Rating>, Failure> {
 fn progress(location: &Location, staff: &str, format: Format) -> Result<(), Failure> {
     let session = Session::open(location, Some(staff))?;
     let bank = bank()?;
-    let mut items: Vec<StudyItem> = flashcards().into_iter().map(|c| StudyItem { id: c.id.to_string(), topic: c.topic }).collect();
-    items.extend(bank.iter().map(|q| StudyItem { id: q.id.clone(), topic: q.topic }));
+    let items = progress::study_items(&bank);
     let per_topic = mastery(&items, &session.states, now());
     let exams = match &session.learner {
         Some((store, id)) => session.rt.block_on(store.training_exams(id)).map_err(store_failure)?,

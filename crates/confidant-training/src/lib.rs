@@ -17,6 +17,7 @@ pub mod exam;
 mod flashcards;
 mod hash;
 mod misconceptions;
+pub mod progress;
 mod question;
 mod schedule;
 mod templates;
