@@ -4,7 +4,7 @@
 //! run it again to a permit, disclose, disclose a reportable one and find it
 //! in the client's accounting, verify the audit log, be refused another
 //! staff member's client by URL, break-glass, and see it in the privacy
-//! officer's review queue. Each step is saved as a screenshot under
+//! officer's review queue, and practise an exam question. Each step is saved as a screenshot under
 //! `target/e2e-screenshots/`, at laptop and at phone width.
 //!
 //! Without `chromedriver` on the PATH the test says so and passes, unless
@@ -298,5 +298,21 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.client.wait().for_element(Locator::Css("table")).await.unwrap();
     assert!(b.text().await.contains("justified by st-privacy-officer-1"));
     b.shot("reviewed", false).await;
+
+    // Exam practice: a question, its explanation, the dashboard's chart.
+    b.go("/console/practice/next").await;
+    if b.client.find(Locator::Css("input[name=answer]")).await.is_ok() {
+        b.click("input[name=answer]").await;
+        b.shot("practice-question", true).await;
+        b.submit("form.card").await;
+        b.client.wait().for_element(Locator::Css(".verdict")).await.unwrap();
+        assert!(b.text().await.contains("The answer:"));
+    } else {
+        b.click("button[value=good]").await;
+    }
+    b.go("/console/practice").await;
+    assert!(b.text().await.contains("Mastery per topic"));
+    assert!(b.client.find(Locator::Css("svg.chart")).await.is_ok());
+    b.shot("practice-dashboard", true).await;
     b.client.close().await.unwrap();
 }

@@ -84,6 +84,7 @@ pub(crate) fn frame(viewer: Option<&Viewer>, title: &str, flash: Option<&Flash>,
                                 li { a href="/console" { "My caseload" } }
                                 li { a href="/console/share" { "Can I share this?" } }
                                 li { a href="/console/rules" { "Rules" } }
+                                li { a href="/console/practice" { "Practice" } }
                                 @if viewer.oversees() {
                                     li { a href="/console/audit" { "Audit log" } }
                                     li { a href="/console/review" { "Review queue" } }

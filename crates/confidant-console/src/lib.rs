@@ -11,10 +11,12 @@
 
 mod components;
 mod pages;
+mod practice;
 
 pub use components::{Flash, FlashKind, Viewer, humanize, sensitivity};
 pub use maud::Markup;
 pub use pages::*;
+pub use practice::*;
 
 /// The console's stylesheet, served at [`STYLESHEET_PATH`].
 pub const STYLESHEET: &str = include_str!("../assets/console.css");

@@ -22,6 +22,7 @@ mod console;
 pub mod demo;
 mod openapi;
 pub mod problem;
+mod training;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -93,6 +94,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(openapi::routes())
         .merge(api::routes())
         .merge(console::routes())
+        .merge(training::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -455,3 +455,42 @@ async fn shutdown_flushes_every_audited_request() {
     let key = store.audit_public_key().await.unwrap().unwrap();
     assert_eq!(store.verify_audit(&key, None).await.unwrap().problem, None);
 }
+
+#[tokio::test]
+async fn practice_over_http_schedules_answers_and_scores_exams_for_the_learner() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    let next: Value = peer.get(server.url("/v1/training/next")).send().await.unwrap().json().await.unwrap();
+    assert_ne!(next["kind"], "none");
+    // Answer the first question of the bank, wrongly then check the key comes back.
+    let bank: Value = peer.get(server.url("/v1/training/questions")).send().await.unwrap().json().await.unwrap();
+    let q = &bank.as_array().unwrap()[0];
+    let key = q["key"].as_u64().unwrap() as usize;
+    let wrong = (key + 1) % q["options"].as_array().unwrap().len();
+    let answered: Value = peer
+        .post(server.url("/v1/training/answers"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "question": q["id"], "answer": wrong }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answered["correct"], false);
+    assert_eq!(answered["key"], key);
+    let progress: Value = peer.get(server.url("/v1/training/progress")).send().await.unwrap().json().await.unwrap();
+    let reviewed: u64 = progress["topics"].as_array().unwrap().iter().map(|t| t["reviewed"].as_u64().unwrap()).sum();
+    assert_eq!(reviewed, 1);
+    let exam: Value = peer.post(server.url("/v1/training/exams")).header("x-csrf-token", &csrf).json(&json!({ "count": 5, "seed": 7 })).send().await.unwrap().json().await.unwrap();
+    let questions = exam["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 5);
+    assert!(questions.iter().all(|q| q.get("key").is_none()), "an exam does not give its keys away");
+    let answers: Vec<Value> = questions.iter().map(|q| json!({ "question": q["id"], "answer": 0 })).collect();
+    let scored: Value = peer.post(server.url("/v1/training/exams/score")).header("x-csrf-token", &csrf).json(&json!({ "answers": answers })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(scored["asked"], 5);
+    assert_eq!(server.store.training_exams(PEER).await.unwrap().len(), 1);
+    let (status, _) = problem(peer.post(server.url("/v1/training/reviews")).header("x-csrf-token", &csrf).json(&json!({ "card": "nope", "rating": "good" })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
