@@ -27,7 +27,7 @@ pub use model::{
     Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, today,
 };
-pub use vault::{Rotation, Store};
+pub use vault::{Rotation, Store, VaultCheck};
 
 /// The SQLite file's name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "confidant.sqlite";

@@ -9,7 +9,7 @@ use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Purpose
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 
 use crate::crypto::{DataKey, Kek, field_aad};
 use crate::db::{self, Backend, DatabaseUrl, begin_write, rotation_lock};
@@ -39,6 +39,29 @@ pub struct Rotation {
     pub new_key_id: String,
     pub retired_key_ids: Vec<String>,
     pub rewrapped_data_keys: u64,
+}
+
+/// What [`Store::check`] found; a sound vault has `integrity` empty or
+/// `["ok"]`, no stray data keys and no undecryptable record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultCheck {
+    /// SQLite's `PRAGMA integrity_check` lines (`["ok"]` when sound); empty on PostgreSQL.
+    pub integrity: Vec<String>,
+    /// Rows in `records` plus rows in `psychotherapy_notes`.
+    pub records: u64,
+    pub data_keys: u64,
+    /// Data keys not referenced by exactly one owner row (staff, client,
+    /// record or psychotherapy note). A key and its owner are written in one
+    /// transaction, so any such key means a write was torn.
+    pub stray_data_keys: u64,
+    /// Records whose content did not decrypt (or whose key did not unwrap).
+    pub undecryptable_records: u64,
+}
+
+impl VaultCheck {
+    pub fn is_sound(&self) -> bool {
+        (self.integrity.is_empty() || self.integrity == ["ok"]) && self.stray_data_keys == 0 && self.undecryptable_records == 0
+    }
 }
 
 type Tx = Transaction<'static, Any>;
@@ -271,6 +294,61 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(count)
+    }
+
+    /// Checks the vault end to end: the database's own integrity check
+    /// (SQLite), the one-owner-per-data-key invariant, and that every record
+    /// decrypts. Reads everything; meant for tests and after a crash.
+    pub async fn check(&self) -> Result<VaultCheck, StoreError> {
+        let mut integrity = Vec::new();
+        if self.backend == Backend::Sqlite {
+            for row in sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await? {
+                integrity.push(row.try_get::<String, _>(0)?);
+            }
+        }
+        let data_keys: i64 = sqlx::query("SELECT COUNT(*) AS n FROM data_keys").fetch_one(&self.pool).await?.try_get("n")?;
+        let stray: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM data_keys d LEFT JOIN (\
+               SELECT data_key_id, COUNT(*) AS refs FROM (\
+                 SELECT data_key_id FROM staff UNION ALL SELECT data_key_id FROM clients \
+                 UNION ALL SELECT data_key_id FROM records UNION ALL SELECT data_key_id FROM psychotherapy_notes\
+               ) owners GROUP BY data_key_id\
+             ) o ON o.data_key_id = d.id WHERE o.refs IS NULL OR o.refs <> 1",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let mut records = 0u64;
+        let mut undecryptable = 0u64;
+        for table in ["records", "psychotherapy_notes"] {
+            // A LEFT JOIN so a record whose key row is missing counts as undecryptable, not as absent.
+            let sql = format!(
+                "SELECT r.id, r.content, r.data_key_id, d.kek_id, d.wrapped FROM {table} r LEFT JOIN data_keys d ON d.id = r.data_key_id"
+            );
+            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+                records += 1;
+                let opened = (|| -> Result<(), StoreError> {
+                    let id: String = row.try_get("id")?;
+                    if row.try_get::<Option<String>, _>("kek_id")?.is_none() {
+                        return Err(corrupt(format!("record `{id}` data key")));
+                    }
+                    let key = self.unwrap_row(&row)?;
+                    let sealed: Vec<u8> = row.try_get("content")?;
+                    key.open(&field_aad(table, "content", &id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?;
+                    Ok(())
+                })();
+                if opened.is_err() {
+                    undecryptable += 1;
+                }
+            }
+        }
+        Ok(VaultCheck {
+            integrity,
+            records,
+            data_keys: u64::try_from(data_keys).unwrap_or_default(),
+            stray_data_keys: u64::try_from(stray).unwrap_or_default(),
+            undecryptable_records: undecryptable,
+        })
     }
 
     // ── staff and teams ─────────────────────────────────────────────────────
@@ -609,33 +687,71 @@ impl Store {
 
     /// Stores a record under its own data key; psychotherapy notes go to their own table.
     pub async fn add_record(&self, new: NewRecord) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = self.insert_record(&mut tx, new, &mut AuthorCache::default()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores many records in one transaction, all or none: each is checked
+    /// as `add_record` checks it and sealed under its own data key. A failure
+    /// names the record's position in the batch ([`StoreError::InBatch`]).
+    /// One commit per batch is what makes bulk import fast: the per-commit
+    /// sync, not the encryption, dominates single inserts.
+    pub async fn add_records(&self, batch: Vec<NewRecord>) -> Result<Vec<String>, StoreError> {
+        let mut ids = Vec::with_capacity(batch.len());
+        let mut tx = self.begin().await?;
+        let mut authors = AuthorCache::default();
+        for (index, new) in batch.into_iter().enumerate() {
+            let id = self.insert_record(&mut tx, new, &mut authors).await.map_err(|e| StoreError::InBatch { index, source: Box::new(e) })?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Checks one new record and inserts it inside `tx`; the one place a record is validated.
+    async fn insert_record(&self, tx: &mut Tx, new: NewRecord, authors: &mut AuthorCache) -> Result<String, StoreError> {
         let id = checked_id("record", new.id.as_deref(), "rec")?;
         non_empty("content", &new.content)?;
-        let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
-        let author = sqlx::query("SELECT role, active FROM staff WHERE id = $1")
-            .bind(new.author_id.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("staff", &new.author_id))?;
-        let active: i64 = author.try_get("active")?;
-        if active == 0 {
+        if authors.client.as_deref() != Some(new.client_id.as_str()) {
+            require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+            authors.client = Some(new.client_id.clone());
+        }
+        // Within one transaction a staff row cannot change under us, so a
+        // batch looks each author up once.
+        let (role, active) = match authors.authors.iter().find(|(a, _, _)| *a == new.author_id) {
+            Some((_, role, active)) => (*role, *active),
+            None => {
+                let author = sqlx::query("SELECT role, active FROM staff WHERE id = $1")
+                    .bind(new.author_id.clone())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or_else(|| not_found("staff", &new.author_id))?;
+                let active: i64 = author.try_get("active")?;
+                let role: String = author.try_get("role")?;
+                let role = StaffRole::parse(&role).ok_or_else(|| corrupt(format!("staff `{}` role", new.author_id)))?;
+                authors.authors.push((new.author_id.clone(), role, active != 0));
+                (role, active != 0)
+            }
+        };
+        if !active {
             return Err(StoreError::invalid("author", format!("an active staff member; `{}` is inactive", new.author_id)));
         }
-        let role: String = author.try_get("role")?;
         let notes = new.category == Category::PsychotherapyNotes;
-        if notes && !matches!(StaffRole::parse(&role), Some(StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::Supervisor)) {
+        if notes && !matches!(role, StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::Supervisor) {
             return Err(StoreError::invalid(
                 "author",
                 format!("a psychotherapist, psychiatrist or supervisor for psychotherapy notes; `{}` is {role}", new.author_id),
             ));
         }
-        if exists(&mut tx, "SELECT 1 AS x FROM records WHERE id = $1", &id).await?
-            || exists(&mut tx, "SELECT 1 AS x FROM psychotherapy_notes WHERE id = $1", &id).await?
+        // Record ids are unique across both tables, which no single constraint can say.
+        if exists(tx, "SELECT 1 AS x FROM records WHERE id = $1", &id).await?
+            || exists(tx, "SELECT 1 AS x FROM psychotherapy_notes WHERE id = $1", &id).await?
         {
             return Err(StoreError::Duplicate { kind: "record", id });
         }
-        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let (key_id, key) = self.new_data_key(tx).await?;
         let table = if notes { "psychotherapy_notes" } else { "records" };
         let content = key.seal(&field_aad(table, "content", &id), new.content.as_bytes()).map_err(StoreError::crypto("record"))?;
         let base = if notes {
@@ -649,18 +765,11 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
         };
-        let mut q = base
-            .bind(id.clone())
-            .bind(new.client_id.clone())
-            .bind(new.author_id.clone())
-            .bind(now_secs())
-            .bind(key_id)
-            .bind(content);
+        let mut q = base.bind(id.clone()).bind(new.client_id).bind(new.author_id).bind(now_secs()).bind(key_id).bind(content);
         if !notes {
             q = q.bind(new.category.as_str());
         }
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
+        q.execute(&mut **tx).await?;
         Ok(id)
     }
 
@@ -758,16 +867,17 @@ impl Store {
     }
 
     /// Records a revocation in writing, received on `on` by a staff member.
+    /// Of several concurrent revocations of one authorization exactly one
+    /// wins; the others get [`StoreError::AlreadyRevoked`] naming the winner.
     pub async fn revoke_authorization(&self, id: &str, on: Date, by_staff: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT signed_on, revoked_on FROM authorizations WHERE id = $1")
+        let row = sqlx::query("SELECT signed_on, revoked_on, revoked_by FROM authorizations WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| not_found("authorization", id))?;
-        let revoked: Option<String> = row.try_get("revoked_on")?;
-        if let Some(day) = revoked {
-            return Err(StoreError::invalid("authorization", format!("one not yet revoked; `{id}` was revoked on {day}")));
+        if let Some(err) = already_revoked(id, &row)? {
+            return Err(err);
         }
         let signed: Option<String> = row.try_get("signed_on")?;
         if let Some(signed) = signed.as_deref().and_then(Date::parse)
@@ -776,12 +886,23 @@ impl Store {
             return Err(StoreError::invalid("revoked_on", format!("a day on or after it was signed ({signed})")));
         }
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", by_staff).await?;
-        sqlx::query("UPDATE authorizations SET revoked_on = $1, revoked_by = $2 WHERE id = $3")
+        // The read above is no lock on PostgreSQL: a concurrent revocation may
+        // commit between it and here. The condition makes the update itself
+        // the test, so the loser changes nothing instead of overwriting.
+        let done = sqlx::query("UPDATE authorizations SET revoked_on = $1, revoked_by = $2 WHERE id = $3 AND revoked_on IS NULL")
             .bind(on.to_string())
             .bind(by_staff.to_string())
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        if done.rows_affected() != 1 {
+            // Read committed: this statement sees the winner's commit.
+            let row = sqlx::query("SELECT signed_on, revoked_on, revoked_by FROM authorizations WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+            return Err(already_revoked(id, &row)?.unwrap_or_else(|| corrupt(format!("authorization `{id}` revocation"))));
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -915,6 +1036,14 @@ impl Store {
 
 // ── helpers ─────────────────────────────────────────────────────────────────
 
+/// What one transaction already checked about the clients and authors of
+/// the records it inserts (imports are usually sorted by client).
+#[derive(Default)]
+struct AuthorCache {
+    client: Option<String>,
+    authors: Vec<(String, StaffRole, bool)>,
+}
+
 fn not_found(kind: &'static str, id: &str) -> StoreError {
     StoreError::NotFound { kind, id: id.to_string() }
 }
@@ -971,6 +1100,13 @@ async fn client_status(tx: &mut Tx, id: &str) -> Result<ClientStatus, StoreError
         .ok_or_else(|| not_found("client", id))?;
     let status: String = row.try_get("status")?;
     ClientStatus::parse(&status).ok_or_else(|| corrupt(format!("client `{id}` status")))
+}
+
+/// The error for an authorization row that already carries a revocation.
+fn already_revoked(id: &str, row: &AnyRow) -> Result<Option<StoreError>, StoreError> {
+    let on: Option<String> = row.try_get("revoked_on")?;
+    let by: Option<String> = row.try_get("revoked_by")?;
+    Ok(on.map(|on| StoreError::AlreadyRevoked { id: id.to_string(), on, by: by.unwrap_or_else(|| "an unrecorded staff member".into()) }))
 }
 
 fn opt_date(row: &AnyRow, column: &str, what: &str) -> Result<Option<Date>, StoreError> {
