@@ -671,6 +671,8 @@ impl Store {
     }
 
     pub async fn privacy_notice_acknowledgments(&self, client_id: &str) -> Result<Vec<Date>, StoreError> {
+        // An unknown client is an error, not an empty list that reads as "never acknowledged".
+        require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let rows = sqlx::query("SELECT acknowledged_on FROM privacy_notice_acknowledgments WHERE client_id = $1 ORDER BY acknowledged_on")
             .bind(client_id.to_string())
             .fetch_all(&self.pool)
