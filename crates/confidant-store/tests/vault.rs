@@ -599,6 +599,9 @@ async fn a_batch_is_stored_whole_each_record_under_its_own_key() {
     }
 }
 
+/// How a test recognises the error it expects.
+type Expected = fn(&StoreError) -> bool;
+
 #[tokio::test]
 async fn one_bad_record_stores_nothing_from_its_batch_and_names_its_position() {
     for t in targets().await {
@@ -607,7 +610,7 @@ async fn one_bad_record_stores_nothing_from_its_batch_and_names_its_position() {
         let before = counts(&store).await;
         let good = |i: usize| note(Some(&format!("rec-{i}")), &client, &therapist, Category::ProgressNotes, "fine");
         // Each kind of fault add_record refuses, placed after good records.
-        let faults: Vec<(NewRecord, fn(&StoreError) -> bool)> = vec![
+        let faults: Vec<(NewRecord, Expected)> = vec![
             (note(None, "cl-nobody", &therapist, Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "client", .. })),
             (note(None, &client, "st-nobody", Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "staff", .. })),
             (note(None, &client, &therapist, Category::Diagnosis, "  "), |e| matches!(e, StoreError::Invalid { field, .. } if field == "content")),
