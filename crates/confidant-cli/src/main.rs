@@ -11,6 +11,7 @@ mod audit_cmd;
 mod check;
 mod check_client;
 mod release;
+mod import;
 mod render;
 mod rules;
 mod serve;
@@ -63,6 +64,9 @@ enum Command {
     /// HIPAA authorizations and Part 2 consents.
     #[command(subcommand)]
     Auth(vault::AuthCmd),
+    /// Acknowledgments of the notice of privacy practices.
+    #[command(subcommand)]
+    Notice(vault::NoticeCmd),
     /// Restrictions clients asked for (45 CFR 164.522).
     #[command(subcommand)]
     Restriction(vault::RestrictionCmd),
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),
         Command::Auth(cmd) => vault::auth(&location, cmd),
+        Command::Notice(cmd) => vault::notice(&location, cmd),
         Command::Restriction(cmd) => vault::restriction(&location, cmd),
         Command::Staff(cmd) => vault::staff(&location, cmd),
         Command::Team(cmd) => vault::team(&location, cmd),

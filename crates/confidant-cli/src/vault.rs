@@ -133,6 +133,16 @@ pub enum RecordCmd {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Import records from JSON Lines (one object a line: client, category,
+    /// author, content, optional id), committing one transaction per batch.
+    /// A bad line stores nothing from its batch; earlier batches stay.
+    Import {
+        /// The file; `-` reads standard input.
+        file: String,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch: u32,
+    },
     /// List a client's records (metadata only unless --show-content).
     List {
         #[arg(long)]
@@ -191,6 +201,34 @@ pub enum AuthCmd {
         #[arg(long)]
         by: String,
     },
+    List {
+        #[arg(long)]
+        client: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Write an authorization's attached signed document, decrypted, to a new file.
+    Document {
+        id: String,
+        /// A path that does not exist yet (created mode 0600); `-` writes standard output.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoticeCmd {
+    /// Record that a client acknowledged receiving the notice of privacy practices.
+    Ack {
+        #[arg(long)]
+        client: String,
+        /// Default: today.
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// The days a client acknowledged the notice, oldest first.
     List {
         #[arg(long)]
         client: String,
@@ -372,6 +410,23 @@ fn init_inner(location: &Location, demo: bool, report: bool) -> Result<(), Failu
     Ok(())
 }
 
+/// Writes a decrypted document to a file that must not exist yet, readable
+/// by its owner only: a decrypted copy should not widen who can read it, nor
+/// silently replace another file.
+fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| Failure::Input(format!("--out: a new file that can be created ({}: {e})", path.display())))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))
+}
+
 fn create_private_dir(dir: &Path) -> Result<(), Failure> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -477,6 +532,9 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
 }
 
 pub fn record(location: &Location, cmd: RecordCmd) -> Result<(), Failure> {
+    if let RecordCmd::Import { file, batch } = cmd {
+        return crate::import::run(location, &file, batch);
+    }
     // Read standard input before opening the vault, so a bad read changes nothing.
     let cmd = match cmd {
         RecordCmd::Add { client, category, author, content, id } if content == "-" => {
@@ -504,6 +562,7 @@ async fn record_inner(store: &Store, cmd: RecordCmd) -> Result<(), Failure> {
                 .map_err(store_failure)?;
             say(&format!("added record {id}"))
         }
+        RecordCmd::Import { .. } => Err(Failure::Internal("record import runs through import::run".into())),
         RecordCmd::List { client, show_content, output } => {
             let records = store.records(&client, show_content).await.map_err(store_failure)?;
             if show_content {
@@ -569,6 +628,7 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
         }
         AuthCmd::Revoke { id, on, by } => Prepared::Revoke { id, on: on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(today), by },
         AuthCmd::List { client, output } => Prepared::List { client, format: output.format },
+        AuthCmd::Document { id, out } => Prepared::Document { id, out },
     };
     block_on(async {
         let store = open(location).await?;
@@ -582,10 +642,25 @@ enum Prepared {
     Add { client: String, auth: Box<Authorization>, document: Option<Vec<u8>> },
     Revoke { id: String, on: Date, by: String },
     List { client: String, format: Format },
+    Document { id: String, out: PathBuf },
 }
 
 async fn auth_inner(store: &Store, prepared: Prepared) -> Result<(), Failure> {
     match prepared {
+        Prepared::Document { id, out } => {
+            let document = store
+                .authorization_document(&id)
+                .await
+                .map_err(store_failure)?
+                .ok_or_else(|| Failure::Input(format!("authorization: `{id}` has no document attached")))?;
+            if out.as_os_str() == "-" {
+                return io::stdout().lock().write_all(&document).map_err(|e| Failure::Internal(format!("standard output: {e}")));
+            }
+            write_private_new(&out, &document)?;
+            // The message goes to standard error so `--out -` and a file behave alike on stdout.
+            let _ = writeln!(io::stderr().lock(), "wrote authorization {id}'s document to {} ({} bytes)", out.display(), document.len());
+            Ok(())
+        }
         Prepared::Add { client, auth, document } => {
             let id = store.add_authorization(&client, &auth, document.as_deref()).await.map_err(store_failure)?;
             say(&format!("filed authorization {id}"))
@@ -630,6 +705,37 @@ async fn auth_inner(store: &Store, prepared: Prepared) -> Result<(), Failure> {
             emit(format, &json!(values), &table(&["ID", "KIND", "SIGNED", "CATEGORIES", "RECIPIENTS", "PURPOSES", "EXPIRES", "REVOKED"], &rows))
         }
     }
+}
+
+pub fn notice(location: &Location, cmd: NoticeCmd) -> Result<(), Failure> {
+    let on = match &cmd {
+        NoticeCmd::Ack { on: Some(d), .. } => Some(date("--on", d)?),
+        _ => None,
+    };
+    block_on(async {
+        let store = open(location).await?;
+        let result = async {
+            match cmd {
+                NoticeCmd::Ack { client, output, .. } => {
+                    let on = on.unwrap_or_else(today);
+                    store.acknowledge_privacy_notice(&client, on).await.map_err(store_failure)?;
+                    emit(
+                        output.format,
+                        &json!({ "client": client, "acknowledged_on": on }),
+                        &format!("recorded that client {client} acknowledged the privacy notice on {on}"),
+                    )
+                }
+                NoticeCmd::List { client, output } => {
+                    let days = store.privacy_notice_acknowledgments(&client).await.map_err(store_failure)?;
+                    let rows = days.iter().map(|d| vec![d.to_string()]).collect::<Vec<_>>();
+                    emit(output.format, &json!({ "client": client, "acknowledged_on": days }), &table(&["ACKNOWLEDGED ON"], &rows))
+                }
+            }
+        }
+        .await;
+        store.close().await;
+        result
+    })
 }
 
 pub fn restriction(location: &Location, cmd: RestrictionCmd) -> Result<(), Failure> {

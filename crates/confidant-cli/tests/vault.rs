@@ -221,3 +221,152 @@ fn a_demo_vault_has_every_kind_of_client() {
     }
     assert!(clients.as_array().unwrap().iter().any(|c| c["part2_program"] == true));
 }
+
+fn import_line(id: usize, content: &str) -> String {
+    serde_json::json!({ "client": "cl-1", "category": "progress_notes", "author": "st-1", "content": content, "id": format!("rec-{id}") }).to_string()
+}
+
+#[test]
+fn import_commits_batch_by_batch_and_a_bad_line_costs_only_its_batch() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["staff", "add", "--id", "st-1", "--name", "Morgan Ashgrove", "--role", "psychotherapist"]);
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "Zebulon Quixotic", "--age", "40"]);
+
+    // Seven good lines (a blank one in between is skipped), from a file, in batches of 3.
+    let mut text: Vec<String> = (1..=4).map(|i| import_line(i, &format!("note {i}"))).collect();
+    text.push(String::new());
+    text.extend((5..=7).map(|i| import_line(i, &format!("note {i}"))));
+    let file = d.join("records.jsonl");
+    std::fs::write(&file, text.join("\n") + "\n").unwrap();
+    let out = ok(d, &["record", "import", file.to_str().unwrap(), "--batch", "3"]);
+    assert_eq!(out.trim(), "imported 7 records in 3 batches");
+    let listed = json(d, &["record", "list", "--client", "cl-1", "--show-content", "--format", "json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 7);
+    assert!(listed.as_array().unwrap().iter().any(|r| r["content"] == "note 7"));
+
+    // From standard input: batch 1 (lines 1–2) commits; line 4 names an unknown
+    // client, so batch 2 (lines 3–4) stores nothing, and line 5 is never read.
+    let lines = [
+        import_line(10, "a"),
+        import_line(11, "b"),
+        import_line(12, "c"),
+        import_line(13, "d").replace("cl-1", "cl-nobody"),
+        import_line(14, "e"),
+    ];
+    let out = run(d, &["record", "import", "-", "--batch", "2"], (lines.join("\n") + "\n").as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let message = stderr.lines().last().unwrap();
+    assert!(message.starts_with("error: line 4: client: no client with id `cl-nobody`"), "{message}");
+    assert!(message.contains("nothing from this batch (from line 3) was stored"), "{message}");
+    assert!(message.contains("the 2 records of the 1 earlier batches were imported and stay"), "{message}");
+    let ids: Vec<String> = json(d, &["record", "list", "--client", "cl-1", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 9, "{ids:?}");
+    assert!(ids.contains(&"rec-11".to_string()) && !ids.contains(&"rec-12".to_string()), "{ids:?}");
+
+    // A malformed line is refused before the store sees its batch; the first batch stores nothing.
+    let lines = [import_line(20, "a"), r#"{"client":"cl-1","category":"horoscope","author":"st-1","content":"x"}"#.to_string()];
+    let out = run(d, &["record", "import", "-"], (lines.join("\n") + "\n").as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: line 2: category: one of"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert_eq!(json(d, &["record", "list", "--client", "cl-1", "--format", "json"]).as_array().unwrap().len(), 9);
+
+    let err = bad(d, &["record", "import", "-", "--batch", "0"]);
+    assert!(err.contains("--batch"), "{err}");
+    let err = bad(d, &["record", "import", d.join("missing.jsonl").to_str().unwrap()]);
+    assert!(err.starts_with("error: FILE: a readable file"), "{err}");
+}
+
+#[test]
+fn privacy_notice_acknowledgments_are_recorded_and_listed() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--age", "30"]);
+    let empty = ok(d, &["notice", "list", "--client", "cl-1"]);
+    assert!(empty.contains("(none)"), "{empty}");
+    let out = ok(d, &["notice", "ack", "--client", "cl-1", "--on", "2025-03-04"]);
+    assert_eq!(out.trim(), "recorded that client cl-1 acknowledged the privacy notice on 2025-03-04");
+    let acked = json(d, &["notice", "ack", "--client", "cl-1", "--on", "2025-01-02", "--format", "json"]);
+    assert_eq!(acked, serde_json::json!({ "client": "cl-1", "acknowledged_on": "2025-01-02" }));
+    // Acknowledging the same day twice records it once.
+    ok(d, &["notice", "ack", "--client", "cl-1", "--on", "2025-03-04"]);
+    let listed = json(d, &["notice", "list", "--client", "cl-1", "--format", "json"]);
+    assert_eq!(listed, serde_json::json!({ "client": "cl-1", "acknowledged_on": ["2025-01-02", "2025-03-04"] }));
+    let text = ok(d, &["notice", "list", "--client", "cl-1"]);
+    assert_eq!(text.lines().collect::<Vec<_>>(), ["ACKNOWLEDGED ON", "2025-01-02", "2025-03-04"]);
+    // Today by default.
+    let today = json(d, &["notice", "ack", "--client", "cl-1", "--format", "json"]);
+    assert_eq!(today["acknowledged_on"].as_str().unwrap().len(), 10);
+
+    let err = bad(d, &["notice", "ack", "--client", "cl-1", "--on", "2025-02-30"]);
+    assert!(err.starts_with("error: --on: a calendar date"), "{err}");
+    let err = bad(d, &["notice", "ack", "--client", "cl-nobody"]);
+    assert!(err.contains("cl-nobody"), "{err}");
+    let err = bad(d, &["notice", "list", "--client", "cl-nobody"]);
+    assert!(err.contains("cl-nobody"), "{err}");
+    assert_eq!(json(d, &["notice", "list", "--client", "cl-1", "--format", "json"])["acknowledged_on"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_signed_document_is_stored_sealed_and_read_back() {
+    let dir = initialized();
+    let d = dir.path();
+    ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--age", "30"]);
+    let document: Vec<u8> = b"%PDF-1.4 signed by Zebulon Quixotic on 2025-01-10 \x00\xff".to_vec();
+    let form = d.join("signed-form.pdf");
+    std::fs::write(&form, &document).unwrap();
+    ok(
+        d,
+        &[
+            "auth", "add", "--client", "cl-1", "--id", "auth-doc", "--kind", "hipaa", "--signed-by", "client", "--signed-on", "2025-01-10",
+            "--categories", "diagnosis", "--recipient", "employer:Acme Tools", "--purposes", "employment", "--expires-on", "2027-01-01",
+            "--statements", "right_to_revoke,no_conditioning,redisclosure", "--document", form.to_str().unwrap(),
+        ],
+    );
+    file_valid_auth(d, "auth-bare", "2027-01-01");
+    let listed = json(d, &["auth", "list", "--client", "cl-1", "--format", "json"]);
+    let has: Vec<(String, bool)> =
+        listed.as_array().unwrap().iter().map(|a| (a["id"].as_str().unwrap().to_string(), a["has_document"].as_bool().unwrap())).collect();
+    assert!(has.contains(&("auth-doc".into(), true)) && has.contains(&("auth-bare".into(), false)), "{has:?}");
+
+    // Sealed at rest: the signer's name in the document is in no database file.
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(d).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("confidant.sqlite") {
+            raw.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(!raw.is_empty());
+    assert!(!raw.windows(b"Zebulon".len()).any(|w| w == b"Zebulon"), "the document is stored sealed");
+
+    let out = d.join("copy.pdf");
+    ok(d, &["auth", "document", "auth-doc", "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), document);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let to_stdout = run(d, &["auth", "document", "auth-doc", "--out", "-"], b"");
+    assert_eq!(to_stdout.status.code(), Some(0));
+    assert_eq!(to_stdout.stdout, document);
+
+    let err = bad(d, &["auth", "document", "auth-doc", "--out", out.to_str().unwrap()]);
+    assert!(err.starts_with("error: --out: a new file"), "an existing file is not overwritten: {err}");
+    assert_eq!(std::fs::read(&out).unwrap(), document);
+    let err = bad(d, &["auth", "document", "auth-bare", "--out", d.join("none.pdf").to_str().unwrap()]);
+    assert!(err.contains("no document attached"), "{err}");
+    assert!(!d.join("none.pdf").exists());
+    let err = bad(d, &["auth", "document", "auth-nobody", "--out", d.join("none.pdf").to_str().unwrap()]);
+    assert!(err.contains("auth-nobody"), "{err}");
+}

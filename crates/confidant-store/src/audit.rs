@@ -283,22 +283,7 @@ fn now_ms() -> i64 {
 
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
 fn multi_insert(table: &str, columns: &str, rows: usize) -> String {
-    let width = columns.split(',').count();
-    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * width + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
+    crate::vault::multi_row_insert(&format!("INSERT INTO {table} ({columns}) VALUES "), columns.split(',').count(), rows)
 }
 
 /// Reads the nodes named by `ids` in one query.

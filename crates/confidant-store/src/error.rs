@@ -19,6 +19,12 @@ pub enum StoreError {
     /// An authorization that lacks core elements or statements; every defect is listed.
     #[error("authorization: not valid as written: {}", list_defects(.0))]
     IncompleteAuthorization(Vec<Reason>),
+    /// A revocation that lost to an earlier one (or a second revocation).
+    #[error("authorization: `{id}` already revoked on {on} by {by}")]
+    AlreadyRevoked { id: String, on: String, by: String },
+    /// One record of a batch failed; the batch stored nothing. `index` counts from 0.
+    #[error("record {index} of the batch: {source}")]
+    InBatch { index: usize, source: Box<StoreError> },
     #[error(transparent)]
     Key(#[from] KeyError),
     /// None of the keys at hand is a current key of this vault.
@@ -59,12 +65,16 @@ impl StoreError {
 
     /// Whether the caller is at fault (exit 2) rather than the system (exit 1).
     pub fn is_bad_input(&self) -> bool {
+        if let StoreError::InBatch { source, .. } = self {
+            return source.is_bad_input();
+        }
         matches!(
             self,
             StoreError::Invalid { .. }
                 | StoreError::NotFound { .. }
                 | StoreError::Duplicate { .. }
                 | StoreError::IncompleteAuthorization(_)
+                | StoreError::AlreadyRevoked { .. }
                 | StoreError::Key(_)
                 | StoreError::WrongKey(_)
                 | StoreError::NotInitialized

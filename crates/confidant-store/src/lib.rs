@@ -42,7 +42,7 @@ pub use model::{
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
 pub use training::{TrainingCard, TrainingExam, TrainingReview};
-pub use vault::{Rotation, Store};
+pub use vault::{Rotation, Store, VaultCheck};
 
 /// The SQLite file's name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "confidant.sqlite";

@@ -562,3 +562,156 @@ async fn the_demo_organization_fills_and_decides() {
     assert_eq!(t.sqlite.is_some(), store.backend() == Backend::Sqlite);
     store.close().await;
 }
+
+fn note(id: Option<&str>, client: &str, author: &str, category: Category, content: &str) -> NewRecord {
+    NewRecord { id: id.map(str::to_string), client_id: client.into(), category, author_id: author.into(), content: content.into() }
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_whole_each_record_under_its_own_key() {
+    for t in targets().await {
+        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let (therapist, peer, client) = seed(&store).await;
+        let keys_before = count(&store, "data_keys").await;
+        let batch = vec![
+            note(Some("rec-a"), &client, &peer, Category::PeerSupportNotes, "walked to the pier"),
+            note(None, &client, &therapist, Category::PsychotherapyNotes, "talked about the lighthouse"),
+            note(None, &client, &therapist, Category::Diagnosis, "F41.1"),
+        ];
+        let ids = store.add_records(batch).await.unwrap();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids[0], "rec-a");
+        assert_eq!(count(&store, "data_keys").await - keys_before, 3, "one data key per record");
+        let keys: std::collections::HashSet<String> = sqlx::query("SELECT data_key_id FROM records UNION ALL SELECT data_key_id FROM psychotherapy_notes")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String, _>("data_key_id").unwrap())
+            .collect();
+        assert_eq!(keys.len(), 3);
+        let read = store.records(&client, true).await.unwrap();
+        let mut contents: Vec<String> = read.iter().map(|r| r.content.clone().unwrap()).collect();
+        contents.sort();
+        assert_eq!(contents, ["F41.1", "talked about the lighthouse", "walked to the pier"]);
+        assert!(store.check().await.unwrap().is_sound());
+        assert_eq!(store.add_records(Vec::new()).await.unwrap(), Vec::<String>::new());
+    }
+}
+
+/// How a test recognises the error it expects.
+type Expected = fn(&StoreError) -> bool;
+
+#[tokio::test]
+async fn one_bad_record_stores_nothing_from_its_batch_and_names_its_position() {
+    for t in targets().await {
+        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let (therapist, peer, client) = seed(&store).await;
+        let before = counts(&store).await;
+        let good = |i: usize| note(Some(&format!("rec-{i}")), &client, &therapist, Category::ProgressNotes, "fine");
+        // Each kind of fault add_record refuses, placed after good records.
+        let faults: Vec<(NewRecord, Expected)> = vec![
+            (note(None, "cl-nobody", &therapist, Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "client", .. })),
+            (note(None, &client, "st-nobody", Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "staff", .. })),
+            (note(None, &client, &therapist, Category::Diagnosis, "  "), |e| matches!(e, StoreError::Invalid { field, .. } if field == "content")),
+            (note(Some("bad id!"), &client, &therapist, Category::Diagnosis, "x"), |e| matches!(e, StoreError::Invalid { field, .. } if field == "record id")),
+            (note(None, &client, &peer, Category::PsychotherapyNotes, "x"), |e| matches!(e, StoreError::Invalid { field, .. } if field == "author")),
+            // A duplicate of a record earlier in the same batch.
+            (good(0), |e| matches!(e, StoreError::Duplicate { .. })),
+        ];
+        for (fault, is_expected) in faults {
+            let batch = vec![good(0), good(1), fault, good(3)];
+            match store.add_records(batch).await {
+                Err(StoreError::InBatch { index: 2, source }) => {
+                    assert!(is_expected(&source), "{source}");
+                    assert!(StoreError::InBatch { index: 2, source }.is_bad_input());
+                }
+                other => panic!("expected the third record to fail, got {other:?}"),
+            }
+            assert_eq!(counts(&store).await, before, "nothing from the batch is stored");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_concurrent_revocations_exactly_one_wins_and_the_rest_name_it() {
+    const N: usize = 8;
+    for t in targets().await {
+        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let (_, _, client) = seed(&store).await;
+        let mut staff = Vec::new();
+        for i in 0..N {
+            let id = store
+                .add_staff(NewStaff { id: Some(format!("st-r{i}")), display_name: format!("Receiver {i}"), role: StaffRole::CaseManager })
+                .await
+                .unwrap();
+            staff.push(id);
+        }
+        store.add_authorization(&client, &valid_auth("auth-race", "2027-01-01"), None).await.unwrap();
+        let keys = store.keys().clone();
+        store.close().await;
+        // Each task opens its own Store, so each revocation runs on its own connection.
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(N));
+        let mut tasks = Vec::new();
+        for (i, by) in staff.iter().cloned().enumerate() {
+            let (url, keys, barrier) = (t.url.clone(), keys.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                let store = Store::open(&url, keys).await.unwrap();
+                let on = day(&format!("2025-07-{:02}", i + 1));
+                barrier.wait().await;
+                let result = store.revoke_authorization("auth-race", on, &by).await;
+                store.close().await;
+                (by, on, result)
+            }));
+        }
+        let mut winners = Vec::new();
+        let mut losers = Vec::new();
+        for task in tasks {
+            let (by, on, result) = task.await.unwrap();
+            match result {
+                Ok(()) => winners.push((by, on)),
+                Err(StoreError::AlreadyRevoked { id, on, by }) => losers.push((id, on, by)),
+                Err(other) => panic!("a losing revocation fails as already revoked, got {other}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one revocation wins: {winners:?}");
+        assert_eq!(losers.len(), N - 1);
+        let (winner, won_on) = &winners[0];
+        for (id, on, by) in &losers {
+            assert_eq!((id.as_str(), on.as_str(), by.as_str()), ("auth-race", won_on.to_string().as_str(), winner.as_str()));
+        }
+        let store = Store::open(&t.url, keys).await.unwrap();
+        let stored = store.authorizations(&client).await.unwrap();
+        assert_eq!(stored[0].authorization.revoked_on, Some(*won_on));
+        assert_eq!(stored[0].revoked_by.as_deref(), Some(winner.as_str()));
+        let again = store.revoke_authorization("auth-race", day("2025-08-01"), &staff[0]).await.unwrap_err();
+        assert_eq!(again.to_string(), format!("authorization: `auth-race` already revoked on {won_on} by {winner}"));
+    }
+}
+
+#[tokio::test]
+async fn the_check_finds_a_stray_data_key_and_an_altered_record() {
+    for t in targets().await {
+        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let (therapist, _, client) = seed(&store).await;
+        store.add_record(note(Some("rec-1"), &client, &therapist, Category::Diagnosis, "F41.1")).await.unwrap();
+        let sound = store.check().await.unwrap();
+        assert!(sound.is_sound(), "{sound:?}");
+        assert_eq!((sound.records, sound.data_keys), (1, 4));
+        assert_eq!(sound.integrity, if t.sqlite.is_some() { vec!["ok".to_string()] } else { Vec::new() });
+        // A data key with no owner, as a torn write would leave.
+        sqlx::query("INSERT INTO data_keys (id, kek_id, wrapped) SELECT 'dk-stray', kek_id, wrapped FROM data_keys LIMIT 1")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        // A record whose ciphertext was altered.
+        sqlx::query("UPDATE records SET content = staff.display_name FROM staff WHERE records.id = 'rec-1' AND staff.id = $1")
+            .bind(therapist.clone())
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let found = store.check().await.unwrap();
+        assert_eq!((found.stray_data_keys, found.undecryptable_records), (1, 1), "{found:?}");
+        assert!(!found.is_sound());
+    }
+}

@@ -1,0 +1,161 @@
+//! Vault throughput: inserts 100k encrypted records (each under its own data
+//! key) in batches of 1000 per transaction, then reads back one client's 1000
+//! records with their contents decrypted. Runs on SQLite (a file, WAL,
+//! `synchronous = FULL`) and, in the same run, on PostgreSQL when
+//! `CONFIDANT_BENCH_POSTGRES_URL` or `CONFIDANT_TEST_POSTGRES_URL` is set.
+//!
+//! `cargo bench -p confidant-store --bench vault`; `CONFIDANT_BENCH_RECORDS`
+//! makes the run smaller (a multiple of the 100 clients). Aim on SQLite:
+//! at least 5000 inserts/s and under 5 ms for the 1k read.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::time::{Duration, Instant};
+
+use confidant_policy::vocab::Category;
+use confidant_store::crypto::Kek;
+use confidant_store::{Birth, DatabaseUrl, KeyRing, NewClient, NewRecord, NewStaff, StaffRole, Store};
+use sqlx::{AssertSqlSafe, Connection};
+
+const CLIENTS: usize = 100;
+const BATCH: usize = 1000;
+const READS: usize = 30;
+
+async fn fresh_postgres(base: &str) -> DatabaseUrl {
+    let mut bytes = [0u8; 6];
+    rand::fill(&mut bytes);
+    let name = format!("confidant_bench_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let mut conn = sqlx::PgConnection::connect(base).await.expect("the PostgreSQL URL connects");
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    match head[scheme_end..].find('/') {
+        Some(slash) => DatabaseUrl::new(format!("{}/{name}{query}", &head[..scheme_end + slash])),
+        None => DatabaseUrl::new(format!("{head}/{name}{query}")),
+    }
+}
+
+/// A progress note of a realistic length (about 400 bytes).
+fn content(i: usize) -> String {
+    format!("Session {i}: client reported sleeping better, discussed coping strategies for work stress, reviewed the safety plan, \
+             agreed to continue weekly sessions and to try the breathing exercise before meetings. Mood brighter than last week; \
+             no thoughts of self-harm reported. Follow-up on medication side effects with the psychiatrist next visit. {i:08}")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[at]
+}
+
+async fn run(label: &str, url: &DatabaseUrl, total: usize) {
+    let store = Store::create(url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
+    let author = store
+        .add_staff(NewStaff { id: Some("st-1".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist })
+        .await
+        .unwrap();
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        let id = store
+            .add_client(NewClient {
+                id: Some(format!("cl-{c:03}")),
+                name: format!("Client {c}"),
+                contact: None,
+                notes: None,
+                birth: Birth::Age { years: 40, on: confidant_store::today() },
+                part2_program: false,
+                team_id: None,
+            })
+            .await
+            .unwrap();
+        clients.push(id);
+    }
+
+    // Records go round-robin over the clients, so one client's records are
+    // spread over the whole table as in a live vault.
+    let started = Instant::now();
+    let mut batch_times = Vec::new();
+    let mut i = 0;
+    while i < total {
+        let batch: Vec<NewRecord> = (i..(i + BATCH).min(total))
+            .map(|n| NewRecord {
+                id: Some(format!("rec-{n:07}")),
+                client_id: clients[n % CLIENTS].clone(),
+                category: Category::ProgressNotes,
+                author_id: author.clone(),
+                content: content(n),
+            })
+            .collect();
+        let len = batch.len();
+        let t = Instant::now();
+        store.add_records(batch).await.unwrap();
+        batch_times.push(t.elapsed());
+        i += len;
+    }
+    let insert = started.elapsed();
+    batch_times.sort();
+
+    let per_client = total / CLIENTS;
+    let mut reads = Vec::new();
+    for r in 0..READS {
+        let client = &clients[(r * 37) % CLIENTS];
+        let t = Instant::now();
+        let records = store.records(client, true).await.unwrap();
+        reads.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+        assert!(records.iter().all(|r| r.content.is_some()));
+    }
+    reads.sort();
+    let mut meta = Vec::new();
+    for r in 0..READS {
+        let t = Instant::now();
+        let records = store.records(&clients[(r * 37) % CLIENTS], false).await.unwrap();
+        meta.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+    }
+    meta.sort();
+    store.close().await;
+
+    println!("{label}:");
+    println!(
+        "  insert {total} encrypted records, {BATCH}/tx: {:.2} s = {:.0} records/s (batch median {:.1} ms, p95 {:.1} ms)",
+        insert.as_secs_f64(),
+        total as f64 / insert.as_secs_f64(),
+        percentile(&batch_times, 0.5).as_secs_f64() * 1e3,
+        percentile(&batch_times, 0.95).as_secs_f64() * 1e3,
+    );
+    println!(
+        "  read one client's {per_client} records, decrypted, {READS} runs: median {:.2} ms, p95 {:.2} ms, min {:.2} ms",
+        percentile(&reads, 0.5).as_secs_f64() * 1e3,
+        percentile(&reads, 0.95).as_secs_f64() * 1e3,
+        reads[0].as_secs_f64() * 1e3,
+    );
+    println!(
+        "  read the same, metadata only: median {:.2} ms, p95 {:.2} ms",
+        percentile(&meta, 0.5).as_secs_f64() * 1e3,
+        percentile(&meta, 0.95).as_secs_f64() * 1e3,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument that is not ours means
+    // another bench target was asked for.
+    if std::env::args().skip(1).any(|a| !a.starts_with('-') && a != "vault") {
+        return;
+    }
+    let total: usize = std::env::var("CONFIDANT_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let total = (total / CLIENTS).max(1) * CLIENTS;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        run("sqlite", &DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), total).await;
+        let pg = ["CONFIDANT_BENCH_POSTGRES_URL", "CONFIDANT_TEST_POSTGRES_URL"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+        match pg {
+            Some(base) => run("postgres", &fresh_postgres(&base).await, total).await,
+            None => println!("postgres: skipped (set CONFIDANT_BENCH_POSTGRES_URL or CONFIDANT_TEST_POSTGRES_URL)"),
+        }
+    });
+}
