@@ -233,17 +233,20 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every live session of `staff_id` except the one whose hash is
+    /// Ends every live (unexpired, unrevoked) session of `staff_id` except the one whose hash is
     /// `keep` (after a password change, other devices must sign in again).
     /// Returns how many were ended.
     pub async fn revoke_sessions_of(&self, staff_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL AND token_hash <> $3")
-            .bind(staff_id.to_string())
-            .bind(now_secs())
-            .bind(keep.unwrap_or_default().to_string())
-            .execute(&mut *tx)
-            .await?;
+        let now = now_secs();
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND token_hash <> $3",
+        )
+        .bind(staff_id.to_string())
+        .bind(now)
+        .bind(keep.unwrap_or_default().to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }
