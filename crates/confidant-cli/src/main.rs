@@ -14,6 +14,7 @@ mod release;
 mod render;
 mod rules;
 mod serve;
+mod train;
 mod vault;
 
 /// Confidant: may I share this, with this person, for this reason?
@@ -84,6 +85,9 @@ enum Command {
     /// The tamper-evident audit log: verify, prove, show.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Exam practice generated from the engine: a study session, `--exam N`,
+    /// or `questions`, `flashcards`, `progress`.
+    Train(train::TrainArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
         Command::Accounting(args) => release::accounting_cmd(&location, args),
         Command::Audit(cmd) => audit_cmd::run(&location, cmd),
         Command::Serve(args) => serve::run(&location, args),
+        Command::Train(args) => train::run(&location, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -179,6 +179,7 @@ pub(crate) async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer
 pub(crate) async fn sign_out(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
     if let Via::Session { token_hash, .. } = &p.via {
         state.store.revoke_session(token_hash).await?;
+        state.principals.evict(token_hash);
     }
     state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -272,6 +273,8 @@ pub(crate) async fn list_tokens(State(state): State<Arc<AppState>>, ApiPrincipal
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "sign-in", responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.store.revoke_api_token(&id, p.id()).await?;
+    // The cache is keyed by hash, which this id does not give: drop the owner's entries.
+    state.principals.evict_staff(p.id());
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -340,6 +343,8 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
         _ => None,
     };
     let ended = state.store.revoke_sessions_of(&id, keep).await?;
+    // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
+    state.principals.evict_staff(&id);
     state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id, "sessions_ended": ended }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }

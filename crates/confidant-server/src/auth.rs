@@ -162,22 +162,75 @@ pub fn session_set_cookie(token: Option<&str>, secure: bool, max_age_secs: i64) 
     }
 }
 
+/// How long a looked-up principal is trusted without asking the database
+/// again. Revocation and sign-out through this server take effect at once
+/// (they evict); a change made by another process takes at most this long.
+pub const PRINCIPAL_TTL: Duration = Duration::from_secs(30);
+
+/// Principals by token hash, so a busy client does not cost two database
+/// round trips per request.
+#[derive(Default)]
+pub struct PrincipalCache {
+    entries: std::sync::Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+impl PrincipalCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(hash).filter(|(_, at)| at.elapsed() < PRINCIPAL_TTL).map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= 10_000 {
+                entries.retain(|_, (_, at)| at.elapsed() < PRINCIPAL_TTL);
+            }
+            entries.insert(hash, (principal, Instant::now()));
+        }
+    }
+
+    /// Forgets a token or session (revoked, signed out).
+    pub fn evict(&self, hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
+        }
+    }
+
+    /// Forgets every principal of one staff member.
+    pub fn evict_staff(&self, staff_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (p, _)| p.staff.id != staff_id);
+        }
+    }
+}
+
 /// Finds the principal of a request: a bearer token, else the session cookie.
 pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Problem> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let text = auth.to_str().map_err(|_| Problem::unauthorized())?;
         let token = text.strip_prefix("Bearer ").ok_or_else(Problem::unauthorized)?;
-        let Some(record) = state.store.api_token(&token_hash(token.trim())).await? else {
+        let hash = token_hash(token.trim());
+        if let Some(principal) = state.principals.get(&hash) {
+            return Ok(Some(principal));
+        }
+        let Some(record) = state.store.api_token(&hash).await? else {
             return Err(Problem::unauthorized());
         };
         let staff = state.store.staff(&record.staff_id).await?;
-        return Ok(Some(Principal { staff, via: Via::Token { id: record.id, scopes: record.scopes } }));
+        let principal = Principal { staff, via: Via::Token { id: record.id, scopes: record.scopes } };
+        state.principals.put(hash, principal.clone());
+        return Ok(Some(principal));
     }
     let Some(token) = session_cookie(headers) else { return Ok(None) };
     let hash = token_hash(&token);
+    if let Some(principal) = state.principals.get(&hash) {
+        return Ok(Some(principal));
+    }
     let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
     let staff = state.store.staff(&session.staff_id).await?;
-    Ok(Some(Principal { staff, via: Via::Session { token_hash: hash, csrf: session.csrf_token } }))
+    let principal = Principal { staff, via: Via::Session { token_hash: hash.clone(), csrf: session.csrf_token } };
+    state.principals.put(hash, principal.clone());
+    Ok(Some(principal))
 }
 
 /// A signed-in principal for `/v1`: 401 problem otherwise; and for writes

@@ -130,6 +130,7 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
     check_csrf(&p, &form).map_err(fail(&p))?;
     if let Via::Session { token_hash, .. } = &p.via {
         state.store.revoke_session(token_hash).await.map_err(|e| fail(&p)(e.into()))?;
+        state.principals.evict(token_hash);
     }
     state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await.map_err(fail(&p))?;
     let mut response = Redirect::to("/console/sign-in").into_response();

@@ -69,6 +69,7 @@ pub struct AppState {
     pub audit: AuditWriter,
     pub config: Config,
     pub limiter: auth::SignInLimiter,
+    pub principals: auth::PrincipalCache,
     /// Packages released through the console in this run, by disclosure id,
     /// so the page to print can be opened after the release.
     pub packages: Mutex<HashMap<String, (String, String)>>,
@@ -78,7 +79,7 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let state = AppState { store, engine, audit, config, limiter: auth::SignInLimiter::default(), packages: Mutex::new(HashMap::new()) };
+    let state = AppState { store, engine, audit, config, limiter: auth::SignInLimiter::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
     (Arc::new(state), writer)
 }
 

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "vault", include_str!("../migrations/0001_vault.sql")),
     (2, "audit", include_str!("../migrations/0002_audit.sql")),
     (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
+    (4, "training", include_str!("../migrations/0004_training.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to

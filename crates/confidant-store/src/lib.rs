@@ -21,6 +21,7 @@ mod disclosure;
 mod error;
 pub mod keys;
 mod model;
+mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod vault;
@@ -40,6 +41,7 @@ pub use model::{
     Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
+pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use vault::{Rotation, Store};
 
 /// The SQLite file's name in the data directory.
