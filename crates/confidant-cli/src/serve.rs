@@ -26,6 +26,29 @@ pub struct ServeArgs {
     /// Mark session cookies `Secure` (when served over TLS, e.g. behind a proxy).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Request logs on standard error: `text`, `json` (one object a line) or `off`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+    Off,
+}
+
+/// Installs the log subscriber: INFO and above to standard error. The
+/// server logs ids, routes, statuses and timings only (never names or
+/// contents), so nothing here needs filtering.
+fn init_logs(format: LogFormat) {
+    let builder = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).with_ansi(false);
+    // A subscriber already installed (e.g. by an embedding test) wins.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Off => return,
+    };
 }
 
 /// Removes the demo's data directory when the server stops.
@@ -38,6 +61,7 @@ impl Drop for TempDir {
 }
 
 pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
+    init_logs(args.log);
     let mut location = location.clone();
     let _demo_dir = if args.demo {
         let mut bytes = [0u8; 6];

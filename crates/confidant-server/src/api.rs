@@ -41,6 +41,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/tokens/{id}", delete(revoke_token))
         .route("/v1/staff", get(list_staff).post(add_staff))
         .route("/v1/staff/{id}/password", post(set_password))
+        .route("/v1/staff/{id}/totp", delete(clear_totp))
         .route("/v1/teams/{team}/members", post(add_team_member))
         .route("/v1/decisions", post(decisions))
         .route("/v1/rules", get(rules))
@@ -192,8 +193,25 @@ pub(crate) async fn me(ApiPrincipal(p): ApiPrincipal) -> Json<Value> {
     Json(staff_json(&p.staff))
 }
 
-#[utoipa::path(post, path = "/v1/me/totp", tag = "sign-in", responses((status = 200, description = "A new TOTP secret to enrol; confirm it with a code")))]
+/// Enrolling a second factor is done by the person, in a session: an API
+/// token that leaked must not be able to swap the factor for one its holder
+/// controls.
+fn require_session(p: &Principal, doing: &str) -> Result<(), Problem> {
+    match p.via {
+        Via::Session { .. } => Ok(()),
+        Via::Token { .. } => Err(Problem::forbidden(format!("{doing}: sign in with a password; API tokens cannot do this"))),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/me/totp", tag = "sign-in", responses((status = 200, description = "A new TOTP secret to enrol; confirm it with a code"),
+    (status = 409, description = "TOTP is already enabled; an admin clears it (lost device) before a new enrolment")))]
 pub(crate) async fn totp_start(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    require_session(&p, "enrol TOTP")?;
+    // A new enrolment replaces the secret and stays off until confirmed, so
+    // while a factor is enabled it would switch the factor off: refused.
+    if state.store.credential(p.id()).await?.is_some_and(|c| c.totp_enabled) {
+        return Err(Problem::new(StatusCode::CONFLICT, "totp: already enabled for this account; an admin clears it before a new enrolment"));
+    }
     let mut secret = zeroize::Zeroizing::new([0u8; 20]);
     rand::fill(secret.as_mut());
     state.store.set_totp_secret(p.id(), secret.as_ref(), false).await?;
@@ -212,11 +230,13 @@ pub(crate) struct Code {
 
 #[utoipa::path(post, path = "/v1/me/totp/confirm", tag = "sign-in", request_body = Code, responses((status = 200, description = "TOTP enabled")))]
 pub(crate) async fn totp_confirm(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<Code>) -> ApiResult<Json<Value>> {
+    require_session(&p, "enrol TOTP")?;
     let secret = state.store.totp_secret(p.id()).await?.ok_or_else(|| Problem::bad_input("code: start enrolment with POST /v1/me/totp first"))?;
     if !totp_matches(&secret, &body.code) {
         return Err(Problem::bad_input("code: the current six-digit code from the authenticator app"));
     }
     state.store.set_totp_secret(p.id(), &secret, true).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "totp_enabled_for": p.id() }))).await?;
     Ok(Json(json!({ "enabled": true })))
 }
 
@@ -291,19 +311,49 @@ pub(crate) async fn list_staff(State(state): State<Arc<AppState>>, ApiPrincipal(
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordBody {
     password: String,
+    /// Required when changing one's own password: a stolen session alone
+    /// must not be enough to take the account over.
+    #[serde(default)]
+    current_password: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/staff/{id}/password", tag = "staff", request_body = PasswordBody, responses((status = 204, description = "Set")))]
+#[utoipa::path(post, path = "/v1/staff/{id}/password", tag = "staff", request_body = PasswordBody,
+    responses((status = 204, description = "Set; the staff member's other sessions end"), (status = 403, description = "Wrong current password, or not an admin")))]
 pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<PasswordBody>) -> ApiResult<StatusCode> {
-    if p.id() != id {
+    let own = p.id() == id;
+    if own {
+        require_session(&p, "change your password")?;
+        let current = body.current_password.as_deref().ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
+        let credential = state.store.credential(&id).await?;
+        if !credential.is_some_and(|c| verify_password(current, &c.password_hash)) {
+            state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": "change password" }))).await?;
+            return Err(Problem::forbidden("current_password: not the current password"));
+        }
+    } else {
         require_admin(&p)?;
     }
     if body.password.chars().count() < 12 {
         return Err(Problem::bad_input("password: at least 12 characters"));
     }
     state.store.set_password_hash(&id, &hash_password(&body.password)?).await?;
+    // Other devices sign in again with the new password; an admin's reset
+    // ends them all (the account may have been taken over).
+    let keep = match (&p.via, own) {
+        (Via::Session { token_hash, .. }, true) => Some(token_hash.as_str()),
+        _ => None,
+    };
+    let ended = state.store.revoke_sessions_of(&id, keep).await?;
+    // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id, "sessions_ended": ended }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/v1/staff/{id}/totp", tag = "staff", responses((status = 204, description = "TOTP cleared; the staff member may enrol again"), (status = 403, description = "Not an admin")))]
+pub(crate) async fn clear_totp(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    require_admin(&p)?;
+    state.store.clear_totp(&id).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "totp_cleared_for": id }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -570,10 +620,21 @@ impl AuthorizationBody {
     }
 }
 
+/// A granted read of a client's authorizations or restrictions is audited
+/// like any other access (they name the people information may go to).
+async fn audit_read(state: &AppState, p: &Principal, id: &str, access: crate::access::Access, what: &str) -> Result<(), Problem> {
+    let event = AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
+        .client(id)
+        .break_glass(access == crate::access::Access::BreakGlass)
+        .details(json!({ "read": what }));
+    state.audit.one(event).await.map(|_| ())
+}
+
 #[utoipa::path(get, path = "/v1/clients/{id}/authorizations", tag = "authorizations", responses((status = 200, description = "Authorizations and consents on file")))]
 pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    client_access(&state, &p, &id, "read authorizations").await?;
+    let access = client_access(&state, &p, &id, "read authorizations").await?;
+    audit_read(&state, &p, &id, access, "authorizations").await?;
     let today = today();
     let list: Vec<Value> = state
         .store
@@ -637,7 +698,8 @@ pub(crate) struct RestrictionBody {
 #[utoipa::path(get, path = "/v1/clients/{id}/restrictions", tag = "authorizations", responses((status = 200, description = "Restrictions on file")))]
 pub(crate) async fn list_restrictions(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    client_access(&state, &p, &id, "read restrictions").await?;
+    let access = client_access(&state, &p, &id, "read restrictions").await?;
+    audit_read(&state, &p, &id, access, "restrictions").await?;
     let list: Vec<Value> = state
         .store
         .restrictions(&id)

@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(request_log))
         .with_state(state)
 }
 
@@ -131,6 +132,36 @@ async fn security_headers(request: Request, next: Next) -> Response {
     set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if !path.starts_with("/assets/") {
         set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// The response header carrying the id a request is logged under.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// One structured log line per request: method, the route's *template*
+/// (`/v1/clients/{id}/records`, never the path as sent, so no id, query
+/// string or typed text reaches the log), status and duration, under a
+/// random request id that is also returned as `X-Request-Id` so a staff
+/// member's report can be matched to the line. Who asked, and about whom,
+/// is in the audit log, not here.
+async fn request_log(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string());
+    let mut id = [0u8; 8];
+    rand::fill(&mut id);
+    let request_id = hex::encode(id);
+    let mut response = next.run(request).await;
+    let status = response.status().as_u16();
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if status >= 500 {
+        tracing::warn!(target: "confidant::http", request_id = %request_id, method = %method, route = %route, status, micros, "request");
+    } else {
+        tracing::info!(target: "confidant::http", request_id = %request_id, method = %method, route = %route, status, micros, "request");
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
 }

@@ -456,6 +456,140 @@ async fn shutdown_flushes_every_audited_request() {
     assert_eq!(store.verify_audit(&key, None).await.unwrap().problem, None);
 }
 
+const ADMIN: &str = "st-admin-1";
+
+fn current_code(secret: &[u8]) -> String {
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap()
+}
+
+#[tokio::test]
+async fn an_enabled_totp_cannot_be_replaced_by_re_enrolling_or_by_a_token_and_an_admin_clears_it() {
+    let server = sqlite_server().await;
+    let (peer, csrf) = server.session(PEER).await;
+    // An API token (even a fully scoped one) cannot enrol a factor.
+    let token: Value = peer
+        .post(server.url("/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "bridge", "scopes": ["decisions", "read", "write", "audit"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let http = reqwest::Client::new();
+    let (status, _) = problem(http.post(server.url("/v1/me/totp")).header("authorization", &bearer).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(server.store.totp_secret(PEER).await.unwrap().is_none());
+
+    assert_eq!(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::OK);
+    let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
+    let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": current_code(&secret) })).send().await.unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    // Re-enrolling would switch the factor off until confirmed: refused, and nothing changes.
+    let (status, body) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(server.store.credential(PEER).await.unwrap().unwrap().totp_enabled);
+    assert_eq!(server.store.totp_secret(PEER).await.unwrap().unwrap().as_slice(), secret.as_slice());
+
+    // Only an admin clears it (lost device); then the password alone signs in again.
+    let (status, _) = problem(peer.delete(server.url(&format!("/v1/staff/{PEER}/totp"))).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (admin, admin_csrf) = server.session(ADMIN).await;
+    let cleared = admin.delete(server.url(&format!("/v1/staff/{PEER}/totp"))).header("x-csrf-token", &admin_csrf).send().await.unwrap();
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn changing_ones_own_password_needs_the_current_one_and_ends_the_other_sessions() {
+    let server = sqlite_server().await;
+    let (laptop, csrf) = server.session(PEER).await;
+    let (phone, _) = server.session(PEER).await;
+    let url = server.url(&format!("/v1/staff/{PEER}/password"));
+    let (status, body) = problem(laptop.post(&url).header("x-csrf-token", &csrf).json(&json!({ "password": "a-brand-new-passphrase" })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().starts_with("current_password:"), "{body}");
+    let (status, _) = problem(
+        laptop.post(&url).header("x-csrf-token", &csrf).json(&json!({ "password": "a-brand-new-passphrase", "current_password": "a guess" })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let changed = laptop
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "password": "a-brand-new-passphrase", "current_password": server.password(PEER) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(laptop.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::OK, "the session that changed it stays");
+    assert_eq!(phone.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "other sessions end");
+    let http = reqwest::Client::new();
+    let old = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "a-brand-new-passphrase" })).send().await.unwrap();
+    assert_eq!(new.status(), StatusCode::OK);
+    // Another staff member's password is the admin's to reset, and a reset ends every session.
+    let (status, _) = problem(
+        laptop.post(server.url(&format!("/v1/staff/{THERAPIST}/password"))).header("x-csrf-token", &csrf).json(&json!({ "password": "taken-over-account" })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (admin, admin_csrf) = server.session(ADMIN).await;
+    let reset = admin.post(&url).header("x-csrf-token", &admin_csrf).json(&json!({ "password": "reset-by-the-admin" })).send().await.unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(laptop.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_reviews_their_own_break_glass() {
+    let server = sqlite_server().await;
+    let (officer, csrf) = server.session(OFFICER).await;
+    let other = not_on_caseload(&server, OFFICER).await;
+    let opened: Value = officer
+        .post(server.url(&format!("/v1/clients/{other}/break-glass")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "reason": "covering the crisis line tonight; client called" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = opened["id"].as_str().unwrap();
+    let (status, body) = problem(
+        officer.post(server.url(&format!("/v1/break-glass/{id}/review"))).header("x-csrf-token", &csrf).json(&json!({ "outcome": "justified" })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().starts_with("review:"), "{body}");
+    let queue: Value = officer.get(server.url("/v1/break-glass")).send().await.unwrap().json().await.unwrap();
+    assert!(queue.as_array().unwrap().iter().any(|i| i["id"] == id), "still awaiting another reviewer");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn reading_authorizations_and_restrictions_is_audited() {
+    let server = sqlite_server().await;
+    let (peer, _) = server.session(PEER).await;
+    let mine = server.store.visible_clients(PEER).await.unwrap().into_iter().next().unwrap();
+    for what in ["authorizations", "restrictions"] {
+        assert_eq!(peer.get(server.url(&format!("/v1/clients/{mine}/{what}"))).send().await.unwrap().status(), StatusCode::OK);
+    }
+    let store = server.store.clone();
+    server.stop().await;
+    let filter = confidant_store::AuditFilter { client_id: Some(mine.clone()), kind: Some(confidant_store::AuditKind::ClientRead), with_details: true, ..Default::default() };
+    let reads = store.audit_entries(&filter).await.unwrap();
+    for what in ["authorizations", "restrictions"] {
+        assert!(reads.iter().any(|e| e.actor.as_deref() == Some(PEER) && e.details.as_ref().is_some_and(|d| d["read"] == what)), "no audited read of {what}");
+    }
+}
+
 #[tokio::test]
 async fn practice_over_http_schedules_answers_and_scores_exams_for_the_learner() {
     let server = sqlite_server().await;

@@ -161,6 +161,23 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a staff member's TOTP secret and turns the second factor off
+    /// (an admin's recovery for a lost authenticator); "not found" when the
+    /// staff member has no password.
+    pub async fn clear_totp(&self, staff_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let updated = sqlx::query("UPDATE staff_credentials SET totp_secret = NULL, totp_enabled = 0, updated_at = $2 WHERE staff_id = $1")
+            .bind(staff_id.to_string())
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Err(not_found("staff credential", staff_id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The TOTP secret, opened, when one is stored.
     pub async fn totp_secret(&self, staff_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         let row = sqlx::query(
@@ -214,6 +231,24 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Ends every live (unexpired, unrevoked) session of `staff_id` except the one whose hash is
+    /// `keep` (after a password change, other devices must sign in again).
+    /// Returns how many were ended.
+    pub async fn revoke_sessions_of(&self, staff_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = now_secs();
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND token_hash <> $3",
+        )
+        .bind(staff_id.to_string())
+        .bind(now)
+        .bind(keep.unwrap_or_default().to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn create_api_token(&self, token_hash: &str, staff_id: &str, name: &str, scopes: &[String]) -> Result<String, StoreError> {
@@ -401,7 +436,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Records the privacy officer's review; a reviewed access cannot be reviewed again.
+    /// Records the privacy officer's review; a reviewed access cannot be
+    /// reviewed again, and nobody reviews their own (the review is the check
+    /// on the person who broke the glass, so it must be someone else).
     pub async fn review_break_glass(&self, id: &str, reviewer: &str, justified: bool) -> Result<(), StoreError> {
         let outcome = if justified { "justified" } else { "unjustified" };
         let mut tx = self.begin().await?;
@@ -411,6 +448,10 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("break-glass access", id))?;
         let client: String = row.try_get("client_id")?;
+        let opened_by: String = row.try_get("staff_id")?;
+        if opened_by == reviewer {
+            return Err(StoreError::invalid("review", "a reviewer other than the staff member who opened the access"));
+        }
         let done = sqlx::query("UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, outcome = $4 WHERE id = $1 AND reviewed_at IS NULL")
             .bind(id.to_string())
             .bind(reviewer.to_string())
