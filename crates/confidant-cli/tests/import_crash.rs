@@ -18,7 +18,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use confidant_store::{DatabaseUrl, KEY_FILE_NAME, KeyRing, Store};
-use sqlx::{AssertSqlSafe, Connection};
 
 const BATCH: usize = 500;
 /// Enough lines that the import runs for well over a second in a debug build.
@@ -55,23 +54,6 @@ fn write_import(path: &Path, from: usize, count: usize) {
     out.flush().unwrap();
 }
 
-async fn fresh_postgres(base: &str) -> String {
-    let mut bytes = [0u8; 6];
-    rand::fill(&mut bytes);
-    let name = format!("confidant_crash_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let mut conn = sqlx::PgConnection::connect(base).await.expect("CONFIDANT_TEST_POSTGRES_URL connects");
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
-    match head[scheme_end..].find('/') {
-        Some(slash) => format!("{}/{name}{query}", &head[..scheme_end + slash]),
-        None => format!("{head}/{name}{query}"),
-    }
-}
 
 /// Starts the import, waits until at least two batches are committed and a
 /// second has passed, checks it is still running, and kills it.
@@ -158,7 +140,7 @@ async fn a_bulk_import_killed_mid_way_leaves_whole_batches_that_all_decrypt() {
         && !base.is_empty()
     {
         let dir = tempfile::tempdir().unwrap();
-        let url = fresh_postgres(&base).await;
+        let url = confidant_store::testing::fresh_postgres_url(&base).await;
         crash_and_recover(dir.path(), Some(&url)).await;
     }
 }

@@ -15,29 +15,11 @@ use std::time::{Duration, Instant};
 use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
 use confidant_store::{Birth, DatabaseUrl, KeyRing, NewClient, NewRecord, NewStaff, StaffRole, Store};
-use sqlx::{AssertSqlSafe, Connection};
 
 const CLIENTS: usize = 100;
 const BATCH: usize = 1000;
 const READS: usize = 30;
 
-async fn fresh_postgres(base: &str) -> DatabaseUrl {
-    let mut bytes = [0u8; 6];
-    rand::fill(&mut bytes);
-    let name = format!("confidant_bench_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let mut conn = sqlx::PgConnection::connect(base).await.expect("the PostgreSQL URL connects");
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
-    match head[scheme_end..].find('/') {
-        Some(slash) => DatabaseUrl::new(format!("{}/{name}{query}", &head[..scheme_end + slash])),
-        None => DatabaseUrl::new(format!("{head}/{name}{query}")),
-    }
-}
 
 /// A progress note of a realistic length (about 400 bytes).
 fn content(i: usize) -> String {
@@ -154,7 +136,7 @@ fn main() {
         run("sqlite", &DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), total).await;
         let pg = ["CONFIDANT_BENCH_POSTGRES_URL", "CONFIDANT_TEST_POSTGRES_URL"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
         match pg {
-            Some(base) => run("postgres", &fresh_postgres(&base).await, total).await,
+            Some(base) => run("postgres", &confidant_store::testing::fresh_postgres(&base).await, total).await,
             None => println!("postgres: skipped (set CONFIDANT_BENCH_POSTGRES_URL or CONFIDANT_TEST_POSTGRES_URL)"),
         }
     });

@@ -43,6 +43,11 @@ pub async fn test_databases() -> Vec<TestDatabase> {
 
 /// Creates an empty database on the server `base` points at and returns its URL.
 pub async fn fresh_postgres(base: &str) -> DatabaseUrl {
+    DatabaseUrl::new(fresh_postgres_url(base).await)
+}
+
+/// [`fresh_postgres`] as the plain URL text, for a command line.
+pub async fn fresh_postgres_url(base: &str) -> String {
     let mut bytes = [0u8; 6];
     rand::fill(&mut bytes);
     let name = format!("confidant_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
@@ -59,5 +64,5 @@ pub async fn fresh_postgres(base: &str) -> DatabaseUrl {
         Some(slash) => format!("{}/{name}{query}", head.get(..scheme_end + slash).unwrap_or_default()),
         None => format!("{head}/{name}{query}"),
     };
-    DatabaseUrl::new(url)
+    url
 }

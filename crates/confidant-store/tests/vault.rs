@@ -15,7 +15,7 @@ use confidant_store::{
     Backend, Birth, DatabaseUrl, KEY_FILE_NAME, KeyError, KeyRing, NewClient, NewRecord, NewStaff, RequestSpec, StaffRole, Store,
     StoreError,
 };
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::{AssertSqlSafe, Row};
 
 /// One database to run a test against.
 struct Target {
@@ -39,30 +39,11 @@ async fn targets() -> Vec<Target> {
     if let Ok(base) = std::env::var("CONFIDANT_TEST_POSTGRES_URL")
         && !base.is_empty()
     {
-        out.push(Target { url: fresh_postgres(&base).await, sqlite: None, dir: tempfile::tempdir().unwrap() });
+        out.push(Target { url: confidant_store::testing::fresh_postgres(&base).await, sqlite: None, dir: tempfile::tempdir().unwrap() });
     }
     out
 }
 
-/// Creates an empty database on the server `base` points at and returns its URL.
-async fn fresh_postgres(base: &str) -> DatabaseUrl {
-    let mut bytes = [0u8; 6];
-    rand::fill(&mut bytes);
-    let name = format!("confidant_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let mut conn = sqlx::PgConnection::connect(base).await.expect("CONFIDANT_TEST_POSTGRES_URL connects");
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
-    let url = match head[scheme_end..].find('/') {
-        Some(slash) => format!("{}/{name}{query}", &head[..scheme_end + slash]),
-        None => format!("{head}/{name}{query}"),
-    };
-    DatabaseUrl::new(url)
-}
 
 fn day(text: &str) -> Date {
     Date::parse(text).unwrap()
