@@ -84,6 +84,10 @@ pub enum ClientCmd {
         /// The records come from a federally assisted SUD program (42 CFR Part 2).
         #[arg(long)]
         part2: bool,
+        /// The records come from a California county mental-health, Medi-Cal
+        /// specialty mental-health or MHSA program (LPS Act, Welf. & Inst. Code 5328).
+        #[arg(long)]
+        lps: bool,
         /// A care team's id or name.
         #[arg(long)]
         team: Option<String>,
@@ -449,7 +453,7 @@ pub fn client(location: &Location, cmd: ClientCmd) -> Result<(), Failure> {
 
 async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
     match cmd {
-        ClientCmd::Add { name, contact, notes, dob, age, part2, team, id, output } => {
+        ClientCmd::Add { name, contact, notes, dob, age, part2, lps, team, id, output } => {
             let birth = match (dob, age) {
                 (Some(dob), _) => Birth::DateOfBirth(date("--dob", &dob)?),
                 (None, Some(years)) => Birth::Age { years, on: today() },
@@ -460,7 +464,7 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
                 None => None,
             };
             let id = store
-                .add_client(NewClient { id, name, contact, notes, birth, part2_program: part2, team_id })
+                .add_client(NewClient { id, name, contact, notes, birth, part2_program: part2, lps_program: lps, team_id })
                 .await
                 .map_err(store_failure)?;
             emit(output.format, &json!({ "id": id }), &format!("added client {id}"))

@@ -778,7 +778,7 @@ mod tests {
             status: ClientStatus::Active,
             discharged_on: None,
             died_on: None,
-            part2_program: false,
+            part2_program: false, lps_program: false,
             team_id: None,
         };
         let defects = [Reason::MissingElement(Element::Signature), Reason::MissingStatement(Statement::Redisclosure)];

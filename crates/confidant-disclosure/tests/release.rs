@@ -42,7 +42,7 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
             contact: Some("zq@example.org".into()),
             notes: None,
             birth: Birth::DateOfBirth(day("1990-06-15")),
-            part2_program: part2,
+            part2_program: part2, lps_program: false,
             team_id: None,
         })
         .await

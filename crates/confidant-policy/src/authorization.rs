@@ -5,8 +5,9 @@
 
 use std::fmt;
 
+use crate::date::Date;
 use crate::request::{Authorization, Request};
-use crate::vocab::{AuthorizationKind, Category};
+use crate::vocab::{AuthorizationKind, Category, Fact, Purpose, Signer};
 
 /// Why an authorization does not count for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -115,8 +116,24 @@ impl serde::Serialize for Reason {
 
 /// The defects of an authorization as a document, whatever it is used for:
 /// missing elements and statements, and the compound psychotherapy-notes bar.
-/// This is the checklist a form shows while the authorization is written.
+/// This is the checklist a form shows while the authorization is written,
+/// judged under the rules in force today (after the 2024 Part 2 rule's
+/// compliance date).
 pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
+    form_defects_on(auth, PART2_2024_COMPLIANCE)
+}
+
+/// The 2024 Part 2 rule's compliance date: from this day a Part 2 consent
+/// carries the same statements as a HIPAA authorization (42 CFR 2.31(a), as
+/// amended, 89 FR 12472).
+pub const PART2_2024_COMPLIANCE: Date = Date::from_ymd_const(2026, 2, 16);
+
+/// The purposes the ASCMI form can name (DHCS; contract v2).
+pub const ASCMI_PURPOSES: [Purpose; 4] =
+    [Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations, Purpose::CareInvolvement];
+
+/// [`form_defects`] as the rules stood on `as_of`.
+pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     let mut reasons = Vec::new();
     let mut missing = |present: bool, element: Element| {
         if !present {
@@ -129,7 +146,7 @@ pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
     missing(auth.expires_on.is_some() || auth.expiry_event.is_some(), Element::Expiration);
     missing(auth.signed_by.is_some(), Element::Signature);
     missing(auth.signed_on.is_some(), Element::Date);
-    for statement in required_statements(auth.kind) {
+    for statement in required_statements_on(auth.kind, as_of) {
         let present = match statement {
             Statement::RightToRevoke => auth.statements.right_to_revoke,
             Statement::NoConditioning => auth.statements.no_conditioning,
@@ -139,8 +156,10 @@ pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
             reasons.push(Reason::MissingStatement(*statement));
         }
     }
-    if auth.kind == AuthorizationKind::Hipaa
-        && auth.categories.contains(&Category::PsychotherapyNotes)
+    // Psychotherapy notes (and, for Part 2, SUD counseling notes, 42 CFR
+    // 2.31(b)) need a document of their own; an ASCMI is checked like any
+    // authorization, so it is compound too if it lists them with others.
+    if auth.categories.contains(&Category::PsychotherapyNotes)
         && auth.categories.len() > 1
     {
         reasons.push(Reason::CompoundPsychotherapyNotes);
@@ -148,11 +167,20 @@ pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
     reasons
 }
 
-/// Statements each kind must carry; a Part 2 consent needs only the right to
-/// revoke (the 2.32 notice travels with the disclosure, not the consent).
+/// Statements each kind must carry today.
 pub fn required_statements(kind: AuthorizationKind) -> &'static [Statement] {
+    required_statements_on(kind, PART2_2024_COMPLIANCE)
+}
+
+/// Statements each kind must carry on `as_of`. A Part 2 consent needed only
+/// the right to revoke until the 2024 rule's compliance date; from then on it
+/// carries HIPAA's statements too (rules.md §7). An ASCMI is built to meet
+/// both laws and always carries all three.
+pub fn required_statements_on(kind: AuthorizationKind, as_of: Date) -> &'static [Statement] {
+    const ALL: &[Statement] = &[Statement::RightToRevoke, Statement::NoConditioning, Statement::Redisclosure];
     match kind {
-        AuthorizationKind::Hipaa => &[Statement::RightToRevoke, Statement::NoConditioning, Statement::Redisclosure],
+        AuthorizationKind::Hipaa | AuthorizationKind::Ascmi => ALL,
+        AuthorizationKind::Part2 if as_of >= PART2_2024_COMPLIANCE => ALL,
         AuthorizationKind::Part2 => &[Statement::RightToRevoke],
     }
 }
@@ -174,7 +202,14 @@ pub fn assess(request: &Request) -> Vec<Standing> {
 }
 
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
-    let mut reasons = form_defects(auth);
+    let mut reasons = form_defects_on(auth, request.as_of);
+    // A parent who is not the minor's representative for this care, or a
+    // representative the provider declined to recognize, cannot sign for the
+    // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(b)): the form then
+    // lacks a valid signature.
+    if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
+        reasons.push(Reason::MissingElement(Element::Signature));
+    }
     if let Some(signed) = auth.signed_on
         && signed > request.as_of {
             reasons.push(Reason::NotYetSigned);
@@ -195,7 +230,9 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
                 (Some(_), None) => false,
             }
     });
-    let purpose_matches = auth.purposes.contains(&request.purpose);
+    // The ASCMI form can name only its four purposes; any other is not on it.
+    let purpose_matches = auth.purposes.contains(&request.purpose)
+        && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose));
     if !auth.recipients.is_empty() && !recipient_matches {
         reasons.push(Reason::RecipientMismatch);
     }
@@ -207,6 +244,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
         .iter()
         .copied()
         .filter(|c| auth.categories.contains(c))
+        .filter(|c| !(auth.kind == AuthorizationKind::Ascmi && *c == Category::PsychotherapyNotes))
         .collect();
     if recipient_matches && purpose_matches && !auth.categories.is_empty() && covers.is_empty() {
         reasons.push(Reason::CategoryNotCovered);
@@ -219,6 +257,14 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
         reasons,
         covers: if counts { covers } else { Vec::new() },
     }
+}
+
+/// Whether a personal representative may sign for the client on this request.
+fn signer_recognized(request: &Request) -> bool {
+    let facts = request.facts;
+    let minor_controls = request.client.age < 18
+        && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality));
+    !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
 }
 
 /// Names match ignoring case and runs of whitespace: "Dr.  Rivera" is "dr. rivera".
@@ -249,6 +295,12 @@ pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
                 if category != Category::PsychotherapyNotes {
                     out.authorized = true;
                 }
+            }
+            // Designed to meet both laws; never covers psychotherapy notes
+            // (excluded from `covers` above).
+            AuthorizationKind::Ascmi => {
+                out.consented = true;
+                out.authorized = true;
             }
         }
     }
@@ -302,9 +354,34 @@ mod tests {
     }
 
     #[test]
-    fn part2_consent_needs_only_the_revocation_statement() {
+    fn part2_consent_needed_only_the_revocation_statement_before_the_2024_rule() {
         let r = reasons(&VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false"));
         assert!(r.is_empty(), "{r:?}");
+    }
+
+    #[test]
+    fn part2_consent_carries_hipaas_statements_from_the_compliance_date() {
+        let auth = VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
+        let mut request = request_with(&auth);
+        request.as_of = Date::from_ymd_const(2026, 2, 16);
+        let codes: Vec<String> = assess(&request).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect();
+        assert_eq!(codes, vec!["missing_statement:no_conditioning", "missing_statement:redisclosure"]);
+    }
+
+    #[test]
+    fn an_ascmi_never_covers_psychotherapy_notes_and_counts_for_both_laws() {
+        let auth = VALID.replace("\"hipaa\"", "\"ascmi\"").replace("\"employment\"]", "\"employment\",\"treatment\"]");
+        let mut request = request_with(&auth);
+        request.purpose = Purpose::Employment;
+        // Employment is not a purpose the form can name.
+        assert!(assess(&request).iter().all(|s| !s.counts && s.reasons.contains(&Reason::PurposeMismatch)));
+        request.purpose = Purpose::Treatment;
+        request.categories = vec![Category::Diagnosis, Category::PsychotherapyNotes];
+        let s = assess(&request);
+        assert!(s.iter().all(|s| s.counts && s.covers == vec![Category::Diagnosis]));
+        let c = coverage(&s, Category::Diagnosis);
+        assert!(c.authorized && c.consented);
+        assert_eq!(coverage(&s, Category::PsychotherapyNotes), Coverage::default());
     }
 
     #[test]

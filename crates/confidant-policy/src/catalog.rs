@@ -17,6 +17,7 @@ pub const PACKS: &[(Layer, &str, &str)] = &[
     (Layer::Hipaa, "hipaa.cedar", include_str!("../policies/hipaa.cedar")),
     (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
     (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
+    (Layer::California, "california-lps.cedar", include_str!("../policies/california-lps.cedar")),
     (Layer::Organization, "organization.cedar", include_str!("../policies/organization.cedar")),
 ];
 
@@ -72,6 +73,9 @@ pub struct Catalog {
     pub(crate) age_breakpoints: Vec<i64>,
     /// The same for `context.client.years_since_death`.
     pub(crate) death_breakpoints: Vec<i64>,
+    /// `sha256:<hex>` over the packs' layers, file names and texts, so a
+    /// stored decision names the exact rules it came from.
+    pub(crate) version: String,
 }
 
 /// A defect in the embedded rule packs; a build with one never ships,
@@ -150,7 +154,8 @@ impl Catalog {
         let sources: Vec<&str> = packs.iter().map(|(_, _, text)| *text).collect();
         let age_breakpoints = breakpoints(&sources, "context.client.age")?;
         let death_breakpoints = breakpoints(&sources, "context.client.years_since_death")?;
-        Ok(Catalog { policies, layer_policies, rules, by_policy, age_breakpoints, death_breakpoints })
+        let version = rules_version(packs);
+        Ok(Catalog { policies, layer_policies, rules, by_policy, age_breakpoints, death_breakpoints, version })
     }
 
     /// Every rule, in layer order and file order.
@@ -161,6 +166,11 @@ impl Catalog {
     /// The rule with this id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The digest of the loaded packs, `sha256:<hex>` (contract v2 `rules_version`).
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The Cedar policy set (for benchmarks and validation).
@@ -198,6 +208,22 @@ fn breakpoints(sources: &[&str], attribute: &str) -> Result<Vec<i64>, CatalogErr
     points.sort_unstable();
     points.dedup();
     Ok(points)
+}
+
+/// The digest of a set of packs: each pack's layer, file name and text,
+/// length-prefixed so no two different sets can hash alike by concatenation.
+fn rules_version(packs: &[(Layer, &'static str, &str)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for (layer, file, text) in packs {
+        for part in [layer.as_str(), file, text] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+    }
+    let digest = hash.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// The largest breakpoint at or below `value`.

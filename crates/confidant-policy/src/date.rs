@@ -20,6 +20,11 @@ impl Date {
         Some(Date { year, month, day })
     }
 
+    /// A date known at compile time to exist (used for fixed legal dates).
+    pub const fn from_ymd_const(year: u16, month: u8, day: u8) -> Date {
+        Date { year, month, day }
+    }
+
     /// Parses exactly `YYYY-MM-DD` (no time, no offset).
     pub fn parse(text: &str) -> Option<Date> {
         let bytes = text.as_bytes();

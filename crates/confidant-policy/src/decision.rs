@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::authorization::{Reason, Standing};
-use crate::catalog::Rule;
+use crate::catalog::Catalog;
 use crate::engine::CategoryEvaluation;
 use crate::explain;
 use crate::request::Request;
@@ -23,6 +23,8 @@ pub struct Decision {
     pub obligations: Vec<Obligation>,
     pub remedies: Vec<Remedy>,
     pub explanation: String,
+    /// The digest of the rule packs that decided (contract v2).
+    pub rules_version: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -69,7 +71,8 @@ pub struct Remedy {
     pub detail: String,
 }
 
-pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &[CategoryEvaluation], rules: &[Rule]) -> Decision {
+pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &[CategoryEvaluation], catalog: &Catalog) -> Decision {
+    let rules = catalog.rules();
     let mut categories = Vec::with_capacity(evaluations.len());
     let mut release = Vec::new();
     let mut withhold = Vec::new();
@@ -105,8 +108,8 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             }
         } else {
             withhold.push(eval.category);
-            for (kind, _) in v.remedies(rules) {
-                add_remedy(&mut remedies, kind, eval.category);
+            for kind in &eval.remedies {
+                add_remedy(&mut remedies, *kind, eval.category);
             }
         }
         categories.push(CategoryDecision {
@@ -144,6 +147,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         obligations,
         remedies,
         explanation: String::new(),
+        rules_version: catalog.version().to_string(),
     };
     out.explanation = explain::explain(request, &out, evaluations, rules);
     out

@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, CatalogError, Rule, band};
 use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
 use crate::request::{Facts, Request};
-use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, Role};
+use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role};
 
 /// The decision engine: the parsed rule packs, shared by every decision.
 #[derive(Debug)]
@@ -43,6 +43,9 @@ pub enum EngineError {
 pub(crate) struct CategoryEvaluation {
     pub category: Category,
     pub verdict: Verdict,
+    /// For a withheld category, the remedies that would release it, each
+    /// checked by deciding again with the remedy applied.
+    pub remedies: Vec<RemedyKind>,
 }
 
 impl Engine {
@@ -83,7 +86,7 @@ impl Engine {
     pub fn decide(&self, request: &Request) -> Result<Decision, EngineError> {
         let standings = authorization::assess(request);
         let evaluations = self.evaluate(request, &standings)?;
-        Ok(decision::assemble(request, &standings, &evaluations, self.catalog.rules()))
+        Ok(decision::assemble(request, &standings, &evaluations, &self.catalog))
     }
 
     /// Runs the rules for every requested category.
@@ -92,9 +95,59 @@ impl Engine {
         for &category in &request.categories {
             let input = EvalInput::new(request, standings, category, &self.catalog);
             let fired = self.fired(&input)?;
-            out.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
+            let verdict = combine::combine(&self.catalog.rules, &fired);
+            let remedies = self.working_remedies(&input, &verdict, |i| self.fired(i))?;
+            out.push(CategoryEvaluation { category, verdict, remedies });
         }
         Ok(out)
+    }
+
+    /// The remedies for a withheld category that would actually release it
+    /// (`spec/rules.md` §1.6; issue: "a remedy must be something that, done,
+    /// makes the disclosure lawful"). Candidates are the remedies the
+    /// blocking and advising rules name, plus a Part 2 consent wherever Part 2
+    /// applies (for Part 2 records an authorization or the client's word is
+    /// never enough); each is applied to the evaluation input and decided
+    /// again. A professional review is kept as offered: it reviews the denial
+    /// rather than releasing to this recipient.
+    fn working_remedies(
+        &self,
+        input: &EvalInput,
+        verdict: &Verdict,
+        fired: impl Fn(&EvalInput) -> Result<Vec<usize>, EngineError>,
+    ) -> Result<Vec<RemedyKind>, EngineError> {
+        if verdict.released {
+            return Ok(Vec::new());
+        }
+        let mut candidates: Vec<RemedyKind> = Vec::new();
+        for (kind, _) in verdict.remedies(&self.catalog.rules) {
+            if !candidates.contains(&kind) {
+                candidates.push(kind);
+            }
+        }
+        if input.part2_program && !candidates.contains(&RemedyKind::ObtainPart2Consent) {
+            candidates.push(RemedyKind::ObtainPart2Consent);
+        }
+        let releases = |remedies: &[RemedyKind]| -> Result<bool, EngineError> {
+            let mut changed = input.clone();
+            for remedy in remedies {
+                changed.apply(*remedy);
+            }
+            Ok(combine::combine(&self.catalog.rules, &fired(&changed)?).released)
+        };
+        let mut working = Vec::new();
+        for kind in candidates {
+            if kind == RemedyKind::OfferProfessionalReview || releases(&[kind])? {
+                working.push(kind);
+            }
+        }
+        // Psychotherapy notes of a Part 2 client need both documents: the
+        // notes' own HIPAA authorization and the Part 2 consent.
+        let pair = [RemedyKind::ObtainAuthorization, RemedyKind::ObtainPart2Consent];
+        if working.is_empty() && input.part2_program && input.category == Category::PsychotherapyNotes && releases(&pair)? {
+            working.extend(pair);
+        }
+        Ok(working)
     }
 
     /// The applicable rules that fire for one evaluation input, memoized:
@@ -143,10 +196,13 @@ impl Engine {
         let standings = authorization::assess(request);
         let mut evaluations = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
-            let fired = self.evaluate_rules(&EvalInput::new(request, &standings, category, &self.catalog))?;
-            evaluations.push(CategoryEvaluation { category, verdict: combine::combine(&self.catalog.rules, &fired) });
+            let input = EvalInput::new(request, &standings, category, &self.catalog);
+            let fired = self.evaluate_rules(&input)?;
+            let verdict = combine::combine(&self.catalog.rules, &fired);
+            let remedies = self.working_remedies(&input, &verdict, |i| self.evaluate_rules(i))?;
+            evaluations.push(CategoryEvaluation { category, verdict, remedies });
         }
-        Ok(decision::assemble(request, &standings, &evaluations, self.catalog.rules()))
+        Ok(decision::assemble(request, &standings, &evaluations, &self.catalog))
     }
 
     fn principal_entity(&self, input: &EvalInput) -> Result<Entity, EngineError> {
@@ -189,6 +245,7 @@ impl Engine {
             ("age", RestrictedExpression::new_long(input.age_band)),
             ("status", string(input.status.as_str())),
             ("part2_program", RestrictedExpression::new_bool(input.part2_program)),
+            ("lps_program", RestrictedExpression::new_bool(input.lps_program)),
             ("years_since_death", RestrictedExpression::new_long(input.years_since_death_band)),
         ])?;
         Context::from_pairs([
@@ -221,6 +278,7 @@ struct EvalInput {
     age_band: i64,
     status: ClientStatus,
     part2_program: bool,
+    lps_program: bool,
     years_since_death_band: i64,
     facts: Facts,
     category: Category,
@@ -250,6 +308,7 @@ impl EvalInput {
             age_band: band(&catalog.age_breakpoints, i64::from(request.client.age)),
             status: request.client.status,
             part2_program: request.client.part2_program,
+            lps_program: request.client.lps_program,
             years_since_death_band: band(&catalog.death_breakpoints, years_since_death(request)),
             facts: request.facts,
             category,
@@ -257,6 +316,36 @@ impl EvalInput {
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,
+        }
+    }
+
+    /// The input as it would be once `remedy` is done: the document signed,
+    /// the order issued, the client asked and agreeing.
+    fn apply(&mut self, remedy: RemedyKind) {
+        match remedy {
+            RemedyKind::ObtainAuthorization => self.authorized = true,
+            RemedyKind::ObtainPart2Consent => {
+                self.consented = true;
+                // A Part 2 consent satisfies HIPAA for what it covers, except
+                // psychotherapy notes (rules.md §7).
+                if self.category != Category::PsychotherapyNotes {
+                    self.authorized = true;
+                }
+            }
+            RemedyKind::ObtainCourtOrder => self.facts.set(Fact::CourtOrder, true),
+            // A Part 2 order is a court order that also makes Part 2's findings.
+            RemedyKind::ObtainPart2CourtOrder => {
+                self.facts.set(Fact::CourtOrder, true);
+                self.facts.set(Fact::Part2CourtOrder, true);
+            }
+            RemedyKind::AskClient => {
+                self.facts.set(Fact::ClientAgrees, true);
+                self.facts.set(Fact::ClientObjects, false);
+            }
+            RemedyKind::ObtainSatisfactoryAssurance => self.facts.set(Fact::SatisfactoryAssurance, true),
+            RemedyKind::VerifyIdentity => self.facts.set(Fact::IdentityVerified, true),
+            RemedyKind::ObtainWrittenRequest => self.facts.set(Fact::Cmia56104Request, true),
+            RemedyKind::OfferProfessionalReview => {}
         }
     }
 

@@ -24,6 +24,7 @@ pub fn plain_category(category: Category) -> &'static str {
         Category::TestResults => "test results",
         Category::SubstanceUse => "substance use information",
         Category::Hiv => "HIV information",
+        Category::PresenceAndCondition => "whether the client is here and how they are in general terms",
     }
 }
 
@@ -38,6 +39,7 @@ pub fn obligation_detail(kind: ObligationKind) -> &'static str {
         ObligationKind::DocumentRationale => "Write down what you shared, with whom, when and why.",
         ObligationKind::LimitToRelevant => "Limit what you share to what is relevant to the purpose.",
         ObligationKind::WrittenRequest => "Ask for the request in writing.",
+        ObligationKind::ProfessionalJudgment => "Share only if, in your professional judgment, it is in the client's best interest, and only what bears on this person's involvement; this is your judgment call to make and to write down.",
     }
 }
 
@@ -52,6 +54,7 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
         RemedyKind::ObtainSatisfactoryAssurance => "Ask for written assurance that the client was told of the subpoena or that a protective order was sought.",
         RemedyKind::VerifyIdentity => "Confirm who the requester is and their authority.",
         RemedyKind::OfferProfessionalReview => "Offer a review of the denial by another licensed professional, or to send the records to a professional the client names.",
+        RemedyKind::ObtainWrittenRequest => "Ask the requester for the signed written request California requires before psychotherapy details go out (Cal. Civ. Code 56.104): what is needed, why, for how long, and that it will not be used otherwise.",
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Client {
     /// Present exactly when `status` is deceased.
     pub died_on: Option<Date>,
     pub part2_program: bool,
+    /// The records come from services under Cal. Welf. & Inst. Code
+    /// Divisions 4–7 (LPS Act records; contract v2).
+    pub lps_program: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -289,7 +292,7 @@ fn discloser(value: &Value, ptr: &str) -> Result<Discloser, InputError> {
 
 fn client(value: &Value, ptr: &str, as_of: Date) -> Result<Client, InputError> {
     let o = Obj::new(value, ptr)?;
-    o.only(&["age", "status", "died_on", "part2_program"])?;
+    o.only(&["age", "status", "died_on", "part2_program", "lps_program"])?;
     let age_ptr = o.at("age");
     let age = match o.required("age")? {
         Value::Number(n) => n
@@ -314,7 +317,8 @@ fn client(value: &Value, ptr: &str, as_of: Date) -> Result<Client, InputError> {
         _ => {}
     }
     let part2_program = o.optional("part2_program").map(|v| boolean(v, &o.at("part2_program"))).transpose()?.unwrap_or(false);
-    Ok(Client { age, status, died_on, part2_program })
+    let lps_program = o.optional("lps_program").map(|v| boolean(v, &o.at("lps_program"))).transpose()?.unwrap_or(false);
+    Ok(Client { age, status, died_on, part2_program, lps_program })
 }
 
 fn recipient(value: &Value, ptr: &str) -> Result<Recipient, InputError> {

@@ -62,6 +62,9 @@ vocabulary! {
         TestResults = "test_results",
         SubstanceUse = "substance_use",
         Hiv = "hiv",
+        /// Whether the client is receiving services or is in the facility,
+        /// where, and their general condition in general terms (contract v2).
+        PresenceAndCondition = "presence_and_condition",
     }
 }
 
@@ -90,6 +93,12 @@ vocabulary! {
         HealthOversightAgency = "health_oversight_agency",
         Coroner = "coroner",
         BusinessAssociate = "business_associate",
+        /// A county or community social-services organization that is not a
+        /// health care provider (contract v2).
+        SocialServicesAgency = "social_services_agency",
+        /// A correctional institution or law-enforcement official with lawful
+        /// custody of the client (contract v2).
+        CorrectionalInstitution = "correctional_institution",
     }
 }
 
@@ -115,6 +124,10 @@ vocabulary! {
         LegalDefense = "legal_defense",
         Training = "training",
         DeathInvestigation = "death_investigation",
+        /// Locating or notifying family or another person responsible for
+        /// the client's care of the client's location, condition or death
+        /// (contract v2; 45 CFR 164.510(b)(1)(ii)).
+        Notification = "notification",
     }
 }
 
@@ -178,6 +191,15 @@ vocabulary! {
         AccessWouldEndanger = "access_would_endanger",
         IrbWaiver = "irb_waiver",
         PaidInFullOutOfPocket = "paid_in_full_out_of_pocket",
+        // Contract v2.
+        MinorConsentedToOwnCare = "minor_consented_to_own_care",
+        ParentAgreedToConfidentiality = "parent_agreed_to_confidentiality",
+        RepresentativeMayEndanger = "representative_may_endanger",
+        LocatingSuspectOrMissingPerson = "locating_suspect_or_missing_person",
+        Cmia56104Request = "cmia_56104_request",
+        Part2CourtOrder = "part2_court_order",
+        CrimeOnPremises = "crime_on_premises",
+        ClientInCustody = "client_in_custody",
     }
 }
 
@@ -186,6 +208,11 @@ vocabulary! {
     AuthorizationKind {
         Hipaa = "hipaa",
         Part2 = "part2",
+        /// California's standard multi-party Authorization to Share
+        /// Confidential Member Information (DHCS); counts as a HIPAA
+        /// authorization and a Part 2 consent for what it covers, never for
+        /// psychotherapy notes (contract v2).
+        Ascmi = "ascmi",
     }
 }
 
@@ -255,6 +282,9 @@ vocabulary! {
         DocumentRationale = "document_rationale",
         LimitToRelevant = "limit_to_relevant",
         WrittenRequest = "written_request",
+        /// Share only if, in your professional judgment, it is in the
+        /// client's best interest (45 CFR 164.510(b)(3); contract v2).
+        ProfessionalJudgment = "professional_judgment",
     }
 }
 
@@ -269,6 +299,9 @@ vocabulary! {
         ObtainSatisfactoryAssurance = "obtain_satisfactory_assurance",
         VerifyIdentity = "verify_identity",
         OfferProfessionalReview = "offer_professional_review",
+        /// Ask the requester for the signed written request of Cal. Civ.
+        /// Code 56.104 (contract v2).
+        ObtainWrittenRequest = "obtain_written_request",
     }
 }
 
@@ -304,11 +337,13 @@ mod tests {
 
     #[test]
     fn contract_lists_have_the_contract_sizes() {
-        assert_eq!(Category::ALL.len(), 12);
-        assert_eq!(RecipientKind::ALL.len(), 22);
-        assert_eq!(Purpose::ALL.len(), 19);
-        assert_eq!(Fact::ALL.len(), 20);
-        assert_eq!(ObligationKind::ALL.len(), 8);
-        assert_eq!(RemedyKind::ALL.len(), 8);
+        // Version 1 of the contract plus its version 2 additions.
+        assert_eq!(Category::ALL.len(), 12 + 1);
+        assert_eq!(RecipientKind::ALL.len(), 22 + 2);
+        assert_eq!(Purpose::ALL.len(), 19 + 1);
+        assert_eq!(Fact::ALL.len(), 20 + 8);
+        assert_eq!(ObligationKind::ALL.len(), 8 + 1);
+        assert_eq!(RemedyKind::ALL.len(), 8 + 1);
+        assert_eq!(AuthorizationKind::ALL.len(), 2 + 1);
     }
 }

@@ -459,6 +459,9 @@ pub(crate) struct NewClientBody {
     age: Option<u8>,
     #[serde(default)]
     part2_program: bool,
+    /// LPS Act records (Cal. Welf. & Inst. Code 5328).
+    #[serde(default)]
+    lps_program: bool,
     #[serde(default)]
     team: Option<String>,
 }
@@ -480,7 +483,7 @@ pub(crate) async fn add_client(State(state): State<Arc<AppState>>, ApiPrincipal(
     };
     let id = state
         .store
-        .add_client(NewClient { id: None, name: body.name, contact: body.contact, notes: body.notes, birth, part2_program: body.part2_program, team_id })
+        .add_client(NewClient { id: None, name: body.name, contact: body.contact, notes: body.notes, birth, part2_program: body.part2_program, lps_program: body.lps_program, team_id })
         .await?;
     state.store.assign(p.id(), &id, today()).await?;
     state.audit.one(AuditEvent::new(AuditKind::ClientAdded, Some(p.id())).client(&id)).await?;

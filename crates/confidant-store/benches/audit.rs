@@ -118,7 +118,7 @@ async fn accounting(store: &Store) {
             contact: None,
             notes: None,
             birth: Birth::DateOfBirth(Date::parse("1980-01-01").unwrap()),
-            part2_program: false,
+            part2_program: false, lps_program: false,
             team_id: None,
         })
         .await

@@ -48,7 +48,7 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
                 contact: None,
                 notes: None,
                 birth: Birth::Age { years: 40, on: confidant_store::today() },
-                part2_program: false,
+                part2_program: false, lps_program: false,
                 team_id: None,
             })
             .await

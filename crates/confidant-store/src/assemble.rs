@@ -50,7 +50,7 @@ impl Store {
             jurisdiction: spec.jurisdiction,
             organization_policy: spec.organization_policy,
             discloser: spec.discloser,
-            client: RequestClient { age, status, died_on, part2_program: client.part2_program },
+            client: RequestClient { age, status, died_on, part2_program: client.part2_program, lps_program: client.lps_program },
             recipient: spec.recipient,
             purpose: spec.purpose,
             categories: spec.categories,

@@ -161,7 +161,7 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
                 contact: Some(contact),
                 notes: if rng.chance(60) { rng.pick(NOTES).map(|s| s.to_string()) } else { None },
                 birth,
-                part2_program: part2,
+                part2_program: part2, lps_program: false,
                 team_id: Some(team.to_string()),
             })
             .await?;

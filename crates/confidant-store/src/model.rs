@@ -147,6 +147,9 @@ pub struct NewClient {
     pub notes: Option<String>,
     pub birth: Birth,
     pub part2_program: bool,
+    /// LPS Act records (Cal. Welf. & Inst. Code 5328): a county mental-health,
+    /// Medi-Cal specialty mental-health or MHSA program.
+    pub lps_program: bool,
     /// A care team's id.
     pub team_id: Option<String>,
 }
@@ -162,6 +165,7 @@ pub struct Client {
     pub discharged_on: Option<Date>,
     pub died_on: Option<Date>,
     pub part2_program: bool,
+    pub lps_program: bool,
     pub team_id: Option<String>,
 }
 

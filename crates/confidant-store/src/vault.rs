@@ -580,7 +580,7 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO clients (id, data_key_id, name, contact, notes, birth_date, age_years, age_recorded_on, \
-             status, part2_program, team_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11)",
+             status, part2_program, team_id, created_at, lps_program) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12)",
         )
         .bind(id.clone())
         .bind(key_id)
@@ -593,6 +593,7 @@ impl Store {
         .bind(i64::from(new.part2_program))
         .bind(new.team_id)
         .bind(now_secs())
+        .bind(i64::from(new.lps_program))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -602,7 +603,7 @@ impl Store {
     pub async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
-             c.discharged_on, c.died_on, c.part2_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
+             c.discharged_on, c.died_on, c.part2_program, c.lps_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
              FROM clients c JOIN data_keys d ON d.id = c.data_key_id ORDER BY c.id",
         )
         .fetch_all(&self.pool)
@@ -613,7 +614,7 @@ impl Store {
     pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
         let row = sqlx::query(
             "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
-             c.discharged_on, c.died_on, c.part2_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
+             c.discharged_on, c.died_on, c.part2_program, c.lps_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
              FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
         )
         .bind(id.to_string())
@@ -644,6 +645,7 @@ impl Store {
         };
         let status: String = row.try_get("status")?;
         let part2: i64 = row.try_get("part2_program")?;
+        let lps: i64 = row.try_get("lps_program")?;
         Ok(Client {
             name,
             contact,
@@ -653,6 +655,7 @@ impl Store {
             discharged_on: opt_date(row, "discharged_on", &what)?,
             died_on: opt_date(row, "died_on", &what)?,
             part2_program: part2 != 0,
+            lps_program: lps != 0,
             team_id: row.try_get("team_id")?,
             id,
         })
@@ -917,6 +920,12 @@ impl Store {
         }
         if auth.revoked_on.is_some() {
             return Err(StoreError::invalid("revoked_on", "absent when filing; revoke a filed authorization instead"));
+        }
+        // The vault's schema (migration 1) holds HIPAA authorizations and
+        // Part 2 consents; an ASCMI's care partners and choices need their
+        // own columns first (the interoperability round).
+        if auth.kind == confidant_policy::vocab::AuthorizationKind::Ascmi {
+            return Err(StoreError::invalid("kind", "`hipaa` or `part2` (an ASCMI is decided on when sent in a request, but cannot be filed in the vault yet)"));
         }
         let id = checked_id("authorization", if auth.id.is_empty() { None } else { Some(&auth.id) }, "auth")?;
         let mut tx = self.begin().await?;

@@ -34,7 +34,7 @@ async fn client(store: &Store, id: &str, team: Option<String>) -> String {
             contact: None,
             notes: None,
             birth: Birth::DateOfBirth(Date::parse("1990-04-02").unwrap()),
-            part2_program: false,
+            part2_program: false, lps_program: false,
             team_id: team,
         })
         .await

@@ -76,7 +76,7 @@ async fn seed(store: &Store) -> (String, String, String) {
             contact: Some("zq@example.org".into()),
             notes: Some("confided about the lighthouse keeper".into()),
             birth: Birth::DateOfBirth(day("1990-06-15")),
-            part2_program: false,
+            part2_program: false, lps_program: false,
             team_id: None,
         })
         .await
@@ -235,7 +235,7 @@ async fn bad_input_stores_nothing() {
             contact: None,
             notes: None,
             birth: Birth::Age { years: 30, on: day("2025-01-01") },
-            part2_program: false,
+            part2_program: false, lps_program: false,
             team_id: None,
         };
         assert!(matches!(store.add_client(dup.clone()).await, Err(StoreError::Duplicate { .. })));
