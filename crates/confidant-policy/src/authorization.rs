@@ -355,8 +355,10 @@ mod tests {
 
     #[test]
     fn part2_consent_needed_only_the_revocation_statement_before_the_2024_rule() {
-        let r = reasons(&VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false"));
-        assert!(r.is_empty(), "{r:?}");
+        let auth = VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
+        let mut request = request_with(&auth);
+        request.as_of = Date::from_ymd_const(2026, 2, 15);
+        assert!(assess(&request).iter().all(|s| s.counts), "{:?}", assess(&request));
     }
 
     #[test]

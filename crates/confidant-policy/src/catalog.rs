@@ -376,9 +376,9 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_rules_band_age_at_65_and_death_at_50_years() {
+    fn the_embedded_rules_band_age_at_18_and_65_and_death_at_50_years() {
         let catalog = Catalog::load().ok();
-        assert_eq!(catalog.as_ref().map(|c| c.age_breakpoints.clone()), Some(vec![0, 65, 66]));
+        assert_eq!(catalog.as_ref().map(|c| c.age_breakpoints.clone()), Some(vec![0, 18, 19, 65, 66]));
         assert_eq!(catalog.map(|c| c.death_breakpoints), Some(vec![0, 50, 51]));
     }
 }

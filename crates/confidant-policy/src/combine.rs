@@ -141,7 +141,14 @@ impl Verdict {
     /// withheld: a specific forbid before a layer's deny-by-default.
     pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
         let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
-        specific.or_else(|| self.blocking.first().copied())
+        // Of two layers' defaults, the one whose own layer allowed nothing:
+        // when HIPAA allowed it and Part 2 did not, Part 2 is the reason.
+        let allowed_in = |i: usize| {
+            let layer = rules.get(i).map(|r| r.layer);
+            self.overruled.iter().any(|&p| rules.get(p).map(|r| r.layer) == layer)
+        };
+        let unexplained_default = self.blocking.iter().copied().find(|&i| !allowed_in(i));
+        specific.or(unexplained_default).or_else(|| self.blocking.first().copied())
     }
 
     /// The rule that best says why a withheld category is withheld.

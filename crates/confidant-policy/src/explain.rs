@@ -46,8 +46,8 @@ pub fn obligation_detail(kind: ObligationKind) -> &'static str {
 /// What a remedy asks, as an instruction.
 pub fn remedy_detail(kind: RemedyKind) -> &'static str {
     match kind {
-        RemedyKind::ObtainAuthorization => "Ask the client to sign a written authorization that names this recipient, purpose and information.",
-        RemedyKind::ObtainPart2Consent => "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient.",
+        RemedyKind::ObtainAuthorization => "Ask the client (or their personal representative; after death, the executor) to sign a written authorization that names this recipient, purpose and information.",
+        RemedyKind::ObtainPart2Consent => "Ask the client (or whoever may sign for them under 42 CFR 2.14–2.15) to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient.",
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
         RemedyKind::ObtainPart2CourtOrder => "Only a court order issued under 42 CFR 2.64 can open these records without consent.",
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",

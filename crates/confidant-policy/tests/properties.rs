@@ -13,8 +13,9 @@ use std::sync::LazyLock;
 
 use confidant_policy::vocab::{
     AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, ObligationKind, OrganizationPolicy, Outcome,
-    OverallDecision, Purpose, RecipientKind, Role, Signer,
+    OverallDecision, Purpose, RecipientKind, RemedyKind, Role, Signer,
 };
+use confidant_policy::authorization::ASCMI_PURPOSES;
 use confidant_policy::{
     Authorization, AuthorizedRecipient, Client, Date, Decision, Discloser, Engine, Facts, Recipient, Request,
     Restriction, Statements, parse_request,
@@ -116,6 +117,18 @@ const TYPICAL: &[(RecipientKind, Purpose, &[Fact], bool)] = &[
     (RecipientKind::School, Purpose::Marketing, &[], false),
     (RecipientKind::Coroner, Purpose::DeathInvestigation, &[], false),
     (RecipientKind::HealthOversightAgency, Purpose::HealthOversight, &[], false),
+    // Contract v2.
+    (RecipientKind::FamilyOrFriend, Purpose::Notification, &[Fact::ClientIncapacitated], false),
+    (RecipientKind::FamilyOrFriend, Purpose::CareInvolvement, &[Fact::RecipientInvolvedInCare], false),
+    (RecipientKind::PersonalRepresentative, Purpose::ClientRequest, &[Fact::MinorConsentedToOwnCare], false),
+    (RecipientKind::PersonalRepresentative, Purpose::ClientRequest, &[Fact::RepresentativeMayEndanger], false),
+    (RecipientKind::LawEnforcement, Purpose::LawEnforcement, &[Fact::LocatingSuspectOrMissingPerson], false),
+    (RecipientKind::LawEnforcement, Purpose::LawEnforcement, &[Fact::CrimeOnPremises], false),
+    (RecipientKind::CorrectionalInstitution, Purpose::Treatment, &[Fact::ClientInCustody], false),
+    (RecipientKind::SocialServicesAgency, Purpose::Treatment, &[], false),
+    (RecipientKind::HealthPlan, Purpose::Payment, &[Fact::Cmia56104Request], false),
+    (RecipientKind::Court, Purpose::JudicialProceeding, &[Fact::Part2CourtOrder, Fact::CourtOrder], false),
+    (RecipientKind::Employer, Purpose::PreventSeriousThreat, &[Fact::SeriousImminentThreat, Fact::RecipientCanPreventOrLessen], false),
 ];
 
 const NAMES: &[&str] = &["Dr. Rivera", "dr.  RIVERA", "Acme", "R", ""];
@@ -167,12 +180,13 @@ fn situation() -> impl Strategy<Value = (RecipientKind, Purpose, bool, Facts)> {
 fn client(as_of: i64) -> impl Strategy<Value = Client> {
     // Some deaths more than fifty years back (18 262 days), around the boundary too.
     let died_ago = prop_oneof![3 => 0i64..=3_650, 1 => 18_200i64..=18_300, 1 => 18_300i64..=22_000];
-    (0u8..=130, select(ClientStatus::ALL), died_ago, proptest::bool::weighted(0.3)).prop_map(
-        move |(age, status, ago, part2_program)| Client {
+    (0u8..=130, select(ClientStatus::ALL), died_ago, proptest::bool::weighted(0.3), proptest::bool::weighted(0.3)).prop_map(
+        move |(age, status, ago, part2_program, lps_program)| Client {
             age,
             status,
             died_on: (status == ClientStatus::Deceased).then(|| date(as_of - ago)),
             part2_program,
+            lps_program,
         },
     )
 }
@@ -431,6 +445,7 @@ fn request_json(r: &Request, sparse: bool) -> Value {
     client.insert("status".into(), json!(r.client.status.as_str()));
     put(&mut client, "died_on", opt(r.client.died_on.as_ref()), sparse && r.client.died_on.is_none());
     put(&mut client, "part2_program", json!(r.client.part2_program), sparse && !r.client.part2_program);
+    put(&mut client, "lps_program", json!(r.client.lps_program), sparse && !r.client.lps_program);
     top.insert("client".into(), Value::Object(client));
 
     let mut recipient = Map::new();
@@ -627,9 +642,12 @@ proptest! {
         signed_ago in 0i64..=3_000,
         expires_in in 1i64..=3_000,
     ) {
+        let covered = covered_subset(&r.categories, mask);
+        // The ASCMI form names only its four purposes and never opens psychotherapy notes.
+        prop_assume!(kind != AuthorizationKind::Ascmi
+            || (ASCMI_PURPOSES.contains(&r.purpose) && covered != [Category::PsychotherapyNotes]));
         let before = released(&decide(&r)?);
         let mut more = r.clone();
-        let covered = covered_subset(&r.categories, mask);
         more.authorizations.push(matching_authorization(&r, kind, covered, signed_ago, expires_in));
         let d = decide(&more)?;
         let added = d.authorizations.last().unwrap();
@@ -656,7 +674,7 @@ proptest! {
         prop_assert!(value.is_ok(), "serialize failed: {:?}", value.err());
         let value = value.unwrap();
         let keys: BTreeSet<&str> = value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
-        let expected: BTreeSet<&str> = ["decision", "categories", "release", "withhold", "rules", "authorizations", "obligations", "remedies", "explanation"].into_iter().collect();
+        let expected: BTreeSet<&str> = ["decision", "categories", "release", "withhold", "rules", "authorizations", "obligations", "remedies", "explanation", "rules_version"].into_iter().collect();
         prop_assert_eq!(keys, expected);
         prop_assert_eq!(&value["decision"], &json!(d.decision.as_str()));
         prop_assert_eq!(&value["release"], &json!(d.release.iter().map(|c| c.as_str()).collect::<Vec<_>>()));
@@ -677,6 +695,69 @@ proptest! {
         let parsed = parse_request(&text);
         prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.as_ref().err(), text);
         prop_assert_eq!(parsed.unwrap(), r);
+    }
+}
+
+// ── Remedies that work ───────────────────────────────────────────────────────
+
+/// The request as it would be once `remedy` is done for `category`: the
+/// authorization or consent signed for exactly that category, recipient and
+/// purpose, the order issued, the client asked and agreeing.
+fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -> Request {
+    let mut out = r.clone();
+    match remedy {
+        RemedyKind::ObtainAuthorization => out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365)),
+        RemedyKind::ObtainPart2Consent => out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365)),
+        RemedyKind::ObtainCourtOrder => out.facts.set(Fact::CourtOrder, true),
+        RemedyKind::ObtainPart2CourtOrder => {
+            out.facts.set(Fact::CourtOrder, true);
+            out.facts.set(Fact::Part2CourtOrder, true);
+        }
+        RemedyKind::AskClient => {
+            out.facts.set(Fact::ClientAgrees, true);
+            out.facts.set(Fact::ClientObjects, false);
+        }
+        RemedyKind::ObtainSatisfactoryAssurance => out.facts.set(Fact::SatisfactoryAssurance, true),
+        RemedyKind::VerifyIdentity => out.facts.set(Fact::IdentityVerified, true),
+        RemedyKind::ObtainWrittenRequest => out.facts.set(Fact::Cmia56104Request, true),
+        RemedyKind::OfferProfessionalReview => {}
+    }
+    for (i, auth) in out.authorizations.iter_mut().enumerate() {
+        auth.id = format!("auth-{i}");
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A remedy is offered only if doing it releases the category it is
+    /// offered for (issue: "a remedy must be something that, done, makes the
+    /// disclosure lawful"). A professional review reviews the denial instead;
+    /// a Part 2 client's psychotherapy notes need the notes' own authorization
+    /// and the Part 2 consent together.
+    #[test]
+    fn every_offered_remedy_releases_what_it_is_offered_for(r in request_often_requiring()) {
+        let d = decide(&r)?;
+        for remedy in d.remedies.iter().filter(|m| m.kind != RemedyKind::OfferProfessionalReview) {
+            for &category in &remedy.categories {
+                let pair = r.client.part2_program && category == Category::PsychotherapyNotes
+                    && matches!(remedy.kind, RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent)
+                    && d.remedies.iter().any(|m| m.kind == RemedyKind::ObtainAuthorization && m.categories.contains(&category))
+                    && d.remedies.iter().any(|m| m.kind == RemedyKind::ObtainPart2Consent && m.categories.contains(&category));
+                let done = if pair {
+                    with_remedy(&with_remedy(&r, category, RemedyKind::ObtainAuthorization), category, RemedyKind::ObtainPart2Consent)
+                } else {
+                    with_remedy(&r, category, remedy.kind)
+                };
+                let after = decide(&done)?;
+                prop_assert!(
+                    after.release.contains(&category),
+                    "{} offered for {} but doing it still withholds it: {}",
+                    remedy.kind, category, after.explanation
+                );
+            }
+        }
     }
 }
 

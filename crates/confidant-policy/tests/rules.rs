@@ -310,10 +310,14 @@ fn subpoena_in_california_privilege_must_be_claimed_by_a_therapist() {
 }
 
 #[test]
-fn court_order_permits_and_is_not_required() {
-    let d = decide(&set(facts(base("court", "judicial_proceeding", &["diagnosis"]), &["court_order"]), "/jurisdiction", json!("US-CA")));
-    assert_eq!(d.decision, OverallDecision::Permit, "AMB-5");
+fn court_order_permits_federally_and_compels_in_california() {
+    let r = facts(base("court", "judicial_proceeding", &["diagnosis"]), &["court_order"]);
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Permit, "AMB-5: 45 CFR 164.512(e)(1)(i) permits");
     assert!(has_obligation(&d, ObligationKind::LimitToRelevant) && has_obligation(&d, ObligationKind::RecordInAccounting));
+    let ca = decide(&set(r, "/jurisdiction", json!("US-CA")));
+    assert_eq!(ca.decision, OverallDecision::Required, "AMB-5: Cal. Civ. Code 56.10(b)(1) compels");
+    assert!(fired(&ca, "ca.cmia.court_order") && has_obligation(&ca, ObligationKind::LimitToRelevant));
 }
 
 #[test]
@@ -322,7 +326,10 @@ fn part2_subpoena_never_opens_records_but_a_part2_order_does() {
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(fired(&d, "part2.subpoena_insufficient"));
-    let ordered = decide(&set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order"]), "/client/part2_program", json!(true)));
+    let plain = decide(&set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order"]), "/client/part2_program", json!(true)));
+    assert_eq!(plain.decision, OverallDecision::Deny, "42 CFR 2.61: an ordinary order lacks Part 2's findings");
+    assert!(has_remedy(&plain, RemedyKind::ObtainPart2CourtOrder));
+    let ordered = decide(&set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order", "part2_court_order"]), "/client/part2_program", json!(true)));
     assert_eq!(ordered.decision, OverallDecision::Permit, "42 CFR 2.64");
 }
 
@@ -337,10 +344,13 @@ fn law_enforcement_warrant_permits_except_for_part2() {
 
 #[test]
 fn law_enforcement_crime_on_premises_releases_identity_only() {
-    let r = set(facts(base("law_enforcement", "law_enforcement", &["demographics", "diagnosis"]), &["required_by_law"]), "/client/part2_program", json!(true));
+    let r = set(facts(base("law_enforcement", "law_enforcement", &["demographics", "diagnosis"]), &["crime_on_premises"]), "/client/part2_program", json!(true));
     let d = decide(&r);
     assert_eq!(outcome(&d, "demographics"), Outcome::Permit, "42 CFR 2.12(c)(5)");
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny);
+    let hipaa = decide(&set(r, "/client/part2_program", json!(false)));
+    assert_eq!(hipaa.decision, OverallDecision::Permit, "45 CFR 164.512(f)(5): evidence of the crime");
+    assert!(has_obligation(&hipaa, ObligationKind::LimitToRelevant));
 }
 
 // ── Part 2 ───────────────────────────────────────────────────────────────────
@@ -364,12 +374,26 @@ fn part2_a_hipaa_authorization_does_not_open_part2_records() {
 
 #[test]
 fn part2_consent_satisfies_hipaa_except_psychotherapy_notes() {
-    let mut auth = valid_auth("part2", "employer", "employment", &["diagnosis", "psychotherapy_notes"]);
-    auth["statements"] = json!({ "right_to_revoke": true });
-    let r = set(set(base("employer", "employment", &["diagnosis", "psychotherapy_notes"]), "/client/part2_program", json!(true)), "/authorizations", json!([auth]));
+    let mut notes = valid_auth("part2", "employer", "employment", &["psychotherapy_notes"]);
+    notes["id"] = json!("a-2");
+    let consents = json!([valid_auth("part2", "employer", "employment", &["diagnosis"]), notes]);
+    let r = set(set(base("employer", "employment", &["diagnosis", "psychotherapy_notes"]), "/client/part2_program", json!(true)), "/authorizations", consents);
     let d = decide(&r);
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
     assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
+    // The notes need their own HIPAA authorization too; that is the remedy offered.
+    assert!(has_remedy(&d, RemedyKind::ObtainAuthorization));
+}
+
+#[test]
+fn part2_consent_without_hipaas_statements_stops_counting_at_the_2024_compliance_date() {
+    let mut consent = valid_auth("part2", "employer", "employment", &["diagnosis"]);
+    consent["statements"] = json!({ "right_to_revoke": true });
+    let r = set(set(base("employer", "employment", &["diagnosis"]), "/client/part2_program", json!(true)), "/authorizations", json!([consent]));
+    let after = decide(&r);
+    assert_eq!(after.decision, OverallDecision::Deny, "42 CFR 2.31(a) as amended in 2024");
+    let before = decide(&set(r, "/as_of", json!("2026-02-15")));
+    assert_eq!(before.decision, OverallDecision::Permit);
 }
 
 #[test]
