@@ -145,6 +145,7 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
                     "recipient_kind": prepared.kind.as_str(),
                     "purpose": prepared.purpose.as_str(),
                     "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                    "rules_version": decision.rules_version,
                     "released": false,
                 }));
             store.append_audit(vec![event]).await.map_err(store_failure)?;

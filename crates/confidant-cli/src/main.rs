@@ -46,8 +46,9 @@ enum Command {
     Rules {
         /// A rule id such as `hipaa.treatment`.
         id: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// `markdown` writes the whole catalog as `docs/rules.md` holds it.
+        #[arg(long, value_enum, default_value_t = rules::RulesFormat::Text)]
+        format: rules::RulesFormat,
     },
     /// Create the data directory, the key file (mode 0600) and the vault.
     Init {

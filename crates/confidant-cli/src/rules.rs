@@ -5,22 +5,32 @@ use std::io::{self, Write};
 use confidant_policy::{Engine, Rule};
 use serde_json::json;
 
-use crate::{Failure, Format, render};
+use crate::{Failure, render};
 
-pub fn run(id: Option<&str>, format: Format) -> Result<(), Failure> {
+/// How `confidant rules` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Json,
+    Text,
+    /// The whole catalog as Markdown (`docs/rules.md`).
+    Markdown,
+}
+
+pub fn run(id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
     let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
     let text = match id {
         None => match format {
-            Format::Json => json_text(&engine.rules().iter().map(rule_json).collect::<Vec<_>>())?,
-            Format::Text => render::rule_table(engine.rules()),
+            RulesFormat::Json => json_text(&engine.rules().iter().map(rule_json).collect::<Vec<_>>())?,
+            RulesFormat::Text => render::rule_table(engine.rules()),
+            RulesFormat::Markdown => engine.catalog().markdown().trim_end().to_string(),
         },
         Some(id) => {
             let rule = engine.rule(id).ok_or_else(|| {
                 Failure::Input(format!("{id}: a rule id; `confidant rules` lists them (e.g. `hipaa.treatment`)"))
             })?;
             match format {
-                Format::Json => json_text(&rule_json(rule))?,
-                Format::Text => render::rule_detail(rule),
+                RulesFormat::Json => json_text(&rule_json(rule))?,
+                RulesFormat::Text | RulesFormat::Markdown => render::rule_detail(rule),
             }
         }
     };

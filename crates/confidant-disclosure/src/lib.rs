@@ -82,6 +82,7 @@ pub async fn disclose(store: &Store, engine: &Engine, request: DiscloseRequest) 
                 "recipient_kind": recipient.kind.as_str(),
                 "purpose": purpose.as_str(),
                 "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                "rules_version": decision.rules_version,
                 "released": false,
             }));
         let seqs = store.append_audit(vec![event]).await?;

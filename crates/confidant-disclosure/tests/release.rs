@@ -164,6 +164,9 @@ async fn a_release_holds_only_the_allowed_records_and_is_logged_and_accounted() 
         let entry = store.audit_entry(package.audit_entry).await.unwrap();
         assert_eq!(entry.kind, AuditKind::Disclosure);
         assert_eq!(entry.client_id.as_deref(), Some("cl-1"));
+        // The entry names the exact rule packs that decided (contract v2).
+        let version = entry.details.as_ref().map(|d| d["rules_version"].clone());
+        assert_eq!(version, Some(serde_json::json!(engine.catalog().version())), "{}", db.name());
         let (proof, head) = store.audit_inclusion_proof(entry.seq, None).await.unwrap();
         proof.verify(&entry.leaf_hash, &head.head.root).unwrap();
         // In the accounting, with recipient, address, description and basis.
@@ -195,7 +198,10 @@ async fn a_denied_request_releases_nothing_but_is_audited() {
         assert!(store.disclosures("cl-1").await.unwrap().is_empty(), "{}", db.name());
         let entry = store.audit_entry(audit_seq).await.unwrap();
         assert_eq!(entry.kind, AuditKind::Decision);
-        assert_eq!(entry.details.unwrap()["outcome"], "deny");
+        let details = entry.details.unwrap();
+        assert_eq!(details["outcome"], "deny");
+        assert_eq!(details["rules_version"], serde_json::json!(decision.rules_version));
+        assert!(decision.rules_version.starts_with("sha256:"));
         assert!(store.accounting("cl-1", None, day(AS_OF), None).await.unwrap().entries.is_empty());
     }
 }

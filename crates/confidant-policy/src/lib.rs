@@ -14,6 +14,7 @@ mod catalog;
 mod combine;
 mod date;
 mod decision;
+mod docs;
 mod engine;
 mod explain;
 mod request;

@@ -803,7 +803,14 @@ pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str,
                 .client(id)
                 .categories(&request.categories)
                 .break_glass(access == crate::access::Access::BreakGlass)
-                .details(json!({ "outcome": decision.decision.as_str(), "recipient_kind": request.recipient.kind.as_str(), "purpose": request.purpose.as_str(), "released": false })),
+                .details(json!({
+                    "outcome": decision.decision.as_str(),
+                    "recipient_kind": request.recipient.kind.as_str(),
+                    "purpose": request.purpose.as_str(),
+                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                    "rules_version": decision.rules_version,
+                    "released": false,
+                })),
         )
         .await?;
     Ok(decision)

@@ -196,6 +196,8 @@ impl Store {
                 "purpose": new.purpose.as_str(),
                 "withheld": new.withheld.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                 "record_ids": new.record_ids,
+                // The decision names the rule packs it came from (contract v2).
+                "rules_version": new.decision.get("rules_version"),
             }));
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
