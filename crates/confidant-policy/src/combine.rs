@@ -64,7 +64,12 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
         .iter()
         .copied()
         .filter(|&f| !(yielding(f) && stands_down(rules, f, &effective)))
-        .filter(|&f| !released || permits.iter().any(|&p| blocks(rules, f, p)))
+        // A forbid aimed at particular permissions explains the outcome only
+        // when it met one of them; a general one explains any withholding.
+        .filter(|&f| {
+            permits.iter().any(|&p| blocks(rules, f, p))
+                || (!released && rule(f).is_some_and(|r| r.blocking.only_blocks.is_none()))
+        })
         .collect();
     let advising = if released {
         Vec::new()

@@ -136,6 +136,8 @@ impl Engine {
             Ok(combine::combine(&self.catalog.rules, &fired(&changed)?).released)
         };
         let mut working = Vec::new();
+        // Nobody can ask a client who has died.
+        candidates.retain(|k| !(*k == RemedyKind::AskClient && input.status == ClientStatus::Deceased));
         for kind in candidates {
             if kind == RemedyKind::OfferProfessionalReview || releases(&[kind])? {
                 working.push(kind);
@@ -310,7 +312,7 @@ impl EvalInput {
             part2_program: request.client.part2_program,
             lps_program: request.client.lps_program,
             years_since_death_band: band(&catalog.death_breakpoints, years_since_death(request)),
-            facts: request.facts,
+            facts: implied_facts(request.facts),
             category,
             authorized: coverage.authorized,
             consented: coverage.consented,
@@ -370,6 +372,15 @@ fn apply_supersession(rules: &[Rule], fired: &mut Vec<usize>) {
     for (keeper, layer) in superseding {
         fired.retain(|&i| i == keeper || rules.get(i).is_some_and(|r| r.layer != layer));
     }
+}
+
+/// Facts that follow from others by definition: a Part 2 court order is a
+/// court order (contract v2: "a court order issued under 42 CFR 2.64–2.67").
+fn implied_facts(mut facts: Facts) -> Facts {
+    if facts.get(Fact::Part2CourtOrder) {
+        facts.set(Fact::CourtOrder, true);
+    }
+    facts
 }
 
 /// Whole years from the death to `as_of`; 0 for a living client.

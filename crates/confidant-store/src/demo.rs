@@ -243,7 +243,8 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
                 expires_on: None,
                 expiry_event: Some("end of treatment".into()),
                 revoked_on: None,
-                statements: Statements { right_to_revoke: true, no_conditioning: false, redisclosure: false },
+                // A consent on the 2024 rule's form carries HIPAA's statements too (42 CFR 2.31(a)).
+                statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
             };
             store.add_authorization(&id, &auth, None).await?;
             summary.authorizations += 1;

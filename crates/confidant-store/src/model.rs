@@ -347,6 +347,7 @@ mod tests {
             discharged_on: Some(d("2025-05-01")),
             died_on: Some(d("2026-02-01")),
             part2_program: false,
+            lps_program: false,
             team_id: None,
         };
         assert_eq!(c.status_on(d("2025-01-01")).0, ClientStatus::Active);
