@@ -317,7 +317,7 @@ fn court_order_permits_federally_and_compels_in_california() {
     assert!(has_obligation(&d, ObligationKind::LimitToRelevant) && has_obligation(&d, ObligationKind::RecordInAccounting));
     let ca = decide(&set(r, "/jurisdiction", json!("US-CA")));
     assert_eq!(ca.decision, OverallDecision::Required, "AMB-5: Cal. Civ. Code 56.10(b)(1) compels");
-    assert!(fired(&ca, "ca.cmia.court_order") && has_obligation(&ca, ObligationKind::LimitToRelevant));
+    assert!(fired(&ca, "ca.cmia.court") && has_obligation(&ca, ObligationKind::LimitToRelevant));
 }
 
 #[test]
