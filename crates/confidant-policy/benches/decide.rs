@@ -105,6 +105,7 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
                 ("age", RestrictedExpression::new_long(34)),
                 ("status", string("active")),
                 ("part2_program", RestrictedExpression::new_bool(false)),
+                ("lps_program", RestrictedExpression::new_bool(false)),
                 ("years_since_death", RestrictedExpression::new_long(0)),
             ]),
         ),
@@ -153,6 +154,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("single_category_uncached", |b| b.iter(|| engine.decide_uncached(black_box(&single)).unwrap()));
     group.bench_function("six_categories_three_authorizations", |b| b.iter(|| engine.decide(black_box(&six)).unwrap()));
     group.bench_function("six_categories_three_authorizations_uncached", |b| b.iter(|| engine.decide_uncached(black_box(&six)).unwrap()));
+    group.finish();
+
+    let mut group = c.benchmark_group("catalog");
+    group.sample_size(20);
+    // Parse every pack, check every rule, validate strictly against the
+    // schema, read the vocabulary, bands and purpose slices (issue 16's
+    // budget for loading the built-in packs: under 50 ms).
+    group.bench_function("load_builtin_packs", |b| b.iter(|| confidant_policy::Catalog::load().unwrap()));
     group.finish();
 
     let mut group = c.benchmark_group("parse_and_decide");

@@ -4,10 +4,12 @@
 //! effect, obligation and remedy kinds, resolvable cross-references).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use cedar_policy::{Policy, PolicyId, PolicySet};
 
-use crate::vocab::{Effect, Layer, ObligationKind, RemedyKind};
+use crate::lint;
+use crate::vocab::{Effect, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind};
 
 /// The Cedar schema the rules are written against.
 pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
@@ -66,7 +68,16 @@ pub(crate) struct Blocking {
 pub struct Catalog {
     pub(crate) policies: PolicySet,
     /// The same policies split by layer, so only applicable layers are evaluated.
+    #[allow(dead_code, reason = "kept for tests that compare slicing with the whole layer")]
     pub(crate) layer_policies: Vec<(Layer, PolicySet)>,
+    /// Each policy with its layer and the purposes and recipient kinds it
+    /// can fire for (bit masks over `Purpose::ALL` and `RecipientKind::ALL`).
+    sliceable: Vec<(Layer, Policy, u64, u64)>,
+    /// The policies of one layer that can fire for one purpose and recipient
+    /// kind, built on first use: a policy whose conditions require another
+    /// purpose or recipient cannot fire, so it is not evaluated (Cedar's idea
+    /// of policy slicing).
+    slices: Vec<OnceLock<PolicySet>>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
     /// Where the rules' comparisons on `context.client.age` change truth.
@@ -78,20 +89,45 @@ pub struct Catalog {
     pub(crate) version: String,
 }
 
-/// A defect in the embedded rule packs; a build with one never ships,
-/// because the test suite loads the catalog.
+/// A defect in a rule pack, reported like a compiler's: the file, and where
+/// known the line and column, the rule and what is wrong. The embedded packs
+/// never ship with one, because the test suite loads them; a pack from disk
+/// with one is refused whole.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("{file}: cedar syntax: {message}")]
-    Syntax { file: &'static str, message: String },
-    #[error("{file}: a rule has no `@{annotation}` annotation:\n{source_text}")]
-    MissingAnnotation { file: &'static str, annotation: &'static str, source_text: String },
-    #[error("{file}: rule `{id}`: `@{annotation}` {message}")]
-    BadAnnotation { file: &'static str, id: String, annotation: &'static str, message: String },
-    #[error("rule id `{0}` is used twice")]
-    DuplicateId(String),
+    #[error("{file}:{line}:{column}: cedar syntax: {message}")]
+    Syntax { file: String, line: usize, column: usize, message: String },
+    #[error("{file}:{line}:{column}: a rule has no `@{annotation}` annotation")]
+    MissingAnnotation { file: String, line: usize, column: usize, annotation: &'static str, source_text: String },
+    #[error("{file}:{line}:{column}: rule `{id}`: `@{annotation}` {message}")]
+    BadAnnotation { file: String, line: usize, column: usize, id: String, annotation: &'static str, message: String },
+    #[error("{file}:{line}:{column}: rule `{id}`: {message}")]
+    Invalid { file: String, line: usize, column: usize, id: String, message: String },
+    #[error("{file}:{line}:{column}: rule id `{id}` is used twice")]
+    DuplicateId { file: String, line: usize, column: usize, id: String },
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
     #[error("cedar: {0}")]
     Cedar(String),
+}
+
+/// Where a rule starts in its file: its `@id` annotation.
+fn rule_position(text: &str, id: &str) -> (usize, usize) {
+    let at = text.find(&format!("@id(\"{id}\")")).unwrap_or(0);
+    lint::line_column(text, at)
+}
+
+/// Where a policy's source starts in its file (for rules without an `@id`).
+fn policy_position(text: &str, policy: &Policy) -> (usize, usize) {
+    let source = policy.to_string();
+    let head: String = source.lines().next().unwrap_or_default().trim().to_string();
+    let at = if head.is_empty() { 0 } else { text.find(&head).unwrap_or(0) };
+    lint::line_column(text, at)
+}
+
+/// The offset of a Cedar diagnostic's first label, when it has one.
+fn diagnostic_offset(diagnostic: &dyn miette::Diagnostic) -> Option<usize> {
+    diagnostic.labels()?.next().map(|label| label.offset())
 }
 
 impl Catalog {
@@ -100,40 +136,76 @@ impl Catalog {
         Catalog::from_packs(PACKS)
     }
 
-    /// Parses and checks the given packs (tests use this with broken ones).
-    pub fn from_packs(packs: &[(Layer, &'static str, &str)]) -> Result<Catalog, CatalogError> {
-        let mut parsed: Vec<(Layer, &'static str, Policy)> = Vec::new();
+    /// Parses and checks the given packs: each rule's annotations, strict
+    /// validation against the schema, the vocabulary of every compared
+    /// string, and the comparisons the memo bands. Any defect refuses the
+    /// whole set.
+    pub fn from_packs(packs: &[(Layer, &str, &str)]) -> Result<Catalog, CatalogError> {
+        let mut parsed: Vec<(Layer, &str, &str, Policy)> = Vec::new();
         for (layer, file, text) in packs {
-            let set: PolicySet = text
-                .parse()
-                .map_err(|e: cedar_policy::ParseErrors| CatalogError::Syntax { file, message: e.to_string() })?;
+            let set: PolicySet = text.parse().map_err(|e: cedar_policy::ParseErrors| {
+                let (line, column) = lint::line_column(text, diagnostic_offset(&e).unwrap_or(0));
+                CatalogError::Syntax { file: file.to_string(), line, column, message: e.to_string() }
+            })?;
             let mut policies: Vec<Policy> = set.policies().cloned().collect();
             // Keep the file's order: it is the order `confidant rules` lists.
             policies.sort_by_key(|p| policy_number(p.id()));
-            parsed.extend(policies.into_iter().map(|p| (*layer, *file, p)));
+            parsed.extend(policies.into_iter().map(|p| (*layer, *file, *text, p)));
         }
 
         let mut rules = Vec::with_capacity(parsed.len());
         let mut index: HashMap<String, usize> = HashMap::new();
-        for (layer, file, policy) in &parsed {
-            let id = required(policy, file, "id")?.to_string();
+        for (layer, file, text, policy) in &parsed {
+            let id = required(policy, file, text, "id")?.to_string();
             if index.insert(id.clone(), rules.len()).is_some() {
-                return Err(CatalogError::DuplicateId(id));
+                let (line, column) = rule_position(text, &id);
+                return Err(CatalogError::DuplicateId { file: file.to_string(), line, column, id });
             }
-            rules.push(describe(*layer, file, policy, &id)?);
+            rules.push(describe(*layer, file, text, policy, &id)?);
         }
         // Cross-references can point forward, so they resolve in a second pass.
-        for (i, (_, file, policy)) in parsed.iter().enumerate() {
-            let blocking = resolve_blocking(policy, file, &index)?;
+        for (i, (layer, file, text, policy)) in parsed.iter().enumerate() {
+            let blocking = resolve_blocking(*layer, policy, file, text, &index)?;
             if let Some(rule) = rules.get_mut(i) {
                 rule.blocking = blocking;
             }
+        }
+        let where_is = |i: usize| -> (String, &str, String) {
+            let (_, file, text, _) = parsed.get(i).map_or((Layer::Hipaa, "", "", None), |(l, f, t, p)| (*l, *f, *t, Some(p)));
+            (file.to_string(), text, rules.get(i).map(|r| r.id.clone()).unwrap_or_default())
+        };
+        let invalid = |i: usize, offset: Option<usize>, needle: Option<&str>, message: String| -> CatalogError {
+            let (file, text, id) = where_is(i);
+            let start = text.find(&format!("@id(\"{id}\")")).unwrap_or(0);
+            let at = offset
+                .or_else(|| needle.and_then(|n| text.get(start..).and_then(|rest| rest.find(n)).map(|o| start + o)))
+                .unwrap_or(start);
+            let (line, column) = lint::line_column(text, at);
+            CatalogError::Invalid { file, line, column, id, message }
+        };
+        let mut age_breakpoints = vec![0];
+        let mut death_breakpoints = vec![0];
+        // Cedar's JSON form of each policy: the checks read the parsed policy.
+        let jsons: Vec<serde_json::Value> =
+            parsed.iter().map(|(_, _, _, p)| p.to_json().map_err(|e| CatalogError::Cedar(e.to_string()))).collect::<Result<_, _>>()?;
+        for (i, json) in jsons.iter().enumerate() {
+            if let Some(finding) = lint::vocabulary_findings(json).into_iter().next() {
+                return Err(invalid(i, None, Some(&finding.needle), finding.message));
+            }
+            for (attribute, points) in [(lint::BANDED[0], &mut age_breakpoints), (lint::BANDED[1], &mut death_breakpoints)] {
+                let constants = lint::comparison_constants(json, attribute).map_err(|f| invalid(i, None, Some(&f.needle), f.message))?;
+                points.extend(constants.into_iter().flat_map(|t| [t, t.saturating_add(1)]));
+            }
+        }
+        for points in [&mut age_breakpoints, &mut death_breakpoints] {
+            points.sort_unstable();
+            points.dedup();
         }
 
         let mut policies = PolicySet::new();
         let mut layer_policies: Vec<(Layer, PolicySet)> = Vec::new();
         let mut by_policy = HashMap::new();
-        for (i, (layer, _, policy)) in parsed.iter().enumerate() {
+        for (i, (layer, _, _, policy)) in parsed.iter().enumerate() {
             let Some(rule) = rules.get(i) else { continue };
             let pid = PolicyId::new(&rule.id);
             let renamed = policy.new_id(pid.clone());
@@ -151,11 +223,18 @@ impl Catalog {
             set.add(renamed).map_err(|e| CatalogError::Cedar(e.to_string()))?;
             by_policy.insert(pid, i);
         }
-        let sources: Vec<&str> = packs.iter().map(|(_, _, text)| *text).collect();
-        let age_breakpoints = breakpoints(&sources, "context.client.age")?;
-        let death_breakpoints = breakpoints(&sources, "context.client.years_since_death")?;
+        // Strict validation against the schema: a misspelt attribute or a
+        // comparison of the wrong type refuses the pack.
+        let (schema, _) = cedar_policy::Schema::from_cedarschema_str(SCHEMA).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+        let result = cedar_policy::Validator::new(schema).validate(&policies, cedar_policy::ValidationMode::Strict);
+        if let Some(error) = result.validation_errors().next() {
+            let i = by_policy.get(error.policy_id()).copied().unwrap_or_default();
+            return Err(invalid(i, diagnostic_offset(error), None, error.to_string()));
+        }
         let version = rules_version(packs);
-        Ok(Catalog { policies, layer_policies, rules, by_policy, age_breakpoints, death_breakpoints, version })
+        let sliceable = sliceable(&parsed, &jsons, &rules);
+        let slices = (0..Layer::ALL.len() * Purpose::ALL.len() * RecipientKind::ALL.len()).map(|_| OnceLock::new()).collect();
+        Ok(Catalog { policies, layer_policies, sliceable, slices, rules, by_policy, age_breakpoints, death_breakpoints, version })
     }
 
     /// Every rule, in layer order and file order.
@@ -166,6 +245,23 @@ impl Catalog {
     /// The rule with this id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The policies of `layer` that can fire for `purpose` and `kind`.
+    pub(crate) fn slice(&self, layer: Layer, purpose: Purpose, kind: RecipientKind) -> Option<&PolicySet> {
+        let l = Layer::ALL.iter().position(|x| *x == layer)?;
+        let (p, k) = (purpose as usize, kind as usize);
+        let cell = self.slices.get((l * Purpose::ALL.len() + p) * RecipientKind::ALL.len() + k)?;
+        Some(cell.get_or_init(|| {
+            let mut set = PolicySet::new();
+            for (_, policy, purposes, kinds) in self.sliceable.iter().filter(|(pl, ..)| *pl == layer) {
+                if purposes >> p & 1 == 1 && kinds >> k & 1 == 1 {
+                    // Ids are unique in the catalog, so adding cannot fail.
+                    let _ = set.add(policy.clone());
+                }
+            }
+            set
+        }))
     }
 
     /// The digest of the loaded packs, `sha256:<hex>` (contract v2 `rules_version`).
@@ -179,40 +275,33 @@ impl Catalog {
     }
 }
 
-/// The values at which a numeric attribute's comparisons can change truth:
-/// every constant `T` it is compared with, and `T + 1`. Two values with the
-/// same largest breakpoint at or below them satisfy exactly the same rules,
-/// so the engine may evaluate (and memoize) the breakpoint instead of the
-/// value. Any use of the attribute other than `attr OP constant` is refused,
-/// because it could not be banded safely.
-fn breakpoints(sources: &[&str], attribute: &str) -> Result<Vec<i64>, CatalogError> {
-    let mut points = vec![0];
-    for text in sources {
-        let code: String = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
-        for (at, _) in code.match_indices(attribute) {
-            let rest = code.get(at + attribute.len()..).unwrap_or("");
-            let rest = rest.trim_start();
-            let op_len = rest.chars().take_while(|c| matches!(c, '<' | '>' | '=' | '!')).count();
-            let digits: String = rest.get(op_len..).unwrap_or("").trim_start().chars().take_while(char::is_ascii_digit).collect();
-            let valid_op = matches!(rest.get(..op_len), Some("<" | "<=" | ">" | ">=" | "==" | "!="));
-            match digits.parse::<i64>() {
-                Ok(t) if valid_op => points.extend([t, t.saturating_add(1)]),
-                _ => {
-                    return Err(CatalogError::Cedar(format!(
-                        "`{attribute}` may only be compared with a number (`{attribute} >= 65`), so decisions can be memoized by band"
-                    )));
-                }
-            }
-        }
+/// The values at which a numeric attribute's comparisons can change truth
+/// are every constant `T` it is compared with, and `T + 1` (read from the
+/// parsed policies by `lint::comparison_constants`, which refuses any other
+/// use of the attribute). Two values with the same largest breakpoint at or
+/// below them satisfy exactly the same rules, so the engine may evaluate
+/// (and memoize) the breakpoint instead of the value.
+/// Each policy, renamed to its rule id, with the purposes and recipient
+/// kinds its conditions allow.
+fn sliceable(parsed: &[(Layer, &str, &str, Policy)], jsons: &[serde_json::Value], rules: &[Rule]) -> Vec<(Layer, Policy, u64, u64)> {
+    fn mask<T: Copy>(all: &[T], name: fn(T) -> &'static str, only: Option<std::collections::BTreeSet<String>>) -> u64 {
+        all.iter().enumerate().filter(|(_, v)| only.as_ref().is_none_or(|o| o.contains(name(**v)))).fold(0, |m, (i, _)| m | 1 << i)
     }
-    points.sort_unstable();
-    points.dedup();
-    Ok(points)
+    parsed
+        .iter()
+        .zip(jsons)
+        .zip(rules)
+        .map(|(((layer, _, _, policy), json), rule)| {
+            let purposes = mask(Purpose::ALL, Purpose::as_str, lint::attribute_values(json, "context.purpose"));
+            let kinds = mask(RecipientKind::ALL, RecipientKind::as_str, lint::attribute_values(json, "context.recipient.kind"));
+            (*layer, policy.new_id(PolicyId::new(&rule.id)), purposes, kinds)
+        })
+        .collect()
 }
 
 /// The digest of a set of packs: each pack's layer, file name and text,
 /// length-prefixed so no two different sets can hash alike by concatenation.
-fn rules_version(packs: &[(Layer, &'static str, &str)]) -> String {
+fn rules_version(packs: &[(Layer, &str, &str)]) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     for (layer, file, text) in packs {
@@ -236,16 +325,19 @@ fn policy_number(id: &PolicyId) -> usize {
     id.to_string().trim_start_matches("policy").parse().unwrap_or(usize::MAX)
 }
 
-fn required<'p>(policy: &'p Policy, file: &'static str, key: &'static str) -> Result<&'p str, CatalogError> {
-    policy.annotation(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| CatalogError::MissingAnnotation {
-        file,
-        annotation: key,
-        source_text: policy.to_string(),
+fn required<'p>(policy: &'p Policy, file: &str, text: &str, key: &'static str) -> Result<&'p str, CatalogError> {
+    policy.annotation(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        let (line, column) = match policy.annotation("id") {
+            Some(id) => rule_position(text, id),
+            None => policy_position(text, policy),
+        };
+        CatalogError::MissingAnnotation { file: file.to_string(), line, column, annotation: key, source_text: policy.to_string() }
     })
 }
 
-fn describe(layer: Layer, file: &'static str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file, id: id.to_string(), annotation, message };
+fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
+    let (line, column) = rule_position(text, id);
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.to_string(), annotation, message };
     let prefix = match layer {
         Layer::Hipaa => "hipaa.",
         Layer::Part2 => "part2.",
@@ -255,16 +347,16 @@ fn describe(layer: Layer, file: &'static str, policy: &Policy, id: &str) -> Resu
     if !id.starts_with(prefix) {
         return Err(bad("id", format!("should start with `{prefix}` in the {layer} layer")));
     }
-    let cite = required(policy, file, "cite")?.to_string();
+    let cite = required(policy, file, text, "cite")?.to_string();
     if layer == Layer::Organization && cite != format!("org:{}", id.trim_start_matches("org.")) {
         return Err(bad("cite", "should be `org:<rule-id>` for an organization rule".into()));
     }
-    let effect_text = required(policy, file, "effect")?;
+    let effect_text = required(policy, file, text, "effect")?;
     let effect = Effect::parse(effect_text).ok_or_else(|| bad("effect", format!("is `{effect_text}`; expected one of {}", Effect::expected())))?;
     if effect == Effect::Require && !layer.is_law() {
         return Err(bad("effect", "`require` is for law layers only".into()));
     }
-    let summary = required(policy, file, "summary")?.to_string();
+    let summary = required(policy, file, text, "summary")?.to_string();
     let obligations = list(policy.annotation("obligations"), ObligationKind::parse)
         .map_err(|v| bad("obligations", format!("names `{v}`; expected one of {}", ObligationKind::expected())))?;
     let remedies = list(policy.annotation("remedies"), RemedyKind::parse)
@@ -293,9 +385,10 @@ fn describe(layer: Layer, file: &'static str, policy: &Policy, id: &str) -> Resu
     })
 }
 
-fn resolve_blocking(policy: &Policy, file: &'static str, index: &HashMap<String, usize>) -> Result<Blocking, CatalogError> {
+fn resolve_blocking(layer: Layer, policy: &Policy, file: &str, text: &str, index: &HashMap<String, usize>) -> Result<Blocking, CatalogError> {
     let id = policy.annotation("id").unwrap_or_default().to_string();
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file, id: id.clone(), annotation, message };
+    let (line, column) = rule_position(text, &id);
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.clone(), annotation, message };
     let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
         let Some(text) = policy.annotation(key) else { return Ok(None) };
         text.split(',')
@@ -326,6 +419,11 @@ fn resolve_blocking(policy: &Policy, file: &'static str, index: &HashMap<String,
         None => None,
         Some(name) => Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?),
     };
+    // A layer may switch off only its own rules: no pack can silence another
+    // law (a state pack cannot override Part 2, an organization pack no law).
+    if let Some(other) = supersedes.filter(|l| *l != layer) {
+        return Err(bad("supersedes", format!("names `{other}`; a rule may supersede only its own layer (`{layer}`)")));
+    }
     let blocking = Blocking {
         spares: ids("spares")?.unwrap_or_default(),
         only_blocks: ids("only_blocks")?,
@@ -359,20 +457,46 @@ fn list<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, S
 mod tests {
     use super::*;
 
+    fn one(rule: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_packs(&[(Layer::Hipaa, "t.cedar", rule)])
+    }
+
+    const RULE: &str = "@id(\"hipaa.x\")\n@cite(\"c\")\n@effect(\"permit\")\n@summary(\"S.\")\npermit (principal, action == Action::\"disclose\", resource)\n";
+
     #[test]
-    fn breakpoints_cover_every_comparison_constant_and_the_next_value() {
-        let text = "when { context.client.age >= 65 && context.client.age < 18 } // context.client.age == 99";
-        let points = breakpoints(&[text], "context.client.age").ok();
-        assert_eq!(points, Some(vec![0, 18, 19, 65, 66]));
+    fn breakpoints_come_from_the_parsed_comparisons_whatever_the_spelling() {
+        let catalog = one(&format!("{RULE}when {{ context.client[\"age\"] < 18 && 65 <= context.client.age }};")).ok();
+        assert_eq!(catalog.map(|c| c.age_breakpoints), Some(vec![0, 18, 19, 65, 66]));
         assert_eq!(band(&[0, 18, 19, 65, 66], 34), 19);
         assert_eq!(band(&[0, 18, 19, 65, 66], 65), 65);
         assert_eq!(band(&[0, 18, 19, 65, 66], 81), 66);
     }
 
     #[test]
-    fn an_attribute_used_other_than_against_a_constant_is_refused() {
-        assert!(breakpoints(&["context.client.age + 1 > 3"], "context.client.age").is_err());
-        assert!(breakpoints(&["[context.client.age].contains(3)"], "context.client.age").is_err());
+    fn an_attribute_used_other_than_against_a_constant_is_refused_with_its_line() {
+        let err = one(&format!("{RULE}when {{\n  context.client.age + 1 > 3\n}};")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("t.cedar:7:") && err.contains("may only be compared with a number"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_vocabulary_value_is_refused_at_its_line_and_column() {
+        let err = one(&format!("{RULE}when {{\n  context.purpose == \"treatmnet\"\n}};")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("t.cedar:7:22: rule `hipaa.x`: `treatmnet` is not a value of `context.purpose`"), "{err}");
+        let err = one(&format!("{RULE}when {{ [\"client\", \"clinet\"].contains(context.recipient.kind) }};")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("`clinet` is not a value of `context.recipient.kind`"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_may_not_supersede_another_layer() {
+        let text = "@id(\"ca.x\")\n@cite(\"c\")\n@effect(\"permit\")\n@supersedes(\"part2\")\n@summary(\"S.\")\npermit (principal, action == Action::\"disclose\", resource);";
+        let err = Catalog::from_packs(&[(Layer::California, "ca.cedar", text)]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("may supersede only its own layer"), "{err}");
+    }
+
+    #[test]
+    fn strict_validation_refuses_a_misspelt_attribute_at_its_line() {
+        let err = one(&format!("{RULE}when {{\n  context.facts.client_agress\n}};")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("t.cedar:7:") && err.contains("client_agress"), "{err}");
     }
 
     #[test]

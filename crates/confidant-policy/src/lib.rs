@@ -17,6 +17,7 @@ mod decision;
 mod docs;
 mod engine;
 mod explain;
+mod lint;
 mod request;
 pub mod vocab;
 

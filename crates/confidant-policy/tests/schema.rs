@@ -89,8 +89,8 @@ const HEAD: &str = r#"permit (principal, action == Action::"disclose", resource)
 
 #[test]
 fn a_rule_without_a_cite_is_refused() {
-    let err = load_one(&format!("@id(\"hipaa.x\")\n@effect(\"permit\")\n@summary(\"S.\")\n{HEAD}")).unwrap_err();
-    assert!(err.to_string().contains("@cite"), "{err}");
+    let err = load_one(&format!("// a pack\n@id(\"hipaa.x\")\n@effect(\"permit\")\n@summary(\"S.\")\n{HEAD}")).unwrap_err();
+    assert!(err.to_string().starts_with("test.cedar:2:1: a rule has no `@cite`"), "{err}");
 }
 
 #[test]
@@ -104,7 +104,9 @@ fn an_unknown_effect_or_obligation_is_refused() {
 #[test]
 fn a_duplicate_id_or_dangling_reference_is_refused() {
     let rule = format!("@id(\"hipaa.x\")\n@cite(\"c\")\n@effect(\"permit\")\n@summary(\"S.\")\n{HEAD}\n");
-    assert!(matches!(load_one(&format!("{rule}{rule}")), Err(CatalogError::DuplicateId(_))));
+    let err = load_one(&format!("{rule}{rule}")).unwrap_err();
+    assert!(matches!(err, CatalogError::DuplicateId { .. }), "{err}");
+    assert!(err.to_string().starts_with("test.cedar:1:1: rule id `hipaa.x` is used twice"), "{err}");
     let forbid = format!("@id(\"hipaa.y\")\n@cite(\"c\")\n@effect(\"forbid\")\n@spares(\"hipaa.nope\")\n@summary(\"S.\")\n{HEAD}");
     assert!(load_one(&forbid).unwrap_err().to_string().contains("hipaa.nope"));
 }
@@ -112,7 +114,10 @@ fn a_duplicate_id_or_dangling_reference_is_refused() {
 #[test]
 fn the_organization_layer_cannot_require_or_block_requirements() {
     let require = format!("@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"require\")\n@summary(\"S.\")\n{HEAD}");
-    assert!(Catalog::from_packs(&[(Layer::Organization, "o.cedar", &require)]).is_err());
+    let err = Catalog::from_packs(&[(Layer::Organization, "o.cedar", &require)]).unwrap_err().to_string();
+    assert!(err.starts_with("o.cedar:1:1: rule `org.x`: `@effect` `require` is for law layers only"), "{err}");
+    // A forbid that would block a required disclosure.
     let blocks = format!("@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"forbid\")\n@blocks_required(\"true\")\n@summary(\"S.\")\n{HEAD}");
-    assert!(Catalog::from_packs(&[(Layer::Organization, "o.cedar", &blocks)]).is_err());
+    let err = Catalog::from_packs(&[(Layer::Organization, "o.cedar", &blocks)]).unwrap_err().to_string();
+    assert!(err.starts_with("o.cedar:1:1: rule `org.x`: `@blocks_required`"), "{err}");
 }
