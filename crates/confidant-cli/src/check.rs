@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 
-use confidant_policy::{Engine, Input, MAX_BATCH_BYTES, parse_input};
+use confidant_policy::{Input, MAX_BATCH_BYTES, parse_input};
 
 use crate::{Failure, Format, render};
 
@@ -11,7 +11,7 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
     let text = read_input(file)?;
     // Everything is validated before anything is printed: bad input leaves stdout empty.
     let input = parse_input(&text).map_err(|e| Failure::Input(e.to_string()))?;
-    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+    let engine = crate::packs::engine()?;
     let format = format.unwrap_or(if io::stdout().is_terminal() { Format::Text } else { Format::Json });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::Args;
 use confidant_policy::vocab::{Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role};
-use confidant_policy::{Discloser, Engine, Facts, Recipient};
+use confidant_policy::{Discloser, Facts, Recipient};
 use confidant_store::{AuditEvent, AuditKind, RequestSpec, Store, today};
 use serde_json::json;
 
@@ -128,7 +128,7 @@ pub async fn spec(store: &Store, p: &Prepared) -> Result<RequestSpec, Failure> {
 
 pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Result<(), Failure> {
     let prepared = prepare(&args)?;
-    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+    let engine = crate::packs::engine()?;
 
     let decision = block_on(async {
         let store = open(location).await?;

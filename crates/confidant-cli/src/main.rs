@@ -12,6 +12,7 @@ mod check;
 mod check_client;
 mod release;
 mod import;
+mod packs;
 mod render;
 mod rules;
 mod serve;
@@ -24,6 +25,10 @@ mod vault;
 struct Cli {
     #[command(flatten)]
     location: vault::Location,
+    /// A directory of rule packs laid over the built-in ones (a file named
+    /// like a built-in pack replaces it; see `confidant rules export`)
+    #[arg(long, global = true, env = "CONFIDANT_POLICIES", value_name = "DIR")]
+    policies: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,8 +47,11 @@ enum Command {
         #[command(flatten)]
         client: check_client::ClientCheck,
     },
-    /// List every rule, or explain one rule by id.
+    /// List every rule, or explain one rule by id; export, lint, test and diff packs.
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
+        #[command(subcommand)]
+        action: Option<rules::RulesCmd>,
         /// A rule id such as `hipaa.treatment`.
         id: Option<String>,
         /// `markdown` writes the whole catalog as `docs/rules.md` holds it.
@@ -115,11 +123,12 @@ pub enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    packs::set_dir(cli.policies);
     let location = cli.location;
     let result = match cli.command {
         Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
         Command::Check { file, format, .. } => check::run(file.as_deref(), format),
-        Command::Rules { id, format } => rules::run(id.as_deref(), format),
+        Command::Rules { action, id, format } => rules::run(action, id.as_deref(), format),
         Command::Init { demo } => vault::init(&location, demo),
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),

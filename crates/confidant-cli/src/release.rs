@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use confidant_disclosure::{DiscloseRequest, Release, accounting, disclose};
-use confidant_policy::Engine;
 use confidant_policy::vocab::RecipientKind;
 use confidant_store::{AccountingCorrection, NewSuspension, today};
 
@@ -38,7 +37,7 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
         .staff
         .clone()
         .ok_or_else(|| Failure::Input("--staff: the staff member making the disclosure (required)".into()))?;
-    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+    let engine = crate::packs::engine()?;
     let release = block_on(async {
         let store = open(location).await?;
         let result = async {

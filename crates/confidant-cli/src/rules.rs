@@ -1,11 +1,14 @@
-//! `confidant rules [ID]`: the rule catalog, or one rule explained.
+//! `confidant rules`: the rule catalog, one rule explained, and the tools a
+//! privacy officer uses on packs: `export`, `lint`, `test` and `diff`.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-use confidant_policy::{Engine, Rule};
-use serde_json::json;
+use clap::Subcommand;
+use confidant_policy::{Decision, Engine, Rule, parse_input, parse_request, Input};
+use serde_json::{Value, json};
 
-use crate::{Failure, render};
+use crate::{Failure, packs, render};
 
 /// How `confidant rules` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -16,8 +19,53 @@ pub enum RulesFormat {
     Markdown,
 }
 
-pub fn run(id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
-    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+/// Working with rule packs.
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// Write the built-in packs, the schema and a README on the annotations to DIR.
+    Export {
+        dir: PathBuf,
+    },
+    /// Check the packs (`--policies DIR`, else the built-in ones) without deciding anything.
+    Lint {
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+    },
+    /// Run scenario files (the conformance format; files or directories) against the packs.
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+    },
+    /// Replay requests against two rule sets and report every decision that would change.
+    Diff {
+        /// `builtin` or a packs directory.
+        #[arg(long)]
+        old: PathBuf,
+        /// `builtin` or a packs directory.
+        #[arg(long)]
+        new: PathBuf,
+        /// Requests: a JSON array, JSON Lines, or a directory of scenario files.
+        #[arg(long)]
+        requests: PathBuf,
+        #[arg(long, value_enum, default_value_t = crate::Format::Text)]
+        format: crate::Format,
+    },
+}
+
+pub fn run(cmd: Option<RulesCmd>, id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
+    match cmd {
+        None => show(id, format),
+        Some(RulesCmd::Export { dir }) => export(&dir),
+        Some(RulesCmd::Lint { policies }) => lint(policies.as_deref()),
+        Some(RulesCmd::Test { paths, policies }) => test(&paths, policies.as_deref()),
+        Some(RulesCmd::Diff { old, new, requests, format }) => diff(&old, &new, &requests, format),
+    }
+}
+
+fn show(id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
+    let engine = packs::engine()?;
     let text = match id {
         None => match format {
             RulesFormat::Json => json_text(&engine.rules().iter().map(rule_json).collect::<Vec<_>>())?,
@@ -34,8 +82,248 @@ pub fn run(id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
             }
         }
     };
+    say(&text)
+}
+
+fn say(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(out, "{text}").map_err(|e| Failure::Internal(e.to_string()))
+}
+
+fn export(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::Input(format!("DIR: a directory to write to, `{}`: {e}", dir.display())))?;
+    let mut files = confidant_policy::packs::builtin_files();
+    files.push(confidant_policy::packs::schema_file());
+    files.push(confidant_policy::packs::PackFile { name: "README.md".into(), text: confidant_policy::packs::PACKS_README.into() });
+    for file in &files {
+        let path = dir.join(&file.name);
+        if path.exists() {
+            return Err(Failure::Input(format!("DIR: `{}` exists; export never overwrites", path.display())));
+        }
+    }
+    for file in &files {
+        std::fs::write(dir.join(&file.name), &file.text).map_err(|e| Failure::Internal(format!("{}: {e}", dir.join(&file.name).display())))?;
+    }
+    say(&format!("wrote {} files to {}", files.len(), dir.display()))
+}
+
+fn lint(policies: Option<&Path>) -> Result<(), Failure> {
+    let catalog = packs::catalog(policies.or(Some(Path::new("builtin"))))?;
+    say(&format!("ok: {} rules, {}", catalog.rules().len(), catalog.version()))
+}
+
+/// One scenario file of the conformance format.
+struct Scenario {
+    name: String,
+    request: Value,
+    expect: Value,
+}
+
+fn scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut here: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Failure::Input(format!("PATH: `{}`: {e}", path.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("json"))
+                .collect();
+            here.sort();
+            files.extend(here);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).map_err(|e| Failure::Input(format!("PATH: `{}`: {e}", file.display())))?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| Failure::Input(format!("{}: a scenario in JSON ({e})", file.display())))?;
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            Ok(Scenario { name, request: value.get("request").cloned().unwrap_or(Value::Null), expect: value.get("expect").cloned().unwrap_or(json!({})) })
+        })
+        .collect()
+}
+
+fn norm(cite: &str) -> String {
+    cite.replace('§', "").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// What a scenario expected and the decision did not do; empty when it passes.
+fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
+    let strings = |key: &str| -> Vec<String> {
+        scenario.expect.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    let parsed = parse_request(&scenario.request.to_string());
+    if scenario.expect.get("error").and_then(Value::as_bool) == Some(true) {
+        return match parsed {
+            Err(_) => Vec::new(),
+            Ok(_) => vec!["expected bad input, got a decision".into()],
+        };
+    }
+    let request = match parsed {
+        Ok(r) => r,
+        Err(e) => return vec![format!("bad input: {e}")],
+    };
+    let d = match engine.decide(&request) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("engine: {e}")],
+    };
+    let mut out = Vec::new();
+    if let Some(want) = scenario.expect.get("decision").and_then(Value::as_str)
+        && d.decision.as_str() != want
+    {
+        out.push(format!("decision `{}`, expected `{want}`", d.decision));
+    }
+    if let Some(outcomes) = scenario.expect.get("outcomes").and_then(Value::as_object) {
+        for (category, want) in outcomes {
+            let got = d.categories.iter().find(|c| c.category.as_str() == category).map(|c| c.outcome.as_str());
+            if got != want.as_str() {
+                out.push(format!("{category}: outcome {got:?}, expected {want}"));
+            }
+        }
+    }
+    let cites: Vec<String> = d.rules.iter().map(|r| norm(&r.cite)).chain(d.categories.iter().flat_map(|c| c.cites.iter().map(|x| norm(x)))).collect();
+    for want in strings("cites_include") {
+        if !cites.iter().any(|c| c.starts_with(&norm(&want))) {
+            out.push(format!("no cite starting with `{want}`"));
+        }
+    }
+    let has = |list: &[&str], kind: &str| list.contains(&kind);
+    let obligations: Vec<&str> = d.obligations.iter().map(|o| o.kind.as_str()).collect();
+    let remedies: Vec<&str> = d.remedies.iter().map(|r| r.kind.as_str()).collect();
+    for want in strings("obligations_include") {
+        if !has(&obligations, &want) {
+            out.push(format!("missing obligation `{want}`"));
+        }
+    }
+    for unwanted in strings("obligations_exclude") {
+        if has(&obligations, &unwanted) {
+            out.push(format!("unexpected obligation `{unwanted}`"));
+        }
+    }
+    for want in strings("remedies_include") {
+        if !has(&remedies, &want) {
+            out.push(format!("missing remedy `{want}`"));
+        }
+    }
+    if let Some(reasons) = scenario.expect.get("authorization_reasons").and_then(Value::as_object) {
+        for (id, want) in reasons {
+            let want = want.as_str().unwrap_or_default();
+            match d.authorizations.iter().find(|a| &a.id == id) {
+                None => out.push(format!("authorization `{id}` not reported")),
+                Some(a) if want == "counts" && !a.counts => out.push(format!("authorization `{id}` should count")),
+                Some(a) if want != "counts" && (a.counts || !a.reasons.iter().any(|r| r.code() == want)) => {
+                    out.push(format!("authorization `{id}`: expected reason `{want}`"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+fn test(paths: &[PathBuf], policies: Option<&Path>) -> Result<(), Failure> {
+    let engine = packs::engine_from(policies)?;
+    let all = scenarios(paths)?;
+    let mut out = io::stdout().lock();
+    let mut failed = 0usize;
+    for scenario in &all {
+        let found = problems(&engine, scenario);
+        if !found.is_empty() {
+            failed += 1;
+            writeln!(out, "FAIL {}: {}", scenario.name, found.join("; ")).map_err(|e| Failure::Internal(e.to_string()))?;
+        }
+    }
+    writeln!(out, "{} passed, {failed} failed", all.len() - failed).map_err(|e| Failure::Internal(e.to_string()))?;
+    out.flush().map_err(|e| Failure::Internal(e.to_string()))?;
+    if failed > 0 { Err(Failure::Check(format!("{failed} scenario(s) failed"))) } else { Ok(()) }
+}
+
+/// The requests to replay: a JSON array, JSON Lines, or scenario files.
+fn requests(path: &Path) -> Result<Vec<(String, Value)>, Failure> {
+    if path.is_dir() {
+        return Ok(scenarios(&[path.to_path_buf()])?.into_iter().filter(|s| s.expect.get("error").is_none()).map(|s| (s.name, s.request)).collect());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::Input(format!("--requests: `{}`: {e}", path.display())))?;
+    let values: Vec<Value> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(&text).map_err(|e| Failure::Input(format!("--requests: a JSON array of requests ({e})")))?
+    } else {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| serde_json::from_str(l).map_err(|e| Failure::Input(format!("--requests: line {}: a JSON request ({e})", i + 1))))
+            .collect::<Result<_, _>>()?
+    };
+    Ok(values.into_iter().enumerate().map(|(i, v)| (format!("#{}", i + 1), v)).collect())
+}
+
+/// One category whose outcome differs between the two rule sets.
+struct Change {
+    request: String,
+    category: String,
+    old: (String, Vec<String>),
+    new: (String, Vec<String>),
+}
+
+fn category_view(d: &Decision, category: &str) -> (String, Vec<String>) {
+    let outcome = d.categories.iter().find(|c| c.category.as_str() == category).map_or("–", |c| c.outcome.as_str()).to_string();
+    // The rules that explain the category: its cites' rules, by id.
+    let cites: Vec<&String> = d.categories.iter().filter(|c| c.category.as_str() == category).flat_map(|c| &c.cites).collect();
+    let rules = d.rules.iter().filter(|r| cites.contains(&&r.cite)).map(|r| r.id.clone()).collect();
+    (outcome, rules)
+}
+
+fn diff(old: &Path, new: &Path, requests_path: &Path, format: crate::Format) -> Result<(), Failure> {
+    let old_engine = packs::engine_from(Some(old))?;
+    let new_engine = packs::engine_from(Some(new))?;
+    let list = requests(requests_path)?;
+    let mut changes: Vec<Change> = Vec::new();
+    let mut decided = 0usize;
+    for (label, value) in &list {
+        let parsed = match parse_input(&value.to_string()) {
+            Ok(Input::One(r)) => *r,
+            Ok(Input::Batch(_)) => return Err(Failure::Input(format!("--requests: {label}: one request, got an array"))),
+            Err(e) => return Err(Failure::Input(format!("--requests: {label}: {e}"))),
+        };
+        let a = old_engine.decide(&parsed).map_err(|e| Failure::Internal(e.to_string()))?;
+        let b = new_engine.decide(&parsed).map_err(|e| Failure::Internal(e.to_string()))?;
+        decided += 1;
+        for category in &parsed.categories {
+            let (x, y) = (category_view(&a, category.as_str()), category_view(&b, category.as_str()));
+            if x.0 != y.0 {
+                changes.push(Change { request: label.clone(), category: category.as_str().to_string(), old: x, new: y });
+            }
+        }
+    }
+    let summary = format!(
+        "{} request(s) replayed, {} decision(s) change ({} → {})",
+        decided,
+        changes.len(),
+        old_engine.catalog().version(),
+        new_engine.catalog().version()
+    );
+    match format {
+        crate::Format::Json => {
+            let rows: Vec<Value> = changes
+                .iter()
+                .map(|c| json!({ "request": c.request, "category": c.category, "old": { "outcome": c.old.0, "rules": c.old.1 }, "new": { "outcome": c.new.0, "rules": c.new.1 } }))
+                .collect();
+            let value = json!({ "old_rules_version": old_engine.catalog().version(), "new_rules_version": new_engine.catalog().version(), "replayed": decided, "changes": rows });
+            say(&json_text(&value)?)
+        }
+        crate::Format::Text => {
+            let mut text = String::new();
+            if !changes.is_empty() {
+                text.push_str("request | category | old | new | rules (old → new)\n");
+                for c in &changes {
+                    text.push_str(&format!("{} | {} | {} | {} | {} → {}\n", c.request, c.category, c.old.0, c.new.0, c.old.1.join(", "), c.new.1.join(", ")));
+                }
+            }
+            text.push_str(&summary);
+            say(&text)
+        }
+    }
 }
 
 fn rule_json(rule: &Rule) -> serde_json::Value {

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use confidant_policy::Engine;
 use confidant_server::{Config, demo::create_demo_accounts, router, serve, state};
 
 use crate::vault::{Location, open, store_failure};
@@ -78,7 +77,7 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         let store = Arc::new(open(&location).await?);
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
-        let engine = Arc::new(Engine::new().map_err(|e| Failure::Internal(e.to_string()))?);
+        let engine = Arc::new(crate::packs::engine()?);
         let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
         let (state, writer) = state(store.clone(), engine, config);
         let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| Failure::Input(format!("--addr: an address to listen on ({e})")))?;

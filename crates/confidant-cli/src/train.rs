@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 
 use clap::{Args, Subcommand};
-use confidant_policy::Engine;
 use confidant_store::Store;
 use confidant_training::{
     CardState, Flashcard, Question, Rating, Scheduler, StudyItem, Topic, build_exam, due_queue, flashcards, generate_bank, mastery,
@@ -92,7 +91,7 @@ fn parse_topic(text: Option<&str>) -> Result<Option<Topic>, Failure> {
 }
 
 fn bank() -> Result<Vec<Question>, Failure> {
-    let engine = Engine::new().map_err(|e| Failure::Internal(e.to_string()))?;
+    let engine = crate::packs::engine()?;
     generate_bank(&engine).map_err(|e| Failure::Internal(e.to_string()))
 }
 

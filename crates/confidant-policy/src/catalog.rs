@@ -391,11 +391,19 @@ fn resolve_blocking(layer: Layer, policy: &Policy, file: &str, text: &str, index
     let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.clone(), annotation, message };
     let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
         let Some(text) = policy.annotation(key) else { return Ok(None) };
-        text.split(',')
-            .map(str::trim)
-            .map(|name| index.get(name).copied().ok_or_else(|| bad(key, format!("names unknown rule `{name}`"))))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        // A rule of another layer may be absent when that layer's pack was
+        // replaced (an organization pack without `org.supervision`); a
+        // missing rule of this rule's own layer is a typo.
+        let own_prefix = id.split('.').next().unwrap_or_default();
+        let mut found = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            match index.get(name) {
+                Some(i) => found.push(*i),
+                None if name.split('.').next() != Some(own_prefix) && name.contains('.') => {}
+                None => return Err(bad(key, format!("names unknown rule `{name}`"))),
+            }
+        }
+        Ok(Some(found))
     };
     let flag = |key: &'static str| -> Result<bool, CatalogError> {
         match policy.annotation(key) {

@@ -18,6 +18,7 @@ mod docs;
 mod engine;
 mod explain;
 mod lint;
+pub mod packs;
 mod request;
 pub mod vocab;
 
