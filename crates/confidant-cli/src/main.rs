@@ -110,6 +110,7 @@ pub enum Format {
 }
 
 /// How a command ended: the exit code and, on failure, the one-line message.
+#[derive(Debug)]
 pub enum Failure {
     /// Bad input: exit 2.
     Input(String),
@@ -119,6 +120,15 @@ pub enum Failure {
     Check(String),
     /// A disclosure that was denied and released nothing: exit 3.
     Denied(String),
+}
+
+impl Failure {
+    /// The message, whatever the kind.
+    pub fn message(self) -> String {
+        match self {
+            Failure::Input(m) | Failure::Internal(m) | Failure::Check(m) | Failure::Denied(m) => m,
+        }
+    }
 }
 
 fn main() -> ExitCode {

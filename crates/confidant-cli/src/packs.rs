@@ -17,6 +17,11 @@ pub fn set_dir(dir: Option<PathBuf>) {
     let _ = POLICIES.set(dir);
 }
 
+/// Whether a packs directory was given (a server can then reload it).
+pub fn has_dir() -> bool {
+    dir().is_some()
+}
+
 fn dir() -> Option<&'static Path> {
     POLICIES.get().and_then(|d| d.as_deref())
 }

@@ -80,6 +80,18 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
         let engine = Arc::new(crate::packs::engine()?);
         let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
         let (state, writer) = state(store.clone(), engine, config);
+        if crate::packs::has_dir() {
+            // `POST /v1/rules/reload` or SIGHUP: read the packs again.
+            state.set_reloader(Arc::new(|| crate::packs::engine().map_err(|f| f.message())));
+            let on_hangup = state.clone();
+            tokio::spawn(async move {
+                let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+                while hangups.recv().await.is_some() {
+                    // Refusals are logged by reload_rules; the server keeps its rules.
+                    let _ = on_hangup.reload_rules(None).await;
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| Failure::Input(format!("--addr: an address to listen on ({e})")))?;
         let addr = listener.local_addr().map_err(|e| Failure::Internal(e.to_string()))?;
         {

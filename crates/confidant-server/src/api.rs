@@ -46,6 +46,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/decisions", post(decisions))
         .route("/v1/rules", get(rules))
         .route("/v1/rules/{id}", get(rule))
+        .route("/v1/rules/reload", post(reload_rules))
         .route("/v1/clients", get(list_clients).post(add_client))
         .route("/v1/clients/{id}", get(show_client))
         .route("/v1/clients/{id}/caseload", post(assign_caseload))
@@ -390,11 +391,11 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
     p.require("decisions")?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_input("input: UTF-8 text"))?;
     let decided = match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
-        Input::One(request) => serde_json::to_vec(&state.engine.decide(&request).map_err(|e| Problem::internal(&e))?),
+        Input::One(request) => serde_json::to_vec(&state.engine().decide(&request).map_err(|e| Problem::internal(&e))?),
         Input::Batch(requests) => {
             let mut out = Vec::with_capacity(requests.len());
             for request in &requests {
-                out.push(state.engine.decide(request).map_err(|e| Problem::internal(&e))?);
+                out.push(state.engine().decide(request).map_err(|e| Problem::internal(&e))?);
             }
             serde_json::to_vec(&out)
         }
@@ -405,7 +406,17 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
 
 #[utoipa::path(get, path = "/v1/rules", tag = "decisions", responses((status = 200, description = "Every rule: id, layer, cite, effect, summary")))]
 pub(crate) async fn rules(State(state): State<Arc<AppState>>, ApiPrincipal(_signed_in): ApiPrincipal) -> Json<Value> {
-    Json(Value::Array(state.engine.rules().iter().map(rule_json).collect()))
+    Json(Value::Array(state.engine().rules().iter().map(rule_json).collect()))
+}
+
+#[utoipa::path(post, path = "/v1/rules/reload", tag = "decisions", responses((status = 200, description = "The packs were reloaded: the old and new `rules_version`"), (status = 422, description = "The packs were refused; the current rules stay")))]
+pub(crate) async fn reload_rules(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    p.require("write")?;
+    if !matches!(p.role(), StaffRole::Admin | StaffRole::PrivacyOfficer) {
+        return Err(Problem::forbidden("only an admin or the privacy officer reloads the rule packs"));
+    }
+    let (old, new) = state.reload_rules(Some(p.id())).await.map_err(|reason| Problem::bad_input(format!("packs: {reason}")))?;
+    Ok(Json(json!({ "old_rules_version": old, "new_rules_version": new })))
 }
 
 fn rule_json(r: &confidant_policy::Rule) -> Value {
@@ -419,7 +430,7 @@ fn rule_json(r: &confidant_policy::Rule) -> Value {
 
 #[utoipa::path(get, path = "/v1/rules/{id}", tag = "decisions", responses((status = 200, description = "One rule with its Cedar text")))]
 pub(crate) async fn rule(State(state): State<Arc<AppState>>, ApiPrincipal(_signed_in): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    state.engine.rule(&id).map(|r| Json(rule_json(r))).ok_or_else(|| Problem::not_found(format!("rule: no rule `{id}`")))
+    state.engine().rule(&id).map(|r| Json(rule_json(r))).ok_or_else(|| Problem::not_found(format!("rule: no rule `{id}`")))
 }
 
 // ── clients ──────────────────────────────────────────────────────────────
@@ -795,7 +806,7 @@ pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str,
     let access = client_access(state, p, id, "decide").await?;
     let spec = body.spec(id, p)?;
     let request = state.store.request_for(spec).await?;
-    let decision = state.engine.decide(&request).map_err(|e| Problem::internal(&e))?;
+    let decision = state.engine().decide(&request).map_err(|e| Problem::internal(&e))?;
     state
         .audit
         .one(
@@ -833,7 +844,8 @@ pub(crate) async fn release(state: &AppState, p: &Principal, id: &str, body: &Sh
         recipient_address: body.recipient_address.clone().filter(|a| !a.trim().is_empty()),
         break_glass: access == crate::access::Access::BreakGlass,
     };
-    Ok(disclose(&state.store, &state.engine, request).await?)
+    let engine = state.engine();
+    Ok(disclose(&state.store, &engine, request).await?)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/disclosures", tag = "disclosures", request_body = ShareBody,

@@ -473,10 +473,11 @@ async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Console
 }
 
 async fn rules(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
-    html(StatusCode::OK, pages::rules(&viewer(&p), state.engine.rules()))
+    html(StatusCode::OK, pages::rules(&viewer(&p), state.engine().rules()))
 }
 
 async fn rule(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    let rule = state.engine.rule(&id).ok_or_else(|| error_page(Some(&p), Problem::not_found(format!("no rule `{id}`"))))?;
+    let engine = state.engine();
+    let rule = engine.rule(&id).ok_or_else(|| error_page(Some(&p), Problem::not_found(format!("no rule `{id}`"))))?;
     Ok(html(StatusCode::OK, pages::rule(&viewer(&p), rule)))
 }

@@ -66,7 +66,13 @@ impl Default for Config {
 /// Everything a handler needs.
 pub struct AppState {
     pub store: Arc<Store>,
-    pub engine: Arc<Engine>,
+    /// The engine in use; swapped whole by a reload, so a request sees one
+    /// rule set from start to end (it holds the `Arc` it took).
+    engine: std::sync::RwLock<Arc<Engine>>,
+    /// Builds a fresh engine from the configured packs (set by `serve`).
+    reloader: std::sync::OnceLock<Reloader>,
+    /// One reload at a time, so the "old" version an event names is the one replaced.
+    reloading: tokio::sync::Mutex<()>,
     pub audit: AuditWriter,
     pub config: Config,
     pub limiter: auth::SignInLimiter,
@@ -80,8 +86,56 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let state = AppState { store, engine, audit, config, limiter: auth::SignInLimiter::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
+    let state = AppState { store, engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
     (Arc::new(state), writer)
+}
+
+/// Builds a new engine from the rule packs the server was started with.
+pub type Reloader = Arc<dyn Fn() -> Result<Engine, String> + Send + Sync>;
+
+impl AppState {
+    /// The engine to decide with: the current rule set, held for the request.
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.engine.read() {
+            Ok(engine) => engine.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Where a reload takes its packs from.
+    pub fn set_reloader(&self, reloader: Reloader) {
+        let _ = self.reloader.set(reloader);
+    }
+
+    /// Loads the packs again and, only if they load and validate, switches
+    /// to them at once; the switch is an audit event naming both rule
+    /// versions. On any failure the current rules stay and the reason is
+    /// logged and returned. Returns the old and new `rules_version`.
+    pub async fn reload_rules(&self, actor: Option<&str>) -> Result<(String, String), String> {
+        let reloader = self.reloader.get().cloned().ok_or_else(|| "this server was started without a packs directory to reload from".to_string())?;
+        let _one_at_a_time = self.reloading.lock().await;
+        let built = tokio::task::spawn_blocking(move || reloader()).await.map_err(|e| e.to_string())?;
+        let engine = match built {
+            Ok(engine) => Arc::new(engine),
+            Err(reason) => {
+                tracing::warn!(%reason, "rule packs refused; keeping the current rules");
+                return Err(reason);
+            }
+        };
+        let new_version = engine.catalog().version().to_string();
+        let old_version = self.engine().catalog().version().to_string();
+        // Recorded before the switch: no decision comes from rules the log
+        // does not name.
+        let event = confidant_store::AuditEvent::new(confidant_store::AuditKind::RulesReloaded, actor)
+            .details(serde_json::json!({ "old_rules_version": old_version, "new_rules_version": new_version }));
+        self.audit.one(event).await.map_err(|e| e.detail)?;
+        match self.engine.write() {
+            Ok(mut slot) => *slot = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+        tracing::info!(old = %old_version, new = %new_version, "rule packs reloaded");
+        Ok((old_version, new_version))
+    }
 }
 
 /// The whole application.

@@ -36,7 +36,7 @@ static BANK: OnceLock<Result<Bank, String>> = OnceLock::new();
 /// The bank, generated on first use (a second or two).
 pub fn bank(state: &AppState) -> Result<&'static Bank, Problem> {
     let made = BANK.get_or_init(|| {
-        generate_bank(&state.engine).map(|questions| Bank { questions, cards: flashcards() }).map_err(|e| e.to_string())
+        generate_bank(&state.engine()).map(|questions| Bank { questions, cards: flashcards() }).map_err(|e| e.to_string())
     });
     made.as_ref().map_err(|e| Problem::internal(e))
 }

@@ -30,12 +30,19 @@ struct Server {
 
 impl Server {
     async fn start(db: TestDatabase) -> Server {
+        Server::start_with(db, None).await
+    }
+
+    async fn start_with(db: TestDatabase, reloader: Option<confidant_server::Reloader>) -> Server {
         let mut store = Store::create(&db.url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
         store.enable_audit(LogSigningKey::from_seed(&[9; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
         confidant_store::demo::fill(&store, confidant_store::demo::DEFAULT_SEED).await.unwrap();
         let accounts = create_demo_accounts(&store).await.unwrap();
         let store = Arc::new(store);
         let (state, writer) = state(store.clone(), Arc::new(Engine::new().unwrap()), Config::default());
+        if let Some(reloader) = reloader {
+            state.set_reloader(reloader);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -626,5 +633,76 @@ async fn practice_over_http_schedules_answers_and_scores_exams_for_the_learner()
     assert_eq!(server.store.training_exams(PEER).await.unwrap().len(), 1);
     let (status, _) = problem(peer.post(server.url("/v1/training/reviews")).header("x-csrf-token", &csrf).json(&json!({ "card": "nope", "rating": "good" })).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
+/// The rule set a reload alternates to: the built-in packs plus one
+/// organization rule, so its `rules_version` differs.
+fn alternate_engine(n: usize) -> Result<Engine, String> {
+    use confidant_policy::packs::{PackFile, overlay};
+    let extra = "@id(\"org.reload_probe\")\n@cite(\"org:reload_probe\")\n@effect(\"obligate\")\n@obligations(\"document_rationale\")\n@summary(\"S.\")\npermit (principal, action == Action::\"disclose\", resource) when { context.purpose == \"marketing\" };";
+    let files = if n % 2 == 0 { overlay(Vec::new()) } else { overlay(vec![PackFile { name: "probe.cedar".into(), text: extra.into() }]) };
+    confidant_policy::Catalog::from_files(&files).and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string()))).map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
+    let turns = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let counter = turns.clone();
+    let reloader: confidant_server::Reloader = Arc::new(move || alternate_engine(counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Some(reloader)).await;
+    let versions = [alternate_engine(0).unwrap().catalog().version().to_string(), alternate_engine(1).unwrap().catalog().version().to_string()];
+    let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
+
+    let mut load = Vec::new();
+    for _ in 0..6 {
+        let (peer, csrf) = server.session(PEER).await;
+        let (url, request) = (server.url("/v1/decisions"), request.clone());
+        load.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..40 {
+                let response = peer.post(&url).header("x-csrf-token", &csrf).json(&request).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                let decision: Value = response.json().await.unwrap();
+                seen.push(decision["rules_version"].as_str().unwrap().to_string());
+            }
+            seen
+        }));
+    }
+    let (officer, csrf) = server.session(OFFICER).await;
+    for _ in 0..6 {
+        let response = officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for task in load {
+        for version in task.await.unwrap() {
+            assert!(versions.contains(&version), "a decision came from a rule set that was never loaded: {version}");
+        }
+    }
+    // The peer cannot reload.
+    let (peer, peer_csrf) = server.session(PEER).await;
+    assert_eq!(peer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &peer_csrf).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let filter = confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::RulesReloaded), with_details: true, ..Default::default() };
+    let switches = server.store.audit_entries(&filter).await.unwrap();
+    assert_eq!(switches.len(), 6);
+    for entry in &switches {
+        let details = entry.details.as_ref().unwrap();
+        assert_ne!(details["old_rules_version"], details["new_rules_version"]);
+        assert_eq!(entry.actor.as_deref(), Some(OFFICER));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_pack_keeps_the_current_rules() {
+    let reloader: confidant_server::Reloader = Arc::new(|| Err("organization.cedar:3:1: a rule has no `@cite` annotation".to_string()));
+    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Some(reloader)).await;
+    let (officer, csrf) = server.session(OFFICER).await;
+    let (status, body) = problem(officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().contains("organization.cedar:3:1"), "{body}");
+    let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
+    let decision: Value = officer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
+    assert_eq!(decision["rules_version"].as_str(), Some(Engine::new().unwrap().catalog().version()));
     server.stop().await;
 }

@@ -81,6 +81,7 @@ audit_kinds! {
     AccessDenied = "access_denied",
     StaffChanged = "staff_changed",
     KeyRotated = "key_rotated",
+    RulesReloaded = "rules_reloaded",
 }
 
 impl std::fmt::Display for AuditKind {
