@@ -30,6 +30,8 @@ pub(crate) struct Verdict {
     pub advising: Vec<usize>,
     /// Obligate rules that apply to the released category.
     pub obligating: Vec<usize>,
+    /// Every rule that fired (the decision's `rules` lists them all).
+    pub fired: Vec<usize>,
 }
 
 /// Combines the fired rules (indices into `rules`, already filtered for
@@ -41,35 +43,54 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     let forbids: Vec<usize> = fired.iter().copied().filter(|&i| effect(i) == Some(Effect::Forbid)).collect();
     let yielding = |f: usize| rule(f).is_some_and(|r| r.blocking.yields_to_layer || r.blocking.yields_to_requirement);
 
-    let mut effective: Vec<usize> = permits
+    // Whether a layer's default stands down is a question of law: the
+    // permissions effective with the organization's forbids set aside. An
+    // organization forbid narrows a permission, but must not thereby revive
+    // a law's default deny against a required disclosure (a Part 2 order
+    // blocked by our policy must not let Part 2's default block California's
+    // mandate).
+    let is_law = |f: usize| rule(f).is_some_and(|r| r.layer.is_law());
+    let mut law_effective: Vec<usize> = permits
         .iter()
         .copied()
-        .filter(|&p| !forbids.iter().any(|&f| !yielding(f) && blocks(rules, f, p)))
+        .filter(|&p| !forbids.iter().any(|&f| is_law(f) && !yielding(f) && blocks(rules, f, p)))
         .collect();
     loop {
-        let before = effective.len();
+        let before = law_effective.len();
         for &f in forbids.iter().filter(|&&f| yielding(f)) {
-            if !stands_down(rules, f, &effective) {
-                effective.retain(|&p| !blocks(rules, f, p));
+            if !stands_down(rules, f, &law_effective) {
+                law_effective.retain(|&p| !blocks(rules, f, p));
             }
         }
-        if effective.len() == before {
+        if law_effective.len() == before {
             break;
         }
     }
+    let standing = |f: usize| yielding(f) && !stands_down(rules, f, &law_effective);
+    let effective: Vec<usize> = permits
+        .iter()
+        .copied()
+        .filter(|&p| !forbids.iter().any(|&f| (!yielding(f) || standing(f)) && blocks(rules, f, p)))
+        .collect();
 
-    let released = !effective.is_empty();
+    // The organization only narrows: its own permissions never release what
+    // no law permits (they matter where a law's default is off, e.g. fifty
+    // years after death, when nothing else would stop them).
+    let released = effective.iter().any(|&p| is_law(p));
     let required = effective.iter().any(|&p| effect(p) == Some(Effect::Require));
     let blocking: Vec<usize> = forbids
         .iter()
         .copied()
-        .filter(|&f| !(yielding(f) && stands_down(rules, f, &effective)))
-        // A forbid aimed at particular permissions explains the outcome only
-        // when it met one of them; a general one explains any withholding.
-        .filter(|&f| {
-            permits.iter().any(|&p| blocks(rules, f, p))
-                || (!released && rule(f).is_some_and(|r| r.blocking.only_blocks.is_none()))
-        })
+        .filter(|&f| !(yielding(f) && stands_down(rules, f, &law_effective)))
+        .collect();
+    // A forbid aimed at particular permissions explains a withholding only
+    // when it met one of them, or when nothing else blocked anything (then
+    // it is the reason the law gives: "the client objected").
+    let met = |f: usize| permits.iter().any(|&p| blocks(rules, f, p));
+    let any_met = blocking.iter().any(|&f| met(f));
+    let blocking: Vec<usize> = blocking
+        .into_iter()
+        .filter(|&f| met(f) || (!released && (rule(f).is_some_and(|r| r.blocking.only_blocks.is_none()) || !any_met)))
         .collect();
     let advising = if released {
         Vec::new()
@@ -87,7 +108,7 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
         Vec::new()
     };
     let overruled = permits.iter().copied().filter(|p| !effective.contains(p)).collect();
-    Verdict { released, required, releasing: effective, overruled, blocking, advising, obligating }
+    Verdict { released, required, releasing: effective, overruled, blocking, advising, obligating, fired: fired.to_vec() }
 }
 
 /// Whether forbid `f` blocks permission `p`.
@@ -146,6 +167,9 @@ impl Verdict {
     /// withheld: a specific forbid before a layer's deny-by-default.
     pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
         let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
+        // Advice about this very situation ("a subpoena alone is not enough")
+        // says more than a layer's default.
+        let specific = specific.or_else(|| self.advising.first().copied());
         // Of two layers' defaults, the one whose own layer allowed nothing:
         // when HIPAA allowed it and Part 2 did not, Part 2 is the reason.
         let allowed_in = |i: usize| {
@@ -246,6 +270,22 @@ mod tests {
     fn an_exception_the_law_lists_is_spared() {
         assert!(combine(&catalog(), &[1, 7, 8]).released);
         assert!(!combine(&catalog(), &[0, 1, 8]).released);
+    }
+
+    #[test]
+    fn an_organization_forbid_on_a_part2_permission_does_not_revive_part2_against_a_mandate() {
+        // part2.emergency (3) lets Part 2's gate (2) stand down; the
+        // organization (5) narrows that permission, yet California's mandate
+        // (4) still goes out.
+        let v = combine(&catalog(), &[1, 2, 3, 4, 5]);
+        assert!(v.released && v.required, "{v:?}");
+    }
+
+    #[test]
+    fn an_organization_permission_alone_releases_nothing() {
+        let org_permit = rule("org.supervision", Layer::Organization, Effect::Permit, Blocking::default());
+        let v = combine(&[org_permit], &[0]);
+        assert!(!v.released, "{v:?}");
     }
 
     #[test]

@@ -99,7 +99,8 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             }
         }
         reported.extend(explaining);
-        reported.extend(v.overruled.iter().copied());
+        // `rules`: every rule that fired, from every layer (the contract).
+        reported.extend(v.fired.iter().copied());
         if v.released {
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());

@@ -154,6 +154,8 @@ impl Engine {
         };
         let mut working = Vec::new();
         // Nobody can ask a client who has died.
+        // Nobody can ask a client who has died. (A client who objected may
+        // still be asked: agreement given later is what would release.)
         candidates.retain(|k| !(*k == RemedyKind::AskClient && input.status == ClientStatus::Deceased));
         for kind in candidates {
             if kind == RemedyKind::OfferProfessionalReview || releases(&[kind])? {
@@ -440,12 +442,14 @@ fn implied_facts(mut facts: Facts) -> Facts {
     facts
 }
 
-/// Whole years from the death to `as_of`; 0 for a living client.
+/// Whole years completed from the death to the day before `as_of`; 0 for a living client.
 fn years_since_death(request: &Request) -> i64 {
     match (request.client.status, request.client.died_on) {
         (ClientStatus::Deceased, Some(died)) => {
+            // Completed years before `as_of`: on the fiftieth anniversary the
+            // client has been dead fifty years, not more (45 CFR 160.103).
             let mut years = request.as_of.year().saturating_sub(died.year());
-            while years > 0 && died.plus_years(years) > request.as_of {
+            while years > 0 && died.plus_years(years) >= request.as_of {
                 years -= 1;
             }
             i64::from(years)

@@ -740,3 +740,15 @@ fn every_decision_names_the_rules_version() {
     assert!(d.rules_version.starts_with("sha256:") && d.rules_version.len() == "sha256:".len() + 64);
     assert_eq!(d.rules_version, ENGINE.catalog().version());
 }
+
+#[test]
+fn an_organization_forbid_never_lets_part2_block_a_california_mandate_it_had_allowed() {
+    // Found by the organization-layer property: a Part 2 court order lets
+    // Part 2 stand down, California's 56.10(b)(1) then compels; our policy on
+    // peer notes narrows permissions only and must not revive Part 2's default.
+    let r = ca(facts(set(base("law_enforcement", "law_enforcement", &["peer_support_notes"]), "/client/part2_program", json!(true)), &["part2_court_order", "subpoena"]));
+    let law = decide(&r);
+    assert_eq!(law.decision, OverallDecision::Required);
+    let org = decide(&set(r, "/organization_policy", json!("default")));
+    assert_eq!(org.decision, OverallDecision::Required, "rules.md §1.4");
+}
