@@ -194,6 +194,8 @@ pub struct Standing {
     pub reasons: Vec<Reason>,
     /// Requested categories it opens when it counts.
     pub covers: Vec<Category>,
+    /// Signed by a personal representative rather than the client.
+    pub by_representative: bool,
 }
 
 /// Checks every authorization on file against the request, in order.
@@ -256,6 +258,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
         counts,
         reasons,
         covers: if counts { covers } else { Vec::new() },
+        by_representative: auth.signed_by == Some(Signer::PersonalRepresentative),
     }
 }
 
@@ -282,12 +285,17 @@ pub struct Coverage {
     pub authorized: bool,
     /// A counting Part 2 consent covers it.
     pub consented: bool,
+    /// Every counting authorization that covers it was signed by a personal
+    /// representative (for a minor, a parent), none by the client.
+    pub by_representative_only: bool,
 }
 
 /// The coverage of one category by the assessed authorizations.
 pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
     let mut out = Coverage::default();
-    for s in standings.iter().filter(|s| s.counts && s.covers.contains(&category)) {
+    let covering = || standings.iter().filter(|s| s.counts && s.covers.contains(&category));
+    out.by_representative_only = covering().next().is_some() && covering().all(|s| s.by_representative);
+    for s in covering() {
         match s.kind {
             AuthorizationKind::Hipaa => out.authorized = true,
             AuthorizationKind::Part2 => {
@@ -430,7 +438,7 @@ mod tests {
 
     #[test]
     fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
-        let s = Standing { id: "c".into(), kind: AuthorizationKind::Part2, counts: true, reasons: vec![], covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes] };
+        let s = Standing { id: "c".into(), kind: AuthorizationKind::Part2, counts: true, reasons: vec![], covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes], by_representative: false };
         let su = coverage(std::slice::from_ref(&s), Category::SubstanceUse);
         assert!(su.authorized && su.consented);
         let pn = coverage(std::slice::from_ref(&s), Category::PsychotherapyNotes);

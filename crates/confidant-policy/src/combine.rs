@@ -10,7 +10,12 @@
 //!   (or, with `requirement`, any legal requirement) is effective; this is how
 //!   a layer's deny-by-default and Part 2's "only what Part 2 allows" work.
 //!   Yielding is re-checked until nothing changes, because a standing forbid
-//!   can remove the permission another forbid was yielding to.
+//!   can remove the permission another forbid was yielding to. Whether a
+//!   forbid yields is a question of law: the organization's forbids are set
+//!   aside for it, so narrowing a permission never revives a law's default
+//!   against a requirement.
+//! - A category is released only by a law's permission or requirement: the
+//!   organization layer narrows and never adds.
 
 use crate::catalog::Rule;
 use crate::vocab::{Effect, ObligationKind, RemedyKind};

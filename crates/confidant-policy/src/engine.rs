@@ -239,6 +239,7 @@ impl Engine {
         let attrs = HashMap::from([
             ("category".to_string(), RestrictedExpression::new_string(input.category.as_str().to_string())),
             ("authorized".to_string(), RestrictedExpression::new_bool(input.authorized)),
+            ("representative_signed".to_string(), RestrictedExpression::new_bool(input.representative_signed)),
             ("consented".to_string(), RestrictedExpression::new_bool(input.consented)),
             ("restricted_agreed".to_string(), RestrictedExpression::new_bool(input.restricted_agreed)),
             ("restriction_requested".to_string(), RestrictedExpression::new_bool(input.restriction_requested)),
@@ -344,6 +345,8 @@ struct EvalInput {
     facts: Facts,
     category: Category,
     authorized: bool,
+    /// Only a personal representative's signature opens it.
+    representative_signed: bool,
     consented: bool,
     restricted_agreed: bool,
     restriction_requested: bool,
@@ -374,6 +377,7 @@ impl EvalInput {
             facts: implied_facts(request.facts),
             category,
             authorized: coverage.authorized,
+            representative_signed: coverage.by_representative_only,
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,
@@ -384,7 +388,10 @@ impl EvalInput {
     /// the order issued, the client asked and agreeing.
     fn apply(&mut self, remedy: RemedyKind) {
         match remedy {
-            RemedyKind::ObtainAuthorization => self.authorized = true,
+            RemedyKind::ObtainAuthorization => {
+                self.authorized = true;
+                self.representative_signed = false;
+            }
             RemedyKind::ObtainPart2Consent => {
                 self.consented = true;
                 // A Part 2 consent satisfies HIPAA for what it covers, except

@@ -752,3 +752,20 @@ fn an_organization_forbid_never_lets_part2_block_a_california_mandate_it_had_all
     let org = decide(&set(r, "/organization_policy", json!("default")));
     assert_eq!(org.decision, OverallDecision::Required, "rules.md §1.4");
 }
+
+#[test]
+fn a_parents_authorization_does_not_waive_a_minors_privilege_in_court() {
+    // Cal. Evid. Code 1013, 912, 1014: the minor holds the privilege; a
+    // parent's signature satisfies the records laws but waives nothing.
+    let mut auth = valid_auth("hipaa", "attorney", "judicial_proceeding", &["progress_notes"]);
+    auth["signed_by"] = json!("personal_representative");
+    let r = ca(facts(set(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/client/age", json!(7)), "/authorizations", json!([auth])), &["subpoena"]));
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(fired(&d, "ca.privilege") && has_remedy(&d, RemedyKind::ObtainCourtOrder));
+    // The same authorization for an adult client, signed by the client, opens the records.
+    let mut own = valid_auth("hipaa", "attorney", "judicial_proceeding", &["progress_notes"]);
+    own["signed_by"] = json!("client");
+    let adult = ca(facts(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/authorizations", json!([own])), &["subpoena"]));
+    assert_eq!(decide(&adult).decision, OverallDecision::Permit);
+}
