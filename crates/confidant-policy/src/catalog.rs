@@ -84,6 +84,8 @@ pub struct Catalog {
     pub(crate) age_breakpoints: Vec<i64>,
     /// The same for `context.client.years_since_death`.
     pub(crate) death_breakpoints: Vec<i64>,
+    /// Each rule as a decision reports it, built once.
+    fired: Vec<std::sync::Arc<crate::decision::FiredRule>>,
     /// `sha256:<hex>` over the packs' layers, file names and texts, so a
     /// stored decision names the exact rules it came from.
     pub(crate) version: String,
@@ -234,7 +236,11 @@ impl Catalog {
         let version = rules_version(packs);
         let sliceable = sliceable(&parsed, &jsons, &rules);
         let slices = (0..Layer::ALL.len() * Purpose::ALL.len() * RecipientKind::ALL.len()).map(|_| OnceLock::new()).collect();
-        Ok(Catalog { policies, layer_policies, sliceable, slices, rules, by_policy, age_breakpoints, death_breakpoints, version })
+        let fired = rules
+            .iter()
+            .map(|r| std::sync::Arc::new(crate::decision::FiredRule { id: r.id.clone(), layer: r.layer, cite: r.cite.clone(), effect: r.effect, summary: r.summary.clone() }))
+            .collect();
+        Ok(Catalog { policies, layer_policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version })
     }
 
     /// Every rule, in layer order and file order.
@@ -245,6 +251,11 @@ impl Catalog {
     /// The rule with this id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Rule `i` as a decision reports it.
+    pub(crate) fn fired_rule(&self, i: usize) -> Option<&std::sync::Arc<crate::decision::FiredRule>> {
+        self.fired.get(i)
     }
 
     /// The policies of `layer` that can fire for `purpose` and `kind`.

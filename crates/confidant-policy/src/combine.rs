@@ -35,8 +35,6 @@ pub(crate) struct Verdict {
     pub advising: Vec<usize>,
     /// Obligate rules that apply to the released category.
     pub obligating: Vec<usize>,
-    /// Every rule that fired (the decision's `rules` lists them all).
-    pub fired: Vec<usize>,
 }
 
 /// Combines the fired rules (indices into `rules`, already filtered for
@@ -113,7 +111,7 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
         Vec::new()
     };
     let overruled = permits.iter().copied().filter(|p| !effective.contains(p)).collect();
-    Verdict { released, required, releasing: effective, overruled, blocking, advising, obligating, fired: fired.to_vec() }
+    Verdict { released, required, releasing: effective, overruled, blocking, advising, obligating }
 }
 
 /// Whether forbid `f` blocks permission `p`.

@@ -18,7 +18,9 @@ pub struct Decision {
     pub categories: Vec<CategoryDecision>,
     pub release: Vec<Category>,
     pub withhold: Vec<Category>,
-    pub rules: Vec<FiredRule>,
+    /// Shared with the catalog: a decision reports many rules, and cloning
+    /// their texts was a fifth of a memoized decision.
+    pub rules: Vec<std::sync::Arc<FiredRule>>,
     pub authorizations: Vec<AuthorizationReport>,
     pub obligations: Vec<Obligation>,
     pub remedies: Vec<Remedy>,
@@ -100,7 +102,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         }
         reported.extend(explaining);
         // `rules`: every rule that fired, from every layer (the contract).
-        reported.extend(v.fired.iter().copied());
+        reported.extend(eval.fired.iter().copied());
         if v.released {
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
@@ -141,8 +143,8 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         withhold,
         rules: reported
             .iter()
-            .filter_map(|&i| rules.get(i))
-            .map(|r| FiredRule { id: r.id.clone(), layer: r.layer, cite: r.cite.clone(), effect: r.effect, summary: r.summary.clone() })
+            .filter_map(|&i| catalog.fired_rule(i))
+            .map(std::sync::Arc::clone)
             .collect(),
         authorizations: standings.iter().map(|s| AuthorizationReport { id: s.id.clone(), counts: s.counts, reasons: s.reasons.clone() }).collect(),
         obligations,

@@ -45,6 +45,8 @@ pub enum EngineError {
 pub(crate) struct CategoryEvaluation {
     pub category: Category,
     pub verdict: Verdict,
+    /// Every rule that fired (the decision's `rules` lists them all).
+    pub fired: Arc<[usize]>,
     /// For a withheld category, the remedies that would release it, each
     /// checked by deciding again with the remedy applied.
     pub remedies: Vec<RemedyKind>,
@@ -100,7 +102,7 @@ impl Engine {
             let fired = self.fired(&input)?;
             let verdict = combine::combine(&self.catalog.rules, &fired);
             let remedies = if verdict.released { Vec::new() } else { self.remedies_memoized(&input, &verdict)?.to_vec() };
-            out.push(CategoryEvaluation { category, verdict, remedies });
+            out.push(CategoryEvaluation { category, verdict, fired, remedies });
         }
         Ok(out)
     }
@@ -219,7 +221,7 @@ impl Engine {
             let fired = self.evaluate_rules(&input)?;
             let verdict = combine::combine(&self.catalog.rules, &fired);
             let remedies = self.working_remedies(&input, &verdict, |i| self.evaluate_rules(i))?;
-            evaluations.push(CategoryEvaluation { category, verdict, remedies });
+            evaluations.push(CategoryEvaluation { category, verdict, fired: fired.into(), remedies });
         }
         Ok(decision::assemble(request, &standings, &evaluations, &self.catalog))
     }
