@@ -311,6 +311,8 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
         b.click("button[value=good]").await;
     }
     b.go("/console/practice").await;
+    // A rating's redirect can still be landing when we navigate: wait for the dashboard itself.
+    b.client.wait().for_element(Locator::Css("svg.chart")).await.unwrap();
     assert!(b.text().await.contains("Mastery per topic"));
     assert!(b.client.find(Locator::Css("svg.chart")).await.is_ok());
     b.shot("practice-dashboard", true).await;
