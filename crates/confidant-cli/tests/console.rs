@@ -116,8 +116,18 @@ impl Browser {
         }
     }
 
+    /// The page's text. A navigation still landing can make the body stale
+    /// between finding and reading it (seen on a busy machine): read again.
     async fn text(&self) -> String {
-        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+        for _ in 0..50 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+            {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page's text could not be read");
     }
 
     async fn fill(&self, css: &str, value: &str) {
