@@ -67,12 +67,9 @@ pub(crate) struct Blocking {
 #[derive(Debug)]
 pub struct Catalog {
     pub(crate) policies: PolicySet,
-    /// The same policies split by layer, so only applicable layers are evaluated.
-    #[allow(dead_code, reason = "kept for tests that compare slicing with the whole layer")]
-    pub(crate) layer_policies: Vec<(Layer, PolicySet)>,
     /// Each policy with its layer and the purposes and recipient kinds it
     /// can fire for (bit masks over `Purpose::ALL` and `RecipientKind::ALL`).
-    sliceable: Vec<(Layer, Policy, u64, u64)>,
+    pub(crate) sliceable: Vec<(Layer, Policy, u64, u64)>,
     /// The policies of one layer that can fire for one purpose and recipient
     /// kind, built on first use: a policy whose conditions require another
     /// purpose or recipient cannot fire, so it is not evaluated (Cedar's idea
@@ -172,12 +169,9 @@ impl Catalog {
                 rule.blocking = blocking;
             }
         }
-        let where_is = |i: usize| -> (String, &str, String) {
-            let (_, file, text, _) = parsed.get(i).map_or((Layer::Hipaa, "", "", None), |(l, f, t, p)| (*l, *f, *t, Some(p)));
-            (file.to_string(), text, rules.get(i).map(|r| r.id.clone()).unwrap_or_default())
-        };
         let invalid = |i: usize, offset: Option<usize>, needle: Option<&str>, message: String| -> CatalogError {
-            let (file, text, id) = where_is(i);
+            let (file, text) = parsed.get(i).map_or(("", ""), |(_, f, t, _)| (*f, *t));
+            let (file, id) = (file.to_string(), rules.get(i).map(|r| r.id.clone()).unwrap_or_default());
             let start = text.find(&format!("@id(\"{id}\")")).unwrap_or(0);
             let at = offset
                 .or_else(|| needle.and_then(|n| text.get(start..).and_then(|rest| rest.find(n)).map(|o| start + o)))
@@ -204,25 +198,14 @@ impl Catalog {
             points.dedup();
         }
 
+        // Evaluation uses the slices (`Catalog::slice`); the whole set is for
+        // validation, benchmarks and `confidant rules`.
         let mut policies = PolicySet::new();
-        let mut layer_policies: Vec<(Layer, PolicySet)> = Vec::new();
         let mut by_policy = HashMap::new();
-        for (i, (layer, _, _, policy)) in parsed.iter().enumerate() {
+        for (i, (_, _, _, policy)) in parsed.iter().enumerate() {
             let Some(rule) = rules.get(i) else { continue };
             let pid = PolicyId::new(&rule.id);
-            let renamed = policy.new_id(pid.clone());
-            policies.add(renamed.clone()).map_err(|e| CatalogError::Cedar(e.to_string()))?;
-            let set = match layer_policies.iter_mut().find(|(l, _)| l == layer) {
-                Some((_, set)) => set,
-                None => {
-                    layer_policies.push((*layer, PolicySet::new()));
-                    match layer_policies.last_mut() {
-                        Some((_, set)) => set,
-                        None => continue,
-                    }
-                }
-            };
-            set.add(renamed).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+            policies.add(policy.new_id(pid.clone())).map_err(|e| CatalogError::Cedar(e.to_string()))?;
             by_policy.insert(pid, i);
         }
         // Strict validation against the schema: a misspelt attribute or a
@@ -240,7 +223,7 @@ impl Catalog {
             .iter()
             .map(|r| std::sync::Arc::new(crate::decision::FiredRule { id: r.id.clone(), layer: r.layer, cite: r.cite.clone(), effect: r.effect, summary: r.summary.clone() }))
             .collect();
-        Ok(Catalog { policies, layer_policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version })
+        Ok(Catalog { policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version })
     }
 
     /// Every rule, in layer order and file order.

@@ -485,9 +485,12 @@ mod tests {
             let request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, context, None)
                 .unwrap_or_else(|e| panic!("{e}"));
             let mut fired: Vec<usize> = Vec::new();
-            for (layer, policies) in self.catalog.layer_policies.iter().filter(|(l, _)| input.applies(*l)) {
-                let _ = layer;
-                let response = self.authorizer.is_authorized(&request, policies, &entities);
+            for layer in Layer::ALL.iter().filter(|l| input.applies(**l)) {
+                let mut policies = cedar_policy::PolicySet::new();
+                for (_, policy, _, _) in self.catalog.sliceable.iter().filter(|(l, ..)| l == layer) {
+                    policies.add(policy.clone()).unwrap_or_else(|e| panic!("{e}"));
+                }
+                let response = self.authorizer.is_authorized(&request, &policies, &entities);
                 fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
             }
             fired.sort_unstable();
