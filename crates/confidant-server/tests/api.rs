@@ -76,13 +76,17 @@ impl Server {
         (client, body["csrf_token"].as_str().unwrap().to_string())
     }
 
-    async fn stop(mut self) {
+    /// Stops the server and flushes its audit writer. The database is handed
+    /// back so a test reading the store afterwards keeps its directory alive:
+    /// dropping it deletes the SQLite file under any pool still open on it.
+    async fn stop(mut self) -> TestDatabase {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(done) = self.done.take() {
             done.await.unwrap();
         }
+        self._db
     }
 }
 
@@ -456,7 +460,7 @@ async fn shutdown_flushes_every_audited_request() {
         assert_eq!(t.await.unwrap(), StatusCode::OK);
     }
     let store = server.store.clone();
-    server.stop().await;
+    let _db = server.stop().await;
     let reads = store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ClientRead), ..Default::default() }).await.unwrap();
     assert_eq!(reads.len(), 20);
     let key = store.audit_public_key().await.unwrap().unwrap();
@@ -589,7 +593,7 @@ async fn reading_authorizations_and_restrictions_is_audited() {
         assert_eq!(peer.get(server.url(&format!("/v1/clients/{mine}/{what}"))).send().await.unwrap().status(), StatusCode::OK);
     }
     let store = server.store.clone();
-    server.stop().await;
+    let _db = server.stop().await;
     let filter = confidant_store::AuditFilter { client_id: Some(mine.clone()), kind: Some(confidant_store::AuditKind::ClientRead), with_details: true, ..Default::default() };
     let reads = store.audit_entries(&filter).await.unwrap();
     for what in ["authorizations", "restrictions"] {
