@@ -32,6 +32,11 @@ pub struct DiscloseArgs {
 }
 
 pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failure> {
+    // A real disclosure is dated by the system; `check --client … --as-of`
+    // answers what-if questions about other days.
+    if args.target.as_of.is_some() {
+        return Err(Failure::Input("--as-of: a disclosure is made and recorded today; use `check --client … --as-of DATE` for another day".into()));
+    }
     let prepared = prepare(&args.target)?;
     let staff = prepared
         .staff
@@ -77,6 +82,7 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
                         "released": package.released.iter().map(|c| c.category.as_str()).collect::<Vec<_>>(),
                         "withheld": package.withheld.iter().map(|c| c.category.as_str()).collect::<Vec<_>>(),
                         "records": package.records().count(),
+                        "held_back": package.held_back,
                         "accounting_entry": package.accounting_entry_id,
                         "audit_entry": package.audit_entry,
                         "package": json_path,
@@ -91,6 +97,9 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
                     }
                     for c in &package.withheld {
                         let _ = writeln!(out, "  withheld {}: {}", c.category, c.reason);
+                    }
+                    for h in &package.held_back {
+                        let _ = writeln!(out, "  not sent: {} {} record(s); {} (the package does not mention them)", h.records, h.category, h.reason);
                     }
                     if let Some(id) = &package.accounting_entry_id {
                         let _ = writeln!(out, "  recorded in the client's accounting of disclosures as {id}");

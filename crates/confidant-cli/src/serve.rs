@@ -22,9 +22,17 @@ pub struct ServeArgs {
     /// Serve a fictional demo organization from a temporary data directory.
     #[arg(long)]
     pub demo: bool,
-    /// Mark session cookies `Secure` (when served over TLS, e.g. behind a proxy).
-    #[arg(long)]
+    /// Mark session cookies `Secure` (served over TLS, e.g. behind a proxy).
+    /// On by default whenever `--addr` is not a loopback address.
+    #[arg(long, conflicts_with = "insecure_cookies")]
     pub secure_cookies: bool,
+    /// Send cookies without `Secure` even beyond loopback (plain HTTP on a
+    /// trusted network only; a session cookie sent in clear can be stolen).
+    #[arg(long)]
+    pub insecure_cookies: bool,
+    /// How long a break-glass access lasts, in minutes (1 to 1440).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    pub break_glass_minutes: i64,
     /// Request logs on standard error: `text`, `json` (one object a line) or `off`.
     #[arg(long, value_enum, default_value = "text")]
     pub log: LogFormat,
@@ -59,6 +67,12 @@ impl Drop for TempDir {
     }
 }
 
+/// Cookies are `Secure` unless the server listens on loopback only (where
+/// there is no TLS to be had) or the operator opts out explicitly.
+fn secure_cookies(args: &ServeArgs) -> bool {
+    args.secure_cookies || (!args.insecure_cookies && !args.addr.ip().is_loopback())
+}
+
 pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
     init_logs(args.log);
     let mut location = location.clone();
@@ -78,7 +92,11 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
         let store = Arc::new(open(&location).await?);
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
         let engine = Arc::new(crate::packs::engine()?);
-        let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
+        let config = Config {
+            secure_cookies: secure_cookies(&args),
+            break_glass_minutes: args.break_glass_minutes,
+            ..Config::default()
+        };
         let (state, writer) = state(store.clone(), engine, config);
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.
@@ -136,4 +154,40 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn args(line: &[&str]) -> ServeArgs {
+        Cli::try_parse_from(std::iter::once("serve").chain(line.iter().copied())).unwrap().serve
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_beyond_loopback_only() {
+        assert!(!secure_cookies(&args(&[])));
+        assert!(secure_cookies(&args(&["--addr", "0.0.0.0:8080"])));
+        assert!(secure_cookies(&args(&["--addr", "10.1.2.3:8080"])));
+        assert!(!secure_cookies(&args(&["--addr", "0.0.0.0:8080", "--insecure-cookies"])));
+        assert!(secure_cookies(&args(&["--secure-cookies"])));
+        assert!(Cli::try_parse_from(["serve", "--secure-cookies", "--insecure-cookies"]).is_err());
+    }
+
+    #[test]
+    fn the_break_glass_window_is_configurable_within_a_day() {
+        assert_eq!(args(&[]).break_glass_minutes, 60);
+        assert_eq!(args(&["--break-glass-minutes", "15"]).break_glass_minutes, 15);
+        assert!(Cli::try_parse_from(["serve", "--break-glass-minutes", "0"]).is_err());
+        assert!(Cli::try_parse_from(["serve", "--break-glass-minutes", "2000"]).is_err());
+    }
 }

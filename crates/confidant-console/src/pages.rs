@@ -26,8 +26,10 @@ fn status_badge(client: &Client) -> Markup {
 
 // ── sign-in and errors ───────────────────────────────────────────────────
 
-/// The sign-in form. `totp` asks for the second factor as well.
-pub fn sign_in(error: Option<&str>, username: &str, totp: bool) -> Markup {
+/// The sign-in form. The code field is always there: the server's answer
+/// never says whether an account has a second factor (that would confirm
+/// the password). `_totp` is kept for callers; it no longer changes the form.
+pub fn sign_in(error: Option<&str>, username: &str, _totp: bool) -> Markup {
     let flash = error.map(|text| Flash { kind: crate::FlashKind::Error, text: text.to_string() });
     frame(
         None,
@@ -39,10 +41,8 @@ pub fn sign_in(error: Option<&str>, username: &str, totp: bool) -> Markup {
                 input #username name="username" type="text" autocomplete="username" required value=(username) autofocus;
                 label for="password" { "Password" }
                 input #password name="password" type="password" autocomplete="current-password" required;
-                @if totp {
-                    label for="totp" { "Six-digit code from your authenticator app" }
-                    input #totp name="totp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required;
-                }
+                label for="totp" { "Six-digit code from your authenticator app (if your account uses one)" }
+                input #totp name="totp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}";
                 button type="submit" { "Sign in" }
             }
         },
@@ -412,6 +412,9 @@ pub fn disclosed(viewer: &Viewer, package: &Package) -> Markup {
             @if let Some(notice) = &package.redisclosure_notice { p.notice { strong { "Include this notice: " } (notice) } }
             p { "Released: " (package.released.iter().map(|c| plain_category(c.category)).collect::<Vec<_>>().join(", ")) " (" (package.records().count()) " records)." }
             @if !package.withheld.is_empty() { p { "Withheld: " (package.withheld.iter().map(|c| plain_category(c.category)).collect::<Vec<_>>().join(", ")) "." } }
+            @for held in &package.held_back {
+                p.notice { "Not sent: " (held.records) " " (plain_category(held.category)) " record(s) — " (held.reason) ". The package does not mention them." }
+            }
             @if let Some(id) = &package.accounting_entry_id { p { "Recorded in the client's accounting of disclosures (" (id) ")." } }
             p { a.button href={ "/console/disclosures/" (package.disclosure_id) } { "Open the package to print or send" } }
             p { a href={ "/console/clients/" (package.client_id) } { "Back to the client" } }

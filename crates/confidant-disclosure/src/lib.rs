@@ -18,12 +18,13 @@ mod html;
 mod package;
 
 use confidant_policy::vocab::{Category, ObligationKind, OverallDecision, Outcome};
+use confidant_store::{Record, Staff, StaffRole, StoredAuthorization};
 use confidant_policy::{Decision, Engine};
 use confidant_store::{AccountingBasis, AuditEvent, AuditKind, NewDisclosure, RequestSpec, Store, StoreError};
 use serde_json::json;
 
 pub use html::escape;
-pub use package::{Package, PackageRecord, ReleasedCategory, WithheldCategory, REDISCLOSURE_NOTICE};
+pub use package::{HeldBack, Package, PackageRecord, ReleasedCategory, WithheldCategory, REDISCLOSURE_NOTICE};
 
 /// Why a release could not be made. A failed release has released and
 /// recorded nothing.
@@ -33,12 +34,16 @@ pub enum DiscloseError {
     Store(#[from] StoreError),
     #[error("engine: {0}")]
     Engine(String),
+    /// The law would allow it, but the releaser may not hand over what is
+    /// on file (psychotherapy notes written by someone else).
+    #[error("{0}")]
+    NotReleasable(String),
 }
 
 impl DiscloseError {
     /// Whether the caller is at fault (bad input) rather than the system.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, DiscloseError::Store(e) if e.is_bad_input())
+        matches!(self, DiscloseError::Store(e) if e.is_bad_input()) || matches!(self, DiscloseError::NotReleasable(_))
     }
 }
 
@@ -63,7 +68,12 @@ pub enum Release {
 }
 
 /// Decides and, when anything may go, releases. See the crate docs.
-pub async fn disclose(store: &Store, engine: &Engine, request: DiscloseRequest) -> Result<Release, DiscloseError> {
+///
+/// A release happens today: the request's `as_of` is replaced by the vault's
+/// date, so a disclosure can be neither backdated out of the accounting nor
+/// dated ahead past an authorization's end.
+pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseRequest) -> Result<Release, DiscloseError> {
+    request.spec.as_of = store.today();
     let client_id = request.spec.client_id.clone();
     let recipient = request.spec.recipient.clone();
     let purpose = request.spec.purpose;
@@ -90,8 +100,34 @@ pub async fn disclose(store: &Store, engine: &Engine, request: DiscloseRequest) 
     }
 
     let client = store.client(&client_id).await?;
-    let records: Vec<_> =
-        store.records(&client_id, true).await?.into_iter().filter(|r| decision.release.contains(&r.category)).collect();
+    let documented = store.authorizations(&client_id).await?.iter().any(|a| documents_notes_release(a, as_of));
+    let held = std::sync::Mutex::new(Vec::<Category>::new());
+    let keep = |r: &Record| {
+        if !decision.release.contains(&r.category) {
+            return false;
+        }
+        let ok = releaser_may_hand_over(&staff, r, documented);
+        if !ok && let Ok(mut held) = held.lock() {
+            held.push(r.category);
+        }
+        ok
+    };
+    // Only what goes is decrypted.
+    let records = store.records_selected(&client_id, true, &keep).await?;
+    let held = held.into_inner().unwrap_or_default();
+    let held_back = HeldBack::count(&held);
+    // A category whose every record was held back was not disclosed: it is
+    // neither in the package nor in the accounting.
+    let dropped: Vec<Category> =
+        held_back.iter().map(|h| h.category).filter(|c| !records.iter().any(|r| r.category == *c)).collect();
+    let mut decision = decision;
+    decision.release.retain(|c| !dropped.contains(c));
+    if decision.release.is_empty() {
+        return Err(DiscloseError::NotReleasable(format!(
+            "categories: the law allows this release, but {} may go only from their author, or from the privacy officer under a signed authorization on file",
+            dropped.iter().map(|c| plain_category_name(*c)).collect::<Vec<_>>().join(", ")
+        )));
+    }
     let accounting = accounting_basis(&decision, purpose.as_str());
     let recorded = store
         .record_disclosure(NewDisclosure {
@@ -121,7 +157,32 @@ pub async fn disclose(store: &Store, engine: &Engine, request: DiscloseRequest) 
         records,
         recorded,
         head,
+        &dropped,
+        held_back,
     ))))
+}
+
+/// Whether the releaser may hand over `record`: anything they may read, and
+/// psychotherapy notes only their own — or, for the privacy officer, another
+/// clinician's under a signed authorization for the notes on file (45 CFR
+/// 164.508(a)(2): notes go only on an authorization of their own).
+fn releaser_may_hand_over(staff: &Staff, record: &Record, documented_notes_authorization: bool) -> bool {
+    record.category != Category::PsychotherapyNotes
+        || record.author_id == staff.id
+        || (staff.role == StaffRole::PrivacyOfficer && documented_notes_authorization)
+}
+
+/// A live authorization for psychotherapy notes with its signed form attached.
+fn documents_notes_release(auth: &StoredAuthorization, on: confidant_policy::Date) -> bool {
+    let a = &auth.authorization;
+    auth.has_document
+        && a.revoked_on.is_none()
+        && a.categories.contains(&Category::PsychotherapyNotes)
+        && a.expires_on.is_none_or(|end| end >= on)
+}
+
+fn plain_category_name(category: Category) -> &'static str {
+    confidant_policy::plain_category(category)
 }
 
 /// The accounting entry a decision obliges: the released categories under

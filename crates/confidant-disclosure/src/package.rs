@@ -44,6 +44,33 @@ pub struct WithheldCategory {
     pub cites: Vec<String>,
 }
 
+/// Records the decision allowed but the releaser may not hand over, by
+/// category. Told to the releaser, never put in what the recipient gets:
+/// saying that notes exist is itself a disclosure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeldBack {
+    pub category: Category,
+    pub records: usize,
+    pub reason: String,
+}
+
+impl HeldBack {
+    pub(crate) fn count(categories: &[Category]) -> Vec<HeldBack> {
+        let mut out: Vec<HeldBack> = Vec::new();
+        for c in categories {
+            match out.iter_mut().find(|h| h.category == *c) {
+                Some(h) => h.records += 1,
+                None => out.push(HeldBack {
+                    category: *c,
+                    records: 1,
+                    reason: "psychotherapy notes go only from their author, or from the privacy officer under a signed authorization on file".into(),
+                }),
+            }
+        }
+        out
+    }
+}
+
 /// Who received it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageRecipient {
@@ -72,6 +99,9 @@ pub struct Package {
     pub tree_head: Option<SignedTreeHead>,
     /// The full decision, for the record.
     pub decision: Decision,
+    /// For the releaser only (not serialized into the package).
+    #[serde(skip)]
+    pub held_back: Vec<HeldBack>,
 }
 
 impl Package {
@@ -87,11 +117,13 @@ impl Package {
         records: Vec<Record>,
         recorded: RecordedDisclosure,
         tree_head: Option<SignedTreeHead>,
+        dropped: &[Category],
+        held_back: Vec<HeldBack>,
     ) -> Package {
         let released = decision
             .categories
             .iter()
-            .filter(|c| c.outcome != Outcome::Deny)
+            .filter(|c| c.outcome != Outcome::Deny && !dropped.contains(&c.category))
             .map(|c| ReleasedCategory {
                 category: c.category,
                 outcome: c.outcome,
@@ -134,6 +166,7 @@ impl Package {
             audit_entry: recorded.audit_seq,
             tree_head,
             decision,
+            held_back,
         }
     }
 

@@ -13,7 +13,7 @@ use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Engi
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
 use confidant_store::{
-    AccountingCorrection, AuditFilter, AuditKind, Birth, KeyRing, NewClient, NewRecord, NewStaff, NewSuspension, RequestSpec,
+    AccountingCorrection, AuditFilter, AuditKind, Birth, Clock, KeyRing, NewClient, NewRecord, NewStaff, NewSuspension, RequestSpec,
     StaffRole, Store, WITNESS_FILE_NAME,
 };
 use proptest::prelude::*;
@@ -34,6 +34,9 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
     let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
     let mut store = Store::create(&db.url, ring).await.unwrap();
     store.enable_audit(log_key(), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
+    // A release is dated by the vault's clock; `released` moves it.
+    store.set_clock(Clock::fixed(0));
+    store.clock().set_day(day(AS_OF));
     store.add_staff(NewStaff { id: Some("st-t".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist }).await.unwrap();
     store
         .add_client(NewClient {
@@ -135,6 +138,7 @@ fn request(s: &Situation, on: &str) -> DiscloseRequest {
 }
 
 async fn released(store: &Store, engine: &Engine, s: &Situation, on: &str) -> Box<confidant_disclosure::Package> {
+    store.clock().set_day(day(on));
     match disclose(store, engine, request(s, on)).await.unwrap() {
         Release::Released(p) => p,
         Release::Denied { decision, .. } => panic!("{s:?} was denied: {}", decision.explanation),
@@ -338,5 +342,96 @@ proptest! {
             assert_eq!(disclosures.len(), picks.len());
             assert_eq!(store.verify_audit(&log_key().verifying_key(), None).await.unwrap().problem, None);
         });
+    }
+}
+
+#[tokio::test]
+async fn a_release_is_dated_by_the_vault_whatever_date_the_request_carries() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        store.clock().set_day(day("2026-03-05"));
+        for claimed in ["2019-01-01", "2099-12-31"] {
+            let Release::Released(package) = disclose(&store, &engine, request(&REPORTABLE[1], claimed)).await.unwrap() else { panic!("denied") };
+            assert_eq!(package.disclosed_on, day("2026-03-05"), "{claimed} on {}", db.name());
+        }
+        let accounting = store.accounting("cl-1", None, day("2026-03-05"), None).await.unwrap();
+        assert_eq!(accounting.entries.len(), 2, "neither backdated out of the accounting nor dated after it");
+    }
+}
+
+/// A signed authorization for psychotherapy notes to a treating provider.
+fn notes_authorization(id: &str) -> Authorization {
+    Authorization {
+        id: id.into(),
+        kind: AuthorizationKind::Hipaa,
+        signed_by: Some(Signer::Client),
+        signed_on: Some(day("2026-01-10")),
+        categories: vec![Category::PsychotherapyNotes],
+        recipients: vec![AuthorizedRecipient { kind: RecipientKind::TreatingProvider, name: Some("Dr. Rivera".into()) }],
+        purposes: vec![Purpose::Treatment],
+        expires_on: Some(day("2027-01-01")),
+        expiry_event: None,
+        revoked_on: None,
+        statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
+    }
+}
+
+fn notes_request(staff: &str, role: Role) -> DiscloseRequest {
+    let situation = Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::PsychotherapyNotes, Category::Diagnosis], facts: &[], same_organization: true };
+    let mut request = request(&situation, AS_OF);
+    request.staff_id = staff.into();
+    request.spec.discloser.role = role;
+    request
+}
+
+#[tokio::test]
+async fn psychotherapy_notes_leave_only_from_their_author_or_the_privacy_officer_with_a_signed_form() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        for (id, role) in [("st-other", StaffRole::Psychotherapist), ("st-peer", StaffRole::PeerSupportSpecialist), ("st-po", StaffRole::PrivacyOfficer)] {
+            store.add_staff(NewStaff { id: Some(id.into()), display_name: "Staff".into(), role }).await.unwrap();
+        }
+        store
+            .add_record(NewRecord { id: None, client_id: "cl-1".into(), category: Category::PsychotherapyNotes, author_id: "st-other".into(), content: "another clinician's process note".into() })
+            .await
+            .unwrap();
+        store.add_authorization("cl-1", &notes_authorization("auth-notes"), None).await.unwrap();
+
+        // The author releases their own note, and only that one.
+        let Release::Released(own) = disclose(&store, &engine, notes_request("st-t", Role::Psychotherapist)).await.unwrap() else { panic!("denied") };
+        let contents: Vec<&str> = own.records().map(|(_, r)| r.content.as_str()).collect();
+        assert!(contents.iter().any(|c| c.contains("lighthouse")), "{}", db.name());
+        assert!(!contents.iter().any(|c| c.contains("another clinician")), "{contents:?}");
+        assert_eq!(own.held_back.len(), 1);
+        assert_eq!((own.held_back[0].category, own.held_back[0].records), (Category::PsychotherapyNotes, 1));
+        assert!(!serde_json::to_string(&own).unwrap().contains("not sent"), "the recipient's package does not mention held-back notes");
+
+        // A peer specialist sends the diagnosis, never a note; the accounting
+        // and the package do not claim notes went.
+        let Release::Released(peer) = disclose(&store, &engine, notes_request("st-peer", Role::PeerSupportSpecialist)).await.unwrap() else { panic!("denied") };
+        assert!(!peer.records().any(|(c, _)| *c == Category::PsychotherapyNotes), "{}", db.name());
+        assert!(peer.released.iter().all(|c| c.category != Category::PsychotherapyNotes));
+        assert_eq!(peer.held_back.iter().map(|h| h.records).sum::<usize>(), 2);
+        let recorded = store.disclosures("cl-1").await.unwrap();
+        let last = recorded.iter().find(|d| d.id == peer.disclosure_id).unwrap();
+        assert!(!last.released.contains(&Category::PsychotherapyNotes), "{:?}", last.released);
+
+        // Notes alone, asked by the peer: nothing may go, and nothing is recorded.
+        let mut only_notes = notes_request("st-peer", Role::PeerSupportSpecialist);
+        only_notes.spec.categories = vec![Category::PsychotherapyNotes];
+        let before = store.disclosures("cl-1").await.unwrap().len();
+        let err = disclose(&store, &engine, only_notes).await.unwrap_err();
+        assert!(matches!(err, confidant_disclosure::DiscloseError::NotReleasable(_)), "{err}");
+        assert_eq!(store.disclosures("cl-1").await.unwrap().len(), before);
+
+        // The privacy officer: not without the signed form on file; with it, both notes.
+        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else { panic!("denied") };
+        assert!(!po.records().any(|(c, _)| *c == Category::PsychotherapyNotes), "no document attached yet");
+        store.add_authorization("cl-1", &notes_authorization("auth-notes-signed"), Some(b"%PDF signed")).await.unwrap();
+        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else { panic!("denied") };
+        assert_eq!(po.records().filter(|(c, _)| **c == Category::PsychotherapyNotes).count(), 2, "{}", db.name());
+        assert!(po.held_back.is_empty());
     }
 }

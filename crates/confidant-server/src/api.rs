@@ -25,8 +25,8 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::access::{client_access, require_oversight, visible_records};
 use crate::auth::{
-    ApiPrincipal, LOCK_AFTER, LOCK_SECS, Principal, SCOPES, Via, hash_password, new_token, session_set_cookie, totp, totp_matches,
-    verify_password,
+    ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, SCOPES, Via, backoff, cross_origin, hash_password, new_token,
+    session_set_cookie, totp, totp_step, verify_password,
 };
 use crate::body::{Body, JsonBody, Path, Query};
 use crate::problem::{ApiResult, Problem};
@@ -42,6 +42,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/staff", get(list_staff).post(add_staff))
         .route("/v1/staff/{id}/password", post(set_password))
         .route("/v1/staff/{id}/totp", delete(clear_totp))
+        .route("/v1/staff/{id}/tokens", get(staff_tokens))
+        .route("/v1/staff/{id}/tokens/{token}", delete(revoke_staff_token))
+        .route("/v1/staff/{id}/active", post(set_active))
+        .route("/v1/directory", get(directory))
+        .route("/v1/clients/{id}/status-corrections", post(correct_status))
+        .route("/v1/authorizations/review", get(authorization_queue))
+        .route("/v1/authorizations/{auth}/review", post(review_authorization))
         .route("/v1/teams/{team}/members", post(add_team_member))
         .route("/v1/decisions", post(decisions))
         .route("/v1/rules", get(rules))
@@ -118,48 +125,87 @@ pub(crate) struct Started {
 }
 
 /// The sign-in flow shared by the API and the console: per-address rate
-/// limit, lockout after repeated failures with growing delays, password,
-/// then TOTP when enabled. Failures say the same thing whatever was wrong.
+/// limit, then one claimed password check (at most [`LOCK_AFTER`] per lock
+/// window however many arrive at once), then TOTP when enabled, each code
+/// good once. An unknown id, a wrong password, a missing or wrong code, a
+/// locked or inactive account: all spend one Argon2id verification, wait on
+/// the same backoff and get the same answer, so none of them tells whether
+/// a staff id exists or a password was right.
 pub(crate) async fn start_session(state: &AppState, address: &str, username: &str, password: &str, code: Option<&str>) -> Result<Started, Problem> {
     state.limiter.check(address).await?;
-    let refused = || Problem::new(StatusCode::UNAUTHORIZED, "wrong staff id, password or code");
-    let credential = state.store.credential(username).await?;
-    let Some(credential) = credential else {
-        // Spend the time a real check would, so unknown ids are not told apart.
-        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1NMUhUtpHA7uo7dT7mZWp4q4tCvgHdQmVd8uh6f26IM");
-        state.audit.one(AuditEvent::new(AuditKind::SignInFailed, None).details(json!({ "address": address }))).await?;
-        return Err(refused());
+    let credential = if crate::body::check_id("username", username).is_ok() { state.store.credential(username).await? } else { None };
+    let claim = match &credential {
+        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
+        None => None,
     };
-    let now = confidant_store::now_secs();
-    if let Some(until) = credential.locked_until.filter(|u| *u > now) {
-        return Err(Problem::too_many("this account is locked after repeated failed sign-ins; try again later", u64::try_from(until - now).unwrap_or(60)));
-    }
-    let mut ok = verify_password(password, &credential.password_hash);
-    if ok && credential.totp_enabled {
-        let secret = state.store.totp_secret(&credential.staff_id).await?;
-        ok = match (secret, code) {
-            (Some(secret), Some(code)) => totp_matches(&secret, code),
+    let phc = match (&credential, claim) {
+        (Some(c), Some(_)) => c.password_hash.clone(),
+        _ => DUMMY_PASSWORD_HASH.to_string(),
+    };
+    let mut ok = tokio::task::spawn_blocking({
+        let password = zeroize::Zeroizing::new(password.to_string());
+        move || verify_password(&password, &phc)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+        && claim.is_some();
+    let staff = match &credential {
+        Some(c) => Some(state.store.staff(&c.staff_id).await?),
+        None => None,
+    };
+    if ok && let Some(c) = credential.as_ref().filter(|c| c.totp_enabled) {
+        ok = match (state.store.totp_secret(&c.staff_id).await?, code) {
+            (Some(secret), Some(code)) => match totp_step(&secret, code, state.store.now_secs()) {
+                Some(step) => state.store.accept_totp_step(&c.staff_id, step).await?,
+                None => false,
+            },
             _ => false,
         };
     }
-    let staff = state.store.staff(&credential.staff_id).await?;
-    if !ok || !staff.active {
-        let failures = state.store.record_sign_in_failure(&credential.staff_id, LOCK_AFTER, LOCK_SECS).await?;
-        state.audit.one(AuditEvent::new(AuditKind::SignInFailed, Some(&credential.staff_id)).details(json!({ "address": address, "failures": failures }))).await?;
-        // Backoff: each failure in a row waits longer before answering.
-        let delay = 100u64.saturating_mul(1 << failures.min(5));
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        if credential.totp_enabled && code.is_none() && verify_password(password, &credential.password_hash) {
-            return Err(Problem::new(StatusCode::UNAUTHORIZED, "this account needs the six-digit code from its authenticator app (`totp`)"));
+    let staff = match staff {
+        Some(staff) if ok && staff.active => staff,
+        _ => {
+            let (actor, failures) = match &credential {
+                Some(c) => (Some(c.staff_id.as_str()), claim.unwrap_or(LOCK_AFTER)),
+                None => (None, state.unknown_ids.fail(username)),
+            };
+            let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
+            state.audit.one(AuditEvent::new(AuditKind::SignInFailed, actor).details(json!({ "address": address, "failures": failures, "locked": locked }))).await?;
+            tokio::time::sleep(backoff(failures)).await;
+            return Err(Problem::new(StatusCode::UNAUTHORIZED, "wrong staff id, password or code (or the account is locked for a while after repeated failures)"));
         }
-        return Err(refused());
-    }
+    };
     state.store.record_sign_in_success(&staff.id).await?;
     let (token, hash) = new_token();
     let (csrf, _) = new_token();
-    state.store.create_session(&hash, &staff.id, &csrf, now + state.config.session_secs).await?;
+    state.store.create_session(&hash, &staff.id, &csrf, state.store.now_secs() + state.config.session_secs).await?;
     state.audit.one(AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).details(json!({ "address": address }))).await?;
     Ok(Started { staff, token, csrf: csrf.to_string() })
+}
+
+/// Checks `password` as the staff member's current one, for changes made
+/// inside a session (password, second factor). Each check is claimed like
+/// a sign-in, so guesses here count toward the same lockout.
+async fn check_current_password(state: &AppState, p: &Principal, password: Option<&str>, doing: &str) -> Result<(), Problem> {
+    let password = password.ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
+    let credential = state.store.credential(p.id()).await?;
+    let claim = match &credential {
+        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
+        None => None,
+    };
+    let phc = match (&credential, claim) {
+        (Some(c), Some(_)) => c.password_hash.clone(),
+        _ => DUMMY_PASSWORD_HASH.to_string(),
+    };
+    let password = zeroize::Zeroizing::new(password.to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(|e| Problem::internal(&e))? && claim.is_some();
+    if ok {
+        state.store.record_sign_in_success(p.id()).await?;
+        return Ok(());
+    }
+    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing, "failures": claim.unwrap_or(LOCK_AFTER) }))).await?;
+    tokio::time::sleep(backoff(claim.unwrap_or(LOCK_AFTER))).await;
+    Err(Problem::forbidden("current_password: not the current password (or the account is locked for a while)"))
 }
 
 fn staff_json(staff: &Staff) -> Value {
@@ -168,7 +214,11 @@ fn staff_json(staff: &Staff) -> Value {
 
 #[utoipa::path(post, path = "/v1/session", tag = "sign-in", request_body = SignIn,
     responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, description = "Wrong credentials"), (status = 429, description = "Rate limited or locked")))]
-pub(crate) async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, JsonBody(body): JsonBody<SignIn>) -> ApiResult<Response> {
+pub(crate) async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: axum::http::HeaderMap, JsonBody(body): JsonBody<SignIn>) -> ApiResult<Response> {
+    // Login CSRF: another site must not sign a browser in to an account of its choosing.
+    if cross_origin(&headers) {
+        return Err(Problem::forbidden("sign in from this server's own pages (`Origin`)"));
+    }
     let started = start_session(&state, &peer.ip().to_string(), &body.username, &body.password, body.totp.as_deref()).await?;
     let mut response = json_response(StatusCode::OK, &json!({ "staff": staff_json(&started.staff), "csrf_token": started.csrf }));
     let cookie = session_set_cookie(Some(&started.token), state.config.secure_cookies, state.config.session_secs);
@@ -204,10 +254,12 @@ fn require_session(p: &Principal, doing: &str) -> Result<(), Problem> {
     }
 }
 
-#[utoipa::path(post, path = "/v1/me/totp", tag = "sign-in", responses((status = 200, description = "A new TOTP secret to enrol; confirm it with a code"),
+#[utoipa::path(post, path = "/v1/me/totp", tag = "sign-in", request_body = CurrentPassword, responses((status = 200, description = "A new TOTP secret to enrol; confirm it with a code"),
     (status = 409, description = "TOTP is already enabled; an admin clears it (lost device) before a new enrolment")))]
-pub(crate) async fn totp_start(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+pub(crate) async fn totp_start(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<CurrentPassword>) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
+    // A stolen session alone must not be able to bind a factor its holder controls.
+    check_current_password(&state, &p, Some(&body.current_password), "enrol TOTP").await?;
     // A new enrolment replaces the secret and stays off until confirmed, so
     // while a factor is enabled it would switch the factor off: refused.
     if state.store.credential(p.id()).await?.is_some_and(|c| c.totp_enabled) {
@@ -229,11 +281,21 @@ pub(crate) struct Code {
     code: String,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CurrentPassword {
+    current_password: String,
+}
+
 #[utoipa::path(post, path = "/v1/me/totp/confirm", tag = "sign-in", request_body = Code, responses((status = 200, description = "TOTP enabled")))]
 pub(crate) async fn totp_confirm(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<Code>) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
     let secret = state.store.totp_secret(p.id()).await?.ok_or_else(|| Problem::bad_input("code: start enrolment with POST /v1/me/totp first"))?;
-    if !totp_matches(&secret, &body.code) {
+    let accepted = match totp_step(&secret, &body.code, state.store.now_secs()) {
+        Some(step) => state.store.accept_totp_step(p.id(), step).await?,
+        None => false,
+    };
+    if !accepted {
         return Err(Problem::bad_input("code: the current six-digit code from the authenticator app"));
     }
     state.store.set_totp_secret(p.id(), &secret, true).await?;
@@ -263,6 +325,7 @@ pub(crate) async fn create_token(State(state): State<Arc<AppState>>, ApiPrincipa
     }
     let (token, hash) = new_token();
     let id = state.store.create_api_token(&hash, p.id(), &body.name, &body.scopes).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_created": id, "for": p.id(), "scopes": body.scopes }))).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "token": token.as_str(), "scopes": body.scopes })))
 }
 
@@ -273,9 +336,56 @@ pub(crate) async fn list_tokens(State(state): State<Arc<AppState>>, ApiPrincipal
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "sign-in", responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    // Revoking is a write: a read-only token cannot revoke its siblings.
+    p.require("write")?;
     state.store.revoke_api_token(&id, p.id()).await?;
     // The cache is keyed by hash, which this id does not give: drop the owner's entries.
     state.principals.evict_staff(p.id());
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_revoked": id, "for": p.id() }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/staff/{id}/tokens", tag = "staff", responses((status = 200, description = "A staff member's tokens (never their values); admin")))]
+pub(crate) async fn staff_tokens(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    require_admin(&p)?;
+    state.store.staff(&id).await?;
+    Ok(Json(json!(state.store.api_tokens(&id).await?)))
+}
+
+#[utoipa::path(delete, path = "/v1/staff/{id}/tokens/{token}", tag = "staff", responses((status = 204, description = "Revoked; admin")))]
+pub(crate) async fn revoke_staff_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path((id, token)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    require_admin(&p)?;
+    state.store.revoke_api_token(&token, &id).await?;
+    state.principals.evict_staff(&id);
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_revoked": token, "for": id }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ActiveBody {
+    active: bool,
+}
+
+#[utoipa::path(post, path = "/v1/staff/{id}/active", tag = "staff", request_body = ActiveBody,
+    responses((status = 204, description = "Deactivated (every session and token ends at once) or reactivated; admin")))]
+pub(crate) async fn set_active(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ActiveBody>) -> ApiResult<StatusCode> {
+    require_admin(&p)?;
+    if id == p.id() {
+        return Err(Problem::forbidden("staff_id: another admin changes your own account"));
+    }
+    state.store.set_staff_active(&id, body.active).await?;
+    let (mut sessions, mut tokens) = (0, 0);
+    if !body.active {
+        sessions = state.store.revoke_sessions_of(&id, None).await?;
+        tokens = state.store.revoke_api_tokens_of(&id).await?;
+    }
+    // No cached principal outlives a deactivation.
+    state.principals.evict_staff(&id);
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "active_set_for": id, "active": body.active, "sessions_ended": sessions, "tokens_revoked": tokens })))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -324,12 +434,7 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
     let own = p.id() == id;
     if own {
         require_session(&p, "change your password")?;
-        let current = body.current_password.as_deref().ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
-        let credential = state.store.credential(&id).await?;
-        if !credential.is_some_and(|c| verify_password(current, &c.password_hash)) {
-            state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": "change password" }))).await?;
-            return Err(Problem::forbidden("current_password: not the current password"));
-        }
+        check_current_password(&state, &p, body.current_password.as_deref(), "change password").await?;
     } else {
         require_admin(&p)?;
     }
@@ -344,9 +449,14 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
         _ => None,
     };
     let ended = state.store.revoke_sessions_of(&id, keep).await?;
+    // A token made by whoever held the account goes with the old password.
+    let tokens = state.store.revoke_api_tokens_of(&id).await?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id, "sessions_ended": ended }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id, "sessions_ended": ended, "tokens_revoked": tokens })))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -367,9 +477,23 @@ pub(crate) struct StaffRef {
 #[utoipa::path(post, path = "/v1/teams/{team}/members", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Added")))]
 pub(crate) async fn add_team_member(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(team): Path<String>, JsonBody(body): JsonBody<StaffRef>) -> ApiResult<StatusCode> {
     require_admin(&p)?;
+    no_self_grant(&state, &p, &body.staff_id, "join a care team").await?;
     let team = state.store.team_id(&team).await?;
     state.store.add_team_member(&team, &body.staff_id).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "team_member_added": body.staff_id, "team": team }))).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Nobody grants themselves access to clients: another staff member makes
+/// the assignment, and one's own urgent access goes through break-glass,
+/// where it is flagged and reviewed.
+async fn no_self_grant(state: &AppState, p: &Principal, staff_id: &str, doing: &str) -> Result<(), Problem> {
+    crate::body::check_id("staff_id", staff_id)?;
+    if staff_id != p.id() {
+        return Ok(());
+    }
+    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing, "self_grant": true }))).await?;
+    Err(Problem::forbidden(format!("staff_id: nobody may {doing} for themselves; ask a colleague, or use break-glass with a reason")))
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/caseload", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Assigned")))]
@@ -378,8 +502,13 @@ pub(crate) async fn assign_caseload(State(state): State<Arc<AppState>>, ApiPrinc
     if !matches!(p.role(), StaffRole::Admin | StaffRole::Supervisor | StaffRole::CaseManager) {
         return Err(Problem::forbidden("only an admin, supervisor or case manager assigns caseloads"));
     }
-    client_access(&state, &p, &id, "assign caseload").await.or_else(|e| if p.role() == StaffRole::Admin { Ok(crate::access::Access::Caseload) } else { Err(e) })?;
-    state.store.assign(&body.staff_id, &id, today()).await?;
+    no_self_grant(&state, &p, &body.staff_id, "be assigned a client").await?;
+    // The admin assigns without seeing the client (the directory gives ids and names only).
+    if p.role() != StaffRole::Admin {
+        client_access(&state, &p, &id, "assign caseload").await?;
+    }
+    state.store.assign(&body.staff_id, &id, state.store.today()).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&id).details(json!({ "caseload_assigned": body.staff_id }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -439,20 +568,27 @@ fn client_json(c: &confidant_store::Client) -> Value {
     json!(c)
 }
 
-#[utoipa::path(get, path = "/v1/clients", tag = "clients", responses((status = 200, description = "Clients on the caller's caseload or care team (all, for the privacy officer)")))]
+#[utoipa::path(get, path = "/v1/clients", tag = "clients", responses((status = 200, description = "Clients on the caller's caseload or care team, whatever the caller's role")))]
 pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
     p.require("read")?;
-    let ids = if p.oversees() { None } else { Some(state.store.visible_clients(p.id()).await?) };
-    let clients: Vec<Value> = state
-        .store
-        .list_clients()
-        .await?
-        .iter()
-        .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
-        .map(client_json)
-        .collect();
+    // Need-to-know holds for every role: oversight is of the log, not of charts.
+    let ids = state.store.visible_clients(p.id()).await?;
+    let clients: Vec<Value> = state.store.list_clients().await?.iter().filter(|c| ids.contains(&c.id)).map(client_json).collect();
     state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).details(json!({ "clients": clients.len() }))).await?;
     Ok(Json(Value::Array(clients)).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/directory", tag = "clients", responses((status = 200, description = "Every client's id, name and team, for assignment work (admin, privacy officer)")))]
+pub(crate) async fn directory(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    p.require("read")?;
+    if !p.oversees() {
+        return Err(Problem::forbidden("the client directory is for the admin's and the privacy officer's assignment work"));
+    }
+    // Id, name and team only: no contact, notes, birth date or program. Even
+    // that a client is in a Part 2 program is protected (42 CFR 2.13(c)).
+    let clients: Vec<Value> = state.store.list_clients().await?.iter().map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id })).collect();
+    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).details(json!({ "directory": clients.len() }))).await?;
+    Ok(Json(Value::Array(clients)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -520,10 +656,55 @@ pub(crate) struct OnDay {
 
 pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on: Option<&str>, death: bool) -> ApiResult<StatusCode> {
     p.require("write")?;
-    client_access(state, p, id, if death { "record death" } else { "discharge" }).await?;
-    let on = on.map(|d| parse_date("on", d)).transpose()?.unwrap_or_else(today);
+    let doing = if death { "record death" } else { "discharge" };
+    // Both change what the law allows for the client's whole record (a death
+    // opens the decedent rules): a clinician's or the privacy officer's act.
+    if !matches!(p.role(), StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::PrivacyOfficer) {
+        state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": doing }))).await?;
+        return Err(Problem::forbidden(format!("{doing}: a clinician (psychotherapist or psychiatrist) or the privacy officer records this")));
+    }
+    client_access(state, p, id, doing).await?;
+    let on = on.map(|d| parse_date("on", d)).transpose()?.unwrap_or_else(|| state.store.today());
+    if on > state.store.today() {
+        return Err(Problem::bad_input("on: a day no later than today"));
+    }
     if death { state.store.record_death(id, on).await? } else { state.store.discharge(id, on).await? }
     state.audit.one(AuditEvent::new(AuditKind::ClientChanged, Some(p.id())).client(id).details(json!({ if death { "died_on" } else { "discharged_on" }: on.to_string() }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusCorrectionBody {
+    /// What the discharge date should be (absent: not discharged).
+    #[serde(default)]
+    discharged_on: Option<String>,
+    /// What the date of death should be (absent: living).
+    #[serde(default)]
+    died_on: Option<String>,
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/v1/clients/{id}/status-corrections", tag = "clients", request_body = StatusCorrectionBody,
+    responses((status = 204, description = "Corrected, as an audited correction naming the old and new status (privacy officer)")))]
+pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StatusCorrectionBody>) -> ApiResult<StatusCode> {
+    p.require("write")?;
+    if p.role() != StaffRole::PrivacyOfficer {
+        return Err(Problem::forbidden("only the privacy officer corrects a recorded discharge or death"));
+    }
+    if body.reason.trim().chars().count() < 10 {
+        return Err(Problem::bad_input("reason: why the status was wrong, in at least 10 characters"));
+    }
+    let discharged_on = body.discharged_on.as_deref().map(|d| parse_date("discharged_on", d)).transpose()?;
+    let died_on = body.died_on.as_deref().map(|d| parse_date("died_on", d)).transpose()?;
+    let before = state.store.client(&id).await.map_err(|_| crate::access::refused(&id))?;
+    let status = state.store.correct_client_status(&id, discharged_on, died_on).await?;
+    let event = AuditEvent::new(AuditKind::ClientChanged, Some(p.id())).client(&id).details(json!({
+        "correction": true, "reason": body.reason,
+        "before": { "status": before.status.as_str(), "discharged_on": before.discharged_on.map(|d| d.to_string()), "died_on": before.died_on.map(|d| d.to_string()) },
+        "after": { "status": status.as_str(), "discharged_on": discharged_on.map(|d| d.to_string()), "died_on": died_on.map(|d| d.to_string()) },
+    }));
+    state.audit.one(event).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -664,6 +845,7 @@ pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiP
                 "recipients": auth.recipients.iter().map(|r| json!({ "kind": r.kind.as_str(), "name": r.name })).collect::<Vec<_>>(),
                 "signed_on": auth.signed_on.map(|d| d.to_string()), "expires_on": auth.expires_on.map(|d| d.to_string()),
                 "revoked_on": auth.revoked_on.map(|d| d.to_string()), "revoked_by": a.revoked_by, "status": status,
+                "entered_by": a.entered_by, "has_document": a.has_document, "awaiting_review": a.awaiting_review,
                 "days_to_expiry": auth.expires_on.map(|d| unix_days(d) - unix_days(today)),
             })
         })
@@ -675,11 +857,59 @@ pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiP
     responses((status = 201, description = "Filed"), (status = 422, description = "Not valid as written; every missing element is listed")))]
 pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<AuthorizationBody>) -> ApiResult<Response> {
     p.require("write")?;
-    client_access(&state, &p, &id, "add authorization").await?;
     let auth = body.to_authorization()?;
-    let filed = state.store.add_authorization(&id, &auth, None).await?;
-    state.audit.one(AuditEvent::new(AuditKind::AuthorizationAdded, Some(p.id())).client(&id).categories(&auth.categories).details(json!({ "authorization": filed }))).await?;
-    Ok(json_response(StatusCode::CREATED, &json!({ "id": filed })))
+    let filed = file_authorization(&state, &p, &id, &auth).await?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "id": filed.0, "awaiting_review": filed.1 })))
+}
+
+/// Files an authorization entered by `p` (API and console). One covering
+/// psychotherapy notes or Part 2 records is entered only by a clinician on
+/// the client's care team or by the privacy officer, and is queued for the
+/// privacy officer's review. Returns its id and whether it was queued.
+pub(crate) async fn file_authorization(state: &AppState, p: &Principal, id: &str, auth: &confidant_policy::Authorization) -> Result<(String, bool), Problem> {
+    let access = client_access(state, p, id, "add authorization").await?;
+    let sensitive = confidant_store::needs_privacy_review(auth);
+    let clinician = matches!(p.role(), StaffRole::Psychotherapist | StaffRole::Psychiatrist) && access == crate::access::Access::Caseload;
+    if sensitive && !(clinician || p.role() == StaffRole::PrivacyOfficer) {
+        state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": "add authorization for psychotherapy notes or Part 2 records" }))).await?;
+        return Err(Problem::forbidden(
+            "categories: an authorization for psychotherapy notes or Part 2 records is entered by a clinician on the client's care team or by the privacy officer",
+        ));
+    }
+    let filed = state.store.file_authorization(id, auth, None, Some(p.id())).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::AuthorizationAdded, Some(p.id())).client(id).categories(&auth.categories).details(json!({ "authorization": filed, "awaiting_review": sensitive, "document": false })))
+        .await?;
+    Ok((filed, sensitive))
+}
+
+#[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
+pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    p.require("read")?;
+    require_privacy_officer(&state, &p, "read the authorization review queue").await?;
+    let queue = state.store.authorizations_awaiting_review().await?;
+    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).details(json!({ "read": "authorization review queue", "items": queue.len() }))).await?;
+    Ok(Json(json!(queue)))
+}
+
+#[utoipa::path(post, path = "/v1/authorizations/{auth}/review", tag = "authorizations", responses((status = 204, description = "Reviewed (by someone other than who entered it)")))]
+pub(crate) async fn review_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(auth): Path<String>) -> ApiResult<StatusCode> {
+    p.require("write")?;
+    require_privacy_officer(&state, &p, "review an authorization").await?;
+    let client = state.store.review_authorization(&auth, p.id()).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": auth }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The privacy officer only (not the admin): work that reads or judges a
+/// client's protected information across the organization.
+pub(crate) async fn require_privacy_officer(state: &AppState, p: &Principal, doing: &str) -> Result<(), Problem> {
+    if p.role() == StaffRole::PrivacyOfficer {
+        return Ok(());
+    }
+    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing }))).await?;
+    Err(Problem::forbidden(format!("{doing}: only the privacy officer may do this")))
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations/{auth}/revoke", tag = "authorizations", request_body = OnDay, responses((status = 204, description = "Revoked")))]
@@ -836,6 +1066,11 @@ pub(crate) async fn client_decision(State(state): State<Arc<AppState>>, ApiPrinc
 
 /// Releases for a stored client through `confidant_disclosure::disclose`.
 pub(crate) async fn release(state: &AppState, p: &Principal, id: &str, body: &ShareBody) -> Result<Release, Problem> {
+    // A real disclosure is made today, on the server's date: a client-sent
+    // date would backdate it out of the accounting, or past a revocation.
+    if body.as_of.is_some() {
+        return Err(Problem::bad_input("as_of: a disclosure is made and recorded on the server's date; ask `POST /v1/clients/{id}/decisions` what-if questions about other days"));
+    }
     let access = client_access(state, p, id, "disclose").await?;
     let spec = body.spec(id, p)?;
     let request = DiscloseRequest {
@@ -854,14 +1089,14 @@ pub(crate) async fn disclose_handler(State(state): State<Arc<AppState>>, ApiPrin
     p.require("write")?;
     match release(&state, &p, &id, &body).await? {
         Release::Denied { decision, audit_seq } => Ok(json_response(StatusCode::OK, &json!({ "released": false, "decision": decision, "audit_entry": audit_seq }))),
-        Release::Released(package) => Ok(json_response(StatusCode::CREATED, &json!({ "released": true, "package": package }))),
+        Release::Released(package) => Ok(json_response(StatusCode::CREATED, &json!({ "released": true, "package": package, "held_back": package.held_back }))),
     }
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}/disclosures", tag = "disclosures", responses((status = 200, description = "Disclosures made")))]
 pub(crate) async fn list_disclosures(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    if !p.oversees() {
+    if p.role() != StaffRole::PrivacyOfficer {
         client_access(&state, &p, &id, "read disclosures").await?;
     }
     Ok(Json(json!(state.store.disclosures(&id).await?)))
@@ -879,12 +1114,13 @@ pub(crate) struct AccountingQuery {
     responses((status = 200, description = "The accounting of disclosures (45 CFR 164.528)")))]
 pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, Query(q): Query<AccountingQuery>) -> ApiResult<Response> {
     p.require("read")?;
-    if !p.oversees() {
+    if p.role() != StaffRole::PrivacyOfficer {
         client_access(&state, &p, &id, "read accounting").await?;
     }
     let since = q.since.as_deref().map(|d| parse_date("since", d)).transpose()?;
-    let as_of = q.as_of.as_deref().map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(today);
+    let as_of = q.as_of.as_deref().map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(|| state.store.today());
     let accounting = state.store.accounting(&id, since, as_of, Some(p.id())).await?;
+    let accounting = if p.role() == StaffRole::PrivacyOfficer { accounting } else { accounting.without_law_enforcement_suspensions() };
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(confidant_disclosure::accounting::to_json(&accounting)).into_response()),
         Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], confidant_disclosure::accounting::to_html(&accounting)).into_response()),
@@ -941,7 +1177,7 @@ pub(crate) struct SuspensionBody {
 #[utoipa::path(post, path = "/v1/clients/{id}/accounting/suspensions", tag = "disclosures", request_body = SuspensionBody, responses((status = 201, description = "Recorded")))]
 pub(crate) async fn suspend_accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<SuspensionBody>) -> ApiResult<Response> {
     p.require("write")?;
-    require_oversight(&state, &p, "suspend the accounting").await?;
+    require_privacy_officer(&state, &p, "suspend the accounting").await?;
     let suspension = NewSuspension {
         client_id: id,
         recipient_kind: parse_enum("agency", &body.agency, RecipientKind::parse, RecipientKind::expected)?,

@@ -117,7 +117,79 @@ pub fn totp(secret: &[u8], _account: &str) -> Result<TOTP, Problem> {
 
 pub fn totp_matches(secret: &[u8], code: &str) -> bool {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    totp(secret, "check").is_ok_and(|t| t.check(code.trim(), now))
+    totp_step(secret, code, i64::try_from(now).unwrap_or(0)).is_some()
+}
+
+/// The 30-second time step `code` is valid for at `now` (one step of skew
+/// either way), so the caller can refuse a step already used. Compared in
+/// constant time.
+pub fn totp_step(secret: &[u8], code: &str, now: i64) -> Option<i64> {
+    use subtle::ConstantTimeEq;
+    let t = totp(secret, "check").ok()?;
+    let code = code.trim();
+    let step = now.div_euclid(30);
+    let mut found = None;
+    for candidate in [step - 1, step, step + 1] {
+        let at = u64::try_from(candidate.max(0) * 30).unwrap_or(0);
+        let expected = t.generate(at);
+        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
+            found = Some(candidate);
+        }
+    }
+    found
+}
+
+/// A PHC string with the same Argon2id parameters as real ones, checked
+/// against when the staff id is unknown or the account is locked, so every
+/// refused sign-in costs the same work.
+pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1NMUhUtpHA7uo7dT7mZWp4q4tCvgHdQmVd8uh6f26IM";
+
+/// Failed sign-ins for staff ids that do not exist, so they wait on the
+/// same schedule as a real account's failures.
+#[derive(Default)]
+pub struct UnknownIdFailures {
+    counts: std::sync::Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl UnknownIdFailures {
+    /// Counts a failure for `username`; returns the count in the window.
+    pub fn fail(&self, username: &str) -> u32 {
+        let Ok(mut counts) = self.counts.lock() else { return LOCK_AFTER };
+        let window = Duration::from_secs(u64::try_from(LOCK_SECS).unwrap_or(900));
+        if counts.len() > 10_000 {
+            counts.retain(|_, (_, at)| at.elapsed() < window);
+        }
+        let entry = counts.entry(token_hash(username)).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= window {
+            *entry = (0, Instant::now());
+        }
+        entry.0 = entry.0.saturating_add(1).min(LOCK_AFTER);
+        entry.0
+    }
+}
+
+/// How long a refused sign-in waits before answering: growing with the
+/// failures in a row, the same for unknown ids, wrong passwords and locks.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << failures.min(LOCK_AFTER)))
+}
+
+/// Whether a state-changing request comes from another site: a
+/// `Sec-Fetch-Site` other than same-origin/none, or an `Origin` whose host
+/// is not this request's `Host`. Requests without either header (API
+/// clients, not browsers) pass; they need a token or the CSRF header anyway.
+pub fn cross_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else { return false };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin.to_str().ok().and_then(|o| o.split_once("://")), host) {
+        (Some((_, origin_host)), Some(host)) => !origin_host.trim_end_matches('/').eq_ignore_ascii_case(host),
+        _ => true,
+    }
 }
 
 /// Sign-in attempts per client address in the last minute.
@@ -245,8 +317,11 @@ impl FromRequestParts<Arc<AppState>> for ApiPrincipal {
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
             && let Some(expected) = principal.csrf()
         {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-            if sent != Some(expected) {
+            if cross_origin(&parts.headers) {
+                return Err(Problem::forbidden("a write with a session cookie must come from this server's own pages (`Origin`)"));
+            }
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !constant_time_eq(sent, expected) {
                 return Err(Problem::forbidden("a write with a session cookie needs the session's `X-CSRF-Token` header"));
             }
         }
@@ -269,12 +344,21 @@ impl FromRequestParts<Arc<AppState>> for ConsolePrincipal {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) && cross_origin(&parts.headers) {
+            return Err(Problem::forbidden("a form must be sent from this server's own pages (`Origin`)").into_response());
+        }
         match principal_of(state, &parts.headers).await {
             Ok(Some(principal @ Principal { via: Via::Session { .. }, .. })) => Ok(ConsolePrincipal(principal)),
             Ok(_) => Err(ToSignIn.into_response()),
             Err(problem) => Err(problem.into_response()),
         }
     }
+}
+
+/// Compares two secrets without leaking where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The address a request came from, for the sign-in limiter.

@@ -109,9 +109,27 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> axum::extract::FromRequestParts
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Checked before anything is parsed, audited or echoed: one request
+        // must not be able to write kilobytes into the permanent log.
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|_| Problem::bad_input("path: a valid path"))?;
+        for (name, value) in &raw {
+            check_id(name, value)?;
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
             .map_err(|e| Problem::bad_input(format!("path: {}", e.body_text())))
     }
+}
+
+/// The longest id (or team name) a path or body may carry.
+pub const MAX_ID_LEN: usize = 64;
+
+/// An id as the vault makes them: 1 to 64 letters, digits, `-`, `_`, `.`
+/// (and spaces, for team names). The refusal names the field, never the value.
+pub fn check_id(field: &str, value: &str) -> Result<(), Problem> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_ID_LEN
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '));
+    if ok { Ok(()) } else { Err(Problem::bad_input(format!("{field}: an id of 1 to {MAX_ID_LEN} letters, digits, `-`, `_` or `.`"))) }
 }

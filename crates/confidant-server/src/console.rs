@@ -106,7 +106,11 @@ async fn sign_in_page() -> Response {
     html(StatusCode::OK, pages::sign_in(None, "", false))
 }
 
-async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, form: Form) -> Response {
+async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: axum::http::HeaderMap, form: Form) -> Response {
+    // Login CSRF: a form on another site must not sign this browser in.
+    if crate::auth::cross_origin(&headers) {
+        return html(StatusCode::FORBIDDEN, pages::sign_in(Some("Sign in from this server's own sign-in page."), "", false));
+    }
     let username = form.text("username");
     let code = form.get("totp").filter(|c| !c.trim().is_empty());
     match start_session(&state, &peer.ip().to_string(), &username, form.get("password").unwrap_or_default(), code).await {
@@ -120,8 +124,7 @@ async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectI
         }
         Err(problem) => {
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED);
-            let needs_code = problem.detail.contains("six-digit code") || code.is_some();
-            html(status, pages::sign_in(Some(&problem.detail), &username, needs_code))
+            html(status, pages::sign_in(Some(&problem.detail), &username, code.is_some()))
         }
     }
 }
@@ -305,7 +308,7 @@ async fn disclose(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
     let packages = state.packages.lock().await;
     match packages.get(&id) {
-        Some((staff, page)) if staff == p.id() || p.oversees() => Ok(Html(page.clone()).into_response()),
+        Some((staff, page)) if staff == p.id() || p.role() == confidant_store::StaffRole::PrivacyOfficer => Ok(Html(page.clone()).into_response()),
         _ => Err(error_page(Some(&p), Problem::not_found("This package is not available here: it is shown only to whoever released it, during this run of the server. The disclosure itself is recorded."))),
     }
 }
@@ -359,7 +362,7 @@ fn authorization_body(v: &AuthorizationValues) -> AuthorizationBody {
 
 async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    client_access(&state, &p, &id, "add authorization").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+    client_access(&state, &p, &id, "open authorization form").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
     let values = authorization_values(&form);
     let auth = match authorization_body(&values).to_authorization() {
@@ -371,12 +374,13 @@ async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(
         let message = "The authorization is missing the items marked ✗ and was not filed.";
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &defects, Some(message))));
     }
-    let filed = state.store.add_authorization(&id, &auth, None).await.map_err(|e| fail(&p)(e.into()))?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::AuthorizationAdded, Some(p.id())).client(&id).categories(&auth.categories).details(json!({ "authorization": filed, "via": "console" })))
-        .await
-        .map_err(fail(&p))?;
+    match crate::api::file_authorization(&state, &p, &id, &auth).await {
+        Ok(_) => {}
+        Err(problem) if problem.status == 403 => {
+            return Ok(html(StatusCode::FORBIDDEN, pages::authorization_form(&viewer(&p), &client, &values, &[], Some(&problem.detail))));
+        }
+        Err(problem) => return Err(fail(&p)(problem)),
+    }
     Ok(Redirect::to(&format!("/console/clients/{id}?done=authorization")).into_response())
 }
 
@@ -402,11 +406,13 @@ async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincip
 // ── accounting, audit, review, rules ─────────────────────────────────────
 
 async fn accounting(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    if !p.oversees() {
+    let officer = p.role() == confidant_store::StaffRole::PrivacyOfficer;
+    if !officer {
         client_access(&state, &p, &id, "read accounting").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
     }
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
-    let accounting = state.store.accounting(&id, None, today(), Some(p.id())).await.map_err(|e| fail(&p)(e.into()))?;
+    let accounting = state.store.accounting(&id, None, state.store.today(), Some(p.id())).await.map_err(|e| fail(&p)(e.into()))?;
+    let accounting = if officer { accounting } else { accounting.without_law_enforcement_suspensions() };
     Ok(html(StatusCode::OK, pages::accounting(&viewer(&p), &client, &accounting)))
 }
 

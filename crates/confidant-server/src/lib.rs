@@ -76,6 +76,7 @@ pub struct AppState {
     pub audit: AuditWriter,
     pub config: Config,
     pub limiter: auth::SignInLimiter,
+    pub unknown_ids: auth::UnknownIdFailures,
     pub principals: auth::PrincipalCache,
     /// Packages released through the console in this run, by disclosure id,
     /// so the page to print can be opened after the release.
@@ -86,7 +87,7 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let state = AppState { store, engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
+    let state = AppState { store, engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
     (Arc::new(state), writer)
 }
 

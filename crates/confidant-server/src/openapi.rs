@@ -22,6 +22,8 @@ use crate::AppState;
         crate::api::sign_in, crate::api::sign_out, crate::api::me, crate::api::totp_start, crate::api::totp_confirm,
         crate::api::create_token, crate::api::list_tokens, crate::api::revoke_token,
         crate::api::add_staff, crate::api::list_staff, crate::api::set_password, crate::api::clear_totp, crate::api::add_team_member, crate::api::assign_caseload,
+        crate::api::staff_tokens, crate::api::revoke_staff_token, crate::api::set_active, crate::api::directory, crate::api::correct_status,
+        crate::api::authorization_queue, crate::api::review_authorization,
         crate::api::decisions, crate::api::rules, crate::api::rule,
         crate::api::list_clients, crate::api::add_client, crate::api::show_client, crate::api::discharge, crate::api::record_death,
         crate::api::list_records, crate::api::add_record,

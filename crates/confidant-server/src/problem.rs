@@ -96,6 +96,7 @@ impl From<confidant_disclosure::DiscloseError> for Problem {
     fn from(e: confidant_disclosure::DiscloseError) -> Problem {
         match e {
             confidant_disclosure::DiscloseError::Store(e) => e.into(),
+            confidant_disclosure::DiscloseError::NotReleasable(why) => Problem::forbidden(why),
             other => Problem::internal(&other),
         }
     }

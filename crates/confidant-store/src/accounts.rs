@@ -12,7 +12,6 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::now_secs;
 use crate::vault::{Store, corrupt, new_id, not_found, require};
 
 /// A staff member's sign-in record.
@@ -71,7 +70,7 @@ impl Store {
         )
         .bind(staff_id.to_string())
         .bind(phc.to_string())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -103,7 +102,7 @@ impl Store {
     /// concurrent attempts) and locks the account for `lock_secs` once the
     /// count reaches `lock_after`. Returns the new count.
     pub async fn record_sign_in_failure(&self, staff_id: &str, lock_after: u32, lock_secs: i64) -> Result<u32, StoreError> {
-        let now = now_secs();
+        let now = self.now_secs();
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE staff_credentials SET failed_attempts = failed_attempts + 1, \
@@ -125,11 +124,60 @@ impl Store {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
+    /// Claims one password check for `staff_id` before it is made, in one
+    /// conditional statement: of any number of concurrent attempts at most
+    /// `lock_after` are let through in a lock window, and the one that
+    /// reaches the limit starts the lock (a success then lifts it). A lock
+    /// that has ended is forgotten first, count and all. `None` when the
+    /// account is locked (or has no password).
+    pub async fn claim_password_check(&self, staff_id: &str, lock_after: u32, lock_secs: i64) -> Result<Option<u32>, StoreError> {
+        let now = self.now_secs();
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE staff_credentials SET failed_attempts = 0, locked_until = NULL WHERE staff_id = $1 AND locked_until IS NOT NULL AND locked_until <= $2")
+            .bind(staff_id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let claimed = sqlx::query(
+            "UPDATE staff_credentials SET failed_attempts = failed_attempts + 1, \
+             locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END, updated_at = $4 \
+             WHERE staff_id = $1 AND failed_attempts < $2 AND (locked_until IS NULL OR locked_until <= $4)",
+        )
+        .bind(staff_id.to_string())
+        .bind(i64::from(lock_after))
+        .bind(now + lock_secs)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let count = if claimed.rows_affected() == 1 {
+            let row = sqlx::query("SELECT failed_attempts FROM staff_credentials WHERE staff_id = $1").bind(staff_id.to_string()).fetch_one(&mut *tx).await?;
+            let n: i64 = row.try_get("failed_attempts")?;
+            Some(u32::try_from(n).unwrap_or(u32::MAX))
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Accepts a TOTP time step once: true when `step` is later than every
+    /// step accepted before for this account (a replayed code is refused).
+    pub async fn accept_totp_step(&self, staff_id: &str, step: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE staff_credentials SET totp_last_step = $2 WHERE staff_id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+            .bind(staff_id.to_string())
+            .bind(step)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn record_sign_in_success(&self, staff_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE staff_credentials SET failed_attempts = 0, locked_until = NULL, updated_at = $2 WHERE staff_id = $1")
             .bind(staff_id.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -151,7 +199,7 @@ impl Store {
             .bind(staff_id.to_string())
             .bind(sealed)
             .bind(i64::from(enabled))
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         if updated.rows_affected() != 1 {
@@ -168,7 +216,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let updated = sqlx::query("UPDATE staff_credentials SET totp_secret = NULL, totp_enabled = 0, updated_at = $2 WHERE staff_id = $1")
             .bind(staff_id.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         if updated.rows_affected() != 1 {
@@ -200,7 +248,7 @@ impl Store {
             .bind(token_hash.to_string())
             .bind(staff_id.to_string())
             .bind(csrf_token.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
@@ -215,7 +263,7 @@ impl Store {
              WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND s.active = 1",
         )
         .bind(token_hash.to_string())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| Ok(SessionRecord { staff_id: r.try_get("staff_id")?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
@@ -226,7 +274,7 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -238,7 +286,7 @@ impl Store {
     /// Returns how many were ended.
     pub async fn revoke_sessions_of(&self, staff_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let now = now_secs();
+        let now = self.now_secs();
         let done = sqlx::query(
             "UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND token_hash <> $3",
         )
@@ -264,7 +312,7 @@ impl Store {
             .bind(staff_id.to_string())
             .bind(name.to_string())
             .bind(scopes.join(","))
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -303,13 +351,25 @@ impl Store {
         rows.iter().map(Self::token_of_row).collect()
     }
 
+    /// Revokes every live token of `staff_id`; returns how many.
+    pub async fn revoke_api_tokens_of(&self, staff_id: &str) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL")
+            .bind(staff_id.to_string())
+            .bind(self.now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     /// Revokes one of `staff_id`'s tokens; another's token is "not found".
     pub async fn revoke_api_token(&self, id: &str, staff_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND staff_id = $2 AND revoked_at IS NULL")
             .bind(id.to_string())
             .bind(staff_id.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
@@ -355,7 +415,7 @@ impl Store {
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let id = new_id("bg");
-        let now = now_secs();
+        let now = self.now_secs();
         let (key_id, key) = self.new_data_key(&mut tx).await?;
         let sealed = key.seal(&field_aad("break_glass", "reason", &id), reason.as_bytes()).map_err(StoreError::crypto("break-glass reason"))?;
         let event = AuditEvent::new(AuditKind::BreakGlass, Some(staff_id))
@@ -399,7 +459,7 @@ impl Store {
         let row = sqlx::query("SELECT 1 AS x FROM break_glass WHERE staff_id = $1 AND client_id = $2 AND expires_at > $3")
             .bind(staff_id.to_string())
             .bind(client_id.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .fetch_optional(self.pool())
             .await?;
         Ok(row.is_some())
@@ -452,11 +512,17 @@ impl Store {
         if opened_by == reviewer {
             return Err(StoreError::invalid("review", "a reviewer other than the staff member who opened the access"));
         }
-        let done = sqlx::query("UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, outcome = $4 WHERE id = $1 AND reviewed_at IS NULL")
+        // An unjustified access ends now: the window closes with the review.
+        let now = self.now_secs();
+        let done = sqlx::query(
+            "UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, outcome = $4, \
+             expires_at = CASE WHEN $5 = 1 AND expires_at > $3 THEN $3 ELSE expires_at END WHERE id = $1 AND reviewed_at IS NULL",
+        )
             .bind(id.to_string())
             .bind(reviewer.to_string())
-            .bind(now_secs())
+            .bind(now)
             .bind(outcome)
+            .bind(i64::from(!justified))
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {

@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::{now_secs, plus_days};
+use crate::model::plus_days;
 use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
 
 /// How far back a client may ask for an accounting (164.528(a)(1)).
@@ -153,6 +153,21 @@ pub struct Accounting {
     /// Entries left out while a suspension is in force (their number only).
     pub suspended_entries: usize,
     pub suspensions_in_force: Vec<Suspension>,
+    /// Of `suspended_entries`, those held back for a law-enforcement agency.
+    #[serde(skip)]
+    pub suspended_for_law_enforcement: usize,
+}
+
+impl Accounting {
+    /// The accounting as staff other than the privacy officer may see it: a
+    /// law-enforcement suspension (45 CFR 164.528(a)(2)) is an open
+    /// investigation, so neither it nor the entries it holds back are told.
+    pub fn without_law_enforcement_suspensions(mut self) -> Accounting {
+        self.suspensions_in_force.retain(|s| s.recipient_kind != RecipientKind::LawEnforcement);
+        self.suspended_entries -= self.suspended_for_law_enforcement;
+        self.suspended_for_law_enforcement = 0;
+        self
+    }
 }
 
 fn date_of(row: &AnyRow, column: &str) -> Result<Date, StoreError> {
@@ -208,7 +223,7 @@ impl Store {
         .bind(id.clone())
         .bind(new.client_id.clone())
         .bind(new.staff_id.clone())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .bind(new.disclosed_on.to_string())
         .bind(new.recipient_kind.as_str())
         .bind(new.purpose.as_str())
@@ -281,7 +296,7 @@ impl Store {
         .bind(client_id.to_string())
         .bind(disclosure_id.map(str::to_string))
         .bind(disclosed_on.to_string())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .bind(recipient_kind.as_str())
         .bind(purpose.as_str())
         .bind(join(&basis.categories))
@@ -412,6 +427,7 @@ impl Store {
             self.suspensions(client_id).await?.into_iter().filter(|s| s.requested_on <= as_of && as_of <= s.until).collect();
         let mut entries = Vec::new();
         let mut suspended_entries = 0;
+        let mut suspended_for_law_enforcement = 0;
         for entry in self.accounting_entries(client_id).await? {
             if entry.disclosed_on < since || entry.disclosed_on > as_of || entry.corrected_by.is_some() {
                 continue;
@@ -424,6 +440,9 @@ impl Store {
             });
             if suspended {
                 suspended_entries += 1;
+                if entry.recipient_kind == RecipientKind::LawEnforcement {
+                    suspended_for_law_enforcement += 1;
+                }
             } else {
                 entries.push(entry);
             }
@@ -435,7 +454,7 @@ impl Store {
             "suspended_entries": suspended_entries,
         }))])
         .await?;
-        Ok(Accounting { client_id: client_id.to_string(), as_of, since, entries, suspended_entries, suspensions_in_force: suspensions })
+        Ok(Accounting { client_id: client_id.to_string(), as_of, since, entries, suspended_entries, suspensions_in_force: suspensions, suspended_for_law_enforcement })
     }
 
     /// Files a correction of an accounting entry as a new entry that names
@@ -540,7 +559,7 @@ impl Store {
         .bind(until.to_string())
         .bind(i64::from(new.written))
         .bind(new.recorded_by.clone())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .bind(key_id)
         .bind(sealed)
         .bind(audit_seq as i64)

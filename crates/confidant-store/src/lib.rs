@@ -38,11 +38,11 @@ pub use disclosure::{
 pub use error::StoreError;
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing, KeySource};
 pub use model::{
-    Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
+    AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
 pub use training::{TrainingCard, TrainingExam, TrainingReview};
-pub use vault::{Rotation, Store, VaultCheck};
+pub use vault::{Rotation, Store, VaultCheck, needs_privacy_review};
 
 /// The SQLite file's name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "confidant.sqlite";

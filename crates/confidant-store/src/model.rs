@@ -234,7 +234,26 @@ pub struct StoredAuthorization {
     pub client_id: String,
     pub authorization: Authorization,
     pub revoked_by: Option<String>,
+    /// Whether a signed document is attached.
     pub has_document: bool,
+    /// The staff member who entered it (`None`: before this was recorded, or
+    /// an operator at the command line).
+    pub entered_by: Option<String>,
+    /// Queued for the privacy officer and not yet reviewed.
+    pub awaiting_review: bool,
+}
+
+/// An authorization in the privacy officer's review queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct AwaitingReview {
+    pub id: String,
+    pub client_id: String,
+    pub kind: String,
+    pub categories: Vec<Category>,
+    pub entered_by: Option<String>,
+    pub has_document: bool,
+    /// Unix seconds.
+    pub filed_at: i64,
 }
 
 /// A restriction on file.
@@ -253,7 +272,57 @@ pub struct CareTeam {
     pub members: Vec<String>,
 }
 
-/// Unix seconds now.
+/// The time the vault decides with. Production runs on the system clock;
+/// tests hold a [`Clock::fixed`] and move it, so time rules (break-glass
+/// expiry, lockout windows, a disclosure's date) are tested without sleeping.
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Option<std::sync::Arc<std::sync::atomic::AtomicI64>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock standing at `unix_secs` until set or advanced.
+    pub fn fixed(unix_secs: i64) -> Clock {
+        Clock(Some(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(unix_secs))))
+    }
+
+    /// Sets a fixed clock to `unix_secs` (no effect on the system clock).
+    pub fn set(&self, unix_secs: i64) {
+        if let Some(at) = &self.0 {
+            at.store(unix_secs, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Sets a fixed clock to noon (UTC) of `day`.
+    pub fn set_day(&self, day: Date) {
+        self.set(unix_days(day) * 86_400 + 43_200);
+    }
+
+    /// Moves a fixed clock by `secs` (no effect on the system clock).
+    pub fn advance(&self, secs: i64) {
+        if let Some(at) = &self.0 {
+            at.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Unix seconds now.
+    pub fn now_secs(&self) -> i64 {
+        match &self.0 {
+            Some(at) => at.load(std::sync::atomic::Ordering::SeqCst),
+            None => now_secs(),
+        }
+    }
+
+    /// Today's date in UTC.
+    pub fn today(&self) -> Date {
+        date_from_unix_days(self.now_secs().div_euclid(86_400))
+    }
+}
+
+/// Unix seconds now, on the system clock.
 pub fn now_secs() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
 }

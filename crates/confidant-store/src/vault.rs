@@ -16,7 +16,7 @@ use crate::db::{self, Backend, DatabaseUrl, begin_write, rotation_lock};
 use crate::error::StoreError;
 use crate::keys::{KeyRing, KeySource};
 use crate::model::{
-    Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
+    AwaitingReview, Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, now_secs,
 };
 
@@ -27,6 +27,7 @@ pub struct Store {
     keys: KeyRing,
     /// The audit log's signer, once [`Store::enable_audit`] has checked it.
     pub(crate) audit: Option<std::sync::Arc<crate::audit::AuditSigner>>,
+    clock: crate::model::Clock,
 }
 
 impl std::fmt::Debug for Store {
@@ -93,7 +94,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         keys.set_keys(vec![current]);
-        Ok(Store { pool, backend, keys, audit: None })
+        Ok(Store { pool, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -140,7 +141,27 @@ impl Store {
             )));
         }
         keys.set_keys(verified);
-        Ok(Store { pool, backend, keys, audit: None })
+        Ok(Store { pool, backend, keys, audit: None, clock: crate::model::Clock::system() })
+    }
+
+    /// Runs the vault on `clock` (tests; production keeps the system clock).
+    pub fn set_clock(&mut self, clock: crate::model::Clock) {
+        self.clock = clock;
+    }
+
+    /// The vault's clock.
+    pub fn clock(&self) -> &crate::model::Clock {
+        &self.clock
+    }
+
+    /// Unix seconds now, on the vault's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// Today on the vault's clock: the date every real disclosure is made on.
+    pub fn today(&self) -> Date {
+        self.clock.today()
     }
 
     pub fn backend(&self) -> Backend {
@@ -293,7 +314,7 @@ impl Store {
         if let Some(lock) = rotation_lock(self.backend) {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        let now = now_secs();
+        let now = self.now_secs();
         sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ($1, $2, $3)")
             .bind(new.id().to_string())
             .bind(new.verifier().map_err(StoreError::crypto("key"))?)
@@ -399,7 +420,7 @@ impl Store {
             .bind(key_id)
             .bind(name)
             .bind(new.role.as_str())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -470,7 +491,7 @@ impl Store {
         sqlx::query("INSERT INTO care_teams (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id.clone())
             .bind(name.to_string())
-            .bind(now_secs())
+            .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -592,7 +613,7 @@ impl Store {
         .bind(age_on)
         .bind(i64::from(new.part2_program))
         .bind(new.team_id)
-        .bind(now_secs())
+        .bind(self.now_secs())
         .bind(i64::from(new.lps_program))
         .execute(&mut *tx)
         .await?;
@@ -693,6 +714,28 @@ impl Store {
         Ok(())
     }
 
+    /// The privacy officer's correction of a mistaken discharge or death:
+    /// the client's status and dates are set to what they should have been
+    /// (`None` for both: active). The caller audits it as a correction.
+    pub async fn correct_client_status(&self, id: &str, discharged_on: Option<Date>, died_on: Option<Date>) -> Result<ClientStatus, StoreError> {
+        let mut tx = self.begin().await?;
+        client_status(&mut tx, id).await?;
+        let status = match (discharged_on, died_on) {
+            (_, Some(_)) => ClientStatus::Deceased,
+            (Some(_), None) => ClientStatus::Discharged,
+            (None, None) => ClientStatus::Active,
+        };
+        sqlx::query("UPDATE clients SET status = $1, discharged_on = $2, died_on = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(discharged_on.map(|d| d.to_string()))
+            .bind(died_on.map(|d| d.to_string()))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(status)
+    }
+
     pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
@@ -788,7 +831,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        let now = now_secs();
+        let now = self.now_secs();
         let mut sealed: Vec<(CheckedRecord, String, Vec<u8>)> = Vec::with_capacity(checked.len());
         for (r, (key_id, key)) in checked.into_iter().zip(keys) {
             let content = key.seal(&field_aad(r.table(), "content", &r.id), r.content.as_bytes()).map_err(StoreError::crypto("record"))?;
@@ -870,6 +913,13 @@ impl Store {
     /// A client's records, psychotherapy notes included, oldest first; the
     /// content is decrypted only when asked for.
     pub async fn records(&self, client_id: &str, with_content: bool) -> Result<Vec<Record>, StoreError> {
+        self.records_selected(client_id, with_content, &|_| true).await
+    }
+
+    /// A client's records that `keep` accepts (it sees each record without
+    /// its content); only those are decrypted. A release uses this so that
+    /// nothing it will not hand over is ever opened.
+    pub async fn records_selected(&self, client_id: &str, with_content: bool, keep: &(dyn Fn(&Record) -> bool + Sync)) -> Result<Vec<Record>, StoreError> {
         require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let mut out = Vec::new();
         for (table, query) in [
@@ -888,21 +938,25 @@ impl Store {
             for row in sqlx::query(query).bind(client_id.to_string()).fetch_all(&self.pool).await? {
                 let id: String = row.try_get("id")?;
                 let category: String = row.try_get("category")?;
-                let content = if with_content {
-                    let key = self.unwrap_row(&row)?;
-                    let sealed: Vec<u8> = row.try_get("content")?;
-                    Some(key.open_text(&field_aad(table, "content", &id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?)
-                } else {
-                    None
-                };
-                out.push(Record {
+                let mut record = Record {
                     category: Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?,
                     client_id: row.try_get("client_id")?,
                     author_id: row.try_get("author_id")?,
                     created_at: row.try_get("created_at")?,
-                    content,
+                    content: None,
                     id,
-                });
+                };
+                if !keep(&record) {
+                    continue;
+                }
+                if with_content {
+                    let key = self.unwrap_row(&row)?;
+                    let sealed: Vec<u8> = row.try_get("content")?;
+                    let id = &record.id;
+                    record.content =
+                        Some(key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?);
+                }
+                out.push(record);
             }
         }
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -914,6 +968,13 @@ impl Store {
     /// Files an authorization or Part 2 consent, refusing one that is not
     /// valid as written (every defect listed). An empty id is generated.
     pub async fn add_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>) -> Result<String, StoreError> {
+        self.file_authorization(client_id, auth, document, None).await
+    }
+
+    /// [`Store::add_authorization`], recording the staff member who entered
+    /// it. One covering psychotherapy notes or Part 2 records is queued for
+    /// the privacy officer's review ([`needs_privacy_review`]).
+    pub async fn file_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>) -> Result<String, StoreError> {
         let defects = form_defects(auth);
         if !defects.is_empty() {
             return Err(StoreError::IncompleteAuthorization(defects));
@@ -942,8 +1003,8 @@ impl Store {
             .map_err(StoreError::crypto("authorization"))?;
         sqlx::query(
             "INSERT INTO authorizations (id, client_id, kind, signed_by, signed_on, categories, recipients, purposes, \
-             expires_on, expiry_event, right_to_revoke, no_conditioning, redisclosure, document, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             expires_on, expiry_event, right_to_revoke, no_conditioning, redisclosure, document, created_at, entered_by, needs_review) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(id.clone())
         .bind(client_id.to_string())
@@ -959,11 +1020,64 @@ impl Store {
         .bind(i64::from(auth.statements.no_conditioning))
         .bind(i64::from(auth.statements.redisclosure))
         .bind(document)
-        .bind(now_secs())
+        .bind(self.now_secs())
+        .bind(entered_by.map(str::to_string))
+        .bind(i64::from(needs_privacy_review(auth)))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Authorizations filed for psychotherapy notes or Part 2 records that
+    /// the privacy officer has not yet reviewed, oldest first, every client.
+    pub async fn authorizations_awaiting_review(&self) -> Result<Vec<AwaitingReview>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, client_id, kind, categories, entered_by, document IS NOT NULL AS has_document, created_at \
+             FROM authorizations WHERE needs_review = 1 AND reviewed_at IS NULL ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let what = format!("authorization `{id}`");
+                Ok(AwaitingReview {
+                    client_id: row.try_get("client_id")?,
+                    kind: row.try_get("kind")?,
+                    categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
+                    entered_by: row.try_get("entered_by")?,
+                    has_document: row_bool(row, "has_document")?,
+                    filed_at: row.try_get("created_at")?,
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a queued authorization reviewed. Nobody reviews one they entered.
+    pub async fn review_authorization(&self, id: &str, reviewer: &str) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT client_id, entered_by, needs_review, reviewed_at FROM authorizations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("authorization", id))?;
+        let entered_by: Option<String> = row.try_get("entered_by")?;
+        if entered_by.as_deref() == Some(reviewer) {
+            return Err(StoreError::invalid("review", "a reviewer other than the staff member who entered the authorization"));
+        }
+        let done = sqlx::query("UPDATE authorizations SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL")
+            .bind(id.to_string())
+            .bind(reviewer.to_string())
+            .bind(self.now_secs())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::invalid("review", format!("an authorization awaiting review; `{id}` is not")));
+        }
+        tx.commit().await?;
+        Ok(row.try_get("client_id")?)
     }
 
     /// Records a revocation in writing, received on `on` by a staff member.
@@ -1012,7 +1126,8 @@ impl Store {
         let key = self.client_key(&self.pool, client_id).await?;
         let rows = sqlx::query(
             "SELECT id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, \
-             revoked_on, revoked_by, right_to_revoke, no_conditioning, redisclosure, document IS NOT NULL AS has_document \
+             revoked_on, revoked_by, right_to_revoke, no_conditioning, redisclosure, document IS NOT NULL AS has_document, \
+             entered_by, needs_review, reviewed_by \
              FROM authorizations WHERE client_id = $1 ORDER BY created_at, id",
         )
         .bind(client_id.to_string())
@@ -1059,6 +1174,8 @@ impl Store {
                 authorization,
                 revoked_by: row.try_get("revoked_by")?,
                 has_document,
+                entered_by: row.try_get("entered_by")?,
+                awaiting_review: row_bool(row, "needs_review")? && row.try_get::<Option<String>, _>("reviewed_by")?.is_none(),
             });
         }
         Ok(out)
@@ -1097,7 +1214,7 @@ impl Store {
         .bind(join(&restriction.purposes))
         .bind(i64::from(restriction.agreed))
         .bind(requested_on.to_string())
-        .bind(now_secs())
+        .bind(self.now_secs())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -1272,4 +1389,12 @@ pub(crate) fn join<T: std::fmt::Display>(items: &[T]) -> String {
 
 pub(crate) fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, StoreError> {
     text.split(',').filter(|s| !s.is_empty()).map(|s| parse(s).ok_or_else(|| corrupt(what.to_string()))).collect()
+}
+
+/// Whether filing `auth` puts it in the privacy officer's review queue: it
+/// covers psychotherapy notes (45 CFR 164.508(a)(2)) or Part 2 records
+/// (42 CFR 2.31), where a forged or mistaken form does the most harm.
+pub fn needs_privacy_review(auth: &Authorization) -> bool {
+    auth.kind == AuthorizationKind::Part2
+        || auth.categories.iter().any(|c| matches!(c, Category::PsychotherapyNotes | Category::SubstanceUse))
 }
