@@ -6,110 +6,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::net::SocketAddr;
+mod common;
+
+use common::*;
 use std::sync::Arc;
 
-use confidant_audit::LogSigningKey;
 use confidant_policy::Engine;
-use confidant_server::demo::{DemoAccount, create_demo_accounts};
-use confidant_server::{Config, router, serve, state};
-use confidant_store::crypto::Kek;
-use confidant_store::testing::{TestDatabase, test_databases};
-use confidant_store::{KeyRing, Store, WITNESS_FILE_NAME};
+use confidant_store::now_secs;
+use confidant_store::testing::test_databases;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Server {
-    base: String,
-    accounts: Vec<DemoAccount>,
-    store: Arc<Store>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: Option<tokio::task::JoinHandle<()>>,
-    _db: TestDatabase,
-}
-
-impl Server {
-    async fn start(db: TestDatabase) -> Server {
-        Server::start_with(db, None).await
-    }
-
-    async fn start_with(db: TestDatabase, reloader: Option<confidant_server::Reloader>) -> Server {
-        let mut store = Store::create(&db.url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
-        store.enable_audit(LogSigningKey::from_seed(&[9; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
-        confidant_store::demo::fill(&store, confidant_store::demo::DEFAULT_SEED).await.unwrap();
-        let accounts = create_demo_accounts(&store).await.unwrap();
-        let store = Arc::new(store);
-        let (state, writer) = state(store.clone(), Arc::new(Engine::new().unwrap()), Config::default());
-        if let Some(reloader) = reloader {
-            state.set_reloader(reloader);
-        }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(state.clone());
-        let done = tokio::spawn(async move {
-            serve(listener, app, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-            drop(state);
-            writer.await.unwrap();
-        });
-        Server { base: format!("http://{addr}"), accounts, store, stop: Some(stop), done: Some(done), _db: db }
-    }
-
-    fn password(&self, staff: &str) -> String {
-        self.accounts.iter().find(|a| a.staff_id == staff).unwrap().password.clone()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// A client with a cookie jar, signed in as `staff`; returns it and the CSRF token.
-    async fn session(&self, staff: &str) -> (reqwest::Client, String) {
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let response = client.post(self.url("/v1/session")).json(&json!({ "username": staff, "password": self.password(staff) })).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let body: Value = response.json().await.unwrap();
-        (client, body["csrf_token"].as_str().unwrap().to_string())
-    }
-
-    /// Stops the server and flushes its audit writer. The database is handed
-    /// back so a test reading the store afterwards keeps its directory alive:
-    /// dropping it deletes the SQLite file under any pool still open on it.
-    async fn stop(mut self) -> TestDatabase {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(done) = self.done.take() {
-            done.await.unwrap();
-        }
-        self._db
-    }
-}
-
-async fn sqlite_server() -> Server {
-    Server::start(test_databases().await.into_iter().next().unwrap()).await
-}
-
-async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_string();
-    assert_eq!(content_type, "application/problem+json", "status {status}");
-    (status, response.json().await.unwrap())
-}
-
-/// A client the peer support specialist may not see.
-async fn not_on_caseload(server: &Server, staff: &str) -> String {
-    let visible = server.store.visible_clients(staff).await.unwrap();
-    server.store.list_clients().await.unwrap().into_iter().map(|c| c.id).find(|id| !visible.contains(id)).unwrap()
-}
-
-const PEER: &str = "st-peer-support-specialist-1";
-const THERAPIST: &str = "st-psychotherapist-1";
-const OFFICER: &str = "st-privacy-officer-1";
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_cookie_and_refuses_wrong_passwords_as_problems() {
@@ -120,7 +26,7 @@ async fn sign_in_sets_a_strict_cookie_and_refuses_wrong_passwords_as_problems() 
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
     let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "wrong-password" })).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["detail"], "wrong staff id, password or code");
+    assert_eq!(body["detail"], REFUSED);
     let (status, _) = problem(http.get(server.url("/v1/clients")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     server.stop().await;
@@ -223,10 +129,12 @@ async fn sign_in_is_rate_limited_per_address_and_accounts_lock_after_failures() 
         let r = http.post(server.url("/v1/session")).json(&json!({ "username": THERAPIST, "password": "not-it" })).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // Locked: even the right password is refused for now.
+    // Locked: even the right password is refused for now, with the answer a
+    // wrong password gets (a lock must not confirm the id exists).
     let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": THERAPIST, "password": server.password(THERAPIST) })).send().await.unwrap()).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(body["detail"].as_str().unwrap().contains("locked"), "{body}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["detail"], REFUSED);
+    assert!(server.store.credential(THERAPIST).await.unwrap().unwrap().locked_until.is_some());
     // And the address has used its attempts for the minute.
     let mut limited = None;
     for _ in 0..10 {
@@ -416,18 +324,31 @@ async fn a_disclosure_lands_in_the_accounting_and_the_log_verifies() {
 async fn totp_once_enabled_is_required_at_sign_in() {
     let server = sqlite_server().await;
     let (peer, csrf) = server.session(PEER).await;
-    let enrol: Value = peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap().json().await.unwrap();
+    let enrol: Value = peer
+        .post(server.url("/v1/me/totp"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "current_password": server.password(PEER) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(enrol["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
     let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
     let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap();
     let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": code })).send().await.unwrap();
     assert_eq!(confirmed.status(), StatusCode::OK);
     let http = reqwest::Client::new();
+    // The right password without the code: the same answer as a wrong one.
     let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body["detail"].as_str().unwrap().contains("six-digit"), "{body}");
-    let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap();
-    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": code })).send().await.unwrap();
+    assert_eq!(body["detail"], REFUSED);
+    // The code used to confirm is spent; the next step's code signs in.
+    let (status, _) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": code })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a replayed code");
+    let next = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate(u64::try_from(now_secs() + 30).unwrap());
+    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": next })).send().await.unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     server.stop().await;
 }
@@ -490,16 +411,21 @@ async fn an_enabled_totp_cannot_be_replaced_by_re_enrolling_or_by_a_token_and_an
         .unwrap();
     let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
     let http = reqwest::Client::new();
-    let (status, _) = problem(http.post(server.url("/v1/me/totp")).header("authorization", &bearer).send().await.unwrap()).await;
+    let with_password = json!({ "current_password": server.password(PEER) });
+    let (status, _) = problem(http.post(server.url("/v1/me/totp")).header("authorization", &bearer).json(&with_password).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(server.store.totp_secret(PEER).await.unwrap().is_none());
+    // A session without the password cannot enrol either.
+    let (status, _) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&json!({ "current_password": "not-the-password" })).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(server.store.totp_secret(PEER).await.unwrap().is_none());
 
-    assert_eq!(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap().status(), StatusCode::OK);
     let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
     let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": current_code(&secret) })).send().await.unwrap();
     assert_eq!(confirmed.status(), StatusCode::OK);
     // Re-enrolling would switch the factor off until confirmed: refused, and nothing changes.
-    let (status, body) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+    let (status, body) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(server.store.credential(PEER).await.unwrap().unwrap().totp_enabled);
     assert_eq!(server.store.totp_secret(PEER).await.unwrap().unwrap().as_slice(), secret.as_slice());
@@ -654,7 +580,7 @@ async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
     let turns = Arc::new(std::sync::atomic::AtomicUsize::new(1));
     let counter = turns.clone();
     let reloader: confidant_server::Reloader = Arc::new(move || alternate_engine(counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
-    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Some(reloader)).await;
+    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() }).await;
     let versions = [alternate_engine(0).unwrap().catalog().version().to_string(), alternate_engine(1).unwrap().catalog().version().to_string()];
     let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
 
@@ -700,7 +626,7 @@ async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
 #[tokio::test]
 async fn a_refused_pack_keeps_the_current_rules() {
     let reloader: confidant_server::Reloader = Arc::new(|| Err("organization.cedar:3:1: a rule has no `@cite` annotation".to_string()));
-    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Some(reloader)).await;
+    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() }).await;
     let (officer, csrf) = server.session(OFFICER).await;
     let (status, body) = problem(officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
