@@ -174,15 +174,16 @@ pub fn backoff(failures: u32) -> Duration {
     Duration::from_millis(100u64.saturating_mul(1 << failures.min(LOCK_AFTER)))
 }
 
-/// Whether a state-changing request comes from another site: a
-/// `Sec-Fetch-Site` other than same-origin/none, or an `Origin` whose host
-/// is not this request's `Host`. Requests without either header (API
-/// clients, not browsers) pass; they need a token or the CSRF header anyway.
+/// Whether a state-changing request comes from another site. A browser's
+/// `Sec-Fetch-Site` decides when present (pages cannot set it): only
+/// `same-origin` or `none` (typed or bookmarked) pass. Without it, an
+/// `Origin` must name this request's `Host`; `Origin: null` (what a
+/// no-referrer page sends even to itself) does not. Requests with neither
+/// header (API clients, not browsers) pass; they need a token or the CSRF
+/// header anyway.
 pub fn cross_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str().unwrap_or_default(), "same-origin" | "none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else { return false };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
@@ -371,6 +372,35 @@ pub fn client_address(parts_headers: &HeaderMap, peer: Option<std::net::SocketAd
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn cross_origin_trusts_sec_fetch_site_then_compares_origin_with_host() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            h
+        };
+        assert!(!cross_origin(&headers(&[])), "API clients send neither");
+        assert!(!cross_origin(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")])), "a no-referrer page posting to itself");
+        assert!(cross_origin(&headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")])));
+        assert!(cross_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!cross_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")])));
+        assert!(cross_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")])));
+        assert!(cross_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:8080")])));
+    }
+
+    #[test]
+    fn a_totp_code_names_its_step_within_one_step_of_skew() {
+        let secret = b"12345678901234567890";
+        let t = totp(secret, "st-1").unwrap();
+        let now = 1_800_000_015;
+        let code = t.generate(1_800_000_000);
+        assert_eq!(totp_step(secret, &code, now), Some(60_000_000));
+        assert_eq!(totp_step(secret, &code, now + 30), Some(60_000_000), "one step late");
+        assert_eq!(totp_step(secret, &code, now + 90), None, "three steps late");
+    }
 
     #[test]
     fn a_password_verifies_against_its_own_hash_only() {
