@@ -62,8 +62,6 @@ const REPORT: &[&str] = &[
     "suspected_child_abuse",
     "--staff",
     "st-psychotherapist-1",
-    "--as-of",
-    "2026-03-01",
     "--format",
     "json",
 ];
@@ -107,11 +105,11 @@ fn a_release_writes_a_private_package_and_lands_in_the_accounting_and_the_log() 
     }
 
     let accounting: Value =
-        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--as-of", "2026-03-02", "--format", "json"])).unwrap();
+        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
     let entries = accounting["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["disclosure_id"], summary["disclosure"]);
-    let page = ok(dir.path(), &["accounting", "--client", "cl-001", "--as-of", "2026-03-02", "--format", "html"]);
+    let page = ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "html"]);
     assert!(page.starts_with("<!doctype html>") && page.contains("1 Main St"));
 
     assert!(ok(dir.path(), &["audit", "verify"]).starts_with("audit log intact"));
@@ -177,7 +175,7 @@ fn a_burst_of_disclosures_killed_midway_leaves_a_verifiable_log_and_a_complete_a
     let verified = ok(dir.path(), &["audit", "verify"]);
     assert!(verified.starts_with("audit log intact"), "{verified}");
     let accounting: Value =
-        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--as-of", "2026-03-02", "--format", "json"])).unwrap();
+        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
     let listed: Vec<String> =
         accounting["entries"].as_array().unwrap().iter().map(|e| e["disclosure_id"].as_str().unwrap().to_string()).collect();
     for id in &committed {
@@ -191,4 +189,16 @@ fn a_burst_of_disclosures_killed_midway_leaves_a_verifiable_log_and_a_complete_a
     // And the log takes new entries after the crash.
     ok(dir.path(), REPORT);
     assert!(ok(dir.path(), &["audit", "verify"]).starts_with("audit log intact"));
+}
+
+#[test]
+fn a_disclosure_cannot_be_dated_by_the_caller() {
+    let dir = demo();
+    let mut args = REPORT.to_vec();
+    args.extend(["--as-of", "2019-01-01"]);
+    let out = run(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: --as-of:"), "{}", String::from_utf8_lossy(&out.stderr));
+    let accounting: Value = serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
+    assert!(accounting["entries"].as_array().unwrap().is_empty(), "nothing was released");
 }

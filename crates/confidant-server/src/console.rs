@@ -47,6 +47,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/console/audit/{seq}", get(audit_entry))
         .route("/console/review", get(review_queue))
         .route("/console/review/{id}", post(review))
+        .route("/console/authorizations/{id}/review", post(review_authorization))
         .route("/console/rules", get(rules))
         .route("/console/rules/{id}", get(rule))
 }
@@ -467,7 +468,38 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
             reviewed: b.outcome.map(|o| format!("{} by {}", o, b.reviewed_by.unwrap_or_default())),
         })
         .collect();
-    Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items)))
+    let authorizations = if p.role() == confidant_store::StaffRole::PrivacyOfficer {
+        let queue = state.store.authorizations_awaiting_review().await.map_err(|e| fail(&p)(e.into()))?;
+        Some(
+            queue
+                .into_iter()
+                .map(|a| pages::AuthorizationReviewItem {
+                    id: a.id,
+                    client_id: a.client_id,
+                    kind: a.kind,
+                    categories: a.categories.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", "),
+                    entered_by: a.entered_by.unwrap_or_else(|| "an operator".into()),
+                    has_document: a.has_document,
+                    filed_on: confidant_store::date_from_unix_days(a.filed_at.div_euclid(86_400)).to_string(),
+                })
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        None
+    };
+    Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items, authorizations.as_deref())))
+}
+
+async fn review_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    crate::api::require_privacy_officer(&state, &p, "review an authorization").await.map_err(|problem| error_page(Some(&p), problem))?;
+    let client = state.store.review_authorization(&id, p.id()).await.map_err(|e| fail(&p)(e.into()))?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": id, "via": "console" })))
+        .await
+        .map_err(fail(&p))?;
+    Ok(Redirect::to("/console/review").into_response())
 }
 
 async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
