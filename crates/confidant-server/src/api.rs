@@ -659,9 +659,9 @@ pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on:
     let doing = if death { "record death" } else { "discharge" };
     // Both change what the law allows for the client's whole record (a death
     // opens the decedent rules): a clinician's or the privacy officer's act.
-    if !matches!(p.role(), StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::PrivacyOfficer) {
+    if !(p.role().is_clinician() || p.role() == StaffRole::PrivacyOfficer) {
         state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": doing }))).await?;
-        return Err(Problem::forbidden(format!("{doing}: a clinician (psychotherapist or psychiatrist) or the privacy officer records this")));
+        return Err(Problem::forbidden(format!("{doing}: a clinician (psychotherapist, psychiatrist, nurse or clinical supervisor) or the privacy officer records this")));
     }
     client_access(state, p, id, doing).await?;
     let on = on.map(|d| parse_date("on", d)).transpose()?.unwrap_or_else(|| state.store.today());
@@ -692,8 +692,8 @@ pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrinci
     if p.role() != StaffRole::PrivacyOfficer {
         return Err(Problem::forbidden("only the privacy officer corrects a recorded discharge or death"));
     }
-    if body.reason.trim().chars().count() < 10 {
-        return Err(Problem::bad_input("reason: why the status was wrong, in at least 10 characters"));
+    if !(10..=1000).contains(&body.reason.trim().chars().count()) {
+        return Err(Problem::bad_input("reason: why the status was wrong, in 10 to 1000 characters"));
     }
     let discharged_on = body.discharged_on.as_deref().map(|d| parse_date("discharged_on", d)).transpose()?;
     let died_on = body.died_on.as_deref().map(|d| parse_date("died_on", d)).transpose()?;
@@ -869,7 +869,7 @@ pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPri
 pub(crate) async fn file_authorization(state: &AppState, p: &Principal, id: &str, auth: &confidant_policy::Authorization) -> Result<(String, bool), Problem> {
     let access = client_access(state, p, id, "add authorization").await?;
     let sensitive = confidant_store::needs_privacy_review(auth);
-    let clinician = matches!(p.role(), StaffRole::Psychotherapist | StaffRole::Psychiatrist) && access == crate::access::Access::Caseload;
+    let clinician = p.role().is_clinician() && access == crate::access::Access::Caseload;
     if sensitive && !(clinician || p.role() == StaffRole::PrivacyOfficer) {
         state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": "add authorization for psychotherapy notes or Part 2 records" }))).await?;
         return Err(Problem::forbidden(

@@ -273,8 +273,11 @@ async fn an_oversized_or_odd_id_is_refused_before_it_reaches_the_log() {
     let client = server.store.list_clients().await.unwrap()[0].id.clone();
     let (status, _) = problem(post(&admin, &admin_csrf, server.url(&format!("/v1/clients/{client}/caseload")), json!({ "staff_id": long })).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let _ = csrf;
-    // Two sign-ins were logged; nothing else.
+    // Free text that goes into the log is bounded too.
+    let (status, body) = problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/break-glass")), json!({ "reason": long })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().starts_with("reason:"), "{body}");
+    // The admin's sign-in was logged; nothing else.
     assert_eq!(size().await, before + 1);
     let entries = server.store.audit_entries(&AuditFilter { with_details: true, ..AuditFilter::default() }).await.unwrap();
     assert!(entries.iter().all(|e| e.details.as_ref().is_none_or(|d| d.to_string().len() < 2_000)));

@@ -408,8 +408,9 @@ impl Store {
     /// Opens break-glass access to a client for `minutes`, flagged in the
     /// audit log in the same transaction and queued for review.
     pub async fn open_break_glass(&self, staff_id: &str, client_id: &str, reason: &str, minutes: i64) -> Result<BreakGlass, StoreError> {
-        if reason.trim().chars().count() < 10 {
-            return Err(StoreError::invalid("reason", "a stated reason of at least 10 characters"));
+        // Bounded: the reason goes into the permanent log.
+        if !(10..=1000).contains(&reason.trim().chars().count()) {
+            return Err(StoreError::invalid("reason", "a stated reason of 10 to 1000 characters"));
         }
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;

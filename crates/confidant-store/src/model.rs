@@ -56,6 +56,13 @@ impl StaffRole {
         StaffRole::ALL.iter().map(|r| format!("`{}`", r.as_str())).collect::<Vec<_>>().join(", ")
     }
 
+    /// Licensed clinical staff: psychotherapists, psychiatrists, nurses and
+    /// (clinical) supervisors. They record a death or a discharge and enter
+    /// authorizations for psychotherapy notes or Part 2 records.
+    pub fn is_clinician(self) -> bool {
+        matches!(self, StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::Nurse | StaffRole::Supervisor)
+    }
+
     /// The contract's discloser role for this staff role: supervisors are
     /// clinicians (psychotherapists); privacy officers and admins are
     /// administrative staff.
