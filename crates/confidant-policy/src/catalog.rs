@@ -188,7 +188,8 @@ impl Catalog {
             if let Some(finding) = lint::vocabulary_findings(json).into_iter().next() {
                 return Err(invalid(i, None, Some(&finding.needle), finding.message));
             }
-            for (attribute, points) in [(lint::BANDED[0], &mut age_breakpoints), (lint::BANDED[1], &mut death_breakpoints)] {
+            let [age, years_since_death] = lint::BANDED;
+            for (attribute, points) in [(age, &mut age_breakpoints), (years_since_death, &mut death_breakpoints)] {
                 let constants = lint::comparison_constants(json, attribute).map_err(|f| invalid(i, None, Some(&f.needle), f.message))?;
                 points.extend(constants.into_iter().flat_map(|t| [t, t.saturating_add(1)]));
             }

@@ -27,7 +27,7 @@ const VOCABULARY: &[VocabAttribute] = &[
 ];
 
 /// The numeric attributes the memo bands (src/engine.rs `EvalInput`).
-pub(crate) const BANDED: &[&str] = &["context.client.age", "context.client.years_since_death"];
+pub(crate) const BANDED: [&str; 2] = ["context.client.age", "context.client.years_since_death"];
 
 /// A problem found in one policy.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -571,7 +571,7 @@ async fn practice_over_http_schedules_answers_and_scores_exams_for_the_learner()
 fn alternate_engine(n: usize) -> Result<Engine, String> {
     use confidant_policy::packs::{PackFile, overlay};
     let extra = "@id(\"org.reload_probe\")\n@cite(\"org:reload_probe\")\n@effect(\"obligate\")\n@obligations(\"document_rationale\")\n@summary(\"S.\")\npermit (principal, action == Action::\"disclose\", resource) when { context.purpose == \"marketing\" };";
-    let files = if n % 2 == 0 { overlay(Vec::new()) } else { overlay(vec![PackFile { name: "probe.cedar".into(), text: extra.into() }]) };
+    let files = if n.is_multiple_of(2) { overlay(Vec::new()) } else { overlay(vec![PackFile { name: "probe.cedar".into(), text: extra.into() }]) };
     confidant_policy::Catalog::from_files(&files).and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string()))).map_err(|e| e.to_string())
 }
 

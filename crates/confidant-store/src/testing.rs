@@ -60,9 +60,8 @@ pub async fn fresh_postgres_url(base: &str) -> String {
     };
     let scheme_end = head.find("://").map_or(0, |i| i + 3);
     let rest = head.get(scheme_end..).unwrap_or_default();
-    let url = match rest.find('/') {
+    match rest.find('/') {
         Some(slash) => format!("{}/{name}{query}", head.get(..scheme_end + slash).unwrap_or_default()),
         None => format!("{head}/{name}{query}"),
-    };
-    url
+    }
 }
