@@ -147,6 +147,8 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
                     "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
                     "rules_version": decision.rules_version,
                     "released": false,
+                    // Sealed with the entry; `rules diff --since` replays it.
+                    "request": confidant_policy::request_to_value(&request),
                 }));
             store.append_audit(vec![event]).await.map_err(store_failure)?;
             Ok(decision)

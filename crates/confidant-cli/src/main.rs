@@ -138,7 +138,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
         Command::Check { file, format, .. } => check::run(file.as_deref(), format),
-        Command::Rules { action, id, format } => rules::run(action, id.as_deref(), format),
+        Command::Rules { action, id, format } => rules::run(&location, action, id.as_deref(), format),
         Command::Init { demo } => vault::init(&location, demo),
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),

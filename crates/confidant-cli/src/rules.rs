@@ -47,20 +47,31 @@ pub enum RulesCmd {
         #[arg(long)]
         new: PathBuf,
         /// Requests: a JSON array, JSON Lines, or a directory of scenario files.
-        #[arg(long)]
-        requests: PathBuf,
+        #[arg(long, required_unless_present = "since", conflicts_with = "since")]
+        requests: Option<PathBuf>,
+        /// Replay instead the decisions and disclosures recorded in the vault
+        /// (`--data-dir`) from this day on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
         #[arg(long, value_enum, default_value_t = crate::Format::Text)]
         format: crate::Format,
     },
 }
 
-pub fn run(cmd: Option<RulesCmd>, id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
+pub fn run(location: &crate::vault::Location, cmd: Option<RulesCmd>, id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
     match cmd {
         None => show(id, format),
         Some(RulesCmd::Export { dir }) => export(&dir),
         Some(RulesCmd::Lint { policies }) => lint(policies.as_deref()),
         Some(RulesCmd::Test { paths, policies }) => test(&paths, policies.as_deref()),
-        Some(RulesCmd::Diff { old, new, requests, format }) => diff(&old, &new, &requests, format),
+        Some(RulesCmd::Diff { old, new, requests: file, since, format }) => {
+            let list = match (file, since) {
+                (Some(path), _) => requests(&path)?,
+                (None, Some(day)) => recorded(location, &crate::vault::date("--since", &day)?)?,
+                (None, None) => return Err(Failure::Input("--requests: a request file, or --since DATE to replay the vault's recorded decisions".into())),
+            };
+            diff(&old, &new, list, format)
+        }
     }
 }
 
@@ -258,6 +269,34 @@ fn requests(path: &Path) -> Result<Vec<(String, Value)>, Failure> {
     Ok(values.into_iter().enumerate().map(|(i, v)| (format!("#{}", i + 1), v)).collect())
 }
 
+/// The requests behind every decision and disclosure the vault recorded
+/// from `since` on, read from the sealed details of their audit entries.
+/// Reading them is itself audited.
+fn recorded(location: &crate::vault::Location, since: &confidant_policy::Date) -> Result<Vec<(String, Value)>, Failure> {
+    use confidant_store::{AuditEvent, AuditFilter, AuditKind};
+    crate::vault::block_on(async {
+        let store = crate::vault::open(location).await?;
+        let result = async {
+            let filter = AuditFilter { since_ms: Some(confidant_store::unix_days(*since) * 86_400_000), with_details: true, ..AuditFilter::default() };
+            let entries = store.audit_entries(&filter).await.map_err(crate::vault::store_failure)?;
+            let list: Vec<(String, Value)> = entries
+                .into_iter()
+                .filter(|e| matches!(e.kind, AuditKind::Decision | AuditKind::Disclosure))
+                .filter_map(|e| {
+                    let request = e.details?.get("request")?.clone();
+                    Some((format!("entry {}", e.seq), request))
+                })
+                .collect();
+            let event = AuditEvent::new(AuditKind::AuditViewed, None).details(json!({ "rules_diff_since": since.to_string(), "requests": list.len() }));
+            store.append_audit(vec![event]).await.map_err(crate::vault::store_failure)?;
+            Ok(list)
+        }
+        .await;
+        store.close().await;
+        result
+    })
+}
+
 /// One category whose outcome differs between the two rule sets.
 struct Change {
     request: String,
@@ -274,10 +313,9 @@ fn category_view(d: &Decision, category: &str) -> (String, Vec<String>) {
     (outcome, rules)
 }
 
-fn diff(old: &Path, new: &Path, requests_path: &Path, format: crate::Format) -> Result<(), Failure> {
+fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Format) -> Result<(), Failure> {
     let old_engine = packs::engine_from(Some(old))?;
     let new_engine = packs::engine_from(Some(new))?;
-    let list = requests(requests_path)?;
     let mut changes: Vec<Change> = Vec::new();
     let mut decided = 0usize;
     for (label, value) in &list {

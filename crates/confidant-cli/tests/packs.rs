@@ -97,6 +97,53 @@ fn deleting_an_organization_rule_changes_exactly_the_decisions_it_made() {
     assert_eq!(diff["replayed"], 2);
 }
 
+#[test]
+fn rules_diff_replays_the_decisions_the_vault_recorded_and_lists_exactly_those_that_change() {
+    let vault = tempfile::tempdir().unwrap();
+    let data = vault.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_confidant"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(args)
+            .env_remove("CONFIDANT_POLICIES")
+            .env_remove("CONFIDANT_KEY")
+            .env_remove("CONFIDANT_AUDIT_KEY")
+            .env_remove("CONFIDANT_DATABASE_URL")
+            .env_remove("CONFIDANT_DATA_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .expect("binary runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        out
+    };
+    run(&["init", "--demo"]);
+    let ask = ["check", "--client", "cl-001", "--to", "treating_provider", "--recipient-name", "Dr. Rivera", "--purpose", "treatment", "--categories", "diagnosis", "--staff", "st-psychotherapist-1", "--format", "json"];
+    let without: serde_json::Value = serde_json::from_slice(&run(&ask).stdout).unwrap();
+    assert_eq!(without["decision"], "deny", "{without}");
+    let mut agreed = ask.to_vec();
+    agreed.extend(["--fact", "client_agrees"]);
+    run(&agreed);
+
+    let packs = tempfile::tempdir().unwrap();
+    export(packs.path());
+    remove_rule(&packs.path().join("organization.cedar"), "org.outside_needs_agreement");
+    let out = run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2000-01-01", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["replayed"], 2, "{diff}");
+    let changes = diff["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{diff}");
+    assert!(changes[0]["request"].as_str().unwrap().starts_with("entry "), "{diff}");
+    assert_eq!((changes[0]["old"]["outcome"].as_str(), changes[0]["new"]["outcome"].as_str()), (Some("deny"), Some("permit")));
+    // Nothing recorded after the day given: nothing replayed.
+    let out = run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2999-01-01", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["replayed"], 0);
+    // One of --requests and --since.
+    let out = confidant(&["rules", "diff", "--old", "builtin", "--new", "builtin"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// Loads a pack whose `organization.cedar` is `text` and returns the error line.
 fn refusal(file: &str, text_of_pack: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -94,6 +94,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
                 "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
                 "rules_version": decision.rules_version,
                 "released": false,
+                "request": confidant_policy::request_to_value(&engine_request),
             }));
         let seqs = store.append_audit(vec![event]).await?;
         return Ok(Release::Denied { decision, audit_seq: seqs.first().copied().unwrap_or_default() });
@@ -142,6 +143,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
             withheld: decision.withhold.clone(),
             record_ids: records.iter().map(|r| r.id.clone()).collect(),
             decision: serde_json::to_value(&decision).map_err(|e| DiscloseError::Engine(e.to_string()))?,
+            request: confidant_policy::request_to_value(&engine_request),
             accounting,
         })
         .await?;

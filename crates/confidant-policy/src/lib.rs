@@ -28,6 +28,6 @@ pub use decision::{AuthorizationReport, CategoryDecision, Decision, FiredRule, O
 pub use engine::{Engine, EngineError};
 pub use explain::{obligation_detail, plain_category, remedy_detail};
 pub use request::{
-    parse_input, parse_request, request_from_value, Authorization, AuthorizedRecipient, Client, Discloser, Facts,
+    parse_input, parse_request, request_from_value, request_to_value, Authorization, AuthorizedRecipient, Client, Discloser, Facts,
     Input, InputError, Recipient, Request, Restriction, Statements, MAX_AGE, MAX_BATCH_BYTES, MAX_INPUT_BYTES,
 };

@@ -227,6 +227,81 @@ pub fn parse_request(text: &str) -> Result<Request, InputError> {
     }
 }
 
+/// The request in the contract's JSON shape: what [`request_from_value`]
+/// reads back as the same request. Recorded decisions keep it, so a change
+/// of rules can be replayed against what was actually asked.
+pub fn request_to_value(r: &Request) -> Value {
+    let names = |items: &[Category]| items.iter().map(|c| c.as_str()).collect::<Vec<_>>();
+    let facts: Map<String, Value> = Fact::ALL.iter().filter(|f| r.facts.get(**f)).map(|f| (f.as_str().to_string(), Value::Bool(true))).collect();
+    let mut client = serde_json::json!({
+        "age": r.client.age, "status": r.client.status.as_str(),
+        "part2_program": r.client.part2_program, "lps_program": r.client.lps_program,
+    });
+    if let Some(died) = r.client.died_on {
+        client["died_on"] = Value::String(died.to_string());
+    }
+    let mut discloser = serde_json::json!({ "role": r.discloser.role.as_str() });
+    if let Some(mandated) = r.discloser.mandated_reporter {
+        discloser["mandated_reporter"] = Value::Bool(mandated);
+    }
+    let authorizations: Vec<Value> = r
+        .authorizations
+        .iter()
+        .map(|a| {
+            let mut out = serde_json::json!({
+                "id": a.id, "kind": a.kind.as_str(), "categories": names(&a.categories),
+                "recipients": a.recipients.iter().map(|p| {
+                    let mut who = serde_json::json!({ "kind": p.kind.as_str() });
+                    if let Some(name) = &p.name { who["name"] = Value::String(name.clone()); }
+                    who
+                }).collect::<Vec<_>>(),
+                "purposes": a.purposes.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "statements": { "right_to_revoke": a.statements.right_to_revoke, "no_conditioning": a.statements.no_conditioning, "redisclosure": a.statements.redisclosure },
+            });
+            let mut put = |key: &str, value: Option<String>| {
+                if let Some(value) = value {
+                    out[key] = Value::String(value);
+                }
+            };
+            put("signed_by", a.signed_by.map(|s| s.as_str().to_string()));
+            put("signed_on", a.signed_on.map(|d| d.to_string()));
+            put("expires_on", a.expires_on.map(|d| d.to_string()));
+            put("expiry_event", a.expiry_event.clone());
+            put("revoked_on", a.revoked_on.map(|d| d.to_string()));
+            out
+        })
+        .collect();
+    let restrictions: Vec<Value> = r
+        .restrictions
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "categories": names(&x.categories),
+                "recipient_kinds": x.recipient_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                "purposes": x.purposes.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "agreed": x.agreed,
+            })
+        })
+        .collect();
+    let mut recipient = serde_json::json!({ "kind": r.recipient.kind.as_str(), "same_organization": r.recipient.same_organization });
+    if let Some(name) = &r.recipient.name {
+        recipient["name"] = Value::String(name.clone());
+    }
+    serde_json::json!({
+        "as_of": r.as_of.to_string(),
+        "jurisdiction": r.jurisdiction.as_str(),
+        "organization_policy": r.organization_policy.as_str(),
+        "discloser": discloser,
+        "client": client,
+        "recipient": recipient,
+        "purpose": r.purpose.as_str(),
+        "categories": names(&r.categories),
+        "facts": facts,
+        "authorizations": authorizations,
+        "restrictions": restrictions,
+    })
+}
+
 /// Validates one request object found at `base` in the input.
 pub fn request_from_value(value: &Value, base: &str) -> Result<Request, InputError> {
     let top = Obj::new(value, base)?;

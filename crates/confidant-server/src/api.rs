@@ -1051,6 +1051,7 @@ pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str,
                     "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
                     "rules_version": decision.rules_version,
                     "released": false,
+                    "request": confidant_policy::request_to_value(&request),
                 })),
         )
         .await?;

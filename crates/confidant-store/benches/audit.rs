@@ -140,6 +140,7 @@ async fn accounting(store: &Store) {
                 withheld: vec![],
                 record_ids: vec![format!("rec-{i}")],
                 decision: json!({ "decision": "permit" }),
+                request: json!({}),
                 accounting: Some(AccountingBasis {
                     categories: vec![Category::Diagnosis],
                     cites: vec!["45 CFR 164.512(b)(1)(i)".into()],

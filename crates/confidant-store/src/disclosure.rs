@@ -38,6 +38,9 @@ pub struct NewDisclosure {
     pub record_ids: Vec<String>,
     /// The decision as its contract JSON, kept sealed with the disclosure.
     pub decision: Value,
+    /// The request that was decided (contract JSON), kept in the sealed
+    /// details of the disclosure's audit entry so it can be replayed.
+    pub request: Value,
     /// Present when the decision obliges an accounting entry.
     pub accounting: Option<AccountingBasis>,
 }
@@ -213,6 +216,7 @@ impl Store {
                 "record_ids": new.record_ids,
                 // The decision names the rule packs it came from (contract v2).
                 "rules_version": new.decision.get("rules_version"),
+                "request": new.request,
             }));
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
