@@ -22,7 +22,8 @@ pub fn has_dir() -> bool {
     dir().is_some()
 }
 
-fn dir() -> Option<&'static Path> {
+/// The packs directory given, if any.
+pub fn dir() -> Option<&'static Path> {
     POLICIES.get().and_then(|d| d.as_deref())
 }
 

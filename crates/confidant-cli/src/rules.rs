@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use confidant_policy::{Decision, Engine, Rule, parse_input, parse_request, Input};
+use confidant_policy::scenario::{Scenario, category_changes, problems};
+use confidant_policy::{Rule, parse_input, Input};
 use serde_json::{Value, json};
 
 use crate::{Failure, packs, render};
@@ -123,14 +124,7 @@ fn lint(policies: Option<&Path>) -> Result<(), Failure> {
     say(&format!("ok: {} rules, {}", catalog.rules().len(), catalog.version()))
 }
 
-/// One scenario file of the conformance format.
-struct Scenario {
-    name: String,
-    request: Value,
-    expect: Value,
-}
-
-fn scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
+pub(crate) fn scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
     let mut files: Vec<PathBuf> = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -154,84 +148,6 @@ fn scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
             Ok(Scenario { name, request: value.get("request").cloned().unwrap_or(Value::Null), expect: value.get("expect").cloned().unwrap_or(json!({})) })
         })
         .collect()
-}
-
-fn norm(cite: &str) -> String {
-    cite.replace('§', "").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
-
-/// What a scenario expected and the decision did not do; empty when it passes.
-fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
-    let strings = |key: &str| -> Vec<String> {
-        scenario.expect.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
-    };
-    let parsed = parse_request(&scenario.request.to_string());
-    if scenario.expect.get("error").and_then(Value::as_bool) == Some(true) {
-        return match parsed {
-            Err(_) => Vec::new(),
-            Ok(_) => vec!["expected bad input, got a decision".into()],
-        };
-    }
-    let request = match parsed {
-        Ok(r) => r,
-        Err(e) => return vec![format!("bad input: {e}")],
-    };
-    let d = match engine.decide(&request) {
-        Ok(d) => d,
-        Err(e) => return vec![format!("engine: {e}")],
-    };
-    let mut out = Vec::new();
-    if let Some(want) = scenario.expect.get("decision").and_then(Value::as_str)
-        && d.decision.as_str() != want
-    {
-        out.push(format!("decision `{}`, expected `{want}`", d.decision));
-    }
-    if let Some(outcomes) = scenario.expect.get("outcomes").and_then(Value::as_object) {
-        for (category, want) in outcomes {
-            let got = d.categories.iter().find(|c| c.category.as_str() == category).map(|c| c.outcome.as_str());
-            if got != want.as_str() {
-                out.push(format!("{category}: outcome {got:?}, expected {want}"));
-            }
-        }
-    }
-    let cites: Vec<String> = d.rules.iter().map(|r| norm(&r.cite)).chain(d.categories.iter().flat_map(|c| c.cites.iter().map(|x| norm(x)))).collect();
-    for want in strings("cites_include") {
-        if !cites.iter().any(|c| c.starts_with(&norm(&want))) {
-            out.push(format!("no cite starting with `{want}`"));
-        }
-    }
-    let has = |list: &[&str], kind: &str| list.contains(&kind);
-    let obligations: Vec<&str> = d.obligations.iter().map(|o| o.kind.as_str()).collect();
-    let remedies: Vec<&str> = d.remedies.iter().map(|r| r.kind.as_str()).collect();
-    for want in strings("obligations_include") {
-        if !has(&obligations, &want) {
-            out.push(format!("missing obligation `{want}`"));
-        }
-    }
-    for unwanted in strings("obligations_exclude") {
-        if has(&obligations, &unwanted) {
-            out.push(format!("unexpected obligation `{unwanted}`"));
-        }
-    }
-    for want in strings("remedies_include") {
-        if !has(&remedies, &want) {
-            out.push(format!("missing remedy `{want}`"));
-        }
-    }
-    if let Some(reasons) = scenario.expect.get("authorization_reasons").and_then(Value::as_object) {
-        for (id, want) in reasons {
-            let want = want.as_str().unwrap_or_default();
-            match d.authorizations.iter().find(|a| &a.id == id) {
-                None => out.push(format!("authorization `{id}` not reported")),
-                Some(a) if want == "counts" && !a.counts => out.push(format!("authorization `{id}` should count")),
-                Some(a) if want != "counts" && (a.counts || !a.reasons.iter().any(|r| r.code() == want)) => {
-                    out.push(format!("authorization `{id}`: expected reason `{want}`"));
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    out
 }
 
 fn test(paths: &[PathBuf], policies: Option<&Path>) -> Result<(), Failure> {
@@ -297,26 +213,10 @@ fn recorded(location: &crate::vault::Location, since: &confidant_policy::Date) -
     })
 }
 
-/// One category whose outcome differs between the two rule sets.
-struct Change {
-    request: String,
-    category: String,
-    old: (String, Vec<String>),
-    new: (String, Vec<String>),
-}
-
-fn category_view(d: &Decision, category: &str) -> (String, Vec<String>) {
-    let outcome = d.categories.iter().find(|c| c.category.as_str() == category).map_or("–", |c| c.outcome.as_str()).to_string();
-    // The rules that explain the category: its cites' rules, by id.
-    let cites: Vec<&String> = d.categories.iter().filter(|c| c.category.as_str() == category).flat_map(|c| &c.cites).collect();
-    let rules = d.rules.iter().filter(|r| cites.contains(&&r.cite)).map(|r| r.id.clone()).collect();
-    (outcome, rules)
-}
-
 fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Format) -> Result<(), Failure> {
     let old_engine = packs::engine_from(Some(old))?;
     let new_engine = packs::engine_from(Some(new))?;
-    let mut changes: Vec<Change> = Vec::new();
+    let mut changes: Vec<(String, confidant_policy::scenario::CategoryChange)> = Vec::new();
     let mut decided = 0usize;
     for (label, value) in &list {
         let parsed = match parse_input(&value.to_string()) {
@@ -324,15 +224,9 @@ fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Forma
             Ok(Input::Batch(_)) => return Err(Failure::Input(format!("--requests: {label}: one request, got an array"))),
             Err(e) => return Err(Failure::Input(format!("--requests: {label}: {e}"))),
         };
-        let a = old_engine.decide(&parsed).map_err(|e| Failure::Internal(e.to_string()))?;
-        let b = new_engine.decide(&parsed).map_err(|e| Failure::Internal(e.to_string()))?;
         decided += 1;
-        for category in &parsed.categories {
-            let (x, y) = (category_view(&a, category.as_str()), category_view(&b, category.as_str()));
-            if x.0 != y.0 {
-                changes.push(Change { request: label.clone(), category: category.as_str().to_string(), old: x, new: y });
-            }
-        }
+        let changed = category_changes(&old_engine, &new_engine, &parsed).map_err(|e| Failure::Internal(e.to_string()))?;
+        changes.extend(changed.into_iter().map(|c| (label.clone(), c)));
     }
     let summary = format!(
         "{} request(s) replayed, {} decision(s) change ({} → {})",
@@ -345,7 +239,7 @@ fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Forma
         crate::Format::Json => {
             let rows: Vec<Value> = changes
                 .iter()
-                .map(|c| json!({ "request": c.request, "category": c.category, "old": { "outcome": c.old.0, "rules": c.old.1 }, "new": { "outcome": c.new.0, "rules": c.new.1 } }))
+                .map(|(request, c)| json!({ "request": request, "category": c.category.as_str(), "old": { "outcome": c.old_outcome, "rules": c.old_rules }, "new": { "outcome": c.new_outcome, "rules": c.new_rules } }))
                 .collect();
             let value = json!({ "old_rules_version": old_engine.catalog().version(), "new_rules_version": new_engine.catalog().version(), "replayed": decided, "changes": rows });
             say(&json_text(&value)?)
@@ -354,8 +248,8 @@ fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Forma
             let mut text = String::new();
             if !changes.is_empty() {
                 text.push_str("request | category | old | new | rules (old → new)\n");
-                for c in &changes {
-                    text.push_str(&format!("{} | {} | {} | {} | {} → {}\n", c.request, c.category, c.old.0, c.new.0, c.old.1.join(", "), c.new.1.join(", ")));
+                for (request, c) in &changes {
+                    text.push_str(&format!("{} | {} | {} | {} | {} → {}\n", request, c.category, c.old_outcome, c.new_outcome, c.old_rules.join(", "), c.new_rules.join(", ")));
                 }
             }
             text.push_str(&summary);

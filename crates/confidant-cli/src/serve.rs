@@ -101,6 +101,20 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.
             state.set_reloader(Arc::new(|| crate::packs::engine().map_err(|f| f.message())));
+            // A pack's own scenarios (`DIR/scenarios/*.json`) run at start and on every reload.
+            if let Some(dir) = crate::packs::dir() {
+                let scenarios = dir.join("scenarios");
+                let tester: confidant_server::PackTester = Arc::new(move |engine| {
+                    if !scenarios.is_dir() {
+                        return None;
+                    }
+                    Some(match crate::rules::scenarios(std::slice::from_ref(&scenarios)) {
+                        Ok(list) => confidant_server::PackTests::run(engine, &list),
+                        Err(e) => confidant_server::PackTests { passed: 0, failures: vec![e.message()] },
+                    })
+                });
+                state.set_packs(dir.display().to_string(), tester);
+            }
             let on_hangup = state.clone();
             tokio::spawn(async move {
                 let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };

@@ -20,6 +20,7 @@ mod explain;
 mod lint;
 pub mod packs;
 mod request;
+pub mod scenario;
 pub mod vocab;
 
 pub use catalog::{Catalog, CatalogError, Rule, PACKS, SCHEMA};

@@ -54,6 +54,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/rules", get(rules))
         .route("/v1/rules/{id}", get(rule))
         .route("/v1/rules/reload", post(reload_rules))
+        .route("/v1/rules/status", get(rules_status))
         .route("/v1/clients", get(list_clients).post(add_client))
         .route("/v1/clients/{id}", get(show_client))
         .route("/v1/clients/{id}/caseload", post(assign_caseload))
@@ -546,6 +547,12 @@ pub(crate) async fn reload_rules(State(state): State<Arc<AppState>>, ApiPrincipa
     }
     let (old, new) = state.reload_rules(Some(p.id())).await.map_err(|reason| Problem::bad_input(format!("packs: {reason}")))?;
     Ok(Json(json!({ "old_rules_version": old, "new_rules_version": new })))
+}
+
+#[utoipa::path(get, path = "/v1/rules/status", tag = "decisions", responses((status = 200, description = "The packs in use: source, rules_version, the packs' own test results and what the last reload changed (admin, privacy officer)")))]
+pub(crate) async fn rules_status(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    require_oversight(&state, &p, "read the rule packs' status").await?;
+    Ok(Json(serde_json::to_value(state.rules_status()).map_err(|e| Problem::internal(&e))?))
 }
 
 fn rule_json(r: &confidant_policy::Rule) -> Value {

@@ -511,7 +511,33 @@ async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Console
 }
 
 async fn rules(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
-    html(StatusCode::OK, pages::rules(&viewer(&p), state.engine().rules()))
+    let packs = p.oversees().then(|| packs_view(&state.rules_status()));
+    html(StatusCode::OK, pages::rules(&viewer(&p), state.engine().rules(), packs.as_ref()))
+}
+
+fn packs_view(status: &crate::RulesStatus) -> pages::PacksView {
+    pages::PacksView {
+        source: status.source.clone(),
+        rules_version: status.rules_version.clone(),
+        rules: status.rules,
+        tests: status.tests.as_ref().map(|t| (t.passed, t.failures.clone())),
+        last_reload: status.last_reload.as_ref().map(|r| pages::ReloadView {
+            when: confidant_store::date_from_unix_days(r.at_ms.div_euclid(86_400_000)).to_string(),
+            by: r.by.clone().unwrap_or_else(|| "a signal to the server (SIGHUP)".into()),
+            old_version: r.old_rules_version.clone(),
+            new_version: r.new_rules_version.clone(),
+            replayed: r.replayed,
+            changed: r.changed,
+            changes: r
+                .changes
+                .iter()
+                .map(|c| {
+                    let rules = format!("{} → {}", c.change.old_rules.join(", "), c.change.new_rules.join(", "));
+                    (c.entry, c.change.category.as_str().to_string(), c.change.old_outcome.clone(), c.change.new_outcome.clone(), rules)
+                })
+                .collect(),
+        }),
+    }
 }
 
 async fn rule(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {

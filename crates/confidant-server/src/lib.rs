@@ -21,6 +21,7 @@ mod body;
 mod console;
 pub mod demo;
 mod openapi;
+mod packs;
 pub mod problem;
 mod training;
 
@@ -41,6 +42,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
 pub use audit_writer::AuditWriter;
+pub use packs::{PackTester, PackTests, ReloadReport, ReplayedChange, RulesStatus};
 
 use crate::problem::Problem;
 
@@ -78,6 +80,11 @@ pub struct AppState {
     pub limiter: auth::SignInLimiter,
     pub unknown_ids: auth::UnknownIdFailures,
     pub principals: auth::PrincipalCache,
+    /// The rules in use as the privacy officer sees them: where the packs
+    /// come from, their tests, and what the last reload changed.
+    rules_status: std::sync::RwLock<RulesStatus>,
+    /// Runs a packs directory's own scenarios against an engine (set by `serve`).
+    tester: std::sync::OnceLock<PackTester>,
     /// Packages released through the console in this run, by disclosure id,
     /// so the page to print can be opened after the release.
     pub packages: Mutex<HashMap<String, (String, String)>>,
@@ -87,7 +94,8 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let state = AppState { store, engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
+    let status = RulesStatus::built_in(&engine);
+    let state = AppState { store, rules_status: std::sync::RwLock::new(status), tester: std::sync::OnceLock::new(), engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
     (Arc::new(state), writer)
 }
 
@@ -108,35 +116,6 @@ impl AppState {
         let _ = self.reloader.set(reloader);
     }
 
-    /// Loads the packs again and, only if they load and validate, switches
-    /// to them at once; the switch is an audit event naming both rule
-    /// versions. On any failure the current rules stay and the reason is
-    /// logged and returned. Returns the old and new `rules_version`.
-    pub async fn reload_rules(&self, actor: Option<&str>) -> Result<(String, String), String> {
-        let reloader = self.reloader.get().cloned().ok_or_else(|| "this server was started without a packs directory to reload from".to_string())?;
-        let _one_at_a_time = self.reloading.lock().await;
-        let built = tokio::task::spawn_blocking(move || reloader()).await.map_err(|e| e.to_string())?;
-        let engine = match built {
-            Ok(engine) => Arc::new(engine),
-            Err(reason) => {
-                tracing::warn!(%reason, "rule packs refused; keeping the current rules");
-                return Err(reason);
-            }
-        };
-        let new_version = engine.catalog().version().to_string();
-        let old_version = self.engine().catalog().version().to_string();
-        // Recorded before the switch: no decision comes from rules the log
-        // does not name.
-        let event = confidant_store::AuditEvent::new(confidant_store::AuditKind::RulesReloaded, actor)
-            .details(serde_json::json!({ "old_rules_version": old_version, "new_rules_version": new_version }));
-        self.audit.one(event).await.map_err(|e| e.detail)?;
-        match self.engine.write() {
-            Ok(mut slot) => *slot = engine,
-            Err(poisoned) => *poisoned.into_inner() = engine,
-        }
-        tracing::info!(old = %old_version, new = %new_version, "rule packs reloaded");
-        Ok((old_version, new_version))
-    }
 }
 
 /// The whole application.

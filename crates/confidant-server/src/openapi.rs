@@ -18,7 +18,7 @@ use crate::AppState;
 #[openapi(
     info(title = "Confidant", description = "May I share this, with this person, for this reason? Decisions, the records vault, disclosures, the accounting of disclosures and the audit log."),
     paths(
-        crate::api::reload_rules,
+        crate::api::reload_rules, crate::api::rules_status,
         crate::api::sign_in, crate::api::sign_out, crate::api::me, crate::api::totp_start, crate::api::totp_confirm,
         crate::api::create_token, crate::api::list_tokens, crate::api::revoke_token,
         crate::api::add_staff, crate::api::list_staff, crate::api::set_password, crate::api::clear_totp, crate::api::add_team_member, crate::api::assign_caseload,

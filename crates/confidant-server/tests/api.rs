@@ -636,3 +636,58 @@ async fn a_refused_pack_keeps_the_current_rules() {
     assert_eq!(decision["rules_version"].as_str(), Some(Engine::new().unwrap().catalog().version()));
     server.stop().await;
 }
+
+/// The built-in packs without one organization rule.
+fn without_rule(id: &str) -> Result<Engine, String> {
+    use confidant_policy::packs::{PackFile, builtin_files, overlay};
+    let org = builtin_files().into_iter().find(|f| f.name == "organization.cedar").unwrap();
+    let start = org.text.find(&format!("@id(\"{id}\")")).unwrap();
+    let end = start + org.text[start..].find("};").unwrap() + 2;
+    let text = format!("{}{}", &org.text[..start], &org.text[end..]);
+    let files = overlay(vec![PackFile { name: org.name, text }]);
+    confidant_policy::Catalog::from_files(&files).and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string()))).map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_reload_shows_the_privacy_officer_the_packs_tests_and_the_recorded_decisions_it_changes() {
+    let reloader: confidant_server::Reloader = Arc::new(|| without_rule("org.outside_needs_agreement"));
+    // The pack's own scenario: a referral without the client's agreement is withheld.
+    let scenario = confidant_policy::scenario::Scenario {
+        name: "referral-needs-agreement.json".into(),
+        request: json!({
+            "as_of": "2026-06-01", "jurisdiction": "US", "client": { "age": 40, "status": "active" },
+            "recipient": { "kind": "treating_provider", "name": "Dr. Rivera" }, "purpose": "treatment", "categories": ["diagnosis"]
+        }),
+        expect: json!({ "decision": "deny" }),
+    };
+    let tester: confidant_server::PackTester = Arc::new(move |engine| Some(confidant_server::PackTests::run(engine, std::slice::from_ref(&scenario))));
+    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), tester: Some(tester), ..Options::default() }).await;
+    let (officer, csrf) = server.session(OFFICER).await;
+    let status: Value = officer.get(server.url("/v1/rules/status")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((status["source"].as_str(), status["tests"]["passed"].as_u64()), (Some("test packs"), Some(1)), "{status}");
+
+    // A recorded decision the new rules will change.
+    let (therapist, therapist_csrf) = server.session(THERAPIST).await;
+    let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
+    let body = json!({ "to": "treating_provider", "recipient_name": "Dr. Rivera", "purpose": "treatment", "categories": ["diagnosis"] });
+    let before: Value = therapist.post(server.url(&format!("/v1/clients/{client}/decisions"))).header("x-csrf-token", &therapist_csrf).json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(before["decision"], "deny", "{before}");
+
+    assert_eq!(officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::OK);
+    let status: Value = officer.get(server.url("/v1/rules/status")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status["tests"]["failures"].as_array().unwrap().len(), 1, "the pack's scenario now fails: {status}");
+    let reload = &status["last_reload"];
+    assert!(reload["replayed"].as_u64().unwrap() >= 1, "{status}");
+    let changes = reload["changes"].as_array().unwrap();
+    assert!(changes.iter().any(|c| c["category"] == "diagnosis" && c["old_outcome"] == "deny" && c["new_outcome"] == "permit"
+        && c["old_rules"].as_array().unwrap().iter().any(|r| r == "org.outside_needs_agreement")), "{status}");
+    // The console shows the same to the privacy officer, and not to a peer.
+    let page = officer.get(server.url("/console/rules")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Rule packs in use") && page.contains("1 failed") && page.contains("org.outside_needs_agreement"), "{page:.2000}");
+    let (peer, _) = server.session(PEER).await;
+    let page = peer.get(server.url("/console/rules")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Rule packs in use"));
+    let (status, _) = problem(peer.get(server.url("/v1/rules/status")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}

@@ -24,6 +24,8 @@ pub struct Options {
     /// The vault's clock (the system clock when absent).
     pub clock: Option<Clock>,
     pub config: Config,
+    /// The packs' own scenarios, as `serve --policies DIR` sets them.
+    pub tester: Option<confidant_server::PackTester>,
 }
 
 pub struct Server {
@@ -52,6 +54,9 @@ impl Server {
         let (state, writer) = state(store.clone(), Arc::new(Engine::new().unwrap()), options.config);
         if let Some(reloader) = options.reloader {
             state.set_reloader(reloader);
+        }
+        if let Some(tester) = options.tester {
+            state.set_packs("test packs".into(), tester);
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
