@@ -12,6 +12,15 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
     // Everything is validated before anything is printed: bad input leaves stdout empty.
     let input = parse_input(&text).map_err(|e| Failure::Input(e.to_string()))?;
     let engine = crate::packs::engine()?;
+    // A jurisdiction no loaded pack covers is bad input too, found before anything prints.
+    match &input {
+        Input::One(request) => engine.accepts(request).map_err(|e| Failure::Input(e.to_string()))?,
+        Input::Batch(requests) => {
+            for (i, request) in requests.iter().enumerate() {
+                engine.accepts(request).map_err(|e| Failure::Input(format!("/{i}{}: {}", e.pointer, e.expected)))?;
+            }
+        }
+    }
     let format = format.unwrap_or(if io::stdout().is_terminal() { Format::Text } else { Format::Json });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -135,7 +135,10 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
         let result = async {
             let spec = spec(&store, &prepared).await?;
             let request = store.request_for(spec).await.map_err(store_failure)?;
-            let decision = engine.decide(&request).map_err(|e| Failure::Internal(e.to_string()))?;
+            let decision = engine.decide(&request).map_err(|e| match e {
+                confidant_policy::EngineError::Input(input) => Failure::Input(format!("--jurisdiction: {}", input.expected)),
+                other => Failure::Internal(other.to_string()),
+            })?;
             // A decision about a stored client reads its facts: audited.
             let event = AuditEvent::new(AuditKind::Decision, prepared.staff.as_deref())
                 .client(&prepared.client)

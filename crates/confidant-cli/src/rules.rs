@@ -218,30 +218,42 @@ fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Forma
     let new_engine = packs::engine_from(Some(new))?;
     let mut changes: Vec<(String, confidant_policy::scenario::CategoryChange)> = Vec::new();
     let mut decided = 0usize;
+    let mut skipped = 0usize;
     for (label, value) in &list {
         let parsed = match parse_input(&value.to_string()) {
             Ok(Input::One(r)) => *r,
             Ok(Input::Batch(_)) => return Err(Failure::Input(format!("--requests: {label}: one request, got an array"))),
             Err(e) => return Err(Failure::Input(format!("--requests: {label}: {e}"))),
         };
+        let changed = match category_changes(&old_engine, &new_engine, &parsed) {
+            Ok(changed) => changed,
+            // A state only one of the rule sets covers cannot be compared.
+            Err(confidant_policy::EngineError::Input(_)) => {
+                skipped += 1;
+                continue;
+            }
+            Err(e) => return Err(Failure::Internal(e.to_string())),
+        };
         decided += 1;
-        let changed = category_changes(&old_engine, &new_engine, &parsed).map_err(|e| Failure::Internal(e.to_string()))?;
         changes.extend(changed.into_iter().map(|c| (label.clone(), c)));
     }
-    let summary = format!(
+    let mut summary = format!(
         "{} request(s) replayed, {} decision(s) change ({} → {})",
         decided,
         changes.len(),
         old_engine.catalog().version(),
         new_engine.catalog().version()
     );
+    if skipped > 0 {
+        summary.push_str(&format!("; {skipped} request(s) name a jurisdiction only one rule set covers"));
+    }
     match format {
         crate::Format::Json => {
             let rows: Vec<Value> = changes
                 .iter()
                 .map(|(request, c)| json!({ "request": request, "category": c.category.as_str(), "old": { "outcome": c.old_outcome, "rules": c.old_rules }, "new": { "outcome": c.new_outcome, "rules": c.new_rules } }))
                 .collect();
-            let value = json!({ "old_rules_version": old_engine.catalog().version(), "new_rules_version": new_engine.catalog().version(), "replayed": decided, "changes": rows });
+            let value = json!({ "old_rules_version": old_engine.catalog().version(), "new_rules_version": new_engine.catalog().version(), "replayed": decided, "skipped": skipped, "changes": rows });
             say(&json_text(&value)?)
         }
         crate::Format::Text => {

@@ -867,17 +867,17 @@ mod tests {
     fn names_and_tokens_are_escaped() {
         let page = sign_in(Some("<b>bad</b>"), "x\"><script>", false).into_string();
         assert!(!page.contains("<script>") && !page.contains("<b>bad"));
-        let page = rules(&viewer(), &[]).into_string();
+        let page = rules(&viewer(), &[], None).into_string();
         assert!(page.contains("Riley &lt;Fenwick&gt;"));
         assert!(page.contains("value=\"tok&quot;en\""));
     }
 
     #[test]
     fn only_privacy_officers_see_audit_navigation() {
-        assert!(!rules(&viewer(), &[]).into_string().contains("/console/audit"));
+        assert!(!rules(&viewer(), &[], None).into_string().contains("/console/audit"));
         let mut officer = viewer();
         officer.role = StaffRole::PrivacyOfficer;
-        assert!(rules(&officer, &[]).into_string().contains("/console/audit"));
+        assert!(rules(&officer, &[], None).into_string().contains("/console/audit"));
     }
 
     #[test]

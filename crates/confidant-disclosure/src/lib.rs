@@ -34,6 +34,9 @@ pub enum DiscloseError {
     Store(#[from] StoreError),
     #[error("engine: {0}")]
     Engine(String),
+    /// The request names what the loaded packs do not cover (a jurisdiction).
+    #[error("{0}")]
+    Input(String),
     /// The law would allow it, but the releaser may not hand over what is
     /// on file (psychotherapy notes written by someone else).
     #[error("{0}")]
@@ -43,7 +46,7 @@ pub enum DiscloseError {
 impl DiscloseError {
     /// Whether the caller is at fault (bad input) rather than the system.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, DiscloseError::Store(e) if e.is_bad_input()) || matches!(self, DiscloseError::NotReleasable(_))
+        matches!(self, DiscloseError::Store(e) if e.is_bad_input()) || matches!(self, DiscloseError::NotReleasable(_) | DiscloseError::Input(_))
     }
 }
 
@@ -80,7 +83,10 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
     let as_of = request.spec.as_of;
     let staff = store.staff(&request.staff_id).await?;
     let engine_request = store.request_for(request.spec).await?;
-    let decision = engine.decide(&engine_request).map_err(|e| DiscloseError::Engine(e.to_string()))?;
+    let decision = engine.decide(&engine_request).map_err(|e| match e {
+        confidant_policy::EngineError::Input(input) => DiscloseError::Input(input.to_string()),
+        other => DiscloseError::Engine(other.to_string()),
+    })?;
 
     if decision.decision == OverallDecision::Deny || decision.release.is_empty() {
         let event = AuditEvent::new(AuditKind::Decision, Some(&staff.id))

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use cedar_policy::{Policy, PolicyId, PolicySet};
 
 use crate::lint;
-use crate::vocab::{Effect, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind};
+use crate::vocab::{Effect, Jurisdiction, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind};
 
 /// The Cedar schema the rules are written against.
 pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
@@ -38,6 +38,8 @@ pub struct Rule {
     pub advice: Option<String>,
     /// The Cedar text of the rule, for `confidant rules ID`.
     pub source: String,
+    /// The state a `state.` rule applies in (`@jurisdiction`).
+    pub jurisdiction: Option<Jurisdiction>,
     pub(crate) blocking: Blocking,
 }
 
@@ -260,6 +262,18 @@ impl Catalog {
     }
 
     /// The digest of the loaded packs, `sha256:<hex>` (contract v2 `rules_version`).
+    /// The jurisdictions a request may name: `US` and `US-CA` (the built-in
+    /// layers), and every state a `state.` rule declares.
+    pub fn jurisdictions(&self) -> Vec<Jurisdiction> {
+        let mut out = Jurisdiction::ALL.to_vec();
+        for j in self.rules.iter().filter_map(|r| r.jurisdiction) {
+            if !out.contains(&j) {
+                out.push(j);
+            }
+        }
+        out
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }
@@ -337,11 +351,23 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         Layer::Hipaa => "hipaa.",
         Layer::Part2 => "part2.",
         Layer::California => "ca.",
+        Layer::State => "state.",
         Layer::Organization => "org.",
     };
     if !id.starts_with(prefix) {
         return Err(bad("id", format!("should start with `{prefix}` in the {layer} layer")));
     }
+    // Another state's rules name their state; no other rule may.
+    let jurisdiction = match (layer, policy.annotation("jurisdiction")) {
+        (Layer::State, Some(code)) => Some(
+            Jurisdiction::parse(code)
+                .filter(|j| j.is_state())
+                .ok_or_else(|| bad("jurisdiction", format!("is `{code}`; expected a US state, DC or territory code such as `US-NY`")))?,
+        ),
+        (Layer::State, None) => return Err(bad("jurisdiction", "a state pack's rule names its state, e.g. `@jurisdiction(\"US-NY\")`".into())),
+        (_, Some(_)) => return Err(bad("jurisdiction", format!("belongs on `state.` rules only; the {layer} layer's jurisdiction is fixed"))),
+        (_, None) => None,
+    };
     let cite = required(policy, file, text, "cite")?.to_string();
     if layer == Layer::Organization && cite != format!("org:{}", id.trim_start_matches("org.")) {
         return Err(bad("cite", "should be `org:<rule-id>` for an organization rule".into()));
@@ -376,6 +402,7 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         remedies,
         advice: policy.annotation("advice").map(str::to_string),
         source: policy.to_string(),
+        jurisdiction,
         blocking: Blocking::default(),
     })
 }

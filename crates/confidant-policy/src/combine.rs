@@ -206,6 +206,7 @@ mod tests {
             remedies: vec![],
             advice: None,
             source: String::new(),
+            jurisdiction: None,
             blocking,
         }
     }

@@ -20,6 +20,10 @@ fn layer_heading(layer: Layer) -> (&'static str, &'static str) {
             "California",
             "CMIA, the LPS Act (Welf. & Inst. Code 5328, for `client.lps_program`), minors, privilege, mandated reporting. Applies when `jurisdiction` is `US-CA`.",
         ),
+        Layer::State => (
+            "Other states",
+            "A state's own law, from a pack whose rules declare it with `@jurisdiction`. Applies when `jurisdiction` names that state; it may require and forbid, but cannot override Part 2.",
+        ),
         Layer::Organization => (
             "Organization policy",
             "The program's own ethics policy. Applies unless `organization_policy` is `none`; it narrows the law's permissions and never blocks a required disclosure.",

@@ -13,7 +13,7 @@ use crate::authorization::{self, Standing};
 use crate::catalog::{Catalog, CatalogError, Rule, band};
 use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
-use crate::request::{Facts, Request};
+use crate::request::{Facts, InputError, Request};
 use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role};
 
 /// The decision engine: the parsed rule packs, shared by every decision.
@@ -32,6 +32,9 @@ pub struct Engine {
 /// A failure inside the engine on a valid request: a defect, never the user's.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The request names something the loaded packs do not cover.
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("rule catalog: {0}")]
     Catalog(#[from] CatalogError),
     #[error("building the cedar request: {0}")]
@@ -89,9 +92,22 @@ impl Engine {
 
     /// Decides one request.
     pub fn decide(&self, request: &Request) -> Result<Decision, EngineError> {
+        self.accepts(request)?;
         let standings = authorization::assess(request);
         let evaluations = self.evaluate(request, &standings)?;
         Ok(decision::assemble(request, &standings, &evaluations, &self.catalog))
+    }
+
+    /// Whether these packs can decide `request`: its jurisdiction is `US`,
+    /// `US-CA` or a state a loaded pack declares. Otherwise it is bad input,
+    /// naming `/jurisdiction`, as any unknown value is.
+    pub fn accepts(&self, request: &Request) -> Result<(), InputError> {
+        let known = self.catalog.jurisdictions();
+        if known.contains(&request.jurisdiction) {
+            return Ok(());
+        }
+        let names: Vec<String> = known.iter().map(|j| format!("`{j}`")).collect();
+        Err(InputError::new("/jurisdiction", format!("one of {} (the loaded packs declare no rules for `{}`)", names.join(", "), request.jurisdiction)))
     }
 
     /// Runs the rules for every requested category.
@@ -207,6 +223,7 @@ impl Engine {
             }
             fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
         }
+        keep_own_state(&self.catalog.rules, input.jurisdiction, &mut fired);
         fired.sort_unstable();
         apply_supersession(&self.catalog.rules, &mut fired);
         Ok(fired)
@@ -214,6 +231,7 @@ impl Engine {
 
     /// Evaluates without the memo (benchmarks compare the two).
     pub fn decide_uncached(&self, request: &Request) -> Result<Decision, EngineError> {
+        self.accepts(request)?;
         let standings = authorization::assess(request);
         let mut evaluations = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
@@ -425,9 +443,16 @@ impl EvalInput {
             Layer::Hipaa => true,
             Layer::Part2 => self.part2_program,
             Layer::California => self.jurisdiction == Jurisdiction::UsCa,
+            // Each rule names its state; `keep_own_state` drops the others'.
+            Layer::State => self.jurisdiction.is_state(),
             Layer::Organization => self.organization_policy == OrganizationPolicy::Default,
         }
     }
+}
+
+/// A `state.` rule speaks only for the state it names.
+fn keep_own_state(rules: &[Rule], jurisdiction: Jurisdiction, fired: &mut Vec<usize>) {
+    fired.retain(|&i| rules.get(i).and_then(|r| r.jurisdiction).is_none_or(|j| j == jurisdiction));
 }
 
 /// A fired rule with `@supersedes` turns off the other rules of that layer

@@ -51,7 +51,7 @@ fn layer_of(file: &PackFile) -> Result<Layer, CatalogError> {
     }
     let id_at = file.text.find("@id(\"").ok_or_else(|| CatalogError::File {
         file: file.name.clone(),
-        message: "no rule with an `@id` annotation; a pack's rule ids name its layer (`org.`, `ca.`, `part2.`, `hipaa.`)".into(),
+        message: "no rule with an `@id` annotation; a pack's rule ids name its layer (`org.`, `ca.`, `state.`, `part2.`, `hipaa.`)".into(),
     })?;
     let id = file.text.get(id_at + 5..).unwrap_or_default();
     let prefix = id.split(['.', '"']).next().unwrap_or_default();
@@ -59,10 +59,11 @@ fn layer_of(file: &PackFile) -> Result<Layer, CatalogError> {
         "hipaa" => Ok(Layer::Hipaa),
         "part2" => Ok(Layer::Part2),
         "ca" => Ok(Layer::California),
+        "state" => Ok(Layer::State),
         "org" => Ok(Layer::Organization),
         other => Err(CatalogError::File {
             file: file.name.clone(),
-            message: format!("rule ids start with `hipaa.`, `part2.`, `ca.` or `org.` to name their layer, got `{other}.`"),
+            message: format!("rule ids start with `hipaa.`, `part2.`, `ca.`, `state.` or `org.` to name their layer, got `{other}.`"),
         }),
     }
 }

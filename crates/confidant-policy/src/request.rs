@@ -161,7 +161,7 @@ fn display_pointer(pointer: &str) -> &str {
 }
 
 impl InputError {
-    fn new(pointer: impl Into<String>, expected: impl Into<String>) -> InputError {
+    pub(crate) fn new(pointer: impl Into<String>, expected: impl Into<String>) -> InputError {
         InputError { pointer: pointer.into(), expected: expected.into() }
     }
 }

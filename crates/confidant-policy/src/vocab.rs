@@ -143,11 +143,61 @@ vocabulary! {
     }
 }
 
-vocabulary! {
-    /// Which body of law applies.
-    Jurisdiction {
-        Us = "US",
-        UsCa = "US-CA",
+/// Which body of law applies: federal law only (`US`), or federal law and a
+/// state's (`US-CA`, or another ISO 3166-2 code such as `US-NY`). Every
+/// state code parses; a request is accepted only for `US`, `US-CA` or a
+/// state a loaded pack declares with `@jurisdiction` (`Engine::accepts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Jurisdiction(u8);
+
+/// `US`, then the states, DC and the territories (ISO 3166-2:US).
+const JURISDICTION_CODES: [&str; 57] = [
+    "US", "US-CA", "US-AK", "US-AL", "US-AR", "US-AZ", "US-CO", "US-CT", "US-DE", "US-FL", "US-GA", "US-HI", "US-IA", "US-ID",
+    "US-IL", "US-IN", "US-KS", "US-KY", "US-LA", "US-MA", "US-MD", "US-ME", "US-MI", "US-MN", "US-MO", "US-MS", "US-MT",
+    "US-NC", "US-ND", "US-NE", "US-NH", "US-NJ", "US-NM", "US-NV", "US-NY", "US-OH", "US-OK", "US-OR", "US-PA", "US-RI",
+    "US-SC", "US-SD", "US-TN", "US-TX", "US-UT", "US-VA", "US-VT", "US-WA", "US-WI", "US-WV", "US-WY", "US-DC", "US-AS",
+    "US-GU", "US-MP", "US-PR", "US-VI",
+];
+
+#[allow(non_upper_case_globals)]
+impl Jurisdiction {
+    /// Federal law only.
+    pub const Us: Jurisdiction = Jurisdiction(0);
+    /// California (the built-in state layer).
+    pub const UsCa: Jurisdiction = Jurisdiction(1);
+    /// The jurisdictions the built-in packs cover.
+    pub const ALL: &'static [Jurisdiction] = &[Jurisdiction::Us, Jurisdiction::UsCa];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        JURISDICTION_CODES.get(usize::from(self.0)).copied().unwrap_or("US")
+    }
+
+    /// Parses `US` or a US state, DC or territory code; `None` otherwise.
+    pub fn parse(text: &str) -> Option<Self> {
+        JURISDICTION_CODES.iter().position(|c| *c == text).and_then(|i| u8::try_from(i).ok()).map(Jurisdiction)
+    }
+
+    /// Whether this is a state's (not federal law alone).
+    pub fn is_state(self) -> bool {
+        self != Jurisdiction::Us
+    }
+
+    /// The built-in spellings, for an error message.
+    pub fn expected() -> String {
+        "`US`, `US-CA`, or a state whose rules a loaded pack declares with `@jurisdiction`".to_string()
+    }
+}
+
+impl fmt::Display for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Jurisdiction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -249,6 +299,8 @@ vocabulary! {
         Hipaa = "hipaa",
         Part2 = "part2",
         California = "california",
+        /// Another state's law, from a pack that declares its `@jurisdiction`.
+        State = "state",
         Organization = "organization",
     }
 }

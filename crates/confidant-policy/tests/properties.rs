@@ -562,6 +562,8 @@ fn check_invariants(r: &Request, d: &Decision) -> Result<(), TestCaseError> {
             Layer::Hipaa => true,
             Layer::Part2 => r.client.part2_program,
             Layer::California => r.jurisdiction == Jurisdiction::UsCa,
+            // The built-in packs have no other state's rules.
+            Layer::State => false,
             Layer::Organization => r.organization_policy == OrganizationPolicy::Default,
         };
         prop_assert!(applicable, "rule {} of layer {} fired but the layer does not apply", &rule.id, rule.layer);

@@ -520,18 +520,31 @@ pub(crate) async fn assign_caseload(State(state): State<Arc<AppState>>, ApiPrinc
 pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Body(bytes): Body) -> ApiResult<Response> {
     p.require("decisions")?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_input("input: UTF-8 text"))?;
+    let engine = state.engine();
     let decided = match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
-        Input::One(request) => serde_json::to_vec(&state.engine().decide(&request).map_err(|e| Problem::internal(&e))?),
+        Input::One(request) => serde_json::to_vec(&engine.decide(&request).map_err(|e| engine_problem(e, None))?),
         Input::Batch(requests) => {
             let mut out = Vec::with_capacity(requests.len());
-            for request in &requests {
-                out.push(state.engine().decide(request).map_err(|e| Problem::internal(&e))?);
+            for (i, request) in requests.iter().enumerate() {
+                out.push(engine.decide(request).map_err(|e| engine_problem(e, Some(i)))?);
             }
             serde_json::to_vec(&out)
         }
     }
     .map_err(|e| Problem::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], decided).into_response())
+}
+
+/// An engine refusal: bad input (a jurisdiction no loaded pack covers) is
+/// the caller's, naming the field (and the batch index); anything else is ours.
+pub(crate) fn engine_problem(e: confidant_policy::EngineError, index: Option<usize>) -> Problem {
+    match e {
+        confidant_policy::EngineError::Input(input) => match index {
+            Some(i) => Problem::bad_input(format!("/{i}{}: {}", input.pointer, input.expected)),
+            None => Problem::bad_input(input.to_string()),
+        },
+        other => Problem::internal(&other),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/rules", tag = "decisions", responses((status = 200, description = "Every rule: id, layer, cite, effect, summary")))]
@@ -1043,7 +1056,7 @@ pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str,
     let access = client_access(state, p, id, "decide").await?;
     let spec = body.spec(id, p)?;
     let request = state.store.request_for(spec).await?;
-    let decision = state.engine().decide(&request).map_err(|e| Problem::internal(&e))?;
+    let decision = state.engine().decide(&request).map_err(|e| engine_problem(e, None))?;
     state
         .audit
         .one(

@@ -97,6 +97,7 @@ impl From<confidant_disclosure::DiscloseError> for Problem {
         match e {
             confidant_disclosure::DiscloseError::Store(e) => e.into(),
             confidant_disclosure::DiscloseError::NotReleasable(why) => Problem::forbidden(why),
+            confidant_disclosure::DiscloseError::Input(why) => Problem::bad_input(why),
             other => Problem::internal(&other),
         }
     }
