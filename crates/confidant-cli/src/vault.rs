@@ -525,11 +525,13 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         ClientCmd::Discharge { id, on } => {
             let on = on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(today);
             store.discharge(&id, on).await.map_err(store_failure)?;
+            operator_event(&store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "discharged_on": on.to_string(), "via": "cli" }))).await?;
             say(&format!("discharged client {id} on {on}"))
         }
         ClientCmd::RecordDeath { id, on } => {
             let on = date("--on", &on)?;
             store.record_death(&id, on).await.map_err(store_failure)?;
+            operator_event(&store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "died_on": on.to_string(), "via": "cli" }))).await?;
             say(&format!("recorded the death of client {id} on {on}"))
         }
     }
@@ -789,6 +791,13 @@ async fn restriction_inner(store: &Store, cmd: RestrictionCmd) -> Result<(), Fai
     }
 }
 
+/// Audits a change made at the command line. The actor is the operator
+/// holding the vault's key files (no staff sign-in at the CLI yet); the
+/// event still names what changed and for whom.
+async fn operator_event(store: &Store, event: AuditEvent) -> Result<(), Failure> {
+    store.append_audit(vec![event]).await.map(|_| ()).map_err(store_failure)
+}
+
 pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
     block_on(async {
         let store = open(location).await?;
@@ -797,6 +806,7 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
                 StaffCmd::Add { name, role, id } => {
                     let role = StaffRole::parse(&role).ok_or_else(|| expected("--role", StaffRole::expected(), &role))?;
                     let id = store.add_staff(NewStaff { id, display_name: name, role }).await.map_err(store_failure)?;
+                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "added": id, "role": role.as_str(), "via": "cli" }))).await?;
                     say(&format!("added staff {id}"))
                 }
                 StaffCmd::List { output } => {
@@ -822,15 +832,18 @@ pub fn team(location: &Location, cmd: TeamCmd) -> Result<(), Failure> {
             match cmd {
                 TeamCmd::Add { name, id } => {
                     let id = store.add_team(id.as_deref(), &name).await.map_err(store_failure)?;
+                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "team_added": id, "via": "cli" }))).await?;
                     say(&format!("added team {id}"))
                 }
                 TeamCmd::Assign { staff, client: Some(client), .. } => {
                     store.assign(&staff, &client, today()).await.map_err(store_failure)?;
+                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).client(&client).details(json!({ "caseload_assigned": staff, "via": "cli" }))).await?;
                     say(&format!("assigned client {client} to {staff}'s caseload"))
                 }
                 TeamCmd::Assign { staff, team, .. } => {
                     let team = store.team_id(&team.unwrap_or_default()).await.map_err(store_failure)?;
                     store.add_team_member(&team, &staff).await.map_err(store_failure)?;
+                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "team_member_added": staff, "team": team, "via": "cli" }))).await?;
                     say(&format!("added {staff} to team {team}"))
                 }
                 TeamCmd::List { output } => {

@@ -84,6 +84,11 @@ fn clients_staff_teams_and_records_round_trip() {
     let out = run(d, &["record", "add", "--client", "cl-1", "--category", "psychotherapy_notes", "--author", "st-1", "--content", "-"], b"process note from stdin");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
+    // Staff, team and caseload changes made at the command line are in the log.
+    let changes = json(d, &["audit", "show", "--kind", "staff_changed", "--format", "json"]);
+    assert_eq!(changes.as_array().unwrap().len(), 4, "staff, team, team member, caseload: {changes}");
+    assert!(changes.as_array().unwrap().iter().any(|e| e["client"] == "cl-1"), "{changes}");
+
     let staff = json(d, &["staff", "list", "--format", "json"]);
     assert_eq!(staff[0]["display_name"], "Morgan Ashgrove");
     let teams = json(d, &["team", "list", "--format", "json"]);
