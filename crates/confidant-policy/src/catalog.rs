@@ -76,7 +76,7 @@ pub struct Catalog {
     /// kind, built on first use: a policy whose conditions require another
     /// purpose or recipient cannot fire, so it is not evaluated (Cedar's idea
     /// of policy slicing).
-    slices: Vec<OnceLock<PolicySet>>,
+    slices: Vec<OnceLock<Option<PolicySet>>>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
     /// Where the rules' comparisons on `context.client.age` change truth.
@@ -88,6 +88,9 @@ pub struct Catalog {
     /// `sha256:<hex>` over the packs' layers, file names and texts, so a
     /// stored decision names the exact rules it came from.
     pub(crate) version: String,
+    /// `US`, `US-CA` and every state a `state.` rule declares (built once:
+    /// every decision checks its request's jurisdiction against it).
+    jurisdictions: Vec<Jurisdiction>,
 }
 
 /// A defect in a rule pack, reported like a compiler's: the file, and where
@@ -226,7 +229,13 @@ impl Catalog {
             .iter()
             .map(|r| std::sync::Arc::new(crate::decision::FiredRule { id: r.id.clone(), layer: r.layer, cite: r.cite.clone(), effect: r.effect, summary: r.summary.clone() }))
             .collect();
-        Ok(Catalog { policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version })
+        let mut jurisdictions = Jurisdiction::ALL.to_vec();
+        for j in rules.iter().filter_map(|r| r.jurisdiction) {
+            if !jurisdictions.contains(&j) {
+                jurisdictions.push(j);
+            }
+        }
+        Ok(Catalog { policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version, jurisdictions })
     }
 
     /// Every rule, in layer order and file order.
@@ -249,31 +258,29 @@ impl Catalog {
         let l = Layer::ALL.iter().position(|x| *x == layer)?;
         let (p, k) = (purpose as usize, kind as usize);
         let cell = self.slices.get((l * Purpose::ALL.len() + p) * RecipientKind::ALL.len() + k)?;
-        Some(cell.get_or_init(|| {
+        // An empty slice is `None`: no Cedar call for a layer that cannot
+        // fire here (the `state` layer of the built-in packs, for one).
+        cell.get_or_init(|| {
             let mut set = PolicySet::new();
+            let mut any = false;
             for (_, policy, purposes, kinds) in self.sliceable.iter().filter(|(pl, ..)| *pl == layer) {
                 if purposes >> p & 1 == 1 && kinds >> k & 1 == 1 {
                     // Ids are unique in the catalog, so adding cannot fail.
-                    let _ = set.add(policy.clone());
+                    any |= set.add(policy.clone()).is_ok();
                 }
             }
-            set
-        }))
+            any.then_some(set)
+        })
+        .as_ref()
+    }
+
+    /// The jurisdictions a request may name: `US` and `US-CA` (the built-in
+    /// layers), and every state a `state.` rule declares.
+    pub fn jurisdictions(&self) -> &[Jurisdiction] {
+        &self.jurisdictions
     }
 
     /// The digest of the loaded packs, `sha256:<hex>` (contract v2 `rules_version`).
-    /// The jurisdictions a request may name: `US` and `US-CA` (the built-in
-    /// layers), and every state a `state.` rule declares.
-    pub fn jurisdictions(&self) -> Vec<Jurisdiction> {
-        let mut out = Jurisdiction::ALL.to_vec();
-        for j in self.rules.iter().filter_map(|r| r.jurisdiction) {
-            if !out.contains(&j) {
-                out.push(j);
-            }
-        }
-        out
-    }
-
     pub fn version(&self) -> &str {
         &self.version
     }

@@ -50,7 +50,7 @@ fn a_state_pack_makes_its_state_acceptable_and_speaks_only_for_it() {
 #[test]
 fn the_built_in_packs_accept_only_federal_law_and_california() {
     let engine = Engine::new().unwrap();
-    assert_eq!(engine.catalog().jurisdictions(), vec![Jurisdiction::Us, Jurisdiction::UsCa]);
+    assert_eq!(engine.catalog().jurisdictions(), [Jurisdiction::Us, Jurisdiction::UsCa]);
     assert!(engine.accepts(&warning("US-NY")).is_err());
     // Not a state code at all: refused by the parser, naming the field.
     let err = request_from_value(&serde_json::json!({ "as_of": "2026-06-01", "jurisdiction": "CA", "client": { "age": 40, "status": "active" }, "recipient": { "kind": "potential_victim" }, "purpose": "treatment", "categories": ["diagnosis"] }), "").unwrap_err();
