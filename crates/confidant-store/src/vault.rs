@@ -59,9 +59,11 @@ pub struct VaultCheck {
     /// Rows in `records` plus rows in `psychotherapy_notes`.
     pub records: u64,
     pub data_keys: u64,
-    /// Data keys not referenced by exactly one owner row (staff, client,
-    /// record or psychotherapy note). A key and its owner are written in one
-    /// transaction, so any such key means a write was torn.
+    /// Data keys neither owned by exactly one row (staff, client, record or
+    /// psychotherapy note) nor sealing what was written with them (an audit
+    /// batch, a disclosure, a suspension, a break-glass reason). A key and
+    /// what it seals are written in one transaction, so any such key means a
+    /// write was torn.
     pub stray_data_keys: u64,
     /// Records whose content did not decrypt (or whose key did not unwrap).
     pub undecryptable_records: u64,
@@ -366,7 +368,13 @@ impl Store {
                  SELECT data_key_id FROM staff UNION ALL SELECT data_key_id FROM clients \
                  UNION ALL SELECT data_key_id FROM records UNION ALL SELECT data_key_id FROM psychotherapy_notes\
                ) owners GROUP BY data_key_id\
-             ) o ON o.data_key_id = d.id WHERE o.refs IS NULL OR o.refs <> 1",
+             ) o ON o.data_key_id = d.id LEFT JOIN (\
+               SELECT DISTINCT data_key_id FROM (\
+                 SELECT data_key_id FROM audit_entries UNION ALL SELECT data_key_id FROM disclosures \
+                 UNION ALL SELECT data_key_id FROM accounting_suspensions UNION ALL SELECT data_key_id FROM break_glass\
+               ) sealed\
+             ) x ON x.data_key_id = d.id \
+             WHERE (o.refs IS NOT NULL AND o.refs <> 1) OR (o.refs IS NULL AND x.data_key_id IS NULL)",
         )
         .fetch_one(&self.pool)
         .await?

@@ -673,12 +673,16 @@ async fn of_concurrent_revocations_exactly_one_wins_and_the_rest_name_it() {
 #[tokio::test]
 async fn the_check_finds_a_stray_data_key_and_an_altered_record() {
     for t in targets().await {
-        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let mut store = Store::create(&t.url, memory_ring()).await.unwrap();
+        store.enable_audit(confidant_audit::LogSigningKey::from_seed(&[4; 32]), None).await.unwrap();
         let (therapist, _, client) = seed(&store).await;
         store.add_record(note(Some("rec-1"), &client, &therapist, Category::Diagnosis, "F41.1")).await.unwrap();
+        // An audit batch seals its details under a key of its own: not stray.
+        let event = |n: u32| confidant_store::AuditEvent::new(confidant_store::AuditKind::StaffChanged, None).details(serde_json::json!({ "n": n }));
+        store.append_audit(vec![event(1), event(2)]).await.unwrap();
         let sound = store.check().await.unwrap();
         assert!(sound.is_sound(), "{sound:?}");
-        assert_eq!((sound.records, sound.data_keys), (1, 4));
+        assert_eq!((sound.records, sound.data_keys), (1, 5));
         assert_eq!(sound.integrity, if t.sqlite.is_some() { vec!["ok".to_string()] } else { Vec::new() });
         // A data key with no owner, as a torn write would leave.
         sqlx::query("INSERT INTO data_keys (id, kek_id, wrapped) SELECT 'dk-stray', kek_id, wrapped FROM data_keys LIMIT 1")
