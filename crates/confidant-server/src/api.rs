@@ -135,21 +135,7 @@ pub(crate) struct Started {
 pub(crate) async fn start_session(state: &AppState, address: &str, username: &str, password: &str, code: Option<&str>) -> Result<Started, Problem> {
     state.limiter.check(address).await?;
     let credential = if crate::body::check_id("username", username).is_ok() { state.store.credential(username).await? } else { None };
-    let claim = match &credential {
-        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
-        None => None,
-    };
-    let phc = match (&credential, claim) {
-        (Some(c), Some(_)) => c.password_hash.clone(),
-        _ => DUMMY_PASSWORD_HASH.to_string(),
-    };
-    let mut ok = tokio::task::spawn_blocking({
-        let password = zeroize::Zeroizing::new(password.to_string());
-        move || verify_password(&password, &phc)
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-        && claim.is_some();
+    let (mut ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
     let staff = match &credential {
         Some(c) => Some(state.store.staff(&c.staff_id).await?),
         None => None,
@@ -184,22 +170,31 @@ pub(crate) async fn start_session(state: &AppState, address: &str, username: &st
     Ok(Started { staff, token, csrf: csrf.to_string() })
 }
 
+/// One claimed password check: the claim first (none when the account is
+/// locked or unknown), then one Argon2id verification off the async
+/// workers, against the dummy hash when there is nothing to check, so every
+/// path costs the same. Returns whether it matched and the claim.
+async fn claimed_check(state: &AppState, credential: Option<&confidant_store::Credential>, password: &str) -> Result<(bool, Option<u32>), Problem> {
+    let claim = match credential {
+        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
+        None => None,
+    };
+    let phc = match (credential, claim) {
+        (Some(c), Some(_)) => c.password_hash.clone(),
+        _ => DUMMY_PASSWORD_HASH.to_string(),
+    };
+    let password = zeroize::Zeroizing::new(password.to_string());
+    let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(|e| Problem::internal(&e))?;
+    Ok((matched && claim.is_some(), claim))
+}
+
 /// Checks `password` as the staff member's current one, for changes made
 /// inside a session (password, second factor). Each check is claimed like
 /// a sign-in, so guesses here count toward the same lockout.
 async fn check_current_password(state: &AppState, p: &Principal, password: Option<&str>, doing: &str) -> Result<(), Problem> {
     let password = password.ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
     let credential = state.store.credential(p.id()).await?;
-    let claim = match &credential {
-        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
-        None => None,
-    };
-    let phc = match (&credential, claim) {
-        (Some(c), Some(_)) => c.password_hash.clone(),
-        _ => DUMMY_PASSWORD_HASH.to_string(),
-    };
-    let password = zeroize::Zeroizing::new(password.to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(|e| Problem::internal(&e))? && claim.is_some();
+    let (ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
     if ok {
         state.store.record_sign_in_success(p.id()).await?;
         return Ok(());

@@ -98,32 +98,6 @@ impl Store {
         .transpose()
     }
 
-    /// Counts a failed sign-in in one statement (no lost update between
-    /// concurrent attempts) and locks the account for `lock_secs` once the
-    /// count reaches `lock_after`. Returns the new count.
-    pub async fn record_sign_in_failure(&self, staff_id: &str, lock_after: u32, lock_secs: i64) -> Result<u32, StoreError> {
-        let now = self.now_secs();
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE staff_credentials SET failed_attempts = failed_attempts + 1, \
-             locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END, updated_at = $4 \
-             WHERE staff_id = $1",
-        )
-        .bind(staff_id.to_string())
-        .bind(i64::from(lock_after))
-        .bind(now + lock_secs)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT failed_attempts FROM staff_credentials WHERE staff_id = $1")
-            .bind(staff_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        let count: i64 = row.map(|r| r.try_get("failed_attempts")).transpose()?.unwrap_or(0);
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
-
     /// Claims one password check for `staff_id` before it is made, in one
     /// conditional statement: of any number of concurrent attempts at most
     /// `lock_after` are let through in a lock window, and the one that

@@ -69,19 +69,21 @@ async fn failed_sign_ins_lock_the_account_and_a_success_clears_the_count() {
         store.set_password_hash("st-a", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g").await.unwrap();
         let fresh = store.credential("st-a").await.unwrap().unwrap();
         assert_eq!((fresh.failed_attempts, fresh.locked_until, fresh.totp_enabled), (0, None, false), "{}", db.name());
+        // Each password check is claimed before it is made.
         for expected in 1..=2 {
-            assert_eq!(store.record_sign_in_failure("st-a", 3, 900).await.unwrap(), expected);
+            assert_eq!(store.claim_password_check("st-a", 3, 900).await.unwrap(), Some(expected));
             assert_eq!(store.credential("st-a").await.unwrap().unwrap().locked_until, None, "{}", db.name());
         }
         let before = now_secs();
-        assert_eq!(store.record_sign_in_failure("st-a", 3, 900).await.unwrap(), 3);
+        assert_eq!(store.claim_password_check("st-a", 3, 900).await.unwrap(), Some(3));
         let locked = store.credential("st-a").await.unwrap().unwrap();
         assert!(locked.locked_until.unwrap() >= before + 900, "{}", db.name());
+        assert_eq!(store.claim_password_check("st-a", 3, 900).await.unwrap(), None, "locked: no more checks");
         store.record_sign_in_success("st-a").await.unwrap();
         let cleared = store.credential("st-a").await.unwrap().unwrap();
         assert_eq!((cleared.failed_attempts, cleared.locked_until), (0, None), "{}", db.name());
         // A new password also lifts a lock.
-        store.record_sign_in_failure("st-a", 1, 900).await.unwrap();
+        store.claim_password_check("st-a", 1, 900).await.unwrap();
         store.set_password_hash("st-a", "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$aGFzaGhhc2g").await.unwrap();
         assert_eq!(store.credential("st-a").await.unwrap().unwrap().locked_until, None, "{}", db.name());
         assert!(store.credential("nobody").await.unwrap().is_none());
