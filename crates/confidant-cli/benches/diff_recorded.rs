@@ -6,7 +6,7 @@
 //! 30 s for 100k recorded decisions. Prints seconds for each and the
 //! replayed count.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

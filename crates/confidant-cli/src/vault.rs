@@ -525,13 +525,13 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
         ClientCmd::Discharge { id, on } => {
             let on = on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(today);
             store.discharge(&id, on).await.map_err(store_failure)?;
-            operator_event(&store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "discharged_on": on.to_string(), "via": "cli" }))).await?;
+            operator_event(store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "discharged_on": on.to_string(), "via": "cli" }))).await?;
             say(&format!("discharged client {id} on {on}"))
         }
         ClientCmd::RecordDeath { id, on } => {
             let on = date("--on", &on)?;
             store.record_death(&id, on).await.map_err(store_failure)?;
-            operator_event(&store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "died_on": on.to_string(), "via": "cli" }))).await?;
+            operator_event(store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "died_on": on.to_string(), "via": "cli" }))).await?;
             say(&format!("recorded the death of client {id} on {on}"))
         }
     }

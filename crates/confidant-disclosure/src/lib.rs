@@ -65,7 +65,7 @@ pub struct DiscloseRequest {
 #[derive(Clone, Debug)]
 pub enum Release {
     /// Nothing may be released; the decision carries the remedies.
-    Denied { decision: Decision, audit_seq: u64 },
+    Denied { decision: Box<Decision>, audit_seq: u64 },
     /// Some or all categories were released.
     Released(Box<Package>),
 }
@@ -103,7 +103,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
                 "request": confidant_policy::request_to_value(&engine_request),
             }));
         let seqs = store.append_audit(vec![event]).await?;
-        return Ok(Release::Denied { decision, audit_seq: seqs.first().copied().unwrap_or_default() });
+        return Ok(Release::Denied { decision: Box::new(decision), audit_seq: seqs.first().copied().unwrap_or_default() });
     }
 
     let client = store.client(&client_id).await?;

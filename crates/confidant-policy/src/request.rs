@@ -238,11 +238,11 @@ pub fn request_to_value(r: &Request) -> Value {
         "part2_program": r.client.part2_program, "lps_program": r.client.lps_program,
     });
     if let Some(died) = r.client.died_on {
-        client["died_on"] = Value::String(died.to_string());
+        put(&mut client, "died_on", Value::String(died.to_string()));
     }
     let mut discloser = serde_json::json!({ "role": r.discloser.role.as_str() });
     if let Some(mandated) = r.discloser.mandated_reporter {
-        discloser["mandated_reporter"] = Value::Bool(mandated);
+        put(&mut discloser, "mandated_reporter", Value::Bool(mandated));
     }
     let authorizations: Vec<Value> = r
         .authorizations
@@ -252,22 +252,22 @@ pub fn request_to_value(r: &Request) -> Value {
                 "id": a.id, "kind": a.kind.as_str(), "categories": names(&a.categories),
                 "recipients": a.recipients.iter().map(|p| {
                     let mut who = serde_json::json!({ "kind": p.kind.as_str() });
-                    if let Some(name) = &p.name { who["name"] = Value::String(name.clone()); }
+                    if let Some(name) = &p.name { put(&mut who, "name", Value::String(name.clone())); }
                     who
                 }).collect::<Vec<_>>(),
                 "purposes": a.purposes.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                 "statements": { "right_to_revoke": a.statements.right_to_revoke, "no_conditioning": a.statements.no_conditioning, "redisclosure": a.statements.redisclosure },
             });
-            let mut put = |key: &str, value: Option<String>| {
+            let mut put_some = |key: &str, value: Option<String>| {
                 if let Some(value) = value {
-                    out[key] = Value::String(value);
+                    put(&mut out, key, Value::String(value));
                 }
             };
-            put("signed_by", a.signed_by.map(|s| s.as_str().to_string()));
-            put("signed_on", a.signed_on.map(|d| d.to_string()));
-            put("expires_on", a.expires_on.map(|d| d.to_string()));
-            put("expiry_event", a.expiry_event.clone());
-            put("revoked_on", a.revoked_on.map(|d| d.to_string()));
+            put_some("signed_by", a.signed_by.map(|s| s.as_str().to_string()));
+            put_some("signed_on", a.signed_on.map(|d| d.to_string()));
+            put_some("expires_on", a.expires_on.map(|d| d.to_string()));
+            put_some("expiry_event", a.expiry_event.clone());
+            put_some("revoked_on", a.revoked_on.map(|d| d.to_string()));
             out
         })
         .collect();
@@ -285,7 +285,7 @@ pub fn request_to_value(r: &Request) -> Value {
         .collect();
     let mut recipient = serde_json::json!({ "kind": r.recipient.kind.as_str(), "same_organization": r.recipient.same_organization });
     if let Some(name) = &r.recipient.name {
-        recipient["name"] = Value::String(name.clone());
+        put(&mut recipient, "name", Value::String(name.clone()));
     }
     serde_json::json!({
         "as_of": r.as_of.to_string(),
@@ -300,6 +300,13 @@ pub fn request_to_value(r: &Request) -> Value {
         "authorizations": authorizations,
         "restrictions": restrictions,
     })
+}
+
+/// Sets `key` on a JSON object (no-op on anything else).
+fn put(object: &mut Value, key: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(key.to_string(), value);
+    }
 }
 
 /// Validates one request object found at `base` in the input.

@@ -192,7 +192,7 @@ impl AppState {
                 }
             }
         }
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
         out.truncate(usize::try_from(REPLAY_LIMIT).unwrap_or(usize::MAX));
         Ok(out)
     }
