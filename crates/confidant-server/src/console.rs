@@ -74,7 +74,7 @@ fn error_page(p: Option<&Principal>, problem: Problem) -> Response {
 /// Forms that write carry the session's CSRF token.
 fn check_csrf(p: &Principal, form: &Form) -> Result<(), Problem> {
     match (p.csrf(), form.get("csrf")) {
-        (Some(expected), Some(sent)) if expected == sent => Ok(()),
+        (Some(expected), Some(sent)) if crate::auth::constant_time_eq(sent, expected) => Ok(()),
         _ => Err(Problem::forbidden("this form has expired; reload the page and try again")),
     }
 }
