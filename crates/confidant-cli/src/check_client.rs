@@ -40,9 +40,10 @@ pub struct ClientCheck {
     /// The day of the disclosure [default: today].
     #[arg(long, value_name = "DATE", requires = "client")]
     pub as_of: Option<String>,
-    /// `US` or `US-CA`.
-    #[arg(long, default_value = "US", requires = "client")]
-    pub jurisdiction: String,
+    /// `US`, `US-CA`, or a state a loaded pack covers [default: the
+    /// organization's, set at `init`].
+    #[arg(long, requires = "client")]
+    pub jurisdiction: Option<String>,
     /// The discloser's role [default: psychotherapist, or the role of --staff].
     #[arg(long, requires = "client", conflicts_with = "staff")]
     pub role: Option<String>,
@@ -64,7 +65,8 @@ pub struct Prepared {
     categories: Vec<Category>,
     facts: Facts,
     as_of: confidant_policy::Date,
-    jurisdiction: Jurisdiction,
+    /// `None`: the organization's.
+    jurisdiction: Option<Jurisdiction>,
     organization_policy: OrganizationPolicy,
     role: Option<Role>,
     pub staff: Option<String>,
@@ -86,7 +88,8 @@ pub fn prepare(args: &ClientCheck) -> Result<Prepared, Failure> {
         facts.set(Fact::parse(f).ok_or_else(|| expected("--fact", Fact::expected(), f))?, true);
     }
     let as_of = args.as_of.as_deref().map(|d| date("--as-of", d)).transpose()?.unwrap_or_else(today);
-    let jurisdiction = Jurisdiction::parse(&args.jurisdiction).ok_or_else(|| expected("--jurisdiction", Jurisdiction::expected(), &args.jurisdiction))?;
+    let jurisdiction =
+        args.jurisdiction.as_deref().map(|j| Jurisdiction::parse(j).ok_or_else(|| expected("--jurisdiction", Jurisdiction::expected(), j))).transpose()?;
     let organization_policy = OrganizationPolicy::parse(&args.organization_policy)
         .ok_or_else(|| expected("--organization-policy", OrganizationPolicy::expected(), &args.organization_policy))?;
     let role = args.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| expected("--role", Role::expected(), r))).transpose()?;
@@ -116,7 +119,10 @@ pub async fn spec(store: &Store, p: &Prepared) -> Result<RequestSpec, Failure> {
     Ok(RequestSpec {
         client_id: p.client.clone(),
         as_of: p.as_of,
-        jurisdiction: p.jurisdiction,
+        jurisdiction: match p.jurisdiction {
+            Some(j) => j,
+            None => store.jurisdiction().await.map_err(store_failure)?,
+        },
         organization_policy: p.organization_policy,
         discloser: Discloser { role, mandated_reporter: None },
         recipient: Recipient { kind: p.kind, name: p.recipient_name.clone(), same_organization: p.same_organization },

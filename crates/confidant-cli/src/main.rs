@@ -63,6 +63,10 @@ enum Command {
         /// Fill the vault with a fictional demo organization.
         #[arg(long)]
         demo: bool,
+        /// The law the organization's requests are decided under unless one
+        /// names another: `US-CA` (federal and California law) or `US`.
+        #[arg(long, default_value = "US-CA")]
+        jurisdiction: String,
     },
     /// Clients: add, list, show, discharge, record a death.
     #[command(subcommand)]
@@ -139,7 +143,7 @@ fn main() -> ExitCode {
         Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
         Command::Check { file, format, .. } => check::run(file.as_deref(), format),
         Command::Rules { action, id, format } => rules::run(&location, action, id.as_deref(), format),
-        Command::Init { demo } => vault::init(&location, demo),
+        Command::Init { demo, jurisdiction } => vault::init_in(&location, demo, &jurisdiction),
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),
         Command::Auth(cmd) => vault::auth(&location, cmd),

@@ -339,16 +339,22 @@ pub async fn open(location: &Location) -> Result<Store, Failure> {
     Ok(store)
 }
 
-pub fn init(location: &Location, demo: bool) -> Result<(), Failure> {
-    init_inner(location, demo, true)
+/// `init --jurisdiction J`: the organization decides under `J` by default.
+pub fn init_in(location: &Location, demo: bool, jurisdiction: &str) -> Result<(), Failure> {
+    use confidant_policy::vocab::Jurisdiction;
+    // The organization's own default is one the built-in packs cover.
+    let j = Jurisdiction::parse(jurisdiction)
+        .filter(|j| Jurisdiction::ALL.contains(j))
+        .ok_or_else(|| Failure::Input(format!("--jurisdiction: `US-CA` or `US`, got `{jurisdiction}`")))?;
+    init_inner(location, demo, j, true)
 }
 
 /// `init` without the report on standard output (for `serve --demo`).
 pub fn init_quietly(location: &Location, demo: bool) -> Result<(), Failure> {
-    init_inner(location, demo, false)
+    init_inner(location, demo, confidant_policy::vocab::Jurisdiction::UsCa, false)
 }
 
-fn init_inner(location: &Location, demo: bool, report: bool) -> Result<(), Failure> {
+fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::vocab::Jurisdiction, report: bool) -> Result<(), Failure> {
     let dir = location.data_dir()?;
     create_private_dir(&dir)?;
     let key_file = location.key_file()?;
@@ -365,6 +371,7 @@ fn init_inner(location: &Location, demo: bool, report: bool) -> Result<(), Failu
         let mut store = Store::create(&url, ring).await.map_err(store_failure)?;
         let signing_key = load_or_create_audit_key(&dir.join(AUDIT_KEY_FILE_NAME)).map_err(|e| Failure::Input(format!("audit key: {e}")))?;
         store.enable_audit(signing_key, Some(dir.join(WITNESS_FILE_NAME))).await.map_err(store_failure)?;
+        store.set_jurisdiction(jurisdiction).await.map_err(store_failure)?;
         let summary = if demo {
             Some(confidant_store::demo::fill(&store, confidant_store::demo::DEFAULT_SEED).await.map_err(store_failure)?)
         } else {

@@ -62,6 +62,9 @@ const REPORT: &[&str] = &[
     "suspected_child_abuse",
     "--staff",
     "st-psychotherapist-1",
+    // Federal law only: psychotherapy notes stay out of the report.
+    "--jurisdiction",
+    "US",
     "--format",
     "json",
 ];
@@ -201,4 +204,26 @@ fn a_disclosure_cannot_be_dated_by_the_caller() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: --as-of:"), "{}", String::from_utf8_lossy(&out.stderr));
     let accounting: Value = serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
     assert!(accounting["entries"].as_array().unwrap().is_empty(), "nothing was released");
+}
+
+#[test]
+fn the_organizations_jurisdiction_set_at_init_is_the_default_for_stored_clients() {
+    let ask = ["check", "--client", "cl-001", "--to", "child_welfare_agency", "--purpose", "report_child_abuse", "--categories", "psychotherapy_notes", "--fact", "suspected_child_abuse", "--staff", "st-psychotherapist-1", "--format", "json"];
+    let decision = |dir: &Path, extra: &[&str]| -> String {
+        let mut args = ask.to_vec();
+        args.extend_from_slice(extra);
+        let out: Value = serde_json::from_str(&ok(dir, &args)).unwrap();
+        out["decision"].as_str().unwrap().to_string()
+    };
+    // California (the default): the mandated report may carry the notes.
+    let california = demo();
+    let federal_only = tempfile::tempdir().unwrap();
+    ok(federal_only.path(), &["init", "--demo", "--jurisdiction", "US"]);
+    let (ca, us) = (decision(california.path(), &[]), decision(federal_only.path(), &[]));
+    assert_ne!(ca, us, "the two organizations decide under different law");
+    assert_eq!(ca, decision(federal_only.path(), &["--jurisdiction", "US-CA"]), "a request may still name another");
+    assert_eq!(us, decision(california.path(), &["--jurisdiction", "US"]));
+    let bad = run(tempfile::tempdir().unwrap().path(), &["init", "--jurisdiction", "US-NY"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: --jurisdiction:"));
 }

@@ -1012,14 +1012,16 @@ pub(crate) struct ShareBody {
     /// YYYY-MM-DD; today when absent.
     #[serde(default)]
     pub as_of: Option<String>,
-    /// `US` or `US-CA` (default `US-CA`: the program is in California).
+    /// `US`, `US-CA`, or a state a loaded pack covers (default: the
+    /// organization's, set at `init`; `US-CA` unless changed).
     #[serde(default)]
     pub jurisdiction: Option<String>,
 }
 
 impl ShareBody {
     /// The engine request spec; the discloser is the principal, in their role.
-    pub(crate) fn spec(&self, client_id: &str, principal: &Principal) -> Result<RequestSpec, Problem> {
+    /// `default_jurisdiction` is the organization's (`Store::jurisdiction`).
+    pub(crate) fn spec(&self, client_id: &str, principal: &Principal, default_jurisdiction: Jurisdiction) -> Result<RequestSpec, Problem> {
         let mut facts = Facts::default();
         for (i, f) in self.facts.iter().enumerate() {
             facts.set(parse_enum(&format!("facts/{i}"), f, Fact::parse, Fact::expected)?, true);
@@ -1031,7 +1033,10 @@ impl ShareBody {
         Ok(RequestSpec {
             client_id: client_id.to_string(),
             as_of: self.as_of.as_deref().map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(today),
-            jurisdiction: parse_enum("jurisdiction", self.jurisdiction.as_deref().unwrap_or("US-CA"), Jurisdiction::parse, Jurisdiction::expected)?,
+            jurisdiction: match self.jurisdiction.as_deref() {
+                Some(j) => parse_enum("jurisdiction", j, Jurisdiction::parse, Jurisdiction::expected)?,
+                None => default_jurisdiction,
+            },
             organization_policy: OrganizationPolicy::Default,
             discloser: Discloser { role: principal.role().discloser_role(), mandated_reporter: None },
             recipient: Recipient {
@@ -1049,7 +1054,7 @@ impl ShareBody {
 /// Decides for a stored client (audited as a decision).
 pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str, body: &ShareBody) -> Result<confidant_policy::Decision, Problem> {
     let access = client_access(state, p, id, "decide").await?;
-    let spec = body.spec(id, p)?;
+    let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let request = state.store.request_for(spec).await?;
     let decision = state.engine().decide(&request).map_err(|e| engine_problem(e, None))?;
     state
@@ -1088,7 +1093,7 @@ pub(crate) async fn release(state: &AppState, p: &Principal, id: &str, body: &Sh
         return Err(Problem::bad_input("as_of: a disclosure is made and recorded on the server's date; ask `POST /v1/clients/{id}/decisions` what-if questions about other days"));
     }
     let access = client_access(state, p, id, "disclose").await?;
-    let spec = body.spec(id, p)?;
+    let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let request = DiscloseRequest {
         spec,
         staff_id: p.id().to_string(),

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "training", include_str!("../migrations/0004_training.sql")),
     (5, "lps", include_str!("../migrations/0005_lps.sql")),
     (6, "insiders", include_str!("../migrations/0006_insiders.sql")),
+    (7, "settings", include_str!("../migrations/0007_settings.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to

@@ -146,6 +146,28 @@ impl Store {
         Ok(Store { pool, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
+    /// The organization's jurisdiction: what its requests are decided under
+    /// unless one names another. `US-CA` until `init` sets it (this
+    /// product's first users are California programs).
+    pub async fn jurisdiction(&self) -> Result<confidant_policy::vocab::Jurisdiction, StoreError> {
+        use confidant_policy::vocab::Jurisdiction;
+        let row = sqlx::query("SELECT value FROM organization_settings WHERE key = 'jurisdiction'").fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(Jurisdiction::UsCa) };
+        let value: String = row.try_get("value")?;
+        Jurisdiction::parse(&value).ok_or_else(|| corrupt("organization jurisdiction"))
+    }
+
+    /// Sets the organization's jurisdiction (at `init`).
+    pub async fn set_jurisdiction(&self, jurisdiction: confidant_policy::vocab::Jurisdiction) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO organization_settings (key, value) VALUES ('jurisdiction', $1) ON CONFLICT (key) DO UPDATE SET value = $1")
+            .bind(jurisdiction.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Runs the vault on `clock` (tests; production keeps the system clock).
     pub fn set_clock(&mut self, clock: crate::model::Clock) {
         self.clock = clock;
