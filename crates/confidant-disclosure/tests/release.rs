@@ -66,19 +66,7 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
     store
         .add_authorization(
             "cl-1",
-            &Authorization {
-                id: "auth-1".into(),
-                kind: AuthorizationKind::Hipaa,
-                signed_by: Some(Signer::Client),
-                signed_on: Some(day("2025-01-10")),
-                categories: vec![Category::Diagnosis],
-                recipients: vec![AuthorizedRecipient { kind: RecipientKind::Employer, name: Some("Acme Tools".into()) }],
-                purposes: vec![Purpose::Employment],
-                expires_on: Some(day("2027-01-01")),
-                expiry_event: None,
-                revoked_on: None,
-                statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
-            },
+            &signed(("auth-1", AuthorizationKind::Hipaa, "2025-01-10"), Category::Diagnosis, (RecipientKind::Employer, "Acme Tools"), Purpose::Employment),
             None,
         )
         .await
@@ -215,19 +203,7 @@ async fn part2_releases_carry_the_redisclosure_notice() {
     let engine = Engine::new().unwrap();
     for db in test_databases().await {
         let store = seeded(&db, true).await;
-        let consent = Authorization {
-            id: "p2-1".into(),
-            kind: AuthorizationKind::Part2,
-            signed_by: Some(Signer::Client),
-            signed_on: Some(day("2025-01-10")),
-            categories: vec![Category::Diagnosis],
-            recipients: vec![AuthorizedRecipient { kind: RecipientKind::TreatingProvider, name: Some("Dr. Rivera".into()) }],
-            purposes: vec![Purpose::Treatment],
-            expires_on: Some(day("2027-01-01")),
-            expiry_event: None,
-            revoked_on: None,
-            statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
-        };
+        let consent = signed(("p2-1", AuthorizationKind::Part2, "2025-01-10"), Category::Diagnosis, (RecipientKind::TreatingProvider, "Dr. Rivera"), Purpose::Treatment);
         store.add_authorization("cl-1", &consent, None).await.unwrap();
         let situation = Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::Diagnosis], facts: &[], same_organization: false };
         let package = released(&store, &engine, &situation, AS_OF).await;
@@ -360,21 +336,27 @@ async fn a_release_is_dated_by_the_vault_whatever_date_the_request_carries() {
     }
 }
 
-/// A signed authorization for psychotherapy notes to a treating provider.
-fn notes_authorization(id: &str) -> Authorization {
+/// A complete authorization signed by the client, for one category, one
+/// named recipient and one purpose, valid until 2027.
+fn signed((id, kind, on): (&str, AuthorizationKind, &str), category: Category, (to, name): (RecipientKind, &str), purpose: Purpose) -> Authorization {
     Authorization {
         id: id.into(),
-        kind: AuthorizationKind::Hipaa,
+        kind,
         signed_by: Some(Signer::Client),
-        signed_on: Some(day("2026-01-10")),
-        categories: vec![Category::PsychotherapyNotes],
-        recipients: vec![AuthorizedRecipient { kind: RecipientKind::TreatingProvider, name: Some("Dr. Rivera".into()) }],
-        purposes: vec![Purpose::Treatment],
+        signed_on: Some(day(on)),
+        categories: vec![category],
+        recipients: vec![AuthorizedRecipient { kind: to, name: Some(name.into()) }],
+        purposes: vec![purpose],
         expires_on: Some(day("2027-01-01")),
         expiry_event: None,
         revoked_on: None,
         statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
     }
+}
+
+/// A signed authorization for psychotherapy notes to a treating provider.
+fn notes_authorization(id: &str) -> Authorization {
+    signed((id, AuthorizationKind::Hipaa, "2026-01-10"), Category::PsychotherapyNotes, (RecipientKind::TreatingProvider, "Dr. Rivera"), Purpose::Treatment)
 }
 
 fn notes_request(staff: &str, role: Role) -> DiscloseRequest {
