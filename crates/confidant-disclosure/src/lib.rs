@@ -18,9 +18,10 @@ mod html;
 mod package;
 
 use confidant_policy::vocab::{Category, ObligationKind, OverallDecision, Outcome};
-use confidant_store::{Record, Staff, StaffRole, StoredAuthorization};
 use confidant_policy::{Decision, Engine};
-use confidant_store::{AccountingBasis, AuditEvent, AuditKind, NewDisclosure, RequestSpec, Store, StoreError};
+use confidant_store::{
+    AccountingBasis, AuditEvent, AuditKind, NewDisclosure, Record, RequestSpec, Staff, StaffRole, Store, StoreError, StoredAuthorization,
+};
 use serde_json::json;
 
 pub use html::escape;
@@ -132,7 +133,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
     if decision.release.is_empty() {
         return Err(DiscloseError::NotReleasable(format!(
             "categories: the law allows this release, but {} may go only from their author, or from the privacy officer under a signed authorization on file",
-            dropped.iter().map(|c| plain_category_name(*c)).collect::<Vec<_>>().join(", ")
+            dropped.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", ")
         )));
     }
     let accounting = accounting_basis(&decision, purpose.as_str());
@@ -187,10 +188,6 @@ fn documents_notes_release(auth: &StoredAuthorization, on: confidant_policy::Dat
         && a.revoked_on.is_none()
         && a.categories.contains(&Category::PsychotherapyNotes)
         && a.expires_on.is_none_or(|end| end >= on)
-}
-
-fn plain_category_name(category: Category) -> &'static str {
-    confidant_policy::plain_category(category)
 }
 
 /// The accounting entry a decision obliges: the released categories under

@@ -42,9 +42,17 @@ pub fn refused(client_id: &str) -> Problem {
 
 /// Oversight (audit log, accounting, review queue): privacy officer or admin.
 pub async fn require_oversight(state: &AppState, principal: &Principal, doing: &str) -> Result<(), Problem> {
-    if principal.oversees() {
-        return Ok(());
-    }
+    if principal.oversees() { Ok(()) } else { refuse_role(state, principal, doing).await }
+}
+
+/// The privacy officer only (not the admin): work that reads or judges a
+/// client's protected information across the organization.
+pub async fn require_privacy_officer(state: &AppState, principal: &Principal, doing: &str) -> Result<(), Problem> {
+    if principal.is_privacy_officer() { Ok(()) } else { refuse_role(state, principal, doing).await }
+}
+
+/// An audited refusal of work the principal's role does not do.
+async fn refuse_role(state: &AppState, principal: &Principal, doing: &str) -> Result<(), Problem> {
     let event = AuditEvent::new(AuditKind::AccessDenied, Some(principal.id())).details(json!({ "doing": doing }));
     state.audit.one(event).await?;
     Err(Problem::forbidden(format!("{doing}: only the privacy officer may do this")))

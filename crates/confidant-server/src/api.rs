@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::access::{client_access, require_oversight, visible_records};
+use crate::access::{client_access, require_oversight, require_privacy_officer, visible_records};
 use crate::auth::{
     ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, SCOPES, Via, backoff, cross_origin, hash_password, new_token,
     session_set_cookie, totp, totp_step, verify_password,
@@ -674,7 +674,7 @@ pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on:
     let doing = if death { "record death" } else { "discharge" };
     // Both change what the law allows for the client's whole record (a death
     // opens the decedent rules): a clinician's or the privacy officer's act.
-    if !(p.role().is_clinician() || p.role() == StaffRole::PrivacyOfficer) {
+    if !(p.role().is_clinician() || p.is_privacy_officer()) {
         state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": doing }))).await?;
         return Err(Problem::forbidden(format!("{doing}: a clinician (psychotherapist, psychiatrist, nurse or clinical supervisor) or the privacy officer records this")));
     }
@@ -704,7 +704,7 @@ pub(crate) struct StatusCorrectionBody {
     responses((status = 204, description = "Corrected, as an audited correction naming the old and new status (privacy officer)")))]
 pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StatusCorrectionBody>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    if p.role() != StaffRole::PrivacyOfficer {
+    if !p.is_privacy_officer() {
         return Err(Problem::forbidden("only the privacy officer corrects a recorded discharge or death"));
     }
     if !(10..=1000).contains(&body.reason.trim().chars().count()) {
@@ -885,7 +885,7 @@ pub(crate) async fn file_authorization(state: &AppState, p: &Principal, id: &str
     let access = client_access(state, p, id, "add authorization").await?;
     let sensitive = confidant_store::needs_privacy_review(auth);
     let clinician = p.role().is_clinician() && access == crate::access::Access::Caseload;
-    if sensitive && !(clinician || p.role() == StaffRole::PrivacyOfficer) {
+    if sensitive && !(clinician || p.is_privacy_officer()) {
         state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": "add authorization for psychotherapy notes or Part 2 records" }))).await?;
         return Err(Problem::forbidden(
             "categories: an authorization for psychotherapy notes or Part 2 records is entered by a clinician on the client's care team or by the privacy officer",
@@ -911,20 +911,17 @@ pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiP
 #[utoipa::path(post, path = "/v1/authorizations/{auth}/review", tag = "authorizations", responses((status = 204, description = "Reviewed (by someone other than who entered it)")))]
 pub(crate) async fn review_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(auth): Path<String>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    require_privacy_officer(&state, &p, "review an authorization").await?;
-    let client = state.store.review_authorization(&auth, p.id()).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": auth }))).await?;
+    mark_authorization_reviewed(&state, &p, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The privacy officer only (not the admin): work that reads or judges a
-/// client's protected information across the organization.
-pub(crate) async fn require_privacy_officer(state: &AppState, p: &Principal, doing: &str) -> Result<(), Problem> {
-    if p.role() == StaffRole::PrivacyOfficer {
-        return Ok(());
-    }
-    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing }))).await?;
-    Err(Problem::forbidden(format!("{doing}: only the privacy officer may do this")))
+/// The privacy officer's review of a queued authorization (API and
+/// console), audited against its client.
+pub(crate) async fn mark_authorization_reviewed(state: &AppState, p: &Principal, auth: &str) -> Result<(), Problem> {
+    require_privacy_officer(state, p, "review an authorization").await?;
+    let client = state.store.review_authorization(auth, p.id()).await?;
+    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": auth }))).await?;
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations/{auth}/revoke", tag = "authorizations", request_body = OnDay, responses((status = 204, description = "Revoked")))]
@@ -1117,7 +1114,7 @@ pub(crate) async fn disclose_handler(State(state): State<Arc<AppState>>, ApiPrin
 #[utoipa::path(get, path = "/v1/clients/{id}/disclosures", tag = "disclosures", responses((status = 200, description = "Disclosures made")))]
 pub(crate) async fn list_disclosures(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    if p.role() != StaffRole::PrivacyOfficer {
+    if !p.is_privacy_officer() {
         client_access(&state, &p, &id, "read disclosures").await?;
     }
     Ok(Json(json!(state.store.disclosures(&id).await?)))
@@ -1135,18 +1132,25 @@ pub(crate) struct AccountingQuery {
     responses((status = 200, description = "The accounting of disclosures (45 CFR 164.528)")))]
 pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, Query(q): Query<AccountingQuery>) -> ApiResult<Response> {
     p.require("read")?;
-    if p.role() != StaffRole::PrivacyOfficer {
-        client_access(&state, &p, &id, "read accounting").await?;
-    }
-    let since = q.since.as_deref().map(|d| parse_date("since", d)).transpose()?;
-    let as_of = q.as_of.as_deref().map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(|| state.store.today());
-    let accounting = state.store.accounting(&id, since, as_of, Some(p.id())).await?;
-    let accounting = if p.role() == StaffRole::PrivacyOfficer { accounting } else { accounting.without_law_enforcement_suspensions() };
+    let accounting = accounting_for(&state, &p, &id, q.since.as_deref(), q.as_of.as_deref()).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(confidant_disclosure::accounting::to_json(&accounting)).into_response()),
         Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], confidant_disclosure::accounting::to_html(&accounting)).into_response()),
         Some(other) => Err(Problem::bad_input(format!("format: `json` or `html`, got `{other}`"))),
     }
+}
+
+/// A client's accounting as `p` may see it (API and console): the privacy
+/// officer's for any client, anyone else's only with access to the client
+/// and without law-enforcement suspensions. `as_of` defaults to today.
+pub(crate) async fn accounting_for(state: &AppState, p: &Principal, id: &str, since: Option<&str>, as_of: Option<&str>) -> Result<confidant_store::Accounting, Problem> {
+    if !p.is_privacy_officer() {
+        client_access(state, p, id, "read accounting").await?;
+    }
+    let since = since.map(|d| parse_date("since", d)).transpose()?;
+    let as_of = as_of.map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(|| state.store.today());
+    let accounting = state.store.accounting(id, since, as_of, Some(p.id())).await?;
+    Ok(if p.is_privacy_officer() { accounting } else { accounting.without_law_enforcement_suspensions() })
 }
 
 #[derive(Deserialize, ToSchema)]

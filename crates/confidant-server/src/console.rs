@@ -309,7 +309,7 @@ async fn disclose(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
     let packages = state.packages.lock().await;
     match packages.get(&id) {
-        Some((staff, page)) if staff == p.id() || p.role() == confidant_store::StaffRole::PrivacyOfficer => Ok(Html(page.clone()).into_response()),
+        Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => Ok(Html(page.clone()).into_response()),
         _ => Err(error_page(Some(&p), Problem::not_found("This package is not available here: it is shown only to whoever released it, during this run of the server. The disclosure itself is recorded."))),
     }
 }
@@ -407,13 +407,13 @@ async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincip
 // ── accounting, audit, review, rules ─────────────────────────────────────
 
 async fn accounting(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    let officer = p.role() == confidant_store::StaffRole::PrivacyOfficer;
-    if !officer {
-        client_access(&state, &p, &id, "read accounting").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
-    }
+    let accounting = match crate::api::accounting_for(&state, &p, &id, None, None).await {
+        Ok(accounting) => accounting,
+        // Not the viewer's client: offer break-glass, as every client page does.
+        Err(problem) if problem.status == 404 && !p.is_privacy_officer() => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
+        Err(problem) => return Err(fail(&p)(problem)),
+    };
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
-    let accounting = state.store.accounting(&id, None, state.store.today(), Some(p.id())).await.map_err(|e| fail(&p)(e.into()))?;
-    let accounting = if officer { accounting } else { accounting.without_law_enforcement_suspensions() };
     Ok(html(StatusCode::OK, pages::accounting(&viewer(&p), &client, &accounting)))
 }
 
@@ -468,7 +468,7 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
             reviewed: b.outcome.map(|o| format!("{} by {}", o, b.reviewed_by.unwrap_or_default())),
         })
         .collect();
-    let authorizations = if p.role() == confidant_store::StaffRole::PrivacyOfficer {
+    let authorizations = if p.is_privacy_officer() {
         let queue = state.store.authorizations_awaiting_review().await.map_err(|e| fail(&p)(e.into()))?;
         Some(
             queue
@@ -492,13 +492,7 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
 
 async fn review_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    crate::api::require_privacy_officer(&state, &p, "review an authorization").await.map_err(|problem| error_page(Some(&p), problem))?;
-    let client = state.store.review_authorization(&id, p.id()).await.map_err(|e| fail(&p)(e.into()))?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": id, "via": "console" })))
-        .await
-        .map_err(fail(&p))?;
+    crate::api::mark_authorization_reviewed(&state, &p, &id).await.map_err(fail(&p))?;
     Ok(Redirect::to("/console/review").into_response())
 }
 
