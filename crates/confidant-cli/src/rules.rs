@@ -189,20 +189,12 @@ fn requests(path: &Path) -> Result<Vec<(String, Value)>, Failure> {
 /// from `since` on, read from the sealed details of their audit entries.
 /// Reading them is itself audited.
 fn recorded(location: &crate::vault::Location, since: &confidant_policy::Date) -> Result<Vec<(String, Value)>, Failure> {
-    use confidant_store::{AuditEvent, AuditFilter, AuditKind};
+    use confidant_store::{AuditEvent, AuditKind};
     crate::vault::block_on(async {
         let store = crate::vault::open(location).await?;
         let result = async {
-            let filter = AuditFilter { since_ms: Some(confidant_store::unix_days(*since) * 86_400_000), with_details: true, ..AuditFilter::default() };
-            let entries = store.audit_entries(&filter).await.map_err(crate::vault::store_failure)?;
-            let list: Vec<(String, Value)> = entries
-                .into_iter()
-                .filter(|e| matches!(e.kind, AuditKind::Decision | AuditKind::Disclosure))
-                .filter_map(|e| {
-                    let request = e.details?.get("request")?.clone();
-                    Some((format!("entry {}", e.seq), request))
-                })
-                .collect();
+            let recorded = store.recorded_requests(confidant_store::unix_days(*since) * 86_400_000, None).await.map_err(crate::vault::store_failure)?;
+            let list: Vec<(String, Value)> = recorded.into_iter().map(|(seq, request)| (format!("entry {seq}"), request)).collect();
             let event = AuditEvent::new(AuditKind::AuditViewed, None).details(json!({ "rules_diff_since": since.to_string(), "requests": list.len() }));
             store.append_audit(vec![event]).await.map_err(crate::vault::store_failure)?;
             Ok(list)

@@ -82,7 +82,7 @@ pub struct AppState {
     pub principals: auth::PrincipalCache,
     /// The rules in use as the privacy officer sees them: where the packs
     /// come from, their tests, and what the last reload changed.
-    rules_status: std::sync::RwLock<RulesStatus>,
+    packs: std::sync::RwLock<packs::PacksRecord>,
     /// Runs a packs directory's own scenarios against an engine (set by `serve`).
     tester: std::sync::OnceLock<PackTester>,
     /// Packages released through the console in this run, by disclosure id,
@@ -94,8 +94,7 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let status = RulesStatus::built_in(&engine);
-    let state = AppState { store, rules_status: std::sync::RwLock::new(status), tester: std::sync::OnceLock::new(), engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
+    let state = AppState { store, packs: std::sync::RwLock::new(packs::PacksRecord::default()), tester: std::sync::OnceLock::new(), engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
     (Arc::new(state), writer)
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use confidant_policy::scenario::{CategoryChange, Scenario, category_changes, problems};
 use confidant_policy::{Engine, request_from_value};
-use confidant_store::{AuditEvent, AuditFilter, AuditKind};
+use confidant_store::{AuditEvent, AuditKind};
 use serde::Serialize;
 use serde_json::json;
 
@@ -84,24 +84,41 @@ pub struct RulesStatus {
     pub last_reload: Option<ReloadReport>,
 }
 
-impl RulesStatus {
-    pub(crate) fn built_in(engine: &Engine) -> RulesStatus {
-        RulesStatus { source: "built-in packs".into(), rules_version: engine.catalog().version().to_string(), rules: engine.rules().len(), tests: None, last_reload: None }
+/// What the server knows of its packs beyond the engine itself (whose
+/// version and rules are read from the engine in use, not kept twice).
+#[derive(Clone, Debug)]
+pub(crate) struct PacksRecord {
+    source: String,
+    tests: Option<PackTests>,
+    last_reload: Option<ReloadReport>,
+}
+
+impl Default for PacksRecord {
+    fn default() -> PacksRecord {
+        PacksRecord { source: "built-in packs".into(), tests: None, last_reload: None }
     }
 }
 
 impl AppState {
     /// The rules in use, as the console shows them.
     pub fn rules_status(&self) -> RulesStatus {
-        match self.rules_status.read() {
-            Ok(status) => status.clone(),
+        let record = match self.packs.read() {
+            Ok(record) => record.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let engine = self.engine();
+        RulesStatus {
+            source: record.source,
+            rules_version: engine.catalog().version().to_string(),
+            rules: engine.rules().len(),
+            tests: record.tests,
+            last_reload: record.last_reload,
         }
     }
 
-    fn update_status(&self, change: impl FnOnce(&mut RulesStatus)) {
-        match self.rules_status.write() {
-            Ok(mut status) => change(&mut status),
+    fn update_packs(&self, change: impl FnOnce(&mut PacksRecord)) {
+        match self.packs.write() {
+            Ok(mut record) => change(&mut record),
             Err(poisoned) => change(&mut poisoned.into_inner()),
         }
     }
@@ -111,9 +128,9 @@ impl AppState {
     pub fn set_packs(&self, source: String, tester: PackTester) {
         let tests = tester(&self.engine());
         let _ = self.tester.set(tester);
-        self.update_status(|status| {
-            status.source = source;
-            status.tests = tests;
+        self.update_packs(|record| {
+            record.source = source;
+            record.tests = tests;
         });
     }
 
@@ -155,7 +172,6 @@ impl AppState {
         let event = AuditEvent::new(AuditKind::RulesReloaded, actor)
             .details(json!({ "old_rules_version": old_version, "new_rules_version": new_version, "replayed": replayed, "changed": changed }));
         self.audit.one(event).await.map_err(|e| e.detail)?;
-        let rules = engine.rules().len();
         match self.engine.write() {
             Ok(mut slot) => *slot = engine,
             Err(poisoned) => *poisoned.into_inner() = engine,
@@ -169,31 +185,20 @@ impl AppState {
             changed,
             changes,
         };
-        self.update_status(|status| {
-            status.rules_version = new_version.clone();
-            status.rules = rules;
-            status.tests = tests;
-            status.last_reload = Some(report);
+        self.update_packs(|record| {
+            record.tests = tests;
+            record.last_reload = Some(report);
         });
         tracing::info!(old = %old_version, new = %new_version, replayed, changed, "rule packs reloaded");
         Ok((old_version, new_version))
     }
 
     /// The requests behind the decisions and disclosures recorded in the
-    /// last [`REPLAY_DAYS`] days, newest first, with their audit entries.
+    /// last [`REPLAY_DAYS`] days (at most [`REPLAY_LIMIT`]), newest first.
     async fn recorded_requests(&self) -> Result<Vec<(u64, serde_json::Value)>, crate::problem::Problem> {
         let since_ms = (self.store.now_secs() - REPLAY_DAYS * 86_400) * 1000;
-        let mut out = Vec::new();
-        for kind in [AuditKind::Decision, AuditKind::Disclosure] {
-            let filter = AuditFilter { since_ms: Some(since_ms), kind: Some(kind), newest_first: true, limit: Some(REPLAY_LIMIT), with_details: true, ..AuditFilter::default() };
-            for entry in self.store.audit_entries(&filter).await? {
-                if let Some(request) = entry.details.as_ref().and_then(|d| d.get("request")) {
-                    out.push((entry.seq, request.clone()));
-                }
-            }
-        }
-        out.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-        out.truncate(usize::try_from(REPLAY_LIMIT).unwrap_or(usize::MAX));
+        let mut out = self.store.recorded_requests(since_ms, Some(REPLAY_LIMIT)).await?;
+        out.reverse();
         Ok(out)
     }
 }

@@ -528,6 +528,27 @@ impl Store {
             .ok_or_else(|| StoreError::invalid("size", format!("the size of a signed tree head; none was signed at {size}")))
     }
 
+    /// The requests behind the decisions and disclosures recorded from
+    /// `since_ms` on (each kept sealed in its entry's details), with their
+    /// entry numbers, in log order; with a `limit`, only the newest that many.
+    /// `rules diff --since` and a server's reload replay them.
+    pub async fn recorded_requests(&self, since_ms: i64, limit: Option<u64>) -> Result<Vec<(u64, Value)>, StoreError> {
+        let mut out = Vec::new();
+        for kind in [AuditKind::Decision, AuditKind::Disclosure] {
+            let filter = AuditFilter { since_ms: Some(since_ms), kind: Some(kind), newest_first: limit.is_some(), limit, with_details: true, ..AuditFilter::default() };
+            for entry in self.audit_entries(&filter).await? {
+                if let Some(request) = entry.details.as_ref().and_then(|d| d.get("request")) {
+                    out.push((entry.seq, request.clone()));
+                }
+            }
+        }
+        out.sort_by_key(|(seq, _)| *seq);
+        if let Some(limit) = limit.and_then(|l| usize::try_from(l).ok()) {
+            out.drain(..out.len().saturating_sub(limit));
+        }
+        Ok(out)
+    }
+
     /// Entries in log order (or newest first), details opened when asked.
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE 1 = 1");
