@@ -17,7 +17,7 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
         Input::One(request) => engine.accepts(request).map_err(|e| Failure::Input(e.to_string()))?,
         Input::Batch(requests) => {
             for (i, request) in requests.iter().enumerate() {
-                engine.accepts(request).map_err(|e| Failure::Input(format!("/{i}{}: {}", e.pointer, e.expected)))?;
+                engine.accepts(request).map_err(|e| Failure::Input(e.in_batch(i).to_string()))?;
             }
         }
     }

@@ -29,7 +29,9 @@ pub struct Engine {
     remedy_memo: Mutex<HashMap<EvalInput, Arc<[RemedyKind]>, Fx>>,
 }
 
-/// A failure inside the engine on a valid request: a defect, never the user's.
+/// Why a request was not decided: a request naming what the loaded packs do
+/// not cover ([`EngineError::Input`], the caller's), or a failure inside the
+/// engine on a valid request (every other variant: a defect, never the user's).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The request names something the loaded packs do not cover.

@@ -164,6 +164,11 @@ impl InputError {
     pub(crate) fn new(pointer: impl Into<String>, expected: impl Into<String>) -> InputError {
         InputError { pointer: pointer.into(), expected: expected.into() }
     }
+
+    /// The same error found in request `index` of a batch (`/index/…`).
+    pub fn in_batch(self, index: usize) -> InputError {
+        InputError { pointer: format!("/{index}{}", self.pointer), expected: self.expected }
+    }
 }
 
 /// One request or a batch, as the input held it.

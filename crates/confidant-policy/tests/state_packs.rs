@@ -51,7 +51,9 @@ fn a_state_pack_makes_its_state_acceptable_and_speaks_only_for_it() {
 fn the_built_in_packs_accept_only_federal_law_and_california() {
     let engine = Engine::new().unwrap();
     assert_eq!(engine.catalog().jurisdictions(), [Jurisdiction::Us, Jurisdiction::UsCa]);
-    assert!(engine.accepts(&warning("US-NY")).is_err());
+    let refused = engine.accepts(&warning("US-NY")).unwrap_err();
+    assert_eq!(refused.clone().in_batch(2).pointer, "/2/jurisdiction", "a batch names the request");
+    assert!(refused.to_string().starts_with("/jurisdiction:"));
     // Not a state code at all: refused by the parser, naming the field.
     let err = request_from_value(&serde_json::json!({ "as_of": "2026-06-01", "jurisdiction": "CA", "client": { "age": 40, "status": "active" }, "recipient": { "kind": "potential_victim" }, "purpose": "treatment", "categories": ["diagnosis"] }), "").unwrap_err();
     assert_eq!(err.pointer, "/jurisdiction");

@@ -534,10 +534,10 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
 /// the caller's, naming the field (and the batch index); anything else is ours.
 pub(crate) fn engine_problem(e: confidant_policy::EngineError, index: Option<usize>) -> Problem {
     match e {
-        confidant_policy::EngineError::Input(input) => match index {
-            Some(i) => Problem::bad_input(format!("/{i}{}: {}", input.pointer, input.expected)),
-            None => Problem::bad_input(input.to_string()),
-        },
+        confidant_policy::EngineError::Input(input) => Problem::bad_input(match index {
+            Some(i) => input.in_batch(i).to_string(),
+            None => input.to_string(),
+        }),
         other => Problem::internal(&other),
     }
 }
