@@ -28,8 +28,8 @@ fn status_badge(client: &Client) -> Markup {
 
 /// The sign-in form. The code field is always there: the server's answer
 /// never says whether an account has a second factor (that would confirm
-/// the password). `_totp` is kept for callers; it no longer changes the form.
-pub fn sign_in(error: Option<&str>, username: &str, _totp: bool) -> Markup {
+/// the password).
+pub fn sign_in(error: Option<&str>, username: &str) -> Markup {
     let flash = error.map(|text| Flash { kind: crate::FlashKind::Error, text: text.to_string() });
     frame(
         None,
@@ -865,7 +865,7 @@ mod tests {
 
     #[test]
     fn names_and_tokens_are_escaped() {
-        let page = sign_in(Some("<b>bad</b>"), "x\"><script>", false).into_string();
+        let page = sign_in(Some("<b>bad</b>"), "x\"><script>").into_string();
         assert!(!page.contains("<script>") && !page.contains("<b>bad"));
         let page = rules(&viewer(), &[], None).into_string();
         assert!(page.contains("Riley &lt;Fenwick&gt;"));

@@ -104,13 +104,13 @@ fn flash_of(done: Option<&str>) -> Option<Flash> {
 // ── sign-in ──────────────────────────────────────────────────────────────
 
 async fn sign_in_page() -> Response {
-    html(StatusCode::OK, pages::sign_in(None, "", false))
+    html(StatusCode::OK, pages::sign_in(None, ""))
 }
 
 async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: axum::http::HeaderMap, form: Form) -> Response {
     // Login CSRF: a form on another site must not sign this browser in.
     if crate::auth::cross_origin(&headers) {
-        return html(StatusCode::FORBIDDEN, pages::sign_in(Some("Sign in from this server's own sign-in page."), "", false));
+        return html(StatusCode::FORBIDDEN, pages::sign_in(Some("Sign in from this server's own sign-in page."), ""));
     }
     let username = form.text("username");
     let code = form.get("totp").filter(|c| !c.trim().is_empty());
@@ -125,7 +125,7 @@ async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectI
         }
         Err(problem) => {
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED);
-            html(status, pages::sign_in(Some(&problem.detail), &username, code.is_some()))
+            html(status, pages::sign_in(Some(&problem.detail), &username))
         }
     }
 }
