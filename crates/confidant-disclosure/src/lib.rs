@@ -131,10 +131,8 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
     let mut decision = decision;
     decision.release.retain(|c| !dropped.contains(c));
     if decision.release.is_empty() {
-        return Err(DiscloseError::NotReleasable(format!(
-            "categories: the law allows this release, but {} may go only from their author, or from the privacy officer under a signed authorization on file",
-            dropped.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", ")
-        )));
+        // Only psychotherapy notes are ever held back (`releaser_may_hand_over`).
+        return Err(DiscloseError::NotReleasable(format!("categories: the law allows this release, but {}", package::NOTES_HELD_BACK)));
     }
     let accounting = accounting_basis(&decision, purpose.as_str());
     let recorded = store

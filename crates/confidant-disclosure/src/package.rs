@@ -44,6 +44,10 @@ pub struct WithheldCategory {
     pub cites: Vec<String>,
 }
 
+/// Why psychotherapy notes the law would let go were held back.
+pub(crate) const NOTES_HELD_BACK: &str =
+    "psychotherapy notes go only from their author, or from the privacy officer under a signed authorization on file";
+
 /// Records the decision allowed but the releaser may not hand over, by
 /// category. Told to the releaser, never put in what the recipient gets:
 /// saying that notes exist is itself a disclosure.
@@ -63,7 +67,7 @@ impl HeldBack {
                 None => out.push(HeldBack {
                     category: *c,
                     records: 1,
-                    reason: "psychotherapy notes go only from their author, or from the privacy officer under a signed authorization on file".into(),
+                    reason: NOTES_HELD_BACK.into(),
                 }),
             }
         }
