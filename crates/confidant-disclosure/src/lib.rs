@@ -76,14 +76,19 @@ pub enum Release {
 /// A release happens today: the request's `as_of` is replaced by the vault's
 /// date, so a disclosure can be neither backdated out of the accounting nor
 /// dated ahead past an authorization's end.
+///
+/// The decision is made inside the release's transaction
+/// ([`Store::begin_release`]): the authorizations, restrictions and client
+/// status it rests on are the ones in force when the disclosure commits.
 pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseRequest) -> Result<Release, DiscloseError> {
     request.spec.as_of = store.today();
     let client_id = request.spec.client_id.clone();
     let recipient = request.spec.recipient.clone();
     let purpose = request.spec.purpose;
     let as_of = request.spec.as_of;
-    let staff = store.staff(&request.staff_id).await?;
-    let engine_request = store.request_for(request.spec).await?;
+    let mut release = store.begin_release(&client_id).await?;
+    let staff = release.staff(&request.staff_id).await?;
+    let engine_request = release.request_for(request.spec).await?;
     let decision = engine.decide(&engine_request).map_err(|e| match e {
         confidant_policy::EngineError::Input(input) => DiscloseError::Input(input.to_string()),
         other => DiscloseError::Engine(other.to_string()),
@@ -103,12 +108,12 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
                 "released": false,
                 "request": confidant_policy::request_to_value(&engine_request),
             }));
-        let seqs = store.append_audit(vec![event]).await?;
-        return Ok(Release::Denied { decision: Box::new(decision), audit_seq: seqs.first().copied().unwrap_or_default() });
+        let audit_seq = release.record_decision(event).await?;
+        return Ok(Release::Denied { decision: Box::new(decision), audit_seq });
     }
 
-    let client = store.client(&client_id).await?;
-    let documented = store.authorizations(&client_id).await?.iter().any(|a| documents_notes_release(a, as_of));
+    let client = release.client().clone();
+    let documented = release.authorizations().iter().any(|a| documents_notes_release(a, as_of));
     let held = std::sync::Mutex::new(Vec::<Category>::new());
     let keep = |r: &Record| {
         if !decision.release.contains(&r.category) {
@@ -121,7 +126,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
         ok
     };
     // Only what goes is decrypted.
-    let records = store.records_selected(&client_id, true, &keep).await?;
+    let records = release.records_selected(&keep).await?;
     let held = held.into_inner().unwrap_or_default();
     let held_back = HeldBack::count(&held);
     // A category whose every record was held back was not disclosed: it is
@@ -135,7 +140,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
         return Err(DiscloseError::NotReleasable(format!("categories: the law allows this release, but {}", package::NOTES_HELD_BACK)));
     }
     let accounting = accounting_basis(&decision, purpose.as_str());
-    let recorded = store
+    let (recorded, head) = release
         .record_disclosure(NewDisclosure {
             client_id: client_id.clone(),
             staff_id: staff.id.clone(),
@@ -152,7 +157,10 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
             accounting,
         })
         .await?;
-    let head = store.tree_head().await?;
+    let head = match head {
+        Some(head) => Some(head),
+        None => store.tree_head().await?,
+    };
     Ok(Release::Released(Box::new(Package::build(
         &client,
         &staff,

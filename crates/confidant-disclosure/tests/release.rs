@@ -417,3 +417,51 @@ async fn psychotherapy_notes_leave_only_from_their_author_or_the_privacy_officer
         assert!(po.held_back.is_empty());
     }
 }
+
+/// A release racing a revocation of the authorization it rests on, many
+/// times over: either the release committed before the revocation (its
+/// audit entry comes first) or it saw the revocation and released nothing.
+/// Never a release on a revoked authorization. SQLite and PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_racing_a_revocation_never_rests_on_the_revoked_authorization() {
+    let engine = std::sync::Arc::new(Engine::new().unwrap());
+    for db in test_databases().await {
+        let store = std::sync::Arc::new(seeded(&db, false).await);
+        store.revoke_authorization("auth-1", day(AS_OF), "st-t").await.unwrap();
+        let employer = Situation { to: RecipientKind::Employer, name: "Acme Tools", purpose: Purpose::Employment, categories: &[Category::Diagnosis], facts: &[], same_organization: false };
+        let (mut before, mut after) = (0, 0);
+        for i in 0..30 {
+            let id = format!("auth-race-{i}");
+            let auth = signed((&id, AuthorizationKind::Hipaa, "2026-01-10"), Category::Diagnosis, (RecipientKind::Employer, "Acme Tools"), Purpose::Employment);
+            store.add_authorization("cl-1", &auth, None).await.unwrap();
+            let release = {
+                let (store, engine) = (store.clone(), engine.clone());
+                tokio::spawn(async move { disclose(&store, &engine, request(&employer, AS_OF)).await })
+            };
+            let revocation = {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let event = confidant_store::AuditEvent::new(AuditKind::AuthorizationRevoked, Some("st-t")).client("cl-1");
+                    store.revoke_authorization_audited(&id, day(AS_OF), "st-t", event).await
+                })
+            };
+            let released = release.await.unwrap().unwrap();
+            let revoked_seq = revocation.await.unwrap().unwrap();
+            match released {
+                Release::Released(package) => {
+                    assert!(package.audit_entry < revoked_seq, "{}: released after the revocation committed (iteration {i})", db.name());
+                    before += 1;
+                }
+                Release::Denied { audit_seq, .. } => {
+                    assert!(audit_seq > revoked_seq, "{}: denied although decided before the revocation (iteration {i})", db.name());
+                    after += 1;
+                }
+            }
+        }
+        assert_eq!(before + after, 30);
+        assert_eq!(store.disclosures("cl-1").await.unwrap().len(), before, "{}", db.name());
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None, "{}", db.name());
+        eprintln!("{}: {before} releases before the revocation, {after} refused after it", db.name());
+    }
+}

@@ -8,6 +8,7 @@ use confidant_policy::vocab::{Category, Jurisdiction, OrganizationPolicy, Purpos
 use confidant_policy::{Client as RequestClient, Date, Discloser, Facts, Recipient, Request};
 
 use crate::error::StoreError;
+use crate::model::{Client, StoredAuthorization, StoredRestriction};
 use crate::vault::Store;
 
 /// What the caller supplies for a decision about a stored client.
@@ -28,35 +29,51 @@ pub struct RequestSpec {
 impl Store {
     /// The request for `spec.client_id` with the vault's authorizations and restrictions.
     pub async fn request_for(&self, spec: RequestSpec) -> Result<Request, StoreError> {
-        if spec.categories.is_empty() {
-            return Err(StoreError::invalid("categories", "at least one category"));
-        }
-        for (i, c) in spec.categories.iter().enumerate() {
-            if spec.categories.iter().take(i).any(|d| d == c) {
-                return Err(StoreError::invalid("categories", format!("each category once, got `{c}` twice")));
-            }
-        }
+        check_categories(&spec)?;
         let client = self.client(&spec.client_id).await?;
-        let age = client
-            .birth
-            .age_on(spec.as_of)
-            .filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE)
-            .ok_or_else(|| StoreError::invalid("as_of", format!("a day on which client `{}` was alive and at most {} years old", client.id, confidant_policy::MAX_AGE)))?;
-        let (status, died_on) = client.status_on(spec.as_of);
-        let authorizations = self.authorizations(&client.id).await?.into_iter().map(|a| a.authorization).collect();
-        let restrictions = self.restrictions(&client.id).await?.into_iter().map(|r| r.restriction).collect();
-        Ok(Request {
-            as_of: spec.as_of,
-            jurisdiction: spec.jurisdiction,
-            organization_policy: spec.organization_policy,
-            discloser: spec.discloser,
-            client: RequestClient { age, status, died_on, part2_program: client.part2_program, lps_program: client.lps_program },
-            recipient: spec.recipient,
-            purpose: spec.purpose,
-            categories: spec.categories,
-            facts: spec.facts,
-            authorizations,
-            restrictions,
-        })
+        let authorizations = self.authorizations(&client.id).await?;
+        let restrictions = self.restrictions(&client.id).await?;
+        assemble(spec, &client, &authorizations, &restrictions)
     }
+}
+
+/// The categories asked for: at least one, each once.
+pub(crate) fn check_categories(spec: &RequestSpec) -> Result<(), StoreError> {
+    if spec.categories.is_empty() {
+        return Err(StoreError::invalid("categories", "at least one category"));
+    }
+    for (i, c) in spec.categories.iter().enumerate() {
+        if spec.categories.iter().take(i).any(|d| d == c) {
+            return Err(StoreError::invalid("categories", format!("each category once, got `{c}` twice")));
+        }
+    }
+    Ok(())
+}
+
+/// The engine's request from what the vault holds about the client.
+pub(crate) fn assemble(
+    spec: RequestSpec,
+    client: &Client,
+    authorizations: &[StoredAuthorization],
+    restrictions: &[StoredRestriction],
+) -> Result<Request, StoreError> {
+    let age = client
+        .birth
+        .age_on(spec.as_of)
+        .filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE)
+        .ok_or_else(|| StoreError::invalid("as_of", format!("a day on which client `{}` was alive and at most {} years old", client.id, confidant_policy::MAX_AGE)))?;
+    let (status, died_on) = client.status_on(spec.as_of);
+    Ok(Request {
+        as_of: spec.as_of,
+        jurisdiction: spec.jurisdiction,
+        organization_policy: spec.organization_policy,
+        discloser: spec.discloser,
+        client: RequestClient { age, status, died_on, part2_program: client.part2_program, lps_program: client.lps_program },
+        recipient: spec.recipient,
+        purpose: spec.purpose,
+        categories: spec.categories,
+        facts: spec.facts,
+        authorizations: authorizations.iter().map(|a| a.authorization.clone()).collect(),
+        restrictions: restrictions.iter().map(|r| r.restriction.clone()).collect(),
+    })
 }

@@ -397,6 +397,15 @@ impl Store {
         Ok(seqs)
     }
 
+    /// Appends `event` inside `tx` and commits: a change and its audit
+    /// entry land together or not at all. Returns the entry's sequence.
+    pub(crate) async fn commit_audited(&self, mut tx: Tx, event: AuditEvent) -> Result<u64, StoreError> {
+        let (seqs, head) = self.append_audit_in(&mut tx, std::slice::from_ref(&event)).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))
+    }
+
     /// Appends events inside `tx`, signs the new head and stores it. Call
     /// [`Store::after_audit_commit`] with the head once `tx` commits.
     pub(crate) async fn append_audit_in(&self, tx: &mut Tx, events: &[AuditEvent]) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {

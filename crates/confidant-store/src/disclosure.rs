@@ -186,14 +186,27 @@ impl Store {
     /// Writes a disclosure, its accounting entry when the decision obliges
     /// one, and its audit leaf, in one transaction.
     pub async fn record_disclosure(&self, new: NewDisclosure) -> Result<RecordedDisclosure, StoreError> {
+        let mut tx = self.begin().await?;
+        let (recorded, head) = self.record_disclosure_in(&mut tx, new).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(recorded)
+    }
+
+    /// [`Store::record_disclosure`] inside `tx`; the caller commits and then
+    /// calls [`Store::after_audit_commit`] with the head.
+    pub(crate) async fn record_disclosure_in(
+        &self,
+        tx: &mut crate::vault::Tx,
+        new: NewDisclosure,
+    ) -> Result<(RecordedDisclosure, Option<confidant_audit::SignedTreeHead>), StoreError> {
         if new.released.is_empty() {
             return Err(StoreError::invalid("categories", "at least one released category to disclose"));
         }
-        let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
-        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.staff_id).await?;
+        require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.staff_id).await?;
         let id = new_id("dis");
-        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let (key_id, key) = self.new_data_key(tx).await?;
         let details = json!({
             "recipient_name": new.recipient_name,
             "recipient_address": new.recipient_address,
@@ -218,7 +231,7 @@ impl Store {
                 "rules_version": new.decision.get("rules_version"),
                 "request": new.request,
             }));
-        let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
+        let (seqs, head) = self.append_audit_in(tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         sqlx::query(
             "INSERT INTO disclosures (id, client_id, staff_id, disclosed_at, disclosed_on, recipient_kind, purpose, \
@@ -236,13 +249,13 @@ impl Store {
         .bind(key_id.clone())
         .bind(sealed)
         .bind(audit_seq as i64)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if let (Some(basis), Some(entry_id)) = (&new.accounting, &accounting_id) {
             // Under the client's key: an accounting is read whole, one unwrap.
-            let (client_key_id, client_key) = self.client_key_with_id(&mut tx, &new.client_id).await?;
+            let (client_key_id, client_key) = self.client_key_with_id(tx, &new.client_id).await?;
             self.insert_accounting_entry(
-                &mut tx,
+                tx,
                 entry_id,
                 &new.client_id,
                 Some(&id),
@@ -259,9 +272,7 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
-        self.after_audit_commit(head.as_ref());
-        Ok(RecordedDisclosure { disclosure_id: id, accounting_entry_id: accounting_id, audit_seq })
+        Ok((RecordedDisclosure { disclosure_id: id, accounting_entry_id: accounting_id, audit_seq }, head))
     }
 
     #[allow(clippy::too_many_arguments)]

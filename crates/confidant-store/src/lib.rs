@@ -21,6 +21,7 @@ mod disclosure;
 mod error;
 pub mod keys;
 mod model;
+mod release;
 mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -42,6 +43,7 @@ pub use model::{
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
 pub use training::{TrainingCard, TrainingExam, TrainingReview};
+pub use release::ReleaseTx;
 pub use vault::{Rotation, Store, VaultCheck, needs_privacy_review};
 
 /// The SQLite file's name in the data directory.

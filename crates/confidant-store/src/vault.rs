@@ -9,12 +9,13 @@ use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Purpose
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 
 use crate::crypto::{DataKey, Kek, field_aad};
 use crate::db::{self, Backend, DatabaseUrl, begin_write, rotation_lock};
 use crate::error::StoreError;
 use crate::keys::{KeyRing, KeySource};
+use crate::audit::AuditEvent;
 use crate::model::{
     AwaitingReview, Birth, CareTeam, Client, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, now_secs,
@@ -468,12 +469,17 @@ impl Store {
     }
 
     pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.staff_on(&mut conn, id).await
+    }
+
+    pub(crate) async fn staff_on(&self, conn: &mut AnyConnection, id: &str) -> Result<Staff, StoreError> {
         let row = sqlx::query(
             "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
              FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1",
         )
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| not_found("staff", id))?;
         self.staff_from_row(&row)
@@ -663,13 +669,18 @@ impl Store {
     }
 
     pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.client_on(&mut conn, id).await
+    }
+
+    pub(crate) async fn client_on(&self, conn: &mut AnyConnection, id: &str) -> Result<Client, StoreError> {
         let row = sqlx::query(
             "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
              c.discharged_on, c.died_on, c.part2_program, c.lps_program, c.team_id, c.data_key_id, d.kek_id, d.wrapped \
              FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1",
         )
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| not_found("client", id))?;
         self.client_from_row(&row)
@@ -715,34 +726,66 @@ impl Store {
     /// Records a discharge; confidentiality continues.
     pub async fn discharge(&self, id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let status = client_status(&mut tx, id).await?;
+        self.discharge_in(&mut tx, id, on).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Store::discharge`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number.
+    pub async fn discharge_audited(&self, id: &str, on: Date, audit: AuditEvent) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        self.discharge_in(&mut tx, id, on).await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    pub(crate) async fn discharge_in(&self, tx: &mut Tx, id: &str, on: Date) -> Result<(), StoreError> {
+
+        let status = client_status(tx, id).await?;
         if status != ClientStatus::Active {
             return Err(StoreError::invalid("client", format!("an active client to discharge; `{id}` is {status}")));
         }
         sqlx::query("UPDATE clients SET status = 'discharged', discharged_on = $1 WHERE id = $2")
             .bind(on.to_string())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
+
 
     /// Records a client's death; confidentiality continues (for 50 years under HIPAA).
     pub async fn record_death(&self, id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let status = client_status(&mut tx, id).await?;
+        self.record_death_in(&mut tx, id, on).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Store::record_death`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number.
+    pub async fn record_death_audited(&self, id: &str, on: Date, audit: AuditEvent) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        self.record_death_in(&mut tx, id, on).await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    pub(crate) async fn record_death_in(&self, tx: &mut Tx, id: &str, on: Date) -> Result<(), StoreError> {
+
+        let status = client_status(tx, id).await?;
         if status == ClientStatus::Deceased {
             return Err(StoreError::invalid("client", format!("a living client; `{id}`'s death is already recorded")));
         }
         sqlx::query("UPDATE clients SET status = 'deceased', died_on = $1 WHERE id = $2")
             .bind(on.to_string())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
+
 
     /// The privacy officer's correction of a mistaken discharge or death:
     /// the client's status and dates are set to what they should have been
@@ -814,15 +857,32 @@ impl Store {
     /// keys and rows go in as multi-row inserts, and stored duplicates are
     /// looked for with one `IN (…)` query per chunk.
     pub async fn add_records(&self, batch: Vec<NewRecord>) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_records_in(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::add_records`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn add_records_audited(&self, batch: Vec<NewRecord>, audit: AuditEvent) -> Result<(Vec<String>, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_records_in(&mut tx, batch).await?;
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn add_records_in(&self, tx: &mut Tx, batch: Vec<NewRecord>) -> Result<Vec<String>, StoreError> {
+
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         let at = |index: usize| move |e: StoreError| StoreError::InBatch { index, source: Box::new(e) };
-        let mut tx = self.begin().await?;
         let mut checks = RecordChecks::default();
         let mut checked = Vec::with_capacity(batch.len());
         for (index, new) in batch.into_iter().enumerate() {
-            checked.push(self.check_record(&mut tx, new, &mut checks).await.map_err(at(index))?);
+            checked.push(self.check_record(tx, new, &mut checks).await.map_err(at(index))?);
         }
         // Record ids are unique across both tables, which no single constraint can say.
         for (chunk_no, chunk) in checked.chunks(INSERT_CHUNK).enumerate() {
@@ -832,7 +892,7 @@ impl Store {
             for r in chunk {
                 q = q.bind(r.id.clone());
             }
-            let stored = q.fetch_all(&mut *tx).await?;
+            let stored = q.fetch_all(&mut **tx).await?;
             if let Some(row) = stored.first() {
                 let id: String = row.try_get("id")?;
                 let index = chunk_no * INSERT_CHUNK + chunk.iter().position(|r| r.id == id).unwrap_or_default();
@@ -845,7 +905,7 @@ impl Store {
         // the batch's keys may be plain inserts wrapped by the same KEK.
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?.clone();
         let mut keys: Vec<(String, DataKey)> = Vec::with_capacity(checked.len());
-        keys.push(self.new_data_key(&mut tx).await.map_err(at(0))?);
+        keys.push(self.new_data_key(tx).await.map_err(at(0))?);
         let mut wrapped: Vec<(String, Vec<u8>)> = Vec::with_capacity(checked.len());
         for _ in 1..checked.len() {
             let id = new_id("dk");
@@ -859,7 +919,7 @@ impl Store {
             for (id, w) in chunk {
                 q = q.bind(id.clone()).bind(kek.id().to_string()).bind(w.clone());
             }
-            q.execute(&mut *tx).await?;
+            q.execute(&mut **tx).await?;
         }
         let now = self.now_secs();
         let mut sealed: Vec<(CheckedRecord, String, Vec<u8>)> = Vec::with_capacity(checked.len());
@@ -880,7 +940,7 @@ impl Store {
                 q = q.bind(r.id.clone()).bind(r.client_id.clone()).bind(r.author_id.clone()).bind(now).bind(key_id.clone()).bind(content.clone());
                 q = q.bind(r.category.as_str());
             }
-            q.execute(&mut *tx).await?;
+            q.execute(&mut **tx).await?;
         }
         for chunk in notes.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
@@ -892,11 +952,11 @@ impl Store {
             for (r, key_id, content) in chunk {
                 q = q.bind(r.id.clone()).bind(r.client_id.clone()).bind(r.author_id.clone()).bind(now).bind(key_id.clone()).bind(content.clone());
             }
-            q.execute(&mut *tx).await?;
+            q.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
         Ok(ids)
     }
+
 
     /// Checks one new record inside `tx`; the one place a record is validated.
     async fn check_record(&self, tx: &mut Tx, new: NewRecord, checks: &mut RecordChecks) -> Result<CheckedRecord, StoreError> {
@@ -950,7 +1010,18 @@ impl Store {
     /// its content); only those are decrypted. A release uses this so that
     /// nothing it will not hand over is ever opened.
     pub async fn records_selected(&self, client_id: &str, with_content: bool, keep: &(dyn Fn(&Record) -> bool + Sync)) -> Result<Vec<Record>, StoreError> {
-        require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.records_selected_on(&mut conn, client_id, with_content, keep).await
+    }
+
+    pub(crate) async fn records_selected_on(
+        &self,
+        conn: &mut AnyConnection,
+        client_id: &str,
+        with_content: bool,
+        keep: &(dyn Fn(&Record) -> bool + Sync),
+    ) -> Result<Vec<Record>, StoreError> {
+        require(&mut *conn, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let mut out = Vec::new();
         for (table, query) in [
             (
@@ -965,7 +1036,7 @@ impl Store {
                  FROM psychotherapy_notes r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
             ),
         ] {
-            for row in sqlx::query(query).bind(client_id.to_string()).fetch_all(&self.pool).await? {
+            for row in sqlx::query(query).bind(client_id.to_string()).fetch_all(&mut *conn).await? {
                 let id: String = row.try_get("id")?;
                 let category: String = row.try_get("category")?;
                 let mut record = Record {
@@ -1005,6 +1076,24 @@ impl Store {
     /// it. One covering psychotherapy notes or Part 2 records is queued for
     /// the privacy officer's review ([`needs_privacy_review`]).
     pub async fn file_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::file_authorization`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn file_authorization_audited(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn file_authorization_in(&self, tx: &mut Tx, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>) -> Result<String, StoreError> {
+
         let defects = form_defects(auth);
         if !defects.is_empty() {
             return Err(StoreError::IncompleteAuthorization(defects));
@@ -1019,9 +1108,8 @@ impl Store {
             return Err(StoreError::invalid("kind", "`hipaa` or `part2` (an ASCMI is decided on when sent in a request, but cannot be filed in the vault yet)"));
         }
         let id = checked_id("authorization", if auth.id.is_empty() { None } else { Some(&auth.id) }, "auth")?;
-        let mut tx = self.begin().await?;
-        let key = self.client_key(&mut *tx, client_id).await?;
-        if exists(&mut tx, "SELECT 1 AS x FROM authorizations WHERE id = $1", &id).await? {
+        let key = self.client_key(&mut **tx, client_id).await?;
+        if exists(tx, "SELECT 1 AS x FROM authorizations WHERE id = $1", &id).await? {
             return Err(StoreError::Duplicate { kind: "authorization", id });
         }
         let recipients: Vec<Value> = auth.recipients.iter().map(|r| json!({ "kind": r.kind.as_str(), "name": r.name })).collect();
@@ -1053,11 +1141,11 @@ impl Store {
         .bind(self.now_secs())
         .bind(entered_by.map(str::to_string))
         .bind(i64::from(needs_privacy_review(auth)))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
+
 
     /// Authorizations filed for psychotherapy notes or Part 2 records that
     /// the privacy officer has not yet reviewed, oldest first, every client.
@@ -1115,9 +1203,25 @@ impl Store {
     /// wins; the others get [`StoreError::AlreadyRevoked`] naming the winner.
     pub async fn revoke_authorization(&self, id: &str, on: Date, by_staff: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        self.revoke_authorization_in(&mut tx, id, on, by_staff).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Store::revoke_authorization`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number.
+    pub async fn revoke_authorization_audited(&self, id: &str, on: Date, by_staff: &str, audit: AuditEvent) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        self.revoke_authorization_in(&mut tx, id, on, by_staff).await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    pub(crate) async fn revoke_authorization_in(&self, tx: &mut Tx, id: &str, on: Date, by_staff: &str) -> Result<(), StoreError> {
+
         let row = sqlx::query("SELECT signed_on, revoked_on, revoked_by FROM authorizations WHERE id = $1")
             .bind(id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| not_found("authorization", id))?;
         if let Some(err) = already_revoked(id, &row)? {
@@ -1129,7 +1233,7 @@ impl Store {
         {
             return Err(StoreError::invalid("revoked_on", format!("a day on or after it was signed ({signed})")));
         }
-        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", by_staff).await?;
+        require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", by_staff).await?;
         // The read above is no lock on PostgreSQL: a concurrent revocation may
         // commit between it and here. The condition makes the update itself
         // the test, so the loser changes nothing instead of overwriting.
@@ -1137,23 +1241,28 @@ impl Store {
             .bind(on.to_string())
             .bind(by_staff.to_string())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() != 1 {
             // Read committed: this statement sees the winner's commit.
             let row = sqlx::query("SELECT signed_on, revoked_on, revoked_by FROM authorizations WHERE id = $1")
                 .bind(id.to_string())
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
             return Err(already_revoked(id, &row)?.unwrap_or_else(|| corrupt(format!("authorization `{id}` revocation"))));
         }
-        tx.commit().await?;
         Ok(())
     }
 
+
     /// A client's authorizations and consents, oldest first.
     pub async fn authorizations(&self, client_id: &str) -> Result<Vec<StoredAuthorization>, StoreError> {
-        let key = self.client_key(&self.pool, client_id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.authorizations_on(&mut conn, client_id).await
+    }
+
+    pub(crate) async fn authorizations_on(&self, conn: &mut AnyConnection, client_id: &str) -> Result<Vec<StoredAuthorization>, StoreError> {
+        let key = self.client_key(&mut *conn, client_id).await?;
         let rows = sqlx::query(
             "SELECT id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, \
              revoked_on, revoked_by, right_to_revoke, no_conditioning, redisclosure, document IS NOT NULL AS has_document, \
@@ -1161,7 +1270,7 @@ impl Store {
              FROM authorizations WHERE client_id = $1 ORDER BY created_at, id",
         )
         .bind(client_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -1230,9 +1339,26 @@ impl Store {
     // ── restrictions ────────────────────────────────────────────────────────
 
     pub async fn add_restriction(&self, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
-        let id = new_id("restr");
         let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::add_restriction`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn add_restriction_audited(&self, client_id: &str, restriction: &Restriction, requested_on: Date, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn add_restriction_in(&self, tx: &mut Tx, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
+
+        let id = new_id("restr");
+        require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         sqlx::query(
             "INSERT INTO restrictions (id, client_id, categories, recipient_kinds, purposes, agreed, requested_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1245,20 +1371,25 @@ impl Store {
         .bind(i64::from(restriction.agreed))
         .bind(requested_on.to_string())
         .bind(self.now_secs())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
+
     pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
-        require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.restrictions_on(&mut conn, client_id).await
+    }
+
+    pub(crate) async fn restrictions_on(&self, conn: &mut AnyConnection, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
+        require(&mut *conn, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let rows = sqlx::query(
             "SELECT id, categories, recipient_kinds, purposes, agreed, requested_on FROM restrictions \
              WHERE client_id = $1 ORDER BY created_at, id",
         )
         .bind(client_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
