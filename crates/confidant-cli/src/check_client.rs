@@ -8,8 +8,8 @@ use std::io::{self, IsTerminal, Write};
 use clap::Args;
 use confidant_policy::vocab::{Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role};
 use confidant_policy::{Discloser, Facts, Recipient};
-use confidant_store::{AuditEvent, AuditKind, RequestSpec, Store, today};
-use serde_json::json;
+use confidant_app::App;
+use confidant_store::{RequestSpec, Store, today};
 
 use crate::vault::{Location, block_on, date, expected, list, open, store_failure};
 use crate::{Failure, Format, render};
@@ -139,28 +139,12 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
     let decision = block_on(async {
         let store = open(location).await?;
         let result = async {
+            let actor = crate::vault::actor(&store, location, "--staff", prepared.staff.as_deref()).await?;
+            let mut prepared = prepared;
+            prepared.staff = actor.on_behalf_of().map(str::to_string);
             let spec = spec(&store, &prepared).await?;
-            let request = store.request_for(spec).await.map_err(store_failure)?;
-            let decision = engine.decide(&request).map_err(|e| match e {
-                confidant_policy::EngineError::Input(input) => Failure::Input(format!("--jurisdiction: {}", input.expected)),
-                other => Failure::Internal(other.to_string()),
-            })?;
             // A decision about a stored client reads its facts: audited.
-            let event = AuditEvent::new(AuditKind::Decision, prepared.staff.as_deref())
-                .client(&prepared.client)
-                .categories(&request.categories)
-                .details(json!({
-                    "outcome": decision.decision.as_str(),
-                    "recipient_kind": prepared.kind.as_str(),
-                    "purpose": prepared.purpose.as_str(),
-                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                    "rules_version": decision.rules_version,
-                    "released": false,
-                    // Sealed with the entry; `rules diff --since` replays it.
-                    "request": confidant_policy::request_to_value(&request),
-                }));
-            store.append_audit(vec![event]).await.map_err(store_failure)?;
-            Ok(decision)
+            App::new(&store, &store).decide_for_client(&engine, &actor, spec).await.map_err(option_failure)
         }
         .await;
         store.close().await;
@@ -174,4 +158,13 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
         Format::Text => render::decision(&decision),
     };
     writeln!(out, "{text}").map_err(|e| Failure::Internal(e.to_string()))
+}
+
+/// An operation's failure, naming the command-line option for a field the
+/// engine refused (`/jurisdiction` is `--jurisdiction` here).
+pub fn option_failure(e: confidant_app::AppError) -> Failure {
+    match e {
+        confidant_app::AppError::Input { field, expected } if field == "/jurisdiction" => Failure::Input(format!("--jurisdiction: {expected}")),
+        other => crate::vault::app_failure(other),
+    }
 }

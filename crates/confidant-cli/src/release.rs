@@ -8,11 +8,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use confidant_disclosure::{DiscloseRequest, Release, accounting, disclose};
+use confidant_app::App;
+use confidant_disclosure::{Release, accounting};
 use confidant_policy::vocab::RecipientKind;
 use confidant_store::{AccountingCorrection, NewSuspension, today};
 
-use crate::check_client::{ClientCheck, prepare, spec};
+use crate::check_client::{ClientCheck, option_failure, prepare, spec};
 use crate::vault::{Location, block_on, date, expected, open, store_failure};
 use crate::{Failure, Format, render};
 
@@ -38,19 +39,18 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
         return Err(Failure::Input("--as-of: a disclosure is made and recorded today; use `check --client … --as-of DATE` for another day".into()));
     }
     let prepared = prepare(&args.target)?;
-    let staff = prepared
-        .staff
-        .clone()
-        .ok_or_else(|| Failure::Input("--staff: the staff member making the disclosure (required)".into()))?;
     let engine = crate::packs::engine()?;
     let release = block_on(async {
         let store = open(location).await?;
         let result = async {
+            let actor = crate::vault::actor(&store, location, "--staff", prepared.staff.as_deref()).await?;
+            if actor.on_behalf_of().is_none() {
+                return Err(Failure::Input("--staff: the staff member making the disclosure (or --as)".into()));
+            }
+            let mut prepared = prepared;
+            prepared.staff = actor.on_behalf_of().map(str::to_string);
             let spec = spec(&store, &prepared).await?;
-            let request = DiscloseRequest { spec, staff_id: staff, recipient_address: args.recipient_address.clone(), break_glass: false };
-            disclose(&store, &engine, request).await.map_err(|e| {
-                if e.is_bad_input() { Failure::Input(e.to_string()) } else { Failure::Internal(e.to_string()) }
-            })
+            App::new(&store, &store).release(&engine, &actor, spec, args.recipient_address.clone()).await.map_err(option_failure)
         }
         .await;
         store.close().await;

@@ -15,9 +15,11 @@ use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKin
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use confidant_store::{
     AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing, NewClient,
-    NewRecord, NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
+    NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
 };
 use serde_json::{Value, json};
+
+use confidant_app::{Actor, App, AppError, Channel, StatusChange};
 
 use crate::{Failure, Format};
 
@@ -31,6 +33,11 @@ pub struct Location {
     /// A `postgres://` URL to keep the vault in PostgreSQL instead of SQLite
     #[arg(long, global = true, env = "CONFIDANT_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// Act as this staff member: held to their need-to-know (caseload, care
+    /// team, break-glass) and audited as them. Without it the command line
+    /// acts as the vault's operator, audited as such.
+    #[arg(long = "as", global = true, env = "CONFIDANT_AS", value_name = "STAFF_ID")]
+    pub act_as: Option<String>,
 }
 
 impl Location {
@@ -128,9 +135,9 @@ pub enum RecordCmd {
         client: String,
         #[arg(long)]
         category: String,
-        /// The staff member writing it.
+        /// The staff member writing it [default: the --as staff member].
         #[arg(long)]
-        author: String,
+        author: Option<String>,
         /// The content; `-` reads standard input.
         #[arg(long)]
         content: String,
@@ -201,9 +208,9 @@ pub enum AuthCmd {
         id: String,
         #[arg(long)]
         on: Option<String>,
-        /// The staff member who received it.
+        /// The staff member who received it [default: the --as staff member].
         #[arg(long)]
-        by: String,
+        by: Option<String>,
     },
     List {
         #[arg(long)]
@@ -325,6 +332,33 @@ pub fn block_on<T>(future: impl std::future::Future<Output = Result<T, Failure>>
 
 pub fn store_failure(e: StoreError) -> Failure {
     if e.is_bad_input() { Failure::Input(e.to_string()) } else { Failure::Internal(e.to_string()) }
+}
+
+/// An operation's failure: the caller's faults (refused, not found, bad
+/// input) exit 2, the system's exit 1.
+pub fn app_failure(e: AppError) -> Failure {
+    if e.is_callers() { Failure::Input(e.to_string()) } else { Failure::Internal(e.to_string()) }
+}
+
+/// Who the command line acts as: the `--as` staff member (active, held to
+/// need-to-know), or the operator entering for `entering_for`. A command's
+/// own staff option (`--author`, `--by`, `--staff`) must name the `--as`
+/// staff member when both are given: nobody acts in another's name.
+pub async fn actor(store: &Store, location: &Location, option: &str, entering_for: Option<&str>) -> Result<Actor, Failure> {
+    let Some(id) = &location.act_as else {
+        return Ok(Actor::operator(entering_for.map(str::to_string)));
+    };
+    if let Some(other) = entering_for.filter(|other| other != id) {
+        return Err(Failure::Input(format!("{option}: the --as staff member `{id}` (or leave it out), got `{other}`")));
+    }
+    let staff = store.staff(id).await.map_err(|e| match e {
+        StoreError::NotFound { .. } => Failure::Input(format!("--as: an existing staff id, got `{id}`")),
+        other => store_failure(other),
+    })?;
+    if !staff.active {
+        return Err(Failure::Input(format!("--as: an active staff member; `{id}` is deactivated")));
+    }
+    Ok(Actor::staff(staff, Channel::Cli))
 }
 
 /// Opens the vault at `location` with its key, and attaches the audit
@@ -452,13 +486,13 @@ fn create_private_dir(dir: &Path) -> Result<(), Failure> {
 pub fn client(location: &Location, cmd: ClientCmd) -> Result<(), Failure> {
     block_on(async {
         let store = open(location).await?;
-        let result = client_inner(&store, cmd).await;
+        let result = client_inner(&store, location, cmd).await;
         store.close().await;
         result
     })
 }
 
-async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
+async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Result<(), Failure> {
     match cmd {
         ClientCmd::Add { name, contact, notes, dob, age, part2, lps, team, id, output } => {
             let birth = match (dob, age) {
@@ -530,15 +564,15 @@ async fn client_inner(store: &Store, cmd: ClientCmd) -> Result<(), Failure> {
             emit(output.format, &value, &text)
         }
         ClientCmd::Discharge { id, on } => {
-            let on = on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(today);
-            store.discharge(&id, on).await.map_err(store_failure)?;
-            operator_event(store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "discharged_on": on.to_string(), "via": "cli" }))).await?;
+            let on = on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(|| store.today());
+            let actor = actor(store, location, "--as", None).await?;
+            App::new(store, store).change_status(&actor, &id, StatusChange::Discharge, Some(on)).await.map_err(app_failure)?;
             say(&format!("discharged client {id} on {on}"))
         }
         ClientCmd::RecordDeath { id, on } => {
             let on = date("--on", &on)?;
-            store.record_death(&id, on).await.map_err(store_failure)?;
-            operator_event(store, AuditEvent::new(AuditKind::ClientChanged, None).client(&id).details(json!({ "died_on": on.to_string(), "via": "cli" }))).await?;
+            let actor = actor(store, location, "--as", None).await?;
+            App::new(store, store).change_status(&actor, &id, StatusChange::Death, Some(on)).await.map_err(app_failure)?;
             say(&format!("recorded the death of client {id} on {on}"))
         }
     }
@@ -559,33 +593,30 @@ pub fn record(location: &Location, cmd: RecordCmd) -> Result<(), Failure> {
     };
     block_on(async {
         let store = open(location).await?;
-        let result = record_inner(&store, cmd).await;
+        let result = record_inner(&store, location, cmd).await;
         store.close().await;
         result
     })
 }
 
-async fn record_inner(store: &Store, cmd: RecordCmd) -> Result<(), Failure> {
+async fn record_inner(store: &Store, location: &Location, cmd: RecordCmd) -> Result<(), Failure> {
     match cmd {
         RecordCmd::Add { client, category, author, content, id } => {
             let category = Category::parse(&category).ok_or_else(|| expected("--category", Category::expected(), &category))?;
-            let id = store
-                .add_record(NewRecord { id, client_id: client, category, author_id: author, content })
-                .await
-                .map_err(store_failure)?;
+            let actor = actor(store, location, "--author", author.as_deref()).await?;
+            let id = App::new(store, store).add_record(&actor, &client, category, content, id).await.map_err(app_failure)?;
             say(&format!("added record {id}"))
         }
         RecordCmd::Import { .. } => Err(Failure::Internal("record import runs through import::run".into())),
         RecordCmd::List { client, show_content, output } => {
-            let records = store.records(&client, show_content).await.map_err(store_failure)?;
-            if show_content {
-                let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
-                categories.sort();
-                categories.dedup();
-                let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-                let event = AuditEvent::new(AuditKind::RecordRead, None).client(&client).categories(&categories).details(json!({ "records": ids, "via": "cli" }));
-                store.append_audit(vec![event]).await.map_err(store_failure)?;
-            }
+            // Contents are a read of the chart: need-to-know and the audit
+            // log, as on the server; psychotherapy notes only their author's.
+            let records = if show_content {
+                let actor = actor(store, location, "--as", None).await?;
+                App::new(store, store).read_records(&actor, &client).await.map_err(app_failure)?.records
+            } else {
+                store.records(&client, false).await.map_err(store_failure)?
+            };
             let mut headers = vec!["ID", "CATEGORY", "AUTHOR", "CREATED"];
             if show_content {
                 headers.push("CONTENT");
@@ -639,13 +670,13 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
                 .transpose()?;
             Prepared::Add { client, auth: Box::new(auth), document }
         }
-        AuthCmd::Revoke { id, on, by } => Prepared::Revoke { id, on: on.map(|d| date("--on", &d)).transpose()?.unwrap_or_else(today), by },
+        AuthCmd::Revoke { id, on, by } => Prepared::Revoke { id, on: on.map(|d| date("--on", &d)).transpose()?, by },
         AuthCmd::List { client, output } => Prepared::List { client, format: output.format },
         AuthCmd::Document { id, out } => Prepared::Document { id, out },
     };
     block_on(async {
         let store = open(location).await?;
-        let result = auth_inner(&store, prepared).await;
+        let result = auth_inner(&store, location, prepared).await;
         store.close().await;
         result
     })
@@ -653,12 +684,12 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
 
 enum Prepared {
     Add { client: String, auth: Box<Authorization>, document: Option<Vec<u8>> },
-    Revoke { id: String, on: Date, by: String },
+    Revoke { id: String, on: Option<Date>, by: Option<String> },
     List { client: String, format: Format },
     Document { id: String, out: PathBuf },
 }
 
-async fn auth_inner(store: &Store, prepared: Prepared) -> Result<(), Failure> {
+async fn auth_inner(store: &Store, location: &Location, prepared: Prepared) -> Result<(), Failure> {
     match prepared {
         Prepared::Document { id, out } => {
             let document = store
@@ -675,11 +706,16 @@ async fn auth_inner(store: &Store, prepared: Prepared) -> Result<(), Failure> {
             Ok(())
         }
         Prepared::Add { client, auth, document } => {
-            let id = store.add_authorization(&client, &auth, document.as_deref()).await.map_err(store_failure)?;
-            say(&format!("filed authorization {id}"))
+            let actor = actor(store, location, "--as", None).await?;
+            let filed = App::new(store, store).file_authorization(&actor, &client, &auth, document.as_deref()).await.map_err(app_failure)?;
+            let queued = if filed.awaiting_review { " (awaiting the privacy officer's review)" } else { "" };
+            say(&format!("filed authorization {}{queued}", filed.id))
         }
         Prepared::Revoke { id, on, by } => {
-            store.revoke_authorization(&id, on, &by).await.map_err(store_failure)?;
+            let actor = actor(store, location, "--by", by.as_deref()).await?;
+            let client = store.authorization_client(&id).await.map_err(store_failure)?;
+            let on = on.unwrap_or_else(|| store.today());
+            App::new(store, store).revoke_authorization(&actor, &client, &id, Some(on)).await.map_err(app_failure)?;
             say(&format!("revoked authorization {id} on {on}"))
         }
         Prepared::List { client, format } => {
@@ -754,13 +790,13 @@ pub fn notice(location: &Location, cmd: NoticeCmd) -> Result<(), Failure> {
 pub fn restriction(location: &Location, cmd: RestrictionCmd) -> Result<(), Failure> {
     block_on(async {
         let store = open(location).await?;
-        let result = restriction_inner(&store, cmd).await;
+        let result = restriction_inner(&store, location, cmd).await;
         store.close().await;
         result
     })
 }
 
-async fn restriction_inner(store: &Store, cmd: RestrictionCmd) -> Result<(), Failure> {
+async fn restriction_inner(store: &Store, location: &Location, cmd: RestrictionCmd) -> Result<(), Failure> {
     match cmd {
         RestrictionCmd::Add { client, categories, recipient_kinds, purposes, agreed, requested_on } => {
             let r = Restriction {
@@ -769,8 +805,9 @@ async fn restriction_inner(store: &Store, cmd: RestrictionCmd) -> Result<(), Fai
                 purposes: list("--purposes", &purposes, Purpose::parse, Purpose::expected)?,
                 agreed,
             };
-            let on = requested_on.map(|d| date("--requested-on", &d)).transpose()?.unwrap_or_else(today);
-            let id = store.add_restriction(&client, &r, on).await.map_err(store_failure)?;
+            let on = requested_on.map(|d| date("--requested-on", &d)).transpose()?;
+            let actor = actor(store, location, "--as", None).await?;
+            let id = App::new(store, store).add_restriction(&actor, &client, &r, on).await.map_err(app_failure)?;
             say(&format!("recorded restriction {id}"))
         }
         RestrictionCmd::List { client, output } => {

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("confidant-store", 1),
     ("confidant-disclosure", 2),
     ("confidant-training", 2),
+    ("confidant-app", 3),
     ("confidant-console", 3),
     ("confidant-server", 4),
     ("confidant-cli", 5),

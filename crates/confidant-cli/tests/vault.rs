@@ -104,10 +104,32 @@ fn clients_staff_teams_and_records_round_trip() {
     assert!(!listed.contains("slept better"), "contents only on explicit read: {listed}");
     let shown = json(d, &["record", "list", "--client", "cl-1", "--show-content", "--format", "json"]);
     let contents: Vec<&str> = shown.as_array().unwrap().iter().map(|r| r["content"].as_str().unwrap()).collect();
+    // Psychotherapy notes are their author's, even for the operator.
+    assert!(contents.contains(&"slept better") && !contents.contains(&"process note from stdin"), "{contents:?}");
+    let own = json(d, &["--as", "st-1", "record", "list", "--client", "cl-1", "--show-content", "--format", "json"]);
+    let contents: Vec<&str> = own.as_array().unwrap().iter().map(|r| r["content"].as_str().unwrap()).collect();
     assert!(contents.contains(&"slept better") && contents.contains(&"process note from stdin"), "{contents:?}");
+    // Each read is in the log under who read it.
+    let reads = json(d, &["audit", "show", "--kind", "record_read", "--format", "json"]);
+    let actors: Vec<&serde_json::Value> = reads.as_array().unwrap().iter().map(|e| &e["actor"]).collect();
+    assert_eq!(actors, [&serde_json::Value::Null, &serde_json::json!("st-1")], "{reads}");
 
-    ok(d, &["client", "discharge", "cl-1", "--on", "2025-09-01"]);
+    // Acting as a staff member holds the command line to their need-to-know.
+    ok(d, &["staff", "add", "--id", "st-2", "--name", "Rowan Pike", "--role", "peer_support_specialist"]);
+    let refused = bad(d, &["--as", "st-2", "record", "list", "--client", "cl-1", "--show-content"]);
+    assert!(refused.contains("not on your caseload"), "{refused}");
+    let refused = bad(d, &["--as", "st-2", "record", "add", "--client", "cl-1", "--category", "progress_notes", "--content", "x"]);
+    assert!(refused.contains("not on your caseload"), "{refused}");
+    let other = bad(d, &["--as", "st-1", "record", "add", "--client", "cl-1", "--category", "progress_notes", "--author", "st-2", "--content", "x"]);
+    assert!(other.starts_with("error: --author: the --as staff member"), "nobody writes in another's name: {other}");
+    let denied = json(d, &["audit", "show", "--kind", "access_denied", "--format", "json"]);
+    assert_eq!(denied.as_array().unwrap().len(), 2, "{denied}");
+
+    ok(d, &["--as", "st-1", "client", "discharge", "cl-1", "--on", "2025-09-01"]);
     ok(d, &["client", "record-death", "cl-1", "--on", "2025-12-01"]);
+    let changes = json(d, &["audit", "show", "--kind", "client_changed", "--format", "json"]);
+    let actors: Vec<&serde_json::Value> = changes.as_array().unwrap().iter().map(|e| &e["actor"]).collect();
+    assert_eq!(actors, [&serde_json::json!("st-1"), &serde_json::Value::Null], "{changes}");
     let show = json(d, &["client", "show", "cl-1", "--format", "json"]);
     assert_eq!(show["status"], "deceased");
     assert_eq!(show["died_on"], "2025-12-01");

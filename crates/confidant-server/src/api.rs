@@ -11,19 +11,21 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use confidant_disclosure::{DiscloseRequest, Release, disclose};
+use confidant_disclosure::Release;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Facts, Input, Recipient, Restriction, Statements, parse_input};
 use confidant_store::{
-    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewRecord, NewStaff, NewSuspension, RequestSpec,
+    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewStaff, NewSuspension, RequestSpec,
     StaffRole, Staff, read_witness, today, unix_days,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use confidant_app::{Channel, StatusChange};
+
 use crate::AppState;
-use crate::access::{client_access, require_oversight, require_privacy_officer, visible_records};
+use crate::access::{client_access, require_oversight, require_privacy_officer};
 use crate::auth::{
     ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, SCOPES, Via, backoff, cross_origin, hash_password, new_token,
     session_set_cookie, totp, totp_step, verify_password,
@@ -671,20 +673,9 @@ pub(crate) struct OnDay {
 
 pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on: Option<&str>, death: bool) -> ApiResult<StatusCode> {
     p.require("write")?;
-    let doing = if death { "record death" } else { "discharge" };
-    // Both change what the law allows for the client's whole record (a death
-    // opens the decedent rules): a clinician's or the privacy officer's act.
-    if !(p.role().is_clinician() || p.is_privacy_officer()) {
-        state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": doing }))).await?;
-        return Err(Problem::forbidden(format!("{doing}: a clinician (psychotherapist, psychiatrist, nurse or clinical supervisor) or the privacy officer records this")));
-    }
-    client_access(state, p, id, doing).await?;
-    let on = on.map(|d| parse_date("on", d)).transpose()?.unwrap_or_else(|| state.store.today());
-    if on > state.store.today() {
-        return Err(Problem::bad_input("on: a day no later than today"));
-    }
-    if death { state.store.record_death(id, on).await? } else { state.store.discharge(id, on).await? }
-    state.audit.one(AuditEvent::new(AuditKind::ClientChanged, Some(p.id())).client(id).details(json!({ if death { "died_on" } else { "discharged_on" }: on.to_string() }))).await?;
+    let on = on.map(|d| parse_date("on", d)).transpose()?;
+    let change = if death { StatusChange::Death } else { StatusChange::Discharge };
+    state.app().change_status(&p.actor(Channel::Api), id, change, on).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -738,17 +729,8 @@ pub(crate) async fn record_death(State(state): State<Arc<AppState>>, ApiPrincipa
 #[utoipa::path(get, path = "/v1/clients/{id}/records", tag = "records", responses((status = 200, description = "Records with contents; psychotherapy notes only the caller wrote")))]
 pub(crate) async fn list_records(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    let access = client_access(&state, &p, &id, "read records").await?;
-    let (records, hidden) = visible_records(&p, state.store.records(&id, true).await?);
-    let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
-    categories.sort();
-    categories.dedup();
-    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::RecordRead, Some(p.id())).client(&id).categories(&categories).break_glass(access == crate::access::Access::BreakGlass).details(json!({ "records": ids })))
-        .await?;
-    Ok(Json(json!({ "records": records, "psychotherapy_notes_withheld": hidden })))
+    let read = state.app().read_records(&p.actor(Channel::Api), &id).await?;
+    Ok(Json(json!({ "records": read.records, "psychotherapy_notes_withheld": read.notes_withheld })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -761,10 +743,8 @@ pub(crate) struct NewRecordBody {
 #[utoipa::path(post, path = "/v1/clients/{id}/records", tag = "records", request_body = NewRecordBody, responses((status = 201, description = "Added; the caller is the author")))]
 pub(crate) async fn add_record(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<NewRecordBody>) -> ApiResult<Response> {
     p.require("write")?;
-    client_access(&state, &p, &id, "add record").await?;
     let category = parse_enum("category", &body.category, Category::parse, Category::expected)?;
-    let record = state.store.add_record(NewRecord { id: None, client_id: id.clone(), category, author_id: p.id().to_string(), content: body.content }).await?;
-    state.audit.one(AuditEvent::new(AuditKind::RecordAdded, Some(p.id())).client(&id).categories(&[category]).details(json!({ "record": record }))).await?;
+    let record = state.app().add_record(&p.actor(Channel::Api), &id, category, body.content, None).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": record })))
 }
 
@@ -873,7 +853,7 @@ pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiP
 pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<AuthorizationBody>) -> ApiResult<Response> {
     p.require("write")?;
     let auth = body.to_authorization()?;
-    let filed = file_authorization(&state, &p, &id, &auth).await?;
+    let filed = file_authorization(&state, &p, Channel::Api, &id, &auth).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": filed.0, "awaiting_review": filed.1 })))
 }
 
@@ -881,22 +861,9 @@ pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPri
 /// psychotherapy notes or Part 2 records is entered only by a clinician on
 /// the client's care team or by the privacy officer, and is queued for the
 /// privacy officer's review. Returns its id and whether it was queued.
-pub(crate) async fn file_authorization(state: &AppState, p: &Principal, id: &str, auth: &confidant_policy::Authorization) -> Result<(String, bool), Problem> {
-    let access = client_access(state, p, id, "add authorization").await?;
-    let sensitive = confidant_store::needs_privacy_review(auth);
-    let clinician = p.role().is_clinician() && access == crate::access::Access::Caseload;
-    if sensitive && !(clinician || p.is_privacy_officer()) {
-        state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).client(id).details(json!({ "doing": "add authorization for psychotherapy notes or Part 2 records" }))).await?;
-        return Err(Problem::forbidden(
-            "categories: an authorization for psychotherapy notes or Part 2 records is entered by a clinician on the client's care team or by the privacy officer",
-        ));
-    }
-    let filed = state.store.file_authorization(id, auth, None, Some(p.id())).await?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::AuthorizationAdded, Some(p.id())).client(id).categories(&auth.categories).details(json!({ "authorization": filed, "awaiting_review": sensitive, "document": false })))
-        .await?;
-    Ok((filed, sensitive))
+pub(crate) async fn file_authorization(state: &AppState, p: &Principal, via: Channel, id: &str, auth: &confidant_policy::Authorization) -> Result<(String, bool), Problem> {
+    let filed = state.app().file_authorization(&p.actor(via), id, auth, None).await?;
+    Ok((filed.id, filed.awaiting_review))
 }
 
 #[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
@@ -927,13 +894,8 @@ pub(crate) async fn mark_authorization_reviewed(state: &AppState, p: &Principal,
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations/{auth}/revoke", tag = "authorizations", request_body = OnDay, responses((status = 204, description = "Revoked")))]
 pub(crate) async fn revoke_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path((id, auth)): Path<(String, String)>, JsonBody(body): JsonBody<OnDay>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    client_access(&state, &p, &id, "revoke authorization").await?;
-    if !state.store.authorizations(&id).await?.iter().any(|a| a.authorization.id == auth) {
-        return Err(Problem::not_found(format!("authorization: no authorization `{auth}` for this client")));
-    }
-    let on = body.on.as_deref().map(|d| parse_date("on", d)).transpose()?.unwrap_or_else(today);
-    state.store.revoke_authorization(&auth, on, p.id()).await?;
-    state.audit.one(AuditEvent::new(AuditKind::AuthorizationRevoked, Some(p.id())).client(&id).details(json!({ "authorization": auth, "on": on.to_string() }))).await?;
+    let on = body.on.as_deref().map(|d| parse_date("on", d)).transpose()?;
+    state.app().revoke_authorization(&p.actor(Channel::Api), &id, &auth, on).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -976,16 +938,14 @@ pub(crate) async fn list_restrictions(State(state): State<Arc<AppState>>, ApiPri
 #[utoipa::path(post, path = "/v1/clients/{id}/restrictions", tag = "authorizations", request_body = RestrictionBody, responses((status = 201, description = "Filed")))]
 pub(crate) async fn add_restriction(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<RestrictionBody>) -> ApiResult<Response> {
     p.require("write")?;
-    client_access(&state, &p, &id, "add restriction").await?;
     let restriction = Restriction {
         categories: parse_list("categories", &body.categories, Category::parse, Category::expected)?,
         recipient_kinds: parse_list("recipient_kinds", &body.recipient_kinds, RecipientKind::parse, RecipientKind::expected)?,
         purposes: parse_list("purposes", &body.purposes, Purpose::parse, Purpose::expected)?,
         agreed: body.agreed,
     };
-    let on = body.requested_on.as_deref().map(|d| parse_date("requested_on", d)).transpose()?.unwrap_or_else(today);
-    let filed = state.store.add_restriction(&id, &restriction, on).await?;
-    state.audit.one(AuditEvent::new(AuditKind::RestrictionAdded, Some(p.id())).client(&id).categories(&restriction.categories).details(json!({ "restriction": filed }))).await?;
+    let on = body.requested_on.as_deref().map(|d| parse_date("requested_on", d)).transpose()?;
+    let filed = state.app().add_restriction(&p.actor(Channel::Api), &id, &restriction, on).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": filed })))
 }
 
@@ -1049,63 +1009,36 @@ impl ShareBody {
 }
 
 /// Decides for a stored client (audited as a decision).
-pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, id: &str, body: &ShareBody) -> Result<confidant_policy::Decision, Problem> {
-    let access = client_access(state, p, id, "decide").await?;
+pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, via: Channel, id: &str, body: &ShareBody) -> Result<confidant_policy::Decision, Problem> {
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
-    let request = state.store.request_for(spec).await?;
-    let decision = state.engine().decide(&request).map_err(|e| engine_problem(e, None))?;
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::Decision, Some(p.id()))
-                .client(id)
-                .categories(&request.categories)
-                .break_glass(access == crate::access::Access::BreakGlass)
-                .details(json!({
-                    "outcome": decision.decision.as_str(),
-                    "recipient_kind": request.recipient.kind.as_str(),
-                    "purpose": request.purpose.as_str(),
-                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                    "rules_version": decision.rules_version,
-                    "released": false,
-                    "request": confidant_policy::request_to_value(&request),
-                })),
-        )
-        .await?;
-    Ok(decision)
+    let engine = state.engine();
+    Ok(state.app().decide_for_client(&engine, &p.actor(via), spec).await?)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/decisions", tag = "decisions", request_body = ShareBody, responses((status = 200, description = "The decision, built from the vault")))]
 pub(crate) async fn client_decision(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ShareBody>) -> ApiResult<Json<Value>> {
     p.require("decisions")?;
-    let decision = decide_for_client(&state, &p, &id, &body).await?;
+    let decision = decide_for_client(&state, &p, Channel::Api, &id, &body).await?;
     Ok(Json(serde_json::to_value(&decision).map_err(|e| Problem::internal(&e))?))
 }
 
 /// Releases for a stored client through `confidant_disclosure::disclose`.
-pub(crate) async fn release(state: &AppState, p: &Principal, id: &str, body: &ShareBody) -> Result<Release, Problem> {
+pub(crate) async fn release(state: &AppState, p: &Principal, via: Channel, id: &str, body: &ShareBody) -> Result<Release, Problem> {
     // A real disclosure is made today, on the server's date: a client-sent
     // date would backdate it out of the accounting, or past a revocation.
     if body.as_of.is_some() {
         return Err(Problem::bad_input("as_of: a disclosure is made and recorded on the server's date; ask `POST /v1/clients/{id}/decisions` what-if questions about other days"));
     }
-    let access = client_access(state, p, id, "disclose").await?;
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
-    let request = DiscloseRequest {
-        spec,
-        staff_id: p.id().to_string(),
-        recipient_address: body.recipient_address.clone().filter(|a| !a.trim().is_empty()),
-        break_glass: access == crate::access::Access::BreakGlass,
-    };
     let engine = state.engine();
-    Ok(disclose(&state.store, &engine, request).await?)
+    Ok(state.app().release(&engine, &p.actor(via), spec, body.recipient_address.clone()).await?)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/disclosures", tag = "disclosures", request_body = ShareBody,
     responses((status = 201, description = "Released: the package"), (status = 200, description = "Denied: nothing released; the decision with its remedies")))]
 pub(crate) async fn disclose_handler(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ShareBody>) -> ApiResult<Response> {
     p.require("write")?;
-    match release(&state, &p, &id, &body).await? {
+    match release(&state, &p, Channel::Api, &id, &body).await? {
         Release::Denied { decision, audit_seq } => Ok(json_response(StatusCode::OK, &json!({ "released": false, "decision": decision, "audit_entry": audit_seq }))),
         Release::Released(package) => Ok(json_response(StatusCode::CREATED, &json!({ "released": true, "package": package, "held_back": package.held_back }))),
     }

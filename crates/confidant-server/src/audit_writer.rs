@@ -77,3 +77,21 @@ impl AuditWriter {
         self.record(vec![event]).await?.first().copied().ok_or_else(|| Problem::internal(&"no audit sequence"))
     }
 }
+
+impl confidant_app::AuditSink for AuditWriter {
+    fn record<'a>(
+        &'a self,
+        events: Vec<AuditEvent>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u64>, confidant_app::AppError>> + Send + 'a>> {
+        Box::pin(async move {
+            let (reply, answer) = oneshot::channel();
+            let stopped = || confidant_app::AppError::Store(confidant_store::StoreError::invalid("audit", "a running audit writer"));
+            self.queue.send((events, reply)).await.map_err(|_| stopped())?;
+            match answer.await {
+                Ok(Ok(seqs)) => Ok(seqs),
+                Ok(Err(message)) => Err(confidant_app::AppError::Audit(message)),
+                Err(_) => Err(stopped()),
+            }
+        })
+    }
+}

@@ -51,6 +51,11 @@ pub enum Via {
 }
 
 impl Principal {
+    /// The staff member as the operations layer's actor, acting through `via`.
+    pub fn actor(&self, via: confidant_app::Channel) -> confidant_app::Actor {
+        confidant_app::Actor::staff(self.staff.clone(), via)
+    }
+
     pub fn id(&self) -> &str {
         &self.staff.id
     }

@@ -20,6 +20,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+use confidant_app::Channel;
+
 use crate::access::{Access, client_access, visible_records};
 use crate::api::{AuthorizationBody, RecipientBody, ShareBody, decide_for_client, parse_date, release, start_session, verify_log};
 use crate::auth::{ConsolePrincipal, Principal, Via, session_set_cookie};
@@ -159,38 +161,18 @@ async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 
 /// The client page, or the break-glass page when the client is not the viewer's.
 async fn client(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, Query(q): Query<FlashQuery>) -> PageResult {
-    let access = match client_access(&state, &p, &id, "open client page").await {
-        Ok(access) => access,
-        Err(_) => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
+    let file = match state.app().open_client_file(&p.actor(Channel::Console), &id).await {
+        Ok(file) => file,
+        Err(confidant_app::AppError::Refused(_)) => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
+        Err(e) => return Err(fail(&p)(e.into())),
     };
-    let err = fail(&p);
-    let client = state.store.client(&id).await.map_err(|e| err(e.into()))?;
-    let (records, hidden) = visible_records(&p, state.store.records(&id, true).await.map_err(|e| err(e.into()))?);
-    let authorizations = state.store.authorizations(&id).await.map_err(|e| err(e.into()))?;
-    let restrictions = state.store.restrictions(&id).await.map_err(|e| err(e.into()))?;
-    let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
-    categories.push(Category::Demographics);
-    categories.sort();
-    categories.dedup();
-    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::RecordRead, Some(p.id()))
-                .client(&id)
-                .categories(&categories)
-                .break_glass(access == Access::BreakGlass)
-                .details(json!({ "records": ids, "via": "console" })),
-        )
-        .await
-        .map_err(fail(&p))?;
     let view = ClientView {
-        client: &client,
-        records: &records,
-        hidden_notes: hidden,
-        authorizations: &authorizations,
-        restrictions: &restrictions,
-        break_glass: access == Access::BreakGlass,
+        client: &file.client,
+        records: &file.records,
+        hidden_notes: file.notes_withheld,
+        authorizations: &file.authorizations,
+        restrictions: &file.restrictions,
+        break_glass: file.access == Access::BreakGlass,
         today: today(),
     };
     Ok(html(StatusCode::OK, pages::client_page(&viewer(&p), &view, flash_of(q.done.as_deref()).as_ref())))
@@ -262,7 +244,7 @@ async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsoleP
     if values.client_id.is_empty() {
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::share_form(&viewer(&p), &values, &clients, Some("Choose a client."))));
     }
-    let decision = match decide_for_client(&state, &p, &values.client_id, &share_body(&form)).await {
+    let decision = match decide_for_client(&state, &p, Channel::Console, &values.client_id, &share_body(&form)).await {
         Ok(decision) => decision,
         Err(problem) if problem.status == 404 => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &values.client_id, None))),
         Err(problem) => {
@@ -289,7 +271,7 @@ async fn disclose(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
     check_csrf(&p, &form).map_err(fail(&p))?;
     let mut values = share_values(&form);
     values.client_id = id.clone();
-    match release(&state, &p, &id, &share_body(&form)).await.map_err(fail(&p))? {
+    match release(&state, &p, Channel::Console, &id, &share_body(&form)).await.map_err(fail(&p))? {
         Release::Denied { decision, .. } => {
             let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
             Ok(html(StatusCode::OK, pages::share_result(&viewer(&p), &values, &client.name, &decision, &[])))
@@ -375,7 +357,7 @@ async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(
         let message = "The authorization is missing the items marked ✗ and was not filed.";
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &defects, Some(message))));
     }
-    match crate::api::file_authorization(&state, &p, &id, &auth).await {
+    match crate::api::file_authorization(&state, &p, Channel::Console, &id, &auth).await {
         Ok(_) => {}
         Err(problem) if problem.status == 403 => {
             return Ok(html(StatusCode::FORBIDDEN, pages::authorization_form(&viewer(&p), &client, &values, &[], Some(&problem.detail))));
@@ -387,20 +369,8 @@ async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(
 
 async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path((id, auth)): Path<(String, String)>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    client_access(&state, &p, &id, "revoke authorization").await.map_err(fail(&p))?;
-    if !state.store.authorizations(&id).await.map_err(|e| fail(&p)(e.into()))?.iter().any(|a| a.authorization.id == auth) {
-        return Err(error_page(Some(&p), Problem::not_found("no such authorization for this client")));
-    }
-    let on = match form.get("on").filter(|d| !d.is_empty()) {
-        Some(d) => parse_date("on", d).map_err(fail(&p))?,
-        None => today(),
-    };
-    state.store.revoke_authorization(&auth, on, p.id()).await.map_err(|e| fail(&p)(e.into()))?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::AuthorizationRevoked, Some(p.id())).client(&id).details(json!({ "authorization": auth, "on": on.to_string() })))
-        .await
-        .map_err(fail(&p))?;
+    let on = form.get("on").filter(|d| !d.is_empty()).map(|d| parse_date("on", d)).transpose().map_err(fail(&p))?;
+    state.app().revoke_authorization(&p.actor(Channel::Console), &id, &auth, on).await.map_err(|e| fail(&p)(e.into()))?;
     Ok(Redirect::to(&format!("/console/clients/{id}?done=revoked")).into_response())
 }
 

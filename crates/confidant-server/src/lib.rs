@@ -110,6 +110,12 @@ impl AppState {
         }
     }
 
+    /// The operations layer over this server's vault; reads and decisions
+    /// are audited through the group-commit writer.
+    pub fn app(&self) -> confidant_app::App<'_> {
+        confidant_app::App::new(&self.store, &self.audit)
+    }
+
     /// Where a reload takes its packs from.
     pub fn set_reloader(&self, reloader: Reloader) {
         let _ = self.reloader.set(reloader);

@@ -103,4 +103,18 @@ impl From<confidant_disclosure::DiscloseError> for Problem {
     }
 }
 
+impl From<confidant_app::AppError> for Problem {
+    fn from(e: confidant_app::AppError) -> Problem {
+        use confidant_app::AppError;
+        match e {
+            AppError::Refused(_) | AppError::NotFound(_) => Problem::not_found(e.to_string()),
+            AppError::Forbidden(why) => Problem::forbidden(why),
+            AppError::Input { .. } => Problem::bad_input(e.to_string()),
+            AppError::Store(e) => e.into(),
+            AppError::Disclose(e) => e.into(),
+            AppError::Engine(_) | AppError::Audit(_) => Problem::internal(&e),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, Problem>;

@@ -124,6 +124,17 @@ impl AuditEvent {
         self
     }
 
+    /// Sets one key of the details (which become an object if they were not).
+    pub fn with_detail(mut self, key: &str, value: Value) -> AuditEvent {
+        if !self.details.is_object() {
+            self.details = Value::Object(serde_json::Map::new());
+        }
+        if let Value::Object(map) = &mut self.details {
+            map.insert(key.to_string(), value);
+        }
+        self
+    }
+
     pub fn break_glass(mut self, flagged: bool) -> AuditEvent {
         self.break_glass = flagged;
         self

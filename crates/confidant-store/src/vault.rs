@@ -865,11 +865,12 @@ impl Store {
 
     /// [`Store::add_records`] with `audit` appended in the same transaction: the
     /// change and its audit entry are committed together or not at all.
-    /// Returns the audit entry's sequence number with the result.
+    /// The entry's details name what was created (`"records"`). Returns the
+    /// audit entry's sequence number with the result.
     pub async fn add_records_audited(&self, batch: Vec<NewRecord>, audit: AuditEvent) -> Result<(Vec<String>, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_records_in(&mut tx, batch).await?;
-        let seq = self.commit_audited(tx, audit).await?;
+        let seq = self.commit_audited(tx, audit.with_detail("records", json!(out))).await?;
         Ok((out, seq))
     }
 
@@ -1084,11 +1085,12 @@ impl Store {
 
     /// [`Store::file_authorization`] with `audit` appended in the same transaction: the
     /// change and its audit entry are committed together or not at all.
-    /// Returns the audit entry's sequence number with the result.
+    /// The entry's details name what was created (`"authorization"`). Returns the
+    /// audit entry's sequence number with the result.
     pub async fn file_authorization_audited(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
-        let seq = self.commit_audited(tx, audit).await?;
+        let seq = self.commit_audited(tx, audit.with_detail("authorization", json!(out))).await?;
         Ok((out, seq))
     }
 
@@ -1255,6 +1257,16 @@ impl Store {
     }
 
 
+    /// The client an authorization belongs to.
+    pub async fn authorization_client(&self, id: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT client_id FROM authorizations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("authorization", id))?;
+        Ok(row.try_get("client_id")?)
+    }
+
     /// A client's authorizations and consents, oldest first.
     pub async fn authorizations(&self, client_id: &str) -> Result<Vec<StoredAuthorization>, StoreError> {
         let mut conn = self.pool.acquire().await?;
@@ -1347,11 +1359,12 @@ impl Store {
 
     /// [`Store::add_restriction`] with `audit` appended in the same transaction: the
     /// change and its audit entry are committed together or not at all.
-    /// Returns the audit entry's sequence number with the result.
+    /// The entry's details name what was created (`"restriction"`). Returns the
+    /// audit entry's sequence number with the result.
     pub async fn add_restriction_audited(&self, client_id: &str, restriction: &Restriction, requested_on: Date, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
-        let seq = self.commit_audited(tx, audit).await?;
+        let seq = self.commit_audited(tx, audit.with_detail("restriction", json!(out))).await?;
         Ok((out, seq))
     }
 
