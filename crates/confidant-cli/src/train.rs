@@ -22,9 +22,6 @@ use crate::{Failure, Format};
 pub struct TrainArgs {
     #[command(subcommand)]
     command: Option<TrainCmd>,
-    /// Keep progress in the vault under this staff id; without it nothing is stored.
-    #[arg(long = "as", value_name = "STAFF_ID")]
-    as_staff: Option<String>,
     /// A practice exam of N questions instead of a study session.
     #[arg(long, value_name = "N")]
     exam: Option<usize>,
@@ -55,10 +52,8 @@ enum TrainCmd {
         #[arg(long)]
         topic: Option<String>,
     },
-    /// Mastery per topic and past exams for one learner.
+    /// Mastery per topic and past exams for one learner (the global `--as`).
     Progress {
-        #[arg(long = "as", value_name = "STAFF_ID")]
-        as_staff: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -68,7 +63,11 @@ pub fn run(location: &Location, args: TrainArgs) -> Result<(), Failure> {
     match args.command {
         Some(TrainCmd::Questions { format, topic }) => questions(format, parse_topic(topic.as_deref())?),
         Some(TrainCmd::Flashcards { format, topic }) => cards(format, parse_topic(topic.as_deref())?),
-        Some(TrainCmd::Progress { as_staff, format }) => progress(location, &as_staff, format),
+        Some(TrainCmd::Progress { format }) => {
+            // Progress is kept under the global `--as` staff id.
+            let learner = location.act_as.clone().ok_or_else(|| Failure::Input("--as: the staff id whose progress to show".into()))?;
+            progress(location, &learner, format)
+        }
         None => {
             let topic = parse_topic(args.topic.as_deref())?;
             if args.exam == Some(0) {
@@ -77,7 +76,8 @@ pub fn run(location: &Location, args: TrainArgs) -> Result<(), Failure> {
             if args.count == 0 {
                 return Err(Failure::Input("--count: a number of items of at least 1, got `0`".into()));
             }
-            let session = Session::open(location, args.as_staff.as_deref())?;
+            // With the global `--as`, progress is kept in the vault under that staff id.
+            let session = Session::open(location, location.act_as.as_deref())?;
             match args.exam {
                 Some(n) => session.exam(n, topic, args.seed.unwrap_or_else(|| now().unsigned_abs())),
                 None => session.study(args.count, topic),
