@@ -57,7 +57,7 @@ pub(crate) fn phrase(claim: &Claim, seed: &str) -> String {
 /// Half the questions (drawn from the id) frame every option alike, so
 /// that in them no option's opening words differ from another's.
 pub(crate) fn framed(text: &str, question_id: &str) -> String {
-    if draw(&[question_id, "frame"]) % 2 == 0 {
+    if draw(&[question_id, "frame"]).is_multiple_of(2) {
         return text.to_string();
     }
     let mut chars = text.chars();

@@ -276,7 +276,7 @@ fn systematic(key: &Claim, focus: Option<ObligationKind>, part2: bool, id: &str)
     let mut until: Vec<Claim> = remedies.into_iter().map(Claim::deny_until).collect();
     // Which kinds come first also turns with the id, so no kind of wrong
     // option is always present.
-    if draw(&[id, "kinds"]) % 2 == 0 {
+    if draw(&[id, "kinds"]).is_multiple_of(2) {
         until.append(&mut out);
         out = until;
     } else {

@@ -91,7 +91,7 @@ fn questions_serialize_with_their_rationales() {
     let q = &FIXTURE.bank[0];
     let v = serde_json::to_value(q).unwrap();
     assert_eq!(v["rationales"].as_array().map(Vec::len), Some(q.options.len()));
-    assert_eq!(v["claims"][q.key]["kind"].is_string(), true);
+    assert!(v["claims"][q.key]["kind"].is_string());
 }
 
 #[test]

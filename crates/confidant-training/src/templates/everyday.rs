@@ -44,7 +44,8 @@ pub(super) fn consent(b: &mut Builder) {
             vec![mc::any_signed_form(), mc::signed_means_must(), mc::never_to_employers(), mc::verbal_ok(), mc::only_financial()]);
     }
     for (kind, purpose, who, why) in [("employer", "employment", "the client's employer's HR office", "asks whether the client is fit to return to work"), ("school", "client_request", "the client's college disability office", "asks for records the client wants sent")] {
-        for category in [Category::Diagnosis] {
+        {
+            let category = Category::Diagnosis;
             let stem = format!(
                 "You are a peer support specialist {}. {} {why} and wants {}. The client told you on the phone, \"sure, tell them\", but nothing is in writing. What do you do?",
                 place("US-CA"), capitalize(who), plain_category(category)
@@ -85,7 +86,8 @@ pub(super) fn routine(b: &mut Builder) {
         let req = Req::new(jurisdiction).role("psychotherapist").to("treating_provider").purpose("treatment").law_only();
         b.add_pair("routine.provider_pair", &[jurisdiction], Topic::PsychotherapyNotes, stem, req, [Category::TreatmentPlan, Category::PsychotherapyNotes],
             "Treatment opens the medical record between providers; psychotherapy notes are not part of it.");
-        for category in [Category::Medications] {
+        {
+            let category = Category::Medications;
             let stem = format!(
                 "Going by the law alone (no program policy), you are a nurse {}. The client's new primary-care doctor asks for {} to coordinate treatment. What do you do?",
                 place(jurisdiction), plain_category(category)
@@ -95,7 +97,8 @@ pub(super) fn routine(b: &mut Builder) {
                 "Sharing for treatment between providers is one of the law's oldest permissions.",
                 vec![mc::never_without_written_consent(), mc::providers_must_get_it()]);
         }
-        for category in [Category::ProgressNotes] {
+        {
+            let category = Category::ProgressNotes;
             let stem = format!(
                 "Going by the law alone (no program policy), you are a case manager {}. A nurse on the client's own care team asks for {} before tomorrow's team meeting. What do you do?",
                 place(jurisdiction), plain_category(category)
