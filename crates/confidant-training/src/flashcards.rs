@@ -27,6 +27,13 @@ pub fn flashcards() -> Vec<Flashcard> {
             cites: &["45 CFR 164.502(a)", "Cal. Civ. Code 56.10(a)"],
         },
         Flashcard {
+            id: "card-why-confidentiality",
+            topic: ConsentAndAuthorization,
+            front: "Why does confidentiality exist?",
+            back: "For the client: people tell the truth about their lives, and so get help, only when they trust it stays private. A broken confidence can cost a client their job, housing, relationships or safety, and can keep others from seeking care at all.",
+            cites: &["45 CFR 164.502(a)", "Cal. Civ. Code 56.10(a)"],
+        },
+        Flashcard {
             id: "card-privilege",
             topic: ClientRights,
             front: "How is privilege different from confidentiality?",

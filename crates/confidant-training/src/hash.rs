@@ -18,6 +18,16 @@ pub fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
+/// FNV-1a followed by the SplitMix64 finalizer: for choosing (a wording, a
+/// position, a frame) by `% n`, where FNV-1a's low bits alone are too
+/// regular (its lowest bit is just the parity of the input's low bits).
+pub fn draw(parts: &[&str]) -> u64 {
+    let mut z = fnv1a(parts);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,25 +6,30 @@
 //! reverse.
 //!
 //! What a caller (the CLI today, the server later) uses:
-//! - [`generate_bank`] — every question, with its request, key, hint,
-//!   explanation and cites; [`check_question`] re-runs one against the engine.
+//! - [`generate_bank`] — every question, with its request, key, a rationale
+//!   per option, hint, explanation and cites; [`check_question`] re-runs one
+//!   against the engine.
 //! - [`flashcards`] — the concept cards.
 //! - [`Scheduler`] — FSRS review state: [`Scheduler::review`] records a
 //!   rating, [`due_queue`] orders what to study next, [`mastery`] sums up per topic.
 //! - [`exam::build_exam`] and [`exam::score_exam`] — practice exams.
 
+mod claim;
 pub mod exam;
 mod flashcards;
 mod hash;
 mod misconceptions;
+mod options;
 pub mod progress;
 mod question;
+mod rationale;
 mod schedule;
 mod templates;
 mod topic;
 
 pub use exam::{ExamResult, TopicScore, build_exam, score_exam};
 pub use flashcards::{Flashcard, flashcards};
-pub use question::{BankError, Claim, Question, check_question, generate_bank};
+pub use claim::Claim;
+pub use question::{BankError, Question, check_question, generate_bank};
 pub use schedule::{CardState, Mastery, Rating, ReviewRecord, Scheduler, StudyItem, due_queue, mastery, rating_for_answer};
 pub use topic::Topic;

@@ -1,0 +1,117 @@
+//! California situations, one per rule of the California layer (the CMIA,
+//! privilege, minors, HIV, and the LPS Act's Welf. & Inst. Code 5328 for
+//! county mental-health records) that the everyday templates do not reach.
+//! Each names the rule it was written to exercise; the engine still decides.
+
+use confidant_policy::vocab::Category;
+use serde_json::{Value, json};
+
+use super::{Builder, Paper, Req, paper};
+use crate::misconceptions as mc;
+use crate::topic::Topic;
+
+const LEGAL: &str = "A subpoena, an order, a warrant and a lawyer's letter are different things in California: ask which one you hold, and who holds the privilege.";
+const LPS: &str = "Records of county (LPS) mental-health services open only in the cases Welf. & Inst. Code 5328 lists.";
+const MINORS: &str = "For care a minor could consent to alone, the minor, not the parent, controls the record.";
+
+fn ca(role: &str) -> Req {
+    Req::new("US-CA").role(role).law_only()
+}
+
+/// A California ASCMI (authorization to share confidential medical information) naming one agency.
+fn ascmi(agency: &str) -> Value {
+    json!({
+        "id": "ascmi-1", "kind": "ascmi", "signed_by": "client", "signed_on": "2026-01-10",
+        "categories": ["appointments", "diagnosis"], "recipients": [{ "kind": "social_services_agency", "name": agency }],
+        "purposes": ["care_involvement"], "expires_on": "2026-12-31", "revoked_on": null,
+        "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }
+    })
+}
+
+pub(super) fn situations(b: &mut Builder) {
+    use Category::*;
+    let t = "california.rule";
+    // Courts, boards, subpoenas, warrants, privilege.
+    b.grounded(t, "lps_court_order", "ca.lps.courts", Topic::RecordsAndAccounting,
+        "A superior court orders your county mental-health (LPS) program to produce a client's case-management notes.",
+        ca("case_manager").lps().to("court").purpose("judicial_proceeding").fact("court_order"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "court_order", "ca.cmia.court", Topic::RecordsAndAccounting,
+        "A superior court orders your clinic to produce a client's progress notes for a civil trial.",
+        ca("case_manager").to("court").purpose("judicial_proceeding").fact("court_order"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "board_subpoena", "ca.cmia.investigative_subpoena", Topic::RecordsAndAccounting,
+        "The Board of Behavioral Sciences serves an investigative subpoena on you for a client's progress notes.",
+        ca("psychotherapist").to("health_oversight_agency").named("Board of Behavioral Sciences").purpose("health_oversight").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "board_adjudication", "ca.cmia.adjudication", Topic::RecordsAndAccounting,
+        "In a disciplinary hearing before a state licensing board, the board compels production of a client's progress notes for its adjudication.",
+        ca("psychotherapist").to("health_oversight_agency").purpose("judicial_proceeding"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "search_warrant", "ca.cmia.search_warrant", Topic::RecordsAndAccounting,
+        "Sheriff's deputies serve a search warrant on your community clinic for a client's progress notes; you are the records custodian.",
+        ca("case_manager").to("law_enforcement").purpose("law_enforcement").fact("warrant"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "subpoena_with_notice", "ca.cmia.subpoena", Topic::RecordsAndAccounting,
+        "Plaintiff's counsel subpoenas a client's appointment history and sends written assurance that the client was notified and did not object.",
+        ca("case_manager").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance"]), &[Appointments], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "subpoena_no_notice", "ca.cmia.subpoena_notice", Topic::RecordsAndAccounting,
+        "An attorney in a civil case serves a subpoena on your peer program for a participant's appointment history; nothing shows the participant was told of it.",
+        Req::new("US-CA").to("attorney").purpose("judicial_proceeding").fact("subpoena"), &[Appointments], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "privilege_subpoena", "ca.privilege", Topic::ClientRights,
+        "Opposing counsel in the client's divorce serves a subpoena for your progress notes, with assurance that the client was notified; there is no court order and the client has not waived anything.",
+        ca("psychotherapist").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance"]), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "privilege_letter", "ca.privilege", Topic::ClientRights,
+        "In a custody dispute, the other parent's attorney writes asking for the client's diagnosis and your notes. There is no subpoena, order or authorization.",
+        ca("psychotherapist").to("attorney").purpose("judicial_proceeding"), &[Diagnosis], LEGAL, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "malpractice_defense", "ca.privilege.breach_of_duty", Topic::AfterDischargeOrDeath,
+        "A former client sues you for malpractice. Your defence lawyer asks for the progress notes and your separately kept psychotherapy notes.",
+        ca("psychotherapist").discharged().to("attorney").purpose("legal_defense"), &[ProgressNotes, PsychotherapyNotes], LEGAL, vec![]);
+    b.grounded(t, "required_report", "ca.cmia.required_by_law", Topic::MandatedReporting,
+        "State firearms law requires you to report to the Department of Justice that a client was placed on a 5150 hold; the report needs the client's identifying details.",
+        ca("psychiatrist").to("law_enforcement").purpose("law_enforcement").fact("required_by_law"), &[Demographics], "When a statute requires a report, what it requires goes — and nothing more.", vec![mc::threat_needs_consent()]);
+    b.grounded(t, "psychotherapy_request", "ca.cmia.psychotherapy_request", Topic::PsychotherapyNotes,
+        "A health plan reviewing outpatient therapy asks you for the client's progress notes to pay a claim; it has sent no signed written request.",
+        ca("psychotherapist").to("health_plan").purpose("payment"), &[ProgressNotes], "California asks more before psychotherapy details go to a plan (Cal. Civ. Code 56.104).", vec![mc::any_signed_form()]);
+    // Social services, HIV, decedents.
+    b.grounded(t, "ascmi_other_agency", "ca.cmia.not_a_provider", Topic::ConsentAndAuthorization,
+        "A housing navigator from Westside Housing asks for the client's next appointments. The client signed an ASCMI naming a different agency, Eastside Care Management.",
+        ca("case_manager").to("social_services_agency").named("Westside Housing").purpose("care_involvement").authorization(ascmi("Eastside Care Management")), &[Appointments], "A social-services agency is not a health care provider.", vec![mc::any_signed_form(), mc::any_provider()]);
+    b.grounded(t, "hiv_to_plan", "ca.hiv", Topic::ConsentAndAuthorization,
+        "To get a claim paid, the client's health plan asks for the billing information and the client's HIV test result. No HIV-specific written authorization is on file.",
+        ca("nurse").to("health_plan").purpose("payment"), &[Billing, Hiv], "California guards HIV test results more closely than the rest of the record.", vec![]);
+    b.grounded(t, "hiv_to_family", "ca.hiv", Topic::FamilyAndFriends,
+        "The client's partner, who helps with their care, asks about the client's HIV test result. The client agreed out loud; nothing is in writing.",
+        ca("nurse").to("family_or_friend").purpose("care_involvement").facts(&["client_agrees", "client_present", "recipient_involved_in_care"]), &[Hiv], "California guards HIV test results more closely than the rest of the record.", vec![mc::verbal_ok(), mc::family_entitled()]);
+    b.grounded(t, "decedent_54_years", "ca.cmia.decedent", Topic::AfterDischargeOrDeath,
+        "A granddaughter, never involved in his care and holding no authorization, asks for the diagnosis of a client who died 54 years ago.",
+        ca("administrative_staff").deceased("1972-01-10").to("family_or_friend").purpose("care_involvement"), &[Diagnosis], "HIPAA's protection of the dead lasts fifty years; ask whether California's does.", vec![mc::ends_at_death()]);
+    // Minors.
+    b.grounded(t, "minor_parent_lps", "ca.minor.parent_access", Topic::ClientRights,
+        "A 15-year-old consented alone to outpatient care at your county program. The parent, with identification checked, asks for the diagnosis.",
+        ca("psychotherapist").lps().age(15).to("personal_representative").purpose("client_request").facts(&["minor_consented_to_own_care", "identity_verified"]), &[Diagnosis], MINORS, vec![mc::family_entitled()]);
+    b.grounded(t, "minor_parent_harm", "ca.minor.parent_access_harm", Topic::ClientRights,
+        "The parent of a 13-year-old (the parent consented to treatment) asks for the progress notes. You have determined that access would harm your relationship with the child and the child's well-being.",
+        ca("psychotherapist").age(13).to("personal_representative").purpose("client_request").facts(&["identity_verified", "access_would_endanger"]), &[ProgressNotes], MINORS, vec![mc::family_entitled()]);
+    // The LPS Act.
+    let lps = |role: &str| ca(role).lps();
+    b.grounded(t, "lps_referral", "ca.lps.professionals", Topic::ConsentAndAuthorization,
+        "At a county mental-health (LPS) clinic, you refer a client to an outside psychologist who will take over therapy, and send the treatment plan.",
+        lps("psychotherapist").to("treating_provider").purpose("treatment"), &[TreatmentPlan], LPS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_claim", "ca.lps.claims", Topic::RecordsAndAccounting,
+        "Your county specialty mental-health (LPS) program sends a claim to the client's Medi-Cal plan, which asks for the diagnosis.",
+        lps("case_manager").to("health_plan").purpose("payment"), &[Diagnosis], LPS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_employer_authorization", "ca.lps.consent", Topic::ConsentAndAuthorization,
+        "A client of your county (LPS) program in supported employment signed a valid authorization naming the employer's HR office; HR asks for the diagnosis for work accommodations.",
+        lps("case_manager").to("employer").purpose("employment").authorization(paper("hipaa", Paper::Valid, &[Diagnosis], "employer", None, &["employment"])), &[Diagnosis], LPS, vec![mc::never_to_employers()]);
+    b.grounded(t, "lps_mother_client_agrees", "ca.lps.family", Topic::FamilyAndFriends,
+        "The mother of a client of your county (LPS) program asks about the medications; the client, present and able, says yes.",
+        lps("psychiatrist").to("family_or_friend").purpose("care_involvement").facts(&["client_present", "client_agrees"]), &[Medications], LPS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_sister_client_absent", "ca.lps.family_needs_authorization", Topic::FamilyAndFriends,
+        "The sister of a client of your county (LPS) program, who drives the client to appointments, asks for the next appointment; the client is not there and has not authorized it.",
+        lps("case_manager").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), &[Appointments], LPS, vec![mc::family_entitled()]);
+    b.grounded(t, "lps_spouse_presence", "ca.lps.family_presence", Topic::FamilyAndFriends,
+        "A client was admitted to your county (LPS) facility and cannot make decisions right now. The spouse calls to ask whether the client is there.",
+        lps("nurse").to("family_or_friend").purpose("notification").fact("client_incapacitated"), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
+    b.grounded(t, "lps_threat", "ca.lps.serious_danger", Topic::DutyToProtect,
+        "A client of your county (LPS) program tells you he will kill a named neighbour tonight, and you believe him. You consider warning the neighbour.",
+        lps("psychotherapist").to("potential_victim").purpose("prevent_serious_threat").facts(&["serious_imminent_threat", "identifiable_victim", "recipient_can_prevent_or_lessen"]), &[Demographics], LPS, vec![mc::threat_needs_consent()]);
+    b.grounded(t, "lps_public_health", "ca.lps.confidential", Topic::RecordsAndAccounting,
+        "The county health department asks your county (LPS) program for a client's test results for a disease registry; no statute requires the report and the client has not consented.",
+        lps("nurse").to("public_health_authority").purpose("public_health"), &[TestResults], LPS, vec![mc::staff_see_everything()]);
+}
