@@ -1,0 +1,188 @@
+//! Staff, care teams and caseloads: who works here and whose clients they see.
+
+use confidant_policy::Date;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::crypto::field_aad;
+use crate::error::StoreError;
+use crate::model::{
+    CareTeam, NewStaff, Staff, StaffRole,
+};
+
+use crate::vault::*;
+
+impl Store {
+
+    pub async fn add_staff(&self, new: NewStaff) -> Result<String, StoreError> {
+        let id = checked_id("staff", new.id.as_deref(), "st")?;
+        non_empty("display_name", &new.display_name)?;
+        let mut tx = self.begin().await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM staff WHERE id = $1", &id).await? {
+            return Err(StoreError::Duplicate { kind: "staff", id });
+        }
+        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let name = key.seal(&field_aad("staff", "display_name", &id), new.display_name.as_bytes()).map_err(StoreError::crypto("staff"))?;
+        sqlx::query("INSERT INTO staff (id, data_key_id, display_name, role, active, created_at) VALUES ($1, $2, $3, $4, 1, $5)")
+            .bind(id.clone())
+            .bind(key_id)
+            .bind(name)
+            .bind(new.role.as_str())
+            .bind(self.now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn list_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
+             FROM staff s JOIN data_keys d ON d.id = s.data_key_id ORDER BY s.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| self.staff_from_row(row)).collect()
+    }
+
+    pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.staff_on(&mut conn, id).await
+    }
+
+    pub(crate) async fn staff_on(&self, conn: &mut AnyConnection, id: &str) -> Result<Staff, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
+             FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found("staff", id))?;
+        self.staff_from_row(&row)
+    }
+
+    fn staff_from_row(&self, row: &AnyRow) -> Result<Staff, StoreError> {
+        let id: String = row.try_get("id")?;
+        let key = self.unwrap_row(row)?;
+        let sealed: Vec<u8> = row.try_get("display_name")?;
+        let display_name = key.open_text(&field_aad("staff", "display_name", &id), &sealed).map_err(StoreError::crypto(format!("staff `{id}`")))?;
+        let role: String = row.try_get("role")?;
+        let active: i64 = row.try_get("active")?;
+        Ok(Staff {
+            role: StaffRole::parse(&role).ok_or_else(|| corrupt(format!("staff `{id}` role")))?,
+            active: active != 0,
+            display_name,
+            id,
+        })
+    }
+
+    pub async fn set_staff_active(&self, id: &str, active: bool) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+            .bind(i64::from(active))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(not_found("staff", id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a care team (names are not identifying and stay in clear text).
+    pub async fn add_team(&self, id: Option<&str>, name: &str) -> Result<String, StoreError> {
+        let id = checked_id("team", id, "team")?;
+        non_empty("name", name)?;
+        let mut tx = self.begin().await?;
+        if exists(&mut tx, "SELECT 1 AS x FROM care_teams WHERE id = $1 OR name = $1", &id).await?
+            || exists(&mut tx, "SELECT 1 AS x FROM care_teams WHERE name = $1", name).await?
+        {
+            return Err(StoreError::Duplicate { kind: "team", id: name.to_string() });
+        }
+        sqlx::query("INSERT INTO care_teams (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id.clone())
+            .bind(name.to_string())
+            .bind(self.now_secs())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A team's id, from its id or its name.
+    pub async fn team_id(&self, id_or_name: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT id FROM care_teams WHERE id = $1 OR name = $1")
+            .bind(id_or_name.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("team", id_or_name))?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn add_team_member(&self, team_id: &str, staff_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        // The primary key makes a repeated assignment a no-op, in one statement.
+        sqlx::query("INSERT INTO care_team_members (team_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(team_id.to_string())
+            .bind(staff_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_teams(&self) -> Result<Vec<CareTeam>, StoreError> {
+        let teams = sqlx::query("SELECT id, name FROM care_teams ORDER BY name").fetch_all(&self.pool).await?;
+        let members = sqlx::query("SELECT team_id, staff_id FROM care_team_members ORDER BY staff_id").fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(teams.len());
+        for t in &teams {
+            let id: String = t.try_get("id")?;
+            let mut list = Vec::new();
+            for m in &members {
+                let team: String = m.try_get("team_id")?;
+                if team == id {
+                    list.push(m.try_get("staff_id")?);
+                }
+            }
+            out.push(CareTeam { name: t.try_get("name")?, id, members: list });
+        }
+        Ok(out)
+    }
+
+    /// Puts a client on a staff member's caseload.
+    pub async fn assign(&self, staff_id: &str, client_id: &str, on: Date) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        sqlx::query("INSERT INTO caseload_assignments (staff_id, client_id, assigned_on) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(staff_id.to_string())
+            .bind(client_id.to_string())
+            .bind(on.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The staff on a client's caseload.
+    pub async fn client_staff(&self, client_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT staff_id FROM caseload_assignments WHERE client_id = $1 ORDER BY staff_id")
+            .bind(client_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get("staff_id").map_err(StoreError::from)).collect()
+    }
+
+    /// The clients on a staff member's caseload.
+    pub async fn caseload(&self, staff_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT client_id FROM caseload_assignments WHERE staff_id = $1 ORDER BY client_id")
+            .bind(staff_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get("client_id").map_err(StoreError::from)).collect()
+    }
+}
