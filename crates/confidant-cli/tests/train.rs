@@ -50,9 +50,17 @@ fn questions_json_has_every_field_and_each_key_matches_confidant_check() {
     for (q, d) in bank.iter().zip(&decisions) {
         let key = q["key"].as_u64().unwrap() as usize;
         let claim = &q["claims"][key];
-        let category = q["category"].as_str().unwrap();
-        let outcome = d["categories"].as_array().unwrap().iter().find(|c| c["category"] == category).unwrap()["outcome"].clone();
-        assert_eq!(claim["outcome"], outcome, "{}", q["id"]);
+        let outcome = |category: &Value| d["categories"].as_array().unwrap().iter().find(|c| &c["category"] == category).unwrap()["outcome"].clone();
+        let asked = outcome(&q["category"]);
+        match claim["kind"].as_str().unwrap() {
+            "outcome" | "obligation" => assert_eq!(claim["outcome"], asked, "{}", q["id"]),
+            "withheld" => assert_eq!(asked, "deny", "{}", q["id"]),
+            "release" => {
+                assert_eq!(claim["first_released"], outcome(&claim["first"]) != "deny", "{}", q["id"]);
+                assert_eq!(claim["second_released"], outcome(&claim["second"]) != "deny", "{}", q["id"]);
+            }
+            other => panic!("{}: unknown claim kind {other}", q["id"]),
+        }
     }
     let only: Vec<Value> = serde_json::from_str(&ok(dir.path(), &["train", "questions", "--format", "json", "--topic", "duty_to_protect"], "")).unwrap();
     assert!(!only.is_empty() && only.iter().all(|q| q["topic"] == "duty_to_protect"));

@@ -129,9 +129,26 @@ impl Store {
     /// Marks a queued authorization reviewed. Nobody reviews one they entered.
     pub async fn review_authorization(&self, id: &str, reviewer: &str) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
+        let out = self.review_authorization_in(&mut tx, id, reviewer).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::review_authorization`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn review_authorization_audited(&self, id: &str, reviewer: &str, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.review_authorization_in(&mut tx, id, reviewer).await?;
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn review_authorization_in(&self, tx: &mut Tx, id: &str, reviewer: &str) -> Result<String, StoreError> {
+
         let row = sqlx::query("SELECT client_id, entered_by, needs_review, reviewed_at FROM authorizations WHERE id = $1")
             .bind(id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| not_found("authorization", id))?;
         let entered_by: Option<String> = row.try_get("entered_by")?;
@@ -142,14 +159,14 @@ impl Store {
             .bind(id.to_string())
             .bind(reviewer.to_string())
             .bind(self.now_secs())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::invalid("review", format!("an authorization awaiting review; `{id}` is not")));
         }
-        tx.commit().await?;
         Ok(row.try_get("client_id")?)
     }
+
 
     /// Records a revocation in writing, received on `on` by a staff member.
     /// Of several concurrent revocations of one authorization exactly one

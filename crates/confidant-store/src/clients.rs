@@ -14,10 +14,43 @@ use crate::model::{
 };
 
 use crate::vault::*;
+use serde_json::json;
 
 impl Store {
 
+    /// Intake: adds a client and, when given, assigns them to the staff
+    /// member doing the intake, with `audit` (naming the new `"client"`),
+    /// all in one transaction.
+    pub async fn intake_client(&self, new: NewClient, assign_to: Option<(&str, Date)>, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let id = self.add_client_in(&mut tx, new).await?;
+        if let Some((staff, on)) = assign_to {
+            self.assign_in(&mut tx, staff, &id, on).await?;
+        }
+        let seq = self.commit_audited(tx, audit.client(&id).with_detail("client", json!(id))).await?;
+        Ok((id, seq))
+    }
+
     pub async fn add_client(&self, new: NewClient) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_client_in(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::add_client`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// The entry's details name what was created (`"client"`).
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn add_client_audited(&self, new: NewClient, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_client_in(&mut tx, new).await?;
+        let seq = self.commit_audited(tx, audit.with_detail("client", json!(out))).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn add_client_in(&self, tx: &mut Tx, new: NewClient) -> Result<String, StoreError> {
+
         let id = checked_id("client", new.id.as_deref(), "cl")?;
         non_empty("name", &new.name)?;
         if let Birth::Age { years, .. } = new.birth
@@ -25,14 +58,13 @@ impl Store {
         {
             return Err(StoreError::invalid("age", format!("a whole number of years from 0 to {}", confidant_policy::MAX_AGE)));
         }
-        let mut tx = self.begin().await?;
-        if exists(&mut tx, "SELECT 1 AS x FROM clients WHERE id = $1", &id).await? {
+        if exists(tx, "SELECT 1 AS x FROM clients WHERE id = $1", &id).await? {
             return Err(StoreError::Duplicate { kind: "client", id });
         }
         if let Some(team) = &new.team_id {
-            require(&mut *tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team).await?;
+            require(&mut **tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team).await?;
         }
-        let (key_id, key) = self.new_data_key(&mut tx).await?;
+        let (key_id, key) = self.new_data_key(tx).await?;
         let seal = |field: &str, text: &str| key.seal(&field_aad("clients", field, &id), text.as_bytes()).map_err(StoreError::crypto("client"));
         let name = seal("name", &new.name)?;
         let contact = new.contact.as_deref().map(|c| seal("contact", c)).transpose()?;
@@ -57,11 +89,11 @@ impl Store {
         .bind(new.team_id)
         .bind(self.now_secs())
         .bind(i64::from(new.lps_program))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
+
 
     pub async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
         let rows = sqlx::query(
@@ -198,7 +230,24 @@ impl Store {
     /// (`None` for both: active). The caller audits it as a correction.
     pub async fn correct_client_status(&self, id: &str, discharged_on: Option<Date>, died_on: Option<Date>) -> Result<ClientStatus, StoreError> {
         let mut tx = self.begin().await?;
-        client_status(&mut tx, id).await?;
+        let out = self.correct_client_status_in(&mut tx, id, discharged_on, died_on).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::correct_client_status`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number with the result.
+    pub async fn correct_client_status_audited(&self, id: &str, discharged_on: Option<Date>, died_on: Option<Date>, audit: AuditEvent) -> Result<(ClientStatus, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.correct_client_status_in(&mut tx, id, discharged_on, died_on).await?;
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn correct_client_status_in(&self, tx: &mut Tx, id: &str, discharged_on: Option<Date>, died_on: Option<Date>) -> Result<ClientStatus, StoreError> {
+
+        client_status(tx, id).await?;
         let status = match (discharged_on, died_on) {
             (_, Some(_)) => ClientStatus::Deceased,
             (Some(_), None) => ClientStatus::Discharged,
@@ -209,23 +258,39 @@ impl Store {
             .bind(discharged_on.map(|d| d.to_string()))
             .bind(died_on.map(|d| d.to_string()))
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(status)
     }
 
+
     pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
-        sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(client_id.to_string())
-            .bind(on.to_string())
-            .execute(&mut *tx)
-            .await?;
+        self.acknowledge_privacy_notice_in(&mut tx, client_id, on).await?;
         tx.commit().await?;
         Ok(())
     }
+
+    /// [`Store::acknowledge_privacy_notice`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// Returns the audit entry's sequence number.
+    pub async fn acknowledge_privacy_notice_audited(&self, client_id: &str, on: Date, audit: AuditEvent) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        self.acknowledge_privacy_notice_in(&mut tx, client_id, on).await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    pub(crate) async fn acknowledge_privacy_notice_in(&self, tx: &mut Tx, client_id: &str, on: Date) -> Result<(), StoreError> {
+
+        require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(client_id.to_string())
+            .bind(on.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
 
     pub async fn privacy_notice_acknowledgments(&self, client_id: &str) -> Result<Vec<Date>, StoreError> {
         // An unknown client is an error, not an empty list that reads as "never acknowledged".
