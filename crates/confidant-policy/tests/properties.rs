@@ -218,7 +218,10 @@ fn base() -> impl Strategy<Value = Request> {
 }
 
 /// Situations in which the law requires a disclosure (hipaa.access, ca.access,
-/// ca.duty_to_protect, ca.child_abuse_mandate, ca.elder_abuse_mandate), with
+/// ca.duty_to_protect, ca.child_abuse_mandate, ca.elder_abuse_mandate, and
+/// from contract v2 what Cal. Civ. Code 56.10(b) compels: a court order (b)(1),
+/// an agency's adjudication (b)(2) or investigative subpoena (b)(4), a search
+/// warrant (b)(6), a coroner's investigation (b)(8), another law (b)(9)), with
 /// the categories they require.
 const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = &[
     (RecipientKind::Client, Purpose::ClientRequest, &[], &[Category::Diagnosis, Category::ProgressNotes]),
@@ -229,6 +232,13 @@ const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = &[
     (RecipientKind::LawEnforcement, Purpose::ReportChildAbuse, &[Fact::SuspectedChildAbuse], &[Category::ProgressNotes]),
     (RecipientKind::AdultProtectiveServices, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::Demographics, Category::PeerSupportNotes]),
     (RecipientKind::LawEnforcement, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::ProgressNotes]),
+    (RecipientKind::Court, Purpose::JudicialProceeding, &[Fact::CourtOrder], &[Category::Diagnosis, Category::ProgressNotes]),
+    (RecipientKind::HealthOversightAgency, Purpose::JudicialProceeding, &[Fact::Subpoena], &[Category::Diagnosis]),
+    (RecipientKind::HealthOversightAgency, Purpose::HealthOversight, &[Fact::Subpoena], &[Category::ProgressNotes]),
+    (RecipientKind::LawEnforcement, Purpose::LawEnforcement, &[Fact::Warrant], &[Category::Demographics, Category::TreatmentPlan]),
+    // A coroner's request is about a deceased client (requiring_base sees to it).
+    (RecipientKind::Coroner, Purpose::DeathInvestigation, &[], &[Category::Diagnosis, Category::Medications]),
+    (RecipientKind::PublicHealthAuthority, Purpose::PublicHealth, &[Fact::RequiredByLaw], &[Category::Demographics]),
 ];
 
 /// A request steered toward a legal requirement: a requiring situation, in
@@ -251,6 +261,10 @@ fn requiring_base() -> impl Strategy<Value = Request> {
             }
             r.discloser.role = role;
             r.client.age = age;
+            if kind == RecipientKind::Coroner && r.client.status != ClientStatus::Deceased {
+                r.client.status = ClientStatus::Deceased;
+                r.client.died_on = Some(date(day_number(r.as_of) - 30));
+            }
             let category = *which.get(required);
             if !r.categories.contains(&category) {
                 let at = which.index(r.categories.len() + 1);
