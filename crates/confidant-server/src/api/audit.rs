@@ -1,0 +1,92 @@
+//! The audit log: its head, verification, entries and proofs (oversight only).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+// ── audit ────────────────────────────────────────────────────────────────
+
+pub(crate) async fn audit_guard(state: &AppState, p: &Principal, doing: &str) -> Result<(), Problem> {
+    p.require("audit")?;
+    require_oversight(state, p, doing).await
+}
+
+#[utoipa::path(get, path = "/v1/audit/head", tag = "audit", responses((status = 200, description = "The latest signed tree head and the log's public key")))]
+pub(crate) async fn audit_head(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    Ok(Json(json!({ "tree_head": state.store.tree_head().await?, "public_key": state.store.audit_public_key().await? })))
+}
+
+/// Verifies the whole log against the registered key and the witness file.
+pub(crate) async fn verify_log(state: &AppState) -> Result<confidant_store::AuditVerification, Problem> {
+    let key = state.store.audit_public_key().await?.ok_or_else(|| Problem::internal(&"no audit key registered"))?;
+    let witness = match state.store.witness_path() {
+        Some(path) => read_witness(&path)?,
+        None => None,
+    };
+    Ok(state.store.verify_audit(&key, witness.as_ref()).await?)
+}
+
+#[utoipa::path(post, path = "/v1/audit/verify", tag = "audit", responses((status = 200, description = "Whether the log is intact, and the first problem if not")))]
+pub(crate) async fn audit_verify(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
+    audit_guard(&state, &p, "verify the audit log").await?;
+    let report = verify_log(&state).await?;
+    Ok(Json(json!({
+        "intact": report.problem.is_none(), "size": report.size, "heads_checked": report.heads_checked,
+        "root": hex::encode(report.root), "problem": report.problem.map(|p| p.to_string()),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EntriesQuery {
+    client: Option<String>,
+    since: Option<String>,
+    kind: Option<String>,
+    limit: Option<u64>,
+}
+
+fn entry_json(e: &confidant_store::AuditEntry) -> Value {
+    json!({
+        "entry": e.seq, "at_ms": e.at_ms, "kind": e.kind.as_str(), "actor": e.actor, "client": e.client_id,
+        "categories": e.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(), "break_glass": e.break_glass, "leaf_hash": e.leaf_hash,
+    })
+}
+
+#[utoipa::path(get, path = "/v1/audit/entries", tag = "audit", responses((status = 200, description = "Entries, newest first (ids, kinds, categories; no contents)")))]
+pub(crate) async fn audit_entries(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<EntriesQuery>) -> ApiResult<Json<Value>> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    let since_ms = q.since.as_deref().map(|d| parse_date("since", d)).transpose()?.map(|d| unix_days(d) * 86_400_000);
+    let kind = q.kind.as_deref().map(|k| AuditKind::parse(k).ok_or_else(|| Problem::bad_input(format!("kind: an audit entry kind, got `{k}`")))).transpose()?;
+    let filter = AuditFilter { client_id: q.client, since_ms, kind, newest_first: true, limit: Some(q.limit.unwrap_or(200).min(10_000)), with_details: false };
+    let entries = state.store.audit_entries(&filter).await?;
+    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len() }))).await?;
+    Ok(Json(Value::Array(entries.iter().map(entry_json).collect())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProofQuery {
+    size: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/v1/audit/entries/{seq}/proof", tag = "audit", responses((status = 200, description = "Inclusion proof with the signed head (the `audit check-proof` format)")))]
+pub(crate) async fn audit_proof(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(seq): Path<u64>, Query(q): Query<ProofQuery>) -> ApiResult<Json<Value>> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    let (proof, head) = state.store.audit_inclusion_proof(seq, q.size).await?;
+    let entry = state.store.audit_entry(seq).await?;
+    Ok(Json(json!({ "entry": seq, "leaf_hash": entry.leaf_hash, "proof": proof, "tree_head": head })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConsistencyQuery {
+    old: u64,
+    new: u64,
+}
+
+#[utoipa::path(get, path = "/v1/audit/consistency", tag = "audit", params(("old" = u64, Query), ("new" = u64, Query)), responses((status = 200, description = "Consistency proof between two signed sizes")))]
+pub(crate) async fn audit_consistency(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<ConsistencyQuery>) -> ApiResult<Json<Value>> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    let (proof, old_head, new_head) = state.store.audit_consistency_proof(q.old, q.new).await?;
+    Ok(Json(json!({ "proof": proof, "old_head": old_head, "new_head": new_head })))
+}
