@@ -17,8 +17,10 @@ pub mod access;
 mod actor;
 mod error;
 pub mod ops;
+pub mod training;
 
 pub use access::Access;
 pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use ops::*;
+pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};

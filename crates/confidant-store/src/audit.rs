@@ -82,6 +82,11 @@ audit_kinds! {
     StaffChanged = "staff_changed",
     KeyRotated = "key_rotated",
     RulesReloaded = "rules_reloaded",
+    ExamDrawn = "exam_drawn",
+    ExamAnswered = "exam_answered",
+    ExamCompleted = "exam_completed",
+    TrainingViewed = "training_viewed",
+    TrainingPolicyChanged = "training_policy_changed",
 }
 
 impl std::fmt::Display for AuditKind {
