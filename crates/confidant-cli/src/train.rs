@@ -639,24 +639,28 @@ fn report(location: &Location, format: &str) -> Result<(), Failure> {
 /// The report as text for a reader.
 fn report_text(report: &TrainingReport) -> String {
     use confidant_training::TrainingStatus;
-    let mut text = format!(
-        "Workforce training as of {} (45 CFR 164.530(b)(2)): an exam passes at {}% and keeps a staff member current for {} months.\n{} current, {} overdue, {} untrained.\n\n",
-        report.as_of,
-        report.policy.pass_percent,
-        report.policy.interval_months,
+    let mut text = wrap(
+        &format!(
+            "Workforce training as of {} (45 CFR 164.530(b)(2)): an exam passes at {}% and keeps a staff member current for {} months.",
+            report.as_of, report.policy.pass_percent, report.policy.interval_months
+        ),
+        "",
+        "",
+    );
+    text.push_str(&format!(
+        "{} current, {} overdue, {} untrained.\n\n",
         report.count(TrainingStatus::Current),
         report.count(TrainingStatus::Overdue),
         report.count(TrainingStatus::Untrained)
-    );
-    text = wrap(&text, "", "");
-    text.push_str(&format!("{:<20} {:<10} {:<11} {:<11} {:<11} {}\n", "STAFF", "STATUS", "LAST PASSED", "DUE", "EXAMS", "LATEST"));
+    ));
+    text.push_str(&format!("{:<20} {:<10} {:<11} {:<11} {:>5}  {}\n", "STAFF", "STATUS", "LAST PASSED", "DUE", "EXAMS", "LATEST"));
     for s in &report.staff {
         let latest = s.latest.as_ref().map_or_else(
             || "-".to_string(),
             |l| format!("{} {}/{} ({}%) {} {}", l.completed_on, l.correct, l.asked, l.percent, if l.passed { "passed" } else { "not passed" }, l.exam_id),
         );
         text.push_str(&format!(
-            "{:<20} {:<10} {:<11} {:<11} {:<11} {}\n",
+            "{:<20} {:<10} {:<11} {:<11} {:>5}  {}\n",
             s.staff_id,
             s.status.as_str(),
             s.last_passed_on.map_or_else(|| "-".to_string(), |d| d.to_string()),
