@@ -409,7 +409,7 @@ impl Session {
         let app = App::new(store, store);
         let drawn = self.rt.block_on(app.draw_exam(actor, bank, rules_version, request)).map_err(app_failure)?;
         let questions: Vec<Option<&Question>> = drawn.questions.iter().map(|dq| bank.iter().find(|q| q.id == dq.id)).collect();
-        line(&format!("Exam {}: {} questions. Answer with a letter; q ends the exam early (what is unanswered counts as wrong).", drawn.id, questions.len()))?;
+        para(&format!("Exam {}: {} questions. Answer with a letter; q ends the exam early (what is unanswered counts as wrong).", drawn.id, questions.len()))?;
         let mut input = io::stdin().lock();
         for (i, q) in questions.iter().enumerate() {
             let Some(q) = q else { continue };
@@ -421,7 +421,8 @@ impl Session {
         }
         let done = self.rt.block_on(app.submit_exam(actor, &drawn.id)).map_err(app_failure)?;
         print_result(&done.exam, bank)?;
-        line(&format!("\nExam saved for {staff} as a training record. Certificate: `confidant train certificate {} --as {staff} --out FILE`.", drawn.id))
+        line("")?;
+        para(&format!("Exam saved for {staff} as a training record. Certificate: `confidant train certificate {} --as {staff} --out FILE`.", drawn.id))
     }
 }
 
