@@ -15,6 +15,8 @@
 
 pub mod access;
 mod actor;
+mod admin;
+mod clients;
 mod error;
 pub mod ops;
 pub mod training;

@@ -149,16 +149,7 @@ impl App<'_> {
     pub async fn read_records(&self, actor: &Actor, client_id: &str) -> Result<RecordsRead, AppError> {
         let access = client_access(self, actor, client_id, "read records").await?;
         let (records, notes_withheld) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
-        let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
-        categories.sort();
-        categories.dedup();
-        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        let event = AuditEvent::new(AuditKind::RecordRead, actor.id())
-            .client(client_id)
-            .categories(&categories)
-            .break_glass(access.is_break_glass())
-            .details(via(actor, json!({ "records": ids })));
-        self.audit.record(vec![event]).await?;
+        self.audit_read(actor, client_id, access, &records, &[]).await?;
         Ok(RecordsRead { records, notes_withheld })
     }
 
@@ -171,8 +162,14 @@ impl App<'_> {
         let (records, notes_withheld) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
         let authorizations = self.store.authorizations(client_id).await?;
         let restrictions = self.store.restrictions(client_id).await?;
-        let mut categories: Vec<Category> = records.iter().map(|r| r.category).collect();
-        categories.push(Category::Demographics);
+        self.audit_read(actor, client_id, access, &records, &[Category::Demographics]).await?;
+        Ok(ClientFile { client, records, notes_withheld, authorizations, restrictions, access })
+    }
+
+    /// Audits a read of `records` (and of `also`, such as demographics) as
+    /// one `record_read` naming each record.
+    async fn audit_read(&self, actor: &Actor, client_id: &str, access: crate::Access, records: &[Record], also: &[Category]) -> Result<(), AppError> {
+        let mut categories: Vec<Category> = records.iter().map(|r| r.category).chain(also.iter().copied()).collect();
         categories.sort();
         categories.dedup();
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
@@ -182,7 +179,7 @@ impl App<'_> {
             .break_glass(access.is_break_glass())
             .details(via(actor, json!({ "records": ids })));
         self.audit.record(vec![event]).await?;
-        Ok(ClientFile { client, records, notes_withheld, authorizations, restrictions, access })
+        Ok(())
     }
 
     /// Adds a record written by the actor (the author), audited with it.

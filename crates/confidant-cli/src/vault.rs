@@ -504,10 +504,9 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
                 Some(t) => Some(store.team_id(&t).await.map_err(store_failure)?),
                 None => None,
             };
-            let id = store
-                .add_client(NewClient { id, name, contact, notes, birth, part2_program: part2, lps_program: lps, team_id })
-                .await
-                .map_err(store_failure)?;
+            let actor = actor(store, location, "--as", None).await?;
+            let new = NewClient { id, name, contact, notes, birth, part2_program: part2, lps_program: lps, team_id };
+            let id = App::new(store, store).add_client(&actor, new).await.map_err(app_failure)?;
             emit(output.format, &json!({ "id": id }), &format!("added client {id}"))
         }
         ClientCmd::List { output } => {
@@ -532,12 +531,9 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
             emit(output.format, &json!(clients), &table(&["ID", "NAME", "STATUS", "AGE", "PART 2", "TEAM"], &rows))
         }
         ClientCmd::Show { id, output } => {
-            let c = store.client(&id).await.map_err(store_failure)?;
-            // Identifying details were opened: audited like a record read.
-            store
-                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).client(&id).categories(&[Category::Demographics]).details(json!({ "via": "cli" }))])
-                .await
-                .map_err(store_failure)?;
+            // Identifying details are opened: need-to-know and the log.
+            let actor = actor(store, location, "--as", None).await?;
+            let c = App::new(store, store).show_client(&actor, &id).await.map_err(app_failure)?;
             let staff = store.client_staff(&id).await.map_err(store_failure)?;
             let acks = store.privacy_notice_acknowledgments(&id).await.map_err(store_failure)?;
             let mut value = json!(c);
@@ -767,7 +763,8 @@ pub fn notice(location: &Location, cmd: NoticeCmd) -> Result<(), Failure> {
             match cmd {
                 NoticeCmd::Ack { client, output, .. } => {
                     let on = on.unwrap_or_else(today);
-                    store.acknowledge_privacy_notice(&client, on).await.map_err(store_failure)?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    App::new(&store, &store).acknowledge_notice(&actor, &client, on).await.map_err(app_failure)?;
                     emit(
                         output.format,
                         &json!({ "client": client, "acknowledged_on": on }),
@@ -835,13 +832,6 @@ async fn restriction_inner(store: &Store, location: &Location, cmd: RestrictionC
     }
 }
 
-/// Audits a change made at the command line. The actor is the operator
-/// holding the vault's key files (no staff sign-in at the CLI yet); the
-/// event still names what changed and for whom.
-async fn operator_event(store: &Store, event: AuditEvent) -> Result<(), Failure> {
-    store.append_audit(vec![event]).await.map(|_| ()).map_err(store_failure)
-}
-
 pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
     block_on(async {
         let store = open(location).await?;
@@ -849,8 +839,8 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
             match cmd {
                 StaffCmd::Add { name, role, id } => {
                     let role = StaffRole::parse(&role).ok_or_else(|| expected("--role", StaffRole::expected(), &role))?;
-                    let id = store.add_staff(NewStaff { id, display_name: name, role }).await.map_err(store_failure)?;
-                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "added": id, "role": role.as_str(), "via": "cli" }))).await?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    let id = App::new(&store, &store).add_staff(&actor, NewStaff { id, display_name: name, role }).await.map_err(app_failure)?;
                     say(&format!("added staff {id}"))
                 }
                 StaffCmd::List { output } => {
@@ -875,19 +865,19 @@ pub fn team(location: &Location, cmd: TeamCmd) -> Result<(), Failure> {
         let result = async {
             match cmd {
                 TeamCmd::Add { name, id } => {
-                    let id = store.add_team(id.as_deref(), &name).await.map_err(store_failure)?;
-                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "team_added": id, "via": "cli" }))).await?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    let id = App::new(&store, &store).add_team(&actor, id.as_deref(), &name).await.map_err(app_failure)?;
                     say(&format!("added team {id}"))
                 }
                 TeamCmd::Assign { staff, client: Some(client), .. } => {
-                    store.assign(&staff, &client, today()).await.map_err(store_failure)?;
-                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).client(&client).details(json!({ "caseload_assigned": staff, "via": "cli" }))).await?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    App::new(&store, &store).assign_caseload(&actor, &client, &staff).await.map_err(app_failure)?;
                     say(&format!("assigned client {client} to {staff}'s caseload"))
                 }
                 TeamCmd::Assign { staff, team, .. } => {
                     let team = store.team_id(&team.unwrap_or_default()).await.map_err(store_failure)?;
-                    store.add_team_member(&team, &staff).await.map_err(store_failure)?;
-                    operator_event(&store, AuditEvent::new(AuditKind::StaffChanged, None).details(json!({ "team_member_added": staff, "team": team, "via": "cli" }))).await?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    App::new(&store, &store).add_team_member(&actor, &team, &staff).await.map_err(app_failure)?;
                     say(&format!("added {staff} to team {team}"))
                 }
                 TeamCmd::List { output } => {

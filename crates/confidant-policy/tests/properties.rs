@@ -218,7 +218,10 @@ fn base() -> impl Strategy<Value = Request> {
 }
 
 /// Situations in which the law requires a disclosure (hipaa.access, ca.access,
-/// ca.duty_to_protect, ca.child_abuse_mandate, ca.elder_abuse_mandate), with
+/// ca.duty_to_protect, ca.child_abuse_mandate, ca.elder_abuse_mandate, and
+/// from contract v2 what Cal. Civ. Code 56.10(b) compels: a court order (b)(1),
+/// an agency's adjudication (b)(2) or investigative subpoena (b)(4), a search
+/// warrant (b)(6), a coroner's investigation (b)(8), another law (b)(9)), with
 /// the categories they require.
 const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = &[
     (RecipientKind::Client, Purpose::ClientRequest, &[], &[Category::Diagnosis, Category::ProgressNotes]),
@@ -229,6 +232,13 @@ const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = &[
     (RecipientKind::LawEnforcement, Purpose::ReportChildAbuse, &[Fact::SuspectedChildAbuse], &[Category::ProgressNotes]),
     (RecipientKind::AdultProtectiveServices, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::Demographics, Category::PeerSupportNotes]),
     (RecipientKind::LawEnforcement, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::ProgressNotes]),
+    (RecipientKind::Court, Purpose::JudicialProceeding, &[Fact::CourtOrder], &[Category::Diagnosis, Category::ProgressNotes]),
+    (RecipientKind::HealthOversightAgency, Purpose::JudicialProceeding, &[Fact::Subpoena], &[Category::Diagnosis]),
+    (RecipientKind::HealthOversightAgency, Purpose::HealthOversight, &[Fact::Subpoena], &[Category::ProgressNotes]),
+    (RecipientKind::LawEnforcement, Purpose::LawEnforcement, &[Fact::Warrant], &[Category::Demographics, Category::TreatmentPlan]),
+    // A coroner's request is about a deceased client (requiring_base sees to it).
+    (RecipientKind::Coroner, Purpose::DeathInvestigation, &[], &[Category::Diagnosis, Category::Medications]),
+    (RecipientKind::PublicHealthAuthority, Purpose::PublicHealth, &[Fact::RequiredByLaw], &[Category::Demographics]),
 ];
 
 /// A request steered toward a legal requirement: a requiring situation, in
@@ -251,6 +261,10 @@ fn requiring_base() -> impl Strategy<Value = Request> {
             }
             r.discloser.role = role;
             r.client.age = age;
+            if kind == RecipientKind::Coroner && r.client.status != ClientStatus::Deceased {
+                r.client.status = ClientStatus::Deceased;
+                r.client.died_on = Some(date(day_number(r.as_of) - 30));
+            }
             let category = *which.get(required);
             if !r.categories.contains(&category) {
                 let at = which.index(r.categories.len() + 1);
@@ -697,6 +711,64 @@ proptest! {
         let parsed = parse_request(&text);
         prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.as_ref().err(), text);
         prop_assert_eq!(parsed.unwrap(), r);
+    }
+}
+
+// ── Part 2 records and ordinary legal process ────────────────────────────────
+
+/// Recipients with no Part 2 exception of their own for a proceeding or an
+/// investigation (not the client or representative, 42 CFR 2.23; not medical
+/// personnel in an emergency, 2.51; not a coroner, 2.15(b)).
+const PROCESS_RECIPIENTS: &[RecipientKind] = &[
+    RecipientKind::Court,
+    RecipientKind::Attorney,
+    RecipientKind::LawEnforcement,
+    RecipientKind::HealthOversightAgency,
+    RecipientKind::PublicHealthAuthority,
+    RecipientKind::ChildWelfareAgency,
+    RecipientKind::AdultProtectiveServices,
+    RecipientKind::CorrectionalInstitution,
+    RecipientKind::Employer,
+    RecipientKind::School,
+    RecipientKind::FamilyOrFriend,
+    RecipientKind::PotentialVictim,
+    RecipientKind::HealthPlan,
+    RecipientKind::SocialServicesAgency,
+];
+
+/// A Part 2 client's substance use records asked for in a proceeding or by
+/// law enforcement on an ordinary court order, subpoena or warrant (never a
+/// Part 2 order), any facts, laws and HIPAA authorizations otherwise.
+fn part2_ordinary_process() -> impl Strategy<Value = Request> {
+    let process = select(&[Fact::CourtOrder, Fact::Subpoena, Fact::Warrant][..]);
+    let purpose = select(&[Purpose::JudicialProceeding, Purpose::LawEnforcement][..]);
+    (request(), select(PROCESS_RECIPIENTS), purpose, process, any::<Index>()).prop_map(|(mut r, kind, purpose, process, at)| {
+        r.client.part2_program = true;
+        r.recipient.kind = kind;
+        r.purpose = purpose;
+        r.facts.set(process, true);
+        r.facts.set(Fact::Part2CourtOrder, false);
+        // A HIPAA authorization never opens Part 2 records; a Part 2 consent would.
+        r.authorizations.retain(|a| a.kind == AuthorizationKind::Hipaa);
+        if !r.categories.contains(&Category::SubstanceUse) {
+            let i = at.index(r.categories.len() + 1);
+            r.categories.insert(i, Category::SubstanceUse);
+        }
+        r
+    })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// 42 CFR 2.61, 2.64–2.66: only a Part 2 order (or the client's Part 2
+    /// consent) opens a Part 2 client's records for a proceeding or the
+    /// police; an ordinary court order, subpoena or warrant never does, under
+    /// any other rule of any layer.
+    #[test]
+    fn ordinary_process_never_opens_part2_substance_use_records(r in part2_ordinary_process()) {
+        let d = decide(&r)?;
+        prop_assert_eq!(outcome(&d, Category::SubstanceUse), Some(Outcome::Deny), "released: {:?}", d.rules.iter().map(|x| x.id.as_str()).collect::<Vec<_>>());
     }
 }
 

@@ -297,7 +297,7 @@ pub(crate) async fn totp_confirm(State(state): State<Arc<AppState>>, ApiPrincipa
         return Err(Problem::bad_input("code: the current six-digit code from the authenticator app"));
     }
     state.store.set_totp_secret(p.id(), &secret, true).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "totp_enabled_for": p.id() }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": p.id(), "enabled": true }))).await?;
     Ok(Json(json!({ "enabled": true })))
 }
 
@@ -323,7 +323,7 @@ pub(crate) async fn create_token(State(state): State<Arc<AppState>>, ApiPrincipa
     }
     let (token, hash) = new_token();
     let id = state.store.create_api_token(&hash, p.id(), &body.name, &body.scopes).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_created": id, "for": p.id(), "scopes": body.scopes }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).details(json!({ "token": id, "for": p.id(), "scopes": body.scopes }))).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "token": token.as_str(), "scopes": body.scopes })))
 }
 
@@ -339,7 +339,7 @@ pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipa
     state.store.revoke_api_token(&id, p.id()).await?;
     // The cache is keyed by hash, which this id does not give: drop the owner's entries.
     state.principals.evict_staff(p.id());
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_revoked": id, "for": p.id() }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "token": id, "for": p.id() }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,7 +355,7 @@ pub(crate) async fn revoke_staff_token(State(state): State<Arc<AppState>>, ApiPr
     require_admin(&p)?;
     state.store.revoke_api_token(&token, &id).await?;
     state.principals.evict_staff(&id);
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "token_revoked": token, "for": id }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "token": token, "for": id }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -368,22 +368,10 @@ pub(crate) struct ActiveBody {
 #[utoipa::path(post, path = "/v1/staff/{id}/active", tag = "staff", request_body = ActiveBody,
     responses((status = 204, description = "Deactivated (every session and token ends at once) or reactivated; admin")))]
 pub(crate) async fn set_active(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ActiveBody>) -> ApiResult<StatusCode> {
-    require_admin(&p)?;
-    if id == p.id() {
-        return Err(Problem::forbidden("staff_id: another admin changes your own account"));
-    }
-    state.store.set_staff_active(&id, body.active).await?;
-    let (mut sessions, mut tokens) = (0, 0);
-    if !body.active {
-        sessions = state.store.revoke_sessions_of(&id, None).await?;
-        tokens = state.store.revoke_api_tokens_of(&id).await?;
-    }
+    p.require("write")?;
+    state.app().set_staff_active(&p.actor(Channel::Api), &id, body.active).await?;
     // No cached principal outlives a deactivation.
     state.principals.evict_staff(&id);
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "active_set_for": id, "active": body.active, "sessions_ended": sessions, "tokens_revoked": tokens })))
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -403,10 +391,9 @@ pub(crate) struct NewStaffBody {
 
 #[utoipa::path(post, path = "/v1/staff", tag = "staff", request_body = NewStaffBody, responses((status = 201, description = "Added")))]
 pub(crate) async fn add_staff(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<NewStaffBody>) -> ApiResult<Response> {
-    require_admin(&p)?;
+    p.require("write")?;
     let role = parse_enum("role", &body.role, StaffRole::parse, StaffRole::expected)?;
-    let id = state.store.add_staff(NewStaff { id: None, display_name: body.display_name, role }).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "added": id, "role": role.as_str() }))).await?;
+    let id = state.app().add_staff(&p.actor(Channel::Api), NewStaff { id: None, display_name: body.display_name, role }).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
 }
 
@@ -453,7 +440,7 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
     state.principals.evict_staff(&id);
     state
         .audit
-        .one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "password_set_for": id, "sessions_ended": ended, "tokens_revoked": tokens })))
+        .one(AuditEvent::new(AuditKind::PasswordSet, Some(p.id())).details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -462,7 +449,7 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
 pub(crate) async fn clear_totp(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
     require_admin(&p)?;
     state.store.clear_totp(&id).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "totp_cleared_for": id }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": id, "enabled": false }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -474,39 +461,17 @@ pub(crate) struct StaffRef {
 
 #[utoipa::path(post, path = "/v1/teams/{team}/members", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Added")))]
 pub(crate) async fn add_team_member(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(team): Path<String>, JsonBody(body): JsonBody<StaffRef>) -> ApiResult<StatusCode> {
-    require_admin(&p)?;
-    no_self_grant(&state, &p, &body.staff_id, "join a care team").await?;
-    let team = state.store.team_id(&team).await?;
-    state.store.add_team_member(&team, &body.staff_id).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).details(json!({ "team_member_added": body.staff_id, "team": team }))).await?;
+    p.require("write")?;
+    crate::body::check_id("staff_id", &body.staff_id)?;
+    state.app().add_team_member(&p.actor(Channel::Api), &team, &body.staff_id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Nobody grants themselves access to clients: another staff member makes
-/// the assignment, and one's own urgent access goes through break-glass,
-/// where it is flagged and reviewed.
-async fn no_self_grant(state: &AppState, p: &Principal, staff_id: &str, doing: &str) -> Result<(), Problem> {
-    crate::body::check_id("staff_id", staff_id)?;
-    if staff_id != p.id() {
-        return Ok(());
-    }
-    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing, "self_grant": true }))).await?;
-    Err(Problem::forbidden(format!("staff_id: nobody may {doing} for themselves; ask a colleague, or use break-glass with a reason")))
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/caseload", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Assigned")))]
 pub(crate) async fn assign_caseload(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StaffRef>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    if !matches!(p.role(), StaffRole::Admin | StaffRole::Supervisor | StaffRole::CaseManager) {
-        return Err(Problem::forbidden("only an admin, supervisor or case manager assigns caseloads"));
-    }
-    no_self_grant(&state, &p, &body.staff_id, "be assigned a client").await?;
-    // The admin assigns without seeing the client (the directory gives ids and names only).
-    if p.role() != StaffRole::Admin {
-        client_access(&state, &p, &id, "assign caseload").await?;
-    }
-    state.store.assign(&body.staff_id, &id, state.store.today()).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&id).details(json!({ "caseload_assigned": body.staff_id }))).await?;
+    crate::body::check_id("staff_id", &body.staff_id)?;
+    state.app().assign_caseload(&p.actor(Channel::Api), &id, &body.staff_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -633,9 +598,6 @@ pub(crate) struct NewClientBody {
 #[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = NewClientBody, responses((status = 201, description = "Added, on the caller's caseload")))]
 pub(crate) async fn add_client(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<NewClientBody>) -> ApiResult<Response> {
     p.require("write")?;
-    if !matches!(p.role(), StaffRole::Admin | StaffRole::Supervisor | StaffRole::CaseManager | StaffRole::Psychotherapist | StaffRole::Psychiatrist) {
-        return Err(Problem::forbidden("intake is done by case managers, clinicians, supervisors or admins"));
-    }
     let birth = match (&body.date_of_birth, body.age) {
         (Some(dob), _) => Birth::DateOfBirth(parse_date("date_of_birth", dob)?),
         (None, Some(years)) => Birth::Age { years, on: today() },
@@ -645,21 +607,15 @@ pub(crate) async fn add_client(State(state): State<Arc<AppState>>, ApiPrincipal(
         Some(t) => Some(state.store.team_id(t).await?),
         None => None,
     };
-    let id = state
-        .store
-        .add_client(NewClient { id: None, name: body.name, contact: body.contact, notes: body.notes, birth, part2_program: body.part2_program, lps_program: body.lps_program, team_id })
-        .await?;
-    state.store.assign(p.id(), &id, today()).await?;
-    state.audit.one(AuditEvent::new(AuditKind::ClientAdded, Some(p.id())).client(&id)).await?;
+    let new = NewClient { id: None, name: body.name, contact: body.contact, notes: body.notes, birth, part2_program: body.part2_program, lps_program: body.lps_program, team_id };
+    let id = state.app().add_client(&p.actor(Channel::Api), new).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients", responses((status = 200, description = "The client"), (status = 404, description = "Not on the caller's caseload (or no such client)")))]
 pub(crate) async fn show_client(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    let access = client_access(&state, &p, &id, "read client").await?;
-    let client = state.store.client(&id).await?;
-    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).client(&id).categories(&[Category::Demographics]).break_glass(access == crate::access::Access::BreakGlass)).await?;
+    let client = state.app().show_client(&p.actor(Channel::Api), &id).await?;
     Ok(Json(client_json(&client)))
 }
 
@@ -695,22 +651,9 @@ pub(crate) struct StatusCorrectionBody {
     responses((status = 204, description = "Corrected, as an audited correction naming the old and new status (privacy officer)")))]
 pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StatusCorrectionBody>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    if !p.is_privacy_officer() {
-        return Err(Problem::forbidden("only the privacy officer corrects a recorded discharge or death"));
-    }
-    if !(10..=1000).contains(&body.reason.trim().chars().count()) {
-        return Err(Problem::bad_input("reason: why the status was wrong, in 10 to 1000 characters"));
-    }
     let discharged_on = body.discharged_on.as_deref().map(|d| parse_date("discharged_on", d)).transpose()?;
     let died_on = body.died_on.as_deref().map(|d| parse_date("died_on", d)).transpose()?;
-    let before = state.store.client(&id).await.map_err(|_| crate::access::refused(&id))?;
-    let status = state.store.correct_client_status(&id, discharged_on, died_on).await?;
-    let event = AuditEvent::new(AuditKind::ClientChanged, Some(p.id())).client(&id).details(json!({
-        "correction": true, "reason": body.reason,
-        "before": { "status": before.status.as_str(), "discharged_on": before.discharged_on.map(|d| d.to_string()), "died_on": before.died_on.map(|d| d.to_string()) },
-        "after": { "status": status.as_str(), "discharged_on": discharged_on.map(|d| d.to_string()), "died_on": died_on.map(|d| d.to_string()) },
-    }));
-    state.audit.one(event).await?;
+    state.app().correct_status(&p.actor(Channel::Api), &id, discharged_on, died_on, &body.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -878,17 +821,14 @@ pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiP
 #[utoipa::path(post, path = "/v1/authorizations/{auth}/review", tag = "authorizations", responses((status = 204, description = "Reviewed (by someone other than who entered it)")))]
 pub(crate) async fn review_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(auth): Path<String>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    mark_authorization_reviewed(&state, &p, &auth).await?;
+    mark_authorization_reviewed(&state, &p, Channel::Api, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The privacy officer's review of a queued authorization (API and
 /// console), audited against its client.
-pub(crate) async fn mark_authorization_reviewed(state: &AppState, p: &Principal, auth: &str) -> Result<(), Problem> {
-    require_privacy_officer(state, p, "review an authorization").await?;
-    let client = state.store.review_authorization(auth, p.id()).await?;
-    state.audit.one(AuditEvent::new(AuditKind::StaffChanged, Some(p.id())).client(&client).details(json!({ "authorization_reviewed": auth }))).await?;
-    Ok(())
+pub(crate) async fn mark_authorization_reviewed(state: &AppState, p: &Principal, via: Channel, auth: &str) -> Result<(), Problem> {
+    Ok(state.app().review_authorization(&p.actor(via), auth).await?)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations/{auth}/revoke", tag = "authorizations", request_body = OnDay, responses((status = 204, description = "Revoked")))]

@@ -462,7 +462,7 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
 
 async fn review_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    crate::api::mark_authorization_reviewed(&state, &p, &id).await.map_err(fail(&p))?;
+    crate::api::mark_authorization_reviewed(&state, &p, Channel::Console, &id).await.map_err(fail(&p))?;
     Ok(Redirect::to("/console/review").into_response())
 }
 

@@ -27,6 +27,11 @@ mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod vault;
+mod staff;
+mod clients;
+mod records;
+mod authorizations;
+mod restrictions;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;

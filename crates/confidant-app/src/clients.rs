@@ -1,0 +1,105 @@
+//! Clients: intake, reading the identifying details, the privacy officer's
+//! corrections of a recorded discharge or death, privacy-notice
+//! acknowledgments, and the privacy officer's review of queued
+//! authorizations.
+
+use confidant_policy::Date;
+use confidant_policy::vocab::{Category, ClientStatus};
+use confidant_store::{AuditEvent, AuditKind, Client, NewClient, StaffRole};
+use serde_json::json;
+
+use crate::access::{client_access, refuse, require_privacy_officer};
+use crate::ops::via;
+use crate::{Actor, App, AppError};
+
+impl App<'_> {
+    /// Intake: adds a client and puts them on the intake worker's caseload,
+    /// in one transaction with its audit entry. Done by case managers,
+    /// clinicians, supervisors or admins (or the operator, who assigns no one).
+    pub async fn add_client(&self, actor: &Actor, new: NewClient) -> Result<String, AppError> {
+        let may = actor.is_operator()
+            || matches!(
+                actor.role(),
+                Some(StaffRole::Admin | StaffRole::Supervisor | StaffRole::CaseManager | StaffRole::Psychotherapist | StaffRole::Psychiatrist)
+            );
+        if !may {
+            refuse(self, actor, None, "add client").await?;
+            return Err(AppError::Forbidden("intake is done by case managers, clinicians, supervisors or admins".into()));
+        }
+        let today = self.store.today();
+        let assign = actor.id().map(|staff| (staff, today));
+        let event = AuditEvent::new(AuditKind::ClientAdded, actor.id()).details(via(actor, json!({})));
+        Ok(self.store.intake_client(new, assign, event).await?.0)
+    }
+
+    /// The client's identifying details, audited as a read of demographics.
+    pub async fn show_client(&self, actor: &Actor, client_id: &str) -> Result<Client, AppError> {
+        let access = client_access(self, actor, client_id, "read client").await?;
+        let client = self.store.client(client_id).await?;
+        let event = AuditEvent::new(AuditKind::ClientRead, actor.id())
+            .client(client_id)
+            .categories(&[Category::Demographics])
+            .break_glass(access.is_break_glass())
+            .details(via(actor, json!({})));
+        self.audit.record(vec![event]).await?;
+        Ok(client)
+    }
+
+    /// The privacy officer's correction of a mistaken discharge or death:
+    /// the status and dates are set to what they should have been (`None`
+    /// for both: active), audited with the reason, before and after.
+    pub async fn correct_status(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        discharged_on: Option<Date>,
+        died_on: Option<Date>,
+        reason: &str,
+    ) -> Result<ClientStatus, AppError> {
+        if !(actor.is_operator() || actor.is_privacy_officer()) {
+            refuse(self, actor, Some(client_id), "correct a discharge or death").await?;
+            return Err(AppError::Forbidden("only the privacy officer corrects a recorded discharge or death".into()));
+        }
+        if !(10..=1000).contains(&reason.trim().chars().count()) {
+            return Err(AppError::input("reason", "why the status was wrong, in 10 to 1000 characters"));
+        }
+        let before = self.store.client(client_id).await.map_err(|_| AppError::Refused(client_id.to_string()))?;
+        let day = |d: Option<Date>| d.map(|d| d.to_string());
+        let after = match (discharged_on, died_on) {
+            (_, Some(_)) => ClientStatus::Deceased,
+            (Some(_), None) => ClientStatus::Discharged,
+            (None, None) => ClientStatus::Active,
+        };
+        let event = AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).details(via(
+            actor,
+            json!({
+                "correction": true, "reason": reason,
+                "before": { "status": before.status.as_str(), "discharged_on": day(before.discharged_on), "died_on": day(before.died_on) },
+                "after": { "status": after.as_str(), "discharged_on": day(discharged_on), "died_on": day(died_on) },
+            }),
+        ));
+        Ok(self.store.correct_client_status_audited(client_id, discharged_on, died_on, event).await?.0)
+    }
+
+    /// Records that the client acknowledged the notice of privacy practices
+    /// on `on` (45 CFR 164.520(c)(2)(ii)).
+    pub async fn acknowledge_notice(&self, actor: &Actor, client_id: &str, on: Date) -> Result<(), AppError> {
+        client_access(self, actor, client_id, "record privacy notice acknowledgment").await?;
+        let event = AuditEvent::new(AuditKind::PrivacyNoticeAcknowledged, actor.id()).client(client_id).details(via(actor, json!({ "on": on.to_string() })));
+        self.store.acknowledge_privacy_notice_audited(client_id, on, event).await?;
+        Ok(())
+    }
+
+    /// The privacy officer's review of a queued authorization (never by who
+    /// entered it), audited against its client.
+    pub async fn review_authorization(&self, actor: &Actor, auth_id: &str) -> Result<(), AppError> {
+        require_privacy_officer(self, actor, "review an authorization").await?;
+        let Some(reviewer) = actor.on_behalf_of() else {
+            return Err(AppError::input("--as", "the privacy officer reviewing it"));
+        };
+        let client = self.store.authorization_client(auth_id).await?;
+        let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id()).client(&client).details(via(actor, json!({ "authorization": auth_id })));
+        self.store.review_authorization_audited(auth_id, reviewer, event).await?;
+        Ok(())
+    }
+}

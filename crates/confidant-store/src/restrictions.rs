@@ -1,0 +1,89 @@
+//! Restrictions a client asked for (45 CFR 164.522).
+
+use confidant_policy::vocab::{Category, Purpose, RecipientKind};
+use confidant_policy::{Date, Restriction};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::StoreError;
+use crate::audit::AuditEvent;
+use crate::model::StoredRestriction;
+
+use crate::vault::*;
+
+impl Store {
+
+    pub async fn add_restriction(&self, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::add_restriction`] with `audit` appended in the same transaction: the
+    /// change and its audit entry are committed together or not at all.
+    /// The entry's details name what was created (`"restriction"`). Returns the
+    /// audit entry's sequence number with the result.
+    pub async fn add_restriction_audited(&self, client_id: &str, restriction: &Restriction, requested_on: Date, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
+        let seq = self.commit_audited(tx, audit.with_detail("restriction", json!(out))).await?;
+        Ok((out, seq))
+    }
+
+    pub(crate) async fn add_restriction_in(&self, tx: &mut Tx, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
+
+        let id = new_id("restr");
+        require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        sqlx::query(
+            "INSERT INTO restrictions (id, client_id, categories, recipient_kinds, purposes, agreed, requested_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.clone())
+        .bind(client_id.to_string())
+        .bind(join(&restriction.categories))
+        .bind(join(&restriction.recipient_kinds))
+        .bind(join(&restriction.purposes))
+        .bind(i64::from(restriction.agreed))
+        .bind(requested_on.to_string())
+        .bind(self.now_secs())
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+
+    pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.restrictions_on(&mut conn, client_id).await
+    }
+
+    pub(crate) async fn restrictions_on(&self, conn: &mut AnyConnection, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
+        require(&mut *conn, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, categories, recipient_kinds, purposes, agreed, requested_on FROM restrictions \
+             WHERE client_id = $1 ORDER BY created_at, id",
+        )
+        .bind(client_id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let what = format!("restriction `{id}`");
+            let agreed: i64 = row.try_get("agreed")?;
+            out.push(StoredRestriction {
+                client_id: client_id.to_string(),
+                restriction: Restriction {
+                    categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
+                    recipient_kinds: split(&row.try_get::<String, _>("recipient_kinds")?, RecipientKind::parse, &what)?,
+                    purposes: split(&row.try_get::<String, _>("purposes")?, Purpose::parse, &what)?,
+                    agreed: agreed != 0,
+                },
+                requested_on: opt_date(row, "requested_on", &what)?.ok_or_else(|| corrupt(what.clone()))?,
+                id,
+            });
+        }
+        Ok(out)
+    }
+}
