@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+mod accounting;
 mod actor;
 mod admin;
 mod clients;
@@ -22,6 +23,7 @@ pub mod ops;
 pub mod training;
 
 pub use access::Access;
+pub use accounting::SuspensionRequest;
 pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use ops::*;

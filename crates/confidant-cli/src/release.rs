@@ -8,13 +8,13 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use confidant_app::App;
+use confidant_app::{App, SuspensionRequest};
 use confidant_disclosure::{Release, accounting};
 use confidant_policy::vocab::RecipientKind;
-use confidant_store::{AccountingCorrection, NewSuspension, today};
+use confidant_store::AccountingCorrection;
 
 use crate::check_client::{ClientCheck, option_failure, prepare, spec};
-use crate::vault::{Location, block_on, date, expected, open, store_failure};
+use crate::vault::{Location, block_on, date, expected, open};
 use crate::{Failure, Format, render};
 
 #[derive(Debug, Args)]
@@ -216,34 +216,38 @@ pub fn accounting_cmd(location: &Location, args: AccountingArgs) -> Result<(), F
                 reason,
             };
             let id = with_store(location, |store| async move {
-                store.correct_accounting_entry(&entry, correction, &staff).await.map_err(store_failure)
+                let actor = crate::vault::actor(&store, location, "--staff", Some(&staff)).await?;
+                App::new(&store, &*store).correct_accounting(&actor, &entry, correction).await.map_err(crate::vault::app_failure)
             })?;
             let _ = writeln!(io::stdout().lock(), "filed correction {id}");
             Ok(())
         }
         Some(AccountingCmd::Suspend { client, agency, agency_name, statement, until, written, requested_on, staff }) => {
             let kind = RecipientKind::parse(&agency).ok_or_else(|| expected("--agency", "`health_oversight_agency`, `law_enforcement`".into(), &agency))?;
-            let suspension = NewSuspension {
+            let request = SuspensionRequest {
                 client_id: client,
-                recipient_kind: kind,
+                agency: kind,
                 agency_name,
-                requested_on: requested_on.as_deref().map(|d| date("--requested-on", d)).transpose()?.unwrap_or_else(today),
+                requested_on: requested_on.as_deref().map(|d| date("--requested-on", d)).transpose()?,
                 until: date("--until", &until)?,
                 written,
                 statement,
-                recorded_by: staff,
             };
-            let id = with_store(location, |store| async move { store.suspend_accounting(suspension).await.map_err(store_failure) })?;
+            let id = with_store(location, |store| async move {
+                let actor = crate::vault::actor(&store, location, "--staff", Some(&staff)).await?;
+                App::new(&store, &*store).suspend_accounting(&actor, request).await.map_err(crate::vault::app_failure)
+            })?;
             let _ = writeln!(io::stdout().lock(), "recorded suspension {id}");
             Ok(())
         }
         None => {
             let client = args.client.ok_or_else(|| Failure::Input("--client: the client whose accounting to give".into()))?;
             let since = args.since.as_deref().map(|d| date("--since", d)).transpose()?;
-            let as_of = args.as_of.as_deref().map(|d| date("--as-of", d)).transpose()?.unwrap_or_else(today);
+            let as_of = args.as_of.as_deref().map(|d| date("--as-of", d)).transpose()?;
             let staff = args.staff;
             let accounting = with_store(location, |store| async move {
-                store.accounting(&client, since, as_of, staff.as_deref()).await.map_err(store_failure)
+                let actor = crate::vault::actor(&store, location, "--staff", staff.as_deref()).await?;
+                App::new(&store, &*store).accounting(&actor, &client, since, as_of).await.map_err(crate::vault::app_failure)
             })?;
             let text = match args.format {
                 AccountingFormat::Text => accounting::to_text(&accounting),

@@ -15,14 +15,14 @@ use confidant_disclosure::Release;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Facts, Input, Recipient, Restriction, Statements, parse_input};
 use confidant_store::{
-    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewStaff, NewSuspension, RequestSpec,
+    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewStaff, RequestSpec,
     StaffRole, Staff, read_witness, today, unix_days,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use confidant_app::{Channel, StatusChange};
+use confidant_app::{Channel, StatusChange, SuspensionRequest};
 
 use crate::AppState;
 use crate::access::{client_access, require_oversight, require_privacy_officer};
@@ -987,10 +987,7 @@ pub(crate) async fn disclose_handler(State(state): State<Arc<AppState>>, ApiPrin
 #[utoipa::path(get, path = "/v1/clients/{id}/disclosures", tag = "disclosures", responses((status = 200, description = "Disclosures made")))]
 pub(crate) async fn list_disclosures(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     p.require("read")?;
-    if !p.is_privacy_officer() {
-        client_access(&state, &p, &id, "read disclosures").await?;
-    }
-    Ok(Json(json!(state.store.disclosures(&id).await?)))
+    Ok(Json(json!(state.app().disclosures(&p.actor(Channel::Api), &id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -1005,7 +1002,7 @@ pub(crate) struct AccountingQuery {
     responses((status = 200, description = "The accounting of disclosures (45 CFR 164.528)")))]
 pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, Query(q): Query<AccountingQuery>) -> ApiResult<Response> {
     p.require("read")?;
-    let accounting = accounting_for(&state, &p, &id, q.since.as_deref(), q.as_of.as_deref()).await?;
+    let accounting = accounting_for(&state, &p, Channel::Api, &id, q.since.as_deref(), q.as_of.as_deref()).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(confidant_disclosure::accounting::to_json(&accounting)).into_response()),
         Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], confidant_disclosure::accounting::to_html(&accounting)).into_response()),
@@ -1016,14 +1013,10 @@ pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(
 /// A client's accounting as `p` may see it (API and console): the privacy
 /// officer's for any client, anyone else's only with access to the client
 /// and without law-enforcement suspensions. `as_of` defaults to today.
-pub(crate) async fn accounting_for(state: &AppState, p: &Principal, id: &str, since: Option<&str>, as_of: Option<&str>) -> Result<confidant_store::Accounting, Problem> {
-    if !p.is_privacy_officer() {
-        client_access(state, p, id, "read accounting").await?;
-    }
+pub(crate) async fn accounting_for(state: &AppState, p: &Principal, via: Channel, id: &str, since: Option<&str>, as_of: Option<&str>) -> Result<confidant_store::Accounting, Problem> {
     let since = since.map(|d| parse_date("since", d)).transpose()?;
-    let as_of = as_of.map(|d| parse_date("as_of", d)).transpose()?.unwrap_or_else(|| state.store.today());
-    let accounting = state.store.accounting(id, since, as_of, Some(p.id())).await?;
-    Ok(if p.is_privacy_officer() { accounting } else { accounting.without_law_enforcement_suspensions() })
+    let as_of = as_of.map(|d| parse_date("as_of", d)).transpose()?;
+    Ok(state.app().accounting(&p.actor(via), id, since, as_of).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1045,7 +1038,6 @@ pub(crate) struct CorrectionBody {
 #[utoipa::path(post, path = "/v1/accounting/{entry}/corrections", tag = "disclosures", request_body = CorrectionBody, responses((status = 201, description = "A new entry naming the old one")))]
 pub(crate) async fn correct_accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(entry): Path<String>, JsonBody(body): JsonBody<CorrectionBody>) -> ApiResult<Response> {
     p.require("write")?;
-    require_oversight(&state, &p, "correct the accounting").await?;
     let correction = AccountingCorrection {
         disclosed_on: body.disclosed_on.as_deref().map(|d| parse_date("disclosed_on", d)).transpose()?,
         recipient_name: body.recipient_name,
@@ -1054,7 +1046,7 @@ pub(crate) async fn correct_accounting(State(state): State<Arc<AppState>>, ApiPr
         statement: body.statement,
         reason: body.reason,
     };
-    let id = state.store.correct_accounting_entry(&entry, correction, p.id()).await?;
+    let id = state.app().correct_accounting(&p.actor(Channel::Api), &entry, correction).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "corrects": entry })))
 }
 
@@ -1075,18 +1067,16 @@ pub(crate) struct SuspensionBody {
 #[utoipa::path(post, path = "/v1/clients/{id}/accounting/suspensions", tag = "disclosures", request_body = SuspensionBody, responses((status = 201, description = "Recorded")))]
 pub(crate) async fn suspend_accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<SuspensionBody>) -> ApiResult<Response> {
     p.require("write")?;
-    require_privacy_officer(&state, &p, "suspend the accounting").await?;
-    let suspension = NewSuspension {
+    let request = SuspensionRequest {
         client_id: id,
-        recipient_kind: parse_enum("agency", &body.agency, RecipientKind::parse, RecipientKind::expected)?,
+        agency: parse_enum("agency", &body.agency, RecipientKind::parse, RecipientKind::expected)?,
         agency_name: body.agency_name,
-        requested_on: body.requested_on.as_deref().map(|d| parse_date("requested_on", d)).transpose()?.unwrap_or_else(today),
+        requested_on: body.requested_on.as_deref().map(|d| parse_date("requested_on", d)).transpose()?,
         until: parse_date("until", &body.until)?,
         written: body.written,
         statement: body.statement,
-        recorded_by: p.id().to_string(),
     };
-    let id = state.store.suspend_accounting(suspension).await?;
+    let id = state.app().suspend_accounting(&p.actor(Channel::Api), request).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
 }
 
@@ -1101,7 +1091,7 @@ pub(crate) struct ReasonBody {
 #[utoipa::path(post, path = "/v1/clients/{id}/break-glass", tag = "break-glass", request_body = ReasonBody, responses((status = 201, description = "Access granted for a while, flagged and queued for review")))]
 pub(crate) async fn break_glass(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ReasonBody>) -> ApiResult<Response> {
     p.require("read")?;
-    let grant = state.store.open_break_glass(p.id(), &id, &body.reason, state.config.break_glass_minutes).await?;
+    let grant = state.app().open_break_glass(&p.actor(Channel::Api), &id, &body.reason, state.config.break_glass_minutes).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": grant.id, "expires_at": grant.expires_at, "audit_entry": grant.audit_seq })))
 }
 
@@ -1113,8 +1103,7 @@ pub(crate) struct QueueQuery {
 
 #[utoipa::path(get, path = "/v1/break-glass", tag = "break-glass", responses((status = 200, description = "The review queue (privacy officer)")))]
 pub(crate) async fn break_glass_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<QueueQuery>) -> ApiResult<Json<Value>> {
-    require_oversight(&state, &p, "read the break-glass queue").await?;
-    Ok(Json(json!(state.store.break_glass_queue(q.all.unwrap_or(false)).await?)))
+    Ok(Json(json!(state.app().break_glass_queue(&p.actor(Channel::Api), q.all.unwrap_or(false)).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1127,13 +1116,12 @@ pub(crate) struct ReviewBody {
 #[utoipa::path(post, path = "/v1/break-glass/{id}/review", tag = "break-glass", request_body = ReviewBody, responses((status = 204, description = "Reviewed")))]
 pub(crate) async fn review_break_glass(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ReviewBody>) -> ApiResult<StatusCode> {
     p.require("write")?;
-    require_oversight(&state, &p, "review break-glass").await?;
     let justified = match body.outcome.as_str() {
         "justified" => true,
         "unjustified" => false,
         other => return Err(Problem::bad_input(format!("outcome: `justified` or `unjustified`, got `{other}`"))),
     };
-    state.store.review_break_glass(&id, p.id(), justified).await?;
+    state.app().review_break_glass(&p.actor(Channel::Api), &id, justified).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -184,7 +184,7 @@ async fn break_glass_page(ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<
 
 async fn break_glass(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    match state.store.open_break_glass(p.id(), &id, &form.text("reason"), state.config.break_glass_minutes).await {
+    match state.app().open_break_glass(&p.actor(Channel::Console), &id, &form.text("reason"), state.config.break_glass_minutes).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/clients/{id}?done=break-glass")).into_response()),
         Err(e) => {
             let problem = Problem::from(e);
@@ -377,7 +377,7 @@ async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincip
 // ── accounting, audit, review, rules ─────────────────────────────────────
 
 async fn accounting(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    let accounting = match crate::api::accounting_for(&state, &p, &id, None, None).await {
+    let accounting = match crate::api::accounting_for(&state, &p, Channel::Console, &id, None, None).await {
         Ok(accounting) => accounting,
         // Not the viewer's client: offer break-glass, as every client page does.
         Err(problem) if problem.status == 404 && !p.is_privacy_officer() => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
@@ -425,8 +425,7 @@ async fn audit_entry(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Co
 }
 
 async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
-    oversight(&state, &p, "read the break-glass queue").await?;
-    let queue = state.store.break_glass_queue(true).await.map_err(|e| fail(&p)(e.into()))?;
+    let queue = state.app().break_glass_queue(&p.actor(Channel::Console), true).await.map_err(|e| fail(&p)(e.into()))?;
     let items: Vec<BreakGlassItem> = queue
         .into_iter()
         .map(|b| BreakGlassItem {
@@ -468,9 +467,8 @@ async fn review_authorization(State(state): State<Arc<AppState>>, ConsolePrincip
 
 async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    oversight(&state, &p, "review break-glass").await?;
     let justified = form.get("outcome") == Some("justified");
-    state.store.review_break_glass(&id, p.id(), justified).await.map_err(|e| fail(&p)(e.into()))?;
+    state.app().review_break_glass(&p.actor(Channel::Console), &id, justified).await.map_err(|e| fail(&p)(e.into()))?;
     Ok(Redirect::to("/console/review").into_response())
 }
 

@@ -42,8 +42,8 @@ pub(super) fn situations(b: &mut Builder) {
         "The Board of Behavioral Sciences serves an investigative subpoena on you for a client's progress notes.",
         ca("psychotherapist").to("health_oversight_agency").named("Board of Behavioral Sciences").purpose("health_oversight").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
     b.grounded(t, "board_adjudication", "ca.cmia.adjudication", Topic::RecordsAndAccounting,
-        "In a disciplinary hearing before a state licensing board, the board compels production of a client's progress notes for its adjudication.",
-        ca("psychotherapist").to("health_oversight_agency").purpose("judicial_proceeding"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+        "In a disciplinary hearing before a state licensing board, the board issues a subpoena compelling production of a client's progress notes for its adjudication.",
+        ca("psychotherapist").to("health_oversight_agency").purpose("judicial_proceeding").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
     b.grounded(t, "search_warrant", "ca.cmia.search_warrant", Topic::RecordsAndAccounting,
         "Sheriff's deputies serve a search warrant on your community clinic for a client's progress notes; you are the records custodian.",
         ca("case_manager").to("law_enforcement").purpose("law_enforcement").fact("warrant"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
@@ -114,4 +114,19 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_public_health", "ca.lps.confidential", Topic::RecordsAndAccounting,
         "The county health department asks your county (LPS) program for a client's test results for a disease registry; no statute requires the report and the client has not consented.",
         lps("nurse").to("public_health_authority").purpose("public_health"), &[TestResults], LPS, vec![mc::staff_see_everything()]);
+    b.grounded(t, "lps_disappearance", "ca.lps.disappearance", Topic::FamilyAndFriends,
+        "A client of your county (LPS) program who is a danger to himself has walked out of the unit and cannot be found. You consider telling his mother that he is missing.",
+        lps("nurse").to("family_or_friend").purpose("notification").facts(&["serious_imminent_threat", "locating_suspect_or_missing_person"]), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
+    b.grounded(t, "lps_case_manager_threat", "ca.lps.serious_threat", Topic::DutyToProtect,
+        "A client of your county (LPS) program tells you, his case manager, that he will hurt people at a local school. You want to call the school yourself with his diagnosis.",
+        lps("case_manager").to("school").purpose("prevent_serious_threat").facts(&["serious_imminent_threat", "recipient_can_prevent_or_lessen"]), &[Diagnosis], LPS, vec![mc::threat_needs_consent()]);
+    b.grounded(t, "lps_crime_identity", "ca.lps.crime", Topic::RecordsAndAccounting,
+        "A client of your county (LPS) program assaults a staff member at the clinic. The police ask who the client is.",
+        lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Demographics], LPS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
+        "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
+        lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "privilege_dangerous_patient", "ca.privilege.dangerous_patient", Topic::ClientRights,
+        "Counsel in a civil case subpoenas your progress notes, with assurance that the client was told. You have reasonable cause to believe the client is a danger to others and that disclosure is needed to prevent it.",
+        ca("psychotherapist").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance", "serious_imminent_threat"]), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
 }
