@@ -13,6 +13,8 @@
 //! should decide what a package holds. The store stays the only crate that
 //! knows SQL, the engine stays free of I/O.
 
+#![deny(missing_docs)]
+
 pub mod accounting;
 mod html;
 mod package;
@@ -31,8 +33,11 @@ pub use package::{HeldBack, Package, PackageRecord, ReleasedCategory, WithheldCa
 /// recorded nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscloseError {
+    /// The vault refused or failed: an unknown client or staff member, a
+    /// client whose status bars the release, a database error.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The engine failed on a valid request (a defect, never the caller's).
     #[error("engine: {0}")]
     Engine(String),
     /// The request names what the loaded packs do not cover (a jurisdiction).
@@ -54,9 +59,14 @@ impl DiscloseError {
 /// A request to release a stored client's information.
 #[derive(Clone, Debug)]
 pub struct DiscloseRequest {
+    /// What is asked: the client, recipient, purpose, categories and facts;
+    /// the vault adds the authorizations and restrictions on file, and its
+    /// own date replaces `as_of`.
     pub spec: RequestSpec,
     /// The staff member releasing; recorded with the disclosure.
     pub staff_id: String,
+    /// Where the package is sent, recorded with the disclosure and shown on
+    /// the package (an accounting entry must say to whom it went).
     pub recipient_address: Option<String>,
     /// Access outside the staff member's caseload under a stated reason.
     pub break_glass: bool,
@@ -66,7 +76,13 @@ pub struct DiscloseRequest {
 #[derive(Clone, Debug)]
 pub enum Release {
     /// Nothing may be released; the decision carries the remedies.
-    Denied { decision: Box<Decision>, audit_seq: u64 },
+    Denied {
+        /// The decision, with why each category is withheld.
+        decision: Box<Decision>,
+        /// The sequence number of the audit log entry that records the
+        /// denied decision.
+        audit_seq: u64,
+    },
     /// Some or all categories were released.
     Released(Box<Package>),
 }

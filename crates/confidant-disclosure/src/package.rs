@@ -20,27 +20,38 @@ pub const REDISCLOSURE_NOTICE: &str = "42 CFR part 2 prohibits unauthorized use 
 /// A released record.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageRecord {
+    /// The record's id in the vault (for demographics, `<client>-demographics`).
     pub id: String,
     /// The day it was written.
     pub written_on: Date,
+    /// The staff member who wrote it (`vault` for the client's identifying
+    /// details).
     pub author_id: String,
+    /// The record's text, decrypted for this release.
     pub content: String,
 }
 
 /// One released category with its records.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReleasedCategory {
+    /// The category released.
     pub category: Category,
+    /// `required` or `permit`: whether the law required this disclosure.
     pub outcome: Outcome,
+    /// The provisions that allow or require it.
     pub cites: Vec<String>,
+    /// Its records that went; may be empty when none are on file.
     pub records: Vec<PackageRecord>,
 }
 
 /// One withheld category and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WithheldCategory {
+    /// The category withheld.
     pub category: Category,
+    /// Why, in one sentence (the deciding rule's summary).
     pub reason: String,
+    /// The provisions that withhold it.
     pub cites: Vec<String>,
 }
 
@@ -53,8 +64,12 @@ pub(crate) const NOTES_HELD_BACK: &str =
 /// saying that notes exist is itself a disclosure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HeldBack {
+    /// The category the records belong to (only psychotherapy notes are
+    /// ever held back).
     pub category: Category,
+    /// How many of its records were held back.
     pub records: usize,
+    /// Why the releaser may not hand them over.
     pub reason: String,
 }
 
@@ -78,28 +93,47 @@ impl HeldBack {
 /// Who received it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageRecipient {
+    /// The recipient kind's wire spelling, e.g. `treating_provider`.
     pub kind: String,
+    /// The recipient's name, when the request gave one.
     pub name: Option<String>,
+    /// Where the package was sent, when given.
     pub address: Option<String>,
 }
 
 /// Everything released in one disclosure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Package {
+    /// The disclosure's id in the vault.
     pub disclosure_id: String,
+    /// The vault's date of the release, never the request's.
     pub disclosed_on: Date,
+    /// The client whose information went.
     pub client_id: String,
+    /// The client's name, so the recipient can match the records.
     pub client_name: String,
+    /// The staff member who released it.
     pub discloser_id: String,
+    /// Who received it.
     pub recipient: PackageRecipient,
+    /// Why it was disclosed.
     pub purpose: Purpose,
+    /// The categories that went, with their records.
     pub released: Vec<ReleasedCategory>,
+    /// The requested categories that did not go, and why.
     pub withheld: Vec<WithheldCategory>,
     /// What the discloser must still do, in words.
     pub obligations: Vec<String>,
+    /// [`REDISCLOSURE_NOTICE`] when Part 2 records went under consent
+    /// (42 CFR 2.32); the recipient must not redisclose them.
     pub redisclosure_notice: Option<String>,
+    /// The accounting of disclosures entry it was recorded in, when the
+    /// decision obliged one (45 CFR 164.528).
     pub accounting_entry_id: Option<String>,
+    /// The sequence number of the audit log entry that records the release.
     pub audit_entry: u64,
+    /// A signed tree head covering that entry, so its inclusion can be
+    /// proved later.
     pub tree_head: Option<SignedTreeHead>,
     /// The full decision, for the record.
     pub decision: Decision,

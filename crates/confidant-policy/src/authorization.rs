@@ -12,37 +12,66 @@ use crate::vocab::{AuthorizationKind, Category, Fact, Purpose, Signer};
 /// Why an authorization does not count for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
+    /// `missing_element:<name>`: a core element of the form is absent, or
+    /// its signer cannot sign for the client on this request.
     MissingElement(Element),
+    /// `missing_statement:<name>`: a statement the form must carry is absent.
     MissingStatement(Statement),
+    /// `compound_psychotherapy_notes`: psychotherapy notes are covered
+    /// together with other categories, so the form counts for nothing
+    /// (164.508(b)(3)(ii)).
     CompoundPsychotherapyNotes,
+    /// `not_yet_signed`: signed after the day of the disclosure.
     NotYetSigned,
+    /// `expired`: its expiration date is before the day of the disclosure
+    /// and it names no expiry event.
     Expired,
+    /// `revoked`: revoked on or before the day of the disclosure.
     Revoked,
+    /// `recipient_mismatch`: no recipient entry matches the request's
+    /// recipient kind and name.
     RecipientMismatch,
+    /// `purpose_mismatch`: the request's purpose is not among its purposes
+    /// (for an ASCMI, not among the four the form can name).
     PurposeMismatch,
+    /// `category_not_covered`: recipient and purpose match, but it covers
+    /// none of the requested categories.
     CategoryNotCovered,
 }
 
 /// A core element of an authorization (164.508(c)(1), 2.31(a)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Element {
+    /// What information may be disclosed: at least one category.
     Description,
+    /// Who may receive it: at least one recipient entry.
     Recipient,
+    /// Why it may be disclosed: at least one purpose.
     Purpose,
+    /// An expiration date or an expiry event.
     Expiration,
+    /// The signature of the client or of a personal representative who may
+    /// sign for them.
     Signature,
+    /// The day it was signed.
     Date,
 }
 
 /// A required statement (164.508(c)(2), 2.31(a)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Statement {
+    /// The client may revoke it in writing (164.508(c)(2)(i)).
     RightToRevoke,
+    /// Treatment, payment, enrollment or eligibility is not conditioned on
+    /// signing (164.508(c)(2)(ii)).
     NoConditioning,
+    /// The information may be redisclosed by the recipient and no longer
+    /// protected (164.508(c)(2)(iii)).
     Redisclosure,
 }
 
 impl Element {
+    /// The contract's spelling, as in `missing_element:<name>`.
     pub fn as_str(self) -> &'static str {
         match self {
             Element::Description => "description",
@@ -68,6 +97,8 @@ impl Element {
 }
 
 impl Statement {
+    /// The contract's spelling, as in `missing_statement:<name>` and the
+    /// authorization's `statements` object.
     pub fn as_str(self) -> &'static str {
         match self {
             Statement::RightToRevoke => "right_to_revoke",
@@ -76,6 +107,7 @@ impl Statement {
         }
     }
 
+    /// What the statement says, for a person filling in the form.
     pub fn describe(self) -> &'static str {
         match self {
             Statement::RightToRevoke => "the client's right to revoke it in writing",
@@ -188,9 +220,15 @@ pub fn required_statements_on(kind: AuthorizationKind, as_of: Date) -> &'static 
 /// How one authorization on file stands against one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Standing {
+    /// The authorization's `id` as filed.
     pub id: String,
+    /// The law it is written under; decides whether it opens HIPAA, Part 2
+    /// or both.
     pub kind: AuthorizationKind,
+    /// Whether it is valid on `as_of` and matches this request.
     pub counts: bool,
+    /// Every reason it does not count, in checklist order; empty when it
+    /// counts.
     pub reasons: Vec<Reason>,
     /// Requested categories it opens when it counts.
     pub covers: Vec<Category>,

@@ -26,13 +26,25 @@ pub const PACKS: &[(Layer, &str, &str)] = &[
 /// One rule of the catalog, as its annotations describe it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
+    /// `@id`, unique in the catalog; its prefix names the layer
+    /// (`hipaa.minimum_necessary`, `org.…`).
     pub id: String,
+    /// The body of law (or the organization's policy) the rule belongs to.
     pub layer: Layer,
+    /// `@cite`: the provision the rule applies, in the contract's citation
+    /// format (`45 CFR 164.512(j)(1)(i)`, `org:<rule-id>` for organization
+    /// rules).
     pub cite: String,
+    /// `@effect`: what the rule means when it fires; precedence between
+    /// effects is applied only in `combine`.
     pub effect: Effect,
     /// One plain sentence a peer support specialist can read.
     pub summary: String,
+    /// `@obligations`: what the discloser must do when a category this rule
+    /// helped release goes out.
     pub obligations: Vec<ObligationKind>,
+    /// `@remedies`: candidate ways to make a withheld category lawful; the
+    /// engine offers only those that actually release it.
     pub remedies: Vec<RemedyKind>,
     /// Extra advice for the explanation when the rule contributes.
     pub advice: Option<String>,
@@ -99,18 +111,90 @@ pub struct Catalog {
 /// with one is refused whole.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    /// The pack is not valid Cedar.
     #[error("{file}:{line}:{column}: cedar syntax: {message}")]
-    Syntax { file: String, line: usize, column: usize, message: String },
+    Syntax {
+        /// The pack file, e.g. `hipaa.cedar`.
+        file: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// Cedar's parse error.
+        message: String,
+    },
+    /// A rule lacks an annotation every rule must carry (`@id`, `@cite`,
+    /// `@effect`, …).
     #[error("{file}:{line}:{column}: a rule has no `@{annotation}` annotation")]
-    MissingAnnotation { file: String, line: usize, column: usize, annotation: &'static str, source_text: String },
+    MissingAnnotation {
+        /// The pack file.
+        file: String,
+        /// 1-based line where the rule starts.
+        line: usize,
+        /// 1-based column where the rule starts.
+        column: usize,
+        /// The missing annotation's name, without `@`.
+        annotation: &'static str,
+        /// The rule's Cedar text, since without an `@id` it has no name.
+        source_text: String,
+    },
+    /// An annotation is present but says something the catalog refuses: an
+    /// unknown effect, obligation or remedy kind, a reference to an unknown
+    /// rule, a `require` outside the law layers, an id whose prefix is not
+    /// its layer's.
     #[error("{file}:{line}:{column}: rule `{id}`: `@{annotation}` {message}")]
-    BadAnnotation { file: String, line: usize, column: usize, id: String, annotation: &'static str, message: String },
+    BadAnnotation {
+        /// The pack file.
+        file: String,
+        /// 1-based line of the rule's `@id`.
+        line: usize,
+        /// 1-based column of the rule's `@id`.
+        column: usize,
+        /// The rule's `@id`.
+        id: String,
+        /// The annotation's name, without `@`.
+        annotation: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// A rule's condition fails strict validation against the schema or
+    /// the vocabulary checks (an unknown value, a banded attribute compared
+    /// with something other than a number).
     #[error("{file}:{line}:{column}: rule `{id}`: {message}")]
-    Invalid { file: String, line: usize, column: usize, id: String, message: String },
+    Invalid {
+        /// The pack file.
+        file: String,
+        /// 1-based line of the offending text (or of the rule's `@id`).
+        line: usize,
+        /// 1-based column of the offending text (or of the rule's `@id`).
+        column: usize,
+        /// The rule's `@id`.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two rules share an `@id`.
     #[error("{file}:{line}:{column}: rule id `{id}` is used twice")]
-    DuplicateId { file: String, line: usize, column: usize, id: String },
+    DuplicateId {
+        /// The pack file holding the second use.
+        file: String,
+        /// 1-based line of the second use.
+        line: usize,
+        /// 1-based column of the second use.
+        column: usize,
+        /// The repeated `@id`.
+        id: String,
+    },
+    /// A pack file as a whole cannot be placed, e.g. its rule ids name no
+    /// layer.
     #[error("{file}: {message}")]
-    File { file: String, message: String },
+    File {
+        /// The pack file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Cedar refused the set or the schema for a reason with no position.
     #[error("cedar: {0}")]
     Cedar(String),
 }

@@ -58,14 +58,17 @@ impl Date {
         Date { year, month: self.month, day }
     }
 
+    /// The year, e.g. 2026.
     pub fn year(self) -> u16 {
         self.year
     }
 
+    /// The month, 1 to 12.
     pub fn month(self) -> u8 {
         self.month
     }
 
+    /// The day of the month, from 1.
     pub fn day(self) -> u8 {
         self.day
     }

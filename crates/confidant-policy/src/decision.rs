@@ -12,52 +12,89 @@ use crate::explain;
 use crate::request::Request;
 use crate::vocab::{Category, Effect, Layer, ObligationKind, Outcome, OverallDecision, RemedyKind};
 
+/// The answer to one request, serialized exactly as the contract's
+/// decision JSON (`spec/decisions.md`, "Decision").
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Decision {
+    /// The overall answer: `deny` if nothing is released, `partial` if some
+    /// requested category is withheld, `required` if a released category is
+    /// required, otherwise `permit`.
     pub decision: OverallDecision,
+    /// One answer per requested category, in the request's order.
     pub categories: Vec<CategoryDecision>,
+    /// The categories that may (or must) go, in the request's order.
     pub release: Vec<Category>,
+    /// The categories that must not go, in the request's order.
     pub withhold: Vec<Category>,
+    /// Every rule that fired, from every layer, plus the rules that explain
+    /// an outcome, each once, in catalog order.
+    ///
     /// Shared with the catalog: a decision reports many rules, and cloning
     /// their texts was a fifth of a memoized decision.
     pub rules: Vec<std::sync::Arc<FiredRule>>,
+    /// Every authorization and Part 2 consent on file, whether it counts
+    /// and, when not, why.
     pub authorizations: Vec<AuthorizationReport>,
+    /// What the discloser must do for the released categories, one entry
+    /// per kind.
     pub obligations: Vec<Obligation>,
+    /// What would make a withheld category lawful, one entry per kind;
+    /// only remedies the engine checked actually release.
     pub remedies: Vec<Remedy>,
+    /// A plain-language paragraph a peer support specialist can read.
     pub explanation: String,
     /// The digest of the rule packs that decided (contract v2).
     pub rules_version: String,
 }
 
+/// The answer for one requested category.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CategoryDecision {
+    /// The requested category.
     pub category: Category,
+    /// `required`, `permit` or `deny`.
     pub outcome: Outcome,
+    /// The cites of the rules that explain the outcome: those that release
+    /// it, or those that withhold it and advise on it.
     pub cites: Vec<String>,
     /// Why a denied category is withheld, in one sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
+/// A rule as a decision reports it: the part of its catalog entry the
+/// contract names.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FiredRule {
+    /// The rule's `@id`.
     pub id: String,
+    /// The layer it belongs to.
     pub layer: Layer,
+    /// The provision it applies.
     pub cite: String,
+    /// What it means when it fires.
     pub effect: Effect,
+    /// One plain sentence saying what it does.
     pub summary: String,
 }
 
+/// How one authorization on file stood against the request.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthorizationReport {
+    /// The authorization's `id` as filed.
     pub id: String,
+    /// Whether it is valid on `as_of` and matches this request.
     pub counts: bool,
+    /// Why it does not count; empty when it counts.
     pub reasons: Vec<Reason>,
 }
 
+/// Something the discloser must do when releasing.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Obligation {
+    /// Which obligation of the contract.
     pub kind: ObligationKind,
+    /// What it asks of the discloser, in plain words.
     pub detail: String,
     /// The released categories it applies to.
     pub categories: Vec<Category>,
@@ -65,11 +102,14 @@ pub struct Obligation {
     pub rules: Vec<String>,
 }
 
+/// Something that would make a withheld disclosure lawful.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Remedy {
+    /// Which remedy of the contract.
     pub kind: RemedyKind,
     /// The withheld categories it would open.
     pub categories: Vec<Category>,
+    /// What to do, in plain words.
     pub detail: String,
 }
 

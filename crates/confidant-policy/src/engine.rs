@@ -37,12 +37,20 @@ pub enum EngineError {
     /// The request names something the loaded packs do not cover.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The rule packs did not load.
     #[error("rule catalog: {0}")]
     Catalog(#[from] CatalogError),
+    /// Cedar refused the request built from a valid input.
     #[error("building the cedar request: {0}")]
     Request(String),
+    /// Cedar could not evaluate a rule on this request.
     #[error("evaluating rule `{rule}`: {message}")]
-    Evaluation { rule: String, message: String },
+    Evaluation {
+        /// The rule's `@id`.
+        rule: String,
+        /// Cedar's error.
+        message: String,
+    },
 }
 
 /// The rules that fired for one category, after applicability.
@@ -63,6 +71,8 @@ impl Engine {
         Engine::with_catalog(Catalog::load()?)
     }
 
+    /// An engine over an already loaded catalog, e.g. the built-in packs
+    /// with a packs directory laid over them ([`crate::packs::overlay`]).
     pub fn with_catalog(catalog: Catalog) -> Result<Engine, EngineError> {
         let uid = |ty: &str, id: &str| -> Result<EntityUid, EngineError> {
             let ty: EntityTypeName = ty.parse().map_err(|e: cedar_policy::ParseErrors| EngineError::Request(e.to_string()))?;
@@ -84,10 +94,13 @@ impl Engine {
         self.catalog.rules()
     }
 
+    /// The rule with this `@id`, if the catalog has one.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.catalog.rule(id)
     }
 
+    /// The catalog the engine decides with (its rules, version and
+    /// jurisdictions).
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

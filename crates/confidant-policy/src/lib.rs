@@ -9,6 +9,8 @@
 //! `policies/`, one file per layer; their precedence is applied in one place
 //! (`combine`). The engine does no I/O.
 
+#![deny(missing_docs)]
+
 pub mod authorization;
 mod catalog;
 mod combine;

@@ -10,7 +10,9 @@ use crate::vocab::Layer;
 /// One pack file: its name (e.g. `organization.cedar`) and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackFile {
+    /// The file name; a built-in pack's name replaces that pack.
     pub name: String,
+    /// The Cedar text of the pack.
     pub text: String,
 }
 

@@ -23,43 +23,70 @@ pub const MAX_AGE: u64 = 130;
 /// A disclosure request, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
+    /// The day of the disclosure: authorizations, revocations and deaths
+    /// are judged on this day.
     pub as_of: Date,
+    /// `US` applies federal law only; a state adds that state's law.
     pub jurisdiction: Jurisdiction,
+    /// Whether the organization's own policy layer applies (`default`) or
+    /// the decision rests on law alone (`none`).
     pub organization_policy: OrganizationPolicy,
+    /// Who would disclose.
     pub discloser: Discloser,
+    /// Whose information it is.
     pub client: Client,
+    /// Who would receive it.
     pub recipient: Recipient,
+    /// Why it would be disclosed.
     pub purpose: Purpose,
     /// Non-empty, without duplicates, in the order asked.
     pub categories: Vec<Category>,
+    /// The situation's boolean facts; missing facts are false.
     pub facts: Facts,
+    /// HIPAA authorizations, Part 2 consents and ASCMI forms on file, in
+    /// the order given; each is reported in the decision.
     pub authorizations: Vec<Authorization>,
+    /// Restrictions the client asked for (45 CFR 164.522).
     pub restrictions: Vec<Restriction>,
 }
 
+/// The staff member who would disclose.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discloser {
+    /// Their professional role (default `psychotherapist`); it decides,
+    /// among other things, whether they are a mandated reporter.
     pub role: Role,
     /// Overrides the jurisdiction's default for the role when present.
     pub mandated_reporter: Option<bool>,
 }
 
+/// The client whose information is asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Client {
+    /// Age in years, 0 to [`MAX_AGE`]; a minor's parent is usually, not
+    /// always, the personal representative.
     pub age: u8,
+    /// Active, discharged or deceased; confidentiality survives all three.
     pub status: ClientStatus,
     /// Present exactly when `status` is deceased.
     pub died_on: Option<Date>,
+    /// The records come from a federally assisted substance-use-disorder
+    /// program, so 42 CFR Part 2 applies to them.
     pub part2_program: bool,
     /// The records come from services under Cal. Welf. & Inst. Code
     /// Divisions 4–7 (LPS Act records; contract v2).
     pub lps_program: bool,
 }
 
+/// Who would receive the information.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recipient {
+    /// The kind of recipient, as the contract names them.
     pub kind: RecipientKind,
+    /// The recipient's name, matched against authorization recipients.
     pub name: Option<String>,
+    /// A use inside the covered entity or program rather than a disclosure
+    /// outside it.
     pub same_organization: bool,
 }
 
@@ -68,10 +95,12 @@ pub struct Recipient {
 pub struct Facts(u32);
 
 impl Facts {
+    /// Whether the fact is true.
     pub fn get(self, fact: Fact) -> bool {
         self.0 & Self::bit(fact) != 0
     }
 
+    /// Makes the fact true or false.
     pub fn set(&mut self, fact: Fact, value: bool) {
         if value {
             self.0 |= Self::bit(fact);
@@ -98,31 +127,51 @@ impl Facts {
 /// counts is decided by [`crate::authorization`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Authorization {
+    /// The caller's identifier, echoed in the decision's `authorizations`.
     pub id: String,
+    /// The law it is written under: HIPAA (164.508), Part 2 (2.31) or
+    /// California's ASCMI.
     pub kind: AuthorizationKind,
+    /// Who signed it; `None` is a missing signature.
     pub signed_by: Option<Signer>,
+    /// The day it was signed; `None` is a missing date.
     pub signed_on: Option<Date>,
+    /// The categories it covers (its description of the information).
     pub categories: Vec<Category>,
+    /// Who may receive the information under it.
     pub recipients: Vec<AuthorizedRecipient>,
+    /// What the information may be used for under it.
     pub purposes: Vec<Purpose>,
+    /// The last day it is valid, if it expires on a date.
     pub expires_on: Option<Date>,
+    /// The event that ends it (e.g. "end of treatment"), if it expires on
+    /// an event rather than a date.
     pub expiry_event: Option<String>,
+    /// The day the client revoked it, if they did; it no longer counts
+    /// from that day.
     pub revoked_on: Option<Date>,
+    /// Which required statements it carries.
     pub statements: Statements,
 }
 
 /// One recipient an authorization names: a kind, and a name when it names a person.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthorizedRecipient {
+    /// Must equal the request's recipient kind.
     pub kind: RecipientKind,
+    /// When given, must equal the request's recipient name (ignoring case
+    /// and runs of whitespace).
     pub name: Option<String>,
 }
 
 /// The required statements of 45 CFR 164.508(c)(2) / 42 CFR 2.31(a).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Statements {
+    /// The client's right to revoke it in writing.
     pub right_to_revoke: bool,
+    /// That treatment, payment or eligibility is not conditioned on signing.
     pub no_conditioning: bool,
+    /// That the recipient may redisclose the information.
     pub redisclosure: bool,
 }
 
@@ -130,9 +179,16 @@ pub struct Statements {
 /// restricts every value of that dimension.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Restriction {
+    /// The categories restricted.
     pub categories: Vec<Category>,
+    /// The recipient kinds restricted.
     pub recipient_kinds: Vec<RecipientKind>,
+    /// The purposes restricted.
     pub purposes: Vec<Purpose>,
+    /// The covered entity agreed to it; an agreed restriction binds except
+    /// for emergency treatment, and one on disclosure to a health plan for
+    /// payment or operations binds without agreement when the client paid in
+    /// full out of pocket.
     pub agreed: bool,
 }
 
@@ -174,7 +230,10 @@ impl InputError {
 /// One request or a batch, as the input held it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
+    /// A single request object; answered with one decision.
     One(Box<Request>),
+    /// A JSON array of requests; answered with an array of decisions in the
+    /// same order.
     Batch(Vec<Request>),
 }
 

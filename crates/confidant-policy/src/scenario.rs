@@ -13,8 +13,12 @@ use crate::vocab::Category;
 /// One scenario: a request and what the decision must show.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// The scenario's `name`, shown when it fails.
     pub name: String,
+    /// The contract request, as JSON (it may be bad input on purpose).
     pub request: Value,
+    /// What the decision must show: `decision`, `outcomes`,
+    /// `cites_include`, `obligations_include`, … or `error: true`.
     pub expect: Value,
 }
 
@@ -103,10 +107,15 @@ pub fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
 /// that explain it under each.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CategoryChange {
+    /// The requested category.
     pub category: Category,
+    /// Its outcome under the old rules (`required`, `permit`, `deny`).
     pub old_outcome: String,
+    /// Its outcome under the new rules.
     pub new_outcome: String,
+    /// The ids of the rules that explained the old outcome.
     pub old_rules: Vec<String>,
+    /// The ids of the rules that explain the new outcome.
     pub new_rules: Vec<String>,
 }
 
