@@ -1,7 +1,8 @@
 //! Why an operation did nothing. Each variant says whose fault it is, so a
 //! front end can answer without looking inside: the server maps
 //! [`AppError::Refused`] and [`AppError::NotFound`] to 404,
-//! [`AppError::Forbidden`] to 403, [`AppError::Input`] to 422; the CLI maps
+//! [`AppError::Forbidden`] to 403, [`AppError::Conflict`] to 409,
+//! [`AppError::Input`] to 422; the CLI maps
 //! the caller's faults to exit 2.
 
 use confidant_disclosure::DiscloseError;
@@ -17,6 +18,9 @@ pub enum AppError {
     /// The actor's role does not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The request conflicts with what is stored (an exam already submitted).
+    #[error("{0}")]
+    Conflict(String),
     /// Something named in the request does not exist (past need-to-know).
     #[error("{0}")]
     NotFound(String),
@@ -51,7 +55,7 @@ impl AppError {
     /// Whether the caller is at fault (bad input, refused, not found) rather than the system.
     pub fn is_callers(&self) -> bool {
         match self {
-            AppError::Refused(_) | AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Input { .. } => true,
+            AppError::Refused(_) | AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Conflict(_) | AppError::Input { .. } => true,
             AppError::Store(e) => e.is_bad_input() || matches!(e, StoreError::NotFound { .. } | StoreError::Duplicate { .. }),
             AppError::Disclose(e) => e.is_bad_input(),
             AppError::Engine(_) | AppError::Audit(_) => false,

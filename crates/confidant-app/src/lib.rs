@@ -20,9 +20,11 @@ mod admin;
 mod clients;
 mod error;
 pub mod ops;
+pub mod training;
 
 pub use access::Access;
 pub use accounting::SuspensionRequest;
 pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use ops::*;
+pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};

@@ -326,5 +326,32 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(b.text().await.contains("Mastery per topic"));
     assert!(b.client.find(Locator::Css("svg.chart")).await.is_ok());
     b.shot("practice-dashboard", true).await;
+
+    // An exam held by the server: no key on its page; submitted once, then
+    // the result with every option's rationale, and a printable certificate.
+    b.fill("#n", "3").await;
+    b.submit("form[action='/console/practice/exam']").await;
+    b.client.wait().for_element(Locator::Css("form[action^='/console/practice/exam/']")).await.unwrap();
+    let page = b.text().await;
+    assert!(page.contains("Submit my exam") && !page.contains("the answer"), "{page}");
+    for radio in b.client.find_all(Locator::Css("input[type=radio][value='0']")).await.unwrap() {
+        radio.click().await.unwrap();
+    }
+    b.shot("exam", true).await;
+    b.submit("form[action^='/console/practice/exam/']").await;
+    b.client.wait().for_element(Locator::Css("ol.rationales")).await.unwrap();
+    let page = b.text().await;
+    assert!(page.contains("Exam result") && page.contains("the answer") && page.contains("of 3 right"), "{page}");
+    b.shot("exam-result", true).await;
+    b.click("a.button[href$='/certificate']").await;
+    b.client.wait().for_element(Locator::Css("section.certificate")).await.unwrap();
+    assert!(b.text().await.contains("Certificate of completion"));
+    b.shot("certificate", false).await;
+    // The privacy officer's training report.
+    b.go("/console/training/report").await;
+    b.client.wait().for_element(Locator::Css("table")).await.unwrap();
+    let page = b.text().await;
+    assert!(page.contains("Workforce training") && page.contains(officer), "{page}");
+    b.shot("training-report", true).await;
     b.client.close().await.unwrap();
 }

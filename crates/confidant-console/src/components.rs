@@ -89,6 +89,9 @@ pub(crate) fn frame(viewer: Option<&Viewer>, title: &str, flash: Option<&Flash>,
                                     li { a href="/console/audit" { "Audit log" } }
                                     li { a href="/console/review" { "Review queue" } }
                                 }
+                                @if viewer.role == StaffRole::PrivacyOfficer {
+                                    li { a href="/console/training/report" { "Training record" } }
+                                }
                             }
                         }
                         form.signout method="post" action="/console/sign-out" {

@@ -19,7 +19,9 @@ pub use pages::*;
 pub use practice::*;
 
 /// The console's stylesheet, served at [`STYLESHEET_PATH`].
-pub const STYLESHEET: &str = include_str!("../assets/console.css");
+pub const STYLESHEET: &str = concat!(include_str!("../assets/console.css"), include_str!("../assets/certificate.css"));
+/// The certificate's own rules, inlined in a standalone certificate file.
+pub const CERTIFICATE_STYLESHEET: &str = include_str!("../assets/certificate.css");
 /// Where the server serves [`STYLESHEET`].
 pub const STYLESHEET_PATH: &str = "/assets/console.css";
 /// The console's script (progressive enhancement only), served at [`SCRIPT_PATH`].

@@ -34,7 +34,8 @@ use crate::AppState;
         crate::api::break_glass, crate::api::break_glass_queue, crate::api::review_break_glass,
         crate::api::audit_head, crate::api::audit_verify, crate::api::audit_entries, crate::api::audit_proof, crate::api::audit_consistency,
         crate::training::questions, crate::training::cards, crate::training::progress_handler, crate::training::next,
-        crate::training::answer, crate::training::review, crate::training::start_exam, crate::training::score,
+        crate::training::answer, crate::training::review, crate::training::start_exam, crate::training::exam,
+        crate::training::exam_answers, crate::training::submit, crate::training::certificate, crate::training::report,
     )
 )]
 struct ApiDoc;

@@ -109,6 +109,7 @@ impl From<confidant_app::AppError> for Problem {
         match e {
             AppError::Refused(_) | AppError::NotFound(_) => Problem::not_found(e.to_string()),
             AppError::Forbidden(why) => Problem::forbidden(why),
+            AppError::Conflict(why) => Problem::new(StatusCode::CONFLICT, why),
             AppError::Input { .. } => Problem::bad_input(e.to_string()),
             AppError::Store(e) => e.into(),
             AppError::Disclose(e) => e.into(),

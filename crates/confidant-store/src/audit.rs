@@ -93,6 +93,11 @@ audit_kinds! {
     PrivacyNoticeAcknowledged = "privacy_notice_acknowledged",
     KeyRotated = "key_rotated",
     RulesReloaded = "rules_reloaded",
+    ExamDrawn = "exam_drawn",
+    ExamAnswered = "exam_answered",
+    ExamCompleted = "exam_completed",
+    TrainingViewed = "training_viewed",
+    TrainingPolicyChanged = "training_policy_changed",
 }
 
 impl std::fmt::Display for AuditKind {

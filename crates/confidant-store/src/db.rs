@@ -29,30 +29,52 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "lps", include_str!("../migrations/0005_lps.sql")),
     (6, "insiders", include_str!("../migrations/0006_insiders.sql")),
     (7, "settings", include_str!("../migrations/0007_settings.sql")),
+    (8, "exams", include_str!("../migrations/0008_exams.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
 /// it for that backend. Kept beside the portable text so the two sets
 /// cannot drift: the test below checks both mention the same tables.
-const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[(
-    2,
-    // Disclosures and the accounting are append-only for every client of the
-    // database, not only for this program: a correction is a new entry.
-    "CREATE TRIGGER disclosures_append_only_update BEFORE UPDATE ON disclosures \
-     BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
-     CREATE TRIGGER disclosures_append_only_delete BEFORE DELETE ON disclosures \
-     BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
-     CREATE TRIGGER accounting_entries_append_only_update BEFORE UPDATE ON accounting_entries \
-     BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n\
-     CREATE TRIGGER accounting_entries_append_only_delete BEFORE DELETE ON accounting_entries \
-     BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n",
-    "CREATE FUNCTION confidant_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-     $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;\n\
-     CREATE TRIGGER disclosures_append_only BEFORE UPDATE OR DELETE ON disclosures \
-     FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n\
-     CREATE TRIGGER accounting_entries_append_only BEFORE UPDATE OR DELETE ON accounting_entries \
-     FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n",
-)];
+const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[
+    (
+        2,
+        // Disclosures and the accounting are append-only for every client of the
+        // database, not only for this program: a correction is a new entry.
+        "CREATE TRIGGER disclosures_append_only_update BEFORE UPDATE ON disclosures \
+         BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
+         CREATE TRIGGER disclosures_append_only_delete BEFORE DELETE ON disclosures \
+         BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;\n\
+         CREATE TRIGGER accounting_entries_append_only_update BEFORE UPDATE ON accounting_entries \
+         BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n\
+         CREATE TRIGGER accounting_entries_append_only_delete BEFORE DELETE ON accounting_entries \
+         BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n",
+        "CREATE FUNCTION confidant_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;\n\
+         CREATE TRIGGER disclosures_append_only BEFORE UPDATE OR DELETE ON disclosures \
+         FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n\
+         CREATE TRIGGER accounting_entries_append_only BEFORE UPDATE OR DELETE ON accounting_entries \
+         FOR EACH ROW EXECUTE FUNCTION confidant_append_only();\n",
+    ),
+    (
+        8,
+        // A submitted exam is a training record: it is never changed or
+        // deleted, whoever connects to the database.
+        "CREATE TRIGGER training_exam_draws_submitted_update BEFORE UPDATE ON training_exam_draws \
+         WHEN OLD.submitted_at IS NOT NULL \
+         BEGIN SELECT RAISE(ABORT, 'a submitted exam is a training record and does not change'); END;\n\
+         CREATE TRIGGER training_exam_draws_submitted_delete BEFORE DELETE ON training_exam_draws \
+         WHEN OLD.submitted_at IS NOT NULL \
+         BEGIN SELECT RAISE(ABORT, 'a submitted exam is a training record and is not deleted'); END;\n",
+        "CREATE FUNCTION confidant_training_record() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'a submitted exam is a training record and does not change'; END $$;\n\
+         CREATE TRIGGER training_exam_draws_submitted BEFORE UPDATE OR DELETE ON training_exam_draws \
+         FOR EACH ROW WHEN (OLD.submitted_at IS NOT NULL) EXECUTE FUNCTION confidant_training_record();\n",
+    ),
+];
+
+/// The tables each dialect-only addition protects (checked by a test).
+#[cfg(test)]
+const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[(2, &["disclosures", "accounting_entries"]), (8, &["training_exam_draws"])];
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const BUSY_TIMEOUT_MS: u64 = 30_000;
@@ -261,7 +283,8 @@ mod tests {
         assert!(ddl_for(Backend::Postgres, MIGRATIONS[0].2).contains("content BYTEA NOT NULL"));
         for (version, sqlite, postgres) in DIALECT_EXTRAS {
             assert!(MIGRATIONS.iter().any(|(v, _, _)| v == version));
-            for table in ["disclosures", "accounting_entries"] {
+            let tables = DIALECT_EXTRA_TABLES.iter().find(|(v, _)| v == version).map(|(_, t)| *t).unwrap();
+            for table in tables {
                 assert!(sqlite.contains(&format!("ON {table}")) && postgres.contains(&format!("ON {table}")), "{table}");
             }
         }

@@ -19,6 +19,7 @@ pub mod db;
 pub mod demo;
 mod disclosure;
 mod error;
+mod exams;
 pub mod keys;
 mod model;
 mod release;
@@ -42,6 +43,7 @@ pub use disclosure::{
     ORAL_SUSPENSION_DAYS, RecordedDisclosure, StoredDisclosure, Suspension,
 };
 pub use error::StoreError;
+pub use exams::{DrawnQuestion, ExamCompletion, ExamDraw, TopicTally, TrainingPolicy};
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing, KeySource};
 pub use model::{
     AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,

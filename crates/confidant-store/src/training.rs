@@ -183,7 +183,7 @@ impl Store {
     }
 }
 
-async fn staff_exists(tx: &mut sqlx::Transaction<'static, sqlx::Any>, staff_id: &str) -> Result<(), StoreError> {
+pub(crate) async fn staff_exists(tx: &mut sqlx::Transaction<'static, sqlx::Any>, staff_id: &str) -> Result<(), StoreError> {
     let found = sqlx::query("SELECT 1 AS x FROM staff WHERE id = $1").bind(staff_id.to_string()).fetch_optional(&mut **tx).await?;
     match found {
         Some(_) => Ok(()),

@@ -13,6 +13,8 @@
 //! - [`Scheduler`] — FSRS review state: [`Scheduler::review`] records a
 //!   rating, [`due_queue`] orders what to study next, [`mastery`] sums up per topic.
 //! - [`exam::build_exam`] and [`exam::score_exam`] — practice exams.
+//! - [`records`] — the training record: scoring a stored exam, the report,
+//!   certificates.
 
 mod claim;
 pub mod exam;
@@ -23,6 +25,7 @@ mod options;
 pub mod progress;
 mod question;
 mod rationale;
+pub mod records;
 mod schedule;
 mod templates;
 mod topic;
@@ -32,4 +35,5 @@ pub use flashcards::{Flashcard, flashcards};
 pub use claim::Claim;
 pub use question::{BankError, Question, check_question, generate_bank};
 pub use schedule::{CardState, Mastery, Rating, ReviewRecord, Scheduler, StudyItem, due_queue, mastery, rating_for_answer};
+pub use records::{Certificate, ExamSummary, StaffTraining, TrainingReport, TrainingStatus};
 pub use topic::Topic;
