@@ -225,7 +225,7 @@ fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::v
 /// Writes a decrypted document to a file that must not exist yet, readable
 /// by its owner only: a decrypted copy should not widen who can read it, nor
 /// silently replace another file.
-fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
