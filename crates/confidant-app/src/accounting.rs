@@ -33,7 +33,13 @@ impl App<'_> {
     /// for any client; anyone else's only with access to the client and
     /// without law-enforcement suspensions (an open investigation is not
     /// told). Reading it is audited (`accounting_viewed`).
-    pub async fn accounting(&self, actor: &Actor, client_id: &str, since: Option<Date>, as_of: Option<Date>) -> Result<Accounting, AppError> {
+    pub async fn accounting(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        since: Option<Date>,
+        as_of: Option<Date>,
+    ) -> Result<Accounting, AppError> {
         let full = actor.is_privacy_officer() || actor.is_operator();
         if !full {
             client_access(self, actor, client_id, "read accounting").await?;

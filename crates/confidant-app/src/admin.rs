@@ -69,7 +69,8 @@ impl App<'_> {
         if role != Some(StaffRole::Admin) {
             client_access(self, actor, client_id, "assign caseload").await?;
         }
-        let event = AuditEvent::new(AuditKind::CaseloadAssigned, actor.id()).client(client_id).details(via(actor, json!({ "staff": staff_id })));
+        let event =
+            AuditEvent::new(AuditKind::CaseloadAssigned, actor.id()).client(client_id).details(via(actor, json!({ "staff": staff_id })));
         self.store.assign_audited(staff_id, client_id, self.store.today(), event).await?;
         Ok(())
     }

@@ -20,7 +20,13 @@ impl App<'_> {
         let may = actor.is_operator()
             || matches!(
                 actor.role(),
-                Some(StaffRole::Admin | StaffRole::Supervisor | StaffRole::CaseManager | StaffRole::Psychotherapist | StaffRole::Psychiatrist)
+                Some(
+                    StaffRole::Admin
+                        | StaffRole::Supervisor
+                        | StaffRole::CaseManager
+                        | StaffRole::Psychotherapist
+                        | StaffRole::Psychiatrist
+                )
             );
         if !may {
             refuse(self, actor, None, "add client").await?;
@@ -85,7 +91,9 @@ impl App<'_> {
     /// on `on` (45 CFR 164.520(c)(2)(ii)).
     pub async fn acknowledge_notice(&self, actor: &Actor, client_id: &str, on: Date) -> Result<(), AppError> {
         client_access(self, actor, client_id, "record privacy notice acknowledgment").await?;
-        let event = AuditEvent::new(AuditKind::PrivacyNoticeAcknowledged, actor.id()).client(client_id).details(via(actor, json!({ "on": on.to_string() })));
+        let event = AuditEvent::new(AuditKind::PrivacyNoticeAcknowledged, actor.id())
+            .client(client_id)
+            .details(via(actor, json!({ "on": on.to_string() })));
         self.store.acknowledge_privacy_notice_audited(client_id, on, event).await?;
         Ok(())
     }
@@ -98,7 +106,9 @@ impl App<'_> {
             return Err(AppError::input("--as", "the privacy officer reviewing it"));
         };
         let client = self.store.authorization_client(auth_id).await?;
-        let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id()).client(&client).details(via(actor, json!({ "authorization": auth_id })));
+        let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
+            .client(&client)
+            .details(via(actor, json!({ "authorization": auth_id })));
         self.store.review_authorization_audited(auth_id, reviewer, event).await?;
         Ok(())
     }

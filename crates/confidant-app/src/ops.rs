@@ -114,15 +114,18 @@ impl App<'_> {
             .client(&client_id)
             .categories(&request.categories)
             .break_glass(access.is_break_glass())
-            .details(via(actor, json!({
-                "outcome": decision.decision.as_str(),
-                "recipient_kind": request.recipient.kind.as_str(),
-                "purpose": request.purpose.as_str(),
-                "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                "rules_version": decision.rules_version,
-                "released": false,
-                "request": confidant_policy::request_to_value(&request),
-            })));
+            .details(via(
+                actor,
+                json!({
+                    "outcome": decision.decision.as_str(),
+                    "recipient_kind": request.recipient.kind.as_str(),
+                    "purpose": request.purpose.as_str(),
+                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                    "rules_version": decision.rules_version,
+                    "released": false,
+                    "request": confidant_policy::request_to_value(&request),
+                }),
+            ));
         self.audit.record(vec![event]).await?;
         Ok(decision)
     }
@@ -130,7 +133,13 @@ impl App<'_> {
     /// Releases what the law allows, today: decided, recorded, accounted and
     /// audited in one transaction (`confidant_disclosure::disclose`). Only a
     /// staff member releases; the operator names one with `--as`.
-    pub async fn release(&self, engine: &Engine, actor: &Actor, spec: RequestSpec, recipient_address: Option<String>) -> Result<Release, AppError> {
+    pub async fn release(
+        &self,
+        engine: &Engine,
+        actor: &Actor,
+        spec: RequestSpec,
+        recipient_address: Option<String>,
+    ) -> Result<Release, AppError> {
         let Some(staff_id) = actor.on_behalf_of() else {
             return Err(AppError::input("--as", "the staff member making the disclosure (a release is always someone's)"));
         };
@@ -168,7 +177,14 @@ impl App<'_> {
 
     /// Audits a read of `records` (and of `also`, such as demographics) as
     /// one `record_read` naming each record.
-    async fn audit_read(&self, actor: &Actor, client_id: &str, access: crate::Access, records: &[Record], also: &[Category]) -> Result<(), AppError> {
+    async fn audit_read(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        access: crate::Access,
+        records: &[Record],
+        also: &[Category],
+    ) -> Result<(), AppError> {
         let mut categories: Vec<Category> = records.iter().map(|r| r.category).chain(also.iter().copied()).collect();
         categories.sort();
         categories.dedup();
@@ -184,13 +200,21 @@ impl App<'_> {
 
     /// Adds a record written by the actor (the author), audited with it.
     /// `id` is generated when absent.
-    pub async fn add_record(&self, actor: &Actor, client_id: &str, category: Category, content: String, id: Option<String>) -> Result<String, AppError> {
+    pub async fn add_record(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        category: Category,
+        content: String,
+        id: Option<String>,
+    ) -> Result<String, AppError> {
         let Some(author) = actor.on_behalf_of() else {
             return Err(AppError::input("--as", "the staff member who wrote the record (its author)"));
         };
         client_access(self, actor, client_id, "add record").await?;
         let new = NewRecord { id, client_id: client_id.to_string(), category, author_id: author.to_string(), content };
-        let event = AuditEvent::new(AuditKind::RecordAdded, actor.id()).client(client_id).categories(&[category]).details(via(actor, json!({})));
+        let event =
+            AuditEvent::new(AuditKind::RecordAdded, actor.id()).client(client_id).categories(&[category]).details(via(actor, json!({})));
         let (mut ids, _) = self.store.add_records_audited(vec![new], event).await.map_err(unbatched)?;
         ids.pop().ok_or_else(|| AppError::Store(StoreError::invalid("records", "one stored record")))
     }
@@ -199,12 +223,16 @@ impl App<'_> {
     /// psychotherapy notes or Part 2 records is entered only by a clinician on
     /// the client's care team or by the privacy officer, and is queued for the
     /// privacy officer's review.
-    pub async fn file_authorization(&self, actor: &Actor, client_id: &str, auth: &Authorization, document: Option<&[u8]>) -> Result<Filed, AppError> {
+    pub async fn file_authorization(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        auth: &Authorization,
+        document: Option<&[u8]>,
+    ) -> Result<Filed, AppError> {
         let access = client_access(self, actor, client_id, "add authorization").await?;
         let sensitive = confidant_store::needs_privacy_review(auth);
-        let may_enter = actor.is_operator()
-            || (actor.is_clinician() && access == crate::Access::Caseload)
-            || actor.is_privacy_officer();
+        let may_enter = actor.is_operator() || (actor.is_clinician() && access == crate::Access::Caseload) || actor.is_privacy_officer();
         if sensitive && !may_enter {
             refuse(self, actor, Some(client_id), "add authorization for psychotherapy notes or Part 2 records").await?;
             return Err(AppError::Forbidden(
@@ -238,7 +266,13 @@ impl App<'_> {
     }
 
     /// Files a restriction the client requested on `requested_on` (today when absent).
-    pub async fn add_restriction(&self, actor: &Actor, client_id: &str, restriction: &Restriction, requested_on: Option<Date>) -> Result<String, AppError> {
+    pub async fn add_restriction(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        restriction: &Restriction,
+        requested_on: Option<Date>,
+    ) -> Result<String, AppError> {
         client_access(self, actor, client_id, "add restriction").await?;
         let on = requested_on.unwrap_or_else(|| self.store.today());
         let event = AuditEvent::new(AuditKind::RestrictionAdded, actor.id())
@@ -271,9 +305,8 @@ impl App<'_> {
             StatusChange::Discharge => "discharged_on",
             StatusChange::Death => "died_on",
         };
-        let event = AuditEvent::new(AuditKind::ClientChanged, actor.id())
-            .client(client_id)
-            .details(via(actor, json!({ key: on.to_string() })));
+        let event =
+            AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).details(via(actor, json!({ key: on.to_string() })));
         match change {
             StatusChange::Discharge => self.store.discharge_audited(client_id, on, event).await?,
             StatusChange::Death => self.store.record_death_audited(client_id, on, event).await?,

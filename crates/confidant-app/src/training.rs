@@ -68,7 +68,13 @@ pub enum BankView {
 impl App<'_> {
     /// Draws an exam from `bank` (generated under `rules_version`) for the
     /// acting staff member and stores it; audited as `exam_drawn`.
-    pub async fn draw_exam(&self, actor: &Actor, bank: &[Question], rules_version: &str, request: ExamRequest) -> Result<ExamDraw, AppError> {
+    pub async fn draw_exam(
+        &self,
+        actor: &Actor,
+        bank: &[Question],
+        rules_version: &str,
+        request: ExamRequest,
+    ) -> Result<ExamDraw, AppError> {
         let staff = learner(actor)?;
         if request.count == 0 || request.count > MAX_EXAM_QUESTIONS {
             return Err(AppError::input("count", format!("between 1 and {MAX_EXAM_QUESTIONS} questions")));
@@ -122,13 +128,18 @@ impl App<'_> {
                 *slot = chosen;
             }
         }
-        let event = AuditEvent::new(AuditKind::ExamAnswered, actor.id())
-            .details(via(actor, json!({ "exam": exam_id, "answered": exam.answers.iter().filter(|a| a.is_some()).count(), "of": exam.questions.len() })));
+        let event = AuditEvent::new(AuditKind::ExamAnswered, actor.id()).details(via(
+            actor,
+            json!({ "exam": exam_id, "answered": exam.answers.iter().filter(|a| a.is_some()).count(), "of": exam.questions.len() }),
+        ));
         if !self.store.save_exam_answers_audited(exam_id, &exam.answers, event).await? {
             // Submitted between our read and our write.
             let now = self.store.exam_draw(exam_id).await?;
             refuse(self, actor, None, "answer a submitted exam").await?;
-            return Err(now.completion.as_ref().map_or_else(|| AppError::Conflict(format!("exam `{exam_id}`: changed meanwhile; try again")), |done| submitted(exam_id, done)));
+            return Err(now.completion.as_ref().map_or_else(
+                || AppError::Conflict(format!("exam `{exam_id}`: changed meanwhile; try again")),
+                |done| submitted(exam_id, done),
+            ));
         }
         Ok(exam)
     }
@@ -303,5 +314,3 @@ fn submitted(exam_id: &str, done: &ExamCompletion) -> AppError {
         done.asked
     ))
 }
-
-

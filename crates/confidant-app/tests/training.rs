@@ -126,13 +126,19 @@ async fn an_exam_is_scored_once_from_its_stored_draw_and_answers_after_submissio
         let bad = app.answer_exam(&learner, &open.id, &[ExamAnswer { question: "q-nope".into(), answer: Some(0) }]).await.unwrap_err();
         assert_eq!(bad.to_string(), "answers/0/question: the id of a question of this exam");
         let q = &open.questions[0];
-        let bad = app.answer_exam(&learner, &open.id, &[ExamAnswer { question: q.id.clone(), answer: Some(q.options as usize) }]).await.unwrap_err();
+        let bad = app
+            .answer_exam(&learner, &open.id, &[ExamAnswer { question: q.id.clone(), answer: Some(q.options as usize) }])
+            .await
+            .unwrap_err();
         assert!(bad.to_string().starts_with("answers/0/answer: an option index below"), "{bad}");
         // A question of an open exam cannot be practised (the answer would show its key).
         assert!(matches!(app.check_practice_answer(&learner, &q.id).await.unwrap_err(), AppError::Conflict(_)));
         assert!(app.check_practice_answer(&peer, &q.id).await.is_ok());
         // The operator takes no exam in anyone's name.
-        assert!(matches!(app.draw_exam(&Actor::operator(None), &bank().0, &bank().1, ExamRequest { count: 1, topic: None, seed: 1 }).await.unwrap_err(), AppError::Input { .. }));
+        assert!(matches!(
+            app.draw_exam(&Actor::operator(None), &bank().0, &bank().1, ExamRequest { count: 1, topic: None, seed: 1 }).await.unwrap_err(),
+            AppError::Input { .. }
+        ));
 
         // One completion entry, in the log with its score and no name.
         let completed = entries(&store, AuditKind::ExamCompleted).await;
@@ -169,7 +175,8 @@ async fn the_report_and_certificates_follow_a_scripted_history() {
     for db in test_databases().await {
         let store = vault(&db).await;
         let app = App::new(&store, &store);
-        let (a, b, c, po) = (staff(&store, "st-a").await, staff(&store, "st-b").await, staff(&store, "st-c").await, staff(&store, "st-po").await);
+        let (a, b, c, po) =
+            (staff(&store, "st-a").await, staff(&store, "st-b").await, staff(&store, "st-c").await, staff(&store, "st-po").await);
 
         // 2025-01-10: st-a passes 10 of 10.
         let a1 = draw(&app, &a, 10, 1).await;
@@ -182,7 +189,10 @@ async fn the_report_and_certificates_follow_a_scripted_history() {
         app.submit_exam(&b, &b1.id).await.unwrap();
         // 2025-05-01: the privacy officer lowers the threshold to 75%.
         store.clock().set_day(day("2025-05-01"));
-        assert!(matches!(app.set_training_policy(&c, TrainingPolicy { pass_percent: 10, interval_months: 12 }).await.unwrap_err(), AppError::Forbidden(_)));
+        assert!(matches!(
+            app.set_training_policy(&c, TrainingPolicy { pass_percent: 10, interval_months: 12 }).await.unwrap_err(),
+            AppError::Forbidden(_)
+        ));
         app.set_training_policy(&po, TrainingPolicy { pass_percent: 75, interval_months: 12 }).await.unwrap();
         assert!(app.set_training_policy(&po, TrainingPolicy { pass_percent: 0, interval_months: 12 }).await.is_err());
         // 2025-06-01: st-b passes 3 of 4 at 75%; st-c draws an exam and never submits it.
@@ -215,7 +225,10 @@ async fn the_report_and_certificates_follow_a_scripted_history() {
         assert_eq!(line("st-c").status, TrainingStatus::Untrained, "an open exam is no record");
         assert_eq!((line("st-c").exams, line("st-c").latest.is_none()), (0, true));
         assert_eq!(line("st-po").status, TrainingStatus::Untrained);
-        assert_eq!((report.count(TrainingStatus::Current), report.count(TrainingStatus::Overdue), report.count(TrainingStatus::Untrained)), (1, 1, 2));
+        assert_eq!(
+            (report.count(TrainingStatus::Current), report.count(TrainingStatus::Overdue), report.count(TrainingStatus::Untrained)),
+            (1, 1, 2)
+        );
         // Scores by topic: st-a's latest (10/10) and st-b's latest (3/4), per topic.
         let total_asked: u32 = report.by_topic.iter().map(|t| t.asked).sum();
         let total_right: u32 = report.by_topic.iter().map(|t| t.correct).sum();
@@ -242,7 +255,13 @@ async fn the_report_and_certificates_follow_a_scripted_history() {
         assert_eq!(report_view.details.as_ref().unwrap()["overdue"], 1);
         assert!(views.iter().any(|e| e.details.as_ref().unwrap()["read"] == "certificate" && e.actor.as_deref() == Some("st-b")));
         assert_eq!(entries(&store, AuditKind::TrainingPolicyChanged).await.len(), 1);
-        for kind in [AuditKind::ExamDrawn, AuditKind::ExamAnswered, AuditKind::ExamCompleted, AuditKind::TrainingViewed, AuditKind::TrainingPolicyChanged] {
+        for kind in [
+            AuditKind::ExamDrawn,
+            AuditKind::ExamAnswered,
+            AuditKind::ExamCompleted,
+            AuditKind::TrainingViewed,
+            AuditKind::TrainingPolicyChanged,
+        ] {
             for e in entries(&store, kind).await {
                 let text = e.details.unwrap().to_string();
                 assert!(!["Avery", "Blake", "Casey", "Pat Oversight"].iter().any(|n| text.contains(n)), "{kind}: {text}");

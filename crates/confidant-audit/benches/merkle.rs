@@ -4,9 +4,7 @@
 
 use std::hint::black_box;
 
-use confidant_audit::{
-    LeafHash, LogSigningKey, MerkleTree, SignedTreeHead, TreeHead, verify_inclusion, verify_log,
-};
+use confidant_audit::{LeafHash, LogSigningKey, MerkleTree, SignedTreeHead, TreeHead, verify_inclusion, verify_log};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const MILLION: u64 = 1_000_000;
@@ -101,11 +99,7 @@ fn recompute(c: &mut Criterion) {
         tree.append(LeafHash::of(e));
         let size = i as u64 + 1;
         if size.is_multiple_of(100_000) {
-            heads.push(key.sign(TreeHead {
-                size,
-                root: tree.root(),
-                timestamp_ms: size,
-            }));
+            heads.push(key.sign(TreeHead { size, root: tree.root(), timestamp_ms: size }));
         }
     }
     drop(tree);

@@ -108,24 +108,18 @@ pub(crate) mod hex_bytes {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer, const N: usize>(
-        bytes: &[u8; N],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer, const N: usize>(bytes: &[u8; N], serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&hex::encode(bytes))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-        deserializer: D,
-    ) -> Result<[u8; N], D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(deserializer: D) -> Result<[u8; N], D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         decode(&text).map_err(D::Error::custom)
     }
 
     pub(crate) fn decode<const N: usize>(text: &str) -> Result<[u8; N], String> {
         let mut bytes = [0u8; N];
-        hex::decode_to_slice(text, &mut bytes)
-            .map_err(|e| format!("expected {} hex digits: {e}", N * 2))?;
+        hex::decode_to_slice(text, &mut bytes).map_err(|e| format!("expected {} hex digits: {e}", N * 2))?;
         Ok(bytes)
     }
 
@@ -135,10 +129,7 @@ pub(crate) mod hex_bytes {
         use serde::ser::SerializeSeq as _;
         use serde::{Deserialize, Deserializer, Serializer};
 
-        pub(crate) fn serialize<S: Serializer>(
-            hashes: &[[u8; 32]],
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
+        pub(crate) fn serialize<S: Serializer>(hashes: &[[u8; 32]], serializer: S) -> Result<S::Ok, S::Error> {
             let mut seq = serializer.serialize_seq(Some(hashes.len()))?;
             for hash in hashes {
                 seq.serialize_element(&hex::encode(hash))?;
@@ -146,14 +137,9 @@ pub(crate) mod hex_bytes {
             seq.end()
         }
 
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Vec<[u8; 32]>, D::Error> {
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<[u8; 32]>, D::Error> {
             let texts = Vec::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            texts
-                .iter()
-                .map(|text| super::decode(text).map_err(D::Error::custom))
-                .collect()
+            texts.iter().map(|text| super::decode(text).map_err(D::Error::custom)).collect()
         }
     }
 }

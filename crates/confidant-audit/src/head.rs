@@ -47,11 +47,7 @@ impl TreeHead {
     pub fn signing_bytes(&self) -> [u8; TREE_HEAD_SIGNING_LEN] {
         let size = self.size.to_be_bytes();
         let timestamp = self.timestamp_ms.to_be_bytes();
-        let fields = TREE_HEAD_DOMAIN
-            .iter()
-            .chain(&size)
-            .chain(&self.root)
-            .chain(&timestamp);
+        let fields = TREE_HEAD_DOMAIN.iter().chain(&size).chain(&self.root).chain(&timestamp);
         let mut out = [0u8; TREE_HEAD_SIGNING_LEN];
         for (slot, byte) in out.iter_mut().zip(fields) {
             *slot = *byte;
@@ -77,9 +73,7 @@ impl SignedTreeHead {
     /// also refuses non-canonical signatures and weak keys.
     pub fn verify(&self, key: &LogVerifyingKey) -> Result<(), SignatureError> {
         let signature = Signature::from_bytes(&self.signature);
-        key.0
-            .verify_strict(&self.head.signing_bytes(), &signature)
-            .map_err(|_| SignatureError)
+        key.0.verify_strict(&self.head.signing_bytes(), &signature).map_err(|_| SignatureError)
     }
 }
 
@@ -133,18 +127,13 @@ impl LogSigningKey {
     #[must_use]
     pub fn sign(&self, head: TreeHead) -> SignedTreeHead {
         let signature = self.0.sign(&head.signing_bytes());
-        SignedTreeHead {
-            head,
-            signature: signature.to_bytes(),
-        }
+        SignedTreeHead { head, signature: signature.to_bytes() }
     }
 }
 
 impl fmt::Debug for LogSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogSigningKey")
-            .field("verifying_key", &self.verifying_key().to_hex())
-            .finish_non_exhaustive()
+        f.debug_struct("LogSigningKey").field("verifying_key", &self.verifying_key().to_hex()).finish_non_exhaustive()
     }
 }
 

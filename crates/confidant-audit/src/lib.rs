@@ -33,15 +33,11 @@ mod tree;
 
 pub use hash::{Hash, LeafHash, empty_root};
 pub use head::{
-    KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN,
-    TREE_HEAD_SIGNING_LEN, TreeHead,
+    KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN, TREE_HEAD_SIGNING_LEN, TreeHead,
 };
 pub use log::{LogError, VerifiedLog, check_leaf_hashes, verify_log};
 pub use nodes::{
-    Frontier, NodeId, NodeSource, consistency_nodes, consistency_proof_from, inclusion_nodes, inclusion_proof_from,
-    root_from, root_nodes,
+    Frontier, NodeId, NodeSource, consistency_nodes, consistency_proof_from, inclusion_nodes, inclusion_proof_from, root_from, root_nodes,
 };
-pub use proof::{
-    ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion,
-};
+pub use proof::{ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion};
 pub use tree::{MerkleTree, TreeError};

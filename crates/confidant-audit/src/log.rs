@@ -3,8 +3,8 @@
 //! hash no longer matches its bytes. This is the core of `audit verify`.
 
 use crate::hash::{Hash, LeafHash};
-use crate::nodes::Frontier;
 use crate::head::{LogVerifyingKey, SignedTreeHead, TreeHead};
+use crate::nodes::Frontier;
 
 /// The first thing found wrong with a log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,23 +89,15 @@ pub struct VerifiedLog {
 ///
 /// Streams the leaves keeping only O(log n) hashes, so a log of any length
 /// is checked in constant memory.
-pub fn verify_log<I>(
-    leaves: I,
-    heads: &[SignedTreeHead],
-    key: &LogVerifyingKey,
-) -> Result<VerifiedLog, LogError>
+pub fn verify_log<I>(leaves: I, heads: &[SignedTreeHead], key: &LogVerifyingKey) -> Result<VerifiedLog, LogError>
 where
     I: IntoIterator<Item = LeafHash>,
 {
     for (position, signed) in heads.iter().enumerate() {
-        signed.verify(key).map_err(|_| LogError::BadSignature {
-            position,
-            size: signed.head.size,
-        })?;
+        signed.verify(key).map_err(|_| LogError::BadSignature { position, size: signed.head.size })?;
     }
     // Stable sort: heads of equal size keep their list order.
-    let mut by_size: Vec<(usize, TreeHead)> =
-        heads.iter().map(|signed| signed.head).enumerate().collect();
+    let mut by_size: Vec<(usize, TreeHead)> = heads.iter().map(|signed| signed.head).enumerate().collect();
     by_size.sort_by_key(|(_, head)| head.size);
     let mut pending = by_size.into_iter().peekable();
 
@@ -116,12 +108,7 @@ where
         while let Some((position, head)) = pending.next_if(|(_, h)| h.size == frontier.size()) {
             let log_root = frontier.root();
             if log_root != head.root {
-                return Err(LogError::HeadMismatch {
-                    position,
-                    size: head.size,
-                    head_root: head.root,
-                    log_root,
-                });
+                return Err(LogError::HeadMismatch { position, size: head.size, head_root: head.root, log_root });
             }
         }
         match leaves.next() {
@@ -130,17 +117,9 @@ where
         }
     }
     if let Some((position, head)) = pending.next() {
-        return Err(LogError::HeadBeyondLog {
-            position,
-            head_size: head.size,
-            log_size: frontier.size(),
-        });
+        return Err(LogError::HeadBeyondLog { position, head_size: head.size, log_size: frontier.size() });
     }
-    Ok(VerifiedLog {
-        size: frontier.size(),
-        root: frontier.root(),
-        heads_checked: heads.len(),
-    })
+    Ok(VerifiedLog { size: frontier.size(), root: frontier.root(), heads_checked: heads.len() })
 }
 
 /// Compares the leaf hashes kept in storage with those recomputed from the
@@ -158,24 +137,14 @@ where
         match (stored.next(), recomputed.next()) {
             (Some(s), Some(r)) if s == r => index += 1,
             (Some(s), Some(r)) => {
-                return Err(LogError::LeafMismatch {
-                    index,
-                    stored: s,
-                    recomputed: r,
-                });
+                return Err(LogError::LeafMismatch { index, stored: s, recomputed: r });
             }
             (None, None) => return Ok(index),
             (Some(_), None) => {
-                return Err(LogError::LeafCountMismatch {
-                    stored: index + 1 + stored.count() as u64,
-                    recomputed: index,
-                });
+                return Err(LogError::LeafCountMismatch { stored: index + 1 + stored.count() as u64, recomputed: index });
             }
             (None, Some(_)) => {
-                return Err(LogError::LeafCountMismatch {
-                    stored: index,
-                    recomputed: index + 1 + recomputed.count() as u64,
-                });
+                return Err(LogError::LeafCountMismatch { stored: index, recomputed: index + 1 + recomputed.count() as u64 });
             }
         }
     }

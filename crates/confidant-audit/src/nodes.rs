@@ -88,11 +88,7 @@ pub fn inclusion_proof_from<S: NodeSource + ?Sized>(src: &S, index: u64, size: u
 
 /// RFC 6962 §2.1.2 `PROOF(old_size, D[new_size])` from held nodes. Empty when
 /// `old_size` is 0 or equals `new_size`.
-pub fn consistency_proof_from<S: NodeSource + ?Sized>(
-    src: &S,
-    old_size: u64,
-    new_size: u64,
-) -> Result<ConsistencyProof, TreeError> {
+pub fn consistency_proof_from<S: NodeSource + ?Sized>(src: &S, old_size: u64, new_size: u64) -> Result<ConsistencyProof, TreeError> {
     if old_size > new_size {
         return Err(TreeError::OldSizeExceedsNewSize { old_size, new_size });
     }
@@ -357,10 +353,7 @@ mod tests {
     fn a_missing_node_is_named() {
         let (mut nodes, _) = nodes_from_frontier(8);
         nodes.remove(&NodeId { level: 2, index: 1 });
-        assert_eq!(
-            inclusion_proof_from(&nodes, 0, 8).unwrap_err(),
-            TreeError::MissingNode { level: 2, index: 1 }
-        );
+        assert_eq!(inclusion_proof_from(&nodes, 0, 8).unwrap_err(), TreeError::MissingNode { level: 2, index: 1 });
     }
 
     #[test]

@@ -94,37 +94,22 @@ impl ConsistencyProof {
 
 /// RFC 9162 §2.1.3.2: verifies that `leaf` is at `leaf_index` in the tree of
 /// `tree_size` leaves whose root is `root`.
-pub fn verify_inclusion(
-    leaf: &LeafHash,
-    leaf_index: u64,
-    tree_size: u64,
-    path: &[Hash],
-    root: &Hash,
-) -> Result<(), ProofError> {
+pub fn verify_inclusion(leaf: &LeafHash, leaf_index: u64, tree_size: u64, path: &[Hash], root: &Hash) -> Result<(), ProofError> {
     if leaf_index >= tree_size {
-        return Err(ProofError::IndexOutOfRange {
-            index: leaf_index,
-            tree_size,
-        });
+        return Err(ProofError::IndexOutOfRange { index: leaf_index, tree_size });
     }
     // Checked up front so a dropped or extra hash is named as such rather
     // than as a root mismatch.
     let expected = inclusion_path_len(leaf_index, tree_size);
     if path.len() != expected {
-        return Err(ProofError::WrongProofLength {
-            expected,
-            actual: path.len(),
-        });
+        return Err(ProofError::WrongProofLength { expected, actual: path.len() });
     }
     let mut fn_ = leaf_index;
     let mut sn = tree_size - 1;
     let mut r = *leaf.as_bytes();
     for p in path {
         if sn == 0 {
-            return Err(ProofError::WrongProofLength {
-                expected,
-                actual: path.len(),
-            });
+            return Err(ProofError::WrongProofLength { expected, actual: path.len() });
         }
         if fn_ & 1 == 1 || fn_ == sn {
             r = node_hash(p, &r);
@@ -140,10 +125,7 @@ pub fn verify_inclusion(
         sn >>= 1;
     }
     if sn != 0 {
-        return Err(ProofError::WrongProofLength {
-            expected,
-            actual: path.len(),
-        });
+        return Err(ProofError::WrongProofLength { expected, actual: path.len() });
     }
     if r != *root {
         return Err(ProofError::RootMismatch);
@@ -158,22 +140,13 @@ pub fn verify_inclusion(
 /// equal roots; `old_size` 0 needs an empty proof and the empty-tree root
 /// as `old_root` (the empty tree is a prefix of every tree, but a head
 /// claiming size 0 with another root is still false).
-pub fn verify_consistency(
-    old_size: u64,
-    new_size: u64,
-    path: &[Hash],
-    old_root: &Hash,
-    new_root: &Hash,
-) -> Result<(), ProofError> {
+pub fn verify_consistency(old_size: u64, new_size: u64, path: &[Hash], old_root: &Hash, new_root: &Hash) -> Result<(), ProofError> {
     if old_size > new_size {
         return Err(ProofError::OldSizeExceedsNewSize { old_size, new_size });
     }
     if old_size == new_size || old_size == 0 {
         if !path.is_empty() {
-            return Err(ProofError::WrongProofLength {
-                expected: 0,
-                actual: path.len(),
-            });
+            return Err(ProofError::WrongProofLength { expected: 0, actual: path.len() });
         }
         if old_size == 0 && *old_root != empty_root() {
             return Err(ProofError::OldRootMismatch);
@@ -185,22 +158,12 @@ pub fn verify_consistency(
     }
     let expected = consistency_path_len(old_size, new_size);
     if path.len() != expected {
-        return Err(ProofError::WrongProofLength {
-            expected,
-            actual: path.len(),
-        });
+        return Err(ProofError::WrongProofLength { expected, actual: path.len() });
     }
-    let wrong_length = ProofError::WrongProofLength {
-        expected,
-        actual: path.len(),
-    };
+    let wrong_length = ProofError::WrongProofLength { expected, actual: path.len() };
     // When the old tree is a perfect subtree the proof omits its root, which
     // the verifier has; the RFC prepends it.
-    let (seed, rest) = if old_size.is_power_of_two() {
-        (old_root, path)
-    } else {
-        path.split_first().ok_or(wrong_length)?
-    };
+    let (seed, rest) = if old_size.is_power_of_two() { (old_root, path) } else { path.split_first().ok_or(wrong_length)? };
     let mut fn_ = old_size - 1;
     let mut sn = new_size - 1;
     while fn_ & 1 == 1 {

@@ -129,10 +129,7 @@ impl MerkleTree {
     /// The root the tree had when it held its first `size` leaves.
     pub fn root_at(&self, size: u64) -> Result<Hash, TreeError> {
         self.check_size(size)?;
-        subtree(self, 0, size).ok_or(TreeError::SizeBeyondTree {
-            size,
-            tree_size: self.size(),
-        })
+        subtree(self, 0, size).ok_or(TreeError::SizeBeyondTree { size, tree_size: self.size() })
     }
 
     /// The audit path (RFC 6962 §2.1.1 `PATH(index, D[size])`) proving that
@@ -152,10 +149,7 @@ impl MerkleTree {
 
     fn check_size(&self, size: u64) -> Result<(), TreeError> {
         if size > self.size() {
-            return Err(TreeError::SizeBeyondTree {
-                size,
-                tree_size: self.size(),
-            });
+            return Err(TreeError::SizeBeyondTree { size, tree_size: self.size() });
         }
         Ok(())
     }

@@ -7,30 +7,17 @@
 
 mod common;
 
-use common::{
-    entry_hashes, hex32, leaf_hashes, read_json, ref_consistency, ref_leaf, ref_mth, ref_path,
-};
+use common::{entry_hashes, hex32, leaf_hashes, read_json, ref_consistency, ref_leaf, ref_mth, ref_path};
 use confidant_audit::{
-    ConsistencyProof, InclusionProof, LeafHash, MerkleTree, TreeError, empty_root,
-    verify_consistency, verify_inclusion,
+    ConsistencyProof, InclusionProof, LeafHash, MerkleTree, TreeError, empty_root, verify_consistency, verify_inclusion,
 };
 
 fn reference_leaves() -> Vec<Vec<u8>> {
-    read_json("rfc6962_reference.json")["leaves"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| hex::decode(v.as_str().unwrap()).unwrap())
-        .collect()
+    read_json("rfc6962_reference.json")["leaves"].as_array().unwrap().iter().map(|v| hex::decode(v.as_str().unwrap()).unwrap()).collect()
 }
 
 fn reference_roots() -> Vec<[u8; 32]> {
-    read_json("rfc6962_reference.json")["roots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| hex32(v.as_str().unwrap()))
-        .collect()
+    read_json("rfc6962_reference.json")["roots"].as_array().unwrap().iter().map(|v| hex32(v.as_str().unwrap())).collect()
 }
 
 fn reference_tree() -> MerkleTree {
@@ -38,12 +25,7 @@ fn reference_tree() -> MerkleTree {
 }
 
 fn hashes(value: &serde_json::Value) -> Vec<[u8; 32]> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| hex32(v.as_str().unwrap()))
-        .collect()
+    value.as_array().unwrap().iter().map(|v| hex32(v.as_str().unwrap())).collect()
 }
 
 #[test]
@@ -57,10 +39,7 @@ fn empty_tree_root_is_sha256_of_the_empty_string() {
 #[test]
 fn leaf_hash_is_sha256_of_zero_byte_and_entry() {
     // The 1-leaf root of the reference tree is the leaf hash of "".
-    assert_eq!(
-        LeafHash::of(b"").to_hex(),
-        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
-    );
+    assert_eq!(LeafHash::of(b"").to_hex(), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
     assert_eq!(*LeafHash::of(b"\x00").as_bytes(), ref_leaf(b"\x00"));
 }
 
@@ -69,10 +48,7 @@ fn published_roots_for_sizes_0_to_8() {
     let roots = reference_roots();
     assert_eq!(roots.len(), 9);
     // Spot-check the file against the values quoted in the brief.
-    assert_eq!(
-        hex::encode(roots[8]),
-        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
-    );
+    assert_eq!(hex::encode(roots[8]), "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
     let tree = reference_tree();
     for (size, expected) in roots.iter().enumerate() {
         assert_eq!(tree.root_at(size as u64).unwrap(), *expected, "size {size}");
@@ -132,17 +108,10 @@ fn roots_match_reference_for_every_size_to_70() {
     let mut grown = MerkleTree::new();
     for size in 0..=70usize {
         let expected = ref_mth(&leaves[..size]);
-        assert_eq!(
-            tree.root_at(size as u64).unwrap(),
-            expected,
-            "root_at({size})"
-        );
+        assert_eq!(tree.root_at(size as u64).unwrap(), expected, "root_at({size})");
         assert_eq!(grown.root(), expected, "root after {size} appends");
         if size < 70 {
-            assert_eq!(
-                grown.append(LeafHash::from_bytes(leaves[size])),
-                size as u64
-            );
+            assert_eq!(grown.append(LeafHash::from_bytes(leaves[size])), size as u64);
         }
     }
 }
@@ -155,11 +124,7 @@ fn inclusion_proofs_match_reference_for_every_size_and_index_to_70() {
         let root = ref_mth(&leaves[..size]);
         for index in 0..size {
             let proof = tree.inclusion_proof(index as u64, size as u64).unwrap();
-            assert_eq!(
-                proof.path,
-                ref_path(index, &leaves[..size]),
-                "PATH({index}, D[{size}])"
-            );
+            assert_eq!(proof.path, ref_path(index, &leaves[..size]), "PATH({index}, D[{size}])");
             proof
                 .verify(&LeafHash::from_bytes(leaves[index]), &root)
                 .unwrap_or_else(|e| panic!("PATH({index}, D[{size}]) does not verify: {e}"));
@@ -175,14 +140,8 @@ fn consistency_proofs_match_reference_for_every_pair_of_sizes_to_70() {
     for new in 0..=70usize {
         for old in 0..=new {
             let proof = tree.consistency_proof(old as u64, new as u64).unwrap();
-            assert_eq!(
-                proof.path,
-                ref_consistency(old, &leaves[..new]),
-                "PROOF({old}, D[{new}])"
-            );
-            proof
-                .verify(&roots[old], &roots[new])
-                .unwrap_or_else(|e| panic!("PROOF({old}, D[{new}]) does not verify: {e}"));
+            assert_eq!(proof.path, ref_consistency(old, &leaves[..new]), "PROOF({old}, D[{new}])");
+            proof.verify(&roots[old], &roots[new]).unwrap_or_else(|e| panic!("PROOF({old}, D[{new}]) does not verify: {e}"));
         }
     }
 }
@@ -202,45 +161,12 @@ fn leaves_are_kept_in_order() {
 #[test]
 fn tree_refuses_sizes_and_indices_it_does_not_hold() {
     let tree = MerkleTree::from_leaf_hashes(leaf_hashes(10));
-    assert_eq!(
-        tree.root_at(11),
-        Err(TreeError::SizeBeyondTree {
-            size: 11,
-            tree_size: 10
-        })
-    );
-    assert_eq!(
-        tree.inclusion_proof(3, 11),
-        Err(TreeError::SizeBeyondTree {
-            size: 11,
-            tree_size: 10
-        })
-    );
-    assert_eq!(
-        tree.inclusion_proof(10, 10),
-        Err(TreeError::IndexOutOfRange {
-            index: 10,
-            size: 10
-        })
-    );
-    assert_eq!(
-        tree.inclusion_proof(0, 0),
-        Err(TreeError::IndexOutOfRange { index: 0, size: 0 })
-    );
-    assert_eq!(
-        tree.consistency_proof(6, 4),
-        Err(TreeError::OldSizeExceedsNewSize {
-            old_size: 6,
-            new_size: 4
-        })
-    );
-    assert_eq!(
-        tree.consistency_proof(4, 12),
-        Err(TreeError::SizeBeyondTree {
-            size: 12,
-            tree_size: 10
-        })
-    );
+    assert_eq!(tree.root_at(11), Err(TreeError::SizeBeyondTree { size: 11, tree_size: 10 }));
+    assert_eq!(tree.inclusion_proof(3, 11), Err(TreeError::SizeBeyondTree { size: 11, tree_size: 10 }));
+    assert_eq!(tree.inclusion_proof(10, 10), Err(TreeError::IndexOutOfRange { index: 10, size: 10 }));
+    assert_eq!(tree.inclusion_proof(0, 0), Err(TreeError::IndexOutOfRange { index: 0, size: 0 }));
+    assert_eq!(tree.consistency_proof(6, 4), Err(TreeError::OldSizeExceedsNewSize { old_size: 6, new_size: 4 }));
+    assert_eq!(tree.consistency_proof(4, 12), Err(TreeError::SizeBeyondTree { size: 12, tree_size: 10 }));
 }
 
 #[test]
@@ -248,10 +174,7 @@ fn proofs_round_trip_through_json_with_hex_hashes() {
     let tree = reference_tree();
     let inclusion = tree.inclusion_proof(5, 8).unwrap();
     let json = serde_json::to_value(&inclusion).unwrap();
-    assert_eq!(
-        json["path"][0],
-        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
-    );
+    assert_eq!(json["path"][0], "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b");
     assert_eq!(json["leaf_index"], 5);
     assert_eq!(json["tree_size"], 8);
     let back: InclusionProof = serde_json::from_value(json).unwrap();
@@ -268,10 +191,7 @@ fn proofs_round_trip_through_json_with_hex_hashes() {
     let extra = r#"{"old_size":1,"new_size":2,"path":[],"note":"x"}"#;
     assert!(serde_json::from_str::<ConsistencyProof>(extra).is_err());
 
-    let leaf: LeafHash = serde_json::from_str(
-        "\"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d\"",
-    )
-    .unwrap();
+    let leaf: LeafHash = serde_json::from_str("\"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d\"").unwrap();
     assert_eq!(leaf, LeafHash::of(b""));
     assert_eq!(leaf.to_string().parse::<LeafHash>(), Ok(leaf));
 }

@@ -4,17 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::indexing_slicing)]
 
-use confidant_audit::{
-    KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN,
-    TreeHead,
-};
+use confidant_audit::{KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN, TreeHead};
 
 fn head() -> TreeHead {
-    TreeHead {
-        size: 1_000_003,
-        root: [0xab; 32],
-        timestamp_ms: 1_767_225_600_000,
-    }
+    TreeHead { size: 1_000_003, root: [0xab; 32], timestamp_ms: 1_767_225_600_000 }
 }
 
 fn key() -> LogSigningKey {
@@ -35,14 +28,8 @@ fn signing_bytes_are_prefix_then_big_endian_size_root_timestamp() {
 #[test]
 fn key_from_rfc8032_seed_has_the_published_public_key() {
     // RFC 8032 §7.1, test 1.
-    let key = LogSigningKey::from_seed_hex(
-        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-    )
-    .unwrap();
-    assert_eq!(
-        key.verifying_key().to_hex(),
-        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-    );
+    let key = LogSigningKey::from_seed_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap();
+    assert_eq!(key.verifying_key().to_hex(), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 }
 
 #[test]
@@ -69,11 +56,7 @@ fn tampered_root_is_rejected() {
     for byte in 0..32 {
         let mut signed = key.sign(head());
         signed.head.root[byte] ^= 0x01;
-        assert_eq!(
-            signed.verify(&key.verifying_key()),
-            Err(SignatureError),
-            "root byte {byte}"
-        );
+        assert_eq!(signed.verify(&key.verifying_key()), Err(SignatureError), "root byte {byte}");
     }
 }
 
@@ -91,11 +74,7 @@ fn tampered_signature_is_rejected() {
     for byte in 0..64 {
         let mut signed = key.sign(head());
         signed.signature[byte] ^= 0x80;
-        assert_eq!(
-            signed.verify(&key.verifying_key()),
-            Err(SignatureError),
-            "signature byte {byte}"
-        );
+        assert_eq!(signed.verify(&key.verifying_key()), Err(SignatureError), "signature byte {byte}");
     }
     let mut zeroed = key.sign(head());
     zeroed.signature = [0; 64];
@@ -154,10 +133,7 @@ fn verifying_key_round_trips_through_hex_and_json() {
     assert_eq!(text.parse::<LogVerifyingKey>(), Ok(public));
     assert_eq!(LogVerifyingKey::from_bytes(&public.to_bytes()), Ok(public));
     let json = serde_json::to_string(&public).unwrap();
-    assert_eq!(
-        serde_json::from_str::<LogVerifyingKey>(&json).unwrap(),
-        public
-    );
+    assert_eq!(serde_json::from_str::<LogVerifyingKey>(&json).unwrap(), public);
 }
 
 #[test]
@@ -166,18 +142,9 @@ fn bad_keys_are_refused() {
     // The identity point has small order: anyone could forge under it.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    assert_eq!(
-        LogVerifyingKey::from_bytes(&identity),
-        Err(KeyError::WeakPublicKey)
-    );
-    assert_eq!(
-        LogSigningKey::from_seed_hex("00").err(),
-        Some(KeyError::BadHex)
-    );
-    assert_eq!(
-        LogSigningKey::from_seed_hex(&"g".repeat(64)).err(),
-        Some(KeyError::BadHex)
-    );
+    assert_eq!(LogVerifyingKey::from_bytes(&identity), Err(KeyError::WeakPublicKey));
+    assert_eq!(LogSigningKey::from_seed_hex("00").err(), Some(KeyError::BadHex));
+    assert_eq!(LogSigningKey::from_seed_hex(&"g".repeat(64)).err(), Some(KeyError::BadHex));
 }
 
 #[test]

@@ -9,8 +9,7 @@ mod common;
 
 use common::entry;
 use confidant_audit::{
-    LeafHash, LogError, LogSigningKey, MerkleTree, SignedTreeHead, TreeHead, VerifiedLog,
-    check_leaf_hashes, empty_root, verify_log,
+    LeafHash, LogError, LogSigningKey, MerkleTree, SignedTreeHead, TreeHead, VerifiedLog, check_leaf_hashes, empty_root, verify_log,
 };
 
 const ENTRIES: usize = 100;
@@ -32,27 +31,15 @@ fn honest_log() -> Log {
         tree.append(LeafHash::of(e));
         let size = i as u64 + 1;
         if HEAD_SIZES.contains(&size) {
-            heads.push(key.sign(TreeHead {
-                size,
-                root: tree.root(),
-                timestamp_ms: 1_000 * size,
-            }));
+            heads.push(key.sign(TreeHead { size, root: tree.root(), timestamp_ms: 1_000 * size }));
         }
     }
-    Log {
-        entries,
-        heads,
-        key,
-    }
+    Log { entries, heads, key }
 }
 
 impl Log {
     fn verify(&self) -> Result<VerifiedLog, LogError> {
-        verify_log(
-            self.entries.iter().map(|e| LeafHash::of(e)),
-            &self.heads,
-            &self.key.verifying_key(),
-        )
+        verify_log(self.entries.iter().map(|e| LeafHash::of(e)), &self.heads, &self.key.verifying_key())
     }
 }
 
@@ -67,14 +54,7 @@ fn head_mismatch_size(result: Result<VerifiedLog, LogError>) -> u64 {
 fn intact_log_verifies_against_all_heads() {
     let log = honest_log();
     let tree: MerkleTree = log.entries.iter().map(|e| LeafHash::of(e)).collect();
-    assert_eq!(
-        log.verify(),
-        Ok(VerifiedLog {
-            size: ENTRIES as u64,
-            root: tree.root(),
-            heads_checked: HEAD_SIZES.len()
-        })
-    );
+    assert_eq!(log.verify(), Ok(VerifiedLog { size: ENTRIES as u64, root: tree.root(), heads_checked: HEAD_SIZES.len() }));
 }
 
 #[test]
@@ -87,11 +67,7 @@ fn log_grown_past_its_last_head_still_verifies() {
 #[test]
 fn empty_log_with_a_size_zero_head_verifies() {
     let key = LogSigningKey::from_seed(&[1; 32]);
-    let head = key.sign(TreeHead {
-        size: 0,
-        root: empty_root(),
-        timestamp_ms: 5,
-    });
+    let head = key.sign(TreeHead { size: 0, root: empty_root(), timestamp_ms: 5 });
     let result = verify_log(std::iter::empty(), &[head], &key.verifying_key()).unwrap();
     assert_eq!((result.size, result.root), (0, empty_root()));
 }
@@ -110,19 +86,8 @@ fn changed_leaf_byte_is_named_by_comparing_stored_hashes() {
     let stored: Vec<_> = log.entries.iter().map(|e| LeafHash::of(e)).collect();
     let mut entries = log.entries.clone();
     entries[42][0] ^= 0x40;
-    let err = check_leaf_hashes(
-        stored.iter().copied(),
-        entries.iter().map(|e| LeafHash::of(e)),
-    )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        LogError::LeafMismatch {
-            index: 42,
-            stored: stored[42],
-            recomputed: LeafHash::of(&entries[42]),
-        }
-    );
+    let err = check_leaf_hashes(stored.iter().copied(), entries.iter().map(|e| LeafHash::of(e))).unwrap_err();
+    assert_eq!(err, LogError::LeafMismatch { index: 42, stored: stored[42], recomputed: LeafHash::of(&entries[42]) });
     assert!(err.to_string().starts_with("entry 42:"));
 }
 
@@ -137,20 +102,8 @@ fn stored_hashes_that_match_their_entries_pass() {
 fn stored_hashes_and_entries_of_different_counts_are_named() {
     let log = honest_log();
     let hashes = || log.entries.iter().map(|e| LeafHash::of(e));
-    assert_eq!(
-        check_leaf_hashes(hashes(), hashes().take(98)),
-        Err(LogError::LeafCountMismatch {
-            stored: 100,
-            recomputed: 98
-        })
-    );
-    assert_eq!(
-        check_leaf_hashes(hashes().take(97), hashes()),
-        Err(LogError::LeafCountMismatch {
-            stored: 97,
-            recomputed: 100
-        })
-    );
+    assert_eq!(check_leaf_hashes(hashes(), hashes().take(98)), Err(LogError::LeafCountMismatch { stored: 100, recomputed: 98 }));
+    assert_eq!(check_leaf_hashes(hashes().take(97), hashes()), Err(LogError::LeafCountMismatch { stored: 97, recomputed: 100 }));
 }
 
 #[test]
@@ -165,14 +118,7 @@ fn deleted_leaf_is_detected() {
 fn deleted_last_leaf_is_detected_as_truncation() {
     let mut log = honest_log();
     log.entries.pop();
-    assert_eq!(
-        log.verify(),
-        Err(LogError::HeadBeyondLog {
-            position: 4,
-            head_size: 100,
-            log_size: 99
-        })
-    );
+    assert_eq!(log.verify(), Err(LogError::HeadBeyondLog { position: 4, head_size: 100, log_size: 99 }));
 }
 
 #[test]
@@ -200,14 +146,7 @@ fn inserted_leaf_is_detected() {
 fn truncated_tail_is_detected() {
     let mut log = honest_log();
     log.entries.truncate(50);
-    assert_eq!(
-        log.verify(),
-        Err(LogError::HeadBeyondLog {
-            position: 3,
-            head_size: 64,
-            log_size: 50
-        })
-    );
+    assert_eq!(log.verify(), Err(LogError::HeadBeyondLog { position: 3, head_size: 64, log_size: 50 }));
 }
 
 #[test]
@@ -215,20 +154,9 @@ fn replaced_tree_head_with_the_old_signature_is_detected() {
     // Someone rewrote history and put the new root into the old head.
     let mut log = honest_log();
     log.entries[30] = b"rewritten".to_vec();
-    let forged: MerkleTree = log
-        .entries
-        .iter()
-        .take(37)
-        .map(|e| LeafHash::of(e))
-        .collect();
+    let forged: MerkleTree = log.entries.iter().take(37).map(|e| LeafHash::of(e)).collect();
     log.heads[2].head.root = forged.root();
-    assert_eq!(
-        log.verify(),
-        Err(LogError::BadSignature {
-            position: 2,
-            size: 37
-        })
-    );
+    assert_eq!(log.verify(), Err(LogError::BadSignature { position: 2, size: 37 }));
 }
 
 #[test]
@@ -236,13 +164,7 @@ fn replaced_tree_head_signed_by_another_key_is_detected() {
     let mut log = honest_log();
     let impostor = LogSigningKey::from_seed(&[10; 32]);
     log.heads[3] = impostor.sign(log.heads[3].head);
-    assert_eq!(
-        log.verify(),
-        Err(LogError::BadSignature {
-            position: 3,
-            size: 64
-        })
-    );
+    assert_eq!(log.verify(), Err(LogError::BadSignature { position: 3, size: 64 }));
 }
 
 #[test]
@@ -254,12 +176,7 @@ fn replaced_tree_head_resigned_with_the_log_key_is_detected() {
     head.root = log.heads[0].head.root;
     log.heads[1] = log.key.sign(head);
     match log.verify() {
-        Err(LogError::HeadMismatch {
-            position,
-            size,
-            head_root,
-            log_root,
-        }) => {
+        Err(LogError::HeadMismatch { position, size, head_root, log_root }) => {
             assert_eq!((position, size), (1, 10));
             assert_eq!(head_root, log.heads[0].head.root);
             assert_ne!(log_root, head_root);
@@ -289,8 +206,5 @@ fn head_mismatch_message_names_size_and_both_roots() {
     let err = log.verify().unwrap_err();
     let text = err.to_string();
     assert!(text.contains("size 1"), "{text}");
-    assert!(
-        text.contains(&hex::encode(log.heads[0].head.root)),
-        "{text}"
-    );
+    assert!(text.contains(&hex::encode(log.heads[0].head.root)), "{text}");
 }

@@ -73,7 +73,10 @@ fn main() {
         store.enable_audit(signer, Some(data.join(confidant_store::WITNESS_FILE_NAME))).await.unwrap();
         for start in (0..n).step_by(1000) {
             let batch: Vec<AuditEvent> = (start..(start + 1000).min(n))
-                .map(|i| AuditEvent::new(AuditKind::Decision, Some("st-bench")).details(serde_json::json!({ "request": requests[i % requests.len()] })))
+                .map(|i| {
+                    AuditEvent::new(AuditKind::Decision, Some("st-bench"))
+                        .details(serde_json::json!({ "request": requests[i % requests.len()] }))
+                })
                 .collect();
             store.append_audit(batch).await.unwrap();
         }
@@ -98,6 +101,19 @@ fn main() {
     let from_file = timed(&["rules", "diff", "--old", "builtin", "--new", packs, "--requests", file.to_str().unwrap(), "--format", "json"]);
     println!("    {from_file:.2} s");
     println!("rules diff --since (vault, {n}):");
-    let from_vault = timed(&["--data-dir", data.to_str().unwrap(), "rules", "diff", "--old", "builtin", "--new", packs, "--since", "2000-01-01", "--format", "json"]);
+    let from_vault = timed(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "rules",
+        "diff",
+        "--old",
+        "builtin",
+        "--new",
+        packs,
+        "--since",
+        "2000-01-01",
+        "--format",
+        "json",
+    ]);
     println!("    {from_vault:.2} s (aim < 30 s)");
 }

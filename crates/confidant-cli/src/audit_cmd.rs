@@ -128,7 +128,11 @@ pub fn run(location: &Location, cmd: AuditCmd) -> Result<(), Failure> {
                 }
                 Format::Text => {
                     let mut out = io::stdout().lock();
-                    let _ = writeln!(out, "{:>8}  {:<24}  {:<28}  {:<12}  {:<12}  CATEGORIES", "ENTRY", "TIME (UTC)", "KIND", "ACTOR", "CLIENT");
+                    let _ = writeln!(
+                        out,
+                        "{:>8}  {:<24}  {:<28}  {:<12}  {:<12}  CATEGORIES",
+                        "ENTRY", "TIME (UTC)", "KIND", "ACTOR", "CLIENT"
+                    );
                     for e in &entries {
                         let _ = writeln!(
                             out,
@@ -183,18 +187,13 @@ fn verify(location: &Location, given: Option<String>) -> Result<(), Failure> {
     if let Some(registered) = registered
         && registered != key
     {
-        return Err(Failure::Check(format!(
-            "audit: the log's registered public key {registered} is not the key checked against ({key})"
-        )));
+        return Err(Failure::Check(format!("audit: the log's registered public key {registered} is not the key checked against ({key})")));
     }
     match report.problem {
         None => {
             let root: String = report.root.iter().map(|b| format!("{b:02x}")).collect();
-            let _ = writeln!(
-                out,
-                "audit log intact: {} entries, {} signed tree heads checked, root {root}",
-                report.size, report.heads_checked
-            );
+            let _ =
+                writeln!(out, "audit log intact: {} entries, {} signed tree heads checked, root {root}", report.size, report.heads_checked);
             Ok(())
         }
         Some(problem) => Err(Failure::Check(format!("audit: {problem}"))),

@@ -69,11 +69,9 @@ fn read_input(file: Option<&str>) -> Result<String, Failure> {
     // Read one byte past the largest acceptable input, so an oversized one is
     // refused without reading it all; the parser applies the exact limits.
     let mut bytes = Vec::new();
-    reader
-        .take(MAX_BATCH_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::Input(format!("input: cannot read ({e})")))?;
-    String::from_utf8(bytes).map_err(|e| Failure::Input(format!("input: UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+    reader.take(MAX_BATCH_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Failure::Input(format!("input: cannot read ({e})")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Failure::Input(format!("input: UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
 }
 
 fn internal(e: impl std::fmt::Display) -> Failure {

@@ -6,9 +6,9 @@
 use std::io::{self, IsTerminal, Write};
 
 use clap::Args;
+use confidant_app::App;
 use confidant_policy::vocab::{Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role};
 use confidant_policy::{Discloser, Facts, Recipient};
-use confidant_app::App;
 use confidant_store::{RequestSpec, Store, today};
 
 use crate::vault::{Location, block_on, date, expected, list, open, store_failure};
@@ -88,8 +88,11 @@ pub fn prepare(args: &ClientCheck) -> Result<Prepared, Failure> {
         facts.set(Fact::parse(f).ok_or_else(|| expected("--fact", Fact::expected(), f))?, true);
     }
     let as_of = args.as_of.as_deref().map(|d| date("--as-of", d)).transpose()?.unwrap_or_else(today);
-    let jurisdiction =
-        args.jurisdiction.as_deref().map(|j| Jurisdiction::parse(j).ok_or_else(|| expected("--jurisdiction", Jurisdiction::expected(), j))).transpose()?;
+    let jurisdiction = args
+        .jurisdiction
+        .as_deref()
+        .map(|j| Jurisdiction::parse(j).ok_or_else(|| expected("--jurisdiction", Jurisdiction::expected(), j)))
+        .transpose()?;
     let organization_policy = OrganizationPolicy::parse(&args.organization_policy)
         .ok_or_else(|| expected("--organization-policy", OrganizationPolicy::expected(), &args.organization_policy))?;
     let role = args.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| expected("--role", Role::expected(), r))).transpose()?;
@@ -164,7 +167,9 @@ pub fn run(location: &Location, args: ClientCheck, format: Option<Format>) -> Re
 /// engine refused (`/jurisdiction` is `--jurisdiction` here).
 pub fn option_failure(e: confidant_app::AppError) -> Failure {
     match e {
-        confidant_app::AppError::Input { field, expected } if field == "/jurisdiction" => Failure::Input(format!("--jurisdiction: {expected}")),
+        confidant_app::AppError::Input { field, expected } if field == "/jurisdiction" => {
+            Failure::Input(format!("--jurisdiction: {expected}"))
+        }
         other => crate::vault::app_failure(other),
     }
 }

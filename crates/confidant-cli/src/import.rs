@@ -74,7 +74,13 @@ async fn import(store: &Store, input: Box<dyn BufRead>, batch_size: usize) -> Re
     Ok(totals)
 }
 
-async fn commit(store: &Store, batch: &mut Vec<NewRecord>, lines: &mut Vec<usize>, totals: &mut Totals, through: usize) -> Result<(), Failure> {
+async fn commit(
+    store: &Store,
+    batch: &mut Vec<NewRecord>,
+    lines: &mut Vec<usize>,
+    totals: &mut Totals,
+    through: usize,
+) -> Result<(), Failure> {
     let records = std::mem::take(batch);
     let count = records.len();
     match store.add_records(records).await {

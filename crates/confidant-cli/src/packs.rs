@@ -38,8 +38,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<PackFile>, Failure> {
             continue;
         }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Failure::Input(format!("--policies: `{}`: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Failure::Input(format!("--policies: `{}`: {e}", path.display())))?;
         files.push(PackFile { name, text });
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));

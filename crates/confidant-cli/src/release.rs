@@ -36,7 +36,9 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
     // A real disclosure is dated by the system; `check --client … --as-of`
     // answers what-if questions about other days.
     if args.target.as_of.is_some() {
-        return Err(Failure::Input("--as-of: a disclosure is made and recorded today; use `check --client … --as-of DATE` for another day".into()));
+        return Err(Failure::Input(
+            "--as-of: a disclosure is made and recorded today; use `check --client … --as-of DATE` for another day".into(),
+        ));
     }
     let prepared = prepare(&args.target)?;
     let engine = crate::packs::engine()?;
@@ -99,7 +101,11 @@ pub fn disclose_cmd(location: &Location, args: DiscloseArgs) -> Result<(), Failu
                         let _ = writeln!(out, "  withheld {}: {}", c.category, c.reason);
                     }
                     for h in &package.held_back {
-                        let _ = writeln!(out, "  not sent: {} {} record(s); {} (the package does not mention them)", h.records, h.category, h.reason);
+                        let _ = writeln!(
+                            out,
+                            "  not sent: {} {} record(s); {} (the package does not mention them)",
+                            h.records, h.category, h.reason
+                        );
                     }
                     if let Some(id) = &package.accounting_entry_id {
                         let _ = writeln!(out, "  recorded in the client's accounting of disclosures as {id}");
@@ -223,7 +229,8 @@ pub fn accounting_cmd(location: &Location, args: AccountingArgs) -> Result<(), F
             Ok(())
         }
         Some(AccountingCmd::Suspend { client, agency, agency_name, statement, until, written, requested_on, staff }) => {
-            let kind = RecipientKind::parse(&agency).ok_or_else(|| expected("--agency", "`health_oversight_agency`, `law_enforcement`".into(), &agency))?;
+            let kind = RecipientKind::parse(&agency)
+                .ok_or_else(|| expected("--agency", "`health_oversight_agency`, `law_enforcement`".into(), &agency))?;
             let request = SuspensionRequest {
                 client_id: client,
                 agency: kind,

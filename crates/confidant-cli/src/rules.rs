@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use confidant_policy::scenario::{Scenario, category_changes, problems};
-use confidant_policy::{Rule, parse_input, Input};
+use confidant_policy::{Input, Rule, parse_input};
 use serde_json::{Value, json};
 
 use crate::{Failure, packs, render};
@@ -24,9 +24,7 @@ pub enum RulesFormat {
 #[derive(Debug, Subcommand)]
 pub enum RulesCmd {
     /// Write the built-in packs, the schema and a README on the annotations to DIR.
-    Export {
-        dir: PathBuf,
-    },
+    Export { dir: PathBuf },
     /// Check the packs (`--policies DIR`, else the built-in ones) without deciding anything.
     Lint {
         #[arg(long, value_name = "DIR")]
@@ -69,7 +67,11 @@ pub fn run(location: &crate::vault::Location, cmd: Option<RulesCmd>, id: Option<
             let list = match (file, since) {
                 (Some(path), _) => requests(&path)?,
                 (None, Some(day)) => recorded(location, &crate::vault::date("--since", &day)?)?,
-                (None, None) => return Err(Failure::Input("--requests: a request file, or --since DATE to replay the vault's recorded decisions".into())),
+                (None, None) => {
+                    return Err(Failure::Input(
+                        "--requests: a request file, or --since DATE to replay the vault's recorded decisions".into(),
+                    ));
+                }
             };
             diff(&old, &new, list, format)
         }
@@ -85,9 +87,9 @@ fn show(id: Option<&str>, format: RulesFormat) -> Result<(), Failure> {
             RulesFormat::Markdown => engine.catalog().markdown().trim_end().to_string(),
         },
         Some(id) => {
-            let rule = engine.rule(id).ok_or_else(|| {
-                Failure::Input(format!("{id}: a rule id; `confidant rules` lists them (e.g. `hipaa.treatment`)"))
-            })?;
+            let rule = engine
+                .rule(id)
+                .ok_or_else(|| Failure::Input(format!("{id}: a rule id; `confidant rules` lists them (e.g. `hipaa.treatment`)")))?;
             match format {
                 RulesFormat::Json => json_text(&rule_json(rule))?,
                 RulesFormat::Text | RulesFormat::Markdown => render::rule_detail(rule),
@@ -114,7 +116,8 @@ fn export(dir: &Path) -> Result<(), Failure> {
         }
     }
     for file in &files {
-        std::fs::write(dir.join(&file.name), &file.text).map_err(|e| Failure::Internal(format!("{}: {e}", dir.join(&file.name).display())))?;
+        std::fs::write(dir.join(&file.name), &file.text)
+            .map_err(|e| Failure::Internal(format!("{}: {e}", dir.join(&file.name).display())))?;
     }
     say(&format!("wrote {} files to {}", files.len(), dir.display()))
 }
@@ -143,9 +146,14 @@ pub(crate) fn scenarios(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
         .into_iter()
         .map(|file| {
             let text = std::fs::read_to_string(&file).map_err(|e| Failure::Input(format!("PATH: `{}`: {e}", file.display())))?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| Failure::Input(format!("{}: a scenario in JSON ({e})", file.display())))?;
+            let value: Value =
+                serde_json::from_str(&text).map_err(|e| Failure::Input(format!("{}: a scenario in JSON ({e})", file.display())))?;
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            Ok(Scenario { name, request: value.get("request").cloned().unwrap_or(Value::Null), expect: value.get("expect").cloned().unwrap_or(json!({})) })
+            Ok(Scenario {
+                name,
+                request: value.get("request").cloned().unwrap_or(Value::Null),
+                expect: value.get("expect").cloned().unwrap_or(json!({})),
+            })
         })
         .collect()
 }
@@ -170,7 +178,11 @@ fn test(paths: &[PathBuf], policies: Option<&Path>) -> Result<(), Failure> {
 /// The requests to replay: a JSON array, JSON Lines, or scenario files.
 fn requests(path: &Path) -> Result<Vec<(String, Value)>, Failure> {
     if path.is_dir() {
-        return Ok(scenarios(&[path.to_path_buf()])?.into_iter().filter(|s| s.expect.get("error").is_none()).map(|s| (s.name, s.request)).collect());
+        return Ok(scenarios(&[path.to_path_buf()])?
+            .into_iter()
+            .filter(|s| s.expect.get("error").is_none())
+            .map(|s| (s.name, s.request))
+            .collect());
     }
     let text = std::fs::read_to_string(path).map_err(|e| Failure::Input(format!("--requests: `{}`: {e}", path.display())))?;
     let values: Vec<Value> = if text.trim_start().starts_with('[') {
@@ -193,9 +205,13 @@ fn recorded(location: &crate::vault::Location, since: &confidant_policy::Date) -
     crate::vault::block_on(async {
         let store = crate::vault::open(location).await?;
         let result = async {
-            let recorded = store.recorded_requests(confidant_store::unix_days(*since) * 86_400_000, None).await.map_err(crate::vault::store_failure)?;
+            let recorded = store
+                .recorded_requests(confidant_store::unix_days(*since) * 86_400_000, None)
+                .await
+                .map_err(crate::vault::store_failure)?;
             let list: Vec<(String, Value)> = recorded.into_iter().map(|(seq, request)| (format!("entry {seq}"), request)).collect();
-            let event = AuditEvent::new(AuditKind::AuditViewed, None).details(json!({ "rules_diff_since": since.to_string(), "requests": list.len() }));
+            let event = AuditEvent::new(AuditKind::AuditViewed, None)
+                .details(json!({ "rules_diff_since": since.to_string(), "requests": list.len() }));
             store.append_audit(vec![event]).await.map_err(crate::vault::store_failure)?;
             Ok(list)
         }
@@ -253,7 +269,15 @@ fn diff(old: &Path, new: &Path, list: Vec<(String, Value)>, format: crate::Forma
             if !changes.is_empty() {
                 text.push_str("request | category | old | new | rules (old → new)\n");
                 for (request, c) in &changes {
-                    text.push_str(&format!("{} | {} | {} | {} | {} → {}\n", request, c.category, c.old_outcome, c.new_outcome, c.old_rules.join(", "), c.new_rules.join(", ")));
+                    text.push_str(&format!(
+                        "{} | {} | {} | {} | {} → {}\n",
+                        request,
+                        c.category,
+                        c.old_outcome,
+                        c.new_outcome,
+                        c.old_rules.join(", "),
+                        c.new_rules.join(", ")
+                    ));
                 }
             }
             text.push_str(&summary);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use clap::Args;
 use confidant_server::{Config, demo::create_demo_accounts, router, serve, state};
 
-use crate::vault::{Location, open, store_failure};
 use crate::Failure;
+use crate::vault::{Location, open, store_failure};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -87,16 +87,13 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
     } else {
         None
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Internal(format!("runtime: {e}")))?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Internal(format!("runtime: {e}")))?;
     runtime.block_on(async {
         let store = Arc::new(open(&location).await?);
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
         let engine = Arc::new(crate::packs::engine()?);
-        let config = Config {
-            secure_cookies: secure_cookies(&args),
-            break_glass_minutes: args.break_glass_minutes,
-            ..Config::default()
-        };
+        let config = Config { secure_cookies: secure_cookies(&args), break_glass_minutes: args.break_glass_minutes, ..Config::default() };
         let (state, writer) = state(store.clone(), engine, config);
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.
@@ -124,7 +121,8 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
                 }
             });
         }
-        let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| Failure::Input(format!("--addr: an address to listen on ({e})")))?;
+        let listener =
+            tokio::net::TcpListener::bind(args.addr).await.map_err(|e| Failure::Input(format!("--addr: an address to listen on ({e})")))?;
         let addr = listener.local_addr().map_err(|e| Failure::Internal(e.to_string()))?;
         {
             let mut out = std::io::stdout().lock();

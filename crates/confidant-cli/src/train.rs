@@ -250,7 +250,9 @@ fn questions(location: &Location, format: Format, topic: Option<Topic>) -> Resul
 fn questions_only(format: Format, bank: &[Question]) -> Result<(), Failure> {
     match format {
         Format::Json => json_out(&Value::Array(
-            bank.iter().map(|q| json!({ "id": q.id, "topic": q.topic.as_str(), "stem": q.stem, "options": q.options, "hint": q.hint })).collect(),
+            bank.iter()
+                .map(|q| json!({ "id": q.id, "topic": q.topic.as_str(), "stem": q.stem, "options": q.options, "hint": q.hint }))
+                .collect(),
         )),
         Format::Text => {
             for q in bank {
@@ -321,7 +323,9 @@ impl Session {
 
     fn record(&mut self, id: &str, rating: Rating) -> Result<(), Failure> {
         let state = match &self.learner {
-            Some((store, staff)) => self.rt.block_on(progress::record_review(store, staff, id, self.states.get(id), rating, now())).map_err(store_failure)?,
+            Some((store, staff)) => {
+                self.rt.block_on(progress::record_review(store, staff, id, self.states.get(id), rating, now())).map_err(store_failure)?
+            }
             None => Scheduler::new().review(id, self.states.get(id), rating, now()).0,
         };
         self.states.insert(id.to_string(), state);
@@ -398,18 +402,32 @@ impl Session {
         self.announce()?;
         let (bank, rules_version) = bank_and_version()?;
         match (&self.learner, &self.actor) {
-            (Some((store, staff)), Some(actor)) => self.held_exam(store, staff, actor, &bank, &rules_version, ExamRequest { count: n, topic, seed }),
+            (Some((store, staff)), Some(actor)) => {
+                self.held_exam(store, staff, actor, &bank, &rules_version, ExamRequest { count: n, topic, seed })
+            }
             _ => anonymous_exam(&bank, n, topic, seed),
         }
     }
 
     /// An exam held in the vault: drawn and scored by the operations layer,
     /// each answer saved as it is given; the result is the training record.
-    fn held_exam(&self, store: &Store, staff: &str, actor: &Actor, bank: &[Question], rules_version: &str, request: ExamRequest) -> Result<(), Failure> {
+    fn held_exam(
+        &self,
+        store: &Store,
+        staff: &str,
+        actor: &Actor,
+        bank: &[Question],
+        rules_version: &str,
+        request: ExamRequest,
+    ) -> Result<(), Failure> {
         let app = App::new(store, store);
         let drawn = self.rt.block_on(app.draw_exam(actor, bank, rules_version, request)).map_err(app_failure)?;
         let questions: Vec<Option<&Question>> = drawn.questions.iter().map(|dq| bank.iter().find(|q| q.id == dq.id)).collect();
-        para(&format!("Exam {}: {} questions. Answer with a letter; q ends the exam early (what is unanswered counts as wrong).", drawn.id, questions.len()))?;
+        para(&format!(
+            "Exam {}: {} questions. Answer with a letter; q ends the exam early (what is unanswered counts as wrong).",
+            drawn.id,
+            questions.len()
+        ))?;
         let mut input = io::stdin().lock();
         for (i, q) in questions.iter().enumerate() {
             let Some(q) = q else { continue };
@@ -422,7 +440,10 @@ impl Session {
         let done = self.rt.block_on(app.submit_exam(actor, &drawn.id)).map_err(app_failure)?;
         print_result(&done.exam, bank)?;
         line("")?;
-        para(&format!("Exam saved for {staff} as a training record. Certificate: `confidant train certificate {} --as {staff} --out FILE`.", drawn.id))
+        para(&format!(
+            "Exam saved for {staff} as a training record. Certificate: `confidant train certificate {} --as {staff} --out FILE`.",
+            drawn.id
+        ))
     }
 }
 
@@ -453,7 +474,11 @@ fn print_result(exam: &ExamDraw, bank: &[Question]) -> Result<(), Failure> {
         .iter()
         .enumerate()
         .filter(|(i, dq)| exam.answers.get(*i).copied().flatten() != Some(dq.key))
-        .filter_map(|(i, dq)| bank.iter().find(|q| q.id == dq.id).map(|q| (i, q, exam.answers.get(i).copied().flatten().and_then(|a| usize::try_from(a).ok()))))
+        .filter_map(|(i, dq)| {
+            bank.iter()
+                .find(|q| q.id == dq.id)
+                .map(|q| (i, q, exam.answers.get(i).copied().flatten().and_then(|a| usize::try_from(a).ok())))
+        })
         .collect();
     if !missed.is_empty() {
         line("\nReview of the missed questions:")?;
@@ -575,9 +600,13 @@ fn progress(location: &Location, staff: &str, format: Format) -> Result<(), Fail
     let items = progress::study_items(&bank);
     let per_topic = mastery(&items, &session.states, now());
     let exams: Vec<confidant_training::ExamSummary> = match (&session.learner, &session.actor) {
-        (Some((store, _)), Some(actor)) => {
-            session.rt.block_on(App::new(store, store).my_training_records(actor)).map_err(app_failure)?.iter().filter_map(summary).collect()
-        }
+        (Some((store, _)), Some(actor)) => session
+            .rt
+            .block_on(App::new(store, store).my_training_records(actor))
+            .map_err(app_failure)?
+            .iter()
+            .filter_map(summary)
+            .collect(),
         _ => Vec::new(),
     };
     let due = due_queue(&items, &session.states, now()).iter().filter(|id| session.states.contains_key(*id)).count();
@@ -658,7 +687,17 @@ fn report_text(report: &TrainingReport) -> String {
     for s in &report.staff {
         let latest = s.latest.as_ref().map_or_else(
             || "-".to_string(),
-            |l| format!("{} {}/{} ({}%) {} {}", l.completed_on, l.correct, l.asked, l.percent, if l.passed { "passed" } else { "not passed" }, l.exam_id),
+            |l| {
+                format!(
+                    "{} {}/{} ({}%) {} {}",
+                    l.completed_on,
+                    l.correct,
+                    l.asked,
+                    l.percent,
+                    if l.passed { "passed" } else { "not passed" },
+                    l.exam_id
+                )
+            },
         );
         text.push_str(&format!(
             "{:<20} {:<10} {:<11} {:<11} {:>5}  {}\n",
@@ -672,7 +711,13 @@ fn report_text(report: &TrainingReport) -> String {
     }
     text.push_str("\nScores by topic (each staff member's latest exam):\n");
     for t in &report.by_topic {
-        text.push_str(&format!("  {:<28} {}/{} ({}%)\n", topic_title(&t.topic), t.correct, t.asked, (t.correct * 100).checked_div(t.asked).unwrap_or(0)));
+        text.push_str(&format!(
+            "  {:<28} {}/{} ({}%)\n",
+            topic_title(&t.topic),
+            t.correct,
+            t.asked,
+            (t.correct * 100).checked_div(t.asked).unwrap_or(0)
+        ));
     }
     text
 }
@@ -688,8 +733,20 @@ fn csv_field(text: &str) -> String {
 /// topic in a `correct/asked` column per topic.
 fn report_csv(report: &TrainingReport) -> String {
     let mut header: Vec<String> = [
-        "staff_id", "name", "role", "status", "last_passed_on", "due_on", "exams", "latest_exam", "latest_completed_on", "latest_correct",
-        "latest_asked", "latest_percent", "latest_passed", "latest_rules_version",
+        "staff_id",
+        "name",
+        "role",
+        "status",
+        "last_passed_on",
+        "due_on",
+        "exams",
+        "latest_exam",
+        "latest_completed_on",
+        "latest_correct",
+        "latest_asked",
+        "latest_percent",
+        "latest_passed",
+        "latest_rules_version",
     ]
     .iter()
     .map(|h| h.to_string())
@@ -715,7 +772,11 @@ fn report_csv(report: &TrainingReport) -> String {
             l.map(|l| l.rules_version.clone()).unwrap_or_default(),
         ];
         for topic in Topic::ALL {
-            row.push(l.and_then(|l| l.by_topic.iter().find(|t| t.topic == topic.as_str())).map(|t| format!("{}/{}", t.correct, t.asked)).unwrap_or_default());
+            row.push(
+                l.and_then(|l| l.by_topic.iter().find(|t| t.topic == topic.as_str()))
+                    .map(|t| format!("{}/{}", t.correct, t.asked))
+                    .unwrap_or_default(),
+            );
         }
         text.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         text.push_str("\r\n");

@@ -52,7 +52,10 @@ fn crates_depend_only_downward_as_architecture_md_says() {
             let dev = dep["kind"].as_str() == Some("dev");
             let allowed = if dev { theirs <= own } else { theirs < own };
             if !allowed {
-                problems.push(format!("{name} (layer {own}) depends on {dep_name} (layer {theirs}){}", if dev { " as a dev-dependency" } else { "" }));
+                problems.push(format!(
+                    "{name} (layer {own}) depends on {dep_name} (layer {theirs}){}",
+                    if dev { " as a dev-dependency" } else { "" }
+                ));
             }
         }
     }

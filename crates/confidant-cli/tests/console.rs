@@ -93,7 +93,11 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"] }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(webdriver).await.unwrap();
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(webdriver)
+            .await
+            .unwrap();
         let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
         std::fs::create_dir_all(&shots).unwrap();
         Browser { client, base: base.to_string(), shots, step: 0 }

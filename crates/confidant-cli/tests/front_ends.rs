@@ -37,7 +37,10 @@ fn cli(dir: &Path, args: &[&str]) -> String {
 
 /// The newest entry of `kind`.
 async fn last(store: &Store, kind: AuditKind) -> AuditEntry {
-    let entries = store.audit_entries(&AuditFilter { kind: Some(kind), with_details: true, newest_first: true, limit: Some(1), ..AuditFilter::default() }).await.unwrap();
+    let entries = store
+        .audit_entries(&AuditFilter { kind: Some(kind), with_details: true, newest_first: true, limit: Some(1), ..AuditFilter::default() })
+        .await
+        .unwrap();
     entries.into_iter().next().unwrap_or_else(|| panic!("no {kind} entry"))
 }
 
@@ -83,7 +86,15 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
     });
     let password = accounts.iter().find(|a| a.staff_id == THERAPIST).unwrap().password.clone();
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let signed_in: Value = http.post(format!("{base}/v1/session")).json(&json!({ "username": THERAPIST, "password": password })).send().await.unwrap().json().await.unwrap();
+    let signed_in: Value = http
+        .post(format!("{base}/v1/session"))
+        .json(&json!({ "username": THERAPIST, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let csrf = signed_in["csrf_token"].as_str().unwrap().to_string();
     let post = |path: &str, body: Value| http.post(format!("{base}{path}")).header("x-csrf-token", csrf.clone()).json(&body).send();
     let client = store.caseload(THERAPIST).await.unwrap().into_iter().find(|c| !c.is_empty()).unwrap();
@@ -100,10 +111,17 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
     };
 
     // A decision about a stored client: the same answer, the same entry.
-    let ask = ["check", "--client", &client, "--to", "employer", "--purpose", "employment", "--categories", "diagnosis", "--format", "json"];
+    let ask =
+        ["check", "--client", &client, "--to", "employer", "--purpose", "employment", "--categories", "diagnosis", "--format", "json"];
     let by_cli: Value = serde_json::from_str(&cli(d, &ask)).unwrap();
     let cli_entry = last(&store, AuditKind::Decision).await;
-    let by_api: Value = post(&format!("/v1/clients/{client}/decisions"), json!({ "to": "employer", "purpose": "employment", "categories": ["diagnosis"] })).await.unwrap().json().await.unwrap();
+    let by_api: Value =
+        post(&format!("/v1/clients/{client}/decisions"), json!({ "to": "employer", "purpose": "employment", "categories": ["diagnosis"] }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(by_cli["decision"], by_api["decision"]);
     assert_eq!(by_cli["categories"], by_api["categories"]);
     assert_eq!(by_cli["rules_version"], by_api["rules_version"]);
@@ -112,12 +130,14 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
     // Writing a note.
     cli(d, &["record", "add", "--client", &client, "--category", "progress_notes", "--content", "from the command line"]);
     let cli_entry = last(&store, AuditKind::RecordAdded).await;
-    let added = post(&format!("/v1/clients/{client}/records"), json!({ "category": "progress_notes", "content": "from the API" })).await.unwrap();
+    let added =
+        post(&format!("/v1/clients/{client}/records"), json!({ "category": "progress_notes", "content": "from the API" })).await.unwrap();
     assert_eq!(added.status(), 201);
     pair(cli_entry, last(&store, AuditKind::RecordAdded).await);
 
     // Reading the chart: the same records, the same entry.
-    let listed: Value = serde_json::from_str(&cli(d, &["record", "list", "--client", &client, "--show-content", "--format", "json"])).unwrap();
+    let listed: Value =
+        serde_json::from_str(&cli(d, &["record", "list", "--client", &client, "--show-content", "--format", "json"])).unwrap();
     let cli_entry = last(&store, AuditKind::RecordRead).await;
     let read: Value = http.get(format!("{base}/v1/clients/{client}/records")).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), read["records"].as_array().unwrap().len());
@@ -126,9 +146,29 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
     pair(cli_entry, api_entry);
 
     // A restriction the client asked for.
-    cli(d, &["restriction", "add", "--client", &client, "--categories", "diagnosis", "--recipient-kinds", "employer", "--purposes", "employment", "--agreed"]);
+    cli(
+        d,
+        &[
+            "restriction",
+            "add",
+            "--client",
+            &client,
+            "--categories",
+            "diagnosis",
+            "--recipient-kinds",
+            "employer",
+            "--purposes",
+            "employment",
+            "--agreed",
+        ],
+    );
     let cli_entry = last(&store, AuditKind::RestrictionAdded).await;
-    let filed = post(&format!("/v1/clients/{client}/restrictions"), json!({ "categories": ["diagnosis"], "recipient_kinds": ["employer"], "purposes": ["employment"], "agreed": true })).await.unwrap();
+    let filed = post(
+        &format!("/v1/clients/{client}/restrictions"),
+        json!({ "categories": ["diagnosis"], "recipient_kinds": ["employer"], "purposes": ["employment"], "agreed": true }),
+    )
+    .await
+    .unwrap();
     assert_eq!(filed.status(), 201);
     pair(cli_entry, last(&store, AuditKind::RestrictionAdded).await);
 

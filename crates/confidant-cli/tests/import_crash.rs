@@ -54,7 +54,6 @@ fn write_import(path: &Path, from: usize, count: usize) {
     out.flush().unwrap();
 }
 
-
 /// Starts the import, waits until at least two batches are committed and a
 /// second has passed, checks it is still running, and kills it.
 fn import_and_kill(dir: &Path, database: Option<&str>, file: &Path) {

@@ -86,7 +86,18 @@ fn deleting_an_organization_rule_changes_exactly_the_decisions_it_made() {
     assert!(report.contains("FAIL 1-without-agreement.json: decision `permit`, expected `deny`"), "{report}");
     assert!(report.contains("1 passed, 1 failed"), "{report}");
 
-    let out = confidant(&["rules", "diff", "--old", "builtin", "--new", dir.path().to_str().unwrap(), "--requests", scenarios.path().to_str().unwrap(), "--format", "json"]);
+    let out = confidant(&[
+        "rules",
+        "diff",
+        "--old",
+        "builtin",
+        "--new",
+        dir.path().to_str().unwrap(),
+        "--requests",
+        scenarios.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let changes = diff["changes"].as_array().unwrap();
@@ -118,7 +129,23 @@ fn rules_diff_replays_the_decisions_the_vault_recorded_and_lists_exactly_those_t
         out
     };
     run(&["init", "--demo"]);
-    let ask = ["check", "--client", "cl-001", "--to", "treating_provider", "--recipient-name", "Dr. Rivera", "--purpose", "treatment", "--categories", "diagnosis", "--staff", "st-psychotherapist-1", "--format", "json"];
+    let ask = [
+        "check",
+        "--client",
+        "cl-001",
+        "--to",
+        "treating_provider",
+        "--recipient-name",
+        "Dr. Rivera",
+        "--purpose",
+        "treatment",
+        "--categories",
+        "diagnosis",
+        "--staff",
+        "st-psychotherapist-1",
+        "--format",
+        "json",
+    ];
     let without: serde_json::Value = serde_json::from_slice(&run(&ask).stdout).unwrap();
     assert_eq!(without["decision"], "deny", "{without}");
     let mut agreed = ask.to_vec();
@@ -128,7 +155,8 @@ fn rules_diff_replays_the_decisions_the_vault_recorded_and_lists_exactly_those_t
     let packs = tempfile::tempdir().unwrap();
     export(packs.path());
     remove_rule(&packs.path().join("organization.cedar"), "org.outside_needs_agreement");
-    let out = run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2000-01-01", "--format", "json"]);
+    let out =
+        run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2000-01-01", "--format", "json"]);
     let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(diff["replayed"], 2, "{diff}");
     let changes = diff["changes"].as_array().unwrap();
@@ -136,7 +164,8 @@ fn rules_diff_replays_the_decisions_the_vault_recorded_and_lists_exactly_those_t
     assert!(changes[0]["request"].as_str().unwrap().starts_with("entry "), "{diff}");
     assert_eq!((changes[0]["old"]["outcome"].as_str(), changes[0]["new"]["outcome"].as_str()), (Some("deny"), Some("permit")));
     // Nothing recorded after the day given: nothing replayed.
-    let out = run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2999-01-01", "--format", "json"]);
+    let out =
+        run(&["rules", "diff", "--old", "builtin", "--new", packs.path().to_str().unwrap(), "--since", "2999-01-01", "--format", "json"]);
     let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(diff["replayed"], 0);
     // One of --requests and --since.
@@ -160,14 +189,18 @@ const HEAD: &str = "permit (principal, action == Action::\"disclose\", resource)
 
 #[test]
 fn a_typo_in_an_attribute_is_refused_at_its_line() {
-    let pack = format!("@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"forbid\")\n@summary(\"S.\")\n{HEAD}\nwhen {{\n  context.facts.client_agress\n}};");
+    let pack = format!(
+        "@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"forbid\")\n@summary(\"S.\")\n{HEAD}\nwhen {{\n  context.facts.client_agress\n}};"
+    );
     let err = refusal("organization.cedar", &pack);
     assert!(err.contains("organization.cedar:7:") && err.contains("client_agress"), "{err}");
 }
 
 #[test]
 fn a_misspelt_purpose_is_refused_at_its_line_and_column() {
-    let pack = format!("@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"forbid\")\n@summary(\"S.\")\n{HEAD}\nwhen {{\n  context.purpose == \"treatmnet\"\n}};");
+    let pack = format!(
+        "@id(\"org.x\")\n@cite(\"org:x\")\n@effect(\"forbid\")\n@summary(\"S.\")\n{HEAD}\nwhen {{\n  context.purpose == \"treatmnet\"\n}};"
+    );
     let err = refusal("organization.cedar", &pack);
     assert!(err.contains("organization.cedar:7:22: rule `org.x`: `treatmnet` is not a value of `context.purpose`"), "{err}");
 }

@@ -74,7 +74,19 @@ fn a_denied_disclosure_exits_3_prints_remedies_and_releases_nothing() {
     let dir = demo();
     let out = run(
         dir.path(),
-        &["disclose", "--client", "cl-001", "--to", "employer", "--purpose", "employment", "--categories", "diagnosis", "--staff", "st-nurse-1"],
+        &[
+            "disclose",
+            "--client",
+            "cl-001",
+            "--to",
+            "employer",
+            "--purpose",
+            "employment",
+            "--categories",
+            "diagnosis",
+            "--staff",
+            "st-nurse-1",
+        ],
     );
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -107,8 +119,7 @@ fn a_release_writes_a_private_package_and_lands_in_the_accounting_and_the_log() 
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
-    let accounting: Value =
-        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
+    let accounting: Value = serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
     let entries = accounting["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["disclosure_id"], summary["disclosure"]);
@@ -177,8 +188,7 @@ fn a_burst_of_disclosures_killed_midway_leaves_a_verifiable_log_and_a_complete_a
     assert!(killed > 0, "no process was killed mid-way; the test proves nothing");
     let verified = ok(dir.path(), &["audit", "verify"]);
     assert!(verified.starts_with("audit log intact"), "{verified}");
-    let accounting: Value =
-        serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
+    let accounting: Value = serde_json::from_str(&ok(dir.path(), &["accounting", "--client", "cl-001", "--format", "json"])).unwrap();
     let listed: Vec<String> =
         accounting["entries"].as_array().unwrap().iter().map(|e| e["disclosure_id"].as_str().unwrap().to_string()).collect();
     for id in &committed {
@@ -208,7 +218,23 @@ fn a_disclosure_cannot_be_dated_by_the_caller() {
 
 #[test]
 fn the_organizations_jurisdiction_set_at_init_is_the_default_for_stored_clients() {
-    let ask = ["check", "--client", "cl-001", "--to", "child_welfare_agency", "--purpose", "report_child_abuse", "--categories", "psychotherapy_notes", "--fact", "suspected_child_abuse", "--staff", "st-psychotherapist-1", "--format", "json"];
+    let ask = [
+        "check",
+        "--client",
+        "cl-001",
+        "--to",
+        "child_welfare_agency",
+        "--purpose",
+        "report_child_abuse",
+        "--categories",
+        "psychotherapy_notes",
+        "--fact",
+        "suspected_child_abuse",
+        "--staff",
+        "st-psychotherapist-1",
+        "--format",
+        "json",
+    ];
     let decision = |dir: &Path, extra: &[&str]| -> String {
         let mut args = ask.to_vec();
         args.extend_from_slice(extra);

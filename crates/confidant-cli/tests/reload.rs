@@ -62,7 +62,15 @@ async fn sighup_reloads_valid_packs_and_keeps_the_rules_when_a_pack_is_refused()
     let dir = tempfile::tempdir().unwrap();
     let (server, base, password) = start(dir.path());
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let signed_in: Value = http.post(format!("{base}/v1/session")).json(&json!({ "username": "st-privacy-officer-1", "password": password })).send().await.unwrap().json().await.unwrap();
+    let signed_in: Value = http
+        .post(format!("{base}/v1/session"))
+        .json(&json!({ "username": "st-privacy-officer-1", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let csrf = signed_in["csrf_token"].as_str().unwrap().to_string();
     let builtin = version(&http, &base, &csrf).await;
 
@@ -77,7 +85,8 @@ async fn sighup_reloads_valid_packs_and_keeps_the_rules_when_a_pack_is_refused()
     }
     assert_ne!(now, builtin, "SIGHUP did not load the new pack");
 
-    std::fs::write(dir.path().join("broken.cedar"), "@id(\"org.broken\")\n@effect(\"forbid\")\npermit (principal, action, resource);").unwrap();
+    std::fs::write(dir.path().join("broken.cedar"), "@id(\"org.broken\")\n@effect(\"forbid\")\npermit (principal, action, resource);")
+        .unwrap();
     hangup(&server);
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(version(&http, &base, &csrf).await, now, "a refused pack replaced the running rules");

@@ -57,7 +57,8 @@ fn questions_json_has_every_field_and_each_key_matches_confidant_check() {
     for (q, d) in bank.iter().zip(&decisions) {
         let key = q["key"].as_u64().unwrap() as usize;
         let claim = &q["claims"][key];
-        let outcome = |category: &Value| d["categories"].as_array().unwrap().iter().find(|c| &c["category"] == category).unwrap()["outcome"].clone();
+        let outcome =
+            |category: &Value| d["categories"].as_array().unwrap().iter().find(|c| &c["category"] == category).unwrap()["outcome"].clone();
         let asked = outcome(&q["category"]);
         match claim["kind"].as_str().unwrap() {
             "outcome" | "obligation" => assert_eq!(claim["outcome"], asked, "{}", q["id"]),
@@ -69,7 +70,8 @@ fn questions_json_has_every_field_and_each_key_matches_confidant_check() {
             other => panic!("{}: unknown claim kind {other}", q["id"]),
         }
     }
-    let only: Vec<Value> = serde_json::from_str(&ok(dir.path(), &["train", "questions", "--format", "json", "--topic", "duty_to_protect"], "")).unwrap();
+    let only: Vec<Value> =
+        serde_json::from_str(&ok(dir.path(), &["train", "questions", "--format", "json", "--topic", "duty_to_protect"], "")).unwrap();
     assert!(!only.is_empty() && only.iter().all(|q| q["topic"] == "duty_to_protect"));
 }
 
@@ -147,10 +149,7 @@ fn exam_scores_by_topic_reviews_the_missed_and_is_saved_for_the_learner() {
 #[test]
 fn bad_topic_unknown_staff_and_zero_exam_exit_2_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();
-    for (args, flag) in [
-        (vec!["train", "questions", "--topic", "gossip"], "--topic"),
-        (vec!["train", "--exam", "0"], "--exam"),
-    ] {
+    for (args, flag) in [(vec!["train", "questions", "--topic", "gossip"], "--topic"), (vec!["train", "--exam", "0"], "--exam")] {
         let out = run(dir.path(), &args, "");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty());
@@ -218,7 +217,10 @@ fn the_training_report_prints_as_text_json_and_csv_and_certificates_are_written(
     let said = ok(dir.path(), &["train", "certificate", &exam, "--as", "st-ana", "--out", cert.to_str().unwrap()], "");
     assert!(said.contains("written to"), "{said}");
     let html = std::fs::read_to_string(&cert).unwrap();
-    assert!(html.contains("Certificate of completion") && html.contains("Ana, Jr") && html.contains(&exam) && html.contains("@media print"), "{html}");
+    assert!(
+        html.contains("Certificate of completion") && html.contains("Ana, Jr") && html.contains(&exam) && html.contains("@media print"),
+        "{html}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -226,16 +228,29 @@ fn the_training_report_prints_as_text_json_and_csv_and_certificates_are_written(
     }
 
     // Bad input: exit 2 with `error: <field>: <expected>`.
-    assert!(fails(dir.path(), &["train", "report", "--format", "xml"]).starts_with("error: --format: one of `text`, `json`, `csv`, got `xml`"));
-    assert!(fails(dir.path(), &["train", "report", "--as", "st-ana"]).starts_with("error: read the training report: only the privacy officer"));
-    assert!(fails(dir.path(), &["train", "policy", "--pass-percent", "101"]).starts_with("error: --pass-percent: a percentage from 1 to 100"));
-    assert!(fails(dir.path(), &["train", "policy", "--interval-months", "soon"]).starts_with("error: --interval-months: a number of months"));
+    assert!(
+        fails(dir.path(), &["train", "report", "--format", "xml"]).starts_with("error: --format: one of `text`, `json`, `csv`, got `xml`")
+    );
+    assert!(
+        fails(dir.path(), &["train", "report", "--as", "st-ana"]).starts_with("error: read the training report: only the privacy officer")
+    );
+    assert!(
+        fails(dir.path(), &["train", "policy", "--pass-percent", "101"]).starts_with("error: --pass-percent: a percentage from 1 to 100")
+    );
+    assert!(
+        fails(dir.path(), &["train", "policy", "--interval-months", "soon"]).starts_with("error: --interval-months: a number of months")
+    );
     assert!(fails(dir.path(), &["train", "certificate", &exam, "--as", "st-sam", "--out", "x.html"]).starts_with("error: exam: no exam"));
     assert!(fails(dir.path(), &["train", "certificate", "../etc", "--out", "y.html"]).starts_with("error: EXAM_ID:"));
-    assert!(fails(dir.path(), &["train", "certificate", &exam, "--out", cert.to_str().unwrap()]).starts_with("error: --out:"), "an existing file is not replaced");
+    assert!(
+        fails(dir.path(), &["train", "certificate", &exam, "--out", cert.to_str().unwrap()]).starts_with("error: --out:"),
+        "an existing file is not replaced"
+    );
     // A learner's bank has no keys; the operator's has.
-    let mine: Vec<Value> = serde_json::from_str(&ok(dir.path(), &["train", "questions", "--as", "st-ana", "--format", "json"], "")).unwrap();
+    let mine: Vec<Value> =
+        serde_json::from_str(&ok(dir.path(), &["train", "questions", "--as", "st-ana", "--format", "json"], "")).unwrap();
     assert!(mine.iter().all(|q| q.get("key").is_none() && q.get("rationales").is_none()));
-    let officer: Vec<Value> = serde_json::from_str(&ok(dir.path(), &["train", "questions", "--as", "st-po", "--format", "json"], "")).unwrap();
+    let officer: Vec<Value> =
+        serde_json::from_str(&ok(dir.path(), &["train", "questions", "--as", "st-po", "--format", "json"], "")).unwrap();
     assert!(officer.iter().all(|q| q.get("key").is_some() && q.get("rationales").is_some()));
 }

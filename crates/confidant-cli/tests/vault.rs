@@ -77,11 +77,33 @@ fn clients_staff_teams_and_records_round_trip() {
     ok(d, &["staff", "add", "--id", "st-1", "--name", "Morgan Ashgrove", "--role", "psychotherapist"]);
     ok(d, &["team", "add", "--id", "team-a", "--name", "Adult outpatient"]);
     ok(d, &["team", "assign", "--staff", "st-1", "--team", "Adult outpatient"]);
-    let added = json(d, &["client", "add", "--id", "cl-1", "--name", "Zebulon Quixotic", "--dob", "1990-06-15", "--team", "team-a", "--notes", "likes tea", "--format", "json"]);
+    let added = json(
+        d,
+        &[
+            "client",
+            "add",
+            "--id",
+            "cl-1",
+            "--name",
+            "Zebulon Quixotic",
+            "--dob",
+            "1990-06-15",
+            "--team",
+            "team-a",
+            "--notes",
+            "likes tea",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(added["id"], "cl-1");
     ok(d, &["team", "assign", "--staff", "st-1", "--client", "cl-1"]);
     ok(d, &["record", "add", "--client", "cl-1", "--category", "progress_notes", "--author", "st-1", "--content", "slept better"]);
-    let out = run(d, &["record", "add", "--client", "cl-1", "--category", "psychotherapy_notes", "--author", "st-1", "--content", "-"], b"process note from stdin");
+    let out = run(
+        d,
+        &["record", "add", "--client", "cl-1", "--category", "psychotherapy_notes", "--author", "st-1", "--content", "-"],
+        b"process note from stdin",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Staff, team and caseload changes made at the command line are in the log.
@@ -123,7 +145,10 @@ fn clients_staff_teams_and_records_round_trip() {
     assert!(refused.contains("not on your caseload"), "{refused}");
     let refused = bad(d, &["--as", "st-2", "record", "add", "--client", "cl-1", "--category", "progress_notes", "--content", "x"]);
     assert!(refused.contains("not on your caseload"), "{refused}");
-    let other = bad(d, &["--as", "st-1", "record", "add", "--client", "cl-1", "--category", "progress_notes", "--author", "st-2", "--content", "x"]);
+    let other = bad(
+        d,
+        &["--as", "st-1", "record", "add", "--client", "cl-1", "--category", "progress_notes", "--author", "st-2", "--content", "x"],
+    );
     assert!(other.starts_with("error: --author: the --as staff member"), "nobody writes in another's name: {other}");
     let denied = json(d, &["audit", "show", "--kind", "access_denied", "--format", "json"]);
     assert_eq!(denied.as_array().unwrap().len(), 2, "{denied}");
@@ -152,9 +177,15 @@ fn an_incomplete_authorization_exits_2_listing_every_missing_element() {
     ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--age", "30"]);
     let err = bad(d, &["auth", "add", "--client", "cl-1", "--kind", "hipaa"]);
     for code in [
-        "missing_element:description", "missing_element:recipient", "missing_element:purpose", "missing_element:expiration",
-        "missing_element:signature", "missing_element:date", "missing_statement:right_to_revoke",
-        "missing_statement:no_conditioning", "missing_statement:redisclosure",
+        "missing_element:description",
+        "missing_element:recipient",
+        "missing_element:purpose",
+        "missing_element:expiration",
+        "missing_element:signature",
+        "missing_element:date",
+        "missing_statement:right_to_revoke",
+        "missing_statement:no_conditioning",
+        "missing_statement:redisclosure",
     ] {
         assert!(err.contains(code), "{code} missing from {err}");
     }
@@ -167,9 +198,28 @@ fn file_valid_auth(d: &Path, id: &str, expires: &str) {
     ok(
         d,
         &[
-            "auth", "add", "--client", "cl-1", "--id", id, "--kind", "hipaa", "--signed-by", "client", "--signed-on", "2025-01-10",
-            "--categories", "diagnosis", "--recipient", "employer:Acme Tools", "--purposes", "employment", "--expires-on", expires,
-            "--statements", "right_to_revoke,no_conditioning,redisclosure",
+            "auth",
+            "add",
+            "--client",
+            "cl-1",
+            "--id",
+            id,
+            "--kind",
+            "hipaa",
+            "--signed-by",
+            "client",
+            "--signed-on",
+            "2025-01-10",
+            "--categories",
+            "diagnosis",
+            "--recipient",
+            "employer:Acme Tools",
+            "--purposes",
+            "employment",
+            "--expires-on",
+            expires,
+            "--statements",
+            "right_to_revoke,no_conditioning,redisclosure",
         ],
     );
 }
@@ -181,7 +231,23 @@ fn check_for_a_stored_client_decides_from_the_vault() {
     ok(d, &["client", "add", "--id", "cl-1", "--name", "A B", "--dob", "1990-06-15"]);
     ok(d, &["staff", "add", "--id", "st-1", "--name", "Priv Officer", "--role", "privacy_officer"]);
     file_valid_auth(d, "auth-old", "2025-12-31");
-    let check = ["check", "--client", "cl-1", "--to", "employer", "--recipient-name", "Acme Tools", "--purpose", "employment", "--categories", "diagnosis", "--as-of", "2026-03-02", "--format", "json"];
+    let check = [
+        "check",
+        "--client",
+        "cl-1",
+        "--to",
+        "employer",
+        "--recipient-name",
+        "Acme Tools",
+        "--purpose",
+        "employment",
+        "--categories",
+        "diagnosis",
+        "--as-of",
+        "2026-03-02",
+        "--format",
+        "json",
+    ];
     let decision = json(d, &check);
     assert_eq!(decision["decision"], "deny");
     assert_eq!(decision["authorizations"][0]["id"], "auth-old");
@@ -253,7 +319,8 @@ fn a_demo_vault_has_every_kind_of_client() {
 }
 
 fn import_line(id: usize, content: &str) -> String {
-    serde_json::json!({ "client": "cl-1", "category": "progress_notes", "author": "st-1", "content": content, "id": format!("rec-{id}") }).to_string()
+    serde_json::json!({ "client": "cl-1", "category": "progress_notes", "author": "st-1", "content": content, "id": format!("rec-{id}") })
+        .to_string()
 }
 
 #[test]
@@ -357,9 +424,30 @@ fn a_signed_document_is_stored_sealed_and_read_back() {
     ok(
         d,
         &[
-            "auth", "add", "--client", "cl-1", "--id", "auth-doc", "--kind", "hipaa", "--signed-by", "client", "--signed-on", "2025-01-10",
-            "--categories", "diagnosis", "--recipient", "employer:Acme Tools", "--purposes", "employment", "--expires-on", "2027-01-01",
-            "--statements", "right_to_revoke,no_conditioning,redisclosure", "--document", form.to_str().unwrap(),
+            "auth",
+            "add",
+            "--client",
+            "cl-1",
+            "--id",
+            "auth-doc",
+            "--kind",
+            "hipaa",
+            "--signed-by",
+            "client",
+            "--signed-on",
+            "2025-01-10",
+            "--categories",
+            "diagnosis",
+            "--recipient",
+            "employer:Acme Tools",
+            "--purposes",
+            "employment",
+            "--expires-on",
+            "2027-01-01",
+            "--statements",
+            "right_to_revoke,no_conditioning,redisclosure",
+            "--document",
+            form.to_str().unwrap(),
         ],
     );
     file_valid_auth(d, "auth-bare", "2027-01-01");

@@ -407,7 +407,10 @@ pub fn disclosed(viewer: &Viewer, package: &Package) -> Markup {
     frame(
         Some(viewer),
         "Disclosure recorded",
-        Some(&Flash { kind: crate::FlashKind::Success, text: format!("Disclosure {} is recorded in the audit log (entry {}).", package.disclosure_id, package.audit_entry) }),
+        Some(&Flash {
+            kind: crate::FlashKind::Success,
+            text: format!("Disclosure {} is recorded in the audit log (entry {}).", package.disclosure_id, package.audit_entry),
+        }),
         html! {
             @if let Some(notice) = &package.redisclosure_notice { p.notice { strong { "Include this notice: " } (notice) } }
             p { "Released: " (package.released.iter().map(|c| plain_category(c.category)).collect::<Vec<_>>().join(", ")) " (" (package.records().count()) " records)." }
@@ -462,7 +465,13 @@ fn statement_text(statement: Statement) -> &'static str {
 
 /// The form with a checklist of the required elements and statements;
 /// `defects` (from the engine) marks what is still missing.
-pub fn authorization_form(viewer: &Viewer, client: &Client, values: &AuthorizationValues, defects: &[Reason], error: Option<&str>) -> Markup {
+pub fn authorization_form(
+    viewer: &Viewer,
+    client: &Client,
+    values: &AuthorizationValues,
+    defects: &[Reason],
+    error: Option<&str>,
+) -> Markup {
     let flash = error.map(|text| Flash { kind: crate::FlashKind::Error, text: text.to_string() });
     let kind = values.kind.unwrap_or(AuthorizationKind::Hipaa);
     let missing_element = |e: Element| defects.contains(&Reason::MissingElement(e));
@@ -588,7 +597,13 @@ pub fn accounting(viewer: &Viewer, client: &Client, accounting: &Accounting) -> 
 }
 
 /// The audit log: the signed head, whether it verifies, recent entries.
-pub fn audit(viewer: &Viewer, head: Option<&SignedTreeHead>, public_key: Option<&str>, verification: Option<&AuditVerification>, entries: &[AuditEntry]) -> Markup {
+pub fn audit(
+    viewer: &Viewer,
+    head: Option<&SignedTreeHead>,
+    public_key: Option<&str>,
+    verification: Option<&AuditVerification>,
+    entries: &[AuditEntry],
+) -> Markup {
     frame(
         Some(viewer),
         "Audit log",
@@ -891,7 +906,8 @@ mod tests {
             status: ClientStatus::Active,
             discharged_on: None,
             died_on: None,
-            part2_program: false, lps_program: false,
+            part2_program: false,
+            lps_program: false,
             team_id: None,
         };
         let defects = [Reason::MissingElement(Element::Signature), Reason::MissingStatement(Statement::Redisclosure)];

@@ -31,10 +31,8 @@ fn corrected_note(entry: &confidant_store::AccountingEntry) -> Option<String> {
 
 /// The accounting as text for a terminal or a letter.
 pub fn to_text(accounting: &Accounting) -> String {
-    let mut out = format!(
-        "Accounting of disclosures for client {} from {} to {}\n",
-        accounting.client_id, accounting.since, accounting.as_of
-    );
+    let mut out =
+        format!("Accounting of disclosures for client {} from {} to {}\n", accounting.client_id, accounting.since, accounting.as_of);
     if accounting.entries.is_empty() {
         out.push_str("\nNo disclosures that must be accounted for were made in this period.\n");
     }

@@ -19,7 +19,7 @@ pub mod accounting;
 mod html;
 mod package;
 
-use confidant_policy::vocab::{Category, ObligationKind, OverallDecision, Outcome};
+use confidant_policy::vocab::{Category, ObligationKind, Outcome, OverallDecision};
 use confidant_policy::{Decision, Engine};
 use confidant_store::{
     AccountingBasis, AuditEvent, AuditKind, NewDisclosure, Record, RequestSpec, Staff, StaffRole, Store, StoreError, StoredAuthorization,
@@ -27,7 +27,7 @@ use confidant_store::{
 use serde_json::json;
 
 pub use html::escape;
-pub use package::{HeldBack, Package, PackageRecord, ReleasedCategory, WithheldCategory, REDISCLOSURE_NOTICE};
+pub use package::{HeldBack, Package, PackageRecord, REDISCLOSURE_NOTICE, ReleasedCategory, WithheldCategory};
 
 /// Why a release could not be made. A failed release has released and
 /// recorded nothing.
@@ -52,7 +52,8 @@ pub enum DiscloseError {
 impl DiscloseError {
     /// Whether the caller is at fault (bad input) rather than the system.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, DiscloseError::Store(e) if e.is_bad_input()) || matches!(self, DiscloseError::NotReleasable(_) | DiscloseError::Input(_))
+        matches!(self, DiscloseError::Store(e) if e.is_bad_input())
+            || matches!(self, DiscloseError::NotReleasable(_) | DiscloseError::Input(_))
     }
 }
 
@@ -147,8 +148,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
     let held_back = HeldBack::count(&held);
     // A category whose every record was held back was not disclosed: it is
     // neither in the package nor in the accounting.
-    let dropped: Vec<Category> =
-        held_back.iter().map(|h| h.category).filter(|c| !records.iter().any(|r| r.category == *c)).collect();
+    let dropped: Vec<Category> = held_back.iter().map(|h| h.category).filter(|c| !records.iter().any(|r| r.category == *c)).collect();
     let mut decision = decision;
     decision.release.retain(|c| !dropped.contains(c));
     if decision.release.is_empty() {
@@ -217,8 +217,7 @@ fn documents_notes_release(auth: &StoredAuthorization, on: confidant_policy::Dat
 /// description and a statement of the basis. `None` when it is exempt.
 pub fn accounting_basis(decision: &Decision, purpose: &str) -> Option<AccountingBasis> {
     let obligation = decision.obligations.iter().find(|o| o.kind == ObligationKind::RecordInAccounting)?;
-    let categories: Vec<Category> =
-        obligation.categories.iter().copied().filter(|c| decision.release.contains(c)).collect();
+    let categories: Vec<Category> = obligation.categories.iter().copied().filter(|c| decision.release.contains(c)).collect();
     if categories.is_empty() {
         return None;
     }

@@ -79,11 +79,7 @@ impl HeldBack {
         for c in categories {
             match out.iter_mut().find(|h| h.category == *c) {
                 Some(h) => h.records += 1,
-                None => out.push(HeldBack {
-                    category: *c,
-                    records: 1,
-                    reason: NOTES_HELD_BACK.into(),
-                }),
+                None => out.push(HeldBack { category: *c, records: 1, reason: NOTES_HELD_BACK.into() }),
             }
         }
         out

@@ -37,7 +37,10 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
     // A release is dated by the vault's clock; `released` moves it.
     store.set_clock(Clock::fixed(0));
     store.clock().set_day(day(AS_OF));
-    store.add_staff(NewStaff { id: Some("st-t".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist }).await.unwrap();
+    store
+        .add_staff(NewStaff { id: Some("st-t".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist })
+        .await
+        .unwrap();
     store
         .add_client(NewClient {
             id: Some("cl-1".into()),
@@ -45,7 +48,8 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
             contact: Some("zq@example.org".into()),
             notes: None,
             birth: Birth::DateOfBirth(day("1990-06-15")),
-            part2_program: part2, lps_program: false,
+            part2_program: part2,
+            lps_program: false,
             team_id: None,
         })
         .await
@@ -66,7 +70,12 @@ async fn seeded(db: &TestDatabase, part2: bool) -> Store {
     store
         .add_authorization(
             "cl-1",
-            &signed(("auth-1", AuthorizationKind::Hipaa, "2025-01-10"), Category::Diagnosis, (RecipientKind::Employer, "Acme Tools"), Purpose::Employment),
+            &signed(
+                ("auth-1", AuthorizationKind::Hipaa, "2025-01-10"),
+                Category::Diagnosis,
+                (RecipientKind::Employer, "Acme Tools"),
+                Purpose::Employment,
+            ),
             None,
         )
         .await
@@ -87,19 +96,82 @@ struct Situation {
 
 /// Released and exempt from the accounting (164.528(a)(1)).
 const EXEMPT: &[Situation] = &[
-    Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::Diagnosis], facts: &[], same_organization: true },
-    Situation { to: RecipientKind::HealthPlan, name: "Blue Plan", purpose: Purpose::Payment, categories: &[Category::Billing], facts: &[], same_organization: false },
-    Situation { to: RecipientKind::Client, name: "Zebulon Quixotic", purpose: Purpose::ClientRequest, categories: &[Category::ProgressNotes], facts: &[], same_organization: false },
-    Situation { to: RecipientKind::Employer, name: "Acme Tools", purpose: Purpose::Employment, categories: &[Category::Diagnosis], facts: &[], same_organization: false },
-    Situation { to: RecipientKind::FamilyOrFriend, name: "Ana Quixotic", purpose: Purpose::CareInvolvement, categories: &[Category::Appointments], facts: &[Fact::ClientAgrees, Fact::ClientPresent], same_organization: false },
+    Situation {
+        to: RecipientKind::TreatingProvider,
+        name: "Dr. Rivera",
+        purpose: Purpose::Treatment,
+        categories: &[Category::Diagnosis],
+        facts: &[],
+        same_organization: true,
+    },
+    Situation {
+        to: RecipientKind::HealthPlan,
+        name: "Blue Plan",
+        purpose: Purpose::Payment,
+        categories: &[Category::Billing],
+        facts: &[],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::Client,
+        name: "Zebulon Quixotic",
+        purpose: Purpose::ClientRequest,
+        categories: &[Category::ProgressNotes],
+        facts: &[],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::Employer,
+        name: "Acme Tools",
+        purpose: Purpose::Employment,
+        categories: &[Category::Diagnosis],
+        facts: &[],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::FamilyOrFriend,
+        name: "Ana Quixotic",
+        purpose: Purpose::CareInvolvement,
+        categories: &[Category::Appointments],
+        facts: &[Fact::ClientAgrees, Fact::ClientPresent],
+        same_organization: false,
+    },
 ];
 
 /// Released and reportable in the accounting.
 const REPORTABLE: &[Situation] = &[
-    Situation { to: RecipientKind::ChildWelfareAgency, name: "County CWS", purpose: Purpose::ReportChildAbuse, categories: &[Category::Demographics, Category::ProgressNotes], facts: &[Fact::SuspectedChildAbuse], same_organization: false },
-    Situation { to: RecipientKind::PublicHealthAuthority, name: "County Health", purpose: Purpose::PublicHealth, categories: &[Category::Diagnosis], facts: &[], same_organization: false },
-    Situation { to: RecipientKind::HealthOversightAgency, name: "State Auditor", purpose: Purpose::HealthOversight, categories: &[Category::Billing], facts: &[], same_organization: false },
-    Situation { to: RecipientKind::LawEnforcement, name: "City Police", purpose: Purpose::LawEnforcement, categories: &[Category::Demographics], facts: &[Fact::Warrant], same_organization: false },
+    Situation {
+        to: RecipientKind::ChildWelfareAgency,
+        name: "County CWS",
+        purpose: Purpose::ReportChildAbuse,
+        categories: &[Category::Demographics, Category::ProgressNotes],
+        facts: &[Fact::SuspectedChildAbuse],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::PublicHealthAuthority,
+        name: "County Health",
+        purpose: Purpose::PublicHealth,
+        categories: &[Category::Diagnosis],
+        facts: &[],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::HealthOversightAgency,
+        name: "State Auditor",
+        purpose: Purpose::HealthOversight,
+        categories: &[Category::Billing],
+        facts: &[],
+        same_organization: false,
+    },
+    Situation {
+        to: RecipientKind::LawEnforcement,
+        name: "City Police",
+        purpose: Purpose::LawEnforcement,
+        categories: &[Category::Demographics],
+        facts: &[Fact::Warrant],
+        same_organization: false,
+    },
 ];
 
 fn request(s: &Situation, on: &str) -> DiscloseRequest {
@@ -182,7 +254,14 @@ async fn a_denied_request_releases_nothing_but_is_audited() {
     let engine = Engine::new().unwrap();
     for db in test_databases().await {
         let store = seeded(&db, false).await;
-        let situation = Situation { to: RecipientKind::Employer, name: "Other Corp", purpose: Purpose::Employment, categories: &[Category::ProgressNotes], facts: &[], same_organization: false };
+        let situation = Situation {
+            to: RecipientKind::Employer,
+            name: "Other Corp",
+            purpose: Purpose::Employment,
+            categories: &[Category::ProgressNotes],
+            facts: &[],
+            same_organization: false,
+        };
         let Release::Denied { decision, audit_seq } = disclose(&store, &engine, request(&situation, AS_OF)).await.unwrap() else {
             panic!("an employer without an authorization was given notes");
         };
@@ -203,9 +282,21 @@ async fn part2_releases_carry_the_redisclosure_notice() {
     let engine = Engine::new().unwrap();
     for db in test_databases().await {
         let store = seeded(&db, true).await;
-        let consent = signed(("p2-1", AuthorizationKind::Part2, "2025-01-10"), Category::Diagnosis, (RecipientKind::TreatingProvider, "Dr. Rivera"), Purpose::Treatment);
+        let consent = signed(
+            ("p2-1", AuthorizationKind::Part2, "2025-01-10"),
+            Category::Diagnosis,
+            (RecipientKind::TreatingProvider, "Dr. Rivera"),
+            Purpose::Treatment,
+        );
         store.add_authorization("cl-1", &consent, None).await.unwrap();
-        let situation = Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::Diagnosis], facts: &[], same_organization: false };
+        let situation = Situation {
+            to: RecipientKind::TreatingProvider,
+            name: "Dr. Rivera",
+            purpose: Purpose::Treatment,
+            categories: &[Category::Diagnosis],
+            facts: &[],
+            same_organization: false,
+        };
         let package = released(&store, &engine, &situation, AS_OF).await;
         assert_eq!(package.redisclosure_notice.as_deref(), Some(REDISCLOSURE_NOTICE), "{}", db.name());
         assert!(package.to_html().contains(REDISCLOSURE_NOTICE));
@@ -328,7 +419,9 @@ async fn a_release_is_dated_by_the_vault_whatever_date_the_request_carries() {
         let store = seeded(&db, false).await;
         store.clock().set_day(day("2026-03-05"));
         for claimed in ["2019-01-01", "2099-12-31"] {
-            let Release::Released(package) = disclose(&store, &engine, request(&REPORTABLE[1], claimed)).await.unwrap() else { panic!("denied") };
+            let Release::Released(package) = disclose(&store, &engine, request(&REPORTABLE[1], claimed)).await.unwrap() else {
+                panic!("denied")
+            };
             assert_eq!(package.disclosed_on, day("2026-03-05"), "{claimed} on {}", db.name());
         }
         let accounting = store.accounting("cl-1", None, day("2026-03-05"), None).await.unwrap();
@@ -338,7 +431,12 @@ async fn a_release_is_dated_by_the_vault_whatever_date_the_request_carries() {
 
 /// A complete authorization signed by the client, for one category, one
 /// named recipient and one purpose, valid until 2027.
-fn signed((id, kind, on): (&str, AuthorizationKind, &str), category: Category, (to, name): (RecipientKind, &str), purpose: Purpose) -> Authorization {
+fn signed(
+    (id, kind, on): (&str, AuthorizationKind, &str),
+    category: Category,
+    (to, name): (RecipientKind, &str),
+    purpose: Purpose,
+) -> Authorization {
     Authorization {
         id: id.into(),
         kind,
@@ -356,11 +454,23 @@ fn signed((id, kind, on): (&str, AuthorizationKind, &str), category: Category, (
 
 /// A signed authorization for psychotherapy notes to a treating provider.
 fn notes_authorization(id: &str) -> Authorization {
-    signed((id, AuthorizationKind::Hipaa, "2026-01-10"), Category::PsychotherapyNotes, (RecipientKind::TreatingProvider, "Dr. Rivera"), Purpose::Treatment)
+    signed(
+        (id, AuthorizationKind::Hipaa, "2026-01-10"),
+        Category::PsychotherapyNotes,
+        (RecipientKind::TreatingProvider, "Dr. Rivera"),
+        Purpose::Treatment,
+    )
 }
 
 fn notes_request(staff: &str, role: Role) -> DiscloseRequest {
-    let situation = Situation { to: RecipientKind::TreatingProvider, name: "Dr. Rivera", purpose: Purpose::Treatment, categories: &[Category::PsychotherapyNotes, Category::Diagnosis], facts: &[], same_organization: true };
+    let situation = Situation {
+        to: RecipientKind::TreatingProvider,
+        name: "Dr. Rivera",
+        purpose: Purpose::Treatment,
+        categories: &[Category::PsychotherapyNotes, Category::Diagnosis],
+        facts: &[],
+        same_organization: true,
+    };
     let mut request = request(&situation, AS_OF);
     request.staff_id = staff.into();
     request.spec.discloser.role = role;
@@ -372,17 +482,27 @@ async fn psychotherapy_notes_leave_only_from_their_author_or_the_privacy_officer
     let engine = Engine::new().unwrap();
     for db in test_databases().await {
         let store = seeded(&db, false).await;
-        for (id, role) in [("st-other", StaffRole::Psychotherapist), ("st-peer", StaffRole::PeerSupportSpecialist), ("st-po", StaffRole::PrivacyOfficer)] {
+        for (id, role) in
+            [("st-other", StaffRole::Psychotherapist), ("st-peer", StaffRole::PeerSupportSpecialist), ("st-po", StaffRole::PrivacyOfficer)]
+        {
             store.add_staff(NewStaff { id: Some(id.into()), display_name: "Staff".into(), role }).await.unwrap();
         }
         store
-            .add_record(NewRecord { id: None, client_id: "cl-1".into(), category: Category::PsychotherapyNotes, author_id: "st-other".into(), content: "another clinician's process note".into() })
+            .add_record(NewRecord {
+                id: None,
+                client_id: "cl-1".into(),
+                category: Category::PsychotherapyNotes,
+                author_id: "st-other".into(),
+                content: "another clinician's process note".into(),
+            })
             .await
             .unwrap();
         store.add_authorization("cl-1", &notes_authorization("auth-notes"), None).await.unwrap();
 
         // The author releases their own note, and only that one.
-        let Release::Released(own) = disclose(&store, &engine, notes_request("st-t", Role::Psychotherapist)).await.unwrap() else { panic!("denied") };
+        let Release::Released(own) = disclose(&store, &engine, notes_request("st-t", Role::Psychotherapist)).await.unwrap() else {
+            panic!("denied")
+        };
         let contents: Vec<&str> = own.records().map(|(_, r)| r.content.as_str()).collect();
         assert!(contents.iter().any(|c| c.contains("lighthouse")), "{}", db.name());
         assert!(!contents.iter().any(|c| c.contains("another clinician")), "{contents:?}");
@@ -392,7 +512,10 @@ async fn psychotherapy_notes_leave_only_from_their_author_or_the_privacy_officer
 
         // A peer specialist sends the diagnosis, never a note; the accounting
         // and the package do not claim notes went.
-        let Release::Released(peer) = disclose(&store, &engine, notes_request("st-peer", Role::PeerSupportSpecialist)).await.unwrap() else { panic!("denied") };
+        let Release::Released(peer) = disclose(&store, &engine, notes_request("st-peer", Role::PeerSupportSpecialist)).await.unwrap()
+        else {
+            panic!("denied")
+        };
         assert!(!peer.records().any(|(c, _)| *c == Category::PsychotherapyNotes), "{}", db.name());
         assert!(peer.released.iter().all(|c| c.category != Category::PsychotherapyNotes));
         assert_eq!(peer.held_back.iter().map(|h| h.records).sum::<usize>(), 2);
@@ -409,10 +532,14 @@ async fn psychotherapy_notes_leave_only_from_their_author_or_the_privacy_officer
         assert_eq!(store.disclosures("cl-1").await.unwrap().len(), before);
 
         // The privacy officer: not without the signed form on file; with it, both notes.
-        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else { panic!("denied") };
+        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else {
+            panic!("denied")
+        };
         assert!(!po.records().any(|(c, _)| *c == Category::PsychotherapyNotes), "no document attached yet");
         store.add_authorization("cl-1", &notes_authorization("auth-notes-signed"), Some(b"%PDF signed")).await.unwrap();
-        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else { panic!("denied") };
+        let Release::Released(po) = disclose(&store, &engine, notes_request("st-po", Role::AdministrativeStaff)).await.unwrap() else {
+            panic!("denied")
+        };
         assert_eq!(po.records().filter(|(c, _)| **c == Category::PsychotherapyNotes).count(), 2, "{}", db.name());
         assert!(po.held_back.is_empty());
     }
@@ -428,11 +555,23 @@ async fn a_release_racing_a_revocation_never_rests_on_the_revoked_authorization(
     for db in test_databases().await {
         let store = std::sync::Arc::new(seeded(&db, false).await);
         store.revoke_authorization("auth-1", day(AS_OF), "st-t").await.unwrap();
-        let employer = Situation { to: RecipientKind::Employer, name: "Acme Tools", purpose: Purpose::Employment, categories: &[Category::Diagnosis], facts: &[], same_organization: false };
+        let employer = Situation {
+            to: RecipientKind::Employer,
+            name: "Acme Tools",
+            purpose: Purpose::Employment,
+            categories: &[Category::Diagnosis],
+            facts: &[],
+            same_organization: false,
+        };
         let (mut before, mut after) = (0, 0);
         for i in 0..30 {
             let id = format!("auth-race-{i}");
-            let auth = signed((&id, AuthorizationKind::Hipaa, "2026-01-10"), Category::Diagnosis, (RecipientKind::Employer, "Acme Tools"), Purpose::Employment);
+            let auth = signed(
+                (&id, AuthorizationKind::Hipaa, "2026-01-10"),
+                Category::Diagnosis,
+                (RecipientKind::Employer, "Acme Tools"),
+                Purpose::Employment,
+            );
             store.add_authorization("cl-1", &auth, None).await.unwrap();
             let release = {
                 let (store, engine) = (store.clone(), engine.clone());

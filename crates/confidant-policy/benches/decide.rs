@@ -79,7 +79,8 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
     let principal = uid("Discloser", "discloser");
     let resource = uid("Information", "diagnosis");
     let string = |s: &str| RestrictedExpression::new_string(s.to_string());
-    let discloser = Entity::new(principal.clone(), HashMap::from([("role".to_string(), string("psychotherapist"))]), HashSet::new()).unwrap();
+    let discloser =
+        Entity::new(principal.clone(), HashMap::from([("role".to_string(), string("psychotherapist"))]), HashSet::new()).unwrap();
     let information = Entity::new(
         resource.clone(),
         HashMap::from([
@@ -93,12 +94,17 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
     )
     .unwrap();
     let entities = Entities::from_entities([discloser, information], None).unwrap();
-    let record = |fields: Vec<(&str, RestrictedExpression)>| RestrictedExpression::new_record(fields.into_iter().map(|(k, v)| (k.to_string(), v))).unwrap();
+    let record = |fields: Vec<(&str, RestrictedExpression)>| {
+        RestrictedExpression::new_record(fields.into_iter().map(|(k, v)| (k.to_string(), v))).unwrap()
+    };
     let facts = record(Fact::ALL.iter().map(|f| (f.as_str(), RestrictedExpression::new_bool(false))).collect());
     let context = Context::from_pairs([
         ("jurisdiction".to_string(), string("US")),
         ("purpose".to_string(), string("treatment")),
-        ("recipient".to_string(), record(vec![("kind", string("treating_provider")), ("same_organization", RestrictedExpression::new_bool(false))])),
+        (
+            "recipient".to_string(),
+            record(vec![("kind", string("treating_provider")), ("same_organization", RestrictedExpression::new_bool(false))]),
+        ),
         (
             "client".to_string(),
             record(vec![
@@ -145,8 +151,12 @@ fn bench(c: &mut Criterion) {
     assert_eq!(engine.decide(&six).unwrap().categories.len(), 6);
 
     let mut group = c.benchmark_group("cedar_bare");
-    group.bench_function("all_policies", |b| b.iter(|| authorizer.is_authorized(black_box(&cedar_request), black_box(all), black_box(&entities))));
-    group.bench_function("hipaa_pack", |b| b.iter(|| authorizer.is_authorized(black_box(&cedar_request), black_box(&hipaa), black_box(&entities))));
+    group.bench_function("all_policies", |b| {
+        b.iter(|| authorizer.is_authorized(black_box(&cedar_request), black_box(all), black_box(&entities)))
+    });
+    group.bench_function("hipaa_pack", |b| {
+        b.iter(|| authorizer.is_authorized(black_box(&cedar_request), black_box(&hipaa), black_box(&entities)))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("decide");
@@ -166,7 +176,9 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("parse_and_decide");
     group.bench_function("single_category", |b| b.iter(|| engine.decide(&parse_request(black_box(SINGLE)).unwrap()).unwrap()));
-    group.bench_function("single_category_uncached", |b| b.iter(|| engine.decide_uncached(&parse_request(black_box(SINGLE)).unwrap()).unwrap()));
+    group.bench_function("single_category_uncached", |b| {
+        b.iter(|| engine.decide_uncached(&parse_request(black_box(SINGLE)).unwrap()).unwrap())
+    });
     group.finish();
 }
 

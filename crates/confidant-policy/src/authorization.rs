@@ -161,8 +161,7 @@ pub fn form_defects(auth: &Authorization) -> Vec<Reason> {
 pub const PART2_2024_COMPLIANCE: Date = Date::from_ymd_const(2026, 2, 16);
 
 /// The purposes the ASCMI form can name (DHCS; contract v2).
-pub const ASCMI_PURPOSES: [Purpose; 4] =
-    [Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations, Purpose::CareInvolvement];
+pub const ASCMI_PURPOSES: [Purpose; 4] = [Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations, Purpose::CareInvolvement];
 
 /// [`form_defects`] as the rules stood on `as_of`.
 pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
@@ -191,9 +190,7 @@ pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     // Psychotherapy notes (and, for Part 2, SUD counseling notes, 42 CFR
     // 2.31(b)) need a document of their own; an ASCMI is checked like any
     // authorization, so it is compound too if it lists them with others.
-    if auth.categories.contains(&Category::PsychotherapyNotes)
-        && auth.categories.len() > 1
-    {
+    if auth.categories.contains(&Category::PsychotherapyNotes) && auth.categories.len() > 1 {
         reasons.push(Reason::CompoundPsychotherapyNotes);
     }
     reasons
@@ -251,17 +248,21 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if let Some(signed) = auth.signed_on
-        && signed > request.as_of {
-            reasons.push(Reason::NotYetSigned);
-        }
+        && signed > request.as_of
+    {
+        reasons.push(Reason::NotYetSigned);
+    }
     if let Some(expires) = auth.expires_on
-        && expires < request.as_of && auth.expiry_event.is_none() {
-            reasons.push(Reason::Expired);
-        }
+        && expires < request.as_of
+        && auth.expiry_event.is_none()
+    {
+        reasons.push(Reason::Expired);
+    }
     if let Some(revoked) = auth.revoked_on
-        && revoked <= request.as_of {
-            reasons.push(Reason::Revoked);
-        }
+        && revoked <= request.as_of
+    {
+        reasons.push(Reason::Revoked);
+    }
     let recipient_matches = auth.recipients.iter().any(|r| {
         r.kind == request.recipient.kind
             && match (&r.name, &request.recipient.name) {
@@ -271,8 +272,8 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
             }
     });
     // The ASCMI form can name only its four purposes; any other is not on it.
-    let purpose_matches = auth.purposes.contains(&request.purpose)
-        && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose));
+    let purpose_matches =
+        auth.purposes.contains(&request.purpose) && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose));
     if !auth.recipients.is_empty() && !recipient_matches {
         reasons.push(Reason::RecipientMismatch);
     }
@@ -303,8 +304,8 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
 /// Whether a personal representative may sign for the client on this request.
 fn signer_recognized(request: &Request) -> bool {
     let facts = request.facts;
-    let minor_controls = request.client.age < 18
-        && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality));
+    let minor_controls =
+        request.client.age < 18 && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality));
     !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
 }
 
@@ -390,9 +391,14 @@ mod tests {
     fn every_missing_element_is_reported() {
         let r = reasons(r#"{"id":"a","kind":"hipaa"}"#);
         for code in [
-            "missing_element:description", "missing_element:recipient", "missing_element:purpose",
-            "missing_element:expiration", "missing_element:signature", "missing_element:date",
-            "missing_statement:right_to_revoke", "missing_statement:no_conditioning",
+            "missing_element:description",
+            "missing_element:recipient",
+            "missing_element:purpose",
+            "missing_element:expiration",
+            "missing_element:signature",
+            "missing_element:date",
+            "missing_statement:right_to_revoke",
+            "missing_statement:no_conditioning",
             "missing_statement:redisclosure",
         ] {
             assert!(r.contains(&code.to_string()), "{code} missing from {r:?}");
@@ -401,7 +407,9 @@ mod tests {
 
     #[test]
     fn part2_consent_needed_only_the_revocation_statement_before_the_2024_rule() {
-        let auth = VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
+        let auth = VALID
+            .replace("\"hipaa\"", "\"part2\"")
+            .replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
         let mut request = request_with(&auth);
         request.as_of = Date::from_ymd_const(2026, 2, 15);
         assert!(assess(&request).iter().all(|s| s.counts), "{:?}", assess(&request));
@@ -409,7 +417,9 @@ mod tests {
 
     #[test]
     fn part2_consent_carries_hipaas_statements_from_the_compliance_date() {
-        let auth = VALID.replace("\"hipaa\"", "\"part2\"").replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
+        let auth = VALID
+            .replace("\"hipaa\"", "\"part2\"")
+            .replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
         let mut request = request_with(&auth);
         request.as_of = Date::from_ymd_const(2026, 2, 16);
         let codes: Vec<String> = assess(&request).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect();
@@ -476,7 +486,14 @@ mod tests {
 
     #[test]
     fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
-        let s = Standing { id: "c".into(), kind: AuthorizationKind::Part2, counts: true, reasons: vec![], covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes], by_representative: false };
+        let s = Standing {
+            id: "c".into(),
+            kind: AuthorizationKind::Part2,
+            counts: true,
+            reasons: vec![],
+            covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes],
+            by_representative: false,
+        };
         let su = coverage(std::slice::from_ref(&s), Category::SubstanceUse);
         assert!(su.authorized && su.consented);
         let pn = coverage(std::slice::from_ref(&s), Category::PsychotherapyNotes);

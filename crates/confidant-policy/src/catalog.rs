@@ -262,9 +262,8 @@ impl Catalog {
             let (file, text) = parsed.get(i).map_or(("", ""), |(_, f, t, _)| (*f, *t));
             let (file, id) = (file.to_string(), rules.get(i).map(|r| r.id.clone()).unwrap_or_default());
             let start = text.find(&format!("@id(\"{id}\")")).unwrap_or(0);
-            let at = offset
-                .or_else(|| needle.and_then(|n| text.get(start..).and_then(|rest| rest.find(n)).map(|o| start + o)))
-                .unwrap_or(start);
+            let at =
+                offset.or_else(|| needle.and_then(|n| text.get(start..).and_then(|rest| rest.find(n)).map(|o| start + o))).unwrap_or(start);
             let (line, column) = lint::line_column(text, at);
             CatalogError::Invalid { file, line, column, id, message }
         };
@@ -311,7 +310,15 @@ impl Catalog {
         let slices = (0..Layer::ALL.len() * Purpose::ALL.len() * RecipientKind::ALL.len()).map(|_| OnceLock::new()).collect();
         let fired = rules
             .iter()
-            .map(|r| std::sync::Arc::new(crate::decision::FiredRule { id: r.id.clone(), layer: r.layer, cite: r.cite.clone(), effect: r.effect, summary: r.summary.clone() }))
+            .map(|r| {
+                std::sync::Arc::new(crate::decision::FiredRule {
+                    id: r.id.clone(),
+                    layer: r.layer,
+                    cite: r.cite.clone(),
+                    effect: r.effect,
+                    summary: r.summary.clone(),
+                })
+            })
             .collect();
         let mut jurisdictions = Jurisdiction::ALL.to_vec();
         for j in rules.iter().filter_map(|r| r.jurisdiction) {
@@ -437,7 +444,14 @@ fn required<'p>(policy: &'p Policy, file: &str, text: &str, key: &'static str) -
 
 fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
     let (line, column) = rule_position(text, id);
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.to_string(), annotation, message };
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation {
+        file: file.to_string(),
+        line,
+        column,
+        id: id.to_string(),
+        annotation,
+        message,
+    };
     let prefix = match layer {
         Layer::Hipaa => "hipaa.",
         Layer::Part2 => "part2.",
@@ -455,8 +469,12 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
                 .filter(|j| j.is_state())
                 .ok_or_else(|| bad("jurisdiction", format!("is `{code}`; expected a US state, DC or territory code such as `US-NY`")))?,
         ),
-        (Layer::State, None) => return Err(bad("jurisdiction", "a state pack's rule names its state, e.g. `@jurisdiction(\"US-NY\")`".into())),
-        (_, Some(_)) => return Err(bad("jurisdiction", format!("belongs on `state.` rules only; the {layer} layer's jurisdiction is fixed"))),
+        (Layer::State, None) => {
+            return Err(bad("jurisdiction", "a state pack's rule names its state, e.g. `@jurisdiction(\"US-NY\")`".into()));
+        }
+        (_, Some(_)) => {
+            return Err(bad("jurisdiction", format!("belongs on `state.` rules only; the {layer} layer's jurisdiction is fixed")));
+        }
         (_, None) => None,
     };
     let cite = required(policy, file, text, "cite")?.to_string();
@@ -464,7 +482,8 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         return Err(bad("cite", "should be `org:<rule-id>` for an organization rule".into()));
     }
     let effect_text = required(policy, file, text, "effect")?;
-    let effect = Effect::parse(effect_text).ok_or_else(|| bad("effect", format!("is `{effect_text}`; expected one of {}", Effect::expected())))?;
+    let effect =
+        Effect::parse(effect_text).ok_or_else(|| bad("effect", format!("is `{effect_text}`; expected one of {}", Effect::expected())))?;
     if effect == Effect::Require && !layer.is_law() {
         return Err(bad("effect", "`require` is for law layers only".into()));
     }
@@ -498,10 +517,23 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
     })
 }
 
-fn resolve_blocking(layer: Layer, policy: &Policy, file: &str, text: &str, index: &HashMap<String, usize>) -> Result<Blocking, CatalogError> {
+fn resolve_blocking(
+    layer: Layer,
+    policy: &Policy,
+    file: &str,
+    text: &str,
+    index: &HashMap<String, usize>,
+) -> Result<Blocking, CatalogError> {
     let id = policy.annotation("id").unwrap_or_default().to_string();
     let (line, column) = rule_position(text, &id);
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.clone(), annotation, message };
+    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation {
+        file: file.to_string(),
+        line,
+        column,
+        id: id.clone(),
+        annotation,
+        message,
+    };
     let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
         let Some(text) = policy.annotation(key) else { return Ok(None) };
         // A rule of another layer may be absent when that layer's pack was
@@ -538,7 +570,9 @@ fn resolve_blocking(layer: Layer, policy: &Policy, file: &str, text: &str, index
     }
     let supersedes = match policy.annotation("supersedes") {
         None => None,
-        Some(name) => Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?),
+        Some(name) => {
+            Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?)
+        }
     };
     // A layer may switch off only its own rules: no pack can silence another
     // law (a state pack cannot override Part 2, an organization pack no law).
@@ -559,7 +593,12 @@ fn resolve_blocking(layer: Layer, policy: &Policy, file: &str, text: &str, index
         return Err(bad("blocks_required", "the organization layer never blocks a required disclosure".into()));
     }
     let effect = policy.annotation("effect").unwrap_or_default();
-    let forbid_only = !blocking.spares.is_empty() || blocking.only_blocks.is_some() || yields_to_layer || yields_to_requirement || blocking.blocks_required || blocking.default_deny;
+    let forbid_only = !blocking.spares.is_empty()
+        || blocking.only_blocks.is_some()
+        || yields_to_layer
+        || yields_to_requirement
+        || blocking.blocks_required
+        || blocking.default_deny;
     if forbid_only && effect != "forbid" {
         return Err(bad("effect", "only a forbid may carry @spares, @only_blocks, @yields, @blocks_required or @default_deny".into()));
     }
@@ -603,7 +642,10 @@ mod tests {
     fn a_misspelt_vocabulary_value_is_refused_at_its_line_and_column() {
         let err = one(&format!("{RULE}when {{\n  context.purpose == \"treatmnet\"\n}};")).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.starts_with("t.cedar:7:22: rule `hipaa.x`: `treatmnet` is not a value of `context.purpose`"), "{err}");
-        let err = one(&format!("{RULE}when {{ [\"client\", \"clinet\"].contains(context.recipient.kind) }};")).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = one(&format!("{RULE}when {{ [\"client\", \"clinet\"].contains(context.recipient.kind) }};"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("`clinet` is not a value of `context.recipient.kind`"), "{err}");
     }
 

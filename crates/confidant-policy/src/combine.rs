@@ -53,11 +53,8 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     // blocked by our policy must not let Part 2's default block California's
     // mandate).
     let is_law = |f: usize| rule(f).is_some_and(|r| r.layer.is_law());
-    let mut law_effective: Vec<usize> = permits
-        .iter()
-        .copied()
-        .filter(|&p| !forbids.iter().any(|&f| is_law(f) && !yielding(f) && blocks(rules, f, p)))
-        .collect();
+    let mut law_effective: Vec<usize> =
+        permits.iter().copied().filter(|&p| !forbids.iter().any(|&f| is_law(f) && !yielding(f) && blocks(rules, f, p))).collect();
     loop {
         let before = law_effective.len();
         for &f in forbids.iter().filter(|&&f| yielding(f)) {
@@ -70,22 +67,15 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
         }
     }
     let standing = |f: usize| yielding(f) && !stands_down(rules, f, &law_effective);
-    let effective: Vec<usize> = permits
-        .iter()
-        .copied()
-        .filter(|&p| !forbids.iter().any(|&f| (!yielding(f) || standing(f)) && blocks(rules, f, p)))
-        .collect();
+    let effective: Vec<usize> =
+        permits.iter().copied().filter(|&p| !forbids.iter().any(|&f| (!yielding(f) || standing(f)) && blocks(rules, f, p))).collect();
 
     // The organization only narrows: its own permissions never release what
     // no law permits (they matter where a law's default is off, e.g. fifty
     // years after death, when nothing else would stop them).
     let released = effective.iter().any(|&p| is_law(p));
     let required = effective.iter().any(|&p| effect(p) == Some(Effect::Require));
-    let blocking: Vec<usize> = forbids
-        .iter()
-        .copied()
-        .filter(|&f| !(yielding(f) && stands_down(rules, f, &law_effective)))
-        .collect();
+    let blocking: Vec<usize> = forbids.iter().copied().filter(|&f| !(yielding(f) && stands_down(rules, f, &law_effective))).collect();
     // A forbid aimed at particular permissions explains a withholding only
     // when it met one of them, or when nothing else blocked anything (then
     // it is the reason the law gives: "the client objected").
@@ -95,11 +85,7 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
         .into_iter()
         .filter(|&f| met(f) || (!released && (rule(f).is_some_and(|r| r.blocking.only_blocks.is_none()) || !any_met)))
         .collect();
-    let advising = if released {
-        Vec::new()
-    } else {
-        fired.iter().copied().filter(|&i| effect(i) == Some(Effect::Advise)).collect()
-    };
+    let advising = if released { Vec::new() } else { fired.iter().copied().filter(|&i| effect(i) == Some(Effect::Advise)).collect() };
     let obligating = if released {
         fired
             .iter()
@@ -122,9 +108,10 @@ fn blocks(rules: &[Rule], f: usize, p: usize) -> bool {
         return false;
     }
     if let Some(only) = &b.only_blocks
-        && !only.contains(&p) {
-            return false;
-        }
+        && !only.contains(&p)
+    {
+        return false;
+    }
     if permit.effect == Effect::Require && !b.blocks_required {
         return false;
     }
@@ -143,11 +130,7 @@ fn stands_down(rules: &[Rule], f: usize, effective: &[usize]) -> bool {
 impl Verdict {
     /// Obligations owed when releasing: from the releasing and obligate rules.
     pub fn obligations<'r>(&self, rules: &'r [Rule]) -> impl Iterator<Item = (ObligationKind, &'r Rule)> + use<'r, '_> {
-        self.releasing
-            .iter()
-            .chain(&self.obligating)
-            .filter_map(|&i| rules.get(i))
-            .flat_map(|r| r.obligations.iter().map(move |o| (*o, r)))
+        self.releasing.iter().chain(&self.obligating).filter_map(|&i| rules.get(i)).flat_map(|r| r.obligations.iter().map(move |o| (*o, r)))
     }
 
     /// Remedies for a withheld category: the standing forbids' and advise
@@ -212,15 +195,21 @@ mod tests {
     }
 
     fn gate(to_requirement: bool, blocks_required: bool) -> Blocking {
-        Blocking { yields_to_layer: true, yields_to_requirement: to_requirement, blocks_required, default_deny: true, ..Blocking::default() }
+        Blocking {
+            yields_to_layer: true,
+            yields_to_requirement: to_requirement,
+            blocks_required,
+            default_deny: true,
+            ..Blocking::default()
+        }
     }
 
     /// A small catalog shaped like the real one.
     fn catalog() -> Vec<Rule> {
         vec![
             rule("hipaa.treatment", Layer::Hipaa, Effect::Permit, Blocking::default()), // 0
-            rule("hipaa.gate", Layer::Hipaa, Effect::Forbid, gate(true, false)), // 1
-            rule("part2.gate", Layer::Part2, Effect::Forbid, gate(false, true)), // 2
+            rule("hipaa.gate", Layer::Hipaa, Effect::Forbid, gate(true, false)),        // 1
+            rule("part2.gate", Layer::Part2, Effect::Forbid, gate(false, true)),        // 2
             rule("part2.emergency", Layer::Part2, Effect::Permit, Blocking::default()), // 3
             rule("ca.mandate", Layer::California, Effect::Require, Blocking::default()), // 4
             rule("org.forbid", Layer::Organization, Effect::Forbid, Blocking::default()), // 5

@@ -129,11 +129,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             (true, false) => Outcome::Permit,
             (false, _) => Outcome::Deny,
         };
-        let explaining: Vec<usize> = if v.released {
-            v.releasing.clone()
-        } else {
-            v.blocking.iter().chain(&v.advising).copied().collect()
-        };
+        let explaining: Vec<usize> = if v.released { v.releasing.clone() } else { v.blocking.iter().chain(&v.advising).copied().collect() };
         let mut cites: Vec<String> = Vec::new();
         for &i in &explaining {
             if let Some(rule) = rules.get(i) {
@@ -159,7 +155,11 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             category: eval.category,
             outcome,
             cites,
-            reason: if v.released { None } else { Some(v.main_reason(rules).map_or_else(|| "no rule allows this disclosure".to_string(), |r| r.summary.clone())) },
+            reason: if v.released {
+                None
+            } else {
+                Some(v.main_reason(rules).map_or_else(|| "no rule allows this disclosure".to_string(), |r| r.summary.clone()))
+            },
         });
     }
 
@@ -181,12 +181,11 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         categories,
         release,
         withhold,
-        rules: reported
+        rules: reported.iter().filter_map(|&i| catalog.fired_rule(i)).map(std::sync::Arc::clone).collect(),
+        authorizations: standings
             .iter()
-            .filter_map(|&i| catalog.fired_rule(i))
-            .map(std::sync::Arc::clone)
+            .map(|s| AuthorizationReport { id: s.id.clone(), counts: s.counts, reasons: s.reasons.clone() })
             .collect(),
-        authorizations: standings.iter().map(|s| AuthorizationReport { id: s.id.clone(), counts: s.counts, reasons: s.reasons.clone() }).collect(),
         obligations,
         remedies,
         explanation: String::new(),
@@ -207,7 +206,12 @@ fn add_obligation(list: &mut Vec<Obligation>, kind: ObligationKind, category: Ca
         push_unique(&mut o.categories, category);
         push_unique(&mut o.rules, rule.to_string());
     } else {
-        list.push(Obligation { kind, detail: explain::obligation_detail(kind).to_string(), categories: vec![category], rules: vec![rule.to_string()] });
+        list.push(Obligation {
+            kind,
+            detail: explain::obligation_detail(kind).to_string(),
+            categories: vec![category],
+            rules: vec![rule.to_string()],
+        });
     }
 }
 

@@ -49,11 +49,7 @@ fn cell(text: &str) -> String {
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
-    if items.is_empty() {
-        "–".to_string()
-    } else {
-        items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-    }
+    if items.is_empty() { "–".to_string() } else { items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ") }
 }
 
 fn row(out: &mut String, rule: &Rule) {

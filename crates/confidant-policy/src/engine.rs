@@ -5,9 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use cedar_policy::{
-    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression,
-};
+use cedar_policy::{Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
 use crate::authorization::{self, Standing};
 use crate::catalog::{Catalog, CatalogError, Rule, band};
@@ -122,7 +120,10 @@ impl Engine {
             return Ok(());
         }
         let names: Vec<String> = known.iter().map(|j| format!("`{j}`")).collect();
-        Err(InputError::new("/jurisdiction", format!("one of {} (the loaded packs declare no rules for `{}`)", names.join(", "), request.jurisdiction)))
+        Err(InputError::new(
+            "/jurisdiction",
+            format!("one of {} (the loaded packs declare no rules for `{}`)", names.join(", "), request.jurisdiction),
+        ))
     }
 
     /// Runs the rules for every requested category.
@@ -227,8 +228,9 @@ impl Engine {
         let resource = self.information_entity(input)?;
         let resource_uid = resource.uid();
         let entities = Entities::from_entities([principal, resource], None).map_err(|e| EngineError::Request(e.to_string()))?;
-        let cedar_request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, self.context(input)?, None)
-            .map_err(|e| EngineError::Request(e.to_string()))?;
+        let cedar_request =
+            cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, self.context(input)?, None)
+                .map_err(|e| EngineError::Request(e.to_string()))?;
         let mut fired: Vec<usize> = Vec::new();
         for layer in Layer::ALL.iter().copied().filter(|l| input.applies(*l)) {
             let Some(policies) = self.catalog.slice(layer, input.purpose, input.recipient_kind) else { continue };
@@ -260,10 +262,7 @@ impl Engine {
     }
 
     fn principal_entity(&self, input: &EvalInput) -> Result<Entity, EngineError> {
-        let mut attrs = HashMap::from([(
-            "role".to_string(),
-            RestrictedExpression::new_string(input.role.as_str().to_string()),
-        )]);
+        let mut attrs = HashMap::from([("role".to_string(), RestrictedExpression::new_string(input.role.as_str().to_string()))]);
         if let Some(flag) = input.mandated_reporter {
             attrs.insert("mandated_reporter".to_string(), RestrictedExpression::new_bool(flag));
         }
@@ -289,9 +288,7 @@ impl Engine {
                 .map_err(|e| EngineError::Request(e.to_string()))
         };
         let string = |s: &str| RestrictedExpression::new_string(s.to_string());
-        let facts = record(
-            Fact::ALL.iter().map(|f| (f.as_str(), RestrictedExpression::new_bool(input.facts.get(*f)))).collect(),
-        )?;
+        let facts = record(Fact::ALL.iter().map(|f| (f.as_str(), RestrictedExpression::new_bool(input.facts.get(*f)))).collect())?;
         let recipient = record(vec![
             ("kind", string(input.recipient_kind.as_str())),
             ("same_organization", RestrictedExpression::new_bool(input.same_organization)),
@@ -473,10 +470,8 @@ fn keep_own_state(rules: &[Rule], jurisdiction: Jurisdiction, fired: &mut Vec<us
 /// A fired rule with `@supersedes` turns off the other rules of that layer
 /// (45 CFR 160.103: fifty years after death HIPAA's rules stop).
 fn apply_supersession(rules: &[Rule], fired: &mut Vec<usize>) {
-    let superseding: Vec<(usize, Layer)> = fired
-        .iter()
-        .filter_map(|&i| rules.get(i).and_then(|r| r.blocking.supersedes.map(|l| (i, l))))
-        .collect();
+    let superseding: Vec<(usize, Layer)> =
+        fired.iter().filter_map(|&i| rules.get(i).and_then(|r| r.blocking.supersedes.map(|l| (i, l)))).collect();
     for (keeper, layer) in superseding {
         fired.retain(|&i| i == keeper || rules.get(i).is_some_and(|r| r.layer != layer));
     }

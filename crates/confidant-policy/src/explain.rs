@@ -39,22 +39,34 @@ pub fn obligation_detail(kind: ObligationKind) -> &'static str {
         ObligationKind::DocumentRationale => "Write down what you shared, with whom, when and why.",
         ObligationKind::LimitToRelevant => "Limit what you share to what is relevant to the purpose.",
         ObligationKind::WrittenRequest => "Ask for the request in writing.",
-        ObligationKind::ProfessionalJudgment => "Share only if, in your professional judgment, it is in the client's best interest, and only what bears on this person's involvement; this is your judgment call to make and to write down.",
+        ObligationKind::ProfessionalJudgment => {
+            "Share only if, in your professional judgment, it is in the client's best interest, and only what bears on this person's involvement; this is your judgment call to make and to write down."
+        }
     }
 }
 
 /// What a remedy asks, as an instruction.
 pub fn remedy_detail(kind: RemedyKind) -> &'static str {
     match kind {
-        RemedyKind::ObtainAuthorization => "Ask the client (or their personal representative; after death, the executor) to sign a written authorization that names this recipient, purpose and information.",
-        RemedyKind::ObtainPart2Consent => "Ask the client (or whoever may sign for them under 42 CFR 2.14–2.15) to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient.",
+        RemedyKind::ObtainAuthorization => {
+            "Ask the client (or their personal representative; after death, the executor) to sign a written authorization that names this recipient, purpose and information."
+        }
+        RemedyKind::ObtainPart2Consent => {
+            "Ask the client (or whoever may sign for them under 42 CFR 2.14–2.15) to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient."
+        }
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
         RemedyKind::ObtainPart2CourtOrder => "Only a court order issued under 42 CFR 2.64 can open these records without consent.",
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
-        RemedyKind::ObtainSatisfactoryAssurance => "Ask for written assurance that the client was told of the subpoena or that a protective order was sought.",
+        RemedyKind::ObtainSatisfactoryAssurance => {
+            "Ask for written assurance that the client was told of the subpoena or that a protective order was sought."
+        }
         RemedyKind::VerifyIdentity => "Confirm who the requester is and their authority.",
-        RemedyKind::OfferProfessionalReview => "Offer a review of the denial by another licensed professional, or to send the records to a professional the client names.",
-        RemedyKind::ObtainWrittenRequest => "Ask the requester for the signed written request California requires before psychotherapy details go out (Cal. Civ. Code 56.104): what is needed, why, for how long, and that it will not be used otherwise.",
+        RemedyKind::OfferProfessionalReview => {
+            "Offer a review of the denial by another licensed professional, or to send the records to a professional the client names."
+        }
+        RemedyKind::ObtainWrittenRequest => {
+            "Ask the requester for the signed written request California requires before psychotherapy details go out (Cal. Civ. Code 56.104): what is needed, why, for how long, and that it will not be used otherwise."
+        }
     }
 }
 
@@ -63,11 +75,7 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     for eval in evaluations {
         let v = &eval.verdict;
         let group = if v.released {
-            let primary = v
-                .releasing
-                .iter()
-                .copied()
-                .find(|&i| !v.required || rules.get(i).is_some_and(|r| r.effect == Effect::Require));
+            let primary = v.releasing.iter().copied().find(|&i| !v.required || rules.get(i).is_some_and(|r| r.effect == Effect::Require));
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
             Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }
@@ -106,9 +114,10 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     for eval in evaluations {
         for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing) {
             if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
-                && !advice.contains(&text) {
-                    advice.push(text);
-                }
+                && !advice.contains(&text)
+            {
+                advice.push(text);
+            }
         }
     }
     sentences.extend(advice.into_iter().map(str::to_string));

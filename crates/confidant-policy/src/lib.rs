@@ -25,12 +25,12 @@ mod request;
 pub mod scenario;
 pub mod vocab;
 
-pub use catalog::{Catalog, CatalogError, Rule, PACKS, SCHEMA};
+pub use catalog::{Catalog, CatalogError, PACKS, Rule, SCHEMA};
 pub use date::Date;
 pub use decision::{AuthorizationReport, CategoryDecision, Decision, FiredRule, Obligation, Remedy};
 pub use engine::{Engine, EngineError};
 pub use explain::{obligation_detail, plain_category, remedy_detail};
 pub use request::{
-    parse_input, parse_request, request_from_value, request_to_value, Authorization, AuthorizedRecipient, Client, Discloser, Facts,
-    Input, InputError, Recipient, Request, Restriction, Statements, MAX_AGE, MAX_BATCH_BYTES, MAX_INPUT_BYTES,
+    Authorization, AuthorizedRecipient, Client, Discloser, Facts, Input, InputError, MAX_AGE, MAX_BATCH_BYTES, MAX_INPUT_BYTES, Recipient,
+    Request, Restriction, Statements, parse_input, parse_request, request_from_value, request_to_value,
 };

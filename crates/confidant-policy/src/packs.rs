@@ -104,14 +104,16 @@ mod tests {
             PackFile { name: "zz-extra.cedar".into(), text: extra.into() },
         ]);
         let catalog = Catalog::from_files(&files).ok();
-        let rules: Vec<(String, Layer)> = catalog.iter().flat_map(|c| c.rules()).filter(|r| r.layer == Layer::Organization).map(|r| (r.id.clone(), r.layer)).collect();
+        let rules: Vec<(String, Layer)> =
+            catalog.iter().flat_map(|c| c.rules()).filter(|r| r.layer == Layer::Organization).map(|r| (r.id.clone(), r.layer)).collect();
         assert_eq!(rules, vec![("org.no_police".to_string(), Layer::Organization)]);
     }
 
     #[test]
     fn a_file_whose_ids_name_no_layer_is_refused() {
         let text = "@id(\"acme.x\")\n@cite(\"c\")\n@effect(\"permit\")\n@summary(\"S.\")\npermit (principal, action, resource);";
-        let err = Catalog::from_files(&overlay(vec![PackFile { name: "acme.cedar".into(), text: text.into() }])).err().map(|e| e.to_string());
+        let err =
+            Catalog::from_files(&overlay(vec![PackFile { name: "acme.cedar".into(), text: text.into() }])).err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.starts_with("acme.cedar: rule ids start with")));
     }
 }

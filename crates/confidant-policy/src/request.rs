@@ -6,8 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::date::Date;
 use crate::vocab::{
-    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, OrganizationPolicy, Purpose,
-    RecipientKind, Role, Signer,
+    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role, Signer,
 };
 
 /// A request larger than this is refused before parsing.
@@ -245,14 +244,10 @@ pub fn parse_input(text: &str) -> Result<Input, InputError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(too_large("", text.len(), MAX_INPUT_BYTES));
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
     match &value {
         Value::Object(_) => Ok(Input::One(Box::new(request_from_value(&value, "")?))),
-        other => Err(InputError::new(
-            "",
-            format!("a request object or an array of requests, got {}", type_name(other)),
-        )),
+        other => Err(InputError::new("", format!("a request object or an array of requests, got {}", type_name(other)))),
     }
 }
 
@@ -262,8 +257,8 @@ fn parse_batch(text: &str) -> Result<Vec<Request>, InputError> {
     if text.len() > MAX_BATCH_BYTES {
         return Err(too_large("", text.len(), MAX_BATCH_BYTES));
     }
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)
-        .map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(text).map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
     items
         .iter()
         .enumerate()
@@ -272,8 +267,7 @@ fn parse_batch(text: &str) -> Result<Vec<Request>, InputError> {
             if raw.get().len() > MAX_INPUT_BYTES {
                 return Err(too_large(&here, raw.get().len(), MAX_INPUT_BYTES));
             }
-            let value: Value = serde_json::from_str(raw.get())
-                .map_err(|e| InputError::new(&here, format!("valid JSON ({e})")))?;
+            let value: Value = serde_json::from_str(raw.get()).map_err(|e| InputError::new(&here, format!("valid JSON ({e})")))?;
             request_from_value(&value, &here)
         })
         .collect()
@@ -296,7 +290,8 @@ pub fn parse_request(text: &str) -> Result<Request, InputError> {
 /// of rules can be replayed against what was actually asked.
 pub fn request_to_value(r: &Request) -> Value {
     let names = |items: &[Category]| items.iter().map(|c| c.as_str()).collect::<Vec<_>>();
-    let facts: Map<String, Value> = Fact::ALL.iter().filter(|f| r.facts.get(**f)).map(|f| (f.as_str().to_string(), Value::Bool(true))).collect();
+    let facts: Map<String, Value> =
+        Fact::ALL.iter().filter(|f| r.facts.get(**f)).map(|f| (f.as_str().to_string(), Value::Bool(true))).collect();
     let mut client = serde_json::json!({
         "age": r.client.age, "status": r.client.status.as_str(),
         "part2_program": r.client.part2_program, "lps_program": r.client.lps_program,
@@ -377,8 +372,17 @@ fn put(object: &mut Value, key: &str, value: Value) {
 pub fn request_from_value(value: &Value, base: &str) -> Result<Request, InputError> {
     let top = Obj::new(value, base)?;
     top.only(&[
-        "as_of", "jurisdiction", "organization_policy", "discloser", "client", "recipient",
-        "purpose", "categories", "facts", "authorizations", "restrictions",
+        "as_of",
+        "jurisdiction",
+        "organization_policy",
+        "discloser",
+        "client",
+        "recipient",
+        "purpose",
+        "categories",
+        "facts",
+        "authorizations",
+        "restrictions",
     ])?;
     let as_of = date(top.required("as_of")?, &top.at("as_of"))?;
     let jurisdiction = vocab(top.required("jurisdiction")?, &top.at("jurisdiction"), Jurisdiction::parse, Jurisdiction::expected)?;
@@ -455,7 +459,10 @@ fn client(value: &Value, ptr: &str, as_of: Date) -> Result<Client, InputError> {
             return Err(InputError::new(o.at("died_on"), "a date `YYYY-MM-DD` (required when status is `deceased`)"));
         }
         (ClientStatus::Deceased, Some(d)) if d > as_of => {
-            return Err(InputError::new(o.at("died_on"), format!("a date on or before `as_of` ({as_of}) for a deceased client, got `{d}`")));
+            return Err(InputError::new(
+                o.at("died_on"),
+                format!("a date on or before `as_of` ({as_of}) for a deceased client, got `{d}`"),
+            ));
         }
         (ClientStatus::Active | ClientStatus::Discharged, Some(_)) => {
             return Err(InputError::new(o.at("died_on"), "null or absent unless status is `deceased`"));
@@ -504,8 +511,17 @@ fn authorizations(value: &Value, ptr: &str) -> Result<Vec<Authorization>, InputE
 fn authorization(value: &Value, ptr: &str) -> Result<Authorization, InputError> {
     let o = Obj::new(value, ptr)?;
     o.only(&[
-        "id", "kind", "signed_by", "signed_on", "categories", "recipients", "purposes",
-        "expires_on", "expiry_event", "revoked_on", "statements",
+        "id",
+        "kind",
+        "signed_by",
+        "signed_on",
+        "categories",
+        "recipients",
+        "purposes",
+        "expires_on",
+        "expiry_event",
+        "revoked_on",
+        "statements",
     ])?;
     let id = string(o.required("id")?, &o.at("id"))?;
     if id.is_empty() {
@@ -552,9 +568,8 @@ fn authorized_recipient(value: &Value, ptr: &str) -> Result<AuthorizedRecipient,
 fn statements(value: &Value, ptr: &str) -> Result<Statements, InputError> {
     let o = Obj::new(value, ptr)?;
     o.only(&["right_to_revoke", "no_conditioning", "redisclosure"])?;
-    let flag = |key: &str| -> Result<bool, InputError> {
-        Ok(o.optional(key).map(|v| boolean(v, &o.at(key))).transpose()?.unwrap_or(false))
-    };
+    let flag =
+        |key: &str| -> Result<bool, InputError> { Ok(o.optional(key).map(|v| boolean(v, &o.at(key))).transpose()?.unwrap_or(false)) };
     Ok(Statements {
         right_to_revoke: flag("right_to_revoke")?,
         no_conditioning: flag("no_conditioning")?,
@@ -567,7 +582,8 @@ fn restriction(value: &Value, ptr: &str) -> Result<Restriction, InputError> {
     o.only(&["categories", "recipient_kinds", "purposes", "agreed"])?;
     // An empty list restricts every value: the default is privacy.
     let categories = vocab_list(o.required("categories")?, &o.at("categories"), Category::parse, Category::expected, NonEmpty::No)?;
-    let recipient_kinds = vocab_list(o.required("recipient_kinds")?, &o.at("recipient_kinds"), RecipientKind::parse, RecipientKind::expected, NonEmpty::No)?;
+    let recipient_kinds =
+        vocab_list(o.required("recipient_kinds")?, &o.at("recipient_kinds"), RecipientKind::parse, RecipientKind::expected, NonEmpty::No)?;
     let purposes = vocab_list(o.required("purposes")?, &o.at("purposes"), Purpose::parse, Purpose::expected, NonEmpty::No)?;
     let agreed = o.optional("agreed").map(|v| boolean(v, &o.at("agreed"))).transpose()?.unwrap_or(false);
     Ok(Restriction { categories, recipient_kinds, purposes, agreed })

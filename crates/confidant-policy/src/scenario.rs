@@ -29,7 +29,12 @@ fn norm(cite: &str) -> String {
 /// What a scenario expected and the decision did not do; empty when it passes.
 pub fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
     let strings = |key: &str| -> Vec<String> {
-        scenario.expect.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+        scenario
+            .expect
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     };
     let parsed = parse_request(&scenario.request.to_string());
     if scenario.expect.get("error").and_then(Value::as_bool) == Some(true) {
@@ -62,7 +67,8 @@ pub fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
             }
         }
     }
-    let cites: Vec<String> = d.rules.iter().map(|r| norm(&r.cite)).chain(d.categories.iter().flat_map(|c| c.cites.iter().map(|x| norm(x)))).collect();
+    let cites: Vec<String> =
+        d.rules.iter().map(|r| norm(&r.cite)).chain(d.categories.iter().flat_map(|c| c.cites.iter().map(|x| norm(x)))).collect();
     for want in strings("cites_include") {
         if !cites.iter().any(|c| c.starts_with(&norm(&want))) {
             out.push(format!("no cite starting with `{want}`"));
@@ -101,7 +107,6 @@ pub fn problems(engine: &Engine, scenario: &Scenario) -> Vec<String> {
     }
     out
 }
-
 
 /// One category whose outcome differs between two rule sets, with the rules
 /// that explain it under each.

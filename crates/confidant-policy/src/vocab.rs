@@ -257,11 +257,10 @@ pub struct Jurisdiction(u8);
 
 /// `US`, then the states, DC and the territories (ISO 3166-2:US).
 const JURISDICTION_CODES: [&str; 57] = [
-    "US", "US-CA", "US-AK", "US-AL", "US-AR", "US-AZ", "US-CO", "US-CT", "US-DE", "US-FL", "US-GA", "US-HI", "US-IA", "US-ID",
-    "US-IL", "US-IN", "US-KS", "US-KY", "US-LA", "US-MA", "US-MD", "US-ME", "US-MI", "US-MN", "US-MO", "US-MS", "US-MT",
-    "US-NC", "US-ND", "US-NE", "US-NH", "US-NJ", "US-NM", "US-NV", "US-NY", "US-OH", "US-OK", "US-OR", "US-PA", "US-RI",
-    "US-SC", "US-SD", "US-TN", "US-TX", "US-UT", "US-VA", "US-VT", "US-WA", "US-WI", "US-WV", "US-WY", "US-DC", "US-AS",
-    "US-GU", "US-MP", "US-PR", "US-VI",
+    "US", "US-CA", "US-AK", "US-AL", "US-AR", "US-AZ", "US-CO", "US-CT", "US-DE", "US-FL", "US-GA", "US-HI", "US-IA", "US-ID", "US-IL",
+    "US-IN", "US-KS", "US-KY", "US-LA", "US-MA", "US-MD", "US-ME", "US-MI", "US-MN", "US-MO", "US-MS", "US-MT", "US-NC", "US-ND", "US-NE",
+    "US-NH", "US-NJ", "US-NM", "US-NV", "US-NY", "US-OH", "US-OK", "US-OR", "US-PA", "US-RI", "US-SC", "US-SD", "US-TN", "US-TX", "US-UT",
+    "US-VA", "US-VT", "US-WA", "US-WI", "US-WV", "US-WY", "US-DC", "US-AS", "US-GU", "US-MP", "US-PR", "US-VI",
 ];
 
 #[allow(non_upper_case_globals)]

@@ -8,7 +8,8 @@ use confidant_policy::Catalog;
 #[test]
 fn docs_rules_md_matches_the_packs() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md");
-    let on_disk = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}; generate it with `confidant rules --format markdown > docs/rules.md`"));
+    let on_disk = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `confidant rules --format markdown > docs/rules.md`"));
     let generated = Catalog::load().expect("catalog loads").markdown();
     assert!(
         on_disk.trim_end() == generated.trim_end(),

@@ -11,14 +11,14 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use confidant_policy::vocab::{
-    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, ObligationKind, OrganizationPolicy, Outcome,
-    OverallDecision, Purpose, RecipientKind, RemedyKind, Role, Signer,
-};
 use confidant_policy::authorization::ASCMI_PURPOSES;
+use confidant_policy::vocab::{
+    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, ObligationKind, OrganizationPolicy, Outcome, OverallDecision,
+    Purpose, RecipientKind, RemedyKind, Role, Signer,
+};
 use confidant_policy::{
-    Authorization, AuthorizedRecipient, Client, Date, Decision, Discloser, Engine, Facts, Recipient, Request,
-    Restriction, Statements, parse_request,
+    Authorization, AuthorizedRecipient, Client, Date, Decision, Discloser, Engine, Facts, Recipient, Request, Restriction, Statements,
+    parse_request,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -90,7 +90,12 @@ const TYPICAL: &[(RecipientKind, Purpose, &[Fact], bool)] = &[
     (RecipientKind::Client, Purpose::ClientRequest, &[Fact::IdentityVerified], false),
     (RecipientKind::PersonalRepresentative, Purpose::ClientRequest, &[], false),
     (RecipientKind::PersonalRepresentative, Purpose::CareInvolvement, &[Fact::ClientPresent, Fact::ClientAgrees], false),
-    (RecipientKind::FamilyOrFriend, Purpose::CareInvolvement, &[Fact::ClientPresent, Fact::ClientAgrees, Fact::RecipientInvolvedInCare], false),
+    (
+        RecipientKind::FamilyOrFriend,
+        Purpose::CareInvolvement,
+        &[Fact::ClientPresent, Fact::ClientAgrees, Fact::RecipientInvolvedInCare],
+        false,
+    ),
     (RecipientKind::PotentialVictim, Purpose::PreventSeriousThreat, &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim], false),
     (
         RecipientKind::LawEnforcement,
@@ -226,11 +231,31 @@ fn base() -> impl Strategy<Value = Request> {
 const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = &[
     (RecipientKind::Client, Purpose::ClientRequest, &[], &[Category::Diagnosis, Category::ProgressNotes]),
     (RecipientKind::PersonalRepresentative, Purpose::ClientRequest, &[], &[Category::Medications]),
-    (RecipientKind::PotentialVictim, Purpose::PreventSeriousThreat, &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim], &[Category::Demographics, Category::ProgressNotes]),
-    (RecipientKind::LawEnforcement, Purpose::PreventSeriousThreat, &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim], &[Category::Diagnosis]),
-    (RecipientKind::ChildWelfareAgency, Purpose::ReportChildAbuse, &[Fact::SuspectedChildAbuse], &[Category::Demographics, Category::PeerSupportNotes]),
+    (
+        RecipientKind::PotentialVictim,
+        Purpose::PreventSeriousThreat,
+        &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim],
+        &[Category::Demographics, Category::ProgressNotes],
+    ),
+    (
+        RecipientKind::LawEnforcement,
+        Purpose::PreventSeriousThreat,
+        &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim],
+        &[Category::Diagnosis],
+    ),
+    (
+        RecipientKind::ChildWelfareAgency,
+        Purpose::ReportChildAbuse,
+        &[Fact::SuspectedChildAbuse],
+        &[Category::Demographics, Category::PeerSupportNotes],
+    ),
     (RecipientKind::LawEnforcement, Purpose::ReportChildAbuse, &[Fact::SuspectedChildAbuse], &[Category::ProgressNotes]),
-    (RecipientKind::AdultProtectiveServices, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::Demographics, Category::PeerSupportNotes]),
+    (
+        RecipientKind::AdultProtectiveServices,
+        Purpose::ReportElderAbuse,
+        &[Fact::SuspectedElderAbuse],
+        &[Category::Demographics, Category::PeerSupportNotes],
+    ),
     (RecipientKind::LawEnforcement, Purpose::ReportElderAbuse, &[Fact::SuspectedElderAbuse], &[Category::ProgressNotes]),
     (RecipientKind::Court, Purpose::JudicialProceeding, &[Fact::CourtOrder], &[Category::Diagnosis, Category::ProgressNotes]),
     (RecipientKind::HealthOversightAgency, Purpose::JudicialProceeding, &[Fact::Subpoena], &[Category::Diagnosis]),
@@ -306,20 +331,18 @@ fn authorization(base: &Request) -> impl Strategy<Value = Authorization> + use<>
     let statements = (proptest::bool::weighted(0.9), proptest::bool::weighted(0.9), proptest::bool::weighted(0.9))
         .prop_map(|(right_to_revoke, no_conditioning, redisclosure)| Statements { right_to_revoke, no_conditioning, redisclosure });
     (categories, recipients, purposes, signed, lifetime, statements).prop_map(
-        move |(categories, recipients, purposes, (kind, signed_by, signed), (expires, expiry_event, revoked), statements)| {
-            Authorization {
-                id: String::new(),
-                kind,
-                signed_by,
-                signed_on: signed.map(|d| date(as_of + d)),
-                categories,
-                recipients,
-                purposes,
-                expires_on: expires.map(|d| date(as_of + d)),
-                expiry_event,
-                revoked_on: revoked.map(|d| date(as_of + d)),
-                statements,
-            }
+        move |(categories, recipients, purposes, (kind, signed_by, signed), (expires, expiry_event, revoked), statements)| Authorization {
+            id: String::new(),
+            kind,
+            signed_by,
+            signed_on: signed.map(|d| date(as_of + d)),
+            categories,
+            recipients,
+            purposes,
+            expires_on: expires.map(|d| date(as_of + d)),
+            expiry_event,
+            revoked_on: revoked.map(|d| date(as_of + d)),
+            statements,
         },
     )
 }
@@ -343,8 +366,12 @@ fn restriction(base: &Request) -> impl Strategy<Value = Restriction> + use<> {
         2 => Just(vec![base.purpose]),
         1 => subsequence(Purpose::ALL.to_vec(), 1..=2),
     ];
-    (categories, kinds, purposes, proptest::bool::weighted(0.6))
-        .prop_map(|(categories, recipient_kinds, purposes, agreed)| Restriction { categories, recipient_kinds, purposes, agreed })
+    (categories, kinds, purposes, proptest::bool::weighted(0.6)).prop_map(|(categories, recipient_kinds, purposes, agreed)| Restriction {
+        categories,
+        recipient_kinds,
+        purposes,
+        agreed,
+    })
 }
 
 /// A valid request: 0–3 authorizations, 0–2 restrictions.
@@ -395,7 +422,13 @@ fn with_policy(request: &Request, policy: OrganizationPolicy) -> Request {
 /// A valid authorization that matches the request, built from it: signed by
 /// the client before `as_of`, expiring after it, every statement present,
 /// naming the request's recipient and purpose, and covering `categories`.
-fn matching_authorization(request: &Request, kind: AuthorizationKind, categories: Vec<Category>, signed_ago: i64, expires_in: i64) -> Authorization {
+fn matching_authorization(
+    request: &Request,
+    kind: AuthorizationKind,
+    categories: Vec<Category>,
+    signed_ago: i64,
+    expires_in: i64,
+) -> Authorization {
     let as_of = day_number(request.as_of);
     Authorization {
         id: "added".to_string(),
@@ -447,11 +480,21 @@ fn request_json(r: &Request, sparse: bool) -> Value {
     let mut top = Map::new();
     top.insert("as_of".into(), json!(r.as_of.to_string()));
     top.insert("jurisdiction".into(), json!(r.jurisdiction.as_str()));
-    put(&mut top, "organization_policy", json!(r.organization_policy.as_str()), sparse && r.organization_policy == OrganizationPolicy::Default);
+    put(
+        &mut top,
+        "organization_policy",
+        json!(r.organization_policy.as_str()),
+        sparse && r.organization_policy == OrganizationPolicy::Default,
+    );
 
     let mut discloser = Map::new();
     put(&mut discloser, "role", json!(r.discloser.role.as_str()), sparse && r.discloser.role == Role::Psychotherapist);
-    put(&mut discloser, "mandated_reporter", r.discloser.mandated_reporter.map_or(Value::Null, Value::Bool), sparse && r.discloser.mandated_reporter.is_none());
+    put(
+        &mut discloser,
+        "mandated_reporter",
+        r.discloser.mandated_reporter.map_or(Value::Null, Value::Bool),
+        sparse && r.discloser.mandated_reporter.is_none(),
+    );
     put(&mut top, "discloser", Value::Object(discloser.clone()), sparse && discloser.is_empty());
 
     let mut client = Map::new();
@@ -780,8 +823,12 @@ proptest! {
 fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -> Request {
     let mut out = r.clone();
     match remedy {
-        RemedyKind::ObtainAuthorization => out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365)),
-        RemedyKind::ObtainPart2Consent => out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365)),
+        RemedyKind::ObtainAuthorization => {
+            out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365))
+        }
+        RemedyKind::ObtainPart2Consent => {
+            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365))
+        }
         RemedyKind::ObtainCourtOrder => out.facts.set(Fact::CourtOrder, true),
         RemedyKind::ObtainPart2CourtOrder => {
             out.facts.set(Fact::CourtOrder, true);
@@ -867,10 +914,11 @@ fn corruptions(r: &Request, v: &Value, pick: &Index) -> Vec<Corruption> {
     let bad_age = || pick.get(&[json!(131), json!(-1), json!(34.5), json!(1000)]).clone();
 
     // Unknown enum values.
-    let mut enums: Vec<String> = ["/jurisdiction", "/organization_policy", "/discloser/role", "/client/status", "/recipient/kind", "/purpose"]
-        .iter()
-        .map(|p| (*p).to_string())
-        .collect();
+    let mut enums: Vec<String> =
+        ["/jurisdiction", "/organization_policy", "/discloser/role", "/client/status", "/recipient/kind", "/purpose"]
+            .iter()
+            .map(|p| (*p).to_string())
+            .collect();
     enums.extend((0..r.categories.len()).map(|i| format!("/categories/{i}")));
     for (i, a) in r.authorizations.iter().enumerate() {
         let at = format!("/authorizations/{i}");
@@ -900,10 +948,11 @@ fn corruptions(r: &Request, v: &Value, pick: &Index) -> Vec<Corruption> {
     out.extend(dates.into_iter().map(|p| set("malformed date", p, bad_date())));
 
     // Required fields removed.
-    let mut required: Vec<String> = ["/as_of", "/jurisdiction", "/client", "/client/age", "/client/status", "/recipient", "/recipient/kind", "/purpose", "/categories"]
-        .iter()
-        .map(|p| (*p).to_string())
-        .collect();
+    let mut required: Vec<String> =
+        ["/as_of", "/jurisdiction", "/client", "/client/age", "/client/status", "/recipient", "/recipient/kind", "/purpose", "/categories"]
+            .iter()
+            .map(|p| (*p).to_string())
+            .collect();
     if r.client.status == ClientStatus::Deceased {
         required.push("/client/died_on".into());
     }

@@ -96,7 +96,11 @@ fn access_endangerment_is_a_reviewable_denial() {
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(fired(&d, "hipaa.access.endangerment"));
     assert!(has_remedy(&d, RemedyKind::OfferProfessionalReview));
-    let ca = decide(&set(facts(base("client", "client_request", &["progress_notes"]), &["access_would_endanger"]), "/jurisdiction", json!("US-CA")));
+    let ca = decide(&set(
+        facts(base("client", "client_request", &["progress_notes"]), &["access_would_endanger"]),
+        "/jurisdiction",
+        json!("US-CA"),
+    ));
     assert_eq!(ca.decision, OverallDecision::Deny, "Cal. Health & Safety Code 123115(b)");
 }
 
@@ -110,14 +114,20 @@ fn treatment_law_permits_the_organization_asks_for_agreement() {
     assert_eq!(org.decision, OverallDecision::Deny);
     assert!(fired(&org, "org.outside_needs_agreement") && fired(&org, "hipaa.treatment"));
     assert!(has_remedy(&org, RemedyKind::AskClient));
-    let agreed = decide(&facts(set(base("treating_provider", "treatment", &["diagnosis"]), "/organization_policy", json!("default")), &["client_agrees"]));
+    let agreed = decide(&facts(
+        set(base("treating_provider", "treatment", &["diagnosis"]), "/organization_policy", json!("default")),
+        &["client_agrees"],
+    ));
     assert_eq!(agreed.decision, OverallDecision::Permit);
     assert!(has_obligation(&agreed, ObligationKind::MinimumNecessary), "org:minimum_necessary");
 }
 
 #[test]
 fn treatment_in_an_emergency_needs_no_agreement() {
-    let r = facts(set(base("emergency_provider", "emergency", &["medications"]), "/organization_policy", json!("default")), &["medical_emergency"]);
+    let r = facts(
+        set(base("emergency_provider", "emergency", &["medications"]), "/organization_policy", json!("default")),
+        &["medical_emergency"],
+    );
     assert_eq!(decide(&r).decision, OverallDecision::Permit);
 }
 
@@ -152,7 +162,10 @@ fn family_only_what_is_relevant_to_involvement() {
 
 #[test]
 fn family_client_objection_forbids() {
-    let r = facts(base("family_or_friend", "care_involvement", &["appointments"]), &["client_incapacitated", "recipient_involved_in_care", "client_objects"]);
+    let r = facts(
+        base("family_or_friend", "care_involvement", &["appointments"]),
+        &["client_incapacitated", "recipient_involved_in_care", "client_objects"],
+    );
     assert_eq!(decide(&r).decision, OverallDecision::Deny);
 }
 
@@ -173,7 +186,10 @@ fn deceased(v: Value, died_on: &str) -> Value {
 
 #[test]
 fn decedent_family_involved_in_care_may_be_told_what_is_relevant() {
-    let r = facts(deceased(base("family_or_friend", "care_involvement", &["medications", "psychotherapy_notes"]), "2025-11-03"), &["recipient_involved_in_care"]);
+    let r = facts(
+        deceased(base("family_or_friend", "care_involvement", &["medications", "psychotherapy_notes"]), "2025-11-03"),
+        &["recipient_involved_in_care"],
+    );
     let d = decide(&r);
     assert_eq!(outcome(&d, "medications"), Outcome::Permit);
     assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
@@ -203,7 +219,10 @@ fn decedent_fifty_years_on_hipaa_stops_but_part2_still_applies() {
 // ── Serious threat and the duty to protect ───────────────────────────────────
 
 fn threat(role: &str, jurisdiction: &str) -> Value {
-    let r = facts(base("potential_victim", "prevent_serious_threat", &["demographics", "progress_notes", "psychotherapy_notes"]), &["serious_imminent_threat", "identifiable_victim"]);
+    let r = facts(
+        base("potential_victim", "prevent_serious_threat", &["demographics", "progress_notes", "psychotherapy_notes"]),
+        &["serious_imminent_threat", "identifiable_victim"],
+    );
     set(set(r, "/discloser/role", json!(role)), "/jurisdiction", json!(jurisdiction))
 }
 
@@ -241,7 +260,10 @@ fn serious_threat_part2_has_no_exception() {
 // ── Mandated reporting ───────────────────────────────────────────────────────
 
 fn child_abuse(role: &str, jurisdiction: &str) -> Value {
-    let r = facts(base("child_welfare_agency", "report_child_abuse", &["demographics", "peer_support_notes", "diagnosis"]), &["suspected_child_abuse"]);
+    let r = facts(
+        base("child_welfare_agency", "report_child_abuse", &["demographics", "peer_support_notes", "diagnosis"]),
+        &["suspected_child_abuse"],
+    );
     set(set(set(r, "/discloser/role", json!(role)), "/jurisdiction", json!(jurisdiction)), "/organization_policy", json!("default"))
 }
 
@@ -273,11 +295,17 @@ fn child_abuse_part2_allows_the_initial_report() {
 
 #[test]
 fn elder_abuse_needs_a_basis_federally_and_is_mandated_in_california() {
-    let r = facts(set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)), &["suspected_elder_abuse"]);
+    let r = facts(
+        set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)),
+        &["suspected_elder_abuse"],
+    );
     let us = decide(&r);
     assert_eq!(us.decision, OverallDecision::Deny, "164.512(c)(1) needs law, agreement or threat");
     assert!(has_remedy(&us, RemedyKind::AskClient));
-    let with_law = decide(&facts(set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)), &["suspected_elder_abuse", "required_by_law"]));
+    let with_law = decide(&facts(
+        set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)),
+        &["suspected_elder_abuse", "required_by_law"],
+    ));
     assert_eq!(with_law.decision, OverallDecision::Permit, "AMB-11");
     let ca = decide(&set(r.clone(), "/jurisdiction", json!("US-CA")));
     assert_eq!(ca.decision, OverallDecision::Required);
@@ -300,7 +328,11 @@ fn subpoena_needs_satisfactory_assurance() {
 
 #[test]
 fn subpoena_in_california_privilege_must_be_claimed_by_a_therapist() {
-    let r = set(facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "satisfactory_assurance"]), "/jurisdiction", json!("US-CA"));
+    let r = set(
+        facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "satisfactory_assurance"]),
+        "/jurisdiction",
+        json!("US-CA"),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny, "AMB-12, Cal. Evid. Code 1014");
     assert!(has_remedy(&d, RemedyKind::ObtainCourtOrder) && has_remedy(&d, RemedyKind::ObtainAuthorization));
@@ -322,14 +354,26 @@ fn court_order_permits_federally_and_compels_in_california() {
 
 #[test]
 fn part2_subpoena_never_opens_records_but_a_part2_order_does() {
-    let r = set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["subpoena", "satisfactory_assurance"]), "/client/part2_program", json!(true));
+    let r = set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["subpoena", "satisfactory_assurance"]),
+        "/client/part2_program",
+        json!(true),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(fired(&d, "part2.subpoena_insufficient"));
-    let plain = decide(&set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order"]), "/client/part2_program", json!(true)));
+    let plain = decide(&set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order"]),
+        "/client/part2_program",
+        json!(true),
+    ));
     assert_eq!(plain.decision, OverallDecision::Deny, "42 CFR 2.61: an ordinary order lacks Part 2's findings");
     assert!(has_remedy(&plain, RemedyKind::ObtainPart2CourtOrder));
-    let ordered = decide(&set(facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order", "part2_court_order"]), "/client/part2_program", json!(true)));
+    let ordered = decide(&set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order", "part2_court_order"]),
+        "/client/part2_program",
+        json!(true),
+    ));
     assert_eq!(ordered.decision, OverallDecision::Permit, "42 CFR 2.64");
 }
 
@@ -344,7 +388,11 @@ fn law_enforcement_warrant_permits_except_for_part2() {
 
 #[test]
 fn law_enforcement_crime_on_premises_releases_identity_only() {
-    let r = set(facts(base("law_enforcement", "law_enforcement", &["demographics", "diagnosis"]), &["crime_on_premises"]), "/client/part2_program", json!(true));
+    let r = set(
+        facts(base("law_enforcement", "law_enforcement", &["demographics", "diagnosis"]), &["crime_on_premises"]),
+        "/client/part2_program",
+        json!(true),
+    );
     let d = decide(&r);
     assert_eq!(outcome(&d, "demographics"), Outcome::Permit, "42 CFR 2.12(c)(5)");
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny);
@@ -357,7 +405,11 @@ fn law_enforcement_crime_on_premises_releases_identity_only() {
 
 #[test]
 fn part2_consent_opens_what_it_covers_with_the_redisclosure_notice() {
-    let r = set(set(base("treating_provider", "treatment", &["substance_use", "diagnosis"]), "/client/part2_program", json!(true)), "/authorizations", json!([valid_auth("part2", "treating_provider", "treatment", &["substance_use"])]));
+    let r = set(
+        set(base("treating_provider", "treatment", &["substance_use", "diagnosis"]), "/client/part2_program", json!(true)),
+        "/authorizations",
+        json!([valid_auth("part2", "treating_provider", "treatment", &["substance_use"])]),
+    );
     let d = decide(&r);
     assert_eq!(outcome(&d, "substance_use"), Outcome::Permit);
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny, "AMB-7: every category is a Part 2 record");
@@ -366,7 +418,11 @@ fn part2_consent_opens_what_it_covers_with_the_redisclosure_notice() {
 
 #[test]
 fn part2_a_hipaa_authorization_does_not_open_part2_records() {
-    let r = set(set(base("employer", "employment", &["substance_use"]), "/client/part2_program", json!(true)), "/authorizations", json!([valid_auth("hipaa", "employer", "employment", &["substance_use"])]));
+    let r = set(
+        set(base("employer", "employment", &["substance_use"]), "/client/part2_program", json!(true)),
+        "/authorizations",
+        json!([valid_auth("hipaa", "employer", "employment", &["substance_use"])]),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(has_remedy(&d, RemedyKind::ObtainPart2Consent));
@@ -377,7 +433,11 @@ fn part2_consent_satisfies_hipaa_except_psychotherapy_notes() {
     let mut notes = valid_auth("part2", "employer", "employment", &["psychotherapy_notes"]);
     notes["id"] = json!("a-2");
     let consents = json!([valid_auth("part2", "employer", "employment", &["diagnosis"]), notes]);
-    let r = set(set(base("employer", "employment", &["diagnosis", "psychotherapy_notes"]), "/client/part2_program", json!(true)), "/authorizations", consents);
+    let r = set(
+        set(base("employer", "employment", &["diagnosis", "psychotherapy_notes"]), "/client/part2_program", json!(true)),
+        "/authorizations",
+        consents,
+    );
     let d = decide(&r);
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
     assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
@@ -389,7 +449,8 @@ fn part2_consent_satisfies_hipaa_except_psychotherapy_notes() {
 fn part2_consent_without_hipaas_statements_stops_counting_at_the_2024_compliance_date() {
     let mut consent = valid_auth("part2", "employer", "employment", &["diagnosis"]);
     consent["statements"] = json!({ "right_to_revoke": true });
-    let r = set(set(base("employer", "employment", &["diagnosis"]), "/client/part2_program", json!(true)), "/authorizations", json!([consent]));
+    let r =
+        set(set(base("employer", "employment", &["diagnosis"]), "/client/part2_program", json!(true)), "/authorizations", json!([consent]));
     let after = decide(&r);
     assert_eq!(after.decision, OverallDecision::Deny, "42 CFR 2.31(a) as amended in 2024");
     let before = decide(&set(r, "/as_of", json!("2026-02-15")));
@@ -398,7 +459,11 @@ fn part2_consent_without_hipaas_statements_stops_counting_at_the_2024_compliance
 
 #[test]
 fn part2_internal_communication_for_treatment() {
-    let r = set(set(base("care_team_member", "treatment", &["substance_use"]), "/client/part2_program", json!(true)), "/recipient/same_organization", json!(true));
+    let r = set(
+        set(base("care_team_member", "treatment", &["substance_use"]), "/client/part2_program", json!(true)),
+        "/recipient/same_organization",
+        json!(true),
+    );
     assert_eq!(decide(&r).decision, OverallDecision::Permit, "42 CFR 2.12(c)(3)");
 }
 
@@ -412,7 +477,11 @@ fn part2_client_may_see_own_records() {
 
 #[test]
 fn authorization_opens_only_what_it_covers() {
-    let r = set(base("employer", "employment", &["diagnosis", "medications"]), "/authorizations", json!([valid_auth("hipaa", "employer", "employment", &["diagnosis"])]));
+    let r = set(
+        base("employer", "employment", &["diagnosis", "medications"]),
+        "/authorizations",
+        json!([valid_auth("hipaa", "employer", "employment", &["diagnosis"])]),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Partial);
     assert!(!has_obligation(&d, ObligationKind::MinimumNecessary) && !has_obligation(&d, ObligationKind::RecordInAccounting));
@@ -420,9 +489,17 @@ fn authorization_opens_only_what_it_covers() {
 
 #[test]
 fn psychotherapy_notes_need_their_own_authorization() {
-    let own = set(base("attorney", "client_request", &["psychotherapy_notes"]), "/authorizations", json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes"])]));
+    let own = set(
+        base("attorney", "client_request", &["psychotherapy_notes"]),
+        "/authorizations",
+        json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes"])]),
+    );
     assert_eq!(decide(&own).decision, OverallDecision::Permit);
-    let compound = set(base("attorney", "client_request", &["psychotherapy_notes", "diagnosis"]), "/authorizations", json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes", "diagnosis"])]));
+    let compound = set(
+        base("attorney", "client_request", &["psychotherapy_notes", "diagnosis"]),
+        "/authorizations",
+        json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes", "diagnosis"])]),
+    );
     let d = decide(&compound);
     assert_eq!(d.decision, OverallDecision::Deny, "164.508(b)(3)(ii): a compound authorization counts for nothing");
     assert!(!d.authorizations[0].counts);
@@ -448,7 +525,11 @@ fn hiv_in_california_needs_a_specific_authorization() {
 fn marketing_needs_an_authorization_that_names_it() {
     let d = decide(&base("business_associate", "marketing", &["demographics"]));
     assert!(fired(&d, "hipaa.marketing") && d.decision == OverallDecision::Deny);
-    let ok = decide(&set(base("business_associate", "marketing", &["demographics"]), "/authorizations", json!([valid_auth("hipaa", "business_associate", "marketing", &["demographics"])])));
+    let ok = decide(&set(
+        base("business_associate", "marketing", &["demographics"]),
+        "/authorizations",
+        json!([valid_auth("hipaa", "business_associate", "marketing", &["demographics"])]),
+    ));
     assert_eq!(ok.decision, OverallDecision::Permit);
 }
 
@@ -467,19 +548,53 @@ fn restriction(kinds: &[&str], purposes: &[&str], categories: &[&str], agreed: b
 
 #[test]
 fn restriction_agreed_binds_treatment_but_not_emergencies_or_the_law() {
-    let r = set(base("treating_provider", "treatment", &["diagnosis"]), "/restrictions", restriction(&["treating_provider", "emergency_provider", "law_enforcement"], &["treatment", "emergency", "law_enforcement"], &["diagnosis"], true));
+    let r = set(
+        base("treating_provider", "treatment", &["diagnosis"]),
+        "/restrictions",
+        restriction(
+            &["treating_provider", "emergency_provider", "law_enforcement"],
+            &["treatment", "emergency", "law_enforcement"],
+            &["diagnosis"],
+            true,
+        ),
+    );
     assert_eq!(decide(&r).decision, OverallDecision::Deny);
-    let unagreed = set(base("treating_provider", "treatment", &["diagnosis"]), "/restrictions", restriction(&["treating_provider"], &["treatment"], &["diagnosis"], false));
+    let unagreed = set(
+        base("treating_provider", "treatment", &["diagnosis"]),
+        "/restrictions",
+        restriction(&["treating_provider"], &["treatment"], &["diagnosis"], false),
+    );
     assert_eq!(decide(&unagreed).decision, OverallDecision::Permit);
-    let emergency = facts(set(base("emergency_provider", "emergency", &["diagnosis"]), "/restrictions", restriction(&["emergency_provider"], &["emergency"], &["diagnosis"], true)), &["medical_emergency"]);
+    let emergency = facts(
+        set(
+            base("emergency_provider", "emergency", &["diagnosis"]),
+            "/restrictions",
+            restriction(&["emergency_provider"], &["emergency"], &["diagnosis"], true),
+        ),
+        &["medical_emergency"],
+    );
     assert_eq!(decide(&emergency).decision, OverallDecision::Permit, "164.522(a)(1)(iii)");
-    let warrant = facts(set(base("law_enforcement", "law_enforcement", &["diagnosis"]), "/restrictions", restriction(&["law_enforcement"], &["law_enforcement"], &["diagnosis"], true)), &["warrant"]);
+    let warrant = facts(
+        set(
+            base("law_enforcement", "law_enforcement", &["diagnosis"]),
+            "/restrictions",
+            restriction(&["law_enforcement"], &["law_enforcement"], &["diagnosis"], true),
+        ),
+        &["warrant"],
+    );
     assert_eq!(decide(&warrant).decision, OverallDecision::Permit, "164.522(a)(1)(v)");
 }
 
 #[test]
 fn restriction_self_pay_binds_without_agreement() {
-    let r = facts(set(base("health_plan", "payment", &["billing"]), "/restrictions", restriction(&["health_plan"], &["payment"], &["billing"], false)), &["paid_in_full_out_of_pocket"]);
+    let r = facts(
+        set(
+            base("health_plan", "payment", &["billing"]),
+            "/restrictions",
+            restriction(&["health_plan"], &["payment"], &["billing"], false),
+        ),
+        &["paid_in_full_out_of_pocket"],
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(d.categories[0].cites.iter().any(|c| c.starts_with("45 CFR 164.522")));
@@ -489,7 +604,9 @@ fn restriction_self_pay_binds_without_agreement() {
 
 #[test]
 fn accounting_is_never_owed_for_treatment_payment_or_operations() {
-    for (kind, purpose) in [("treating_provider", "treatment"), ("health_plan", "payment"), ("business_associate", "health_care_operations")] {
+    for (kind, purpose) in
+        [("treating_provider", "treatment"), ("health_plan", "payment"), ("business_associate", "health_care_operations")]
+    {
         let d = decide(&base(kind, purpose, &["diagnosis"]));
         assert_eq!(d.decision, OverallDecision::Permit, "{purpose}");
         assert!(!has_obligation(&d, ObligationKind::RecordInAccounting), "{purpose}");
@@ -498,7 +615,8 @@ fn accounting_is_never_owed_for_treatment_payment_or_operations() {
 
 #[test]
 fn explanation_names_the_rule_and_the_next_step() {
-    let d = decide(&set(base("treating_provider", "treatment", &["diagnosis", "psychotherapy_notes"]), "/organization_policy", json!("none")));
+    let d =
+        decide(&set(base("treating_provider", "treatment", &["diagnosis", "psychotherapy_notes"]), "/organization_policy", json!("none")));
     assert!(d.explanation.contains("You may share the diagnosis"), "{}", d.explanation);
     assert!(d.explanation.contains("Do not share psychotherapy notes"), "{}", d.explanation);
     assert!(d.explanation.contains("45 CFR 164.508(a)(2)"), "{}", d.explanation);
@@ -509,7 +627,11 @@ fn explanation_names_the_rule_and_the_next_step() {
 
 #[test]
 fn emergency_treatment_reaches_any_treating_provider_even_for_part2() {
-    let r = set(facts(base("treating_provider", "emergency", &["substance_use", "medications"]), &["medical_emergency"]), "/client/part2_program", json!(true));
+    let r = set(
+        facts(base("treating_provider", "emergency", &["substance_use", "medications"]), &["medical_emergency"]),
+        "/client/part2_program",
+        json!(true),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Permit, "42 CFR 2.51 and 45 CFR 164.506(c)(2)");
     assert!(has_obligation(&d, ObligationKind::DocumentRationale));
@@ -517,7 +639,11 @@ fn emergency_treatment_reaches_any_treating_provider_even_for_part2() {
 
 #[test]
 fn restriction_with_empty_lists_restricts_everything() {
-    let r = set(base("treating_provider", "treatment", &["diagnosis"]), "/restrictions", json!([{ "categories": [], "recipient_kinds": [], "purposes": [], "agreed": true }]));
+    let r = set(
+        base("treating_provider", "treatment", &["diagnosis"]),
+        "/restrictions",
+        json!([{ "categories": [], "recipient_kinds": [], "purposes": [], "agreed": true }]),
+    );
     assert_eq!(decide(&r).decision, OverallDecision::Deny);
 }
 
@@ -560,13 +686,19 @@ fn to_the_client_for_any_purpose_is_permitted_and_only_access_is_required() {
 
 #[test]
 fn minor_who_consented_alone_controls_the_information_not_the_parent() {
-    let r = facts(set(base("personal_representative", "client_request", &["progress_notes"]), "/client/age", json!(14)), &["minor_consented_to_own_care", "identity_verified"]);
+    let r = facts(
+        set(base("personal_representative", "client_request", &["progress_notes"]), "/client/age", json!(14)),
+        &["minor_consented_to_own_care", "identity_verified"],
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny, "AMB-8, 45 CFR 164.502(g)(3)(i)");
     assert!(has_remedy(&d, RemedyKind::AskClient));
     let d = decide(&ca(r.clone()));
     assert!(cites_include(&d, "Cal. Health & Safety Code 123115(a)(1)"));
-    let agrees = decide(&facts(set(base("personal_representative", "client_request", &["progress_notes"]), "/client/age", json!(14)), &["minor_consented_to_own_care", "client_agrees"]));
+    let agrees = decide(&facts(
+        set(base("personal_representative", "client_request", &["progress_notes"]), "/client/age", json!(14)),
+        &["minor_consented_to_own_care", "client_agrees"],
+    ));
     assert_eq!(agrees.decision, OverallDecision::Permit, "the minor may choose to share");
     // A parent of a minor who did not consent alone is the representative.
     let parent = decide(&set(base("personal_representative", "client_request", &["progress_notes"]), "/client/age", json!(14)));
@@ -603,13 +735,23 @@ fn client_not_present_family_involved_in_care_by_professional_judgment() {
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Permit, "AMB-14, 45 CFR 164.510(b)(3)");
     assert!(has_obligation(&d, ObligationKind::ProfessionalJudgment) && has_obligation(&d, ObligationKind::LimitToRelevant));
-    let objected = facts(base("family_or_friend", "care_involvement", &["appointments"]), &["recipient_involved_in_care", "client_objects"]);
+    let objected =
+        facts(base("family_or_friend", "care_involvement", &["appointments"]), &["recipient_involved_in_care", "client_objects"]);
     assert_eq!(decide(&objected).decision, OverallDecision::Deny);
-    let emergency = facts(base("family_or_friend", "care_involvement", &["appointments"]), &["recipient_involved_in_care", "client_objects", "medical_emergency"]);
+    let emergency = facts(
+        base("family_or_friend", "care_involvement", &["appointments"]),
+        &["recipient_involved_in_care", "client_objects", "medical_emergency"],
+    );
     let d = decide(&emergency);
     assert_eq!(d.decision, OverallDecision::Permit, "AMB-14: an earlier objection is one factor in an emergency");
     assert!(has_obligation(&d, ObligationKind::DocumentRationale));
-    let dead = deceased(facts(base("family_or_friend", "care_involvement", &["appointments"]), &["recipient_involved_in_care", "client_objects", "medical_emergency"]), "2026-01-01");
+    let dead = deceased(
+        facts(
+            base("family_or_friend", "care_involvement", &["appointments"]),
+            &["recipient_involved_in_care", "client_objects", "medical_emergency"],
+        ),
+        "2026-01-01",
+    );
     assert_eq!(decide(&dead).decision, OverallDecision::Deny, "164.510(b)(5): the objection binds after death");
 }
 
@@ -630,7 +772,10 @@ fn uses_inside_the_program_carry_minimum_necessary_even_for_treatment() {
 
 #[test]
 fn serious_threat_reaches_anyone_able_to_prevent_it() {
-    let employer = facts(base("employer", "prevent_serious_threat", &["demographics"]), &["serious_imminent_threat", "recipient_can_prevent_or_lessen"]);
+    let employer = facts(
+        base("employer", "prevent_serious_threat", &["demographics"]),
+        &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
+    );
     assert_eq!(decide(&employer).decision, OverallDecision::Permit, "AMB-15");
     let police = facts(base("law_enforcement", "prevent_serious_threat", &["demographics"]), &["serious_imminent_threat"]);
     assert_eq!(decide(&police).decision, OverallDecision::Permit, "AMB-15: law enforcement");
@@ -707,7 +852,15 @@ fn ascmi(categories: &[&str]) -> Value {
 
 #[test]
 fn an_ascmi_counts_as_authorization_and_part2_consent_but_never_for_psychotherapy_notes() {
-    let r = ca(set(set(base("social_services_agency", "care_involvement", &["substance_use", "psychotherapy_notes"]), "/client/part2_program", json!(true)), "/authorizations", json!([ascmi(&["substance_use"])])));
+    let r = ca(set(
+        set(
+            base("social_services_agency", "care_involvement", &["substance_use", "psychotherapy_notes"]),
+            "/client/part2_program",
+            json!(true),
+        ),
+        "/authorizations",
+        json!([ascmi(&["substance_use"])]),
+    ));
     let d = decide(&r);
     assert_eq!(outcome(&d, "substance_use"), Outcome::Permit);
     assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
@@ -718,7 +871,11 @@ fn an_ascmi_counts_as_authorization_and_part2_consent_but_never_for_psychotherap
 
 #[test]
 fn a_notes_only_authorization_releases_them_under_164_508_a_2() {
-    let r = set(base("attorney", "client_request", &["psychotherapy_notes"]), "/authorizations", json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes"])]));
+    let r = set(
+        base("attorney", "client_request", &["psychotherapy_notes"]),
+        "/authorizations",
+        json!([valid_auth("hipaa", "attorney", "client_request", &["psychotherapy_notes"])]),
+    );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Permit);
     assert_eq!(d.categories[0].cites, vec!["45 CFR 164.508(a)(2)".to_string()]);
@@ -746,7 +903,10 @@ fn an_organization_forbid_never_lets_part2_block_a_california_mandate_it_had_all
     // Found by the organization-layer property: a Part 2 court order lets
     // Part 2 stand down, California's 56.10(b)(1) then compels; our policy on
     // peer notes narrows permissions only and must not revive Part 2's default.
-    let r = ca(facts(set(base("law_enforcement", "law_enforcement", &["peer_support_notes"]), "/client/part2_program", json!(true)), &["part2_court_order", "subpoena"]));
+    let r = ca(facts(
+        set(base("law_enforcement", "law_enforcement", &["peer_support_notes"]), "/client/part2_program", json!(true)),
+        &["part2_court_order", "subpoena"],
+    ));
     let law = decide(&r);
     assert_eq!(law.decision, OverallDecision::Required);
     let org = decide(&set(r, "/organization_policy", json!("default")));
@@ -759,13 +919,17 @@ fn a_parents_authorization_does_not_waive_a_minors_privilege_in_court() {
     // parent's signature satisfies the records laws but waives nothing.
     let mut auth = valid_auth("hipaa", "attorney", "judicial_proceeding", &["progress_notes"]);
     auth["signed_by"] = json!("personal_representative");
-    let r = ca(facts(set(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/client/age", json!(7)), "/authorizations", json!([auth])), &["subpoena"]));
+    let r = ca(facts(
+        set(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/client/age", json!(7)), "/authorizations", json!([auth])),
+        &["subpoena"],
+    ));
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(fired(&d, "ca.privilege") && has_remedy(&d, RemedyKind::ObtainCourtOrder));
     // The same authorization for an adult client, signed by the client, opens the records.
     let mut own = valid_auth("hipaa", "attorney", "judicial_proceeding", &["progress_notes"]);
     own["signed_by"] = json!("client");
-    let adult = ca(facts(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/authorizations", json!([own])), &["subpoena"]));
+    let adult =
+        ca(facts(set(base("attorney", "judicial_proceeding", &["progress_notes"]), "/authorizations", json!([own])), &["subpoena"]));
     assert_eq!(decide(&adult).decision, OverallDecision::Permit);
 }

@@ -71,7 +71,11 @@ fn main() {
             (Some(url), Some(token)) => {
                 let http = reqwest::Client::new();
                 let clients: Value = http.get(format!("{url}/v1/clients")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-                (url.clone(), token.clone(), clients.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+                (
+                    url.clone(),
+                    token.clone(),
+                    clients.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>(),
+                )
             }
             _ => {
                 let url = DatabaseUrl::sqlite_file(&dir.path().join("load.sqlite"));
@@ -109,7 +113,8 @@ fn main() {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..o.connections {
-            let (base, token, body, clients, next, errors) = (base.clone(), token.clone(), body.clone(), clients.clone(), next.clone(), errors.clone());
+            let (base, token, body, clients, next, errors) =
+                (base.clone(), token.clone(), body.clone(), clients.clone(), next.clone(), errors.clone());
             let (requests, reads) = (o.requests, o.reads_per_100);
             tasks.push(tokio::spawn(async move {
                 // One keep-alive connection per task.
@@ -127,7 +132,12 @@ fn main() {
                         let client = &clients[(n as usize) % clients.len()];
                         http.get(format!("{base}/v1/clients/{client}/records")).bearer_auth(&token).send().await
                     } else {
-                        http.post(format!("{base}/v1/decisions")).bearer_auth(&token).header("content-type", "application/json").body(body.as_ref().clone()).send().await
+                        http.post(format!("{base}/v1/decisions"))
+                            .bearer_auth(&token)
+                            .header("content-type", "application/json")
+                            .body(body.as_ref().clone())
+                            .send()
+                            .await
                     };
                     let ok = match response {
                         Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
@@ -154,8 +164,18 @@ fn main() {
         let mut all: Vec<Duration> = decisions.iter().chain(reads.iter()).copied().collect();
         all.sort();
         let total = all.len() as f64;
-        println!("load: {} connections, {} requests ({} decisions, {} record reads) in {elapsed:.2?}", o.connections, all.len(), decisions.len(), reads.len());
-        println!("  throughput: {:.0} requests/s, {:.0} decisions/s", total / elapsed.as_secs_f64(), decisions.len() as f64 / elapsed.as_secs_f64());
+        println!(
+            "load: {} connections, {} requests ({} decisions, {} record reads) in {elapsed:.2?}",
+            o.connections,
+            all.len(),
+            decisions.len(),
+            reads.len()
+        );
+        println!(
+            "  throughput: {:.0} requests/s, {:.0} decisions/s",
+            total / elapsed.as_secs_f64(),
+            decisions.len() as f64 / elapsed.as_secs_f64()
+        );
         println!("  latency all:       p50 {:.2?}  p99 {:.2?}", percentile(&all, 0.5), percentile(&all, 0.99));
         println!("  latency decisions: p50 {:.2?}  p99 {:.2?}", percentile(&decisions, 0.5), percentile(&decisions, 0.99));
         println!("  latency reads:     p50 {:.2?}  p99 {:.2?}", percentile(&reads, 0.5), percentile(&reads, 0.99));
@@ -166,7 +186,13 @@ fn main() {
             let key = store.audit_public_key().await.unwrap().unwrap();
             let start = Instant::now();
             let report = store.verify_audit(&key, None).await.unwrap();
-            println!("  audit verify after the run: {} entries, {} heads, {} in {:.2?}", report.size, report.heads_checked, if report.problem.is_none() { "intact" } else { "DAMAGED" }, start.elapsed());
+            println!(
+                "  audit verify after the run: {} entries, {} heads, {} in {:.2?}",
+                report.size,
+                report.heads_checked,
+                if report.problem.is_none() { "intact" } else { "DAMAGED" },
+                start.elapsed()
+            );
             assert!(report.problem.is_none(), "{:?}", report.problem);
         }
         assert_eq!(errors.load(Ordering::Relaxed), 0, "requests failed");

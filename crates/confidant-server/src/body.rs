@@ -111,7 +111,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> axum::extract::FromRequestParts
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         // Checked before anything is parsed, audited or echoed: one request
         // must not be able to write kilobytes into the permanent log.
-        let raw = axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|_| Problem::bad_input("path: a valid path"))?;
+        let raw =
+            axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|_| Problem::bad_input("path: a valid path"))?;
         for (name, value) in &raw {
             check_id(name, value)?;
         }

@@ -6,11 +6,11 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer};
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
@@ -59,7 +59,12 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 fn viewer(p: &Principal) -> Viewer {
-    Viewer { staff_id: p.staff.id.clone(), name: p.staff.display_name.clone(), role: p.staff.role, csrf: p.csrf().unwrap_or_default().to_string() }
+    Viewer {
+        staff_id: p.staff.id.clone(),
+        name: p.staff.display_name.clone(),
+        role: p.staff.role,
+        csrf: p.csrf().unwrap_or_default().to_string(),
+    }
 }
 
 fn html(status: StatusCode, markup: confidant_console::Markup) -> Response {
@@ -109,7 +114,12 @@ async fn sign_in_page() -> Response {
     html(StatusCode::OK, pages::sign_in(None, ""))
 }
 
-async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: axum::http::HeaderMap, form: Form) -> Response {
+async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    form: Form,
+) -> Response {
     // Login CSRF: a form on another site must not sign this browser in.
     if crate::auth::cross_origin(&headers) {
         return html(StatusCode::FORBIDDEN, pages::sign_in(Some("Sign in from this server's own sign-in page."), ""));
@@ -150,17 +160,27 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 
 async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
     let ids = state.store.visible_clients(p.id()).await.map_err(|e| fail(&p)(e.into()))?;
-    let clients: Vec<_> = state.store.list_clients().await.map_err(|e| fail(&p)(e.into()))?.into_iter().filter(|c| ids.contains(&c.id)).collect();
+    let clients: Vec<_> =
+        state.store.list_clients().await.map_err(|e| fail(&p)(e.into()))?.into_iter().filter(|c| ids.contains(&c.id)).collect();
     state
         .audit
-        .one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).details(json!({ "clients": clients.len(), "via": "console" })))
+        .one(
+            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
+                .categories(&[Category::Demographics])
+                .details(json!({ "clients": clients.len(), "via": "console" })),
+        )
         .await
         .map_err(fail(&p))?;
     Ok(html(StatusCode::OK, pages::caseload(&viewer(&p), &clients, today(), None)))
 }
 
 /// The client page, or the break-glass page when the client is not the viewer's.
-async fn client(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, Query(q): Query<FlashQuery>) -> PageResult {
+async fn client(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> PageResult {
     let file = match state.app().open_client_file(&p.actor(Channel::Console), &id).await {
         Ok(file) => file,
         Err(confidant_app::AppError::Refused(_)) => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
@@ -182,13 +202,21 @@ async fn break_glass_page(ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<
     html(StatusCode::OK, pages::break_glass(&viewer(&p), &id, None))
 }
 
-async fn break_glass(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn break_glass(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     match state.app().open_break_glass(&p.actor(Channel::Console), &id, &form.text("reason"), state.config.break_glass_minutes).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/clients/{id}?done=break-glass")).into_response()),
         Err(e) => {
             let problem = Problem::from(e);
-            Ok(html(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), pages::break_glass(&viewer(&p), &id, Some(&problem.detail))))
+            Ok(html(
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                pages::break_glass(&viewer(&p), &id, Some(&problem.detail)),
+            ))
         }
     }
 }
@@ -246,7 +274,9 @@ async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsoleP
     }
     let decision = match decide_for_client(&state, &p, Channel::Console, &values.client_id, &share_body(&form)).await {
         Ok(decision) => decision,
-        Err(problem) if problem.status == 404 => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &values.client_id, None))),
+        Err(problem) if problem.status == 404 => {
+            return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &values.client_id, None)));
+        }
         Err(problem) => {
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             return Ok(html(status, pages::share_form(&viewer(&p), &values, &clients, Some(&problem.detail))));
@@ -260,14 +290,24 @@ async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsoleP
         let ids: Vec<&str> = preview.iter().map(|r| r.id.as_str()).collect();
         state
             .audit
-            .one(AuditEvent::new(AuditKind::RecordRead, Some(p.id())).client(&values.client_id).categories(&decision.release).details(json!({ "records": ids, "via": "console preview" })))
+            .one(
+                AuditEvent::new(AuditKind::RecordRead, Some(p.id()))
+                    .client(&values.client_id)
+                    .categories(&decision.release)
+                    .details(json!({ "records": ids, "via": "console preview" })),
+            )
             .await
             .map_err(fail(&p))?;
     }
     Ok(html(StatusCode::OK, pages::share_result(&viewer(&p), &values, &client.name, &decision, &preview)))
 }
 
-async fn disclose(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn disclose(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let mut values = share_values(&form);
     values.client_id = id.clone();
@@ -292,16 +332,28 @@ async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Consol
     let packages = state.packages.lock().await;
     match packages.get(&id) {
         Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => Ok(Html(page.clone()).into_response()),
-        _ => Err(error_page(Some(&p), Problem::not_found("This package is not available here: it is shown only to whoever released it, during this run of the server. The disclosure itself is recorded."))),
+        _ => Err(error_page(
+            Some(&p),
+            Problem::not_found(
+                "This package is not available here: it is shown only to whoever released it, during this run of the server. The disclosure itself is recorded.",
+            ),
+        )),
     }
 }
 
 // ── authorizations ───────────────────────────────────────────────────────
 
-async fn new_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    client_access(&state, &p, &id, "add authorization").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+async fn new_authorization(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+) -> PageResult {
+    client_access(&state, &p, &id, "add authorization")
+        .await
+        .map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
-    let values = AuthorizationValues { kind: Some(AuthorizationKind::Hipaa), signed_on: today().to_string(), ..AuthorizationValues::default() };
+    let values =
+        AuthorizationValues { kind: Some(AuthorizationKind::Hipaa), signed_on: today().to_string(), ..AuthorizationValues::default() };
     let auth = authorization_body(&values).to_authorization().map_err(fail(&p))?;
     Ok(html(StatusCode::OK, pages::authorization_form(&viewer(&p), &client, &values, &form_defects(&auth), None)))
 }
@@ -343,19 +395,34 @@ fn authorization_body(v: &AuthorizationValues) -> AuthorizationBody {
     }
 }
 
-async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn add_authorization(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    client_access(&state, &p, &id, "open authorization form").await.map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
+    client_access(&state, &p, &id, "open authorization form")
+        .await
+        .map_err(|_| html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)))?;
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
     let values = authorization_values(&form);
     let auth = match authorization_body(&values).to_authorization() {
         Ok(auth) => auth,
-        Err(problem) => return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &[], Some(&problem.detail)))),
+        Err(problem) => {
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::authorization_form(&viewer(&p), &client, &values, &[], Some(&problem.detail)),
+            ));
+        }
     };
     let defects = form_defects(&auth);
     if !defects.is_empty() {
         let message = "The authorization is missing the items marked ✗ and was not filed.";
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::authorization_form(&viewer(&p), &client, &values, &defects, Some(message))));
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages::authorization_form(&viewer(&p), &client, &values, &defects, Some(message)),
+        ));
     }
     match crate::api::file_authorization(&state, &p, Channel::Console, &id, &auth).await {
         Ok(_) => {}
@@ -367,7 +434,12 @@ async fn add_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(
     Ok(Redirect::to(&format!("/console/clients/{id}?done=authorization")).into_response())
 }
 
-async fn revoke_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path((id, auth)): Path<(String, String)>, form: Form) -> PageResult {
+async fn revoke_authorization(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path((id, auth)): Path<(String, String)>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let on = form.get("on").filter(|d| !d.is_empty()).map(|d| parse_date("on", d)).transpose().map_err(fail(&p))?;
     state.app().revoke_authorization(&p.actor(Channel::Console), &id, &auth, on).await.map_err(|e| fail(&p)(e.into()))?;
@@ -380,7 +452,9 @@ async fn accounting(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Con
     let accounting = match crate::api::accounting_for(&state, &p, Channel::Console, &id, None, None).await {
         Ok(accounting) => accounting,
         // Not the viewer's client: offer break-glass, as every client page does.
-        Err(problem) if problem.status == 404 && !p.is_privacy_officer() => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
+        Err(problem) if problem.status == 404 && !p.is_privacy_officer() => {
+            return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None)));
+        }
         Err(problem) => return Err(fail(&p)(problem)),
     };
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
@@ -400,7 +474,11 @@ async fn audit_page(state: &AppState, p: &Principal, verification: Option<confid
         .audit_entries(&AuditFilter { newest_first: true, limit: Some(100), ..AuditFilter::default() })
         .await
         .map_err(|e| err(e.into()))?;
-    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len(), "via": "console" }))).await.map_err(fail(p))?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len(), "via": "console" })))
+        .await
+        .map_err(fail(p))?;
     Ok(html(StatusCode::OK, pages::audit(&viewer(p), head.as_ref(), key.as_deref(), verification.as_ref(), &entries)))
 }
 
@@ -459,13 +537,23 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
     Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items, authorizations.as_deref())))
 }
 
-async fn review_authorization(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn review_authorization(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     crate::api::mark_authorization_reviewed(&state, &p, Channel::Console, &id).await.map_err(fail(&p))?;
     Ok(Redirect::to("/console/review").into_response())
 }
 
-async fn review(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn review(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let justified = form.get("outcome") == Some("justified");
     state.app().review_break_glass(&p.actor(Channel::Console), &id, justified).await.map_err(|e| fail(&p)(e.into()))?;

@@ -94,7 +94,20 @@ pub struct AppState {
 /// the server stops to be sure the log is flushed.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
     let (audit, writer) = AuditWriter::start(store.clone());
-    let state = AppState { store, packs: std::sync::RwLock::new(packs::PacksRecord::default()), tester: std::sync::OnceLock::new(), engine: std::sync::RwLock::new(engine), reloader: std::sync::OnceLock::new(), reloading: tokio::sync::Mutex::new(()), audit, config, limiter: auth::SignInLimiter::default(), unknown_ids: auth::UnknownIdFailures::default(), principals: auth::PrincipalCache::default(), packages: Mutex::new(HashMap::new()) };
+    let state = AppState {
+        store,
+        packs: std::sync::RwLock::new(packs::PacksRecord::default()),
+        tester: std::sync::OnceLock::new(),
+        engine: std::sync::RwLock::new(engine),
+        reloader: std::sync::OnceLock::new(),
+        reloading: tokio::sync::Mutex::new(()),
+        audit,
+        config,
+        limiter: auth::SignInLimiter::default(),
+        unknown_ids: auth::UnknownIdFailures::default(),
+        principals: auth::PrincipalCache::default(),
+        packages: Mutex::new(HashMap::new()),
+    };
     (Arc::new(state), writer)
 }
 
@@ -120,7 +133,6 @@ impl AppState {
     pub fn set_reloader(&self, reloader: Reloader) {
         let _ = self.reloader.set(reloader);
     }
-
 }
 
 /// The whole application.
@@ -150,7 +162,9 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn sqlx_ping(state: &AppState) -> Result<(), Problem> {
-    state.store.tree_head().await.map(|_| ()).map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, format!("database not ready: {}", e.to_string().split(':').next().unwrap_or("error"))))
+    state.store.tree_head().await.map(|_| ()).map_err(|e| {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, format!("database not ready: {}", e.to_string().split(':').next().unwrap_or("error")))
+    })
 }
 
 /// Headers on every response: a strict content security policy (the
@@ -163,7 +177,11 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(headers, header::CONTENT_SECURITY_POLICY, "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'");
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");

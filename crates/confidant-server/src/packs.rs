@@ -142,7 +142,8 @@ impl AppState {
     /// failure the current rules stay and the reason is logged and returned.
     /// Returns the old and new `rules_version`.
     pub async fn reload_rules(&self, actor: Option<&str>) -> Result<(String, String), String> {
-        let reloader = self.reloader.get().cloned().ok_or_else(|| "this server was started without a packs directory to reload from".to_string())?;
+        let reloader =
+            self.reloader.get().cloned().ok_or_else(|| "this server was started without a packs directory to reload from".to_string())?;
         let _one_at_a_time = self.reloading.lock().await;
         let built = tokio::task::spawn_blocking(move || reloader()).await.map_err(|e| e.to_string())?;
         let engine = match built {
@@ -169,8 +170,9 @@ impl AppState {
         let old_version = old.catalog().version().to_string();
         // Recorded before the switch: no decision comes from rules the log
         // does not name.
-        let event = AuditEvent::new(AuditKind::RulesReloaded, actor)
-            .details(json!({ "old_rules_version": old_version, "new_rules_version": new_version, "replayed": replayed, "changed": changed }));
+        let event = AuditEvent::new(AuditKind::RulesReloaded, actor).details(
+            json!({ "old_rules_version": old_version, "new_rules_version": new_version, "replayed": replayed, "changed": changed }),
+        );
         self.audit.one(event).await.map_err(|e| e.detail)?;
         match self.engine.write() {
             Ok(mut slot) => *slot = engine,

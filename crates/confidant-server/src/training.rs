@@ -10,17 +10,19 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Json;
 use confidant_app::{BankView, Channel, ExamAnswer, ExamRequest};
 use confidant_console::{self as pages, ExamItem, PastExam, Viewer};
 use confidant_store::ExamDraw;
 use confidant_training::records::summary;
-use confidant_training::{CardState, Flashcard, Question, Rating, Topic, due_queue, flashcards, generate_bank, mastery, progress, rating_for_answer};
+use confidant_training::{
+    CardState, Flashcard, Question, Rating, Topic, due_queue, flashcards, generate_bank, mastery, progress, rating_for_answer,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -104,7 +106,11 @@ fn answered_json(q: &Question) -> Value {
 }
 
 #[utoipa::path(get, path = "/v1/training/questions", tag = "training", params(("topic" = Option<String>, Query)), responses((status = 200, description = "The bank: with keys, rationales and requests for the privacy officer (review); questions and options only for everyone else")))]
-pub(crate) async fn questions(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<TopicQuery>) -> ApiResult<Json<Value>> {
+pub(crate) async fn questions(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Query(q): Query<TopicQuery>,
+) -> ApiResult<Json<Value>> {
     let topic = topic(q.topic.as_deref())?;
     let bank = bank(&state)?;
     let with_keys = state.app().question_bank(&p.actor(Channel::Api)).await? == BankView::WithKeys;
@@ -127,7 +133,8 @@ pub(crate) async fn progress_handler(State(state): State<Arc<AppState>>, ApiPrin
     let states = learner(&state, &p).await?;
     let items = progress::study_items(&bank.questions);
     let due = due_queue(&items, &states, now()).iter().filter(|id| states.contains_key(*id)).count();
-    let exams: Vec<Value> = state.app().my_training_records(&p.actor(Channel::Api)).await?.iter().filter_map(summary).map(|s| json!(s)).collect();
+    let exams: Vec<Value> =
+        state.app().my_training_records(&p.actor(Channel::Api)).await?.iter().filter_map(summary).map(|s| json!(s)).collect();
     Ok(Json(json!({ "topics": mastery(&items, &states, now()), "due": due, "exams": exams })))
 }
 
@@ -174,14 +181,24 @@ async fn record_answer(state: &AppState, p: &Principal, via: Channel, q: &Questi
 }
 
 #[utoipa::path(post, path = "/v1/training/answers", tag = "training", request_body = AnswerBody, responses((status = 200, description = "Right or wrong, the key, every option's rationale and the explanation; the review is scheduled"), (status = 409, description = "The question is in the learner's open exam")))]
-pub(crate) async fn answer(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<AnswerBody>) -> ApiResult<Json<Value>> {
+pub(crate) async fn answer(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<AnswerBody>,
+) -> ApiResult<Json<Value>> {
     let bank = bank(&state)?;
-    let q = bank.questions.iter().find(|q| q.id == body.question).ok_or_else(|| Problem::not_found(format!("question: no question `{}`", body.question)))?;
+    let q = bank
+        .questions
+        .iter()
+        .find(|q| q.id == body.question)
+        .ok_or_else(|| Problem::not_found(format!("question: no question `{}`", body.question)))?;
     if body.answer >= q.options.len() {
         return Err(Problem::bad_input(format!("answer: an option index below {}", q.options.len())));
     }
     record_answer(&state, &p, Channel::Api, q, body.answer, body.used_hint).await?;
-    Ok(Json(json!({ "correct": body.answer == q.key, "key": q.key, "rationales": q.rationales, "explanation": q.explanation, "cites": q.cites })))
+    Ok(Json(
+        json!({ "correct": body.answer == q.key, "key": q.key, "rationales": q.rationales, "explanation": q.explanation, "cites": q.cites }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -197,14 +214,19 @@ async fn record_card(state: &AppState, p: &Principal, card: &str, rating: &str) 
     if !bank.cards.iter().any(|c| c.id == card) {
         return Err(Problem::not_found(format!("card: no flashcard `{card}`")));
     }
-    let rating = Rating::parse(rating).ok_or_else(|| Problem::bad_input(format!("rating: `again`, `hard`, `good` or `easy`, got `{rating}`")))?;
+    let rating =
+        Rating::parse(rating).ok_or_else(|| Problem::bad_input(format!("rating: `again`, `hard`, `good` or `easy`, got `{rating}`")))?;
     let states = learner(state, p).await?;
     progress::record_review(&state.store, p.id(), card, states.get(card), rating, now()).await?;
     Ok(())
 }
 
 #[utoipa::path(post, path = "/v1/training/reviews", tag = "training", request_body = ReviewBody, responses((status = 204, description = "Scheduled")))]
-pub(crate) async fn review(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<ReviewBody>) -> ApiResult<StatusCode> {
+pub(crate) async fn review(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<ReviewBody>,
+) -> ApiResult<StatusCode> {
     record_card(&state, &p, &body.card, &body.rating).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -256,7 +278,11 @@ fn exam_json(bank: &Bank, exam: &ExamDraw) -> Value {
 }
 
 #[utoipa::path(post, path = "/v1/training/exams", tag = "training", request_body = ExamBody, responses((status = 201, description = "An exam drawn and held by the server: its id and questions, without keys")))]
-pub(crate) async fn start_exam(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<ExamBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub(crate) async fn start_exam(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<ExamBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     p.require("write")?;
     let topic = topic(body.topic.as_deref())?;
     let bank = bank(&state)?;
@@ -267,7 +293,11 @@ pub(crate) async fn start_exam(State(state): State<Arc<AppState>>, ApiPrincipal(
 }
 
 #[utoipa::path(get, path = "/v1/training/exams/{id}", tag = "training", params(("id" = String, Path)), responses((status = 200, description = "The exam: before submission without keys; after, with the stored result, keys and rationales"), (status = 404, description = "No such exam of yours")))]
-pub(crate) async fn exam(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn exam(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let bank = bank(&state)?;
     let exam = state.app().view_exam(&p.actor(Channel::Api), &id).await?;
     Ok(Json(exam_json(bank, &exam)))
@@ -288,7 +318,12 @@ pub(crate) struct ExamAnswerBody {
 }
 
 #[utoipa::path(post, path = "/v1/training/exams/{id}/answers", tag = "training", params(("id" = String, Path)), request_body = AnswersBody, responses((status = 200, description = "Saved against the stored draw (no keys)"), (status = 409, description = "The exam was submitted: answers change nothing")))]
-pub(crate) async fn exam_answers(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<AnswersBody>) -> ApiResult<Json<Value>> {
+pub(crate) async fn exam_answers(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AnswersBody>,
+) -> ApiResult<Json<Value>> {
     p.require("write")?;
     let bank = bank(&state)?;
     let answers: Vec<ExamAnswer> = body.answers.into_iter().map(|a| ExamAnswer { question: a.question, answer: a.answer }).collect();
@@ -297,7 +332,11 @@ pub(crate) async fn exam_answers(State(state): State<Arc<AppState>>, ApiPrincipa
 }
 
 #[utoipa::path(post, path = "/v1/training/exams/{id}/submit", tag = "training", params(("id" = String, Path)), responses((status = 200, description = "Scored from the stored draw once; submitting again returns the same stored result")))]
-pub(crate) async fn submit(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn submit(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("write")?;
     let bank = bank(&state)?;
     let done = state.app().submit_exam(&p.actor(Channel::Api), &id).await?;
@@ -309,7 +348,11 @@ pub(crate) async fn submit(State(state): State<Arc<AppState>>, ApiPrincipal(p): 
 }
 
 #[utoipa::path(get, path = "/v1/training/exams/{id}/certificate", tag = "training", params(("id" = String, Path)), responses((status = 200, description = "The certificate's contents (the console prints it)"), (status = 409, description = "Not submitted yet")))]
-pub(crate) async fn certificate(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn certificate(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(state.app().certificate(&p.actor(Channel::Api), &id).await?)))
 }
 
@@ -321,7 +364,12 @@ pub(crate) async fn report(State(state): State<Arc<AppState>>, ApiPrincipal(p): 
 // ── console ──────────────────────────────────────────────────────────────
 
 fn viewer(p: &Principal) -> Viewer {
-    Viewer { staff_id: p.staff.id.clone(), name: p.staff.display_name.clone(), role: p.staff.role, csrf: p.csrf().unwrap_or_default().to_string() }
+    Viewer {
+        staff_id: p.staff.id.clone(),
+        name: p.staff.display_name.clone(),
+        role: p.staff.role,
+        csrf: p.csrf().unwrap_or_default().to_string(),
+    }
 }
 
 fn page(markup: confidant_console::Markup) -> Response {
@@ -330,7 +378,8 @@ fn page(markup: confidant_console::Markup) -> Response {
 
 fn problem_page(p: &Principal, problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Html(pages::error(Some(&viewer(p)), status.canonical_reason().unwrap_or("Error"), &problem.detail).into_string())).into_response()
+    (status, Html(pages::error(Some(&viewer(p)), status.canonical_reason().unwrap_or("Error"), &problem.detail).into_string()))
+        .into_response()
 }
 
 fn csrf_ok(p: &Principal, form: &Form) -> bool {
@@ -381,7 +430,12 @@ async fn console_answer(State(state): State<Arc<AppState>>, ConsolePrincipal(p):
         let bank = bank(&state)?;
         let id = form.text("question");
         let q = bank.questions.iter().find(|q| q.id == id).ok_or_else(|| Problem::not_found("no such question"))?;
-        let chosen: usize = form.text("answer").parse().ok().filter(|a| *a < q.options.len()).ok_or_else(|| Problem::bad_input("answer: choose one of the options"))?;
+        let chosen: usize = form
+            .text("answer")
+            .parse()
+            .ok()
+            .filter(|a| *a < q.options.len())
+            .ok_or_else(|| Problem::bad_input("answer: choose one of the options"))?;
         record_answer(&state, &p, Channel::Console, q, chosen, form.flag("used_hint")).await?;
         Ok::<_, Problem>(page(pages::practice_feedback(&viewer(&p), q, chosen, "/console/practice/next")))
     }
@@ -405,7 +459,12 @@ async fn console_draw(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
         return problem_page(&p, Problem::forbidden("this form has expired; reload the page and try again"));
     }
     let result = async {
-        let n: usize = form.text("n").parse().ok().filter(|n| (1..=60).contains(n)).ok_or_else(|| Problem::bad_input("n: a number of questions from 1 to 60"))?;
+        let n: usize = form
+            .text("n")
+            .parse()
+            .ok()
+            .filter(|n| (1..=60).contains(n))
+            .ok_or_else(|| Problem::bad_input("n: a number of questions from 1 to 60"))?;
         let bank = bank(&state)?;
         let request = ExamRequest { count: n, topic: None, seed: rand::random() };
         let exam = state.app().draw_exam(&p.actor(Channel::Console), &bank.questions, &bank.rules_version, request).await?;
@@ -446,7 +505,12 @@ async fn console_exam(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
 }
 
 /// Saves the form's answers against the stored draw and submits it.
-async fn console_submit(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> Response {
+async fn console_submit(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
     if !csrf_ok(&p, &form) {
         return problem_page(&p, Problem::forbidden("this form has expired; reload the page and try again"));
     }
@@ -476,7 +540,11 @@ async fn console_report(State(state): State<Arc<AppState>>, ConsolePrincipal(p):
     }
 }
 
-async fn console_certificate(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> Response {
+async fn console_certificate(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+) -> Response {
     match state.app().certificate(&p.actor(Channel::Console), &id).await {
         Ok(cert) => page(pages::certificate_page(&viewer(&p), &cert)),
         Err(e) => problem_page(&p, e.into()),

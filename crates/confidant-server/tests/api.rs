@@ -21,10 +21,14 @@ use serde_json::{Value, json};
 async fn sign_in_sets_a_strict_cookie_and_refuses_wrong_passwords_as_problems() {
     let server = sqlite_server().await;
     let http = reqwest::Client::new();
-    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    let ok =
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
     let cookie = ok.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "wrong-password" })).send().await.unwrap()).await;
+    let (status, body) = problem(
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "wrong-password" })).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["detail"], REFUSED);
     let (status, _) = problem(http.get(server.url("/v1/clients")).send().await.unwrap()).await;
@@ -47,7 +51,11 @@ async fn staff_cannot_read_another_caseloads_client_by_changing_the_id() {
             let (status, _) = problem(peer.get(server.url(&format!("/v1/clients/{other}/{path}"))).send().await.unwrap()).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         }
-        let denied = server.store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::AccessDenied), ..Default::default() }).await.unwrap();
+        let denied = server
+            .store
+            .audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::AccessDenied), ..Default::default() })
+            .await
+            .unwrap();
         assert!(denied.iter().any(|e| e.client_id.as_deref() == Some(other.as_str()) && e.actor.as_deref() == Some(PEER)));
         server.stop().await;
     }
@@ -84,7 +92,13 @@ async fn bodies_cannot_assign_ids_authors_or_roles() {
     assert!(body["detail"].as_str().unwrap().contains("`id`"), "{body}");
     // A therapist cannot make staff, whatever the body says.
     let (status, _) = problem(
-        therapist.post(server.url("/v1/staff")).header("x-csrf-token", &csrf).json(&json!({ "display_name": "X", "role": "admin" })).send().await.unwrap(),
+        therapist
+            .post(server.url("/v1/staff"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "display_name": "X", "role": "admin" }))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -108,7 +122,16 @@ async fn oversized_bodies_wrong_media_types_and_unknown_routes_are_problems() {
     let server = sqlite_server().await;
     let (peer, csrf) = server.session(PEER).await;
     let big = format!("{{\"x\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
-    let (status, _) = problem(peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).header("content-type", "application/json").body(big).send().await.unwrap()).await;
+    let (status, _) = problem(
+        peer.post(server.url("/v1/decisions"))
+            .header("x-csrf-token", &csrf)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     let (status, _) = problem(peer.post(server.url("/v1/session")).body("username=x").send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -131,7 +154,14 @@ async fn sign_in_is_rate_limited_per_address_and_accounts_lock_after_failures() 
     }
     // Locked: even the right password is refused for now, with the answer a
     // wrong password gets (a lock must not confirm the id exists).
-    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": THERAPIST, "password": server.password(THERAPIST) })).send().await.unwrap()).await;
+    let (status, body) = problem(
+        http.post(server.url("/v1/session"))
+            .json(&json!({ "username": THERAPIST, "password": server.password(THERAPIST) }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["detail"], REFUSED);
     assert!(server.store.credential(THERAPIST).await.unwrap().unwrap().locked_until.is_some());
@@ -174,9 +204,15 @@ async fn cookie_writes_need_the_csrf_token_and_tokens_are_scoped() {
     assert_eq!(decided.status(), StatusCode::OK, "a bearer token needs no CSRF token");
     let (status, _) = problem(http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the token lacks `read`");
-    let revoked = therapist.delete(server.url(&format!("/v1/tokens/{}", token["id"].as_str().unwrap()))).header("x-csrf-token", &csrf).send().await.unwrap();
+    let revoked = therapist
+        .delete(server.url(&format!("/v1/tokens/{}", token["id"].as_str().unwrap())))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    let (status, _) = problem(http.post(server.url("/v1/decisions")).header("authorization", &bearer).json(&request).send().await.unwrap()).await;
+    let (status, _) =
+        problem(http.post(server.url("/v1/decisions")).header("authorization", &bearer).json(&request).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let stored = server.store.api_tokens(THERAPIST).await.unwrap();
     assert!(!serde_json::to_string(&stored).unwrap().contains(token["token"].as_str().unwrap()), "the token itself is never stored");
@@ -231,7 +267,12 @@ async fn break_glass_opens_a_client_for_a_while_flagged_and_queued_for_review() 
     let (peer, csrf) = server.session(PEER).await;
     let other = not_on_caseload(&server, PEER).await;
     let (status, _) = problem(
-        peer.post(server.url(&format!("/v1/clients/{other}/break-glass"))).header("x-csrf-token", &csrf).json(&json!({ "reason": "short" })).send().await.unwrap(),
+        peer.post(server.url(&format!("/v1/clients/{other}/break-glass")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "reason": "short" }))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -268,13 +309,24 @@ async fn decisions_follow_the_contract_and_bad_input_names_the_field() {
     let server = sqlite_server().await;
     let (peer, csrf) = server.session(PEER).await;
     let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
-    let one: Value = peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
+    let one: Value =
+        peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
     assert!(one["decision"].is_string() && one["categories"].is_array());
-    let many: Value = peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&json!([request, request])).send().await.unwrap().json().await.unwrap();
+    let many: Value = peer
+        .post(server.url("/v1/decisions"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!([request, request]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(many.as_array().unwrap().len(), 2);
     let mut bad = request.clone();
     bad["recipient"]["kind"] = json!("neighbour");
-    let (status, body) = problem(peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&bad).send().await.unwrap()).await;
+    let (status, body) =
+        problem(peer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&bad).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().starts_with("/recipient/kind"), "{body}");
     server.stop().await;
@@ -290,7 +342,13 @@ async fn a_disclosure_lands_in_the_accounting_and_the_log_verifies() {
             "to": "child_welfare_agency", "recipient_name": "County CWS", "recipient_address": "1 Main St",
             "purpose": "report_child_abuse", "categories": ["demographics", "progress_notes"], "facts": ["suspected_child_abuse"]
         });
-        let r = therapist.post(server.url(&format!("/v1/clients/{client}/disclosures"))).header("x-csrf-token", &csrf).json(&report).send().await.unwrap();
+        let r = therapist
+            .post(server.url(&format!("/v1/clients/{client}/disclosures")))
+            .header("x-csrf-token", &csrf)
+            .json(&report)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let body: Value = r.json().await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -307,9 +365,11 @@ async fn a_disclosure_lands_in_the_accounting_and_the_log_verifies() {
             .unwrap();
         assert_eq!(denied["released"], false);
         let (officer, officer_csrf) = server.session(OFFICER).await;
-        let accounting: Value = officer.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
+        let accounting: Value =
+            officer.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
         assert!(accounting["entries"].as_array().unwrap().iter().any(|e| e["recipient_name"] == "County CWS"));
-        let verified: Value = officer.post(server.url("/v1/audit/verify")).header("x-csrf-token", &officer_csrf).send().await.unwrap().json().await.unwrap();
+        let verified: Value =
+            officer.post(server.url("/v1/audit/verify")).header("x-csrf-token", &officer_csrf).send().await.unwrap().json().await.unwrap();
         assert_eq!(verified["intact"], true, "{verified}");
         let seq = body["package"]["audit_entry"].as_u64().unwrap();
         let proof: Value = officer.get(server.url(&format!("/v1/audit/entries/{seq}/proof"))).send().await.unwrap().json().await.unwrap();
@@ -337,18 +397,35 @@ async fn totp_once_enabled_is_required_at_sign_in() {
     assert!(enrol["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
     let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
     let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate_current().unwrap();
-    let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": code })).send().await.unwrap();
+    let confirmed =
+        peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": code })).send().await.unwrap();
     assert_eq!(confirmed.status(), StatusCode::OK);
     let http = reqwest::Client::new();
     // The right password without the code: the same answer as a wrong one.
-    let (status, body) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap()).await;
+    let (status, body) = problem(
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["detail"], REFUSED);
     // The code used to confirm is spent; the next step's code signs in.
-    let (status, _) = problem(http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": code })).send().await.unwrap()).await;
+    let (status, _) = problem(
+        http.post(server.url("/v1/session"))
+            .json(&json!({ "username": PEER, "password": server.password(PEER), "totp": code }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a replayed code");
-    let next = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate(u64::try_from(now_secs() + 30).unwrap());
-    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER), "totp": next })).send().await.unwrap();
+    let next =
+        totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).unwrap().generate(u64::try_from(now_secs() + 30).unwrap());
+    let ok = http
+        .post(server.url("/v1/session"))
+        .json(&json!({ "username": PEER, "password": server.password(PEER), "totp": next }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     server.stop().await;
 }
@@ -382,7 +459,10 @@ async fn shutdown_flushes_every_audited_request() {
     }
     let store = server.store.clone();
     let _db = server.stop().await;
-    let reads = store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ClientRead), ..Default::default() }).await.unwrap();
+    let reads = store
+        .audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ClientRead), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(reads.len(), 20);
     let key = store.audit_public_key().await.unwrap().unwrap();
     assert_eq!(store.verify_audit(&key, None).await.unwrap().problem, None);
@@ -412,31 +492,52 @@ async fn an_enabled_totp_cannot_be_replaced_by_re_enrolling_or_by_a_token_and_an
     let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
     let http = reqwest::Client::new();
     let with_password = json!({ "current_password": server.password(PEER) });
-    let (status, _) = problem(http.post(server.url("/v1/me/totp")).header("authorization", &bearer).json(&with_password).send().await.unwrap()).await;
+    let (status, _) =
+        problem(http.post(server.url("/v1/me/totp")).header("authorization", &bearer).json(&with_password).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(server.store.totp_secret(PEER).await.unwrap().is_none());
     // A session without the password cannot enrol either.
-    let (status, _) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&json!({ "current_password": "not-the-password" })).send().await.unwrap()).await;
+    let (status, _) = problem(
+        peer.post(server.url("/v1/me/totp"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "current_password": "not-the-password" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(server.store.totp_secret(PEER).await.unwrap().is_none());
 
-    assert_eq!(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     let secret = server.store.totp_secret(PEER).await.unwrap().unwrap();
-    let confirmed = peer.post(server.url("/v1/me/totp/confirm")).header("x-csrf-token", &csrf).json(&json!({ "code": current_code(&secret) })).send().await.unwrap();
+    let confirmed = peer
+        .post(server.url("/v1/me/totp/confirm"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "code": current_code(&secret) }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(confirmed.status(), StatusCode::OK);
     // Re-enrolling would switch the factor off until confirmed: refused, and nothing changes.
-    let (status, body) = problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap()).await;
+    let (status, body) =
+        problem(peer.post(server.url("/v1/me/totp")).header("x-csrf-token", &csrf).json(&with_password).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(server.store.credential(PEER).await.unwrap().unwrap().totp_enabled);
     assert_eq!(server.store.totp_secret(PEER).await.unwrap().unwrap().as_slice(), secret.as_slice());
 
     // Only an admin clears it (lost device); then the password alone signs in again.
-    let (status, _) = problem(peer.delete(server.url(&format!("/v1/staff/{PEER}/totp"))).header("x-csrf-token", &csrf).send().await.unwrap()).await;
+    let (status, _) =
+        problem(peer.delete(server.url(&format!("/v1/staff/{PEER}/totp"))).header("x-csrf-token", &csrf).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (admin, admin_csrf) = server.session(ADMIN).await;
     let cleared = admin.delete(server.url(&format!("/v1/staff/{PEER}/totp"))).header("x-csrf-token", &admin_csrf).send().await.unwrap();
     assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
-    let ok = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    let ok =
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     server.stop().await;
 }
@@ -447,11 +548,20 @@ async fn changing_ones_own_password_needs_the_current_one_and_ends_the_other_ses
     let (laptop, csrf) = server.session(PEER).await;
     let (phone, _) = server.session(PEER).await;
     let url = server.url(&format!("/v1/staff/{PEER}/password"));
-    let (status, body) = problem(laptop.post(&url).header("x-csrf-token", &csrf).json(&json!({ "password": "a-brand-new-passphrase" })).send().await.unwrap()).await;
+    let (status, body) = problem(
+        laptop.post(&url).header("x-csrf-token", &csrf).json(&json!({ "password": "a-brand-new-passphrase" })).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().starts_with("current_password:"), "{body}");
     let (status, _) = problem(
-        laptop.post(&url).header("x-csrf-token", &csrf).json(&json!({ "password": "a-brand-new-passphrase", "current_password": "a guess" })).send().await.unwrap(),
+        laptop
+            .post(&url)
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "password": "a-brand-new-passphrase", "current_password": "a guess" }))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -466,18 +576,27 @@ async fn changing_ones_own_password_needs_the_current_one_and_ends_the_other_ses
     assert_eq!(laptop.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::OK, "the session that changed it stays");
     assert_eq!(phone.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "other sessions end");
     let http = reqwest::Client::new();
-    let old = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    let old =
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    let new = http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "a-brand-new-passphrase" })).send().await.unwrap();
+    let new =
+        http.post(server.url("/v1/session")).json(&json!({ "username": PEER, "password": "a-brand-new-passphrase" })).send().await.unwrap();
     assert_eq!(new.status(), StatusCode::OK);
     // Another staff member's password is the admin's to reset, and a reset ends every session.
     let (status, _) = problem(
-        laptop.post(server.url(&format!("/v1/staff/{THERAPIST}/password"))).header("x-csrf-token", &csrf).json(&json!({ "password": "taken-over-account" })).send().await.unwrap(),
+        laptop
+            .post(server.url(&format!("/v1/staff/{THERAPIST}/password")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "password": "taken-over-account" }))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (admin, admin_csrf) = server.session(ADMIN).await;
-    let reset = admin.post(&url).header("x-csrf-token", &admin_csrf).json(&json!({ "password": "reset-by-the-admin" })).send().await.unwrap();
+    let reset =
+        admin.post(&url).header("x-csrf-token", &admin_csrf).json(&json!({ "password": "reset-by-the-admin" })).send().await.unwrap();
     assert_eq!(reset.status(), StatusCode::NO_CONTENT);
     assert_eq!(laptop.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     server.stop().await;
@@ -500,7 +619,13 @@ async fn nobody_reviews_their_own_break_glass() {
         .unwrap();
     let id = opened["id"].as_str().unwrap();
     let (status, body) = problem(
-        officer.post(server.url(&format!("/v1/break-glass/{id}/review"))).header("x-csrf-token", &csrf).json(&json!({ "outcome": "justified" })).send().await.unwrap(),
+        officer
+            .post(server.url(&format!("/v1/break-glass/{id}/review")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "outcome": "justified" }))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -520,10 +645,18 @@ async fn reading_authorizations_and_restrictions_is_audited() {
     }
     let store = server.store.clone();
     let _db = server.stop().await;
-    let filter = confidant_store::AuditFilter { client_id: Some(mine.clone()), kind: Some(confidant_store::AuditKind::ClientRead), with_details: true, ..Default::default() };
+    let filter = confidant_store::AuditFilter {
+        client_id: Some(mine.clone()),
+        kind: Some(confidant_store::AuditKind::ClientRead),
+        with_details: true,
+        ..Default::default()
+    };
     let reads = store.audit_entries(&filter).await.unwrap();
     for what in ["authorizations", "restrictions"] {
-        assert!(reads.iter().any(|e| e.actor.as_deref() == Some(PEER) && e.details.as_ref().is_some_and(|d| d["read"] == what)), "no audited read of {what}");
+        assert!(
+            reads.iter().any(|e| e.actor.as_deref() == Some(PEER) && e.details.as_ref().is_some_and(|d| d["read"] == what)),
+            "no audited read of {what}"
+        );
     }
 }
 
@@ -560,14 +693,36 @@ async fn practice_over_http_schedules_answers_and_scores_exams_for_the_learner()
     assert_eq!(questions.len(), 5);
     let answers: Vec<Value> = questions.iter().map(|q| json!({ "question": q["id"], "answer": 0 })).collect();
     let id = exam["id"].as_str().unwrap();
-    let saved = peer.post(server.url(&format!("/v1/training/exams/{id}/answers"))).header("x-csrf-token", &csrf).json(&json!({ "answers": answers })).send().await.unwrap();
+    let saved = peer
+        .post(server.url(&format!("/v1/training/exams/{id}/answers")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "answers": answers }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(saved.status(), StatusCode::OK);
-    let scored: Value = peer.post(server.url(&format!("/v1/training/exams/{id}/submit"))).header("x-csrf-token", &csrf).send().await.unwrap().json().await.unwrap();
+    let scored: Value = peer
+        .post(server.url(&format!("/v1/training/exams/{id}/submit")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(scored["result"]["asked"], 5);
     let progress: Value = peer.get(server.url("/v1/training/progress")).send().await.unwrap().json().await.unwrap();
     assert_eq!(progress["exams"].as_array().unwrap().len(), 1);
     assert_eq!(progress["exams"][0]["exam_id"], id);
-    let (status, _) = problem(peer.post(server.url("/v1/training/reviews")).header("x-csrf-token", &csrf).json(&json!({ "card": "nope", "rating": "good" })).send().await.unwrap()).await;
+    let (status, _) = problem(
+        peer.post(server.url("/v1/training/reviews"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "card": "nope", "rating": "good" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     server.stop().await;
 }
@@ -586,10 +741,24 @@ async fn a_learners_session_cannot_read_exam_keys_before_answering_and_a_submitt
         // The privacy officer reviews the bank with them.
         let (officer, _) = server.session(OFFICER).await;
         let full: Value = officer.get(server.url("/v1/training/questions")).send().await.unwrap().json().await.unwrap();
-        assert!(full.as_array().unwrap().iter().all(|q| q.get("key").is_some() && q["rationales"].as_array().unwrap().len() == q["options"].as_array().unwrap().len()));
+        assert!(
+            full.as_array()
+                .unwrap()
+                .iter()
+                .all(|q| q.get("key").is_some() && q["rationales"].as_array().unwrap().len() == q["options"].as_array().unwrap().len())
+        );
 
         // An exam is drawn on the server; neither drawing nor reading it shows keys.
-        let exam: Value = peer.post(server.url("/v1/training/exams")).header("x-csrf-token", &csrf).json(&json!({ "count": 4 })).send().await.unwrap().json().await.unwrap();
+        let exam: Value = peer
+            .post(server.url("/v1/training/exams"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "count": 4 }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let id = exam["id"].as_str().unwrap().to_string();
         assert_eq!(exam["submitted"], false);
         assert!(exam["questions"].as_array().unwrap().iter().all(hides), "{exam}");
@@ -597,38 +766,97 @@ async fn a_learners_session_cannot_read_exam_keys_before_answering_and_a_submitt
         assert!(read["questions"].as_array().unwrap().iter().all(hides) && read["result"].is_null(), "{read}");
         // Nor does practising one of its questions: the answer would show the key.
         let first = read["questions"][0]["id"].clone();
-        let (status, body) = problem(peer.post(server.url("/v1/training/answers")).header("x-csrf-token", &csrf).json(&json!({ "question": first, "answer": 0 })).send().await.unwrap()).await;
+        let (status, body) = problem(
+            peer.post(server.url("/v1/training/answers"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({ "question": first, "answer": 0 }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert!(body["detail"].as_str().unwrap().contains("open exam"), "{body}");
         // Answers saved against the draw come back without keys either.
-        let answers: Vec<Value> = read["questions"].as_array().unwrap().iter().map(|q| json!({ "question": q["id"], "answer": 1 })).collect();
-        let saved: Value = peer.post(server.url(&format!("/v1/training/exams/{id}/answers"))).header("x-csrf-token", &csrf).json(&json!({ "answers": answers })).send().await.unwrap().json().await.unwrap();
+        let answers: Vec<Value> =
+            read["questions"].as_array().unwrap().iter().map(|q| json!({ "question": q["id"], "answer": 1 })).collect();
+        let saved: Value = peer
+            .post(server.url(&format!("/v1/training/exams/{id}/answers")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "answers": answers }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(saved["questions"].as_array().unwrap().iter().all(hides), "{saved}");
         assert!(saved["questions"].as_array().unwrap().iter().all(|q| q["answer"] == 1));
         // Bad answers are problems naming the field.
-        let (status, body) = problem(peer.post(server.url(&format!("/v1/training/exams/{id}/answers"))).header("x-csrf-token", &csrf).json(&json!({ "answers": [{ "question": "q-nope", "answer": 0 }] })).send().await.unwrap()).await;
+        let (status, body) = problem(
+            peer.post(server.url(&format!("/v1/training/exams/{id}/answers")))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({ "answers": [{ "question": "q-nope", "answer": 0 }] }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body["detail"].as_str().unwrap().starts_with("answers/0/question:"), "{body}");
         // Another learner's session sees nothing of it.
         let (therapist, therapist_csrf) = server.session(THERAPIST).await;
         let (status, _) = problem(therapist.get(server.url(&format!("/v1/training/exams/{id}"))).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = problem(therapist.post(server.url(&format!("/v1/training/exams/{id}/submit"))).header("x-csrf-token", &therapist_csrf).send().await.unwrap()).await;
+        let (status, _) = problem(
+            therapist
+                .post(server.url(&format!("/v1/training/exams/{id}/submit")))
+                .header("x-csrf-token", &therapist_csrf)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
         // Submitted: the keys and rationales now, scored from the stored draw.
-        let scored: Value = peer.post(server.url(&format!("/v1/training/exams/{id}/submit"))).header("x-csrf-token", &csrf).send().await.unwrap().json().await.unwrap();
+        let scored: Value = peer
+            .post(server.url(&format!("/v1/training/exams/{id}/submit")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(scored["first_submission"], true);
         let right = scored["questions"].as_array().unwrap().iter().filter(|q| q["key"] == 1).count();
         assert_eq!(scored["result"]["correct"], right, "{scored}");
         assert!(scored["questions"].as_array().unwrap().iter().all(|q| q["rationales"].as_array().is_some()));
         // Scored twice: the same score.
-        let again: Value = peer.post(server.url(&format!("/v1/training/exams/{id}/submit"))).header("x-csrf-token", &csrf).send().await.unwrap().json().await.unwrap();
+        let again: Value = peer
+            .post(server.url(&format!("/v1/training/exams/{id}/submit")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(again["first_submission"], false);
         assert_eq!(again["result"], scored["result"]);
         // Answered after submission (now knowing the keys): refused, and the score stands.
-        let keyed: Vec<Value> = scored["questions"].as_array().unwrap().iter().map(|q| json!({ "question": q["id"], "answer": q["key"] })).collect();
-        let (status, body) = problem(peer.post(server.url(&format!("/v1/training/exams/{id}/answers"))).header("x-csrf-token", &csrf).json(&json!({ "answers": keyed })).send().await.unwrap()).await;
+        let keyed: Vec<Value> =
+            scored["questions"].as_array().unwrap().iter().map(|q| json!({ "question": q["id"], "answer": q["key"] })).collect();
+        let (status, body) = problem(
+            peer.post(server.url(&format!("/v1/training/exams/{id}/answers")))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({ "answers": keyed }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(body["detail"].as_str().unwrap().contains("answers after submission change nothing"), "{body}");
         let later: Value = peer.get(server.url(&format!("/v1/training/exams/{id}"))).send().await.unwrap().json().await.unwrap();
@@ -644,7 +872,8 @@ async fn a_learners_session_cannot_read_exam_keys_before_answering_and_a_submitt
         assert_eq!(cert["exam"]["correct"], right);
         let (status, _) = problem(therapist.get(server.url(&format!("/v1/training/exams/{id}/certificate"))).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let page = officer.get(server.url(&format!("/console/training/exams/{id}/certificate"))).send().await.unwrap().text().await.unwrap();
+        let page =
+            officer.get(server.url(&format!("/console/training/exams/{id}/certificate"))).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Certificate of completion") && page.contains(&id), "{page}");
         let page = officer.get(server.url("/console/training/report")).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Workforce training") && page.contains(PEER), "{page}");
@@ -653,7 +882,10 @@ async fn a_learners_session_cannot_read_exam_keys_before_answering_and_a_submitt
 
         let store = server.store.clone();
         let _db = server.stop().await;
-        let completed = store.audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ExamCompleted), ..Default::default() }).await.unwrap();
+        let completed = store
+            .audit_entries(&confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::ExamCompleted), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(completed.len(), 1);
         assert_eq!(completed[0].actor.as_deref(), Some(PEER));
     }
@@ -664,17 +896,24 @@ async fn a_learners_session_cannot_read_exam_keys_before_answering_and_a_submitt
 fn alternate_engine(n: usize) -> Result<Engine, String> {
     use confidant_policy::packs::{PackFile, overlay};
     let extra = "@id(\"org.reload_probe\")\n@cite(\"org:reload_probe\")\n@effect(\"obligate\")\n@obligations(\"document_rationale\")\n@summary(\"S.\")\npermit (principal, action == Action::\"disclose\", resource) when { context.purpose == \"marketing\" };";
-    let files = if n.is_multiple_of(2) { overlay(Vec::new()) } else { overlay(vec![PackFile { name: "probe.cedar".into(), text: extra.into() }]) };
-    confidant_policy::Catalog::from_files(&files).and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string()))).map_err(|e| e.to_string())
+    let files =
+        if n.is_multiple_of(2) { overlay(Vec::new()) } else { overlay(vec![PackFile { name: "probe.cedar".into(), text: extra.into() }]) };
+    confidant_policy::Catalog::from_files(&files)
+        .and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string())))
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::test]
 async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
     let turns = Arc::new(std::sync::atomic::AtomicUsize::new(1));
     let counter = turns.clone();
-    let reloader: confidant_server::Reloader = Arc::new(move || alternate_engine(counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
-    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() }).await;
-    let versions = [alternate_engine(0).unwrap().catalog().version().to_string(), alternate_engine(1).unwrap().catalog().version().to_string()];
+    let reloader: confidant_server::Reloader =
+        Arc::new(move || alternate_engine(counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+    let server =
+        Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() })
+            .await;
+    let versions =
+        [alternate_engine(0).unwrap().catalog().version().to_string(), alternate_engine(1).unwrap().catalog().version().to_string()];
     let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
 
     let mut load = Vec::new();
@@ -704,8 +943,12 @@ async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
     }
     // The peer cannot reload.
     let (peer, peer_csrf) = server.session(PEER).await;
-    assert_eq!(peer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &peer_csrf).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    let filter = confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::RulesReloaded), with_details: true, ..Default::default() };
+    assert_eq!(
+        peer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &peer_csrf).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let filter =
+        confidant_store::AuditFilter { kind: Some(confidant_store::AuditKind::RulesReloaded), with_details: true, ..Default::default() };
     let switches = server.store.audit_entries(&filter).await.unwrap();
     assert_eq!(switches.len(), 6);
     for entry in &switches {
@@ -719,13 +962,16 @@ async fn reloading_rule_packs_under_load_switches_atomically_and_is_audited() {
 #[tokio::test]
 async fn a_refused_pack_keeps_the_current_rules() {
     let reloader: confidant_server::Reloader = Arc::new(|| Err("organization.cedar:3:1: a rule has no `@cite` annotation".to_string()));
-    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() }).await;
+    let server =
+        Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), ..Options::default() })
+            .await;
     let (officer, csrf) = server.session(OFFICER).await;
     let (status, body) = problem(officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().contains("organization.cedar:3:1"), "{body}");
     let request = serde_json::from_str::<Value>(include_str!("../../../examples/new-provider.json")).unwrap();
-    let decision: Value = officer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
+    let decision: Value =
+        officer.post(server.url("/v1/decisions")).header("x-csrf-token", &csrf).json(&request).send().await.unwrap().json().await.unwrap();
     assert_eq!(decision["rules_version"].as_str(), Some(Engine::new().unwrap().catalog().version()));
     server.stop().await;
 }
@@ -738,7 +984,9 @@ fn without_rule(id: &str) -> Result<Engine, String> {
     let end = start + org.text[start..].find("};").unwrap() + 2;
     let text = format!("{}{}", &org.text[..start], &org.text[end..]);
     let files = overlay(vec![PackFile { name: org.name, text }]);
-    confidant_policy::Catalog::from_files(&files).and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string()))).map_err(|e| e.to_string())
+    confidant_policy::Catalog::from_files(&files)
+        .and_then(|c| Engine::with_catalog(c).map_err(|e| confidant_policy::CatalogError::Cedar(e.to_string())))
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::test]
@@ -753,8 +1001,13 @@ async fn a_reload_shows_the_privacy_officer_the_packs_tests_and_the_recorded_dec
         }),
         expect: json!({ "decision": "deny" }),
     };
-    let tester: confidant_server::PackTester = Arc::new(move |engine| Some(confidant_server::PackTests::run(engine, std::slice::from_ref(&scenario))));
-    let server = Server::start_with(test_databases().await.into_iter().next().unwrap(), Options { reloader: Some(reloader), tester: Some(tester), ..Options::default() }).await;
+    let tester: confidant_server::PackTester =
+        Arc::new(move |engine| Some(confidant_server::PackTests::run(engine, std::slice::from_ref(&scenario))));
+    let server = Server::start_with(
+        test_databases().await.into_iter().next().unwrap(),
+        Options { reloader: Some(reloader), tester: Some(tester), ..Options::default() },
+    )
+    .await;
     let (officer, csrf) = server.session(OFFICER).await;
     let status: Value = officer.get(server.url("/v1/rules/status")).send().await.unwrap().json().await.unwrap();
     assert_eq!((status["source"].as_str(), status["tests"]["passed"].as_u64()), (Some("test packs"), Some(1)), "{status}");
@@ -763,7 +1016,16 @@ async fn a_reload_shows_the_privacy_officer_the_packs_tests_and_the_recorded_dec
     let (therapist, therapist_csrf) = server.session(THERAPIST).await;
     let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
     let body = json!({ "to": "treating_provider", "recipient_name": "Dr. Rivera", "purpose": "treatment", "categories": ["diagnosis"] });
-    let before: Value = therapist.post(server.url(&format!("/v1/clients/{client}/decisions"))).header("x-csrf-token", &therapist_csrf).json(&body).send().await.unwrap().json().await.unwrap();
+    let before: Value = therapist
+        .post(server.url(&format!("/v1/clients/{client}/decisions")))
+        .header("x-csrf-token", &therapist_csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(before["decision"], "deny", "{before}");
 
     assert_eq!(officer.post(server.url("/v1/rules/reload")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::OK);
@@ -772,11 +1034,19 @@ async fn a_reload_shows_the_privacy_officer_the_packs_tests_and_the_recorded_dec
     let reload = &status["last_reload"];
     assert!(reload["replayed"].as_u64().unwrap() >= 1, "{status}");
     let changes = reload["changes"].as_array().unwrap();
-    assert!(changes.iter().any(|c| c["category"] == "diagnosis" && c["old_outcome"] == "deny" && c["new_outcome"] == "permit"
-        && c["old_rules"].as_array().unwrap().iter().any(|r| r == "org.outside_needs_agreement")), "{status}");
+    assert!(
+        changes.iter().any(|c| c["category"] == "diagnosis"
+            && c["old_outcome"] == "deny"
+            && c["new_outcome"] == "permit"
+            && c["old_rules"].as_array().unwrap().iter().any(|r| r == "org.outside_needs_agreement")),
+        "{status}"
+    );
     // The console shows the same to the privacy officer, and not to a peer.
     let page = officer.get(server.url("/console/rules")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Rule packs in use") && page.contains("1 failed") && page.contains("org.outside_needs_agreement"), "{page:.2000}");
+    assert!(
+        page.contains("Rule packs in use") && page.contains("1 failed") && page.contains("org.outside_needs_agreement"),
+        "{page:.2000}"
+    );
     let (peer, _) = server.session(PEER).await;
     let page = peer.get(server.url("/console/rules")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("Rule packs in use"));

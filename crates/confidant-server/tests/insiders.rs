@@ -61,7 +61,8 @@ async fn a_peer_cannot_release_another_clinicians_psychotherapy_notes_with_a_sel
         let client = client_with_others_notes(&server, PEER).await;
         let before = server.store.authorizations(&client).await.unwrap().len();
         // The probe's first step: a notes authorization "signed by the client", entered by the peer.
-        let (status, body) = problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/authorizations")), notes_authorization()).await).await;
+        let (status, body) =
+            problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/authorizations")), notes_authorization()).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert!(body["detail"].as_str().unwrap().starts_with("categories:"), "{body}");
         assert_eq!(server.store.authorizations(&client).await.unwrap().len(), before, "nothing filed");
@@ -69,10 +70,17 @@ async fn a_peer_cannot_release_another_clinicians_psychotherapy_notes_with_a_sel
         // Even with a valid notes authorization on file (entered by the
         // privacy officer, no signed form attached), the peer sends no note.
         let (officer, officer_csrf) = server.session(OFFICER).await;
-        post(&officer, &officer_csrf, server.url(&format!("/v1/clients/{client}/break-glass")), json!({ "reason": "filing the client's signed notes authorization" })).await;
+        post(
+            &officer,
+            &officer_csrf,
+            server.url(&format!("/v1/clients/{client}/break-glass")),
+            json!({ "reason": "filing the client's signed notes authorization" }),
+        )
+        .await;
         let filed = post(&officer, &officer_csrf, server.url(&format!("/v1/clients/{client}/authorizations")), notes_authorization()).await;
         assert_eq!(filed.status(), StatusCode::CREATED);
-        let (status, body) = problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), notes_release()).await).await;
+        let (status, body) =
+            problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), notes_release()).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert!(server.store.disclosures(&client).await.unwrap().is_empty(), "{}: nothing released or recorded", server.base);
         server.stop().await;
@@ -85,12 +93,20 @@ async fn an_authorization_for_notes_or_part2_names_who_entered_it_and_waits_for_
         let server = Server::start(db).await;
         let (therapist, csrf) = server.session(THERAPIST).await;
         let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
-        let filed: Value = post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/authorizations")), notes_authorization()).await.json().await.unwrap();
+        let filed: Value = post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/authorizations")), notes_authorization())
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(filed["awaiting_review"], true, "{filed}");
         let id = filed["id"].as_str().unwrap().to_string();
-        let listed: Value = therapist.get(server.url(&format!("/v1/clients/{client}/authorizations"))).send().await.unwrap().json().await.unwrap();
+        let listed: Value =
+            therapist.get(server.url(&format!("/v1/clients/{client}/authorizations"))).send().await.unwrap().json().await.unwrap();
         let entry = listed.as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).unwrap().clone();
-        assert_eq!((entry["entered_by"].as_str(), entry["has_document"].as_bool(), entry["awaiting_review"].as_bool()), (Some(THERAPIST), Some(false), Some(true)));
+        assert_eq!(
+            (entry["entered_by"].as_str(), entry["has_document"].as_bool(), entry["awaiting_review"].as_bool()),
+            (Some(THERAPIST), Some(false), Some(true))
+        );
 
         // Only the privacy officer sees and clears the queue.
         let (status, _) = problem(therapist.get(server.url("/v1/authorizations/review")).send().await.unwrap()).await;
@@ -101,7 +117,12 @@ async fn an_authorization_for_notes_or_part2_names_who_entered_it_and_waits_for_
         let (officer, officer_csrf) = server.session(OFFICER).await;
         let queue: Value = officer.get(server.url("/v1/authorizations/review")).send().await.unwrap().json().await.unwrap();
         assert!(queue.as_array().unwrap().iter().any(|q| q["id"] == id.as_str() && q["entered_by"] == THERAPIST), "{queue}");
-        let reviewed = officer.post(server.url(&format!("/v1/authorizations/{id}/review"))).header("x-csrf-token", &officer_csrf).send().await.unwrap();
+        let reviewed = officer
+            .post(server.url(&format!("/v1/authorizations/{id}/review")))
+            .header("x-csrf-token", &officer_csrf)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reviewed.status(), StatusCode::NO_CONTENT);
         let queue: Value = officer.get(server.url("/v1/authorizations/review")).send().await.unwrap().json().await.unwrap();
         assert!(!queue.as_array().unwrap().iter().any(|q| q["id"] == id.as_str()));
@@ -127,12 +148,14 @@ async fn a_release_cannot_be_backdated_or_dated_ahead() {
             body
         };
         for day in ["2019-01-01", "2099-12-31"] {
-            let (status, body) = problem(post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), share(Some(day))).await).await;
+            let (status, body) =
+                problem(post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), share(Some(day))).await).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert!(body["detail"].as_str().unwrap().starts_with("as_of:"), "{body}");
         }
         assert!(server.store.disclosures(&client).await.unwrap().is_empty());
-        let made: Value = post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), share(None)).await.json().await.unwrap();
+        let made: Value =
+            post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/disclosures")), share(None)).await.json().await.unwrap();
         assert_eq!(made["package"]["disclosed_on"], "2026-06-15", "{made}");
         // What-if questions keep their date.
         let what_if = post(&therapist, &csrf, server.url(&format!("/v1/clients/{client}/decisions")), share(Some("2019-01-01"))).await;
@@ -149,21 +172,28 @@ async fn nobody_adds_themselves_to_a_caseload_or_a_care_team() {
         let server = Server::start(db).await;
         let (admin, csrf) = server.session(ADMIN).await;
         let target = server.store.list_clients().await.unwrap()[0].id.clone();
-        let (status, body) = problem(post(&admin, &csrf, server.url(&format!("/v1/clients/{target}/caseload")), json!({ "staff_id": ADMIN })).await).await;
+        let (status, body) =
+            problem(post(&admin, &csrf, server.url(&format!("/v1/clients/{target}/caseload")), json!({ "staff_id": ADMIN })).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        let (status, _) = problem(post(&admin, &csrf, server.url("/v1/teams/team-adult/members"), json!({ "staff_id": ADMIN })).await).await;
+        let (status, _) =
+            problem(post(&admin, &csrf, server.url("/v1/teams/team-adult/members"), json!({ "staff_id": ADMIN })).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(!server.store.on_caseload(ADMIN, &target).await.unwrap(), "the admin still cannot see the client");
         let (manager, manager_csrf) = server.session(CASE_MANAGER).await;
         let own = server.store.visible_clients(CASE_MANAGER).await.unwrap()[0].clone();
-        let (status, _) = problem(post(&manager, &manager_csrf, server.url(&format!("/v1/clients/{own}/caseload")), json!({ "staff_id": CASE_MANAGER })).await).await;
+        let (status, _) = problem(
+            post(&manager, &manager_csrf, server.url(&format!("/v1/clients/{own}/caseload")), json!({ "staff_id": CASE_MANAGER })).await,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // Assigning someone else works and is in the log, naming actor and target.
         let done = post(&admin, &csrf, server.url(&format!("/v1/clients/{target}/caseload")), json!({ "staff_id": PEER })).await;
         assert_eq!(done.status(), StatusCode::NO_CONTENT);
         let changes = audit(&server, AuditKind::CaseloadAssigned).await;
-        assert!(changes.iter().any(|e| e.actor.as_deref() == Some(ADMIN) && e.client_id.as_deref() == Some(target.as_str()) && e.details.as_ref().unwrap()["staff"] == PEER));
+        assert!(changes.iter().any(|e| e.actor.as_deref() == Some(ADMIN)
+            && e.client_id.as_deref() == Some(target.as_str())
+            && e.details.as_ref().unwrap()["staff"] == PEER));
         let denied = audit(&server, AuditKind::AccessDenied).await;
         assert!(denied.iter().filter(|e| e.details.as_ref().unwrap()["self_grant"] == true).count() >= 3);
         server.stop().await;
@@ -179,20 +209,41 @@ async fn a_death_or_discharge_is_recorded_by_a_clinician_and_corrected_only_by_t
         let (status, _) = problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/death")), json!({})).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "a caseload member who is not a clinician");
         let (therapist, therapist_csrf) = server.session(THERAPIST).await;
-        let (status, _) = problem(post(&therapist, &therapist_csrf, server.url(&format!("/v1/clients/{client}/death")), json!({ "on": "2099-01-01" })).await).await;
+        let (status, _) = problem(
+            post(&therapist, &therapist_csrf, server.url(&format!("/v1/clients/{client}/death")), json!({ "on": "2099-01-01" })).await,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "not in the future");
         let status = post(&therapist, &therapist_csrf, server.url(&format!("/v1/clients/{client}/discharge")), json!({})).await.status();
         assert_eq!(status, StatusCode::NO_CONTENT);
         assert_eq!(server.store.client(&client).await.unwrap().status.as_str(), "discharged");
         // A mistaken discharge: the therapist cannot undo it; the privacy officer corrects it, in the log.
-        let (status, _) = problem(post(&therapist, &therapist_csrf, server.url(&format!("/v1/clients/{client}/status-corrections")), json!({ "reason": "discharged the wrong client" })).await).await;
+        let (status, _) = problem(
+            post(
+                &therapist,
+                &therapist_csrf,
+                server.url(&format!("/v1/clients/{client}/status-corrections")),
+                json!({ "reason": "discharged the wrong client" }),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (officer, officer_csrf) = server.session(OFFICER).await;
-        let status = post(&officer, &officer_csrf, server.url(&format!("/v1/clients/{client}/status-corrections")), json!({ "reason": "discharged the wrong client" })).await.status();
+        let status = post(
+            &officer,
+            &officer_csrf,
+            server.url(&format!("/v1/clients/{client}/status-corrections")),
+            json!({ "reason": "discharged the wrong client" }),
+        )
+        .await
+        .status();
         assert_eq!(status, StatusCode::NO_CONTENT);
         assert_eq!(server.store.client(&client).await.unwrap().status.as_str(), "active");
         let changed = audit(&server, AuditKind::ClientChanged).await;
-        assert!(changed.iter().any(|e| e.actor.as_deref() == Some(OFFICER) && e.details.as_ref().unwrap()["correction"] == true && e.details.as_ref().unwrap()["before"]["status"] == "discharged"));
+        assert!(changed.iter().any(|e| e.actor.as_deref() == Some(OFFICER)
+            && e.details.as_ref().unwrap()["correction"] == true
+            && e.details.as_ref().unwrap()["before"]["status"] == "discharged"));
         server.stop().await;
     }
 }
@@ -233,23 +284,39 @@ async fn a_law_enforcement_suspension_is_hidden_from_everyone_but_the_privacy_of
         let server = Server::start(db).await;
         let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
         let (officer, csrf) = server.session(OFFICER).await;
-        let made = post(&officer, &csrf, server.url(&format!("/v1/clients/{client}/accounting/suspensions")), json!({
-            "agency": "law_enforcement", "agency_name": "City Police", "statement": "an accounting would impede the investigation",
-            "until": "2030-01-01", "written": true
-        }))
+        let made = post(
+            &officer,
+            &csrf,
+            server.url(&format!("/v1/clients/{client}/accounting/suspensions")),
+            json!({
+                "agency": "law_enforcement", "agency_name": "City Police", "statement": "an accounting would impede the investigation",
+                "until": "2030-01-01", "written": true
+            }),
+        )
         .await;
         assert_eq!(made.status(), StatusCode::CREATED);
         let (admin, admin_csrf) = server.session(ADMIN).await;
-        let (status, _) = problem(post(&admin, &admin_csrf, server.url(&format!("/v1/clients/{client}/accounting/suspensions")), json!({
-            "agency": "law_enforcement", "statement": "x", "until": "2030-01-01", "written": true
-        })).await).await;
+        let (status, _) = problem(
+            post(
+                &admin,
+                &admin_csrf,
+                server.url(&format!("/v1/clients/{client}/accounting/suspensions")),
+                json!({
+                    "agency": "law_enforcement", "statement": "x", "until": "2030-01-01", "written": true
+                }),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "the admin cannot suspend");
         let seen: Value = officer.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
         assert!(seen.to_string().contains("City Police"), "{seen}");
         let (therapist, _) = server.session(THERAPIST).await;
-        let seen: Value = therapist.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
+        let seen: Value =
+            therapist.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap().json().await.unwrap();
         assert!(!seen.to_string().contains("City Police") && !seen.to_string().contains("investigation"), "{seen}");
-        let page = therapist.get(server.url(&format!("/v1/clients/{client}/accounting?format=html"))).send().await.unwrap().text().await.unwrap();
+        let page =
+            therapist.get(server.url(&format!("/v1/clients/{client}/accounting?format=html"))).send().await.unwrap().text().await.unwrap();
         assert!(!page.contains("City Police"));
         let (status, _) = problem(admin.get(server.url(&format!("/v1/clients/{client}/accounting"))).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "the admin reads no accounting without need-to-know");
@@ -271,10 +338,12 @@ async fn an_oversized_or_odd_id_is_refused_before_it_reaches_the_log() {
     }
     let (admin, admin_csrf) = server.session(ADMIN).await;
     let client = server.store.list_clients().await.unwrap()[0].id.clone();
-    let (status, _) = problem(post(&admin, &admin_csrf, server.url(&format!("/v1/clients/{client}/caseload")), json!({ "staff_id": long })).await).await;
+    let (status, _) =
+        problem(post(&admin, &admin_csrf, server.url(&format!("/v1/clients/{client}/caseload")), json!({ "staff_id": long })).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // Free text that goes into the log is bounded too.
-    let (status, body) = problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/break-glass")), json!({ "reason": long })).await).await;
+    let (status, body) =
+        problem(post(&peer, &csrf, server.url(&format!("/v1/clients/{client}/break-glass")), json!({ "reason": long })).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().starts_with("reason:"), "{body}");
     // The admin's sign-in was logged; nothing else.
@@ -288,7 +357,8 @@ async fn an_oversized_or_odd_id_is_refused_before_it_reaches_the_log() {
 
 async fn token(server: &Server, staff: &str, scopes: &[&str]) -> (String, String) {
     let (who, csrf) = server.session(staff).await;
-    let made: Value = post(&who, &csrf, server.url("/v1/tokens"), json!({ "name": "bridge", "scopes": scopes })).await.json().await.unwrap();
+    let made: Value =
+        post(&who, &csrf, server.url("/v1/tokens"), json!({ "name": "bridge", "scopes": scopes })).await.json().await.unwrap();
     (made["id"].as_str().unwrap().to_string(), format!("Bearer {}", made["token"].as_str().unwrap()))
 }
 
@@ -299,17 +369,25 @@ async fn a_password_reset_revokes_api_tokens_and_a_deactivated_account_stops_at_
     let (_, bearer) = token(&server, PEER, &["read"]).await;
     assert_eq!(http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap().status(), StatusCode::OK);
     let (admin, csrf) = server.session(ADMIN).await;
-    let reset = post(&admin, &csrf, server.url(&format!("/v1/staff/{PEER}/password")), json!({ "password": "a brand new passphrase" })).await;
+    let reset =
+        post(&admin, &csrf, server.url(&format!("/v1/staff/{PEER}/password")), json!({ "password": "a brand new passphrase" })).await;
     assert_eq!(reset.status(), StatusCode::NO_CONTENT);
-    assert_eq!(http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     // Admins list and revoke anyone's tokens.
     let (id, bearer) = token(&server, THERAPIST, &["read"]).await;
     let listed: Value = admin.get(server.url(&format!("/v1/staff/{THERAPIST}/tokens"))).send().await.unwrap().json().await.unwrap();
     assert!(listed.as_array().unwrap().iter().any(|t| t["id"] == id.as_str() && t.get("token").is_none()));
-    let revoked = admin.delete(server.url(&format!("/v1/staff/{THERAPIST}/tokens/{id}"))).header("x-csrf-token", &csrf).send().await.unwrap();
+    let revoked =
+        admin.delete(server.url(&format!("/v1/staff/{THERAPIST}/tokens/{id}"))).header("x-csrf-token", &csrf).send().await.unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_eq!(http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        http.get(server.url("/v1/clients")).header("authorization", &bearer).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     // Deactivation: the very next request of a live, cached session fails.
     let (manager, _) = server.session(CASE_MANAGER).await;
@@ -317,7 +395,8 @@ async fn a_password_reset_revokes_api_tokens_and_a_deactivated_account_stops_at_
     let off = post(&admin, &csrf, server.url(&format!("/v1/staff/{CASE_MANAGER}/active")), json!({ "active": false })).await;
     assert_eq!(off.status(), StatusCode::NO_CONTENT);
     assert_eq!(manager.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let (status, _) = problem(post(&admin, &csrf, server.url(&format!("/v1/staff/{ADMIN}/active")), json!({ "active": false })).await).await;
+    let (status, _) =
+        problem(post(&admin, &csrf, server.url(&format!("/v1/staff/{ADMIN}/active")), json!({ "active": false })).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not one's own account");
     let changes = audit(&server, AuditKind::StaffActiveChanged).await;
     assert!(changes.iter().any(|e| e.details.as_ref().unwrap()["staff"] == CASE_MANAGER && e.details.as_ref().unwrap()["active"] == false));
@@ -332,7 +411,8 @@ async fn a_read_token_cannot_revoke_tokens() {
     let (write_id, _) = token(&server, PEER, &["write"]).await;
     let (_, reader) = token(&server, PEER, &["read"]).await;
     let http = reqwest::Client::new();
-    let (status, _) = problem(http.delete(server.url(&format!("/v1/tokens/{write_id}"))).header("authorization", &reader).send().await.unwrap()).await;
+    let (status, _) =
+        problem(http.delete(server.url(&format!("/v1/tokens/{write_id}"))).header("authorization", &reader).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(server.store.api_tokens(PEER).await.unwrap().iter().any(|t| t.id == write_id && t.revoked_at.is_none()));
     server.stop().await;
@@ -342,7 +422,12 @@ async fn a_read_token_cannot_revoke_tokens() {
 
 async fn sign_in(server: &Server, username: &str, password: &str) -> (StatusCode, Value, std::time::Duration) {
     let started = std::time::Instant::now();
-    let response = reqwest::Client::new().post(server.url("/v1/session")).json(&json!({ "username": username, "password": password })).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(server.url("/v1/session"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
     let status = response.status();
     (status, response.json().await.unwrap(), started.elapsed())
 }
@@ -398,7 +483,16 @@ async fn guesses_at_the_current_password_count_toward_the_lockout() {
     let server = sqlite_server().await;
     let (peer, csrf) = server.session(PEER).await;
     for _ in 0..5 {
-        let (status, _) = problem(post(&peer, &csrf, server.url(&format!("/v1/staff/{PEER}/password")), json!({ "password": "a new passphrase here", "current_password": "guess" })).await).await;
+        let (status, _) = problem(
+            post(
+                &peer,
+                &csrf,
+                server.url(&format!("/v1/staff/{PEER}/password")),
+                json!({ "password": "a new passphrase here", "current_password": "guess" }),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
     let (status, _, _) = sign_in(&server, PEER, &server.password(PEER)).await;
@@ -411,7 +505,13 @@ async fn a_form_posted_from_another_site_neither_signs_in_nor_writes() {
     let server = sqlite_server().await;
     let http = reqwest::Client::new();
     let evil = "https://evil.example";
-    let r = http.post(server.url("/v1/session")).header("origin", evil).json(&json!({ "username": PEER, "password": server.password(PEER) })).send().await.unwrap();
+    let r = http
+        .post(server.url("/v1/session"))
+        .header("origin", evil)
+        .json(&json!({ "username": PEER, "password": server.password(PEER) }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = http
         .post(server.url("/console/sign-in"))
@@ -425,11 +525,25 @@ async fn a_form_posted_from_another_site_neither_signs_in_nor_writes() {
     assert!(r.headers().get("set-cookie").is_none());
     // A cookie write carrying the right CSRF token but another site's Origin.
     let (peer, csrf) = server.session(PEER).await;
-    let r = peer.post(server.url("/v1/tokens")).header("x-csrf-token", &csrf).header("origin", evil).json(&json!({ "name": "x", "scopes": ["read"] })).send().await.unwrap();
+    let r = peer
+        .post(server.url("/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .header("origin", evil)
+        .json(&json!({ "name": "x", "scopes": ["read"] }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // The same write from the server's own origin passes.
     let own = server.base.clone();
-    let r = peer.post(server.url("/v1/tokens")).header("x-csrf-token", &csrf).header("origin", own).json(&json!({ "name": "x", "scopes": ["read"] })).send().await.unwrap();
+    let r = peer
+        .post(server.url("/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .header("origin", own)
+        .json(&json!({ "name": "x", "scopes": ["read"] }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     server.stop().await;
 }
@@ -461,7 +575,13 @@ async fn break_glass_expires_on_the_clock_and_an_unjustified_review_ends_it_at_o
         let second = open("client called again from the crisis line").await;
         assert_eq!(peer.get(&chart).send().await.unwrap().status(), StatusCode::OK);
         let (officer, officer_csrf) = server.session(OFFICER).await;
-        let reviewed = post(&officer, &officer_csrf, server.url(&format!("/v1/break-glass/{}/review", second["id"].as_str().unwrap())), json!({ "outcome": "unjustified" })).await;
+        let reviewed = post(
+            &officer,
+            &officer_csrf,
+            server.url(&format!("/v1/break-glass/{}/review", second["id"].as_str().unwrap())),
+            json!({ "outcome": "unjustified" }),
+        )
+        .await;
         assert_eq!(reviewed.status(), StatusCode::NO_CONTENT);
         assert_eq!(peer.get(&chart).send().await.unwrap().status(), StatusCode::NOT_FOUND, "ended by the review");
         server.stop().await;

@@ -40,7 +40,8 @@ async fn request_logs_name_routes_and_request_ids_never_names_contents_or_ids() 
     // The test runtime is single-threaded, so a thread-local subscriber sees the server's events too.
     let sink = Captured::default();
     let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false).with_writer(move || writer.clone()).finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false).with_writer(move || writer.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let db = test_databases().await.into_iter().next().unwrap();
@@ -65,8 +66,15 @@ async fn request_logs_name_routes_and_request_ids_never_names_contents_or_ids() 
     });
 
     let manager = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let signed_in: Value =
-        manager.post(format!("{base}/v1/session")).json(&json!({ "username": "st-case-manager-1", "password": password })).send().await.unwrap().json().await.unwrap();
+    let signed_in: Value = manager
+        .post(format!("{base}/v1/session"))
+        .json(&json!({ "username": "st-case-manager-1", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let csrf = signed_in["csrf_token"].as_str().unwrap().to_string();
     let added: Value = manager
         .post(format!("{base}/v1/clients"))

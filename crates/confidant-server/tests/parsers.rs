@@ -37,7 +37,10 @@ fn any_json() -> impl Strategy<Value = Value> {
 fn valid_bodies() -> Vec<(&'static str, Value)> {
     vec![
         ("/v1/clients/{id}/decisions", json!({ "to": "treating_provider", "purpose": "treatment", "categories": ["diagnosis"] })),
-        ("/v1/clients/{id}/disclosures", json!({ "to": "public_health_authority", "purpose": "public_health", "categories": ["diagnosis"] })),
+        (
+            "/v1/clients/{id}/disclosures",
+            json!({ "to": "public_health_authority", "purpose": "public_health", "categories": ["diagnosis"] }),
+        ),
         ("/v1/clients/{id}/records", json!({ "category": "progress_notes", "content": "seen today" })),
         (
             "/v1/clients/{id}/authorizations",
@@ -46,7 +49,10 @@ fn valid_bodies() -> Vec<(&'static str, Value)> {
         ("/v1/clients/{id}/restrictions", json!({ "categories": ["diagnosis"], "agreed": true })),
         ("/v1/clients/{id}/break-glass", json!({ "reason": "client in crisis at the desk" })),
         ("/v1/clients", json!({ "name": "Test Person", "age": 40 })),
-        ("/v1/decisions", json!({ "client": { "age": 30, "status": "active", "part2_program": false }, "discloser": { "role": "psychotherapist" }, "recipient": { "kind": "treating_provider" }, "purpose": "treatment", "categories": ["diagnosis"] })),
+        (
+            "/v1/decisions",
+            json!({ "client": { "age": 30, "status": "active", "part2_program": false }, "discloser": { "role": "psychotherapist" }, "recipient": { "kind": "treating_provider" }, "purpose": "treatment", "categories": ["diagnosis"] }),
+        ),
         ("/v1/tokens", json!({ "name": "t", "scopes": ["read"] })),
         ("/v1/training/answers", json!({ "question": "q-1", "answer": 0 })),
     ]
@@ -79,7 +85,16 @@ fn probe() -> impl Strategy<Value = Probe> {
 async fn no_body_or_path_makes_the_server_fail_and_every_refusal_is_a_problem() {
     let server = sqlite_server().await;
     let (session, csrf) = server.session(THERAPIST).await;
-    let made: Value = session.post(server.url("/v1/tokens")).header("x-csrf-token", &csrf).json(&json!({ "name": "fuzz", "scopes": ["decisions", "read", "write", "audit"] })).send().await.unwrap().json().await.unwrap();
+    let made: Value = session
+        .post(server.url("/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "fuzz", "scopes": ["decisions", "read", "write", "audit"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let bearer = format!("Bearer {}", made["token"].as_str().unwrap());
     let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
     let bodies = valid_bodies();
@@ -97,9 +112,10 @@ async fn no_body_or_path_makes_the_server_fail_and_every_refusal_is_a_problem() 
                     http.post(server.url(&path.replace("{id}", &client))).json(&body)
                 }
                 Probe::Json { route, body } => http.post(server.url(&bodies[*route].0.replace("{id}", &client))).json(body),
-                Probe::Bytes { route, body } => {
-                    http.post(server.url(&bodies[*route].0.replace("{id}", &client))).header("content-type", "application/json").body(body.clone())
-                }
+                Probe::Bytes { route, body } => http
+                    .post(server.url(&bodies[*route].0.replace("{id}", &client)))
+                    .header("content-type", "application/json")
+                    .body(body.clone()),
                 Probe::Path { segment, suffix } => {
                     let segment: String = form_urlencoded::byte_serialize(segment.as_bytes()).collect();
                     let tail = ["", "/records", "/authorizations", "/accounting", "/disclosures", "/restrictions"][*suffix];

@@ -76,10 +76,11 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
 
     // The floor under verify: reading the rows and nothing else.
     let start = Instant::now();
-    let rows = sqlx::query("SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries")
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
     println!("read every entry row (floor):       {} rows in {:.2?}", rows.len(), start.elapsed());
     drop(rows);
 
@@ -110,7 +111,10 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
 }
 
 async fn accounting(store: &Store) {
-    store.add_staff(NewStaff { id: Some("st-bench".into()), display_name: "Bench Staff".into(), role: StaffRole::Psychotherapist }).await.unwrap();
+    store
+        .add_staff(NewStaff { id: Some("st-bench".into()), display_name: "Bench Staff".into(), role: StaffRole::Psychotherapist })
+        .await
+        .unwrap();
     store
         .add_client(NewClient {
             id: Some("cl-bench".into()),
@@ -118,7 +122,8 @@ async fn accounting(store: &Store) {
             contact: None,
             notes: None,
             birth: Birth::DateOfBirth(Date::parse("1980-01-01").unwrap()),
-            part2_program: false, lps_program: false,
+            part2_program: false,
+            lps_program: false,
             team_id: None,
         })
         .await

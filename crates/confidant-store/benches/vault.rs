@@ -20,12 +20,13 @@ const CLIENTS: usize = 100;
 const BATCH: usize = 1000;
 const READS: usize = 30;
 
-
 /// A progress note of a realistic length (about 400 bytes).
 fn content(i: usize) -> String {
-    format!("Session {i}: client reported sleeping better, discussed coping strategies for work stress, reviewed the safety plan, \
+    format!(
+        "Session {i}: client reported sleeping better, discussed coping strategies for work stress, reviewed the safety plan, \
              agreed to continue weekly sessions and to try the breathing exercise before meetings. Mood brighter than last week; \
-             no thoughts of self-harm reported. Follow-up on medication side effects with the psychiatrist next visit. {i:08}")
+             no thoughts of self-harm reported. Follow-up on medication side effects with the psychiatrist next visit. {i:08}"
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -48,7 +49,8 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
                 contact: None,
                 notes: None,
                 birth: Birth::Age { years: 40, on: confidant_store::today() },
-                part2_program: false, lps_program: false,
+                part2_program: false,
+                lps_program: false,
                 team_id: None,
             })
             .await
@@ -134,7 +136,9 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         run("sqlite", &DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), total).await;
-        let pg = ["CONFIDANT_BENCH_POSTGRES_URL", "CONFIDANT_TEST_POSTGRES_URL"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+        let pg = ["CONFIDANT_BENCH_POSTGRES_URL", "CONFIDANT_TEST_POSTGRES_URL"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
         match pg {
             Some(base) => run("postgres", &confidant_store::testing::fresh_postgres(&base).await, total).await,
             None => println!("postgres: skipped (set CONFIDANT_BENCH_POSTGRES_URL or CONFIDANT_TEST_POSTGRES_URL)"),

@@ -124,7 +124,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let count = if claimed.rows_affected() == 1 {
-            let row = sqlx::query("SELECT failed_attempts FROM staff_credentials WHERE staff_id = $1").bind(staff_id.to_string()).fetch_one(&mut *tx).await?;
+            let row = sqlx::query("SELECT failed_attempts FROM staff_credentials WHERE staff_id = $1")
+                .bind(staff_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
             let n: i64 = row.try_get("failed_attempts")?;
             Some(u32::try_from(n).unwrap_or(u32::MAX))
         } else {
@@ -138,11 +141,13 @@ impl Store {
     /// step accepted before for this account (a replayed code is refused).
     pub async fn accept_totp_step(&self, staff_id: &str, step: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE staff_credentials SET totp_last_step = $2 WHERE staff_id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
-            .bind(staff_id.to_string())
-            .bind(step)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE staff_credentials SET totp_last_step = $2 WHERE staff_id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(staff_id.to_string())
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
@@ -162,13 +167,15 @@ impl Store {
     /// `enabled` false while enrolment waits for a first valid code.
     pub async fn set_totp_secret(&self, staff_id: &str, secret: &[u8], enabled: bool) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT s.data_key_id, d.kek_id, d.wrapped FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1")
-            .bind(staff_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("staff", staff_id))?;
+        let row =
+            sqlx::query("SELECT s.data_key_id, d.kek_id, d.wrapped FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1")
+                .bind(staff_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| not_found("staff", staff_id))?;
         let key = self.unwrap_row(&row)?;
-        let sealed = key.seal(&field_aad("staff_credentials", "totp_secret", staff_id), secret).map_err(StoreError::crypto("totp secret"))?;
+        let sealed =
+            key.seal(&field_aad("staff_credentials", "totp_secret", staff_id), secret).map_err(StoreError::crypto("totp secret"))?;
         let updated = sqlx::query("UPDATE staff_credentials SET totp_secret = $2, totp_enabled = $3, updated_at = $4 WHERE staff_id = $1")
             .bind(staff_id.to_string())
             .bind(sealed)
@@ -240,8 +247,14 @@ impl Store {
         .bind(self.now_secs())
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| Ok(SessionRecord { staff_id: r.try_get("staff_id")?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(SessionRecord {
+                staff_id: r.try_get("staff_id")?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -318,10 +331,12 @@ impl Store {
     }
 
     pub async fn api_tokens(&self, staff_id: &str) -> Result<Vec<ApiToken>, StoreError> {
-        let rows = sqlx::query("SELECT id, staff_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE staff_id = $1 ORDER BY created_at, id")
-            .bind(staff_id.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, staff_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE staff_id = $1 ORDER BY created_at, id",
+        )
+        .bind(staff_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(Self::token_of_row).collect()
     }
 
@@ -392,7 +407,8 @@ impl Store {
         let id = new_id("bg");
         let now = self.now_secs();
         let (key_id, key) = self.new_data_key(&mut tx).await?;
-        let sealed = key.seal(&field_aad("break_glass", "reason", &id), reason.as_bytes()).map_err(StoreError::crypto("break-glass reason"))?;
+        let sealed =
+            key.seal(&field_aad("break_glass", "reason", &id), reason.as_bytes()).map_err(StoreError::crypto("break-glass reason"))?;
         let event = AuditEvent::new(AuditKind::BreakGlass, Some(staff_id))
             .client(client_id)
             .break_glass(true)
@@ -456,7 +472,9 @@ impl Store {
             let sealed: Vec<u8> = row.try_get("reason")?;
             let seq: i64 = row.try_get("audit_seq")?;
             out.push(BreakGlass {
-                reason: key.open_text(&field_aad("break_glass", "reason", &id), &sealed).map_err(StoreError::crypto("break-glass reason"))?,
+                reason: key
+                    .open_text(&field_aad("break_glass", "reason", &id), &sealed)
+                    .map_err(StoreError::crypto("break-glass reason"))?,
                 staff_id: row.try_get("staff_id")?,
                 client_id: row.try_get("client_id")?,
                 opened_at: row.try_get("opened_at")?,
@@ -493,17 +511,19 @@ impl Store {
             "UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, outcome = $4, \
              expires_at = CASE WHEN $5 = 1 AND expires_at > $3 THEN $3 ELSE expires_at END WHERE id = $1 AND reviewed_at IS NULL",
         )
-            .bind(id.to_string())
-            .bind(reviewer.to_string())
-            .bind(now)
-            .bind(outcome)
-            .bind(i64::from(!justified))
-            .execute(&mut *tx)
-            .await?;
+        .bind(id.to_string())
+        .bind(reviewer.to_string())
+        .bind(now)
+        .bind(outcome)
+        .bind(i64::from(!justified))
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::invalid("review", format!("an access not yet reviewed; `{id}` was reviewed already")));
         }
-        let event = AuditEvent::new(AuditKind::BreakGlassReviewed, Some(reviewer)).client(&client).details(json!({ "break_glass": id, "outcome": outcome }));
+        let event = AuditEvent::new(AuditKind::BreakGlassReviewed, Some(reviewer))
+            .client(&client)
+            .details(json!({ "break_glass": id, "outcome": outcome }));
         let (_, head) = self.append_audit_in(&mut tx, &[event]).await?;
         tx.commit().await?;
         self.after_audit_commit(head.as_ref());

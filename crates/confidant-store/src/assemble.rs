@@ -57,11 +57,12 @@ pub(crate) fn assemble(
     authorizations: &[StoredAuthorization],
     restrictions: &[StoredRestriction],
 ) -> Result<Request, StoreError> {
-    let age = client
-        .birth
-        .age_on(spec.as_of)
-        .filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE)
-        .ok_or_else(|| StoreError::invalid("as_of", format!("a day on which client `{}` was alive and at most {} years old", client.id, confidant_policy::MAX_AGE)))?;
+    let age = client.birth.age_on(spec.as_of).filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE).ok_or_else(|| {
+        StoreError::invalid(
+            "as_of",
+            format!("a day on which client `{}` was alive and at most {} years old", client.id, confidant_policy::MAX_AGE),
+        )
+    })?;
     let (status, died_on) = client.status_on(spec.as_of);
     Ok(Request {
         as_of: spec.as_of,

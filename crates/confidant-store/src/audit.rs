@@ -23,9 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use confidant_audit::{
-    ConsistencyProof, Frontier, Hash, InclusionProof, LeafHash, LogError, LogSigningKey, LogVerifyingKey, MerkleTree,
-    NodeId, NodeSource, SignedTreeHead, TreeHead, consistency_nodes, consistency_proof_from, empty_root,
-    inclusion_nodes, inclusion_proof_from, verify_log,
+    ConsistencyProof, Frontier, Hash, InclusionProof, LeafHash, LogError, LogSigningKey, LogVerifyingKey, MerkleTree, NodeId, NodeSource,
+    SignedTreeHead, TreeHead, consistency_nodes, consistency_proof_from, empty_root, inclusion_nodes, inclusion_proof_from, verify_log,
 };
 use confidant_policy::vocab::Category;
 use serde_json::Value;
@@ -122,7 +121,14 @@ pub struct AuditEvent {
 impl AuditEvent {
     /// An event with no client, categories or details.
     pub fn new(kind: AuditKind, actor: Option<&str>) -> AuditEvent {
-        AuditEvent { kind, actor: actor.map(str::to_string), client_id: None, categories: Vec::new(), break_glass: false, details: Value::Null }
+        AuditEvent {
+            kind,
+            actor: actor.map(str::to_string),
+            client_id: None,
+            categories: Vec::new(),
+            break_glass: false,
+            details: Value::Null,
+        }
     }
 
     pub fn client(mut self, client_id: &str) -> AuditEvent {
@@ -196,7 +202,9 @@ pub enum AuditProblem {
     EntryUnreadable { seq: u64, what: String },
     #[error("tree head at size {size} has a bad signature: it was altered, replaced or signed by another key")]
     HeadSignature { size: u64 },
-    #[error("an entry in {from}..{to} was altered, removed, reordered or inserted: the tree head signed at size {to} no longer matches the log")]
+    #[error(
+        "an entry in {from}..{to} was altered, removed, reordered or inserted: the tree head signed at size {to} no longer matches the log"
+    )]
     HeadMismatch { from: u64, to: u64 },
     #[error("the tree head at size {size} covers entries the log no longer has (it has {log_size}): the tail was truncated")]
     HeadBeyondLog { size: u64, log_size: u64 },
@@ -304,9 +312,7 @@ const INSERT_CHUNK: usize = 100;
 const PAGE: i64 = 20_000;
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
@@ -380,8 +386,12 @@ impl Store {
     pub async fn enable_audit(&mut self, key: LogSigningKey, witness: Option<PathBuf>) -> Result<(), StoreError> {
         let public = key.verifying_key().to_hex();
         let mut tx = self.begin().await?;
-        let known: Vec<String> =
-            sqlx::query("SELECT public_key FROM audit_log_keys").fetch_all(&mut *tx).await?.iter().map(|r| r.try_get("public_key")).collect::<Result<_, _>>()?;
+        let known: Vec<String> = sqlx::query("SELECT public_key FROM audit_log_keys")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("public_key"))
+            .collect::<Result<_, _>>()?;
         if known.is_empty() {
             sqlx::query("INSERT INTO audit_log_keys (public_key, created_at) VALUES ($1, $2)")
                 .bind(public)
@@ -435,14 +445,16 @@ impl Store {
 
     /// Appends events inside `tx`, signs the new head and stores it. Call
     /// [`Store::after_audit_commit`] with the head once `tx` commits.
-    pub(crate) async fn append_audit_in(&self, tx: &mut Tx, events: &[AuditEvent]) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
+    pub(crate) async fn append_audit_in(
+        &self,
+        tx: &mut Tx,
+        events: &[AuditEvent],
+    ) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
         if events.is_empty() {
             return Ok((Vec::new(), None));
         }
-        let signer = self
-            .audit
-            .clone()
-            .ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
+        let signer =
+            self.audit.clone().ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
         if let Some(lock) = append_lock(self.backend()) {
             sqlx::query(lock).execute(&mut **tx).await?;
         }
@@ -457,15 +469,16 @@ impl Store {
         let peak_ids = Frontier::peak_ids(size);
         let peaks = fetch_nodes(&mut **tx, &peak_ids).await?;
         let frontier = peak_ids.iter().map(|id| peaks.get(id).copied()).collect::<Option<Vec<Hash>>>();
-        let mut frontier = frontier
-            .and_then(|p| Frontier::from_peaks(size, p))
-            .filter(|f| f.root() == root)
-            .ok_or(StoreError::AuditDamaged)?;
+        let mut frontier =
+            frontier.and_then(|p| Frontier::from_peaks(size, p)).filter(|f| f.root() == root).ok_or(StoreError::AuditDamaged)?;
         // The last signed entry is still there and nothing follows it (two
         // primary-key lookups; the full check is `verify_audit`).
-        let beyond = sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut **tx).await?;
+        let beyond =
+            sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut **tx).await?;
         let last = match size.checked_sub(1) {
-            Some(last) => sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut **tx).await?.is_some(),
+            Some(last) => {
+                sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut **tx).await?.is_some()
+            }
             None => true,
         };
         if beyond.is_some() || !last {
@@ -481,7 +494,9 @@ impl Store {
             let seq = frontier.size();
             let categories = join(&event.categories);
             let details = serde_json::to_vec(&event.details).map_err(|_| corrupt("audit details"))?;
-            let sealed = data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit entry"))?;
+            let sealed = data_key
+                .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
+                .map_err(StoreError::crypto("audit entry"))?;
             let leaf = LeafHash::of(&entry_bytes(
                 seq,
                 at_ms,
@@ -571,7 +586,14 @@ impl Store {
     pub async fn recorded_requests(&self, since_ms: i64, limit: Option<u64>) -> Result<Vec<(u64, Value)>, StoreError> {
         let mut out = Vec::new();
         for kind in [AuditKind::Decision, AuditKind::Disclosure] {
-            let filter = AuditFilter { since_ms: Some(since_ms), kind: Some(kind), newest_first: limit.is_some(), limit, with_details: true, ..AuditFilter::default() };
+            let filter = AuditFilter {
+                since_ms: Some(since_ms),
+                kind: Some(kind),
+                newest_first: limit.is_some(),
+                limit,
+                with_details: true,
+                ..AuditFilter::default()
+            };
             for entry in self.audit_entries(&filter).await? {
                 if let Some(request) = entry.details.as_ref().and_then(|d| d.get("request")) {
                     out.push((entry.seq, request.clone()));
@@ -638,12 +660,7 @@ impl Store {
         self.entry_of_row(&row, true, &mut KeyCache::default()).await
     }
 
-    async fn entry_of_row(
-        &self,
-        row: &AnyRow,
-        with_details: bool,
-        keys: &mut KeyCache,
-    ) -> Result<AuditEntry, StoreError> {
+    async fn entry_of_row(&self, row: &AnyRow, with_details: bool, keys: &mut KeyCache) -> Result<AuditEntry, StoreError> {
         let seq: i64 = row.try_get("seq")?;
         let kind: String = row.try_get("kind")?;
         let categories: String = row.try_get("categories")?;
@@ -652,7 +669,9 @@ impl Store {
             let key_id: String = row.try_get("data_key_id")?;
             let key = self.cached_key(keys, &key_id).await?;
             let sealed: Vec<u8> = row.try_get("details")?;
-            let plain = key.open(&field_aad("audit_entries", "details", &seq.to_string()), &sealed).map_err(StoreError::crypto(format!("audit entry {seq}")))?;
+            let plain = key
+                .open(&field_aad("audit_entries", "details", &seq.to_string()), &sealed)
+                .map_err(StoreError::crypto(format!("audit entry {seq}")))?;
             Some(serde_json::from_slice(&plain).map_err(|_| corrupt(format!("audit entry {seq} details")))?)
         } else {
             None
@@ -718,7 +737,8 @@ impl Store {
             .await?;
             if rows.is_empty() {
                 // Anything stored beyond a gap of a whole page is still a gap.
-                let beyond = sqlx::query("SELECT MIN(seq) AS seq FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(self.pool()).await?;
+                let beyond =
+                    sqlx::query("SELECT MIN(seq) AS seq FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(self.pool()).await?;
                 if let Some(next) = beyond.try_get::<Option<i64>, _>(0)? {
                     return Ok(Err(AuditProblem::EntryMissing { seq: leaves.len() as u64, next: next as u64 }));
                 }

@@ -7,17 +7,14 @@ use confidant_policy::{Authorization, AuthorizedRecipient, Date, Statements};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 
+use crate::audit::AuditEvent;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::audit::AuditEvent;
-use crate::model::{
-    AwaitingReview, StoredAuthorization,
-};
+use crate::model::{AwaitingReview, StoredAuthorization};
 
 use crate::vault::*;
 
 impl Store {
-
     /// Files an authorization or Part 2 consent, refusing one that is not
     /// valid as written (every defect listed). An empty id is generated.
     pub async fn add_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>) -> Result<String, StoreError> {
@@ -27,7 +24,13 @@ impl Store {
     /// [`Store::add_authorization`], recording the staff member who entered
     /// it. One covering psychotherapy notes or Part 2 records is queued for
     /// the privacy officer's review ([`needs_privacy_review`]).
-    pub async fn file_authorization(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>) -> Result<String, StoreError> {
+    pub async fn file_authorization(
+        &self,
+        client_id: &str,
+        auth: &Authorization,
+        document: Option<&[u8]>,
+        entered_by: Option<&str>,
+    ) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
         tx.commit().await?;
@@ -38,15 +41,28 @@ impl Store {
     /// change and its audit entry are committed together or not at all.
     /// The entry's details name what was created (`"authorization"`). Returns the
     /// audit entry's sequence number with the result.
-    pub async fn file_authorization_audited(&self, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+    pub async fn file_authorization_audited(
+        &self,
+        client_id: &str,
+        auth: &Authorization,
+        document: Option<&[u8]>,
+        entered_by: Option<&str>,
+        audit: AuditEvent,
+    ) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
         let seq = self.commit_audited(tx, audit.with_detail("authorization", json!(out))).await?;
         Ok((out, seq))
     }
 
-    pub(crate) async fn file_authorization_in(&self, tx: &mut Tx, client_id: &str, auth: &Authorization, document: Option<&[u8]>, entered_by: Option<&str>) -> Result<String, StoreError> {
-
+    pub(crate) async fn file_authorization_in(
+        &self,
+        tx: &mut Tx,
+        client_id: &str,
+        auth: &Authorization,
+        document: Option<&[u8]>,
+        entered_by: Option<&str>,
+    ) -> Result<String, StoreError> {
         let defects = form_defects(auth);
         if !defects.is_empty() {
             return Err(StoreError::IncompleteAuthorization(defects));
@@ -58,7 +74,10 @@ impl Store {
         // Part 2 consents; an ASCMI's care partners and choices need their
         // own columns first (the interoperability round).
         if auth.kind == confidant_policy::vocab::AuthorizationKind::Ascmi {
-            return Err(StoreError::invalid("kind", "`hipaa` or `part2` (an ASCMI is decided on when sent in a request, but cannot be filed in the vault yet)"));
+            return Err(StoreError::invalid(
+                "kind",
+                "`hipaa` or `part2` (an ASCMI is decided on when sent in a request, but cannot be filed in the vault yet)",
+            ));
         }
         let id = checked_id("authorization", if auth.id.is_empty() { None } else { Some(&auth.id) }, "auth")?;
         let key = self.client_key(&mut **tx, client_id).await?;
@@ -67,7 +86,8 @@ impl Store {
         }
         let recipients: Vec<Value> = auth.recipients.iter().map(|r| json!({ "kind": r.kind.as_str(), "name": r.name })).collect();
         let recipients = serde_json::to_vec(&recipients).map_err(|_| corrupt("recipients"))?;
-        let sealed_recipients = key.seal(&field_aad("authorizations", "recipients", &id), &recipients).map_err(StoreError::crypto("authorization"))?;
+        let sealed_recipients =
+            key.seal(&field_aad("authorizations", "recipients", &id), &recipients).map_err(StoreError::crypto("authorization"))?;
         let document = document
             .map(|d| key.seal(&field_aad("authorizations", "document", &id), d))
             .transpose()
@@ -98,7 +118,6 @@ impl Store {
         .await?;
         Ok(id)
     }
-
 
     /// Authorizations filed for psychotherapy notes or Part 2 records that
     /// the privacy officer has not yet reviewed, oldest first, every client.
@@ -145,7 +164,6 @@ impl Store {
     }
 
     pub(crate) async fn review_authorization_in(&self, tx: &mut Tx, id: &str, reviewer: &str) -> Result<String, StoreError> {
-
         let row = sqlx::query("SELECT client_id, entered_by, needs_review, reviewed_at FROM authorizations WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut **tx)
@@ -155,18 +173,19 @@ impl Store {
         if entered_by.as_deref() == Some(reviewer) {
             return Err(StoreError::invalid("review", "a reviewer other than the staff member who entered the authorization"));
         }
-        let done = sqlx::query("UPDATE authorizations SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL")
-            .bind(id.to_string())
-            .bind(reviewer.to_string())
-            .bind(self.now_secs())
-            .execute(&mut **tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE authorizations SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(reviewer.to_string())
+        .bind(self.now_secs())
+        .execute(&mut **tx)
+        .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::invalid("review", format!("an authorization awaiting review; `{id}` is not")));
         }
         Ok(row.try_get("client_id")?)
     }
-
 
     /// Records a revocation in writing, received on `on` by a staff member.
     /// Of several concurrent revocations of one authorization exactly one
@@ -188,7 +207,6 @@ impl Store {
     }
 
     pub(crate) async fn revoke_authorization_in(&self, tx: &mut Tx, id: &str, on: Date, by_staff: &str) -> Result<(), StoreError> {
-
         let row = sqlx::query("SELECT signed_on, revoked_on, revoked_by FROM authorizations WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut **tx)
@@ -224,7 +242,6 @@ impl Store {
         Ok(())
     }
 
-
     /// The client an authorization belongs to.
     pub async fn authorization_client(&self, id: &str) -> Result<String, StoreError> {
         let row = sqlx::query("SELECT client_id FROM authorizations WHERE id = $1")
@@ -241,7 +258,11 @@ impl Store {
         self.authorizations_on(&mut conn, client_id).await
     }
 
-    pub(crate) async fn authorizations_on(&self, conn: &mut AnyConnection, client_id: &str) -> Result<Vec<StoredAuthorization>, StoreError> {
+    pub(crate) async fn authorizations_on(
+        &self,
+        conn: &mut AnyConnection,
+        client_id: &str,
+    ) -> Result<Vec<StoredAuthorization>, StoreError> {
         let key = self.client_key(&mut *conn, client_id).await?;
         let rows = sqlx::query(
             "SELECT id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, \
@@ -257,7 +278,8 @@ impl Store {
             let id: String = row.try_get("id")?;
             let what = format!("authorization `{id}`");
             let sealed: Vec<u8> = row.try_get("recipients")?;
-            let recipients = key.open(&field_aad("authorizations", "recipients", &id), &sealed).map_err(StoreError::crypto(what.clone()))?;
+            let recipients =
+                key.open(&field_aad("authorizations", "recipients", &id), &sealed).map_err(StoreError::crypto(what.clone()))?;
             let recipients: Vec<Value> = serde_json::from_slice(&recipients).map_err(|_| corrupt(what.clone()))?;
             let recipients = recipients
                 .iter()
@@ -312,7 +334,8 @@ impl Store {
         };
         let client_id: String = row.try_get("client_id")?;
         let key = self.client_key(&self.pool, &client_id).await?;
-        let doc = key.open(&field_aad("authorizations", "document", id), &sealed).map_err(StoreError::crypto(format!("authorization `{id}`")))?;
+        let doc =
+            key.open(&field_aad("authorizations", "document", id), &sealed).map_err(StoreError::crypto(format!("authorization `{id}`")))?;
         Ok(Some(doc.to_vec()))
     }
 }

@@ -1,27 +1,29 @@
 //! Clients: identifying details sealed under the client's own key, status
 //! (discharge, death) and privacy-notice acknowledgments.
 
-use confidant_policy::vocab::ClientStatus;
 use confidant_policy::Date;
+use confidant_policy::vocab::ClientStatus;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::audit::AuditEvent;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::audit::AuditEvent;
-use crate::model::{
-    Birth, Client, NewClient,
-};
+use crate::model::{Birth, Client, NewClient};
 
 use crate::vault::*;
 use serde_json::json;
 
 impl Store {
-
     /// Intake: adds a client and, when given, assigns them to the staff
     /// member doing the intake, with `audit` (naming the new `"client"`),
     /// all in one transaction.
-    pub async fn intake_client(&self, new: NewClient, assign_to: Option<(&str, Date)>, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+    pub async fn intake_client(
+        &self,
+        new: NewClient,
+        assign_to: Option<(&str, Date)>,
+        audit: AuditEvent,
+    ) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let id = self.add_client_in(&mut tx, new).await?;
         if let Some((staff, on)) = assign_to {
@@ -50,7 +52,6 @@ impl Store {
     }
 
     pub(crate) async fn add_client_in(&self, tx: &mut Tx, new: NewClient) -> Result<String, StoreError> {
-
         let id = checked_id("client", new.id.as_deref(), "cl")?;
         non_empty("name", &new.name)?;
         if let Birth::Age { years, .. } = new.birth
@@ -65,7 +66,8 @@ impl Store {
             require(&mut **tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team).await?;
         }
         let (key_id, key) = self.new_data_key(tx).await?;
-        let seal = |field: &str, text: &str| key.seal(&field_aad("clients", field, &id), text.as_bytes()).map_err(StoreError::crypto("client"));
+        let seal =
+            |field: &str, text: &str| key.seal(&field_aad("clients", field, &id), text.as_bytes()).map_err(StoreError::crypto("client"));
         let name = seal("name", &new.name)?;
         let contact = new.contact.as_deref().map(|c| seal("contact", c)).transpose()?;
         let notes = new.notes.as_deref().map(|n| seal("notes", n)).transpose()?;
@@ -93,7 +95,6 @@ impl Store {
         .await?;
         Ok(id)
     }
-
 
     pub async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
         let rows = sqlx::query(
@@ -128,7 +129,8 @@ impl Store {
         let id: String = row.try_get("id")?;
         let key = self.unwrap_row(row)?;
         let what = format!("client `{id}`");
-        let open = |field: &str, sealed: &[u8]| key.open_text(&field_aad("clients", field, &id), sealed).map_err(StoreError::crypto(what.clone()));
+        let open =
+            |field: &str, sealed: &[u8]| key.open_text(&field_aad("clients", field, &id), sealed).map_err(StoreError::crypto(what.clone()));
         let name = open("name", &row.try_get::<Vec<u8>, _>("name")?)?;
         let contact = row.try_get::<Option<Vec<u8>>, _>("contact")?.map(|c| open("contact", &c)).transpose()?;
         let notes = row.try_get::<Option<Vec<u8>>, _>("notes")?.map(|n| open("notes", &n)).transpose()?;
@@ -179,7 +181,6 @@ impl Store {
     }
 
     pub(crate) async fn discharge_in(&self, tx: &mut Tx, id: &str, on: Date) -> Result<(), StoreError> {
-
         let status = client_status(tx, id).await?;
         if status != ClientStatus::Active {
             return Err(StoreError::invalid("client", format!("an active client to discharge; `{id}` is {status}")));
@@ -191,7 +192,6 @@ impl Store {
             .await?;
         Ok(())
     }
-
 
     /// Records a client's death; confidentiality continues (for 50 years under HIPAA).
     pub async fn record_death(&self, id: &str, on: Date) -> Result<(), StoreError> {
@@ -211,7 +211,6 @@ impl Store {
     }
 
     pub(crate) async fn record_death_in(&self, tx: &mut Tx, id: &str, on: Date) -> Result<(), StoreError> {
-
         let status = client_status(tx, id).await?;
         if status == ClientStatus::Deceased {
             return Err(StoreError::invalid("client", format!("a living client; `{id}`'s death is already recorded")));
@@ -224,11 +223,15 @@ impl Store {
         Ok(())
     }
 
-
     /// The privacy officer's correction of a mistaken discharge or death:
     /// the client's status and dates are set to what they should have been
     /// (`None` for both: active). The caller audits it as a correction.
-    pub async fn correct_client_status(&self, id: &str, discharged_on: Option<Date>, died_on: Option<Date>) -> Result<ClientStatus, StoreError> {
+    pub async fn correct_client_status(
+        &self,
+        id: &str,
+        discharged_on: Option<Date>,
+        died_on: Option<Date>,
+    ) -> Result<ClientStatus, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.correct_client_status_in(&mut tx, id, discharged_on, died_on).await?;
         tx.commit().await?;
@@ -238,15 +241,26 @@ impl Store {
     /// [`Store::correct_client_status`] with `audit` appended in the same transaction: the
     /// change and its audit entry are committed together or not at all.
     /// Returns the audit entry's sequence number with the result.
-    pub async fn correct_client_status_audited(&self, id: &str, discharged_on: Option<Date>, died_on: Option<Date>, audit: AuditEvent) -> Result<(ClientStatus, u64), StoreError> {
+    pub async fn correct_client_status_audited(
+        &self,
+        id: &str,
+        discharged_on: Option<Date>,
+        died_on: Option<Date>,
+        audit: AuditEvent,
+    ) -> Result<(ClientStatus, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.correct_client_status_in(&mut tx, id, discharged_on, died_on).await?;
         let seq = self.commit_audited(tx, audit).await?;
         Ok((out, seq))
     }
 
-    pub(crate) async fn correct_client_status_in(&self, tx: &mut Tx, id: &str, discharged_on: Option<Date>, died_on: Option<Date>) -> Result<ClientStatus, StoreError> {
-
+    pub(crate) async fn correct_client_status_in(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        discharged_on: Option<Date>,
+        died_on: Option<Date>,
+    ) -> Result<ClientStatus, StoreError> {
         client_status(tx, id).await?;
         let status = match (discharged_on, died_on) {
             (_, Some(_)) => ClientStatus::Deceased,
@@ -262,7 +276,6 @@ impl Store {
             .await?;
         Ok(status)
     }
-
 
     pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -281,7 +294,6 @@ impl Store {
     }
 
     pub(crate) async fn acknowledge_privacy_notice_in(&self, tx: &mut Tx, client_id: &str, on: Date) -> Result<(), StoreError> {
-
         require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         sqlx::query("INSERT INTO privacy_notice_acknowledgments (client_id, acknowledged_on) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(client_id.to_string())
@@ -290,7 +302,6 @@ impl Store {
             .await?;
         Ok(())
     }
-
 
     pub async fn privacy_notice_acknowledgments(&self, client_id: &str) -> Result<Vec<Date>, StoreError> {
         // An unknown client is an error, not an empty list that reads as "never acknowledged".

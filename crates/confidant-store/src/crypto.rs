@@ -162,9 +162,7 @@ fn cipher(key: &[u8; KEY_LEN]) -> Result<XChaCha20Poly1305, CryptoError> {
 fn seal(key: &[u8; KEY_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let mut nonce = [0u8; NONCE_LEN];
     rand::fill(&mut nonce);
-    let ciphertext = cipher(key)?
-        .encrypt(&nonce.into(), Payload { msg: plaintext, aad })
-        .map_err(|_| CryptoError::Encrypt)?;
+    let ciphertext = cipher(key)?.encrypt(&nonce.into(), Payload { msg: plaintext, aad }).map_err(|_| CryptoError::Encrypt)?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     out.push(FORMAT);
     out.extend_from_slice(&nonce);
@@ -179,10 +177,7 @@ fn open(key: &[u8; KEY_LEN], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<
     }
     let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
     let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
-    cipher(key)?
-        .decrypt(&nonce.into(), Payload { msg: ciphertext, aad })
-        .map(Zeroizing::new)
-        .map_err(|_| CryptoError::Decrypt)
+    cipher(key)?.decrypt(&nonce.into(), Payload { msg: ciphertext, aad }).map(Zeroizing::new).map_err(|_| CryptoError::Decrypt)
 }
 
 #[cfg(test)]

@@ -202,13 +202,10 @@ pub fn migrator(backend: Backend) -> Migrator {
 
 /// The one-dialect statements of migration `version` for `backend`.
 fn dialect_extras(backend: Backend, version: i64) -> &'static str {
-    DIALECT_EXTRAS
-        .iter()
-        .find(|(v, _, _)| *v == version)
-        .map_or("", |(_, sqlite, postgres)| match backend {
-            Backend::Sqlite => sqlite,
-            Backend::Postgres => postgres,
-        })
+    DIALECT_EXTRAS.iter().find(|(v, _, _)| *v == version).map_or("", |(_, sqlite, postgres)| match backend {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
+    })
 }
 
 /// The migration text for a backend: BLOB is BYTEA on PostgreSQL.

@@ -17,15 +17,37 @@ use crate::vault::Store;
 pub const DEFAULT_SEED: u64 = 20_260_115;
 
 const FIRST: &[&str] = &[
-    "Avery", "Blake", "Camila", "Darius", "Elena", "Farah", "Gabriel", "Hana", "Isaac", "Jasmine", "Kenji", "Lucia",
-    "Malik", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Samir", "Tessa", "Uma", "Victor", "Wren", "Ximena", "Yusuf",
-    "Zoe", "Mateo", "Ingrid", "Tobias", "Leilani",
+    "Avery", "Blake", "Camila", "Darius", "Elena", "Farah", "Gabriel", "Hana", "Isaac", "Jasmine", "Kenji", "Lucia", "Malik", "Nadia",
+    "Omar", "Priya", "Quinn", "Rosa", "Samir", "Tessa", "Uma", "Victor", "Wren", "Ximena", "Yusuf", "Zoe", "Mateo", "Ingrid", "Tobias",
+    "Leilani",
 ];
 
 const LAST: &[&str] = &[
-    "Abernathy", "Bautista", "Castellanos", "Delacroix", "Eriksen", "Fairweather", "Galloway", "Halvorsen", "Iwasaki",
-    "Jaramillo", "Kowalczyk", "Lindqvist", "Montoya", "Nakashima", "Oyelaran", "Pemberton", "Quintanilla",
-    "Rosenthal", "Szabo", "Thorncastle", "Umberton", "Valdivia", "Whitlock", "Yarborough", "Zielinski",
+    "Abernathy",
+    "Bautista",
+    "Castellanos",
+    "Delacroix",
+    "Eriksen",
+    "Fairweather",
+    "Galloway",
+    "Halvorsen",
+    "Iwasaki",
+    "Jaramillo",
+    "Kowalczyk",
+    "Lindqvist",
+    "Montoya",
+    "Nakashima",
+    "Oyelaran",
+    "Pemberton",
+    "Quintanilla",
+    "Rosenthal",
+    "Szabo",
+    "Thorncastle",
+    "Umberton",
+    "Valdivia",
+    "Whitlock",
+    "Yarborough",
+    "Zielinski",
 ];
 
 const NOTES: &[&str] = &[
@@ -144,10 +166,20 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
     for n in 1..=50usize {
         let id = format!("cl-{n:03}");
         let part2 = n % 5 == 0;
-        let team = if part2 { "team-recovery" } else if n % 3 == 0 { "team-youth" } else { "team-adult" };
+        let team = if part2 {
+            "team-recovery"
+        } else if n % 3 == 0 {
+            "team-youth"
+        } else {
+            "team-adult"
+        };
         let intake = rng.day(2022, 2025)?;
         let birth = if n % 2 == 0 {
-            let year = if team == "team-youth" { 2008 + u16::try_from(rng.below(6)).unwrap_or(0) } else { 1950 + u16::try_from(rng.below(50)).unwrap_or(0) };
+            let year = if team == "team-youth" {
+                2008 + u16::try_from(rng.below(6)).unwrap_or(0)
+            } else {
+                1950 + u16::try_from(rng.below(50)).unwrap_or(0)
+            };
             Birth::DateOfBirth(rng.day(year, year)?)
         } else {
             let years = if team == "team-youth" { 13 + rng.below(5) } else { 19 + rng.below(60) };
@@ -161,7 +193,8 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
                 contact: Some(contact),
                 notes: if rng.chance(60) { rng.pick(NOTES).map(|s| s.to_string()) } else { None },
                 birth,
-                part2_program: part2, lps_program: false,
+                part2_program: part2,
+                lps_program: false,
                 team_id: Some(team.to_string()),
             })
             .await?;
@@ -184,7 +217,13 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
         if rng.chance(40) {
             let content = "Met at the drop-in center; talked through the housing application and a plan for the weekend.";
             store
-                .add_record(NewRecord { id: None, client_id: id.clone(), category: Category::PeerSupportNotes, author_id: peer.clone(), content: content.into() })
+                .add_record(NewRecord {
+                    id: None,
+                    client_id: id.clone(),
+                    category: Category::PeerSupportNotes,
+                    author_id: peer.clone(),
+                    content: content.into(),
+                })
                 .await?;
             summary.records += 1;
         }
@@ -193,14 +232,26 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
         {
             let content = "Process note: transference themes around the father; explore next session. Kept apart from the record.";
             store
-                .add_record(NewRecord { id: None, client_id: id.clone(), category: Category::PsychotherapyNotes, author_id: therapist, content: content.into() })
+                .add_record(NewRecord {
+                    id: None,
+                    client_id: id.clone(),
+                    category: Category::PsychotherapyNotes,
+                    author_id: therapist,
+                    content: content.into(),
+                })
                 .await?;
             summary.records += 1;
         }
         if part2 {
             let content = "Alcohol use disorder, moderate; attending group twice weekly; 60 days abstinent per self-report.";
             store
-                .add_record(NewRecord { id: None, client_id: id.clone(), category: Category::SubstanceUse, author_id: primary.clone(), content: content.into() })
+                .add_record(NewRecord {
+                    id: None,
+                    client_id: id.clone(),
+                    category: Category::SubstanceUse,
+                    author_id: primary.clone(),
+                    content: content.into(),
+                })
                 .await?;
             summary.records += 1;
         }
@@ -217,7 +268,10 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
                 signed_by: Some(Signer::Client),
                 signed_on: Some(signed),
                 categories: vec![Category::Diagnosis, Category::Medications, Category::TreatmentPlan],
-                recipients: vec![AuthorizedRecipient { kind: RecipientKind::TreatingProvider, name: Some(format!("Dr. {}", rng.pick(LAST).unwrap_or(&"Rivera"))) }],
+                recipients: vec![AuthorizedRecipient {
+                    kind: RecipientKind::TreatingProvider,
+                    name: Some(format!("Dr. {}", rng.pick(LAST).unwrap_or(&"Rivera"))),
+                }],
                 purposes: vec![Purpose::Treatment],
                 expires_on: Some(expires),
                 expiry_event: None,
@@ -251,7 +305,8 @@ pub async fn fill(store: &Store, seed: u64) -> Result<Summary, StoreError> {
         }
 
         if n % 7 == 0 {
-            let r = Restriction { categories: vec![], recipient_kinds: vec![RecipientKind::FamilyOrFriend], purposes: vec![], agreed: true };
+            let r =
+                Restriction { categories: vec![], recipient_kinds: vec![RecipientKind::FamilyOrFriend], purposes: vec![], agreed: true };
             store.add_restriction(&id, &r, intake).await?;
             summary.restrictions += 1;
         }

@@ -217,10 +217,8 @@ impl Store {
             .seal(&field_aad("disclosures", "details", &id), details.to_string().as_bytes())
             .map_err(StoreError::crypto("disclosure"))?;
         let accounting_id = new.accounting.as_ref().map(|_| new_id("acc"));
-        let event = AuditEvent::new(AuditKind::Disclosure, Some(&new.staff_id))
-            .client(&new.client_id)
-            .categories(&new.released)
-            .details(json!({
+        let event =
+            AuditEvent::new(AuditKind::Disclosure, Some(&new.staff_id)).client(&new.client_id).categories(&new.released).details(json!({
                 "disclosure": id,
                 "accounting_entry": accounting_id,
                 "recipient_kind": new.recipient_kind.as_str(),
@@ -393,7 +391,9 @@ impl Store {
             let key_id: String = row.try_get("data_key_id")?;
             let key = self.cached_key(&mut keys, &key_id).await?;
             let sealed: Vec<u8> = row.try_get("details")?;
-            let plain = key.open(&field_aad("accounting_entries", "details", &id), &sealed).map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
+            let plain = key
+                .open(&field_aad("accounting_entries", "details", &id), &sealed)
+                .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
             let details: Value = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
             let kind: String = row.try_get("recipient_kind")?;
             let purpose: String = row.try_get("purpose")?;
@@ -401,27 +401,29 @@ impl Store {
             let cites: String = row.try_get("cites")?;
             let seq: i64 = row.try_get("audit_seq")?;
             let recorded_at: i64 = row.try_get("recorded_at")?;
-            out.push((recorded_at, AccountingEntry {
-                disclosure_id: row.try_get("disclosure_id")?,
-                disclosed_on: date_of(row, "disclosed_on")?,
-                recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
-                recipient_name: text_of(&details, "recipient_name"),
-                recipient_address: text_of(&details, "recipient_address"),
-                purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
-                categories: split(&categories, Category::parse, "accounting categories")?,
-                cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
-                description: text_of(&details, "description").unwrap_or_default(),
-                statement: text_of(&details, "statement").unwrap_or_default(),
-                corrects: row.try_get("corrects")?,
-                corrected_by: None,
-                audit_seq: seq as u64,
-                id,
-            }));
+            out.push((
+                recorded_at,
+                AccountingEntry {
+                    disclosure_id: row.try_get("disclosure_id")?,
+                    disclosed_on: date_of(row, "disclosed_on")?,
+                    recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
+                    recipient_name: text_of(&details, "recipient_name"),
+                    recipient_address: text_of(&details, "recipient_address"),
+                    purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
+                    categories: split(&categories, Category::parse, "accounting categories")?,
+                    cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                    description: text_of(&details, "description").unwrap_or_default(),
+                    statement: text_of(&details, "statement").unwrap_or_default(),
+                    corrects: row.try_get("corrects")?,
+                    corrected_by: None,
+                    audit_seq: seq as u64,
+                    id,
+                },
+            ));
         }
         out.sort_by(|(a_at, a), (b_at, b)| (a.disclosed_on, a_at, &a.id).cmp(&(b.disclosed_on, b_at, &b.id)));
         let mut out: Vec<AccountingEntry> = out.into_iter().map(|(_, e)| e).collect();
-        let corrections: Vec<(String, String)> =
-            out.iter().filter_map(|e| e.corrects.clone().map(|old| (old, e.id.clone()))).collect();
+        let corrections: Vec<(String, String)> = out.iter().filter_map(|e| e.corrects.clone().map(|old| (old, e.id.clone()))).collect();
         for (old, new) in corrections {
             if let Some(entry) = out.iter_mut().find(|e| e.id == old) {
                 entry.corrected_by = Some(new);
@@ -434,7 +436,13 @@ impl Store {
     /// `since` (at most six years back) to `as_of`, corrected entries shown
     /// as corrected, and entries to an agency whose suspension is in force
     /// left out. Viewing it is audited as `accounting_viewed` by `viewer`.
-    pub async fn accounting(&self, client_id: &str, since: Option<Date>, as_of: Date, viewer: Option<&str>) -> Result<Accounting, StoreError> {
+    pub async fn accounting(
+        &self,
+        client_id: &str,
+        since: Option<Date>,
+        as_of: Date,
+        viewer: Option<&str>,
+    ) -> Result<Accounting, StoreError> {
         require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let earliest = as_of.minus_years(ACCOUNTING_LOOKBACK_YEARS);
         let since = since.map_or(earliest, |s| s.max(earliest));
@@ -449,9 +457,9 @@ impl Store {
             }
             let suspended = suspensions.iter().any(|s| {
                 s.recipient_kind == entry.recipient_kind
-                    && s.agency_name.as_ref().is_none_or(|name| {
-                        entry.recipient_name.as_ref().is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim()))
-                    })
+                    && s.agency_name
+                        .as_ref()
+                        .is_none_or(|name| entry.recipient_name.as_ref().is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim())))
             });
             if suspended {
                 suspended_entries += 1;
@@ -469,12 +477,25 @@ impl Store {
             "suspended_entries": suspended_entries,
         }))])
         .await?;
-        Ok(Accounting { client_id: client_id.to_string(), as_of, since, entries, suspended_entries, suspensions_in_force: suspensions, suspended_for_law_enforcement })
+        Ok(Accounting {
+            client_id: client_id.to_string(),
+            as_of,
+            since,
+            entries,
+            suspended_entries,
+            suspensions_in_force: suspensions,
+            suspended_for_law_enforcement,
+        })
     }
 
     /// Files a correction of an accounting entry as a new entry that names
     /// the old one; the old entry is kept as it was.
-    pub async fn correct_accounting_entry(&self, entry_id: &str, correction: AccountingCorrection, staff_id: &str) -> Result<String, StoreError> {
+    pub async fn correct_accounting_entry(
+        &self,
+        entry_id: &str,
+        correction: AccountingCorrection,
+        staff_id: &str,
+    ) -> Result<String, StoreError> {
         if correction.reason.trim().is_empty() {
             return Err(StoreError::invalid("reason", "why the entry is corrected"));
         }
@@ -553,9 +574,9 @@ impl Store {
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.recorded_by).await?;
         let id = new_id("susp");
-        let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by))
-            .client(&new.client_id)
-            .details(json!({ "suspension": id, "recipient_kind": new.recipient_kind.as_str(), "until": until.to_string(), "written": new.written }));
+        let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by)).client(&new.client_id).details(
+            json!({ "suspension": id, "recipient_kind": new.recipient_kind.as_str(), "until": until.to_string(), "written": new.written }),
+        );
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         let details = json!({ "agency_name": new.agency_name, "statement": new.statement });

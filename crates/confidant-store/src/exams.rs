@@ -116,7 +116,13 @@ impl Store {
     /// Stores a new draw for `staff_id`, drawn now by the vault's clock,
     /// with no answers; `audit` is committed with it (its details gain
     /// `"exam"`). Returns the draw.
-    pub async fn draw_exam_audited(&self, staff_id: &str, rules_version: &str, questions: Vec<DrawnQuestion>, audit: AuditEvent) -> Result<ExamDraw, StoreError> {
+    pub async fn draw_exam_audited(
+        &self,
+        staff_id: &str,
+        rules_version: &str,
+        questions: Vec<DrawnQuestion>,
+        audit: AuditEvent,
+    ) -> Result<ExamDraw, StoreError> {
         if questions.is_empty() {
             return Err(StoreError::invalid("count", "at least one question"));
         }
@@ -138,7 +144,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         self.commit_audited(tx, audit.with_detail("exam", json!(id))).await?;
-        Ok(ExamDraw { id, staff_id: staff_id.to_string(), drawn_at, rules_version: rules_version.to_string(), questions, answers, completion: None })
+        Ok(ExamDraw {
+            id,
+            staff_id: staff_id.to_string(),
+            drawn_at,
+            rules_version: rules_version.to_string(),
+            questions,
+            answers,
+            completion: None,
+        })
     }
 
     /// One draw, answered, submitted or not.
@@ -173,7 +187,13 @@ impl Store {
     /// Completes a draw with the answers it was scored on and their result,
     /// with `audit` in the same transaction. `Ok(false)`: it was already
     /// submitted (a racing submission won), nothing was written.
-    pub async fn complete_exam_audited(&self, id: &str, answers: &[Option<u32>], completion: &ExamCompletion, audit: AuditEvent) -> Result<bool, StoreError> {
+    pub async fn complete_exam_audited(
+        &self,
+        id: &str,
+        answers: &[Option<u32>],
+        completion: &ExamCompletion,
+        audit: AuditEvent,
+    ) -> Result<bool, StoreError> {
         if completion.correct > completion.asked || usize::try_from(completion.asked).ok() != Some(answers.len()) {
             return Err(StoreError::invalid("correct", format!("between 0 and {} (asked), one answer per question", completion.asked)));
         }
@@ -210,11 +230,7 @@ impl Store {
                     .fetch_all(self.pool())
                     .await?
             }
-            None => {
-                sqlx::query(select_draws!("WHERE submitted_at IS NOT NULL ORDER BY submitted_at, id"))
-                    .fetch_all(self.pool())
-                    .await?
-            }
+            None => sqlx::query(select_draws!("WHERE submitted_at IS NOT NULL ORDER BY submitted_at, id")).fetch_all(self.pool()).await?,
         };
         rows.iter().map(draw_from_row).collect()
     }
@@ -230,9 +246,10 @@ impl Store {
 
     /// The organization's training policy (the defaults until one is set).
     pub async fn training_policy(&self) -> Result<TrainingPolicy, StoreError> {
-        let rows = sqlx::query("SELECT key, value FROM organization_settings WHERE key IN ('training_pass_percent', 'training_interval_months')")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT key, value FROM organization_settings WHERE key IN ('training_pass_percent', 'training_interval_months')")
+                .fetch_all(self.pool())
+                .await?;
         let mut policy = TrainingPolicy::default();
         for row in rows {
             let key: String = row.try_get("key")?;
@@ -249,12 +266,16 @@ impl Store {
     pub async fn set_training_policy_audited(&self, policy: TrainingPolicy, audit: AuditEvent) -> Result<u64, StoreError> {
         policy.check()?;
         let mut tx = self.begin().await?;
-        for (key, value) in [("training_pass_percent", policy.pass_percent.to_string()), ("training_interval_months", policy.interval_months.to_string())] {
-            sqlx::query("INSERT INTO organization_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .bind(key)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
+        for (key, value) in
+            [("training_pass_percent", policy.pass_percent.to_string()), ("training_interval_months", policy.interval_months.to_string())]
+        {
+            sqlx::query(
+                "INSERT INTO organization_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
         }
         self.commit_audited(tx, audit).await
     }
@@ -289,7 +310,8 @@ fn draw_from_row(row: &AnyRow) -> Result<ExamDraw, StoreError> {
                 correct: u32_of(correct.ok_or_else(|| corrupt("exam score"))?, "exam score")?,
                 asked: u32_of(asked, "exam size")?,
                 by_topic: from_json::<Vec<TopicTally>>(&by_topic.ok_or_else(|| corrupt("exam by_topic"))?, "exam by_topic")?,
-                pass_percent: u8::try_from(pass_percent.ok_or_else(|| corrupt("exam pass threshold"))?).map_err(|_| corrupt("exam pass threshold"))?,
+                pass_percent: u8::try_from(pass_percent.ok_or_else(|| corrupt("exam pass threshold"))?)
+                    .map_err(|_| corrupt("exam pass threshold"))?,
                 passed: passed == Some(1),
             })
         }

@@ -65,7 +65,9 @@ pub struct KeyRing {
 pub enum KeySource {
     File(PathBuf),
     /// `CONFIDANT_KEY`; its id is unknown until checked against the vault.
-    Env { id: Option<String> },
+    Env {
+        id: Option<String>,
+    },
     /// Built in memory (tests, or before the key file is written).
     Memory,
 }
@@ -200,12 +202,7 @@ fn parse_key_material(text: &str) -> Option<Zeroizing<[u8; KEY_LEN]>> {
         }
         return Some(out);
     }
-    let decoded = Zeroizing::new(
-        STANDARD
-            .decode(text)
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
-            .ok()?,
-    );
+    let decoded = Zeroizing::new(STANDARD.decode(text).or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text)).ok()?);
     if decoded.len() != KEY_LEN {
         return None;
     }

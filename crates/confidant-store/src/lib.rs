@@ -14,6 +14,8 @@ mod accounts;
 mod assemble;
 pub mod audit;
 mod audit_key;
+mod authorizations;
+mod clients;
 pub mod crypto;
 pub mod db;
 pub mod demo;
@@ -22,16 +24,14 @@ mod error;
 mod exams;
 pub mod keys;
 mod model;
+mod records;
 mod release;
-mod training;
+mod restrictions;
+mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod training;
 mod vault;
-mod staff;
-mod clients;
-mod records;
-mod authorizations;
-mod restrictions;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;
@@ -49,8 +49,8 @@ pub use model::{
     AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
 };
-pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use release::ReleaseTx;
+pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use vault::{Rotation, Store, VaultCheck, needs_privacy_review};
 
 /// The SQLite file's name in the data directory.

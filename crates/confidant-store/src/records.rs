@@ -5,17 +5,14 @@ use confidant_policy::vocab::Category;
 use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use crate::audit::AuditEvent;
 use crate::crypto::{DataKey, field_aad};
 use crate::error::StoreError;
-use crate::audit::AuditEvent;
-use crate::model::{
-    NewRecord, Record, StaffRole,
-};
+use crate::model::{NewRecord, Record, StaffRole};
 
 use crate::vault::*;
 
 impl Store {
-
     /// Stores a record under its own data key; psychotherapy notes go to their own table.
     pub async fn add_record(&self, new: NewRecord) -> Result<String, StoreError> {
         let mut ids = self.add_records(vec![new]).await.map_err(|e| match e {
@@ -53,7 +50,6 @@ impl Store {
     }
 
     pub(crate) async fn add_records_in(&self, tx: &mut Tx, batch: Vec<NewRecord>) -> Result<Vec<String>, StoreError> {
-
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -66,7 +62,8 @@ impl Store {
         // Record ids are unique across both tables, which no single constraint can say.
         for (chunk_no, chunk) in checked.chunks(INSERT_CHUNK).enumerate() {
             let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-            let sql = format!("SELECT id FROM records WHERE id IN ({list}) UNION ALL SELECT id FROM psychotherapy_notes WHERE id IN ({list})");
+            let sql =
+                format!("SELECT id FROM records WHERE id IN ({list}) UNION ALL SELECT id FROM psychotherapy_notes WHERE id IN ({list})");
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
                 q = q.bind(r.id.clone());
@@ -116,7 +113,13 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (r, key_id, content) in chunk {
-                q = q.bind(r.id.clone()).bind(r.client_id.clone()).bind(r.author_id.clone()).bind(now).bind(key_id.clone()).bind(content.clone());
+                q = q
+                    .bind(r.id.clone())
+                    .bind(r.client_id.clone())
+                    .bind(r.author_id.clone())
+                    .bind(now)
+                    .bind(key_id.clone())
+                    .bind(content.clone());
                 q = q.bind(r.category.as_str());
             }
             q.execute(&mut **tx).await?;
@@ -129,13 +132,18 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (r, key_id, content) in chunk {
-                q = q.bind(r.id.clone()).bind(r.client_id.clone()).bind(r.author_id.clone()).bind(now).bind(key_id.clone()).bind(content.clone());
+                q = q
+                    .bind(r.id.clone())
+                    .bind(r.client_id.clone())
+                    .bind(r.author_id.clone())
+                    .bind(now)
+                    .bind(key_id.clone())
+                    .bind(content.clone());
             }
             q.execute(&mut **tx).await?;
         }
         Ok(ids)
     }
-
 
     /// Checks one new record inside `tx`; the one place a record is validated.
     async fn check_record(&self, tx: &mut Tx, new: NewRecord, checks: &mut RecordChecks) -> Result<CheckedRecord, StoreError> {
@@ -188,7 +196,12 @@ impl Store {
     /// A client's records that `keep` accepts (it sees each record without
     /// its content); only those are decrypted. A release uses this so that
     /// nothing it will not hand over is ever opened.
-    pub async fn records_selected(&self, client_id: &str, with_content: bool, keep: &(dyn Fn(&Record) -> bool + Sync)) -> Result<Vec<Record>, StoreError> {
+    pub async fn records_selected(
+        &self,
+        client_id: &str,
+        with_content: bool,
+        keep: &(dyn Fn(&Record) -> bool + Sync),
+    ) -> Result<Vec<Record>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         self.records_selected_on(&mut conn, client_id, with_content, keep).await
     }
@@ -233,8 +246,9 @@ impl Store {
                     let key = self.unwrap_row(&row)?;
                     let sealed: Vec<u8> = row.try_get("content")?;
                     let id = &record.id;
-                    record.content =
-                        Some(key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?);
+                    record.content = Some(
+                        key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?,
+                    );
                 }
                 out.push(record);
             }

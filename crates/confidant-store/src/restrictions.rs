@@ -5,14 +5,13 @@ use confidant_policy::{Date, Restriction};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
-use crate::error::StoreError;
 use crate::audit::AuditEvent;
+use crate::error::StoreError;
 use crate::model::StoredRestriction;
 
 use crate::vault::*;
 
 impl Store {
-
     pub async fn add_restriction(&self, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
@@ -24,15 +23,26 @@ impl Store {
     /// change and its audit entry are committed together or not at all.
     /// The entry's details name what was created (`"restriction"`). Returns the
     /// audit entry's sequence number with the result.
-    pub async fn add_restriction_audited(&self, client_id: &str, restriction: &Restriction, requested_on: Date, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+    pub async fn add_restriction_audited(
+        &self,
+        client_id: &str,
+        restriction: &Restriction,
+        requested_on: Date,
+        audit: AuditEvent,
+    ) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
         let seq = self.commit_audited(tx, audit.with_detail("restriction", json!(out))).await?;
         Ok((out, seq))
     }
 
-    pub(crate) async fn add_restriction_in(&self, tx: &mut Tx, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
-
+    pub(crate) async fn add_restriction_in(
+        &self,
+        tx: &mut Tx,
+        client_id: &str,
+        restriction: &Restriction,
+        requested_on: Date,
+    ) -> Result<String, StoreError> {
         let id = new_id("restr");
         require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         sqlx::query(
@@ -51,7 +61,6 @@ impl Store {
         .await?;
         Ok(id)
     }
-
 
     pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
         let mut conn = self.pool.acquire().await?;

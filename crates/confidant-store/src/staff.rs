@@ -6,16 +6,13 @@ use sqlx::{AnyConnection, Row};
 
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::{
-    CareTeam, NewStaff, Staff, StaffRole,
-};
+use crate::model::{CareTeam, NewStaff, Staff, StaffRole};
 
 use crate::audit::AuditEvent;
 use crate::vault::*;
 use serde_json::json;
 
 impl Store {
-
     pub async fn add_staff(&self, new: NewStaff) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_staff_in(&mut tx, new).await?;
@@ -35,7 +32,6 @@ impl Store {
     }
 
     pub(crate) async fn add_staff_in(&self, tx: &mut Tx, new: NewStaff) -> Result<String, StoreError> {
-
         let id = checked_id("staff", new.id.as_deref(), "st")?;
         non_empty("display_name", &new.display_name)?;
         if exists(tx, "SELECT 1 AS x FROM staff WHERE id = $1", &id).await? {
@@ -53,7 +49,6 @@ impl Store {
             .await?;
         Ok(id)
     }
-
 
     pub async fn list_staff(&self) -> Result<Vec<Staff>, StoreError> {
         let rows = sqlx::query(
@@ -86,7 +81,8 @@ impl Store {
         let id: String = row.try_get("id")?;
         let key = self.unwrap_row(row)?;
         let sealed: Vec<u8> = row.try_get("display_name")?;
-        let display_name = key.open_text(&field_aad("staff", "display_name", &id), &sealed).map_err(StoreError::crypto(format!("staff `{id}`")))?;
+        let display_name =
+            key.open_text(&field_aad("staff", "display_name", &id), &sealed).map_err(StoreError::crypto(format!("staff `{id}`")))?;
         let role: String = row.try_get("role")?;
         let active: i64 = row.try_get("active")?;
         Ok(Staff {
@@ -114,7 +110,6 @@ impl Store {
     }
 
     pub(crate) async fn set_staff_active_in(&self, tx: &mut Tx, id: &str, active: bool) -> Result<(), StoreError> {
-
         let done = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
             .bind(i64::from(active))
             .bind(id.to_string())
@@ -125,7 +120,6 @@ impl Store {
         }
         Ok(())
     }
-
 
     /// Creates a care team (names are not identifying and stay in clear text).
     pub async fn add_team(&self, id: Option<&str>, name: &str) -> Result<String, StoreError> {
@@ -147,7 +141,6 @@ impl Store {
     }
 
     pub(crate) async fn add_team_in(&self, tx: &mut Tx, id: Option<&str>, name: &str) -> Result<String, StoreError> {
-
         let id = checked_id("team", id, "team")?;
         non_empty("name", name)?;
         if exists(tx, "SELECT 1 AS x FROM care_teams WHERE id = $1 OR name = $1", &id).await?
@@ -163,7 +156,6 @@ impl Store {
             .await?;
         Ok(id)
     }
-
 
     /// A team's id, from its id or its name.
     pub async fn team_id(&self, id_or_name: &str) -> Result<String, StoreError> {
@@ -192,7 +184,6 @@ impl Store {
     }
 
     pub(crate) async fn add_team_member_in(&self, tx: &mut Tx, team_id: &str, staff_id: &str) -> Result<(), StoreError> {
-
         require(&mut **tx, "SELECT 1 AS x FROM care_teams WHERE id = $1", "team", team_id).await?;
         require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         // The primary key makes a repeated assignment a no-op, in one statement.
@@ -203,7 +194,6 @@ impl Store {
             .await?;
         Ok(())
     }
-
 
     pub async fn list_teams(&self) -> Result<Vec<CareTeam>, StoreError> {
         let teams = sqlx::query("SELECT id, name FROM care_teams ORDER BY name").fetch_all(&self.pool).await?;
@@ -241,7 +231,6 @@ impl Store {
     }
 
     pub(crate) async fn assign_in(&self, tx: &mut Tx, staff_id: &str, client_id: &str, on: Date) -> Result<(), StoreError> {
-
         require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         sqlx::query("INSERT INTO caseload_assignments (staff_id, client_id, assigned_on) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -252,7 +241,6 @@ impl Store {
             .await?;
         Ok(())
     }
-
 
     /// The staff on a client's caseload.
     pub async fn client_staff(&self, client_id: &str) -> Result<Vec<String>, StoreError> {

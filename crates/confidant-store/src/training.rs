@@ -147,26 +147,29 @@ impl Store {
         let id = new_id("ex");
         let mut tx = self.pool().begin_with(begin_write(self.backend())).await?;
         staff_exists(&mut tx, staff_id).await?;
-        sqlx::query("INSERT INTO training_exams (id, staff_id, taken_at, asked, correct, by_topic, missed) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id.clone())
-            .bind(staff_id.to_string())
-            .bind(exam.taken_at)
-            .bind(exam.asked)
-            .bind(exam.correct)
-            .bind(exam.by_topic.to_string())
-            .bind(serde_json::Value::from(exam.missed.clone()).to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO training_exams (id, staff_id, taken_at, asked, correct, by_topic, missed) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.clone())
+        .bind(staff_id.to_string())
+        .bind(exam.taken_at)
+        .bind(exam.asked)
+        .bind(exam.correct)
+        .bind(exam.by_topic.to_string())
+        .bind(serde_json::Value::from(exam.missed.clone()).to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// One learner's exams, oldest first.
     pub async fn training_exams(&self, staff_id: &str) -> Result<Vec<TrainingExam>, StoreError> {
-        let rows = sqlx::query("SELECT taken_at, asked, correct, by_topic, missed FROM training_exams WHERE staff_id = $1 ORDER BY taken_at, id")
-            .bind(staff_id.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT taken_at, asked, correct, by_topic, missed FROM training_exams WHERE staff_id = $1 ORDER BY taken_at, id")
+                .bind(staff_id.to_string())
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
             .map(|row| {
                 let by_topic: String = row.try_get("by_topic")?;

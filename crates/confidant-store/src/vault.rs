@@ -70,7 +70,6 @@ impl VaultCheck {
     }
 }
 
-
 impl Store {
     /// Creates a vault in an empty database and registers the ring's current key.
     pub async fn create(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
@@ -98,9 +97,7 @@ impl Store {
     /// ring's keys is the vault's current key.
     pub async fn open(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
         let (pool, backend) = db::connect(url).await?;
-        let rows = sqlx::query("SELECT id, verifier, retired_at FROM key_encryption_keys ORDER BY created_at, id")
-            .fetch_all(&pool)
-            .await?;
+        let rows = sqlx::query("SELECT id, verifier, retired_at FROM key_encryption_keys ORDER BY created_at, id").fetch_all(&pool).await?;
         if rows.is_empty() {
             return Err(StoreError::NotInitialized);
         }
@@ -111,11 +108,8 @@ impl Store {
         }
         let mut verified: Vec<Kek> = Vec::new();
         for kek in keys.keys() {
-            let candidates: Vec<&(String, Vec<u8>, bool)> = if kek.id().is_empty() {
-                known.iter().collect()
-            } else {
-                known.iter().filter(|(id, _, _)| id == kek.id()).collect()
-            };
+            let candidates: Vec<&(String, Vec<u8>, bool)> =
+                if kek.id().is_empty() { known.iter().collect() } else { known.iter().filter(|(id, _, _)| id == kek.id()).collect() };
             if !kek.id().is_empty() && candidates.is_empty() {
                 return Err(StoreError::WrongKey(format!("this vault has no key `{}`", kek.id())));
             }
@@ -155,10 +149,12 @@ impl Store {
     /// Sets the organization's jurisdiction (at `init`).
     pub async fn set_jurisdiction(&self, jurisdiction: confidant_policy::vocab::Jurisdiction) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO organization_settings (key, value) VALUES ('jurisdiction', $1) ON CONFLICT (key) DO UPDATE SET value = $1")
-            .bind(jurisdiction.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO organization_settings (key, value) VALUES ('jurisdiction', $1) ON CONFLICT (key) DO UPDATE SET value = $1",
+        )
+        .bind(jurisdiction.as_str())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -428,7 +424,6 @@ impl Store {
             undecryptable_records: undecryptable,
         })
     }
-
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────
@@ -477,10 +472,7 @@ pub(crate) fn checked_id(kind: &str, id: Option<&str>, prefix: &str) -> Result<S
         Some(id) if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) => {
             Ok(id.to_string())
         }
-        Some(id) => Err(StoreError::invalid(
-            format!("{kind} id"),
-            format!("1 to 64 letters, digits, `-`, `_` or `.`, got `{id}`"),
-        )),
+        Some(id) => Err(StoreError::invalid(format!("{kind} id"), format!("1 to 64 letters, digits, `-`, `_` or `.`, got `{id}`"))),
     }
 }
 
@@ -495,7 +487,12 @@ pub(crate) async fn exists(tx: &mut Tx, query: &'static str, value: &str) -> Res
     Ok(sqlx::query(query).bind(value.to_string()).fetch_optional(&mut **tx).await?.is_some())
 }
 
-pub(crate) async fn require<'e, E: Executor<'e, Database = Any>>(e: E, query: &'static str, kind: &'static str, id: &str) -> Result<(), StoreError> {
+pub(crate) async fn require<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    query: &'static str,
+    kind: &'static str,
+    id: &str,
+) -> Result<(), StoreError> {
     match sqlx::query(query).bind(id.to_string()).fetch_optional(e).await? {
         Some(_) => Ok(()),
         None => Err(not_found(kind, id)),

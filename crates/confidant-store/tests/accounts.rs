@@ -34,7 +34,8 @@ async fn client(store: &Store, id: &str, team: Option<String>) -> String {
             contact: None,
             notes: None,
             birth: Birth::DateOfBirth(Date::parse("1990-04-02").unwrap()),
-            part2_program: false, lps_program: false,
+            part2_program: false,
+            lps_program: false,
             team_id: team,
         })
         .await
@@ -132,8 +133,15 @@ async fn api_tokens_are_found_by_hash_scoped_and_revocable_only_by_their_owner()
         let scopes = vec!["decisions".to_string(), "read".to_string()];
         let id = store.create_api_token("tok-hash-a", "st-a", "billing bridge", &scopes).await.unwrap();
         let found = store.api_token("tok-hash-a").await.unwrap().unwrap();
-        assert_eq!((found.id.as_str(), found.staff_id.as_str(), found.scopes.clone()), (id.as_str(), "st-a", scopes.clone()), "{}", db.name());
-        assert!(matches!(store.create_api_token("tok-hash-x", "st-a", "  ", &scopes).await, Err(StoreError::Invalid { ref field, .. }) if field == "name"));
+        assert_eq!(
+            (found.id.as_str(), found.staff_id.as_str(), found.scopes.clone()),
+            (id.as_str(), "st-a", scopes.clone()),
+            "{}",
+            db.name()
+        );
+        assert!(
+            matches!(store.create_api_token("tok-hash-x", "st-a", "  ", &scopes).await, Err(StoreError::Invalid { ref field, .. }) if field == "name")
+        );
         // Another staff member's revoke is "not found" and changes nothing.
         assert!(matches!(store.revoke_api_token(&id, "st-b").await, Err(StoreError::NotFound { .. })), "{}", db.name());
         assert!(store.api_token("tok-hash-a").await.unwrap().is_some());
@@ -213,8 +221,13 @@ async fn break_glass_grants_expire_seal_the_reason_and_are_reviewed_once_by_some
         staff(&store, "st-nurse", StaffRole::Nurse).await;
         staff(&store, "st-po", StaffRole::PrivacyOfficer).await;
         let cl = client(&store, "cl-1", None).await;
-        assert!(matches!(store.open_break_glass("st-nurse", &cl, "urgent", 60).await, Err(StoreError::Invalid { ref field, .. }) if field == "reason"));
-        assert!(matches!(store.open_break_glass("st-nurse", "cl-missing", "crisis line call, client at risk", 60).await, Err(StoreError::NotFound { .. })));
+        assert!(
+            matches!(store.open_break_glass("st-nurse", &cl, "urgent", 60).await, Err(StoreError::Invalid { ref field, .. }) if field == "reason")
+        );
+        assert!(matches!(
+            store.open_break_glass("st-nurse", "cl-missing", "crisis line call, client at risk", 60).await,
+            Err(StoreError::NotFound { .. })
+        ));
         assert!(!store.has_break_glass("st-nurse", &cl).await.unwrap());
         let reason = "Xylophone crisis call: client at risk tonight";
         let grant = store.open_break_glass("st-nurse", &cl, reason, 30).await.unwrap();
@@ -230,10 +243,18 @@ async fn break_glass_grants_expire_seal_the_reason_and_are_reviewed_once_by_some
 
         // Nobody reviews their own break-glass.
         let own = store.open_break_glass("st-po", &cl, "covering the on-call phone tonight", 30).await.unwrap();
-        assert!(matches!(store.review_break_glass(&own.id, "st-po", true).await, Err(StoreError::Invalid { ref field, .. }) if field == "review"), "{}", db.name());
+        assert!(
+            matches!(store.review_break_glass(&own.id, "st-po", true).await, Err(StoreError::Invalid { ref field, .. }) if field == "review"),
+            "{}",
+            db.name()
+        );
 
         store.review_break_glass(&grant.id, "st-po", true).await.unwrap();
-        assert!(matches!(store.review_break_glass(&grant.id, "st-po", false).await, Err(StoreError::Invalid { .. })), "reviewed once: {}", db.name());
+        assert!(
+            matches!(store.review_break_glass(&grant.id, "st-po", false).await, Err(StoreError::Invalid { .. })),
+            "reviewed once: {}",
+            db.name()
+        );
         assert!(matches!(store.review_break_glass("bg-missing", "st-po", true).await, Err(StoreError::NotFound { .. })));
         let pending: Vec<String> = store.break_glass_queue(false).await.unwrap().into_iter().map(|b| b.id).collect();
         assert_eq!(pending, vec![own.id.clone()], "{}", db.name());
@@ -242,7 +263,12 @@ async fn break_glass_grants_expire_seal_the_reason_and_are_reviewed_once_by_some
         assert_eq!((reviewed.reviewed_by.as_deref(), reviewed.outcome.as_deref()), (Some("st-po"), Some("justified")));
 
         // An expired grant no longer opens the client.
-        sqlx::query("UPDATE break_glass SET expires_at = $1 WHERE id = $2").bind(now_secs() - 1).bind(grant.id.clone()).execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE break_glass SET expires_at = $1 WHERE id = $2")
+            .bind(now_secs() - 1)
+            .bind(grant.id.clone())
+            .execute(store.pool())
+            .await
+            .unwrap();
         assert!(!store.has_break_glass("st-nurse", &cl).await.unwrap(), "expired: {}", db.name());
     }
 }

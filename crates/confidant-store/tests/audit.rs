@@ -225,7 +225,11 @@ async fn a_replaced_tree_head_is_named() {
 async fn an_altered_tree_node_is_named() {
     for db in test_databases().await {
         let store = filled(&db).await;
-        sqlx::query("UPDATE audit_nodes SET hash = $1 WHERE level = 2 AND idx = 1").bind(vec![1u8; 32]).execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE audit_nodes SET hash = $1 WHERE level = 2 AND idx = 1")
+            .bind(vec![1u8; 32])
+            .execute(store.pool())
+            .await
+            .unwrap();
         assert_eq!(problem(&store, &db).await, Some(AuditProblem::NodeAltered { level: 2, index: 1 }), "{}", db.name());
     }
 }

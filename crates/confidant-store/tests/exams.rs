@@ -11,7 +11,8 @@ use confidant_audit::LogSigningKey;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::test_databases;
 use confidant_store::{
-    AuditEvent, AuditFilter, AuditKind, DrawnQuestion, ExamCompletion, KeyRing, NewStaff, StaffRole, Store, TopicTally, TrainingPolicy, WITNESS_FILE_NAME,
+    AuditEvent, AuditFilter, AuditKind, DrawnQuestion, ExamCompletion, KeyRing, NewStaff, StaffRole, Store, TopicTally, TrainingPolicy,
+    WITNESS_FILE_NAME,
 };
 
 fn question(id: &str, key: u32) -> DrawnQuestion {
@@ -23,7 +24,10 @@ async fn a_submitted_exam_is_a_training_record_that_nothing_changes_or_deletes()
     for db in test_databases().await {
         let mut store = Store::create(&db.url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
         store.enable_audit(LogSigningKey::from_seed(&[3; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
-        store.add_staff(NewStaff { id: Some("st-1".into()), display_name: "Learner".into(), role: StaffRole::PeerSupportSpecialist }).await.unwrap();
+        store
+            .add_staff(NewStaff { id: Some("st-1".into()), display_name: "Learner".into(), role: StaffRole::PeerSupportSpecialist })
+            .await
+            .unwrap();
         assert_eq!(store.training_policy().await.unwrap(), TrainingPolicy { pass_percent: 80, interval_months: 12 });
 
         let event = || AuditEvent::new(AuditKind::ExamDrawn, Some("st-1"));
@@ -31,9 +35,16 @@ async fn a_submitted_exam_is_a_training_record_that_nothing_changes_or_deletes()
         assert!(store.draw_exam_audited("st-nobody", "sha256:abc", vec![question("q-1", 2)], event()).await.is_err());
         assert!(store.draw_exam_audited("st-1", "sha256:abc", Vec::new(), event()).await.is_err());
         assert_eq!(store.open_exams("st-1").await.unwrap().len(), 1);
-        assert!(store.save_exam_answers_audited(&exam.id, &[Some(2), Some(1)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1"))).await.unwrap());
+        assert!(
+            store
+                .save_exam_answers_audited(&exam.id, &[Some(2), Some(1)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1")))
+                .await
+                .unwrap()
+        );
         // The wrong number of answers is not stored.
-        assert!(!store.save_exam_answers_audited(&exam.id, &[Some(2)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1"))).await.unwrap());
+        assert!(
+            !store.save_exam_answers_audited(&exam.id, &[Some(2)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1"))).await.unwrap()
+        );
 
         let done = ExamCompletion {
             submitted_at: 1_000,
@@ -48,7 +59,12 @@ async fn a_submitted_exam_is_a_training_record_that_nothing_changes_or_deletes()
         // A second completion and later answers are no-ops, and not audited.
         let better = ExamCompletion { correct: 2, passed: true, ..done.clone() };
         assert!(!store.complete_exam_audited(&exam.id, &[Some(2), Some(0)], &better, completed()).await.unwrap());
-        assert!(!store.save_exam_answers_audited(&exam.id, &[Some(2), Some(0)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1"))).await.unwrap());
+        assert!(
+            !store
+                .save_exam_answers_audited(&exam.id, &[Some(2), Some(0)], AuditEvent::new(AuditKind::ExamAnswered, Some("st-1")))
+                .await
+                .unwrap()
+        );
         let stored = store.exam_draw(&exam.id).await.unwrap();
         assert_eq!(stored.completion.as_ref(), Some(&done), "{}", db.name());
         assert_eq!(stored.answers, vec![Some(2), Some(1)]);

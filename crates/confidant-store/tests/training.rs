@@ -37,14 +37,29 @@ async fn targets() -> Vec<(DatabaseUrl, tempfile::TempDir)> {
 async fn store(url: &DatabaseUrl) -> (Store, String) {
     let store = Store::create(url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
     let staff = store
-        .add_staff(NewStaff { id: Some("st-ana".into()), display_name: "Ana".into(), role: StaffRole::parse("peer_support_specialist").unwrap() })
+        .add_staff(NewStaff {
+            id: Some("st-ana".into()),
+            display_name: "Ana".into(),
+            role: StaffRole::parse("peer_support_specialist").unwrap(),
+        })
         .await
         .unwrap();
     (store, staff)
 }
 
 fn card(id: &str, due: i64, reps: i64, stability: f64) -> TrainingCard {
-    TrainingCard { card_id: id.into(), due, stability, difficulty: 5.25, elapsed_days: 0, scheduled_days: 3, reps, lapses: 0, state: 2, last_review: due - 3 * 86_400 }
+    TrainingCard {
+        card_id: id.into(),
+        due,
+        stability,
+        difficulty: 5.25,
+        elapsed_days: 0,
+        scheduled_days: 3,
+        reps,
+        lapses: 0,
+        state: 2,
+        last_review: due - 3 * 86_400,
+    }
 }
 
 fn review(id: &str, rating: &str, at: i64) -> TrainingReview {
@@ -61,7 +76,10 @@ async fn card_states_round_trip_and_a_second_review_replaces_the_state_and_exten
         let cards = store.training_cards(&staff).await.unwrap();
         assert_eq!(cards, vec![card("card-part2", 2_000, 1, 0.4072), card("q-1", 9_000, 2, 15.5)]);
         let history = store.training_reviews(&staff).await.unwrap();
-        assert_eq!(history.iter().map(|r| (r.card_id.as_str(), r.rating.as_str())).collect::<Vec<_>>(), vec![("q-1", "good"), ("card-part2", "again"), ("q-1", "easy")]);
+        assert_eq!(
+            history.iter().map(|r| (r.card_id.as_str(), r.rating.as_str())).collect::<Vec<_>>(),
+            vec![("q-1", "good"), ("card-part2", "again"), ("q-1", "easy")]
+        );
         assert!(store.training_cards("st-other").await.unwrap().is_empty());
         store.close().await;
     }

@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use confidant_policy::authorization::Reason;
-use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role, Signer};
+use confidant_policy::vocab::{
+    AuthorizationKind, Category, ClientStatus, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Role, Signer,
+};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Engine, Facts, Recipient, Restriction, Statements};
 use confidant_store::crypto::Kek;
 use confidant_store::{
@@ -44,7 +46,6 @@ async fn targets() -> Vec<Target> {
     out
 }
 
-
 fn day(text: &str) -> Date {
     Date::parse(text).unwrap()
 }
@@ -76,7 +77,8 @@ async fn seed(store: &Store) -> (String, String, String) {
             contact: Some("zq@example.org".into()),
             notes: Some("confided about the lighthouse keeper".into()),
             birth: Birth::DateOfBirth(day("1990-06-15")),
-            part2_program: false, lps_program: false,
+            part2_program: false,
+            lps_program: false,
             team_id: None,
         })
         .await
@@ -106,8 +108,18 @@ async fn count(store: &Store, table: &'static str) -> i64 {
 }
 
 const TABLES: &[&str] = &[
-    "key_encryption_keys", "data_keys", "staff", "care_teams", "care_team_members", "clients", "caseload_assignments",
-    "records", "psychotherapy_notes", "authorizations", "restrictions", "privacy_notice_acknowledgments",
+    "key_encryption_keys",
+    "data_keys",
+    "staff",
+    "care_teams",
+    "care_team_members",
+    "clients",
+    "caseload_assignments",
+    "records",
+    "psychotherapy_notes",
+    "authorizations",
+    "restrictions",
+    "privacy_notice_acknowledgments",
 ];
 
 async fn counts(store: &Store) -> Vec<i64> {
@@ -121,7 +133,11 @@ async fn counts(store: &Store) -> Vec<i64> {
 /// Every KEK row and wrapped data key, to compare before and after.
 async fn key_rows(store: &Store) -> Vec<(String, String, Vec<u8>)> {
     let mut out = Vec::new();
-    for row in sqlx::query("SELECT id, verifier FROM key_encryption_keys WHERE retired_at IS NULL ORDER BY id").fetch_all(store.pool()).await.unwrap() {
+    for row in sqlx::query("SELECT id, verifier FROM key_encryption_keys WHERE retired_at IS NULL ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    {
         out.push((row.try_get("id").unwrap(), String::new(), row.try_get("verifier").unwrap()));
     }
     for row in sqlx::query("SELECT id, kek_id, wrapped FROM data_keys ORDER BY id").fetch_all(store.pool()).await.unwrap() {
@@ -157,7 +173,13 @@ async fn everything_stored_reads_back() {
         assert_eq!(c.status, ClientStatus::Active);
 
         let r1 = store
-            .add_record(NewRecord { id: None, client_id: client.clone(), category: Category::Diagnosis, author_id: therapist.clone(), content: "GAD".into() })
+            .add_record(NewRecord {
+                id: None,
+                client_id: client.clone(),
+                category: Category::Diagnosis,
+                author_id: therapist.clone(),
+                content: "GAD".into(),
+            })
             .await
             .unwrap();
         let r2 = store
@@ -223,8 +245,14 @@ async fn bad_input_stores_nothing() {
             author_id: author.into(),
             content: "text".into(),
         };
-        assert!(matches!(store.add_record(record("cl-nobody", &therapist, Category::Diagnosis)).await, Err(StoreError::NotFound { kind: "client", .. })));
-        assert!(matches!(store.add_record(record(&client, "st-nobody", Category::Diagnosis)).await, Err(StoreError::NotFound { kind: "staff", .. })));
+        assert!(matches!(
+            store.add_record(record("cl-nobody", &therapist, Category::Diagnosis)).await,
+            Err(StoreError::NotFound { kind: "client", .. })
+        ));
+        assert!(matches!(
+            store.add_record(record(&client, "st-nobody", Category::Diagnosis)).await,
+            Err(StoreError::NotFound { kind: "staff", .. })
+        ));
         assert!(matches!(store.add_record(record(&client, &peer, Category::PsychotherapyNotes)).await, Err(StoreError::Invalid { .. })));
         let mut empty = record(&client, &therapist, Category::Diagnosis);
         empty.content = "  ".into();
@@ -235,14 +263,23 @@ async fn bad_input_stores_nothing() {
             contact: None,
             notes: None,
             birth: Birth::Age { years: 30, on: day("2025-01-01") },
-            part2_program: false, lps_program: false,
+            part2_program: false,
+            lps_program: false,
             team_id: None,
         };
         assert!(matches!(store.add_client(dup.clone()).await, Err(StoreError::Duplicate { .. })));
         assert!(matches!(store.add_client(NewClient { id: Some("bad id!".into()), ..dup.clone() }).await, Err(StoreError::Invalid { .. })));
-        assert!(matches!(store.add_client(NewClient { id: None, team_id: Some("no-team".into()), ..dup.clone() }).await, Err(StoreError::NotFound { .. })));
-        assert!(store.add_authorization(&client, &Authorization { recipients: vec![], ..valid_auth("a", "2026-01-01") }, None).await.is_err());
-        assert!(matches!(store.add_authorization("cl-nobody", &valid_auth("a2", "2026-01-01"), None).await, Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            store.add_client(NewClient { id: None, team_id: Some("no-team".into()), ..dup.clone() }).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(
+            store.add_authorization(&client, &Authorization { recipients: vec![], ..valid_auth("a", "2026-01-01") }, None).await.is_err()
+        );
+        assert!(matches!(
+            store.add_authorization("cl-nobody", &valid_auth("a2", "2026-01-01"), None).await,
+            Err(StoreError::NotFound { .. })
+        ));
         assert!(matches!(store.revoke_authorization("auth-nobody", day("2025-01-01"), &peer).await, Err(StoreError::NotFound { .. })));
         assert!(matches!(store.record_death("cl-nobody", day("2025-01-01")).await, Err(StoreError::NotFound { .. })));
         assert_eq!(counts(&store).await, before, "no table changed");
@@ -272,14 +309,21 @@ async fn an_incomplete_authorization_is_refused_with_every_missing_element() {
         let StoreError::IncompleteAuthorization(defects) = &err else { panic!("{err}") };
         let message = err.to_string();
         for code in [
-            "missing_element:description", "missing_element:recipient", "missing_element:purpose", "missing_element:expiration",
-            "missing_element:signature", "missing_element:date", "missing_statement:right_to_revoke",
-            "missing_statement:no_conditioning", "missing_statement:redisclosure",
+            "missing_element:description",
+            "missing_element:recipient",
+            "missing_element:purpose",
+            "missing_element:expiration",
+            "missing_element:signature",
+            "missing_element:date",
+            "missing_statement:right_to_revoke",
+            "missing_statement:no_conditioning",
+            "missing_statement:redisclosure",
         ] {
             assert!(defects.iter().any(|d| d.code() == code), "{code} in {defects:?}");
             assert!(message.contains(code), "{code} in {message}");
         }
-        let compound = Authorization { categories: vec![Category::PsychotherapyNotes, Category::Diagnosis], ..valid_auth("auth-c", "2026-01-01") };
+        let compound =
+            Authorization { categories: vec![Category::PsychotherapyNotes, Category::Diagnosis], ..valid_auth("auth-c", "2026-01-01") };
         let err = store.add_authorization(&client, &compound, None).await.unwrap_err();
         assert!(matches!(&err, StoreError::IncompleteAuthorization(d) if d == &vec![Reason::CompoundPsychotherapyNotes]), "{err}");
         assert_eq!(count(&store, "authorizations").await, 0);
@@ -382,7 +426,13 @@ async fn rotation_keeps_everything_readable_and_retires_the_old_key() {
         let mut store = create_with_file(&t).await;
         let (therapist, _, client) = seed(&store).await;
         store
-            .add_record(NewRecord { id: None, client_id: client.clone(), category: Category::Diagnosis, author_id: therapist, content: "GAD".into() })
+            .add_record(NewRecord {
+                id: None,
+                client_id: client.clone(),
+                category: Category::Diagnosis,
+                author_id: therapist,
+                content: "GAD".into(),
+            })
             .await
             .unwrap();
         store.add_authorization(&client, &valid_auth("auth-1", "2026-12-31"), Some(b"doc")).await.unwrap();
@@ -563,13 +613,14 @@ async fn a_batch_is_stored_whole_each_record_under_its_own_key() {
         assert_eq!(ids.len(), 3);
         assert_eq!(ids[0], "rec-a");
         assert_eq!(count(&store, "data_keys").await - keys_before, 3, "one data key per record");
-        let keys: std::collections::HashSet<String> = sqlx::query("SELECT data_key_id FROM records UNION ALL SELECT data_key_id FROM psychotherapy_notes")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String, _>("data_key_id").unwrap())
-            .collect();
+        let keys: std::collections::HashSet<String> =
+            sqlx::query("SELECT data_key_id FROM records UNION ALL SELECT data_key_id FROM psychotherapy_notes")
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>("data_key_id").unwrap())
+                .collect();
         assert_eq!(keys.len(), 3);
         let read = store.records(&client, true).await.unwrap();
         let mut contents: Vec<String> = read.iter().map(|r| r.content.clone().unwrap()).collect();
@@ -594,9 +645,18 @@ async fn one_bad_record_stores_nothing_from_its_batch_and_names_its_position() {
         let faults: Vec<(NewRecord, Expected)> = vec![
             (note(None, "cl-nobody", &therapist, Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "client", .. })),
             (note(None, &client, "st-nobody", Category::Diagnosis, "x"), |e| matches!(e, StoreError::NotFound { kind: "staff", .. })),
-            (note(None, &client, &therapist, Category::Diagnosis, "  "), |e| matches!(e, StoreError::Invalid { field, .. } if field == "content")),
-            (note(Some("bad id!"), &client, &therapist, Category::Diagnosis, "x"), |e| matches!(e, StoreError::Invalid { field, .. } if field == "record id")),
-            (note(None, &client, &peer, Category::PsychotherapyNotes, "x"), |e| matches!(e, StoreError::Invalid { field, .. } if field == "author")),
+            (
+                note(None, &client, &therapist, Category::Diagnosis, "  "),
+                |e| matches!(e, StoreError::Invalid { field, .. } if field == "content"),
+            ),
+            (
+                note(Some("bad id!"), &client, &therapist, Category::Diagnosis, "x"),
+                |e| matches!(e, StoreError::Invalid { field, .. } if field == "record id"),
+            ),
+            (
+                note(None, &client, &peer, Category::PsychotherapyNotes, "x"),
+                |e| matches!(e, StoreError::Invalid { field, .. } if field == "author"),
+            ),
             // A duplicate of a record earlier in the same batch.
             (good(0), |e| matches!(e, StoreError::Duplicate { .. })),
         ];
@@ -678,7 +738,9 @@ async fn the_check_finds_a_stray_data_key_and_an_altered_record() {
         let (therapist, _, client) = seed(&store).await;
         store.add_record(note(Some("rec-1"), &client, &therapist, Category::Diagnosis, "F41.1")).await.unwrap();
         // An audit batch seals its details under a key of its own: not stray.
-        let event = |n: u32| confidant_store::AuditEvent::new(confidant_store::AuditKind::StaffChanged, None).details(serde_json::json!({ "n": n }));
+        let event = |n: u32| {
+            confidant_store::AuditEvent::new(confidant_store::AuditKind::StaffChanged, None).details(serde_json::json!({ "n": n }))
+        };
         store.append_audit(vec![event(1), event(2)]).await.unwrap();
         let sound = store.check().await.unwrap();
         assert!(sound.is_sound(), "{sound:?}");

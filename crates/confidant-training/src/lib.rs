@@ -30,10 +30,10 @@ mod schedule;
 mod templates;
 mod topic;
 
+pub use claim::Claim;
 pub use exam::{ExamResult, TopicScore, build_exam, score_exam};
 pub use flashcards::{Flashcard, flashcards};
-pub use claim::Claim;
 pub use question::{BankError, Question, check_question, generate_bank};
-pub use schedule::{CardState, Mastery, Rating, ReviewRecord, Scheduler, StudyItem, due_queue, mastery, rating_for_answer};
 pub use records::{Certificate, ExamSummary, StaffTraining, TrainingReport, TrainingStatus};
+pub use schedule::{CardState, Mastery, Rating, ReviewRecord, Scheduler, StudyItem, due_queue, mastery, rating_for_answer};
 pub use topic::Topic;

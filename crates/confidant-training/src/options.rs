@@ -36,10 +36,9 @@ pub(crate) fn phrase(claim: &Claim, seed: &str) -> String {
             "Decline for good; nothing you could obtain allows it.",
         ]),
         Claim::Outcome { outcome: Outcome::Deny, remedy: Some(kind) } => pick(until(kind)),
-        Claim::Withheld => pick(&[
-            "Withhold it for now; the law does not let it go yet.",
-            "Keep it back: as things stand it may not be shared.",
-        ]),
+        Claim::Withheld => {
+            pick(&["Withhold it for now; the law does not let it go yet.", "Keep it back: as things stand it may not be shared."])
+        }
         Claim::Obligation { outcome, obligation, applies } => obligation_phrase(outcome, obligation, applies, seed),
         Claim::Release { first, first_released, second, second_released } => {
             let (a, b) = (plain_category(first), plain_category(second));
@@ -70,42 +69,33 @@ pub(crate) fn framed(text: &str, question_id: &str) -> String {
 
 fn until(kind: RemedyKind) -> &'static [&'static str] {
     match kind {
-        RemedyKind::ObtainAuthorization => &[
-            "Get the client's signed authorization before sharing it.",
-            "Only once a written authorization is signed, share it.",
-        ],
-        RemedyKind::ObtainPart2Consent => &[
-            "Get a signed Part 2 consent from the client first.",
-            "Only after a Part 2 consent is signed may it go out.",
-        ],
-        RemedyKind::ObtainCourtOrder => &[
-            "Tell the requester to come back with a court order.",
-            "Not without a judge's order; ask them for one first.",
-        ],
-        RemedyKind::ObtainPart2CourtOrder => &[
-            "Insist on a court order issued under 42 CFR 2.64.",
-            "Nothing goes until a 2.64 court order is issued.",
-        ],
-        RemedyKind::AskClient => &[
-            "Ask the client first; share it only if they agree.",
-            "Check with the client, and share only with their OK.",
-        ],
-        RemedyKind::ObtainSatisfactoryAssurance => &[
-            "Require written assurance that the client got notice.",
-            "Get proof the client was notified, then share it.",
-        ],
-        RemedyKind::VerifyIdentity => &[
-            "Confirm who is asking, and their authority, first.",
-            "Verify the requester's identity before sharing it.",
-        ],
-        RemedyKind::OfferProfessionalReview => &[
-            "Refuse, but offer a review by another professional.",
-            "Offer another clinician's review of this refusal.",
-        ],
-        RemedyKind::ObtainWrittenRequest => &[
-            "Require the signed written request 56.104 demands.",
-            "Ask the plan for its signed 56.104 request first.",
-        ],
+        RemedyKind::ObtainAuthorization => {
+            &["Get the client's signed authorization before sharing it.", "Only once a written authorization is signed, share it."]
+        }
+        RemedyKind::ObtainPart2Consent => {
+            &["Get a signed Part 2 consent from the client first.", "Only after a Part 2 consent is signed may it go out."]
+        }
+        RemedyKind::ObtainCourtOrder => {
+            &["Tell the requester to come back with a court order.", "Not without a judge's order; ask them for one first."]
+        }
+        RemedyKind::ObtainPart2CourtOrder => {
+            &["Insist on a court order issued under 42 CFR 2.64.", "Nothing goes until a 2.64 court order is issued."]
+        }
+        RemedyKind::AskClient => {
+            &["Ask the client first; share it only if they agree.", "Check with the client, and share only with their OK."]
+        }
+        RemedyKind::ObtainSatisfactoryAssurance => {
+            &["Require written assurance that the client got notice.", "Get proof the client was notified, then share it."]
+        }
+        RemedyKind::VerifyIdentity => {
+            &["Confirm who is asking, and their authority, first.", "Verify the requester's identity before sharing it."]
+        }
+        RemedyKind::OfferProfessionalReview => {
+            &["Refuse, but offer a review by another professional.", "Offer another clinician's review of this refusal."]
+        }
+        RemedyKind::ObtainWrittenRequest => {
+            &["Require the signed written request 56.104 demands.", "Ask the plan for its signed 56.104 request first."]
+        }
     }
 }
 

@@ -87,11 +87,7 @@ fn decide(engine: &Engine, template: &'static str, request: &Value) -> Result<De
 /// key, is borne out by the engine's current decision.
 pub fn check_question(engine: &Engine, question: &Question) -> Result<bool, BankError> {
     let decision = decide(engine, question.template, &question.request)?;
-    Ok(question
-        .claims
-        .iter()
-        .enumerate()
-        .all(|(i, claim)| claim.holds(&decision, question.category) == (i == question.key)))
+    Ok(question.claims.iter().enumerate().all(|(i, claim)| claim.holds(&decision, question.category) == (i == question.key)))
 }
 
 /// One candidate option before shuffling.
@@ -116,11 +112,13 @@ pub(crate) fn build(engine: &Engine, s: Situation) -> Result<Question, BankError
     let id = format!("q-{:016x}", fnv1a(&std::iter::once(template).chain(s.params.iter().map(String::as_str)).collect::<Vec<_>>()));
 
     let (key_claim, mut candidates) = if !s.statements.is_empty() {
-        let holding: Vec<usize> = (0..s.statements.len()).filter(|&i| s.statements.get(i).is_some_and(|st| st.claim.holds(&decision, s.category))).collect();
+        let holding: Vec<usize> =
+            (0..s.statements.len()).filter(|&i| s.statements.get(i).is_some_and(|st| st.claim.holds(&decision, s.category))).collect();
         let [k] = holding[..] else {
             return Err(BankError::NotOneKey { template, count: holding.len() });
         };
-        let mut all: Vec<Candidate> = s.statements.iter().map(|st| Candidate { claim: st.claim, belief: st.belief, text: Some(st.text.to_string()) }).collect();
+        let mut all: Vec<Candidate> =
+            s.statements.iter().map(|st| Candidate { claim: st.claim, belief: st.belief, text: Some(st.text.to_string()) }).collect();
         let key = all.remove(k);
         (key, all)
     } else if let Some(second) = s.second {
@@ -129,8 +127,15 @@ pub(crate) fn build(engine: &Engine, s: Situation) -> Result<Question, BankError
         let key = key_claim(&decision, s.category, actual, s.focus, &id);
         let mut beliefs: Vec<Misconception> = s.misconceptions.clone();
         beliefs.extend(misconceptions::generic());
-        let mut list: Vec<Candidate> = beliefs.into_iter().map(|m| Candidate { claim: lift(m.claim, s.focus, &decision, s.category), belief: Some(m.belief), text: None }).collect();
-        list.extend(systematic(&key, s.focus, s.request.pointer("/client/part2_program") == Some(&Value::Bool(true)), &id).into_iter().map(|claim| Candidate { claim, belief: None, text: None }));
+        let mut list: Vec<Candidate> = beliefs
+            .into_iter()
+            .map(|m| Candidate { claim: lift(m.claim, s.focus, &decision, s.category), belief: Some(m.belief), text: None })
+            .collect();
+        list.extend(
+            systematic(&key, s.focus, s.request.pointer("/client/part2_program") == Some(&Value::Bool(true)), &id)
+                .into_iter()
+                .map(|claim| Candidate { claim, belief: None, text: None }),
+        );
         (Candidate { claim: key, belief: None, text: None }, list)
     };
 
@@ -227,7 +232,9 @@ fn key_claim(decision: &Decision, category: Category, actual: Outcome, focus: Op
             let pick = usize::try_from(draw(&[id, "remedy"]) % (offered.len().max(1) as u64)).unwrap_or(0);
             Claim::Outcome { outcome: Outcome::Deny, remedy: offered.get(pick).copied() }
         }
-        (outcome, Some(obligation)) => Claim::Obligation { outcome, obligation, applies: obligation_applies(decision, category, obligation) },
+        (outcome, Some(obligation)) => {
+            Claim::Obligation { outcome, obligation, applies: obligation_applies(decision, category, obligation) }
+        }
         (outcome, None) => Claim::outcome(outcome),
     }
 }
@@ -287,7 +294,12 @@ fn systematic(key: &Claim, focus: Option<ObligationKind>, part2: bool, id: &str)
 }
 
 /// The four ways of releasing two categories; the key is the engine's.
-fn release_candidates(decision: &Decision, first: Category, second: Category, template: &'static str) -> Result<(Candidate, Vec<Candidate>), BankError> {
+fn release_candidates(
+    decision: &Decision,
+    first: Category,
+    second: Category,
+    template: &'static str,
+) -> Result<(Candidate, Vec<Candidate>), BankError> {
     let mut all: Vec<Claim> = Vec::new();
     for first_released in [true, false] {
         for second_released in [true, false] {
@@ -296,5 +308,8 @@ fn release_candidates(decision: &Decision, first: Category, second: Category, te
     }
     let k = all.iter().position(|c| c.holds(decision, first)).ok_or(BankError::NoOutcome { template, category: second })?;
     let key = all.remove(k);
-    Ok((Candidate { claim: key, belief: None, text: None }, all.into_iter().map(|claim| Candidate { claim, belief: None, text: None }).collect()))
+    Ok((
+        Candidate { claim: key, belief: None, text: None },
+        all.into_iter().map(|claim| Candidate { claim, belief: None, text: None }).collect(),
+    ))
 }

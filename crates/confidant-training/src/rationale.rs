@@ -37,12 +37,8 @@ fn ruling(decision: &Decision, category: Category) -> String {
     let Some(rule) = deciding_rule(decision, category) else {
         return "no rule fired for it".to_string();
     };
-    let reason = decision
-        .categories
-        .iter()
-        .find(|c| c.category == category)
-        .and_then(|c| c.reason.clone())
-        .unwrap_or_else(|| rule.summary.clone());
+    let reason =
+        decision.categories.iter().find(|c| c.category == category).and_then(|c| c.reason.clone()).unwrap_or_else(|| rule.summary.clone());
     let verb = match outcome_of(decision, category) {
         Some(Outcome::Required) => "requires it",
         Some(Outcome::Permit) => "allows it",
@@ -95,7 +91,13 @@ fn obligating_rule(decision: &Decision, category: Category, kind: ObligationKind
 pub(crate) fn for_key(claim: &Claim, decision: &Decision, category: Category) -> String {
     match *claim {
         Claim::Release { first, second, .. } => {
-            format!("Right. For {}: {}. For {}: {}.", plain_category(first), ruling(decision, first), plain_category(second), ruling(decision, second))
+            format!(
+                "Right. For {}: {}. For {}: {}.",
+                plain_category(first),
+                ruling(decision, first),
+                plain_category(second),
+                ruling(decision, second)
+            )
         }
         Claim::Outcome { outcome: Outcome::Deny, remedy } => {
             let open = match remedy {
@@ -152,10 +154,14 @@ fn contradiction(claim: &Claim, decision: &Decision, category: Category) -> Stri
         Claim::Outcome { .. } | Claim::Obligation { .. } if !released => {
             format!("In fact {}.{}", ruling(decision, category), what_would_open(decision, category))
         }
-        Claim::Outcome { outcome: Outcome::Required, .. } | Claim::Obligation { outcome: Outcome::Required, .. } if actual == Some(Outcome::Permit) => {
+        Claim::Outcome { outcome: Outcome::Required, .. } | Claim::Obligation { outcome: Outcome::Required, .. }
+            if actual == Some(Outcome::Permit) =>
+        {
             format!("Nothing requires it; the choice is yours: {}.", ruling(decision, category))
         }
-        Claim::Outcome { outcome: Outcome::Permit, .. } | Claim::Obligation { outcome: Outcome::Permit, .. } if actual == Some(Outcome::Required) => {
+        Claim::Outcome { outcome: Outcome::Permit, .. } | Claim::Obligation { outcome: Outcome::Permit, .. }
+            if actual == Some(Outcome::Required) =>
+        {
             format!("It is not optional: {}.", ruling(decision, category))
         }
         Claim::Obligation { obligation, applies, .. } => {

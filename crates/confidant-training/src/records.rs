@@ -113,7 +113,6 @@ pub struct Certificate {
     pub exam: ExamSummary,
 }
 
-
 /// Builds the report for `today` from the active staff and every completed
 /// exam (oldest first).
 pub fn report(staff: Vec<Staff>, completed: Vec<ExamDraw>, policy: TrainingPolicy, today: Date) -> TrainingReport {
@@ -200,7 +199,12 @@ fn add_tallies(into: &mut Vec<TopicTally>, add: &[TopicTally]) {
 
 /// Topics in [`Topic::ALL`] order (unknown names last, by name).
 fn sort_tallies(tallies: &mut [TopicTally]) {
-    tallies.sort_by_key(|t| (Topic::parse(&t.topic).map_or(usize::MAX, |topic| Topic::ALL.iter().position(|x| *x == topic).unwrap_or(usize::MAX)), t.topic.clone()));
+    tallies.sort_by_key(|t| {
+        (
+            Topic::parse(&t.topic).map_or(usize::MAX, |topic| Topic::ALL.iter().position(|x| *x == topic).unwrap_or(usize::MAX)),
+            t.topic.clone(),
+        )
+    });
 }
 
 /// A completed exam's summary; `None` while it is open.

@@ -103,7 +103,22 @@ fn flashcards_cover_the_concepts_with_unique_ids_and_cites() {
     for c in &cards {
         assert!(!c.cites.is_empty() && !c.front.is_empty() && !c.back.is_empty(), "{}", c.id);
     }
-    for concept in ["privilege", "minimum", "need to know", "psychotherapy notes", "mandated reporting", "duty to protect", "part 2", "authorization", "accounting", "restrict", "consent", "confidentiality", "end", "why"] {
+    for concept in [
+        "privilege",
+        "minimum",
+        "need to know",
+        "psychotherapy notes",
+        "mandated reporting",
+        "duty to protect",
+        "part 2",
+        "authorization",
+        "accounting",
+        "restrict",
+        "consent",
+        "confidentiality",
+        "end",
+        "why",
+    ] {
         assert!(cards.iter().any(|c| c.front.to_lowercase().contains(concept)), "no card on {concept}");
     }
 }
@@ -113,7 +128,10 @@ fn conceptual_questions_cover_what_why_privilege_and_after_the_relationship() {
     let concepts: Vec<_> = FIXTURE.bank.iter().filter(|q| q.template == "concept.statement").collect();
     assert!(concepts.len() >= 5);
     for needle in ["fact that they are a client", "trust and safety", "privilege here", "still holds", "fifty years", "like their chart"] {
-        assert!(concepts.iter().any(|q| q.options[q.key].contains(needle) || q.options.iter().any(|o| o.contains(needle))), "no conceptual question on `{needle}`");
+        assert!(
+            concepts.iter().any(|q| q.options[q.key].contains(needle) || q.options.iter().any(|o| o.contains(needle))),
+            "no conceptual question on `{needle}`"
+        );
     }
     for q in concepts {
         assert!(q.explanation.contains("Concept ("), "{}: not tied to a flashcard", q.id);

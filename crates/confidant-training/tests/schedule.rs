@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use confidant_policy::Engine;
-use confidant_training::{Rating, Scheduler, StudyItem, Topic, build_exam, due_queue, generate_bank, mastery, rating_for_answer, score_exam};
+use confidant_training::{
+    Rating, Scheduler, StudyItem, Topic, build_exam, due_queue, generate_bank, mastery, rating_for_answer, score_exam,
+};
 
 const START: i64 = 1_669_725_000; // 2022-11-29 12:30:00 UTC
 
@@ -36,7 +38,8 @@ fn fsrs_intervals_match_the_crates_expected_history() {
 
 #[test]
 fn due_queue_puts_overdue_first_then_new_and_skips_not_yet_due() {
-    let items: Vec<StudyItem> = ["a", "b", "c", "d"].iter().map(|id| StudyItem { id: id.to_string(), topic: Topic::ClientRights }).collect();
+    let items: Vec<StudyItem> =
+        ["a", "b", "c", "d"].iter().map(|id| StudyItem { id: id.to_string(), topic: Topic::ClientRights }).collect();
     let s = Scheduler::new();
     let mut states = HashMap::new();
     let (a, _) = s.review("a", None, Rating::Easy, START); // due in days
@@ -51,10 +54,8 @@ fn due_queue_puts_overdue_first_then_new_and_skips_not_yet_due() {
 
 #[test]
 fn mastery_rises_with_good_reviews_and_unseen_items_count_as_zero() {
-    let items: Vec<StudyItem> = vec![
-        StudyItem { id: "x".into(), topic: Topic::DutyToProtect },
-        StudyItem { id: "y".into(), topic: Topic::DutyToProtect },
-    ];
+    let items: Vec<StudyItem> =
+        vec![StudyItem { id: "x".into(), topic: Topic::DutyToProtect }, StudyItem { id: "y".into(), topic: Topic::DutyToProtect }];
     let s = Scheduler::new();
     let mut states = HashMap::new();
     let before = mastery(&items, &states, START);

@@ -103,10 +103,7 @@ pub fn entry_hashes(n: usize) -> Vec<Hash> {
 }
 
 pub fn leaf_hashes(n: usize) -> Vec<LeafHash> {
-    entry_hashes(n)
-        .into_iter()
-        .map(LeafHash::from_bytes)
-        .collect()
+    entry_hashes(n).into_iter().map(LeafHash::from_bytes).collect()
 }
 
 pub fn hex32(text: &str) -> Hash {
@@ -116,10 +113,7 @@ pub fn hex32(text: &str) -> Hash {
 }
 
 pub fn data_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("data").join(name)
 }
 
 pub fn read_json(name: &str) -> serde_json::Value {
@@ -156,11 +150,7 @@ pub fn ref_inclusion_shape(m: usize, n: usize) -> Vec<bool> {
         return Vec::new();
     }
     let k = ref_split(n);
-    let mut shape = if m < k {
-        ref_inclusion_shape(m, k)
-    } else {
-        ref_inclusion_shape(m - k, n - k)
-    };
+    let mut shape = if m < k { ref_inclusion_shape(m, k) } else { ref_inclusion_shape(m - k, n - k) };
     shape.push(m < k);
     shape
 }
@@ -173,11 +163,7 @@ pub fn ref_consistency_shape(m: usize, n: usize) -> (bool, Vec<bool>) {
             return (b, Vec::new());
         }
         let k = ref_split(n);
-        let (seed, mut sides) = if m <= k {
-            walk(m, k, b)
-        } else {
-            walk(m - k, n - k, false)
-        };
+        let (seed, mut sides) = if m <= k { walk(m, k, b) } else { walk(m - k, n - k, false) };
         sides.push(m <= k);
         (seed, sides)
     }

@@ -94,9 +94,25 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
     // Everything is parsed and the document read before the vault is touched.
     let prepared = match cmd {
         AuthCmd::Add {
-            client, id, kind, signed_by, signed_on, categories, recipients, purposes, expires_on, expiry_event, statements, document,
+            client,
+            id,
+            kind,
+            signed_by,
+            signed_on,
+            categories,
+            recipients,
+            purposes,
+            expires_on,
+            expiry_event,
+            statements,
+            document,
         } => {
-            let statements = list("--statements", &statements, |s| Some(s.to_string()), || "`right_to_revoke`, `no_conditioning`, `redisclosure`".into())?;
+            let statements = list(
+                "--statements",
+                &statements,
+                |s| Some(s.to_string()),
+                || "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(),
+            )?;
             for s in &statements {
                 if !["right_to_revoke", "no_conditioning", "redisclosure"].contains(&s.as_str()) {
                     return Err(expected("--statements", "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(), s));
@@ -105,7 +121,9 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
             let auth = Authorization {
                 id: id.unwrap_or_default(),
                 kind: AuthorizationKind::parse(&kind).ok_or_else(|| expected("--kind", AuthorizationKind::expected(), &kind))?,
-                signed_by: signed_by.map(|s| Signer::parse(&s).ok_or_else(|| expected("--signed-by", Signer::expected(), &s))).transpose()?,
+                signed_by: signed_by
+                    .map(|s| Signer::parse(&s).ok_or_else(|| expected("--signed-by", Signer::expected(), &s)))
+                    .transpose()?,
                 signed_on: signed_on.map(|d| date("--signed-on", &d)).transpose()?,
                 categories: list("--categories", &categories, Category::parse, Category::expected)?,
                 recipients: recipients.iter().map(|r| recipient(r)).collect::<Result<Vec<_>, _>>()?,
@@ -161,7 +179,8 @@ async fn auth_inner(store: &Store, location: &Location, prepared: Prepared) -> R
         }
         Prepared::Add { client, auth, document } => {
             let actor = actor(store, location, "--as", None).await?;
-            let filed = App::new(store, store).file_authorization(&actor, &client, &auth, document.as_deref()).await.map_err(app_failure)?;
+            let filed =
+                App::new(store, store).file_authorization(&actor, &client, &auth, document.as_deref()).await.map_err(app_failure)?;
             let queued = if filed.awaiting_review { " (awaiting the privacy officer's review)" } else { "" };
             say(&format!("filed authorization {}{queued}", filed.id))
         }
@@ -198,14 +217,25 @@ async fn auth_inner(store: &Store, location: &Location, prepared: Prepared) -> R
                         a.kind.to_string(),
                         a.signed_on.map(|d| d.to_string()).unwrap_or_default(),
                         join(&a.categories),
-                        a.recipients.iter().map(|r| match &r.name { Some(n) => format!("{}:{n}", r.kind), None => r.kind.to_string() }).collect::<Vec<_>>().join(", "),
+                        a.recipients
+                            .iter()
+                            .map(|r| match &r.name {
+                                Some(n) => format!("{}:{n}", r.kind),
+                                None => r.kind.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         join(&a.purposes),
                         a.expires_on.map(|d| d.to_string()).or_else(|| a.expiry_event.clone()).unwrap_or_default(),
                         a.revoked_on.map(|d| d.to_string()).unwrap_or_default(),
                     ]
                 })
                 .collect::<Vec<_>>();
-            emit(format, &json!(values), &table(&["ID", "KIND", "SIGNED", "CATEGORIES", "RECIPIENTS", "PURPOSES", "EXPIRES", "REVOKED"], &rows))
+            emit(
+                format,
+                &json!(values),
+                &table(&["ID", "KIND", "SIGNED", "CATEGORIES", "RECIPIENTS", "PURPOSES", "EXPIRES", "REVOKED"], &rows),
+            )
         }
     }
 }

@@ -108,7 +108,11 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
         ClientCmd::List { output } => {
             let clients = store.list_clients().await.map_err(store_failure)?;
             store
-                .append_audit(vec![AuditEvent::new(AuditKind::ClientRead, None).categories(&[Category::Demographics]).details(json!({ "via": "cli", "clients": clients.len() }))])
+                .append_audit(vec![
+                    AuditEvent::new(AuditKind::ClientRead, None)
+                        .categories(&[Category::Demographics])
+                        .details(json!({ "via": "cli", "clients": clients.len() })),
+                ])
                 .await
                 .map_err(store_failure)?;
             let rows = clients
@@ -143,14 +147,22 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
             };
             let text = [
                 format!("{}  {}", c.id, c.name),
-                format!("status:    {}{}{}", c.status, c.discharged_on.map(|d| format!(", discharged {d}")).unwrap_or_default(), c.died_on.map(|d| format!(", died {d}")).unwrap_or_default()),
+                format!(
+                    "status:    {}{}{}",
+                    c.status,
+                    c.discharged_on.map(|d| format!(", discharged {d}")).unwrap_or_default(),
+                    c.died_on.map(|d| format!(", died {d}")).unwrap_or_default()
+                ),
                 format!("age:       {birth}"),
                 format!("part 2:    {}", if c.part2_program { "yes" } else { "no" }),
                 format!("team:      {}", c.team_id.clone().unwrap_or_else(|| "–".into())),
                 format!("contact:   {}", c.contact.clone().unwrap_or_else(|| "–".into())),
                 format!("notes:     {}", c.notes.clone().unwrap_or_else(|| "–".into())),
                 format!("caseload:  {}", if staff.is_empty() { "–".into() } else { staff.join(", ") }),
-                format!("privacy notice acknowledged: {}", if acks.is_empty() { "no".into() } else { acks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") }),
+                format!(
+                    "privacy notice acknowledged: {}",
+                    if acks.is_empty() { "no".into() } else { acks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") }
+                ),
             ]
             .join("\n");
             emit(output.format, &value, &text)

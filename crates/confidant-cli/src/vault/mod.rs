@@ -14,8 +14,8 @@ use clap::{Args, Subcommand};
 use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use confidant_store::{
-    AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing, NewClient,
-    NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
+    AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing,
+    NewClient, NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
 };
 use serde_json::{Value, json};
 
@@ -170,7 +170,8 @@ fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::v
     let url = location.url()?;
     let result = block_on(async {
         let mut store = Store::create(&url, ring).await.map_err(store_failure)?;
-        let signing_key = load_or_create_audit_key(&dir.join(AUDIT_KEY_FILE_NAME)).map_err(|e| Failure::Input(format!("audit key: {e}")))?;
+        let signing_key =
+            load_or_create_audit_key(&dir.join(AUDIT_KEY_FILE_NAME)).map_err(|e| Failure::Input(format!("audit key: {e}")))?;
         store.enable_audit(signing_key, Some(dir.join(WITNESS_FILE_NAME))).await.map_err(store_failure)?;
         store.set_jurisdiction(jurisdiction).await.map_err(store_failure)?;
         let summary = if demo {
@@ -233,9 +234,8 @@ pub(crate) fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Failure
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| Failure::Input(format!("--out: a new file that can be created ({}: {e})", path.display())))?;
+    let mut file =
+        options.open(path).map_err(|e| Failure::Input(format!("--out: a new file that can be created ({}: {e})", path.display())))?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))
 }
 
@@ -278,7 +278,12 @@ pub fn expected(flag: &str, expected: String, got: &str) -> Failure {
 }
 
 /// A comma-separated list of wire names, each once.
-pub fn list<T: PartialEq>(flag: &str, text: &str, parse: fn(&str) -> Option<T>, expected_values: fn() -> String) -> Result<Vec<T>, Failure> {
+pub fn list<T: PartialEq>(
+    flag: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    expected_values: fn() -> String,
+) -> Result<Vec<T>, Failure> {
     let mut out: Vec<T> = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let value = parse(item).ok_or_else(|| expected(flag, expected_values(), item))?;

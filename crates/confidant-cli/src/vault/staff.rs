@@ -52,14 +52,22 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
                 StaffCmd::Add { name, role, id } => {
                     let role = StaffRole::parse(&role).ok_or_else(|| expected("--role", StaffRole::expected(), &role))?;
                     let actor = actor(&store, location, "--as", None).await?;
-                    let id = App::new(&store, &store).add_staff(&actor, NewStaff { id, display_name: name, role }).await.map_err(app_failure)?;
+                    let id =
+                        App::new(&store, &store).add_staff(&actor, NewStaff { id, display_name: name, role }).await.map_err(app_failure)?;
                     say(&format!("added staff {id}"))
                 }
                 StaffCmd::List { output } => {
                     let staff = store.list_staff().await.map_err(store_failure)?;
                     let rows = staff
                         .iter()
-                        .map(|s| vec![s.id.clone(), s.display_name.clone(), s.role.to_string(), if s.active { "yes".into() } else { "no".into() }])
+                        .map(|s| {
+                            vec![
+                                s.id.clone(),
+                                s.display_name.clone(),
+                                s.role.to_string(),
+                                if s.active { "yes".into() } else { "no".into() },
+                            ]
+                        })
                         .collect::<Vec<_>>();
                     emit(output.format, &json!(staff), &table(&["ID", "NAME", "ROLE", "ACTIVE"], &rows))
                 }

@@ -30,7 +30,13 @@ pub(crate) struct Started {
 /// locked or inactive account: all spend one Argon2id verification, wait on
 /// the same backoff and get the same answer, so none of them tells whether
 /// a staff id exists or a password was right.
-pub(crate) async fn start_session(state: &AppState, address: &str, username: &str, password: &str, code: Option<&str>) -> Result<Started, Problem> {
+pub(crate) async fn start_session(
+    state: &AppState,
+    address: &str,
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<Started, Problem> {
     state.limiter.check(address).await?;
     let credential = if crate::body::check_id("username", username).is_ok() { state.store.credential(username).await? } else { None };
     let (mut ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
@@ -55,9 +61,18 @@ pub(crate) async fn start_session(state: &AppState, address: &str, username: &st
                 None => (None, state.unknown_ids.fail(username)),
             };
             let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
-            state.audit.one(AuditEvent::new(AuditKind::SignInFailed, actor).details(json!({ "address": address, "failures": failures, "locked": locked }))).await?;
+            state
+                .audit
+                .one(
+                    AuditEvent::new(AuditKind::SignInFailed, actor)
+                        .details(json!({ "address": address, "failures": failures, "locked": locked })),
+                )
+                .await?;
             tokio::time::sleep(backoff(failures)).await;
-            return Err(Problem::new(StatusCode::UNAUTHORIZED, "wrong staff id, password or code (or the account is locked for a while after repeated failures)"));
+            return Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong staff id, password or code (or the account is locked for a while after repeated failures)",
+            ));
         }
     };
     state.store.record_sign_in_success(&staff.id).await?;
@@ -72,7 +87,11 @@ pub(crate) async fn start_session(state: &AppState, address: &str, username: &st
 /// locked or unknown), then one Argon2id verification off the async
 /// workers, against the dummy hash when there is nothing to check, so every
 /// path costs the same. Returns whether it matched and the claim.
-async fn claimed_check(state: &AppState, credential: Option<&confidant_store::Credential>, password: &str) -> Result<(bool, Option<u32>), Problem> {
+async fn claimed_check(
+    state: &AppState,
+    credential: Option<&confidant_store::Credential>,
+    password: &str,
+) -> Result<(bool, Option<u32>), Problem> {
     let claim = match credential {
         Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
         None => None,
@@ -97,7 +116,13 @@ async fn check_current_password(state: &AppState, p: &Principal, password: Optio
         state.store.record_sign_in_success(p.id()).await?;
         return Ok(());
     }
-    state.audit.one(AuditEvent::new(AuditKind::AccessDenied, Some(p.id())).details(json!({ "doing": doing, "failures": claim.unwrap_or(LOCK_AFTER) }))).await?;
+    state
+        .audit
+        .one(
+            AuditEvent::new(AuditKind::AccessDenied, Some(p.id()))
+                .details(json!({ "doing": doing, "failures": claim.unwrap_or(LOCK_AFTER) })),
+        )
+        .await?;
     tokio::time::sleep(backoff(claim.unwrap_or(LOCK_AFTER))).await;
     Err(Problem::forbidden("current_password: not the current password (or the account is locked for a while)"))
 }
@@ -108,7 +133,12 @@ fn staff_json(staff: &Staff) -> Value {
 
 #[utoipa::path(post, path = "/v1/session", tag = "sign-in", request_body = SignIn,
     responses((status = 200, description = "Signed in; the session cookie is set and the CSRF token returned"), (status = 401, description = "Wrong credentials"), (status = 429, description = "Rate limited or locked")))]
-pub(crate) async fn sign_in(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: axum::http::HeaderMap, JsonBody(body): JsonBody<SignIn>) -> ApiResult<Response> {
+pub(crate) async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    JsonBody(body): JsonBody<SignIn>,
+) -> ApiResult<Response> {
     // Login CSRF: another site must not sign a browser in to an account of its choosing.
     if cross_origin(&headers) {
         return Err(Problem::forbidden("sign in from this server's own pages (`Origin`)"));
@@ -150,14 +180,21 @@ fn require_session(p: &Principal, doing: &str) -> Result<(), Problem> {
 
 #[utoipa::path(post, path = "/v1/me/totp", tag = "sign-in", request_body = CurrentPassword, responses((status = 200, description = "A new TOTP secret to enrol; confirm it with a code"),
     (status = 409, description = "TOTP is already enabled; an admin clears it (lost device) before a new enrolment")))]
-pub(crate) async fn totp_start(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<CurrentPassword>) -> ApiResult<Json<Value>> {
+pub(crate) async fn totp_start(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<CurrentPassword>,
+) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
     // A stolen session alone must not be able to bind a factor its holder controls.
     check_current_password(&state, &p, Some(&body.current_password), "enrol TOTP").await?;
     // A new enrolment replaces the secret and stays off until confirmed, so
     // while a factor is enabled it would switch the factor off: refused.
     if state.store.credential(p.id()).await?.is_some_and(|c| c.totp_enabled) {
-        return Err(Problem::new(StatusCode::CONFLICT, "totp: already enabled for this account; an admin clears it before a new enrolment"));
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "totp: already enabled for this account; an admin clears it before a new enrolment",
+        ));
     }
     let mut secret = zeroize::Zeroizing::new([0u8; 20]);
     rand::fill(secret.as_mut());
@@ -182,9 +219,14 @@ pub(crate) struct CurrentPassword {
 }
 
 #[utoipa::path(post, path = "/v1/me/totp/confirm", tag = "sign-in", request_body = Code, responses((status = 200, description = "TOTP enabled")))]
-pub(crate) async fn totp_confirm(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<Code>) -> ApiResult<Json<Value>> {
+pub(crate) async fn totp_confirm(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<Code>,
+) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
-    let secret = state.store.totp_secret(p.id()).await?.ok_or_else(|| Problem::bad_input("code: start enrolment with POST /v1/me/totp first"))?;
+    let secret =
+        state.store.totp_secret(p.id()).await?.ok_or_else(|| Problem::bad_input("code: start enrolment with POST /v1/me/totp first"))?;
     let accepted = match totp_step(&secret, &body.code, state.store.now_secs()) {
         Some(step) => state.store.accept_totp_step(p.id(), step).await?,
         None => false,
@@ -208,7 +250,11 @@ pub(crate) struct NewToken {
 }
 
 #[utoipa::path(post, path = "/v1/tokens", tag = "sign-in", request_body = NewToken, responses((status = 201, description = "The token, shown once")))]
-pub(crate) async fn create_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<NewToken>) -> ApiResult<Response> {
+pub(crate) async fn create_token(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<NewToken>,
+) -> ApiResult<Response> {
     if !matches!(p.via, Via::Session { .. }) {
         return Err(Problem::forbidden("API tokens are made from a signed-in session, not from another token"));
     }
@@ -219,7 +265,10 @@ pub(crate) async fn create_token(State(state): State<Arc<AppState>>, ApiPrincipa
     }
     let (token, hash) = new_token();
     let id = state.store.create_api_token(&hash, p.id(), &body.name, &body.scopes).await?;
-    state.audit.one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).details(json!({ "token": id, "for": p.id(), "scopes": body.scopes }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).details(json!({ "token": id, "for": p.id(), "scopes": body.scopes })))
+        .await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "token": token.as_str(), "scopes": body.scopes })))
 }
 
@@ -229,7 +278,11 @@ pub(crate) async fn list_tokens(State(state): State<Arc<AppState>>, ApiPrincipal
 }
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "sign-in", responses((status = 204, description = "Revoked")))]
-pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn revoke_token(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     // Revoking is a write: a read-only token cannot revoke its siblings.
     p.require("write")?;
     state.store.revoke_api_token(&id, p.id()).await?;
@@ -240,14 +293,22 @@ pub(crate) async fn revoke_token(State(state): State<Arc<AppState>>, ApiPrincipa
 }
 
 #[utoipa::path(get, path = "/v1/staff/{id}/tokens", tag = "staff", responses((status = 200, description = "A staff member's tokens (never their values); admin")))]
-pub(crate) async fn staff_tokens(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn staff_tokens(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     require_admin(&p)?;
     state.store.staff(&id).await?;
     Ok(Json(json!(state.store.api_tokens(&id).await?)))
 }
 
 #[utoipa::path(delete, path = "/v1/staff/{id}/tokens/{token}", tag = "staff", responses((status = 204, description = "Revoked; admin")))]
-pub(crate) async fn revoke_staff_token(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path((id, token)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub(crate) async fn revoke_staff_token(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path((id, token)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     require_admin(&p)?;
     state.store.revoke_api_token(&token, &id).await?;
     state.principals.evict_staff(&id);
@@ -263,7 +324,12 @@ pub(crate) struct ActiveBody {
 
 #[utoipa::path(post, path = "/v1/staff/{id}/active", tag = "staff", request_body = ActiveBody,
     responses((status = 204, description = "Deactivated (every session and token ends at once) or reactivated; admin")))]
-pub(crate) async fn set_active(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ActiveBody>) -> ApiResult<StatusCode> {
+pub(crate) async fn set_active(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ActiveBody>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     state.app().set_staff_active(&p.actor(Channel::Api), &id, body.active).await?;
     // No cached principal outlives a deactivation.
@@ -286,7 +352,11 @@ pub(crate) struct NewStaffBody {
 }
 
 #[utoipa::path(post, path = "/v1/staff", tag = "staff", request_body = NewStaffBody, responses((status = 201, description = "Added")))]
-pub(crate) async fn add_staff(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<NewStaffBody>) -> ApiResult<Response> {
+pub(crate) async fn add_staff(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<NewStaffBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let role = parse_enum("role", &body.role, StaffRole::parse, StaffRole::expected)?;
     let id = state.app().add_staff(&p.actor(Channel::Api), NewStaff { id: None, display_name: body.display_name, role }).await?;
@@ -311,7 +381,12 @@ pub(crate) struct PasswordBody {
 
 #[utoipa::path(post, path = "/v1/staff/{id}/password", tag = "staff", request_body = PasswordBody,
     responses((status = 204, description = "Set; the staff member's other sessions end"), (status = 403, description = "Wrong current password, or not an admin")))]
-pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<PasswordBody>) -> ApiResult<StatusCode> {
+pub(crate) async fn set_password(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PasswordBody>,
+) -> ApiResult<StatusCode> {
     let own = p.id() == id;
     if own {
         require_session(&p, "change your password")?;
@@ -336,13 +411,20 @@ pub(crate) async fn set_password(State(state): State<Arc<AppState>>, ApiPrincipa
     state.principals.evict_staff(&id);
     state
         .audit
-        .one(AuditEvent::new(AuditKind::PasswordSet, Some(p.id())).details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })))
+        .one(
+            AuditEvent::new(AuditKind::PasswordSet, Some(p.id()))
+                .details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(delete, path = "/v1/staff/{id}/totp", tag = "staff", responses((status = 204, description = "TOTP cleared; the staff member may enrol again"), (status = 403, description = "Not an admin")))]
-pub(crate) async fn clear_totp(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn clear_totp(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     require_admin(&p)?;
     state.store.clear_totp(&id).await?;
     state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": id, "enabled": false }))).await?;
@@ -356,7 +438,12 @@ pub(crate) struct StaffRef {
 }
 
 #[utoipa::path(post, path = "/v1/teams/{team}/members", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Added")))]
-pub(crate) async fn add_team_member(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(team): Path<String>, JsonBody(body): JsonBody<StaffRef>) -> ApiResult<StatusCode> {
+pub(crate) async fn add_team_member(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(team): Path<String>,
+    JsonBody(body): JsonBody<StaffRef>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     crate::body::check_id("staff_id", &body.staff_id)?;
     state.app().add_team_member(&p.actor(Channel::Api), &team, &body.staff_id).await?;
@@ -364,7 +451,12 @@ pub(crate) async fn add_team_member(State(state): State<Arc<AppState>>, ApiPrinc
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/caseload", tag = "staff", request_body = StaffRef, responses((status = 204, description = "Assigned")))]
-pub(crate) async fn assign_caseload(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StaffRef>) -> ApiResult<StatusCode> {
+pub(crate) async fn assign_caseload(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StaffRef>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     crate::body::check_id("staff_id", &body.staff_id)?;
     state.app().assign_caseload(&p.actor(Channel::Api), &id, &body.staff_id).await?;

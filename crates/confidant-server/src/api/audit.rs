@@ -53,11 +53,26 @@ fn entry_json(e: &confidant_store::AuditEntry) -> Value {
 }
 
 #[utoipa::path(get, path = "/v1/audit/entries", tag = "audit", responses((status = 200, description = "Entries, newest first (ids, kinds, categories; no contents)")))]
-pub(crate) async fn audit_entries(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<EntriesQuery>) -> ApiResult<Json<Value>> {
+pub(crate) async fn audit_entries(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Query(q): Query<EntriesQuery>,
+) -> ApiResult<Json<Value>> {
     audit_guard(&state, &p, "read the audit log").await?;
     let since_ms = q.since.as_deref().map(|d| parse_date("since", d)).transpose()?.map(|d| unix_days(d) * 86_400_000);
-    let kind = q.kind.as_deref().map(|k| AuditKind::parse(k).ok_or_else(|| Problem::bad_input(format!("kind: an audit entry kind, got `{k}`")))).transpose()?;
-    let filter = AuditFilter { client_id: q.client, since_ms, kind, newest_first: true, limit: Some(q.limit.unwrap_or(200).min(10_000)), with_details: false };
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| AuditKind::parse(k).ok_or_else(|| Problem::bad_input(format!("kind: an audit entry kind, got `{k}`"))))
+        .transpose()?;
+    let filter = AuditFilter {
+        client_id: q.client,
+        since_ms,
+        kind,
+        newest_first: true,
+        limit: Some(q.limit.unwrap_or(200).min(10_000)),
+        with_details: false,
+    };
     let entries = state.store.audit_entries(&filter).await?;
     state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len() }))).await?;
     Ok(Json(Value::Array(entries.iter().map(entry_json).collect())))
@@ -70,7 +85,12 @@ pub(crate) struct ProofQuery {
 }
 
 #[utoipa::path(get, path = "/v1/audit/entries/{seq}/proof", tag = "audit", responses((status = 200, description = "Inclusion proof with the signed head (the `audit check-proof` format)")))]
-pub(crate) async fn audit_proof(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(seq): Path<u64>, Query(q): Query<ProofQuery>) -> ApiResult<Json<Value>> {
+pub(crate) async fn audit_proof(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(seq): Path<u64>,
+    Query(q): Query<ProofQuery>,
+) -> ApiResult<Json<Value>> {
     audit_guard(&state, &p, "read the audit log").await?;
     let (proof, head) = state.store.audit_inclusion_proof(seq, q.size).await?;
     let entry = state.store.audit_entry(seq).await?;
@@ -85,7 +105,11 @@ pub(crate) struct ConsistencyQuery {
 }
 
 #[utoipa::path(get, path = "/v1/audit/consistency", tag = "audit", params(("old" = u64, Query), ("new" = u64, Query)), responses((status = 200, description = "Consistency proof between two signed sizes")))]
-pub(crate) async fn audit_consistency(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<ConsistencyQuery>) -> ApiResult<Json<Value>> {
+pub(crate) async fn audit_consistency(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Query(q): Query<ConsistencyQuery>,
+) -> ApiResult<Json<Value>> {
     audit_guard(&state, &p, "read the audit log").await?;
     let (proof, old_head, new_head) = state.store.audit_consistency_proof(q.old, q.new).await?;
     Ok(Json(json!({ "proof": proof, "old_head": old_head, "new_head": new_head })))

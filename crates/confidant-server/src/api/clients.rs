@@ -15,7 +15,14 @@ pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipa
     // Need-to-know holds for every role: oversight is of the log, not of charts.
     let ids = state.store.visible_clients(p.id()).await?;
     let clients: Vec<Value> = state.store.list_clients().await?.iter().filter(|c| ids.contains(&c.id)).map(client_json).collect();
-    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).details(json!({ "clients": clients.len() }))).await?;
+    state
+        .audit
+        .one(
+            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
+                .categories(&[Category::Demographics])
+                .details(json!({ "clients": clients.len() })),
+        )
+        .await?;
     Ok(Json(Value::Array(clients)).into_response())
 }
 
@@ -27,7 +34,8 @@ pub(crate) async fn directory(State(state): State<Arc<AppState>>, ApiPrincipal(p
     }
     // Id, name and team only: no contact, notes, birth date or program. Even
     // that a client is in a Part 2 program is protected (42 CFR 2.13(c)).
-    let clients: Vec<Value> = state.store.list_clients().await?.iter().map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id })).collect();
+    let clients: Vec<Value> =
+        state.store.list_clients().await?.iter().map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id })).collect();
     state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).details(json!({ "directory": clients.len() }))).await?;
     Ok(Json(Value::Array(clients)))
 }
@@ -55,7 +63,11 @@ pub(crate) struct NewClientBody {
 }
 
 #[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = NewClientBody, responses((status = 201, description = "Added, on the caller's caseload")))]
-pub(crate) async fn add_client(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, JsonBody(body): JsonBody<NewClientBody>) -> ApiResult<Response> {
+pub(crate) async fn add_client(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    JsonBody(body): JsonBody<NewClientBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let birth = match (&body.date_of_birth, body.age) {
         (Some(dob), _) => Birth::DateOfBirth(parse_date("date_of_birth", dob)?),
@@ -66,13 +78,26 @@ pub(crate) async fn add_client(State(state): State<Arc<AppState>>, ApiPrincipal(
         Some(t) => Some(state.store.team_id(t).await?),
         None => None,
     };
-    let new = NewClient { id: None, name: body.name, contact: body.contact, notes: body.notes, birth, part2_program: body.part2_program, lps_program: body.lps_program, team_id };
+    let new = NewClient {
+        id: None,
+        name: body.name,
+        contact: body.contact,
+        notes: body.notes,
+        birth,
+        part2_program: body.part2_program,
+        lps_program: body.lps_program,
+        team_id,
+    };
     let id = state.app().add_client(&p.actor(Channel::Api), new).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients", responses((status = 200, description = "The client"), (status = 404, description = "Not on the caller's caseload (or no such client)")))]
-pub(crate) async fn show_client(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn show_client(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("read")?;
     let client = state.app().show_client(&p.actor(Channel::Api), &id).await?;
     Ok(Json(client_json(&client)))
@@ -108,7 +133,12 @@ pub(crate) struct StatusCorrectionBody {
 
 #[utoipa::path(post, path = "/v1/clients/{id}/status-corrections", tag = "clients", request_body = StatusCorrectionBody,
     responses((status = 204, description = "Corrected, as an audited correction naming the old and new status (privacy officer)")))]
-pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<StatusCorrectionBody>) -> ApiResult<StatusCode> {
+pub(crate) async fn correct_status(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusCorrectionBody>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     let discharged_on = body.discharged_on.as_deref().map(|d| parse_date("discharged_on", d)).transpose()?;
     let died_on = body.died_on.as_deref().map(|d| parse_date("died_on", d)).transpose()?;
@@ -117,19 +147,33 @@ pub(crate) async fn correct_status(State(state): State<Arc<AppState>>, ApiPrinci
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/discharge", tag = "clients", request_body = OnDay, responses((status = 204, description = "Discharged (still protected)")))]
-pub(crate) async fn discharge(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<OnDay>) -> ApiResult<StatusCode> {
+pub(crate) async fn discharge(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<OnDay>,
+) -> ApiResult<StatusCode> {
     client_change(&state, &p, &id, body.on.as_deref(), false).await
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/death", tag = "clients", request_body = OnDay, responses((status = 204, description = "Death recorded (still protected)")))]
-pub(crate) async fn record_death(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<OnDay>) -> ApiResult<StatusCode> {
+pub(crate) async fn record_death(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<OnDay>,
+) -> ApiResult<StatusCode> {
     client_change(&state, &p, &id, body.on.as_deref(), true).await
 }
 
 // ── records ──────────────────────────────────────────────────────────────
 
 #[utoipa::path(get, path = "/v1/clients/{id}/records", tag = "records", responses((status = 200, description = "Records with contents; psychotherapy notes only the caller wrote")))]
-pub(crate) async fn list_records(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_records(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("read")?;
     let read = state.app().read_records(&p.actor(Channel::Api), &id).await?;
     Ok(Json(json!({ "records": read.records, "psychotherapy_notes_withheld": read.notes_withheld })))
@@ -143,7 +187,12 @@ pub(crate) struct NewRecordBody {
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/records", tag = "records", request_body = NewRecordBody, responses((status = 201, description = "Added; the caller is the author")))]
-pub(crate) async fn add_record(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<NewRecordBody>) -> ApiResult<Response> {
+pub(crate) async fn add_record(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewRecordBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let category = parse_enum("category", &body.category, Category::parse, Category::expected)?;
     let record = state.app().add_record(&p.actor(Channel::Api), &id, category, body.content, None).await?;
@@ -200,14 +249,21 @@ impl AuthorizationBody {
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    Ok(AuthorizedRecipient { kind: parse_enum(&format!("recipients/{i}/kind"), &r.kind, RecipientKind::parse, RecipientKind::expected)?, name: r.name.clone() })
+                    Ok(AuthorizedRecipient {
+                        kind: parse_enum(&format!("recipients/{i}/kind"), &r.kind, RecipientKind::parse, RecipientKind::expected)?,
+                        name: r.name.clone(),
+                    })
                 })
                 .collect::<Result<_, Problem>>()?,
             purposes: parse_list("purposes", &self.purposes, Purpose::parse, Purpose::expected)?,
             expires_on: self.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?,
             expiry_event: self.expiry_event.clone().filter(|e| !e.trim().is_empty()),
             revoked_on: None,
-            statements: Statements { right_to_revoke: self.right_to_revoke, no_conditioning: self.no_conditioning, redisclosure: self.redisclosure },
+            statements: Statements {
+                right_to_revoke: self.right_to_revoke,
+                no_conditioning: self.no_conditioning,
+                redisclosure: self.redisclosure,
+            },
         })
     }
 }
@@ -223,7 +279,11 @@ async fn audit_read(state: &AppState, p: &Principal, id: &str, access: crate::ac
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}/authorizations", tag = "authorizations", responses((status = 200, description = "Authorizations and consents on file")))]
-pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_authorizations(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("read")?;
     let access = client_access(&state, &p, &id, "read authorizations").await?;
     audit_read(&state, &p, &id, access, "authorizations").await?;
@@ -252,7 +312,12 @@ pub(crate) async fn list_authorizations(State(state): State<Arc<AppState>>, ApiP
 
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations", tag = "authorizations", request_body = AuthorizationBody,
     responses((status = 201, description = "Filed"), (status = 422, description = "Not valid as written; every missing element is listed")))]
-pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<AuthorizationBody>) -> ApiResult<Response> {
+pub(crate) async fn add_authorization(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AuthorizationBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let auth = body.to_authorization()?;
     let filed = file_authorization(&state, &p, Channel::Api, &id, &auth).await?;
@@ -263,7 +328,13 @@ pub(crate) async fn add_authorization(State(state): State<Arc<AppState>>, ApiPri
 /// psychotherapy notes or Part 2 records is entered only by a clinician on
 /// the client's care team or by the privacy officer, and is queued for the
 /// privacy officer's review. Returns its id and whether it was queued.
-pub(crate) async fn file_authorization(state: &AppState, p: &Principal, via: Channel, id: &str, auth: &confidant_policy::Authorization) -> Result<(String, bool), Problem> {
+pub(crate) async fn file_authorization(
+    state: &AppState,
+    p: &Principal,
+    via: Channel,
+    id: &str,
+    auth: &confidant_policy::Authorization,
+) -> Result<(String, bool), Problem> {
     let filed = state.app().file_authorization(&p.actor(via), id, auth, None).await?;
     Ok((filed.id, filed.awaiting_review))
 }
@@ -273,12 +344,22 @@ pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiP
     p.require("read")?;
     require_privacy_officer(&state, &p, "read the authorization review queue").await?;
     let queue = state.store.authorizations_awaiting_review().await?;
-    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).details(json!({ "read": "authorization review queue", "items": queue.len() }))).await?;
+    state
+        .audit
+        .one(
+            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
+                .details(json!({ "read": "authorization review queue", "items": queue.len() })),
+        )
+        .await?;
     Ok(Json(json!(queue)))
 }
 
 #[utoipa::path(post, path = "/v1/authorizations/{auth}/review", tag = "authorizations", responses((status = 204, description = "Reviewed (by someone other than who entered it)")))]
-pub(crate) async fn review_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(auth): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn review_authorization(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(auth): Path<String>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     mark_authorization_reviewed(&state, &p, Channel::Api, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -291,7 +372,12 @@ pub(crate) async fn mark_authorization_reviewed(state: &AppState, p: &Principal,
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/authorizations/{auth}/revoke", tag = "authorizations", request_body = OnDay, responses((status = 204, description = "Revoked")))]
-pub(crate) async fn revoke_authorization(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path((id, auth)): Path<(String, String)>, JsonBody(body): JsonBody<OnDay>) -> ApiResult<StatusCode> {
+pub(crate) async fn revoke_authorization(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path((id, auth)): Path<(String, String)>,
+    JsonBody(body): JsonBody<OnDay>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     let on = body.on.as_deref().map(|d| parse_date("on", d)).transpose()?;
     state.app().revoke_authorization(&p.actor(Channel::Api), &id, &auth, on).await?;
@@ -313,7 +399,11 @@ pub(crate) struct RestrictionBody {
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}/restrictions", tag = "authorizations", responses((status = 200, description = "Restrictions on file")))]
-pub(crate) async fn list_restrictions(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_restrictions(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("read")?;
     let access = client_access(&state, &p, &id, "read restrictions").await?;
     audit_read(&state, &p, &id, access, "restrictions").await?;
@@ -335,7 +425,12 @@ pub(crate) async fn list_restrictions(State(state): State<Arc<AppState>>, ApiPri
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/restrictions", tag = "authorizations", request_body = RestrictionBody, responses((status = 201, description = "Filed")))]
-pub(crate) async fn add_restriction(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<RestrictionBody>) -> ApiResult<Response> {
+pub(crate) async fn add_restriction(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RestrictionBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let restriction = Restriction {
         categories: parse_list("categories", &body.categories, Category::parse, Category::expected)?,

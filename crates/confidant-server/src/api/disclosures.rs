@@ -63,14 +63,25 @@ impl ShareBody {
 }
 
 /// Decides for a stored client (audited as a decision).
-pub(crate) async fn decide_for_client(state: &AppState, p: &Principal, via: Channel, id: &str, body: &ShareBody) -> Result<confidant_policy::Decision, Problem> {
+pub(crate) async fn decide_for_client(
+    state: &AppState,
+    p: &Principal,
+    via: Channel,
+    id: &str,
+    body: &ShareBody,
+) -> Result<confidant_policy::Decision, Problem> {
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let engine = state.engine();
     Ok(state.app().decide_for_client(&engine, &p.actor(via), spec).await?)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/decisions", tag = "decisions", request_body = ShareBody, responses((status = 200, description = "The decision, built from the vault")))]
-pub(crate) async fn client_decision(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ShareBody>) -> ApiResult<Json<Value>> {
+pub(crate) async fn client_decision(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ShareBody>,
+) -> ApiResult<Json<Value>> {
     p.require("decisions")?;
     let decision = decide_for_client(&state, &p, Channel::Api, &id, &body).await?;
     Ok(Json(serde_json::to_value(&decision).map_err(|e| Problem::internal(&e))?))
@@ -81,7 +92,9 @@ pub(crate) async fn release(state: &AppState, p: &Principal, via: Channel, id: &
     // A real disclosure is made today, on the server's date: a client-sent
     // date would backdate it out of the accounting, or past a revocation.
     if body.as_of.is_some() {
-        return Err(Problem::bad_input("as_of: a disclosure is made and recorded on the server's date; ask `POST /v1/clients/{id}/decisions` what-if questions about other days"));
+        return Err(Problem::bad_input(
+            "as_of: a disclosure is made and recorded on the server's date; ask `POST /v1/clients/{id}/decisions` what-if questions about other days",
+        ));
     }
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let engine = state.engine();
@@ -90,16 +103,29 @@ pub(crate) async fn release(state: &AppState, p: &Principal, via: Channel, id: &
 
 #[utoipa::path(post, path = "/v1/clients/{id}/disclosures", tag = "disclosures", request_body = ShareBody,
     responses((status = 201, description = "Released: the package"), (status = 200, description = "Denied: nothing released; the decision with its remedies")))]
-pub(crate) async fn disclose_handler(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ShareBody>) -> ApiResult<Response> {
+pub(crate) async fn disclose_handler(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ShareBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     match release(&state, &p, Channel::Api, &id, &body).await? {
-        Release::Denied { decision, audit_seq } => Ok(json_response(StatusCode::OK, &json!({ "released": false, "decision": decision, "audit_entry": audit_seq }))),
-        Release::Released(package) => Ok(json_response(StatusCode::CREATED, &json!({ "released": true, "package": package, "held_back": package.held_back }))),
+        Release::Denied { decision, audit_seq } => {
+            Ok(json_response(StatusCode::OK, &json!({ "released": false, "decision": decision, "audit_entry": audit_seq })))
+        }
+        Release::Released(package) => {
+            Ok(json_response(StatusCode::CREATED, &json!({ "released": true, "package": package, "held_back": package.held_back })))
+        }
     }
 }
 
 #[utoipa::path(get, path = "/v1/clients/{id}/disclosures", tag = "disclosures", responses((status = 200, description = "Disclosures made")))]
-pub(crate) async fn list_disclosures(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_disclosures(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     p.require("read")?;
     Ok(Json(json!(state.app().disclosures(&p.actor(Channel::Api), &id).await?)))
 }
@@ -114,12 +140,20 @@ pub(crate) struct AccountingQuery {
 
 #[utoipa::path(get, path = "/v1/clients/{id}/accounting", tag = "disclosures", params(("since" = Option<String>, Query), ("as_of" = Option<String>, Query), ("format" = Option<String>, Query, description = "`json` or `html`")),
     responses((status = 200, description = "The accounting of disclosures (45 CFR 164.528)")))]
-pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, Query(q): Query<AccountingQuery>) -> ApiResult<Response> {
+pub(crate) async fn accounting(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    Query(q): Query<AccountingQuery>,
+) -> ApiResult<Response> {
     p.require("read")?;
     let accounting = accounting_for(&state, &p, Channel::Api, &id, q.since.as_deref(), q.as_of.as_deref()).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(confidant_disclosure::accounting::to_json(&accounting)).into_response()),
-        Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], confidant_disclosure::accounting::to_html(&accounting)).into_response()),
+        Some("html") => {
+            Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], confidant_disclosure::accounting::to_html(&accounting))
+                .into_response())
+        }
         Some(other) => Err(Problem::bad_input(format!("format: `json` or `html`, got `{other}`"))),
     }
 }
@@ -127,7 +161,14 @@ pub(crate) async fn accounting(State(state): State<Arc<AppState>>, ApiPrincipal(
 /// A client's accounting as `p` may see it (API and console): the privacy
 /// officer's for any client, anyone else's only with access to the client
 /// and without law-enforcement suspensions. `as_of` defaults to today.
-pub(crate) async fn accounting_for(state: &AppState, p: &Principal, via: Channel, id: &str, since: Option<&str>, as_of: Option<&str>) -> Result<confidant_store::Accounting, Problem> {
+pub(crate) async fn accounting_for(
+    state: &AppState,
+    p: &Principal,
+    via: Channel,
+    id: &str,
+    since: Option<&str>,
+    as_of: Option<&str>,
+) -> Result<confidant_store::Accounting, Problem> {
     let since = since.map(|d| parse_date("since", d)).transpose()?;
     let as_of = as_of.map(|d| parse_date("as_of", d)).transpose()?;
     Ok(state.app().accounting(&p.actor(via), id, since, as_of).await?)
@@ -150,7 +191,12 @@ pub(crate) struct CorrectionBody {
 }
 
 #[utoipa::path(post, path = "/v1/accounting/{entry}/corrections", tag = "disclosures", request_body = CorrectionBody, responses((status = 201, description = "A new entry naming the old one")))]
-pub(crate) async fn correct_accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(entry): Path<String>, JsonBody(body): JsonBody<CorrectionBody>) -> ApiResult<Response> {
+pub(crate) async fn correct_accounting(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(entry): Path<String>,
+    JsonBody(body): JsonBody<CorrectionBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let correction = AccountingCorrection {
         disclosed_on: body.disclosed_on.as_deref().map(|d| parse_date("disclosed_on", d)).transpose()?,
@@ -179,7 +225,12 @@ pub(crate) struct SuspensionBody {
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/accounting/suspensions", tag = "disclosures", request_body = SuspensionBody, responses((status = 201, description = "Recorded")))]
-pub(crate) async fn suspend_accounting(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<SuspensionBody>) -> ApiResult<Response> {
+pub(crate) async fn suspend_accounting(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SuspensionBody>,
+) -> ApiResult<Response> {
     p.require("write")?;
     let request = SuspensionRequest {
         client_id: id,
@@ -203,7 +254,12 @@ pub(crate) struct ReasonBody {
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/break-glass", tag = "break-glass", request_body = ReasonBody, responses((status = 201, description = "Access granted for a while, flagged and queued for review")))]
-pub(crate) async fn break_glass(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ReasonBody>) -> ApiResult<Response> {
+pub(crate) async fn break_glass(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> ApiResult<Response> {
     p.require("read")?;
     let grant = state.app().open_break_glass(&p.actor(Channel::Api), &id, &body.reason, state.config.break_glass_minutes).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": grant.id, "expires_at": grant.expires_at, "audit_entry": grant.audit_seq })))
@@ -216,7 +272,11 @@ pub(crate) struct QueueQuery {
 }
 
 #[utoipa::path(get, path = "/v1/break-glass", tag = "break-glass", responses((status = 200, description = "The review queue (privacy officer)")))]
-pub(crate) async fn break_glass_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Query(q): Query<QueueQuery>) -> ApiResult<Json<Value>> {
+pub(crate) async fn break_glass_queue(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(state.app().break_glass_queue(&p.actor(Channel::Api), q.all.unwrap_or(false)).await?)))
 }
 
@@ -228,7 +288,12 @@ pub(crate) struct ReviewBody {
 }
 
 #[utoipa::path(post, path = "/v1/break-glass/{id}/review", tag = "break-glass", request_body = ReviewBody, responses((status = 204, description = "Reviewed")))]
-pub(crate) async fn review_break_glass(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Path(id): Path<String>, JsonBody(body): JsonBody<ReviewBody>) -> ApiResult<StatusCode> {
+pub(crate) async fn review_break_glass(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReviewBody>,
+) -> ApiResult<StatusCode> {
     p.require("write")?;
     let justified = match body.outcome.as_str() {
         "justified" => true,

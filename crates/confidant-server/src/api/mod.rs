@@ -13,10 +13,12 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use confidant_disclosure::Release;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Signer};
-use confidant_policy::{Authorization, AuthorizedRecipient, Date, Discloser, Facts, Input, Recipient, Restriction, Statements, parse_input};
+use confidant_policy::{
+    Authorization, AuthorizedRecipient, Date, Discloser, Facts, Input, Recipient, Restriction, Statements, parse_input,
+};
 use confidant_store::{
-    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewStaff, RequestSpec,
-    StaffRole, Staff, read_witness, today, unix_days,
+    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, NewClient, NewStaff, RequestSpec, Staff, StaffRole, read_witness,
+    today, unix_days,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -99,7 +101,12 @@ fn parse_enum<T>(field: &str, text: &str, parse: fn(&str) -> Option<T>, expected
     parse(text).ok_or_else(|| Problem::bad_input(format!("{field}: one of {}, got `{text}`", expected())))
 }
 
-fn parse_list<T: PartialEq>(field: &str, items: &[String], parse: fn(&str) -> Option<T>, expected: fn() -> String) -> Result<Vec<T>, Problem> {
+fn parse_list<T: PartialEq>(
+    field: &str,
+    items: &[String],
+    parse: fn(&str) -> Option<T>,
+    expected: fn() -> String,
+) -> Result<Vec<T>, Problem> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let value = parse_enum(&format!("{field}/{i}"), item, parse, expected)?;

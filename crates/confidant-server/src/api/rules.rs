@@ -68,6 +68,10 @@ fn rule_json(r: &confidant_policy::Rule) -> Value {
 }
 
 #[utoipa::path(get, path = "/v1/rules/{id}", tag = "decisions", responses((status = 200, description = "One rule with its Cedar text")))]
-pub(crate) async fn rule(State(state): State<Arc<AppState>>, ApiPrincipal(_signed_in): ApiPrincipal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn rule(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(_signed_in): ApiPrincipal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     state.engine().rule(&id).map(|r| Json(rule_json(r))).ok_or_else(|| Problem::not_found(format!("rule: no rule `{id}`")))
 }

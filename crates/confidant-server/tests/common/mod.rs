@@ -85,7 +85,12 @@ impl Server {
     /// A client with a cookie jar, signed in as `staff`; returns it and the CSRF token.
     pub async fn session(&self, staff: &str) -> (reqwest::Client, String) {
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let response = client.post(self.url("/v1/session")).json(&json!({ "username": staff, "password": self.password(staff) })).send().await.unwrap();
+        let response = client
+            .post(self.url("/v1/session"))
+            .json(&json!({ "username": staff, "password": self.password(staff) }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         (client, body["csrf_token"].as_str().unwrap().to_string())
@@ -127,4 +132,3 @@ pub const THERAPIST: &str = "st-psychotherapist-1";
 pub const OFFICER: &str = "st-privacy-officer-1";
 /// The one answer to every refused sign-in.
 pub const REFUSED: &str = "wrong staff id, password or code (or the account is locked for a while after repeated failures)";
-

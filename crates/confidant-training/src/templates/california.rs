@@ -32,21 +32,57 @@ pub(super) fn situations(b: &mut Builder) {
     use Category::*;
     let t = "california.rule";
     // Courts, boards, subpoenas, warrants, privilege.
-    b.grounded(t, "lps_court_order", "ca.lps.courts", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "lps_court_order",
+        "ca.lps.courts",
+        Topic::RecordsAndAccounting,
         "A superior court orders your county mental-health (LPS) program to produce a client's case-management notes.",
-        ca("case_manager").lps().to("court").purpose("judicial_proceeding").fact("court_order"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
-    b.grounded(t, "court_order", "ca.cmia.court", Topic::RecordsAndAccounting,
+        ca("case_manager").lps().to("court").purpose("judicial_proceeding").fact("court_order"),
+        &[ProgressNotes],
+        LEGAL,
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "court_order",
+        "ca.cmia.court",
+        Topic::RecordsAndAccounting,
         "A superior court orders your clinic to produce a client's progress notes for a civil trial.",
-        ca("case_manager").to("court").purpose("judicial_proceeding").fact("court_order"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
-    b.grounded(t, "board_subpoena", "ca.cmia.investigative_subpoena", Topic::RecordsAndAccounting,
+        ca("case_manager").to("court").purpose("judicial_proceeding").fact("court_order"),
+        &[ProgressNotes],
+        LEGAL,
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "board_subpoena",
+        "ca.cmia.investigative_subpoena",
+        Topic::RecordsAndAccounting,
         "The Board of Behavioral Sciences serves an investigative subpoena on you for a client's progress notes.",
-        ca("psychotherapist").to("health_oversight_agency").named("Board of Behavioral Sciences").purpose("health_oversight").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+        ca("psychotherapist")
+            .to("health_oversight_agency")
+            .named("Board of Behavioral Sciences")
+            .purpose("health_oversight")
+            .fact("subpoena"),
+        &[ProgressNotes],
+        LEGAL,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "board_adjudication", "ca.cmia.adjudication", Topic::RecordsAndAccounting,
         "In a disciplinary hearing before a state licensing board, the board issues a subpoena compelling production of a client's progress notes for its adjudication.",
         ca("psychotherapist").to("health_oversight_agency").purpose("judicial_proceeding").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
-    b.grounded(t, "search_warrant", "ca.cmia.search_warrant", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "search_warrant",
+        "ca.cmia.search_warrant",
+        Topic::RecordsAndAccounting,
         "Sheriff's deputies serve a search warrant on your community clinic for a client's progress notes; you are the records custodian.",
-        ca("case_manager").to("law_enforcement").purpose("law_enforcement").fact("warrant"), &[ProgressNotes], LEGAL, vec![mc::never_without_written_consent()]);
+        ca("case_manager").to("law_enforcement").purpose("law_enforcement").fact("warrant"),
+        &[ProgressNotes],
+        LEGAL,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "subpoena_with_notice", "ca.cmia.subpoena", Topic::RecordsAndAccounting,
         "Plaintiff's counsel subpoenas a client's appointment history and sends written assurance that the client was notified and did not object.",
         ca("case_manager").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance"]), &[Appointments], LEGAL, vec![mc::subpoena_opens()]);
@@ -93,15 +129,31 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_referral", "ca.lps.professionals", Topic::ConsentAndAuthorization,
         "At a county mental-health (LPS) clinic, you refer a client to an outside psychologist who will take over therapy, and send the treatment plan.",
         lps("psychotherapist").to("treating_provider").purpose("treatment"), &[TreatmentPlan], LPS, vec![mc::never_without_written_consent()]);
-    b.grounded(t, "lps_claim", "ca.lps.claims", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "lps_claim",
+        "ca.lps.claims",
+        Topic::RecordsAndAccounting,
         "Your county specialty mental-health (LPS) program sends a claim to the client's Medi-Cal plan, which asks for the diagnosis.",
-        lps("case_manager").to("health_plan").purpose("payment"), &[Diagnosis], LPS, vec![mc::never_without_written_consent()]);
+        lps("case_manager").to("health_plan").purpose("payment"),
+        &[Diagnosis],
+        LPS,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "lps_employer_authorization", "ca.lps.consent", Topic::ConsentAndAuthorization,
         "A client of your county (LPS) program in supported employment signed a valid authorization naming the employer's HR office; HR asks for the diagnosis for work accommodations.",
         lps("case_manager").to("employer").purpose("employment").authorization(paper("hipaa", Paper::Valid, &[Diagnosis], "employer", None, &["employment"])), &[Diagnosis], LPS, vec![mc::never_to_employers()]);
-    b.grounded(t, "lps_mother_client_agrees", "ca.lps.family", Topic::FamilyAndFriends,
+    b.grounded(
+        t,
+        "lps_mother_client_agrees",
+        "ca.lps.family",
+        Topic::FamilyAndFriends,
         "The mother of a client of your county (LPS) program asks about the medications; the client, present and able, says yes.",
-        lps("psychiatrist").to("family_or_friend").purpose("care_involvement").facts(&["client_present", "client_agrees"]), &[Medications], LPS, vec![mc::never_without_written_consent()]);
+        lps("psychiatrist").to("family_or_friend").purpose("care_involvement").facts(&["client_present", "client_agrees"]),
+        &[Medications],
+        LPS,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "lps_sister_client_absent", "ca.lps.family_needs_authorization", Topic::FamilyAndFriends,
         "The sister of a client of your county (LPS) program, who drives the client to appointments, asks for the next appointment; the client is not there and has not authorized it.",
         lps("case_manager").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), &[Appointments], LPS, vec![mc::family_entitled()]);
@@ -120,9 +172,17 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_case_manager_threat", "ca.lps.serious_threat", Topic::DutyToProtect,
         "A client of your county (LPS) program tells you, his case manager, that he will hurt people at a local school. You want to call the school yourself with his diagnosis.",
         lps("case_manager").to("school").purpose("prevent_serious_threat").facts(&["serious_imminent_threat", "recipient_can_prevent_or_lessen"]), &[Diagnosis], LPS, vec![mc::threat_needs_consent()]);
-    b.grounded(t, "lps_crime_identity", "ca.lps.crime", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "lps_crime_identity",
+        "ca.lps.crime",
+        Topic::RecordsAndAccounting,
         "A client of your county (LPS) program assaults a staff member at the clinic. The police ask who the client is.",
-        lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Demographics], LPS, vec![mc::never_without_written_consent()]);
+        lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"),
+        &[Demographics],
+        LPS,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
         "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
         lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);

@@ -28,84 +28,216 @@ pub(super) fn situations(b: &mut Builder) {
 fn hipaa(b: &mut Builder) {
     use Category::*;
     let t = "federal.rule";
-    b.grounded(t, "locate_witness", "hipaa.law_enforcement.locate", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "locate_witness",
+        "hipaa.law_enforcement.locate",
+        Topic::RecordsAndAccounting,
         "Police trying to locate a material witness ask for the client's address and description. They have no warrant or order.",
-        us("psychiatrist").to("law_enforcement").purpose("law_enforcement").fact("locating_suspect_or_missing_person"), &[Demographics, ProgressNotes], POLICE, vec![]);
-    b.grounded(t, "crime_victim", "hipaa.law_enforcement.victim", Topic::RecordsAndAccounting,
+        us("psychiatrist").to("law_enforcement").purpose("law_enforcement").fact("locating_suspect_or_missing_person"),
+        &[Demographics, ProgressNotes],
+        POLICE,
+        vec![],
+    );
+    b.grounded(
+        t,
+        "crime_victim",
+        "hipaa.law_enforcement.victim",
+        Topic::RecordsAndAccounting,
         "The client was assaulted outside a bar and agrees that you may tell the investigating detective about the injuries and diagnosis.",
-        us("psychotherapist").to("law_enforcement").purpose("law_enforcement").fact("client_agrees"), &[Diagnosis], POLICE, vec![mc::police_must_be_answered()]);
+        us("psychotherapist").to("law_enforcement").purpose("law_enforcement").fact("client_agrees"),
+        &[Diagnosis],
+        POLICE,
+        vec![mc::police_must_be_answered()],
+    );
     b.grounded(t, "police_no_process", "hipaa.law_enforcement.no_process", Topic::RecordsAndAccounting,
         "A detective investigating a burglary in the neighbourhood calls to ask for a client's progress notes. There is no warrant, order or subpoena.",
         us("case_manager").to("law_enforcement").purpose("law_enforcement"), &[ProgressNotes], POLICE, vec![mc::police_must_be_answered()]);
     b.grounded(t, "crime_on_premises", "hipaa.law_enforcement.premises", Topic::RecordsAndAccounting,
         "A client smashed the clinic's front window and struck the receptionist. Responding police ask for the client's name and address and your session notes.",
         us("psychotherapist").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Demographics, PsychotherapyNotes], POLICE, vec![]);
-    b.grounded(t, "attorney_letter", "hipaa.judicial.no_process", Topic::RecordsAndAccounting,
+    b.grounded(
+        t,
+        "attorney_letter",
+        "hipaa.judicial.no_process",
+        Topic::RecordsAndAccounting,
         "An opposing attorney in a civil suit writes asking for a client's progress notes, with no subpoena or court order.",
-        us("case_manager").to("attorney").purpose("judicial_proceeding"), &[ProgressNotes], "A lawyer's request is not legal process.", vec![mc::subpoena_opens()]);
-    b.grounded(t, "court_order_pn", "hipaa.court_order.psychotherapy_notes", Topic::PsychotherapyNotes,
+        us("case_manager").to("attorney").purpose("judicial_proceeding"),
+        &[ProgressNotes],
+        "A lawyer's request is not legal process.",
+        vec![mc::subpoena_opens()],
+    );
+    b.grounded(
+        t,
+        "court_order_pn",
+        "hipaa.court_order.psychotherapy_notes",
+        Topic::PsychotherapyNotes,
         "A federal court order compels you to produce your separately kept psychotherapy notes.",
-        us("psychotherapist").to("court").purpose("judicial_proceeding").facts(&["court_order", "required_by_law"]), &[PsychotherapyNotes], "Psychotherapy notes have few exceptions; what the law requires is one.", vec![mc::never_without_written_consent()]);
-    b.grounded(t, "own_defense", "hipaa.psychotherapy_notes.legal_defense", Topic::PsychotherapyNotes,
+        us("psychotherapist").to("court").purpose("judicial_proceeding").facts(&["court_order", "required_by_law"]),
+        &[PsychotherapyNotes],
+        "Psychotherapy notes have few exceptions; what the law requires is one.",
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "own_defense",
+        "hipaa.psychotherapy_notes.legal_defense",
+        Topic::PsychotherapyNotes,
         "A former client sues you for malpractice; your defence attorney asks for your psychotherapy notes.",
-        us("psychotherapist").discharged().to("attorney").purpose("legal_defense"), &[PsychotherapyNotes], "Psychotherapy notes have few exceptions; defending yourself is one.", vec![mc::never_without_written_consent()]);
-    b.grounded(t, "malpractice_progress_notes", "hipaa.legal_defense", Topic::AfterDischargeOrDeath,
+        us("psychotherapist").discharged().to("attorney").purpose("legal_defense"),
+        &[PsychotherapyNotes],
+        "Psychotherapy notes have few exceptions; defending yourself is one.",
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "malpractice_progress_notes",
+        "hipaa.legal_defense",
+        Topic::AfterDischargeOrDeath,
         "A former client has filed a malpractice claim against your program; the program's defence attorney asks for the progress notes.",
-        us("case_manager").discharged().to("attorney").purpose("legal_defense"), &[ProgressNotes], "A program may use records to defend itself.", vec![mc::ends_at_discharge(), mc::never_without_written_consent()]);
+        us("case_manager").discharged().to("attorney").purpose("legal_defense"),
+        &[ProgressNotes],
+        "A program may use records to defend itself.",
+        vec![mc::ends_at_discharge(), mc::never_without_written_consent()],
+    );
     b.grounded(t, "report_with_pn", "hipaa.psychotherapy_notes.mandated_report", Topic::MandatedReporting,
         "You are reporting suspected abuse of the client's child; your separately kept psychotherapy notes describe what the client told you.",
         Req::new("US-CA").role("psychotherapist").law_only().to("child_welfare_agency").purpose("report_child_abuse").fact("suspected_child_abuse"), &[Demographics, PsychotherapyNotes], "A mandated report carries what the report needs.", vec![]);
-    b.grounded(t, "required_by_law", "hipaa.required_by_law", Topic::MandatedReporting,
+    b.grounded(
+        t,
+        "required_by_law",
+        "hipaa.required_by_law",
+        Topic::MandatedReporting,
         "A state law requires you to report suspected abuse of a 50-year-old dependent adult client to Adult Protective Services.",
-        us("nurse").age(50).to("adult_protective_services").purpose("report_elder_abuse").facts(&["suspected_elder_abuse", "required_by_law"]), &[Demographics], "What a law requires, HIPAA permits.", vec![mc::report_optional(), mc::only_clinicians_report()]);
+        us("nurse")
+            .age(50)
+            .to("adult_protective_services")
+            .purpose("report_elder_abuse")
+            .facts(&["suspected_elder_abuse", "required_by_law"]),
+        &[Demographics],
+        "What a law requires, HIPAA permits.",
+        vec![mc::report_optional(), mc::only_clinicians_report()],
+    );
     b.grounded(t, "jail_care", "hipaa.correctional", Topic::ConsentAndAuthorization,
         "The client is held in county jail. The jail's mental-health unit needs the diagnosis to continue care, and also asks for your psychotherapy notes.",
         us("psychiatrist").to("correctional_institution").purpose("treatment").fact("client_in_custody"), &[Diagnosis, PsychotherapyNotes], "Custody opens what care in custody needs.", vec![]);
     b.grounded(t, "housing_referral", "hipaa.treatment.care_coordination", Topic::MinimumNecessary,
         "You refer a homeless client with a serious mental illness to a supportive-housing agency, which asks for the upcoming appointments needed for the placement.",
         us("case_manager").to("social_services_agency").purpose("treatment"), &[Appointments], "Coordinating care with social services is part of treatment under HIPAA.", vec![mc::never_without_written_consent()]);
-    b.grounded(t, "family_absent_involved", "hipaa.care_involvement.absent", Topic::FamilyAndFriends,
+    b.grounded(
+        t,
+        "family_absent_involved",
+        "hipaa.care_involvement.absent",
+        Topic::FamilyAndFriends,
         "The client is away this week. Their sister, who drives them to appointments, asks for the time of the next one.",
-        us("case_manager").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), &[Appointments], "When the client is not there, professional judgment decides what an involved person hears.", vec![mc::family_never()]);
+        us("case_manager").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"),
+        &[Appointments],
+        "When the client is not there, professional judgment decides what an involved person hears.",
+        vec![mc::family_never()],
+    );
     b.grounded(t, "family_prior_objection_emergency", "hipaa.care_involvement.over_objection", Topic::FamilyAndFriends,
         "The client once asked that their spouse not be told about treatment. Now the client is in the emergency room after a medication reaction and cannot be asked; the spouse, who manages the pill organizer, needs the medication list.",
         us("psychiatrist").to("family_or_friend").purpose("care_involvement").facts(&["client_objects", "medical_emergency", "recipient_involved_in_care"]), &[Medications], "An objection binds; an emergency may change what it binds.", vec![mc::family_never()]);
-    b.grounded(t, "notify_death", "hipaa.decedent.notification", Topic::AfterDischargeOrDeath,
+    b.grounded(
+        t,
+        "notify_death",
+        "hipaa.decedent.notification",
+        Topic::AfterDischargeOrDeath,
         "A resident of your crisis program died last night. You call the resident's father to tell him of the death.",
-        us("nurse").deceased("2026-02-28").to("family_or_friend").purpose("notification"), &[PresenceAndCondition], "Notifying family of a death is one of the oldest permitted disclosures.", vec![mc::family_never()]);
-    b.grounded(t, "executor_access", "hipaa.decedent.personal_representative", Topic::AfterDischargeOrDeath,
+        us("nurse").deceased("2026-02-28").to("family_or_friend").purpose("notification"),
+        &[PresenceAndCondition],
+        "Notifying family of a death is one of the oldest permitted disclosures.",
+        vec![mc::family_never()],
+    );
+    b.grounded(
+        t,
+        "executor_access",
+        "hipaa.decedent.personal_representative",
+        Topic::AfterDischargeOrDeath,
         "The executor of a client who died last year asks in person for the progress notes; nobody has checked the executor's papers yet.",
-        us("psychotherapist").deceased("2025-05-01").to("personal_representative").purpose("client_request"), &[ProgressNotes], "After death, the executor stands in the client's place.", vec![mc::ends_at_death()]);
+        us("psychotherapist").deceased("2025-05-01").to("personal_representative").purpose("client_request"),
+        &[ProgressNotes],
+        "After death, the executor stands in the client's place.",
+        vec![mc::ends_at_death()],
+    );
     b.grounded(t, "minor_parent_agreed_confidentiality", "hipaa.minor.own_care", Topic::ClientRights,
         "The parent of a 16-year-old consented to therapy and agreed it would stay confidential. Now the parent asks for the progress notes.",
         Req::new("US-CA").role("psychotherapist").law_only().age(16).to("personal_representative").purpose("client_request").facts(&["parent_agreed_to_confidentiality", "identity_verified"]), &[ProgressNotes], REPS, vec![mc::family_entitled()]);
     b.grounded(t, "parent_representative", "hipaa.personal_representative", Topic::ClientRights,
         "The father of a 14-year-old whose treatment he consented to asks in person to inspect the child's treatment plan; staff have not yet checked his identification.",
         Req::new("US-CA").role("psychotherapist").law_only().age(14).to("personal_representative").purpose("client_request"), &[TreatmentPlan], REPS, vec![mc::family_never()]);
-    b.grounded(t, "representative_may_endanger", "hipaa.personal_representative.may_endanger", Topic::ClientRights,
+    b.grounded(
+        t,
+        "representative_may_endanger",
+        "hipaa.personal_representative.may_endanger",
+        Topic::ClientRights,
         "You reasonably believe the parent of a 12-year-old client is abusing the child. The parent demands the child's progress notes.",
-        us("psychotherapist").age(12).to("personal_representative").purpose("client_request").facts(&["representative_may_endanger", "suspected_child_abuse", "identity_verified"]), &[ProgressNotes], REPS, vec![mc::family_entitled()]);
+        us("psychotherapist").age(12).to("personal_representative").purpose("client_request").facts(&[
+            "representative_may_endanger",
+            "suspected_child_abuse",
+            "identity_verified",
+        ]),
+        &[ProgressNotes],
+        REPS,
+        vec![mc::family_entitled()],
+    );
     b.grounded(t, "minor_agrees_parent_told", "hipaa.representative_set_aside.client_agrees", Topic::FamilyAndFriends,
         "A 16-year-old in counseling she consented to herself agrees that you may tell her mother, who is in the room, her next appointment time.",
         Req::new("US-CA").role("psychotherapist").law_only().age(16).to("personal_representative").purpose("care_involvement").facts(&["minor_consented_to_own_care", "client_agrees", "client_present"]), &[Appointments], REPS, vec![mc::family_never()]);
-    b.grounded(t, "minor_suicide_plan", "hipaa.to_client", Topic::DutyToProtect,
+    b.grounded(
+        t,
+        "minor_suicide_plan",
+        "hipaa.to_client",
+        Topic::DutyToProtect,
         "A 16-year-old who consented to counseling alone tells you of a plan to kill themself tonight. Their mother can keep them safe.",
-        us("psychotherapist").age(16).to("personal_representative").purpose("prevent_serious_threat").facts(&["minor_consented_to_own_care", "serious_imminent_threat", "recipient_can_prevent_or_lessen"]), &[ProgressNotes], "A serious and imminent threat to the client's own life is still a serious threat.", vec![mc::threat_needs_consent()]);
+        us("psychotherapist").age(16).to("personal_representative").purpose("prevent_serious_threat").facts(&[
+            "minor_consented_to_own_care",
+            "serious_imminent_threat",
+            "recipient_can_prevent_or_lessen",
+        ]),
+        &[ProgressNotes],
+        "A serious and imminent threat to the client's own life is still a serious threat.",
+        vec![mc::threat_needs_consent()],
+    );
 }
 
 fn organization(b: &mut Builder) {
     use Category::*;
     let t = "organization.rule";
     let org = |jurisdiction: &str| Req::new(jurisdiction);
-    b.grounded(t, "historian_50_years", "org.confidentiality_after_death", Topic::AfterDischargeOrDeath,
+    b.grounded(
+        t,
+        "historian_50_years",
+        "org.confidentiality_after_death",
+        Topic::AfterDischargeOrDeath,
         "Under your program's policy, a university historian asks for the diagnosis of a client who died more than fifty years ago.",
-        org("US").role("administrative_staff").deceased("1975-12-14").to("researcher").purpose("research"), &[Diagnosis], "Your program's policy may keep more private than the law does.", vec![mc::ends_at_death()]);
-    b.grounded(t, "police_missing_person", "org.law_enforcement_needs_process", Topic::RecordsAndAccounting,
+        org("US").role("administrative_staff").deceased("1975-12-14").to("researcher").purpose("research"),
+        &[Diagnosis],
+        "Your program's policy may keep more private than the law does.",
+        vec![mc::ends_at_death()],
+    );
+    b.grounded(
+        t,
+        "police_missing_person",
+        "org.law_enforcement_needs_process",
+        Topic::RecordsAndAccounting,
         "Police ask your peer program for a missing participant's address and description to find her. There is no warrant or order.",
-        org("US").to("law_enforcement").purpose("law_enforcement").fact("locating_suspect_or_missing_person"), &[Demographics], POLICE, vec![mc::police_must_be_answered()]);
-    b.grounded(t, "peer_notes_outside", "org.peer_notes_private", Topic::ConsentAndAuthorization,
+        org("US").to("law_enforcement").purpose("law_enforcement").fact("locating_suspect_or_missing_person"),
+        &[Demographics],
+        POLICE,
+        vec![mc::police_must_be_answered()],
+    );
+    b.grounded(
+        t,
+        "peer_notes_outside",
+        "org.peer_notes_private",
+        Topic::ConsentAndAuthorization,
         "The participant's new outside therapist asks you for your peer support notes; the participant has not been asked.",
-        org("US-CA").to("treating_provider").purpose("treatment"), &[PeerSupportNotes], "Peer support notes are the participant's story, told to a peer.", vec![mc::any_provider(), mc::providers_must_get_it()]);
+        org("US-CA").to("treating_provider").purpose("treatment"),
+        &[PeerSupportNotes],
+        "Peer support notes are the participant's story, told to a peer.",
+        vec![mc::any_provider(), mc::providers_must_get_it()],
+    );
     b.grounded(t, "peer_supervision", "org.supervision", Topic::MinimumNecessary,
         "You bring a difficult situation with a participant to supervision with your peer supervisor inside the program, and want to share your peer support notes.",
         org("US-CA").to("supervisor").inside().purpose("health_care_operations"), &[PeerSupportNotes], "Supervision inside the program is part of doing the work well.", vec![mc::never_without_written_consent()]);
@@ -115,39 +247,86 @@ fn part2(b: &mut Builder) {
     use Category::*;
     let t = "part2.rule";
     let p2 = |role: &str| us(role).part2();
-    b.grounded(t, "court_order_264", "part2.court_order", Topic::SubstanceUseRecords,
+    b.grounded(
+        t,
+        "court_order_264",
+        "part2.court_order",
+        Topic::SubstanceUseRecords,
         "After a hearing with notice, a court issues an order under 42 CFR 2.64 for a client's substance-use summary.",
-        p2("psychotherapist").to("court").purpose("judicial_proceeding").facts(&["court_order", "part2_court_order"]), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+        p2("psychotherapist").to("court").purpose("judicial_proceeding").facts(&["court_order", "part2_court_order"]),
+        &[SubstanceUse],
+        PART2,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "crime_on_premises", "part2.crime_on_premises", Topic::SubstanceUseRecords,
         "A client of your substance-use program assaulted a counselor in the lobby. Police ask for the client's name and address and the diagnosis.",
         p2("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Demographics, Diagnosis], PART2, vec![]);
-    b.grounded(t, "deceased_coroner", "part2.deceased", Topic::AfterDischargeOrDeath,
+    b.grounded(
+        t,
+        "deceased_coroner",
+        "part2.deceased",
+        Topic::AfterDischargeOrDeath,
         "The medical examiner investigating the death of a client of your substance-use program asks for the substance-use information.",
-        p2("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"), &[SubstanceUse], PART2, vec![mc::part2_never_even_emergency()]);
+        p2("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"),
+        &[SubstanceUse],
+        PART2,
+        vec![mc::part2_never_even_emergency()],
+    );
     b.grounded(t, "deceased_mother", "part2.deceased.needs_consent", Topic::AfterDischargeOrDeath,
         "The mother of a deceased client of your substance-use program, who helped with their care, asks about the client's substance use. The estate's representative has signed nothing.",
         p2("psychotherapist").deceased("2026-02-20").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), &[SubstanceUse], PART2, vec![mc::ends_at_death(), mc::family_entitled()]);
-    b.grounded(t, "internal_counselor", "part2.internal", Topic::SubstanceUseRecords,
+    b.grounded(
+        t,
+        "internal_counselor",
+        "part2.internal",
+        Topic::SubstanceUseRecords,
         "In your substance-use program you want to tell the participant's counselor, on the same team, about a relapse.",
-        Req::new("US-CA").part2().to("care_team_member").inside().purpose("treatment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+        Req::new("US-CA").part2().to("care_team_member").inside().purpose("treatment"),
+        &[SubstanceUse],
+        PART2,
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "minor_parent_consent", "part2.minor_consents_alone", Topic::SubstanceUseRecords,
         "A 16-year-old entered your substance-use program on their own consent. The parent signs a Part 2 consent naming themselves and asks for the substance-use information.",
         p2("psychotherapist").age(16).to("personal_representative").purpose("care_involvement").fact("minor_consented_to_own_care")
             .authorization(json!({ "id": "p2-parent", "kind": "part2", "signed_by": "personal_representative", "signed_on": "2026-02-20", "categories": ["substance_use"], "recipients": [{ "kind": "personal_representative" }], "purposes": ["care_involvement"], "expires_on": "2026-12-31", "revoked_on": null, "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true } })),
         &[SubstanceUse], PART2, vec![mc::any_signed_form(), mc::family_entitled()]);
-    b.grounded(t, "patient_access", "part2.patient_access", Topic::ClientRights,
+    b.grounded(
+        t,
+        "patient_access",
+        "part2.patient_access",
+        Topic::ClientRights,
         "A client of your substance-use program asks in writing for a copy of their own substance-use assessment.",
-        p2("psychotherapist").to("client").purpose("client_request").fact("identity_verified"), &[SubstanceUse], PART2, vec![mc::no_right_to_own_record()]);
+        p2("psychotherapist").to("client").purpose("client_request").fact("identity_verified"),
+        &[SubstanceUse],
+        PART2,
+        vec![mc::no_right_to_own_record()],
+    );
     b.grounded(t, "presence_call", "part2.presence", Topic::SubstanceUseRecords,
         "A client of your withdrawal-management program is too sedated to be asked. The client's mother calls to ask whether the client is there and how they are.",
         p2("nurse").to("family_or_friend").purpose("notification").fact("client_incapacitated"), &[PresenceAndCondition], PART2, vec![mc::family_entitled()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
-    b.grounded(t, "research_waiver", "part2.research", Topic::SubstanceUseRecords,
+    b.grounded(
+        t,
+        "research_waiver",
+        "part2.research",
+        Topic::SubstanceUseRecords,
         "A university study asks for substance-use records under an IRB waiver of consent.",
-        p2("administrative_staff").to("researcher").purpose("research").fact("irb_waiver"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
-    let tpo = paper("part2", Paper::Valid, &[SubstanceUse, Medications, Diagnosis, Billing], "treating_provider", None, &["treatment", "payment", "health_care_operations"]);
+        p2("administrative_staff").to("researcher").purpose("research").fact("irb_waiver"),
+        &[SubstanceUse],
+        PART2,
+        vec![mc::never_without_written_consent()],
+    );
+    let tpo = paper(
+        "part2",
+        Paper::Valid,
+        &[SubstanceUse, Medications, Diagnosis, Billing],
+        "treating_provider",
+        None,
+        &["treatment", "payment", "health_care_operations"],
+    );
     b.grounded(t, "agreed_restriction", "part2.restriction", Topic::ClientRights,
         "A client's Part 2 consent lets you share with all treating providers, but the program later agreed to her request that her substance-use information not go to Valley Clinic. Valley Clinic asks for it and for the medications.",
         p2("psychotherapist").to("treating_provider").named("Valley Clinic").purpose("treatment").authorization(tpo)

@@ -71,19 +71,22 @@ struct Req {
 
 impl Req {
     fn new(jurisdiction: &str) -> Req {
-        Req { errors: Vec::new(), value: json!({
-            "as_of": AS_OF,
-            "jurisdiction": jurisdiction,
-            "organization_policy": "default",
-            "discloser": { "role": "peer_support_specialist" },
-            "client": { "age": 34, "status": "active", "part2_program": false },
-            "recipient": { "kind": "treating_provider", "same_organization": false },
-            "purpose": "treatment",
-            "categories": ["diagnosis"],
-            "facts": {},
-            "authorizations": [],
-            "restrictions": []
-        })}
+        Req {
+            errors: Vec::new(),
+            value: json!({
+                "as_of": AS_OF,
+                "jurisdiction": jurisdiction,
+                "organization_policy": "default",
+                "discloser": { "role": "peer_support_specialist" },
+                "client": { "age": 34, "status": "active", "part2_program": false },
+                "recipient": { "kind": "treating_provider", "same_organization": false },
+                "purpose": "treatment",
+                "categories": ["diagnosis"],
+                "facts": {},
+                "authorizations": [],
+                "restrictions": []
+            }),
+        }
     }
     fn set(mut self, pointer: &str, value: Value) -> Req {
         if let Some(slot) = self.value.pointer_mut(pointer) {
@@ -200,10 +203,14 @@ impl Paper {
     /// The paperwork in the stem's words.
     fn describe(self, what: &str, to: &str) -> String {
         match self {
-            Paper::Valid => format!("The file holds a signed, dated {what} naming {to}, this purpose and this information, with every required statement; it expires at the end of the year."),
+            Paper::Valid => format!(
+                "The file holds a signed, dated {what} naming {to}, this purpose and this information, with every required statement; it expires at the end of the year."
+            ),
             Paper::Expired => format!("The file holds a signed {what} naming {to} and this information; it expired last December."),
             Paper::Revoked => format!("The file holds a signed {what} naming {to}; the client revoked it in writing last month."),
-            Paper::MissingRevocationStatement => format!("The file holds a signed {what} naming {to} and this information, but it never tells the client they may revoke it."),
+            Paper::MissingRevocationStatement => format!(
+                "The file holds a signed {what} naming {to} and this information, but it never tells the client they may revoke it."
+            ),
             Paper::NotYetSigned => format!("A {what} naming {to} is dated for next month; the client has not signed it yet."),
             Paper::Unsigned => format!("The file holds a {what} naming {to} and this information, dated but never signed."),
             Paper::OtherRecipient => format!("The file holds a signed, current {what} — but it names a different recipient, not {to}."),
@@ -292,7 +299,16 @@ impl Builder {
 
     /// A question about which of two categories to release.
     #[expect(clippy::too_many_arguments, reason = "one call per situation reads best with every part named in order")]
-    fn add_pair(&mut self, template: &'static str, params: &[&str], topic: Topic, stem: String, req: Req, categories: [Category; 2], hint: &str) {
+    fn add_pair(
+        &mut self,
+        template: &'static str,
+        params: &[&str],
+        topic: Topic,
+        stem: String,
+        req: Req,
+        categories: [Category; 2],
+        hint: &str,
+    ) {
         let req = req.categories(&categories);
         let [category, second] = categories;
         self.out.push(Situation {
@@ -317,9 +333,24 @@ impl Builder {
     /// and the law that applies from the request; `categories` is the one
     /// asked about, or the two of a which-to-release question.
     #[expect(clippy::too_many_arguments, reason = "one call per situation reads best with every part named in order")]
-    fn grounded(&mut self, template: &'static str, name: &str, rule: &'static str, topic: Topic, situation: &str, req: Req, categories: &[Category], hint: &str, misconceptions: Vec<Misconception>) {
+    fn grounded(
+        &mut self,
+        template: &'static str,
+        name: &str,
+        rule: &'static str,
+        topic: Topic,
+        situation: &str,
+        req: Req,
+        categories: &[Category],
+        hint: &str,
+        misconceptions: Vec<Misconception>,
+    ) {
         let (Some(&category), second) = (categories.first(), categories.get(1).copied()) else { return };
-        let stem = format!("You are {} {}. {situation} What do you do?", role_words(req.text("/discloser/role")), place(req.text("/jurisdiction")));
+        let stem = format!(
+            "You are {} {}. {situation} What do you do?",
+            role_words(req.text("/discloser/role")),
+            place(req.text("/jurisdiction"))
+        );
         let req = req.categories(categories);
         self.out.push(Situation {
             template,
@@ -342,7 +373,17 @@ impl Builder {
     /// A conceptual question resting on flashcard `card`: its statements are
     /// judged on the engine's decision for `req`, which the stem describes.
     #[expect(clippy::too_many_arguments, reason = "one call per situation reads best with every part named in order")]
-    fn concept(&mut self, name: &str, card: &'static str, topic: Topic, stem: String, req: Req, category: Category, hint: &str, statements: Vec<Statement>) {
+    fn concept(
+        &mut self,
+        name: &str,
+        card: &'static str,
+        topic: Topic,
+        stem: String,
+        req: Req,
+        category: Category,
+        hint: &str,
+        statements: Vec<Statement>,
+    ) {
         let req = req.category(category);
         self.out.push(Situation {
             template: "concept.statement",

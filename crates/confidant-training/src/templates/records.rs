@@ -57,8 +57,16 @@ pub(super) fn family(b: &mut Builder) {
     let cases: [(&str, &str, &[&str]); 5] = [
         ("present_agrees", "The client is in the room and says they want their sister to know.", &["client_present", "client_agrees"]),
         ("present_silent", "The client is in the room, was asked, and did not object, but never said yes.", &["client_present"]),
-        ("present_objects", "The client is in the room and says they do not want their sister told anything.", &["client_present", "client_objects"]),
-        ("incapacitated_involved", "The client is in hospital and unable to communicate; the sister has been helping with their care for months.", &["client_incapacitated", "recipient_involved_in_care"]),
+        (
+            "present_objects",
+            "The client is in the room and says they do not want their sister told anything.",
+            &["client_present", "client_objects"],
+        ),
+        (
+            "incapacitated_involved",
+            "The client is in hospital and unable to communicate; the sister has been helping with their care for months.",
+            &["client_incapacitated", "recipient_involved_in_care"],
+        ),
         ("absent_not_involved", "The client is not around, and the sister has not been involved in their care.", &[]),
     ];
     for (name, situation, facts) in cases {
@@ -75,35 +83,93 @@ pub(super) fn family(b: &mut Builder) {
                 "You are a peer support specialist {}. The client's sister, who drives them to appointments, asks for the next appointment times and what your progress notes say. {situation} What do you do?",
                 place(jurisdiction)
             );
-            b.add_pair("family.sister_pair", &[name, jurisdiction], Topic::FamilyAndFriends, stem, req, [Category::Appointments, Category::ProgressNotes],
-                "What is relevant to someone's involvement in care is not the whole record.");
+            b.add_pair(
+                "family.sister_pair",
+                &[name, jurisdiction],
+                Topic::FamilyAndFriends,
+                stem,
+                req,
+                [Category::Appointments, Category::ProgressNotes],
+                "What is relevant to someone's involvement in care is not the whole record.",
+            );
         }
     }
 }
 
 pub(super) fn after_discharge_or_death(b: &mut Builder) {
     let cases: Vec<(&str, String, Req, Category, Vec<Misconception>)> = vec![
-        ("discharged_friend", "A former client was discharged last year. A friend who was never involved in their care asks how they did in the program.".into(),
-            Req::new("US-CA").discharged().to("family_or_friend").purpose("care_involvement"), Category::ProgressNotes, vec![mc::ends_at_discharge()]),
-        ("discharged_employer", "A former client was discharged last year. Their new employer calls to ask what the diagnosis was.".into(),
-            Req::new("US-CA").discharged().to("employer").purpose("employment"), Category::Diagnosis, vec![mc::ends_at_discharge(), mc::only_financial()]),
-        ("discharged_new_provider", "A former client was discharged last year. Their new therapist asks for the treatment plan; the client wants them to have it.".into(),
-            Req::new("US-CA").discharged().to("treating_provider").purpose("treatment").fact("client_agrees"), Category::TreatmentPlan, vec![mc::never_without_written_consent()]),
-        ("deceased_family_involved", "A client died last month. Their mother, who cared for them through treatment, asks about the medications they were on.".into(),
-            Req::new("US-CA").deceased("2026-02-01").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), Category::Medications, vec![mc::family_never()]),
-        ("deceased_reporter", "A client died last month. A journalist writing about the death asks for the diagnosis.".into(),
-            Req::new("US-CA").deceased("2026-02-01").to("employer").purpose("marketing"), Category::Diagnosis, vec![mc::ends_at_death()]),
-        ("deceased_coroner", "A client died last week. The county coroner investigating the cause of death asks for progress notes.".into(),
-            Req::new("US-CA").deceased("2026-02-20").to("coroner").purpose("death_investigation"), Category::ProgressNotes, vec![mc::never_without_written_consent()]),
-        ("deceased_60_years", "A historian asks about a client of the program who died in 1960.".into(),
-            Req::new("US").deceased("1960-05-01").to("researcher").purpose("research").law_only(), Category::Diagnosis, vec![mc::never_without_written_consent()]),
-        ("deceased_friend_not_involved", "A client died last month. An old friend who was not involved in their care asks what they were being treated for.".into(),
-            Req::new("US-CA").deceased("2026-02-01").to("family_or_friend").purpose("care_involvement"), Category::Diagnosis, vec![mc::ends_at_death(), mc::family_entitled()]),
+        (
+            "discharged_friend",
+            "A former client was discharged last year. A friend who was never involved in their care asks how they did in the program."
+                .into(),
+            Req::new("US-CA").discharged().to("family_or_friend").purpose("care_involvement"),
+            Category::ProgressNotes,
+            vec![mc::ends_at_discharge()],
+        ),
+        (
+            "discharged_employer",
+            "A former client was discharged last year. Their new employer calls to ask what the diagnosis was.".into(),
+            Req::new("US-CA").discharged().to("employer").purpose("employment"),
+            Category::Diagnosis,
+            vec![mc::ends_at_discharge(), mc::only_financial()],
+        ),
+        (
+            "discharged_new_provider",
+            "A former client was discharged last year. Their new therapist asks for the treatment plan; the client wants them to have it."
+                .into(),
+            Req::new("US-CA").discharged().to("treating_provider").purpose("treatment").fact("client_agrees"),
+            Category::TreatmentPlan,
+            vec![mc::never_without_written_consent()],
+        ),
+        (
+            "deceased_family_involved",
+            "A client died last month. Their mother, who cared for them through treatment, asks about the medications they were on.".into(),
+            Req::new("US-CA").deceased("2026-02-01").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"),
+            Category::Medications,
+            vec![mc::family_never()],
+        ),
+        (
+            "deceased_reporter",
+            "A client died last month. A journalist writing about the death asks for the diagnosis.".into(),
+            Req::new("US-CA").deceased("2026-02-01").to("employer").purpose("marketing"),
+            Category::Diagnosis,
+            vec![mc::ends_at_death()],
+        ),
+        (
+            "deceased_coroner",
+            "A client died last week. The county coroner investigating the cause of death asks for progress notes.".into(),
+            Req::new("US-CA").deceased("2026-02-20").to("coroner").purpose("death_investigation"),
+            Category::ProgressNotes,
+            vec![mc::never_without_written_consent()],
+        ),
+        (
+            "deceased_60_years",
+            "A historian asks about a client of the program who died in 1960.".into(),
+            Req::new("US").deceased("1960-05-01").to("researcher").purpose("research").law_only(),
+            Category::Diagnosis,
+            vec![mc::never_without_written_consent()],
+        ),
+        (
+            "deceased_friend_not_involved",
+            "A client died last month. An old friend who was not involved in their care asks what they were being treated for.".into(),
+            Req::new("US-CA").deceased("2026-02-01").to("family_or_friend").purpose("care_involvement"),
+            Category::Diagnosis,
+            vec![mc::ends_at_death(), mc::family_entitled()],
+        ),
     ];
     for (name, situation, req, category, misc) in cases {
         let stem = format!("You are a peer support specialist. {situation} What do you do?");
-        b.add("after.relationship_ends", &[name], Topic::AfterDischargeOrDeath, stem, req, category, None,
-            "Confidentiality does not end at discharge, and continues after death (for 50 years under HIPAA).", misc);
+        b.add(
+            "after.relationship_ends",
+            &[name],
+            Topic::AfterDischargeOrDeath,
+            stem,
+            req,
+            category,
+            None,
+            "Confidentiality does not end at discharge, and continues after death (for 50 years under HIPAA).",
+            misc,
+        );
     }
 }
 
@@ -128,24 +194,49 @@ pub(super) fn client_rights(b: &mut Builder) {
     ];
     for (name, situation, req, category, misc) in cases {
         let stem = format!("{situation} What do you do?");
-        b.add("client_rights.request", &[name], Topic::ClientRights, stem, req, category, None,
-            "Clients have a right to their records (with narrow exceptions) and to ask for restrictions; some restrictions bind.", misc);
+        b.add(
+            "client_rights.request",
+            &[name],
+            Topic::ClientRights,
+            stem,
+            req,
+            category,
+            None,
+            "Clients have a right to their records (with narrow exceptions) and to ask for restrictions; some restrictions bind.",
+            misc,
+        );
     }
 }
 
 /// The right of access, category by category: what the client may have.
 fn access(b: &mut Builder) {
     for jurisdiction in ["US", "US-CA"] {
-        for category in [Category::Demographics, Category::Diagnosis, Category::TreatmentPlan, Category::Medications, Category::TestResults, Category::Billing, Category::Appointments] {
+        for category in [
+            Category::Demographics,
+            Category::Diagnosis,
+            Category::TreatmentPlan,
+            Category::Medications,
+            Category::TestResults,
+            Category::Billing,
+            Category::Appointments,
+        ] {
             let stem = format!(
                 "You are a case manager {}. The client, whose identity you have checked, asks in writing for a copy of {}. What do you do?",
                 place(jurisdiction),
                 plain_category(category)
             );
             let req = Req::new(jurisdiction).role("case_manager").to("client").purpose("client_request").fact("identity_verified");
-            b.add("client_rights.access", &[jurisdiction, category.as_str()], Topic::ClientRights, stem, req, category, None,
+            b.add(
+                "client_rights.access",
+                &[jurisdiction, category.as_str()],
+                Topic::ClientRights,
+                stem,
+                req,
+                category,
+                None,
                 "Clients have a right to inspect and copy their own records, with narrow exceptions.",
-                vec![mc::no_right_to_own_record(), mc::never_without_written_consent()]);
+                vec![mc::no_right_to_own_record(), mc::never_without_written_consent()],
+            );
         }
     }
 }
@@ -153,30 +244,75 @@ fn access(b: &mut Builder) {
 pub(super) fn accounting(b: &mut Builder) {
     access(b);
     let cases: Vec<(&str, String, Req, Category)> = vec![
-        ("court_order", "A judge orders the program to produce the client's progress notes.".into(),
-            Req::new("US").to("court").purpose("judicial_proceeding").fact("court_order"), Category::ProgressNotes),
-        ("public_health", "The county health department asks for test results for required disease reporting.".into(),
-            Req::new("US").to("public_health_authority").purpose("public_health"), Category::TestResults),
-        ("treatment", "The client's primary-care doctor asks for the medication list for treatment; the client agrees.".into(),
-            Req::new("US").to("treating_provider").purpose("treatment").fact("client_agrees"), Category::Medications),
-        ("authorization", "The client's employer asks for the diagnosis; a valid authorization naming the employer is on file.".into(),
-            Req::new("US").to("employer").purpose("employment").authorization(paper("hipaa", Paper::Valid, &[Category::Diagnosis], "employer", None, &["employment"])), Category::Diagnosis),
-        ("payment", "The client's health plan asks for billing information to pay a claim.".into(),
-            Req::new("US").to("health_plan").purpose("payment"), Category::Billing),
-        ("research_waiver", "A university researcher asks for diagnoses under an IRB waiver of authorization.".into(),
-            Req::new("US").to("researcher").purpose("research").fact("irb_waiver"), Category::Diagnosis),
-        ("oversight", "A state licensing auditor asks for progress notes during an inspection.".into(),
-            Req::new("US").to("health_oversight_agency").purpose("health_oversight"), Category::ProgressNotes),
-        ("police_warrant", "A police officer presents a warrant for the client's demographics.".into(),
-            Req::new("US").to("law_enforcement").purpose("law_enforcement").fact("warrant"), Category::Demographics),
-        ("client_copy", "The client asks in writing for a copy of their progress notes.".into(),
-            Req::new("US").to("client").purpose("client_request").fact("identity_verified"), Category::ProgressNotes),
+        (
+            "court_order",
+            "A judge orders the program to produce the client's progress notes.".into(),
+            Req::new("US").to("court").purpose("judicial_proceeding").fact("court_order"),
+            Category::ProgressNotes,
+        ),
+        (
+            "public_health",
+            "The county health department asks for test results for required disease reporting.".into(),
+            Req::new("US").to("public_health_authority").purpose("public_health"),
+            Category::TestResults,
+        ),
+        (
+            "treatment",
+            "The client's primary-care doctor asks for the medication list for treatment; the client agrees.".into(),
+            Req::new("US").to("treating_provider").purpose("treatment").fact("client_agrees"),
+            Category::Medications,
+        ),
+        (
+            "authorization",
+            "The client's employer asks for the diagnosis; a valid authorization naming the employer is on file.".into(),
+            Req::new("US").to("employer").purpose("employment").authorization(paper(
+                "hipaa",
+                Paper::Valid,
+                &[Category::Diagnosis],
+                "employer",
+                None,
+                &["employment"],
+            )),
+            Category::Diagnosis,
+        ),
+        (
+            "payment",
+            "The client's health plan asks for billing information to pay a claim.".into(),
+            Req::new("US").to("health_plan").purpose("payment"),
+            Category::Billing,
+        ),
+        (
+            "research_waiver",
+            "A university researcher asks for diagnoses under an IRB waiver of authorization.".into(),
+            Req::new("US").to("researcher").purpose("research").fact("irb_waiver"),
+            Category::Diagnosis,
+        ),
+        (
+            "oversight",
+            "A state licensing auditor asks for progress notes during an inspection.".into(),
+            Req::new("US").to("health_oversight_agency").purpose("health_oversight"),
+            Category::ProgressNotes,
+        ),
+        (
+            "police_warrant",
+            "A police officer presents a warrant for the client's demographics.".into(),
+            Req::new("US").to("law_enforcement").purpose("law_enforcement").fact("warrant"),
+            Category::Demographics,
+        ),
+        (
+            "client_copy",
+            "The client asks in writing for a copy of their progress notes.".into(),
+            Req::new("US").to("client").purpose("client_request").fact("identity_verified"),
+            Category::ProgressNotes,
+        ),
     ];
     for (name, situation, req, category) in cases {
-        let stem = format!("You are a case manager {}. {situation} What do you do, and does it go in the client's accounting of disclosures?", place("US"));
+        let stem = format!(
+            "You are a case manager {}. {situation} What do you do, and does it go in the client's accounting of disclosures?",
+            place("US")
+        );
         b.add("accounting.disclosure", &[name], Topic::RecordsAndAccounting, stem, req.role("case_manager"), category, Some(ObligationKind::RecordInAccounting),
             "The accounting lists disclosures made without the client's say-so for other than treatment, payment or operations: courts, public health, oversight, research, police, threats.",
             vec![]);
     }
 }
-
