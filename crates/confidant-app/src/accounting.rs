@@ -4,9 +4,11 @@
 
 use confidant_policy::Date;
 use confidant_policy::vocab::RecipientKind;
-use confidant_store::{Accounting, AccountingCorrection, BreakGlass, NewSuspension, StaffRole, StoredDisclosure};
+use confidant_store::{Accounting, AccountingCorrection, AuditEvent, AuditKind, BreakGlass, NewSuspension, StaffRole, StoredDisclosure};
+use serde_json::json;
 
 use crate::access::{client_access, refuse, require_privacy_officer};
+use crate::ops::via;
 use crate::{Actor, App, AppError};
 
 /// A suspension as asked for (45 CFR 164.528(a)(2)).
@@ -45,7 +47,8 @@ impl App<'_> {
             client_access(self, actor, client_id, "read accounting").await?;
         }
         let as_of = as_of.unwrap_or_else(|| self.store.today());
-        let accounting = self.store.accounting(client_id, since, as_of, actor.on_behalf_of()).await?;
+        let seen = AuditEvent::new(AuditKind::AccountingViewed, actor.id()).details(via(actor, json!({})));
+        let accounting = self.store.accounting_seen(client_id, since, as_of, seen).await?;
         Ok(if full { accounting } else { accounting.without_law_enforcement_suspensions() })
     }
 

@@ -39,7 +39,10 @@ pub enum DiscloseError {
     Store(#[from] StoreError),
     /// The engine failed on a valid request (a defect, never the caller's).
     #[error("engine: {0}")]
-    Engine(String),
+    Engine(#[source] confidant_policy::EngineError),
+    /// The decision could not be written into the disclosure's record.
+    #[error("recording the decision: {0}")]
+    Encode(#[from] serde_json::Error),
     /// The request names what the loaded packs do not cover (a jurisdiction).
     #[error("{0}")]
     Input(String),
@@ -108,7 +111,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
     let engine_request = release.request_for(request.spec).await?;
     let decision = engine.decide(&engine_request).map_err(|e| match e {
         confidant_policy::EngineError::Input(input) => DiscloseError::Input(input.to_string()),
-        other => DiscloseError::Engine(other.to_string()),
+        other => DiscloseError::Engine(other),
     })?;
 
     if decision.decision == OverallDecision::Deny || decision.release.is_empty() {
@@ -168,7 +171,7 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
             released: decision.release.clone(),
             withheld: decision.withhold.clone(),
             record_ids: records.iter().map(|r| r.id.clone()).collect(),
-            decision: serde_json::to_value(&decision).map_err(|e| DiscloseError::Engine(e.to_string()))?,
+            decision: serde_json::to_value(&decision)?,
             request: confidant_policy::request_to_value(&engine_request),
             accounting,
         })

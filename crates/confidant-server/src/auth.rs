@@ -35,7 +35,44 @@ pub const LOCK_SECS: i64 = 15 * 60;
 pub const ATTEMPTS_PER_MINUTE: usize = 10;
 
 /// What an API token may do.
-pub const SCOPES: &[&str] = &["decisions", "read", "write", "audit"];
+/// What an API token may do. A session may do whatever its role may; a
+/// token only what its scopes name as well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Ask for decisions (`POST /v1/decisions`, decisions about a stored client).
+    Decisions,
+    /// Read client data.
+    Read,
+    /// Change client data, release, revoke.
+    Write,
+    /// Read and verify the audit log.
+    Audit,
+}
+
+impl Scope {
+    /// Every scope, in the order the API lists them.
+    pub const ALL: [Scope; 4] = [Scope::Decisions, Scope::Read, Scope::Write, Scope::Audit];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Decisions => "decisions",
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Audit => "audit",
+        }
+    }
+
+    /// The scope spelled `text`, if any.
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The spellings, for error messages.
+    pub fn expected() -> String {
+        Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
 
 /// The signed-in staff member and how they proved it.
 #[derive(Clone, Debug)]
@@ -47,7 +84,7 @@ pub struct Principal {
 #[derive(Clone, Debug)]
 pub enum Via {
     Session { token_hash: String, csrf: String },
-    Token { id: String, scopes: Vec<String> },
+    Token { id: String, scopes: Vec<Scope> },
 }
 
 impl Principal {
@@ -76,15 +113,16 @@ impl Principal {
     }
 
     /// Whether a token carries `scope` (sessions may do everything their role may).
-    pub fn may(&self, scope: &str) -> bool {
+    pub fn may(&self, scope: Scope) -> bool {
         match &self.via {
             Via::Session { .. } => true,
-            Via::Token { scopes, .. } => scopes.iter().any(|s| s == scope),
+            Via::Token { scopes, .. } => scopes.contains(&scope),
         }
     }
 
-    pub fn require(&self, scope: &str) -> Result<(), Problem> {
-        if self.may(scope) { Ok(()) } else { Err(Problem::forbidden(format!("this API token lacks the `{scope}` scope"))) }
+    /// Refuses a token without `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), Problem> {
+        if self.may(scope) { Ok(()) } else { Err(Problem::forbidden(format!("this API token lacks the `{}` scope", scope.as_str()))) }
     }
 
     pub fn csrf(&self) -> Option<&str> {
@@ -296,7 +334,9 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
             return Err(Problem::unauthorized());
         };
         let staff = state.store.staff(&record.staff_id).await?;
-        let principal = Principal { staff, via: Via::Token { id: record.id, scopes: record.scopes } };
+        // A stored scope this build does not know grants nothing.
+        let scopes = record.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+        let principal = Principal { staff, via: Via::Token { id: record.id, scopes } };
         state.principals.put(hash, principal.clone());
         return Ok(Some(principal));
     }

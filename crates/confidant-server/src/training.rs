@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{ApiPrincipal, ConsolePrincipal, Principal};
+use crate::auth::{ApiPrincipal, ConsolePrincipal, Principal, Scope};
 use crate::body::{Form, JsonBody, Path, Query};
 use crate::problem::{ApiResult, Problem};
 
@@ -283,7 +283,7 @@ pub(crate) async fn start_exam(
     ApiPrincipal(p): ApiPrincipal,
     JsonBody(body): JsonBody<ExamBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let topic = topic(body.topic.as_deref())?;
     let bank = bank(&state)?;
     // The server picks the questions: a learner cannot redraw a known exam.
@@ -324,7 +324,7 @@ pub(crate) async fn exam_answers(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AnswersBody>,
 ) -> ApiResult<Json<Value>> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let bank = bank(&state)?;
     let answers: Vec<ExamAnswer> = body.answers.into_iter().map(|a| ExamAnswer { question: a.question, answer: a.answer }).collect();
     let exam = state.app().answer_exam(&p.actor(Channel::Api), &id, &answers).await?;
@@ -337,7 +337,7 @@ pub(crate) async fn submit(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let bank = bank(&state)?;
     let done = state.app().submit_exam(&p.actor(Channel::Api), &id).await?;
     let mut body = exam_json(bank, &done.exam);

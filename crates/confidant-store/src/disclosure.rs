@@ -443,6 +443,19 @@ impl Store {
         as_of: Date,
         viewer: Option<&str>,
     ) -> Result<Accounting, StoreError> {
+        self.accounting_seen(client_id, since, as_of, AuditEvent::new(AuditKind::AccountingViewed, viewer)).await
+    }
+
+    /// [`Store::accounting`], audited by `seen` (an `accounting_viewed`
+    /// event naming who looked and through what) to which the window and
+    /// the counts are added.
+    pub async fn accounting_seen(
+        &self,
+        client_id: &str,
+        since: Option<Date>,
+        as_of: Date,
+        seen: AuditEvent,
+    ) -> Result<Accounting, StoreError> {
         require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let earliest = as_of.minus_years(ACCOUNTING_LOOKBACK_YEARS);
         let since = since.map_or(earliest, |s| s.max(earliest));
@@ -470,13 +483,13 @@ impl Store {
                 entries.push(entry);
             }
         }
-        self.append_audit(vec![AuditEvent::new(AuditKind::AccountingViewed, viewer).client(client_id).details(json!({
-            "since": since.to_string(),
-            "as_of": as_of.to_string(),
-            "entries": entries.len(),
-            "suspended_entries": suspended_entries,
-        }))])
-        .await?;
+        let seen = seen
+            .client(client_id)
+            .with_detail("since", json!(since.to_string()))
+            .with_detail("as_of", json!(as_of.to_string()))
+            .with_detail("entries", json!(entries.len()))
+            .with_detail("suspended_entries", json!(suspended_entries));
+        self.append_audit(vec![seen]).await?;
         Ok(Accounting {
             client_id: client_id.to_string(),
             as_of,

@@ -259,8 +259,8 @@ pub(crate) async fn create_token(
         return Err(Problem::forbidden("API tokens are made from a signed-in session, not from another token"));
     }
     for (i, scope) in body.scopes.iter().enumerate() {
-        if !SCOPES.contains(&scope.as_str()) {
-            return Err(Problem::bad_input(format!("scopes/{i}: one of {}, got `{scope}`", SCOPES.join(", "))));
+        if Scope::parse(scope).is_none() {
+            return Err(Problem::bad_input(format!("scopes/{i}: one of {}, got `{scope}`", Scope::expected())));
         }
     }
     let (token, hash) = new_token();
@@ -284,7 +284,7 @@ pub(crate) async fn revoke_token(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     // Revoking is a write: a read-only token cannot revoke its siblings.
-    p.require("write")?;
+    p.require(Scope::Write)?;
     state.store.revoke_api_token(&id, p.id()).await?;
     // The cache is keyed by hash, which this id does not give: drop the owner's entries.
     state.principals.evict_staff(p.id());
@@ -330,7 +330,7 @@ pub(crate) async fn set_active(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ActiveBody>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     state.app().set_staff_active(&p.actor(Channel::Api), &id, body.active).await?;
     // No cached principal outlives a deactivation.
     state.principals.evict_staff(&id);
@@ -340,7 +340,7 @@ pub(crate) async fn set_active(
 // ── staff and teams (admin) ──────────────────────────────────────────────
 
 fn require_admin(p: &Principal) -> Result<(), Problem> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     if p.role() == StaffRole::Admin { Ok(()) } else { Err(Problem::forbidden("only an admin manages staff and teams")) }
 }
 
@@ -357,7 +357,7 @@ pub(crate) async fn add_staff(
     ApiPrincipal(p): ApiPrincipal,
     JsonBody(body): JsonBody<NewStaffBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let role = parse_enum("role", &body.role, StaffRole::parse, StaffRole::expected)?;
     let id = state.app().add_staff(&p.actor(Channel::Api), NewStaff { id: None, display_name: body.display_name, role }).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
@@ -444,7 +444,7 @@ pub(crate) async fn add_team_member(
     Path(team): Path<String>,
     JsonBody(body): JsonBody<StaffRef>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     crate::body::check_id("staff_id", &body.staff_id)?;
     state.app().add_team_member(&p.actor(Channel::Api), &team, &body.staff_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -457,7 +457,7 @@ pub(crate) async fn assign_caseload(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StaffRef>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     crate::body::check_id("staff_id", &body.staff_id)?;
     state.app().assign_caseload(&p.actor(Channel::Api), &id, &body.staff_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,7 +6,7 @@ use super::*;
 // ── audit ────────────────────────────────────────────────────────────────
 
 pub(crate) async fn audit_guard(state: &AppState, p: &Principal, doing: &str) -> Result<(), Problem> {
-    p.require("audit")?;
+    p.require(Scope::Audit)?;
     require_oversight(state, p, doing).await
 }
 

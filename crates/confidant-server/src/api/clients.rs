@@ -11,7 +11,7 @@ fn client_json(c: &confidant_store::Client) -> Value {
 
 #[utoipa::path(get, path = "/v1/clients", tag = "clients", responses((status = 200, description = "Clients on the caller's caseload or care team, whatever the caller's role")))]
 pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     // Need-to-know holds for every role: oversight is of the log, not of charts.
     let ids = state.store.visible_clients(p.id()).await?;
     let clients: Vec<Value> = state.store.list_clients().await?.iter().filter(|c| ids.contains(&c.id)).map(client_json).collect();
@@ -28,7 +28,7 @@ pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipa
 
 #[utoipa::path(get, path = "/v1/directory", tag = "clients", responses((status = 200, description = "Every client's id, name and team, for assignment work (admin, privacy officer)")))]
 pub(crate) async fn directory(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     if !p.oversees() {
         return Err(Problem::forbidden("the client directory is for the admin's and the privacy officer's assignment work"));
     }
@@ -68,7 +68,7 @@ pub(crate) async fn add_client(
     ApiPrincipal(p): ApiPrincipal,
     JsonBody(body): JsonBody<NewClientBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let birth = match (&body.date_of_birth, body.age) {
         (Some(dob), _) => Birth::DateOfBirth(parse_date("date_of_birth", dob)?),
         (None, Some(years)) => Birth::Age { years, on: today() },
@@ -98,7 +98,7 @@ pub(crate) async fn show_client(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let client = state.app().show_client(&p.actor(Channel::Api), &id).await?;
     Ok(Json(client_json(&client)))
 }
@@ -112,7 +112,7 @@ pub(crate) struct OnDay {
 }
 
 pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on: Option<&str>, death: bool) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let on = on.map(|d| parse_date("on", d)).transpose()?;
     let change = if death { StatusChange::Death } else { StatusChange::Discharge };
     state.app().change_status(&p.actor(Channel::Api), id, change, on).await?;
@@ -139,7 +139,7 @@ pub(crate) async fn correct_status(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StatusCorrectionBody>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let discharged_on = body.discharged_on.as_deref().map(|d| parse_date("discharged_on", d)).transpose()?;
     let died_on = body.died_on.as_deref().map(|d| parse_date("died_on", d)).transpose()?;
     state.app().correct_status(&p.actor(Channel::Api), &id, discharged_on, died_on, &body.reason).await?;
@@ -174,7 +174,7 @@ pub(crate) async fn list_records(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let read = state.app().read_records(&p.actor(Channel::Api), &id).await?;
     Ok(Json(json!({ "records": read.records, "psychotherapy_notes_withheld": read.notes_withheld })))
 }
@@ -193,7 +193,7 @@ pub(crate) async fn add_record(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<NewRecordBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let category = parse_enum("category", &body.category, Category::parse, Category::expected)?;
     let record = state.app().add_record(&p.actor(Channel::Api), &id, category, body.content, None).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": record })))
@@ -284,7 +284,7 @@ pub(crate) async fn list_authorizations(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let access = client_access(&state, &p, &id, "read authorizations").await?;
     audit_read(&state, &p, &id, access, "authorizations").await?;
     let today = today();
@@ -318,7 +318,7 @@ pub(crate) async fn add_authorization(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AuthorizationBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let auth = body.to_authorization()?;
     let filed = file_authorization(&state, &p, Channel::Api, &id, &auth).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": filed.0, "awaiting_review": filed.1 })))
@@ -341,7 +341,7 @@ pub(crate) async fn file_authorization(
 
 #[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
 pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     require_privacy_officer(&state, &p, "read the authorization review queue").await?;
     let queue = state.store.authorizations_awaiting_review().await?;
     state
@@ -360,7 +360,7 @@ pub(crate) async fn review_authorization(
     ApiPrincipal(p): ApiPrincipal,
     Path(auth): Path<String>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     mark_authorization_reviewed(&state, &p, Channel::Api, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -378,7 +378,7 @@ pub(crate) async fn revoke_authorization(
     Path((id, auth)): Path<(String, String)>,
     JsonBody(body): JsonBody<OnDay>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let on = body.on.as_deref().map(|d| parse_date("on", d)).transpose()?;
     state.app().revoke_authorization(&p.actor(Channel::Api), &id, &auth, on).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -404,7 +404,7 @@ pub(crate) async fn list_restrictions(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let access = client_access(&state, &p, &id, "read restrictions").await?;
     audit_read(&state, &p, &id, access, "restrictions").await?;
     let list: Vec<Value> = state
@@ -431,7 +431,7 @@ pub(crate) async fn add_restriction(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<RestrictionBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let restriction = Restriction {
         categories: parse_list("categories", &body.categories, Category::parse, Category::expected)?,
         recipient_kinds: parse_list("recipient_kinds", &body.recipient_kinds, RecipientKind::parse, RecipientKind::expected)?,

@@ -82,7 +82,7 @@ pub(crate) async fn client_decision(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ShareBody>,
 ) -> ApiResult<Json<Value>> {
-    p.require("decisions")?;
+    p.require(Scope::Decisions)?;
     let decision = decide_for_client(&state, &p, Channel::Api, &id, &body).await?;
     Ok(Json(serde_json::to_value(&decision).map_err(|e| Problem::internal(&e))?))
 }
@@ -109,7 +109,7 @@ pub(crate) async fn disclose_handler(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ShareBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     match release(&state, &p, Channel::Api, &id, &body).await? {
         Release::Denied { decision, audit_seq } => {
             Ok(json_response(StatusCode::OK, &json!({ "released": false, "decision": decision, "audit_entry": audit_seq })))
@@ -126,7 +126,7 @@ pub(crate) async fn list_disclosures(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     Ok(Json(json!(state.app().disclosures(&p.actor(Channel::Api), &id).await?)))
 }
 
@@ -146,7 +146,7 @@ pub(crate) async fn accounting(
     Path(id): Path<String>,
     Query(q): Query<AccountingQuery>,
 ) -> ApiResult<Response> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let accounting = accounting_for(&state, &p, Channel::Api, &id, q.since.as_deref(), q.as_of.as_deref()).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(confidant_disclosure::accounting::to_json(&accounting)).into_response()),
@@ -197,7 +197,7 @@ pub(crate) async fn correct_accounting(
     Path(entry): Path<String>,
     JsonBody(body): JsonBody<CorrectionBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let correction = AccountingCorrection {
         disclosed_on: body.disclosed_on.as_deref().map(|d| parse_date("disclosed_on", d)).transpose()?,
         recipient_name: body.recipient_name,
@@ -231,7 +231,7 @@ pub(crate) async fn suspend_accounting(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SuspensionBody>,
 ) -> ApiResult<Response> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let request = SuspensionRequest {
         client_id: id,
         agency: parse_enum("agency", &body.agency, RecipientKind::parse, RecipientKind::expected)?,
@@ -260,7 +260,7 @@ pub(crate) async fn break_glass(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReasonBody>,
 ) -> ApiResult<Response> {
-    p.require("read")?;
+    p.require(Scope::Read)?;
     let grant = state.app().open_break_glass(&p.actor(Channel::Api), &id, &body.reason, state.config.break_glass_minutes).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": grant.id, "expires_at": grant.expires_at, "audit_entry": grant.audit_seq })))
 }
@@ -294,7 +294,7 @@ pub(crate) async fn review_break_glass(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReviewBody>,
 ) -> ApiResult<StatusCode> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     let justified = match body.outcome.as_str() {
         "justified" => true,
         "unjustified" => false,

@@ -8,7 +8,7 @@ use super::*;
 #[utoipa::path(post, path = "/v1/decisions", tag = "decisions", request_body(content = Object, description = "A request (object) or a batch (array), per spec/decisions.md"),
     responses((status = 200, description = "The decision, or an array of decisions in the same order"), (status = 422, description = "Bad input; `detail` names the field")))]
 pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal, Body(bytes): Body) -> ApiResult<Response> {
-    p.require("decisions")?;
+    p.require(Scope::Decisions)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_input("input: UTF-8 text"))?;
     let engine = state.engine();
     let decided = match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
@@ -44,7 +44,7 @@ pub(crate) async fn rules(State(state): State<Arc<AppState>>, ApiPrincipal(_sign
 
 #[utoipa::path(post, path = "/v1/rules/reload", tag = "decisions", responses((status = 200, description = "The packs were reloaded: the old and new `rules_version`"), (status = 422, description = "The packs were refused; the current rules stay")))]
 pub(crate) async fn reload_rules(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    p.require("write")?;
+    p.require(Scope::Write)?;
     if !matches!(p.role(), StaffRole::Admin | StaffRole::PrivacyOfficer) {
         return Err(Problem::forbidden("only an admin or the privacy officer reloads the rule packs"));
     }
