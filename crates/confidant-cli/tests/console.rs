@@ -285,7 +285,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(b.text().await.contains("Verified:"));
     b.shot("audit-verified", true).await;
     b.click("a[href^='/console/audit/']").await;
-    assert!(b.text().await.contains("This proof verifies"));
+    assert!(b.text().await.contains("Verified: the tree head's signature checks out under this server's log key"));
     b.shot("audit-proof", false).await;
     b.sign_out().await;
 

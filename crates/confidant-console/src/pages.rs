@@ -655,7 +655,7 @@ pub fn audit_proof(viewer: &Viewer, entry: &AuditEntry, proof: &InclusionProof, 
         &format!("Audit entry {}", entry.seq),
         None,
         html! {
-            p class=(if verified { "flash ok" } else { "flash err" }) { @if verified { "This proof verifies against the signed tree head." } @else { "This proof does NOT verify." } }
+            p class=(if verified { "flash ok" } else { "flash err" }) { @if verified { "Verified: the tree head's signature checks out under this server's log key, and this entry's proof leads to that head's root." } @else { "NOT verified: the tree head's signature or this entry's proof does not check out." } }
             dl.facts {
                 dt { "Leaf hash" } dd { code { (entry.leaf_hash.to_hex()) } }
                 dt { "Tree size" } dd { (proof.tree_size) }

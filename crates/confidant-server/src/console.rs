@@ -498,7 +498,16 @@ async fn audit_entry(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Co
     oversight(&state, &p, "read the audit log").await?;
     let entry = state.store.audit_entry(seq).await.map_err(|e| fail(&p)(e.into()))?;
     let (proof, head) = state.store.audit_inclusion_proof(seq, None).await.map_err(|e| fail(&p)(e.into()))?;
-    let verified = proof.verify(&entry.leaf_hash, &head.head.root).is_ok();
+    // "Verified" means all of it: the head is signed by this server's log key
+    // (not merely one registered in the database), the proof is for that
+    // head's size, and the entry's leaf hashes up to its root.
+    let key = match state.store.audit_verifying_key() {
+        Some(key) => Some(key),
+        None => state.store.audit_public_key().await.map_err(|e| fail(&p)(e.into()))?,
+    };
+    let verified = key.is_some_and(|key| head.verify(&key).is_ok())
+        && proof.tree_size == head.head.size
+        && proof.verify(&entry.leaf_hash, &head.head.root).is_ok();
     Ok(html(StatusCode::OK, pages::audit_proof(&viewer(&p), &entry, &proof, &head, verified)))
 }
 

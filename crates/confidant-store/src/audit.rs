@@ -414,6 +414,13 @@ impl Store {
         self.audit.as_ref().and_then(|a| a.witness.clone())
     }
 
+    /// The public half of the key this store signs with: held outside the
+    /// database, so a head re-signed by whoever can write the database does
+    /// not check out against it.
+    pub fn audit_verifying_key(&self) -> Option<LogVerifyingKey> {
+        self.audit.as_ref().map(|a| a.key.verifying_key())
+    }
+
     /// The public key the log is signed with, once one is registered.
     pub async fn audit_public_key(&self) -> Result<Option<LogVerifyingKey>, StoreError> {
         let row = sqlx::query("SELECT public_key FROM audit_log_keys ORDER BY created_at LIMIT 1").fetch_optional(self.pool()).await?;
