@@ -1,5 +1,5 @@
 //! Calendar dates as the contract writes them (`YYYY-MM-DD`), with only the
-//! arithmetic the rules need: comparison and adding whole years.
+//! arithmetic the rules need: comparison, whole years and days.
 
 use std::fmt;
 
@@ -49,6 +49,44 @@ impl Date {
         let year = self.year.saturating_add(years);
         let day = self.day.min(days_in_month(year, self.month));
         Date { year, month: self.month, day }
+    }
+
+    /// Days since 1970-01-01 (negative before it); the inverse of
+    /// [`Date::from_unix_days`].
+    pub fn unix_days(self) -> i64 {
+        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's
+    /// algorithm); days outside the years 0–65535 give 1970-01-01.
+    pub fn from_unix_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        u16::try_from(year)
+            .ok()
+            .zip(u8::try_from(month).ok())
+            .zip(u8::try_from(day).ok())
+            .and_then(|((y, m), d)| Date::new(y, m, d))
+            .unwrap_or(Date::from_ymd_const(1970, 1, 1))
+    }
+
+    /// The day `days` later (earlier when negative).
+    pub fn plus_days(self, days: i64) -> Date {
+        Date::from_unix_days(self.unix_days() + days)
     }
 
     /// The same day `years` earlier; 29 February becomes 28 February in a common year.

@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod accounting;
 pub mod authorization;
 mod catalog;
 mod combine;

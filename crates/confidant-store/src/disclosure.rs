@@ -14,14 +14,15 @@ use sqlx::any::AnyRow;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::plus_days;
 use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
 
-/// How far back a client may ask for an accounting (164.528(a)(1)).
-pub const ACCOUNTING_LOOKBACK_YEARS: u16 = 6;
+/// How far back a client may ask for an accounting (the rule and its cite:
+/// `confidant_policy::accounting`).
+pub const ACCOUNTING_LOOKBACK_YEARS: u16 = confidant_policy::accounting::LOOKBACK_YEARS;
 
-/// How long an oral suspension request lasts without a written statement (164.528(a)(2)(ii)(C)).
-pub const ORAL_SUSPENSION_DAYS: i64 = 30;
+/// How long an oral suspension request lasts without a written statement
+/// (`confidant_policy::accounting`).
+pub const ORAL_SUSPENSION_DAYS: i64 = confidant_policy::accounting::ORAL_SUSPENSION_DAYS;
 
 /// A release to record.
 #[derive(Clone, Debug)]
@@ -457,8 +458,7 @@ impl Store {
         seen: AuditEvent,
     ) -> Result<Accounting, StoreError> {
         require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
-        let earliest = as_of.minus_years(ACCOUNTING_LOOKBACK_YEARS);
-        let since = since.map_or(earliest, |s| s.max(earliest));
+        let since = confidant_policy::accounting::covers_from(as_of, since);
         let suspensions: Vec<Suspension> =
             self.suspensions(client_id).await?.into_iter().filter(|s| s.requested_on <= as_of && as_of <= s.until).collect();
         let mut entries = Vec::new();
@@ -582,7 +582,7 @@ impl Store {
         if new.until < new.requested_on {
             return Err(StoreError::invalid("until", format!("a day on or after the request ({})", new.requested_on)));
         }
-        let until = if new.written { new.until } else { new.until.min(plus_days(new.requested_on, ORAL_SUSPENSION_DAYS)) };
+        let until = confidant_policy::accounting::suspension_ends(new.requested_on, new.until, new.written);
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.recorded_by).await?;

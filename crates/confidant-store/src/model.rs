@@ -341,43 +341,17 @@ pub fn today() -> Date {
 
 /// Days since 1970-01-01 of a civil date (the inverse of [`date_from_unix_days`]).
 pub fn unix_days(date: Date) -> i64 {
-    let (y, m, d) = (i64::from(date.year()), i64::from(date.month()), i64::from(date.day()));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    date.unix_days()
 }
 
 /// The day `days` after `date`.
 pub fn plus_days(date: Date, days: i64) -> Date {
-    date_from_unix_days(unix_days(date) + days)
+    date.plus_days(days)
 }
 
-/// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+/// The civil date of a day count since 1970-01-01.
 pub fn date_from_unix_days(days: i64) -> Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    u16::try_from(year)
-        .ok()
-        .zip(u8::try_from(month).ok())
-        .zip(u8::try_from(day).ok())
-        .and_then(|((y, m), d)| Date::new(y, m, d))
-        .unwrap_or_else(epoch)
-}
-
-#[expect(clippy::expect_used, reason = "1970-01-01 is a valid date")]
-fn epoch() -> Date {
-    Date::new(1970, 1, 1).expect("the epoch is a date")
+    Date::from_unix_days(days)
 }
 
 #[cfg(test)]
