@@ -403,7 +403,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        self.lock_client(&mut tx, client_id).await?;
         let id = new_id("bg");
         let now = self.now_secs();
         let (key_id, key) = self.new_data_key(&mut tx).await?;

@@ -204,7 +204,7 @@ impl Store {
         if new.released.is_empty() {
             return Err(StoreError::invalid("categories", "at least one released category to disclose"));
         }
-        require(&mut **tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        self.lock_client(tx, &new.client_id).await?;
         require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.staff_id).await?;
         let id = new_id("dis");
         let (key_id, key) = self.new_data_key(tx).await?;
@@ -528,6 +528,7 @@ impl Store {
             return Err(StoreError::invalid("entry", format!("the latest version of the entry; `{entry_id}` was corrected by `{by}`")));
         }
         let mut tx = self.begin().await?;
+        self.lock_client(&mut tx, &client_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         let new_id = new_id("acc");
         let event = AuditEvent::new(AuditKind::AccountingCorrected, Some(staff_id))
@@ -584,7 +585,7 @@ impl Store {
         }
         let until = confidant_policy::accounting::suspension_ends(new.requested_on, new.until, new.written);
         let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", &new.client_id).await?;
+        self.lock_client(&mut tx, &new.client_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.recorded_by).await?;
         let id = new_id("susp");
         let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by)).client(&new.client_id).details(

@@ -197,6 +197,19 @@ impl Store {
         &self.pool
     }
 
+    /// Checks that the client exists and, on PostgreSQL, takes a share lock
+    /// on its row, in a write that will also append to the audit log. A
+    /// release holds the client's row `FOR UPDATE` and then appends; taking
+    /// the row before the log here keeps one lock order (client, then log),
+    /// so the two wait for each other instead of deadlocking.
+    pub(crate) async fn lock_client(&self, tx: &mut Tx, client_id: &str) -> Result<(), StoreError> {
+        let query = match self.backend {
+            Backend::Postgres => "SELECT 1 AS x FROM clients WHERE id = $1 FOR KEY SHARE",
+            Backend::Sqlite => "SELECT 1 AS x FROM clients WHERE id = $1",
+        };
+        require(&mut **tx, query, "client", client_id).await
+    }
+
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with(begin_write(self.backend)).await?)
     }
