@@ -4,7 +4,7 @@
 //! judges across the organization. Every refusal is audited.
 
 use confidant_policy::vocab::Category;
-use confidant_store::{AuditEvent, AuditKind, Record};
+use confidant_store::{AuditEvent, AuditKind, Record, StaffRole};
 use serde_json::json;
 
 use crate::{Actor, App, AppError};
@@ -46,6 +46,16 @@ pub async fn client_access(app: &App<'_>, actor: &Actor, client_id: &str, doing:
 /// Work only the privacy officer does (or the operator); a refusal is audited.
 pub async fn require_privacy_officer(app: &App<'_>, actor: &Actor, doing: &str) -> Result<(), AppError> {
     if actor.is_operator() || actor.is_privacy_officer() {
+        return Ok(());
+    }
+    refuse(app, actor, None, doing).await?;
+    Err(AppError::Forbidden(format!("{doing}: only the privacy officer may do this")))
+}
+
+/// Oversight (the audit log, accounting corrections, break-glass review):
+/// the privacy officer or the admin (or the operator); a refusal is audited.
+pub async fn require_oversight(app: &App<'_>, actor: &Actor, doing: &str) -> Result<(), AppError> {
+    if actor.is_operator() || matches!(actor.role(), Some(StaffRole::PrivacyOfficer | StaffRole::Admin)) {
         return Ok(());
     }
     refuse(app, actor, None, doing).await?;

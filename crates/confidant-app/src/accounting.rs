@@ -4,10 +4,10 @@
 
 use confidant_policy::Date;
 use confidant_policy::vocab::RecipientKind;
-use confidant_store::{Accounting, AccountingCorrection, AuditEvent, AuditKind, BreakGlass, NewSuspension, StaffRole, StoredDisclosure};
+use confidant_store::{Accounting, AccountingCorrection, AuditEvent, AuditKind, BreakGlass, NewSuspension, StoredDisclosure};
 use serde_json::json;
 
-use crate::access::{client_access, refuse, require_privacy_officer};
+use crate::access::{client_access, require_oversight, require_privacy_officer};
 use crate::ops::via;
 use crate::{Actor, App, AppError};
 
@@ -64,7 +64,7 @@ impl App<'_> {
     /// Corrects an accounting entry by a new entry naming the old one (the
     /// privacy officer or the admin; entries are never edited in place).
     pub async fn correct_accounting(&self, actor: &Actor, entry_id: &str, correction: AccountingCorrection) -> Result<String, AppError> {
-        self.require_oversight(actor, "correct the accounting").await?;
+        require_oversight(self, actor, "correct the accounting").await?;
         let by = actor.on_behalf_of().ok_or_else(|| AppError::input("--staff", "the staff member making the correction"))?;
         Ok(self.store.correct_accounting_entry(entry_id, correction, by).await?)
     }
@@ -98,24 +98,14 @@ impl App<'_> {
 
     /// The break-glass review queue (unreviewed, or `all`).
     pub async fn break_glass_queue(&self, actor: &Actor, all: bool) -> Result<Vec<BreakGlass>, AppError> {
-        self.require_oversight(actor, "read the break-glass queue").await?;
+        require_oversight(self, actor, "read the break-glass queue").await?;
         Ok(self.store.break_glass_queue(all).await?)
     }
 
     /// Reviews a break-glass access (never one's own); "unjustified" ends it.
     pub async fn review_break_glass(&self, actor: &Actor, id: &str, justified: bool) -> Result<(), AppError> {
-        self.require_oversight(actor, "review break-glass").await?;
+        require_oversight(self, actor, "review break-glass").await?;
         let by = actor.on_behalf_of().ok_or_else(|| AppError::input("--as", "the reviewer"))?;
         Ok(self.store.review_break_glass(id, by, justified).await?)
-    }
-
-    /// Oversight (audit log, accounting corrections, break-glass review):
-    /// the privacy officer or the admin.
-    pub async fn require_oversight(&self, actor: &Actor, doing: &str) -> Result<(), AppError> {
-        if actor.is_operator() || matches!(actor.role(), Some(StaffRole::PrivacyOfficer | StaffRole::Admin)) {
-            return Ok(());
-        }
-        refuse(self, actor, None, doing).await?;
-        Err(AppError::Forbidden(format!("{doing}: only the privacy officer may do this")))
     }
 }

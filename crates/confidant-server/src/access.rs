@@ -27,11 +27,7 @@ pub fn refused(client_id: &str) -> Problem {
 
 /// Oversight (audit log, accounting, review queue): privacy officer or admin.
 pub async fn require_oversight(state: &AppState, principal: &Principal, doing: &str) -> Result<(), Problem> {
-    if principal.oversees() {
-        return Ok(());
-    }
-    confidant_app::access::refuse(&state.app(), &principal.actor(Channel::Api), None, doing).await?;
-    Err(Problem::forbidden(format!("{doing}: only the privacy officer may do this")))
+    Ok(confidant_app::access::require_oversight(&state.app(), &principal.actor(Channel::Api), doing).await?)
 }
 
 /// The privacy officer only (not the admin): work that reads or judges a
