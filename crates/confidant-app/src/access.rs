@@ -4,8 +4,8 @@
 //! judges across the organization. Every refusal is audited.
 
 use confidant_policy::vocab::Category;
+use confidant_store::Detail;
 use confidant_store::{AuditEvent, AuditKind, Record, StaffRole};
-use serde_json::json;
 
 use crate::{Actor, App, AppError};
 
@@ -64,7 +64,8 @@ pub async fn require_oversight(app: &App<'_>, actor: &Actor, doing: &str) -> Res
 
 /// Writes an `access_denied` entry for `doing`.
 pub async fn refuse(app: &App<'_>, actor: &Actor, client_id: Option<&str>, doing: &str) -> Result<(), AppError> {
-    let mut event = AuditEvent::new(AuditKind::AccessDenied, actor.id()).details(crate::ops::via(actor, json!({ "doing": doing })));
+    let mut event =
+        AuditEvent::new(AuditKind::AccessDenied, actor.id()).with_all(crate::ops::via(actor)).with(Detail::Doing(doing.to_string()));
     if let Some(client) = client_id {
         event = event.client(client);
     }

@@ -5,7 +5,6 @@
 use confidant_policy::Date;
 use confidant_policy::vocab::RecipientKind;
 use confidant_store::{Accounting, AccountingCorrection, AuditEvent, AuditKind, BreakGlass, NewSuspension, StoredDisclosure};
-use serde_json::json;
 
 use crate::access::{client_access, require_oversight, require_privacy_officer};
 use crate::ops::via;
@@ -47,7 +46,7 @@ impl App<'_> {
             client_access(self, actor, client_id, "read accounting").await?;
         }
         let as_of = as_of.unwrap_or_else(|| self.store.today());
-        let seen = AuditEvent::new(AuditKind::AccountingViewed, actor.id()).details(via(actor, json!({})));
+        let seen = AuditEvent::new(AuditKind::AccountingViewed, actor.id()).with_all(via(actor));
         let accounting = self.store.accounting_seen(client_id, since, as_of, seen).await?;
         Ok(if full { accounting } else { accounting.without_law_enforcement_suspensions() })
     }

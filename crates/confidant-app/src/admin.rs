@@ -4,8 +4,8 @@
 //! another staff member makes the assignment, and one's own urgent access
 //! goes through break-glass, where it is flagged and reviewed.
 
+use confidant_store::Detail;
 use confidant_store::{AuditEvent, AuditKind, NewStaff, StaffRole};
-use serde_json::json;
 
 use crate::access::{client_access, refuse};
 use crate::ops::via;
@@ -15,7 +15,7 @@ impl App<'_> {
     /// Adds a staff member (admin).
     pub async fn add_staff(&self, actor: &Actor, new: NewStaff) -> Result<String, AppError> {
         self.require_admin(actor, "add staff").await?;
-        let event = AuditEvent::new(AuditKind::StaffAdded, actor.id()).details(via(actor, json!({ "role": new.role.as_str() })));
+        let event = AuditEvent::new(AuditKind::StaffAdded, actor.id()).with_all(via(actor)).with(Detail::Role(new.role));
         Ok(self.store.add_staff_audited(new, event).await?.0)
     }
 
@@ -32,8 +32,12 @@ impl App<'_> {
             sessions = self.store.revoke_sessions_of(staff_id, None).await?;
             tokens = self.store.revoke_api_tokens_of(staff_id).await?;
         }
-        let event = AuditEvent::new(AuditKind::StaffActiveChanged, actor.id())
-            .details(via(actor, json!({ "staff": staff_id, "active": active, "sessions_ended": sessions, "tokens_revoked": tokens })));
+        let event = AuditEvent::new(AuditKind::StaffActiveChanged, actor.id()).with_all(via(actor)).with_all([
+            Detail::Staff(staff_id.to_string()),
+            Detail::Active(active),
+            Detail::SessionsEnded(sessions),
+            Detail::TokensRevoked(tokens),
+        ]);
         self.store.set_staff_active_audited(staff_id, active, event).await?;
         Ok(())
     }
@@ -41,7 +45,7 @@ impl App<'_> {
     /// Adds a care team (admin).
     pub async fn add_team(&self, actor: &Actor, id: Option<&str>, name: &str) -> Result<String, AppError> {
         self.require_admin(actor, "add a care team").await?;
-        let event = AuditEvent::new(AuditKind::TeamAdded, actor.id()).details(via(actor, json!({})));
+        let event = AuditEvent::new(AuditKind::TeamAdded, actor.id()).with_all(via(actor));
         Ok(self.store.add_team_audited(id, name, event).await?.0)
     }
 
@@ -51,7 +55,9 @@ impl App<'_> {
         self.require_admin(actor, "add a team member").await?;
         self.no_self_grant(actor, staff_id, "join a care team").await?;
         let team = self.store.team_id(team).await?;
-        let event = AuditEvent::new(AuditKind::TeamMemberAdded, actor.id()).details(via(actor, json!({ "staff": staff_id, "team": team })));
+        let event = AuditEvent::new(AuditKind::TeamMemberAdded, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Staff(staff_id.to_string()), Detail::Team(team.clone())]);
         self.store.add_team_member_audited(&team, staff_id, event).await?;
         Ok(())
     }
@@ -69,8 +75,10 @@ impl App<'_> {
         if role != Some(StaffRole::Admin) {
             client_access(self, actor, client_id, "assign caseload").await?;
         }
-        let event =
-            AuditEvent::new(AuditKind::CaseloadAssigned, actor.id()).client(client_id).details(via(actor, json!({ "staff": staff_id })));
+        let event = AuditEvent::new(AuditKind::CaseloadAssigned, actor.id())
+            .client(client_id)
+            .with_all(via(actor))
+            .with(Detail::Staff(staff_id.to_string()));
         self.store.assign_audited(staff_id, client_id, self.store.today(), event).await?;
         Ok(())
     }
@@ -89,7 +97,9 @@ impl App<'_> {
         if actor.id() != Some(staff_id) {
             return Ok(());
         }
-        let event = AuditEvent::new(AuditKind::AccessDenied, actor.id()).details(via(actor, json!({ "doing": doing, "self_grant": true })));
+        let event = AuditEvent::new(AuditKind::AccessDenied, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Doing(doing.to_string()), Detail::SelfGrant(true)]);
         self.audit.record(vec![event]).await?;
         Err(AppError::Forbidden(format!("staff_id: nobody may {doing} for themselves; ask a colleague, or use break-glass with a reason")))
     }

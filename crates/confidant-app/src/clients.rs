@@ -6,7 +6,7 @@
 use confidant_policy::Date;
 use confidant_policy::vocab::{Category, ClientStatus};
 use confidant_store::{AuditEvent, AuditKind, Client, NewClient, StaffRole};
-use serde_json::json;
+use confidant_store::{Detail, StatusSnapshot};
 
 use crate::access::{client_access, refuse, require_privacy_officer};
 use crate::ops::via;
@@ -34,7 +34,7 @@ impl App<'_> {
         }
         let today = self.store.today();
         let assign = actor.id().map(|staff| (staff, today));
-        let event = AuditEvent::new(AuditKind::ClientAdded, actor.id()).details(via(actor, json!({})));
+        let event = AuditEvent::new(AuditKind::ClientAdded, actor.id()).with_all(via(actor));
         Ok(self.store.intake_client(new, assign, event).await?.0)
     }
 
@@ -46,7 +46,7 @@ impl App<'_> {
             .client(client_id)
             .categories(&[Category::Demographics])
             .break_glass(access.is_break_glass())
-            .details(via(actor, json!({})));
+            .with_all(via(actor));
         self.audit.record(vec![event]).await?;
         Ok(client)
     }
@@ -70,20 +70,17 @@ impl App<'_> {
             return Err(AppError::input("reason", "why the status was wrong, in 10 to 1000 characters"));
         }
         let before = self.store.client(client_id).await.map_err(|_| AppError::Refused(client_id.to_string()))?;
-        let day = |d: Option<Date>| d.map(|d| d.to_string());
         let after = match (discharged_on, died_on) {
             (_, Some(_)) => ClientStatus::Deceased,
             (Some(_), None) => ClientStatus::Discharged,
             (None, None) => ClientStatus::Active,
         };
-        let event = AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).details(via(
-            actor,
-            json!({
-                "correction": true, "reason": reason,
-                "before": { "status": before.status.as_str(), "discharged_on": day(before.discharged_on), "died_on": day(before.died_on) },
-                "after": { "status": after.as_str(), "discharged_on": day(discharged_on), "died_on": day(died_on) },
-            }),
-        ));
+        let event = AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).with_all(via(actor)).with_all([
+            Detail::Correction(true),
+            Detail::Reason(reason.to_string()),
+            Detail::Before(StatusSnapshot { status: before.status, discharged_on: before.discharged_on, died_on: before.died_on }),
+            Detail::After(StatusSnapshot { status: after, discharged_on, died_on }),
+        ]);
         Ok(self.store.correct_client_status_audited(client_id, discharged_on, died_on, event).await?.0)
     }
 
@@ -91,9 +88,8 @@ impl App<'_> {
     /// on `on` (45 CFR 164.520(c)(2)(ii)).
     pub async fn acknowledge_notice(&self, actor: &Actor, client_id: &str, on: Date) -> Result<(), AppError> {
         client_access(self, actor, client_id, "record privacy notice acknowledgment").await?;
-        let event = AuditEvent::new(AuditKind::PrivacyNoticeAcknowledged, actor.id())
-            .client(client_id)
-            .details(via(actor, json!({ "on": on.to_string() })));
+        let event =
+            AuditEvent::new(AuditKind::PrivacyNoticeAcknowledged, actor.id()).client(client_id).with_all(via(actor)).with(Detail::On(on));
         self.store.acknowledge_privacy_notice_audited(client_id, on, event).await?;
         Ok(())
     }
@@ -108,7 +104,8 @@ impl App<'_> {
         let client = self.store.authorization_client(auth_id).await?;
         let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
             .client(&client)
-            .details(via(actor, json!({ "authorization": auth_id })));
+            .with_all(via(actor))
+            .with(Detail::Authorization(auth_id.to_string()));
         self.store.review_authorization_audited(auth_id, reviewer, event).await?;
         Ok(())
     }

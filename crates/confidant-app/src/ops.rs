@@ -10,7 +10,7 @@ use confidant_disclosure::{DiscloseRequest, Release};
 use confidant_policy::vocab::Category;
 use confidant_policy::{Authorization, Date, Decision, Engine, Restriction};
 use confidant_store::{AuditEvent, AuditKind, NewRecord, Record, RequestSpec, Store, StoreError};
-use serde_json::json;
+use confidant_store::{Detail, decision_details};
 
 use crate::access::{client_access, refuse};
 use crate::{Actor, AppError};
@@ -114,18 +114,8 @@ impl App<'_> {
             .client(&client_id)
             .categories(&request.categories)
             .break_glass(access.is_break_glass())
-            .details(via(
-                actor,
-                json!({
-                    "outcome": decision.decision.as_str(),
-                    "recipient_kind": request.recipient.kind.as_str(),
-                    "purpose": request.purpose.as_str(),
-                    "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                    "rules_version": decision.rules_version,
-                    "released": false,
-                    "request": confidant_policy::request_to_value(&request),
-                }),
-            ));
+            .with_all(via(actor))
+            .with_all(decision_details(&request, &decision));
         self.audit.record(vec![event]).await?;
         Ok(decision)
     }
@@ -188,12 +178,13 @@ impl App<'_> {
         let mut categories: Vec<Category> = records.iter().map(|r| r.category).chain(also.iter().copied()).collect();
         categories.sort();
         categories.dedup();
-        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         let event = AuditEvent::new(AuditKind::RecordRead, actor.id())
             .client(client_id)
             .categories(&categories)
             .break_glass(access.is_break_glass())
-            .details(via(actor, json!({ "records": ids })));
+            .with_all(via(actor))
+            .with(Detail::Records(ids));
         self.audit.record(vec![event]).await?;
         Ok(())
     }
@@ -213,8 +204,7 @@ impl App<'_> {
         };
         client_access(self, actor, client_id, "add record").await?;
         let new = NewRecord { id, client_id: client_id.to_string(), category, author_id: author.to_string(), content };
-        let event =
-            AuditEvent::new(AuditKind::RecordAdded, actor.id()).client(client_id).categories(&[category]).details(via(actor, json!({})));
+        let event = AuditEvent::new(AuditKind::RecordAdded, actor.id()).client(client_id).categories(&[category]).with_all(via(actor));
         let (mut ids, _) = self.store.add_records_audited(vec![new], event).await.map_err(unbatched)?;
         ids.pop().ok_or_else(|| AppError::Store(StoreError::invalid("records", "one stored record")))
     }
@@ -242,7 +232,8 @@ impl App<'_> {
         let event = AuditEvent::new(AuditKind::AuthorizationAdded, actor.id())
             .client(client_id)
             .categories(&auth.categories)
-            .details(via(actor, json!({ "awaiting_review": sensitive, "document": document.is_some() })));
+            .with_all(via(actor))
+            .with_all([Detail::AwaitingReview(sensitive), Detail::Document(document.is_some())]);
         let (id, _) = self.store.file_authorization_audited(client_id, auth, document, actor.on_behalf_of(), event).await?;
         Ok(Filed { id, awaiting_review: sensitive })
     }
@@ -260,7 +251,8 @@ impl App<'_> {
         };
         let event = AuditEvent::new(AuditKind::AuthorizationRevoked, actor.id())
             .client(client_id)
-            .details(via(actor, json!({ "authorization": auth_id, "on": on.to_string() })));
+            .with_all(via(actor))
+            .with_all([Detail::Authorization(auth_id.to_string()), Detail::On(on)]);
         self.store.revoke_authorization_audited(auth_id, on, &by, event).await?;
         Ok(())
     }
@@ -278,7 +270,8 @@ impl App<'_> {
         let event = AuditEvent::new(AuditKind::RestrictionAdded, actor.id())
             .client(client_id)
             .categories(&restriction.categories)
-            .details(via(actor, json!({ "agreed": restriction.agreed })));
+            .with_all(via(actor))
+            .with(Detail::Agreed(restriction.agreed));
         let (id, _) = self.store.add_restriction_audited(client_id, restriction, on, event).await?;
         Ok(id)
     }
@@ -301,12 +294,11 @@ impl App<'_> {
         if on > today {
             return Err(AppError::input("on", "a day no later than today"));
         }
-        let key = match change {
-            StatusChange::Discharge => "discharged_on",
-            StatusChange::Death => "died_on",
+        let day = match change {
+            StatusChange::Discharge => Detail::DischargedOn(on),
+            StatusChange::Death => Detail::DiedOn(on),
         };
-        let event =
-            AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).details(via(actor, json!({ key: on.to_string() })));
+        let event = AuditEvent::new(AuditKind::ClientChanged, actor.id()).client(client_id).with_all(via(actor)).with(day);
         match change {
             StatusChange::Discharge => self.store.discharge_audited(client_id, on, event).await?,
             StatusChange::Death => self.store.record_death_audited(client_id, on, event).await?,
@@ -317,12 +309,10 @@ impl App<'_> {
 
 /// Audit details with where the act came from (`"via"`) and, for the
 /// operator, whom they entered it for.
-pub(crate) fn via(actor: &Actor, mut details: serde_json::Value) -> serde_json::Value {
-    if let serde_json::Value::Object(map) = &mut details {
-        map.insert("via".into(), json!(actor.via().as_str()));
-        if let Actor::Operator { entering_for: Some(staff) } = actor {
-            map.insert("entered_for".into(), json!(staff));
-        }
+pub(crate) fn via(actor: &Actor) -> Vec<Detail> {
+    let mut details = vec![Detail::Via(actor.via().as_str())];
+    if let Actor::Operator { entering_for: Some(staff) } = actor {
+        details.push(Detail::EnteredFor(staff.clone()));
     }
     details
 }

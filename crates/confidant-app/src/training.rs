@@ -15,10 +15,10 @@
 //! with keys only for the privacy officer (or the operator), for review.
 //! The training report and anyone's certificate are the privacy officer's.
 
+use confidant_store::Detail;
 use confidant_store::{AuditEvent, AuditKind, DrawnQuestion, ExamCompletion, ExamDraw, TrainingPolicy};
 use confidant_training::records::{self, day_of};
 use confidant_training::{Certificate, Question, Topic, TrainingReport, TrainingStatus, build_exam};
-use serde_json::json;
 
 use crate::access::{refuse, require_privacy_officer};
 use crate::ops::via;
@@ -91,10 +91,11 @@ impl App<'_> {
         if drawn.is_empty() {
             return Err(AppError::input("topic", "a topic with questions in the bank"));
         }
-        let event = AuditEvent::new(AuditKind::ExamDrawn, actor.id()).details(via(
-            actor,
-            json!({ "questions": drawn.len(), "rules_version": rules_version, "topic": request.topic.map(Topic::as_str) }),
-        ));
+        let event = AuditEvent::new(AuditKind::ExamDrawn, actor.id()).with_all(via(actor)).with_all([
+            Detail::Questions(drawn.len()),
+            Detail::RulesVersion(rules_version.to_string()),
+            Detail::Topic(request.topic.map(Topic::as_str)),
+        ]);
         Ok(self.store.draw_exam_audited(staff, rules_version, drawn, event).await?)
     }
 
@@ -128,10 +129,11 @@ impl App<'_> {
                 *slot = chosen;
             }
         }
-        let event = AuditEvent::new(AuditKind::ExamAnswered, actor.id()).details(via(
-            actor,
-            json!({ "exam": exam_id, "answered": exam.answers.iter().filter(|a| a.is_some()).count(), "of": exam.questions.len() }),
-        ));
+        let event = AuditEvent::new(AuditKind::ExamAnswered, actor.id()).with_all(via(actor)).with_all([
+            Detail::Exam(exam_id.to_string()),
+            Detail::Answered(exam.answers.iter().filter(|a| a.is_some()).count()),
+            Detail::Of(exam.questions.len()),
+        ]);
         if !self.store.save_exam_answers_audited(exam_id, &exam.answers, event).await? {
             // Submitted between our read and our write.
             let now = self.store.exam_draw(exam_id).await?;
@@ -152,29 +154,26 @@ impl App<'_> {
         let staff = learner(actor)?;
         let exam = self.own_exam(actor, staff, exam_id, "submit exam").await?;
         if exam.completion.is_some() {
-            self.viewed(actor, json!({ "read": "exam", "exam": exam_id, "submitted_again": true })).await?;
+            self.viewed(actor, [Detail::Read("exam"), Detail::Exam(exam_id.to_string()), Detail::SubmittedAgain(true)]).await?;
             return Ok(Submitted { exam, first: false });
         }
         let policy = self.store.training_policy().await?;
         let completion = records::score(&exam, self.store.now_secs(), policy.pass_percent);
-        let event = AuditEvent::new(AuditKind::ExamCompleted, actor.id()).details(via(
-            actor,
-            json!({
-                "exam": exam_id,
-                "correct": completion.correct,
-                "asked": completion.asked,
-                "passed": completion.passed,
-                "pass_percent": completion.pass_percent,
-                "rules_version": exam.rules_version,
-                "by_topic": completion.by_topic,
-            }),
-        ));
+        let event = AuditEvent::new(AuditKind::ExamCompleted, actor.id()).with_all(via(actor)).with_all([
+            Detail::Exam(exam_id.to_string()),
+            Detail::Correct(completion.correct),
+            Detail::Asked(completion.asked),
+            Detail::Passed(completion.passed),
+            Detail::PassPercent(completion.pass_percent),
+            Detail::RulesVersion(exam.rules_version.clone()),
+            Detail::ByTopic(completion.by_topic.clone()),
+        ]);
         if self.store.complete_exam_audited(exam_id, &exam.answers, &completion, event).await? {
             return Ok(Submitted { exam: ExamDraw { completion: Some(completion), ..exam }, first: true });
         }
         // A racing submission won: its stored result stands.
         let stored = self.store.exam_draw(exam_id).await?;
-        self.viewed(actor, json!({ "read": "exam", "exam": exam_id, "submitted_again": true })).await?;
+        self.viewed(actor, [Detail::Read("exam"), Detail::Exam(exam_id.to_string()), Detail::SubmittedAgain(true)]).await?;
         Ok(Submitted { exam: stored, first: false })
     }
 
@@ -195,7 +194,7 @@ impl App<'_> {
     /// the operator); audited as `training_viewed`.
     pub async fn view_exam(&self, actor: &Actor, exam_id: &str) -> Result<ExamDraw, AppError> {
         let exam = self.readable_exam(actor, exam_id, "view exam").await?;
-        self.viewed(actor, json!({ "read": "exam", "exam": exam_id })).await?;
+        self.viewed(actor, [Detail::Read("exam"), Detail::Exam(exam_id.to_string())]).await?;
         Ok(exam)
     }
 
@@ -203,7 +202,7 @@ impl App<'_> {
     pub async fn my_training_records(&self, actor: &Actor) -> Result<Vec<ExamDraw>, AppError> {
         let staff = learner(actor)?;
         let records = self.store.completed_exams(Some(staff)).await?;
-        self.viewed(actor, json!({ "read": "own_records", "exams": records.len() })).await?;
+        self.viewed(actor, [Detail::Read("own_records"), Detail::Exams(records.len())]).await?;
         Ok(records)
     }
 
@@ -215,13 +214,13 @@ impl App<'_> {
         let report = records::report(self.store.list_staff().await?, self.store.completed_exams(None).await?, policy, self.store.today());
         self.viewed(
             actor,
-            json!({
-                "read": "report",
-                "staff": report.staff.len(),
-                "current": report.count(TrainingStatus::Current),
-                "overdue": report.count(TrainingStatus::Overdue),
-                "untrained": report.count(TrainingStatus::Untrained),
-            }),
+            [
+                Detail::Read("report"),
+                Detail::StaffInReport(report.staff.len()),
+                Detail::Current(report.count(TrainingStatus::Current)),
+                Detail::Overdue(report.count(TrainingStatus::Overdue)),
+                Detail::Untrained(report.count(TrainingStatus::Untrained)),
+            ],
         )
         .await?;
         Ok(report)
@@ -235,7 +234,7 @@ impl App<'_> {
         let Some(certificate) = records::certificate(&staff, &exam) else {
             return Err(AppError::Conflict(format!("exam `{exam_id}`: not submitted yet; a certificate is issued for a completed exam")));
         };
-        self.viewed(actor, json!({ "read": "certificate", "exam": exam_id })).await?;
+        self.viewed(actor, [Detail::Read("certificate"), Detail::Exam(exam_id.to_string())]).await?;
         Ok(certificate)
     }
 
@@ -244,7 +243,7 @@ impl App<'_> {
     /// questions only; the read is audited either way.
     pub async fn question_bank(&self, actor: &Actor) -> Result<BankView, AppError> {
         let view = if actor.is_operator() || actor.is_privacy_officer() { BankView::WithKeys } else { BankView::QuestionsOnly };
-        self.viewed(actor, json!({ "read": "bank", "keys": view == BankView::WithKeys })).await?;
+        self.viewed(actor, [Detail::Read("bank"), Detail::Keys(view == BankView::WithKeys)]).await?;
         Ok(view)
     }
 
@@ -258,13 +257,14 @@ impl App<'_> {
     pub async fn set_training_policy(&self, actor: &Actor, policy: TrainingPolicy) -> Result<(), AppError> {
         require_privacy_officer(self, actor, "set the training policy").await?;
         let event = AuditEvent::new(AuditKind::TrainingPolicyChanged, actor.id())
-            .details(via(actor, json!({ "pass_percent": policy.pass_percent, "interval_months": policy.interval_months })));
+            .with_all(via(actor))
+            .with_all([Detail::PassPercent(policy.pass_percent), Detail::IntervalMonths(policy.interval_months)]);
         self.store.set_training_policy_audited(policy, event).await?;
         Ok(())
     }
 
-    async fn viewed(&self, actor: &Actor, details: serde_json::Value) -> Result<(), AppError> {
-        self.audit.record(vec![AuditEvent::new(AuditKind::TrainingViewed, actor.id()).details(via(actor, details))]).await?;
+    async fn viewed(&self, actor: &Actor, details: impl IntoIterator<Item = Detail>) -> Result<(), AppError> {
+        self.audit.record(vec![AuditEvent::new(AuditKind::TrainingViewed, actor.id()).with_all(via(actor)).with_all(details)]).await?;
         Ok(())
     }
 

@@ -75,7 +75,7 @@ fn main() {
             let batch: Vec<AuditEvent> = (start..(start + 1000).min(n))
                 .map(|i| {
                     AuditEvent::new(AuditKind::Decision, Some("st-bench"))
-                        .details(serde_json::json!({ "request": requests[i % requests.len()] }))
+                        .with(confidant_store::Detail::Request(requests[i % requests.len()].clone()))
                 })
                 .collect();
             store.append_audit(batch).await.unwrap();

@@ -211,7 +211,7 @@ fn recorded(location: &crate::vault::Location, since: &confidant_policy::Date) -
                 .map_err(crate::vault::store_failure)?;
             let list: Vec<(String, Value)> = recorded.into_iter().map(|(seq, request)| (format!("entry {seq}"), request)).collect();
             let event = AuditEvent::new(AuditKind::AuditViewed, None)
-                .details(json!({ "rules_diff_since": since.to_string(), "requests": list.len() }));
+                .with_all([confidant_store::Detail::RulesDiffSince(*since), confidant_store::Detail::Requests(list.len())]);
             store.append_audit(vec![event]).await.map_err(crate::vault::store_failure)?;
             Ok(list)
         }

@@ -22,9 +22,9 @@ mod package;
 use confidant_policy::vocab::{Category, ObligationKind, Outcome, OverallDecision};
 use confidant_policy::{Decision, Engine};
 use confidant_store::{
-    AccountingBasis, AuditEvent, AuditKind, NewDisclosure, Record, RequestSpec, Staff, StaffRole, Store, StoreError, StoredAuthorization,
+    AccountingBasis, AuditEvent, AuditKind, Detail, NewDisclosure, Record, RequestSpec, Staff, StaffRole, Store, StoreError,
+    StoredAuthorization, decision_details,
 };
-use serde_json::json;
 
 pub use html::escape;
 pub use package::{HeldBack, Package, PackageRecord, REDISCLOSURE_NOTICE, ReleasedCategory, WithheldCategory};
@@ -119,15 +119,9 @@ pub async fn disclose(store: &Store, engine: &Engine, mut request: DiscloseReque
             .client(&client_id)
             .categories(&engine_request.categories)
             .break_glass(request.break_glass)
-            .details(json!({
-                "outcome": "deny",
-                "recipient_kind": recipient.kind.as_str(),
-                "purpose": purpose.as_str(),
-                "rules": decision.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                "rules_version": decision.rules_version,
-                "released": false,
-                "request": confidant_policy::request_to_value(&engine_request),
-            }));
+            .with_all(decision_details(&engine_request, &decision))
+            // Nothing goes, whatever the categories' answers were.
+            .with(Detail::Outcome("deny"));
         let audit_seq = release.record_decision(event).await?;
         return Ok(Release::Denied { decision: Box::new(decision), audit_seq });
     }

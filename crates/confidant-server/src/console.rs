@@ -15,9 +15,8 @@ use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, Clie
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
-use confidant_store::{AuditEvent, AuditFilter, AuditKind, today};
+use confidant_store::{AuditEvent, AuditFilter, AuditKind, Detail, today};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::AppState;
 use confidant_app::Channel;
@@ -167,7 +166,7 @@ async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
         .one(
             AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
                 .categories(&[Category::Demographics])
-                .details(json!({ "clients": clients.len(), "via": "console" })),
+                .with_all([Detail::Clients(clients.len()), Detail::Via("console")]),
         )
         .await
         .map_err(fail(&p))?;
@@ -287,14 +286,14 @@ async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsoleP
     let (records, _) = visible_records(&p, state.store.records(&values.client_id, true).await.map_err(|e| fail(&p)(e.into()))?);
     let preview: Vec<_> = records.into_iter().filter(|r| decision.release.contains(&r.category)).collect();
     if !preview.is_empty() {
-        let ids: Vec<&str> = preview.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<String> = preview.iter().map(|r| r.id.clone()).collect();
         state
             .audit
             .one(
                 AuditEvent::new(AuditKind::RecordRead, Some(p.id()))
                     .client(&values.client_id)
                     .categories(&decision.release)
-                    .details(json!({ "records": ids, "via": "console preview" })),
+                    .with_all([Detail::Records(ids), Detail::Via("console preview")]),
             )
             .await
             .map_err(fail(&p))?;
@@ -476,7 +475,7 @@ async fn audit_page(state: &AppState, p: &Principal, verification: Option<confid
         .map_err(|e| err(e.into()))?;
     state
         .audit
-        .one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len(), "via": "console" })))
+        .one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).with_all([Detail::Entries(entries.len()), Detail::Via("console")]))
         .await
         .map_err(fail(p))?;
     Ok(html(StatusCode::OK, pages::audit(&viewer(p), head.as_ref(), key.as_deref(), verification.as_ref(), &entries)))

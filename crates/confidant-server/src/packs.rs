@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use confidant_policy::scenario::{CategoryChange, Scenario, category_changes, problems};
 use confidant_policy::{Engine, request_from_value};
-use confidant_store::{AuditEvent, AuditKind};
+use confidant_store::{AuditEvent, AuditKind, Detail};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::AppState;
 
@@ -170,9 +169,12 @@ impl AppState {
         let old_version = old.catalog().version().to_string();
         // Recorded before the switch: no decision comes from rules the log
         // does not name.
-        let event = AuditEvent::new(AuditKind::RulesReloaded, actor).details(
-            json!({ "old_rules_version": old_version, "new_rules_version": new_version, "replayed": replayed, "changed": changed }),
-        );
+        let event = AuditEvent::new(AuditKind::RulesReloaded, actor).with_all([
+            Detail::OldRulesVersion(old_version.clone()),
+            Detail::NewRulesVersion(new_version.clone()),
+            Detail::Replayed(replayed),
+            Detail::Changed(changed),
+        ]);
         self.audit.one(event).await.map_err(|e| e.detail)?;
         match self.engine.write() {
             Ok(mut slot) => *slot = engine,

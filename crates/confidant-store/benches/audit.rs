@@ -41,7 +41,7 @@ fn event(i: u64) -> AuditEvent {
     AuditEvent::new(AuditKind::RecordRead, Some("st-bench"))
         .client(&format!("cl-{}", i % 500))
         .categories(&[Category::ProgressNotes])
-        .details(json!({ "records": [format!("rec-{i}")] }))
+        .with(confidant_store::Detail::Records(vec![format!("rec-{i}")]))
 }
 
 async fn append(store: &Store, from: u64, count: u64, batch: u64) -> Duration {

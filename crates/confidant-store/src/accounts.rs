@@ -5,11 +5,11 @@
 //! (caseload, care team, or a live break-glass grant).
 
 use serde::Serialize;
-use serde_json::json;
 use sqlx::Row;
 use zeroize::Zeroizing;
 
 use crate::audit::{AuditEvent, AuditKind};
+use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::vault::{Store, corrupt, new_id, not_found, require};
@@ -409,10 +409,11 @@ impl Store {
         let (key_id, key) = self.new_data_key(&mut tx).await?;
         let sealed =
             key.seal(&field_aad("break_glass", "reason", &id), reason.as_bytes()).map_err(StoreError::crypto("break-glass reason"))?;
-        let event = AuditEvent::new(AuditKind::BreakGlass, Some(staff_id))
-            .client(client_id)
-            .break_glass(true)
-            .details(json!({ "break_glass": id, "reason": reason, "minutes": minutes }));
+        let event = AuditEvent::new(AuditKind::BreakGlass, Some(staff_id)).client(client_id).break_glass(true).with_all([
+            Detail::BreakGlass(id.clone()),
+            Detail::Reason(reason.to_string()),
+            Detail::Minutes(minutes),
+        ]);
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         sqlx::query(
@@ -523,7 +524,7 @@ impl Store {
         }
         let event = AuditEvent::new(AuditKind::BreakGlassReviewed, Some(reviewer))
             .client(&client)
-            .details(json!({ "break_glass": id, "outcome": outcome }));
+            .with_all([Detail::BreakGlass(id.to_string()), Detail::Outcome(outcome)]);
         let (_, head) = self.append_audit_in(&mut tx, &[event]).await?;
         tx.commit().await?;
         self.after_audit_commit(head.as_ref());

@@ -31,6 +31,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::audit_detail::{Detail, Details};
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::keys::write_secret_file;
@@ -115,7 +116,8 @@ pub struct AuditEvent {
     pub categories: Vec<Category>,
     /// Access outside the actor's caseload, under a stated reason.
     pub break_glass: bool,
-    pub details: Value,
+    /// Typed facts, stored as one sealed JSON object.
+    pub details: Details,
 }
 
 impl AuditEvent {
@@ -127,7 +129,7 @@ impl AuditEvent {
             client_id: None,
             categories: Vec::new(),
             break_glass: false,
-            details: Value::Null,
+            details: Details::new(),
         }
     }
 
@@ -141,18 +143,16 @@ impl AuditEvent {
         self
     }
 
-    pub fn details(mut self, details: Value) -> AuditEvent {
-        self.details = details;
+    /// Adds one fact to the details (replacing one with the same key).
+    pub fn with(mut self, detail: Detail) -> AuditEvent {
+        self.details.push(detail);
         self
     }
 
-    /// Sets one key of the details (which become an object if they were not).
-    pub fn with_detail(mut self, key: &str, value: Value) -> AuditEvent {
-        if !self.details.is_object() {
-            self.details = Value::Object(serde_json::Map::new());
-        }
-        if let Value::Object(map) = &mut self.details {
-            map.insert(key.to_string(), value);
+    /// Adds several facts to the details.
+    pub fn with_all(mut self, details: impl IntoIterator<Item = Detail>) -> AuditEvent {
+        for d in details {
+            self.details.push(d);
         }
         self
     }
@@ -500,7 +500,7 @@ impl Store {
         for event in events {
             let seq = frontier.size();
             let categories = join(&event.categories);
-            let details = serde_json::to_vec(&event.details).map_err(|_| corrupt("audit details"))?;
+            let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
             let sealed = data_key
                 .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
                 .map_err(StoreError::crypto("audit entry"))?;

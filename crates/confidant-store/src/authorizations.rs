@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::model::{AwaitingReview, StoredAuthorization};
@@ -51,7 +52,7 @@ impl Store {
     ) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.file_authorization_in(&mut tx, client_id, auth, document, entered_by).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("authorization", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Authorization(out.clone()))).await?;
         Ok((out, seq))
     }
 

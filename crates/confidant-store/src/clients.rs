@@ -7,12 +7,12 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::model::{Birth, Client, NewClient};
 
 use crate::vault::*;
-use serde_json::json;
 
 impl Store {
     /// Intake: adds a client and, when given, assigns them to the staff
@@ -29,7 +29,7 @@ impl Store {
         if let Some((staff, on)) = assign_to {
             self.assign_in(&mut tx, staff, &id, on).await?;
         }
-        let seq = self.commit_audited(tx, audit.client(&id).with_detail("client", json!(id))).await?;
+        let seq = self.commit_audited(tx, audit.client(&id).with(Detail::Client(id.clone()))).await?;
         Ok((id, seq))
     }
 
@@ -47,7 +47,7 @@ impl Store {
     pub async fn add_client_audited(&self, new: NewClient, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_client_in(&mut tx, new).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("client", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Client(out.clone()))).await?;
         Ok((out, seq))
     }
 

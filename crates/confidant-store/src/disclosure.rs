@@ -12,6 +12,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::audit::{AuditEvent, AuditKind};
+use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
@@ -218,18 +219,22 @@ impl Store {
             .seal(&field_aad("disclosures", "details", &id), details.to_string().as_bytes())
             .map_err(StoreError::crypto("disclosure"))?;
         let accounting_id = new.accounting.as_ref().map(|_| new_id("acc"));
-        let event =
-            AuditEvent::new(AuditKind::Disclosure, Some(&new.staff_id)).client(&new.client_id).categories(&new.released).details(json!({
-                "disclosure": id,
-                "accounting_entry": accounting_id,
-                "recipient_kind": new.recipient_kind.as_str(),
-                "purpose": new.purpose.as_str(),
-                "withheld": new.withheld.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                "record_ids": new.record_ids,
-                // The decision names the rule packs it came from (contract v2).
-                "rules_version": new.decision.get("rules_version"),
-                "request": new.request,
-            }));
+        let mut event =
+            AuditEvent::new(AuditKind::Disclosure, Some(&new.staff_id)).client(&new.client_id).categories(&new.released).with_all([
+                Detail::Disclosure(id.clone()),
+                Detail::RecipientKind(new.recipient_kind),
+                Detail::Purpose(new.purpose),
+                Detail::Withheld(new.withheld.clone()),
+                Detail::RecordIds(new.record_ids.clone()),
+                Detail::Request(new.request.clone()),
+            ]);
+        if let Some(entry) = &accounting_id {
+            event = event.with(Detail::AccountingEntry(entry.clone()));
+        }
+        // The decision names the rule packs it came from (contract v2).
+        if let Some(version) = new.decision.get("rules_version").and_then(Value::as_str) {
+            event = event.with(Detail::RulesVersion(version.to_string()));
+        }
         let (seqs, head) = self.append_audit_in(tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         sqlx::query(
@@ -483,12 +488,12 @@ impl Store {
                 entries.push(entry);
             }
         }
-        let seen = seen
-            .client(client_id)
-            .with_detail("since", json!(since.to_string()))
-            .with_detail("as_of", json!(as_of.to_string()))
-            .with_detail("entries", json!(entries.len()))
-            .with_detail("suspended_entries", json!(suspended_entries));
+        let seen = seen.client(client_id).with_all([
+            Detail::Since(since),
+            Detail::AsOf(as_of),
+            Detail::Entries(entries.len()),
+            Detail::SuspendedEntries(suspended_entries),
+        ]);
         self.append_audit(vec![seen]).await?;
         Ok(Accounting {
             client_id: client_id.to_string(),
@@ -534,7 +539,7 @@ impl Store {
         let event = AuditEvent::new(AuditKind::AccountingCorrected, Some(staff_id))
             .client(&client_id)
             .categories(&old.categories)
-            .details(json!({ "entry": new_id, "corrects": entry_id, "reason": correction.reason }));
+            .with_all([Detail::Entry(new_id.clone()), Detail::Corrects(entry_id.to_string()), Detail::Reason(correction.reason.clone())]);
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         let (key_id, key) = self.client_key_with_id(&mut tx, &client_id).await?;
@@ -588,9 +593,12 @@ impl Store {
         self.lock_client(&mut tx, &new.client_id).await?;
         require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", &new.recorded_by).await?;
         let id = new_id("susp");
-        let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by)).client(&new.client_id).details(
-            json!({ "suspension": id, "recipient_kind": new.recipient_kind.as_str(), "until": until.to_string(), "written": new.written }),
-        );
+        let event = AuditEvent::new(AuditKind::AccountingSuspended, Some(&new.recorded_by)).client(&new.client_id).with_all([
+            Detail::Suspension(id.clone()),
+            Detail::RecipientKind(new.recipient_kind),
+            Detail::Until(until),
+            Detail::Written(new.written),
+        ]);
         let (seqs, head) = self.append_audit_in(&mut tx, &[event]).await?;
         let audit_seq = seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))?;
         let details = json!({ "agency_name": new.agency_name, "statement": new.statement });

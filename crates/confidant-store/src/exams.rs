@@ -13,11 +13,11 @@
 //! crate keeps rows.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::error::StoreError;
 use crate::vault::{Store, corrupt, new_id};
 
@@ -143,7 +143,7 @@ impl Store {
         .bind(to_json(&answers)?)
         .execute(&mut *tx)
         .await?;
-        self.commit_audited(tx, audit.with_detail("exam", json!(id))).await?;
+        self.commit_audited(tx, audit.with(Detail::Exam(id.clone()))).await?;
         Ok(ExamDraw {
             id,
             staff_id: staff_id.to_string(),

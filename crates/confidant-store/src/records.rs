@@ -2,10 +2,10 @@
 //! import in batches.
 
 use confidant_policy::vocab::Category;
-use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::crypto::{DataKey, field_aad};
 use crate::error::StoreError;
 use crate::model::{NewRecord, Record, StaffRole};
@@ -45,7 +45,7 @@ impl Store {
     pub async fn add_records_audited(&self, batch: Vec<NewRecord>, audit: AuditEvent) -> Result<(Vec<String>, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_records_in(&mut tx, batch).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("records", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Records(out.clone()))).await?;
         Ok((out, seq))
     }
 

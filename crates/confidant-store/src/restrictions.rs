@@ -2,10 +2,10 @@
 
 use confidant_policy::vocab::{Category, Purpose, RecipientKind};
 use confidant_policy::{Date, Restriction};
-use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::error::StoreError;
 use crate::model::StoredRestriction;
 
@@ -32,7 +32,7 @@ impl Store {
     ) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("restriction", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Restriction(out.clone()))).await?;
         Ok((out, seq))
     }
 

@@ -4,13 +4,13 @@ use confidant_policy::Date;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::model::{CareTeam, NewStaff, Staff, StaffRole};
 
 use crate::audit::AuditEvent;
 use crate::vault::*;
-use serde_json::json;
 
 impl Store {
     pub async fn add_staff(&self, new: NewStaff) -> Result<String, StoreError> {
@@ -27,7 +27,7 @@ impl Store {
     pub async fn add_staff_audited(&self, new: NewStaff, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_staff_in(&mut tx, new).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("staff", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Staff(out.clone()))).await?;
         Ok((out, seq))
     }
 
@@ -136,7 +136,7 @@ impl Store {
     pub async fn add_team_audited(&self, id: Option<&str>, name: &str, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_team_in(&mut tx, id, name).await?;
-        let seq = self.commit_audited(tx, audit.with_detail("team", json!(out))).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::Team(out.clone()))).await?;
         Ok((out, seq))
     }
 

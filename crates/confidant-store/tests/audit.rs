@@ -10,8 +10,9 @@ use confidant_audit::{LogSigningKey, TreeHead};
 use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
-use confidant_store::{AuditEvent, AuditFilter, AuditKind, AuditProblem, KeyRing, Store, StoreError, WITNESS_FILE_NAME, read_witness};
-use serde_json::json;
+use confidant_store::{
+    AuditEvent, AuditFilter, AuditKind, AuditProblem, Detail, KeyRing, Store, StoreError, WITNESS_FILE_NAME, read_witness,
+};
 use sqlx::{AssertSqlSafe, Row};
 
 fn log_key() -> LogSigningKey {
@@ -29,7 +30,7 @@ fn event(i: usize) -> AuditEvent {
     AuditEvent::new(if i.is_multiple_of(3) { AuditKind::RecordRead } else { AuditKind::Decision }, Some("st-1"))
         .client(&format!("cl-{}", i % 4))
         .categories(&[Category::Diagnosis])
-        .details(json!({ "i": i, "recipient_name": "Marigold Featherstonehaugh" }))
+        .with_all([Detail::Entries(i), Detail::Reason("Marigold Featherstonehaugh".into())])
 }
 
 /// 20 entries appended in batches of 1, 4, 5 and 10: heads at 1, 5, 10, 20.
@@ -94,7 +95,7 @@ async fn entries_show_ids_in_clear_and_open_their_sealed_details() {
             .await
             .unwrap();
         assert_eq!(for_client.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 5, 9, 13, 17]);
-        assert_eq!(for_client[0].details.as_ref().unwrap()["recipient_name"], "Marigold Featherstonehaugh");
+        assert_eq!(for_client[0].details.as_ref().unwrap()["reason"], "Marigold Featherstonehaugh");
         let newest = store.audit_entries(&AuditFilter { newest_first: true, limit: Some(2), ..AuditFilter::default() }).await.unwrap();
         assert_eq!(newest.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![19, 18]);
         assert!(newest[0].details.is_none());

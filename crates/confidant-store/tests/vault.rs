@@ -739,7 +739,8 @@ async fn the_check_finds_a_stray_data_key_and_an_altered_record() {
         store.add_record(note(Some("rec-1"), &client, &therapist, Category::Diagnosis, "F41.1")).await.unwrap();
         // An audit batch seals its details under a key of its own: not stray.
         let event = |n: u32| {
-            confidant_store::AuditEvent::new(confidant_store::AuditKind::StaffChanged, None).details(serde_json::json!({ "n": n }))
+            confidant_store::AuditEvent::new(confidant_store::AuditKind::StaffChanged, None)
+                .with(confidant_store::Detail::Entries(n as usize))
         };
         store.append_audit(vec![event(1), event(2)]).await.unwrap();
         let sound = store.check().await.unwrap();

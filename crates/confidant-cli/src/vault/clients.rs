@@ -111,7 +111,7 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
                 .append_audit(vec![
                     AuditEvent::new(AuditKind::ClientRead, None)
                         .categories(&[Category::Demographics])
-                        .details(json!({ "via": "cli", "clients": clients.len() })),
+                        .with_all([confidant_store::Detail::Via("cli"), confidant_store::Detail::Clients(clients.len())]),
                 ])
                 .await
                 .map_err(store_failure)?;

@@ -63,10 +63,11 @@ pub(crate) async fn start_session(
             let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
             state
                 .audit
-                .one(
-                    AuditEvent::new(AuditKind::SignInFailed, actor)
-                        .details(json!({ "address": address, "failures": failures, "locked": locked })),
-                )
+                .one(AuditEvent::new(AuditKind::SignInFailed, actor).with_all([
+                    Detail::Address(address.to_string()),
+                    Detail::Failures(failures),
+                    Detail::Locked(locked),
+                ]))
                 .await?;
             tokio::time::sleep(backoff(failures)).await;
             return Err(Problem::new(
@@ -79,7 +80,7 @@ pub(crate) async fn start_session(
     let (token, hash) = new_token();
     let (csrf, _) = new_token();
     state.store.create_session(&hash, &staff.id, &csrf, state.store.now_secs() + state.config.session_secs).await?;
-    state.audit.one(AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).details(json!({ "address": address }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(address.to_string()))).await?;
     Ok(Started { staff, token, csrf: csrf.to_string() })
 }
 
@@ -120,7 +121,7 @@ async fn check_current_password(state: &AppState, p: &Principal, password: Optio
         .audit
         .one(
             AuditEvent::new(AuditKind::AccessDenied, Some(p.id()))
-                .details(json!({ "doing": doing, "failures": claim.unwrap_or(LOCK_AFTER) })),
+                .with_all([Detail::Doing(doing.to_string()), Detail::Failures(claim.unwrap_or(LOCK_AFTER))]),
         )
         .await?;
     tokio::time::sleep(backoff(claim.unwrap_or(LOCK_AFTER))).await;
@@ -235,7 +236,10 @@ pub(crate) async fn totp_confirm(
         return Err(Problem::bad_input("code: the current six-digit code from the authenticator app"));
     }
     state.store.set_totp_secret(p.id(), &secret, true).await?;
-    state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": p.id(), "enabled": true }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).with_all([Detail::Staff(p.id().to_string()), Detail::Enabled(true)]))
+        .await?;
     Ok(Json(json!({ "enabled": true })))
 }
 
@@ -267,7 +271,11 @@ pub(crate) async fn create_token(
     let id = state.store.create_api_token(&hash, p.id(), &body.name, &body.scopes).await?;
     state
         .audit
-        .one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).details(json!({ "token": id, "for": p.id(), "scopes": body.scopes })))
+        .one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).with_all([
+            Detail::Token(id.clone()),
+            Detail::For(p.id().to_string()),
+            Detail::Scopes(body.scopes.clone()),
+        ]))
         .await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "token": token.as_str(), "scopes": body.scopes })))
 }
@@ -288,7 +296,10 @@ pub(crate) async fn revoke_token(
     state.store.revoke_api_token(&id, p.id()).await?;
     // The cache is keyed by hash, which this id does not give: drop the owner's entries.
     state.principals.evict_staff(p.id());
-    state.audit.one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "token": id, "for": p.id() }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).with_all([Detail::Token(id.clone()), Detail::For(p.id().to_string())]))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -312,7 +323,10 @@ pub(crate) async fn revoke_staff_token(
     require_admin(&p)?;
     state.store.revoke_api_token(&token, &id).await?;
     state.principals.evict_staff(&id);
-    state.audit.one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "token": token, "for": id }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).with_all([Detail::Token(token.clone()), Detail::For(id.clone())]))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -411,10 +425,11 @@ pub(crate) async fn set_password(
     state.principals.evict_staff(&id);
     state
         .audit
-        .one(
-            AuditEvent::new(AuditKind::PasswordSet, Some(p.id()))
-                .details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })),
-        )
+        .one(AuditEvent::new(AuditKind::PasswordSet, Some(p.id())).with_all([
+            Detail::Staff(id.clone()),
+            Detail::SessionsEnded(ended),
+            Detail::TokensRevoked(tokens),
+        ]))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -427,7 +442,10 @@ pub(crate) async fn clear_totp(
 ) -> ApiResult<StatusCode> {
     require_admin(&p)?;
     state.store.clear_totp(&id).await?;
-    state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": id, "enabled": false }))).await?;
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).with_all([Detail::Staff(id.clone()), Detail::Enabled(false)]))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

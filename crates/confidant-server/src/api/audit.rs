@@ -74,7 +74,7 @@ pub(crate) async fn audit_entries(
         with_details: false,
     };
     let entries = state.store.audit_entries(&filter).await?;
-    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).details(json!({ "entries": entries.len() }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).with(Detail::Entries(entries.len()))).await?;
     Ok(Json(Value::Array(entries.iter().map(entry_json).collect())))
 }
 

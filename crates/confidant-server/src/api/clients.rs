@@ -18,9 +18,7 @@ pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipa
     state
         .audit
         .one(
-            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
-                .categories(&[Category::Demographics])
-                .details(json!({ "clients": clients.len() })),
+            AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).with(Detail::Clients(clients.len())),
         )
         .await?;
     Ok(Json(Value::Array(clients)).into_response())
@@ -36,7 +34,7 @@ pub(crate) async fn directory(State(state): State<Arc<AppState>>, ApiPrincipal(p
     // that a client is in a Part 2 program is protected (42 CFR 2.13(c)).
     let clients: Vec<Value> =
         state.store.list_clients().await?.iter().map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id })).collect();
-    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).details(json!({ "directory": clients.len() }))).await?;
+    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).with(Detail::Directory(clients.len()))).await?;
     Ok(Json(Value::Array(clients)))
 }
 
@@ -270,11 +268,11 @@ impl AuthorizationBody {
 
 /// A granted read of a client's authorizations or restrictions is audited
 /// like any other access (they name the people information may go to).
-async fn audit_read(state: &AppState, p: &Principal, id: &str, access: crate::access::Access, what: &str) -> Result<(), Problem> {
+async fn audit_read(state: &AppState, p: &Principal, id: &str, access: crate::access::Access, what: &'static str) -> Result<(), Problem> {
     let event = AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
         .client(id)
         .break_glass(access == crate::access::Access::BreakGlass)
-        .details(json!({ "read": what }));
+        .with(Detail::Read(what));
     state.audit.one(event).await.map(|_| ())
 }
 
@@ -348,7 +346,7 @@ pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiP
         .audit
         .one(
             AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
-                .details(json!({ "read": "authorization review queue", "items": queue.len() })),
+                .with_all([Detail::Read("authorization review queue"), Detail::Items(queue.len())]),
         )
         .await?;
     Ok(Json(json!(queue)))
