@@ -19,6 +19,7 @@ mod actor;
 mod admin;
 mod clients;
 mod error;
+mod lists;
 pub mod ops;
 pub mod training;
 

@@ -30,12 +30,6 @@ pub async fn require_oversight(state: &AppState, principal: &Principal, doing: &
     Ok(confidant_app::access::require_oversight(&state.app(), &principal.actor(Channel::Api), doing).await?)
 }
 
-/// The privacy officer only (not the admin): work that reads or judges a
-/// client's protected information across the organization.
-pub async fn require_privacy_officer(state: &AppState, principal: &Principal, doing: &str) -> Result<(), Problem> {
-    Ok(confidant_app::access::require_privacy_officer(&state.app(), &principal.actor(Channel::Api), doing).await?)
-}
-
 /// Psychotherapy notes are shown only to their author; returns the records
 /// the principal may read and how many notes were held back.
 pub fn visible_records(principal: &Principal, records: Vec<Record>) -> (Vec<Record>, usize) {

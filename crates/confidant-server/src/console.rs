@@ -158,18 +158,7 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 // ── caseload and client ──────────────────────────────────────────────────
 
 async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
-    let ids = state.store.visible_clients(p.id()).await.map_err(|e| fail(&p)(e.into()))?;
-    let clients: Vec<_> =
-        state.store.list_clients().await.map_err(|e| fail(&p)(e.into()))?.into_iter().filter(|c| ids.contains(&c.id)).collect();
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
-                .categories(&[Category::Demographics])
-                .with_all([Detail::Clients(clients.len()), Detail::Via("console")]),
-        )
-        .await
-        .map_err(fail(&p))?;
+    let clients = state.app().caseload(&p.actor(Channel::Console)).await.map_err(|e| fail(&p)(e.into()))?;
     Ok(html(StatusCode::OK, pages::caseload(&viewer(&p), &clients, today(), None)))
 }
 
@@ -524,7 +513,7 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
         })
         .collect();
     let authorizations = if p.is_privacy_officer() {
-        let queue = state.store.authorizations_awaiting_review().await.map_err(|e| fail(&p)(e.into()))?;
+        let queue = state.app().review_queue(&p.actor(Channel::Console)).await.map_err(|e| fail(&p)(e.into()))?;
         Some(
             queue
                 .into_iter()

@@ -192,7 +192,8 @@ async fn auth_inner(store: &Store, location: &Location, prepared: Prepared) -> R
             say(&format!("revoked authorization {id} on {on}"))
         }
         Prepared::List { client, format } => {
-            let auths = store.authorizations(&client).await.map_err(store_failure)?;
+            let actor = actor(store, location, "--as", None).await?;
+            let auths = App::new(store, store).authorizations_of(&actor, &client).await.map_err(app_failure)?;
             let values: Vec<Value> = auths
                 .iter()
                 .map(|s| {
@@ -264,7 +265,8 @@ async fn restriction_inner(store: &Store, location: &Location, cmd: RestrictionC
             say(&format!("recorded restriction {id}"))
         }
         RestrictionCmd::List { client, output } => {
-            let list = store.restrictions(&client).await.map_err(store_failure)?;
+            let actor = actor(store, location, "--as", None).await?;
+            let list = App::new(store, store).restrictions_of(&actor, &client).await.map_err(app_failure)?;
             let all = |s: String| if s.is_empty() { "(all)".to_string() } else { s };
             let values: Vec<Value> = list
                 .iter()

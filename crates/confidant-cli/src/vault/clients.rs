@@ -106,15 +106,8 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
             emit(output.format, &json!({ "id": id }), &format!("added client {id}"))
         }
         ClientCmd::List { output } => {
-            let clients = store.list_clients().await.map_err(store_failure)?;
-            store
-                .append_audit(vec![
-                    AuditEvent::new(AuditKind::ClientRead, None)
-                        .categories(&[Category::Demographics])
-                        .with_all([confidant_store::Detail::Via("cli"), confidant_store::Detail::Clients(clients.len())]),
-                ])
-                .await
-                .map_err(store_failure)?;
+            let actor = actor(store, location, "--as", None).await?;
+            let clients = App::new(store, store).caseload(&actor).await.map_err(app_failure)?;
             let rows = clients
                 .iter()
                 .map(|c| {

@@ -14,8 +14,8 @@ use clap::{Args, Subcommand};
 use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use confidant_store::{
-    AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing,
-    NewClient, NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
+    AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, Birth, DATABASE_FILE_NAME, DatabaseUrl, KEY_ENV, KEY_FILE_NAME, KeyRing, NewClient, NewStaff,
+    StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
 };
 use serde_json::{Value, json};
 

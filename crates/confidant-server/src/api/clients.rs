@@ -12,29 +12,22 @@ fn client_json(c: &confidant_store::Client) -> Value {
 #[utoipa::path(get, path = "/v1/clients", tag = "clients", responses((status = 200, description = "Clients on the caller's caseload or care team, whatever the caller's role")))]
 pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
     p.require(Scope::Read)?;
-    // Need-to-know holds for every role: oversight is of the log, not of charts.
-    let ids = state.store.visible_clients(p.id()).await?;
-    let clients: Vec<Value> = state.store.list_clients().await?.iter().filter(|c| ids.contains(&c.id)).map(client_json).collect();
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::ClientRead, Some(p.id())).categories(&[Category::Demographics]).with(Detail::Clients(clients.len())),
-        )
-        .await?;
+    let clients: Vec<Value> = state.app().caseload(&p.actor(Channel::Api)).await?.iter().map(client_json).collect();
     Ok(Json(Value::Array(clients)).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/directory", tag = "clients", responses((status = 200, description = "Every client's id, name and team, for assignment work (admin, privacy officer)")))]
 pub(crate) async fn directory(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
-    if !p.oversees() {
-        return Err(Problem::forbidden("the client directory is for the admin's and the privacy officer's assignment work"));
-    }
     // Id, name and team only: no contact, notes, birth date or program. Even
     // that a client is in a Part 2 program is protected (42 CFR 2.13(c)).
-    let clients: Vec<Value> =
-        state.store.list_clients().await?.iter().map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id })).collect();
-    state.audit.one(AuditEvent::new(AuditKind::ClientRead, Some(p.id())).with(Detail::Directory(clients.len()))).await?;
+    let clients: Vec<Value> = state
+        .app()
+        .directory(&p.actor(Channel::Api))
+        .await?
+        .iter()
+        .map(|c| json!({ "id": c.id, "name": c.name, "team": c.team_id }))
+        .collect();
     Ok(Json(Value::Array(clients)))
 }
 
@@ -266,16 +259,6 @@ impl AuthorizationBody {
     }
 }
 
-/// A granted read of a client's authorizations or restrictions is audited
-/// like any other access (they name the people information may go to).
-async fn audit_read(state: &AppState, p: &Principal, id: &str, access: crate::access::Access, what: &'static str) -> Result<(), Problem> {
-    let event = AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
-        .client(id)
-        .break_glass(access == crate::access::Access::BreakGlass)
-        .with(Detail::Read(what));
-    state.audit.one(event).await.map(|_| ())
-}
-
 #[utoipa::path(get, path = "/v1/clients/{id}/authorizations", tag = "authorizations", responses((status = 200, description = "Authorizations and consents on file")))]
 pub(crate) async fn list_authorizations(
     State(state): State<Arc<AppState>>,
@@ -283,12 +266,10 @@ pub(crate) async fn list_authorizations(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
-    let access = client_access(&state, &p, &id, "read authorizations").await?;
-    audit_read(&state, &p, &id, access, "authorizations").await?;
     let today = today();
     let list: Vec<Value> = state
-        .store
-        .authorizations(&id)
+        .app()
+        .authorizations_of(&p.actor(Channel::Api), &id)
         .await?
         .iter()
         .map(|a| {
@@ -340,15 +321,7 @@ pub(crate) async fn file_authorization(
 #[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
 pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
-    require_privacy_officer(&state, &p, "read the authorization review queue").await?;
-    let queue = state.store.authorizations_awaiting_review().await?;
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::ClientRead, Some(p.id()))
-                .with_all([Detail::Read("authorization review queue"), Detail::Items(queue.len())]),
-        )
-        .await?;
+    let queue = state.app().review_queue(&p.actor(Channel::Api)).await?;
     Ok(Json(json!(queue)))
 }
 
@@ -403,11 +376,9 @@ pub(crate) async fn list_restrictions(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
-    let access = client_access(&state, &p, &id, "read restrictions").await?;
-    audit_read(&state, &p, &id, access, "restrictions").await?;
     let list: Vec<Value> = state
-        .store
-        .restrictions(&id)
+        .app()
+        .restrictions_of(&p.actor(Channel::Api), &id)
         .await?
         .iter()
         .map(|r| {
