@@ -84,7 +84,7 @@ impl App<'_> {
     }
 
     /// The admin, or the operator at the command line.
-    async fn require_admin(&self, actor: &Actor, doing: &str) -> Result<(), AppError> {
+    pub(crate) async fn require_admin(&self, actor: &Actor, doing: &str) -> Result<(), AppError> {
         if actor.is_operator() || actor.role() == Some(StaffRole::Admin) {
             return Ok(());
         }
@@ -93,7 +93,7 @@ impl App<'_> {
     }
 
     /// Refuses, audited, an assignment of the actor to themselves.
-    async fn no_self_grant(&self, actor: &Actor, staff_id: &str, doing: &str) -> Result<(), AppError> {
+    pub(crate) async fn no_self_grant(&self, actor: &Actor, staff_id: &str, doing: &str) -> Result<(), AppError> {
         if actor.id() != Some(staff_id) {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! Why an operation did nothing. Each variant says whose fault it is, so a
 //! front end can answer without looking inside: the server maps
 //! [`AppError::Refused`] and [`AppError::NotFound`] to 404,
-//! [`AppError::Forbidden`] to 403, [`AppError::Conflict`] to 409,
+//! [`AppError::SignIn`] to 401, [`AppError::Forbidden`] to 403, [`AppError::Conflict`] to 409,
 //! [`AppError::Input`] to 422; the CLI maps
 //! the caller's faults to exit 2.
 
@@ -41,6 +41,13 @@ pub enum AppError {
     /// The audit log could not be written (nothing was returned or changed).
     #[error("audit log: {0}")]
     Audit(String),
+    /// A sign-in was refused. The wording is the same for an unknown id, a
+    /// wrong password or code, and a locked or inactive account.
+    #[error("wrong staff id, password or code (or the account is locked for a while after repeated failures)")]
+    SignIn,
+    /// Hashing a password or reading a second factor failed (not the caller's fault).
+    #[error("credentials: {0}")]
+    Credentials(String),
     /// The engine failed (not the caller's fault).
     #[error("engine: {0}")]
     Engine(#[source] confidant_policy::EngineError),
@@ -55,10 +62,15 @@ impl AppError {
     /// Whether the caller is at fault (bad input, refused, not found) rather than the system.
     pub fn is_callers(&self) -> bool {
         match self {
-            AppError::Refused(_) | AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Conflict(_) | AppError::Input { .. } => true,
+            AppError::Refused(_)
+            | AppError::Forbidden(_)
+            | AppError::NotFound(_)
+            | AppError::Conflict(_)
+            | AppError::Input { .. }
+            | AppError::SignIn => true,
             AppError::Store(e) => e.is_bad_input() || matches!(e, StoreError::NotFound { .. } | StoreError::Duplicate { .. }),
             AppError::Disclose(e) => e.is_bad_input(),
-            AppError::Engine(_) | AppError::Audit(_) => false,
+            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials(_) => false,
         }
     }
 }

@@ -15,9 +15,11 @@
 
 pub mod access;
 mod accounting;
+mod accounts;
 mod actor;
 mod admin;
 mod clients;
+pub mod credentials;
 mod error;
 mod lists;
 pub mod ops;
@@ -25,6 +27,7 @@ pub mod training;
 
 pub use access::Access;
 pub use accounting::SuspensionRequest;
+pub use accounts::{Session, SignInAttempt, TotpEnrolment};
 pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use ops::*;

@@ -2,35 +2,27 @@
 //! with a CSRF token, hashed scoped API tokens, backoff and lockout, and the
 //! extractors that turn a request into a [`Principal`] or a typed refusal.
 //!
-//! Why these crates: `argon2` (RustCrypto) is the reference Rust Argon2id
-//! with PHC strings; `totp-rs` implements RFC 6238 and is widely used; both
-//! are pure Rust.
+//! Password hashing, tokens and codes are `confidant_app::credentials`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use confidant_store::{Staff, StaffRole};
-use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
-use totp_rs::{Algorithm, TOTP};
-use zeroize::Zeroizing;
+
+// Credentials are the operations layer's (one implementation for every front end).
+pub use confidant_app::credentials::{LOCK_AFTER, LOCK_SECS, UnknownIdFailures, new_token, token_hash};
 
 use crate::AppState;
 use crate::problem::Problem;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "confidant_session";
-/// Failed sign-ins that lock an account.
-pub const LOCK_AFTER: u32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_SECS: i64 = 15 * 60;
 /// Sign-in attempts allowed per client address per minute.
 pub const ATTEMPTS_PER_MINUTE: usize = 10;
 
@@ -131,91 +123,6 @@ impl Principal {
             Via::Token { .. } => None,
         }
     }
-}
-
-/// An Argon2id PHC string for `password` (a fresh random salt).
-pub fn hash_password(password: &str) -> Result<String, Problem> {
-    let mut salt_bytes = [0u8; 16];
-    rand::fill(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Problem::internal(&e))?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Problem::internal(&e))
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
-/// A random token (64 hex digits) and the hash kept in the database.
-pub fn new_token() -> (Zeroizing<String>, String) {
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    rand::fill(bytes.as_mut());
-    let token = Zeroizing::new(hex::encode(bytes.as_ref()));
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// RFC 6238 with the parameters authenticator apps expect: SHA-1, 6 digits,
-/// 30-second steps, one step of clock skew either way.
-pub fn totp(secret: &[u8], _account: &str) -> Result<TOTP, Problem> {
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).map_err(|e| Problem::internal(&e))
-}
-
-/// The 30-second time step `code` is valid for at `now` (one step of skew
-/// either way), so the caller can refuse a step already used. Compared in
-/// constant time.
-pub fn totp_step(secret: &[u8], code: &str, now: i64) -> Option<i64> {
-    use subtle::ConstantTimeEq;
-    let t = totp(secret, "check").ok()?;
-    let code = code.trim();
-    let step = now.div_euclid(30);
-    let mut found = None;
-    for candidate in [step - 1, step, step + 1] {
-        let at = u64::try_from(candidate.max(0) * 30).unwrap_or(0);
-        let expected = t.generate(at);
-        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
-            found = Some(candidate);
-        }
-    }
-    found
-}
-
-/// A PHC string with the same Argon2id parameters as real ones, checked
-/// against when the staff id is unknown or the account is locked, so every
-/// refused sign-in costs the same work.
-pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1NMUhUtpHA7uo7dT7mZWp4q4tCvgHdQmVd8uh6f26IM";
-
-/// Failed sign-ins for staff ids that do not exist, so they wait on the
-/// same schedule as a real account's failures.
-#[derive(Default)]
-pub struct UnknownIdFailures {
-    counts: std::sync::Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl UnknownIdFailures {
-    /// Counts a failure for `username`; returns the count in the window.
-    pub fn fail(&self, username: &str) -> u32 {
-        let Ok(mut counts) = self.counts.lock() else { return LOCK_AFTER };
-        let window = Duration::from_secs(u64::try_from(LOCK_SECS).unwrap_or(900));
-        if counts.len() > 10_000 {
-            counts.retain(|_, (_, at)| at.elapsed() < window);
-        }
-        let entry = counts.entry(token_hash(username)).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 = entry.0.saturating_add(1).min(LOCK_AFTER);
-        entry.0
-    }
-}
-
-/// How long a refused sign-in waits before answering: growing with the
-/// failures in a row, the same for unknown ids, wrong passwords and locks.
-pub fn backoff(failures: u32) -> Duration {
-    Duration::from_millis(100u64.saturating_mul(1 << failures.min(LOCK_AFTER)))
 }
 
 /// Whether a state-changing request comes from another site. A browser's
@@ -435,47 +342,6 @@ mod tests {
         assert!(!cross_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")])));
         assert!(cross_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")])));
         assert!(cross_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:8080")])));
-    }
-
-    #[test]
-    fn a_totp_code_names_its_step_within_one_step_of_skew() {
-        let secret = b"12345678901234567890";
-        let t = totp(secret, "st-1").unwrap();
-        let now = 1_800_000_015;
-        let code = t.generate(1_800_000_000);
-        assert_eq!(totp_step(secret, &code, now), Some(60_000_000));
-        assert_eq!(totp_step(secret, &code, now + 30), Some(60_000_000), "one step late");
-        assert_eq!(totp_step(secret, &code, now + 90), None, "three steps late");
-    }
-
-    #[test]
-    fn a_password_verifies_against_its_own_hash_only() {
-        let phc = hash_password("correct horse").unwrap();
-        assert!(phc.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &phc));
-        assert!(!verify_password("correct horse!", &phc));
-        assert!(!verify_password("x", "not a phc string"));
-    }
-
-    #[test]
-    fn tokens_are_random_and_stored_only_as_hashes() {
-        let (a, ha) = new_token();
-        let (b, _) = new_token();
-        assert_ne!(*a, *b);
-        assert_eq!(a.len(), 64);
-        assert_eq!(token_hash(&a), ha);
-        assert!(!ha.contains(a.as_str()));
-    }
-
-    #[test]
-    fn totp_accepts_the_current_code_and_refuses_others() {
-        let secret = b"12345678901234567890";
-        let t = totp(secret, "st-1").unwrap();
-        let now = 1_800_000_000;
-        let code = t.generate(u64::try_from(now).unwrap());
-        assert!(totp_step(secret, &code, now).is_some());
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        assert!(totp_step(secret, wrong, now).is_none());
     }
 
     #[test]

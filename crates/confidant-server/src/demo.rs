@@ -5,7 +5,7 @@
 
 use confidant_store::{Store, StoreError};
 
-use crate::auth::hash_password;
+use confidant_app::credentials::hash_password;
 
 /// A demo sign-in.
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ pub async fn create_demo_accounts(store: &Store) -> Result<Vec<DemoAccount>, Sto
         let mut bytes = [0u8; 9];
         rand::fill(&mut bytes);
         let password = format!("demo-{}", hex::encode(bytes));
-        let phc = hash_password(&password).map_err(|p| StoreError::invalid("password", p.detail))?;
+        let phc = hash_password(&password).map_err(|e| StoreError::invalid("password", e.to_string()))?;
         store.set_password_hash(staff_id, &phc).await?;
         out.push(DemoAccount { staff_id, role, password });
     }

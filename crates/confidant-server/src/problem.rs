@@ -113,7 +113,8 @@ impl From<confidant_app::AppError> for Problem {
             AppError::Input { .. } => Problem::bad_input(e.to_string()),
             AppError::Store(e) => e.into(),
             AppError::Disclose(e) => e.into(),
-            AppError::Engine(_) | AppError::Audit(_) => Problem::internal(&e),
+            AppError::SignIn => Problem::new(StatusCode::UNAUTHORIZED, e.to_string()),
+            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials(_) => Problem::internal(&e),
         }
     }
 }

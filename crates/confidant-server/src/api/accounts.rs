@@ -16,116 +16,19 @@ pub(crate) struct SignIn {
     totp: Option<String>,
 }
 
-/// A started session: the cookie's token (set as a cookie too) and its CSRF token.
-pub(crate) struct Started {
-    pub staff: Staff,
-    pub token: zeroize::Zeroizing<String>,
-    pub csrf: String,
-}
-
-/// The sign-in flow shared by the API and the console: per-address rate
-/// limit, then one claimed password check (at most [`LOCK_AFTER`] per lock
-/// window however many arrive at once), then TOTP when enabled, each code
-/// good once. An unknown id, a wrong password, a missing or wrong code, a
-/// locked or inactive account: all spend one Argon2id verification, wait on
-/// the same backoff and get the same answer, so none of them tells whether
-/// a staff id exists or a password was right.
+/// Signs in for the API and the console alike: the per-address rate limit
+/// (HTTP's), then the operations layer's sign-in (claimed password check,
+/// second factor, the same answer and backoff for every refusal).
 pub(crate) async fn start_session(
     state: &AppState,
     address: &str,
     username: &str,
     password: &str,
     code: Option<&str>,
-) -> Result<Started, Problem> {
+) -> Result<confidant_app::Session, Problem> {
     state.limiter.check(address).await?;
-    let credential = if crate::body::check_id("username", username).is_ok() { state.store.credential(username).await? } else { None };
-    let (mut ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
-    let staff = match &credential {
-        Some(c) => Some(state.store.staff(&c.staff_id).await?),
-        None => None,
-    };
-    if ok && let Some(c) = credential.as_ref().filter(|c| c.totp_enabled) {
-        ok = match (state.store.totp_secret(&c.staff_id).await?, code) {
-            (Some(secret), Some(code)) => match totp_step(&secret, code, state.store.now_secs()) {
-                Some(step) => state.store.accept_totp_step(&c.staff_id, step).await?,
-                None => false,
-            },
-            _ => false,
-        };
-    }
-    let staff = match staff {
-        Some(staff) if ok && staff.active => staff,
-        _ => {
-            let (actor, failures) = match &credential {
-                Some(c) => (Some(c.staff_id.as_str()), claim.unwrap_or(LOCK_AFTER)),
-                None => (None, state.unknown_ids.fail(username)),
-            };
-            let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
-            state
-                .audit
-                .one(AuditEvent::new(AuditKind::SignInFailed, actor).with_all([
-                    Detail::Address(address.to_string()),
-                    Detail::Failures(failures),
-                    Detail::Locked(locked),
-                ]))
-                .await?;
-            tokio::time::sleep(backoff(failures)).await;
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "wrong staff id, password or code (or the account is locked for a while after repeated failures)",
-            ));
-        }
-    };
-    state.store.record_sign_in_success(&staff.id).await?;
-    let (token, hash) = new_token();
-    let (csrf, _) = new_token();
-    state.store.create_session(&hash, &staff.id, &csrf, state.store.now_secs() + state.config.session_secs).await?;
-    state.audit.one(AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(address.to_string()))).await?;
-    Ok(Started { staff, token, csrf: csrf.to_string() })
-}
-
-/// One claimed password check: the claim first (none when the account is
-/// locked or unknown), then one Argon2id verification off the async
-/// workers, against the dummy hash when there is nothing to check, so every
-/// path costs the same. Returns whether it matched and the claim.
-async fn claimed_check(
-    state: &AppState,
-    credential: Option<&confidant_store::Credential>,
-    password: &str,
-) -> Result<(bool, Option<u32>), Problem> {
-    let claim = match credential {
-        Some(c) => state.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
-        None => None,
-    };
-    let phc = match (credential, claim) {
-        (Some(c), Some(_)) => c.password_hash.clone(),
-        _ => DUMMY_PASSWORD_HASH.to_string(),
-    };
-    let password = zeroize::Zeroizing::new(password.to_string());
-    let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(|e| Problem::internal(&e))?;
-    Ok((matched && claim.is_some(), claim))
-}
-
-/// Checks `password` as the staff member's current one, for changes made
-/// inside a session (password, second factor). Each check is claimed like
-/// a sign-in, so guesses here count toward the same lockout.
-async fn check_current_password(state: &AppState, p: &Principal, password: Option<&str>, doing: &str) -> Result<(), Problem> {
-    let password = password.ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
-    let credential = state.store.credential(p.id()).await?;
-    let (ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
-    if ok {
-        state.store.record_sign_in_success(p.id()).await?;
-        return Ok(());
-    }
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::AccessDenied, Some(p.id()))
-                .with_all([Detail::Doing(doing.to_string()), Detail::Failures(claim.unwrap_or(LOCK_AFTER))]),
-        )
-        .await?;
-    tokio::time::sleep(backoff(claim.unwrap_or(LOCK_AFTER))).await;
-    Err(Problem::forbidden("current_password: not the current password (or the account is locked for a while)"))
+    let attempt = confidant_app::SignInAttempt { address, username, password, code };
+    Ok(state.app().sign_in(attempt, &state.unknown_ids, state.config.session_secs).await?)
 }
 
 fn staff_json(staff: &Staff) -> Value {
@@ -153,11 +56,14 @@ pub(crate) async fn sign_in(
 
 #[utoipa::path(delete, path = "/v1/session", tag = "sign-in", responses((status = 204, description = "Signed out")))]
 pub(crate) async fn sign_out(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
-    if let Via::Session { token_hash, .. } = &p.via {
-        state.store.revoke_session(token_hash).await?;
-        state.principals.evict(token_hash);
+    let session = match &p.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::Token { .. } => None,
+    };
+    state.app().sign_out(&p.actor(Channel::Api), session).await?;
+    if let Some(hash) = session {
+        state.principals.evict(hash);
     }
-    state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     let cookie = session_set_cookie(None, state.config.secure_cookies, 0);
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| Problem::internal(&e))?);
@@ -187,24 +93,8 @@ pub(crate) async fn totp_start(
     JsonBody(body): JsonBody<CurrentPassword>,
 ) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
-    // A stolen session alone must not be able to bind a factor its holder controls.
-    check_current_password(&state, &p, Some(&body.current_password), "enrol TOTP").await?;
-    // A new enrolment replaces the secret and stays off until confirmed, so
-    // while a factor is enabled it would switch the factor off: refused.
-    if state.store.credential(p.id()).await?.is_some_and(|c| c.totp_enabled) {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "totp: already enabled for this account; an admin clears it before a new enrolment",
-        ));
-    }
-    let mut secret = zeroize::Zeroizing::new([0u8; 20]);
-    rand::fill(secret.as_mut());
-    state.store.set_totp_secret(p.id(), secret.as_ref(), false).await?;
-    let t = totp(secret.as_ref(), p.id())?;
-    let secret32 = t.get_secret_base32();
-    // The key URI format authenticator apps scan (as a QR code).
-    let url = format!("otpauth://totp/Confidant:{id}?secret={secret32}&issuer=Confidant&algorithm=SHA1&digits=6&period=30", id = p.id());
-    Ok(Json(json!({ "secret": secret32, "otpauth_url": url, "enabled": false })))
+    let enrolment = state.app().start_totp(&p.actor(Channel::Api), &body.current_password).await?;
+    Ok(Json(json!({ "secret": enrolment.secret_base32, "otpauth_url": enrolment.otpauth_url, "enabled": false })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -226,20 +116,7 @@ pub(crate) async fn totp_confirm(
     JsonBody(body): JsonBody<Code>,
 ) -> ApiResult<Json<Value>> {
     require_session(&p, "enrol TOTP")?;
-    let secret =
-        state.store.totp_secret(p.id()).await?.ok_or_else(|| Problem::bad_input("code: start enrolment with POST /v1/me/totp first"))?;
-    let accepted = match totp_step(&secret, &body.code, state.store.now_secs()) {
-        Some(step) => state.store.accept_totp_step(p.id(), step).await?,
-        None => false,
-    };
-    if !accepted {
-        return Err(Problem::bad_input("code: the current six-digit code from the authenticator app"));
-    }
-    state.store.set_totp_secret(p.id(), &secret, true).await?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).with_all([Detail::Staff(p.id().to_string()), Detail::Enabled(true)]))
-        .await?;
+    state.app().confirm_totp(&p.actor(Channel::Api), &body.code).await?;
     Ok(Json(json!({ "enabled": true })))
 }
 
@@ -267,22 +144,13 @@ pub(crate) async fn create_token(
             return Err(Problem::bad_input(format!("scopes/{i}: one of {}, got `{scope}`", Scope::expected())));
         }
     }
-    let (token, hash) = new_token();
-    let id = state.store.create_api_token(&hash, p.id(), &body.name, &body.scopes).await?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::TokenCreated, Some(p.id())).with_all([
-            Detail::Token(id.clone()),
-            Detail::For(p.id().to_string()),
-            Detail::Scopes(body.scopes.clone()),
-        ]))
-        .await?;
+    let (id, token) = state.app().create_token(&p.actor(Channel::Api), &body.name, &body.scopes).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id, "token": token.as_str(), "scopes": body.scopes })))
 }
 
 #[utoipa::path(get, path = "/v1/tokens", tag = "sign-in", responses((status = 200, description = "The caller's tokens (never their values)")))]
 pub(crate) async fn list_tokens(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.store.api_tokens(p.id()).await?)))
+    Ok(Json(json!(state.app().tokens_of(&p.actor(Channel::Api), p.id()).await?)))
 }
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "sign-in", responses((status = 204, description = "Revoked")))]
@@ -293,13 +161,9 @@ pub(crate) async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     // Revoking is a write: a read-only token cannot revoke its siblings.
     p.require(Scope::Write)?;
-    state.store.revoke_api_token(&id, p.id()).await?;
+    state.app().revoke_token(&p.actor(Channel::Api), p.id(), &id).await?;
     // The cache is keyed by hash, which this id does not give: drop the owner's entries.
     state.principals.evict_staff(p.id());
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).with_all([Detail::Token(id.clone()), Detail::For(p.id().to_string())]))
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -309,9 +173,8 @@ pub(crate) async fn staff_tokens(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    require_admin(&p)?;
-    state.store.staff(&id).await?;
-    Ok(Json(json!(state.store.api_tokens(&id).await?)))
+    p.require(Scope::Write)?;
+    Ok(Json(json!(state.app().tokens_of(&p.actor(Channel::Api), &id).await?)))
 }
 
 #[utoipa::path(delete, path = "/v1/staff/{id}/tokens/{token}", tag = "staff", responses((status = 204, description = "Revoked; admin")))]
@@ -320,13 +183,9 @@ pub(crate) async fn revoke_staff_token(
     ApiPrincipal(p): ApiPrincipal,
     Path((id, token)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    require_admin(&p)?;
-    state.store.revoke_api_token(&token, &id).await?;
+    p.require(Scope::Write)?;
+    state.app().revoke_token(&p.actor(Channel::Api), &id, &token).await?;
     state.principals.evict_staff(&id);
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).with_all([Detail::Token(token.clone()), Detail::For(id.clone())]))
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -353,11 +212,6 @@ pub(crate) async fn set_active(
 
 // ── staff and teams (admin) ──────────────────────────────────────────────
 
-fn require_admin(p: &Principal) -> Result<(), Problem> {
-    p.require(Scope::Write)?;
-    if p.role() == StaffRole::Admin { Ok(()) } else { Err(Problem::forbidden("only an admin manages staff and teams")) }
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewStaffBody {
@@ -379,8 +233,8 @@ pub(crate) async fn add_staff(
 
 #[utoipa::path(get, path = "/v1/staff", tag = "staff", responses((status = 200, description = "Every staff member")))]
 pub(crate) async fn list_staff(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    require_admin(&p)?;
-    Ok(Json(Value::Array(state.store.list_staff().await?.iter().map(staff_json).collect())))
+    p.require(Scope::Write)?;
+    Ok(Json(Value::Array(state.app().list_staff(&p.actor(Channel::Api)).await?.iter().map(staff_json).collect())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -401,36 +255,18 @@ pub(crate) async fn set_password(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    let own = p.id() == id;
-    if own {
-        require_session(&p, "change your password")?;
-        check_current_password(&state, &p, body.current_password.as_deref(), "change password").await?;
-    } else {
-        require_admin(&p)?;
-    }
-    if body.password.chars().count() < 12 {
-        return Err(Problem::bad_input("password: at least 12 characters"));
-    }
-    state.store.set_password_hash(&id, &hash_password(&body.password)?).await?;
-    // Other devices sign in again with the new password; an admin's reset
-    // ends them all (the account may have been taken over).
-    let keep = match (&p.via, own) {
-        (Via::Session { token_hash, .. }, true) => Some(token_hash.as_str()),
-        _ => None,
+    let keep = match &p.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::Token { .. } => None,
     };
-    let ended = state.store.revoke_sessions_of(&id, keep).await?;
-    // A token made by whoever held the account goes with the old password.
-    let tokens = state.store.revoke_api_tokens_of(&id).await?;
+    if p.id() == id {
+        require_session(&p, "change your password")?;
+    } else {
+        p.require(Scope::Write)?;
+    }
+    state.app().set_password(&p.actor(Channel::Api), &id, &body.password, body.current_password.as_deref(), keep).await?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::PasswordSet, Some(p.id())).with_all([
-            Detail::Staff(id.clone()),
-            Detail::SessionsEnded(ended),
-            Detail::TokensRevoked(tokens),
-        ]))
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -440,12 +276,8 @@ pub(crate) async fn clear_totp(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    require_admin(&p)?;
-    state.store.clear_totp(&id).await?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).with_all([Detail::Staff(id.clone()), Detail::Enabled(false)]))
-        .await?;
+    p.require(Scope::Write)?;
+    state.app().clear_totp(&p.actor(Channel::Api), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -28,10 +28,7 @@ use confidant_app::{Channel, StatusChange, SuspensionRequest};
 
 use crate::AppState;
 use crate::access::require_oversight;
-use crate::auth::{
-    ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, Scope, Via, backoff, cross_origin, hash_password, new_token,
-    session_set_cookie, totp, totp_step, verify_password,
-};
+use crate::auth::{ApiPrincipal, Principal, Scope, Via, cross_origin, session_set_cookie};
 use crate::body::{Body, JsonBody, Path, Query};
 use crate::problem::{ApiResult, Problem};
 

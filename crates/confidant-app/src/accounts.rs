@@ -1,0 +1,295 @@
+//! Accounts: signing in and out, changing or resetting a password, the
+//! second factor, and API tokens; each checked and audited here, for the
+//! API, the console and the CLI alike. What belongs to HTTP (cookies, the
+//! per-address rate limit, whether a request came with a session or a
+//! token) stays with the server.
+
+use confidant_store::{ApiToken, AuditEvent, AuditKind, Credential, Detail, Staff};
+use zeroize::Zeroizing;
+
+use crate::credentials::{
+    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, UnknownIdFailures, backoff, check_new_password, hash_password, new_token, totp, totp_step,
+    verify_password,
+};
+use crate::ops::via;
+use crate::{Actor, App, AppError};
+
+/// One sign-in attempt, as typed.
+pub struct SignInAttempt<'a> {
+    /// The caller's network address, for the audit entry.
+    pub address: &'a str,
+    /// The staff id typed.
+    pub username: &'a str,
+    /// The password typed.
+    pub password: &'a str,
+    /// The six-digit code, when one was typed.
+    pub code: Option<&'a str>,
+}
+
+/// A started session: its token (the cookie's value, shown once) and its
+/// CSRF token.
+pub struct Session {
+    /// Who signed in.
+    pub staff: Staff,
+    /// The session token; only its hash is stored.
+    pub token: Zeroizing<String>,
+    /// The token forms and scripts send back with every change.
+    pub csrf: String,
+}
+
+/// A second factor waiting for its first code.
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing into an authenticator app.
+    pub secret_base32: String,
+    /// The `otpauth://` URI authenticator apps scan as a QR code.
+    pub otpauth_url: String,
+}
+
+impl App<'_> {
+    /// Signs a staff member in: one claimed password check (at most
+    /// [`LOCK_AFTER`] per lock window however many arrive at once), then
+    /// the code when TOTP is enabled, each code good once. An unknown id, a
+    /// wrong password, a missing or wrong code, a locked or inactive
+    /// account: all spend one Argon2id verification, wait on the same
+    /// backoff and get the same [`AppError::SignIn`], so none of them tells
+    /// whether a staff id exists or a password was right.
+    pub async fn sign_in(&self, attempt: SignInAttempt<'_>, unknown: &UnknownIdFailures, session_secs: i64) -> Result<Session, AppError> {
+        let credential = if plausible_id(attempt.username) { self.store.credential(attempt.username).await? } else { None };
+        let (mut ok, claim) = self.claimed_check(credential.as_ref(), attempt.password).await?;
+        let staff = match &credential {
+            Some(c) => Some(self.store.staff(&c.staff_id).await?),
+            None => None,
+        };
+        if ok && let Some(c) = credential.as_ref().filter(|c| c.totp_enabled) {
+            ok = match (self.store.totp_secret(&c.staff_id).await?, attempt.code) {
+                (Some(secret), Some(code)) => match totp_step(&secret, code, self.store.now_secs()) {
+                    Some(step) => self.store.accept_totp_step(&c.staff_id, step).await?,
+                    None => false,
+                },
+                _ => false,
+            };
+        }
+        let staff = match staff {
+            Some(staff) if ok && staff.active => staff,
+            _ => {
+                let (actor, failures) = match &credential {
+                    Some(c) => (Some(c.staff_id.as_str()), claim.unwrap_or(LOCK_AFTER)),
+                    None => (None, unknown.fail(attempt.username)),
+                };
+                let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
+                let event = AuditEvent::new(AuditKind::SignInFailed, actor).with_all([
+                    Detail::Address(attempt.address.to_string()),
+                    Detail::Failures(failures),
+                    Detail::Locked(locked),
+                ]);
+                self.audit.record(vec![event]).await?;
+                tokio::time::sleep(backoff(failures)).await;
+                return Err(AppError::SignIn);
+            }
+        };
+        self.store.record_sign_in_success(&staff.id).await?;
+        let (token, hash) = new_token();
+        let (csrf, _) = new_token();
+        self.store.create_session(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs).await?;
+        let event = AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(attempt.address.to_string()));
+        self.audit.record(vec![event]).await?;
+        Ok(Session { staff, token, csrf: csrf.to_string() })
+    }
+
+    /// Ends the session whose token hashes to `session` (none for a token
+    /// caller: nothing to end), audited.
+    pub async fn sign_out(&self, actor: &Actor, session: Option<&str>) -> Result<(), AppError> {
+        if let Some(hash) = session {
+            self.store.revoke_session(hash).await?;
+        }
+        self.audit.record(vec![AuditEvent::new(AuditKind::SignOut, actor.id()).with_all(via(actor))]).await?;
+        Ok(())
+    }
+
+    /// Checks `password` as the actor's current one, for changes made inside
+    /// a session (password, second factor). Each check is claimed like a
+    /// sign-in, so guesses here count toward the same lockout.
+    pub async fn check_current_password(&self, actor: &Actor, password: Option<&str>, doing: &str) -> Result<(), AppError> {
+        let staff = own_account(actor, doing)?;
+        let password = password.ok_or_else(|| AppError::input("current_password", "your current password"))?;
+        let credential = self.store.credential(staff).await?;
+        let (ok, claim) = self.claimed_check(credential.as_ref(), password).await?;
+        if ok {
+            self.store.record_sign_in_success(staff).await?;
+            return Ok(());
+        }
+        let failures = claim.unwrap_or(LOCK_AFTER);
+        let event = AuditEvent::new(AuditKind::AccessDenied, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Doing(doing.to_string()), Detail::Failures(failures)]);
+        self.audit.record(vec![event]).await?;
+        tokio::time::sleep(backoff(failures)).await;
+        Err(AppError::Forbidden("current_password: not the current password (or the account is locked for a while)".into()))
+    }
+
+    /// Sets a password: one's own (with the current password; the caller's
+    /// own session, `keep`, survives) or anyone else's by an admin or the
+    /// operator (every session ends: the account may have been taken over).
+    /// API tokens always go with the old password. Audited.
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        staff_id: &str,
+        password: &str,
+        current_password: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<(), AppError> {
+        let own = actor.id() == Some(staff_id);
+        if own {
+            self.check_current_password(actor, current_password, "change password").await?;
+        } else {
+            self.require_admin(actor, "set another staff member's password").await?;
+        }
+        check_new_password(password)?;
+        self.store.staff(staff_id).await?;
+        let phc = blocking_hash(password).await?;
+        self.store.set_password_hash(staff_id, &phc).await?;
+        let ended = self.store.revoke_sessions_of(staff_id, if own { keep } else { None }).await?;
+        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
+        let event = AuditEvent::new(AuditKind::PasswordSet, actor.id()).with_all(via(actor)).with_all([
+            Detail::Staff(staff_id.to_string()),
+            Detail::SessionsEnded(ended),
+            Detail::TokensRevoked(tokens),
+        ]);
+        self.audit.record(vec![event]).await?;
+        Ok(())
+    }
+
+    /// Starts enrolling a second factor: the current password first (a
+    /// stolen session alone must not bind a factor its holder controls),
+    /// then a new secret that stays off until a code confirms it. Refused
+    /// while one is enabled: a new enrolment would switch it off.
+    pub async fn start_totp(&self, actor: &Actor, current_password: &str) -> Result<TotpEnrolment, AppError> {
+        let staff = own_account(actor, "enrol TOTP")?;
+        self.check_current_password(actor, Some(current_password), "enrol TOTP").await?;
+        if self.store.credential(staff).await?.is_some_and(|c| c.totp_enabled) {
+            return Err(AppError::Conflict("totp: already enabled for this account; an admin clears it before a new enrolment".into()));
+        }
+        let mut secret = Zeroizing::new([0u8; 20]);
+        rand::fill(secret.as_mut());
+        self.store.set_totp_secret(staff, secret.as_ref(), false).await?;
+        let secret_base32 = totp(secret.as_ref())?.get_secret_base32();
+        let otpauth_url =
+            format!("otpauth://totp/Confidant:{staff}?secret={secret_base32}&issuer=Confidant&algorithm=SHA1&digits=6&period=30");
+        Ok(TotpEnrolment { secret_base32, otpauth_url })
+    }
+
+    /// Confirms an enrolment with a current code; the factor is on from now. Audited.
+    pub async fn confirm_totp(&self, actor: &Actor, code: &str) -> Result<(), AppError> {
+        let staff = own_account(actor, "enrol TOTP")?;
+        let secret = self.store.totp_secret(staff).await?.ok_or_else(|| AppError::input("code", "start enrolment first"))?;
+        let accepted = match totp_step(&secret, code, self.store.now_secs()) {
+            Some(step) => self.store.accept_totp_step(staff, step).await?,
+            None => false,
+        };
+        if !accepted {
+            return Err(AppError::input("code", "the current six-digit code from the authenticator app"));
+        }
+        self.store.set_totp_secret(staff, &secret, true).await?;
+        let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Staff(staff.to_string()), Detail::Enabled(true)]);
+        self.audit.record(vec![event]).await?;
+        Ok(())
+    }
+
+    /// Clears a lost second factor so its owner can enrol again (an admin or
+    /// the operator; never one's own, which would let a stolen admin session
+    /// shed the factor). Audited.
+    pub async fn clear_totp(&self, actor: &Actor, staff_id: &str) -> Result<(), AppError> {
+        self.require_admin(actor, "clear a second factor").await?;
+        self.no_self_grant(actor, staff_id, "clear a second factor").await?;
+        self.store.clear_totp(staff_id).await?;
+        let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Staff(staff_id.to_string()), Detail::Enabled(false)]);
+        self.audit.record(vec![event]).await?;
+        Ok(())
+    }
+
+    /// Makes an API token for the actor with `scopes` (the front end checks
+    /// their spelling); the token is returned once, only its hash is kept. Audited.
+    pub async fn create_token(&self, actor: &Actor, name: &str, scopes: &[String]) -> Result<(String, Zeroizing<String>), AppError> {
+        let staff = own_account(actor, "make an API token")?;
+        let (token, hash) = new_token();
+        let id = self.store.create_api_token(&hash, staff, name, scopes).await?;
+        let event = AuditEvent::new(AuditKind::TokenCreated, actor.id()).with_all(via(actor)).with_all([
+            Detail::Token(id.clone()),
+            Detail::For(staff.to_string()),
+            Detail::Scopes(scopes.to_vec()),
+        ]);
+        self.audit.record(vec![event]).await?;
+        Ok((id, token))
+    }
+
+    /// A staff member's tokens (never their values): one's own, or anyone's
+    /// for an admin or the operator.
+    pub async fn tokens_of(&self, actor: &Actor, staff_id: &str) -> Result<Vec<ApiToken>, AppError> {
+        if actor.id() != Some(staff_id) {
+            self.require_admin(actor, "list another staff member's tokens").await?;
+            self.store.staff(staff_id).await?;
+        }
+        Ok(self.store.api_tokens(staff_id).await?)
+    }
+
+    /// Revokes one of a staff member's tokens: one's own, or anyone's for an
+    /// admin or the operator. Audited.
+    pub async fn revoke_token(&self, actor: &Actor, staff_id: &str, token_id: &str) -> Result<(), AppError> {
+        if actor.id() != Some(staff_id) {
+            self.require_admin(actor, "revoke another staff member's token").await?;
+        }
+        self.store.revoke_api_token(token_id, staff_id).await?;
+        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Token(token_id.to_string()), Detail::For(staff_id.to_string())]);
+        self.audit.record(vec![event]).await?;
+        Ok(())
+    }
+
+    /// Every staff member (an admin or the operator).
+    pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<Staff>, AppError> {
+        self.require_admin(actor, "list staff").await?;
+        Ok(self.store.list_staff().await?)
+    }
+
+    /// One claimed password check: the claim first (none when the account
+    /// is locked or unknown), then one Argon2id verification off the async
+    /// workers, against the dummy hash when there is nothing to check, so
+    /// every path costs the same. Returns whether it matched and the claim.
+    async fn claimed_check(&self, credential: Option<&Credential>, password: &str) -> Result<(bool, Option<u32>), AppError> {
+        let claim = match credential {
+            Some(c) => self.store.claim_password_check(&c.staff_id, LOCK_AFTER, LOCK_SECS).await?,
+            None => None,
+        };
+        let phc = match (credential, claim) {
+            (Some(c), Some(_)) => c.password_hash.clone(),
+            _ => DUMMY_PASSWORD_HASH.to_string(),
+        };
+        let password = Zeroizing::new(password.to_string());
+        let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+            .await
+            .map_err(|e| AppError::Credentials(e.to_string()))?;
+        Ok((matched && claim.is_some(), claim))
+    }
+}
+
+/// The actor's own staff id, for what only a person does for themselves.
+fn own_account<'a>(actor: &'a Actor, doing: &str) -> Result<&'a str, AppError> {
+    actor.id().ok_or_else(|| AppError::Forbidden(format!("{doing}: a staff member does this for themselves (`--as`)")))
+}
+
+/// Argon2id off the async workers.
+async fn blocking_hash(password: &str) -> Result<String, AppError> {
+    let password = Zeroizing::new(password.to_string());
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| AppError::Credentials(e.to_string()))?
+}
+
+/// Staff ids are short and plain; anything else is not looked up at all.
+fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+}

@@ -1,0 +1,175 @@
+//! The secrets staff sign in with: Argon2id password hashes, random session
+//! and API tokens kept only as hashes, and RFC 6238 codes for the second
+//! factor; with the sign-in limits every front end shares.
+//!
+//! Why these crates: `argon2` (RustCrypto) is the reference Rust Argon2id
+//! with PHC strings; `totp-rs` implements RFC 6238 and is widely used; both
+//! are pure Rust. `subtle` compares codes in constant time.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, TOTP};
+use zeroize::Zeroizing;
+
+use crate::AppError;
+
+/// Failed password checks in a row that lock an account.
+pub const LOCK_AFTER: u32 = 5;
+/// How long a locked account stays locked, in seconds.
+pub const LOCK_SECS: i64 = 15 * 60;
+/// The shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A PHC string with the same Argon2id parameters as real ones, checked
+/// against when the staff id is unknown or the account is locked, so every
+/// refused sign-in costs the same work.
+pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1NMUhUtpHA7uo7dT7mZWp4q4tCvgHdQmVd8uh6f26IM";
+
+/// An Argon2id PHC string for `password` (a fresh random salt). Slow on
+/// purpose: call it off the async workers.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt_bytes = [0u8; 16];
+    rand::fill(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Credentials(e.to_string()))?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Credentials(e.to_string()))
+}
+
+/// Whether `password` matches the PHC string. Slow on purpose.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Refuses a password too short to be one (checked before anything is stored).
+pub fn check_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::input("password", format!("at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    Ok(())
+}
+
+/// A random token (64 hex digits) and the hash kept in the database.
+pub fn new_token() -> (Zeroizing<String>, String) {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    rand::fill(bytes.as_mut());
+    let token = Zeroizing::new(hex::encode(bytes.as_ref()));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// The hash a session or API token is stored and looked up by.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// RFC 6238 with the parameters authenticator apps expect: SHA-1, 6 digits,
+/// 30-second steps.
+pub fn totp(secret: &[u8]) -> Result<TOTP, AppError> {
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).map_err(|e| AppError::Credentials(e.to_string()))
+}
+
+/// The 30-second time step `code` is valid for at `now` (Unix seconds; one
+/// step of skew either way), so the caller can refuse a step already used.
+/// Compared in constant time.
+pub fn totp_step(secret: &[u8], code: &str, now: i64) -> Option<i64> {
+    use subtle::ConstantTimeEq;
+    let t = totp(secret).ok()?;
+    let code = code.trim();
+    let step = now.div_euclid(30);
+    let mut found = None;
+    for candidate in [step - 1, step, step + 1] {
+        let at = u64::try_from(candidate.max(0) * 30).unwrap_or(0);
+        let expected = t.generate(at);
+        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
+            found = Some(candidate);
+        }
+    }
+    found
+}
+
+/// How long a refused password check waits before answering: growing with
+/// the failures in a row, the same for unknown ids, wrong passwords and locks.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << failures.min(LOCK_AFTER)))
+}
+
+/// Failed sign-ins for staff ids that do not exist, so they wait on the
+/// same schedule as a real account's failures. Held by the process (a
+/// second server keeps its own: an unknown id locks nothing).
+#[derive(Default)]
+pub struct UnknownIdFailures {
+    counts: std::sync::Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl UnknownIdFailures {
+    /// Counts a failure for `username`; returns the count in the window.
+    pub fn fail(&self, username: &str) -> u32 {
+        let Ok(mut counts) = self.counts.lock() else { return LOCK_AFTER };
+        let window = Duration::from_secs(u64::try_from(LOCK_SECS).unwrap_or(900));
+        if counts.len() > 10_000 {
+            counts.retain(|_, (_, at)| at.elapsed() < window);
+        }
+        // Keyed by hash: the map never holds what someone typed as a name.
+        let entry = counts.entry(token_hash(username)).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= window {
+            *entry = (0, Instant::now());
+        }
+        entry.0 = entry.0.saturating_add(1).min(LOCK_AFTER);
+        entry.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let phc = hash_password("correct horse battery").unwrap();
+        assert!(verify_password("correct horse battery", &phc));
+        assert!(!verify_password("correct horse batterz", &phc));
+        assert!(!verify_password("anything", "not a phc string"));
+        assert!(!verify_password("anything", DUMMY_PASSWORD_HASH));
+    }
+
+    #[test]
+    fn short_passwords_are_refused_naming_the_field() {
+        let e = check_new_password("short").unwrap_err();
+        assert_eq!(e.to_string(), "password: at least 12 characters");
+        assert!(check_new_password("twelve chars").is_ok());
+    }
+
+    #[test]
+    fn a_totp_code_is_good_for_its_step_and_one_either_side() {
+        let secret = [7u8; 20];
+        let t = totp(&secret).unwrap();
+        let now = 1_800_000_000;
+        let code = t.generate(u64::try_from(now).unwrap());
+        assert_eq!(totp_step(&secret, &code, now), Some(now / 30));
+        assert_eq!(totp_step(&secret, &code, now + 30), Some(now / 30));
+        assert_eq!(totp_step(&secret, &code, now + 90), None);
+        assert_eq!(totp_step(&secret, "000000x", now), None);
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_their_hash() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a.as_str(), b.as_str());
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), hash_a);
+        assert_ne!(hash_a, a.as_str());
+    }
+
+    #[test]
+    fn unknown_ids_count_toward_the_same_ceiling_as_real_accounts() {
+        let failures = UnknownIdFailures::default();
+        let counts: Vec<u32> = (0..7).map(|_| failures.fail("nobody")).collect();
+        assert_eq!(counts, vec![1, 2, 3, 4, 5, 5, 5]);
+        assert_eq!(failures.fail("someone else"), 1);
+    }
+}
