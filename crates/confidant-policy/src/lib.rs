@@ -13,6 +13,7 @@
 
 pub mod accounting;
 pub mod authorization;
+pub mod authorship;
 mod catalog;
 mod combine;
 mod date;

@@ -174,7 +174,7 @@ impl Store {
             return Err(StoreError::invalid("author", format!("an active staff member; `{}` is inactive", new.author_id)));
         }
         let notes = new.category == Category::PsychotherapyNotes;
-        if notes && !matches!(role, StaffRole::Psychotherapist | StaffRole::Psychiatrist | StaffRole::Supervisor) {
+        if !confidant_policy::authorship::may_author(role.discloser_role(), new.category) {
             return Err(StoreError::invalid(
                 "author",
                 format!("a psychotherapist, psychiatrist or supervisor for psychotherapy notes; `{}` is {role}", new.author_id),
