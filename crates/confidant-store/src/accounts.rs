@@ -17,45 +17,68 @@ use crate::vault::{Store, corrupt, new_id, not_found, require};
 /// A staff member's sign-in record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
+    /// The staff member it belongs to.
     pub staff_id: String,
+    /// The password hash as a PHC string (Argon2id, made by the server).
     pub password_hash: String,
+    /// Password checks counted since the last success (reset when a lock ends).
     pub failed_attempts: u32,
     /// Unix seconds until which sign-in is refused.
     pub locked_until: Option<i64>,
+    /// Whether sign-in also needs a TOTP code (enrolment confirmed).
     pub totp_enabled: bool,
 }
 
 /// A session found by its token's hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
+    /// The signed-in staff member.
     pub staff_id: String,
+    /// The token a console form must echo (CSRF protection).
     pub csrf_token: String,
+    /// Unix seconds.
     pub expires_at: i64,
 }
 
 /// An API token found by its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApiToken {
+    /// The token's id (`tok-…`), safe to show; the secret is never stored.
     pub id: String,
+    /// The staff member the token acts as.
     pub staff_id: String,
+    /// The name its owner gave it.
     pub name: String,
+    /// The scopes it is limited to, by their wire names.
     pub scopes: Vec<String>,
+    /// Unix seconds.
     pub created_at: i64,
+    /// Unix seconds; `None` while the token is live.
     pub revoked_at: Option<i64>,
 }
 
 /// A break-glass access, opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BreakGlass {
+    /// The grant's id (`bg-…`).
     pub id: String,
+    /// Who broke the glass.
     pub staff_id: String,
+    /// The client opened outside the caseload.
     pub client_id: String,
+    /// The stated reason (sealed at rest).
     pub reason: String,
+    /// Unix seconds.
     pub opened_at: i64,
+    /// Unix seconds; an unjustified review moves it to the review's time.
     pub expires_at: i64,
+    /// The privacy officer who reviewed it; `None` while queued.
     pub reviewed_by: Option<String>,
+    /// Unix seconds.
     pub reviewed_at: Option<i64>,
+    /// `justified` or `unjustified` once reviewed.
     pub outcome: Option<String>,
+    /// The audit entry that recorded the opening.
     pub audit_seq: u64,
 }
 
@@ -77,6 +100,7 @@ impl Store {
         Ok(())
     }
 
+    /// The staff member's sign-in record; `None` when no password is set.
     pub async fn credential(&self, staff_id: &str) -> Result<Option<Credential>, StoreError> {
         let row = sqlx::query(
             "SELECT staff_id, password_hash, failed_attempts, locked_until, totp_enabled FROM staff_credentials WHERE staff_id = $1",
@@ -152,6 +176,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Clears failed attempts and any lock after a successful sign-in.
     pub async fn record_sign_in_success(&self, staff_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE staff_credentials SET failed_attempts = 0, locked_until = NULL, updated_at = $2 WHERE staff_id = $1")
@@ -223,6 +248,7 @@ impl Store {
         Ok(Some(key.open(&field_aad("staff_credentials", "totp_secret", staff_id), &sealed).map_err(StoreError::crypto("totp secret"))?))
     }
 
+    /// Stores a new session by its token's hash (the token itself is never stored).
     pub async fn create_session(&self, token_hash: &str, staff_id: &str, csrf_token: &str, expires_at: i64) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sessions (token_hash, staff_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -257,6 +283,7 @@ impl Store {
         .transpose()
     }
 
+    /// Ends a session (sign-out); an unknown or ended one is left as it is.
     pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
@@ -286,6 +313,7 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Stores an API token by its hash with a name and scopes; returns the token's id.
     pub async fn create_api_token(&self, token_hash: &str, staff_id: &str, name: &str, scopes: &[String]) -> Result<String, StoreError> {
         if name.trim().is_empty() {
             return Err(StoreError::invalid("name", "a name for the token"));
@@ -330,6 +358,7 @@ impl Store {
         row.map(|r| Self::token_of_row(&r)).transpose()
     }
 
+    /// Every token of `staff_id`, revoked ones included, oldest first.
     pub async fn api_tokens(&self, staff_id: &str) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, staff_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE staff_id = $1 ORDER BY created_at, id",

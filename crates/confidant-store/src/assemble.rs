@@ -14,15 +14,23 @@ use crate::vault::Store;
 /// What the caller supplies for a decision about a stored client.
 #[derive(Clone, Debug)]
 pub struct RequestSpec {
+    /// The stored client the request is about.
     pub client_id: String,
+    /// The day to decide for: the client's age, status and authorizations are taken as of it.
     pub as_of: Date,
+    /// The law to decide under.
     pub jurisdiction: Jurisdiction,
+    /// The organization's own, stricter rules.
     pub organization_policy: OrganizationPolicy,
+    /// Who would disclose.
     pub discloser: Discloser,
+    /// Who would receive.
     pub recipient: Recipient,
+    /// Why.
     pub purpose: Purpose,
     /// Non-empty, without duplicates.
     pub categories: Vec<Category>,
+    /// The circumstances the caller asserts (emergency, court order, …).
     pub facts: Facts,
 }
 

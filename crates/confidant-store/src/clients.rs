@@ -33,22 +33,14 @@ impl Store {
         Ok((id, seq))
     }
 
+    /// Adds a client, sealing the name, contact, notes and date of birth
+    /// under a new data key; returns the client's id. Unaudited (demo data,
+    /// tests); the operations layer uses [`Store::intake_client`].
     pub async fn add_client(&self, new: NewClient) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_client_in(&mut tx, new).await?;
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// [`Store::add_client`] with `audit` appended in the same transaction: the
-    /// change and its audit entry are committed together or not at all.
-    /// The entry's details name what was created (`"client"`).
-    /// Returns the audit entry's sequence number with the result.
-    pub async fn add_client_audited(&self, new: NewClient, audit: AuditEvent) -> Result<(String, u64), StoreError> {
-        let mut tx = self.begin().await?;
-        let out = self.add_client_in(&mut tx, new).await?;
-        let seq = self.commit_audited(tx, audit.with(Detail::Client(out.clone()))).await?;
-        Ok((out, seq))
     }
 
     pub(crate) async fn add_client_in(&self, tx: &mut Tx, new: NewClient) -> Result<String, StoreError> {
@@ -96,6 +88,7 @@ impl Store {
         Ok(id)
     }
 
+    /// Every client, decrypted, by id. Need-to-know is the caller's to apply.
     pub async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.contact, c.notes, c.birth_date, c.age_years, c.age_recorded_on, c.status, \
@@ -107,6 +100,7 @@ impl Store {
         rows.iter().map(|row| self.client_from_row(row)).collect()
     }
 
+    /// One client, decrypted; "not found" for an unknown id.
     pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
         let mut conn = self.pool.acquire().await?;
         self.client_on(&mut conn, id).await
@@ -225,22 +219,9 @@ impl Store {
 
     /// The privacy officer's correction of a mistaken discharge or death:
     /// the client's status and dates are set to what they should have been
-    /// (`None` for both: active). The caller audits it as a correction.
-    pub async fn correct_client_status(
-        &self,
-        id: &str,
-        discharged_on: Option<Date>,
-        died_on: Option<Date>,
-    ) -> Result<ClientStatus, StoreError> {
-        let mut tx = self.begin().await?;
-        let out = self.correct_client_status_in(&mut tx, id, discharged_on, died_on).await?;
-        tx.commit().await?;
-        Ok(out)
-    }
-
-    /// [`Store::correct_client_status`] with `audit` appended in the same transaction: the
-    /// change and its audit entry are committed together or not at all.
-    /// Returns the audit entry's sequence number with the result.
+    /// (`None` for both: active), with `audit` appended in the same
+    /// transaction, so the change and its audit entry are committed together
+    /// or not at all. Returns the new status and the audit entry's sequence number.
     pub async fn correct_client_status_audited(
         &self,
         id: &str,
@@ -277,6 +258,8 @@ impl Store {
         Ok(status)
     }
 
+    /// Records that the client acknowledged the privacy notice on `on` (45 CFR
+    /// 164.520(c)(2)(ii)); recording the same day twice changes nothing.
     pub async fn acknowledge_privacy_notice(&self, client_id: &str, on: Date) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         self.acknowledge_privacy_notice_in(&mut tx, client_id, on).await?;
@@ -303,6 +286,7 @@ impl Store {
         Ok(())
     }
 
+    /// The days the client acknowledged the privacy notice, earliest first.
     pub async fn privacy_notice_acknowledgments(&self, client_id: &str) -> Result<Vec<Date>, StoreError> {
         // An unknown client is an error, not an empty list that reads as "never acknowledged".
         require(&self.pool, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;

@@ -20,7 +20,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Length of every key: data keys and key-encryption keys.
-pub const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 const FORMAT: u8 = 1;
@@ -49,24 +49,24 @@ pub struct DataKey([u8; KEY_LEN]);
 
 impl DataKey {
     /// A fresh random key.
-    pub fn generate() -> DataKey {
+    pub(crate) fn generate() -> DataKey {
         let mut bytes = [0u8; KEY_LEN];
         rand::fill(&mut bytes);
         DataKey(bytes)
     }
 
     /// Encrypts `plaintext`, binding `aad` (which names the row and field).
-    pub fn seal(&self, aad: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub(crate) fn seal(&self, aad: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         seal(&self.0, aad.as_bytes(), plaintext)
     }
 
     /// Decrypts a value sealed with [`DataKey::seal`] under the same `aad`.
-    pub fn open(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    pub(crate) fn open(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         open(&self.0, aad.as_bytes(), sealed)
     }
 
     /// Decrypts a value that was sealed from UTF-8 text.
-    pub fn open_text(&self, aad: &str, sealed: &[u8]) -> Result<String, CryptoError> {
+    pub(crate) fn open_text(&self, aad: &str, sealed: &[u8]) -> Result<String, CryptoError> {
         let bytes = self.open(aad, sealed)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| CryptoError::Malformed)
     }
@@ -95,10 +95,11 @@ impl Kek {
     }
 
     /// A KEK from its bytes (read from the key file or the environment).
-    pub fn from_bytes(id: impl Into<String>, key: &[u8; KEY_LEN]) -> Kek {
+    pub(crate) fn from_bytes(id: impl Into<String>, key: &[u8; KEY_LEN]) -> Kek {
         Kek { id: id.into(), key: *key }
     }
 
+    /// The key's id (`kek-1`, …), stored beside every data key it wraps.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -114,11 +115,11 @@ impl Kek {
     }
 
     /// Wraps a data key; the data key's id and this KEK's id are bound as associated data.
-    pub fn wrap(&self, data_key_id: &str, key: &DataKey) -> Result<Vec<u8>, CryptoError> {
+    pub(crate) fn wrap(&self, data_key_id: &str, key: &DataKey) -> Result<Vec<u8>, CryptoError> {
         seal(&self.key, wrap_aad(data_key_id, &self.id).as_bytes(), &key.0)
     }
 
-    /// Unwraps a data key wrapped by [`Kek::wrap`] under the same ids.
+    /// Unwraps a data key this key wrapped under the same data-key and KEK ids.
     pub fn unwrap_key(&self, data_key_id: &str, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
         let bytes = open(&self.key, wrap_aad(data_key_id, &self.id).as_bytes(), wrapped)?;
         let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| CryptoError::Malformed)?;
@@ -126,12 +127,12 @@ impl Kek {
     }
 
     /// A value stored beside the KEK's id that only this key opens.
-    pub fn verifier(&self) -> Result<Vec<u8>, CryptoError> {
+    pub(crate) fn verifier(&self) -> Result<Vec<u8>, CryptoError> {
         seal(&self.key, verifier_aad(&self.id).as_bytes(), VERIFIER_TEXT)
     }
 
     /// Whether this is the key that made `verifier`.
-    pub fn verifies(&self, verifier: &[u8]) -> bool {
+    pub(crate) fn verifies(&self, verifier: &[u8]) -> bool {
         open(&self.key, verifier_aad(&self.id).as_bytes(), verifier).is_ok_and(|t| t.as_slice() == VERIFIER_TEXT)
     }
 }
@@ -151,7 +152,7 @@ fn verifier_aad(kek_id: &str) -> String {
 }
 
 /// The associated data for one field of one row: `confidant/v1/<table>/<field>/<row id>`.
-pub fn field_aad(table: &str, field: &str, row_id: &str) -> String {
+pub(crate) fn field_aad(table: &str, field: &str, row_id: &str) -> String {
     format!("confidant/v1/{table}/{field}/{row_id}")
 }
 

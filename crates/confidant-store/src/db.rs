@@ -85,7 +85,9 @@ const MMAP_BYTES: u64 = 1 << 30;
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file (`sqlite:`), the default.
     Sqlite,
+    /// A PostgreSQL server (`postgres://` or `postgresql://`).
     Postgres,
 }
 
@@ -94,6 +96,7 @@ pub enum Backend {
 pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {
+    /// Wraps a URL as given; [`DatabaseUrl::backend`] checks its scheme.
     pub fn new(url: impl Into<String>) -> DatabaseUrl {
         DatabaseUrl(url.into())
     }
@@ -112,6 +115,7 @@ impl DatabaseUrl {
         DatabaseUrl(format!("sqlite://{encoded}?mode=rwc"))
     }
 
+    /// The backend the URL's scheme names; bad input for any other scheme.
     pub fn backend(&self) -> Result<Backend, StoreError> {
         if self.0.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
@@ -150,7 +154,7 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 /// Opens a pool on `url`, configures SQLite connections and applies the migrations.
-pub async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
     install_default_drivers();
     let backend = url.backend()?;
     let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 8 } else { 10 });
@@ -184,7 +188,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError
 }
 
 /// The migration set for one backend.
-pub fn migrator(backend: Backend) -> Migrator {
+pub(crate) fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS
         .iter()
         .map(|(version, description, sql)| {
@@ -209,7 +213,7 @@ fn dialect_extras(backend: Backend, version: i64) -> &'static str {
 }
 
 /// The migration text for a backend: BLOB is BYTEA on PostgreSQL.
-pub fn ddl_for(backend: Backend, sql: &str) -> String {
+pub(crate) fn ddl_for(backend: Backend, sql: &str) -> String {
     match backend {
         Backend::Sqlite => sql.to_string(),
         Backend::Postgres => {

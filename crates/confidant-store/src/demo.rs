@@ -74,11 +74,17 @@ const CONTENT: &[(Category, &str)] = &[
 /// What the demo made.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Staff members added.
     pub staff: usize,
+    /// Care teams added.
     pub teams: usize,
+    /// Clients added (all fictional).
     pub clients: usize,
+    /// Records added.
     pub records: usize,
+    /// Authorizations and Part 2 consents filed.
     pub authorizations: usize,
+    /// Restrictions filed.
     pub restrictions: usize,
 }
 

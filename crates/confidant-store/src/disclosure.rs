@@ -17,26 +17,28 @@ use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
 
-/// How far back a client may ask for an accounting (the rule and its cite:
-/// `confidant_policy::accounting`).
-pub const ACCOUNTING_LOOKBACK_YEARS: u16 = confidant_policy::accounting::LOOKBACK_YEARS;
-
-/// How long an oral suspension request lasts without a written statement
-/// (`confidant_policy::accounting`).
-pub const ORAL_SUSPENSION_DAYS: i64 = confidant_policy::accounting::ORAL_SUSPENSION_DAYS;
-
 /// A release to record.
 #[derive(Clone, Debug)]
 pub struct NewDisclosure {
+    /// The client whose information is released.
     pub client_id: String,
+    /// The staff member who releases it.
     pub staff_id: String,
+    /// The day of the release (the vault's today for a real one).
     pub disclosed_on: Date,
+    /// Who receives it, as the contract names recipients.
     pub recipient_kind: RecipientKind,
+    /// The recipient's name (sealed).
     pub recipient_name: Option<String>,
+    /// The recipient's address (sealed).
     pub recipient_address: Option<String>,
+    /// Why it is released.
     pub purpose: Purpose,
+    /// The categories released; at least one.
     pub released: Vec<Category>,
+    /// The categories asked for but withheld.
     pub withheld: Vec<Category>,
+    /// The records sent (sealed in the disclosure, listed in its audit entry).
     pub record_ids: Vec<String>,
     /// The decision as its contract JSON, kept sealed with the disclosure.
     pub decision: Value,
@@ -52,6 +54,7 @@ pub struct NewDisclosure {
 pub struct AccountingBasis {
     /// The released categories the obligation covers.
     pub categories: Vec<Category>,
+    /// The provisions that oblige the entry, as the engine cites them.
     pub cites: Vec<String>,
     /// A brief description of the information disclosed.
     pub description: String,
@@ -62,47 +65,74 @@ pub struct AccountingBasis {
 /// What [`Store::record_disclosure`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordedDisclosure {
+    /// The disclosure's id (`dis-…`).
     pub disclosure_id: String,
+    /// The accounting entry's id (`acc-…`), when the decision obliged one.
     pub accounting_entry_id: Option<String>,
+    /// The audit entry that recorded the disclosure.
     pub audit_seq: u64,
 }
 
 /// A stored disclosure, opened.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredDisclosure {
+    /// The disclosure's id (`dis-…`).
     pub id: String,
+    /// The client whose information was released.
     pub client_id: String,
+    /// The staff member who released it.
     pub staff_id: String,
+    /// The day of the release.
     pub disclosed_on: Date,
+    /// Who received it.
     pub recipient_kind: RecipientKind,
+    /// The recipient's name, when one was given.
     pub recipient_name: Option<String>,
+    /// The recipient's address, when one was given.
     pub recipient_address: Option<String>,
+    /// Why it was released.
     pub purpose: Purpose,
+    /// The categories released.
     pub released: Vec<Category>,
+    /// The categories asked for but withheld.
     pub withheld: Vec<Category>,
+    /// The records sent.
     pub record_ids: Vec<String>,
+    /// The audit entry that recorded the disclosure.
     pub audit_seq: u64,
 }
 
 /// One line of a client's accounting, opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccountingEntry {
+    /// The entry's id (`acc-…`).
     pub id: String,
+    /// The recorded disclosure it accounts for, when there is one (a correction keeps it).
     pub disclosure_id: Option<String>,
+    /// The day of the disclosure (45 CFR 164.528(b)(2)(i)).
     pub disclosed_on: Date,
+    /// Who received it.
     pub recipient_kind: RecipientKind,
+    /// The recipient's name, when known.
     pub recipient_name: Option<String>,
+    /// The recipient's address, when known.
     pub recipient_address: Option<String>,
+    /// Why it was disclosed.
     pub purpose: Purpose,
+    /// The categories disclosed that the obligation covers.
     pub categories: Vec<Category>,
+    /// The provisions that obliged the entry.
     pub cites: Vec<String>,
+    /// A brief description of the information disclosed.
     pub description: String,
+    /// A brief statement of the purpose or basis.
     pub statement: String,
     /// The entry this one corrects.
     pub corrects: Option<String>,
     /// The entry that corrected this one, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<String>,
+    /// The audit entry that recorded the entry (or its correction).
     pub audit_seq: u64,
 }
 
@@ -110,10 +140,15 @@ pub struct AccountingEntry {
 /// should read. Fields left `None` keep the old entry's value.
 #[derive(Clone, Debug, Default)]
 pub struct AccountingCorrection {
+    /// The right day of the disclosure.
     pub disclosed_on: Option<Date>,
+    /// The right recipient name.
     pub recipient_name: Option<String>,
+    /// The right recipient address.
     pub recipient_address: Option<String>,
+    /// The right description of what was disclosed.
     pub description: Option<String>,
+    /// The right statement of purpose.
     pub statement: Option<String>,
     /// Why the entry is corrected (kept sealed).
     pub reason: String,
@@ -123,40 +158,58 @@ pub struct AccountingCorrection {
 /// disclosures to one health oversight agency or law enforcement official.
 #[derive(Clone, Debug)]
 pub struct NewSuspension {
+    /// The client whose accounting is suspended.
     pub client_id: String,
+    /// `health_oversight_agency` or `law_enforcement` (45 CFR 164.528(a)(2)).
     pub recipient_kind: RecipientKind,
     /// The agency or official; entries to recipients of that kind with this
     /// name are withheld (all of that kind when `None`).
     pub agency_name: Option<String>,
+    /// The day the agency asked.
     pub requested_on: Date,
+    /// The last day the agency asked for (an oral request is cut to 30 days).
     pub until: Date,
     /// A written statement was given; an oral one lasts at most 30 days.
     pub written: bool,
+    /// The agency's statement that an accounting would impede its activities (sealed).
     pub statement: String,
+    /// The staff member who records the request.
     pub recorded_by: String,
 }
 
 /// A suspension on file, opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Suspension {
+    /// The suspension's id (`susp-…`).
     pub id: String,
+    /// The kind of agency that asked.
     pub recipient_kind: RecipientKind,
+    /// The agency or official, when named.
     pub agency_name: Option<String>,
+    /// The day the agency asked.
     pub requested_on: Date,
+    /// The last day it is in force (already cut to 30 days for an oral request).
     pub until: Date,
+    /// Whether the agency's statement was written.
     pub written: bool,
+    /// The agency's statement.
     pub statement: String,
 }
 
 /// A client's accounting as of a day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Accounting {
+    /// The client it is for.
     pub client_id: String,
+    /// The day it was made for.
     pub as_of: Date,
+    /// The earliest day it covers (six years back unless asked for less).
     pub since: Date,
+    /// The entries in the window, oldest first, corrected ones included.
     pub entries: Vec<AccountingEntry>,
     /// Entries left out while a suspension is in force (their number only).
     pub suspended_entries: usize,
+    /// The suspensions in force on `as_of`.
     pub suspensions_in_force: Vec<Suspension>,
     /// Of `suspended_entries`, those held back for a law-enforcement agency.
     #[serde(skip)]
@@ -629,7 +682,7 @@ impl Store {
     }
 
     /// Every suspension on file for a client.
-    pub async fn suspensions(&self, client_id: &str) -> Result<Vec<Suspension>, StoreError> {
+    pub(crate) async fn suspensions(&self, client_id: &str) -> Result<Vec<Suspension>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.id, s.recipient_kind, s.requested_on, s.until_on, s.written, s.details, s.data_key_id, d.kek_id, d.wrapped \
              FROM accounting_suspensions s JOIN data_keys d ON d.id = s.data_key_id WHERE s.client_id = $1 ORDER BY s.created_at, s.id",

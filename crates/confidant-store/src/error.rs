@@ -11,20 +11,50 @@ use crate::keys::KeyError;
 pub enum StoreError {
     /// Bad input: the field and what it should have held.
     #[error("{field}: {expected}")]
-    Invalid { field: String, expected: String },
+    Invalid {
+        /// The field at fault.
+        field: String,
+        /// What it should have held.
+        expected: String,
+    },
+    /// No row of that kind has the id.
     #[error("{kind}: no {kind} with id `{id}`")]
-    NotFound { kind: &'static str, id: String },
+    NotFound {
+        /// What was looked up (`client`, `staff`, …).
+        kind: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// An id that is already taken.
     #[error("{kind}: `{id}` already exists")]
-    Duplicate { kind: &'static str, id: String },
+    Duplicate {
+        /// What was added (`client`, `staff`, …).
+        kind: &'static str,
+        /// The id already in use.
+        id: String,
+    },
     /// An authorization that lacks core elements or statements; every defect is listed.
     #[error("authorization: not valid as written: {}", list_defects(.0))]
     IncompleteAuthorization(Vec<Reason>),
     /// A revocation that lost to an earlier one (or a second revocation).
     #[error("authorization: `{id}` already revoked on {on} by {by}")]
-    AlreadyRevoked { id: String, on: String, by: String },
+    AlreadyRevoked {
+        /// The authorization's id.
+        id: String,
+        /// The day of the earlier revocation (ISO date).
+        on: String,
+        /// Who revoked it.
+        by: String,
+    },
     /// One record of a batch failed; the batch stored nothing. `index` counts from 0.
     #[error("record {index} of the batch: {source}")]
-    InBatch { index: usize, source: Box<StoreError> },
+    InBatch {
+        /// The failed record's position in the batch.
+        index: usize,
+        /// Why it failed.
+        source: Box<StoreError>,
+    },
+    /// The key file or `CONFIDANT_KEY` could not be read or written.
     #[error(transparent)]
     Key(#[from] KeyError),
     /// None of the keys at hand is a current key of this vault.
@@ -32,12 +62,22 @@ pub enum StoreError {
     WrongKey(String),
     /// Stored data did not decrypt: it was altered, or the key is wrong.
     #[error("{what}: {source}")]
-    Crypto { what: String, source: CryptoError },
+    Crypto {
+        /// What was being sealed or opened.
+        what: String,
+        /// The cipher's error (which says nothing about the plaintext).
+        source: CryptoError,
+    },
     /// A stored value is not what the schema allows (edited outside the vault).
     #[error("{what}: stored value is not valid")]
-    Corrupt { what: String },
+    Corrupt {
+        /// Which value.
+        what: String,
+    },
+    /// The database holds no vault yet.
     #[error("vault: not initialized (run `confidant init`)")]
     NotInitialized,
+    /// `create` found a vault already in the database.
     #[error("vault: already initialized")]
     AlreadyInitialized,
     /// Key rotation happened while this write was under way; retry it.
@@ -47,13 +87,16 @@ pub enum StoreError {
     /// is appended (or done) until `confidant audit verify` is looked at.
     #[error("audit: the log does not match its last signed tree head; run `confidant audit verify`")]
     AuditDamaged,
+    /// The database refused or failed a statement, or could not be reached.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The schema migrations could not be applied.
     #[error("database: migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
+    /// Bad input in `field`, which should have held `expected`.
     pub fn invalid(field: impl Into<String>, expected: impl Into<String>) -> StoreError {
         StoreError::Invalid { field: field.into(), expected: expected.into() }
     }

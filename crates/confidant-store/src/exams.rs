@@ -40,7 +40,9 @@ pub struct DrawnQuestion {
 pub struct TopicTally {
     /// The topic's wire name.
     pub topic: String,
+    /// Questions of the topic answered right.
     pub correct: u32,
+    /// Questions of the topic asked.
     pub asked: u32,
 }
 
@@ -49,23 +51,30 @@ pub struct TopicTally {
 pub struct ExamCompletion {
     /// Unix seconds, by the vault's clock.
     pub submitted_at: i64,
+    /// Questions answered right.
     pub correct: u32,
+    /// Questions asked.
     pub asked: u32,
+    /// The score per topic, in topic order.
     pub by_topic: Vec<TopicTally>,
     /// The pass threshold in force at submission, in percent.
     pub pass_percent: u8,
+    /// Whether the score reached `pass_percent`.
     pub passed: bool,
 }
 
 /// An exam held by the vault.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExamDraw {
+    /// The exam's id.
     pub id: String,
+    /// The learner who takes it.
     pub staff_id: String,
     /// Unix seconds, by the vault's clock.
     pub drawn_at: i64,
     /// The rule set (`sha256:…`) the questions and keys were generated from.
     pub rules_version: String,
+    /// The questions in exam order, keys included (never shown before submission).
     pub questions: Vec<DrawnQuestion>,
     /// The chosen option per question, in exam order (`None`: not answered).
     pub answers: Vec<Option<u32>>,

@@ -38,18 +38,44 @@ const HEADER: &str = "# confidant key file: key-encryption keys, oldest first; t
 /// Why the keys could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// Neither the key file (its path) nor `CONFIDANT_KEY` is there.
     #[error("no key: `{}` does not exist and {KEY_ENV} is not set (run `confidant init` first)", .0.display())]
     Missing(PathBuf),
+    /// The key file exists but could not be read.
     #[error("cannot read the key file `{}` ({source})", .path.display())]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The key file could not be written.
     #[error("cannot write the key file `{}` ({source})", .path.display())]
-    Unwritable { path: PathBuf, source: std::io::Error },
+    Unwritable {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The key file is readable by group or others, so it is refused.
     #[error("the key file `{}` may be read by others (mode {mode:o}); run `chmod 600` on it", .path.display())]
-    Insecure { path: PathBuf, mode: u32 },
+    Insecure {
+        /// The key file.
+        path: PathBuf,
+        /// Its Unix permission bits.
+        mode: u32,
+    },
+    /// A new key file would replace an existing one (its path).
     #[error("the key file `{}` already exists; refusing to overwrite keys", .0.display())]
     Exists(PathBuf),
+    /// A key line, the environment value or the ring is not what was expected.
     #[error("{where_}: expected {expected}")]
-    Malformed { where_: String, expected: String },
+    Malformed {
+        /// Where: the file and line, `CONFIDANT_KEY`, or the key ring.
+        where_: String,
+        /// What was expected there.
+        expected: String,
+    },
 }
 
 /// The KEKs at hand, oldest first; the last is the one new data keys are wrapped with.
@@ -62,7 +88,7 @@ pub struct KeyRing {
 
 /// Where a [`KeyRing`] was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeySource {
+pub(crate) enum KeySource {
     File(PathBuf),
     /// `CONFIDANT_KEY`; its id is unknown until checked against the vault.
     Env {
@@ -130,7 +156,7 @@ impl KeyRing {
     }
 
     /// Writes the ring to `path` atomically with mode 0600 (temp file, fsync, rename).
-    pub fn write_file(&self, path: &Path) -> Result<(), KeyError> {
+    pub(crate) fn write_file(&self, path: &Path) -> Result<(), KeyError> {
         let mut text = Zeroizing::new(String::from(HEADER));
         for kek in &self.keys {
             text.push_str(kek.id());
@@ -149,11 +175,13 @@ impl KeyRing {
         self.write_file(path)
     }
 
+    /// Every key, oldest first.
     pub fn keys(&self) -> &[Kek] {
         &self.keys
     }
 
-    pub fn source(&self) -> &KeySource {
+    /// Where the keys came from.
+    pub(crate) fn source(&self) -> &KeySource {
         &self.source
     }
 

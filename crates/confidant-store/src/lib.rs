@@ -10,20 +10,25 @@
 //! Invariants: only this crate knows SQL; nothing identifying and no record
 //! content reaches the database unencrypted; every write is one transaction.
 
+#![deny(missing_docs)]
+
 mod accounts;
 mod assemble;
+// Documented once the tlog-tiles rewrite (branch `tlog`) has split this
+// module into audit/; editing audit.rs now would only conflict with it.
+#[allow(missing_docs)]
 pub mod audit;
 mod audit_detail;
 mod audit_key;
 mod authorizations;
 mod clients;
 pub mod crypto;
-pub mod db;
+mod db;
 pub mod demo;
 mod disclosure;
 mod error;
 mod exams;
-pub mod keys;
+mod keys;
 mod model;
 mod records;
 mod release;
@@ -41,12 +46,12 @@ pub use audit_detail::{Detail, Details, StatusSnapshot, decision_details};
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
 pub use db::{Backend, DatabaseUrl};
 pub use disclosure::{
-    ACCOUNTING_LOOKBACK_YEARS, Accounting, AccountingBasis, AccountingCorrection, AccountingEntry, NewDisclosure, NewSuspension,
-    ORAL_SUSPENSION_DAYS, RecordedDisclosure, StoredDisclosure, Suspension,
+    Accounting, AccountingBasis, AccountingCorrection, AccountingEntry, NewDisclosure, NewSuspension, RecordedDisclosure, StoredDisclosure,
+    Suspension,
 };
 pub use error::StoreError;
 pub use exams::{DrawnQuestion, ExamCompletion, ExamDraw, TopicTally, TrainingPolicy};
-pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing, KeySource};
+pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing};
 pub use model::{
     AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
     StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,

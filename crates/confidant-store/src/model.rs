@@ -13,17 +13,26 @@ use serde::Serialize;
 /// A staff member's role in the program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StaffRole {
+    /// A peer support specialist (not licensed; not a clinician).
     PeerSupportSpecialist,
+    /// A licensed psychotherapist.
     Psychotherapist,
+    /// A psychiatrist.
     Psychiatrist,
+    /// A nurse.
     Nurse,
+    /// A case manager (not a clinician).
     CaseManager,
+    /// A clinical supervisor; discloses as a psychotherapist.
     Supervisor,
+    /// The privacy officer: reviews break-glass access and authorizations, oversees the audit log.
     PrivacyOfficer,
+    /// An administrator: manages staff and teams; discloses as administrative staff.
     Admin,
 }
 
 impl StaffRole {
+    /// Every role, in the order screens list them.
     pub const ALL: &'static [StaffRole] = &[
         StaffRole::PeerSupportSpecialist,
         StaffRole::Psychotherapist,
@@ -35,6 +44,7 @@ impl StaffRole {
         StaffRole::Admin,
     ];
 
+    /// The wire name, e.g. `peer_support_specialist`.
     pub fn as_str(self) -> &'static str {
         match self {
             StaffRole::PeerSupportSpecialist => "peer_support_specialist",
@@ -48,10 +58,12 @@ impl StaffRole {
         }
     }
 
+    /// The role with this wire name.
     pub fn parse(text: &str) -> Option<StaffRole> {
         StaffRole::ALL.iter().copied().find(|r| r.as_str() == text)
     }
 
+    /// The accepted wire names, for an error message.
     pub fn expected() -> String {
         StaffRole::ALL.iter().map(|r| format!("`{}`", r.as_str())).collect::<Vec<_>>().join(", ")
     }
@@ -95,15 +107,22 @@ impl Serialize for StaffRole {
 pub struct NewStaff {
     /// Generated when absent.
     pub id: Option<String>,
+    /// The name shown to other staff (sealed at rest).
     pub display_name: String,
+    /// What they do in the program.
     pub role: StaffRole,
 }
 
+/// A staff member on file, decrypted.
 #[derive(Clone, Debug, Serialize)]
 pub struct Staff {
+    /// The staff id (`st-…` unless one was given).
     pub id: String,
+    /// The name shown to other staff.
     pub display_name: String,
+    /// What they do in the program.
     pub role: StaffRole,
+    /// An inactive staff member cannot sign in; their history stays.
     pub active: bool,
 }
 
@@ -111,8 +130,15 @@ pub struct Staff {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Birth {
+    /// The date of birth (sealed at rest).
     DateOfBirth(Date),
-    Age { years: u8, on: Date },
+    /// An age the client stated, and the day they stated it.
+    Age {
+        /// Whole years.
+        years: u8,
+        /// The day the age was true.
+        on: Date,
+    },
 }
 
 impl Birth {
@@ -148,11 +174,17 @@ fn whole_years(from: Date, to: Date) -> u16 {
 /// A client to add.
 #[derive(Clone, Debug)]
 pub struct NewClient {
+    /// Generated when absent.
     pub id: Option<String>,
+    /// The client's name (sealed at rest).
     pub name: String,
+    /// How to reach them (sealed at rest).
     pub contact: Option<String>,
+    /// Intake notes (sealed at rest).
     pub notes: Option<String>,
+    /// How their age is known.
     pub birth: Birth,
+    /// Seen in a federally assisted substance-use program: 42 CFR Part 2 applies.
     pub part2_program: bool,
     /// LPS Act records (Cal. Welf. & Inst. Code 5328): a county mental-health,
     /// Medi-Cal specialty mental-health or MHSA program.
@@ -161,18 +193,30 @@ pub struct NewClient {
     pub team_id: Option<String>,
 }
 
+/// A client on file, decrypted.
 #[derive(Clone, Debug, Serialize)]
 pub struct Client {
+    /// The client id (`cl-…` unless one was given).
     pub id: String,
+    /// The client's name.
     pub name: String,
+    /// How to reach them.
     pub contact: Option<String>,
+    /// Intake notes.
     pub notes: Option<String>,
+    /// How their age is known.
     pub birth: Birth,
+    /// The status as stored; [`Client::status_on`] gives it for a given day.
     pub status: ClientStatus,
+    /// The day services ended, when they have.
     pub discharged_on: Option<Date>,
+    /// The day the client died, when recorded.
     pub died_on: Option<Date>,
+    /// 42 CFR Part 2 applies to their records.
     pub part2_program: bool,
+    /// Cal. Welf. & Inst. Code 5328 (LPS) applies to their records.
     pub lps_program: bool,
+    /// Their care team's id.
     pub team_id: Option<String>,
 }
 
@@ -190,10 +234,15 @@ impl Client {
 /// A record to add; psychotherapy notes go to their own table.
 #[derive(Clone)]
 pub struct NewRecord {
+    /// Generated when absent.
     pub id: Option<String>,
+    /// Whose record it is.
     pub client_id: String,
+    /// What kind of information it holds; decides who may see and release it.
     pub category: Category,
+    /// The staff member who wrote it.
     pub author_id: String,
+    /// The text, sealed under the record's own data key.
     pub content: String,
 }
 
@@ -212,12 +261,17 @@ impl fmt::Debug for NewRecord {
 /// A stored record; `content` is present only when it was asked for.
 #[derive(Clone, Serialize)]
 pub struct Record {
+    /// The record's id.
     pub id: String,
+    /// Whose record it is.
     pub client_id: String,
+    /// What kind of information it holds.
     pub category: Category,
+    /// The staff member who wrote it.
     pub author_id: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The decrypted text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -238,8 +292,11 @@ impl fmt::Debug for Record {
 /// An authorization or Part 2 consent on file, with who revoked it.
 #[derive(Clone, Debug)]
 pub struct StoredAuthorization {
+    /// Whose authorization it is.
     pub client_id: String,
+    /// Its terms as the engine reads them (revocation included).
     pub authorization: Authorization,
+    /// Who recorded the revocation, when it is revoked.
     pub revoked_by: Option<String>,
     /// Whether a signed document is attached.
     pub has_document: bool,
@@ -253,11 +310,17 @@ pub struct StoredAuthorization {
 /// An authorization in the privacy officer's review queue.
 #[derive(Clone, Debug, Serialize)]
 pub struct AwaitingReview {
+    /// The authorization's id.
     pub id: String,
+    /// Whose authorization it is.
     pub client_id: String,
+    /// The authorization kind's wire name.
     pub kind: String,
+    /// The categories it covers.
     pub categories: Vec<Category>,
+    /// The staff member who entered it.
     pub entered_by: Option<String>,
+    /// Whether a signed document is attached.
     pub has_document: bool,
     /// Unix seconds.
     pub filed_at: i64,
@@ -266,16 +329,24 @@ pub struct AwaitingReview {
 /// A restriction on file.
 #[derive(Clone, Debug)]
 pub struct StoredRestriction {
+    /// The restriction's id.
     pub id: String,
+    /// Whose restriction it is.
     pub client_id: String,
+    /// What it restricts, and whether the program agreed.
     pub restriction: Restriction,
+    /// The day the client asked.
     pub requested_on: Date,
 }
 
+/// A care team: staff who share a caseload.
 #[derive(Clone, Debug, Serialize)]
 pub struct CareTeam {
+    /// The team's id.
     pub id: String,
+    /// The team's name.
     pub name: String,
+    /// Its members' staff ids.
     pub members: Vec<String>,
 }
 

@@ -12,6 +12,8 @@ use crate::model::StoredRestriction;
 use crate::vault::*;
 
 impl Store {
+    /// Files a client's requested restriction (45 CFR 164.522(a)); returns
+    /// its id. Unaudited; the operations layer uses [`Store::add_restriction_audited`].
     pub async fn add_restriction(&self, client_id: &str, restriction: &Restriction, requested_on: Date) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_restriction_in(&mut tx, client_id, restriction, requested_on).await?;
@@ -62,6 +64,7 @@ impl Store {
         Ok(id)
     }
 
+    /// Every restriction on file for a client, oldest first.
     pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         self.restrictions_on(&mut conn, client_id).await

@@ -13,6 +13,8 @@ use crate::audit::AuditEvent;
 use crate::vault::*;
 
 impl Store {
+    /// Adds a staff member, the display name sealed under a new data key;
+    /// returns the id. Unaudited; the operations layer uses [`Store::add_staff_audited`].
     pub async fn add_staff(&self, new: NewStaff) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;
         let out = self.add_staff_in(&mut tx, new).await?;
@@ -50,6 +52,7 @@ impl Store {
         Ok(id)
     }
 
+    /// Every staff member, active or not, by id.
     pub async fn list_staff(&self) -> Result<Vec<Staff>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.id, s.display_name, s.role, s.active, s.data_key_id, d.kek_id, d.wrapped \
@@ -60,6 +63,7 @@ impl Store {
         rows.iter().map(|row| self.staff_from_row(row)).collect()
     }
 
+    /// One staff member; "not found" for an unknown id.
     pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
         let mut conn = self.pool.acquire().await?;
         self.staff_on(&mut conn, id).await
@@ -93,6 +97,8 @@ impl Store {
         })
     }
 
+    /// Activates or deactivates a staff member (an inactive one cannot sign
+    /// in). Unaudited; the operations layer uses [`Store::set_staff_active_audited`].
     pub async fn set_staff_active(&self, id: &str, active: bool) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         self.set_staff_active_in(&mut tx, id, active).await?;
@@ -167,6 +173,8 @@ impl Store {
         Ok(row.try_get("id")?)
     }
 
+    /// Adds a staff member to a care team, which puts the team's clients in
+    /// their need-to-know. Unaudited; the operations layer uses [`Store::add_team_member_audited`].
     pub async fn add_team_member(&self, team_id: &str, staff_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         self.add_team_member_in(&mut tx, team_id, staff_id).await?;
@@ -195,6 +203,7 @@ impl Store {
         Ok(())
     }
 
+    /// Every care team with its members, by name.
     pub async fn list_teams(&self) -> Result<Vec<CareTeam>, StoreError> {
         let teams = sqlx::query("SELECT id, name FROM care_teams ORDER BY name").fetch_all(&self.pool).await?;
         let members = sqlx::query("SELECT team_id, staff_id FROM care_team_members ORDER BY staff_id").fetch_all(&self.pool).await?;

@@ -15,13 +15,16 @@ use crate::DatabaseUrl;
 
 /// One database to run a test against, with a directory for its key files.
 pub struct TestDatabase {
+    /// Where the database is.
     pub url: DatabaseUrl,
     /// The SQLite file, when the database is SQLite.
     pub sqlite: Option<PathBuf>,
+    /// A scratch directory (key file, witness), removed when dropped.
     pub dir: tempfile::TempDir,
 }
 
 impl TestDatabase {
+    /// `sqlite` or `postgres`, for assertion messages.
     pub fn name(&self) -> &'static str {
         if self.sqlite.is_some() { "sqlite" } else { "postgres" }
     }

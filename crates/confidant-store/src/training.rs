@@ -15,36 +15,53 @@ use crate::vault::{Store, new_id};
 /// One learner's scheduling state for one card (FSRS fields; times in Unix seconds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainingCard {
+    /// The flashcard's or question's id.
     pub card_id: String,
+    /// When it is next due (Unix seconds).
     pub due: i64,
+    /// FSRS stability, in days.
     pub stability: f64,
+    /// FSRS difficulty, 1 to 10.
     pub difficulty: f64,
+    /// Days between the last two reviews.
     pub elapsed_days: i64,
+    /// Days from the last review to `due`.
     pub scheduled_days: i64,
+    /// Reviews so far.
     pub reps: i64,
+    /// Times forgotten after being learned.
     pub lapses: i64,
     /// 0 new, 1 learning, 2 review, 3 relearning.
     pub state: i64,
+    /// When it was last reviewed (Unix seconds).
     pub last_review: i64,
 }
 
 /// One review in the history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainingReview {
+    /// The flashcard's or question's id.
     pub card_id: String,
     /// `again`, `hard`, `good` or `easy`.
     pub rating: String,
+    /// Unix seconds.
     pub reviewed_at: i64,
+    /// Days since the review before.
     pub elapsed_days: i64,
+    /// Days the card had been scheduled for.
     pub scheduled_days: i64,
+    /// The FSRS state before the review (as in [`TrainingCard::state`]).
     pub state: i64,
 }
 
 /// One practice exam's result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainingExam {
+    /// Unix seconds.
     pub taken_at: i64,
+    /// Questions asked.
     pub asked: i64,
+    /// Questions answered right.
     pub correct: i64,
     /// `[{"topic", "correct", "asked"}, …]` as the training crate scores it.
     pub by_topic: serde_json::Value,

@@ -34,8 +34,11 @@ impl std::fmt::Debug for Store {
 /// What a key rotation did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rotation {
+    /// The new current key-encryption key.
     pub new_key_id: String,
+    /// The keys retired by the rotation (they open nothing any more).
     pub retired_key_ids: Vec<String>,
+    /// How many data keys were re-wrapped under the new key.
     pub rewrapped_data_keys: u64,
 }
 
@@ -53,6 +56,7 @@ pub struct VaultCheck {
     pub integrity: Vec<String>,
     /// Rows in `records` plus rows in `psychotherapy_notes`.
     pub records: u64,
+    /// Rows in `data_keys`.
     pub data_keys: u64,
     /// Data keys neither owned by exactly one row (staff, client, record or
     /// psychotherapy note) nor sealing what was written with them (an audit
@@ -65,6 +69,7 @@ pub struct VaultCheck {
 }
 
 impl VaultCheck {
+    /// Whether nothing was found wrong.
     pub fn is_sound(&self) -> bool {
         (self.integrity.is_empty() || self.integrity == ["ok"]) && self.stray_data_keys == 0 && self.undecryptable_records == 0
     }
@@ -179,10 +184,12 @@ impl Store {
         self.clock.today()
     }
 
+    /// The database the vault is kept in.
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// The key-encryption keys the vault was opened with (current last).
     pub fn keys(&self) -> &KeyRing {
         &self.keys
     }

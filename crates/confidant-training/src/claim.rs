@@ -15,24 +15,42 @@ pub enum Claim {
     /// open the information: `None` claims that nothing the engine checks
     /// (authorization, consent, order, the client's agreement, …) would.
     Outcome {
+        /// The outcome claimed for the category.
         outcome: Outcome,
+        /// For a denial, the remedy claimed to open the category.
         #[serde(skip_serializing_if = "Option::is_none")]
         remedy: Option<RemedyKind>,
     },
     /// Withheld now, whatever might open it later.
     Withheld,
     /// The outcome and whether an obligation applies to the category.
-    Obligation { outcome: Outcome, obligation: ObligationKind, applies: bool },
+    Obligation {
+        /// The outcome claimed for the category.
+        outcome: Outcome,
+        /// The obligation the claim is about.
+        obligation: ObligationKind,
+        /// Whether the claim says the obligation applies to the category.
+        applies: bool,
+    },
     /// Which of two categories are released.
-    Release { first: Category, first_released: bool, second: Category, second_released: bool },
+    Release {
+        /// The first category.
+        first: Category,
+        /// Whether the claim says the first category is released.
+        first_released: bool,
+        /// The second category.
+        second: Category,
+        /// Whether the claim says the second category is released.
+        second_released: bool,
+    },
 }
 
 impl Claim {
-    pub const fn outcome(outcome: Outcome) -> Claim {
+    pub(crate) const fn outcome(outcome: Outcome) -> Claim {
         Claim::Outcome { outcome, remedy: None }
     }
 
-    pub const fn deny_until(remedy: RemedyKind) -> Claim {
+    pub(crate) const fn deny_until(remedy: RemedyKind) -> Claim {
         Claim::Outcome { outcome: Outcome::Deny, remedy: Some(remedy) }
     }
 

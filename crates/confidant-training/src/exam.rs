@@ -38,15 +38,20 @@ pub fn build_exam(bank: &[Question], n: usize, topic: Option<Topic>, seed: u64) 
 /// One topic's score.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopicScore {
+    /// The topic.
     pub topic: Topic,
+    /// Questions of this topic answered right.
     pub correct: usize,
+    /// Questions of this topic asked.
     pub asked: usize,
 }
 
 /// A scored exam.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExamResult {
+    /// Questions asked.
     pub asked: usize,
+    /// Questions answered right.
     pub correct: usize,
     /// Topics that were asked, in [`Topic::ALL`] order.
     pub by_topic: Vec<TopicScore>,

@@ -6,12 +6,18 @@ use serde::Serialize;
 
 use crate::topic::Topic;
 
+/// One concept card: a question on the front, our answer on the back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Flashcard {
+    /// Fixed id (`card-…`), the key of the learner's review state.
     pub id: &'static str,
+    /// The topic the card counts toward.
     pub topic: Topic,
+    /// The question shown first.
     pub front: &'static str,
+    /// The answer, in our own words.
     pub back: &'static str,
+    /// The provisions the answer rests on, as the engine cites them.
     pub cites: &'static [&'static str],
 }
 

@@ -12,12 +12,14 @@
 //! - [`flashcards`] — the concept cards.
 //! - [`Scheduler`] — FSRS review state: [`Scheduler::review`] records a
 //!   rating, [`due_queue`] orders what to study next, [`mastery`] sums up per topic.
-//! - [`exam::build_exam`] and [`exam::score_exam`] — practice exams.
+//! - [`build_exam`] and [`score_exam`] — practice exams.
 //! - [`records`] — the training record: scoring a stored exam, the report,
 //!   certificates.
 
+#![deny(missing_docs)]
+
 mod claim;
-pub mod exam;
+mod exam;
 mod flashcards;
 mod hash;
 mod misconceptions;

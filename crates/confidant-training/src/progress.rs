@@ -1,18 +1,18 @@
 //! A learner's progress kept in the vault: the conversion between the
-//! scheduler's [`CardState`] and the store's rows, loading every state,
-//! recording a review and an exam. The CLI and the server both go through
-//! here, so the two never store progress differently.
+//! scheduler's [`CardState`] and the store's rows, loading every state and
+//! recording a review. The CLI and the server both go through here, so the
+//! two never store progress differently.
 
 use std::collections::HashMap;
 
-use confidant_store::{Store, StoreError, TrainingCard, TrainingExam, TrainingReview};
+use confidant_store::{Store, StoreError, TrainingCard, TrainingReview};
 
-use crate::exam::ExamResult;
 use crate::flashcards::flashcards;
 use crate::question::Question;
 use crate::schedule::{CardState, Rating, Scheduler, StudyItem};
 
-pub fn state_of(row: &TrainingCard) -> CardState {
+/// The scheduler's state from a stored row.
+pub(crate) fn state_of(row: &TrainingCard) -> CardState {
     CardState {
         card_id: row.card_id.clone(),
         due: row.due,
@@ -27,7 +27,8 @@ pub fn state_of(row: &TrainingCard) -> CardState {
     }
 }
 
-pub fn row_of(state: &CardState) -> TrainingCard {
+/// The row to store for a scheduler state.
+pub(crate) fn row_of(state: &CardState) -> TrainingCard {
     TrainingCard {
         card_id: state.card_id.clone(),
         due: state.due,
@@ -74,16 +75,4 @@ pub async fn record_review(
     };
     store.record_training_review(staff_id, &row_of(&state), &review).await?;
     Ok(state)
-}
-
-/// Stores an exam's result.
-pub async fn record_exam(store: &Store, staff_id: &str, result: &ExamResult, now: i64) -> Result<String, StoreError> {
-    let record = TrainingExam {
-        taken_at: now,
-        asked: i64::try_from(result.asked).unwrap_or(i64::MAX),
-        correct: i64::try_from(result.correct).unwrap_or(i64::MAX),
-        by_topic: serde_json::to_value(&result.by_topic).unwrap_or(serde_json::Value::Null),
-        missed: result.missed.clone(),
-    };
-    store.record_training_exam(staff_id, &record).await
 }

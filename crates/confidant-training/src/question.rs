@@ -25,9 +25,13 @@ use crate::topic::Topic;
 pub struct Question {
     /// Stable: a hash of the template id and its parameters.
     pub id: String,
+    /// The id of the template the situation came from.
     pub template: &'static str,
+    /// The topic the question counts toward.
     pub topic: Topic,
+    /// The situation and the question asked about it.
     pub stem: String,
+    /// The answer options, shuffled; [`Question::key`] indexes them.
     pub options: Vec<String>,
     /// What each option claims, in option order.
     pub claims: Vec<Claim>,
@@ -42,8 +46,11 @@ pub struct Question {
     /// The second category, for a question about which of two to release.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_category: Option<Category>,
+    /// A nudge toward the deciding rule without giving the answer.
     pub hint: String,
+    /// The engine's explanation and the rules that fired, shown after answering.
     pub explanation: String,
+    /// The provisions behind the key, from the engine's decision.
     pub cites: Vec<String>,
     /// The contract request the key was decided from (`confidant check` it).
     pub request: Value,
@@ -53,20 +60,60 @@ pub struct Question {
 /// or that yields no sound question is a defect, so it stops generation.
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {
+    /// The template edits a request field that does not exist.
     #[error("template `{template}`: no field at JSON pointer `{pointer}`")]
-    Pointer { template: &'static str, pointer: String },
+    Pointer {
+        /// The template's id.
+        template: &'static str,
+        /// The JSON pointer that names no field.
+        pointer: String,
+    },
+    /// The template's request is not a valid contract request.
     #[error("template `{template}`: request: {source}")]
-    Request { template: &'static str, source: InputError },
+    Request {
+        /// The template's id.
+        template: &'static str,
+        /// What the request parser refused.
+        source: InputError,
+    },
+    /// The engine could not decide the template's request.
     #[error("template `{template}`: engine: {source}")]
-    Engine { template: &'static str, source: EngineError },
+    Engine {
+        /// The template's id.
+        template: &'static str,
+        /// The engine's error.
+        source: EngineError,
+    },
+    /// The decision says nothing about the category the question asks.
     #[error("template `{template}`: the decision has no outcome for `{category}`")]
-    NoOutcome { template: &'static str, category: Category },
+    NoOutcome {
+        /// The template's id.
+        template: &'static str,
+        /// The asked category.
+        category: Category,
+    },
+    /// Fewer than two distractors the engine shows wrong.
     #[error("template `{template}`: fewer than two wrong options")]
-    TooFewDistractors { template: &'static str },
+    TooFewDistractors {
+        /// The template's id.
+        template: &'static str,
+    },
+    /// The rule the situation was written to exercise did not fire.
     #[error("template `{template}`: rule `{rule}`, which the situation was written to exercise, did not fire")]
-    NotGrounded { template: &'static str, rule: &'static str },
+    NotGrounded {
+        /// The template's id.
+        template: &'static str,
+        /// The rule id that should have fired.
+        rule: &'static str,
+    },
+    /// Not exactly one of the template's statements holds, so there is no single key.
     #[error("template `{template}`: {count} of its statements hold, not exactly one")]
-    NotOneKey { template: &'static str, count: usize },
+    NotOneKey {
+        /// The template's id.
+        template: &'static str,
+        /// How many statements hold.
+        count: usize,
+    },
 }
 
 /// How many options a question has at most.

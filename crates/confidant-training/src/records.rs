@@ -224,7 +224,7 @@ pub fn summary(exam: &ExamDraw) -> Option<ExamSummary> {
 }
 
 /// The same day `months` later (the 31st becomes the month's last day).
-pub fn plus_months(day: Date, months: u16) -> Date {
+pub(crate) fn plus_months(day: Date, months: u16) -> Date {
     let zero_based = u32::from(day.month()) - 1 + u32::from(months);
     let year = day.year().saturating_add(u16::try_from(zero_based / 12).unwrap_or(u16::MAX));
     let month = u8::try_from(zero_based % 12 + 1).unwrap_or(12);

@@ -17,15 +17,20 @@ use crate::topic::Topic;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rating {
+    /// Forgotten, or answered wrong: a lapse.
     Again,
+    /// Recalled with difficulty, or right with the hint.
     Hard,
+    /// Recalled.
     Good,
+    /// Recalled without effort.
     Easy,
 }
 
 impl Rating {
-    pub const ALL: &'static [Rating] = &[Rating::Again, Rating::Hard, Rating::Good, Rating::Easy];
+    pub(crate) const ALL: &'static [Rating] = &[Rating::Again, Rating::Hard, Rating::Good, Rating::Easy];
 
+    /// The wire name: `again`, `hard`, `good` or `easy`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Rating::Again => "again",
@@ -35,6 +40,7 @@ impl Rating {
         }
     }
 
+    /// The rating with this wire name.
     pub fn parse(text: &str) -> Option<Rating> {
         Rating::ALL.iter().copied().find(|r| r.as_str() == text)
     }
@@ -62,14 +68,21 @@ pub fn rating_for_answer(correct: bool, used_hint: bool) -> Rating {
 /// One learner's FSRS state for one card or question.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CardState {
+    /// The flashcard's or question's id.
     pub card_id: String,
     /// Unix seconds.
     pub due: i64,
+    /// FSRS stability: days until recall probability falls to 90%.
     pub stability: f64,
+    /// FSRS difficulty, 1 (easy) to 10 (hard).
     pub difficulty: f64,
+    /// Days between the last two reviews.
     pub elapsed_days: i64,
+    /// Days from the last review to `due`.
     pub scheduled_days: i64,
+    /// Reviews so far.
     pub reps: i64,
+    /// Times forgotten after being learned.
     pub lapses: i64,
     /// 0 new, 1 learning, 2 review, 3 relearning (FSRS's states).
     pub state: i64,
@@ -80,11 +93,15 @@ pub struct CardState {
 /// One review as it happened, for the history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReviewRecord {
+    /// The flashcard's or question's id.
     pub card_id: String,
+    /// The rating given.
     pub rating: Rating,
     /// Unix seconds.
     pub reviewed_at: i64,
+    /// Days since the review before.
     pub elapsed_days: i64,
+    /// Days the card had been scheduled for before this review.
     pub scheduled_days: i64,
     /// The FSRS state before the review.
     pub state: i64,
@@ -98,6 +115,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// A scheduler with FSRS's default parameters.
     pub fn new() -> Scheduler {
         Scheduler { fsrs: FSRS::new(Parameters::default()) }
     }
@@ -174,7 +192,9 @@ fn from_card(card_id: &str, c: &Card) -> CardState {
 /// Something to study: a question or a flashcard, by id and topic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StudyItem {
+    /// The flashcard's or question's id.
     pub id: String,
+    /// Its topic, for mastery and topic filters.
     pub topic: Topic,
 }
 
@@ -198,6 +218,7 @@ pub fn due_queue(items: &[StudyItem], states: &HashMap<String, CardState>, now: 
 /// How well a learner knows a topic.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Mastery {
+    /// The topic.
     pub topic: Topic,
     /// Items of this topic in the bank.
     pub items: usize,

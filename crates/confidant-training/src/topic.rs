@@ -6,21 +6,34 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+/// A topic of the confidentiality domain; its order is the order reports
+/// and mastery list topics in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Topic {
+    /// What confidentiality is, informed consent, valid authorizations.
     ConsentAndAuthorization,
+    /// Sharing only what the purpose needs; need to know inside the program.
     MinimumNecessary,
+    /// Warning of a serious threat of violence against an identifiable person.
     DutyToProtect,
+    /// Reporting child, elder and dependent-adult abuse.
     MandatedReporting,
+    /// A therapist's separate notes and their own authorization.
     PsychotherapyNotes,
+    /// 42 CFR Part 2 substance-use-disorder records.
     SubstanceUseRecords,
+    /// Talking with family and friends involved in care.
     FamilyAndFriends,
+    /// Confidentiality after discharge and after death.
     AfterDischargeOrDeath,
+    /// Access, privilege, restrictions and the client's other rights.
     ClientRights,
+    /// Keeping records and the accounting of disclosures.
     RecordsAndAccounting,
 }
 
 impl Topic {
+    /// Every topic, in order.
     pub const ALL: &'static [Topic] = &[
         Topic::ConsentAndAuthorization,
         Topic::MinimumNecessary,
@@ -34,6 +47,7 @@ impl Topic {
         Topic::RecordsAndAccounting,
     ];
 
+    /// The wire name, e.g. `duty_to_protect`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Topic::ConsentAndAuthorization => "consent_and_authorization",
@@ -65,6 +79,7 @@ impl Topic {
         }
     }
 
+    /// The topic with this wire name.
     pub fn parse(text: &str) -> Option<Topic> {
         Topic::ALL.iter().copied().find(|t| t.as_str() == text)
     }
