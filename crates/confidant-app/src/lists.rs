@@ -1,7 +1,7 @@
 //! What staff look through before they act: the clients on their caseload,
 //! the directory the admin and privacy officer assign from, a client's
-//! authorizations and restrictions on file, and the authorization review
-//! queue. Each is a read of client information, checked and audited once
+//! authorizations and restrictions on file (and an authorization's signed
+//! document), and the authorization review queue. Each is a read of client information, checked and audited once
 //! here for the API, the console and the CLI alike.
 
 use confidant_policy::vocab::Category;
@@ -55,6 +55,29 @@ impl App<'_> {
         let list = self.store.restrictions(client_id).await?;
         self.audit.record(vec![read_of(actor, client_id, access.is_break_glass(), "restrictions")]).await?;
         Ok(list)
+    }
+
+    /// The signed document attached to an authorization, decrypted (none
+    /// when nothing is attached). It names the client and the recipients,
+    /// so it is read under need-to-know and audited as
+    /// `authorization_document_read`.
+    pub async fn authorization_document(&self, actor: &Actor, auth_id: &str) -> Result<Option<Vec<u8>>, AppError> {
+        let client_id = self
+            .store
+            .authorization_client(auth_id)
+            .await
+            .map_err(|_| AppError::NotFound(format!("authorization: `{auth_id}` is not on file")))?;
+        let access = client_access(self, actor, &client_id, "read an authorization's document").await?;
+        let document = self.store.authorization_document(auth_id).await?;
+        if document.is_some() {
+            let event = AuditEvent::new(AuditKind::AuthorizationDocumentRead, actor.id())
+                .client(&client_id)
+                .break_glass(access.is_break_glass())
+                .with_all(via(actor))
+                .with(Detail::Authorization(auth_id.to_string()));
+            self.audit.record(vec![event]).await?;
+        }
+        Ok(document)
     }
 
     /// Authorizations for psychotherapy notes or Part 2 records waiting for

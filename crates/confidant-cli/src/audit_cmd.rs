@@ -48,6 +48,10 @@ pub enum AuditCmd {
         limit: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Include each entry's sealed details (JSON only; the operator or
+        /// the privacy officer). Details may name people.
+        #[arg(long)]
+        details: bool,
     },
     /// The latest signed tree head and the log's public key, as JSON.
     Head,
@@ -107,21 +111,31 @@ pub fn run(location: &Location, cmd: AuditCmd) -> Result<(), Failure> {
             })?;
             print_json(&document)
         }
-        AuditCmd::Show { client, since, kind, limit, format } => {
+        AuditCmd::Show { client, since, kind, limit, format, details } => {
+            if details && format != Format::Json {
+                return Err(Failure::Input("--details: only with `--format json`".into()));
+            }
             let since_ms = since.as_deref().map(|d| date("--since", d)).transpose()?.map(|d| unix_days(d) * 86_400_000);
             let kind = kind.as_deref().map(|k| AuditKind::parse(k).ok_or_else(|| expected("--kind", kinds(), k))).transpose()?;
-            let filter = AuditFilter { client_id: client, since_ms, kind, newest_first: limit.is_some(), limit, with_details: false };
-            let entries = with_store(location, |store| async move { store.audit_entries(&filter).await.map_err(store_failure) })?;
+            let filter = AuditFilter { client_id: client, since_ms, kind, newest_first: limit.is_some(), limit, with_details: details };
+            let entries = with_store(location, |store| async move {
+                let actor = crate::vault::actor(&store, location, "--as", None).await?;
+                confidant_app::App::new(&store, &*store).audit_entries(&actor, &filter).await.map_err(crate::vault::app_failure)
+            })?;
             match format {
                 Format::Json => {
                     let rows: Vec<_> = entries
                         .iter()
                         .map(|e| {
-                            json!({
+                            let mut row = json!({
                                 "entry": e.seq, "at_ms": e.at_ms, "kind": e.kind.as_str(), "actor": e.actor,
                                 "client": e.client_id, "categories": e.categories, "break_glass": e.break_glass,
                                 "leaf_hash": e.leaf_hash,
-                            })
+                            });
+                            if let (Some(d), Some(map)) = (&e.details, row.as_object_mut()) {
+                                map.insert("details".into(), d.clone());
+                            }
+                            row
                         })
                         .collect();
                     print_json(&rows)

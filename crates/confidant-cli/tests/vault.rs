@@ -291,6 +291,12 @@ fn key_rotation_keeps_the_vault_readable_and_a_wrong_key_is_refused() {
     let new_key = std::fs::read_to_string(d.join("confidant.key")).unwrap();
     assert!(new_key.contains("kek-2") && !new_key.contains("kek-1 "), "{new_key}");
     assert_eq!(json(d, &["client", "list", "--format", "json"])[0]["name"], "Rotating Client");
+    // The rotation is in the log, naming the new key and the retired one, and the log still verifies.
+    let rotated = json(d, &["audit", "show", "--format", "json", "--details", "--kind", "key_rotated"]);
+    assert_eq!(rotated.as_array().unwrap().len(), 1, "{rotated}");
+    assert_eq!(rotated[0]["details"]["new_key"], "kek-2", "{rotated}");
+    assert_eq!(rotated[0]["details"]["retired_keys"], serde_json::json!(["kek-1"]), "{rotated}");
+    assert!(ok(d, &["audit", "verify"]).starts_with("audit log intact"));
 
     // The old key file no longer opens the vault, and nothing changes.
     std::fs::write(d.join("confidant.key"), &old_key).unwrap();
@@ -478,6 +484,10 @@ fn a_signed_document_is_stored_sealed_and_read_back() {
     let to_stdout = run(d, &["auth", "document", "auth-doc", "--out", "-"], b"");
     assert_eq!(to_stdout.status.code(), Some(0));
     assert_eq!(to_stdout.stdout, document);
+    // Each decrypted export is audited against the client, naming the authorization.
+    let reads = json(d, &["audit", "show", "--format", "json", "--details", "--kind", "authorization_document_read"]);
+    assert_eq!(reads.as_array().unwrap().len(), 2, "{reads}");
+    assert_eq!(reads[0]["details"]["authorization"], "auth-doc", "{reads}");
 
     let err = bad(d, &["auth", "document", "auth-doc", "--out", out.to_str().unwrap()]);
     assert!(err.starts_with("error: --out: a new file"), "an existing file is not overwritten: {err}");

@@ -458,15 +458,10 @@ async fn audit_page(state: &AppState, p: &Principal, verification: Option<confid
     let head = state.store.tree_head().await.map_err(|e| err(e.into()))?;
     let key = state.store.audit_public_key().await.map_err(|e| err(e.into()))?.map(|k| k.to_hex());
     let entries = state
-        .store
-        .audit_entries(&AuditFilter { newest_first: true, limit: Some(100), ..AuditFilter::default() })
+        .app()
+        .audit_entries(&p.actor(Channel::Console), &AuditFilter { newest_first: true, limit: Some(100), ..AuditFilter::default() })
         .await
         .map_err(|e| err(e.into()))?;
-    state
-        .audit
-        .one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).with_all([Detail::Entries(entries.len()), Detail::Via("console")]))
-        .await
-        .map_err(fail(p))?;
     Ok(html(StatusCode::OK, pages::audit(&viewer(p), head.as_ref(), key.as_deref(), verification.as_ref(), &entries)))
 }
 

@@ -231,6 +231,13 @@ details! {
     Until(Date) = "until",
     /// Whether the request was in writing.
     Written(bool) = "written",
+    // ── keys ──
+    /// The key-encryption key a rotation made current.
+    NewKey(String) = "new_key",
+    /// The key-encryption keys a rotation retired.
+    RetiredKeys(Vec<String>) = "retired_keys",
+    /// How many data keys a rotation re-wrapped.
+    RewrappedDataKeys(u64) = "rewrapped_data_keys",
     // ── rules ──
     /// The catalog digest before a reload.
     OldRulesVersion(String) = "old_rules_version",

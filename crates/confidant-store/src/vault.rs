@@ -9,6 +9,8 @@ use confidant_policy::{Authorization, Date};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 
+use crate::audit::AuditEvent;
+use crate::audit_detail::Detail;
 use crate::crypto::{DataKey, Kek, field_aad};
 use crate::db::{self, Backend, DatabaseUrl, begin_write, rotation_lock};
 use crate::error::StoreError;
@@ -297,6 +299,28 @@ impl Store {
     /// (contents are not re-encrypted), the old KEK is retired, and the key
     /// file is rewritten with the new key alone.
     pub async fn rotate_keys(&mut self) -> Result<Rotation, StoreError> {
+        self.rotate_keys_inner().await
+    }
+
+    /// [`Store::rotate_keys`], then `audit` appended naming the new key, the
+    /// retired ones and how many data keys were re-wrapped. The entry goes
+    /// in right after the rotation commits, under the new key, rather than
+    /// inside it: on PostgreSQL the rotation holds the data-key table
+    /// exclusively, and an append inside it would wait on the log's lock
+    /// that a concurrent writer holds while it waits on the data keys. If
+    /// the append fails the rotation stands and the error says so.
+    pub async fn rotate_keys_audited(&mut self, audit: AuditEvent) -> Result<Rotation, StoreError> {
+        let rotation = self.rotate_keys_inner().await?;
+        let event = audit.with_all([
+            Detail::NewKey(rotation.new_key_id.clone()),
+            Detail::RetiredKeys(rotation.retired_key_ids.clone()),
+            Detail::RewrappedDataKeys(rotation.rewrapped_data_keys),
+        ]);
+        self.append_audit(vec![event]).await?;
+        Ok(rotation)
+    }
+
+    async fn rotate_keys_inner(&mut self) -> Result<Rotation, StoreError> {
         let path = match self.keys.source() {
             KeySource::File(path) => Some(path.clone()),
             KeySource::Memory => None,

@@ -164,10 +164,11 @@ enum Prepared {
 async fn auth_inner(store: &Store, location: &Location, prepared: Prepared) -> Result<(), Failure> {
     match prepared {
         Prepared::Document { id, out } => {
-            let document = store
-                .authorization_document(&id)
+            let actor = actor(store, location, "--as", None).await?;
+            let document = App::new(store, store)
+                .authorization_document(&actor, &id)
                 .await
-                .map_err(store_failure)?
+                .map_err(app_failure)?
                 .ok_or_else(|| Failure::Input(format!("authorization: `{id}` has no document attached")))?;
             if out.as_os_str() == "-" {
                 return io::stdout().lock().write_all(&document).map_err(|e| Failure::Internal(format!("standard output: {e}")));

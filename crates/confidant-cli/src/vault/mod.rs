@@ -254,7 +254,10 @@ pub fn keys(location: &Location, cmd: KeysCmd) -> Result<(), Failure> {
     match cmd {
         KeysCmd::Rotate => block_on(async {
             let mut store = open(location).await?;
-            let result = store.rotate_keys().await.map_err(store_failure);
+            // Only the operator rotates: it needs the key file. Audited.
+            let event = confidant_store::AuditEvent::new(confidant_store::AuditKind::KeyRotated, None)
+                .with(confidant_store::Detail::Via(confidant_app::Channel::Cli.as_str()));
+            let result = store.rotate_keys_audited(event).await.map_err(store_failure);
             store.close().await;
             let r = result?;
             say(&format!(

@@ -73,8 +73,7 @@ pub(crate) async fn audit_entries(
         limit: Some(q.limit.unwrap_or(200).min(10_000)),
         with_details: false,
     };
-    let entries = state.store.audit_entries(&filter).await?;
-    state.audit.one(AuditEvent::new(AuditKind::AuditViewed, Some(p.id())).with(Detail::Entries(entries.len()))).await?;
+    let entries = state.app().audit_entries(&p.actor(Channel::Api), &filter).await?;
     Ok(Json(Value::Array(entries.iter().map(entry_json).collect())))
 }
 

@@ -17,8 +17,7 @@ use confidant_policy::{
     Authorization, AuthorizedRecipient, Date, Discloser, Facts, Input, Recipient, Restriction, Statements, parse_input,
 };
 use confidant_store::{
-    AccountingCorrection, AuditEvent, AuditFilter, AuditKind, Birth, Detail, NewClient, NewStaff, RequestSpec, Staff, StaffRole,
-    read_witness, today, unix_days,
+    AccountingCorrection, AuditFilter, AuditKind, Birth, NewClient, NewStaff, RequestSpec, Staff, StaffRole, read_witness, today, unix_days,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
