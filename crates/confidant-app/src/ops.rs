@@ -209,6 +209,17 @@ impl App<'_> {
         ids.pop().ok_or_else(|| AppError::Store(StoreError::invalid("records", "one stored record")))
     }
 
+    /// Imports a batch of records written elsewhere (a migration from
+    /// another system): the operator's or an admin's work, each record under
+    /// its stated author, one audit entry per client in the batch's own
+    /// transaction. A failure names the record's index in the batch
+    /// ([`StoreError::InBatch`]) and nothing of the batch is kept.
+    pub async fn import_records(&self, actor: &Actor, batch: Vec<NewRecord>) -> Result<Vec<String>, AppError> {
+        self.require_admin(actor, "import records").await?;
+        let template = AuditEvent::new(AuditKind::RecordAdded, actor.id()).with_all(via(actor));
+        Ok(self.store.import_records_audited(batch, template).await?)
+    }
+
     /// Files an authorization entered by the actor. One covering
     /// psychotherapy notes or Part 2 records is entered only by a clinician on
     /// the client's care team or by the privacy officer, and is queued for the

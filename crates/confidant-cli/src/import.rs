@@ -1,5 +1,6 @@
 //! `confidant record import FILE`: bulk import of records from JSON Lines,
-//! one `Store::add_records` transaction per batch. Lines are parsed and
+//! one transaction per batch (`App::import_records`: the operator's or an
+//! admin's, with one audit entry per client in the batch). Lines are parsed and
 //! checked here (shape, field types, category) and by the store (client,
 //! author, id, content), and every failure names the line. Batches already
 //! committed stay: a bad line costs only its own batch, which the message
@@ -12,6 +13,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 
+use confidant_app::{Actor, App, AppError};
 use confidant_policy::vocab::Category;
 use confidant_store::{NewRecord, Store, StoreError};
 use serde_json::Value;
@@ -34,7 +36,10 @@ pub fn run(location: &Location, file: &str, batch: u32) -> Result<(), Failure> {
     let batch = usize::try_from(batch).map_err(|_| Failure::Input("--batch: a smaller number".into()))?;
     block_on(async {
         let store = open(location).await?;
-        let result = import(&store, input, batch).await;
+        let result = match crate::vault::actor(&store, location, "--as", None).await {
+            Ok(actor) => import(&store, &actor, input, batch).await,
+            Err(e) => Err(e),
+        };
         store.close().await;
         let totals = result?;
         writeln!(io::stdout().lock(), "imported {} records in {} batches", totals.records, totals.batches)
@@ -48,7 +53,7 @@ struct Totals {
     batches: usize,
 }
 
-async fn import(store: &Store, input: Box<dyn BufRead>, batch_size: usize) -> Result<Totals, Failure> {
+async fn import(store: &Store, actor: &Actor, input: Box<dyn BufRead>, batch_size: usize) -> Result<Totals, Failure> {
     let mut totals = Totals::default();
     let mut batch: Vec<NewRecord> = Vec::with_capacity(batch_size);
     // The line number of each record in `batch`, to name the line a store error is about.
@@ -65,17 +70,18 @@ async fn import(store: &Store, input: Box<dyn BufRead>, batch_size: usize) -> Re
         batch.push(record);
         lines.push(number);
         if batch.len() == batch_size {
-            commit(store, &mut batch, &mut lines, &mut totals, number).await?;
+            commit(store, actor, &mut batch, &mut lines, &mut totals, number).await?;
         }
     }
     if !batch.is_empty() {
-        commit(store, &mut batch, &mut lines, &mut totals, last_line).await?;
+        commit(store, actor, &mut batch, &mut lines, &mut totals, last_line).await?;
     }
     Ok(totals)
 }
 
 async fn commit(
     store: &Store,
+    actor: &Actor,
     batch: &mut Vec<NewRecord>,
     lines: &mut Vec<usize>,
     totals: &mut Totals,
@@ -83,7 +89,13 @@ async fn commit(
 ) -> Result<(), Failure> {
     let records = std::mem::take(batch);
     let count = records.len();
-    match store.add_records(records).await {
+    let stored = match App::new(store, store).import_records(actor, records).await {
+        Ok(ids) => Ok(ids),
+        Err(AppError::Store(e)) => Err(e),
+        // Refused (not an admin): nothing was written, nothing to resume.
+        Err(other) => return Err(crate::vault::app_failure(other)),
+    };
+    match stored {
         Ok(_) => {
             totals.records += count;
             totals.batches += 1;

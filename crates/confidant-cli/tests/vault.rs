@@ -347,6 +347,11 @@ fn import_commits_batch_by_batch_and_a_bad_line_costs_only_its_batch() {
     let listed = json(d, &["record", "list", "--client", "cl-1", "--show-content", "--format", "json"]);
     assert_eq!(listed.as_array().unwrap().len(), 7);
     assert!(listed.as_array().unwrap().iter().any(|r| r["content"] == "note 7"));
+    // One audit entry per client per batch, naming the records it added.
+    let added = json(d, &["audit", "show", "--format", "json", "--details", "--kind", "record_added"]);
+    assert_eq!(added.as_array().unwrap().len(), 3, "{added}");
+    assert!(added.as_array().unwrap().iter().all(|e| e["client"] == "cl-1" && e["details"]["via"] == "cli"), "{added}");
+    assert_eq!(added[0]["details"]["records"], serde_json::json!(["rec-1", "rec-2", "rec-3"]), "{added}");
 
     // From standard input: batch 1 (lines 1–2) commits; line 4 names an unknown
     // client, so batch 2 (lines 3–4) stores nothing, and line 5 is never read.

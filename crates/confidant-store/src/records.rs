@@ -49,6 +49,32 @@ impl Store {
         Ok((out, seq))
     }
 
+    /// A batch of records for many clients with one audit entry per client
+    /// (a copy of `template` naming that client, its records' categories
+    /// and ids), all in one transaction: a bulk import leaves the same trail
+    /// in each client's history as records added one by one.
+    pub async fn import_records_audited(&self, batch: Vec<NewRecord>, template: AuditEvent) -> Result<Vec<String>, StoreError> {
+        let placed: Vec<(String, Category)> = batch.iter().map(|r| (r.client_id.clone(), r.category)).collect();
+        let mut tx = self.begin().await?;
+        let ids = self.add_records_in(&mut tx, batch).await?;
+        let mut by_client: std::collections::BTreeMap<&str, (Vec<Category>, Vec<String>)> = std::collections::BTreeMap::new();
+        for ((client, category), id) in placed.iter().zip(&ids) {
+            let (categories, records) = by_client.entry(client.as_str()).or_default();
+            if !categories.contains(category) {
+                categories.push(*category);
+            }
+            records.push(id.clone());
+        }
+        let events: Vec<AuditEvent> = by_client
+            .into_iter()
+            .map(|(client, (categories, records))| template.clone().client(client).categories(&categories).with(Detail::Records(records)))
+            .collect();
+        let (_, head) = self.append_audit_in(&mut tx, &events).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(ids)
+    }
+
     pub(crate) async fn add_records_in(&self, tx: &mut Tx, batch: Vec<NewRecord>) -> Result<Vec<String>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());
