@@ -273,7 +273,7 @@ impl App<'_> {
         let password = Zeroizing::new(password.to_string());
         let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
             .await
-            .map_err(|e| AppError::Credentials(e.to_string()))?;
+            .map_err(|e| AppError::Credentials { doing: "check a password", source: Box::new(e) })?;
         Ok((matched && claim.is_some(), claim))
     }
 }
@@ -286,7 +286,9 @@ fn own_account<'a>(actor: &'a Actor, doing: &str) -> Result<&'a str, AppError> {
 /// Argon2id off the async workers.
 async fn blocking_hash(password: &str) -> Result<String, AppError> {
     let password = Zeroizing::new(password.to_string());
-    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| AppError::Credentials(e.to_string()))?
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Credentials { doing: "hash a password", source: Box::new(e) })?
 }
 
 /// Staff ids are short and plain; anything else is not looked up at all.

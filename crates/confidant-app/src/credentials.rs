@@ -34,8 +34,9 @@ pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbH
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt_bytes = [0u8; 16];
     rand::fill(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Credentials(e.to_string()))?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Credentials(e.to_string()))
+    let failed = |e: argon2::password_hash::Error| AppError::Credentials { doing: "hash a password", source: Box::new(e) };
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(failed)?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(failed)
 }
 
 /// Whether `password` matches the PHC string. Slow on purpose.
@@ -68,7 +69,8 @@ pub fn token_hash(token: &str) -> String {
 /// RFC 6238 with the parameters authenticator apps expect: SHA-1, 6 digits,
 /// 30-second steps.
 pub fn totp(secret: &[u8]) -> Result<TOTP, AppError> {
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).map_err(|e| AppError::Credentials(e.to_string()))
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec())
+        .map_err(|e| AppError::Credentials { doing: "read a second factor", source: Box::new(e) })
 }
 
 /// The 30-second time step `code` is valid for at `now` (Unix seconds; one

@@ -40,14 +40,20 @@ pub enum AppError {
     Disclose(#[from] DiscloseError),
     /// The audit log could not be written (nothing was returned or changed).
     #[error("audit log: {0}")]
-    Audit(String),
+    Audit(#[source] std::sync::Arc<StoreError>),
     /// A sign-in was refused. The wording is the same for an unknown id, a
     /// wrong password or code, and a locked or inactive account.
     #[error("wrong staff id, password or code (or the account is locked for a while after repeated failures)")]
     SignIn,
     /// Hashing a password or reading a second factor failed (not the caller's fault).
-    #[error("credentials: {0}")]
-    Credentials(String),
+    #[error("credentials: {doing}")]
+    Credentials {
+        /// What was being done.
+        doing: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The engine failed (not the caller's fault).
     #[error("engine: {0}")]
     Engine(#[source] confidant_policy::EngineError),
@@ -70,7 +76,7 @@ impl AppError {
             | AppError::SignIn => true,
             AppError::Store(e) => e.is_bad_input() || matches!(e, StoreError::NotFound { .. } | StoreError::Duplicate { .. }),
             AppError::Disclose(e) => e.is_bad_input(),
-            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials(_) => false,
+            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials { .. } => false,
         }
     }
 }

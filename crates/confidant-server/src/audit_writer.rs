@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::problem::Problem;
 
-type Reply = oneshot::Sender<Result<Vec<u64>, String>>;
+// The batch's one failure is every caller's: shared, with its cause.
+type Reply = oneshot::Sender<Result<Vec<u64>, std::sync::Arc<confidant_store::StoreError>>>;
 
 /// Most events appended in one transaction.
 const MAX_BATCH: usize = 2_000;
@@ -50,7 +51,7 @@ impl AuditWriter {
                         }
                     }
                     Err(e) => {
-                        let message = e.to_string();
+                        let message = std::sync::Arc::new(e);
                         for (_, reply) in batch {
                             let _ = reply.send(Err(message.clone()));
                         }
@@ -67,7 +68,7 @@ impl AuditWriter {
         self.queue.send((events, reply)).await.map_err(|_| Problem::internal(&"the audit writer has stopped"))?;
         match answer.await {
             Ok(Ok(seqs)) => Ok(seqs),
-            Ok(Err(message)) => Err(Problem::internal(&message)),
+            Ok(Err(cause)) => Err(Problem::internal(&cause)),
             Err(_) => Err(Problem::internal(&"the audit writer dropped a request")),
         }
     }
@@ -89,7 +90,7 @@ impl confidant_app::AuditSink for AuditWriter {
             self.queue.send((events, reply)).await.map_err(|_| stopped())?;
             match answer.await {
                 Ok(Ok(seqs)) => Ok(seqs),
-                Ok(Err(message)) => Err(confidant_app::AppError::Audit(message)),
+                Ok(Err(cause)) => Err(confidant_app::AppError::Audit(cause)),
                 Err(_) => Err(stopped()),
             }
         })

@@ -114,7 +114,7 @@ impl From<confidant_app::AppError> for Problem {
             AppError::Store(e) => e.into(),
             AppError::Disclose(e) => e.into(),
             AppError::SignIn => Problem::new(StatusCode::UNAUTHORIZED, e.to_string()),
-            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials(_) => Problem::internal(&e),
+            AppError::Engine(_) | AppError::Audit(_) | AppError::Credentials { .. } => Problem::internal(&e),
         }
     }
 }
