@@ -18,6 +18,7 @@ mod api;
 mod audit_writer;
 pub mod auth;
 mod body;
+mod cds;
 mod console;
 pub mod demo;
 mod openapi;
@@ -144,6 +145,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .merge(openapi::routes())
         .merge(api::routes())
+        .merge(cds::routes())
         .merge(console::routes())
         .merge(training::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
