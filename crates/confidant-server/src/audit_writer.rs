@@ -19,6 +19,9 @@ type Reply = oneshot::Sender<Result<Vec<u64>, std::sync::Arc<confidant_store::St
 /// Most events appended in one transaction.
 const MAX_BATCH: usize = 2_000;
 
+/// The handle requests append audit events through: a queue to the one task
+/// that commits them in groups (one transaction for whatever arrived
+/// together), answering each caller once its events are durable.
 #[derive(Clone)]
 pub struct AuditWriter {
     queue: mpsc::Sender<(Vec<AuditEvent>, Reply)>,

@@ -69,14 +69,29 @@ impl Scope {
 /// The signed-in staff member and how they proved it.
 #[derive(Clone, Debug)]
 pub struct Principal {
+    /// Who, as the vault has them now (a deactivated account has no principal).
     pub staff: Staff,
+    /// Which credential they came with.
     pub via: Via,
 }
 
+/// The credential a request came with.
 #[derive(Clone, Debug)]
 pub enum Via {
-    Session { token_hash: String, csrf: String },
-    Token { id: String, scopes: Vec<Scope> },
+    /// A signed-in session (the cookie).
+    Session {
+        /// The session token's SHA-256, as stored.
+        token_hash: String,
+        /// The session's CSRF token, which cookie writes must send back.
+        csrf: String,
+    },
+    /// An API token (`Authorization: Bearer`).
+    Token {
+        /// The token's id (never its value).
+        id: String,
+        /// What the token may do, beyond which its owner's role does not matter.
+        scopes: Vec<Scope>,
+    },
 }
 
 impl Principal {
@@ -85,10 +100,12 @@ impl Principal {
         confidant_app::Actor::staff(self.staff.clone(), via)
     }
 
+    /// The staff id.
     pub fn id(&self) -> &str {
         &self.staff.id
     }
 
+    /// The staff member's role.
     pub fn role(&self) -> StaffRole {
         self.staff.role
     }
@@ -117,6 +134,7 @@ impl Principal {
         if self.may(scope) { Ok(()) } else { Err(Problem::forbidden(format!("this API token lacks the `{}` scope", scope.as_str()))) }
     }
 
+    /// The session's CSRF token (none for an API token).
     pub fn csrf(&self) -> Option<&str> {
         match &self.via {
             Via::Session { csrf, .. } => Some(csrf),
@@ -286,6 +304,7 @@ impl FromRequestParts<Arc<AppState>> for ApiPrincipal {
 /// A signed-in principal for the console: a redirect to the sign-in page otherwise.
 pub struct ConsolePrincipal(pub Principal);
 
+/// The console's answer to a request without a session: a redirect to sign in.
 pub struct ToSignIn;
 
 impl IntoResponse for ToSignIn {

@@ -10,8 +10,11 @@ use confidant_app::credentials::hash_password;
 /// A demo sign-in.
 #[derive(Clone, Debug)]
 pub struct DemoAccount {
+    /// The staff id to sign in with.
     pub staff_id: &'static str,
+    /// The role, in words, for the printed list.
     pub role: &'static str,
+    /// A random password made at start-up (demo vaults only).
     pub password: String,
 }
 

@@ -13,6 +13,8 @@
 //! passes [`access::client_access`] and is audited; handlers never log
 //! names or contents (ids only).
 
+#![deny(missing_docs)]
+
 pub mod access;
 mod api;
 mod audit_writer;
@@ -68,6 +70,7 @@ impl Default for Config {
 
 /// Everything a handler needs.
 pub struct AppState {
+    /// The vault.
     pub store: Arc<Store>,
     /// The engine in use; swapped whole by a reload, so a request sees one
     /// rule set from start to end (it holds the `Arc` it took).
@@ -76,10 +79,15 @@ pub struct AppState {
     reloader: std::sync::OnceLock<Reloader>,
     /// One reload at a time, so the "old" version an event names is the one replaced.
     reloading: tokio::sync::Mutex<()>,
+    /// Where reads and decisions are audited (group commit).
     pub audit: AuditWriter,
+    /// How this server was started.
     pub config: Config,
+    /// Sign-in attempts per address (this process's; HTTP's own limit).
     pub limiter: auth::SignInLimiter,
+    /// Failed sign-ins for staff ids that do not exist.
     pub unknown_ids: auth::UnknownIdFailures,
+    /// Principals looked up recently, by credential hash.
     pub principals: auth::PrincipalCache,
     /// The rules in use as the privacy officer sees them: where the packs
     /// come from, their tests, and what the last reload changed.

@@ -24,6 +24,7 @@ const CHANGES_KEPT: usize = 200;
 /// A packs directory's scenarios run against an engine.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PackTests {
+    /// Scenarios that passed.
     pub passed: usize,
     /// One line per failing scenario: its name and what was wrong.
     pub failures: Vec<String>,
@@ -54,6 +55,7 @@ pub type PackTester = Arc<dyn Fn(&Engine) -> Option<PackTests> + Send + Sync>;
 pub struct ReplayedChange {
     /// The audit entry that recorded the decision.
     pub entry: u64,
+    /// The category whose outcome changed, and from what to what.
     #[serde(flatten)]
     pub change: CategoryChange,
 }
@@ -61,14 +63,19 @@ pub struct ReplayedChange {
 /// What a reload did.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReloadReport {
+    /// When, in Unix milliseconds.
     pub at_ms: i64,
+    /// The staff member who reloaded (none for SIGHUP).
     pub by: Option<String>,
+    /// The catalog digest before.
     pub old_rules_version: String,
+    /// The catalog digest after.
     pub new_rules_version: String,
     /// Recorded decisions replayed against both rule sets.
     pub replayed: usize,
     /// How many category outcomes changed (all of them, even past those kept).
     pub changed: usize,
+    /// The changes, the most recent ones kept.
     pub changes: Vec<ReplayedChange>,
 }
 
@@ -77,9 +84,13 @@ pub struct ReloadReport {
 pub struct RulesStatus {
     /// `built-in packs`, or the packs directory laid over them.
     pub source: String,
+    /// The catalog digest decisions name.
     pub rules_version: String,
+    /// How many rules are loaded.
     pub rules: usize,
+    /// The packs directory's own scenarios against these rules, when it has any.
     pub tests: Option<PackTests>,
+    /// The last reload since the server started.
     pub last_reload: Option<ReloadReport>,
 }
 

@@ -11,10 +11,14 @@ use serde::Serialize;
 /// One problem response.
 #[derive(Clone, Debug, Serialize)]
 pub struct Problem {
+    /// The problem type URI (`about:blank`: the status says it all).
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// The status's reason phrase.
     pub title: &'static str,
+    /// The HTTP status.
     pub status: u16,
+    /// What went wrong, naming the field when the input is at fault.
     pub detail: String,
     /// Seconds to wait, for 429.
     #[serde(skip)]
@@ -22,6 +26,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem with `status` and `detail`.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
         Problem {
             kind: "about:blank",
@@ -32,22 +37,27 @@ impl Problem {
         }
     }
 
+    /// 422: the input is wrong (`field: expected`).
     pub fn bad_input(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
 
+    /// 401: no session or valid token.
     pub fn unauthorized() -> Problem {
         Problem::new(StatusCode::UNAUTHORIZED, "sign in, or send a valid API token as `Authorization: Bearer …`")
     }
 
+    /// 403: signed in, but this is not theirs to do.
     pub fn forbidden(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::FORBIDDEN, detail)
     }
 
+    /// 404: nothing there (or nothing the caller may know is there).
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, detail)
     }
 
+    /// 429 with `Retry-After` in seconds.
     pub fn too_many(detail: impl Into<String>, retry_after: u64) -> Problem {
         let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, detail);
         p.retry_after = Some(retry_after);
@@ -119,4 +129,5 @@ impl From<confidant_app::AppError> for Problem {
     }
 }
 
+/// A handler's result: a value or a problem.
 pub type ApiResult<T> = Result<T, Problem>;
