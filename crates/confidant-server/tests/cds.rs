@@ -45,18 +45,7 @@ async fn the_disclosure_check_answers_each_outcome_as_cards_for_token_holders_on
         problem(http.post(&service).json(&call(&client, "treating_provider", "TREAT", &["diagnosis"])).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the service is authenticated like the API");
 
-    let (session, csrf) = server.session(THERAPIST).await;
-    let token: Value = session
-        .post(server.url("/v1/tokens"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "name": "ehr", "scopes": ["decisions"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let bearer = server.bearer(THERAPIST, &["decisions"]).await;
     let ask = |body: Value| http.post(&service).header("authorization", &bearer).json(&body).send();
 
     // Permit: treatment with another provider (45 CFR 164.506(c)(2)), the
@@ -101,22 +90,12 @@ async fn the_disclosure_check_answers_each_outcome_as_cards_for_token_holders_on
 async fn each_answered_call_is_audited_as_a_decision_about_that_client() {
     let server = sqlite_server().await;
     let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
-    let (session, csrf) = server.session(THERAPIST).await;
-    let token: Value = session
-        .post(server.url("/v1/tokens"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "name": "ehr", "scopes": ["decisions"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bearer = server.bearer(THERAPIST, &["decisions"]).await;
     let before =
         server.store.audit_entries(&AuditFilter { kind: Some(AuditKind::Decision), ..AuditFilter::default() }).await.unwrap().len();
     let answered = reqwest::Client::new()
         .post(server.url("/cds-services/confidant-disclosure-check"))
-        .header("authorization", format!("Bearer {}", token["token"].as_str().unwrap()))
+        .header("authorization", &bearer)
         .json(&call(&client, "treating_provider", "treatment", &["progress_notes"]))
         .send()
         .await

@@ -96,6 +96,22 @@ impl Server {
         (client, body["csrf_token"].as_str().unwrap().to_string())
     }
 
+    /// An API token for `staff` with `scopes`, made from a signed-in session;
+    /// returns the `Authorization` header's value.
+    pub async fn bearer(&self, staff: &str, scopes: &[&str]) -> String {
+        let (session, csrf) = self.session(staff).await;
+        let response = session
+            .post(self.url("/v1/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "name": "test", "scopes": scopes }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let token: Value = response.json().await.unwrap();
+        format!("Bearer {}", token["token"].as_str().unwrap())
+    }
+
     /// Stops the server and flushes its audit writer. The database is handed
     /// back so a test reading the store afterwards keeps its directory alive:
     /// dropping it deletes the SQLite file under any pool still open on it.
