@@ -5,7 +5,7 @@
 
 use confidant_policy::Date;
 use confidant_policy::vocab::{Category, ClientStatus};
-use confidant_store::{AuditEvent, AuditKind, Client, NewClient, StaffRole};
+use confidant_store::{AuditEvent, AuditKind, Client, NewClient, NoticeNotObtained, StaffRole, StoredRestriction};
 use serde_json::json;
 
 use crate::access::{client_access, refuse, require_privacy_officer};
@@ -111,5 +111,64 @@ impl App<'_> {
             .details(via(actor, json!({ "authorization": auth_id })));
         self.store.review_authorization_audited(auth_id, reviewer, event).await?;
         Ok(())
+    }
+
+    /// Records that the notice's acknowledgment was sought on `on` but not
+    /// obtained, and why (45 CFR 164.520(c)(2)(ii)).
+    pub async fn notice_not_obtained(&self, actor: &Actor, client_id: &str, on: Date, reason: NoticeNotObtained) -> Result<(), AppError> {
+        client_access(self, actor, client_id, "record privacy notice not obtained").await?;
+        if on > self.store.today() {
+            return Err(AppError::input("on", "a day no later than today"));
+        }
+        let event = AuditEvent::new(AuditKind::PrivacyNoticeNotObtained, actor.id())
+            .client(client_id)
+            .details(via(actor, json!({ "on": on.to_string(), "reason": reason.as_str() })));
+        self.store.privacy_notice_not_obtained_audited(client_id, on, reason, actor.on_behalf_of(), event).await?;
+        Ok(())
+    }
+
+    /// Restrictions waiting for the privacy officer's answer, across clients
+    /// (what is restricted, not the record; the privacy officer's queue).
+    pub async fn restrictions_awaiting_decision(&self, actor: &Actor) -> Result<Vec<StoredRestriction>, AppError> {
+        require_privacy_officer(self, actor, "list restriction requests").await?;
+        Ok(self.store.restrictions_awaiting_decision().await?)
+    }
+
+    /// The privacy officer agrees to a requested restriction (from then on
+    /// it binds, 45 CFR 164.522(a)(1)(ii)) or declines it; decided once,
+    /// audited as `restriction_decided` in the same transaction.
+    pub async fn decide_restriction(&self, actor: &Actor, restriction_id: &str, agreed: bool) -> Result<String, AppError> {
+        require_privacy_officer(self, actor, "decide a restriction request").await?;
+        let Some(by) = actor.on_behalf_of() else {
+            return Err(AppError::input("--as", "the privacy officer deciding it"));
+        };
+        let event = AuditEvent::new(AuditKind::RestrictionDecided, actor.id()).details(via(actor, json!({ "agreed": agreed })));
+        let (client, _) = self.store.decide_restriction_audited(restriction_id, agreed, by, self.store.today(), event).await?;
+        Ok(client)
+    }
+
+    /// The actor's caseload and care-team clients, narrowed to those whose
+    /// name or id contains `query` (any case) when one is given. Nobody
+    /// finds a client beyond need-to-know: the search runs over the
+    /// caseload only. Audited as one read of demographics.
+    pub async fn caseload(&self, actor: &Actor, query: Option<&str>) -> Result<Vec<Client>, AppError> {
+        let Some(staff) = actor.as_staff() else {
+            return Err(AppError::input("--as", "the staff member whose caseload to list"));
+        };
+        let ids = self.store.visible_clients(&staff.id).await?;
+        let needle = query.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        let clients: Vec<Client> = self
+            .store
+            .list_clients()
+            .await?
+            .into_iter()
+            .filter(|c| ids.contains(&c.id))
+            .filter(|c| needle.as_ref().is_none_or(|q| c.name.to_lowercase().contains(q) || c.id.to_lowercase().contains(q)))
+            .collect();
+        let event = AuditEvent::new(AuditKind::ClientRead, actor.id())
+            .categories(&[Category::Demographics])
+            .details(via(actor, json!({ "clients": clients.len(), "search": needle.is_some() })));
+        self.audit.record(vec![event]).await?;
+        Ok(clients)
     }
 }

@@ -19,6 +19,7 @@ mod actor;
 mod admin;
 mod clients;
 mod error;
+pub mod notes;
 pub mod ops;
 pub mod training;
 
@@ -26,5 +27,6 @@ pub use access::Access;
 pub use accounting::SuspensionRequest;
 pub use actor::{Actor, Channel};
 pub use error::AppError;
+pub use notes::{RecordHistory, writable_categories};
 pub use ops::*;
 pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};
