@@ -81,6 +81,31 @@ pub fn versions_of(records: &[Record], id: &str) -> Vec<Record> {
     chain
 }
 
+/// The latest version of each record, newest first, with how many versions
+/// it has (one: never corrected).
+pub fn latest_versions(records: &[Record]) -> Vec<(&Record, usize)> {
+    let corrected: std::collections::BTreeSet<&str> = records.iter().filter_map(|r| r.corrects.as_deref()).collect();
+    let by_id: BTreeMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut out: Vec<(&Record, usize)> = records
+        .iter()
+        .filter(|r| !corrected.contains(r.id.as_str()))
+        .map(|r| {
+            let mut count = 1;
+            let mut at = r;
+            while let Some(earlier) = at.corrects.as_deref().and_then(|c| by_id.get(c)) {
+                count += 1;
+                at = earlier;
+                if count > records.len() {
+                    break;
+                }
+            }
+            (r, count)
+        })
+        .collect();
+    out.sort_by(|(a, _), (b, _)| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    out
+}
+
 impl App<'_> {
     /// Display names of staff by id, for showing who wrote what (the staff
     /// directory names no client).
@@ -184,6 +209,8 @@ mod tests {
         }
         assert_eq!(versions_of(&records, "x").len(), 1);
         assert!(versions_of(&records, "nope").is_empty());
+        let latest: Vec<(&str, usize)> = latest_versions(&records).into_iter().map(|(r, n)| (r.id.as_str(), n)).collect();
+        assert_eq!(latest, [("x", 1), ("c", 3)]);
     }
 
     #[test]

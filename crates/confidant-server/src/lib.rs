@@ -139,7 +139,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.body_limit;
     Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/console") }))
+        .route("/", get(|| async { axum::response::Redirect::to(confidant_console::routes::HOME) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(openapi::routes())

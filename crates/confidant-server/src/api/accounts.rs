@@ -339,7 +339,7 @@ pub(crate) async fn set_active(
 
 // ── staff and teams (admin) ──────────────────────────────────────────────
 
-fn require_admin(p: &Principal) -> Result<(), Problem> {
+pub(crate) fn require_admin(p: &Principal) -> Result<(), Problem> {
     p.require(Scope::Write)?;
     if p.role() == StaffRole::Admin { Ok(()) } else { Err(Problem::forbidden("only an admin manages staff and teams")) }
 }
@@ -394,29 +394,78 @@ pub(crate) async fn set_password(
     } else {
         require_admin(&p)?;
     }
-    if body.password.chars().count() < 12 {
+    set_password_for(&state, &p, &id, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets `id`'s password (the caller has checked who may), ends their other
+/// sessions (all of them on an admin's reset) and API tokens, and audits it.
+/// The API and the console's staff page both come here.
+pub(crate) async fn set_password_for(state: &AppState, p: &Principal, id: &str, password: &str) -> Result<(), Problem> {
+    let own = p.id() == id;
+    if password.chars().count() < 12 {
         return Err(Problem::bad_input("password: at least 12 characters"));
     }
-    state.store.set_password_hash(&id, &hash_password(&body.password)?).await?;
+    state.store.set_password_hash(id, &hash_password(password)?).await?;
     // Other devices sign in again with the new password; an admin's reset
     // ends them all (the account may have been taken over).
     let keep = match (&p.via, own) {
         (Via::Session { token_hash, .. }, true) => Some(token_hash.as_str()),
         _ => None,
     };
-    let ended = state.store.revoke_sessions_of(&id, keep).await?;
+    let ended = state.store.revoke_sessions_of(id, keep).await?;
     // A token made by whoever held the account goes with the old password.
-    let tokens = state.store.revoke_api_tokens_of(&id).await?;
+    let tokens = state.store.revoke_api_tokens_of(id).await?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
-    state.principals.evict_staff(&id);
+    state.principals.evict_staff(id);
     state
         .audit
         .one(
             AuditEvent::new(AuditKind::PasswordSet, Some(p.id()))
-                .details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })),
+                .details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens, "via": via_of(p) })),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
+}
+
+/// `"console"` for a session, `"api"` for a token: where an account change came from.
+fn via_of(p: &Principal) -> &'static str {
+    match p.via {
+        Via::Session { .. } => "console",
+        Via::Token { .. } => "api",
+    }
+}
+
+/// An admin clears `id`'s second factor (they enrol again), audited.
+pub(crate) async fn clear_totp_for(state: &AppState, p: &Principal, id: &str) -> Result<(), Problem> {
+    require_admin(p)?;
+    no_own_account(p, id)?;
+    state.store.clear_totp(id).await?;
+    state.principals.evict_staff(id);
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": id, "enabled": false, "via": via_of(p) })))
+        .await?;
+    Ok(())
+}
+
+/// An admin revokes every API token of `id`, audited; returns how many.
+pub(crate) async fn revoke_tokens_of(state: &AppState, p: &Principal, id: &str) -> Result<u64, Problem> {
+    require_admin(p)?;
+    no_own_account(p, id)?;
+    state.store.staff(id).await?;
+    let tokens = state.store.revoke_api_tokens_of(id).await?;
+    state.principals.evict_staff(id);
+    state
+        .audit
+        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "for": id, "tokens_revoked": tokens, "via": via_of(p) })))
+        .await?;
+    Ok(tokens)
+}
+
+/// An admin's own account is changed by another admin.
+fn no_own_account(p: &Principal, id: &str) -> Result<(), Problem> {
+    if p.id() == id { Err(Problem::forbidden("staff_id: another admin changes your own account")) } else { Ok(()) }
 }
 
 #[utoipa::path(delete, path = "/v1/staff/{id}/totp", tag = "staff", responses((status = 204, description = "TOTP cleared; the staff member may enrol again"), (status = 403, description = "Not an admin")))]
@@ -425,9 +474,7 @@ pub(crate) async fn clear_totp(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    require_admin(&p)?;
-    state.store.clear_totp(&id).await?;
-    state.audit.one(AuditEvent::new(AuditKind::TotpChanged, Some(p.id())).details(json!({ "staff": id, "enabled": false }))).await?;
+    clear_totp_for(&state, &p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,130 @@
+//! The admin's pages: staff accounts and care teams. Adding staff,
+//! (de)activating and team membership go through `confidant_app`'s admin
+//! operations (admin only, never oneself, audited); password resets, second
+//! factors and tokens through the same server functions as the API.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use confidant_app::Channel;
+use confidant_console::{self as pages, routes};
+use confidant_store::{NewStaff, StaffRole};
+
+use super::{FlashQuery, PageResult, check_csrf, error_page, fail, flash_of, html, viewer};
+use crate::AppState;
+use crate::auth::{ConsolePrincipal, Principal};
+use crate::body::{Form, Path, Query};
+use crate::problem::Problem;
+
+pub(super) fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(routes::STAFF, get(staff).post(add_staff))
+        .route(routes::STAFF_ACTIVE, post(set_active))
+        .route(routes::STAFF_PASSWORD, post(reset_password))
+        .route(routes::STAFF_TOTP, post(clear_totp))
+        .route(routes::STAFF_TOKENS, post(revoke_tokens))
+        .route(routes::TEAMS, get(teams).post(add_team))
+        .route(routes::TEAM_MEMBERS, post(add_member))
+}
+
+/// The pages are the admin's; anyone else is refused before anything is read.
+fn admin_only(p: &Principal) -> Result<(), Response> {
+    if p.role() == StaffRole::Admin { Ok(()) } else { Err(error_page(Some(p), Problem::forbidden("only an admin manages staff and teams"))) }
+}
+
+/// An admin's own account is changed by another admin.
+fn not_own(p: &Principal, id: &str) -> Result<(), Response> {
+    if p.id() == id { Err(error_page(Some(p), Problem::forbidden("staff_id: another admin changes your own account"))) } else { Ok(()) }
+}
+
+async fn staff(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<FlashQuery>) -> PageResult {
+    admin_only(&p)?;
+    let staff = state.store.list_staff().await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(html(StatusCode::OK, pages::staff_page(&viewer(&p), &staff, flash_of(q.done.as_deref()).as_ref())))
+}
+
+async fn add_staff(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let name = form.text("display_name").trim().to_string();
+    let role = form
+        .get("role")
+        .and_then(StaffRole::parse)
+        .ok_or_else(|| fail(&p)(Problem::bad_input(format!("role: one of {}", StaffRole::expected()))))?;
+    if name.is_empty() {
+        return Err(fail(&p)(Problem::bad_input("display_name: the staff member's name")));
+    }
+    let password = form.text("password");
+    if password.chars().count() < 12 {
+        return Err(fail(&p)(Problem::bad_input("password: at least 12 characters")));
+    }
+    let id = state
+        .app()
+        .add_staff(&p.actor(Channel::Console), NewStaff { id: None, display_name: name, role })
+        .await
+        .map_err(|e| fail(&p)(e.into()))?;
+    crate::api::set_password_for(&state, &p, &id, &password).await.map_err(fail(&p))?;
+    Ok(Redirect::to(&routes::staff_done("staff")).into_response())
+}
+
+async fn set_active(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let active = form.get("active") == Some("true");
+    state.app().set_staff_active(&p.actor(Channel::Console), &id, active).await.map_err(|e| fail(&p)(e.into()))?;
+    // No cached principal outlives a deactivation.
+    state.principals.evict_staff(&id);
+    Ok(Redirect::to(&routes::staff_done("active")).into_response())
+}
+
+async fn reset_password(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    admin_only(&p)?;
+    not_own(&p, &id)?;
+    crate::api::set_password_for(&state, &p, &id, &form.text("password")).await.map_err(fail(&p))?;
+    Ok(Redirect::to(&routes::staff_done("password")).into_response())
+}
+
+async fn clear_totp(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    crate::api::clear_totp_for(&state, &p, &id).await.map_err(fail(&p))?;
+    Ok(Redirect::to(&routes::staff_done("totp")).into_response())
+}
+
+async fn revoke_tokens(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    crate::api::revoke_tokens_of(&state, &p, &id).await.map_err(fail(&p))?;
+    Ok(Redirect::to(&routes::staff_done("tokens")).into_response())
+}
+
+async fn teams(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<FlashQuery>) -> PageResult {
+    admin_only(&p)?;
+    let teams = state.store.list_teams().await.map_err(|e| fail(&p)(e.into()))?;
+    let staff = state.store.list_staff().await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(html(StatusCode::OK, pages::teams_page(&viewer(&p), &teams, &staff, flash_of(q.done.as_deref()).as_ref())))
+}
+
+async fn add_team(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let name = form.text("name").trim().to_string();
+    if name.is_empty() {
+        return Err(fail(&p)(Problem::bad_input("name: the care team's name")));
+    }
+    state.app().add_team(&p.actor(Channel::Console), None, &name).await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(Redirect::to(&routes::teams_done("team")).into_response())
+}
+
+async fn add_member(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(team): Path<String>, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let staff_id = form.text("staff_id");
+    crate::body::check_id("staff_id", &staff_id).map_err(fail(&p))?;
+    state.app().add_team_member(&p.actor(Channel::Console), &team, &staff_id).await.map_err(|e| fail(&p)(e.into()))?;
+    Ok(Redirect::to(&routes::teams_done("member")).into_response())
+}
