@@ -323,7 +323,7 @@ pub fn client_page(viewer: &Viewer, view: &ClientView<'_>, flash: Option<&Flash>
                     }
                 }
             }
-            details.noprint {
+            details.noprint #restriction {
                 summary { "Record a restriction request (45 CFR 164.522)" }
                 form #restriction-form method="post" action=(routes::restrictions(&client.id)) {
                     (csrf_field(viewer))
