@@ -171,7 +171,7 @@ impl Browser {
     async fn shot(&mut self, name: &str, phone: bool) {
         self.step += 1;
         self.check_accessibility(name, "laptop").await;
-        let png = self.client.screenshot().await.unwrap();
+        let png = self.whole_page(1280).await;
         std::fs::write(self.shots.join(format!("{:02}-{name}-laptop.png", self.step)), png).unwrap();
         if phone {
             self.client.set_window_size(390, 844).await.unwrap();
@@ -181,10 +181,18 @@ impl Browser {
             if wide.as_u64().unwrap_or(0) > 390 {
                 self.violations.push(format!("{name} (phone): the page is {wide} px wide, wider than the 390 px screen"));
             }
-            let png = self.client.screenshot().await.unwrap();
+            let png = self.whole_page(390).await;
             std::fs::write(self.shots.join(format!("{:02}-{name}-phone.png", self.step)), png).unwrap();
-            self.client.set_window_size(1280, 900).await.unwrap();
         }
+        self.client.set_window_size(1280, 900).await.unwrap();
+    }
+
+    /// A screenshot of the whole page (up to 4000 px tall) at `width`.
+    async fn whole_page(&self, width: u32) -> Vec<u8> {
+        let tall = self.client.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
+        let height = u32::try_from(tall.as_u64().unwrap_or(900)).unwrap_or(900).clamp(600, 4000);
+        self.client.set_window_size(width, height + 100).await.unwrap();
+        self.client.screenshot().await.unwrap()
     }
 
     /// Sets a date field (Chromium's date inputs take keys in the locale's order).
@@ -484,6 +492,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.go(&format!("/console?q={not_peers}")).await;
     assert!(b.text().await.contains("No client on your caseload or care team matches"), "a search reaches past the caseload");
     b.go(&format!("/console/clients/{own}")).await;
+    b.click("details#write summary").await;
     b.client.wait().for_element(Locator::Css("#note-form")).await.unwrap();
     // A peer writes peer-support notes (and appointments), never psychotherapy notes.
     let offered: Vec<String> = {

@@ -52,6 +52,7 @@ pub fn sensitivity(category: Category) -> (&'static str, &'static str) {
         Category::SubstanceUse => ("Substance use: 42 CFR Part 2", "badge badge-part2"),
         Category::Hiv => ("HIV: specially protected", "badge badge-special"),
         Category::Demographics | Category::Appointments | Category::Billing => ("Health information", "badge"),
+        Category::PeerSupportNotes => ("Peer support: part of the record", "badge"),
         _ => ("Clinical", "badge badge-clinical"),
     }
 }

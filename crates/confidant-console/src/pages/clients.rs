@@ -234,17 +234,19 @@ pub fn client_page(viewer: &Viewer, view: &ClientView<'_>, flash: Option<&Flash>
             }
             h2 { "Notes and records" }
             @if !view.writable.is_empty() {
-                form.card.noprint #note-form method="post" action=(routes::records(&client.id)) {
-                    (csrf_field(viewer))
-                    h3 { "Write a note" }
-                    label for="category" { "Category" }
-                    select #category name="category" required {
-                        @for c in view.writable { option value=(c.as_str()) selected[view.writable.len() == 1] { (category_option(*c)) } }
+                details.write.noprint #write open[view.records.is_empty()] {
+                    summary { "Write a note" }
+                    form #note-form method="post" action=(routes::records(&client.id)) {
+                        (csrf_field(viewer))
+                        label for="category" { "Category" }
+                        select #category name="category" required {
+                            @for c in view.writable { option value=(c.as_str()) selected[view.writable.len() == 1] { (category_option(*c)) } }
+                        }
+                        label for="content" { "Note" }
+                        p.hint #content-hint { "The first line is the note's title in the list. A saved note is never edited: a correction is saved as a new version beside it." }
+                        textarea #content name="content" rows="6" required aria-describedby="content-hint" {}
+                        button type="submit" { "Save note" }
                     }
-                    label for="content" { "Note" }
-                    p.hint #content-hint { "The first line is the note's title in the list. A saved note is never edited: a correction is saved as a new version beside it." }
-                    textarea #content name="content" rows="6" required aria-describedby="content-hint" {}
-                    button type="submit" { "Save note" }
                 }
             }
             @if others.is_empty() { p { "No records on file." } }

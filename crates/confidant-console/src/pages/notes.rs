@@ -54,10 +54,11 @@ pub fn record_page(viewer: &Viewer, client: &Client, versions: &[VersionView], m
             }
             @if versions.len() > 1 {
                 h2 { "History" }
-                ol.history reversed {
-                    @for v in versions.iter().rev().skip(1) {
+                p { "Earlier versions, kept unchanged, newest first." }
+                ul.history {
+                    @for (n, v) in versions.iter().enumerate().rev().skip(1) {
                         li {
-                            p.muted { "Written " (v.written) " by " (v.author) " · replaced by a later correction" }
+                            p.muted { strong { "Version " (n + 1) } " · written " (v.written) " by " (v.author) " · replaced by a later correction" }
                             pre { (v.content) }
                         }
                     }

@@ -363,7 +363,13 @@ async fn disclose(
 async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
     let packages = state.packages.lock().await;
     match packages.get(&id) {
-        Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => Ok(Html(page.clone()).into_response()),
+        Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => {
+            let mut response = Html(page.clone()).into_response();
+            if let Ok(value) = HeaderValue::from_str(&package_policy()) {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            Ok(response)
+        }
         _ => Err(error_page(
             Some(&p),
             Problem::not_found(
@@ -371,6 +377,15 @@ async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Consol
             ),
         )),
     }
+}
+
+/// The package page's policy: nothing may load or run; only its own inline
+/// stylesheet applies (named by its hash), so it prints as designed.
+fn package_policy() -> String {
+    use base64ct::Encoding;
+    use sha2::Digest;
+    let hash = base64ct::Base64::encode_string(&sha2::Sha256::digest(confidant_disclosure::PACKAGE_STYLE.as_bytes()));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
 }
 
 // ── authorizations ───────────────────────────────────────────────────────
