@@ -41,32 +41,32 @@ pub fn staff_page(viewer: &Viewer, staff: &[Staff], flash: Option<&Flash>) -> Ma
                                 @if s.id == viewer.staff_id {
                                     span.muted { "Your own account: another admin changes it." }
                                 } @else {
-                                    div.admin-actions {
-                                        form.inline method="post" action=(routes::staff_active(&s.id)) {
-                                            (csrf_field(viewer))
-                                            @if s.active {
-                                                input type="hidden" name="active" value="false";
-                                                button.danger type="submit" { "Deactivate" span.visually-hidden { " " (s.display_name) } }
-                                            } @else {
-                                                input type="hidden" name="active" value="true";
-                                                button type="submit" { "Reactivate" span.visually-hidden { " " (s.display_name) } }
-                                            }
-                                        }
-                                        form.inline method="post" action=(routes::staff_totp(&s.id)) {
-                                            (csrf_field(viewer))
-                                            button type="submit" { "Clear second factor" span.visually-hidden { " of " (s.display_name) } }
-                                        }
-                                        form.inline method="post" action=(routes::staff_tokens(&s.id)) {
-                                            (csrf_field(viewer))
-                                            button type="submit" { "Revoke API tokens" span.visually-hidden { " of " (s.display_name) } }
-                                        }
-                                        details {
-                                            summary { "Reset password" span.visually-hidden { " of " (s.display_name) } }
+                                    details.manage {
+                                        summary { "Manage" span.visually-hidden { " " (s.display_name) "'s account" } }
+                                        div.admin-actions {
                                             form.inline method="post" action=(routes::staff_password(&s.id)) {
                                                 (csrf_field(viewer))
                                                 label for={ "pw-" (s.id) } { "New password" }
                                                 input id={ "pw-" (s.id) } name="password" type="password" autocomplete="new-password" minlength="12" required;
-                                                button type="submit" { "Set" }
+                                                button type="submit" { "Reset password" }
+                                            }
+                                            form.inline method="post" action=(routes::staff_totp(&s.id)) {
+                                                (csrf_field(viewer))
+                                                button type="submit" { "Clear second factor" }
+                                            }
+                                            form.inline method="post" action=(routes::staff_tokens(&s.id)) {
+                                                (csrf_field(viewer))
+                                                button type="submit" { "Revoke API tokens" }
+                                            }
+                                            form.inline method="post" action=(routes::staff_active(&s.id)) {
+                                                (csrf_field(viewer))
+                                                @if s.active {
+                                                    input type="hidden" name="active" value="false";
+                                                    button.danger type="submit" { "Deactivate (ends every session now)" }
+                                                } @else {
+                                                    input type="hidden" name="active" value="true";
+                                                    button type="submit" { "Reactivate" }
+                                                }
                                             }
                                         }
                                     }

@@ -289,27 +289,30 @@ pub fn client_page(viewer: &Viewer, view: &ClientView<'_>, flash: Option<&Flash>
             }
             h2 { "Privacy notice" }
             p { (notice_summary(view.notice)) }
-            div.two.noprint {
-                form.card method="post" action=(routes::notice(&client.id)) {
-                    (csrf_field(viewer))
-                    input type="hidden" name="outcome" value="acknowledged";
-                    h3 { "The client acknowledged the notice" }
-                    label for="ack-on" { "Day they signed the acknowledgment" }
-                    input #ack-on type="date" name="on" value=(today) required;
-                    button type="submit" { "Record the acknowledgment" }
-                }
-                form.card method="post" action=(routes::notice(&client.id)) {
-                    (csrf_field(viewer))
-                    input type="hidden" name="outcome" value="not_obtained";
-                    h3 { "We tried, but could not get it" }
-                    label for="nack-on" { "Day we tried" }
-                    input #nack-on type="date" name="on" value=(today) required;
-                    label for="reason" { "Why not (45 CFR 164.520(c)(2)(ii))" }
-                    select #reason name="reason" required {
-                        option value="" { "Choose the reason" }
-                        @for r in NoticeNotObtained::ALL { option value=(r.as_str()) { (r.describe()) } }
+            details.noprint #notice open[view.notice.acknowledged.is_empty()] {
+                summary { @if view.notice.acknowledged.is_empty() { "Record the acknowledgment, or why it could not be obtained" } @else { "Record a new acknowledgment" } }
+                div.two {
+                    form.card method="post" action=(routes::notice(&client.id)) {
+                        (csrf_field(viewer))
+                        input type="hidden" name="outcome" value="acknowledged";
+                        h3 { "The client acknowledged the notice" }
+                        label for="ack-on" { "Day they signed the acknowledgment" }
+                        input #ack-on type="date" name="on" value=(today) required;
+                        button type="submit" { "Record the acknowledgment" }
                     }
-                    button type="submit" { "Record the attempt" }
+                    form.card method="post" action=(routes::notice(&client.id)) {
+                        (csrf_field(viewer))
+                        input type="hidden" name="outcome" value="not_obtained";
+                        h3 { "We tried, but could not get it" }
+                        label for="nack-on" { "Day we tried" }
+                        input #nack-on type="date" name="on" value=(today) required;
+                        label for="reason" { "Why not (45 CFR 164.520(c)(2)(ii))" }
+                        select #reason name="reason" required {
+                            option value="" { "Choose the reason" }
+                            @for r in NoticeNotObtained::ALL { option value=(r.as_str()) { (r.describe()) } }
+                        }
+                        button type="submit" { "Record the attempt" }
+                    }
                 }
             }
             h2 { "Restrictions the client asked for" }
