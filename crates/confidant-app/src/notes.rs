@@ -144,11 +144,7 @@ impl App<'_> {
             return Ok(());
         }
         refuse(self, actor, Some(client_id), "write a note in this category").await?;
-        Err(AppError::Forbidden(format!(
-            "category: a {} does not write `{}` notes",
-            role.as_str().replace('_', " "),
-            category.as_str()
-        )))
+        Err(AppError::Forbidden(format!("category: a {} does not write `{}` notes", role.as_str().replace('_', " "), category.as_str())))
     }
 
     /// Corrects a record: `content` becomes a new version that names the
@@ -169,7 +165,10 @@ impl App<'_> {
             return Err(AppError::Forbidden("record: only its author corrects a record; add a note of your own instead".into()));
         }
         if let Some(newer) = records.iter().find(|r| r.corrects.as_deref() == Some(record_id)) {
-            return Err(AppError::Conflict(format!("record: `{record_id}` was already corrected by `{}`; correct the latest version", newer.id)));
+            return Err(AppError::Conflict(format!(
+                "record: `{record_id}` was already corrected by `{}`; correct the latest version",
+                newer.id
+            )));
         }
         if content.trim().is_empty() {
             return Err(AppError::input("content", "the corrected note's text"));

@@ -28,7 +28,9 @@ async fn vault(db: &TestDatabase) -> Store {
     store.enable_audit(LogSigningKey::from_seed(&[6; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
     store.set_clock(Clock::fixed(0));
     store.clock().set_day(day("2026-03-01"));
-    for (id, role) in [("st-t", StaffRole::Psychotherapist), ("st-p", StaffRole::PeerSupportSpecialist), ("st-po", StaffRole::PrivacyOfficer)] {
+    for (id, role) in
+        [("st-t", StaffRole::Psychotherapist), ("st-p", StaffRole::PeerSupportSpecialist), ("st-po", StaffRole::PrivacyOfficer)]
+    {
         store.add_staff(NewStaff { id: Some(id.into()), display_name: format!("Staff {id}"), role }).await.unwrap();
     }
     for (id, name) in [("cl-1", "Zebulon Quixotic"), ("cl-2", "Zelda Quixote")] {
@@ -148,8 +150,10 @@ async fn the_privacy_officer_decides_a_restriction_once_and_an_agreed_one_binds(
         // Decided once: declining afterwards is refused and changes nothing.
         assert!(app.decide_restriction(&officer, &id, false).await.is_err());
         assert!(store.restrictions("cl-1").await.unwrap()[0].restriction.agreed);
-        let entries =
-            store.audit_entries(&AuditFilter { kind: Some(AuditKind::RestrictionDecided), with_details: true, ..AuditFilter::default() }).await.unwrap();
+        let entries = store
+            .audit_entries(&AuditFilter { kind: Some(AuditKind::RestrictionDecided), with_details: true, ..AuditFilter::default() })
+            .await
+            .unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].client_id.as_deref(), Some("cl-1"));
     }

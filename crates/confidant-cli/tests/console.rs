@@ -510,7 +510,11 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     let page = b.flashed().await;
     assert!(page.contains("Your note is saved."), "{page}");
     let today = b.client.execute("return new Date().toISOString().slice(0, 10);", vec![]).await.unwrap();
-    let row = b.client.find(Locator::XPath("//table[contains(@class,'records')]//tr[.//a[contains(., 'Met at the drop-in centre')]]")).await.unwrap();
+    let row = b
+        .client
+        .find(Locator::XPath("//table[contains(@class,'records')]//tr[.//a[contains(., 'Met at the drop-in centre')]]"))
+        .await
+        .unwrap();
     let row_text = row.text().await.unwrap();
     assert!(row_text.contains(today.as_str().unwrap()) && row_text.contains(&peer_name) && row_text.contains("Peer support"), "{row_text}");
     // Newest first: the note just written heads the list.
@@ -522,7 +526,11 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(b.text().await.contains("housing application"));
     b.shot("note", true).await;
     b.click("details#correct summary").await;
-    b.fill("#correction", "Met at the drop-in centre\nWe talked about the housing application; they want help with the form on Thursday, not Friday.").await;
+    b.fill(
+        "#correction",
+        "Met at the drop-in centre\nWe talked about the housing application; they want help with the form on Thursday, not Friday.",
+    )
+    .await;
     b.submit("#correction-form").await;
     let page = b.flashed().await;
     assert!(page.contains("saved as a new version") && page.contains("History"), "{page}");
@@ -557,7 +565,10 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.sign_in(officer, &password(officer)).await;
     b.go("/console/review").await;
     let page = b.text().await;
-    assert!(page.contains("Restriction requests") && page.contains(&client) && page.contains("The diagnosis, not to treating provider"), "{page}");
+    assert!(
+        page.contains("Restriction requests") && page.contains(&client) && page.contains("The diagnosis, not to treating provider"),
+        "{page}"
+    );
     b.shot("restriction-queue", true).await;
     b.client
         .find(Locator::XPath(&format!("//tr[td[normalize-space()='{client}']]//button[@value='agree']")))

@@ -47,7 +47,8 @@ pub use exams::{DrawnQuestion, ExamCompletion, ExamDraw, TopicTally, TrainingPol
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing, KeySource};
 pub use model::{
     AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, NoticeNotObtained, NoticeStatus, Record,
-    RestrictionDecision, Staff, StaffRole, StoredAuthorization, StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
+    RestrictionDecision, Staff, StaffRole, StoredAuthorization, StoredRestriction, date_from_unix_days, now_secs, plus_days, today,
+    unix_days,
 };
 pub use release::ReleaseTx;
 pub use training::{TrainingCard, TrainingExam, TrainingReview};

@@ -7,8 +7,8 @@ use confidant_policy::authorization::{Element, Reason, Statement, required_state
 use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Outcome, Purpose, RecipientKind, Signer};
 use confidant_policy::{Date, Decision, Restriction, Rule, plain_category};
 use confidant_store::{
-    Accounting, AuditEntry, AuditVerification, CareTeam, Client, NoticeNotObtained, NoticeStatus, Record, Staff, StaffRole, StoredAuthorization,
-    StoredRestriction, unix_days,
+    Accounting, AuditEntry, AuditVerification, CareTeam, Client, NoticeNotObtained, NoticeStatus, Record, Staff, StaffRole,
+    StoredAuthorization, StoredRestriction, unix_days,
 };
 use maud::{Markup, html};
 

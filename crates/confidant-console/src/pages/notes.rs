@@ -70,7 +70,14 @@ pub fn record_page(viewer: &Viewer, client: &Client, versions: &[VersionView], m
 
 /// A client's record summary, laid out for printing: the facts, then every
 /// current record the viewer may read, with contents.
-pub fn client_summary(viewer: &Viewer, client: &Client, team: Option<&str>, notice: &NoticeStatus, records: &[VersionView], today: Date) -> Markup {
+pub fn client_summary(
+    viewer: &Viewer,
+    client: &Client,
+    team: Option<&str>,
+    notice: &NoticeStatus,
+    records: &[VersionView],
+    today: Date,
+) -> Markup {
     frame(
         Some(viewer),
         &format!("Record summary — {}", client.name),

@@ -458,7 +458,10 @@ pub(crate) async fn revoke_tokens_of(state: &AppState, p: &Principal, id: &str) 
     state.principals.evict_staff(id);
     state
         .audit
-        .one(AuditEvent::new(AuditKind::TokenRevoked, Some(p.id())).details(json!({ "for": id, "tokens_revoked": tokens, "via": via_of(p) })))
+        .one(
+            AuditEvent::new(AuditKind::TokenRevoked, Some(p.id()))
+                .details(json!({ "for": id, "tokens_revoked": tokens, "via": via_of(p) })),
+        )
         .await?;
     Ok(tokens)
 }

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use confidant_app::Channel;
 use confidant_console::{self as pages, routes};
 use confidant_store::{NewStaff, StaffRole};
 
-use super::{FlashQuery, PageResult, check_csrf, error_page, fail, flash_of, html, viewer};
+use super::{FlashQuery, PageResult, check_csrf, fail, flash_of, html, viewer};
 use crate::AppState;
 use crate::auth::{ConsolePrincipal, Principal};
 use crate::body::{Form, Path, Query};
@@ -32,17 +32,17 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
 }
 
 /// The pages are the admin's; anyone else is refused before anything is read.
-fn admin_only(p: &Principal) -> Result<(), Response> {
-    if p.role() == StaffRole::Admin { Ok(()) } else { Err(error_page(Some(p), Problem::forbidden("only an admin manages staff and teams"))) }
+fn admin_only(p: &Principal) -> Result<(), Problem> {
+    if p.role() == StaffRole::Admin { Ok(()) } else { Err(Problem::forbidden("only an admin manages staff and teams")) }
 }
 
 /// An admin's own account is changed by another admin.
-fn not_own(p: &Principal, id: &str) -> Result<(), Response> {
-    if p.id() == id { Err(error_page(Some(p), Problem::forbidden("staff_id: another admin changes your own account"))) } else { Ok(()) }
+fn not_own(p: &Principal, id: &str) -> Result<(), Problem> {
+    if p.id() == id { Err(Problem::forbidden("staff_id: another admin changes your own account")) } else { Ok(()) }
 }
 
 async fn staff(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<FlashQuery>) -> PageResult {
-    admin_only(&p)?;
+    admin_only(&p).map_err(fail(&p))?;
     let staff = state.store.list_staff().await.map_err(|e| fail(&p)(e.into()))?;
     Ok(html(StatusCode::OK, pages::staff_page(&viewer(&p), &staff, flash_of(q.done.as_deref()).as_ref())))
 }
@@ -70,7 +70,12 @@ async fn add_staff(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Cons
     Ok(Redirect::to(&routes::staff_done("staff")).into_response())
 }
 
-async fn set_active(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn set_active(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let active = form.get("active") == Some("true");
     state.app().set_staff_active(&p.actor(Channel::Console), &id, active).await.map_err(|e| fail(&p)(e.into()))?;
@@ -86,26 +91,36 @@ async fn reset_password(
     form: Form,
 ) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    admin_only(&p)?;
-    not_own(&p, &id)?;
+    admin_only(&p).map_err(fail(&p))?;
+    not_own(&p, &id).map_err(fail(&p))?;
     crate::api::set_password_for(&state, &p, &id, &form.text("password")).await.map_err(fail(&p))?;
     Ok(Redirect::to(&routes::staff_done("password")).into_response())
 }
 
-async fn clear_totp(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn clear_totp(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     crate::api::clear_totp_for(&state, &p, &id).await.map_err(fail(&p))?;
     Ok(Redirect::to(&routes::staff_done("totp")).into_response())
 }
 
-async fn revoke_tokens(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn revoke_tokens(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     crate::api::revoke_tokens_of(&state, &p, &id).await.map_err(fail(&p))?;
     Ok(Redirect::to(&routes::staff_done("tokens")).into_response())
 }
 
 async fn teams(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<FlashQuery>) -> PageResult {
-    admin_only(&p)?;
+    admin_only(&p).map_err(fail(&p))?;
     let teams = state.store.list_teams().await.map_err(|e| fail(&p)(e.into()))?;
     let staff = state.store.list_staff().await.map_err(|e| fail(&p)(e.into()))?;
     Ok(html(StatusCode::OK, pages::teams_page(&viewer(&p), &teams, &staff, flash_of(q.done.as_deref()).as_ref())))
@@ -121,7 +136,12 @@ async fn add_team(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
     Ok(Redirect::to(&routes::teams_done("team")).into_response())
 }
 
-async fn add_member(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(team): Path<String>, form: Form) -> PageResult {
+async fn add_member(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(team): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let staff_id = form.text("staff_id");
     crate::body::check_id("staff_id", &staff_id).map_err(fail(&p))?;

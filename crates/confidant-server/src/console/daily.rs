@@ -138,7 +138,12 @@ async fn add_client(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Con
 
 // ── notes ────────────────────────────────────────────────────────────────
 
-async fn add_note(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn add_note(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let category = form
         .get("category")
@@ -197,7 +202,12 @@ async fn summary(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Consol
 
 // ── the client's rights ──────────────────────────────────────────────────
 
-async fn notice(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn notice(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     let on = parse_date("on", &form.text("on")).map_err(fail(&p))?;
     let actor = p.actor(Channel::Console);

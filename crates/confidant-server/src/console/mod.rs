@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use confidant_console::{self as pages, routes, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer};
+use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer, routes};
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
@@ -558,7 +558,11 @@ async fn audit_entry(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Co
     Ok(html(StatusCode::OK, pages::audit_proof(&viewer(&p), &entry, &proof, &head, verified)))
 }
 
-async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<FlashQuery>) -> PageResult {
+async fn review_queue(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Query(q): Query<FlashQuery>,
+) -> PageResult {
     let queue = state.app().break_glass_queue(&p.actor(Channel::Console), true).await.map_err(|e| fail(&p)(e.into()))?;
     let items: Vec<BreakGlassItem> = queue
         .into_iter()
