@@ -482,6 +482,11 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     let peer_name = b.client.find(Locator::Css("span.who")).await.unwrap().text().await.unwrap();
     let peer_name = peer_name.split(" · ").next().unwrap().to_string();
     let own = peer_sees.iter().find(|c| **c != not_peers).unwrap().clone();
+    // Administration is the admin's: a peer is refused, and not shown the link.
+    assert!(b.client.find(Locator::Css("nav a[href='/console/admin/staff']")).await.is_err());
+    b.go("/console/admin/staff").await;
+    assert!(b.text().await.contains("only an admin manages staff and teams"));
+    b.go("/console").await;
     // Search the caseload by id: the client is found; one beyond it is not.
     b.fill("#q", &own).await;
     b.submit("form.search").await;
