@@ -91,6 +91,10 @@ fn client_failure<'a>(p: &'a Principal, id: &'a str) -> impl Fn(AppError) -> Res
 // ── intake ───────────────────────────────────────────────────────────────
 
 async fn new_client(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
+    if !super::does_intake(&p) {
+        // The operation would refuse (and audit) the form's post; say so before it is filled in.
+        return Err(fail(&p)(Problem::forbidden("intake is done by case managers, clinicians, supervisors or admins")));
+    }
     let teams = state.store.list_teams().await.map_err(|e| fail(&p)(e.into()))?;
     Ok(html(StatusCode::OK, pages::new_client(&viewer(&p), &IntakeValues::default(), &teams, None)))
 }
