@@ -59,8 +59,8 @@ pub fn caseload(viewer: &Viewer, clients: &[Client], today: Date, query: &str, m
             } @else {
                 table.stack {
                     caption {
-                        (clients.len()) " clients on your caseload or care team"
-                        @if !query.is_empty() { " matching “" (query) "”" }
+                        (clients.len()) @if clients.len() == 1 { " client" } @else { " clients" } " on your caseload or care team"
+                        @if !query.is_empty() { " matching “" (query) "” · " a href=(routes::HOME) { "Show all" } }
                     }
                     thead { tr { th scope="col" { "Client" } th scope="col" { "Status" } th scope="col" { "Age" } th scope="col" { "Program" } } }
                     tbody {
