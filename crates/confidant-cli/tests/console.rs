@@ -195,6 +195,33 @@ impl Browser {
         self.client.screenshot().await.unwrap()
     }
 
+    /// Saves the page as it prints: the stylesheets' `@media print` rules
+    /// are switched on in place (through the CSSOM, which the page's content
+    /// security policy allows) at an A4-like width, then the page is
+    /// reloaded. Returns whether the console's header and forms are hidden.
+    async fn print_preview(&mut self, name: &str) -> bool {
+        self.step += 1;
+        let hidden = self
+            .client
+            .execute(
+                "for (const sheet of document.styleSheets) {
+                   for (const rule of sheet.cssRules) {
+                     if (rule.media && rule.media.mediaText.includes('print')) { rule.media.mediaText = 'all'; }
+                   }
+                 }
+                 const gone = el => !el || getComputedStyle(el).display === 'none';
+                 return gone(document.querySelector('header.top')) && [...document.querySelectorAll('main form')].every(gone);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let png = self.whole_page(800).await;
+        std::fs::write(self.shots.join(format!("{:02}-{name}-print.png", self.step)), png).unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
+        self.client.refresh().await.unwrap();
+        hidden == Value::Bool(true)
+    }
+
     /// Sets a date field (Chromium's date inputs take keys in the locale's order).
     async fn set_date(&self, id: &str, value: &str) {
         self.client
@@ -369,6 +396,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.click("a.button[href^='/console/disclosures/']").await;
     assert!(b.text().await.contains("Disclosure of health information"));
     b.shot("package", true).await;
+    assert!(b.print_preview("package").await);
 
     // A reportable disclosure, then the accounting shows it.
     b.ask(&client, "child_welfare_agency", "County CWS", "report_child_abuse", &["demographics"], &["suspected_child_abuse"]).await;
@@ -383,6 +411,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(page.contains("County CWS") && page.contains("1 Main St"), "{page}");
     assert!(!page.contains("Acme Tools"), "an authorized disclosure is not in the accounting");
     b.shot("accounting", true).await;
+    assert!(b.print_preview("accounting").await, "the accounting prints without the console's header and forms");
     // Verify the audit log.
     b.go("/console/audit").await;
     b.submit("form[action='/console/audit/verify']").await;
@@ -549,6 +578,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     let page = b.text().await;
     assert!(page.contains("Record summary") && page.contains("on Thursday, not Friday") && !page.contains("on Friday."), "{page}");
     b.shot("record-summary", true).await;
+    assert!(b.print_preview("record-summary").await, "the summary prints without the console's header and forms");
     b.sign_out().await;
 
     // ── a restriction: requested, agreed by the privacy officer, binding ──
