@@ -251,6 +251,21 @@ impl App<'_> {
         Ok(())
     }
 
+    /// Revokes every API token of another staff member (an admin or the
+    /// operator; one's own go one by one, or with a password change).
+    /// Audited; returns how many were revoked.
+    pub async fn revoke_all_tokens(&self, actor: &Actor, staff_id: &str) -> Result<u64, AppError> {
+        self.require_admin(actor, "revoke another staff member's tokens").await?;
+        self.no_self_grant(actor, staff_id, "revoke all tokens of").await?;
+        self.store.staff(staff_id).await?;
+        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
+        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::For(staff_id.to_string()), Detail::TokensRevoked(tokens)]);
+        self.audit.record(vec![event]).await?;
+        Ok(tokens)
+    }
+
     /// Every staff member (an admin or the operator).
     pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<Staff>, AppError> {
         self.require_admin(actor, "list staff").await?;

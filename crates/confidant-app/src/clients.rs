@@ -5,7 +5,7 @@
 
 use confidant_policy::Date;
 use confidant_policy::vocab::{Category, ClientStatus};
-use confidant_store::{AuditEvent, AuditKind, Client, NewClient, StaffRole};
+use confidant_store::{AuditEvent, AuditKind, Client, NewClient, NoticeNotObtained, StaffRole, StoredRestriction};
 use confidant_store::{Detail, StatusSnapshot};
 
 use crate::access::{client_access, refuse, require_privacy_officer};
@@ -108,5 +108,42 @@ impl App<'_> {
             .with(Detail::Authorization(auth_id.to_string()));
         self.store.review_authorization_audited(auth_id, reviewer, event).await?;
         Ok(())
+    }
+
+    /// Records that the notice's acknowledgment was sought on `on` but not
+    /// obtained, and why (45 CFR 164.520(c)(2)(ii)).
+    pub async fn notice_not_obtained(&self, actor: &Actor, client_id: &str, on: Date, reason: NoticeNotObtained) -> Result<(), AppError> {
+        client_access(self, actor, client_id, "record privacy notice not obtained").await?;
+        if on > self.store.today() {
+            return Err(AppError::input("on", "a day no later than today"));
+        }
+        let event = AuditEvent::new(AuditKind::PrivacyNoticeNotObtained, actor.id())
+            .client(client_id)
+            .with_all(via(actor))
+            .with_all([Detail::On(on), Detail::Reason(reason.as_str().to_string())]);
+        self.store.privacy_notice_not_obtained_audited(client_id, on, reason, actor.on_behalf_of(), event).await?;
+        Ok(())
+    }
+
+    /// Restrictions waiting for the privacy officer's answer, across clients
+    /// (what is restricted, not the record; the privacy officer's queue).
+    pub async fn restrictions_awaiting_decision(&self, actor: &Actor) -> Result<Vec<StoredRestriction>, AppError> {
+        require_privacy_officer(self, actor, "list restriction requests").await?;
+        Ok(self.store.restrictions_awaiting_decision().await?)
+    }
+
+    /// The privacy officer agrees to a requested restriction (from then on
+    /// it binds, 45 CFR 164.522(a)(1)(ii)) or declines it; decided once,
+    /// audited as `restriction_decided` in the same transaction.
+    pub async fn decide_restriction(&self, actor: &Actor, restriction_id: &str, agreed: bool) -> Result<String, AppError> {
+        require_privacy_officer(self, actor, "decide a restriction request").await?;
+        let Some(by) = actor.on_behalf_of() else {
+            return Err(AppError::input("--as", "the privacy officer deciding it"));
+        };
+        let event = AuditEvent::new(AuditKind::RestrictionDecided, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Restriction(restriction_id.to_string()), Detail::Agreed(agreed)]);
+        let (client, _) = self.store.decide_restriction_audited(restriction_id, agreed, by, self.store.today(), event).await?;
+        Ok(client)
     }
 }

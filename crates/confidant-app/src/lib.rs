@@ -23,6 +23,7 @@ mod clients;
 pub mod credentials;
 mod error;
 mod lists;
+pub mod notes;
 pub mod ops;
 pub mod training;
 
@@ -31,5 +32,6 @@ pub use accounting::SuspensionRequest;
 pub use accounts::{Session, SignInAttempt, TotpEnrolment};
 pub use actor::{Actor, Channel};
 pub use error::AppError;
+pub use notes::{RecordHistory, writable_categories};
 pub use ops::*;
 pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};

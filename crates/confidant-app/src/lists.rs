@@ -14,17 +14,24 @@ use crate::{Actor, App, AppError};
 impl App<'_> {
     /// The clients the actor may see: those on their caseload or care team,
     /// whatever their role (oversight is of the log, not of charts); every
-    /// client for the operator. Audited as a read of demographics.
-    pub async fn caseload(&self, actor: &Actor) -> Result<Vec<Client>, AppError> {
+    /// client for the operator. With a `query`, only those whose name or id
+    /// contains it (any case): nobody finds a client beyond need-to-know,
+    /// because the search runs over the caseload only. Audited as one read
+    /// of demographics.
+    pub async fn caseload(&self, actor: &Actor, query: Option<&str>) -> Result<Vec<Client>, AppError> {
         let mut clients = self.store.list_clients().await?;
         if let Some(staff) = actor.id() {
             let visible = self.store.visible_clients(staff).await?;
             clients.retain(|c| visible.contains(&c.id));
         }
+        let needle = query.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        if let Some(q) = &needle {
+            clients.retain(|c| c.name.to_lowercase().contains(q) || c.id.to_lowercase().contains(q));
+        }
         let event = AuditEvent::new(AuditKind::ClientRead, actor.id())
             .categories(&[Category::Demographics])
             .with_all(via(actor))
-            .with(Detail::Clients(clients.len()));
+            .with_all([Detail::Clients(clients.len()), Detail::Search(needle.is_some())]);
         self.audit.record(vec![event]).await?;
         Ok(clients)
     }

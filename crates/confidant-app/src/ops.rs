@@ -65,6 +65,10 @@ pub struct ClientFile {
     pub authorizations: Vec<confidant_store::StoredAuthorization>,
     /// Restrictions on file.
     pub restrictions: Vec<confidant_store::StoredRestriction>,
+    /// Where the privacy-notice acknowledgment stands.
+    pub notice: confidant_store::NoticeStatus,
+    /// Display names of staff by id (the records' authors among them).
+    pub authors: std::collections::BTreeMap<String, String>,
     /// Why the actor may see it.
     pub access: crate::Access,
 }
@@ -161,8 +165,10 @@ impl App<'_> {
         let (records, notes_withheld) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
         let authorizations = self.store.authorizations(client_id).await?;
         let restrictions = self.store.restrictions(client_id).await?;
+        let notice = self.store.privacy_notice_status(client_id).await?;
+        let authors = self.staff_names().await?;
         self.audit_read(actor, client_id, access, &records, &[Category::Demographics]).await?;
-        Ok(ClientFile { client, records, notes_withheld, authorizations, restrictions, access })
+        Ok(ClientFile { client, records, notes_withheld, authorizations, restrictions, notice, authors, access })
     }
 
     /// Audits a read of `records` (and of `also`, such as demographics) as
@@ -203,6 +209,7 @@ impl App<'_> {
             return Err(AppError::input("--as", "the staff member who wrote the record (its author)"));
         };
         client_access(self, actor, client_id, "add record").await?;
+        self.check_writes(actor, client_id, category).await?;
         let new = NewRecord { id, client_id: client_id.to_string(), category, author_id: author.to_string(), content };
         let event = AuditEvent::new(AuditKind::RecordAdded, actor.id()).client(client_id).categories(&[category]).with_all(via(actor));
         let (mut ids, _) = self.store.add_records_audited(vec![new], event).await.map_err(unbatched)?;

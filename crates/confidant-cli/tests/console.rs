@@ -4,8 +4,16 @@
 //! run it again to a permit, disclose, disclose a reportable one and find it
 //! in the client's accounting, verify the audit log, be refused another
 //! staff member's client by URL, break-glass, and see it in the privacy
-//! officer's review queue, and practise an exam question. Each step is saved as a screenshot under
-//! `target/e2e-screenshots/`, at laptop and at phone width.
+//! officer's review queue, and practise an exam question. Then a day's
+//! work: a peer support specialist writes a note, sees it listed with its
+//! date and their name, corrects it and sees the history; a clinician
+//! records a restriction request, the privacy officer agrees to it, and the
+//! same question's answer changes because of it; an admin adds a client
+//! and a staff member. Each step is saved as a screenshot under
+//! `target/e2e-screenshots/`, at laptop and at phone width, and axe-core
+//! (the npm package, `CONFIDANT_AXE` or `tests/axe/node_modules`, installed
+//! by `scripts/test`) checks every page at both widths: no serious or
+//! critical violation is allowed.
 //!
 //! Without `chromedriver` on the PATH the test says so and passes, unless
 //! `CONFIDANT_E2E=required` (as `scripts/test` sets after installing it).
@@ -84,6 +92,31 @@ struct Browser {
     base: String,
     shots: PathBuf,
     step: u32,
+    /// axe-core's source, injected into each page it checks.
+    axe: Option<String>,
+    /// Serious or critical accessibility violations found so far.
+    violations: Vec<String>,
+    /// Pages axe checked.
+    checked: u32,
+}
+
+/// axe-core's script: `CONFIDANT_AXE`, else the copy `npm ci` put beside
+/// this test. Without it the accessibility checks are skipped, unless the
+/// browser test is required (then axe is too).
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("CONFIDANT_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js"));
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) if std::env::var("CONFIDANT_E2E").as_deref() == Ok("required") && std::env::var_os("CONFIDANT_AXE").is_some() => {
+            panic!("axe-core is required but {} could not be read: {e}", path.display())
+        }
+        Err(_) => {
+            eprintln!("skipping accessibility checks: axe-core is not installed (scripts/test runs npm ci in tests/axe)");
+            None
+        }
+    }
 }
 
 impl Browser {
@@ -100,7 +133,33 @@ impl Browser {
             .unwrap();
         let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
         std::fs::create_dir_all(&shots).unwrap();
-        Browser { client, base: base.to_string(), shots, step: 0 }
+        Browser { client, base: base.to_string(), shots, step: 0, axe: axe_source(), violations: Vec::new(), checked: 0 }
+    }
+
+    /// Runs axe-core on the page as it is now and keeps every serious or
+    /// critical violation, named with the page and the width.
+    async fn check_accessibility(&mut self, name: &str, width: &str) {
+        let Some(axe) = &self.axe else { return };
+        let loaded = self.client.execute("return typeof window.axe !== 'undefined';", vec![]).await.unwrap();
+        if loaded != Value::Bool(true) {
+            self.client.execute(&format!("{axe}\nreturn true;"), vec![]).await.unwrap();
+        }
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.checked += 1;
+        for v in found.as_array().cloned().unwrap_or_default() {
+            self.violations.push(format!("{name} ({width}): {}", v.as_str().unwrap_or_default()));
+        }
     }
 
     async fn go(&self, path: &str) {
@@ -108,16 +167,76 @@ impl Browser {
     }
 
     /// Saves the page at laptop width, and at phone width when `phone`.
+    /// Also checks the page with axe-core at each width it saves.
     async fn shot(&mut self, name: &str, phone: bool) {
         self.step += 1;
-        let png = self.client.screenshot().await.unwrap();
+        self.check_accessibility(name, "laptop").await;
+        let png = self.whole_page(1280).await;
         std::fs::write(self.shots.join(format!("{:02}-{name}-laptop.png", self.step)), png).unwrap();
         if phone {
             self.client.set_window_size(390, 844).await.unwrap();
-            let png = self.client.screenshot().await.unwrap();
+            self.check_accessibility(name, "phone").await;
+            // Nothing may be cut off: the page is never wider than the phone.
+            let wide = self.client.execute("return document.documentElement.scrollWidth;", vec![]).await.unwrap();
+            if wide.as_u64().unwrap_or(0) > 390 {
+                self.violations.push(format!("{name} (phone): the page is {wide} px wide, wider than the 390 px screen"));
+            }
+            let png = self.whole_page(390).await;
             std::fs::write(self.shots.join(format!("{:02}-{name}-phone.png", self.step)), png).unwrap();
-            self.client.set_window_size(1280, 900).await.unwrap();
         }
+        self.client.set_window_size(1280, 900).await.unwrap();
+    }
+
+    /// A screenshot of the whole page (up to 4000 px tall) at `width`.
+    async fn whole_page(&self, width: u32) -> Vec<u8> {
+        let tall = self.client.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
+        let height = u32::try_from(tall.as_u64().unwrap_or(900)).unwrap_or(900).clamp(600, 4000);
+        self.client.set_window_size(width, height + 100).await.unwrap();
+        self.client.screenshot().await.unwrap()
+    }
+
+    /// Saves the page as it prints: the stylesheets' `@media print` rules
+    /// are switched on in place (through the CSSOM, which the page's content
+    /// security policy allows) at an A4-like width, then the page is
+    /// reloaded. Returns whether the console's header and forms are hidden.
+    async fn print_preview(&mut self, name: &str) -> bool {
+        self.step += 1;
+        let hidden = self
+            .client
+            .execute(
+                "for (const sheet of document.styleSheets) {
+                   for (const rule of sheet.cssRules) {
+                     if (rule.media && rule.media.mediaText.includes('print')) { rule.media.mediaText = 'all'; }
+                   }
+                 }
+                 const gone = el => !el || getComputedStyle(el).display === 'none';
+                 return gone(document.querySelector('header.top')) && [...document.querySelectorAll('main form')].every(gone);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let png = self.whole_page(800).await;
+        std::fs::write(self.shots.join(format!("{:02}-{name}-print.png", self.step)), png).unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
+        self.client.refresh().await.unwrap();
+        hidden == Value::Bool(true)
+    }
+
+    /// Sets a date field (Chromium's date inputs take keys in the locale's order).
+    async fn set_date(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "const el = document.getElementById(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits for a navigation that ends with a flash message, and returns the page's text.
+    async fn flashed(&self) -> String {
+        self.client.wait().for_element(Locator::Css(".flash")).await.unwrap();
+        self.text().await
     }
 
     /// The page's text. A navigation still landing can make the body stale
@@ -152,12 +271,23 @@ impl Browser {
         self.click(&format!("{form} button[type=submit]")).await;
     }
 
+    /// Signs in; when the server's per-address limiter (ten sign-ins a
+    /// minute, and this test signs in more often) says to wait, waits.
     async fn sign_in(&self, staff: &str, password: &str) {
-        self.go("/console/sign-in").await;
-        self.fill("#username", staff).await;
-        self.fill("#password", password).await;
-        self.submit("form").await;
-        self.client.wait().for_element(Locator::Css("nav[aria-label=Main]")).await.unwrap();
+        for _ in 0..20 {
+            self.go("/console/sign-in").await;
+            self.fill("#username", staff).await;
+            self.fill("#password", password).await;
+            self.submit("form").await;
+            self.client.wait().for_element(Locator::Css("nav[aria-label=Main], .flash.err")).await.unwrap();
+            if self.client.find(Locator::Css("nav[aria-label=Main]")).await.is_ok() {
+                return;
+            }
+            let page = self.text().await;
+            assert!(page.contains("too many sign-in attempts"), "{page}");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        panic!("the sign-in limiter never let {staff} in");
     }
 
     async fn sign_out(&self) {
@@ -223,6 +353,8 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(page.contains("Psychotherapy notes") && page.contains("Authorizations and consents"), "{page}");
     b.shot("client", true).await;
 
+    b.go(&format!("/console/share?client={client}")).await;
+    b.shot("share-form", true).await;
     // A deny: the employer has no authorization.
     b.ask(&client, "employer", "Acme Tools", "employment", &["diagnosis"], &[]).await;
     let page = b.text().await;
@@ -264,6 +396,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.click("a.button[href^='/console/disclosures/']").await;
     assert!(b.text().await.contains("Disclosure of health information"));
     b.shot("package", true).await;
+    assert!(b.print_preview("package").await);
 
     // A reportable disclosure, then the accounting shows it.
     b.ask(&client, "child_welfare_agency", "County CWS", "report_child_abuse", &["demographics"], &["suspected_child_abuse"]).await;
@@ -278,6 +411,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(page.contains("County CWS") && page.contains("1 Main St"), "{page}");
     assert!(!page.contains("Acme Tools"), "an authorized disclosure is not in the accounting");
     b.shot("accounting", true).await;
+    assert!(b.print_preview("accounting").await, "the accounting prints without the console's header and forms");
     // Verify the audit log.
     b.go("/console/audit").await;
     b.submit("form[action='/console/audit/verify']").await;
@@ -364,5 +498,187 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     let page = b.text().await;
     assert!(page.contains("Workforce training") && page.contains(officer), "{page}");
     b.shot("training-report", true).await;
+    // The rules, for everyone; the audit log's first page was checked above.
+    b.go("/console/rules").await;
+    b.shot("rules", true).await;
+    b.click("a[href^='/console/rules/']").await;
+    b.client.wait().for_element(Locator::Css("pre.source")).await.unwrap();
+    b.shot("rule", false).await;
+    b.sign_out().await;
+
+    // ── a peer support specialist's note: write, list, open, correct ──────
+    b.sign_in(peer, &password(peer)).await;
+    let peer_name = b.client.find(Locator::Css("span.who")).await.unwrap().text().await.unwrap();
+    let peer_name = peer_name.split(" · ").next().unwrap().to_string();
+    let own = peer_sees.iter().find(|c| **c != not_peers).unwrap().clone();
+    // Administration is the admin's: a peer is refused, and not shown the link.
+    assert!(b.client.find(Locator::Css("nav a[href='/console/admin/staff']")).await.is_err());
+    b.go("/console/admin/staff").await;
+    assert!(b.text().await.contains("only an admin manages staff and teams"));
+    b.go("/console").await;
+    // Search the caseload by id: the client is found; one beyond it is not.
+    b.fill("#q", &own).await;
+    b.submit("form.search").await;
+    b.client.wait().for_element(Locator::Css("caption")).await.unwrap();
+    let page = b.text().await;
+    assert!(page.contains(&own) && page.contains("matching"), "{page}");
+    b.shot("caseload-search", true).await;
+    b.go(&format!("/console?q={not_peers}")).await;
+    assert!(b.text().await.contains("No client on your caseload or care team matches"), "a search reaches past the caseload");
+    b.go(&format!("/console/clients/{own}")).await;
+    b.click("details#write summary").await;
+    b.client.wait().for_element(Locator::Css("#note-form")).await.unwrap();
+    // A peer writes peer-support notes (and appointments), never psychotherapy notes.
+    let offered: Vec<String> = {
+        let mut values = Vec::new();
+        for option in b.client.find_all(Locator::Css("#category option")).await.unwrap() {
+            values.push(option.attr("value").await.unwrap().unwrap_or_default());
+        }
+        values
+    };
+    assert!(offered.contains(&"peer_support_notes".to_string()) && !offered.contains(&"psychotherapy_notes".to_string()), "{offered:?}");
+    b.choose("#category", "peer_support_notes").await;
+    b.fill("#content", "Met at the drop-in centre\nWe talked about the housing application; they want help with the form on Friday.").await;
+    b.shot("note-form", true).await;
+    b.submit("#note-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("Your note is saved."), "{page}");
+    let today = b.client.execute("return new Date().toISOString().slice(0, 10);", vec![]).await.unwrap();
+    let row = b
+        .client
+        .find(Locator::XPath("//table[contains(@class,'records')]//tr[.//a[contains(., 'Met at the drop-in centre')]]"))
+        .await
+        .unwrap();
+    let row_text = row.text().await.unwrap();
+    assert!(row_text.contains(today.as_str().unwrap()) && row_text.contains(&peer_name) && row_text.contains("Peer support"), "{row_text}");
+    // Newest first: the note just written heads the list.
+    let first = b.client.find(Locator::Css("table.records tbody tr")).await.unwrap().text().await.unwrap();
+    assert!(first.contains("Met at the drop-in centre"), "{first}");
+    b.shot("client-with-note", true).await;
+    b.click("table.records a[href*='/records/']").await;
+    b.client.wait().for_element(Locator::Css("article.note")).await.unwrap();
+    assert!(b.text().await.contains("housing application"));
+    b.shot("note", true).await;
+    b.click("details#correct summary").await;
+    b.fill(
+        "#correction",
+        "Met at the drop-in centre\nWe talked about the housing application; they want help with the form on Thursday, not Friday.",
+    )
+    .await;
+    b.submit("#correction-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("saved as a new version") && page.contains("History"), "{page}");
+    assert!(page.contains("on Thursday, not Friday") && page.contains("on Friday."), "the old version is kept: {page}");
+    assert!(page.contains("version 2 of 2"), "{page}");
+    b.shot("note-corrected", true).await;
+    b.go(&format!("/console/clients/{own}")).await;
+    let page = b.text().await;
+    assert!(page.contains("Corrected · 2 versions"), "{page}");
+    b.go(&format!("/console/clients/{own}/summary")).await;
+    let page = b.text().await;
+    assert!(page.contains("Record summary") && page.contains("on Thursday, not Friday") && !page.contains("on Friday."), "{page}");
+    b.shot("record-summary", true).await;
+    assert!(b.print_preview("record-summary").await, "the summary prints without the console's header and forms");
+    b.sign_out().await;
+
+    // ── a restriction: requested, agreed by the privacy officer, binding ──
+    b.sign_in(therapist, &password(therapist)).await;
+    b.ask(&client, "treating_provider", "Dr. Lee", "treatment", &["diagnosis"], &["client_agrees"]).await;
+    let before = b.text().await;
+    assert!(before.contains("Yes — you may share"), "{before}");
+    b.shot("share-treatment", false).await;
+    b.go(&format!("/console/clients/{client}")).await;
+    b.click("details#restriction summary").await;
+    b.click("#restriction-form input[name=categories][value=diagnosis]").await;
+    b.click("#restriction-form input[name=recipient_kinds][value=treating_provider]").await;
+    b.shot("restriction-form", true).await;
+    b.submit("#restriction-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("sent to the privacy officer") && page.contains("Waiting for the privacy officer"), "{page}");
+    b.sign_out().await;
+
+    b.sign_in(officer, &password(officer)).await;
+    b.go("/console/review").await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Restriction requests") && page.contains(&client) && page.contains("The diagnosis, not to treating provider"),
+        "{page}"
+    );
+    b.shot("restriction-queue", true).await;
+    b.client
+        .find(Locator::XPath(&format!("//tr[td[normalize-space()='{client}']]//button[@value='agree']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = b.flashed().await;
+    assert!(page.contains("Restriction agreed"), "{page}");
+    b.sign_out().await;
+
+    b.sign_in(therapist, &password(therapist)).await;
+    b.go(&format!("/console/clients/{client}")).await;
+    assert!(b.text().await.contains("binding"), "the decision shows on the client page");
+    b.shot("client-restriction-agreed", false).await;
+    b.ask(&client, "treating_provider", "Dr. Lee", "treatment", &["diagnosis"], &["client_agrees"]).await;
+    let after = b.text().await;
+    assert!(after.contains("No — do not share") && after.contains("hipaa.restriction"), "the agreed restriction binds: {after}");
+    b.shot("share-restricted", true).await;
+    b.sign_out().await;
+
+    // ── an admin: intake, the privacy notice, staff and teams ─────────────
+    let admin = "st-admin-1";
+    b.sign_in(admin, &password(admin)).await;
+    b.click("a.button[href='/console/clients/new']").await;
+    b.client.wait().for_element(Locator::Css("#intake-form")).await.unwrap();
+    b.fill("#name", "Jordan Example").await;
+    b.fill("#contact", "555-0199").await;
+    b.set_date("birth_date", "1990-04-02").await;
+    b.choose("#team", "team-adult").await;
+    b.click("input[name=lps_program]").await;
+    b.shot("intake", true).await;
+    b.submit("#intake-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("The client is added") && page.contains("Jordan Example") && page.contains("Adult outpatient"), "{page}");
+    assert!(page.contains("Not yet acknowledged"), "{page}");
+    b.submit("form[action$='/privacy-notice']").await;
+    let page = b.flashed().await;
+    assert!(page.contains("Acknowledged on"), "{page}");
+    b.shot("client-intake-done", true).await;
+    b.click("nav a[href='/console/admin/staff']").await;
+    b.client.wait().for_element(Locator::Css("#staff-form")).await.unwrap();
+    assert!(b.text().await.contains("Your own account: another admin changes it."));
+    b.fill("#display_name", "Sam Newhire").await;
+    b.choose("#role", "peer_support_specialist").await;
+    b.fill("#password", "a-first-password-1").await;
+    b.submit("#staff-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("Staff member added") && page.contains("Sam Newhire"), "{page}");
+    b.shot("staff", true).await;
+    b.go("/console/admin/teams").await;
+    let select = b.client.find(Locator::Css("select[id^='member-']")).await.unwrap();
+    let select_id = select.attr("id").await.unwrap().unwrap();
+    let newhire = b
+        .client
+        .find(Locator::XPath(&format!("//select[@id='{select_id}']/option[contains(., 'Sam Newhire')]")))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    b.choose(&format!("#{select_id}"), &newhire).await;
+    b.click(&format!("form:has(#{select_id}) button[type=submit]")).await;
+    let page = b.flashed().await;
+    assert!(page.contains("Team member added") && page.contains(&newhire), "{page}");
+    b.shot("teams", true).await;
+    // The new account signs in with the first password.
+    b.sign_out().await;
+    b.sign_in(&newhire, "a-first-password-1").await;
+    assert!(b.text().await.contains("Sam Newhire"));
     b.client.close().await.unwrap();
+
+    assert!(b.checked > 0 || b.axe.is_none(), "axe-core checked no page");
+    assert!(b.violations.is_empty(), "accessibility and layout problems:\n{}", b.violations.join("\n"));
+    eprintln!("axe-core checked {} page views: no serious or critical violations", b.checked);
 }

@@ -5,7 +5,7 @@ use confidant_policy::vocab::Category;
 use confidant_store::StaffRole;
 use maud::{DOCTYPE, Markup, html};
 
-use crate::{SCRIPT_PATH, STYLESHEET_PATH};
+use crate::{SCRIPT_PATH, STYLESHEET_PATH, routes};
 
 /// The signed-in staff member a page is rendered for.
 #[derive(Clone, Debug)]
@@ -52,6 +52,7 @@ pub fn sensitivity(category: Category) -> (&'static str, &'static str) {
         Category::SubstanceUse => ("Substance use: 42 CFR Part 2", "badge badge-part2"),
         Category::Hiv => ("HIV: specially protected", "badge badge-special"),
         Category::Demographics | Category::Appointments | Category::Billing => ("Health information", "badge"),
+        Category::PeerSupportNotes => ("Peer support: part of the record", "badge"),
         _ => ("Clinical", "badge badge-clinical"),
     }
 }
@@ -77,24 +78,28 @@ pub(crate) fn frame(viewer: Option<&Viewer>, title: &str, flash: Option<&Flash>,
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
-                    a.brand href="/console" { "Confidant" }
+                    a.brand href=(routes::HOME) { "Confidant" }
                     @if let Some(viewer) = viewer {
                         nav aria-label="Main" {
                             ul {
-                                li { a href="/console" { "My caseload" } }
-                                li { a href="/console/share" { "Can I share this?" } }
-                                li { a href="/console/rules" { "Rules" } }
-                                li { a href="/console/practice" { "Practice" } }
+                                li { a href=(routes::HOME) { "My caseload" } }
+                                li { a href=(routes::SHARE) { "Can I share this?" } }
+                                li { a href=(routes::RULES) { "Rules" } }
+                                li { a href=(routes::PRACTICE) { "Practice" } }
                                 @if viewer.oversees() {
-                                    li { a href="/console/audit" { "Audit log" } }
-                                    li { a href="/console/review" { "Review queue" } }
+                                    li { a href=(routes::AUDIT) { "Audit log" } }
+                                    li { a href=(routes::REVIEW) { "Review queue" } }
                                 }
                                 @if viewer.role == StaffRole::PrivacyOfficer {
-                                    li { a href="/console/training/report" { "Training record" } }
+                                    li { a href=(routes::TRAINING_REPORT) { "Training record" } }
+                                }
+                                @if viewer.role == StaffRole::Admin {
+                                    li { a href=(routes::STAFF) { "Staff" } }
+                                    li { a href=(routes::TEAMS) { "Teams" } }
                                 }
                             }
                         }
-                        form.signout method="post" action="/console/sign-out" {
+                        form.signout method="post" action=(routes::SIGN_OUT) {
                             (csrf_field(viewer))
                             span.who { (viewer.name) " · " (humanize(viewer.role.as_str())) }
                             button type="submit" { "Sign out" }

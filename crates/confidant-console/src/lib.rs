@@ -12,6 +12,7 @@
 mod components;
 mod pages;
 mod practice;
+pub mod routes;
 
 pub use components::{Flash, FlashKind, Viewer, humanize, sensitivity};
 pub use maud::Markup;

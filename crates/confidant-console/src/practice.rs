@@ -11,6 +11,7 @@ use confidant_training::{Certificate, ExamSummary, Flashcard, Mastery, Question,
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::components::{Viewer, csrf_field, frame, humanize};
+use crate::routes;
 
 fn letter(i: usize) -> char {
     char::from(b'a' + u8::try_from(i).unwrap_or(0))
@@ -57,7 +58,7 @@ pub fn practice_dashboard(viewer: &Viewer, mastery: &[Mastery], due: usize, exam
         html! {
             p { "Questions are built from real situations and answered by the same rules Confidant enforces, so what you practise is what the software does." }
             p.actions {
-                a.button href="/console/practice/next" { "Practise now" }
+                a.button href=(routes::PRACTICE_NEXT) { "Practise now" }
                 span { (due) " reviews due" }
             }
             h2 { "Mastery per topic" }
@@ -73,7 +74,7 @@ pub fn practice_dashboard(viewer: &Viewer, mastery: &[Mastery], due: usize, exam
             }
             h2 { "Exam" }
             p { "An exam is drawn and kept by the server; it is scored once, when you submit it, and becomes your training record." }
-            form.inline method="post" action="/console/practice/exam" {
+            form.inline method="post" action=(routes::PRACTICE_EXAM) {
                 (csrf_field(viewer))
                 label for="n" { "Questions" }
                 input #n name="n" type="number" min="1" max="60" value="10";
@@ -89,7 +90,7 @@ pub fn practice_dashboard(viewer: &Viewer, mastery: &[Mastery], due: usize, exam
                                 td { (e.day) }
                                 td { (e.correct) " of " (e.asked) }
                                 td { (pass_badge(e.passed)) }
-                                td { a href={ "/console/training/exams/" (e.id) "/certificate" } { "Certificate" } }
+                                td { a href=(routes::certificate(&e.id)) { "Certificate" } }
                             }
                         }
                     }
@@ -107,7 +108,7 @@ pub fn practice_question(viewer: &Viewer, q: &Question) -> Markup {
         None,
         html! {
             p.muted { (q.topic.title()) }
-            form.card method="post" action="/console/practice/answer" {
+            form.card method="post" action=(routes::PRACTICE_ANSWER) {
                 (csrf_field(viewer))
                 input type="hidden" name="question" value=(q.id);
                 fieldset {
@@ -165,7 +166,7 @@ pub fn practice_feedback(viewer: &Viewer, q: &Question, chosen: usize, next_href
             h2 { "What the rules say" }
             p { (q.explanation) }
             p.muted { @for c in &q.cites { span.cite { (c) } " " } }
-            p { a.button href=(next_href) { "Next" } " " a href="/console/practice" { "Back to the dashboard" } }
+            p { a.button href=(next_href) { "Next" } " " a href=(routes::PRACTICE) { "Back to the dashboard" } }
         },
     )
 }
@@ -182,7 +183,7 @@ pub fn practice_flashcard(viewer: &Viewer, card: &Flashcard) -> Markup {
                 p { strong { (card.front) } }
                 details { summary { "Show the answer" } p { (card.back) } p.muted { (card.cites.join("; ")) } }
             }
-            form.inline method="post" action="/console/practice/rate" {
+            form.inline method="post" action=(routes::PRACTICE_RATE) {
                 (csrf_field(viewer))
                 input type="hidden" name="card" value=(card.id);
                 span { "How well did you know it?" }
@@ -210,7 +211,7 @@ pub fn practice_exam(viewer: &Viewer, exam_id: &str, items: &[ExamItem<'_>]) -> 
         None,
         html! {
             p.muted { "Exam " code { (exam_id) } ". It is scored when you submit it; answers cannot be changed afterwards." }
-            form method="post" action={ "/console/practice/exam/" (exam_id) } {
+            form method="post" action=(routes::exam(exam_id)) {
                 (csrf_field(viewer))
                 @for (n, item) in items.iter().enumerate() {
                     @match item.question {
@@ -249,7 +250,7 @@ pub fn practice_exam_result(viewer: &Viewer, result: &ExamSummary, items: &[Exam
                 thead { tr { th scope="col" { "Topic" } th scope="col" { "Right" } } }
                 tbody { @for t in &result.by_topic { tr { td { (topic_title(&t.topic)) } td { (t.correct) " of " (t.asked) } } } }
             }
-            p.actions { a.button href={ "/console/training/exams/" (result.exam_id) "/certificate" } { "Certificate" } a href="/console/practice" { "Back to the dashboard" } }
+            p.actions { a.button href=(routes::certificate(&result.exam_id)) { "Certificate" } a href=(routes::PRACTICE) { "Back to the dashboard" } }
             h2 { "Review" }
             @for (n, item) in items.iter().enumerate() {
                 section.card {
@@ -309,7 +310,7 @@ pub fn training_report(viewer: &Viewer, report: &TrainingReport) -> Markup {
                             td {
                                 @if let Some(l) = &s.latest {
                                     (l.completed_on) ": " (l.correct) "/" (l.asked) " (" (l.percent) "%) " (pass_badge(l.passed)) " "
-                                    a href={ "/console/training/exams/" (l.exam_id) "/certificate" } { "certificate" }
+                                    a href=(routes::certificate(&l.exam_id)) { "certificate" }
                                 } @else { "—" }
                             }
                             td { (s.exams) }

@@ -28,12 +28,20 @@ pub fn page(title: &str, body: &str) -> String {
     )
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1a1a1a;background:#fff;\
+/// The package page's own stylesheet, inlined in `<style>` so the page is
+/// whole on its own; a server that sends it names this text's hash in its
+/// content security policy.
+pub const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1a1a1a;background:#fff;\
 line-height:1.5;margin:0}main{max-width:52rem;margin:0 auto;padding:1.5rem}h1{font-size:1.6rem}\
 h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%}\
 th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid #ddd}\
 .notice{border:2px solid #8a1c1c;padding:.75rem 1rem;background:#fff5f5}.muted{color:#555}\
-pre{white-space:pre-wrap;font-family:inherit;margin:0}@media print{main{max-width:none}}";
+pre{white-space:pre-wrap;font-family:inherit;margin:0}p,li,td,dd,code{overflow-wrap:anywhere}\
+@media (max-width:44rem){main{padding:1rem .75rem}table,thead,tbody,tr,th,td{display:block;width:100%}\
+thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+tbody tr{border:1px solid #ccc;border-radius:6px;margin:0 0 .75rem;padding:.25rem .5rem}td{border:0;padding:.25rem 0}}\
+@media print{body{font-size:11pt;color:#000}main{max-width:none;padding:0}h2{break-after:avoid}\
+tr,pre,.notice{break-inside:avoid}.notice{background:none}a{color:#000;text-decoration:none}}";
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,7 @@ use confidant_store::{
     StoredAuthorization, decision_details,
 };
 
-pub use html::escape;
+pub use html::{STYLE as PACKAGE_STYLE, escape};
 pub use package::{HeldBack, Package, PackageRecord, REDISCLOSURE_NOTICE, ReleasedCategory, WithheldCategory};
 
 /// Why a release could not be made. A failed release has released and

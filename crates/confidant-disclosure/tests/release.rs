@@ -250,6 +250,35 @@ async fn a_release_holds_only_the_allowed_records_and_is_logged_and_accounted() 
 }
 
 #[tokio::test]
+async fn a_corrected_record_is_released_as_it_now_stands_never_the_replaced_version() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, false).await;
+        let records = store.records("cl-1", true).await.unwrap();
+        let old = records.iter().find(|r| r.content.as_deref() == Some("progress note one")).unwrap();
+        let correction = NewRecord {
+            id: None,
+            client_id: "cl-1".into(),
+            category: Category::ProgressNotes,
+            author_id: "st-t".into(),
+            content: "progress note one, corrected".into(),
+        };
+        store
+            .correct_record_audited(&old.id, correction, confidant_store::AuditEvent::new(AuditKind::RecordCorrected, Some("st-t")))
+            .await
+            .unwrap();
+        let mut situation = REPORTABLE[0];
+        situation.categories = &[Category::ProgressNotes];
+        let package = released(&store, &engine, &situation, AS_OF).await;
+        let mut contents: Vec<&str> = package.records().map(|(_, r)| r.content.as_str()).collect();
+        contents.sort_unstable();
+        assert_eq!(contents, ["progress note one, corrected", "progress note two"], "{}", db.name());
+        // The replaced version stays in the vault, unchanged.
+        assert!(store.records("cl-1", true).await.unwrap().iter().any(|r| r.content.as_deref() == Some("progress note one")));
+    }
+}
+
+#[tokio::test]
 async fn a_denied_request_releases_nothing_but_is_audited() {
     let engine = Engine::new().unwrap();
     for db in test_databases().await {

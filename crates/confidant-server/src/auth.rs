@@ -309,7 +309,7 @@ pub struct ToSignIn;
 
 impl IntoResponse for ToSignIn {
     fn into_response(self) -> Response {
-        Redirect::to("/console/sign-in").into_response()
+        Redirect::to(confidant_console::routes::SIGN_IN).into_response()
     }
 }
 

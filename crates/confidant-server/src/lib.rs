@@ -148,7 +148,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.body_limit;
     Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/console") }))
+        .route("/", get(|| async { axum::response::Redirect::to(confidant_console::routes::HOME) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(openapi::routes())
@@ -187,11 +187,14 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-    );
+    // A handler may send a stricter policy of its own (the disclosure package).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            headers,
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        );
+    }
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");

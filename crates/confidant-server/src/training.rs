@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use confidant_app::{BankView, Channel, ExamAnswer, ExamRequest};
-use confidant_console::{self as pages, ExamItem, PastExam, Viewer};
+use confidant_console::{self as pages, ExamItem, PastExam, Viewer, routes};
 use confidant_store::ExamDraw;
 use confidant_training::records::summary;
 use confidant_training::{
@@ -70,14 +70,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/training/exams/{id}/submit", post(submit))
         .route("/v1/training/exams/{id}/certificate", get(certificate))
         .route("/v1/training/report", get(report))
-        .route("/console/practice", get(dashboard))
-        .route("/console/practice/next", get(console_next))
-        .route("/console/practice/answer", post(console_answer))
-        .route("/console/practice/rate", post(console_rate))
-        .route("/console/practice/exam", post(console_draw))
-        .route("/console/practice/exam/{id}", get(console_exam).post(console_submit))
-        .route("/console/training/report", get(console_report))
-        .route("/console/training/exams/{id}/certificate", get(console_certificate))
+        .route(routes::PRACTICE, get(dashboard))
+        .route(routes::PRACTICE_NEXT, get(console_next))
+        .route(routes::PRACTICE_ANSWER, post(console_answer))
+        .route(routes::PRACTICE_RATE, post(console_rate))
+        .route(routes::PRACTICE_EXAM, post(console_draw))
+        .route(routes::EXAM, get(console_exam).post(console_submit))
+        .route(routes::TRAINING_REPORT, get(console_report))
+        .route(routes::CERTIFICATE, get(console_certificate))
 }
 
 #[derive(Deserialize)]
@@ -415,7 +415,7 @@ async fn console_next(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
         Ok::<_, Problem>(match next_item(&state, &p, bank).await? {
             Some(Item::Question(q)) => page(pages::practice_question(&viewer(&p), q)),
             Some(Item::Card(c)) => page(pages::practice_flashcard(&viewer(&p), c)),
-            None => Redirect::to("/console/practice").into_response(),
+            None => Redirect::to(routes::PRACTICE).into_response(),
         })
     }
     .await;
@@ -437,7 +437,7 @@ async fn console_answer(State(state): State<Arc<AppState>>, ConsolePrincipal(p):
             .filter(|a| *a < q.options.len())
             .ok_or_else(|| Problem::bad_input("answer: choose one of the options"))?;
         record_answer(&state, &p, Channel::Console, q, chosen, form.flag("used_hint")).await?;
-        Ok::<_, Problem>(page(pages::practice_feedback(&viewer(&p), q, chosen, "/console/practice/next")))
+        Ok::<_, Problem>(page(pages::practice_feedback(&viewer(&p), q, chosen, routes::PRACTICE_NEXT)))
     }
     .await;
     result.unwrap_or_else(|problem| problem_page(&p, problem))
@@ -448,7 +448,7 @@ async fn console_rate(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
         return problem_page(&p, Problem::forbidden("this form has expired; reload the page and try again"));
     }
     match record_card(&state, &p, &form.text("card"), &form.text("rating")).await {
-        Ok(()) => Redirect::to("/console/practice/next").into_response(),
+        Ok(()) => Redirect::to(routes::PRACTICE_NEXT).into_response(),
         Err(problem) => problem_page(&p, problem),
     }
 }
@@ -468,7 +468,7 @@ async fn console_draw(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
         let bank = bank(&state)?;
         let request = ExamRequest { count: n, topic: None, seed: rand::random() };
         let exam = state.app().draw_exam(&p.actor(Channel::Console), &bank.questions, &bank.rules_version, request).await?;
-        Ok::<_, Problem>(Redirect::to(&format!("/console/practice/exam/{}", exam.id)).into_response())
+        Ok::<_, Problem>(Redirect::to(&routes::exam(&exam.id)).into_response())
     }
     .await;
     result.unwrap_or_else(|problem| problem_page(&p, problem))

@@ -1054,3 +1054,78 @@ async fn a_reload_shows_the_privacy_officer_the_packs_tests_and_the_recorded_dec
     assert_eq!(status, StatusCode::FORBIDDEN);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_api_corrects_a_note_as_a_new_version_and_only_the_privacy_officer_decides_a_restriction() {
+    let server = sqlite_server().await;
+    let (peer, peer_csrf) = server.session(PEER).await;
+    let mine = server.store.visible_clients(PEER).await.unwrap()[0].clone();
+    let records = server.url(&format!("/v1/clients/{mine}/records"));
+    let added: Value = peer
+        .post(&records)
+        .header("x-csrf-token", &peer_csrf)
+        .json(&json!({ "category": "peer_support_notes", "content": "Walked to the food bank" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = added["id"].as_str().unwrap().to_string();
+    // A peer does not write a diagnosis.
+    let (status, _) = problem(
+        peer.post(&records)
+            .header("x-csrf-token", &peer_csrf)
+            .json(&json!({ "category": "diagnosis", "content": "x" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let corrected = peer
+        .post(format!("{records}/{first}/corrections"))
+        .header("x-csrf-token", &peer_csrf)
+        .json(&json!({ "content": "Walked to the food bank and the library" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(corrected.status(), StatusCode::CREATED);
+    let second: Value = corrected.json().await.unwrap();
+    assert_eq!(second["corrects"], first.as_str());
+    let history: Value = peer.get(format!("{records}/{first}")).send().await.unwrap().json().await.unwrap();
+    let contents: Vec<&str> = history["versions"].as_array().unwrap().iter().map(|v| v["content"].as_str().unwrap()).collect();
+    assert_eq!(contents, ["Walked to the food bank", "Walked to the food bank and the library"]);
+    // The replaced version cannot be corrected again.
+    let (status, _) = problem(
+        peer.post(format!("{records}/{first}/corrections"))
+            .header("x-csrf-token", &peer_csrf)
+            .json(&json!({ "content": "again" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let filed: Value = peer
+        .post(server.url(&format!("/v1/clients/{mine}/restrictions")))
+        .header("x-csrf-token", &peer_csrf)
+        .json(&json!({ "categories": ["diagnosis"], "recipient_kinds": ["employer"], "agreed": false }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let decision = server.url(&format!("/v1/restrictions/{}/decision", filed["id"].as_str().unwrap()));
+    let (status, _) =
+        problem(peer.post(&decision).header("x-csrf-token", &peer_csrf).json(&json!({ "agreed": true })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (officer, officer_csrf) = server.session(OFFICER).await;
+    let agreed = officer.post(&decision).header("x-csrf-token", &officer_csrf).json(&json!({ "agreed": true })).send().await.unwrap();
+    assert_eq!(agreed.status(), StatusCode::NO_CONTENT);
+    let stored = server.store.restrictions(&mine).await.unwrap();
+    assert!(stored.iter().any(|r| r.restriction.agreed && r.decision.as_ref().is_some_and(|d| d.by.as_deref() == Some(OFFICER))));
+    server.stop().await;
+}

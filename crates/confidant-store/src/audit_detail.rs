@@ -156,8 +156,12 @@ details! {
     Client(String) = "client",
     /// How many clients a list showed.
     Clients(usize) = "clients",
+    /// Whether a caseload list was narrowed by a search (never what was typed).
+    Search(bool) = "search",
     /// How many clients the assignment directory showed.
     Directory(usize) = "directory",
+    /// The record written (a correction's new version).
+    Record(String) = "record",
     /// The records written or shown.
     Records(Vec<String>) = "records",
     /// What was read, when it is not a record.

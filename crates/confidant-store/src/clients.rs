@@ -10,7 +10,7 @@ use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::{Birth, Client, NewClient};
+use crate::model::{Birth, Client, NewClient, NoticeNotObtained, NoticeStatus};
 
 use crate::vault::*;
 
@@ -300,5 +300,49 @@ impl Store {
                 Date::parse(&text).ok_or_else(|| corrupt(format!("client `{client_id}` privacy notice")))
             })
             .collect()
+    }
+
+    /// Records, with `audit` in the same transaction, that the notice's
+    /// acknowledgment was sought on `on` but not obtained, and why
+    /// (45 CFR 164.520(c)(2)(ii)).
+    pub async fn privacy_notice_not_obtained_audited(
+        &self,
+        client_id: &str,
+        on: Date,
+        reason: NoticeNotObtained,
+        by: Option<&str>,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        require(&mut *tx, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        sqlx::query(
+            "INSERT INTO privacy_notice_not_obtained (client_id, attempted_on, reason, recorded_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (client_id, attempted_on) DO UPDATE SET reason = excluded.reason, recorded_by = excluded.recorded_by",
+        )
+        .bind(client_id.to_string())
+        .bind(on.to_string())
+        .bind(reason.as_str())
+        .bind(by.map(str::to_string))
+        .execute(&mut *tx)
+        .await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    /// Where the client's privacy-notice acknowledgment stands: the days it
+    /// was acknowledged and the attempts that did not obtain it.
+    pub async fn privacy_notice_status(&self, client_id: &str) -> Result<NoticeStatus, StoreError> {
+        let acknowledged = self.privacy_notice_acknowledgments(client_id).await?;
+        let rows = sqlx::query("SELECT attempted_on, reason FROM privacy_notice_not_obtained WHERE client_id = $1 ORDER BY attempted_on")
+            .bind(client_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let what = || corrupt(format!("client `{client_id}` privacy notice"));
+        let mut not_obtained = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let on: String = row.try_get("attempted_on")?;
+            let reason: String = row.try_get("reason")?;
+            not_obtained.push((Date::parse(&on).ok_or_else(what)?, NoticeNotObtained::parse(&reason).ok_or_else(what)?));
+        }
+        Ok(NoticeStatus { acknowledged, not_obtained })
     }
 }

@@ -53,8 +53,9 @@ pub use error::StoreError;
 pub use exams::{DrawnQuestion, ExamCompletion, ExamDraw, TopicTally, TrainingPolicy};
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing};
 pub use model::{
-    AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, Record, Staff, StaffRole, StoredAuthorization,
-    StoredRestriction, date_from_unix_days, now_secs, plus_days, today, unix_days,
+    AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, NoticeNotObtained, NoticeStatus, Record,
+    RestrictionDecision, Staff, StaffRole, StoredAuthorization, StoredRestriction, date_from_unix_days, now_secs, plus_days, today,
+    unix_days,
 };
 pub use release::ReleaseTx;
 pub use training::{TrainingCard, TrainingExam, TrainingReview};

@@ -274,6 +274,9 @@ pub struct Record {
     /// The decrypted text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// The earlier version this one corrects (which is kept unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<String>,
 }
 
 impl fmt::Debug for Record {
@@ -285,6 +288,7 @@ impl fmt::Debug for Record {
             .field("author_id", &self.author_id)
             .field("created_at", &self.created_at)
             .field("content", &self.content.as_ref().map(|_| "<redacted>"))
+            .field("corrects", &self.corrects)
             .finish()
     }
 }
@@ -337,6 +341,79 @@ pub struct StoredRestriction {
     pub restriction: Restriction,
     /// The day the client asked.
     pub requested_on: Date,
+    /// The privacy officer's answer; `None` while the request waits (or
+    /// when it was filed already agreed, before decisions were recorded).
+    pub decision: Option<RestrictionDecision>,
+}
+
+/// The privacy officer's answer to a requested restriction (45 CFR 164.522(a)(1)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RestrictionDecision {
+    /// Agreed (it binds from then on) or declined.
+    pub agreed: bool,
+    /// The privacy officer who decided (none when entered by the operator).
+    pub by: Option<String>,
+    /// The day it was decided.
+    pub on: Date,
+}
+
+/// Why the acknowledgment of the privacy notice could not be obtained
+/// (45 CFR 164.520(c)(2)(ii)): the good-faith attempt is documented with one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeNotObtained {
+    /// The client declined to sign.
+    Declined,
+    /// Emergency treatment came first.
+    Emergency,
+    /// The client could not communicate at the time.
+    UnableToCommunicate,
+    /// The client left before signing.
+    LeftBeforeSigning,
+}
+
+impl NoticeNotObtained {
+    /// Every reason, in the order forms list them.
+    pub const ALL: &'static [NoticeNotObtained] = &[
+        NoticeNotObtained::Declined,
+        NoticeNotObtained::Emergency,
+        NoticeNotObtained::UnableToCommunicate,
+        NoticeNotObtained::LeftBeforeSigning,
+    ];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeNotObtained::Declined => "declined",
+            NoticeNotObtained::Emergency => "emergency",
+            NoticeNotObtained::UnableToCommunicate => "unable_to_communicate",
+            NoticeNotObtained::LeftBeforeSigning => "left_before_signing",
+        }
+    }
+
+    /// The reason in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoticeNotObtained::Declined => "The client declined to sign the acknowledgment",
+            NoticeNotObtained::Emergency => "Emergency treatment came first",
+            NoticeNotObtained::UnableToCommunicate => "The client could not communicate at the time",
+            NoticeNotObtained::LeftBeforeSigning => "The client left before signing",
+        }
+    }
+
+    /// The reason a wire spelling names.
+    pub fn parse(text: &str) -> Option<NoticeNotObtained> {
+        NoticeNotObtained::ALL.iter().copied().find(|r| r.as_str() == text)
+    }
+}
+
+/// Where a client's privacy-notice acknowledgment stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NoticeStatus {
+    /// Days the client acknowledged the notice.
+    pub acknowledged: Vec<Date>,
+    /// Days an acknowledgment was sought but not obtained, and why.
+    pub not_obtained: Vec<(Date, NoticeNotObtained)>,
 }
 
 /// A care team: staff who share a caseload.

@@ -244,12 +244,12 @@ impl Store {
         for (table, query) in [
             (
                 "records",
-                "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.data_key_id, d.kek_id, d.wrapped \
+                "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, d.kek_id, d.wrapped \
                  FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
             ),
             (
                 "psychotherapy_notes",
-                "SELECT r.id, r.client_id, 'psychotherapy_notes' AS category, r.author_id, r.created_at, r.content, \
+                "SELECT r.id, r.client_id, 'psychotherapy_notes' AS category, r.author_id, r.created_at, r.content, r.corrects, \
                  r.data_key_id, d.kek_id, d.wrapped \
                  FROM psychotherapy_notes r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
             ),
@@ -263,6 +263,7 @@ impl Store {
                     author_id: row.try_get("author_id")?,
                     created_at: row.try_get("created_at")?,
                     content: None,
+                    corrects: row.try_get("corrects")?,
                     id,
                 };
                 if !keep(&record) {
@@ -281,6 +282,54 @@ impl Store {
         }
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Stores `new` as a correction of record `corrects`, with `audit` in
+    /// the same transaction. The corrected version is left exactly as it
+    /// was; the new one names it. Only the latest version is corrected (a
+    /// version already corrected is refused, and of racing corrections one
+    /// wins), and the correction keeps the client, the category and the
+    /// table of what it corrects.
+    pub async fn correct_record_audited(&self, corrects: &str, new: NewRecord, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let notes = new.category == Category::PsychotherapyNotes;
+        let table = if notes { "psychotherapy_notes" } else { "records" };
+        let old = sqlx::query(AssertSqlSafe(format!(
+            "SELECT client_id, {} AS category FROM {table} WHERE id = $1",
+            if notes { "'psychotherapy_notes'" } else { "category" }
+        )))
+        .bind(corrects.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| not_found("record", corrects))?;
+        let client: String = old.try_get("client_id")?;
+        let category: String = old.try_get("category")?;
+        if client != new.client_id || category != new.category.as_str() {
+            return Err(not_found("record", corrects));
+        }
+        let taken = sqlx::query(AssertSqlSafe(format!("SELECT id FROM {table} WHERE corrects = $1")))
+            .bind(corrects.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = taken {
+            let by: String = row.try_get("id")?;
+            return Err(StoreError::invalid("record", format!("the latest version; `{corrects}` was already corrected by `{by}`")));
+        }
+        let mut ids = self.add_records_in(&mut tx, vec![new]).await.map_err(|e| match e {
+            StoreError::InBatch { source, .. } => *source,
+            other => other,
+        })?;
+        let id = ids.pop().ok_or_else(|| corrupt("record correction"))?;
+        // The new row's own link, set before anyone can see it; the old row is not touched.
+        sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET corrects = $1 WHERE id = $2")))
+            .bind(corrects.to_string())
+            .bind(id.clone())
+            .execute(&mut *tx)
+            .await?;
+        let seq = self.commit_audited(tx, audit.with_all([Detail::Record(id.clone()), Detail::Corrects(corrects.to_string())])).await?;
+        Ok((id, seq))
     }
 }
 

@@ -15,6 +15,7 @@
 
 use confidant_audit::SignedTreeHead;
 use confidant_policy::Request;
+use sqlx::Row;
 
 use crate::assemble::{RequestSpec, assemble, check_categories};
 use crate::audit::AuditEvent;
@@ -93,9 +94,22 @@ impl ReleaseTx<'_> {
     }
 
     /// The client's records that `keep` accepts; only those are decrypted.
+    /// A version that a correction replaced is never handed over: the
+    /// recipient gets each record as it now stands (the history stays in
+    /// the vault).
     pub async fn records_selected(&mut self, keep: &(dyn Fn(&Record) -> bool + Sync)) -> Result<Vec<Record>, StoreError> {
         let client_id = self.client.id.clone();
-        self.store.records_selected_on(&mut self.tx, &client_id, true, keep).await
+        let rows = sqlx::query(
+            "SELECT corrects FROM records WHERE client_id = $1 AND corrects IS NOT NULL \
+             UNION ALL SELECT corrects FROM psychotherapy_notes WHERE client_id = $1 AND corrects IS NOT NULL",
+        )
+        .bind(client_id.clone())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let replaced: std::collections::HashSet<String> =
+            rows.iter().map(|r| r.try_get::<String, _>("corrects")).collect::<Result<_, _>>()?;
+        let current = |r: &Record| !replaced.contains(&r.id) && keep(r);
+        self.store.records_selected_on(&mut self.tx, &client_id, true, &current).await
     }
 
     /// Records the disclosure, its accounting entry and its audit leaf, and

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
 use crate::error::StoreError;
-use crate::model::StoredRestriction;
+use crate::model::{RestrictionDecision, StoredRestriction};
 
 use crate::vault::*;
 
@@ -73,29 +73,91 @@ impl Store {
     pub(crate) async fn restrictions_on(&self, conn: &mut AnyConnection, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
         require(&mut *conn, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
         let rows = sqlx::query(
-            "SELECT id, categories, recipient_kinds, purposes, agreed, requested_on FROM restrictions \
-             WHERE client_id = $1 ORDER BY created_at, id",
+            "SELECT id, client_id, categories, recipient_kinds, purposes, agreed, requested_on, decision, decided_by, decided_on \
+             FROM restrictions WHERE client_id = $1 ORDER BY created_at, id",
         )
         .bind(client_id.to_string())
         .fetch_all(&mut *conn)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: String = row.try_get("id")?;
-            let what = format!("restriction `{id}`");
-            let agreed: i64 = row.try_get("agreed")?;
-            out.push(StoredRestriction {
-                client_id: client_id.to_string(),
-                restriction: Restriction {
-                    categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
-                    recipient_kinds: split(&row.try_get::<String, _>("recipient_kinds")?, RecipientKind::parse, &what)?,
-                    purposes: split(&row.try_get::<String, _>("purposes")?, Purpose::parse, &what)?,
-                    agreed: agreed != 0,
-                },
-                requested_on: opt_date(row, "requested_on", &what)?.ok_or_else(|| corrupt(what.clone()))?,
-                id,
-            });
-        }
-        Ok(out)
+        rows.iter().map(restriction_row).collect()
     }
+
+    /// Restrictions still waiting for the privacy officer's answer, across
+    /// every client, oldest first.
+    pub async fn restrictions_awaiting_decision(&self) -> Result<Vec<StoredRestriction>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, client_id, categories, recipient_kinds, purposes, agreed, requested_on, decision, decided_by, decided_on \
+             FROM restrictions WHERE decision IS NULL AND agreed = 0 ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(restriction_row).collect()
+    }
+
+    /// Records the privacy officer's answer to a requested restriction, with
+    /// `audit` in the same transaction. Decided once: a restriction already
+    /// agreed or declined is refused (the update is conditional, so of two
+    /// racing answers one wins). Returns the client's id and the audit
+    /// entry's sequence number.
+    pub async fn decide_restriction_audited(
+        &self,
+        id: &str,
+        agreed: bool,
+        by: &str,
+        on: Date,
+        audit: AuditEvent,
+    ) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT client_id FROM restrictions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("restriction", id))?;
+        let client: String = row.try_get("client_id")?;
+        let done = sqlx::query(
+            "UPDATE restrictions SET decision = $1, agreed = $2, decided_by = $3, decided_on = $4 \
+             WHERE id = $5 AND decision IS NULL AND agreed = 0",
+        )
+        .bind(if agreed { "agreed" } else { "declined" })
+        .bind(i64::from(agreed))
+        .bind(by.to_string())
+        .bind(on.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::invalid("restriction", format!("a request still waiting for an answer; `{id}` was already decided")));
+        }
+        let audit = audit.client(&client).with(Detail::Restriction(id.to_string()));
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((client, seq))
+    }
+}
+
+fn restriction_row(row: &sqlx::any::AnyRow) -> Result<StoredRestriction, StoreError> {
+    let id: String = row.try_get("id")?;
+    let what = format!("restriction `{id}`");
+    let agreed: i64 = row.try_get("agreed")?;
+    let decision: Option<String> = row.try_get("decision")?;
+    let decision = match decision.as_deref() {
+        None => None,
+        Some(answer @ ("agreed" | "declined")) => Some(RestrictionDecision {
+            agreed: answer == "agreed",
+            by: row.try_get("decided_by")?,
+            on: opt_date(row, "decided_on", &what)?.ok_or_else(|| corrupt(what.clone()))?,
+        }),
+        Some(_) => return Err(corrupt(what)),
+    };
+    Ok(StoredRestriction {
+        client_id: row.try_get("client_id")?,
+        restriction: Restriction {
+            categories: split(&row.try_get::<String, _>("categories")?, Category::parse, &what)?,
+            recipient_kinds: split(&row.try_get::<String, _>("recipient_kinds")?, RecipientKind::parse, &what)?,
+            purposes: split(&row.try_get::<String, _>("purposes")?, Purpose::parse, &what)?,
+            agreed: agreed != 0,
+        },
+        requested_on: opt_date(row, "requested_on", &what)?.ok_or_else(|| corrupt(what.clone()))?,
+        decision,
+        id,
+    })
 }

@@ -107,7 +107,7 @@ async fn client_inner(store: &Store, location: &Location, cmd: ClientCmd) -> Res
         }
         ClientCmd::List { output } => {
             let actor = actor(store, location, "--as", None).await?;
-            let clients = App::new(store, store).caseload(&actor).await.map_err(app_failure)?;
+            let clients = App::new(store, store).caseload(&actor, None).await.map_err(app_failure)?;
             let rows = clients
                 .iter()
                 .map(|c| {

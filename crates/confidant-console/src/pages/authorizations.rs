@@ -60,7 +60,7 @@ pub fn authorization_form(
         flash.as_ref(),
         html! {
             div.two {
-                form.card #auth-form method="post" action={ "/console/clients/" (client.id) "/authorizations" } {
+                form.card #auth-form method="post" action=(routes::authorizations(&client.id)) {
                     (csrf_field(viewer))
                     label for="kind" { "Kind" }
                     select #kind name="kind" {

@@ -5,11 +5,15 @@ use confidant_audit::{InclusionProof, SignedTreeHead};
 use confidant_disclosure::Package;
 use confidant_policy::authorization::{Element, Reason, Statement, required_statements};
 use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Outcome, Purpose, RecipientKind, Signer};
-use confidant_policy::{Date, Decision, Rule, plain_category};
-use confidant_store::{Accounting, AuditEntry, AuditVerification, Client, Record, StoredAuthorization, StoredRestriction, unix_days};
+use confidant_policy::{Date, Decision, Restriction, Rule, plain_category};
+use confidant_store::{
+    Accounting, AuditEntry, AuditVerification, CareTeam, Client, NoticeNotObtained, NoticeStatus, Record, Staff, StaffRole,
+    StoredAuthorization, StoredRestriction, unix_days,
+};
 use maud::{Markup, html};
 
 use crate::components::{Flash, Viewer, csrf_field, frame, humanize, sensitivity};
+use crate::routes;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -24,15 +28,21 @@ fn status_badge(client: &Client) -> Markup {
     html! { span class=(class) { (text) } }
 }
 
+mod admin;
 mod authorizations;
 mod clients;
+mod intake;
+mod notes;
 mod oversight;
 mod review;
 mod rules;
 mod share;
 
+pub use admin::*;
 pub use authorizations::*;
 pub use clients::*;
+pub use intake::*;
+pub use notes::*;
 pub use oversight::*;
 pub use review::*;
 pub use rules::*;
@@ -59,10 +69,10 @@ mod tests {
 
     #[test]
     fn only_privacy_officers_see_audit_navigation() {
-        assert!(!rules(&viewer(), &[], None).into_string().contains("/console/audit"));
+        assert!(!rules(&viewer(), &[], None).into_string().contains(routes::AUDIT));
         let mut officer = viewer();
         officer.role = StaffRole::PrivacyOfficer;
-        assert!(rules(&officer, &[], None).into_string().contains("/console/audit"));
+        assert!(rules(&officer, &[], None).into_string().contains(routes::AUDIT));
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn audit(
                         None => p.flash.ok { "Verified: " (v.size) " entries and " (v.heads_checked) " signed heads recomputed; nothing was changed." },
                         Some(problem) => p.flash.err role="alert" { "Verification failed: " (problem.to_string()) },
                     },
-                    None => form method="post" action="/console/audit/verify" { (csrf_field(viewer)) button type="submit" { "Verify the whole log now" } },
+                    None => form method="post" action=(routes::AUDIT_VERIFY) { (csrf_field(viewer)) button type="submit" { "Verify the whole log now" } },
                 }
             }
             h2 { "Latest entries" }
@@ -81,7 +81,7 @@ pub fn audit(
                             td { (e.actor.as_deref().unwrap_or("—")) }
                             td { (e.client_id.as_deref().unwrap_or("—")) }
                             td { (e.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")) }
-                            td { a href={ "/console/audit/" (e.seq) } { "Inclusion proof" } }
+                            td { a href=(routes::audit_entry(e.seq)) { "Inclusion proof" } }
                         }
                     }
                 }

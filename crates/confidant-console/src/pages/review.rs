@@ -28,30 +28,63 @@ pub struct AuthorizationReviewItem {
 }
 
 /// The review queue: break-glass accesses, and (for the privacy officer)
-/// authorizations awaiting review.
-pub fn review_queue(viewer: &Viewer, items: &[BreakGlassItem], authorizations: Option<&[AuthorizationReviewItem]>) -> Markup {
+/// restriction requests to agree or decline and authorizations awaiting review.
+pub fn review_queue(
+    viewer: &Viewer,
+    items: &[BreakGlassItem],
+    authorizations: Option<&[AuthorizationReviewItem]>,
+    restrictions: Option<&[StoredRestriction]>,
+    flash: Option<&Flash>,
+) -> Markup {
     frame(
         Some(viewer),
         "Review queue",
-        None,
+        flash,
         html! {
+            @if let Some(restrictions) = restrictions {
+                h2 { "Restriction requests (45 CFR 164.522)" }
+                @if restrictions.is_empty() { p { "No restriction request is waiting for an answer." } }
+                @else {
+                    p { "Agree only to what the program can honour: an agreed restriction binds every later disclosure it covers, except emergency treatment and what the law requires." }
+                    table.stack {
+                        thead { tr { th scope="col" { "Requested" } th scope="col" { "Client" } th scope="col" { "Restriction" } th scope="col" { "Answer" } } }
+                        tbody {
+                            @for r in restrictions {
+                                tr {
+                                    td { (r.requested_on) }
+                                    td { (r.client_id) }
+                                    td { (restriction_scope(&r.restriction)) }
+                                    td {
+                                        form.inline method="post" action=(routes::decide_restriction(&r.id)) {
+                                            (csrf_field(viewer))
+                                            button type="submit" name="decision" value="agree" { "Agree" }
+                                            " "
+                                            button.danger type="submit" name="decision" value="decline" { "Decline" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             @if let Some(authorizations) = authorizations {
                 h2 { "Authorizations for psychotherapy notes or Part 2 records" }
                 @if authorizations.is_empty() { p { "No authorization is waiting for review." } }
                 @else {
-                    table {
+                    table.stack {
                         thead { tr { th scope="col" { "Filed" } th scope="col" { "Client" } th scope="col" { "Kind" } th scope="col" { "Covers" } th scope="col" { "Entered by" } th scope="col" { "Signed form" } th scope="col" { "Review" } } }
                         tbody {
                             @for a in authorizations {
                                 tr {
                                     td { (a.filed_on) }
-                                    td { a href={ "/console/clients/" (a.client_id) } { (a.client_id) } }
+                                    td { a href=(routes::client(&a.client_id)) { (a.client_id) } }
                                     td { (a.kind) }
                                     td { (a.categories) }
                                     td { (a.entered_by) }
                                     td { @if a.has_document { "attached" } @else { strong { "none attached" } } }
                                     td {
-                                        form.inline method="post" action={ "/console/authorizations/" (a.id) "/review" } {
+                                        form.inline method="post" action=(routes::review_authorization(&a.id)) {
                                             (csrf_field(viewer))
                                             button type="submit" { "Checked against the signed form" }
                                         }
@@ -77,7 +110,7 @@ pub fn review_queue(viewer: &Viewer, items: &[BreakGlassItem], authorizations: O
                                 td {
                                     @match &item.reviewed {
                                         Some(outcome) => (outcome),
-                                        None => form.inline method="post" action={ "/console/review/" (item.id) } {
+                                        None => form.inline method="post" action=(routes::review_break_glass(&item.id)) {
                                             (csrf_field(viewer))
                                             button type="submit" name="outcome" value="justified" { "Justified" }
                                             " "

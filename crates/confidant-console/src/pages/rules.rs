@@ -59,7 +59,7 @@ fn packs_section(packs: &PacksView) -> Markup {
                         thead { tr { th scope="col" { "Audit entry" } th scope="col" { "Category" } th scope="col" { "Before" } th scope="col" { "Now" } th scope="col" { "Rules (before → now)" } } }
                         tbody {
                             @for (entry, category, old, new, rules) in &reload.changes {
-                                tr { td { a href={ "/console/audit/" (entry) } { (entry) } } td { (humanize(category)) } td { (old) } td { (new) } td { (rules) } }
+                                tr { td { a href=(routes::audit_entry(*entry)) { (entry) } } td { (humanize(category)) } td { (old) } td { (new) } td { (rules) } }
                             }
                         }
                     }
@@ -82,7 +82,7 @@ pub fn rules(viewer: &Viewer, rules: &[Rule], packs: Option<&PacksView>) -> Mark
                 thead { tr { th scope="col" { "Rule" } th scope="col" { "Layer" } th scope="col" { "Cite" } th scope="col" { "In short" } } }
                 tbody {
                     @for rule in rules {
-                        tr { td { a href={ "/console/rules/" (rule.id) } { (rule.id) } } td { (humanize(rule.layer.as_str())) } td { (rule.cite) } td { (rule.summary) } }
+                        tr { td { a href=(routes::rule(&rule.id)) { (rule.id) } } td { (humanize(rule.layer.as_str())) } td { (rule.cite) } td { (rule.summary) } }
                     }
                 }
             }
@@ -107,7 +107,7 @@ pub fn rule(viewer: &Viewer, rule: &Rule) -> Markup {
             @if let Some(advice) = &rule.advice { p { (advice) } }
             h2 { "Policy text (Cedar)" }
             pre.source { (rule.source) }
-            p { a href="/console/rules" { "All rules" } }
+            p { a href=(routes::RULES) { "All rules" } }
         },
     )
 }

@@ -76,7 +76,7 @@ pub fn share_form(viewer: &Viewer, values: &ShareValues, clients: &[(String, Str
         "Can I share this?",
         flash.as_ref(),
         html! {
-            form.card method="post" action="/console/share" {
+            form.card method="post" action=(routes::SHARE) {
                 (csrf_field(viewer))
                 (share_fields(values, clients))
                 button type="submit" { "Check" }
@@ -140,7 +140,7 @@ pub fn share_result(viewer: &Viewer, values: &ShareValues, client_name: &str, de
                         li {
                             (r.detail)
                             @if matches!(r.kind.as_str(), "obtain_authorization" | "obtain_part2_consent") {
-                                " " a href={ "/console/clients/" (values.client_id) "/authorizations/new" } { "Add an authorization" }
+                                " " a href=(routes::new_authorization(&values.client_id)) { "Add an authorization" }
                             }
                         }
                     }
@@ -149,7 +149,7 @@ pub fn share_result(viewer: &Viewer, values: &ShareValues, client_name: &str, de
             h2 { "Rules that applied" }
             ul {
                 @for rule in &decision.rules {
-                    li { a href={ "/console/rules/" (rule.id) } { (rule.id) } " — " (rule.summary) " " span.cite { (rule.cite) } }
+                    li { a href=(routes::rule(&rule.id)) { (rule.id) } " — " (rule.summary) " " span.cite { (rule.cite) } }
                 }
             }
             @if !decision.release.is_empty() {
@@ -162,7 +162,7 @@ pub fn share_result(viewer: &Viewer, values: &ShareValues, client_name: &str, de
                 @if !decision.withhold.is_empty() {
                     p.muted { "Withheld and not in the package: " (decision.withhold.iter().map(|c| plain_category(*c)).collect::<Vec<_>>().join(", ")) "." }
                 }
-                form.card method="post" action={ "/console/clients/" (values.client_id) "/disclose" } {
+                form.card method="post" action=(routes::disclose(&values.client_id)) {
                     (csrf_field(viewer))
                     (hidden_values(values))
                     label for="recipient_address" { "Recipient's address (kept in the accounting when it must be)" }
@@ -170,7 +170,7 @@ pub fn share_result(viewer: &Viewer, values: &ShareValues, client_name: &str, de
                     button type="submit" { "Disclose" }
                 }
             }
-            p { a href={ "/console/share?client=" (values.client_id) } { "Ask another question" } }
+            p { a href=(routes::share_for(&values.client_id)) { "Ask another question" } }
         },
     )
 }
@@ -192,8 +192,8 @@ pub fn disclosed(viewer: &Viewer, package: &Package) -> Markup {
                 p.notice { "Not sent: " (held.records) " " (plain_category(held.category)) " record(s) — " (held.reason) ". The package does not mention them." }
             }
             @if let Some(id) = &package.accounting_entry_id { p { "Recorded in the client's accounting of disclosures (" (id) ")." } }
-            p { a.button href={ "/console/disclosures/" (package.disclosure_id) } { "Open the package to print or send" } }
-            p { a href={ "/console/clients/" (package.client_id) } { "Back to the client" } }
+            p { a.button href=(routes::disclosure(&package.disclosure_id)) { "Open the package to print or send" } }
+            p { a href=(routes::client(&package.client_id)) { "Back to the client" } }
         },
     )
 }

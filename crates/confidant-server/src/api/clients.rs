@@ -12,7 +12,7 @@ fn client_json(c: &confidant_store::Client) -> Value {
 #[utoipa::path(get, path = "/v1/clients", tag = "clients", responses((status = 200, description = "Clients on the caller's caseload or care team, whatever the caller's role")))]
 pub(crate) async fn list_clients(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
     p.require(Scope::Read)?;
-    let clients: Vec<Value> = state.app().caseload(&p.actor(Channel::Api)).await?.iter().map(client_json).collect();
+    let clients: Vec<Value> = state.app().caseload(&p.actor(Channel::Api), None).await?.iter().map(client_json).collect();
     Ok(Json(Value::Array(clients)).into_response())
 }
 
@@ -188,6 +188,38 @@ pub(crate) async fn add_record(
     let category = parse_enum("category", &body.category, Category::parse, Category::expected)?;
     let record = state.app().add_record(&p.actor(Channel::Api), &id, category, body.content, None).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": record })))
+}
+
+#[utoipa::path(get, path = "/v1/clients/{id}/records/{record}", tag = "records",
+    responses((status = 200, description = "One record with every version, oldest first (the last is current); audited as a read")))]
+pub(crate) async fn show_record(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path((id, record)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    p.require(Scope::Read)?;
+    let history = state.app().read_record(&p.actor(Channel::Api), &id, &record).await?;
+    Ok(Json(json!({ "versions": history.versions })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CorrectionBody {
+    content: String,
+}
+
+#[utoipa::path(post, path = "/v1/clients/{id}/records/{record}/corrections", tag = "records", request_body = CorrectionBody,
+    responses((status = 201, description = "The correction, a new version; the corrected one is kept unchanged"),
+              (status = 403, description = "Not the record's author"), (status = 409, description = "Not the latest version")))]
+pub(crate) async fn correct_record(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path((id, record)): Path<(String, String)>,
+    JsonBody(body): JsonBody<CorrectionBody>,
+) -> ApiResult<Response> {
+    p.require(Scope::Write)?;
+    let new = state.app().correct_record(&p.actor(Channel::Api), &id, &record, body.content).await?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "id": new, "corrects": record })))
 }
 
 // ── authorizations and restrictions ──────────────────────────────────────
@@ -410,4 +442,24 @@ pub(crate) async fn add_restriction(
     let on = body.requested_on.as_deref().map(|d| parse_date("requested_on", d)).transpose()?;
     let filed = state.app().add_restriction(&p.actor(Channel::Api), &id, &restriction, on).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "id": filed })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RestrictionDecisionBody {
+    /// `true` to agree (the restriction then binds), `false` to decline.
+    agreed: bool,
+}
+
+#[utoipa::path(post, path = "/v1/restrictions/{id}/decision", tag = "restrictions", request_body = RestrictionDecisionBody,
+    responses((status = 204, description = "Decided; the privacy officer only, once")))]
+pub(crate) async fn decide_restriction(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RestrictionDecisionBody>,
+) -> ApiResult<StatusCode> {
+    p.require(Scope::Write)?;
+    state.app().decide_restriction(&p.actor(Channel::Api), &id, body.agreed).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer};
+use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, ClientView, Flash, FlashKind, ShareValues, Viewer, routes};
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
@@ -27,30 +27,35 @@ use crate::auth::{ConsolePrincipal, Principal, Via, session_set_cookie};
 use crate::body::{Form, Path, Query};
 use crate::problem::Problem;
 
+mod admin;
+mod daily;
+
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(confidant_console::STYLESHEET_PATH, get(|| async { asset("text/css; charset=utf-8", confidant_console::STYLESHEET) }))
         .route(confidant_console::SCRIPT_PATH, get(|| async { asset("text/javascript; charset=utf-8", confidant_console::SCRIPT) }))
-        .route("/console", get(caseload))
-        .route("/console/sign-in", get(sign_in_page).post(sign_in))
-        .route("/console/sign-out", post(sign_out))
-        .route("/console/clients/{id}", get(client))
-        .route("/console/clients/{id}/break-glass", get(break_glass_page).post(break_glass))
-        .route("/console/share", get(share_page).post(share))
-        .route("/console/clients/{id}/disclose", post(disclose))
-        .route("/console/disclosures/{id}", get(package))
-        .route("/console/clients/{id}/authorizations/new", get(new_authorization))
-        .route("/console/clients/{id}/authorizations", post(add_authorization))
-        .route("/console/clients/{id}/authorizations/{auth}/revoke", post(revoke_authorization))
-        .route("/console/clients/{id}/accounting", get(accounting))
-        .route("/console/audit", get(audit))
-        .route("/console/audit/verify", post(audit_verify))
-        .route("/console/audit/{seq}", get(audit_entry))
-        .route("/console/review", get(review_queue))
-        .route("/console/review/{id}", post(review))
-        .route("/console/authorizations/{id}/review", post(review_authorization))
-        .route("/console/rules", get(rules))
-        .route("/console/rules/{id}", get(rule))
+        .route(routes::HOME, get(caseload))
+        .route(routes::SIGN_IN, get(sign_in_page).post(sign_in))
+        .route(routes::SIGN_OUT, post(sign_out))
+        .route(routes::CLIENT, get(client))
+        .route(routes::BREAK_GLASS, get(break_glass_page).post(break_glass))
+        .route(routes::SHARE, get(share_page).post(share))
+        .route(routes::DISCLOSE, post(disclose))
+        .route(routes::DISCLOSURE, get(package))
+        .route(routes::NEW_AUTHORIZATION, get(new_authorization))
+        .route(routes::AUTHORIZATIONS, post(add_authorization))
+        .route(routes::REVOKE_AUTHORIZATION, post(revoke_authorization))
+        .route(routes::ACCOUNTING, get(accounting))
+        .route(routes::AUDIT, get(audit))
+        .route(routes::AUDIT_VERIFY, post(audit_verify))
+        .route(routes::AUDIT_ENTRY, get(audit_entry))
+        .route(routes::REVIEW, get(review_queue))
+        .route(routes::REVIEW_BREAK_GLASS, post(review))
+        .route(routes::REVIEW_AUTHORIZATION, post(review_authorization))
+        .route(routes::RULES, get(rules))
+        .route(routes::RULE, get(rule))
+        .merge(daily::routes())
+        .merge(admin::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -102,6 +107,21 @@ fn flash_of(done: Option<&str>) -> Option<Flash> {
         "revoked" => "The authorization is revoked.",
         "break-glass" => "Break-glass access is open for the next hour; it is logged and will be reviewed.",
         "reviewed" => "Review recorded.",
+        "note" => "Your note is saved.",
+        "corrected" => "Your correction is saved as a new version; the earlier one is kept in the history.",
+        "client" => "The client is added to your caseload. Record the privacy-notice acknowledgment below.",
+        "notice" => "The privacy-notice acknowledgment is recorded.",
+        "notice-not-obtained" => "The attempt to obtain the acknowledgment is recorded, with the reason.",
+        "restriction" => "The restriction request is recorded and sent to the privacy officer.",
+        "agreed" => "Restriction agreed: it binds every decision it covers from now on.",
+        "declined" => "Restriction declined; the client's request stays on file.",
+        "staff" => "Staff member added with the first password you set.",
+        "active" => "Account status changed.",
+        "password" => "Password reset; their sessions and API tokens have ended.",
+        "totp" => "Second factor cleared; they enrol again at their next sign-in.",
+        "tokens" => "Their API tokens are revoked.",
+        "team" => "Care team added.",
+        "member" => "Team member added.",
         _ => return None,
     };
     Some(Flash { kind: FlashKind::Success, text: text.into() })
@@ -127,7 +147,7 @@ async fn sign_in(
     let code = form.get("totp").filter(|c| !c.trim().is_empty());
     match start_session(&state, &peer.ip().to_string(), &username, form.get("password").unwrap_or_default(), code).await {
         Ok(started) => {
-            let mut response = Redirect::to("/console").into_response();
+            let mut response = Redirect::to(routes::HOME).into_response();
             let cookie = session_set_cookie(Some(&started.token), state.config.secure_cookies, state.config.session_secs);
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
@@ -148,7 +168,7 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
         state.principals.evict(token_hash);
     }
     state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await.map_err(fail(&p))?;
-    let mut response = Redirect::to("/console/sign-in").into_response();
+    let mut response = Redirect::to(routes::SIGN_IN).into_response();
     if let Ok(value) = HeaderValue::from_str(&session_set_cookie(None, state.config.secure_cookies, 0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -157,9 +177,23 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
 
 // ── caseload and client ──────────────────────────────────────────────────
 
-async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
-    let clients = state.app().caseload(&p.actor(Channel::Console)).await.map_err(|e| fail(&p)(e.into()))?;
-    Ok(html(StatusCode::OK, pages::caseload(&viewer(&p), &clients, today(), None)))
+#[derive(Deserialize)]
+struct CaseloadQuery {
+    q: Option<String>,
+    done: Option<String>,
+}
+
+/// Roles that do intake (the operation refuses anyone else, audited).
+fn does_intake(p: &Principal) -> bool {
+    use confidant_store::StaffRole as R;
+    matches!(p.role(), R::Admin | R::Supervisor | R::CaseManager | R::Psychotherapist | R::Psychiatrist)
+}
+
+async fn caseload(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Query(q): Query<CaseloadQuery>) -> PageResult {
+    let query = q.q.unwrap_or_default();
+    let clients = state.app().caseload(&p.actor(Channel::Console), Some(&query)).await.map_err(|e| fail(&p)(e.into()))?;
+    let flash = flash_of(q.done.as_deref());
+    Ok(html(StatusCode::OK, pages::caseload(&viewer(&p), &clients, today(), query.trim(), does_intake(&p), flash.as_ref())))
 }
 
 /// The client page, or the break-glass page when the client is not the viewer's.
@@ -174,12 +208,21 @@ async fn client(
         Err(confidant_app::AppError::Refused(_)) => return Ok(html(StatusCode::FORBIDDEN, pages::break_glass(&viewer(&p), &id, None))),
         Err(e) => return Err(fail(&p)(e.into())),
     };
+    let rows = daily::record_rows(&file.records, &file.authors);
+    let team = match &file.client.team_id {
+        Some(id) => state.store.list_teams().await.map_err(|e| fail(&p)(e.into()))?.into_iter().find(|t| &t.id == id).map(|t| t.name),
+        None => None,
+    };
+    let writable = confidant_app::writable_categories(p.role());
     let view = ClientView {
         client: &file.client,
-        records: &file.records,
+        records: &rows,
         hidden_notes: file.notes_withheld,
         authorizations: &file.authorizations,
         restrictions: &file.restrictions,
+        notice: &file.notice,
+        team: team.as_deref(),
+        writable: &writable,
         break_glass: file.access == Access::BreakGlass,
         today: today(),
     };
@@ -198,7 +241,7 @@ async fn break_glass(
 ) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     match state.app().open_break_glass(&p.actor(Channel::Console), &id, &form.text("reason"), state.config.break_glass_minutes).await {
-        Ok(_) => Ok(Redirect::to(&format!("/console/clients/{id}?done=break-glass")).into_response()),
+        Ok(_) => Ok(Redirect::to(&routes::client_done(&id, "break-glass")).into_response()),
         Err(e) => {
             let problem = Problem::from(e);
             Ok(html(
@@ -319,7 +362,13 @@ async fn disclose(
 async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
     let packages = state.packages.lock().await;
     match packages.get(&id) {
-        Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => Ok(Html(page.clone()).into_response()),
+        Some((staff, page)) if staff == p.id() || p.is_privacy_officer() => {
+            let mut response = Html(page.clone()).into_response();
+            if let Ok(value) = HeaderValue::from_str(&package_policy()) {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            Ok(response)
+        }
         _ => Err(error_page(
             Some(&p),
             Problem::not_found(
@@ -327,6 +376,15 @@ async fn package(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Consol
             ),
         )),
     }
+}
+
+/// The package page's policy: nothing may load or run; only its own inline
+/// stylesheet applies (named by its hash), so it prints as designed.
+fn package_policy() -> String {
+    use base64ct::Encoding;
+    use sha2::Digest;
+    let hash = base64ct::Base64::encode_string(&sha2::Sha256::digest(confidant_disclosure::PACKAGE_STYLE.as_bytes()));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
 }
 
 // ── authorizations ───────────────────────────────────────────────────────
@@ -419,7 +477,7 @@ async fn add_authorization(
         }
         Err(problem) => return Err(fail(&p)(problem)),
     }
-    Ok(Redirect::to(&format!("/console/clients/{id}?done=authorization")).into_response())
+    Ok(Redirect::to(&routes::client_done(&id, "authorization")).into_response())
 }
 
 async fn revoke_authorization(
@@ -431,7 +489,7 @@ async fn revoke_authorization(
     check_csrf(&p, &form).map_err(fail(&p))?;
     let on = form.get("on").filter(|d| !d.is_empty()).map(|d| parse_date("on", d)).transpose().map_err(fail(&p))?;
     state.app().revoke_authorization(&p.actor(Channel::Console), &id, &auth, on).await.map_err(|e| fail(&p)(e.into()))?;
-    Ok(Redirect::to(&format!("/console/clients/{id}?done=revoked")).into_response())
+    Ok(Redirect::to(&routes::client_done(&id, "revoked")).into_response())
 }
 
 // ── accounting, audit, review, rules ─────────────────────────────────────
@@ -494,7 +552,11 @@ async fn audit_entry(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Co
     Ok(html(StatusCode::OK, pages::audit_proof(&viewer(&p), &entry, &proof, &head, verified)))
 }
 
-async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> PageResult {
+async fn review_queue(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Query(q): Query<FlashQuery>,
+) -> PageResult {
     let queue = state.app().break_glass_queue(&p.actor(Channel::Console), true).await.map_err(|e| fail(&p)(e.into()))?;
     let items: Vec<BreakGlassItem> = queue
         .into_iter()
@@ -526,7 +588,13 @@ async fn review_queue(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
     } else {
         None
     };
-    Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items, authorizations.as_deref())))
+    let restrictions = if p.is_privacy_officer() {
+        Some(state.app().restrictions_awaiting_decision(&p.actor(Channel::Console)).await.map_err(|e| fail(&p)(e.into()))?)
+    } else {
+        None
+    };
+    let flash = flash_of(q.done.as_deref());
+    Ok(html(StatusCode::OK, pages::review_queue(&viewer(&p), &items, authorizations.as_deref(), restrictions.as_deref(), flash.as_ref())))
 }
 
 async fn review_authorization(
@@ -537,7 +605,7 @@ async fn review_authorization(
 ) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     crate::api::mark_authorization_reviewed(&state, &p, Channel::Console, &id).await.map_err(fail(&p))?;
-    Ok(Redirect::to("/console/review").into_response())
+    Ok(Redirect::to(routes::REVIEW).into_response())
 }
 
 async fn review(
@@ -549,7 +617,7 @@ async fn review(
     check_csrf(&p, &form).map_err(fail(&p))?;
     let justified = form.get("outcome") == Some("justified");
     state.app().review_break_glass(&p.actor(Channel::Console), &id, justified).await.map_err(|e| fail(&p)(e.into()))?;
-    Ok(Redirect::to("/console/review").into_response())
+    Ok(Redirect::to(routes::REVIEW).into_response())
 }
 
 async fn rules(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
