@@ -10,8 +10,11 @@ use crate::{SCRIPT_PATH, STYLESHEET_PATH, routes};
 /// The signed-in staff member a page is rendered for.
 #[derive(Clone, Debug)]
 pub struct Viewer {
+    /// The staff id.
     pub staff_id: String,
+    /// The display name, shown in the header.
     pub name: String,
+    /// The role, which decides the navigation and the forms shown.
     pub role: StaffRole,
     /// The session's CSRF token, put in every form that writes.
     pub csrf: String,
@@ -24,17 +27,23 @@ impl Viewer {
     }
 }
 
+/// What a flash message reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlashKind {
+    /// Something was done.
     Success,
+    /// Done, but something needs attention.
     Warning,
+    /// Nothing was done.
     Error,
 }
 
 /// A one-line message at the top of a page.
 #[derive(Clone, Debug)]
 pub struct Flash {
+    /// How it is shown.
     pub kind: FlashKind,
+    /// The message.
     pub text: String,
 }
 

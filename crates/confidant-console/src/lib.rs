@@ -9,6 +9,8 @@
 //! decides nothing. The server gathers the data (through the vault, the
 //! engine and the audit log) and sends what these functions return.
 
+#![deny(missing_docs)]
+
 mod components;
 mod pages;
 mod practice;

@@ -19,10 +19,15 @@ fn letter(i: usize) -> char {
 
 /// A completed exam for the dashboard.
 pub struct PastExam {
+    /// The exam's id.
     pub id: String,
+    /// The day it was submitted.
     pub day: String,
+    /// Correct answers.
     pub correct: u32,
+    /// Questions scored.
     pub asked: u32,
+    /// Whether it passed the pass mark.
     pub passed: bool,
 }
 
@@ -50,6 +55,7 @@ fn chart(mastery: &[Mastery]) -> Markup {
     html! { (PreEscaped(svg)) }
 }
 
+/// The practice dashboard: mastery by topic, cards due, and past exams.
 pub fn practice_dashboard(viewer: &Viewer, mastery: &[Mastery], due: usize, exams: &[PastExam]) -> Markup {
     frame(
         Some(viewer),
@@ -197,8 +203,11 @@ pub fn practice_flashcard(viewer: &Viewer, card: &Flashcard) -> Markup {
 /// (`None` when it is no longer in this server's bank), the stored answer
 /// and, for a review only, the stored key.
 pub struct ExamItem<'a> {
+    /// The question, if still in the bank.
     pub question: Option<&'a Question>,
+    /// The answer given, if any.
     pub answer: Option<usize>,
+    /// The right answer (reviews only).
     pub key: Option<usize>,
 }
 

@@ -20,7 +20,7 @@ fn enc(value: &str) -> String {
 
 macro_rules! routes {
     ($( $(#[$doc:meta])* $konst:ident = $template:literal; )*) => {
-        $( $(#[$doc])* pub const $konst: &str = $template; )*
+        $( $(#[$doc])* #[doc = concat!("The console address `", $template, "`.")] pub const $konst: &str = $template; )*
         /// Every template, for the test that checks builders against them.
         #[cfg(test)]
         const ALL: &[&str] = &[$($template),*];
@@ -85,21 +85,27 @@ fn fill(template: &str, values: &[&str]) -> String {
         .join("/")
 }
 
+/// A rule explained, with its Cedar policy.
 pub fn rule(id: &str) -> String {
     fill(RULE, &[id])
 }
+/// One audit entry with its inclusion proof.
 pub fn audit_entry(seq: u64) -> String {
     fill(AUDIT_ENTRY, &[&seq.to_string()])
 }
+/// Where the reviewer judges one break-glass access.
 pub fn review_break_glass(id: &str) -> String {
     fill(REVIEW_BREAK_GLASS, &[id])
 }
+/// Where the privacy officer marks a queued authorization reviewed.
 pub fn review_authorization(id: &str) -> String {
     fill(REVIEW_AUTHORIZATION, &[id])
 }
+/// Where the privacy officer agrees to or declines a restriction request.
 pub fn decide_restriction(id: &str) -> String {
     fill(DECIDE_RESTRICTION, &[id])
 }
+/// A client's page.
 pub fn client(id: &str) -> String {
     fill(CLIENT, &[id])
 }
@@ -107,6 +113,7 @@ pub fn client(id: &str) -> String {
 pub fn client_done(id: &str, done: &str) -> String {
     format!("{}?done={}", client(id), enc(done))
 }
+/// A client's printable record summary.
 pub fn client_summary(id: &str) -> String {
     fill(CLIENT_SUMMARY, &[id])
 }
@@ -114,6 +121,7 @@ pub fn client_summary(id: &str) -> String {
 pub fn search(query: &str) -> String {
     format!("{HOME}?q={}", enc(query))
 }
+/// Where a staff member opens a client off their caseload, with a reason.
 pub fn break_glass(id: &str) -> String {
     fill(BREAK_GLASS, &[id])
 }
@@ -121,27 +129,35 @@ pub fn break_glass(id: &str) -> String {
 pub fn share_for(client_id: &str) -> String {
     format!("{SHARE}?client={}", enc(client_id))
 }
+/// Where a release for a client is made.
 pub fn disclose(client_id: &str) -> String {
     fill(DISCLOSE, &[client_id])
 }
+/// A released package, to print.
 pub fn disclosure(id: &str) -> String {
     fill(DISCLOSURE, &[id])
 }
+/// The form to file an authorization for a client.
 pub fn new_authorization(client_id: &str) -> String {
     fill(NEW_AUTHORIZATION, &[client_id])
 }
+/// Where a client's authorizations are filed.
 pub fn authorizations(client_id: &str) -> String {
     fill(AUTHORIZATIONS, &[client_id])
 }
+/// Where an authorization's revocation is recorded.
 pub fn revoke_authorization(client_id: &str, auth: &str) -> String {
     fill(REVOKE_AUTHORIZATION, &[client_id, auth])
 }
+/// A client's accounting of disclosures.
 pub fn accounting(client_id: &str) -> String {
     fill(ACCOUNTING, &[client_id])
 }
+/// Where a note for a client is written.
 pub fn records(client_id: &str) -> String {
     fill(RECORDS, &[client_id])
 }
+/// One record with its versions.
 pub fn record(client_id: &str, record: &str) -> String {
     fill(RECORD, &[client_id, record])
 }
@@ -149,42 +165,55 @@ pub fn record(client_id: &str, record: &str) -> String {
 pub fn record_done(client_id: &str, record: &str, done: &str) -> String {
     format!("{}?done={}", self::record(client_id, record), enc(done))
 }
+/// Where a record's author corrects it (a new version).
 pub fn record_corrections(client_id: &str, record: &str) -> String {
     fill(RECORD_CORRECTIONS, &[client_id, record])
 }
+/// Where a client's restriction request is recorded.
 pub fn restrictions(client_id: &str) -> String {
     fill(RESTRICTIONS, &[client_id])
 }
+/// Where the privacy-notice acknowledgment (or why not) is recorded.
 pub fn notice(client_id: &str) -> String {
     fill(NOTICE, &[client_id])
 }
+/// The review queue, saying what was just done.
 pub fn review_done(done: &str) -> String {
     format!("{REVIEW}?done={}", enc(done))
 }
+/// The staff page, saying what was just done.
 pub fn staff_done(done: &str) -> String {
     format!("{STAFF}?done={}", enc(done))
 }
+/// Where an admin activates or deactivates an account.
 pub fn staff_active(id: &str) -> String {
     fill(STAFF_ACTIVE, &[id])
 }
+/// Where an admin resets a password.
 pub fn staff_password(id: &str) -> String {
     fill(STAFF_PASSWORD, &[id])
 }
+/// Where an admin clears a second factor.
 pub fn staff_totp(id: &str) -> String {
     fill(STAFF_TOTP, &[id])
 }
+/// Where an admin revokes an account's API tokens.
 pub fn staff_tokens(id: &str) -> String {
     fill(STAFF_TOKENS, &[id])
 }
+/// The teams page, saying what was just done.
 pub fn teams_done(done: &str) -> String {
     format!("{TEAMS}?done={}", enc(done))
 }
+/// Where an admin adds a member to a care team.
 pub fn team_members(id: &str) -> String {
     fill(TEAM_MEMBERS, &[id])
 }
+/// One exam, to answer or review.
 pub fn exam(id: &str) -> String {
     fill(EXAM, &[id])
 }
+/// A completed exam's certificate.
 pub fn certificate(exam_id: &str) -> String {
     fill(CERTIFICATE, &[exam_id])
 }

@@ -8,17 +8,29 @@ use super::*;
 /// The authorization form's values.
 #[derive(Clone, Debug, Default)]
 pub struct AuthorizationValues {
+    /// HIPAA authorization, Part 2 consent, …
     pub kind: Option<AuthorizationKind>,
+    /// Who signed: the client or a representative.
     pub signed_by: Option<Signer>,
+    /// The day it was signed (`YYYY-MM-DD`, as typed).
     pub signed_on: String,
+    /// The information it covers.
     pub categories: Vec<Category>,
+    /// Who may receive it.
     pub recipient_kind: Option<RecipientKind>,
+    /// The recipient, by name.
     pub recipient_name: String,
+    /// What for.
     pub purposes: Vec<Purpose>,
+    /// The expiry date, as typed.
     pub expires_on: String,
+    /// Or the event that ends it.
     pub expiry_event: String,
+    /// It states the right to revoke.
     pub right_to_revoke: bool,
+    /// It states that treatment is not conditioned on signing.
     pub no_conditioning: bool,
+    /// It warns that the recipient may redisclose.
     pub redisclosure: bool,
 }
 

@@ -85,7 +85,9 @@ pub fn caseload(viewer: &Viewer, clients: &[Client], today: Date, query: &str, m
 /// One record (its latest version) as listed on the client page.
 #[derive(Clone, Debug)]
 pub struct RecordRow {
+    /// The latest version's id.
     pub id: String,
+    /// The record's category.
     pub category: Category,
     /// The day the latest version was written.
     pub date: String,
@@ -99,14 +101,18 @@ pub struct RecordRow {
 
 /// Everything the viewer may see about one client.
 pub struct ClientView<'a> {
+    /// The client.
     pub client: &'a Client,
     /// Records the viewer may read (latest versions, newest first);
     /// psychotherapy notes only when the viewer wrote them.
     pub records: &'a [RecordRow],
     /// Psychotherapy notes on file that the viewer may not read.
     pub hidden_notes: usize,
+    /// Authorizations and consents on file.
     pub authorizations: &'a [StoredAuthorization],
+    /// Restriction requests and their decisions.
     pub restrictions: &'a [StoredRestriction],
+    /// Whether the privacy notice was acknowledged.
     pub notice: &'a NoticeStatus,
     /// The care team's name, when the client has one.
     pub team: Option<&'a str>,
@@ -114,6 +120,7 @@ pub struct ClientView<'a> {
     pub writable: &'a [Category],
     /// The viewer opened this client under break-glass.
     pub break_glass: bool,
+    /// The day the page speaks of (expiry, ages).
     pub today: Date,
 }
 
@@ -200,6 +207,7 @@ pub fn restriction_scope(r: &Restriction) -> String {
     format!("{what}, not to {to}{why}")
 }
 
+/// A client's page: their details, records, notes form, authorizations, restrictions and the privacy notice.
 pub fn client_page(viewer: &Viewer, view: &ClientView<'_>, flash: Option<&Flash>) -> Markup {
     let client = view.client;
     let (notes, others): (Vec<&RecordRow>, Vec<&RecordRow>) = view.records.iter().partition(|r| r.category == Category::PsychotherapyNotes);

@@ -6,11 +6,17 @@ use super::*;
 /// The intake form's values, kept when it comes back with an error.
 #[derive(Clone, Debug, Default)]
 pub struct IntakeValues {
+    /// The client's name.
     pub name: String,
+    /// How to reach them.
     pub contact: String,
+    /// Date of birth (`YYYY-MM-DD`, as typed).
     pub birth_date: String,
+    /// The care team, if any.
     pub team_id: String,
+    /// Seen in a 42 CFR Part 2 program.
     pub part2_program: bool,
+    /// Seen under the LPS Act (Welf. & Inst. Code 5328).
     pub lps_program: bool,
 }
 

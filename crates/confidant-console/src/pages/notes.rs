@@ -7,11 +7,15 @@ use super::*;
 /// One version of a record, ready to show.
 #[derive(Clone, Debug)]
 pub struct VersionView {
+    /// This version's id.
     pub id: String,
+    /// The record's category.
     pub category: Category,
     /// When it was written (day and time, UTC).
     pub written: String,
+    /// The author, by display name.
     pub author: String,
+    /// The text.
     pub content: String,
 }
 

@@ -6,11 +6,17 @@ use super::*;
 /// A break-glass access for the review queue.
 #[derive(Clone, Debug)]
 pub struct BreakGlassItem {
+    /// The grant's id.
     pub id: String,
+    /// Who opened the client.
     pub staff_id: String,
+    /// The client opened.
     pub client_id: String,
+    /// The reason they gave.
     pub reason: String,
+    /// The day it was opened.
     pub opened_at: String,
+    /// The review's outcome and reviewer, once reviewed.
     pub reviewed: Option<String>,
 }
 
@@ -18,12 +24,19 @@ pub struct BreakGlassItem {
 /// the privacy officer.
 #[derive(Clone, Debug)]
 pub struct AuthorizationReviewItem {
+    /// The authorization's id.
     pub id: String,
+    /// Its client.
     pub client_id: String,
+    /// Its kind, in words.
     pub kind: String,
+    /// What it covers, in words.
     pub categories: String,
+    /// Who entered it (never its reviewer).
     pub entered_by: String,
+    /// A signed document is attached.
     pub has_document: bool,
+    /// The day it was filed.
     pub filed_on: String,
 }
 

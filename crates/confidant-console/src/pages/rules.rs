@@ -8,21 +8,30 @@ use super::*;
 pub struct PacksView {
     /// `built-in packs`, or the packs directory.
     pub source: String,
+    /// The catalog digest decisions name.
     pub rules_version: String,
+    /// How many rules are loaded.
     pub rules: usize,
     /// The packs directory's own scenarios: passed, and the failures.
     pub tests: Option<(usize, Vec<String>)>,
+    /// The last reload, if any since start.
     pub last_reload: Option<ReloadView>,
 }
 
 /// What the last reload changed, from the decisions it replayed.
 #[derive(Clone, Debug)]
 pub struct ReloadView {
+    /// When, in words.
     pub when: String,
+    /// Who reloaded.
     pub by: String,
+    /// The catalog digest before.
     pub old_version: String,
+    /// The catalog digest after.
     pub new_version: String,
+    /// Recorded decisions replayed.
     pub replayed: usize,
+    /// Category outcomes that changed.
     pub changed: usize,
     /// Audit entry, category, old outcome, new outcome, rules (old → new).
     pub changes: Vec<(u64, String, String, String, String)>,
@@ -90,6 +99,7 @@ pub fn rules(viewer: &Viewer, rules: &[Rule], packs: Option<&PacksView>) -> Mark
     )
 }
 
+/// One rule explained: its cite, effect, summary and Cedar policy.
 pub fn rule(viewer: &Viewer, rule: &Rule) -> Markup {
     frame(
         Some(viewer),

@@ -8,12 +8,19 @@ use super::*;
 /// The wizard's answers so far.
 #[derive(Clone, Debug, Default)]
 pub struct ShareValues {
+    /// The client.
     pub client_id: String,
+    /// The recipient kind.
     pub to: Option<RecipientKind>,
+    /// The recipient, by name.
     pub recipient_name: String,
+    /// The recipient works in this organization.
     pub same_organization: bool,
+    /// Why it is asked for.
     pub purpose: Option<Purpose>,
+    /// What is asked for.
     pub categories: Vec<Category>,
+    /// What is true of the situation.
     pub facts: Vec<Fact>,
 }
 
