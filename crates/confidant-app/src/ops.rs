@@ -284,6 +284,15 @@ impl App<'_> {
         requested_on: Option<Date>,
     ) -> Result<String, AppError> {
         client_access(self, actor, client_id, "add restriction").await?;
+        // Agreeing binds the whole organization (45 CFR 164.522(a)(1)(ii)):
+        // that is the privacy officer's decision, made on the request
+        // (`decide_restriction`), not something a clinician files directly.
+        if restriction.agreed && !(actor.is_operator() || actor.is_privacy_officer()) {
+            refuse(self, actor, Some(client_id), "file a restriction as already agreed").await?;
+            return Err(AppError::Forbidden(
+                "agreed: only the privacy officer agrees to a restriction; file it as requested and the privacy officer decides".into(),
+            ));
+        }
         let on = requested_on.unwrap_or_else(|| self.store.today());
         let event = AuditEvent::new(AuditKind::RestrictionAdded, actor.id())
             .client(client_id)

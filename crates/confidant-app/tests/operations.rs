@@ -80,7 +80,10 @@ async fn each_write_is_audited_under_its_actor_and_front_end() {
         let app = App::new(&store, &store);
         let therapist = staff(&store, "st-t", Channel::Console).await;
         let record = app.add_record(&therapist, "cl-1", Category::ProgressNotes, "slept better".into(), None).await.unwrap();
-        let restriction = Restriction { categories: vec![Category::Diagnosis], recipient_kinds: vec![], purposes: vec![], agreed: true };
+        let agreed = Restriction { categories: vec![Category::Diagnosis], recipient_kinds: vec![], purposes: vec![], agreed: true };
+        let refused = app.add_restriction(&therapist, "cl-1", &agreed, None).await.unwrap_err();
+        assert!(matches!(refused, AppError::Forbidden(_)), "only the privacy officer agrees to a restriction: {refused:?}");
+        let restriction = Restriction { agreed: false, ..agreed };
         let restriction_id = app.add_restriction(&therapist, "cl-1", &restriction, None).await.unwrap();
         app.change_status(&therapist, "cl-1", StatusChange::Discharge, Some(day("2026-02-20"))).await.unwrap();
         assert_eq!(store.client("cl-1").await.unwrap().status, ClientStatus::Discharged);

@@ -156,13 +156,12 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
             "employer",
             "--purposes",
             "employment",
-            "--agreed",
         ],
     );
     let cli_entry = last(&store, AuditKind::RestrictionAdded).await;
     let filed = post(
         &format!("/v1/clients/{client}/restrictions"),
-        json!({ "categories": ["diagnosis"], "recipient_kinds": ["employer"], "purposes": ["employment"], "agreed": true }),
+        json!({ "categories": ["diagnosis"], "recipient_kinds": ["employer"], "purposes": ["employment"], "agreed": false }),
     )
     .await
     .unwrap();

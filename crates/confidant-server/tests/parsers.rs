@@ -46,7 +46,7 @@ fn valid_bodies() -> Vec<(&'static str, Value)> {
             "/v1/clients/{id}/authorizations",
             json!({ "kind": "hipaa", "signed_by": "client", "signed_on": "2026-01-05", "categories": ["diagnosis"], "recipients": [{ "kind": "employer" }], "purposes": ["employment"], "expires_on": "2027-01-01", "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }),
         ),
-        ("/v1/clients/{id}/restrictions", json!({ "categories": ["diagnosis"], "agreed": true })),
+        ("/v1/clients/{id}/restrictions", json!({ "categories": ["diagnosis"], "agreed": false })),
         ("/v1/clients/{id}/break-glass", json!({ "reason": "client in crisis at the desk" })),
         ("/v1/clients", json!({ "name": "Test Person", "age": 40 })),
         (
