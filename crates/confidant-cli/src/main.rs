@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod audit_cmd;
+mod backup_cmd;
 mod check;
 mod check_client;
 mod import;
@@ -102,6 +103,12 @@ enum Command {
     /// The tamper-evident audit log: verify, prove, show.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Write an encrypted backup of the vault while it keeps serving (the key
+    /// file and the audit signing key are not in it: keep them apart).
+    Backup(backup_cmd::BackupArgs),
+    /// Restore a backup into an empty vault (`--data-dir` or `--database`),
+    /// keeping it only if the vault check and the audit log verify.
+    Restore(backup_cmd::RestoreArgs),
     /// Exam practice generated from the engine: a study session, `--exam N`,
     /// or `questions`, `flashcards`, `progress`.
     Train(train::TrainArgs),
@@ -157,6 +164,8 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => audit_cmd::run(&location, cmd),
         Command::Serve(args) => serve::run(&location, args),
         Command::Train(args) => train::run(&location, args),
+        Command::Backup(args) => backup_cmd::backup(&location, args),
+        Command::Restore(args) => backup_cmd::restore(&location, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ mod assemble;
 pub mod audit;
 mod audit_key;
 mod authorizations;
+pub mod backup;
 mod clients;
 pub mod crypto;
 pub mod db;
@@ -35,8 +36,9 @@ mod vault;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;
-pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, read_witness};
+pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, read_witness, write_witness};
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
+pub use backup::{BackupError, BackupSummary, RestoreKeys, RestoreReport, inspect_backup, restore_backup};
 pub use db::{Backend, DatabaseUrl};
 pub use disclosure::{
     ACCOUNTING_LOOKBACK_YEARS, Accounting, AccountingBasis, AccountingCorrection, AccountingEntry, NewDisclosure, NewSuspension,
