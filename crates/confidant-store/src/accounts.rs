@@ -456,6 +456,16 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Break-glass grants still open (not yet expired), for monitoring.
+    pub async fn open_break_glass_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM break_glass WHERE expires_at > $1")
+            .bind(self.now_secs())
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Break-glass accesses, newest first; only those awaiting review unless `all`.
     pub async fn break_glass_queue(&self, all: bool) -> Result<Vec<BreakGlass>, StoreError> {
         let sql = if all {

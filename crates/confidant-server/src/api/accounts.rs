@@ -61,6 +61,7 @@ pub(crate) async fn start_session(
                 None => (None, state.unknown_ids.fail(username)),
             };
             let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
+            state.metrics.sign_in_failed();
             state
                 .audit
                 .one(
