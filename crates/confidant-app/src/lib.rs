@@ -20,6 +20,7 @@ mod admin;
 mod clients;
 mod error;
 pub mod ops;
+pub mod passwords;
 pub mod training;
 
 pub use access::Access;
@@ -27,4 +28,5 @@ pub use accounting::SuspensionRequest;
 pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use ops::*;
+pub use passwords::PasswordChange;
 pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};

@@ -11,7 +11,6 @@
 //! were kept apart.
 
 use std::fs;
-use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -23,7 +22,7 @@ use confidant_store::{
 use zeroize::Zeroizing;
 
 use crate::Failure;
-use crate::vault::{Location, block_on, open};
+use crate::vault::{Location, block_on, open, stdin_secret};
 
 /// The environment variable that may hold the backup passphrase.
 const PASSPHRASE_ENV: &str = "CONFIDANT_BACKUP_PASSPHRASE";
@@ -55,9 +54,7 @@ pub struct RestoreArgs {
 
 fn passphrase(from_stdin: bool) -> Result<Zeroizing<String>, Failure> {
     if from_stdin {
-        let mut line = Zeroizing::new(String::new());
-        io::stdin().lock().read_line(&mut line).map_err(|e| Failure::Input(format!("--passphrase-stdin: a line of text ({e})")))?;
-        return Ok(Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string()));
+        return stdin_secret("--passphrase-stdin");
     }
     match std::env::var(PASSPHRASE_ENV) {
         Ok(value) if !value.is_empty() => Ok(Zeroizing::new(value)),

@@ -59,7 +59,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = rules::RulesFormat::Text)]
         format: rules::RulesFormat,
     },
-    /// Create the data directory, the key file (mode 0600) and the vault.
+    /// Create the data directory, the key file (mode 0600), the vault and its
+    /// first administrator, whose one-time password is printed once (or read
+    /// with `--admin-password-stdin`).
     Init {
         /// Fill the vault with a fictional demo organization.
         #[arg(long)]
@@ -68,6 +70,8 @@ enum Command {
         /// names another: `US-CA` (federal and California law) or `US`.
         #[arg(long, default_value = "US-CA")]
         jurisdiction: String,
+        #[command(flatten)]
+        admin: vault::AdminArgs,
     },
     /// Clients: add, list, show, discharge, record a death.
     #[command(subcommand)]
@@ -150,7 +154,7 @@ fn main() -> ExitCode {
         Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
         Command::Check { file, format, .. } => check::run(file.as_deref(), format),
         Command::Rules { action, id, format } => rules::run(&location, action, id.as_deref(), format),
-        Command::Init { demo, jurisdiction } => vault::init_in(&location, demo, &jurisdiction),
+        Command::Init { demo, jurisdiction, admin } => vault::init_in(&location, demo, &jurisdiction, &admin),
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),
         Command::Auth(cmd) => vault::auth(&location, cmd),

@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/console", get(caseload))
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
+        .route(crate::auth::PASSWORD_PAGE, get(password_page).post(change_password))
         .route("/console/clients/{id}", get(client))
         .route("/console/clients/{id}/break-glass", get(break_glass_page).post(break_glass))
         .route("/console/share", get(share_page).post(share))
@@ -154,6 +155,43 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+async fn password_page(ConsolePrincipal(p): ConsolePrincipal) -> Response {
+    html(StatusCode::OK, pages::password(&viewer(&p), p.must_change_password, None))
+}
+
+/// Changes the signed-in staff member's own password (this session stays
+/// signed in; their others end), then goes to the caseload.
+async fn change_password(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let again = |text: &str| {
+        let flash = Flash { kind: FlashKind::Error, text: text.to_string() };
+        Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::password(&viewer(&p), p.must_change_password, Some(&flash))))
+    };
+    let new = form.get("password").unwrap_or_default();
+    if new != form.get("confirm").unwrap_or_default() {
+        return again("The two new passwords differ.");
+    }
+    if new == form.get("current_password").unwrap_or_default() {
+        return again("Choose a password other than the current one.");
+    }
+    if let Err(problem) = crate::api::check_current_password(&state, &p, form.get("current_password"), "change password").await {
+        return again(&problem.detail);
+    }
+    let keep = match &p.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::Token { .. } => None,
+    };
+    if let Err(e) = state.app().set_password(&p.actor(Channel::Console), p.id(), new, false, keep).await {
+        let problem = Problem::from(e);
+        if problem.status == 422 {
+            return again(&problem.detail);
+        }
+        return Err(fail(&p)(problem));
+    }
+    state.principals.evict_staff(p.id());
+    Ok(Redirect::to("/console").into_response())
 }
 
 // ── caseload and client ──────────────────────────────────────────────────

@@ -19,6 +19,8 @@ pub(crate) struct SignIn {
 /// A started session: the cookie's token (set as a cookie too) and its CSRF token.
 pub(crate) struct Started {
     pub staff: Staff,
+    /// The password was set by someone else and must be changed first.
+    pub must_change_password: bool,
     pub token: zeroize::Zeroizing<String>,
     pub csrf: String,
 }
@@ -81,7 +83,8 @@ pub(crate) async fn start_session(
     let (csrf, _) = new_token();
     state.store.create_session(&hash, &staff.id, &csrf, state.store.now_secs() + state.config.session_secs).await?;
     state.audit.one(AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).details(json!({ "address": address }))).await?;
-    Ok(Started { staff, token, csrf: csrf.to_string() })
+    let must_change_password = credential.as_ref().is_some_and(|c| c.must_change_password);
+    Ok(Started { staff, token, csrf: csrf.to_string(), must_change_password })
 }
 
 /// One claimed password check: the claim first (none when the account is
@@ -109,7 +112,7 @@ async fn claimed_check(
 /// Checks `password` as the staff member's current one, for changes made
 /// inside a session (password, second factor). Each check is claimed like
 /// a sign-in, so guesses here count toward the same lockout.
-async fn check_current_password(state: &AppState, p: &Principal, password: Option<&str>, doing: &str) -> Result<(), Problem> {
+pub(crate) async fn check_current_password(state: &AppState, p: &Principal, password: Option<&str>, doing: &str) -> Result<(), Problem> {
     let password = password.ok_or_else(|| Problem::bad_input("current_password: your current password"))?;
     let credential = state.store.credential(p.id()).await?;
     let (ok, claim) = claimed_check(state, credential.as_ref(), password).await?;
@@ -145,7 +148,10 @@ pub(crate) async fn sign_in(
         return Err(Problem::forbidden("sign in from this server's own pages (`Origin`)"));
     }
     let started = start_session(&state, &peer.ip().to_string(), &body.username, &body.password, body.totp.as_deref()).await?;
-    let mut response = json_response(StatusCode::OK, &json!({ "staff": staff_json(&started.staff), "csrf_token": started.csrf }));
+    let mut response = json_response(
+        StatusCode::OK,
+        &json!({ "staff": staff_json(&started.staff), "csrf_token": started.csrf, "must_change_password": started.must_change_password }),
+    );
     let cookie = session_set_cookie(Some(&started.token), state.config.secure_cookies, state.config.session_secs);
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| Problem::internal(&e))?);
     Ok(response)
@@ -395,28 +401,16 @@ pub(crate) async fn set_password(
     } else {
         require_admin(&p)?;
     }
-    if body.password.chars().count() < 12 {
-        return Err(Problem::bad_input("password: at least 12 characters"));
-    }
-    state.store.set_password_hash(&id, &hash_password(&body.password)?).await?;
     // Other devices sign in again with the new password; an admin's reset
-    // ends them all (the account may have been taken over).
+    // ends them all (the account may have been taken over), and the staff
+    // member must change a password someone else chose.
     let keep = match (&p.via, own) {
         (Via::Session { token_hash, .. }, true) => Some(token_hash.as_str()),
         _ => None,
     };
-    let ended = state.store.revoke_sessions_of(&id, keep).await?;
-    // A token made by whoever held the account goes with the old password.
-    let tokens = state.store.revoke_api_tokens_of(&id).await?;
+    state.app().set_password(&p.actor(Channel::Api), &id, &body.password, !own, keep).await?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
-    state
-        .audit
-        .one(
-            AuditEvent::new(AuditKind::PasswordSet, Some(p.id()))
-                .details(json!({ "staff": id, "sessions_ended": ended, "tokens_revoked": tokens })),
-        )
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -29,8 +29,8 @@ use confidant_app::{Channel, StatusChange, SuspensionRequest};
 use crate::AppState;
 use crate::access::{client_access, require_oversight, require_privacy_officer};
 use crate::auth::{
-    ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, Scope, Via, backoff, cross_origin, hash_password, new_token,
-    session_set_cookie, totp, totp_step, verify_password,
+    ApiPrincipal, DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, Principal, Scope, Via, backoff, cross_origin, new_token, session_set_cookie,
+    totp, totp_step, verify_password,
 };
 use crate::body::{Body, JsonBody, Path, Query};
 use crate::problem::{ApiResult, Problem};
