@@ -33,6 +33,11 @@ pub struct ServeArgs {
     /// How long a break-glass access lasts, in minutes (1 to 1440).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=1440))]
     pub break_glass_minutes: i64,
+    /// Serve `/metrics` only to an overseer's `audit`-scope token, not to
+    /// every loopback caller (behind a reverse proxy on the same host, where
+    /// every request comes from loopback).
+    #[arg(long)]
+    pub metrics_token_only: bool,
     /// Request logs on standard error: `text`, `json` (one object a line) or `off`.
     #[arg(long, value_enum, default_value = "text")]
     pub log: LogFormat,
@@ -93,7 +98,12 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
         let store = Arc::new(open(&location).await?);
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
         let engine = Arc::new(crate::packs::engine()?);
-        let config = Config { secure_cookies: secure_cookies(&args), break_glass_minutes: args.break_glass_minutes, ..Config::default() };
+        let config = Config {
+            secure_cookies: secure_cookies(&args),
+            break_glass_minutes: args.break_glass_minutes,
+            metrics_from_loopback: !args.metrics_token_only,
+            ..Config::default()
+        };
         let (state, writer) = state(store.clone(), engine, config);
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.
