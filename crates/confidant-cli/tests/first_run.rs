@@ -140,6 +140,20 @@ async fn staff_get_passwords_from_standard_input_that_they_change_at_first_sign_
     let (_, first) = sign_in(&base, "st-ana", "ana first password").await;
     assert_eq!(first.status(), StatusCode::UNAUTHORIZED, "the reset replaced it");
     let (ana, reset) = sign_in(&base, "st-ana", "ana reset password").await;
-    assert_eq!(reset.json::<Value>().await.unwrap()["must_change_password"], true);
+    let session: Value = reset.json().await.unwrap();
+    assert_eq!(session["must_change_password"], true);
     assert_eq!(ana.get(format!("{base}/v1/clients")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    // The console's own page: mismatched confirmation, then a real change.
+    let csrf = session["csrf_token"].as_str().unwrap();
+    let form = |new: &str, confirm: &str| {
+        vec![("csrf", csrf.to_string()), ("current_password", "ana reset password".into()), ("password", new.into()), ("confirm", confirm.into())]
+    };
+    let page = format!("{base}/console/password");
+    let mismatch = ana.post(&page).form(&form("ana chose this one", "ana chose another")).send().await.unwrap();
+    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.text().await.unwrap().contains("The two new passwords differ."));
+    let changed = ana.post(&page).form(&form("ana chose this one", "ana chose this one")).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ana.get(format!("{base}/console")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(ana.get(format!("{base}/v1/clients")).send().await.unwrap().status(), StatusCode::OK);
 }

@@ -167,17 +167,17 @@ async fn change_password(State(state): State<Arc<AppState>>, ConsolePrincipal(p)
     check_csrf(&p, &form).map_err(fail(&p))?;
     let again = |text: &str| {
         let flash = Flash { kind: FlashKind::Error, text: text.to_string() };
-        Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::password(&viewer(&p), p.must_change_password, Some(&flash))))
+        html(StatusCode::UNPROCESSABLE_ENTITY, pages::password(&viewer(&p), p.must_change_password, Some(&flash)))
     };
     let new = form.get("password").unwrap_or_default();
     if new != form.get("confirm").unwrap_or_default() {
-        return again("The two new passwords differ.");
+        return Ok(again("The two new passwords differ."));
     }
     if new == form.get("current_password").unwrap_or_default() {
-        return again("Choose a password other than the current one.");
+        return Ok(again("Choose a password other than the current one."));
     }
     if let Err(problem) = crate::api::check_current_password(&state, &p, form.get("current_password"), "change password").await {
-        return again(&problem.detail);
+        return Ok(again(&problem.detail));
     }
     let keep = match &p.via {
         Via::Session { token_hash, .. } => Some(token_hash.as_str()),
@@ -186,7 +186,7 @@ async fn change_password(State(state): State<Arc<AppState>>, ConsolePrincipal(p)
     if let Err(e) = state.app().set_password(&p.actor(Channel::Console), p.id(), new, false, keep).await {
         let problem = Problem::from(e);
         if problem.status == 422 {
-            return again(&problem.detail);
+            return Ok(again(&problem.detail));
         }
         return Err(fail(&p)(problem));
     }
