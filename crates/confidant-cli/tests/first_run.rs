@@ -146,7 +146,12 @@ async fn staff_get_passwords_from_standard_input_that_they_change_at_first_sign_
     // The console's own page: mismatched confirmation, then a real change.
     let csrf = session["csrf_token"].as_str().unwrap();
     let form = |new: &str, confirm: &str| {
-        vec![("csrf", csrf.to_string()), ("current_password", "ana reset password".into()), ("password", new.into()), ("confirm", confirm.into())]
+        vec![
+            ("csrf", csrf.to_string()),
+            ("current_password", "ana reset password".into()),
+            ("password", new.into()),
+            ("confirm", confirm.into()),
+        ]
     };
     let page = format!("{base}/console/password");
     let mismatch = ana.post(&page).form(&form("ana chose this one", "ana chose another")).send().await.unwrap();
