@@ -159,7 +159,8 @@ pub fn restore(location: &Location, args: RestoreArgs) -> Result<(), Failure> {
     if let Some(head) = &report.head {
         write_witness(&witness_path, head).map_err(|e| Failure::Internal(e.to_string()))?;
     }
-    println!("restored {} into {target}: {}", args.file.display(), describe(&report.backup));
+    let into = staged.as_ref().map_or_else(|| target.to_string(), |(_, file)| file.display().to_string());
+    println!("restored {} into {into}: {}", args.file.display(), describe(&report.backup));
     println!(
         "  vault check: sound ({} records, {} data keys); audit log: {} entries verified",
         report.check.records, report.check.data_keys, report.audit_verified
