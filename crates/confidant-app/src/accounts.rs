@@ -8,8 +8,7 @@ use confidant_store::{ApiToken, AuditEvent, AuditKind, Credential, Detail, Staff
 use zeroize::Zeroizing;
 
 use crate::credentials::{
-    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, UnknownIdFailures, backoff, check_new_password, hash_password, new_token, totp, totp_step,
-    verify_password,
+    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, UnknownIdFailures, backoff, hash_password, new_token, totp, totp_step, verify_password,
 };
 use crate::ops::via;
 use crate::{Actor, App, AppError};
@@ -35,6 +34,9 @@ pub struct Session {
     pub token: Zeroizing<String>,
     /// The token forms and scripts send back with every change.
     pub csrf: String,
+    /// The password was set by someone else and must be changed before
+    /// anything else (the front ends enforce it on the session).
+    pub must_change_password: bool,
 }
 
 /// A second factor waiting for its first code.
@@ -93,7 +95,8 @@ impl App<'_> {
         self.store.create_session(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs).await?;
         let event = AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(attempt.address.to_string()));
         self.audit.record(vec![event]).await?;
-        Ok(Session { staff, token, csrf: csrf.to_string() })
+        let must_change_password = credential.as_ref().is_some_and(|c| c.must_change_password);
+        Ok(Session { staff, token, csrf: csrf.to_string(), must_change_password })
     }
 
     /// Ends the session whose token hashes to `session` (none for a token
@@ -125,39 +128,6 @@ impl App<'_> {
         self.audit.record(vec![event]).await?;
         tokio::time::sleep(backoff(failures)).await;
         Err(AppError::Forbidden("current_password: not the current password (or the account is locked for a while)".into()))
-    }
-
-    /// Sets a password: one's own (with the current password; the caller's
-    /// own session, `keep`, survives) or anyone else's by an admin or the
-    /// operator (every session ends: the account may have been taken over).
-    /// API tokens always go with the old password. Audited.
-    pub async fn set_password(
-        &self,
-        actor: &Actor,
-        staff_id: &str,
-        password: &str,
-        current_password: Option<&str>,
-        keep: Option<&str>,
-    ) -> Result<(), AppError> {
-        let own = actor.id() == Some(staff_id);
-        if own {
-            self.check_current_password(actor, current_password, "change password").await?;
-        } else {
-            self.require_admin(actor, "set another staff member's password").await?;
-        }
-        check_new_password(password)?;
-        self.store.staff(staff_id).await?;
-        let phc = blocking_hash(password).await?;
-        self.store.set_password_hash(staff_id, &phc).await?;
-        let ended = self.store.revoke_sessions_of(staff_id, if own { keep } else { None }).await?;
-        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
-        let event = AuditEvent::new(AuditKind::PasswordSet, actor.id()).with_all(via(actor)).with_all([
-            Detail::Staff(staff_id.to_string()),
-            Detail::SessionsEnded(ended),
-            Detail::TokensRevoked(tokens),
-        ]);
-        self.audit.record(vec![event]).await?;
-        Ok(())
     }
 
     /// Starts enrolling a second factor: the current password first (a
@@ -299,7 +269,7 @@ fn own_account<'a>(actor: &'a Actor, doing: &str) -> Result<&'a str, AppError> {
 }
 
 /// Argon2id off the async workers.
-async fn blocking_hash(password: &str) -> Result<String, AppError> {
+pub(crate) async fn blocking_hash(password: &str) -> Result<String, AppError> {
     let password = Zeroizing::new(password.to_string());
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await

@@ -25,6 +25,7 @@ mod error;
 mod lists;
 pub mod notes;
 pub mod ops;
+pub mod passwords;
 pub mod training;
 
 pub use access::Access;
@@ -34,4 +35,5 @@ pub use actor::{Actor, Channel};
 pub use error::AppError;
 pub use notes::{RecordHistory, writable_categories};
 pub use ops::*;
+pub use passwords::PasswordChange;
 pub use training::{BankView, ExamAnswer, ExamRequest, Submitted};

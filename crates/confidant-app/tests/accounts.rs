@@ -39,10 +39,10 @@ async fn the_operator_sets_a_password_that_signs_in_and_refusals_all_read_the_sa
         let store = vault(&db).await;
         let app = App::new(&store, &store);
         let unknown = UnknownIdFailures::default();
-        app.set_password(&Actor::operator(None), "st-n", PASSWORD, None, None).await.unwrap();
+        app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
         assert_eq!(count(&store, AuditKind::PasswordSet).await, 1, "{}", db.name());
         // Too short a password changes nothing.
-        let short = app.set_password(&Actor::operator(None), "st-n", "short", None, None).await.unwrap_err();
+        let short = app.set_password(&Actor::operator(None), "st-n", "short", false, None).await.unwrap_err();
         assert_eq!(short.to_string(), "password: at least 12 characters");
 
         let session = app.sign_in(attempt("st-n", PASSWORD), &unknown, 3600).await.unwrap();
@@ -65,7 +65,7 @@ async fn a_locked_account_stays_locked_until_the_window_ends_on_the_clock() {
         let store = vault(&db).await;
         let app = App::new(&store, &store);
         let unknown = UnknownIdFailures::default();
-        app.set_password(&Actor::operator(None), "st-n", PASSWORD, None, None).await.unwrap();
+        app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
         for _ in 0..LOCK_AFTER {
             app.sign_in(attempt("st-n", "a wrong guess, again"), &unknown, 3600).await.err().unwrap();
         }
@@ -82,14 +82,14 @@ async fn ones_own_password_changes_only_with_the_current_one_and_nobody_clears_t
     for db in test_databases().await {
         let store = vault(&db).await;
         let app = App::new(&store, &store);
-        app.set_password(&Actor::operator(None), "st-n", PASSWORD, None, None).await.unwrap();
+        app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
         let nurse = Actor::staff(store.staff("st-n").await.unwrap(), Channel::Api);
-        let refused = app.set_password(&nurse, "st-n", "another long passphrase", Some("a wrong current one"), None).await.unwrap_err();
+        let refused = app.change_own_password(&nurse, Some("a wrong current one"), "another long passphrase", None).await.unwrap_err();
         assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
-        assert!(matches!(app.set_password(&nurse, "st-n", "another long passphrase", None, None).await, Err(AppError::Input { .. })));
-        app.set_password(&nurse, "st-n", "another long passphrase", Some(PASSWORD), None).await.unwrap();
+        assert!(matches!(app.change_own_password(&nurse, None, "another long passphrase", None).await, Err(AppError::Input { .. })));
+        app.change_own_password(&nurse, Some(PASSWORD), "another long passphrase", None).await.unwrap();
         // Not an admin: no one else's password.
-        assert!(matches!(app.set_password(&nurse, "st-admin", "another long passphrase", None, None).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(app.set_password(&nurse, "st-admin", "another long passphrase", true, None).await, Err(AppError::Forbidden(_))));
 
         let admin = Actor::staff(store.staff("st-admin").await.unwrap(), Channel::Console);
         assert!(matches!(app.clear_totp(&admin, "st-admin").await, Err(AppError::Forbidden(_))), "{}", db.name());

@@ -5,11 +5,13 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod audit_cmd;
+mod backup_cmd;
 mod check;
 mod check_client;
+mod config;
 mod import;
 mod packs;
 mod release;
@@ -29,8 +31,16 @@ struct Cli {
     /// like a built-in pack replaces it; see `confidant rules export`)
     #[arg(long, global = true, env = "CONFIDANT_POLICIES", value_name = "DIR")]
     policies: Option<std::path::PathBuf>,
+    /// A `confidant.toml` with the installation's settings; environment
+    /// variables and flags override it (see the README)
+    #[arg(long, global = true, env = "CONFIDANT_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Check the config file, print the settings in effect and where each
+    /// comes from, and exit (0 valid, 2 not)
+    #[arg(long)]
+    check_config: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,7 +68,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = rules::RulesFormat::Text)]
         format: rules::RulesFormat,
     },
-    /// Create the data directory, the key file (mode 0600) and the vault.
+    /// Create the data directory, the key file (mode 0600), the vault and its
+    /// first administrator, whose one-time password is printed once (or read
+    /// with `--admin-password-stdin`).
     Init {
         /// Fill the vault with a fictional demo organization.
         #[arg(long)]
@@ -67,6 +79,8 @@ enum Command {
         /// names another: `US-CA` (federal and California law) or `US`.
         #[arg(long, default_value = "US-CA")]
         jurisdiction: String,
+        #[command(flatten)]
+        admin: vault::AdminArgs,
     },
     /// Clients: add, list, show, discharge, record a death.
     #[command(subcommand)]
@@ -102,6 +116,12 @@ enum Command {
     /// The tamper-evident audit log: verify, prove, show.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Write an encrypted backup of the vault while it keeps serving (the key
+    /// file and the audit signing key are not in it: keep them apart).
+    Backup(backup_cmd::BackupArgs),
+    /// Restore a backup into an empty vault (`--data-dir` or `--database`),
+    /// keeping it only if the vault check and the audit log verify.
+    Restore(backup_cmd::RestoreArgs),
     /// Exam practice generated from the engine: a study session, `--exam N`,
     /// or `questions`, `flashcards`, `progress`.
     Train(train::TrainArgs),
@@ -136,14 +156,34 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    packs::set_dir(cli.policies);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    finish(run(cli, &matches))
+}
+
+fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), Failure> {
+    let file = match &cli.config {
+        Some(path) => config::load(path)?,
+        None => config::ConfigFile::default(),
+    };
+    config::apply_location(&file, &mut cli.location, &mut cli.policies);
+    packs::set_dir(cli.policies.clone());
     let location = cli.location;
-    let result = match cli.command {
+    if cli.check_config {
+        print!("{}", config::report(cli.config.as_deref(), &file, matches, &location));
+        return Ok(());
+    }
+    let Some(command) = cli.command else {
+        return Err(Failure::Input("a command: one of check, rules, init, serve, … (see `confidant --help`)".into()));
+    };
+    match command {
         Command::Check { file: _, format, client } if client.client.is_some() => check_client::run(&location, client, format),
         Command::Check { file, format, .. } => check::run(file.as_deref(), format),
         Command::Rules { action, id, format } => rules::run(&location, action, id.as_deref(), format),
-        Command::Init { demo, jurisdiction } => vault::init_in(&location, demo, &jurisdiction),
+        Command::Init { demo, jurisdiction, admin } => vault::init_in(&location, demo, &jurisdiction, &admin),
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),
         Command::Auth(cmd) => vault::auth(&location, cmd),
@@ -155,9 +195,19 @@ fn main() -> ExitCode {
         Command::Disclose(args) => release::disclose_cmd(&location, args),
         Command::Accounting(args) => release::accounting_cmd(&location, args),
         Command::Audit(cmd) => audit_cmd::run(&location, cmd),
-        Command::Serve(args) => serve::run(&location, args),
+        Command::Serve(mut args) => {
+            if let Some(serve) = matches.subcommand_matches("serve") {
+                config::apply_serve(&file, serve, &mut args)?;
+            }
+            serve::run(&location, args, &file)
+        }
         Command::Train(args) => train::run(&location, args),
-    };
+        Command::Backup(args) => backup_cmd::backup(&location, args),
+        Command::Restore(args) => backup_cmd::restore(&location, args),
+    }
+}
+
+fn finish(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(message)) => {

@@ -17,7 +17,7 @@ use crate::vault::{Location, open, store_failure};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CONFIDANT_ADDR")]
     pub addr: SocketAddr,
     /// Serve a fictional demo organization from a temporary data directory.
     #[arg(long)]
@@ -31,8 +31,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub insecure_cookies: bool,
     /// How long a break-glass access lasts, in minutes (1 to 1440).
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    #[arg(long, default_value_t = 60, env = "CONFIDANT_BREAK_GLASS_MINUTES", value_parser = clap::value_parser!(i64).range(1..=1440))]
     pub break_glass_minutes: i64,
+    /// Serve `/metrics` only to an overseer's `audit`-scope token, not to
+    /// every loopback caller (behind a reverse proxy on the same host, where
+    /// every request comes from loopback).
+    #[arg(long)]
+    pub metrics_token_only: bool,
     /// Request logs on standard error: `text`, `json` (one object a line) or `off`.
     #[arg(long, value_enum, default_value = "text")]
     pub log: LogFormat,
@@ -73,7 +78,20 @@ fn secure_cookies(args: &ServeArgs) -> bool {
     args.secure_cookies || (!args.insecure_cookies && !args.addr.ip().is_loopback())
 }
 
-pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
+/// Sets the training policy the config file declares when the vault's
+/// differs (as the operator, audited), so the file is the declared state.
+async fn apply_training_policy(store: &confidant_store::Store, file: &crate::config::ConfigFile) -> Result<(), Failure> {
+    let app = confidant_app::App::new(store, store);
+    let current = app.training_policy().await.map_err(crate::vault::app_failure)?;
+    match crate::config::training_policy(file, current) {
+        Some(wanted) if wanted != current => {
+            app.set_training_policy(&confidant_app::Actor::operator(None), wanted).await.map_err(crate::vault::app_failure)
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn run(location: &Location, args: ServeArgs, file: &crate::config::ConfigFile) -> Result<(), Failure> {
     init_logs(args.log);
     let mut location = location.clone();
     let _demo_dir = if args.demo {
@@ -91,9 +109,15 @@ pub fn run(location: &Location, args: ServeArgs) -> Result<(), Failure> {
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Internal(format!("runtime: {e}")))?;
     runtime.block_on(async {
         let store = Arc::new(open(&location).await?);
+        apply_training_policy(&store, file).await?;
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
         let engine = Arc::new(crate::packs::engine()?);
-        let config = Config { secure_cookies: secure_cookies(&args), break_glass_minutes: args.break_glass_minutes, ..Config::default() };
+        let config = Config {
+            secure_cookies: secure_cookies(&args),
+            break_glass_minutes: args.break_glass_minutes,
+            metrics_from_loopback: !args.metrics_token_only,
+            ..Config::default()
+        };
         let (state, writer) = state(store.clone(), engine, config);
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.

@@ -171,7 +171,8 @@ fn fails(dir: &Path, args: &[&str]) -> String {
 #[test]
 fn the_training_report_prints_as_text_json_and_csv_and_certificates_are_written() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["init"], "");
+    // The first administrator is workforce too, listed last here (by id).
+    ok(dir.path(), &["init", "--admin-id", "st-zz-admin"], "");
     ok(dir.path(), &["staff", "add", "--name", "Ana, Jr", "--role", "peer_support_specialist", "--id", "st-ana"], "");
     ok(dir.path(), &["staff", "add", "--name", "Pat", "--role", "privacy_officer", "--id", "st-po"], "");
     ok(dir.path(), &["staff", "add", "--name", "Sam", "--role", "psychotherapist", "--id", "st-sam"], "");
@@ -183,7 +184,8 @@ fn the_training_report_prints_as_text_json_and_csv_and_certificates_are_written(
     assert_eq!(report["policy"]["pass_percent"], 1);
     assert_eq!(report["policy"]["interval_months"], 6);
     let staff = report["staff"].as_array().unwrap();
-    assert_eq!(staff.len(), 3);
+    assert_eq!(staff.len(), 4);
+    assert_eq!(staff[3]["status"], "untrained");
     let ana = staff.iter().find(|s| s["staff_id"] == "st-ana").unwrap();
     let latest = &ana["latest"];
     assert_eq!(latest["asked"], 8);
@@ -199,7 +201,7 @@ fn the_training_report_prints_as_text_json_and_csv_and_certificates_are_written(
     // CSV: a header, one row per staff member, a quoted name, per-topic columns.
     let csv = ok(dir.path(), &["train", "report", "--format", "csv"], "");
     let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
-    assert_eq!(rows.len(), 4, "{csv}");
+    assert_eq!(rows.len(), 5, "{csv}");
     assert!(rows[0].starts_with("staff_id,name,role,status,last_passed_on,due_on,exams,latest_exam,"), "{csv}");
     assert!(rows[0].ends_with(",client_rights,records_and_accounting"), "{csv}");
     assert!(rows[1].starts_with(&format!("st-ana,\"Ana, Jr\",peer_support_specialist,{},", ana["status"].as_str().unwrap())), "{csv}");

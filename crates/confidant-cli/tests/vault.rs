@@ -107,15 +107,18 @@ fn clients_staff_teams_and_records_round_trip() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Staff, team and caseload changes made at the command line are in the log.
-    for kind in ["staff_added", "team_added", "team_member_added", "caseload_assigned"] {
+    // (`init` added the first administrator: a second `staff_added`.)
+    for (kind, n) in [("staff_added", 2), ("team_added", 1), ("team_member_added", 1), ("caseload_assigned", 1)] {
         let changes = json(d, &["audit", "show", "--kind", kind, "--format", "json"]);
-        assert_eq!(changes.as_array().unwrap().len(), 1, "{kind}: {changes}");
+        assert_eq!(changes.as_array().unwrap().len(), n, "{kind}: {changes}");
     }
     let assigned = json(d, &["audit", "show", "--kind", "caseload_assigned", "--format", "json"]);
     assert_eq!(assigned[0]["client"], "cl-1", "{assigned}");
 
     let staff = json(d, &["staff", "list", "--format", "json"]);
-    assert_eq!(staff[0]["display_name"], "Morgan Ashgrove");
+    assert_eq!(staff[0]["display_name"], "Administrator");
+    assert_eq!(staff[0]["role"], "admin");
+    assert_eq!(staff[1]["display_name"], "Morgan Ashgrove");
     let teams = json(d, &["team", "list", "--format", "json"]);
     assert_eq!(teams[0]["members"][0], "st-1");
     let clients = json(d, &["client", "list", "--format", "json"]);

@@ -32,6 +32,8 @@ routes! {
     HOME = "/console";
     SIGN_IN = "/console/sign-in";
     SIGN_OUT = "/console/sign-out";
+    /// Where a password someone else set is changed (the only page such a session opens).
+    PASSWORD = "/console/password";
     SHARE = "/console/share";
     RULES = "/console/rules";
     RULE = "/console/rules/{id}";

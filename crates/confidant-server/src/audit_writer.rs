@@ -76,6 +76,11 @@ impl AuditWriter {
         }
     }
 
+    /// Whether the writer task still takes events.
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// Appends one event.
     pub async fn one(&self, event: AuditEvent) -> Result<u64, Problem> {
         self.record(vec![event]).await?.first().copied().ok_or_else(|| Problem::internal(&"no audit sequence"))

@@ -73,6 +73,10 @@ pub struct Principal {
     pub staff: Staff,
     /// Which credential they came with.
     pub via: Via,
+    /// The session's password was set by someone else (a one-time or reset
+    /// password): until it is changed, the session may only change it or
+    /// sign out.
+    pub must_change_password: bool,
 }
 
 /// The credential a request came with.
@@ -261,7 +265,7 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
         let staff = state.store.staff(&record.staff_id).await?;
         // A stored scope this build does not know grants nothing.
         let scopes = record.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
-        let principal = Principal { staff, via: Via::Token { id: record.id, scopes } };
+        let principal = Principal { staff, via: Via::Token { id: record.id, scopes }, must_change_password: false };
         state.principals.put(hash, principal.clone());
         return Ok(Some(principal));
     }
@@ -272,7 +276,8 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
     }
     let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
     let staff = state.store.staff(&session.staff_id).await?;
-    let principal = Principal { staff, via: Via::Session { token_hash: hash.clone(), csrf: session.csrf_token } };
+    let must_change_password = state.store.credential(&staff.id).await?.is_some_and(|c| c.must_change_password);
+    let principal = Principal { staff, via: Via::Session { token_hash: hash.clone(), csrf: session.csrf_token }, must_change_password };
     state.principals.put(hash, principal.clone());
     Ok(Some(principal))
 }
@@ -286,6 +291,12 @@ impl FromRequestParts<Arc<AppState>> for ApiPrincipal {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let principal = principal_of(state, &parts.headers).await?.ok_or_else(Problem::unauthorized)?;
+        if principal.must_change_password && !may_while_password_must_change(&principal, &parts.method, parts.uri.path()) {
+            return Err(Problem::forbidden(format!(
+                "password: change the one-time password first (`POST /v1/staff/{}/password` with `current_password`)",
+                principal.id()
+            )));
+        }
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
             && let Some(expected) = principal.csrf()
         {
@@ -298,6 +309,21 @@ impl FromRequestParts<Arc<AppState>> for ApiPrincipal {
             }
         }
         Ok(ApiPrincipal(principal))
+    }
+}
+
+/// The console's page for changing one's password.
+pub const PASSWORD_PAGE: &str = confidant_console::routes::PASSWORD;
+
+/// What a session whose password must change may still do: change it (API
+/// or console) and sign out.
+fn may_while_password_must_change(p: &Principal, method: &Method, path: &str) -> bool {
+    let own = format!("/v1/staff/{}/password", p.id());
+    match *method {
+        Method::POST => path == own || path == PASSWORD_PAGE || path == confidant_console::routes::SIGN_OUT,
+        Method::DELETE => path == "/v1/session",
+        Method::GET | Method::HEAD => path == PASSWORD_PAGE,
+        _ => false,
     }
 }
 
@@ -321,6 +347,11 @@ impl FromRequestParts<Arc<AppState>> for ConsolePrincipal {
             return Err(Problem::forbidden("a form must be sent from this server's own pages (`Origin`)").into_response());
         }
         match principal_of(state, &parts.headers).await {
+            Ok(Some(principal @ Principal { via: Via::Session { .. }, .. }))
+                if principal.must_change_password && !may_while_password_must_change(&principal, &parts.method, parts.uri.path()) =>
+            {
+                Err(Redirect::to(PASSWORD_PAGE).into_response())
+            }
             Ok(Some(principal @ Principal { via: Via::Session { .. }, .. })) => Ok(ConsolePrincipal(principal)),
             Ok(_) => Err(ToSignIn.into_response()),
             Err(problem) => Err(problem.into_response()),

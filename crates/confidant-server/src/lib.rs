@@ -3,7 +3,8 @@
 //! TOTP, session cookies with CSRF tokens, scoped API tokens), need-to-know
 //! access with break-glass, RFC 9457 problem details, security headers,
 //! OpenAPI 3.1 at `/openapi.json` with an offline docs page at `/docs`,
-//! `/healthz` and `/readyz`.
+//! `/healthz`, `/readyz` (the database answers and the audit log can be
+//! signed) and `/metrics` (Prometheus).
 //!
 //! [`router`] builds the application for a state; [`serve`] runs it on a
 //! listener until a shutdown future resolves, then lets in-flight requests
@@ -23,6 +24,7 @@ mod body;
 mod cds;
 mod console;
 pub mod demo;
+pub mod metrics;
 mod openapi;
 mod packs;
 pub mod problem;
@@ -60,11 +62,21 @@ pub struct Config {
     pub session_secs: i64,
     /// How long a break-glass grant lasts.
     pub break_glass_minutes: i64,
+    /// Serve `/metrics` to any loopback caller without signing in. Turn it
+    /// off behind a reverse proxy on the same host, where every request
+    /// comes from loopback; an overseer's `audit`-scope token still works.
+    pub metrics_from_loopback: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { secure_cookies: false, body_limit: 1024 * 1024, session_secs: 8 * 3600, break_glass_minutes: 60 }
+        Config {
+            secure_cookies: false,
+            body_limit: 1024 * 1024,
+            session_secs: 8 * 3600,
+            break_glass_minutes: 60,
+            metrics_from_loopback: true,
+        }
     }
 }
 
@@ -97,6 +109,8 @@ pub struct AppState {
     /// Packages released through the console in this run, by disclosure id,
     /// so the page to print can be opened after the release.
     pub packages: Mutex<HashMap<String, (String, String)>>,
+    /// Counters and gauges served at `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 /// Builds the state and starts the audit writer; await the handle after
@@ -116,6 +130,7 @@ pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<App
         unknown_ids: auth::UnknownIdFailures::default(),
         principals: auth::PrincipalCache::default(),
         packages: Mutex::new(HashMap::new()),
+        metrics: metrics::Metrics::new(),
     };
     (Arc::new(state), writer)
 }
@@ -151,6 +166,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(|| async { axum::response::Redirect::to(confidant_console::routes::HOME) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(openapi::routes())
         .merge(api::routes())
         .merge(cds::routes())
@@ -160,15 +176,35 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(request_log))
+        .layer(middleware::from_fn_with_state(state.clone(), request_log))
         .with_state(state)
 }
 
+/// Ready when the database answers and the audit log can be appended to:
+/// the signing key is loaded, it is the key the log is registered under,
+/// and the group-commit writer is running. Every handler that touches
+/// client data appends to the log, so without it the server cannot work.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match sqlx_ping(&state).await {
+    match sqlx_ping(&state).await.and(audit_ready(&state).await) {
         Ok(()) => "ready".into_response(),
         Err(p) => p.into_response(),
     }
+}
+
+async fn audit_ready(state: &AppState) -> Result<(), Problem> {
+    let unavailable = |why: &str| Problem::new(StatusCode::SERVICE_UNAVAILABLE, format!("audit log not ready: {why}"));
+    let Some(ours) = state.store.audit_verifying_key() else {
+        return Err(unavailable("no signing key is loaded"));
+    };
+    match state.store.audit_public_key().await {
+        Ok(Some(registered)) if registered == ours => {}
+        Ok(_) => return Err(unavailable("the signing key is not the key the log is registered under")),
+        Err(_) => return Err(unavailable("the log's key cannot be read")),
+    }
+    if !state.audit.is_running() {
+        return Err(unavailable("the audit writer has stopped"));
+    }
+    Ok(())
 }
 
 async fn sqlx_ping(state: &AppState) -> Result<(), Problem> {
@@ -215,7 +251,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// random request id that is also returned as `X-Request-Id` so a staff
 /// member's report can be matched to the line. Who asked, and about whom,
 /// is in the audit log, not here.
-async fn request_log(request: Request, next: Next) -> Response {
+async fn request_log(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string());
@@ -225,6 +261,7 @@ async fn request_log(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let status = response.status().as_u16();
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    state.metrics.http_request(method.as_str(), &route, status);
     if status >= 500 {
         tracing::warn!(target: "confidant::http", request_id = %request_id, method = %method, route = %route, status, micros, "request");
     } else {

@@ -12,7 +12,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::vault::{Store, corrupt, new_id, not_found, require};
+use crate::vault::{Store, Tx, corrupt, new_id, not_found, require};
 
 /// A staff member's sign-in record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct Credential {
     pub locked_until: Option<i64>,
     /// Whether sign-in also needs a TOTP code (enrolment confirmed).
     pub totp_enabled: bool,
+    /// Set by someone else (a one-time or reset password): a session may
+    /// only change it or sign out until it is changed.
+    pub must_change_password: bool,
 }
 
 /// A session found by its token's hash.
@@ -83,27 +86,48 @@ pub struct BreakGlass {
 }
 
 impl Store {
-    /// Sets (or replaces) a staff member's password hash and clears lockout.
+    /// Sets (or replaces) a staff member's password hash and clears lockout
+    /// and any must-change flag.
     pub async fn set_password_hash(&self, staff_id: &str, phc: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        require(&mut *tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
+        self.write_password_hash(&mut tx, staff_id, phc, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a password hash, flagged to be changed at the next sign-in when
+    /// `must_change`, with its audit entry in the same transaction.
+    pub async fn set_password_hash_audited(
+        &self,
+        staff_id: &str,
+        phc: &str,
+        must_change: bool,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        self.write_password_hash(&mut tx, staff_id, phc, must_change).await?;
+        self.commit_audited(tx, audit).await
+    }
+
+    async fn write_password_hash(&self, tx: &mut Tx, staff_id: &str, phc: &str, must_change: bool) -> Result<(), StoreError> {
+        require(&mut **tx, "SELECT 1 AS x FROM staff WHERE id = $1", "staff", staff_id).await?;
         sqlx::query(
-            "INSERT INTO staff_credentials (staff_id, password_hash, failed_attempts, updated_at) VALUES ($1, $2, 0, $3) \
-             ON CONFLICT (staff_id) DO UPDATE SET password_hash = $2, failed_attempts = 0, locked_until = NULL, updated_at = $3",
+            "INSERT INTO staff_credentials (staff_id, password_hash, failed_attempts, updated_at, must_change_password) VALUES ($1, $2, 0, $3, $4) \
+             ON CONFLICT (staff_id) DO UPDATE SET password_hash = $2, failed_attempts = 0, locked_until = NULL, updated_at = $3, must_change_password = $4",
         )
         .bind(staff_id.to_string())
         .bind(phc.to_string())
         .bind(self.now_secs())
-        .execute(&mut *tx)
+        .bind(i64::from(must_change))
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// The staff member's sign-in record; `None` when no password is set.
     pub async fn credential(&self, staff_id: &str) -> Result<Option<Credential>, StoreError> {
         let row = sqlx::query(
-            "SELECT staff_id, password_hash, failed_attempts, locked_until, totp_enabled FROM staff_credentials WHERE staff_id = $1",
+            "SELECT staff_id, password_hash, failed_attempts, locked_until, totp_enabled, must_change_password FROM staff_credentials WHERE staff_id = $1",
         )
         .bind(staff_id.to_string())
         .fetch_optional(self.pool())
@@ -117,6 +141,7 @@ impl Store {
                 failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
                 locked_until: r.try_get("locked_until")?,
                 totp_enabled: totp != 0,
+                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             })
         })
         .transpose()
@@ -484,6 +509,16 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Break-glass grants still open (not yet expired), for monitoring.
+    pub async fn open_break_glass_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM break_glass WHERE expires_at > $1")
+            .bind(self.now_secs())
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Break-glass accesses, newest first; only those awaiting review unless `all`.

@@ -95,6 +95,8 @@ audit_kinds! {
     PrivacyNoticeNotObtained = "privacy_notice_not_obtained",
     RestrictionDecided = "restriction_decided",
     KeyRotated = "key_rotated",
+    BackupMade = "backup_made",
+    VaultRestored = "vault_restored",
     RulesReloaded = "rules_reloaded",
     ExamDrawn = "exam_drawn",
     ExamAnswered = "exam_answered",
@@ -359,8 +361,9 @@ fn append_lock(backend: crate::db::Backend) -> Option<&'static str> {
     }
 }
 
-/// Writes `head` to the witness file unless it already holds a larger one.
-fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreError> {
+/// Writes `head` to the witness file (mode 0600) unless it already holds a
+/// larger one.
+pub fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreError> {
     if let Ok(Some(existing)) = read_witness(path)
         && existing.head.size >= head.head.size
     {

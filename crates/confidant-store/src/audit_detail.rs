@@ -135,6 +135,8 @@ details! {
     Staff(String) = "staff",
     /// The role given to a new staff member.
     Role(StaffRole) = "role",
+    /// A password someone else set, to be changed at the next sign-in.
+    MustChange(bool) = "must_change",
     /// Whether an account is active after the change.
     Active(bool) = "active",
     /// Sessions ended by the change.
@@ -242,6 +244,23 @@ details! {
     RetiredKeys(Vec<String>) = "retired_keys",
     /// How many data keys a rotation re-wrapped.
     RewrappedDataKeys(u64) = "rewrapped_data_keys",
+    // ── backups ──
+    /// The newest migration the backup's schema had.
+    SchemaVersion(i64) = "schema_version",
+    /// The backend the backup was taken from (`sqlite`, `postgres`).
+    SourceBackend(String) = "source_backend",
+    /// When the backup's snapshot was taken, in Unix milliseconds.
+    TakenAtMs(i64) = "taken_at_ms",
+    /// Rows in the backup.
+    Rows(u64) = "rows",
+    /// Audit entries in the backup.
+    AuditEntries(u64) = "audit_entries",
+    /// The backup's size in bytes.
+    Bytes(u64) = "bytes",
+    /// The size of the log the witness file had seen before a restore.
+    PreviousWitnessSize(u64) = "previous_witness_size",
+    /// Entries written after the backup, which the restore dropped.
+    EntriesAfterBackupDropped(u64) = "entries_after_backup_dropped",
     // ── rules ──
     /// The catalog digest before a reload.
     OldRulesVersion(String) = "old_rules_version",

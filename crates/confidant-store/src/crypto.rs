@@ -95,7 +95,7 @@ impl Kek {
     }
 
     /// A KEK from its bytes (read from the key file or the environment).
-    pub(crate) fn from_bytes(id: impl Into<String>, key: &[u8; KEY_LEN]) -> Kek {
+    pub fn from_bytes(id: impl Into<String>, key: &[u8; 32]) -> Kek {
         Kek { id: id.into(), key: *key }
     }
 

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "settings", include_str!("../migrations/0007_settings.sql")),
     (8, "exams", include_str!("../migrations/0008_exams.sql")),
     (9, "daily_work", include_str!("../migrations/0009_daily_work.sql")),
+    (11, "first_run", include_str!("../migrations/0011_first_run.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
@@ -155,7 +156,20 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 /// Opens a pool on `url`, configures SQLite connections and applies the migrations.
-pub(crate) async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
+pub async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
+    let (pool, backend) = connect_unmigrated(url).await?;
+    migrator(backend).run(&pool).await?;
+    Ok((pool, backend))
+}
+
+/// The newest migration this build knows.
+pub fn latest_migration() -> i64 {
+    MIGRATIONS.last().map_or(0, |(version, _, _)| *version)
+}
+
+/// Opens a pool on `url` with the vault's connection settings, applying no
+/// migration (a restore checks that the target is empty first).
+pub(crate) async fn connect_unmigrated(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
     install_default_drivers();
     let backend = url.backend()?;
     let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 8 } else { 10 });
@@ -184,14 +198,20 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), Sto
         Backend::Postgres => options,
     };
     let pool = options.acquire_timeout(Duration::from_secs(60)).connect(url.expose()).await?;
-    migrator(backend).run(&pool).await?;
     Ok((pool, backend))
 }
 
 /// The migration set for one backend.
-pub(crate) fn migrator(backend: Backend) -> Migrator {
+pub fn migrator(backend: Backend) -> Migrator {
+    migrator_up_to(backend, i64::MAX)
+}
+
+/// The migrations up to and including `version`: a restore rebuilds the
+/// schema its backup was taken under, fills it, then applies the rest.
+pub fn migrator_up_to(backend: Backend, version: i64) -> Migrator {
     let migrations = MIGRATIONS
         .iter()
+        .filter(|(v, _, _)| *v <= version)
         .map(|(version, description, sql)| {
             Migration::new(
                 *version,
@@ -245,6 +265,16 @@ fn replace_word(line: &str, word: &str, with: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The statement that starts a read-only transaction over one snapshot: on
+/// SQLite in WAL mode a deferred transaction reads one snapshot from its
+/// first read to its end while writers go on; on PostgreSQL, REPEATABLE READ.
+pub(crate) fn begin_snapshot(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN DEFERRED",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    }
 }
 
 /// The statement that starts a write transaction.

@@ -7,7 +7,7 @@
 //! Record contents are printed only by `record list --show-content`.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -18,6 +18,7 @@ use confidant_store::{
     StaffRole, Store, StoreError, WITNESS_FILE_NAME, load_or_create_audit_key, today,
 };
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
 use confidant_app::{Actor, App, AppError, Channel, StatusChange};
 
@@ -140,22 +141,95 @@ pub async fn open(location: &Location) -> Result<Store, Failure> {
     Ok(store)
 }
 
+/// The first administrator `init` creates.
+#[derive(Clone, Debug, Args)]
+pub struct AdminArgs {
+    /// The first administrator's staff id.
+    #[arg(long, default_value = "admin", value_name = "ID")]
+    pub admin_id: String,
+    /// The first administrator's display name.
+    #[arg(long, default_value = "Administrator", value_name = "NAME")]
+    pub admin_name: String,
+    /// Read the administrator's password from the first line of standard
+    /// input instead of printing a one-time password.
+    #[arg(long)]
+    pub admin_password_stdin: bool,
+}
+
+/// How the first administrator got a password.
+enum AdminPassword {
+    /// Printed once; must be changed at first sign-in.
+    OneTime(Zeroizing<String>),
+    /// Chosen by the operator on standard input.
+    Chosen,
+}
+
+/// Reads a secret from the first line of standard input (the line ending
+/// dropped); `flag` names the option in errors.
+pub fn stdin_secret(flag: &str) -> Result<Zeroizing<String>, Failure> {
+    let mut line = Zeroizing::new(String::new());
+    io::stdin().lock().read_line(&mut line).map_err(|e| Failure::Input(format!("{flag}: a line of text on standard input ({e})")))?;
+    let text = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string());
+    if text.is_empty() {
+        return Err(Failure::Input(format!("{flag}: a line of text on standard input")));
+    }
+    Ok(text)
+}
+
 /// `init --jurisdiction J`: the organization decides under `J` by default.
-pub fn init_in(location: &Location, demo: bool, jurisdiction: &str) -> Result<(), Failure> {
+pub fn init_in(location: &Location, demo: bool, jurisdiction: &str, admin: &AdminArgs) -> Result<(), Failure> {
     use confidant_policy::vocab::Jurisdiction;
     // The organization's own default is one the built-in packs cover.
     let j = Jurisdiction::parse(jurisdiction)
         .filter(|j| Jurisdiction::ALL.contains(j))
         .ok_or_else(|| Failure::Input(format!("--jurisdiction: `US-CA` or `US`, got `{jurisdiction}`")))?;
-    init_inner(location, demo, j, true)
+    let password = if admin.admin_password_stdin { Some(stdin_secret("--admin-password-stdin")?) } else { None };
+    // Checked before anything is created, so a refused password leaves no vault.
+    if password.as_ref().is_some_and(|p| p.chars().count() < confidant_app::passwords::MIN_PASSWORD_CHARS) {
+        return Err(Failure::Input(format!(
+            "--admin-password-stdin: at least {} characters",
+            confidant_app::passwords::MIN_PASSWORD_CHARS
+        )));
+    }
+    init_inner(location, demo, j, Some((admin, password)))
 }
 
-/// `init` without the report on standard output (for `serve --demo`).
+/// `init` without the report on standard output or an administrator (for
+/// `serve --demo`, whose demo accounts are made by the server).
 pub fn init_quietly(location: &Location, demo: bool) -> Result<(), Failure> {
-    init_inner(location, demo, confidant_policy::vocab::Jurisdiction::UsCa, false)
+    init_inner(location, demo, confidant_policy::vocab::Jurisdiction::UsCa, None)
 }
 
-fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::vocab::Jurisdiction, report: bool) -> Result<(), Failure> {
+/// Creates the first administrator as the operator, audited.
+async fn first_admin(store: &Store, admin: &AdminArgs, chosen: Option<Zeroizing<String>>) -> Result<AdminPassword, Failure> {
+    let app = App::new(store, store);
+    let actor = Actor::operator(None);
+    let id = app
+        .add_staff(&actor, NewStaff { id: Some(admin.admin_id.clone()), display_name: admin.admin_name.clone(), role: StaffRole::Admin })
+        .await
+        .map_err(app_failure)?;
+    let (password, outcome) = match chosen {
+        Some(p) => (p, AdminPassword::Chosen),
+        None => {
+            let one_time = Zeroizing::new(confidant_app::passwords::one_time_password());
+            (one_time.clone(), AdminPassword::OneTime(one_time))
+        }
+    };
+    let must_change = matches!(outcome, AdminPassword::OneTime(_));
+    app.set_password(&actor, &id, &password, must_change, None).await.map_err(|e| match e {
+        AppError::Input { expected, .. } => Failure::Input(format!("--admin-password-stdin: {expected}")),
+        other => app_failure(other),
+    })?;
+    Ok(outcome)
+}
+
+fn init_inner(
+    location: &Location,
+    demo: bool,
+    jurisdiction: confidant_policy::vocab::Jurisdiction,
+    admin: Option<(&AdminArgs, Option<Zeroizing<String>>)>,
+) -> Result<(), Failure> {
+    let report = admin.is_some();
     let dir = location.data_dir()?;
     create_private_dir(&dir)?;
     let key_file = location.key_file()?;
@@ -179,11 +253,15 @@ fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::v
         } else {
             None
         };
+        let admin = match admin {
+            Some((args, chosen)) => Some((args.admin_id.clone(), first_admin(&store, args, chosen).await?)),
+            None => None,
+        };
         store.close().await;
-        Ok(summary)
+        Ok((summary, admin))
     });
-    let summary = match result {
-        Ok(summary) => summary,
+    let (summary, admin) = match result {
+        Ok(done) => done,
         Err(e) => {
             // Nothing half-made: a key file written for a vault that was not created goes again.
             if !from_env {
@@ -219,6 +297,18 @@ fn init_inner(location: &Location, demo: bool, jurisdiction: confidant_policy::v
             "  demo: {} staff, {} teams, {} clients, {} records, {} authorizations, {} restrictions",
             s.staff, s.teams, s.clients, s.records, s.authorizations, s.restrictions
         );
+    }
+    match admin {
+        Some((id, AdminPassword::OneTime(password))) => {
+            let _ = writeln!(out, "  administrator: {id}");
+            let _ = writeln!(out, "  one-time password: {} (shown once; it must be changed at the first sign-in)", password.as_str());
+            let _ = writeln!(out, "Next: `confidant serve`, then sign in as {id} at http://127.0.0.1:8080/console/sign-in");
+        }
+        Some((id, AdminPassword::Chosen)) => {
+            let _ = writeln!(out, "  administrator: {id} (with the password read from standard input)");
+            let _ = writeln!(out, "Next: `confidant serve`, then sign in as {id} at http://127.0.0.1:8080/console/sign-in");
+        }
+        None => {}
     }
     Ok(())
 }

@@ -1,10 +1,13 @@
-//! `confidant staff …` and `confidant team …`: staff, care teams and caseloads.
+//! `confidant staff …` and `confidant team …`: staff (and their passwords,
+//! read from standard input only), care teams and caseloads.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCmd {
+    /// Add a staff member (`--password-stdin`: with a password they must
+    /// change at first sign-in).
     Add {
         #[arg(long)]
         name: String,
@@ -12,6 +15,18 @@ pub enum StaffCmd {
         role: String,
         #[arg(long)]
         id: Option<String>,
+        /// Set a first password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set or reset a staff member's password from standard input; it must
+    /// be changed at the next sign-in, and their sessions and API tokens end.
+    Password {
+        /// The staff member's id.
+        id: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
     List {
         #[command(flatten)]
@@ -49,12 +64,26 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
         let store = open(location).await?;
         let result = async {
             match cmd {
-                StaffCmd::Add { name, role, id } => {
+                StaffCmd::Add { name, role, id, password_stdin } => {
                     let role = StaffRole::parse(&role).ok_or_else(|| expected("--role", StaffRole::expected(), &role))?;
+                    let password = if password_stdin { Some(checked_password()?) } else { None };
                     let actor = actor(&store, location, "--as", None).await?;
-                    let id =
-                        App::new(&store, &store).add_staff(&actor, NewStaff { id, display_name: name, role }).await.map_err(app_failure)?;
+                    let app = App::new(&store, &store);
+                    let id = app.add_staff(&actor, NewStaff { id, display_name: name, role }).await.map_err(app_failure)?;
+                    if let Some(password) = password {
+                        app.set_password(&actor, &id, &password, true, None).await.map_err(password_failure)?;
+                        return say(&format!("added staff {id} with a password to change at first sign-in"));
+                    }
                     say(&format!("added staff {id}"))
+                }
+                StaffCmd::Password { id, password_stdin: _ } => {
+                    let password = checked_password()?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    let done = App::new(&store, &store).set_password(&actor, &id, &password, true, None).await.map_err(password_failure)?;
+                    say(&format!(
+                        "set the password of {id}; it must be changed at the next sign-in ({} sessions ended, {} API tokens revoked)",
+                        done.sessions_ended, done.tokens_revoked
+                    ))
                 }
                 StaffCmd::List { output } => {
                     let staff = store.list_staff().await.map_err(store_failure)?;
@@ -77,6 +106,23 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
         store.close().await;
         result
     })
+}
+
+/// The password on standard input, long enough (checked before anything is written).
+fn checked_password() -> Result<Zeroizing<String>, Failure> {
+    let password = stdin_secret("--password-stdin")?;
+    let min = confidant_app::passwords::MIN_PASSWORD_CHARS;
+    if password.chars().count() < min {
+        return Err(Failure::Input(format!("--password-stdin: at least {min} characters")));
+    }
+    Ok(password)
+}
+
+fn password_failure(e: AppError) -> Failure {
+    match e {
+        AppError::Input { expected, .. } => Failure::Input(format!("--password-stdin: {expected}")),
+        other => app_failure(other),
+    }
 }
 
 pub fn team(location: &Location, cmd: TeamCmd) -> Result<(), Failure> {

@@ -1,4 +1,4 @@
-//! Sign-in, errors, the caseload, the client page and break-glass.
+//! Sign-in, changing one's password, errors, the caseload, the client page and break-glass.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -23,6 +23,32 @@ pub fn sign_in(error: Option<&str>, username: &str) -> Markup {
                 label for="totp" { "Six-digit code from your authenticator app (if your account uses one)" }
                 input #totp name="totp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}";
                 button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// Changing one's own password; `forced` when the current one was set by
+/// someone else (a one-time or reset password) and must be changed before
+/// anything else.
+pub fn password(viewer: &Viewer, forced: bool, flash: Option<&Flash>) -> Markup {
+    frame(
+        Some(viewer),
+        "Change your password",
+        flash,
+        html! {
+            @if forced {
+                p { "Your password was set by someone else. Choose your own before you go on: at least 12 characters, not used elsewhere." }
+            }
+            form.card method="post" action="/console/password" {
+                (csrf_field(viewer))
+                label for="current_password" { "Current password" }
+                input #current_password name="current_password" type="password" autocomplete="current-password" required autofocus;
+                label for="password" { "New password (at least 12 characters)" }
+                input #password name="password" type="password" autocomplete="new-password" required minlength="12";
+                label for="confirm" { "New password again" }
+                input #confirm name="confirm" type="password" autocomplete="new-password" required minlength="12";
+                button type="submit" { "Change password" }
             }
         },
     )

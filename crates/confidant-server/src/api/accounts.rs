@@ -28,7 +28,15 @@ pub(crate) async fn start_session(
 ) -> Result<confidant_app::Session, Problem> {
     state.limiter.check(address).await?;
     let attempt = confidant_app::SignInAttempt { address, username, password, code };
-    Ok(state.app().sign_in(attempt, &state.unknown_ids, state.config.session_secs).await?)
+    match state.app().sign_in(attempt, &state.unknown_ids, state.config.session_secs).await {
+        Ok(session) => Ok(session),
+        Err(e) => {
+            if matches!(e, confidant_app::AppError::SignIn) {
+                state.metrics.sign_in_failed();
+            }
+            Err(e.into())
+        }
+    }
 }
 
 fn staff_json(staff: &Staff) -> Value {
@@ -48,7 +56,10 @@ pub(crate) async fn sign_in(
         return Err(Problem::forbidden("sign in from this server's own pages (`Origin`)"));
     }
     let started = start_session(&state, &peer.ip().to_string(), &body.username, &body.password, body.totp.as_deref()).await?;
-    let mut response = json_response(StatusCode::OK, &json!({ "staff": staff_json(&started.staff), "csrf_token": started.csrf }));
+    let mut response = json_response(
+        StatusCode::OK,
+        &json!({ "staff": staff_json(&started.staff), "csrf_token": started.csrf, "must_change_password": started.must_change_password }),
+    );
     let cookie = session_set_cookie(Some(&started.token), state.config.secure_cookies, state.config.session_secs);
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| Problem::internal(&e))?);
     Ok(response)
@@ -255,16 +266,21 @@ pub(crate) async fn set_password(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    let keep = match &p.via {
-        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
-        Via::Token { .. } => None,
-    };
+    let actor = p.actor(Channel::Api);
     if p.id() == id {
+        // One's own: the current password first; this session stays.
         require_session(&p, "change your password")?;
+        let keep = match &p.via {
+            Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+            Via::Token { .. } => None,
+        };
+        state.app().change_own_password(&actor, body.current_password.as_deref(), &body.password, keep).await?;
     } else {
+        // An admin's reset ends every session (the account may have been
+        // taken over), and the staff member must change what someone else chose.
         p.require(Scope::Write)?;
+        state.app().set_password(&actor, &id, &body.password, true, None).await?;
     }
-    state.app().set_password(&p.actor(Channel::Api), &id, &body.password, body.current_password.as_deref(), keep).await?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
     Ok(StatusCode::NO_CONTENT)

@@ -72,7 +72,10 @@ pub(crate) async fn decide_for_client(
 ) -> Result<confidant_policy::Decision, Problem> {
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let engine = state.engine();
-    Ok(state.app().decide_for_client(&engine, &p.actor(via), spec).await?)
+    let started = std::time::Instant::now();
+    let decision = state.app().decide_for_client(&engine, &p.actor(via), spec).await?;
+    state.metrics.decision(&decision, started.elapsed());
+    Ok(decision)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/decisions", tag = "decisions", request_body = ShareBody, responses((status = 200, description = "The decision, built from the vault")))]
@@ -98,7 +101,14 @@ pub(crate) async fn release(state: &AppState, p: &Principal, via: Channel, id: &
     }
     let spec = body.spec(id, p, state.store.jurisdiction().await?)?;
     let engine = state.engine();
-    Ok(state.app().release(&engine, &p.actor(via), spec, body.recipient_address.clone()).await?)
+    let started = std::time::Instant::now();
+    let release = state.app().release(&engine, &p.actor(via), spec, body.recipient_address.clone()).await?;
+    let decision = match &release {
+        Release::Denied { decision, .. } => decision.as_ref(),
+        Release::Released(package) => &package.decision,
+    };
+    state.metrics.decision(decision, started.elapsed());
+    Ok(release)
 }
 
 #[utoipa::path(post, path = "/v1/clients/{id}/disclosures", tag = "disclosures", request_body = ShareBody,

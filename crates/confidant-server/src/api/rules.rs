@@ -11,12 +11,18 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
     p.require(Scope::Decisions)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_input("input: UTF-8 text"))?;
     let engine = state.engine();
+    let decide = |request: &confidant_policy::Request, index: Option<usize>| {
+        let started = std::time::Instant::now();
+        let decision = engine.decide(request).map_err(|e| engine_problem(e, index))?;
+        state.metrics.decision(&decision, started.elapsed());
+        Ok::<_, Problem>(decision)
+    };
     let decided = match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
-        Input::One(request) => serde_json::to_vec(&engine.decide(&request).map_err(|e| engine_problem(e, None))?),
+        Input::One(request) => serde_json::to_vec(&decide(&request, None)?),
         Input::Batch(requests) => {
             let mut out = Vec::with_capacity(requests.len());
             for (i, request) in requests.iter().enumerate() {
-                out.push(engine.decide(request).map_err(|e| engine_problem(e, Some(i)))?);
+                out.push(decide(request, Some(i))?);
             }
             serde_json::to_vec(&out)
         }

@@ -62,7 +62,7 @@ async fn add_staff(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Cons
     confidant_app::credentials::check_new_password(&password).map_err(|e| fail(&p)(e.into()))?;
     let actor = p.actor(Channel::Console);
     let id = state.app().add_staff(&actor, NewStaff { id: None, display_name: name, role }).await.map_err(|e| fail(&p)(e.into()))?;
-    state.app().set_password(&actor, &id, &password, None, None).await.map_err(|e| fail(&p)(e.into()))?;
+    state.app().set_password(&actor, &id, &password, true, None).await.map_err(|e| fail(&p)(e.into()))?;
     Ok(Redirect::to(&routes::staff_done("staff")).into_response())
 }
 
@@ -89,7 +89,7 @@ async fn reset_password(
     check_csrf(&p, &form).map_err(fail(&p))?;
     admin_only(&p).map_err(fail(&p))?;
     not_own(&p, &id).map_err(fail(&p))?;
-    state.app().set_password(&p.actor(Channel::Console), &id, &form.text("password"), None, None).await.map_err(|e| fail(&p)(e.into()))?;
+    state.app().set_password(&p.actor(Channel::Console), &id, &form.text("password"), true, None).await.map_err(|e| fail(&p)(e.into()))?;
     // Cached principals would outlive the revocation by up to PRINCIPAL_TTL.
     state.principals.evict_staff(&id);
     Ok(Redirect::to(&routes::staff_done("password")).into_response())

@@ -37,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(routes::HOME, get(caseload))
         .route(routes::SIGN_IN, get(sign_in_page).post(sign_in))
         .route(routes::SIGN_OUT, post(sign_out))
+        .route(crate::auth::PASSWORD_PAGE, get(password_page).post(change_password))
         .route(routes::CLIENT, get(client))
         .route(routes::BREAK_GLASS, get(break_glass_page).post(break_glass))
         .route(routes::SHARE, get(share_page).post(share))
@@ -173,6 +174,42 @@ async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Conso
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+async fn password_page(ConsolePrincipal(p): ConsolePrincipal) -> Response {
+    html(StatusCode::OK, pages::password(&viewer(&p), p.must_change_password, None))
+}
+
+/// Changes the signed-in staff member's own password (this session stays
+/// signed in; their others end), then goes to the caseload.
+async fn change_password(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let again = |text: &str| {
+        let flash = Flash { kind: FlashKind::Error, text: text.to_string() };
+        html(StatusCode::UNPROCESSABLE_ENTITY, pages::password(&viewer(&p), p.must_change_password, Some(&flash)))
+    };
+    let new = form.get("password").unwrap_or_default();
+    if new != form.get("confirm").unwrap_or_default() {
+        return Ok(again("The two new passwords differ."));
+    }
+    if new == form.get("current_password").unwrap_or_default() {
+        return Ok(again("Choose a password other than the current one."));
+    }
+    let keep = match &p.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::Token { .. } => None,
+    };
+    let changed = state.app().change_own_password(&p.actor(Channel::Console), form.get("current_password"), new, keep).await;
+    if let Err(e) = changed {
+        let problem = Problem::from(e);
+        // A wrong current password (403) or a refused new one (422): the form again.
+        if matches!(problem.status, 403 | 422) {
+            return Ok(again(&problem.detail));
+        }
+        return Err(fail(&p)(problem));
+    }
+    state.principals.evict_staff(p.id());
+    Ok(Redirect::to(routes::HOME).into_response())
 }
 
 // ── caseload and client ──────────────────────────────────────────────────
