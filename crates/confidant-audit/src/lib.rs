@@ -35,7 +35,7 @@ mod proof;
 mod tiles;
 mod tree;
 
-pub use hash::{Hash, LeafHash, empty_root};
+pub use hash::{Hash, LeafHash, empty_root, entry_commitment};
 pub use head::{
     KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN, TREE_HEAD_SIGNING_LEN, TreeHead,
 };

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "insiders", include_str!("../migrations/0006_insiders.sql")),
     (7, "settings", include_str!("../migrations/0007_settings.sql")),
     (8, "exams", include_str!("../migrations/0008_exams.sql")),
+    (10, "audit_tiles", include_str!("../migrations/0010_audit_tiles.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
