@@ -185,6 +185,8 @@ pub struct AuditEntry {
     pub categories: Vec<Category>,
     pub break_glass: bool,
     pub details: Option<Value>,
+    /// The log entry: SHA-256 of the stored row (what the entry bundle holds).
+    pub commitment: Hash,
     /// The tree leaf: `SHA-256(0x00 || commitment)`.
     pub leaf_hash: LeafHash,
 }

@@ -250,6 +250,7 @@ impl Store {
         let kind: String = row.try_get("kind")?;
         let categories: String = row.try_get("categories")?;
         let break_glass: i64 = row.try_get("break_glass")?;
+        let commitment = commitment_of_row(row)?;
         let details = if with_details {
             let key_id: String = row.try_get("data_key_id")?;
             let key = self.cached_key(keys, &key_id).await?;
@@ -270,7 +271,8 @@ impl Store {
             categories: split(&categories, Category::parse, "audit categories")?,
             break_glass: break_glass != 0,
             details,
-            leaf_hash: LeafHash::of(&commitment_of_row(row)?),
+            commitment,
+            leaf_hash: LeafHash::of(&commitment),
         })
     }
 

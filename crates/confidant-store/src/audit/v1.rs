@@ -269,3 +269,81 @@ impl Store {
         Ok(result)
     }
 }
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Test support: appends `events` in the earlier layout (rows, one
+    /// node row per complete subtree, one head signed by `key`), as a vault
+    /// made before the transparency log holds them.
+    pub async fn append_v1_for_tests(&self, key: &confidant_audit::LogSigningKey, events: &[AuditEvent]) -> Result<(), StoreError> {
+        use confidant_audit::{Frontier, TreeHead};
+
+        use super::{INSERT_CHUNK, entry_bytes, multi_insert};
+        use crate::crypto::field_aad;
+        use crate::vault::join;
+
+        let mut tx = self.begin().await?;
+        let size: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries").fetch_one(&mut *tx).await?.try_get(0)?;
+        let mut leaves = Vec::new();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq")))
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &rows {
+            leaves.push(LeafHash::of(&row_bytes(row)?));
+        }
+        let (key_id, data_key) = self.new_data_key(&mut tx).await?;
+        let mut frontier = Frontier::default();
+        for leaf in leaves {
+            frontier.push(leaf);
+        }
+        let at_ms = now_ms();
+        let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
+        for (i, event) in events.iter().enumerate() {
+            let seq = size as u64 + i as u64;
+            let categories = join(&event.categories);
+            let details = serde_json::to_vec(&event.details).unwrap_or_default();
+            let sealed = data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit"))?;
+            let bytes = entry_bytes(
+                seq,
+                at_ms,
+                event.kind.as_str(),
+                event.actor.as_deref(),
+                event.client_id.as_deref(),
+                &categories,
+                event.break_glass,
+                &key_id,
+                &sealed,
+            );
+            frontier.push_reporting(LeafHash::of(&bytes), |id, hash| nodes.push((id, hash)));
+            sqlx::query(sqlx::AssertSqlSafe(multi_insert("audit_entries", ENTRY_COLUMNS, 1)))
+                .bind(seq as i64)
+                .bind(at_ms)
+                .bind(event.kind.as_str())
+                .bind(event.actor.clone())
+                .bind(event.client_id.clone())
+                .bind(categories)
+                .bind(i64::from(event.break_glass))
+                .bind(key_id.clone())
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in nodes.chunks(INSERT_CHUNK) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(multi_insert("audit_nodes", "level, idx, hash", chunk.len())));
+            for (id, hash) in chunk {
+                q = q.bind(i64::from(id.level)).bind(id.index as i64).bind(hash.to_vec());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let head = key.sign(TreeHead { size: frontier.size(), root: frontier.root(), timestamp_ms: at_ms as u64 });
+        sqlx::query("INSERT INTO audit_tree_heads (size, root, timestamp_ms, signature) VALUES ($1, $2, $3, $4)")
+            .bind(head.head.size as i64)
+            .bind(head.head.root.to_vec())
+            .bind(at_ms)
+            .bind(head.signature.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
