@@ -330,7 +330,7 @@ async fn a_truncated_or_reordered_entry_bundle_is_named() {
         assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileAltered { path: "tile/entries/001".into() }), "{}", db.name());
         set_blob(&store, "audit_bundles", "idx = 1", original).await;
         // A tile the tree does not have.
-        exec(&store, "INSERT INTO audit_bundles (idx, entries) VALUES (9, X'0000')").await;
+        sqlx::query("INSERT INTO audit_bundles (idx, entries) VALUES (9, $1)").bind(vec![0u8, 0]).execute(store.pool()).await.unwrap();
         assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileCount { size: 600, expected: 7, found: 8 }), "{}", db.name());
     }
 }
