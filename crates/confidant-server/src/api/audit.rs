@@ -133,10 +133,17 @@ pub(crate) async fn audit_log_checkpoint(State(state): State<Arc<AppState>>, Api
 pub(crate) async fn audit_log_tile(
     State(state): State<Arc<AppState>>,
     ApiPrincipal(p): ApiPrincipal,
-    Path(path): Path<String>,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<Response> {
     audit_guard(&state, &p, "read the audit log").await?;
-    let id = confidant_audit::TileId::parse_path(&path).map_err(|e| Problem::bad_input(format!("path: {e}")))?;
+    // A tile path has slashes, so not the id check of other paths; it is
+    // short and parsed strictly before anything else sees it.
+    let bad = || Problem::bad_input("path: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed groups of 3 digits");
+    let axum::extract::Path(path) = path.map_err(|_| bad())?;
+    if path.len() > 64 {
+        return Err(bad());
+    }
+    let id = confidant_audit::TileId::parse_path(&path).map_err(|_| bad())?;
     let bytes = state.store.audit_tile(id).await?.ok_or_else(|| Problem::not_found(format!("tile: the log has no `{}`", id.path())))?;
     Ok(log_file("application/octet-stream", bytes))
 }
