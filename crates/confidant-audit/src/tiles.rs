@@ -157,7 +157,7 @@ fn push_level(out: &mut Vec<TileId>, kind: TileKind, count: u64) {
     for index in 0..count / TILE_WIDTH {
         out.push(TileId { kind, index, width: TILE_WIDTH });
     }
-    if count % TILE_WIDTH != 0 {
+    if !count.is_multiple_of(TILE_WIDTH) {
         out.push(TileId { kind, index: count / TILE_WIDTH, width: count % TILE_WIDTH });
     }
 }
@@ -208,7 +208,8 @@ fn perfect_root(hashes: &[u8]) -> Option<Hash> {
         return None;
     }
     while level.len() > 1 {
-        level = level.chunks_exact(2).filter_map(|pair| if let [left, right] = pair { Some(node_hash(left, right)) } else { None }).collect();
+        level =
+            level.chunks_exact(2).filter_map(|pair| if let [left, right] = pair { Some(node_hash(left, right)) } else { None }).collect();
     }
     level.first().copied()
 }
@@ -328,7 +329,7 @@ impl TileBuilder {
                 }
             }
         }
-        if size % TILE_WIDTH == 0 && !bundle.is_empty() {
+        if size.is_multiple_of(TILE_WIDTH) && !bundle.is_empty() {
             return Err(error);
         }
         // Every peak of the tree lies inside the partial tile of its level.
@@ -355,7 +356,7 @@ impl TileBuilder {
         let record = LeafHash::of(entry);
         let index = self.size();
         push_bundle_entry(&mut self.bundle, entry);
-        if (index + 1) % TILE_WIDTH == 0 {
+        if (index + 1).is_multiple_of(TILE_WIDTH) {
             let bytes = std::mem::take(&mut self.bundle);
             full(TileData { id: TileId { kind: TileKind::Entries, index: index / TILE_WIDTH, width: TILE_WIDTH }, bytes });
         }
@@ -428,9 +429,16 @@ mod tests {
 
     #[test]
     fn non_canonical_paths_are_refused() {
-        for path in
-            ["tile/0/5", "tile/0/x000/005", "tile/0/005.p/0", "tile/0/005.p/256", "tile/0/005.p/07", "tile/01/005", "tile/0/x1/005", "tile/64/000"]
-        {
+        for path in [
+            "tile/0/5",
+            "tile/0/x000/005",
+            "tile/0/005.p/0",
+            "tile/0/005.p/256",
+            "tile/0/005.p/07",
+            "tile/01/005",
+            "tile/0/x1/005",
+            "tile/64/000",
+        ] {
             assert!(TileId::parse_path(path).is_err(), "{path}");
         }
     }

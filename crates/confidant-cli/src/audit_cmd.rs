@@ -166,8 +166,7 @@ pub fn run(location: &Location, cmd: AuditCmd) -> Result<(), Failure> {
         AuditCmd::CheckProof { file, public_key: key } => check_proof(&file, &public_key(&key)?),
         AuditCmd::Export { dir } => {
             let target = dir.clone();
-            let (files, size) =
-                with_store(location, |store| async move { store.export_audit_log(&target).await.map_err(store_failure) })?;
+            let (files, size) = with_store(location, |store| async move { store.export_audit_log(&target).await.map_err(store_failure) })?;
             let _ = writeln!(io::stdout().lock(), "exported {files} files of the log at size {size} to {}", dir.display());
             Ok(())
         }

@@ -21,6 +21,9 @@ use confidant_policy::vocab::Category;
 use confidant_store::{AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, DATABASE_FILE_NAME, DatabaseUrl, KeyRing, Store, load_audit_key};
 use serde_json::json;
 
+/// A change made to a copy of the export.
+type Tamper = Box<dyn Fn(&Path)>;
+
 const GO_PACKAGES: &str = "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog";
 
 fn cli(dir: &Path, args: &[&str]) -> String {
@@ -146,7 +149,7 @@ async fn go_sumdb_tlog_verifies_the_export_and_refuses_one_changed_byte() {
             std::fs::write(file, bytes).unwrap();
         }
     };
-    let tampers: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    let tampers: Vec<(&str, Tamper, &str)> = vec![
         ("a changed byte in a full tile", Box::new(flip("tile/0/001", 100)), "tile/0/001"),
         ("a changed byte in a partial tile", Box::new(flip("tile/1/000.p/2", 40)), ""),
         ("a changed byte in an entry bundle", Box::new(flip("tile/entries/000", 40)), "hash to"),

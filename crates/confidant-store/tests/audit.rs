@@ -298,7 +298,11 @@ async fn a_tiled_log_verifies_and_its_files_follow_tlog_tiles() {
 async fn a_changed_tile_byte_is_named() {
     for db in test_databases().await {
         let store = tiled(&db).await;
-        for (key, path) in [("level = 0 AND idx = 1", "tile/0/001"), ("level = 1 AND idx = 0", "tile/1/000.p/2"), ("level = 0 AND idx = 2", "tile/0/002.p/88")] {
+        for (key, path) in [
+            ("level = 0 AND idx = 1", "tile/0/001"),
+            ("level = 1 AND idx = 0", "tile/1/000.p/2"),
+            ("level = 0 AND idx = 2", "tile/0/002.p/88"),
+        ] {
             let original = blob(&store, "audit_tiles", key).await;
             let mut changed = original.clone();
             changed[33] ^= 1;

@@ -110,7 +110,8 @@ pub(super) async fn write_tiles(conn: &mut AnyConnection, tiles: &[TileData]) ->
         q.execute(&mut *conn).await?;
     }
     for chunk in bundles.chunks(INSERT_CHUNK) {
-        let sql = multi_insert("audit_bundles", "idx, entries", chunk.len()) + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
+        let sql =
+            multi_insert("audit_bundles", "idx, entries", chunk.len()) + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for tile in chunk {
             q = q.bind(tile.id.index as i64).bind(tile.bytes.clone());
@@ -132,16 +133,14 @@ impl AuditSigner {
     ) -> Result<SignedTreeHead, StoreError> {
         let head = self.key.sign(TreeHead { size, root, timestamp_ms: at_ms as u64 });
         let note = Checkpoint { origin: self.verifier.name().to_string(), size, root }.sign(&self.key);
-        sqlx::query(
-            "INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(size as i64)
-        .bind(root.to_vec())
-        .bind(at_ms)
-        .bind(head.signature.to_vec())
-        .bind(note.to_vec())
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)")
+            .bind(size as i64)
+            .bind(root.to_vec())
+            .bind(at_ms)
+            .bind(head.signature.to_vec())
+            .bind(note.to_vec())
+            .execute(&mut *conn)
+            .await?;
         Ok(head)
     }
 }
@@ -256,7 +255,8 @@ impl Store {
         }
         // The last signed entry is still there and nothing follows it (two
         // primary-key lookups; the full check is `verify_audit`).
-        let beyond = sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut *conn).await?;
+        let beyond =
+            sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut *conn).await?;
         let last = match size.checked_sub(1) {
             Some(last) => {
                 sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut *conn).await?.is_some()

@@ -397,4 +397,3 @@ pub fn read_witness(path: &Path) -> Result<Option<SignedTreeHead>, StoreError> {
         Err(e) => Err(StoreError::invalid("witness", format!("a readable file at `{}` ({e})", path.display()))),
     }
 }
-

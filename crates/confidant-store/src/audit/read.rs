@@ -121,8 +121,10 @@ impl Store {
             for chunk in ids.chunks(usize::try_from(PAGE).unwrap_or(4096) / 64) {
                 let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
                 let rows = match kind {
-                    TileKind::Hashes(level) => sqlx::query("SELECT idx, hashes FROM audit_tiles WHERE level = $1 AND idx >= $2 AND idx <= $3 ORDER BY idx")
-                        .bind(i64::from(level)),
+                    TileKind::Hashes(level) => {
+                        sqlx::query("SELECT idx, hashes FROM audit_tiles WHERE level = $1 AND idx >= $2 AND idx <= $3 ORDER BY idx")
+                            .bind(i64::from(level))
+                    }
                     TileKind::Entries => sqlx::query("SELECT idx, entries FROM audit_bundles WHERE idx >= $1 AND idx <= $2 ORDER BY idx"),
                 }
                 .bind(first.index as i64)
@@ -306,7 +308,6 @@ impl Store {
         let proof = consistency_proof_from(&nodes, old_size, new_size).map_err(|e| corrupt(format!("audit tree: {e}")))?;
         Ok((proof, old, new))
     }
-
 }
 
 /// The signed note of a stored checkpoint.

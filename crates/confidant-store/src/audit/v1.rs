@@ -16,9 +16,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use super::append::write_tiles;
-use super::{
-    AuditEvent, AuditKind, AuditProblem, AuditVerification, ENTRY_COLUMNS, PAGE, append_lock, head_of_row, now_ms, row_bytes,
-};
+use super::{AuditEvent, AuditKind, AuditProblem, AuditVerification, ENTRY_COLUMNS, PAGE, append_lock, head_of_row, now_ms, row_bytes};
 use crate::error::StoreError;
 use crate::vault::Store;
 
@@ -285,9 +283,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let size: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries").fetch_one(&mut *tx).await?.try_get(0)?;
         let mut leaves = Vec::new();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq")))
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq"))).fetch_all(&mut *tx).await?;
         for row in &rows {
             leaves.push(LeafHash::of(&row_bytes(row)?));
         }
@@ -302,7 +299,8 @@ impl Store {
             let seq = size as u64 + i as u64;
             let categories = join(&event.categories);
             let details = serde_json::to_vec(&event.details).unwrap_or_default();
-            let sealed = data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit"))?;
+            let sealed =
+                data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit"))?;
             let bytes = entry_bytes(
                 seq,
                 at_ms,

@@ -8,15 +8,13 @@
 use std::collections::{HashMap, VecDeque};
 
 use confidant_audit::{
-    Checkpoint, LeafHash, LogVerifyingKey, SignedTreeHead, TILE_WIDTH, TileBuilder, TileData, TileId, TileKind, VerifierKey, bundle_entries,
-    empty_root, entry_commitment, partial_tiles, tiles_for_size,
+    Checkpoint, LeafHash, LogVerifyingKey, SignedTreeHead, TILE_WIDTH, TileBuilder, TileData, TileId, TileKind, VerifierKey,
+    bundle_entries, empty_root, entry_commitment, partial_tiles, tiles_for_size,
 };
 use sqlx::Row;
 
 use super::append::{fetch_bundle, fetch_tiles, latest_checkpoint};
-use super::{
-    AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, ENTRY_COLUMNS, PAGE, StoredCheckpoint, checkpoint_of_row, row_bytes,
-};
+use super::{AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, ENTRY_COLUMNS, PAGE, StoredCheckpoint, checkpoint_of_row, row_bytes};
 use crate::error::StoreError;
 use crate::vault::Store;
 
@@ -246,7 +244,7 @@ impl Store {
             })
             .collect();
         let partial = fetch_tiles(&mut conn, &ids).await?;
-        let bundle = if size % TILE_WIDTH == 0 { None } else { fetch_bundle(&mut conn, size / TILE_WIDTH).await? };
+        let bundle = if size.is_multiple_of(TILE_WIDTH) { None } else { fetch_bundle(&mut conn, size / TILE_WIDTH).await? };
         for tile in builder.partials() {
             result.tiles_checked += 1;
             let found = match tile.id.kind {
