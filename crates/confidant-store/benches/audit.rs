@@ -88,7 +88,10 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
     let report = store.verify_audit(&key().verifying_key(), None).await.unwrap();
     let took = start.elapsed();
     assert_eq!(report.problem, None);
-    println!("audit verify:                       {} entries, {} heads in {took:.2?}", report.size, report.heads_checked);
+    println!(
+        "audit verify:                       {} entries, {} checkpoints, {} tiles in {took:.2?}",
+        report.size, report.heads_checked, report.tiles_checked
+    );
 
     let size = report.size;
     let proofs = 1_000u64;
