@@ -426,3 +426,86 @@ async fn concurrent_appenders_build_one_consistent_log() {
         assert_eq!((report.size, report.heads_checked, report.problem), (60, 60, None), "{}", db.name());
     }
 }
+
+/// Where the crash test's child appends: `sqlite:<path>` or a PostgreSQL URL.
+const CRASH_DB: &str = "CONFIDANT_AUDIT_CRASH_DB";
+/// The key file the child opens the vault with.
+const CRASH_KEY: &str = "CONFIDANT_AUDIT_CRASH_KEY";
+const CRASH_BATCH: usize = 500;
+
+fn crash_url(text: &str) -> confidant_store::DatabaseUrl {
+    match text.strip_prefix("sqlite:") {
+        Some(path) => confidant_store::DatabaseUrl::sqlite_file(std::path::Path::new(path)),
+        None => confidant_store::DatabaseUrl::new(text),
+    }
+}
+
+/// The child of `appends_killed_with_sigkill_leave_whole_batches_and_a_log_that_verifies`:
+/// appends batches of 500 until killed, printing each commit. Run only by
+/// that test (`--ignored --exact`), with the environment it sets.
+#[tokio::test]
+#[ignore = "the crash test's child process"]
+async fn audit_appender_child() {
+    let url = crash_url(&std::env::var(CRASH_DB).unwrap());
+    let keys = KeyRing::load(std::path::Path::new(&std::env::var(CRASH_KEY).unwrap())).unwrap();
+    let mut store = Store::open(&url, keys).await.unwrap();
+    store.enable_audit(log_key(), None).await.unwrap();
+    let mut i = 0;
+    loop {
+        store.append_audit((i..i + CRASH_BATCH).map(event).collect()).await.unwrap();
+        i += CRASH_BATCH;
+        println!("appended {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_killed_with_sigkill_leave_whole_batches_and_a_log_that_verifies() {
+    use std::io::BufRead as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut targets = vec![format!("sqlite:{}", dir.path().join("crash.sqlite").display())];
+    if let Ok(base) = std::env::var("CONFIDANT_TEST_POSTGRES_URL")
+        && !base.is_empty()
+    {
+        targets.push(confidant_store::testing::fresh_postgres_url(&base).await);
+    }
+    for target in targets {
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let key_file = dir.path().join(format!("key-{}", target.len()));
+        ring.create_file(&key_file).unwrap();
+        let mut store = Store::create(&crash_url(&target), ring.clone()).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        store.append_audit(vec![event(0)]).await.unwrap();
+        store.close().await;
+
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "audit_appender_child", "--ignored", "--nocapture", "--test-threads", "1"])
+            .env(CRASH_DB, &target)
+            .env(CRASH_KEY, &key_file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill it once three batches are in, mid-way through the next ones.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut commits = 0;
+        while commits < 3 {
+            let line = lines.next().expect("the child appends").unwrap();
+            commits += usize::from(line.starts_with("appended "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no commit
+        child.wait().unwrap();
+
+        let mut store = Store::open(&crash_url(&target), ring).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None, "{target}");
+        assert!(report.size > 3 * CRASH_BATCH as u64, "{target}: {}", report.size);
+        assert_eq!((report.size - 1) % CRASH_BATCH as u64, 0, "{target}: whole batches only, {} entries", report.size);
+        // The log takes new entries after the crash, and still verifies.
+        store.append_audit((0..300).map(event).collect()).await.unwrap();
+        assert_eq!(store.verify_audit(&log_key().verifying_key(), None).await.unwrap().problem, None, "{target}");
+        store.close().await;
+    }
+}

@@ -49,7 +49,13 @@ impl Store {
             return Ok(());
         }
         let key = signer.key.verifying_key();
-        let old = self.verify_v1(&key, None).await?;
+        // The witness too: a tail cut together with its heads must not be
+        // re-committed as if it were the whole log.
+        let witness = match &signer.witness {
+            Some(path) => super::read_witness(path)?,
+            None => None,
+        };
+        let old = self.verify_v1(&key, witness.as_ref()).await?;
         if old.problem.is_some() {
             return Err(StoreError::AuditDamaged);
         }
