@@ -31,7 +31,7 @@ pub(crate) async fn audit_verify(State(state): State<Arc<AppState>>, ApiPrincipa
     audit_guard(&state, &p, "verify the audit log").await?;
     let report = verify_log(&state).await?;
     Ok(Json(json!({
-        "intact": report.problem.is_none(), "size": report.size, "heads_checked": report.heads_checked,
+        "intact": report.problem.is_none(), "size": report.size, "heads_checked": report.heads_checked, "tiles_checked": report.tiles_checked,
         "root": hex::encode(report.root), "problem": report.problem.map(|p| p.to_string()),
     })))
 }
