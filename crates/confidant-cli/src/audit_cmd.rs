@@ -171,7 +171,10 @@ pub fn run(location: &Location, cmd: AuditCmd) -> Result<(), Failure> {
             Ok(())
         }
         AuditCmd::Vkey => {
-            let key = with_store(location, |store| async move { store.audit_verifier_key().await.map_err(store_failure) })?
+            // From the signing key kept outside the database (the store
+            // refuses to open with one the log was not signed by).
+            let key = with_store(location, |store| async move { Ok(store.audit_verifying_key()) })?
+                .map(confidant_audit::VerifierKey::for_log)
                 .ok_or_else(|| Failure::Input("audit: a vault whose log has a key (run `confidant init`)".into()))?;
             let _ = writeln!(io::stdout().lock(), "{key}");
             Ok(())
