@@ -123,6 +123,13 @@ impl LogSigningKey {
         LogVerifyingKey(self.0.verifying_key())
     }
 
+    /// Ed25519 over raw bytes; only for formats that carry their own
+    /// domain separation (a signed note's text cannot hold a `\0`, so it
+    /// never equals [`TreeHead::signing_bytes`]).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.0.sign(message).to_bytes()
+    }
+
     /// Signs a tree head.
     #[must_use]
     pub fn sign(&self, head: TreeHead) -> SignedTreeHead {
@@ -150,6 +157,11 @@ impl LogVerifyingKey {
             return Err(KeyError::WeakPublicKey);
         }
         Ok(Self(key))
+    }
+
+    /// Strict Ed25519 verification of `signature` over raw bytes.
+    pub(crate) fn verify_bytes(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), SignatureError> {
+        self.0.verify_strict(message, &Signature::from_bytes(signature)).map_err(|_| SignatureError)
     }
 
     /// The 32-byte compressed form.

@@ -1,7 +1,8 @@
 //! `confidant audit …`: verify the whole log, prove one entry's inclusion
 //! or two heads' consistency, show entries, print the latest signed head,
-//! and check a proof with nothing but the proof file and the log's public
-//! key (no database).
+//! check a proof with nothing but the proof file and the log's public key
+//! (no database), and publish the log: `export` writes it in the C2SP
+//! tlog-tiles layout, `vkey` prints the checkpoint's verifier key.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -55,6 +56,12 @@ pub enum AuditCmd {
     },
     /// The latest signed tree head and the log's public key, as JSON.
     Head,
+    /// Write the log as a C2SP transparency log under DIR, as of its latest
+    /// checkpoint: `checkpoint` (a signed note), `tile/<L>/<N>[.p/<W>]` and
+    /// `tile/entries/<N>[.p/<W>]`. Entries are commitments; no event leaves.
+    Export { dir: PathBuf },
+    /// The checkpoint's verifier key in signed-note form (`name+hash+base64`).
+    Vkey,
     /// Check a proof printed by `audit prove` or `audit consistency`, using
     /// only that file and the log's public key (no database).
     CheckProof {
@@ -171,6 +178,21 @@ pub fn run(location: &Location, cmd: AuditCmd) -> Result<(), Failure> {
             print_json(&json!({ "tree_head": head, "public_key": key }))
         }
         AuditCmd::CheckProof { file, public_key: key } => check_proof(&file, &public_key(&key)?),
+        AuditCmd::Export { dir } => {
+            let target = dir.clone();
+            let (files, size) = with_store(location, |store| async move { store.export_audit_log(&target).await.map_err(store_failure) })?;
+            let _ = writeln!(io::stdout().lock(), "exported {files} files of the log at size {size} to {}", dir.display());
+            Ok(())
+        }
+        AuditCmd::Vkey => {
+            // From the signing key kept outside the database (the store
+            // refuses to open with one the log was not signed by).
+            let key = with_store(location, |store| async move { Ok(store.audit_verifying_key()) })?
+                .map(confidant_audit::VerifierKey::for_log)
+                .ok_or_else(|| Failure::Input("audit: a vault whose log has a key (run `confidant init`)".into()))?;
+            let _ = writeln!(io::stdout().lock(), "{key}");
+            Ok(())
+        }
     }
 }
 
@@ -206,8 +228,11 @@ fn verify(location: &Location, given: Option<String>) -> Result<(), Failure> {
     match report.problem {
         None => {
             let root: String = report.root.iter().map(|b| format!("{b:02x}")).collect();
-            let _ =
-                writeln!(out, "audit log intact: {} entries, {} signed tree heads checked, root {root}", report.size, report.heads_checked);
+            let _ = writeln!(
+                out,
+                "audit log intact: {} entries, {} signed checkpoints and {} tiles checked, root {root}",
+                report.size, report.heads_checked, report.tiles_checked
+            );
             Ok(())
         }
         Some(problem) => Err(Failure::Check(format!("audit: {problem}"))),

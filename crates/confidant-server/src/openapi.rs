@@ -76,6 +76,8 @@ use crate::AppState;
         crate::api::audit_entries,
         crate::api::audit_proof,
         crate::api::audit_consistency,
+        crate::api::audit_log_checkpoint,
+        crate::api::audit_log_tile,
         crate::training::questions,
         crate::training::cards,
         crate::training::progress_handler,

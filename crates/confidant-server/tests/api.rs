@@ -381,6 +381,36 @@ async fn a_disclosure_lands_in_the_accounting_and_the_log_verifies() {
 }
 
 #[tokio::test]
+async fn the_published_log_is_served_to_audit_callers_as_tlog_tiles() {
+    let server = sqlite_server().await;
+    let (officer, _) = server.session(OFFICER).await;
+    let (therapist, _) = server.session(THERAPIST).await;
+    let r = officer.get(server.url("/v1/audit/log/checkpoint")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let note = r.text().await.unwrap();
+    let key = server.store.audit_verifier_key().await.unwrap().unwrap();
+    let checkpoint = confidant_audit::Checkpoint::open(&note, &key).unwrap();
+    assert!(checkpoint.size > 0);
+    // The partial level-0 tile and bundle as of that checkpoint (or a
+    // later one: a partial tile of a smaller tree is a prefix).
+    let width = checkpoint.size % 256;
+    for (path, len) in [(format!("0/000.p/{width}"), width * 32), (format!("entries/000.p/{width}"), width * 34)] {
+        let r = officer.get(server.url(&format!("/v1/audit/log/tile/{path}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/octet-stream");
+        assert_eq!(r.bytes().await.unwrap().len() as u64, len, "{path}");
+    }
+    let (status, _) = problem(officer.get(server.url("/v1/audit/log/tile/0/000")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no full tile yet");
+    let (status, body) = problem(officer.get(server.url("/v1/audit/log/tile/0/x000/001")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = problem(therapist.get(server.url("/v1/audit/log/checkpoint")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn totp_once_enabled_is_required_at_sign_in() {
     let server = sqlite_server().await;
     let (peer, csrf) = server.session(PEER).await;

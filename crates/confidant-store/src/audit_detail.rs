@@ -244,6 +244,17 @@ details! {
     RetiredKeys(Vec<String>) = "retired_keys",
     /// How many data keys a rotation re-wrapped.
     RewrappedDataKeys(u64) = "rewrapped_data_keys",
+    // ── the log itself ──
+    /// The layout a re-commit moved the log from.
+    LogLayoutFrom(&'static str) = "from",
+    /// The layout it moved the log to.
+    LogLayoutTo(&'static str) = "to",
+    /// The old log's size, in entries.
+    Size(u64) = "size",
+    /// The old log's root hash, hex.
+    Root(String) = "root",
+    /// Signed heads of the old log checked before the re-commit.
+    HeadsVerified(usize) = "heads_verified",
     // ── backups ──
     /// The newest migration the backup's schema had.
     SchemaVersion(i64) = "schema_version",

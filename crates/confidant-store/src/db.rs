@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "settings", include_str!("../migrations/0007_settings.sql")),
     (8, "exams", include_str!("../migrations/0008_exams.sql")),
     (9, "daily_work", include_str!("../migrations/0009_daily_work.sql")),
+    (10, "audit_tiles", include_str!("../migrations/0010_audit_tiles.sql")),
     (11, "first_run", include_str!("../migrations/0011_first_run.sql")),
 ];
 

@@ -42,7 +42,7 @@ mod vault;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use assemble::RequestSpec;
-pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, read_witness, write_witness};
+pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, LogFile, read_witness, write_witness};
 pub use audit_detail::{Detail, Details, StatusSnapshot, decision_details};
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
 pub use backup::{BackupError, BackupSummary, RestoreKeys, RestoreReport, inspect_backup, restore_backup};

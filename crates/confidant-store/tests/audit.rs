@@ -1,12 +1,14 @@
-//! The audit log as stored: appends verify, proofs served from stored nodes
-//! check out with the database-free verifier, and tampering straight in the
-//! database — a changed byte, a deleted entry, two swapped, a truncated
-//! tail, a replaced tree head, an altered node — is found by `verify_audit`
+//! The audit log as stored: appends verify, proofs served from stored tiles
+//! check out with the database-free verifier, the published files follow
+//! tlog-tiles, a log of the earlier layout is re-committed, and tampering
+//! straight in the database — a changed byte, a deleted entry, two swapped,
+//! a truncated tail, a replaced or foreign-signed checkpoint, a changed tile
+//! byte, a truncated or reordered entry bundle — is found by `verify_audit`
 //! and named. Runs on SQLite and, when configured, PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use confidant_audit::{LogSigningKey, TreeHead};
+use confidant_audit::{Checkpoint, LogSigningKey, TileId, TreeHead, VerifierKey};
 use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
@@ -127,17 +129,30 @@ async fn fresh(db: &TestDatabase) -> TestDatabase {
     test_databases().await.into_iter().find(|d| d.name() == db.name()).unwrap()
 }
 
+/// The bytes of one stored tile or bundle.
+async fn blob(store: &Store, table: &str, key: &str) -> Vec<u8> {
+    let column = if table == "audit_bundles" { "entries" } else { "hashes" };
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {column} FROM {table} WHERE {key}"))).fetch_one(store.pool()).await.unwrap();
+    row.try_get(0).unwrap()
+}
+
+async fn set_blob(store: &Store, table: &str, key: &str, bytes: Vec<u8>) {
+    let column = if table == "audit_bundles" { "entries" } else { "hashes" };
+    sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET {column} = $1 WHERE {key}"))).bind(bytes).execute(store.pool()).await.unwrap();
+}
+
 #[tokio::test]
-async fn an_entry_changed_together_with_its_leaf_is_caught_by_the_signed_head() {
+async fn an_entry_changed_together_with_its_bundle_and_tile_is_caught_by_the_checkpoint() {
     for db in test_databases().await {
         let store = filled(&db).await;
         exec(&store, "UPDATE audit_entries SET actor_id = 'st-evil' WHERE seq = 7").await;
         let entry = store.audit_entry(7).await.unwrap();
-        sqlx::query("UPDATE audit_nodes SET hash = $1 WHERE level = 0 AND idx = 7")
-            .bind(entry.leaf_hash.as_bytes().to_vec())
-            .execute(store.pool())
-            .await
-            .unwrap();
+        let mut bundle = blob(&store, "audit_bundles", "idx = 0").await;
+        bundle[7 * 34 + 2..8 * 34].copy_from_slice(&entry.commitment);
+        set_blob(&store, "audit_bundles", "idx = 0", bundle).await;
+        let mut tile = blob(&store, "audit_tiles", "level = 0 AND idx = 0").await;
+        tile[7 * 32..8 * 32].copy_from_slice(entry.leaf_hash.as_bytes());
+        set_blob(&store, "audit_tiles", "level = 0 AND idx = 0", tile).await;
         assert_eq!(problem(&store, &db).await, Some(AuditProblem::HeadMismatch { from: 5, to: 10 }), "{}", db.name());
     }
 }
@@ -172,21 +187,17 @@ async fn a_truncated_tail_is_found_by_the_heads_and_by_the_witness() {
         // Nothing more is signed on top of a log that lost its tail.
         assert!(matches!(store.append_audit(vec![event(99)]).await, Err(StoreError::AuditDamaged)));
 
-        // Removing the heads and nodes as well leaves a log consistent in
-        // itself; the witness outside the database still knows.
+        // Removing the checkpoints and cutting the tiles back as well leaves
+        // a log consistent in itself; the witness outside the database
+        // still knows.
         let other = fresh(&db).await;
         let store_b = filled(&other).await;
         exec(&store_b, "DELETE FROM audit_entries WHERE seq >= 10").await;
-        exec(&store_b, "DELETE FROM audit_tree_heads WHERE size > 10").await;
-        // Every node reaching past leaf 10: at level l, those from index 10 >> l.
-        for level in 0..5i64 {
-            sqlx::query("DELETE FROM audit_nodes WHERE level = $1 AND idx >= $2")
-                .bind(level)
-                .bind(10i64 >> level)
-                .execute(store_b.pool())
-                .await
-                .unwrap();
-        }
+        exec(&store_b, "DELETE FROM audit_checkpoints WHERE size > 10").await;
+        let bundle = blob(&store_b, "audit_bundles", "idx = 0").await;
+        set_blob(&store_b, "audit_bundles", "idx = 0", bundle[..10 * 34].to_vec()).await;
+        let tile = blob(&store_b, "audit_tiles", "level = 0 AND idx = 0").await;
+        set_blob(&store_b, "audit_tiles", "level = 0 AND idx = 0", tile[..10 * 32].to_vec()).await;
         let verified = store_b.verify_audit(&log_key().verifying_key(), None).await.unwrap();
         assert_eq!(verified.problem, None, "without the witness the truncation is invisible: {:?}", verified.problem);
         assert_eq!(
@@ -202,17 +213,17 @@ async fn a_truncated_tail_is_found_by_the_heads_and_by_the_witness() {
 async fn a_replaced_tree_head_is_named() {
     for db in test_databases().await {
         let store = filled(&db).await;
-        sqlx::query("UPDATE audit_tree_heads SET root = $1 WHERE size = 10").bind(vec![9u8; 32]).execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE audit_checkpoints SET root = $1 WHERE size = 10").bind(vec![9u8; 32]).execute(store.pool()).await.unwrap();
         assert_eq!(problem(&store, &db).await, Some(AuditProblem::HeadSignature { size: 10 }), "{}", db.name());
 
         // A head re-signed by someone else's key is no better.
         let other = fresh(&db).await;
         let store = filled(&other).await;
-        let row = sqlx::query("SELECT root, timestamp_ms FROM audit_tree_heads WHERE size = 5").fetch_one(store.pool()).await.unwrap();
+        let row = sqlx::query("SELECT root, timestamp_ms FROM audit_checkpoints WHERE size = 5").fetch_one(store.pool()).await.unwrap();
         let root: Vec<u8> = row.try_get("root").unwrap();
         let ts: i64 = row.try_get("timestamp_ms").unwrap();
         let forged = LogSigningKey::from_seed(&[8; 32]).sign(TreeHead { size: 5, root: root.try_into().unwrap(), timestamp_ms: ts as u64 });
-        sqlx::query("UPDATE audit_tree_heads SET signature = $1 WHERE size = 5")
+        sqlx::query("UPDATE audit_checkpoints SET signature = $1 WHERE size = 5")
             .bind(forged.signature.to_vec())
             .execute(store.pool())
             .await
@@ -223,15 +234,158 @@ async fn a_replaced_tree_head_is_named() {
 }
 
 #[tokio::test]
-async fn an_altered_tree_node_is_named() {
+async fn a_checkpoint_signed_by_another_key_is_named() {
     for db in test_databases().await {
         let store = filled(&db).await;
-        sqlx::query("UPDATE audit_nodes SET hash = $1 WHERE level = 2 AND idx = 1")
-            .bind(vec![1u8; 32])
+        let head = store.tree_head_at(5).await.unwrap();
+        let other = LogSigningKey::from_seed(&[8; 32]);
+        let origin = confidant_audit::log_origin(&log_key().verifying_key());
+        let forged = Checkpoint { origin, size: 5, root: head.head.root }.sign(&other);
+        sqlx::query("UPDATE audit_checkpoints SET note_signature = $1 WHERE size = 5")
+            .bind(forged.to_vec())
             .execute(store.pool())
             .await
             .unwrap();
-        assert_eq!(problem(&store, &db).await, Some(AuditProblem::NodeAltered { level: 2, index: 1 }), "{}", db.name());
+        assert_eq!(problem(&store, &db).await, Some(AuditProblem::CheckpointSignature { size: 5 }), "{}", db.name());
+    }
+}
+
+/// 600 entries: level-0 tiles 0 and 1 full, 2 partial (88); level-1 tile 0
+/// partial (2); bundles 0 and 1 full, 2 partial.
+async fn tiled(db: &TestDatabase) -> Store {
+    let store = store_on(db).await;
+    for start in (0..600).step_by(150) {
+        store.append_audit((start..start + 150).map(event).collect()).await.unwrap();
+    }
+    store
+}
+
+#[tokio::test]
+async fn a_tiled_log_verifies_and_its_files_follow_tlog_tiles() {
+    for db in test_databases().await {
+        let store = tiled(&db).await;
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None, "{}", db.name());
+        assert_eq!((report.size, report.heads_checked, report.tiles_checked), (600, 4, 7));
+        let dir = tempfile::tempdir().unwrap();
+        let (files, size) = store.export_audit_log(dir.path()).await.unwrap();
+        assert_eq!((files, size), (8, 600));
+        for (path, len) in [
+            ("tile/0/000", 256 * 32),
+            ("tile/0/001", 256 * 32),
+            ("tile/0/002.p/88", 88 * 32),
+            ("tile/1/000.p/2", 2 * 32),
+            ("tile/entries/001", 256 * 34),
+            ("tile/entries/002.p/88", 88 * 34),
+        ] {
+            assert_eq!(std::fs::read(dir.path().join(path)).unwrap().len(), len, "{path}");
+        }
+        let note = std::fs::read_to_string(dir.path().join("checkpoint")).unwrap();
+        let verifier = VerifierKey::for_log(log_key().verifying_key());
+        let checkpoint = Checkpoint::open(&note, &verifier).unwrap();
+        assert_eq!((checkpoint.size, checkpoint.root), (600, report.root));
+        assert_eq!(store.audit_checkpoint().await.unwrap().unwrap(), note);
+        // Served by path: a partial tile of a smaller tree is a prefix.
+        let tile = |path: &str| TileId::parse_path(path).unwrap();
+        let full = std::fs::read(dir.path().join("tile/0/002.p/88")).unwrap();
+        assert_eq!(store.audit_tile(tile("tile/0/002.p/10")).await.unwrap().unwrap(), full[..320]);
+        assert_eq!(store.audit_tile(tile("tile/0/002.p/89")).await.unwrap(), None);
+        assert_eq!(store.audit_tile(tile("tile/0/002")).await.unwrap(), None);
+        assert_eq!(store.audit_tile(tile("tile/entries/000")).await.unwrap().unwrap().len(), 256 * 34);
+    }
+}
+
+#[tokio::test]
+async fn a_changed_tile_byte_is_named() {
+    for db in test_databases().await {
+        let store = tiled(&db).await;
+        for (key, path) in [
+            ("level = 0 AND idx = 1", "tile/0/001"),
+            ("level = 1 AND idx = 0", "tile/1/000.p/2"),
+            ("level = 0 AND idx = 2", "tile/0/002.p/88"),
+        ] {
+            let original = blob(&store, "audit_tiles", key).await;
+            let mut changed = original.clone();
+            changed[33] ^= 1;
+            set_blob(&store, "audit_tiles", key, changed).await;
+            assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileAltered { path: path.into() }), "{}", db.name());
+            // Nothing is signed on top of a changed last tile.
+            if path.contains(".p/") {
+                assert!(matches!(store.append_audit(vec![event(1)]).await, Err(StoreError::AuditDamaged)), "{path}");
+            }
+            set_blob(&store, "audit_tiles", key, original).await;
+        }
+        assert_eq!(problem(&store, &db).await, None);
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_or_reordered_entry_bundle_is_named() {
+    for db in test_databases().await {
+        let store = tiled(&db).await;
+        let original = blob(&store, "audit_bundles", "idx = 1").await;
+        set_blob(&store, "audit_bundles", "idx = 1", original[..original.len() - 10].to_vec()).await;
+        assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileAltered { path: "tile/entries/001".into() }), "{}", db.name());
+        // Entries 3 and 4 swapped inside the bundle.
+        let mut reordered = original.clone();
+        let (third, fourth) = (original[3 * 34..4 * 34].to_vec(), original[4 * 34..5 * 34].to_vec());
+        reordered[3 * 34..4 * 34].copy_from_slice(&fourth);
+        reordered[4 * 34..5 * 34].copy_from_slice(&third);
+        set_blob(&store, "audit_bundles", "idx = 1", reordered).await;
+        assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileAltered { path: "tile/entries/001".into() }), "{}", db.name());
+        set_blob(&store, "audit_bundles", "idx = 1", original).await;
+        // A tile the tree does not have.
+        sqlx::query("INSERT INTO audit_bundles (idx, entries) VALUES (9, $1)").bind(vec![0u8, 0]).execute(store.pool()).await.unwrap();
+        assert_eq!(problem(&store, &db).await, Some(AuditProblem::TileCount { size: 600, expected: 7, found: 8 }), "{}", db.name());
+    }
+}
+
+#[tokio::test]
+async fn a_log_of_the_earlier_layout_is_verified_then_recommitted_with_an_event() {
+    for db in test_databases().await {
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let store = Store::create(&db.url, ring.clone()).await.unwrap();
+        store.append_v1_for_tests(&log_key(), &(0..300).map(event).collect::<Vec<_>>()).await.unwrap();
+        store.append_v1_for_tests(&log_key(), &(300..310).map(event).collect::<Vec<_>>()).await.unwrap();
+        let before = store.audit_entries(&AuditFilter::default()).await.unwrap();
+        store.close().await;
+
+        let mut store = Store::open(&db.url, ring).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!((report.problem, report.size), (None, 311), "{}", db.name());
+        let after = store.audit_entries(&AuditFilter { with_details: true, ..AuditFilter::default() }).await.unwrap();
+        // The events are kept as they were; the migration is the next one.
+        for (old, new) in before.iter().zip(&after) {
+            assert_eq!((old.seq, old.at_ms, &old.actor, &old.client_id), (new.seq, new.at_ms, &new.actor, &new.client_id));
+        }
+        let migration = &after[310];
+        assert_eq!(migration.kind, AuditKind::LogRecommitted);
+        assert_eq!(migration.details.as_ref().unwrap()["size"], 310);
+        let nodes: i64 = sqlx::query("SELECT COUNT(*) FROM audit_nodes").fetch_one(store.pool()).await.unwrap().try_get(0).unwrap();
+        assert_eq!(nodes, 0);
+        // Appends go on from there, and proofs check out.
+        store.append_audit(vec![event(400)]).await.unwrap();
+        let (proof, head) = store.audit_inclusion_proof(299, None).await.unwrap();
+        proof.verify(&store.audit_entry(299).await.unwrap().leaf_hash, &head.head.root).unwrap();
+        assert_eq!(problem(&store, &db).await, None);
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_log_of_the_earlier_layout_is_not_recommitted() {
+    for db in test_databases().await {
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let store = Store::create(&db.url, ring.clone()).await.unwrap();
+        store.append_v1_for_tests(&log_key(), &(0..20).map(event).collect::<Vec<_>>()).await.unwrap();
+        exec(&store, "UPDATE audit_entries SET actor_id = 'st-evil' WHERE seq = 4").await;
+        store.close().await;
+
+        let mut store = Store::open(&db.url, ring).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, Some(AuditProblem::EntryAltered { seq: 4 }), "{}", db.name());
+        assert!(matches!(store.append_audit(vec![event(1)]).await, Err(StoreError::AuditDamaged)));
     }
 }
 
@@ -271,5 +425,88 @@ async fn concurrent_appenders_build_one_consistent_log() {
         }
         let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
         assert_eq!((report.size, report.heads_checked, report.problem), (60, 60, None), "{}", db.name());
+    }
+}
+
+/// Where the crash test's child appends: `sqlite:<path>` or a PostgreSQL URL.
+const CRASH_DB: &str = "CONFIDANT_AUDIT_CRASH_DB";
+/// The key file the child opens the vault with.
+const CRASH_KEY: &str = "CONFIDANT_AUDIT_CRASH_KEY";
+const CRASH_BATCH: usize = 500;
+
+fn crash_url(text: &str) -> confidant_store::DatabaseUrl {
+    match text.strip_prefix("sqlite:") {
+        Some(path) => confidant_store::DatabaseUrl::sqlite_file(std::path::Path::new(path)),
+        None => confidant_store::DatabaseUrl::new(text),
+    }
+}
+
+/// The child of `appends_killed_with_sigkill_leave_whole_batches_and_a_log_that_verifies`:
+/// appends batches of 500 until killed, printing each commit. Run only by
+/// that test (`--ignored --exact`), with the environment it sets.
+#[tokio::test]
+#[ignore = "the crash test's child process"]
+async fn audit_appender_child() {
+    let url = crash_url(&std::env::var(CRASH_DB).unwrap());
+    let keys = KeyRing::load(std::path::Path::new(&std::env::var(CRASH_KEY).unwrap())).unwrap();
+    let mut store = Store::open(&url, keys).await.unwrap();
+    store.enable_audit(log_key(), None).await.unwrap();
+    let mut i = 0;
+    loop {
+        store.append_audit((i..i + CRASH_BATCH).map(event).collect()).await.unwrap();
+        i += CRASH_BATCH;
+        println!("appended {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_killed_with_sigkill_leave_whole_batches_and_a_log_that_verifies() {
+    use std::io::BufRead as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut targets = vec![format!("sqlite:{}", dir.path().join("crash.sqlite").display())];
+    if let Ok(base) = std::env::var("CONFIDANT_TEST_POSTGRES_URL")
+        && !base.is_empty()
+    {
+        targets.push(confidant_store::testing::fresh_postgres_url(&base).await);
+    }
+    for target in targets {
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let key_file = dir.path().join(format!("key-{}", target.len()));
+        ring.create_file(&key_file).unwrap();
+        let mut store = Store::create(&crash_url(&target), ring.clone()).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        store.append_audit(vec![event(0)]).await.unwrap();
+        store.close().await;
+
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "audit_appender_child", "--ignored", "--nocapture", "--test-threads", "1"])
+            .env(CRASH_DB, &target)
+            .env(CRASH_KEY, &key_file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill it once three batches are in, mid-way through the next ones.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut commits = 0;
+        while commits < 3 {
+            let line = lines.next().expect("the child appends").unwrap();
+            commits += usize::from(line.starts_with("appended "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no commit
+        child.wait().unwrap();
+
+        let mut store = Store::open(&crash_url(&target), ring).await.unwrap();
+        store.enable_audit(log_key(), None).await.unwrap();
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None, "{target}");
+        assert!(report.size > 3 * CRASH_BATCH as u64, "{target}: {}", report.size);
+        assert_eq!((report.size - 1) % CRASH_BATCH as u64, 0, "{target}: whole batches only, {} entries", report.size);
+        // The log takes new entries after the crash, and still verifies.
+        store.append_audit((0..300).map(event).collect()).await.unwrap();
+        assert_eq!(store.verify_audit(&log_key().verifying_key(), None).await.unwrap().problem, None, "{target}");
+        store.close().await;
     }
 }

@@ -31,7 +31,7 @@ pub(crate) async fn audit_verify(State(state): State<Arc<AppState>>, ApiPrincipa
     audit_guard(&state, &p, "verify the audit log").await?;
     let report = verify_log(&state).await?;
     Ok(Json(json!({
-        "intact": report.problem.is_none(), "size": report.size, "heads_checked": report.heads_checked,
+        "intact": report.problem.is_none(), "size": report.size, "heads_checked": report.heads_checked, "tiles_checked": report.tiles_checked,
         "root": hex::encode(report.root), "problem": report.problem.map(|p| p.to_string()),
     })))
 }
@@ -112,4 +112,37 @@ pub(crate) async fn audit_consistency(
     audit_guard(&state, &p, "read the audit log").await?;
     let (proof, old_head, new_head) = state.store.audit_consistency_proof(q.old, q.new).await?;
     Ok(Json(json!({ "proof": proof, "old_head": old_head, "new_head": new_head })))
+}
+
+// ── the published log (C2SP tlog-tiles) ──────────────────────────────────
+
+/// A published file of the log, with its media type.
+fn log_file(content_type: &'static str, bytes: impl IntoResponse) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response()
+}
+
+#[utoipa::path(get, path = "/v1/audit/log/checkpoint", tag = "audit", responses((status = 200, description = "The latest checkpoint: a C2SP tlog-checkpoint signed note (text/plain), the same bytes `audit export` writes"), (status = 404, description = "The log is empty")))]
+pub(crate) async fn audit_log_checkpoint(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Response> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    let note = state.store.audit_checkpoint().await?.ok_or_else(|| Problem::not_found("checkpoint: the log is empty"))?;
+    Ok(log_file("text/plain; charset=utf-8", note))
+}
+
+#[utoipa::path(get, path = "/v1/audit/log/tile/{path}", tag = "audit", params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed groups of 3 digits")), responses((status = 200, description = "A C2SP tlog-tiles hash tile or entry bundle (application/octet-stream)"), (status = 404, description = "The tree does not have this tile (yet)")))]
+pub(crate) async fn audit_log_tile(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
+    audit_guard(&state, &p, "read the audit log").await?;
+    // A tile path has slashes, so not the id check of other paths; it is
+    // short and parsed strictly before anything else sees it.
+    let bad = || Problem::bad_input("path: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed groups of 3 digits");
+    let axum::extract::Path(path) = path.map_err(|_| bad())?;
+    if path.len() > 64 {
+        return Err(bad());
+    }
+    let id = confidant_audit::TileId::parse_path(&path).map_err(|_| bad())?;
+    let bytes = state.store.audit_tile(id).await?.ok_or_else(|| Problem::not_found(format!("tile: the log has no `{}`", id.path())))?;
+    Ok(log_file("application/octet-stream", bytes))
 }

@@ -92,6 +92,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/audit/entries", get(audit_entries))
         .route("/v1/audit/entries/{seq}/proof", get(audit_proof))
         .route("/v1/audit/consistency", get(audit_consistency))
+        .route("/v1/audit/log/checkpoint", get(audit_log_checkpoint))
+        .route("/v1/audit/log/tile/{*path}", get(audit_log_tile))
 }
 
 // ── parsing helpers ──────────────────────────────────────────────────────

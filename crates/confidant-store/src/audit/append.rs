@@ -1,0 +1,331 @@
+//! Extending the log: attaching the signing key, appending a batch of events
+//! (their rows, their commitments in the entry bundle, the tiles they
+//! change, one signed checkpoint) inside the caller's transaction, and the
+//! witness file written after commit.
+
+use std::sync::Arc;
+
+use confidant_audit::{
+    Checkpoint, Hash, LogSigningKey, LogVerifyingKey, SignedTreeHead, TileBuilder, TileData, TileKind, TileSet, TreeHead, VerifierKey,
+    empty_root, entry_commitment, partial_tiles,
+};
+use sqlx::{AnyConnection, Row};
+
+use super::{
+    AuditEvent, AuditSigner, CHECKPOINT_COLUMNS, ENTRY_COLUMNS, INSERT_CHUNK, StoredCheckpoint, append_lock, checkpoint_of_row,
+    entry_bytes, multi_insert, now_ms, write_witness,
+};
+use crate::crypto::field_aad;
+use crate::error::StoreError;
+use crate::vault::{Store, Tx, corrupt, join};
+
+/// Reads the hash tiles named by `ids` (tile level, index) in one query.
+pub(super) async fn fetch_tiles(conn: &mut AnyConnection, ids: &[(u8, u64)]) -> Result<TileSet, StoreError> {
+    let mut out = TileSet::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // One indexed lookup per tile, joined with UNION ALL: an OR of the
+    // pairs let PostgreSQL's planner pick a scan of the whole table.
+    let mut sql = String::new();
+    for i in 0..ids.len() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str(&format!("SELECT level, idx, hashes FROM audit_tiles WHERE level = ${} AND idx = ${}", 2 * i + 1, 2 * i + 2));
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (level, index) in ids {
+        query = query.bind(i64::from(*level)).bind(*index as i64);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let level: i64 = row.try_get(0)?;
+        let index: i64 = row.try_get(1)?;
+        let hashes: Vec<u8> = row.try_get(2)?;
+        out.insert(u8::try_from(level).map_err(|_| corrupt("audit tile level"))?, index as u64, hashes);
+    }
+    Ok(out)
+}
+
+/// One entry bundle, if stored.
+pub(super) async fn fetch_bundle(conn: &mut AnyConnection, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = sqlx::query("SELECT entries FROM audit_bundles WHERE idx = $1").bind(index as i64).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+}
+
+/// The latest checkpoint.
+pub(super) async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<StoredCheckpoint>, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1")))
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| checkpoint_of_row(&r))
+        .transpose()
+}
+
+/// The builder resumed at `size` from the stored partial tiles, and those
+/// tiles as stored (so unchanged ones are not rewritten). `AuditDamaged`
+/// when they do not fit `size`.
+pub(super) async fn resume(conn: &mut AnyConnection, size: u64) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
+    let partial = partial_tiles(size);
+    let hash_ids: Vec<(u8, u64)> = partial
+        .iter()
+        .filter_map(|t| match t.kind {
+            TileKind::Hashes(level) => Some((level, t.index)),
+            TileKind::Entries => None,
+        })
+        .collect();
+    let tiles = fetch_tiles(conn, &hash_ids).await?;
+    let mut bundle = Vec::new();
+    let mut loaded = Vec::with_capacity(partial.len());
+    for id in partial {
+        let bytes = match id.kind {
+            TileKind::Hashes(level) => tiles.get(level, id.index).map(<[u8]>::to_vec),
+            TileKind::Entries => {
+                let stored = fetch_bundle(conn, id.index).await?;
+                bundle = stored.clone().unwrap_or_default();
+                stored
+            }
+        };
+        loaded.push(TileData { id, bytes: bytes.ok_or(StoreError::AuditDamaged)? });
+    }
+    let builder = TileBuilder::resume(size, &tiles, bundle).map_err(|_| StoreError::AuditDamaged)?;
+    Ok((builder, loaded))
+}
+
+/// Writes tiles and bundles, replacing the stored ones of the same index
+/// (a partial tile grows in place).
+pub(super) async fn write_tiles(conn: &mut AnyConnection, tiles: &[TileData]) -> Result<(), StoreError> {
+    let (hashes, bundles): (Vec<&TileData>, Vec<&TileData>) = tiles.iter().partition(|t| matches!(t.id.kind, TileKind::Hashes(_)));
+    for chunk in hashes.chunks(INSERT_CHUNK) {
+        let sql = multi_insert("audit_tiles", "level, idx, hashes", chunk.len())
+            + " ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes";
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for tile in chunk {
+            let level = match tile.id.kind {
+                TileKind::Hashes(level) => i64::from(level),
+                TileKind::Entries => 0,
+            };
+            q = q.bind(level).bind(tile.id.index as i64).bind(tile.bytes.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in bundles.chunks(INSERT_CHUNK) {
+        let sql =
+            multi_insert("audit_bundles", "idx, entries", chunk.len()) + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for tile in chunk {
+            q = q.bind(tile.id.index as i64).bind(tile.bytes.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl AuditSigner {
+    /// Signs the tree of `size` entries with `root` both ways and stores
+    /// the checkpoint.
+    pub(super) async fn checkpoint(
+        &self,
+        conn: &mut AnyConnection,
+        size: u64,
+        root: Hash,
+        at_ms: i64,
+    ) -> Result<SignedTreeHead, StoreError> {
+        let head = self.key.sign(TreeHead { size, root, timestamp_ms: at_ms as u64 });
+        let note = Checkpoint { origin: self.verifier.name().to_string(), size, root }.sign(&self.key);
+        sqlx::query("INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)")
+            .bind(size as i64)
+            .bind(root.to_vec())
+            .bind(at_ms)
+            .bind(head.signature.to_vec())
+            .bind(note.to_vec())
+            .execute(&mut *conn)
+            .await?;
+        Ok(head)
+    }
+}
+
+impl Store {
+    /// Attaches the log's signing key (and the witness file) to this store.
+    /// The first key used is registered; a different key is refused, so a
+    /// log is never signed by two keys. A log of the earlier layout is
+    /// verified and re-committed here (see `v1`); one that does not verify
+    /// is left as it is, refusing appends, for `audit verify` to name.
+    pub async fn enable_audit(&mut self, key: LogSigningKey, witness: Option<std::path::PathBuf>) -> Result<(), StoreError> {
+        let public = key.verifying_key().to_hex();
+        let mut tx = self.begin().await?;
+        let known: Vec<String> = sqlx::query("SELECT public_key FROM audit_log_keys")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("public_key"))
+            .collect::<Result<_, _>>()?;
+        if known.is_empty() {
+            sqlx::query("INSERT INTO audit_log_keys (public_key, created_at) VALUES ($1, $2)")
+                .bind(public)
+                .bind(crate::now_secs())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        } else if !known.contains(&public) {
+            return Err(StoreError::WrongKey(format!(
+                "the audit signing key is not this vault's (the log is signed by {})",
+                known.join(", ")
+            )));
+        } else {
+            drop(tx);
+        }
+        let verifier = VerifierKey::for_log(key.verifying_key());
+        self.audit = Some(Arc::new(AuditSigner { key, verifier, witness }));
+        match self.recommit_v1().await {
+            Ok(()) | Err(StoreError::AuditDamaged) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Where this store writes its witness head, when it has one.
+    pub fn witness_path(&self) -> Option<std::path::PathBuf> {
+        self.audit.as_ref().and_then(|a| a.witness.clone())
+    }
+
+    /// The public half of the key this store signs with: held outside the
+    /// database, so a head re-signed by whoever can write the database does
+    /// not check out against it.
+    pub fn audit_verifying_key(&self) -> Option<LogVerifyingKey> {
+        self.audit.as_ref().map(|a| a.key.verifying_key())
+    }
+
+    /// The public key the log is signed with, once one is registered.
+    pub async fn audit_public_key(&self) -> Result<Option<LogVerifyingKey>, StoreError> {
+        let row = sqlx::query("SELECT public_key FROM audit_log_keys ORDER BY created_at LIMIT 1").fetch_optional(self.pool()).await?;
+        row.map(|r| {
+            let text: String = r.try_get("public_key")?;
+            text.parse().map_err(|_| corrupt("audit log key"))
+        })
+        .transpose()
+    }
+
+    /// Appends events in a transaction of their own and returns their
+    /// sequence numbers.
+    pub async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<Vec<u64>, StoreError> {
+        let mut tx = self.begin().await?;
+        let (seqs, head) = self.append_audit_in(&mut tx, &events).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        Ok(seqs)
+    }
+
+    /// Appends `event` inside `tx` and commits: a change and its audit
+    /// entry land together or not at all. Returns the entry's sequence.
+    pub(crate) async fn commit_audited(&self, mut tx: Tx, event: AuditEvent) -> Result<u64, StoreError> {
+        let (seqs, head) = self.append_audit_in(&mut tx, std::slice::from_ref(&event)).await?;
+        tx.commit().await?;
+        self.after_audit_commit(head.as_ref());
+        seqs.first().copied().ok_or_else(|| corrupt("audit sequence"))
+    }
+
+    /// Appends events inside `tx`, signs the new checkpoint and stores it.
+    /// Call [`Store::after_audit_commit`] with the head once `tx` commits.
+    pub(crate) async fn append_audit_in(
+        &self,
+        tx: &mut Tx,
+        events: &[AuditEvent],
+    ) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
+        if events.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let signer =
+            self.audit.clone().ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
+        let conn: &mut AnyConnection = tx;
+        if let Some(lock) = append_lock(self.backend()) {
+            sqlx::query(lock).execute(&mut *conn).await?;
+        }
+        let latest = latest_checkpoint(conn).await?;
+        if latest.is_none() && sqlx::query("SELECT size FROM audit_tree_heads LIMIT 1").fetch_optional(&mut *conn).await?.is_some() {
+            // A log of the earlier layout that did not verify, so was not
+            // re-committed: nothing goes on top of it.
+            return Err(StoreError::AuditDamaged);
+        }
+        let (size, root, last_ms) = latest.map_or((0, empty_root(), 0), |c| (c.head.head.size, c.head.head.root, c.head.head.timestamp_ms));
+        // Extend only a log that still matches its last checkpoint: signing
+        // on top of a damaged log would bless the damage.
+        let (mut builder, loaded) = resume(conn, size).await?;
+        if builder.root() != root {
+            return Err(StoreError::AuditDamaged);
+        }
+        // The last signed entry is still there and nothing follows it (two
+        // primary-key lookups; the full check is `verify_audit`).
+        let beyond =
+            sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut *conn).await?;
+        let last = match size.checked_sub(1) {
+            Some(last) => {
+                sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut *conn).await?.is_some()
+            }
+            None => true,
+        };
+        if beyond.is_some() || !last {
+            return Err(StoreError::AuditDamaged);
+        }
+
+        let (key_id, data_key) = self.new_data_key(tx).await?;
+        let at_ms = now_ms().max(last_ms as i64);
+        let mut seqs = Vec::with_capacity(events.len());
+        let mut written: Vec<TileData> = Vec::new();
+        let mut rows = Vec::with_capacity(events.len());
+        for event in events {
+            let seq = builder.size();
+            let categories = join(&event.categories);
+            let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
+            let sealed = data_key
+                .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
+                .map_err(StoreError::crypto("audit entry"))?;
+            let stored = entry_bytes(
+                seq,
+                at_ms,
+                event.kind.as_str(),
+                event.actor.as_deref(),
+                event.client_id.as_deref(),
+                &categories,
+                event.break_glass,
+                &key_id,
+                &sealed,
+            );
+            builder.push(&entry_commitment(&stored), |tile| written.push(tile));
+            seqs.push(seq);
+            rows.push((seq, event, categories, sealed));
+        }
+        written.extend(builder.partials().into_iter().filter(|tile| !loaded.contains(tile)));
+        let conn: &mut AnyConnection = tx;
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let sql = multi_insert("audit_entries", ENTRY_COLUMNS, chunk.len());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (seq, event, categories, sealed) in chunk {
+                q = q
+                    .bind(*seq as i64)
+                    .bind(at_ms)
+                    .bind(event.kind.as_str())
+                    .bind(event.actor.clone())
+                    .bind(event.client_id.clone())
+                    .bind(categories.clone())
+                    .bind(i64::from(event.break_glass))
+                    .bind(key_id.clone())
+                    .bind(sealed.clone());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        write_tiles(conn, &written).await?;
+        let head = signer.checkpoint(conn, builder.size(), builder.root(), at_ms).await?;
+        Ok((seqs, Some(head)))
+    }
+
+    /// Records a committed head in the witness file. A failure here loses no
+    /// data (the head is in the database), so it is logged, not returned.
+    pub(crate) fn after_audit_commit(&self, head: Option<&SignedTreeHead>) {
+        if let (Some(head), Some(signer)) = (head, &self.audit)
+            && let Some(path) = &signer.witness
+            && let Err(e) = write_witness(path, head)
+        {
+            eprintln!("warning: audit witness not updated: {e}");
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The audit log kept in the database, as a C2SP transparency log: every
+//! decision, disclosure, record read, authorization change, sign-in and
+//! break-glass is stored as an event row, and the log proper holds one
+//! 32-byte commitment per event (SHA-256 of the stored row, sealed details
+//! included), in the `tlog-tiles` layout — hash tiles of 256 per level and
+//! entry bundles of 256, stored tile by tile — with a checkpoint signed at
+//! each commit, both as the timestamped tree head used by proofs and the
+//! witness, and as a C2SP signed note. The published log reveals nothing
+//! about any client; the vault keeps the events.
+//!
+//! Appends run inside the caller's write transaction, so an event is durable
+//! exactly when the act it records is: a disclosure is never reported as
+//! done before its entry is committed, and a batch lands whole or not at
+//! all. Appends are serialized (SQLite's single writer; on PostgreSQL an
+//! exclusive lock on the checkpoints) because each extends the tree from the
+//! last checkpoint, reading only the last tile of each level.
+//!
+//! An event holds ids, its kind and categories in clear and everything else
+//! sealed (one data key per appended batch). Its commitment covers every
+//! stored column, ciphertext included, so key rotation changes no entry.
+//!
+//! The latest signed head is also written to a witness file outside the
+//! database, so deleting the tail of the log together with its heads is
+//! still detected.
+//!
+//! `append` extends the log, `read` serves entries, proofs, the checkpoint
+//! and tiles, `verify` recomputes everything, and `v1` verifies a log of the
+//! earlier layout and re-commits it.
+
+mod append;
+mod read;
+mod v1;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+use confidant_audit::{Hash, LeafHash, LogSigningKey, SignedTreeHead, TreeHead, VerifierKey, entry_commitment};
+use confidant_policy::vocab::Category;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit_detail::{Detail, Details};
+use crate::error::StoreError;
+use crate::keys::write_secret_file;
+use crate::vault::corrupt;
+
+pub use read::LogFile;
+
+macro_rules! audit_kinds {
+    ($($variant:ident = $wire:literal),+ $(,)?) => {
+        /// What an audit entry records.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum AuditKind { $($variant),+ }
+
+        impl AuditKind {
+            pub const ALL: &'static [AuditKind] = &[$(AuditKind::$variant),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(AuditKind::$variant => $wire),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<AuditKind> {
+                match text { $($wire => Some(AuditKind::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+audit_kinds! {
+    Decision = "decision",
+    Disclosure = "disclosure",
+    RecordRead = "record_read",
+    ClientRead = "client_read",
+    RecordAdded = "record_added",
+    RecordCorrected = "record_corrected",
+    ClientAdded = "client_added",
+    ClientChanged = "client_changed",
+    AuthorizationAdded = "authorization_added",
+    AuthorizationRevoked = "authorization_revoked",
+    AuthorizationDocumentRead = "authorization_document_read",
+    RestrictionAdded = "restriction_added",
+    AccountingViewed = "accounting_viewed",
+    AccountingCorrected = "accounting_corrected",
+    AccountingSuspended = "accounting_suspended",
+    AuditViewed = "audit_viewed",
+    SignIn = "sign_in",
+    SignInFailed = "sign_in_failed",
+    SignOut = "sign_out",
+    BreakGlass = "break_glass",
+    BreakGlassReviewed = "break_glass_reviewed",
+    AccessDenied = "access_denied",
+    StaffChanged = "staff_changed",
+    StaffAdded = "staff_added",
+    StaffActiveChanged = "staff_active_changed",
+    PasswordSet = "password_set",
+    TotpChanged = "totp_changed",
+    TokenCreated = "token_created",
+    TokenRevoked = "token_revoked",
+    TeamAdded = "team_added",
+    TeamMemberAdded = "team_member_added",
+    CaseloadAssigned = "caseload_assigned",
+    AuthorizationReviewed = "authorization_reviewed",
+    PrivacyNoticeAcknowledged = "privacy_notice_acknowledged",
+    PrivacyNoticeNotObtained = "privacy_notice_not_obtained",
+    RestrictionDecided = "restriction_decided",
+    KeyRotated = "key_rotated",
+    BackupMade = "backup_made",
+    VaultRestored = "vault_restored",
+    RulesReloaded = "rules_reloaded",
+    ExamDrawn = "exam_drawn",
+    ExamAnswered = "exam_answered",
+    ExamCompleted = "exam_completed",
+    TrainingViewed = "training_viewed",
+    TrainingPolicyChanged = "training_policy_changed",
+    LogRecommitted = "log_recommitted",
+}
+
+impl std::fmt::Display for AuditKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An event to append. `details` is sealed at rest and may hold names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    pub kind: AuditKind,
+    /// The staff member who acted, when one did.
+    pub actor: Option<String>,
+    pub client_id: Option<String>,
+    pub categories: Vec<Category>,
+    /// Access outside the actor's caseload, under a stated reason.
+    pub break_glass: bool,
+    /// Typed facts, stored as one sealed JSON object.
+    pub details: Details,
+}
+
+impl AuditEvent {
+    /// An event with no client, categories or details.
+    pub fn new(kind: AuditKind, actor: Option<&str>) -> AuditEvent {
+        AuditEvent {
+            kind,
+            actor: actor.map(str::to_string),
+            client_id: None,
+            categories: Vec::new(),
+            break_glass: false,
+            details: Details::new(),
+        }
+    }
+
+    pub fn client(mut self, client_id: &str) -> AuditEvent {
+        self.client_id = Some(client_id.to_string());
+        self
+    }
+
+    pub fn categories(mut self, categories: &[Category]) -> AuditEvent {
+        self.categories = categories.to_vec();
+        self
+    }
+
+    /// Adds one fact to the details (replacing one with the same key).
+    pub fn with(mut self, detail: Detail) -> AuditEvent {
+        self.details.push(detail);
+        self
+    }
+
+    /// Adds several facts to the details.
+    pub fn with_all(mut self, details: impl IntoIterator<Item = Detail>) -> AuditEvent {
+        for d in details {
+            self.details.push(d);
+        }
+        self
+    }
+
+    pub fn break_glass(mut self, flagged: bool) -> AuditEvent {
+        self.break_glass = flagged;
+        self
+    }
+}
+
+/// A stored entry. `details` is `None` unless asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub kind: AuditKind,
+    pub actor: Option<String>,
+    pub client_id: Option<String>,
+    pub categories: Vec<Category>,
+    pub break_glass: bool,
+    pub details: Option<Value>,
+    /// The log entry: SHA-256 of the stored row (what the entry bundle holds).
+    pub commitment: Hash,
+    /// The tree leaf: `SHA-256(0x00 || commitment)`.
+    pub leaf_hash: LeafHash,
+}
+
+/// Which entries [`Store::audit_entries`] returns.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub client_id: Option<String>,
+    pub since_ms: Option<i64>,
+    pub kind: Option<AuditKind>,
+    /// Newest entries first when set; oldest first otherwise.
+    pub newest_first: bool,
+    pub limit: Option<u64>,
+    pub with_details: bool,
+}
+
+/// The first thing found wrong with the stored log, naming where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuditProblem {
+    #[error("entry {seq} is missing (the log jumps from {before} to {seq_after})", before = .seq.wrapping_sub(1), seq_after = .next)]
+    EntryMissing { seq: u64, next: u64 },
+    #[error("entry {seq} was altered: its contents no longer hash to the commitment the log holds for it")]
+    EntryAltered { seq: u64 },
+    #[error("entry {seq} has no leaf hash")]
+    LeafMissing { seq: u64 },
+    #[error("entry {seq} is unreadable: {what}")]
+    EntryUnreadable { seq: u64, what: String },
+    #[error("tree head at size {size} has a bad signature: it was altered, replaced or signed by another key")]
+    HeadSignature { size: u64 },
+    #[error("the checkpoint at size {size} has a bad signed-note signature: it was altered, replaced or signed by another key")]
+    CheckpointSignature { size: u64 },
+    #[error(
+        "an entry in {from}..{to} was altered, removed, reordered or inserted: the tree head signed at size {to} no longer matches the log"
+    )]
+    HeadMismatch { from: u64, to: u64 },
+    #[error("the tree head at size {size} covers entries the log no longer has (it has {log_size}): the tail was truncated")]
+    HeadBeyondLog { size: u64, log_size: u64 },
+    #[error("entries {from}..{to} are covered by no signed tree head: heads were removed or entries added outside the log")]
+    UnsignedEntries { from: u64, to: u64 },
+    #[error("stored tree node (level {level}, index {index}) differs from the tree recomputed from the entries")]
+    NodeAltered { level: u32, index: u64 },
+    #[error("the log should hold {expected} tree nodes but holds {found}")]
+    NodesMissing { expected: u64, found: u64 },
+    #[error("{path} was altered: it differs from the tile recomputed from the entries")]
+    TileAltered { path: String },
+    #[error("{path} is missing")]
+    TileMissing { path: String },
+    #[error("the log holds {found} tiles and entry bundles where a tree of {size} entries has {expected}")]
+    TileCount { size: u64, expected: u64, found: u64 },
+    #[error("the log of {size} entries has not been re-committed as a transparency log (open the vault with its audit signing key)")]
+    NotRecommitted { size: u64 },
+    #[error("the witness outside the database records a head of size {size} that the log {what}")]
+    Witness { size: u64, what: &'static str },
+}
+
+/// What [`Store::verify_audit`] found.
+#[derive(Clone, Debug)]
+pub struct AuditVerification {
+    pub size: u64,
+    pub root: Hash,
+    pub heads_checked: usize,
+    /// Tiles and entry bundles compared with those recomputed.
+    pub tiles_checked: u64,
+    pub latest: Option<SignedTreeHead>,
+    /// `None` when the log is intact.
+    pub problem: Option<AuditProblem>,
+}
+
+/// The log key and where the witness goes, held by an open store.
+pub(crate) struct AuditSigner {
+    key: LogSigningKey,
+    verifier: VerifierKey,
+    witness: Option<PathBuf>,
+}
+
+/// The bytes an entry's commitment covers: a domain tag, then each stored
+/// column length-prefixed, so no two different entries share an encoding.
+#[allow(clippy::too_many_arguments)]
+fn entry_bytes(
+    seq: u64,
+    at_ms: i64,
+    kind: &str,
+    actor: Option<&str>,
+    client: Option<&str>,
+    categories: &str,
+    break_glass: bool,
+    data_key_id: &str,
+    details: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + details.len());
+    out.extend_from_slice(b"confidant-audit-entry-v1\0");
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&at_ms.to_be_bytes());
+    for field in [Some(kind), actor, client, Some(categories), Some(data_key_id)] {
+        match field {
+            // A missing value and an empty one differ.
+            None => out.push(0),
+            Some(text) => {
+                out.push(1);
+                push_len_prefixed(&mut out, text.as_bytes());
+            }
+        }
+    }
+    out.push(u8::from(break_glass));
+    push_len_prefixed(&mut out, details);
+    out
+}
+
+fn push_len_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// The stored bytes of a row whose first columns are [`ENTRY_COLUMNS`], in
+/// that order (read by position: this runs once per entry in a verify).
+fn row_bytes(row: &AnyRow) -> Result<Vec<u8>, StoreError> {
+    let seq: i64 = row.try_get(0)?;
+    let at_ms: i64 = row.try_get(1)?;
+    let kind: &str = row.try_get(2)?;
+    let actor: Option<&str> = row.try_get(3)?;
+    let client: Option<&str> = row.try_get(4)?;
+    let categories: &str = row.try_get(5)?;
+    let break_glass: i64 = row.try_get(6)?;
+    let data_key_id: &str = row.try_get(7)?;
+    let details: &[u8] = row.try_get(8)?;
+    Ok(entry_bytes(seq as u64, at_ms, kind, actor, client, categories, break_glass != 0, data_key_id, details))
+}
+
+/// The log entry of a stored row: the commitment to the row.
+fn commitment_of_row(row: &AnyRow) -> Result<Hash, StoreError> {
+    Ok(entry_commitment(&row_bytes(row)?))
+}
+
+fn hash_of(row: &AnyRow, column: &str) -> Result<Hash, StoreError> {
+    let bytes: Vec<u8> = row.try_get(column)?;
+    bytes.try_into().map_err(|_| corrupt(format!("audit {column}")))
+}
+
+fn head_of_row(row: &AnyRow) -> Result<SignedTreeHead, StoreError> {
+    let size: i64 = row.try_get("size")?;
+    let timestamp: i64 = row.try_get("timestamp_ms")?;
+    let signature: Vec<u8> = row.try_get("signature")?;
+    Ok(SignedTreeHead {
+        head: TreeHead { size: size as u64, root: hash_of(row, "root")?, timestamp_ms: timestamp as u64 },
+        signature: signature.try_into().map_err(|_| corrupt("audit tree head signature"))?,
+    })
+}
+
+/// A stored checkpoint: the tree head with both of its signatures.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredCheckpoint {
+    pub(crate) head: SignedTreeHead,
+    pub(crate) note_signature: [u8; 64],
+}
+
+const CHECKPOINT_COLUMNS: &str = "size, root, timestamp_ms, signature, note_signature";
+
+fn checkpoint_of_row(row: &AnyRow) -> Result<StoredCheckpoint, StoreError> {
+    let note: Vec<u8> = row.try_get("note_signature")?;
+    Ok(StoredCheckpoint { head: head_of_row(row)?, note_signature: note.try_into().map_err(|_| corrupt("audit checkpoint signature"))? })
+}
+
+const ENTRY_COLUMNS: &str = "seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details";
+
+/// Rows per multi-row INSERT: well under SQLite's bound-parameter limit.
+const INSERT_CHUNK: usize = 100;
+
+/// Rows read per page when walking the whole log: a whole number of tiles.
+const PAGE: i64 = 80 * 256;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
+fn multi_insert(table: &str, columns: &str, rows: usize) -> String {
+    crate::vault::multi_row_insert(&format!("INSERT INTO {table} ({columns}) VALUES "), columns.split(',').count(), rows)
+}
+
+/// The statement that keeps other appenders out until commit (PostgreSQL;
+/// SQLite's `BEGIN IMMEDIATE` already has).
+fn append_lock(backend: crate::db::Backend) -> Option<&'static str> {
+    match backend {
+        crate::db::Backend::Sqlite => None,
+        crate::db::Backend::Postgres => Some("LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE"),
+    }
+}
+
+/// Writes `head` to the witness file unless it already holds a larger one.
+pub fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreError> {
+    if let Ok(Some(existing)) = read_witness(path)
+        && existing.head.size >= head.head.size
+    {
+        return Ok(());
+    }
+    let text = serde_json::to_vec_pretty(head).map_err(|_| corrupt("witness"))?;
+    write_secret_file(path, &text)?;
+    Ok(())
+}
+
+/// The signed head kept in a witness file, if the file exists.
+pub fn read_witness(path: &Path) -> Result<Option<SignedTreeHead>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| StoreError::invalid("witness", format!("`{}` to hold a signed tree head", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::invalid("witness", format!("a readable file at `{}` ({e})", path.display()))),
+    }
+}
