@@ -22,6 +22,7 @@ pub mod auth;
 mod body;
 mod cds;
 mod console;
+pub mod fhir;
 pub mod demo;
 mod openapi;
 mod packs;
@@ -154,6 +155,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(openapi::routes())
         .merge(api::routes())
         .merge(cds::routes())
+        .merge(fhir::routes())
         .merge(console::routes())
         .merge(training::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
