@@ -260,3 +260,52 @@ async fn a_peer_cannot_read_a_consent_of_a_client_off_their_caseload_by_id() {
     }
     server.stop().await;
 }
+
+#[test]
+fn every_kind_of_consent_the_mapping_writes_validates() {
+    use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
+    use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
+    use confidant_server::fhir;
+
+    let mut consents = Vec::new();
+    for (i, kind) in AuthorizationKind::ALL.iter().enumerate() {
+        for signed_by in [None, Some(Signer::Client), Some(Signer::PersonalRepresentative)] {
+            for revoked in [false, true] {
+                let auth = Authorization {
+                    id: format!("auth-{i}{}", u8::from(revoked)),
+                    kind: *kind,
+                    signed_by,
+                    signed_on: Date::parse("2026-01-10"),
+                    categories: Category::ALL.to_vec(),
+                    recipients: RecipientKind::ALL
+                        .iter()
+                        .enumerate()
+                        .map(|(n, k)| AuthorizedRecipient { kind: *k, name: (n % 2 == 0).then(|| format!("Recipient {n}")) })
+                        .collect(),
+                    purposes: Purpose::ALL.to_vec(),
+                    expires_on: if revoked { None } else { Date::parse("2027-01-10") },
+                    expiry_event: revoked.then(|| "end of treatment".to_string()),
+                    revoked_on: if revoked { Date::parse("2026-02-01") } else { None },
+                    statements: Statements { right_to_revoke: true, no_conditioning: !revoked, redisclosure: true },
+                };
+                consents.push(fhir::authorization_to_consent("cl-1", &auth));
+            }
+        }
+    }
+    for agreed in [true, false] {
+        let everything = Restriction { categories: vec![], recipient_kinds: vec![], purposes: vec![], agreed };
+        let narrow = Restriction {
+            categories: vec![Category::Hiv, Category::PsychotherapyNotes],
+            recipient_kinds: vec![RecipientKind::HealthPlan],
+            purposes: vec![Purpose::Payment],
+            agreed,
+        };
+        for (n, r) in [everything, narrow].iter().enumerate() {
+            consents.push(fhir::restriction_to_consent("cl-1", &format!("restr-{n}{}", u8::from(agreed)), r, Date::parse("2026-01-20").unwrap()));
+        }
+    }
+    let mut resources: Vec<Value> = consents.iter().map(|c| serde_json::to_value(c).unwrap()).collect();
+    resources.push(serde_json::to_value(fhir::collection(consents)).unwrap());
+    resources.push(serde_json::to_value(fhir::collection(Vec::new())).unwrap());
+    validate(&resources);
+}
