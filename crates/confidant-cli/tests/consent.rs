@@ -59,9 +59,29 @@ fn file_auth(d: &Path, id: &str) {
     ok(
         d,
         &[
-            "auth", "add", "--client", "cl-1", "--id", id, "--kind", "part2", "--signed-by", "personal_representative", "--signed-on",
-            "2026-01-10", "--categories", "substance_use,diagnosis", "--recipient", "treating_provider:Dr. Rivera", "--recipient",
-            "health_plan", "--purposes", "treatment,payment", "--expiry-event", "end of treatment", "--statements",
+            "auth",
+            "add",
+            "--client",
+            "cl-1",
+            "--id",
+            id,
+            "--kind",
+            "part2",
+            "--signed-by",
+            "personal_representative",
+            "--signed-on",
+            "2026-01-10",
+            "--categories",
+            "substance_use,diagnosis",
+            "--recipient",
+            "treating_provider:Dr. Rivera",
+            "--recipient",
+            "health_plan",
+            "--purposes",
+            "treatment,payment",
+            "--expiry-event",
+            "end of treatment",
+            "--statements",
             "right_to_revoke,no_conditioning,redisclosure",
         ],
     );
@@ -87,7 +107,22 @@ fn a_clients_consents_are_exported_as_a_bundle_and_imported_the_same_into_anothe
     file_auth(from.path(), "auth-kept");
     file_auth(from.path(), "auth-revoked");
     ok(from.path(), &["auth", "revoke", "auth-revoked", "--on", "2026-02-01", "--by", "st-1"]);
-    ok(from.path(), &["restriction", "add", "--client", "cl-1", "--recipient-kinds", "family_or_friend", "--purposes", "care_involvement", "--agreed", "--requested-on", "2026-01-20"]);
+    ok(
+        from.path(),
+        &[
+            "restriction",
+            "add",
+            "--client",
+            "cl-1",
+            "--recipient-kinds",
+            "family_or_friend",
+            "--purposes",
+            "care_involvement",
+            "--agreed",
+            "--requested-on",
+            "2026-01-20",
+        ],
+    );
     let exported: Value = serde_json::from_str(&ok(from.path(), &["consent", "export", "--client", "cl-1"])).unwrap();
     assert_eq!(exported["resourceType"], "Bundle");
     assert_eq!(exported["type"], "collection");

@@ -210,9 +210,10 @@ async fn consents_are_filed_read_and_searched_as_fhir_and_every_resource_validat
 
     // Need-to-know: a client off the caseload is refused like an unknown one.
     let other = not_on_caseload(&server, THERAPIST).await;
-    let (status, _) =
-        fhir_json(http.get(server.url(&format!("/fhir/Consent?patient=Patient/{other}"))).header("authorization", &bearer).send().await.unwrap())
-            .await;
+    let (status, _) = fhir_json(
+        http.get(server.url(&format!("/fhir/Consent?patient=Patient/{other}"))).header("authorization", &bearer).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = fhir_json(post(authorization(&other)).await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -301,7 +302,12 @@ fn every_kind_of_consent_the_mapping_writes_validates() {
             agreed,
         };
         for (n, r) in [everything, narrow].iter().enumerate() {
-            consents.push(fhir::restriction_to_consent("cl-1", &format!("restr-{n}{}", u8::from(agreed)), r, Date::parse("2026-01-20").unwrap()));
+            consents.push(fhir::restriction_to_consent(
+                "cl-1",
+                &format!("restr-{n}{}", u8::from(agreed)),
+                r,
+                Date::parse("2026-01-20").unwrap(),
+            ));
         }
     }
     let mut resources: Vec<Value> = consents.iter().map(|c| serde_json::to_value(c).unwrap()).collect();

@@ -90,7 +90,9 @@ async fn consent_inner(store: &Store, location: &Location, cmd: ConsentCmd, prep
                     Filing::Authorization(mut auth) => {
                         let from = std::mem::take(&mut auth.id);
                         let filed = app.file_authorization(&actor, &one.client_id, &auth, None).await;
-                        filed.map(|f| format!("authorization {}{}", f.id, if from.is_empty() { String::new() } else { format!(" (Consent {from})") }))
+                        filed.map(|f| {
+                            format!("authorization {}{}", f.id, if from.is_empty() { String::new() } else { format!(" (Consent {from})") })
+                        })
                     }
                     Filing::Restriction { id, restriction, requested_on } => {
                         let filed = app.add_restriction(&actor, &one.client_id, &restriction, requested_on).await;
@@ -100,7 +102,10 @@ async fn consent_inner(store: &Store, location: &Location, cmd: ConsentCmd, prep
                 match filed {
                     Ok(what) => say(&format!("filed {what} for client {}", one.client_id))?,
                     Err(e) if i > 0 => {
-                        return Err(Failure::Input(format!("{} (the {i} Consents before it were filed, of {total})", app_failure(e).message())));
+                        return Err(Failure::Input(format!(
+                            "{} (the {i} Consents before it were filed, of {total})",
+                            app_failure(e).message()
+                        )));
                     }
                     Err(e) => return Err(app_failure(e)),
                 }

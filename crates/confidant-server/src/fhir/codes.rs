@@ -67,11 +67,7 @@ const PURPOSE_ALIASES: [(&str, Purpose); 4] = [
 
 /// A v3 `PurposeOfUse` code (or one of our aliases) as a purpose.
 pub fn purpose_of_use(code: &str) -> Option<Purpose> {
-    PURPOSES
-        .iter()
-        .find(|(_, c)| *c == code)
-        .map(|(p, _)| *p)
-        .or_else(|| PURPOSE_ALIASES.iter().find(|(c, _)| *c == code).map(|(_, p)| *p))
+    PURPOSES.iter().find(|(_, c)| *c == code).map(|(p, _)| *p).or_else(|| PURPOSE_ALIASES.iter().find(|(c, _)| *c == code).map(|(_, p)| *p))
 }
 
 /// A purpose as a FHIR coding: `(system, code)`.

@@ -158,7 +158,9 @@ pub fn authorization_to_consent(client_id: &str, auth: &Authorization) -> Consen
         extension.push(Extension { url: codes::EXT_EXPIRY_EVENT.into(), value_string: Some(event.clone()), ..Extension::default() });
     }
     let s = auth.statements;
-    for (present, code) in [(s.right_to_revoke, "right_to_revoke"), (s.no_conditioning, "no_conditioning"), (s.redisclosure, "redisclosure")] {
+    for (present, code) in
+        [(s.right_to_revoke, "right_to_revoke"), (s.no_conditioning, "no_conditioning"), (s.redisclosure, "redisclosure")]
+    {
         if present {
             extension.push(Extension { url: codes::EXT_STATEMENT.into(), value_code: Some(code.into()), ..Extension::default() });
         }
@@ -312,7 +314,11 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
     }
     let known = [codes::LOINC_RELEASE, codes::LOINC_CONSENT];
     if !c.category.iter().flat_map(|cc| &cc.coding).any(|k| known.iter().any(|code| k.is(codes::LOINC, code))) {
-        return Err(Unmappable::new("Consent.category", "code-invalid", "LOINC 64292-6 (release of information) or 59284-0 (patient consent)"));
+        return Err(Unmappable::new(
+            "Consent.category",
+            "code-invalid",
+            "LOINC 64292-6 (release of information) or 59284-0 (patient consent)",
+        ));
     }
     let client_id = client_of(c.patient.as_ref(), "Consent.patient")?;
     let p = c.provision.as_ref().ok_or_else(|| Unmappable::new("Consent.provision", "required", "a provision: `permit` or `deny`"))?;
@@ -354,9 +360,14 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
             .find(|(_, k)| k.system.as_deref() == Some(codes::RECIPIENT_KIND_SYSTEM))
             .ok_or_else(|| Unmappable::new(format!("{at}.role"), "required", expected()))?;
         let code = coding.code.as_deref().unwrap_or_default();
-        let kind = RecipientKind::parse(code)
-            .ok_or_else(|| Unmappable::new(format!("{at}.role.coding[{j}].code"), "code-invalid", format!("{}; got `{code}`", expected())))?;
-        refuse_present(a.reference.reference.is_some(), &format!("{at}.reference.reference"), "the recipient by kind and name (`display`), not by a reference Confidant cannot resolve")?;
+        let kind = RecipientKind::parse(code).ok_or_else(|| {
+            Unmappable::new(format!("{at}.role.coding[{j}].code"), "code-invalid", format!("{}; got `{code}`", expected()))
+        })?;
+        refuse_present(
+            a.reference.reference.is_some(),
+            &format!("{at}.reference.reference"),
+            "the recipient by kind and name (`display`), not by a reference Confidant cannot resolve",
+        )?;
         recipients.push(AuthorizedRecipient { kind, name: a.reference.display.clone() });
     }
     let filing = match p.kind.as_deref() {
@@ -388,7 +399,9 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
                 requested_on: c.date_time.as_deref().map(|d| date("Consent.dateTime", d)).transpose()?,
             }
         }
-        _ => return Err(Unmappable::new("Consent.provision.type", "code-invalid", "`permit` (an authorization) or `deny` (a restriction)")),
+        _ => {
+            return Err(Unmappable::new("Consent.provision.type", "code-invalid", "`permit` (an authorization) or `deny` (a restriction)"));
+        }
     };
     Ok(Imported { client_id, filing })
 }
@@ -412,7 +425,11 @@ fn authorization_from(
     match (c.status.as_str(), revoked_on) {
         ("active", None) | ("inactive", Some(_)) => {}
         ("inactive", None) => {
-            return Err(Unmappable::new("Consent.extension", "required", format!("the day it was revoked, in `{}`", codes::EXT_REVOKED_ON)));
+            return Err(Unmappable::new(
+                "Consent.extension",
+                "required",
+                format!("the day it was revoked, in `{}`", codes::EXT_REVOKED_ON),
+            ));
         }
         (other, _) => {
             return Err(Unmappable::new(
@@ -512,7 +529,11 @@ pub fn check_filable(imported: &Imported) -> Result<(), OperationOutcome> {
         problems.push(Unmappable::new("Consent.status", "not-supported", "`active`: file the authorization, then record its revocation"));
     }
     if auth.kind == AuthorizationKind::Ascmi {
-        problems.push(Unmappable::new("Consent.policyRule", "not-supported", "a HIPAA authorization or Part 2 consent: the vault cannot file an ASCMI yet"));
+        problems.push(Unmappable::new(
+            "Consent.policyRule",
+            "not-supported",
+            "a HIPAA authorization or Part 2 consent: the vault cannot file an ASCMI yet",
+        ));
     }
     for reason in confidant_policy::authorization::form_defects(auth) {
         let element = match reason {
@@ -527,7 +548,9 @@ pub fn check_filable(imported: &Imported) -> Result<(), OperationOutcome> {
         };
         let expected = match reason {
             Reason::MissingElement(e) => format!("{} (`{reason}`)", e.describe()),
-            Reason::MissingStatement(s) => format!("{} (`{reason}`), as `{}` with valueCode `{}`", s.describe(), codes::EXT_STATEMENT, s.as_str()),
+            Reason::MissingStatement(s) => {
+                format!("{} (`{reason}`), as `{}` with valueCode `{}`", s.describe(), codes::EXT_STATEMENT, s.as_str())
+            }
             Reason::CompoundPsychotherapyNotes => "psychotherapy notes on a Consent of their own (`compound_psychotherapy_notes`)".into(),
             other => other.to_string(),
         };

@@ -143,8 +143,10 @@ async fn search(
 ) -> FhirResult {
     let p = principal(p, Scope::Read)?;
     let crate::body::Query(query) = query?;
-    let patient = query.patient.ok_or_else(|| {
-        Unmappable { element: "patient".into(), expected: "the search parameter `patient`: a client id".into(), issue: "required" }
+    let patient = query.patient.ok_or_else(|| Unmappable {
+        element: "patient".into(),
+        expected: "the search parameter `patient`: a client id".into(),
+        issue: "required",
     })?;
     let client_id = patient.strip_prefix("Patient/").unwrap_or(&patient).to_string();
     check_id("patient", &client_id)?;
