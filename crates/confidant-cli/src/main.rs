@@ -97,6 +97,9 @@ enum Command {
     /// Restrictions clients asked for (45 CFR 164.522).
     #[command(subcommand)]
     Restriction(vault::RestrictionCmd),
+    /// Authorizations and restrictions as FHIR R4 Consent: import a Consent or Bundle, export a client's.
+    #[command(subcommand)]
+    Consent(vault::ConsentCmd),
     /// Staff members.
     #[command(subcommand)]
     Staff(vault::StaffCmd),
@@ -189,6 +192,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), Failure> {
         Command::Auth(cmd) => vault::auth(&location, cmd),
         Command::Notice(cmd) => vault::notice(&location, cmd),
         Command::Restriction(cmd) => vault::restriction(&location, cmd),
+        Command::Consent(cmd) => vault::consent(&location, cmd),
         Command::Staff(cmd) => vault::staff(&location, cmd),
         Command::Team(cmd) => vault::team(&location, cmd),
         Command::Keys(cmd) => vault::keys(&location, cmd),

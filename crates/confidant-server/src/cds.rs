@@ -57,36 +57,16 @@ fn bad(detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, detail)
 }
 
-/// v3 `PurposeOfUse` codes (HL7 terminology) that mean one of the contract's purposes.
+/// A v3 `PurposeOfUse` code (the table in `fhir::codes`, shared with
+/// FHIR Consent) or one of the contract's purposes.
 fn purpose_of_use(code: &str) -> Option<Purpose> {
-    Some(match code {
-        "TREAT" => Purpose::Treatment,
-        "ETREAT" => Purpose::Emergency,
-        "HPAYMT" => Purpose::Payment,
-        "HOPERAT" => Purpose::HealthCareOperations,
-        "PATRQT" => Purpose::ClientRequest,
-        "FAMRQT" => Purpose::CareInvolvement,
-        "PUBHLTH" => Purpose::PublicHealth,
-        "HRESCH" => Purpose::Research,
-        "HMARKT" => Purpose::Marketing,
-        "HLEGAL" => Purpose::JudicialProceeding,
-        "OVERSIGHT" => Purpose::HealthOversight,
-        "LAW" => Purpose::LawEnforcement,
-        "HSYSADMIN" | "TRAIN" => Purpose::Training,
-        _ => return Purpose::parse(code),
-    })
+    crate::fhir::codes::purpose_of_use(code).or_else(|| Purpose::parse(code))
 }
 
-/// HL7 security labels (DS4P) that name one category unambiguously.
-/// `PSY` (any mental-health information) is not one: in a mental-health
-/// program it is the whole record, so the caller names the categories.
+/// An HL7 security label that names one category unambiguously (the table
+/// in `fhir::codes`), or one of the contract's categories.
 fn data_class(code: &str) -> Option<Category> {
-    Some(match code {
-        "PSYTHPN" => Category::PsychotherapyNotes,
-        "ETH" | "SUD" => Category::SubstanceUse,
-        "HIV" => Category::Hiv,
-        _ => return Category::parse(code),
-    })
+    crate::fhir::codes::security_label(code).or_else(|| Category::parse(code))
 }
 
 /// The one value of a field that CDS clients send either as a string or as

@@ -24,6 +24,7 @@ mod body;
 mod cds;
 mod console;
 pub mod demo;
+pub mod fhir;
 pub mod metrics;
 mod openapi;
 mod packs;
@@ -170,6 +171,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(openapi::routes())
         .merge(api::routes())
         .merge(cds::routes())
+        .merge(fhir::routes())
         .merge(console::routes())
         .merge(training::routes())
         .fallback(|| async { Problem::not_found("no such resource") })

@@ -64,6 +64,16 @@ impl Store {
         Ok(id)
     }
 
+    /// The client a restriction belongs to.
+    pub async fn restriction_client(&self, id: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT client_id FROM restrictions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("restriction", id))?;
+        Ok(row.try_get("client_id")?)
+    }
+
     /// Every restriction on file for a client, oldest first.
     pub async fn restrictions(&self, client_id: &str) -> Result<Vec<StoredRestriction>, StoreError> {
         let mut conn = self.pool.acquire().await?;

@@ -1,4 +1,4 @@
-//! The vault subcommands (`init`, `client`, `record`, `auth`, `restriction`,
+//! The vault subcommands (`init`, `client`, `record`, `auth`, `restriction`, `consent`,
 //! `staff`, `team`, `keys`): argument shapes and the glue from them to
 //! `confidant-store`. Where the data lives: `--data-dir` (or
 //! `CONFIDANT_DATA_DIR`, else the platform data directory from the
@@ -26,11 +26,13 @@ use crate::{Failure, Format};
 
 mod authorizations;
 mod clients;
+mod consent;
 mod records;
 mod staff;
 
 pub use authorizations::*;
 pub use clients::*;
+pub use consent::*;
 pub use records::*;
 pub use staff::*;
 
