@@ -90,7 +90,9 @@ fn authorization(client: &str) -> Value {
 fn restriction(client: &str) -> Value {
     json!({
         "resourceType": "Consent",
-        "status": "active",
+        // Filed by a clinician, so not yet agreed: only the privacy officer agrees
+        // to a restriction (164.522(a)(1)(ii)); `active` from a clinician is refused.
+        "status": "rejected",
         "scope": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy" }] },
         "category": [{ "coding": [{ "system": "http://loinc.org", "code": "59284-0" }] }],
         "patient": { "reference": format!("Patient/{client}") },
@@ -170,6 +172,10 @@ async fn consents_are_filed_read_and_searched_as_fhir_and_every_resource_validat
     assert_eq!(read, filed);
     produced.push(read);
 
+    let mut agreed = restriction(&client);
+    agreed["status"] = json!("active");
+    let (status, refused) = fhir_json(post(agreed).await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a clinician cannot file a restriction as agreed: {refused}");
     let (status, denied) = fhir_json(post(restriction(&client)).await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{denied}");
     let restriction_id = denied["id"].as_str().unwrap().to_string();
