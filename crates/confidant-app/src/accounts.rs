@@ -92,9 +92,8 @@ impl App<'_> {
         self.store.record_sign_in_success(&staff.id).await?;
         let (token, hash) = new_token();
         let (csrf, _) = new_token();
-        self.store.create_session(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs).await?;
         let event = AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(attempt.address.to_string()));
-        self.audit.record(vec![event]).await?;
+        self.store.create_session_audited(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs, event).await?;
         let must_change_password = credential.as_ref().is_some_and(|c| c.must_change_password);
         Ok(Session { staff, token, csrf: csrf.to_string(), must_change_password })
     }
@@ -102,10 +101,13 @@ impl App<'_> {
     /// Ends the session whose token hashes to `session` (none for a token
     /// caller: nothing to end), audited.
     pub async fn sign_out(&self, actor: &Actor, session: Option<&str>) -> Result<(), AppError> {
-        if let Some(hash) = session {
-            self.store.revoke_session(hash).await?;
+        let event = AuditEvent::new(AuditKind::SignOut, actor.id()).with_all(via(actor));
+        match session {
+            Some(hash) => self.store.revoke_session_audited(hash, event).await?,
+            None => {
+                self.audit.record(vec![event]).await?;
+            }
         }
-        self.audit.record(vec![AuditEvent::new(AuditKind::SignOut, actor.id()).with_all(via(actor))]).await?;
         Ok(())
     }
 
