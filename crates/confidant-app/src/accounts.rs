@@ -162,11 +162,10 @@ impl App<'_> {
         if !accepted {
             return Err(AppError::input("code", "the current six-digit code from the authenticator app"));
         }
-        self.store.set_totp_secret(staff, &secret, true).await?;
         let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Staff(staff.to_string()), Detail::Enabled(true)]);
-        self.audit.record(vec![event]).await?;
+        self.store.set_totp_secret_audited(staff, &secret, true, event).await?;
         Ok(())
     }
 
@@ -176,11 +175,10 @@ impl App<'_> {
     pub async fn clear_totp(&self, actor: &Actor, staff_id: &str) -> Result<(), AppError> {
         self.require_admin(actor, "clear a second factor").await?;
         self.no_self_grant(actor, staff_id, "clear a second factor").await?;
-        self.store.clear_totp(staff_id).await?;
         let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Staff(staff_id.to_string()), Detail::Enabled(false)]);
-        self.audit.record(vec![event]).await?;
+        self.store.clear_totp_audited(staff_id, event).await?;
         Ok(())
     }
 
@@ -189,13 +187,10 @@ impl App<'_> {
     pub async fn create_token(&self, actor: &Actor, name: &str, scopes: &[String]) -> Result<(String, Zeroizing<String>), AppError> {
         let staff = own_account(actor, "make an API token")?;
         let (token, hash) = new_token();
-        let id = self.store.create_api_token(&hash, staff, name, scopes).await?;
-        let event = AuditEvent::new(AuditKind::TokenCreated, actor.id()).with_all(via(actor)).with_all([
-            Detail::Token(id.clone()),
-            Detail::For(staff.to_string()),
-            Detail::Scopes(scopes.to_vec()),
-        ]);
-        self.audit.record(vec![event]).await?;
+        let event = AuditEvent::new(AuditKind::TokenCreated, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::For(staff.to_string()), Detail::Scopes(scopes.to_vec())]);
+        let id = self.store.create_api_token_audited(&hash, staff, name, scopes, event).await?;
         Ok((id, token))
     }
 
@@ -215,11 +210,10 @@ impl App<'_> {
         if actor.id() != Some(staff_id) {
             self.require_admin(actor, "revoke another staff member's token").await?;
         }
-        self.store.revoke_api_token(token_id, staff_id).await?;
         let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Token(token_id.to_string()), Detail::For(staff_id.to_string())]);
-        self.audit.record(vec![event]).await?;
+        self.store.revoke_api_token_audited(token_id, staff_id, event).await?;
         Ok(())
     }
 
@@ -230,12 +224,8 @@ impl App<'_> {
         self.require_admin(actor, "revoke another staff member's tokens").await?;
         self.no_self_grant(actor, staff_id, "revoke all tokens of").await?;
         self.store.staff(staff_id).await?;
-        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
-        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
-            .with_all(via(actor))
-            .with_all([Detail::For(staff_id.to_string()), Detail::TokensRevoked(tokens)]);
-        self.audit.record(vec![event]).await?;
-        Ok(tokens)
+        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id()).with_all(via(actor)).with(Detail::For(staff_id.to_string()));
+        Ok(self.store.revoke_api_tokens_of_audited(staff_id, event).await?)
     }
 
     /// Every staff member (an admin or the operator).
