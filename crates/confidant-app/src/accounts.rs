@@ -92,9 +92,8 @@ impl App<'_> {
         self.store.record_sign_in_success(&staff.id).await?;
         let (token, hash) = new_token();
         let (csrf, _) = new_token();
-        self.store.create_session(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs).await?;
         let event = AuditEvent::new(AuditKind::SignIn, Some(&staff.id)).with(Detail::Address(attempt.address.to_string()));
-        self.audit.record(vec![event]).await?;
+        self.store.create_session_audited(&hash, &staff.id, &csrf, self.store.now_secs() + session_secs, event).await?;
         let must_change_password = credential.as_ref().is_some_and(|c| c.must_change_password);
         Ok(Session { staff, token, csrf: csrf.to_string(), must_change_password })
     }
@@ -102,10 +101,13 @@ impl App<'_> {
     /// Ends the session whose token hashes to `session` (none for a token
     /// caller: nothing to end), audited.
     pub async fn sign_out(&self, actor: &Actor, session: Option<&str>) -> Result<(), AppError> {
-        if let Some(hash) = session {
-            self.store.revoke_session(hash).await?;
+        let event = AuditEvent::new(AuditKind::SignOut, actor.id()).with_all(via(actor));
+        match session {
+            Some(hash) => self.store.revoke_session_audited(hash, event).await?,
+            None => {
+                self.audit.record(vec![event]).await?;
+            }
         }
-        self.audit.record(vec![AuditEvent::new(AuditKind::SignOut, actor.id()).with_all(via(actor))]).await?;
         Ok(())
     }
 
@@ -160,11 +162,10 @@ impl App<'_> {
         if !accepted {
             return Err(AppError::input("code", "the current six-digit code from the authenticator app"));
         }
-        self.store.set_totp_secret(staff, &secret, true).await?;
         let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Staff(staff.to_string()), Detail::Enabled(true)]);
-        self.audit.record(vec![event]).await?;
+        self.store.set_totp_secret_audited(staff, &secret, true, event).await?;
         Ok(())
     }
 
@@ -174,11 +175,10 @@ impl App<'_> {
     pub async fn clear_totp(&self, actor: &Actor, staff_id: &str) -> Result<(), AppError> {
         self.require_admin(actor, "clear a second factor").await?;
         self.no_self_grant(actor, staff_id, "clear a second factor").await?;
-        self.store.clear_totp(staff_id).await?;
         let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Staff(staff_id.to_string()), Detail::Enabled(false)]);
-        self.audit.record(vec![event]).await?;
+        self.store.clear_totp_audited(staff_id, event).await?;
         Ok(())
     }
 
@@ -187,13 +187,10 @@ impl App<'_> {
     pub async fn create_token(&self, actor: &Actor, name: &str, scopes: &[String]) -> Result<(String, Zeroizing<String>), AppError> {
         let staff = own_account(actor, "make an API token")?;
         let (token, hash) = new_token();
-        let id = self.store.create_api_token(&hash, staff, name, scopes).await?;
-        let event = AuditEvent::new(AuditKind::TokenCreated, actor.id()).with_all(via(actor)).with_all([
-            Detail::Token(id.clone()),
-            Detail::For(staff.to_string()),
-            Detail::Scopes(scopes.to_vec()),
-        ]);
-        self.audit.record(vec![event]).await?;
+        let event = AuditEvent::new(AuditKind::TokenCreated, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::For(staff.to_string()), Detail::Scopes(scopes.to_vec())]);
+        let id = self.store.create_api_token_audited(&hash, staff, name, scopes, event).await?;
         Ok((id, token))
     }
 
@@ -213,11 +210,10 @@ impl App<'_> {
         if actor.id() != Some(staff_id) {
             self.require_admin(actor, "revoke another staff member's token").await?;
         }
-        self.store.revoke_api_token(token_id, staff_id).await?;
         let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Token(token_id.to_string()), Detail::For(staff_id.to_string())]);
-        self.audit.record(vec![event]).await?;
+        self.store.revoke_api_token_audited(token_id, staff_id, event).await?;
         Ok(())
     }
 
@@ -228,12 +224,8 @@ impl App<'_> {
         self.require_admin(actor, "revoke another staff member's tokens").await?;
         self.no_self_grant(actor, staff_id, "revoke all tokens of").await?;
         self.store.staff(staff_id).await?;
-        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
-        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id())
-            .with_all(via(actor))
-            .with_all([Detail::For(staff_id.to_string()), Detail::TokensRevoked(tokens)]);
-        self.audit.record(vec![event]).await?;
-        Ok(tokens)
+        let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id()).with_all(via(actor)).with(Detail::For(staff_id.to_string()));
+        Ok(self.store.revoke_api_tokens_of_audited(staff_id, event).await?)
     }
 
     /// Every staff member (an admin or the operator).

@@ -156,6 +156,22 @@ impl App<'_> {
         Ok(RecordsRead { records, notes_withheld })
     }
 
+    /// What a release of `categories` would hand over, shown to the actor
+    /// before they release: the current version of each record they may
+    /// read in those categories (a corrected one is never released).
+    /// Audited as a `record_read` naming each record shown.
+    pub async fn preview_release(&self, actor: &Actor, client_id: &str, categories: &[Category]) -> Result<Vec<Record>, AppError> {
+        let access = client_access(self, actor, client_id, "preview a release").await?;
+        let (records, _) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
+        let corrected: Vec<String> = records.iter().filter_map(|r| r.corrects.clone()).collect();
+        let shown: Vec<Record> =
+            records.into_iter().filter(|r| categories.contains(&r.category) && !corrected.contains(&r.id)).collect();
+        if !shown.is_empty() {
+            self.audit_read(actor, client_id, access, &shown, &[]).await?;
+        }
+        Ok(shown)
+    }
+
     /// Opens a client's whole file (the console's client page): the client,
     /// the records the actor may read, authorizations and restrictions,
     /// audited as one `record_read` naming each record and demographics.

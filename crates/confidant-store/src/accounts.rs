@@ -216,6 +216,15 @@ impl Store {
     /// Stores a TOTP secret sealed under the staff member's data key;
     /// `enabled` false while enrolment waits for a first valid code.
     pub async fn set_totp_secret(&self, staff_id: &str, secret: &[u8], enabled: bool) -> Result<(), StoreError> {
+        self.set_totp_secret_with(staff_id, secret, enabled, None).await
+    }
+
+    /// [`Store::set_totp_secret`] with `audit` in the same transaction.
+    pub async fn set_totp_secret_audited(&self, staff_id: &str, secret: &[u8], enabled: bool, audit: AuditEvent) -> Result<(), StoreError> {
+        self.set_totp_secret_with(staff_id, secret, enabled, Some(audit)).await
+    }
+
+    async fn set_totp_secret_with(&self, staff_id: &str, secret: &[u8], enabled: bool, audit: Option<AuditEvent>) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let row =
             sqlx::query("SELECT s.data_key_id, d.kek_id, d.wrapped FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1")
@@ -236,14 +245,22 @@ impl Store {
         if updated.rows_affected() != 1 {
             return Err(StoreError::invalid("staff", format!("a staff member with a password; `{staff_id}` has none")));
         }
-        tx.commit().await?;
-        Ok(())
+        self.finish(tx, audit).await
     }
 
     /// Removes a staff member's TOTP secret and turns the second factor off
     /// (an admin's recovery for a lost authenticator); "not found" when the
     /// staff member has no password.
     pub async fn clear_totp(&self, staff_id: &str) -> Result<(), StoreError> {
+        self.clear_totp_with(staff_id, None).await
+    }
+
+    /// [`Store::clear_totp`] with `audit` in the same transaction.
+    pub async fn clear_totp_audited(&self, staff_id: &str, audit: AuditEvent) -> Result<(), StoreError> {
+        self.clear_totp_with(staff_id, Some(audit)).await
+    }
+
+    async fn clear_totp_with(&self, staff_id: &str, audit: Option<AuditEvent>) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let updated = sqlx::query("UPDATE staff_credentials SET totp_secret = NULL, totp_enabled = 0, updated_at = $2 WHERE staff_id = $1")
             .bind(staff_id.to_string())
@@ -253,8 +270,7 @@ impl Store {
         if updated.rows_affected() != 1 {
             return Err(not_found("staff credential", staff_id));
         }
-        tx.commit().await?;
-        Ok(())
+        self.finish(tx, audit).await
     }
 
     /// The TOTP secret, opened, when one is stored.
@@ -275,6 +291,29 @@ impl Store {
 
     /// Stores a new session by its token's hash (the token itself is never stored).
     pub async fn create_session(&self, token_hash: &str, staff_id: &str, csrf_token: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.create_session_with(token_hash, staff_id, csrf_token, expires_at, None).await
+    }
+
+    /// [`Store::create_session`] with `audit` (the sign-in) in the same transaction.
+    pub async fn create_session_audited(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        csrf_token: &str,
+        expires_at: i64,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.create_session_with(token_hash, staff_id, csrf_token, expires_at, Some(audit)).await
+    }
+
+    async fn create_session_with(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        csrf_token: &str,
+        expires_at: i64,
+        audit: Option<AuditEvent>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sessions (token_hash, staff_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash.to_string())
@@ -284,8 +323,7 @@ impl Store {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(())
+        self.finish(tx, audit).await
     }
 
     /// A live session (not expired, not revoked, staff still active).
@@ -310,14 +348,22 @@ impl Store {
 
     /// Ends a session (sign-out); an unknown or ended one is left as it is.
     pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.revoke_session_with(token_hash, None).await
+    }
+
+    /// [`Store::revoke_session`] with `audit` (the sign-out) in the same transaction.
+    pub async fn revoke_session_audited(&self, token_hash: &str, audit: AuditEvent) -> Result<(), StoreError> {
+        self.revoke_session_with(token_hash, Some(audit)).await
+    }
+
+    async fn revoke_session_with(&self, token_hash: &str, audit: Option<AuditEvent>) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash.to_string())
             .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(())
+        self.finish(tx, audit).await
     }
 
     /// Ends every live (unexpired, unrevoked) session of `staff_id` except the one whose hash is
@@ -340,6 +386,30 @@ impl Store {
 
     /// Stores an API token by its hash with a name and scopes; returns the token's id.
     pub async fn create_api_token(&self, token_hash: &str, staff_id: &str, name: &str, scopes: &[String]) -> Result<String, StoreError> {
+        self.create_api_token_with(token_hash, staff_id, name, scopes, None).await
+    }
+
+    /// [`Store::create_api_token`] with `audit` in the same transaction; its
+    /// details name the new token's id (`"token"`).
+    pub async fn create_api_token_audited(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        name: &str,
+        scopes: &[String],
+        audit: AuditEvent,
+    ) -> Result<String, StoreError> {
+        self.create_api_token_with(token_hash, staff_id, name, scopes, Some(audit)).await
+    }
+
+    async fn create_api_token_with(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        name: &str,
+        scopes: &[String],
+        audit: Option<AuditEvent>,
+    ) -> Result<String, StoreError> {
         if name.trim().is_empty() {
             return Err(StoreError::invalid("name", "a name for the token"));
         }
@@ -355,7 +425,7 @@ impl Store {
             .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.finish(tx, audit.map(|a| a.with(Detail::Token(id.clone())))).await?;
         Ok(id)
     }
 
@@ -396,18 +466,37 @@ impl Store {
 
     /// Revokes every live token of `staff_id`; returns how many.
     pub async fn revoke_api_tokens_of(&self, staff_id: &str) -> Result<u64, StoreError> {
+        self.revoke_api_tokens_of_with(staff_id, None).await
+    }
+
+    /// [`Store::revoke_api_tokens_of`] with `audit` in the same transaction;
+    /// its details say how many were revoked (`"tokens_revoked"`).
+    pub async fn revoke_api_tokens_of_audited(&self, staff_id: &str, audit: AuditEvent) -> Result<u64, StoreError> {
+        self.revoke_api_tokens_of_with(staff_id, Some(audit)).await
+    }
+
+    async fn revoke_api_tokens_of_with(&self, staff_id: &str, audit: Option<AuditEvent>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL")
             .bind(staff_id.to_string())
             .bind(self.now_secs())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.finish(tx, audit.map(|a| a.with(Detail::TokensRevoked(done.rows_affected())))).await?;
         Ok(done.rows_affected())
     }
 
     /// Revokes one of `staff_id`'s tokens; another's token is "not found".
     pub async fn revoke_api_token(&self, id: &str, staff_id: &str) -> Result<(), StoreError> {
+        self.revoke_api_token_with(id, staff_id, None).await
+    }
+
+    /// [`Store::revoke_api_token`] with `audit` in the same transaction.
+    pub async fn revoke_api_token_audited(&self, id: &str, staff_id: &str, audit: AuditEvent) -> Result<(), StoreError> {
+        self.revoke_api_token_with(id, staff_id, Some(audit)).await
+    }
+
+    async fn revoke_api_token_with(&self, id: &str, staff_id: &str, audit: Option<AuditEvent>) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND staff_id = $2 AND revoked_at IS NULL")
             .bind(id.to_string())
@@ -418,8 +507,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(not_found("token", id));
         }
-        tx.commit().await?;
-        Ok(())
+        self.finish(tx, audit).await
     }
 
     /// Whether `staff_id` has `client_id` on their caseload or care team.
@@ -592,6 +680,17 @@ impl Store {
         let (_, head) = self.append_audit_in(&mut tx, &[event]).await?;
         tx.commit().await?;
         self.after_audit_commit(head.as_ref());
+        Ok(())
+    }
+
+    /// Commits `tx`, with `audit` appended in it when given.
+    async fn finish(&self, tx: Tx, audit: Option<AuditEvent>) -> Result<(), StoreError> {
+        match audit {
+            Some(event) => {
+                self.commit_audited(tx, event).await?;
+            }
+            None => tx.commit().await?,
+        }
         Ok(())
     }
 }

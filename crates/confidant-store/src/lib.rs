@@ -14,9 +14,6 @@
 
 mod accounts;
 mod assemble;
-// Documented once the tlog-tiles rewrite (branch `tlog`) has split this
-// module into audit/; editing audit.rs now would only conflict with it.
-#[allow(missing_docs)]
 pub mod audit;
 mod audit_detail;
 mod audit_key;

@@ -352,21 +352,11 @@ async fn share(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsoleP
     };
     let client = state.store.client(&values.client_id).await.map_err(|e| fail(&p)(e.into()))?;
     // The preview shows exactly what would be released, and is itself a read.
-    let (records, _) = visible_records(&p, state.store.records(&values.client_id, true).await.map_err(|e| fail(&p)(e.into()))?);
-    let preview: Vec<_> = records.into_iter().filter(|r| decision.release.contains(&r.category)).collect();
-    if !preview.is_empty() {
-        let ids: Vec<String> = preview.iter().map(|r| r.id.clone()).collect();
-        state
-            .audit
-            .one(
-                AuditEvent::new(AuditKind::RecordRead, Some(p.id()))
-                    .client(&values.client_id)
-                    .categories(&decision.release)
-                    .with_all([Detail::Records(ids), Detail::Via("console preview")]),
-            )
-            .await
-            .map_err(fail(&p))?;
-    }
+    let preview = state
+        .app()
+        .preview_release(&p.actor(Channel::Console), &values.client_id, &decision.release)
+        .await
+        .map_err(|e| fail(&p)(e.into()))?;
     Ok(html(StatusCode::OK, pages::share_result(&viewer(&p), &values, &client.name, &decision, &preview)))
 }
 

@@ -51,15 +51,18 @@ macro_rules! audit_kinds {
     ($($variant:ident = $wire:literal),+ $(,)?) => {
         /// What an audit entry records.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum AuditKind { $($variant),+ }
+        pub enum AuditKind { $(#[doc = concat!("Entries of kind `", $wire, "`.")] $variant),+ }
 
         impl AuditKind {
+            /// Every kind, in declaration order.
             pub const ALL: &'static [AuditKind] = &[$(AuditKind::$variant),+];
 
+            /// The kind as stored and shown.
             pub const fn as_str(self) -> &'static str {
                 match self { $(AuditKind::$variant => $wire),+ }
             }
 
+            /// The kind a stored name names.
             pub fn parse(text: &str) -> Option<AuditKind> {
                 match text { $($wire => Some(AuditKind::$variant),)+ _ => None }
             }
@@ -125,10 +128,13 @@ impl std::fmt::Display for AuditKind {
 /// An event to append. `details` is sealed at rest and may hold names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
+    /// What happened.
     pub kind: AuditKind,
     /// The staff member who acted, when one did.
     pub actor: Option<String>,
+    /// The client it concerns, if one.
     pub client_id: Option<String>,
+    /// The categories of information involved.
     pub categories: Vec<Category>,
     /// Access outside the actor's caseload, under a stated reason.
     pub break_glass: bool,
@@ -149,11 +155,13 @@ impl AuditEvent {
         }
     }
 
+    /// Names the client.
     pub fn client(mut self, client_id: &str) -> AuditEvent {
         self.client_id = Some(client_id.to_string());
         self
     }
 
+    /// Names the categories involved.
     pub fn categories(mut self, categories: &[Category]) -> AuditEvent {
         self.categories = categories.to_vec();
         self
@@ -173,6 +181,7 @@ impl AuditEvent {
         self
     }
 
+    /// Flags access under break-glass.
     pub fn break_glass(mut self, flagged: bool) -> AuditEvent {
         self.break_glass = flagged;
         self
@@ -182,13 +191,21 @@ impl AuditEvent {
 /// A stored entry. `details` is `None` unless asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
+    /// Its index in the log, from 0.
     pub seq: u64,
+    /// When it was appended, in Unix milliseconds (server time).
     pub at_ms: i64,
+    /// What happened.
     pub kind: AuditKind,
+    /// The staff member who acted, when one did.
     pub actor: Option<String>,
+    /// The client it concerns, if one.
     pub client_id: Option<String>,
+    /// The categories of information involved.
     pub categories: Vec<Category>,
+    /// Access under break-glass.
     pub break_glass: bool,
+    /// The unsealed details, when asked for (they may name people).
     pub details: Option<Value>,
     /// The log entry: SHA-256 of the stored row (what the entry bundle holds).
     pub commitment: Hash,
@@ -199,62 +216,155 @@ pub struct AuditEntry {
 /// Which entries [`Store::audit_entries`] returns.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
+    /// Only entries about this client.
     pub client_id: Option<String>,
+    /// Only entries appended at or after this time, in Unix milliseconds.
     pub since_ms: Option<i64>,
+    /// Only entries of this kind.
     pub kind: Option<AuditKind>,
     /// Newest entries first when set; oldest first otherwise.
     pub newest_first: bool,
+    /// At most this many.
     pub limit: Option<u64>,
+    /// Unseal each entry's details.
     pub with_details: bool,
 }
 
 /// The first thing found wrong with the stored log, naming where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuditProblem {
+    /// An entry is missing from the sequence.
     #[error("entry {seq} is missing (the log jumps from {before} to {seq_after})", before = .seq.wrapping_sub(1), seq_after = .next)]
-    EntryMissing { seq: u64, next: u64 },
+    EntryMissing {
+        /// The entry's index.
+        seq: u64,
+        /// The next index present.
+        next: u64,
+    },
+    /// An entry no longer hashes to its commitment.
     #[error("entry {seq} was altered: its contents no longer hash to the commitment the log holds for it")]
-    EntryAltered { seq: u64 },
+    EntryAltered {
+        /// The entry's index.
+        seq: u64,
+    },
+    /// An entry has no leaf hash.
     #[error("entry {seq} has no leaf hash")]
-    LeafMissing { seq: u64 },
+    LeafMissing {
+        /// The entry's index.
+        seq: u64,
+    },
+    /// An entry cannot be read or unsealed.
     #[error("entry {seq} is unreadable: {what}")]
-    EntryUnreadable { seq: u64, what: String },
+    EntryUnreadable {
+        /// The entry's index.
+        seq: u64,
+        /// What is wrong.
+        what: String,
+    },
+    /// A tree head's signature does not verify.
     #[error("tree head at size {size} has a bad signature: it was altered, replaced or signed by another key")]
-    HeadSignature { size: u64 },
+    HeadSignature {
+        /// The tree size.
+        size: u64,
+    },
+    /// A checkpoint's signature does not verify.
     #[error("the checkpoint at size {size} has a bad signed-note signature: it was altered, replaced or signed by another key")]
-    CheckpointSignature { size: u64 },
+    CheckpointSignature {
+        /// The tree size.
+        size: u64,
+    },
+    /// A signed head no longer matches the entries.
     #[error(
         "an entry in {from}..{to} was altered, removed, reordered or inserted: the tree head signed at size {to} no longer matches the log"
     )]
-    HeadMismatch { from: u64, to: u64 },
+    HeadMismatch {
+        /// The first entry of the range.
+        from: u64,
+        /// The end of the range (exclusive).
+        to: u64,
+    },
+    /// A signed head covers entries that are gone.
     #[error("the tree head at size {size} covers entries the log no longer has (it has {log_size}): the tail was truncated")]
-    HeadBeyondLog { size: u64, log_size: u64 },
+    HeadBeyondLog {
+        /// The tree size.
+        size: u64,
+        /// How many entries the log holds.
+        log_size: u64,
+    },
+    /// Entries no signed head covers.
     #[error("entries {from}..{to} are covered by no signed tree head: heads were removed or entries added outside the log")]
-    UnsignedEntries { from: u64, to: u64 },
+    UnsignedEntries {
+        /// The first entry of the range.
+        from: u64,
+        /// The end of the range (exclusive).
+        to: u64,
+    },
+    /// A stored tree node differs from the recomputed one.
     #[error("stored tree node (level {level}, index {index}) differs from the tree recomputed from the entries")]
-    NodeAltered { level: u32, index: u64 },
+    NodeAltered {
+        /// The node's level.
+        level: u32,
+        /// The node's index at its level.
+        index: u64,
+    },
+    /// Tree nodes are missing.
     #[error("the log should hold {expected} tree nodes but holds {found}")]
-    NodesMissing { expected: u64, found: u64 },
+    NodesMissing {
+        /// How many there should be.
+        expected: u64,
+        /// How many there are.
+        found: u64,
+    },
+    /// A tile or bundle differs from the recomputed one.
     #[error("{path} was altered: it differs from the tile recomputed from the entries")]
-    TileAltered { path: String },
+    TileAltered {
+        /// The tile's path.
+        path: String,
+    },
+    /// A tile or bundle is missing.
     #[error("{path} is missing")]
-    TileMissing { path: String },
+    TileMissing {
+        /// The tile's path.
+        path: String,
+    },
+    /// Tiles or bundles exist that the tree does not have.
     #[error("the log holds {found} tiles and entry bundles where a tree of {size} entries has {expected}")]
-    TileCount { size: u64, expected: u64, found: u64 },
+    TileCount {
+        /// The tree size.
+        size: u64,
+        /// How many there should be.
+        expected: u64,
+        /// How many there are.
+        found: u64,
+    },
+    /// An old-layout log not yet re-committed.
     #[error("the log of {size} entries has not been re-committed as a transparency log (open the vault with its audit signing key)")]
-    NotRecommitted { size: u64 },
+    NotRecommitted {
+        /// The tree size.
+        size: u64,
+    },
+    /// The witness outside the database disagrees with the log.
     #[error("the witness outside the database records a head of size {size} that the log {what}")]
-    Witness { size: u64, what: &'static str },
+    Witness {
+        /// The tree size.
+        size: u64,
+        /// What is wrong.
+        what: &'static str,
+    },
 }
 
 /// What [`Store::verify_audit`] found.
 #[derive(Clone, Debug)]
 pub struct AuditVerification {
+    /// Entries verified.
     pub size: u64,
+    /// The root hash of the verified tree.
     pub root: Hash,
+    /// Signed tree heads checked.
     pub heads_checked: usize,
     /// Tiles and entry bundles compared with those recomputed.
     pub tiles_checked: u64,
+    /// The newest signed tree head.
     pub latest: Option<SignedTreeHead>,
     /// `None` when the log is intact.
     pub problem: Option<AuditProblem>,

@@ -25,6 +25,7 @@ use confidant_policy::vocab::Category;
 pub struct LogFile {
     /// `checkpoint`, `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`.
     pub path: String,
+    /// Its bytes, exactly as served.
     pub bytes: Vec<u8>,
 }
 
