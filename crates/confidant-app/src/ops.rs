@@ -164,8 +164,7 @@ impl App<'_> {
         let access = client_access(self, actor, client_id, "preview a release").await?;
         let (records, _) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
         let corrected: Vec<String> = records.iter().filter_map(|r| r.corrects.clone()).collect();
-        let shown: Vec<Record> =
-            records.into_iter().filter(|r| categories.contains(&r.category) && !corrected.contains(&r.id)).collect();
+        let shown: Vec<Record> = records.into_iter().filter(|r| categories.contains(&r.category) && !corrected.contains(&r.id)).collect();
         if !shown.is_empty() {
             self.audit_read(actor, client_id, access, &shown, &[]).await?;
         }

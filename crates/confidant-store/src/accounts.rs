@@ -224,7 +224,13 @@ impl Store {
         self.set_totp_secret_with(staff_id, secret, enabled, Some(audit)).await
     }
 
-    async fn set_totp_secret_with(&self, staff_id: &str, secret: &[u8], enabled: bool, audit: Option<AuditEvent>) -> Result<(), StoreError> {
+    async fn set_totp_secret_with(
+        &self,
+        staff_id: &str,
+        secret: &[u8],
+        enabled: bool,
+        audit: Option<AuditEvent>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let row =
             sqlx::query("SELECT s.data_key_id, d.kek_id, d.wrapped FROM staff s JOIN data_keys d ON d.id = s.data_key_id WHERE s.id = $1")

@@ -15,13 +15,13 @@ use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, Clie
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
-use confidant_store::{AuditEvent, AuditFilter, AuditKind, Detail, today};
+use confidant_store::{AuditEvent, AuditFilter, AuditKind, today};
 use serde::Deserialize;
 
 use crate::AppState;
 use confidant_app::Channel;
 
-use crate::access::{Access, client_access, visible_records};
+use crate::access::{Access, client_access};
 use crate::api::{AuthorizationBody, RecipientBody, ShareBody, decide_for_client, parse_date, release, start_session, verify_log};
 use crate::auth::{ConsolePrincipal, Principal, Via, session_set_cookie};
 use crate::body::{Form, Path, Query};
