@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use confidant_policy::vocab::Category;
-use confidant_store::{AuditEvent, AuditKind, Detail, NewRecord, Record, StaffRole};
+use confidant_store::{AuditEvent, AuditKind, NewRecord, Record, StaffRole};
 
 use crate::access::{client_access, refuse, visible_records};
 use crate::ops::via;
@@ -122,16 +122,7 @@ impl App<'_> {
         if versions.is_empty() {
             return Err(AppError::NotFound(format!("record: no record `{record_id}` you may read for this client")));
         }
-        let mut categories: Vec<Category> = versions.iter().map(|r| r.category).collect();
-        categories.dedup();
-        let ids: Vec<String> = versions.iter().map(|r| r.id.clone()).collect();
-        let event = AuditEvent::new(AuditKind::RecordRead, actor.id())
-            .client(client_id)
-            .categories(&categories)
-            .break_glass(access.is_break_glass())
-            .with_all(via(actor))
-            .with(Detail::Records(ids));
-        self.audit.record(vec![event]).await?;
+        self.audit_read(actor, client_id, access, &versions, &[]).await?;
         Ok(RecordHistory { versions, authors: self.staff_names().await? })
     }
 

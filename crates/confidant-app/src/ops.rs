@@ -188,7 +188,8 @@ impl App<'_> {
 
     /// Audits a read of `records` (and of `also`, such as demographics) as
     /// one `record_read` naming each record.
-    async fn audit_read(
+    /// One `record_read` entry naming `records` (and the `also` categories).
+    pub(crate) async fn audit_read(
         &self,
         actor: &Actor,
         client_id: &str,
