@@ -180,7 +180,26 @@ async fn each_operation_through_the_cli_and_the_api_answers_and_is_audited_alike
     assert_eq!(http.get(format!("{base}/v1/clients/{client}/accounting")).send().await.unwrap().status(), 200);
     pair(cli_entry, last(&store, AuditKind::AccountingViewed).await);
 
-    assert_eq!(compared.len(), 6, "{compared:?}");
+    // The caseload: the same clients, the same entry.
+    let listed: Value = serde_json::from_str(&cli(d, &["client", "list", "--format", "json"])).unwrap();
+    let cli_entry = last(&store, AuditKind::ClientRead).await;
+    let by_api: Value = http.get(format!("{base}/v1/clients")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), by_api.as_array().unwrap().len());
+    pair(cli_entry, last(&store, AuditKind::ClientRead).await);
+
+    // A client's authorizations and restrictions on file (they name recipients).
+    for (cli_args, path) in [
+        (["auth", "list", "--client", client.as_str(), "--format", "json"], format!("/v1/clients/{client}/authorizations")),
+        (["restriction", "list", "--client", client.as_str(), "--format", "json"], format!("/v1/clients/{client}/restrictions")),
+    ] {
+        let by_cli: Value = serde_json::from_str(&cli(d, &cli_args)).unwrap();
+        let cli_entry = last(&store, AuditKind::ClientRead).await;
+        let by_api: Value = http.get(format!("{base}{path}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(by_cli.as_array().unwrap().len(), by_api.as_array().unwrap().len(), "{path}");
+        pair(cli_entry, last(&store, AuditKind::ClientRead).await);
+    }
+
+    assert_eq!(compared.len(), 9, "{compared:?}");
     let _ = stop.send(());
     server.await.unwrap();
 }
