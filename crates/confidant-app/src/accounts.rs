@@ -174,7 +174,7 @@ impl App<'_> {
     /// shed the factor). Audited.
     pub async fn clear_totp(&self, actor: &Actor, staff_id: &str) -> Result<(), AppError> {
         self.require_admin(actor, "clear a second factor").await?;
-        self.no_self_grant(actor, staff_id, "clear a second factor").await?;
+        self.no_own_account(actor, staff_id, "clear a second factor").await?;
         let event = AuditEvent::new(AuditKind::TotpChanged, actor.id())
             .with_all(via(actor))
             .with_all([Detail::Staff(staff_id.to_string()), Detail::Enabled(false)]);
@@ -222,7 +222,7 @@ impl App<'_> {
     /// Audited; returns how many were revoked.
     pub async fn revoke_all_tokens(&self, actor: &Actor, staff_id: &str) -> Result<u64, AppError> {
         self.require_admin(actor, "revoke another staff member's tokens").await?;
-        self.no_self_grant(actor, staff_id, "revoke all tokens of").await?;
+        self.no_own_account(actor, staff_id, "revoke all API tokens").await?;
         self.store.staff(staff_id).await?;
         let event = AuditEvent::new(AuditKind::TokenRevoked, actor.id()).with_all(via(actor)).with(Detail::For(staff_id.to_string()));
         Ok(self.store.revoke_api_tokens_of_audited(staff_id, event).await?)

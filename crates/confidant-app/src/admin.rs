@@ -103,4 +103,18 @@ impl App<'_> {
         self.audit.record(vec![event]).await?;
         Err(AppError::Forbidden(format!("staff_id: nobody may {doing} for themselves; ask a colleague, or use break-glass with a reason")))
     }
+
+    /// An admin's own account is changed by another admin (a stolen admin
+    /// session must not reset, unlock or strip its own account); the
+    /// refusal is audited like a self-grant.
+    pub(crate) async fn no_own_account(&self, actor: &Actor, staff_id: &str, doing: &str) -> Result<(), AppError> {
+        if actor.id() != Some(staff_id) {
+            return Ok(());
+        }
+        let event = AuditEvent::new(AuditKind::AccessDenied, actor.id())
+            .with_all(via(actor))
+            .with_all([Detail::Doing(doing.to_string()), Detail::SelfGrant(true)]);
+        self.audit.record(vec![event]).await?;
+        Err(AppError::Forbidden(format!("staff_id: another admin changes your own account ({doing})")))
+    }
 }

@@ -55,7 +55,7 @@ impl App<'_> {
         keep_session: Option<&str>,
     ) -> Result<PasswordChange, AppError> {
         self.require_admin(actor, "set another staff member's password").await?;
-        self.no_self_grant(actor, staff_id, "reset the password of").await?;
+        self.no_own_account(actor, staff_id, "reset a password").await?;
         self.write_password(actor, staff_id, password, must_change, keep_session).await
     }
 
