@@ -8,7 +8,8 @@ use confidant_store::{ApiToken, AuditEvent, AuditKind, Credential, Detail, Staff
 use zeroize::Zeroizing;
 
 use crate::credentials::{
-    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, backoff, hash_password, new_token, off_the_workers, totp, totp_step, unknown_id_subject, verify_password,
+    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, backoff, hash_password, new_token, off_the_workers, totp, totp_step, unknown_id_subject,
+    verify_password,
 };
 use crate::ops::via;
 use crate::{Actor, App, AppError};

@@ -218,13 +218,21 @@ async fn two_servers_on_one_postgresql_keep_one_log_shared_limits_and_coherent_p
     for status in futures_join(wrong).await {
         assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(sign_in(&http, &b.base, "st-locked", PASSWORD).await, reqwest::StatusCode::UNAUTHORIZED, "locked on B after failures on A and B");
+    assert_eq!(
+        sign_in(&http, &b.base, "st-locked", PASSWORD).await,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "locked on B after failures on A and B"
+    );
     let mut attempts = confidant_app::credentials::LOCK_AFTER + 1;
     while attempts < 10 {
         assert_ne!(sign_in(&http, &a.base, "st-nobody", PASSWORD).await, reqwest::StatusCode::TOO_MANY_REQUESTS);
         attempts += 1;
     }
-    assert_eq!(sign_in(&http, &b.base, "st-locked", PASSWORD).await, reqwest::StatusCode::TOO_MANY_REQUESTS, "the 11th attempt in a minute");
+    assert_eq!(
+        sign_in(&http, &b.base, "st-locked", PASSWORD).await,
+        reqwest::StatusCode::TOO_MANY_REQUESTS,
+        "the 11th attempt in a minute"
+    );
 
     // A token cached on B and revoked on A stops working on B promptly.
     let me = |server: &Server| http.get(server.url("/v1/me")).bearer_auth(doomed.as_str()).send();

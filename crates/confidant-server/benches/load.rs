@@ -49,16 +49,8 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options {
-        connections: 32,
-        requests: 50_000,
-        reads_per_100: 10,
-        storm: 0,
-        url: None,
-        token: None,
-        server_pid: None,
-        serve: false,
-    };
+    let mut o =
+        Options { connections: 32, requests: 50_000, reads_per_100: 10, storm: 0, url: None, token: None, server_pid: None, serve: false };
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
     while i < args.len() {
@@ -193,7 +185,12 @@ async fn drive(o: Options) {
             out.read_line(&mut line).unwrap();
             let hello: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("server said `{line}`: {e}"));
             let list = |key: &str| hello[key].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect::<Vec<_>>();
-            let found = (hello["url"].as_str().unwrap().to_string(), hello["token"].as_str().unwrap().to_string(), list("clients"), list("storm_users"));
+            let found = (
+                hello["url"].as_str().unwrap().to_string(),
+                hello["token"].as_str().unwrap().to_string(),
+                list("clients"),
+                list("storm_users"),
+            );
             let pid = server.id();
             child = Some((server, out));
             (found.0, found.1, found.2, found.3, Some(pid))
@@ -226,13 +223,15 @@ async fn drive(o: Options) {
     let storm_errors = Arc::new(AtomicU64::new(0));
     let mut storm_tasks = Vec::new();
     for s in 0..o.storm {
-        let (base, user, storming, storm_errors) = (base.clone(), storm_users[s % storm_users.len()].clone(), storming.clone(), storm_errors.clone());
+        let (base, user, storming, storm_errors) =
+            (base.clone(), storm_users[s % storm_users.len()].clone(), storming.clone(), storm_errors.clone());
         storm_tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
             let mut times = Vec::new();
             while storming.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let sent = http.post(format!("{base}/v1/session")).json(&json!({ "username": user, "password": STORM_PASSWORD })).send().await;
+                let sent =
+                    http.post(format!("{base}/v1/session")).json(&json!({ "username": user, "password": STORM_PASSWORD })).send().await;
                 match sent {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
@@ -249,7 +248,8 @@ async fn drive(o: Options) {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..o.connections {
-        let (base, token, body, clients, next, errors) = (base.clone(), token.clone(), body.clone(), clients.clone(), next.clone(), errors.clone());
+        let (base, token, body, clients, next, errors) =
+            (base.clone(), token.clone(), body.clone(), clients.clone(), next.clone(), errors.clone());
         let (requests, reads) = (o.requests, o.reads_per_100);
         tasks.push(tokio::spawn(async move {
             // One keep-alive connection per task.
@@ -318,7 +318,11 @@ async fn drive(o: Options) {
         reads.len(),
         if o.storm > 0 { format!(", beside a storm of {} sign-ins on {} connections", sign_ins.len(), o.storm) } else { String::new() }
     );
-    println!("  throughput: {:.0} requests/s, {:.0} decisions/s", total / elapsed.as_secs_f64(), decisions.len() as f64 / elapsed.as_secs_f64());
+    println!(
+        "  throughput: {:.0} requests/s, {:.0} decisions/s",
+        total / elapsed.as_secs_f64(),
+        decisions.len() as f64 / elapsed.as_secs_f64()
+    );
     println!("  latency all:       p50 {:.2?}  p99 {:.2?}", percentile(&all, 0.5), percentile(&all, 0.99));
     println!("  latency decisions: p50 {:.2?}  p99 {:.2?}", percentile(&decisions, 0.5), percentile(&decisions, 0.99));
     println!("  latency reads:     p50 {:.2?}  p99 {:.2?}", percentile(&reads, 0.5), percentile(&reads, 0.99));

@@ -50,7 +50,9 @@ pub async fn bank(state: &AppState) -> Result<Arc<Bank>, Problem> {
         .get_or_init(|| async move {
             tokio::task::spawn_blocking(move || {
                 let rules_version = engine.catalog().version().to_string();
-                generate_bank(&engine).map(|questions| Arc::new(Bank { questions, cards: flashcards(), rules_version })).map_err(|e| e.to_string())
+                generate_bank(&engine)
+                    .map(|questions| Arc::new(Bank { questions, cards: flashcards(), rules_version }))
+                    .map_err(|e| e.to_string())
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()))

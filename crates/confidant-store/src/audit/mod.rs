@@ -501,7 +501,8 @@ pub fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreErro
     let mut lock_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     lock_name.push(".lock");
     let unlockable = |e: std::io::Error| StoreError::invalid("witness", format!("a lockable file beside `{}` ({e})", path.display()));
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path.with_file_name(lock_name)).map_err(unlockable)?;
+    let lock =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path.with_file_name(lock_name)).map_err(unlockable)?;
     lock.lock().map_err(unlockable)?;
     if let Ok(Some(existing)) = read_witness(path)
         && existing.head.size >= head.head.size
