@@ -8,7 +8,8 @@ use confidant_store::{ApiToken, AuditEvent, AuditKind, Credential, Detail, Staff
 use zeroize::Zeroizing;
 
 use crate::credentials::{
-    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, UnknownIdFailures, backoff, hash_password, new_token, totp, totp_step, verify_password,
+    DUMMY_PASSWORD_HASH, LOCK_AFTER, LOCK_SECS, backoff, hash_password, new_token, off_the_workers, totp, totp_step, unknown_id_subject,
+    verify_password,
 };
 use crate::ops::via;
 use crate::{Actor, App, AppError};
@@ -55,7 +56,7 @@ impl App<'_> {
     /// account: all spend one Argon2id verification, wait on the same
     /// backoff and get the same [`AppError::SignIn`], so none of them tells
     /// whether a staff id exists or a password was right.
-    pub async fn sign_in(&self, attempt: SignInAttempt<'_>, unknown: &UnknownIdFailures, session_secs: i64) -> Result<Session, AppError> {
+    pub async fn sign_in(&self, attempt: SignInAttempt<'_>, session_secs: i64) -> Result<Session, AppError> {
         let credential = if plausible_id(attempt.username) { self.store.credential(attempt.username).await? } else { None };
         let (mut ok, claim) = self.claimed_check(credential.as_ref(), attempt.password).await?;
         let staff = match &credential {
@@ -76,7 +77,7 @@ impl App<'_> {
             _ => {
                 let (actor, failures) = match &credential {
                     Some(c) => (Some(c.staff_id.as_str()), claim.unwrap_or(LOCK_AFTER)),
-                    None => (None, unknown.fail(attempt.username)),
+                    None => (None, self.unknown_id_failed(attempt.username).await?),
                 };
                 let locked = credential.is_some() && (claim.is_none() || claim == Some(LOCK_AFTER));
                 let event = AuditEvent::new(AuditKind::SignInFailed, actor).with_all([
@@ -234,6 +235,17 @@ impl App<'_> {
         Ok(self.store.list_staff().await?)
     }
 
+    /// Counts a failed sign-in for a staff id that does not exist, in the
+    /// vault so every server counts together: a real account's failures
+    /// are shared through its row, and an unknown id's must grow the same
+    /// way or the backoff would tell the two apart. Returns the failures in
+    /// the lock window, at most [`LOCK_AFTER`] (an unknown id locks nothing).
+    async fn unknown_id_failed(&self, username: &str) -> Result<u32, AppError> {
+        let now_ms = self.store.now_secs().saturating_mul(1000);
+        let counted = self.store.count_attempt(&unknown_id_subject(username), now_ms, LOCK_SECS * 1000, LOCK_AFTER, false).await?;
+        Ok(counted.in_window.min(LOCK_AFTER))
+    }
+
     /// One claimed password check: the claim first (none when the account
     /// is locked or unknown), then one Argon2id verification off the async
     /// workers, against the dummy hash when there is nothing to check, so
@@ -248,9 +260,7 @@ impl App<'_> {
             _ => DUMMY_PASSWORD_HASH.to_string(),
         };
         let password = Zeroizing::new(password.to_string());
-        let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-            .await
-            .map_err(|e| AppError::Credentials { doing: "check a password", source: Box::new(e) })?;
+        let matched = off_the_workers("check a password", move || verify_password(&password, &phc)).await?;
         Ok((matched && claim.is_some(), claim))
     }
 }
@@ -263,9 +273,7 @@ fn own_account<'a>(actor: &'a Actor, doing: &str) -> Result<&'a str, AppError> {
 /// Argon2id off the async workers.
 pub(crate) async fn blocking_hash(password: &str) -> Result<String, AppError> {
     let password = Zeroizing::new(password.to_string());
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Credentials { doing: "hash a password", source: Box::new(e) })?
+    off_the_workers("hash a password", move || hash_password(&password)).await?
 }
 
 /// Staff ids are short and plain; anything else is not looked up at all.

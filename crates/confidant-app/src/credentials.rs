@@ -6,8 +6,7 @@
 //! with PHC strings; `totp-rs` implements RFC 6238 and is widely used; both
 //! are pure Rust. `subtle` compares codes in constant time.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -37,6 +36,31 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     let failed = |e: argon2::password_hash::Error| AppError::Credentials { doing: "hash a password", source: Box::new(e) };
     let salt = SaltString::encode_b64(&salt_bytes).map_err(failed)?;
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(failed)
+}
+
+/// The environment variable that sets [`argon2_slots`] (a positive number).
+pub const ARGON2_SLOTS_ENV: &str = "CONFIDANT_ARGON2_SLOTS";
+
+/// How many Argon2id computations run at once in this process: half the
+/// cores, at least one, unless [`ARGON2_SLOTS_ENV`] says otherwise. Each
+/// takes 19 MiB and a core for tens of milliseconds, so a storm of sign-ins
+/// would otherwise take every core (and hundreds of megabytes) from
+/// decisions and reads; over the limit, sign-ins wait their turn, which a
+/// slow check invites anyway.
+pub fn argon2_slots() -> usize {
+    let set = std::env::var(ARGON2_SLOTS_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0);
+    set.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)))
+}
+
+static ARGON2: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(argon2_slots()));
+
+/// Runs `work` (an Argon2id hash or verification) on the blocking pool once
+/// one of the [`argon2_slots`] is free: never on an async worker, never more
+/// than the slots at once.
+pub async fn off_the_workers<T: Send + 'static>(doing: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Credentials { doing, source: e };
+    let _slot = ARGON2.acquire().await.map_err(|e| failed(Box::new(e)))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| failed(Box::new(e)))
 }
 
 /// Whether `password` matches the PHC string. Slow on purpose.
@@ -98,30 +122,11 @@ pub fn backoff(failures: u32) -> Duration {
     Duration::from_millis(100u64.saturating_mul(1 << failures.min(LOCK_AFTER)))
 }
 
-/// Failed sign-ins for staff ids that do not exist, so they wait on the
-/// same schedule as a real account's failures. Held by the process (a
-/// second server keeps its own: an unknown id locks nothing).
-#[derive(Default)]
-pub struct UnknownIdFailures {
-    counts: std::sync::Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl UnknownIdFailures {
-    /// Counts a failure for `username`; returns the count in the window.
-    pub fn fail(&self, username: &str) -> u32 {
-        let Ok(mut counts) = self.counts.lock() else { return LOCK_AFTER };
-        let window = Duration::from_secs(u64::try_from(LOCK_SECS).unwrap_or(900));
-        if counts.len() > 10_000 {
-            counts.retain(|_, (_, at)| at.elapsed() < window);
-        }
-        // Keyed by hash: the map never holds what someone typed as a name.
-        let entry = counts.entry(token_hash(username)).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 = entry.0.saturating_add(1).min(LOCK_AFTER);
-        entry.0
-    }
+/// The subject failed sign-ins of a staff id that does not exist are
+/// counted under (in the vault, shared by every server): a hash, so the
+/// database never holds what someone typed as a name.
+pub fn unknown_id_subject(username: &str) -> String {
+    token_hash(&format!("unknown staff id\0{username}"))
 }
 
 #[cfg(test)]
@@ -165,13 +170,5 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(token_hash(&a), hash_a);
         assert_ne!(hash_a, a.as_str());
-    }
-
-    #[test]
-    fn unknown_ids_count_toward_the_same_ceiling_as_real_accounts() {
-        let failures = UnknownIdFailures::default();
-        let counts: Vec<u32> = (0..7).map(|_| failures.fail("nobody")).collect();
-        assert_eq!(counts, vec![1, 2, 3, 4, 5, 5, 5]);
-        assert_eq!(failures.fail("someone else"), 1);
     }
 }

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use confidant_app::credentials::{LOCK_AFTER, LOCK_SECS, UnknownIdFailures};
+use confidant_app::credentials::{LOCK_AFTER, LOCK_SECS};
 use confidant_app::{Actor, App, AppError, Channel, SignInAttempt};
 use confidant_audit::LogSigningKey;
 use confidant_store::crypto::Kek;
@@ -38,20 +38,19 @@ async fn the_operator_sets_a_password_that_signs_in_and_refusals_all_read_the_sa
     for db in test_databases().await {
         let store = vault(&db).await;
         let app = App::new(&store, &store);
-        let unknown = UnknownIdFailures::default();
         app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
         assert_eq!(count(&store, AuditKind::PasswordSet).await, 1, "{}", db.name());
         // Too short a password changes nothing.
         let short = app.set_password(&Actor::operator(None), "st-n", "short", false, None).await.unwrap_err();
         assert_eq!(short.to_string(), "password: at least 12 characters");
 
-        let session = app.sign_in(attempt("st-n", PASSWORD), &unknown, 3600).await.unwrap();
+        let session = app.sign_in(attempt("st-n", PASSWORD), 3600).await.unwrap();
         assert_eq!(session.staff.id, "st-n");
         assert!(store.session(&confidant_app::credentials::token_hash(&session.token)).await.unwrap().is_some());
 
-        let wrong = app.sign_in(attempt("st-n", "not the password at all"), &unknown, 3600).await.err().unwrap();
-        let nobody = app.sign_in(attempt("st-nobody", PASSWORD), &unknown, 3600).await.err().unwrap();
-        let junk = app.sign_in(attempt("'; drop table staff; --", PASSWORD), &unknown, 3600).await.err().unwrap();
+        let wrong = app.sign_in(attempt("st-n", "not the password at all"), 3600).await.err().unwrap();
+        let nobody = app.sign_in(attempt("st-nobody", PASSWORD), 3600).await.err().unwrap();
+        let junk = app.sign_in(attempt("'; drop table staff; --", PASSWORD), 3600).await.err().unwrap();
         assert!(matches!(wrong, AppError::SignIn) && matches!(nobody, AppError::SignIn) && matches!(junk, AppError::SignIn));
         assert_eq!(wrong.to_string(), nobody.to_string());
         assert_eq!(count(&store, AuditKind::SignInFailed).await, 3, "{}", db.name());
@@ -64,16 +63,15 @@ async fn a_locked_account_stays_locked_until_the_window_ends_on_the_clock() {
     for db in test_databases().await {
         let store = vault(&db).await;
         let app = App::new(&store, &store);
-        let unknown = UnknownIdFailures::default();
         app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
         for _ in 0..LOCK_AFTER {
-            app.sign_in(attempt("st-n", "a wrong guess, again"), &unknown, 3600).await.err().unwrap();
+            app.sign_in(attempt("st-n", "a wrong guess, again"), 3600).await.err().unwrap();
         }
         // The right password inside the window is refused like a wrong one.
         store.clock().advance(LOCK_SECS - 1);
-        assert!(matches!(app.sign_in(attempt("st-n", PASSWORD), &unknown, 3600).await, Err(AppError::SignIn)), "{}", db.name());
+        assert!(matches!(app.sign_in(attempt("st-n", PASSWORD), 3600).await, Err(AppError::SignIn)), "{}", db.name());
         store.clock().advance(1);
-        app.sign_in(attempt("st-n", PASSWORD), &unknown, 3600).await.unwrap();
+        app.sign_in(attempt("st-n", PASSWORD), 3600).await.unwrap();
     }
 }
 

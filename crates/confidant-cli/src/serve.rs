@@ -166,6 +166,9 @@ pub fn run(location: &Location, args: ServeArgs, file: &crate::config::ConfigFil
         // In-flight requests are done; let the audit writer drain, then close.
         drop(state);
         let _ = writer.await;
+        // The witness thread writes the last head before the store closes.
+        let flushing = store.clone();
+        let _ = tokio::task::spawn_blocking(move || flushing.flush_witness()).await;
         if let Ok(store) = Arc::try_unwrap(store) {
             store.close().await;
         }

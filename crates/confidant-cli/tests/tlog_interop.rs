@@ -13,8 +13,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use confidant_audit::{Checkpoint, LogSigningKey, VerifierKey};
 use confidant_policy::vocab::Category;
@@ -23,7 +23,9 @@ use confidant_store::{AUDIT_KEY_FILE_NAME, AuditEvent, AuditKind, DATABASE_FILE_
 /// A change made to a copy of the export.
 type Tamper = Box<dyn Fn(&Path)>;
 
-const GO_PACKAGES: &str = "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog";
+#[path = "tlogverify/build.rs"]
+mod go_verifier;
+use go_verifier::verify;
 
 fn cli(dir: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_confidant"))
@@ -38,36 +40,6 @@ fn cli(dir: &Path, args: &[&str]) -> String {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Builds the Go verifier into `dir`, or says why it cannot.
-fn build_verifier(dir: &Path) -> Result<PathBuf, String> {
-    if !Path::new(GO_PACKAGES).is_dir() {
-        return Err(format!("{GO_PACKAGES} is missing (Debian package golang-golang-x-mod-dev)"));
-    }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tlogverify/main.go");
-    let binary = dir.join("tlogverify");
-    let out = Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&binary)
-        .arg(&source)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", dir.join("gocache"))
-        .env("GOFLAGS", "")
-        .env("CGO_ENABLED", "0")
-        .env("GOPROXY", "off")
-        .output()
-        .map_err(|e| format!("`go` cannot be run ({e}; Debian package golang-go)"))?;
-    if !out.status.success() {
-        return Err(format!("go build failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(binary)
-}
-
-fn verify(verifier: &Path, export: &Path, vkey: &str) -> Output {
-    Command::new(verifier).arg(export).arg(vkey).output().unwrap()
 }
 
 /// A vault made by `confidant init` whose log holds `count` events in all:
@@ -113,16 +85,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_sumdb_tlog_verifies_the_export_and_refuses_one_changed_byte() {
     let work = tempfile::tempdir().unwrap();
-    let verifier = match build_verifier(work.path()) {
-        Ok(path) => path,
-        Err(why) => {
-            if std::env::var("CONFIDANT_TLOG_GO").as_deref() == Ok("required") {
-                panic!("the Go verifier is required (CONFIDANT_TLOG_GO=required) but cannot be built: {why}");
-            }
-            eprintln!("skipping the Go interoperability test: {why} (scripts/test installs golang-go and golang-golang-x-mod-dev)");
-            return;
-        }
-    };
+    let Some(verifier) = go_verifier::verifier_or_skip(work.path(), "the Go interoperability test") else { return };
     let vault = tempfile::tempdir().unwrap();
     cli(vault.path(), &["init"]);
     // Two tiles full and one partial at level 0, a partial at level 1.

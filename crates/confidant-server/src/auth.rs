@@ -13,18 +13,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use confidant_store::{Staff, StaffRole};
-use tokio::sync::Mutex;
 
 // Credentials are the operations layer's (one implementation for every front end).
-pub use confidant_app::credentials::{LOCK_AFTER, LOCK_SECS, UnknownIdFailures, new_token, token_hash};
+pub use confidant_app::credentials::{LOCK_AFTER, LOCK_SECS, new_token, token_hash};
 
 use crate::AppState;
 use crate::problem::Problem;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "confidant_session";
-/// Sign-in attempts allowed per client address per minute.
-pub const ATTEMPTS_PER_MINUTE: usize = 10;
+/// Sign-in attempts allowed per client address per minute, by default.
+pub const ATTEMPTS_PER_MINUTE: u32 = 10;
 
 /// What an API token may do.
 /// What an API token may do. A session may do whatever its role may; a
@@ -166,30 +165,26 @@ pub fn cross_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Sign-in attempts per client address in the last minute.
-#[derive(Default)]
-pub struct SignInLimiter {
-    attempts: Mutex<HashMap<String, Vec<Instant>>>,
+/// Counts a sign-in attempt from `address` against the per-address limit
+/// of [`crate::Config::sign_ins_per_minute`] in any sliding minute: a 429
+/// problem, with how long to wait, when over. The window is kept in the
+/// vault, so every server on one database counts together (under a hash of
+/// the address, never the address itself).
+pub async fn limit_sign_ins(state: &AppState, address: &str) -> Result<(), Problem> {
+    let now_ms = state.store.now_secs().saturating_mul(1000);
+    let subject = token_hash(&format!("sign-in address\0{address}"));
+    let limit = state.config.sign_ins_per_minute;
+    let counted = state.store.count_attempt(&subject, now_ms, SIGN_IN_WINDOW_MS, limit, true).await?;
+    if counted.allowed {
+        return Ok(());
+    }
+    let wait_ms = counted.frees_at_ms.map_or(SIGN_IN_WINDOW_MS, |at| at - now_ms);
+    let wait = u64::try_from((wait_ms + 999) / 1000).unwrap_or(60).max(1);
+    Err(Problem::too_many("too many sign-in attempts from this address; wait and try again", wait))
 }
 
-impl SignInLimiter {
-    /// Counts an attempt from `who`; an error when over the limit.
-    pub async fn check(&self, who: &str) -> Result<(), Problem> {
-        let mut map = self.attempts.lock().await;
-        let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < Duration::from_secs(60)));
-        }
-        let recent = map.entry(who.to_string()).or_default();
-        recent.retain(|t| now.duration_since(*t) < Duration::from_secs(60));
-        if recent.len() >= ATTEMPTS_PER_MINUTE {
-            let wait = recent.first().map_or(60, |t| 60u64.saturating_sub(now.duration_since(*t).as_secs()).max(1));
-            return Err(Problem::too_many("too many sign-in attempts from this address; wait and try again", wait));
-        }
-        recent.push(now);
-        Ok(())
-    }
-}
+/// The per-address limit's window, in milliseconds.
+pub const SIGN_IN_WINDOW_MS: i64 = 60_000;
 
 /// The session token from the cookie header, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -209,43 +204,121 @@ pub fn session_set_cookie(token: Option<&str>, secure: bool, max_age_secs: i64) 
 }
 
 /// How long a looked-up principal is trusted without asking the database
-/// again. Revocation and sign-out through this server take effect at once
-/// (they evict); a change made by another process takes at most this long.
+/// again, at most. Revocation and sign-out through this server take effect
+/// at once (they evict); a change made anywhere else (another server, the
+/// CLI) is seen when [`PrincipalCache::watch`] next polls the vault's
+/// principal version, [`PRINCIPAL_POLL`] later; this is the backstop
+/// should polling fail.
 pub const PRINCIPAL_TTL: Duration = Duration::from_secs(30);
+
+/// How often each server asks the vault whether any principal changed.
+pub const PRINCIPAL_POLL: Duration = Duration::from_millis(250);
 
 /// Principals by token hash, so a busy client does not cost two database
 /// round trips per request.
+///
+/// Coherence across processes: the vault keeps one principal version that
+/// its own triggers move in the transaction of every change that can make
+/// a cached principal wrong (migration 14). Each server polls it; when it
+/// moves, the whole cache is forgotten. A lookup notes the cache's
+/// generation before it reads the vault and is not cached if the cache was
+/// forgotten meanwhile, so a principal read before a change never
+/// outlives the poll that saw the change.
 #[derive(Default)]
 pub struct PrincipalCache {
-    entries: std::sync::Mutex<HashMap<String, (Principal, Instant)>>,
+    entries: std::sync::Mutex<CacheEntries>,
+}
+
+#[derive(Default)]
+struct CacheEntries {
+    /// Bumped every time the cache is forgotten.
+    generation: u64,
+    /// The vault's principal version last seen.
+    version: Option<i64>,
+    by_hash: HashMap<String, (Principal, Instant)>,
 }
 
 impl PrincipalCache {
-    fn get(&self, hash: &str) -> Option<Principal> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(hash).filter(|(_, at)| at.elapsed() < PRINCIPAL_TTL).map(|(p, _)| p.clone())
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn put(&self, hash: String, principal: Principal) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= 10_000 {
-                entries.retain(|_, (_, at)| at.elapsed() < PRINCIPAL_TTL);
-            }
-            entries.insert(hash, (principal, Instant::now()));
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.lock();
+        entries.by_hash.get(hash).filter(|(_, at)| at.elapsed() < PRINCIPAL_TTL).map(|(p, _)| p.clone())
+    }
+
+    /// The generation to pass to [`PrincipalCache::put`], taken before the vault is read.
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn put(&self, generation: u64, hash: String, principal: Principal) {
+        let mut entries = self.lock();
+        if entries.generation != generation {
+            return;
         }
+        if entries.by_hash.len() >= 10_000 {
+            entries.by_hash.retain(|_, (_, at)| at.elapsed() < PRINCIPAL_TTL);
+        }
+        entries.by_hash.insert(hash, (principal, Instant::now()));
     }
 
     /// Forgets a token or session (revoked, signed out).
     pub fn evict(&self, hash: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(hash);
-        }
+        self.lock().by_hash.remove(hash);
     }
 
     /// Forgets every principal of one staff member.
     pub fn evict_staff(&self, staff_id: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (p, _)| p.staff.id != staff_id);
+        self.lock().by_hash.retain(|_, (p, _)| p.staff.id != staff_id);
+    }
+
+    /// Forgets everything when the vault's principal version is not the one
+    /// last seen (the first version seen forgets too: anything cached
+    /// before it is unchecked). Returns whether it forgot.
+    pub fn seen_version(&self, version: i64) -> bool {
+        let mut entries = self.lock();
+        if entries.version == Some(version) {
+            return false;
+        }
+        entries.version = Some(version);
+        entries.generation += 1;
+        entries.by_hash.clear();
+        true
+    }
+
+    /// How many principals are cached (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.lock().by_hash.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Polls the vault's principal version every [`PRINCIPAL_POLL`] until
+    /// the server's state is gone, forgetting the cache whenever it moves.
+    /// A failed poll forgets too (the vault may have changed unseen).
+    pub async fn watch(state: std::sync::Weak<AppState>) {
+        let mut tick = tokio::time::interval(PRINCIPAL_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(state) = state.upgrade() else { return };
+            match state.store.principal_version().await {
+                Ok(version) => {
+                    state.principals.seen_version(version);
+                }
+                Err(e) => {
+                    tracing::warn!(target: "confidant::auth", error = %e.to_string().split(':').next().unwrap_or("error"), "principal version not read; cache forgotten");
+                    let mut entries = state.principals.lock();
+                    entries.version = None;
+                    entries.generation += 1;
+                    entries.by_hash.clear();
+                }
+            }
         }
     }
 }
@@ -259,6 +332,7 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
         if let Some(principal) = state.principals.get(&hash) {
             return Ok(Some(principal));
         }
+        let generation = state.principals.generation();
         let Some(record) = state.store.api_token(&hash).await? else {
             return Err(Problem::unauthorized());
         };
@@ -266,7 +340,7 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
         // A stored scope this build does not know grants nothing.
         let scopes = record.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
         let principal = Principal { staff, via: Via::Token { id: record.id, scopes }, must_change_password: false };
-        state.principals.put(hash, principal.clone());
+        state.principals.put(generation, hash, principal.clone());
         return Ok(Some(principal));
     }
     let Some(token) = session_cookie(headers) else { return Ok(None) };
@@ -274,11 +348,12 @@ pub async fn principal_of(state: &AppState, headers: &HeaderMap) -> Result<Optio
     if let Some(principal) = state.principals.get(&hash) {
         return Ok(Some(principal));
     }
+    let generation = state.principals.generation();
     let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
     let staff = state.store.staff(&session.staff_id).await?;
     let must_change_password = state.store.credential(&staff.id).await?.is_some_and(|c| c.must_change_password);
     let principal = Principal { staff, via: Via::Session { token_hash: hash.clone(), csrf: session.csrf_token }, must_change_password };
-    state.principals.put(hash, principal.clone());
+    state.principals.put(generation, hash, principal.clone());
     Ok(Some(principal))
 }
 
@@ -404,14 +479,27 @@ mod tests {
         assert!(!session_set_cookie(Some("abc"), false, 60).contains("Secure"));
     }
 
-    #[tokio::test]
-    async fn the_limiter_refuses_the_eleventh_attempt_in_a_minute() {
-        let limiter = SignInLimiter::default();
-        for _ in 0..ATTEMPTS_PER_MINUTE {
-            limiter.check("1.2.3.4").await.unwrap();
-        }
-        let refused = limiter.check("1.2.3.4").await.unwrap_err();
-        assert_eq!(refused.status, 429);
-        limiter.check("5.6.7.8").await.unwrap();
+    fn principal(id: &str) -> Principal {
+        let staff = Staff { id: id.into(), display_name: "Someone".into(), role: StaffRole::Psychotherapist, active: true };
+        Principal { staff, via: Via::Token { id: "tok-1".into(), scopes: vec![Scope::Read] }, must_change_password: false }
+    }
+
+    #[test]
+    fn a_moved_principal_version_forgets_the_cache_and_a_lookup_begun_before_is_not_kept() {
+        let cache = PrincipalCache::default();
+        assert!(cache.seen_version(0), "the first version seen forgets whatever was cached unchecked");
+        let before = cache.generation();
+        cache.put(before, "h1".into(), principal("st-1"));
+        assert!(cache.get("h1").is_some());
+        assert!(!cache.seen_version(0), "an unmoved version keeps the cache");
+        assert!(cache.get("h1").is_some());
+        // A lookup starts, another server revokes, the poll sees it, then the lookup ends.
+        let begun = cache.generation();
+        assert!(cache.seen_version(1));
+        assert!(cache.get("h1").is_none());
+        cache.put(begun, "h1".into(), principal("st-1"));
+        assert!(cache.get("h1").is_none(), "a principal read before the change must not be cached after it");
+        cache.put(cache.generation(), "h1".into(), principal("st-1"));
+        assert_eq!(cache.len(), 1);
     }
 }

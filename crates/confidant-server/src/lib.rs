@@ -67,6 +67,9 @@ pub struct Config {
     /// off behind a reverse proxy on the same host, where every request
     /// comes from loopback; an overseer's `audit`-scope token still works.
     pub metrics_from_loopback: bool,
+    /// Sign-in attempts allowed per client address in any minute, counted
+    /// in the vault across every server on it.
+    pub sign_ins_per_minute: u32,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             session_secs: 8 * 3600,
             break_glass_minutes: 60,
             metrics_from_loopback: true,
+            sign_ins_per_minute: auth::ATTEMPTS_PER_MINUTE,
         }
     }
 }
@@ -96,12 +100,11 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// How this server was started.
     pub config: Config,
-    /// Sign-in attempts per address (this process's; HTTP's own limit).
-    pub limiter: auth::SignInLimiter,
-    /// Failed sign-ins for staff ids that do not exist.
-    pub unknown_ids: auth::UnknownIdFailures,
-    /// Principals looked up recently, by credential hash.
+    /// Principals looked up recently, by credential hash; forgotten when
+    /// the vault's principal version moves (see [`auth::PrincipalCache`]).
     pub principals: auth::PrincipalCache,
+    /// The question bank, generated once, off the async workers.
+    bank: tokio::sync::OnceCell<Result<Arc<training::Bank>, String>>,
     /// The rules in use as the privacy officer sees them: where the packs
     /// come from, their tests, and what the last reload changed.
     packs: std::sync::RwLock<packs::PacksRecord>,
@@ -115,8 +118,15 @@ pub struct AppState {
 }
 
 /// Builds the state and starts the audit writer; await the handle after
-/// the server stops to be sure the log is flushed.
+/// the server stops to be sure the log is flushed. Also starts, for as long
+/// as the state lives, the poll of the vault's principal version and the
+/// pruning of old sign-in windows, and has the store write its witness
+/// file from a thread of its own.
 pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<AppState>, tokio::task::JoinHandle<()>) {
+    if let Err(e) = store.write_witness_in_background() {
+        // The head still goes to the file, before each append returns.
+        tracing::warn!(target: "confidant::audit", error = %e, "witness thread not started");
+    }
     let (audit, writer) = AuditWriter::start(store.clone());
     let state = AppState {
         store,
@@ -127,13 +137,30 @@ pub fn state(store: Arc<Store>, engine: Arc<Engine>, config: Config) -> (Arc<App
         reloading: tokio::sync::Mutex::new(()),
         audit,
         config,
-        limiter: auth::SignInLimiter::default(),
-        unknown_ids: auth::UnknownIdFailures::default(),
         principals: auth::PrincipalCache::default(),
+        bank: tokio::sync::OnceCell::new(),
         packages: Mutex::new(HashMap::new()),
         metrics: metrics::Metrics::new(),
     };
-    (Arc::new(state), writer)
+    let state = Arc::new(state);
+    tokio::spawn(auth::PrincipalCache::watch(Arc::downgrade(&state)));
+    tokio::spawn(prune_sign_in_windows(Arc::downgrade(&state)));
+    (state, writer)
+}
+
+/// Deletes, once a minute, the sign-in windows no limit looks at any more
+/// (the longest is the lock window), until the state is gone.
+async fn prune_sign_in_windows(state: std::sync::Weak<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(state) = state.upgrade() else { return };
+        let before_ms = state.store.now_secs().saturating_sub(auth::LOCK_SECS.max(60)).saturating_mul(1000);
+        if let Err(e) = state.store.prune_attempts(before_ms).await {
+            tracing::warn!(target: "confidant::auth", error = %e.to_string().split(':').next().unwrap_or("error"), "old sign-in windows not pruned");
+        }
+    }
 }
 
 /// Builds a new engine from the rule packs the server was started with.

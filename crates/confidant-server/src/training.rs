@@ -8,7 +8,7 @@
 //! only after they answered: the bank with keys is the privacy officer's.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
@@ -40,16 +40,25 @@ pub struct Bank {
     pub rules_version: String,
 }
 
-static BANK: OnceLock<Result<Bank, String>> = OnceLock::new();
-
-/// The bank, generated on first use (a second or two).
-pub fn bank(state: &AppState) -> Result<&'static Bank, Problem> {
-    let made = BANK.get_or_init(|| {
-        let engine = state.engine();
-        let rules_version = engine.catalog().version().to_string();
-        generate_bank(&engine).map(|questions| Bank { questions, cards: flashcards(), rules_version }).map_err(|e| e.to_string())
-    });
-    made.as_ref().map_err(|e| Problem::internal(e))
+/// The bank, generated on first use (a second or two of engine work, on
+/// the blocking pool: an async worker keeps serving meanwhile, and every
+/// request that needs the bank while it is made waits for that one run).
+pub async fn bank(state: &AppState) -> Result<Arc<Bank>, Problem> {
+    let engine = state.engine();
+    let made = state
+        .bank
+        .get_or_init(|| async move {
+            tokio::task::spawn_blocking(move || {
+                let rules_version = engine.catalog().version().to_string();
+                generate_bank(&engine)
+                    .map(|questions| Arc::new(Bank { questions, cards: flashcards(), rules_version }))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+        })
+        .await;
+    made.clone().map_err(|e| Problem::internal(&e))
 }
 
 fn now() -> i64 {
@@ -112,7 +121,7 @@ pub(crate) async fn questions(
     Query(q): Query<TopicQuery>,
 ) -> ApiResult<Json<Value>> {
     let topic = topic(q.topic.as_deref())?;
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let with_keys = state.app().question_bank(&p.actor(Channel::Api)).await? == BankView::WithKeys;
     let chosen = bank.questions.iter().filter(|x| topic.is_none_or(|t| x.topic == t));
     Ok(Json(Value::Array(chosen.map(|x| if with_keys { answered_json(x) } else { question_json(x) }).collect())))
@@ -120,7 +129,7 @@ pub(crate) async fn questions(
 
 #[utoipa::path(get, path = "/v1/training/flashcards", tag = "training", responses((status = 200, description = "The concept flashcards")))]
 pub(crate) async fn cards(State(state): State<Arc<AppState>>, ApiPrincipal(_signed_in): ApiPrincipal) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(bank(&state)?.cards)))
+    Ok(Json(json!(bank(&state).await?.cards)))
 }
 
 async fn learner(state: &AppState, p: &Principal) -> Result<HashMap<String, CardState>, Problem> {
@@ -129,7 +138,7 @@ async fn learner(state: &AppState, p: &Principal) -> Result<HashMap<String, Card
 
 #[utoipa::path(get, path = "/v1/training/progress", tag = "training", responses((status = 200, description = "Mastery per topic, reviews due, past exams")))]
 pub(crate) async fn progress_handler(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let states = learner(&state, &p).await?;
     let items = progress::study_items(&bank.questions);
     let due = due_queue(&items, &states, now()).iter().filter(|id| states.contains_key(*id)).count();
@@ -155,8 +164,8 @@ async fn next_item<'a>(state: &AppState, p: &Principal, bank: &'a Bank) -> Resul
 
 #[utoipa::path(get, path = "/v1/training/next", tag = "training", responses((status = 200, description = "The next item due (without its key)")))]
 pub(crate) async fn next(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
-    let bank = bank(&state)?;
-    Ok(Json(match next_item(&state, &p, bank).await? {
+    let bank = bank(&state).await?;
+    Ok(Json(match next_item(&state, &p, &bank).await? {
         Some(Item::Question(q)) => json!({ "kind": "question", "question": question_json(q) }),
         Some(Item::Card(c)) => json!({ "kind": "flashcard", "flashcard": { "id": c.id, "topic": c.topic.as_str(), "front": c.front } }),
         None => json!({ "kind": "none" }),
@@ -186,7 +195,7 @@ pub(crate) async fn answer(
     ApiPrincipal(p): ApiPrincipal,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> ApiResult<Json<Value>> {
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let q = bank
         .questions
         .iter()
@@ -210,7 +219,7 @@ pub(crate) struct ReviewBody {
 }
 
 async fn record_card(state: &AppState, p: &Principal, card: &str, rating: &str) -> Result<(), Problem> {
-    let bank = bank(state)?;
+    let bank = bank(state).await?;
     if !bank.cards.iter().any(|c| c.id == card) {
         return Err(Problem::not_found(format!("card: no flashcard `{card}`")));
     }
@@ -285,11 +294,11 @@ pub(crate) async fn start_exam(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     p.require(Scope::Write)?;
     let topic = topic(body.topic.as_deref())?;
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     // The server picks the questions: a learner cannot redraw a known exam.
     let request = ExamRequest { count: body.count, topic, seed: rand::random() };
     let exam = state.app().draw_exam(&p.actor(Channel::Api), &bank.questions, &bank.rules_version, request).await?;
-    Ok((StatusCode::CREATED, Json(exam_json(bank, &exam))))
+    Ok((StatusCode::CREATED, Json(exam_json(&bank, &exam))))
 }
 
 #[utoipa::path(get, path = "/v1/training/exams/{id}", tag = "training", params(("id" = String, Path)), responses((status = 200, description = "The exam: before submission without keys; after, with the stored result, keys and rationales"), (status = 404, description = "No such exam of yours")))]
@@ -298,9 +307,9 @@ pub(crate) async fn exam(
     ApiPrincipal(p): ApiPrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let exam = state.app().view_exam(&p.actor(Channel::Api), &id).await?;
-    Ok(Json(exam_json(bank, &exam)))
+    Ok(Json(exam_json(&bank, &exam)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -325,10 +334,10 @@ pub(crate) async fn exam_answers(
     JsonBody(body): JsonBody<AnswersBody>,
 ) -> ApiResult<Json<Value>> {
     p.require(Scope::Write)?;
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let answers: Vec<ExamAnswer> = body.answers.into_iter().map(|a| ExamAnswer { question: a.question, answer: a.answer }).collect();
     let exam = state.app().answer_exam(&p.actor(Channel::Api), &id, &answers).await?;
-    Ok(Json(exam_json(bank, &exam)))
+    Ok(Json(exam_json(&bank, &exam)))
 }
 
 #[utoipa::path(post, path = "/v1/training/exams/{id}/submit", tag = "training", params(("id" = String, Path)), responses((status = 200, description = "Scored from the stored draw once; submitting again returns the same stored result")))]
@@ -338,9 +347,9 @@ pub(crate) async fn submit(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     p.require(Scope::Write)?;
-    let bank = bank(&state)?;
+    let bank = bank(&state).await?;
     let done = state.app().submit_exam(&p.actor(Channel::Api), &id).await?;
-    let mut body = exam_json(bank, &done.exam);
+    let mut body = exam_json(&bank, &done.exam);
     if let Some(obj) = body.as_object_mut() {
         obj.insert("first_submission".into(), json!(done.first));
     }
@@ -388,7 +397,7 @@ fn csrf_ok(p: &Principal, form: &Form) -> bool {
 
 async fn dashboard(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
     let result = async {
-        let bank = bank(&state)?;
+        let bank = bank(&state).await?;
         let states = learner(&state, &p).await?;
         let items = progress::study_items(&bank.questions);
         let due = due_queue(&items, &states, now()).iter().filter(|id| states.contains_key(*id)).count();
@@ -411,8 +420,8 @@ async fn dashboard(State(state): State<Arc<AppState>>, ConsolePrincipal(p): Cons
 
 async fn console_next(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal) -> Response {
     let result = async {
-        let bank = bank(&state)?;
-        Ok::<_, Problem>(match next_item(&state, &p, bank).await? {
+        let bank = bank(&state).await?;
+        Ok::<_, Problem>(match next_item(&state, &p, &bank).await? {
             Some(Item::Question(q)) => page(pages::practice_question(&viewer(&p), q)),
             Some(Item::Card(c)) => page(pages::practice_flashcard(&viewer(&p), c)),
             None => Redirect::to(routes::PRACTICE).into_response(),
@@ -427,7 +436,7 @@ async fn console_answer(State(state): State<Arc<AppState>>, ConsolePrincipal(p):
         return problem_page(&p, Problem::forbidden("this form has expired; reload the page and try again"));
     }
     let result = async {
-        let bank = bank(&state)?;
+        let bank = bank(&state).await?;
         let id = form.text("question");
         let q = bank.questions.iter().find(|q| q.id == id).ok_or_else(|| Problem::not_found("no such question"))?;
         let chosen: usize = form
@@ -465,7 +474,7 @@ async fn console_draw(State(state): State<Arc<AppState>>, ConsolePrincipal(p): C
             .ok()
             .filter(|n| (1..=60).contains(n))
             .ok_or_else(|| Problem::bad_input("n: a number of questions from 1 to 60"))?;
-        let bank = bank(&state)?;
+        let bank = bank(&state).await?;
         let request = ExamRequest { count: n, topic: None, seed: rand::random() };
         let exam = state.app().draw_exam(&p.actor(Channel::Console), &bank.questions, &bank.rules_version, request).await?;
         Ok::<_, Problem>(Redirect::to(&routes::exam(&exam.id)).into_response())
@@ -496,9 +505,9 @@ fn exam_page(p: &Principal, bank: &Bank, exam: &ExamDraw) -> Response {
 
 async fn console_exam(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> Response {
     let result = async {
-        let bank = bank(&state)?;
+        let bank = bank(&state).await?;
         let exam = state.app().view_exam(&p.actor(Channel::Console), &id).await?;
-        Ok::<_, Problem>(exam_page(&p, bank, &exam))
+        Ok::<_, Problem>(exam_page(&p, &bank, &exam))
     }
     .await;
     result.unwrap_or_else(|problem| problem_page(&p, problem))
@@ -515,7 +524,7 @@ async fn console_submit(
         return problem_page(&p, Problem::forbidden("this form has expired; reload the page and try again"));
     }
     let result = async {
-        let bank = bank(&state)?;
+        let bank = bank(&state).await?;
         let app = state.app();
         let actor = p.actor(Channel::Console);
         let answers: Vec<ExamAnswer> = form
@@ -527,7 +536,7 @@ async fn console_submit(
             app.answer_exam(&actor, &id, &answers).await?;
         }
         let done = app.submit_exam(&actor, &id).await?;
-        Ok::<_, Problem>(exam_page(&p, bank, &done.exam))
+        Ok::<_, Problem>(exam_page(&p, &bank, &done.exam))
     }
     .await;
     result.unwrap_or_else(|problem| problem_page(&p, problem))

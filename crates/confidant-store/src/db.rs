@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "daily_work", include_str!("../migrations/0009_daily_work.sql")),
     (10, "audit_tiles", include_str!("../migrations/0010_audit_tiles.sql")),
     (11, "first_run", include_str!("../migrations/0011_first_run.sql")),
+    (14, "shared_state", include_str!("../migrations/0014_shared_state.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
@@ -73,11 +74,49 @@ const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[
          CREATE TRIGGER training_exam_draws_submitted BEFORE UPDATE OR DELETE ON training_exam_draws \
          FOR EACH ROW WHEN (OLD.submitted_at IS NOT NULL) EXECUTE FUNCTION confidant_training_record();\n",
     ),
+    (
+        14,
+        // Every change that can make a cached principal wrong bumps the
+        // shared version, whoever makes it (a server, the CLI, an operator's
+        // SQL), in the change's own transaction. The upsert makes the row on
+        // first use, so a restored backup brings its own.
+        "CREATE TRIGGER staff_principal_updated AFTER UPDATE ON staff \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER staff_principal_deleted AFTER DELETE ON staff \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER sessions_principal_updated AFTER UPDATE ON sessions \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER sessions_principal_deleted AFTER DELETE ON sessions \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER api_tokens_principal_updated AFTER UPDATE ON api_tokens \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER api_tokens_principal_deleted AFTER DELETE ON api_tokens \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n\
+         CREATE TRIGGER staff_credentials_principal_updated AFTER UPDATE ON staff_credentials \
+         WHEN OLD.must_change_password IS NOT NEW.must_change_password \
+         BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1; END;\n",
+        "CREATE FUNCTION confidant_principal_changed() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN INSERT INTO principal_version (id, version) VALUES (1, 1) \
+         ON CONFLICT (id) DO UPDATE SET version = principal_version.version + 1; RETURN NULL; END $$;\n\
+         CREATE TRIGGER staff_principal_changed AFTER UPDATE OR DELETE ON staff \
+         FOR EACH STATEMENT EXECUTE FUNCTION confidant_principal_changed();\n\
+         CREATE TRIGGER sessions_principal_changed AFTER UPDATE OR DELETE ON sessions \
+         FOR EACH STATEMENT EXECUTE FUNCTION confidant_principal_changed();\n\
+         CREATE TRIGGER api_tokens_principal_changed AFTER UPDATE OR DELETE ON api_tokens \
+         FOR EACH STATEMENT EXECUTE FUNCTION confidant_principal_changed();\n\
+         CREATE TRIGGER staff_credentials_principal_changed AFTER UPDATE ON staff_credentials \
+         FOR EACH ROW WHEN (OLD.must_change_password IS DISTINCT FROM NEW.must_change_password) \
+         EXECUTE FUNCTION confidant_principal_changed();\n",
+    ),
 ];
 
 /// The tables each dialect-only addition protects (checked by a test).
 #[cfg(test)]
-const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[(2, &["disclosures", "accounting_entries"]), (8, &["training_exam_draws"])];
+const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[
+    (2, &["disclosures", "accounting_entries"]),
+    (8, &["training_exam_draws"]),
+    (14, &["staff", "sessions", "api_tokens", "staff_credentials"]),
+];
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const BUSY_TIMEOUT_MS: u64 = 30_000;

@@ -31,6 +31,7 @@ mod model;
 mod records;
 mod release;
 mod restrictions;
+mod shared;
 mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -57,6 +58,7 @@ pub use model::{
     unix_days,
 };
 pub use release::ReleaseTx;
+pub use shared::CountedAttempt;
 pub use training::{TrainingCard, TrainingExam, TrainingReview};
 pub use vault::{Rotation, Store, VaultCheck, needs_privacy_review};
 

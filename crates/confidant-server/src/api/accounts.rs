@@ -26,9 +26,9 @@ pub(crate) async fn start_session(
     password: &str,
     code: Option<&str>,
 ) -> Result<confidant_app::Session, Problem> {
-    state.limiter.check(address).await?;
+    crate::auth::limit_sign_ins(state, address).await?;
     let attempt = confidant_app::SignInAttempt { address, username, password, code };
-    match state.app().sign_in(attempt, &state.unknown_ids, state.config.session_secs).await {
+    match state.app().sign_in(attempt, state.config.session_secs).await {
         Ok(session) => Ok(session),
         Err(e) => {
             if matches!(e, confidant_app::AppError::SignIn) {

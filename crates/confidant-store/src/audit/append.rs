@@ -176,7 +176,7 @@ impl Store {
             drop(tx);
         }
         let verifier = VerifierKey::for_log(key.verifying_key());
-        self.audit = Some(Arc::new(AuditSigner { key, verifier, witness }));
+        self.audit = Some(Arc::new(AuditSigner { key, verifier, witness, background: std::sync::OnceLock::new() }));
         match self.recommit_v1().await {
             Ok(()) | Err(StoreError::AuditDamaged) => Ok(()),
             Err(e) => Err(e),
@@ -321,6 +321,10 @@ impl Store {
     /// Records a committed head in the witness file. A failure here loses no
     /// data (the head is in the database), so it is logged, not returned.
     pub(crate) fn after_audit_commit(&self, head: Option<&SignedTreeHead>) {
+        if let (Some(head), Some(background)) = (head, self.audit.as_ref().and_then(|s| s.background.get())) {
+            background.record(head);
+            return;
+        }
         if let (Some(head), Some(signer)) = (head, &self.audit)
             && let Some(path) = &signer.witness
             && let Err(e) = write_witness(path, head)

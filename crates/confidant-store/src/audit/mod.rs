@@ -31,6 +31,7 @@ mod append;
 mod read;
 mod v1;
 mod verify;
+mod witness;
 
 use std::path::{Path, PathBuf};
 
@@ -375,6 +376,8 @@ pub(crate) struct AuditSigner {
     key: LogSigningKey,
     verifier: VerifierKey,
     witness: Option<PathBuf>,
+    /// The thread writing the witness, once a server asked for it.
+    background: std::sync::OnceLock<witness::Background>,
 }
 
 /// The bytes an entry's commitment covers: a domain tag, then each stored
@@ -491,7 +494,16 @@ fn append_lock(backend: crate::db::Backend) -> Option<&'static str> {
 }
 
 /// Writes `head` to the witness file unless it already holds a larger one.
+/// The read, the comparison and the write happen under an exclusive lock
+/// on `<path>.lock`, so processes sharing the file (two servers with one
+/// data directory) never shrink it or interleave their temporary files.
 pub fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreError> {
+    let mut lock_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    lock_name.push(".lock");
+    let unlockable = |e: std::io::Error| StoreError::invalid("witness", format!("a lockable file beside `{}` ({e})", path.display()));
+    let lock =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path.with_file_name(lock_name)).map_err(unlockable)?;
+    lock.lock().map_err(unlockable)?;
     if let Ok(Some(existing)) = read_witness(path)
         && existing.head.size >= head.head.size
     {
@@ -499,6 +511,7 @@ pub fn write_witness(path: &Path, head: &SignedTreeHead) -> Result<(), StoreErro
     }
     let text = serde_json::to_vec_pretty(head).map_err(|_| corrupt("witness"))?;
     write_secret_file(path, &text)?;
+    // The lock is released when `lock` is closed.
     Ok(())
 }
 
