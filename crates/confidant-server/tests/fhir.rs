@@ -313,6 +313,7 @@ fn every_kind_of_consent_the_mapping_writes_validates() {
                 &format!("restr-{n}{}", u8::from(agreed)),
                 r,
                 Date::parse("2026-01-20").unwrap(),
+                agreed || n == 0,
             ));
         }
     }

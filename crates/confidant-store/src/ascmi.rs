@@ -23,8 +23,10 @@ const MAX_PARTNER_NAME: usize = 200;
 /// The longest expiry event the vault keeps.
 const MAX_EXPIRY_EVENT: usize = 200;
 
-/// Checks a form before it is filed; the first fault names its field.
-pub(crate) fn check_ascmi(form: &Ascmi) -> Result<(), StoreError> {
+/// Checks a form as filing does, without the vault: the first fault is a
+/// [`StoreError::Invalid`] naming its field (`signed_on`,
+/// `partners/1/purposes`, …).
+pub fn check_ascmi(form: &Ascmi) -> Result<(), StoreError> {
     if form.signed_by.is_none() {
         return Err(StoreError::invalid("signed_by", "`client` or `personal_representative`: who signed the form"));
     }

@@ -39,6 +39,7 @@ mod training;
 mod vault;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
+pub use ascmi::check_ascmi;
 pub use assemble::RequestSpec;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, LogFile, read_witness, write_witness};
 pub use audit_detail::{Detail, Details, StatusSnapshot, decision_details};
