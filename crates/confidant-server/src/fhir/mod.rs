@@ -35,7 +35,7 @@ pub mod ascmi;
 pub mod codes;
 pub mod consent;
 pub mod model;
-mod routes;
+pub(crate) mod routes;
 
 #[cfg(test)]
 mod tests;

@@ -100,7 +100,9 @@ fn base(headers: &HeaderMap, secure: bool) -> Option<String> {
     Some(format!("{}://{host}/fhir", if secure { "https" } else { "http" }))
 }
 
-async fn metadata() -> Response {
+#[utoipa::path(get, path = "/fhir/metadata", tag = "fhir",
+    responses((status = 200, description = "The FHIR R4 CapabilityStatement (public)", content_type = "application/fhir+json")))]
+pub(crate) async fn metadata() -> Response {
     let consent = json!({
         "type": "Consent",
         "profile": "http://hl7.org/fhir/StructureDefinition/Consent",
@@ -134,11 +136,17 @@ async fn metadata() -> Response {
 }
 
 #[derive(serde::Deserialize)]
-struct SearchQuery {
+pub(crate) struct SearchQuery {
     patient: Option<String>,
 }
 
-async fn search(
+#[utoipa::path(get, path = "/fhir/Consent", tag = "fhir",
+    params(("patient" = String, Query, description = "The client id, `Patient/<id>` or `<id>` (required)")),
+    responses(
+        (status = 200, description = "A searchset Bundle of the client's Consents: authorizations, ASCMI forms, restrictions (scope `read`)", content_type = "application/fhir+json"),
+        (status = 400, description = "OperationOutcome naming the missing or bad parameter", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
     p: Result<ApiPrincipal, Problem>,
     headers: HeaderMap,
@@ -174,7 +182,13 @@ async fn search(
     Ok(fhir(StatusCode::OK, &bundle))
 }
 
-async fn read(
+#[utoipa::path(get, path = "/fhir/Consent/{id}", tag = "fhir",
+    params(("id" = String, Path, description = "An authorization, ASCMI or restriction id")),
+    responses(
+        (status = 200, description = "The Consent (scope `read`)", content_type = "application/fhir+json"),
+        (status = 404, description = "OperationOutcome: no such Consent the caller may read", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn read(
     State(state): State<Arc<AppState>>,
     p: Result<ApiPrincipal, Problem>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -203,7 +217,18 @@ async fn read(
     Ok(fhir(StatusCode::OK, &consent))
 }
 
-async fn create(State(state): State<Arc<AppState>>, p: Result<ApiPrincipal, Problem>, headers: HeaderMap, body: Body) -> FhirResult {
+#[utoipa::path(post, path = "/fhir/Consent", tag = "fhir",
+    request_body(content = Object, description = "A FHIR R4 Consent", content_type = "application/fhir+json"),
+    responses(
+        (status = 201, description = "Filed; the Consent as stored, with its new id (scope `write`)", content_type = "application/fhir+json"),
+        (status = 422, description = "OperationOutcome naming each element that cannot be mapped or filed", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn create(
+    State(state): State<Arc<AppState>>,
+    p: Result<ApiPrincipal, Problem>,
+    headers: HeaderMap,
+    body: Body,
+) -> FhirResult {
     let p = principal(p, Scope::Write)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(str::trim);
     if !media.is_some_and(|m| m.eq_ignore_ascii_case(FHIR_JSON) || m.eq_ignore_ascii_case("application/json")) {
