@@ -211,7 +211,8 @@ pub fn ascmi_list(viewer: &Viewer, client: &Client, forms: &[StoredAscmi], today
 /// where nothing is known. The wording is ours; the content is what the
 /// ASCMI asks for.
 pub fn ascmi_print(viewer: Option<&Viewer>, client: Option<&Client>, form: Option<&Ascmi>, today: Date) -> Markup {
-    let blank = "______________________";
+    // A line to write on, drawn by the stylesheet so it wraps on a phone.
+    let blank = html! { span.blank { span.visually-hidden { "to be filled in" } } };
     let partners = form.map(|f| f.partners.clone()).unwrap_or_default();
     let rows = partners.len().max(4);
     frame(
@@ -224,10 +225,10 @@ pub fn ascmi_print(viewer: Option<&Viewer>, client: Option<&Client>, form: Optio
                 p { "California form to let the care partners below share your information with each other. Printed " (today) "." }
                 h2 { "1. About you" }
                 dl.facts {
-                    dt { "Your name" } dd { (client.map(|c| c.name.clone()).unwrap_or_else(|| blank.into())) }
+                    dt { "Your name" } dd { @match client { Some(c) => (c.name), None => (blank) } }
                     dt { "Date of birth" } dd { @match client.map(|c| &c.birth) { Some(confidant_store::Birth::DateOfBirth(d)) => (d), _ => (blank) } }
                     dt { "Medi-Cal or member ID" } dd { (blank) }
-                    dt { "Our record number" } dd { (client.map(|c| c.id.clone()).unwrap_or_else(|| blank.into())) }
+                    dt { "Our record number" } dd { @match client { Some(c) => (c.id), None => (blank) } }
                 }
                 h2 { "2. Care partners and what each may receive" }
                 p {
