@@ -716,15 +716,24 @@ async fn an_ascmi_is_recorded_shown_as_a_matrix_printed_and_revoked_in_a_real_br
     b.submit("#ascmi-form").await;
     let page = b.flashed().await;
     assert!(page.contains("Statement right to revoke"), "{page}");
-    assert_eq!(b.client.find(Locator::Css("#partner-0-name")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("Marrowgate Housing Collaborative"));
+    assert_eq!(
+        b.client.find(Locator::Css("#partner-0-name")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("Marrowgate Housing Collaborative")
+    );
     for s in ["right_to_revoke", "no_conditioning", "redisclosure"] {
         b.click(&format!("input[name={s}]")).await;
     }
     b.click("#ascmi-form button[type=submit]:not([formaction])").await;
     let page = b.flashed().await;
-    assert!(page.contains("The ASCMI is filed") && page.contains("Marrowgate Housing Collaborative") && page.contains("Shares nothing"), "{page}");
-    let yes = b.client.find_all(Locator::XPath("//table[contains(@class,'matrix')]//tr[th[contains(.,'Marrowgate')]]/td[normalize-space()='Yes']")).await.unwrap();
-    assert_eq!(yes.len(), 1, "the housing partner receives one kind of information");
+    assert!(
+        page.contains("The ASCMI is filed") && page.contains("Marrowgate Housing Collaborative") && page.contains("Shares nothing"),
+        "{page}"
+    );
+    let yes = b.client.find_all(Locator::XPath("//table[contains(@class,'matrix')]//td[normalize-space()='Yes']")).await.unwrap();
+    assert_eq!(yes.len(), 1, "one care partner receives one kind of information");
+    let appointments =
+        b.client.find(Locator::XPath("//table[contains(@class,'matrix')]//tr[th[normalize-space()='Appointments']]/td[1]")).await.unwrap();
+    assert_eq!(appointments.text().await.unwrap(), "Yes", "the housing partner (first column) receives appointments");
     b.shot("ascmi-matrix", true).await;
     assert!(b.print_preview("ascmi-matrix").await, "the matrix prints without the console's header and forms");
 

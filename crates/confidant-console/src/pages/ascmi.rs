@@ -165,17 +165,21 @@ pub fn ascmi_list(viewer: &Viewer, client: &Client, forms: &[StoredAscmi], today
                     table.stack.matrix {
                         caption { "Who may receive what under " (form.id) }
                         thead { tr {
-                            th scope="col" { "Care partner" }
-                            @for c in ascmi_categories() { th scope="col" { (humanize(plain_category(c))) } }
-                            th scope="col" { "For" }
+                            th scope="col" { "Information" }
+                            @for p in &form.partners { th scope="col" { (p.name) span.visually-hidden { ", " } br; span.muted { (humanize(p.kind.as_str())) } } }
                         } }
                         tbody {
-                            @for p in &form.partners {
+                            @for c in ascmi_categories() {
                                 tr {
-                                    th scope="row" { (p.name) br; span.muted { (humanize(p.kind.as_str())) } }
-                                    @for c in ascmi_categories() {
+                                    th scope="row" { (humanize(plain_category(c))) }
+                                    @for p in &form.partners {
                                         td { @if p.categories.contains(&c) { "Yes" } @else { span.muted { "No" } } }
                                     }
+                                }
+                            }
+                            tr {
+                                th scope="row" { "For" }
+                                @for p in &form.partners {
                                     td { @if p.purposes.is_empty() { "Shares nothing" } @else { (p.purposes.iter().map(|x| purpose_words(*x)).collect::<Vec<_>>().join("; ")) } }
                                 }
                             }

@@ -71,7 +71,11 @@ async fn list(
 }
 
 fn empty_values() -> AscmiValues {
-    AscmiValues { signed_on: today().to_string(), partners: vec![CarePartnerValues::default(); ASCMI_PARTNER_ROWS], ..AscmiValues::default() }
+    AscmiValues {
+        signed_on: today().to_string(),
+        partners: vec![CarePartnerValues::default(); ASCMI_PARTNER_ROWS],
+        ..AscmiValues::default()
+    }
 }
 
 async fn new_page(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
@@ -155,26 +159,42 @@ async fn file(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePr
         Err(e) => {
             let problem = Problem::from(e);
             match problem.status {
-                400 | 403 | 409 | 422 => Ok(again(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST), &problem.detail)),
+                400 | 403 | 409 | 422 => {
+                    Ok(again(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST), &problem.detail))
+                }
                 _ => Err(fail(&p)(problem)),
             }
         }
     }
 }
 
-async fn preview(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>, form: Form) -> PageResult {
+async fn preview(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
     crate::access::client_access(&state, &p, &id, "print ASCMI").await.map_err(|_| refused(&p, &id))?;
     let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
     let values = values_of(&form);
     let ascmi = match ascmi_of(&values) {
         Ok(a) => a,
-        Err(problem) => return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, pages::ascmi_new(&viewer(&p), &client, &values, Some(&plain(&problem.detail))))),
+        Err(problem) => {
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::ascmi_new(&viewer(&p), &client, &values, Some(&plain(&problem.detail))),
+            ));
+        }
     };
     Ok(html(StatusCode::OK, pages::ascmi_print(Some(&viewer(&p)), Some(&client), Some(&ascmi), today())))
 }
 
-async fn print(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path((id, ascmi)): Path<(String, String)>) -> PageResult {
+async fn print(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path((id, ascmi)): Path<(String, String)>,
+) -> PageResult {
     let stored = match state.app().ascmi_of(&p.actor(Channel::Console), &id, &ascmi).await {
         Ok(s) => s,
         Err(confidant_app::AppError::Refused(_)) => return Err(refused(&p, &id)),
