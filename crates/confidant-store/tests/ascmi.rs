@@ -94,7 +94,7 @@ fn form() -> Ascmi {
 }
 
 fn filed() -> AuditEvent {
-    AuditEvent::new(AuditKind::AscmiFiled, Some("st-cm".into())).client("cl-1")
+    AuditEvent::new(AuditKind::AscmiFiled, Some("st-cm")).client("cl-1")
 }
 
 async fn count(store: &Store, table: &str) -> i64 {
@@ -105,7 +105,7 @@ async fn counts(store: &Store) -> [i64; 3] {
     [count(store, "ascmi_forms").await, count(store, "ascmi_partners").await, count(store, "audit_entries").await]
 }
 
-fn raw_sqlite(path: &PathBuf) -> Vec<u8> {
+fn raw_sqlite(path: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for suffix in ["", "-wal"] {
         let mut name = path.as_os_str().to_owned();
@@ -221,7 +221,7 @@ async fn revoking_an_ascmi_is_dated_audited_once_and_stops_what_it_released() {
     for t in targets().await {
         let store = vault(&t).await;
         store.file_ascmi_audited("cl-1", &form(), None, Some("st-cm"), filed()).await.unwrap();
-        let revoke = || AuditEvent::new(AuditKind::AscmiRevoked, Some("st-cm".into())).client("cl-1");
+        let revoke = || AuditEvent::new(AuditKind::AscmiRevoked, Some("st-cm")).client("cl-1");
         let before = counts(&store).await;
         let err = store.revoke_ascmi_audited("ascmi-1", day("2026-01-09"), "st-cm", revoke()).await.unwrap_err();
         assert!(matches!(&err, StoreError::Invalid { field, .. } if field == "revoked_on"), "{err}");
@@ -255,7 +255,7 @@ async fn the_signed_scan_is_attached_once_sealed_and_audited() {
         let store = vault(&t).await;
         store.file_ascmi_audited("cl-1", &form(), None, Some("st-cm"), filed()).await.unwrap();
         assert_eq!(store.ascmi_document("ascmi-1").await.unwrap(), None);
-        let attach = || AuditEvent::new(AuditKind::AscmiDocumentAttached, Some("st-cm".into())).client("cl-1");
+        let attach = || AuditEvent::new(AuditKind::AscmiDocumentAttached, Some("st-cm")).client("cl-1");
         let err = store.attach_ascmi_document_audited("ascmi-1", b"", attach()).await.unwrap_err();
         assert!(matches!(&err, StoreError::Invalid { field, .. } if field == "document"), "{err}");
         let scan = b"\x89PNG scan of the signed form".to_vec();
