@@ -18,6 +18,7 @@ mod accounting;
 mod accounts;
 mod actor;
 mod admin;
+mod ascmi;
 mod audit;
 mod clients;
 pub mod credentials;

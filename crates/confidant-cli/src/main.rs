@@ -91,6 +91,9 @@ enum Command {
     /// HIPAA authorizations and Part 2 consents.
     #[command(subcommand)]
     Auth(vault::AuthCmd),
+    /// California ASCMI forms: care partners and the client's choices for each.
+    #[command(subcommand)]
+    Ascmi(vault::AscmiCmd),
     /// Acknowledgments of the notice of privacy practices.
     #[command(subcommand)]
     Notice(vault::NoticeCmd),
@@ -190,6 +193,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), Failure> {
         Command::Client(cmd) => vault::client(&location, cmd),
         Command::Record(cmd) => vault::record(&location, cmd),
         Command::Auth(cmd) => vault::auth(&location, cmd),
+        Command::Ascmi(cmd) => vault::ascmi(&location, cmd),
         Command::Notice(cmd) => vault::notice(&location, cmd),
         Command::Restriction(cmd) => vault::restriction(&location, cmd),
         Command::Consent(cmd) => vault::consent(&location, cmd),

@@ -682,3 +682,89 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     assert!(b.violations.is_empty(), "accessibility and layout problems:\n{}", b.violations.join("\n"));
     eprintln!("axe-core checked {} page views: no serious or critical violations", b.checked);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ascmi_is_recorded_shown_as_a_matrix_printed_and_revoked_in_a_real_browser() {
+    let Some((_driver, webdriver)) = start_chromedriver() else {
+        if std::env::var("CONFIDANT_E2E").as_deref() == Ok("required") {
+            panic!("chromedriver is required (CONFIDANT_E2E=required) but could not be started");
+        }
+        eprintln!("skipping the browser test: chromedriver is not installed (scripts/test installs it)");
+        return;
+    };
+    let (_server, base, accounts) = start_server();
+    let therapist = "st-psychotherapist-1";
+    let password = accounts.iter().find(|(s, _)| s == therapist).unwrap().1.clone();
+    let client = api_visible_clients(&base, therapist, &password).await.into_iter().find(|c| c != "cl-000").unwrap();
+    let mut b = Browser::open(&webdriver, &base).await;
+    b.sign_in(therapist, &password).await;
+    b.go(&format!("/console/clients/{client}")).await;
+    b.click(&format!("a[href='/console/clients/{client}/ascmi']")).await;
+    assert!(b.text().await.contains("No ASCMI on file."));
+    b.click("a.button[href$='/ascmi/new']").await;
+    b.client.wait().for_element(Locator::Css("#ascmi-form")).await.unwrap();
+    b.fill("#partner-0-name", "Marrowgate Housing Collaborative").await;
+    b.choose("#partner-0-kind", "social_services_agency").await;
+    b.click("input[name=partner_0_categories][value=appointments]").await;
+    b.click("input[name=partner_0_purposes][value=care_involvement]").await;
+    b.fill("#partner-1-name", "Eastbrook Food Bank").await;
+    b.choose("#partner-1-kind", "social_services_agency").await;
+    b.choose("#signed_by", "client").await;
+    b.set_date("expires_on", "2099-12-31").await;
+    b.shot("ascmi-new", true).await;
+    // Without the statements the form is refused, naming what is missing, and nothing is filed.
+    b.submit("#ascmi-form").await;
+    let page = b.flashed().await;
+    assert!(page.contains("Statement right to revoke"), "{page}");
+    assert_eq!(
+        b.client.find(Locator::Css("#partner-0-name")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("Marrowgate Housing Collaborative")
+    );
+    for s in ["right_to_revoke", "no_conditioning", "redisclosure"] {
+        b.click(&format!("input[name={s}]")).await;
+    }
+    b.click("#ascmi-form button[type=submit]:not([formaction])").await;
+    let page = b.flashed().await;
+    assert!(
+        page.contains("The ASCMI is filed") && page.contains("Marrowgate Housing Collaborative") && page.contains("Shares nothing"),
+        "{page}"
+    );
+    let yes = b.client.find_all(Locator::XPath("//table[contains(@class,'matrix')]//td[normalize-space()='Yes']")).await.unwrap();
+    assert_eq!(yes.len(), 1, "one care partner receives one kind of information");
+    let appointments =
+        b.client.find(Locator::XPath("//table[contains(@class,'matrix')]//tr[th[normalize-space()='Appointments']]/td[1]")).await.unwrap();
+    assert_eq!(appointments.text().await.unwrap(), "Yes", "the housing partner (first column) receives appointments");
+    b.shot("ascmi-matrix", true).await;
+    assert!(b.print_preview("ascmi-matrix").await, "the matrix prints without the console's header and forms");
+
+    // The signed scan.
+    let scan = std::env::temp_dir().join(format!("ascmi-scan-{}.pdf", std::process::id()));
+    std::fs::write(&scan, b"%PDF-1.4 signed form").unwrap();
+    b.client.find(Locator::Css("input[type=file][name=document]")).await.unwrap().send_keys(scan.to_str().unwrap()).await.unwrap();
+    b.submit("form[enctype='multipart/form-data']").await;
+    let page = b.flashed().await;
+    assert!(page.contains("The signed scan is attached") && page.contains("Open the signed scan"), "{page}");
+    let _ = std::fs::remove_file(&scan);
+
+    // The filed form, to print, and a blank one.
+    b.click("a[href$='/print']").await;
+    let page = b.text().await;
+    assert!(page.contains("Marrowgate Housing Collaborative") && page.contains("Your rights") && page.contains("2099-12-31"), "{page}");
+    b.shot("ascmi-print", true).await;
+    assert!(b.print_preview("ascmi-print").await);
+    b.go("/console/ascmi/form").await;
+    assert!(b.text().await.contains("Care partner 4"));
+    b.shot("ascmi-blank", true).await;
+
+    // Revoke.
+    b.go(&format!("/console/clients/{client}/ascmi")).await;
+    b.submit("form[action$='/revoke']").await;
+    let page = b.flashed().await;
+    assert!(page.contains("The ASCMI is revoked") && page.contains("Revoked"), "{page}");
+    assert!(b.client.find(Locator::Css("form[action$='/revoke']")).await.is_err(), "no revoke button on a revoked form");
+    b.shot("ascmi-revoked", true).await;
+    b.client.close().await.unwrap();
+
+    assert!(b.checked > 0 || b.axe.is_none(), "axe-core checked no page");
+    assert!(b.violations.is_empty(), "accessibility and layout problems:\n{}", b.violations.join("\n"));
+}

@@ -54,6 +54,16 @@ routes! {
     NEW_AUTHORIZATION = "/console/clients/{id}/authorizations/new";
     AUTHORIZATIONS = "/console/clients/{id}/authorizations";
     REVOKE_AUTHORIZATION = "/console/clients/{id}/authorizations/{auth}/revoke";
+    /// A printable blank ASCMI form.
+    ASCMI_BLANK = "/console/ascmi/form";
+    /// A client's ASCMI forms (the matrix); filing one posts here.
+    ASCMI_LIST = "/console/clients/{id}/ascmi";
+    NEW_ASCMI = "/console/clients/{id}/ascmi/new";
+    /// The form filled in from what was typed, to print for signing (files nothing).
+    ASCMI_PREVIEW = "/console/clients/{id}/ascmi/preview";
+    ASCMI_PRINT = "/console/clients/{id}/ascmi/{ascmi}/print";
+    ASCMI_DOCUMENT = "/console/clients/{id}/ascmi/{ascmi}/document";
+    REVOKE_ASCMI = "/console/clients/{id}/ascmi/{ascmi}/revoke";
     ACCOUNTING = "/console/clients/{id}/accounting";
     RECORDS = "/console/clients/{id}/records";
     RECORD = "/console/clients/{id}/records/{record}";
@@ -151,6 +161,34 @@ pub fn authorizations(client_id: &str) -> String {
 pub fn revoke_authorization(client_id: &str, auth: &str) -> String {
     fill(REVOKE_AUTHORIZATION, &[client_id, auth])
 }
+/// A client's ASCMI forms.
+pub fn ascmi_list(client_id: &str) -> String {
+    fill(ASCMI_LIST, &[client_id])
+}
+/// A client's ASCMI forms with a confirmation shown.
+pub fn ascmi_done(client_id: &str, done: &str) -> String {
+    format!("{}?done={}", ascmi_list(client_id), enc(done))
+}
+/// The page to record a signed ASCMI.
+pub fn new_ascmi(client_id: &str) -> String {
+    fill(NEW_ASCMI, &[client_id])
+}
+/// Where the typed ASCMI is shown filled in, to print.
+pub fn ascmi_preview(client_id: &str) -> String {
+    fill(ASCMI_PREVIEW, &[client_id])
+}
+/// A filed ASCMI, to print.
+pub fn ascmi_print(client_id: &str, ascmi: &str) -> String {
+    fill(ASCMI_PRINT, &[client_id, ascmi])
+}
+/// An ASCMI's signed scan (download, or upload once).
+pub fn ascmi_document(client_id: &str, ascmi: &str) -> String {
+    fill(ASCMI_DOCUMENT, &[client_id, ascmi])
+}
+/// Where an ASCMI's revocation is recorded.
+pub fn revoke_ascmi(client_id: &str, ascmi: &str) -> String {
+    fill(REVOKE_ASCMI, &[client_id, ascmi])
+}
 /// A client's accounting of disclosures.
 pub fn accounting(client_id: &str) -> String {
     fill(ACCOUNTING, &[client_id])
@@ -246,6 +284,12 @@ mod tests {
             (NEW_AUTHORIZATION, new_authorization("cl-001")),
             (AUTHORIZATIONS, authorizations("cl-001")),
             (REVOKE_AUTHORIZATION, revoke_authorization("cl-001", "auth-1")),
+            (ASCMI_LIST, ascmi_list("cl-001")),
+            (NEW_ASCMI, new_ascmi("cl-001")),
+            (ASCMI_PREVIEW, ascmi_preview("cl-001")),
+            (ASCMI_PRINT, ascmi_print("cl-001", "ascmi-1")),
+            (ASCMI_DOCUMENT, ascmi_document("cl-001", "ascmi-1")),
+            (REVOKE_ASCMI, revoke_ascmi("cl-001", "ascmi-1")),
             (ACCOUNTING, accounting("cl-001")),
             (RECORDS, records("cl-001")),
             (RECORD, record("cl-001", "rec-1")),

@@ -59,6 +59,11 @@ use crate::AppState;
         crate::api::list_authorizations,
         crate::api::add_authorization,
         crate::api::revoke_authorization,
+        crate::api::list_ascmi,
+        crate::api::add_ascmi,
+        crate::api::put_ascmi_document,
+        crate::api::get_ascmi_document,
+        crate::api::revoke_ascmi,
         crate::api::list_restrictions,
         crate::api::add_restriction,
         crate::api::decide_restriction,
@@ -90,6 +95,10 @@ use crate::AppState;
         crate::training::submit,
         crate::training::certificate,
         crate::training::report,
+        crate::fhir::routes::metadata,
+        crate::fhir::routes::search,
+        crate::fhir::routes::read,
+        crate::fhir::routes::create,
     )
 )]
 struct ApiDoc;

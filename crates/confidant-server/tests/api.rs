@@ -467,6 +467,19 @@ async fn openapi_is_3_1_and_the_docs_page_loads_nothing_from_elsewhere() {
     let doc: Value = http.get(server.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/v1/decisions"]["post"].is_object());
+    for (path, method) in [
+        ("/fhir/metadata", "get"),
+        ("/fhir/Consent", "get"),
+        ("/fhir/Consent", "post"),
+        ("/fhir/Consent/{id}", "get"),
+        ("/v1/clients/{id}/ascmi", "post"),
+        ("/v1/clients/{id}/ascmi/{ascmi}/revoke", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is described");
+    }
+    let search = &doc["paths"]["/fhir/Consent"]["get"];
+    assert_eq!(search["parameters"][0]["name"], "patient");
+    assert!(search["responses"]["400"].is_object());
     let page = http.get(server.url("/docs")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("http://") && !page.contains("https://"), "the docs page references another origin");
     assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);

@@ -313,11 +313,144 @@ fn every_kind_of_consent_the_mapping_writes_validates() {
                 &format!("restr-{n}{}", u8::from(agreed)),
                 r,
                 Date::parse("2026-01-20").unwrap(),
+                agreed || n == 0,
             ));
         }
+    }
+    for revoked in [false, true] {
+        let form = confidant_store::Ascmi {
+            id: format!("ascmi-{}", u8::from(revoked)),
+            signed_by: Some(if revoked { Signer::PersonalRepresentative } else { Signer::Client }),
+            signed_on: Date::parse("2026-01-10"),
+            expires_on: Date::parse("2027-01-10"),
+            expiry_event: None,
+            statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
+            partners: RecipientKind::ALL
+                .iter()
+                .enumerate()
+                .map(|(n, k)| confidant_store::CarePartner {
+                    name: format!("Care partner {n}"),
+                    kind: *k,
+                    categories: if n % 3 == 0 {
+                        vec![]
+                    } else {
+                        Category::ALL.iter().copied().filter(|c| *c != Category::PsychotherapyNotes).collect()
+                    },
+                    purposes: if n % 3 == 0 { vec![] } else { confidant_policy::authorization::ASCMI_PURPOSES.to_vec() },
+                })
+                .collect(),
+            revoked_on: if revoked { Date::parse("2026-02-01") } else { None },
+        };
+        consents.push(fhir::ascmi_to_consent("cl-1", &form));
     }
     let mut resources: Vec<Value> = consents.iter().map(|c| serde_json::to_value(c).unwrap()).collect();
     resources.push(serde_json::to_value(fhir::collection(consents)).unwrap());
     resources.push(serde_json::to_value(fhir::collection(Vec::new())).unwrap());
     validate(&resources);
+}
+
+/// A signed ASCMI for `client` as a consent platform would send it: two
+/// care partners, one the client shares nothing with.
+fn ascmi(client: &str) -> Value {
+    let actor = |kind: &str, name: &str| {
+        json!([{
+            "role": { "coding": [
+                { "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP" },
+                { "system": "urn:confidant:fhir:recipient-kind", "code": kind },
+            ] },
+            "reference": { "display": name },
+        }])
+    };
+    json!({
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy" }] },
+        "category": [{ "coding": [{ "system": "http://loinc.org", "code": "64292-6" }] }],
+        "patient": { "reference": format!("Patient/{client}") },
+        "dateTime": "2026-01-10",
+        "performer": [{ "reference": format!("Patient/{client}") }],
+        "policyRule": { "coding": [{ "system": "urn:confidant:fhir:policy", "code": "ascmi" }] },
+        "extension": [
+            { "url": "urn:confidant:fhir:extension:statement", "valueCode": "right_to_revoke" },
+            { "url": "urn:confidant:fhir:extension:statement", "valueCode": "no_conditioning" },
+            { "url": "urn:confidant:fhir:extension:statement", "valueCode": "redisclosure" },
+        ],
+        "provision": {
+            "type": "permit",
+            "period": { "end": "2030-12-31" },
+            "provision": [
+                {
+                    "type": "permit",
+                    "actor": actor("social_services_agency", "Marrowgate Housing Collaborative"),
+                    "purpose": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "FAMRQT" }],
+                    "securityLabel": [{ "system": "urn:confidant:fhir:category", "code": "appointments" }],
+                },
+                { "type": "deny", "actor": actor("social_services_agency", "Eastbrook Food Bank") },
+            ],
+        },
+    })
+}
+
+#[tokio::test]
+async fn an_ascmi_posted_as_a_consent_is_filed_read_back_identical_and_validates() {
+    let server = sqlite_server().await;
+    let http = reqwest::Client::new();
+    let client = server.store.visible_clients(THERAPIST).await.unwrap()[0].clone();
+    let bearer = server.bearer(THERAPIST, &["read", "write"]).await;
+    let post = |body: Value| {
+        http.post(server.url("/fhir/Consent"))
+            .header("authorization", &bearer)
+            .header("content-type", FHIR_JSON)
+            .body(body.to_string())
+            .send()
+    };
+    let response = post(ascmi(&client)).await.unwrap();
+    let (status, filed) = fhir_json(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("ascmi-"), "{id}");
+    // What was filed is what was sent: each care partner's provision, the period, the signer.
+    let sent = ascmi(&client);
+    for (i, p) in sent["provision"]["provision"].as_array().unwrap().iter().enumerate() {
+        let got = &filed["provision"]["provision"][i];
+        assert_eq!(got["type"], p["type"]);
+        assert_eq!(got["actor"][0]["reference"]["display"], p["actor"][0]["reference"]["display"]);
+        assert_eq!(got["actor"][0]["role"]["coding"][1], p["actor"][0]["role"]["coding"][1]);
+        assert_eq!(got.get("purpose"), p.get("purpose"));
+        assert_eq!(got.get("securityLabel"), p.get("securityLabel"));
+    }
+    assert_eq!(filed["provision"]["period"], sent["provision"]["period"]);
+    assert_eq!((&filed["dateTime"], &filed["performer"], &filed["extension"]), (&sent["dateTime"], &sent["performer"], &sent["extension"]));
+    assert_eq!(server.store.ascmis(&client).await.unwrap()[0].ascmi.partners.len(), 2);
+
+    let (status, read) =
+        fhir_json(http.get(server.url(&format!("/fhir/Consent/{id}"))).header("authorization", &bearer).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read, filed);
+    let (status, bundle) =
+        fhir_json(http.get(server.url(&format!("/fhir/Consent?patient={client}"))).header("authorization", &bearer).send().await.unwrap())
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bundle["entry"].as_array().unwrap().iter().any(|e| e["resource"]["id"] == id.as_str()), "{bundle}");
+
+    // A choice the form cannot make names its element.
+    let mut notes = ascmi(&client);
+    notes["provision"]["provision"][0]["securityLabel"] =
+        json!([{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSYTHPN" }]);
+    let (status, outcome) = fhir_json(post(notes).await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(outcome["issue"][0]["expression"][0], "Consent.provision.provision[0].securityLabel", "{outcome}");
+
+    // A search without `patient` is a 400 naming the parameter.
+    let (status, missing) = fhir_json(http.get(server.url("/fhir/Consent")).header("authorization", &bearer).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{missing}");
+    assert_eq!(missing["resourceType"], "OperationOutcome");
+    assert_eq!(missing["issue"][0]["expression"][0], "patient");
+    validate(&[filed, read, bundle, outcome, missing]);
+
+    let store = server.store.clone();
+    let _db = server.stop().await;
+    let filed = store.audit_entries(&AuditFilter { kind: Some(AuditKind::AscmiFiled), ..AuditFilter::default() }).await.unwrap();
+    assert_eq!(filed.len(), 1);
+    assert_eq!(filed[0].actor.as_deref(), Some(THERAPIST));
 }

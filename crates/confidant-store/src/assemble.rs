@@ -8,7 +8,7 @@ use confidant_policy::vocab::{Category, Jurisdiction, OrganizationPolicy, Purpos
 use confidant_policy::{Client as RequestClient, Date, Discloser, Facts, Recipient, Request};
 
 use crate::error::StoreError;
-use crate::model::{Client, StoredAuthorization, StoredRestriction};
+use crate::model::{Client, StoredAscmi, StoredAuthorization, StoredRestriction};
 use crate::vault::Store;
 
 /// What the caller supplies for a decision about a stored client.
@@ -40,8 +40,9 @@ impl Store {
         check_categories(&spec)?;
         let client = self.client(&spec.client_id).await?;
         let authorizations = self.authorizations(&client.id).await?;
+        let ascmis = self.ascmis(&client.id).await?;
         let restrictions = self.restrictions(&client.id).await?;
-        assemble(spec, &client, &authorizations, &restrictions)
+        assemble(spec, &client, &authorizations, &ascmis, &restrictions)
     }
 }
 
@@ -63,6 +64,7 @@ pub(crate) fn assemble(
     spec: RequestSpec,
     client: &Client,
     authorizations: &[StoredAuthorization],
+    ascmis: &[StoredAscmi],
     restrictions: &[StoredRestriction],
 ) -> Result<Request, StoreError> {
     let age = client.birth.age_on(spec.as_of).filter(|a| u64::from(*a) <= confidant_policy::MAX_AGE).ok_or_else(|| {
@@ -82,7 +84,13 @@ pub(crate) fn assemble(
         purpose: spec.purpose,
         categories: spec.categories,
         facts: spec.facts,
-        authorizations: authorizations.iter().map(|a| a.authorization.clone()).collect(),
+        // An ASCMI reaches the engine as one `ascmi` authorization per care
+        // partner the client shares with (see `Ascmi::authorizations`).
+        authorizations: authorizations
+            .iter()
+            .map(|a| a.authorization.clone())
+            .chain(ascmis.iter().flat_map(|a| a.ascmi.authorizations()))
+            .collect(),
         restrictions: restrictions.iter().map(|r| r.restriction.clone()).collect(),
     })
 }

@@ -189,6 +189,10 @@ details! {
     AwaitingReview(bool) = "awaiting_review",
     /// A signed document was attached.
     Document(bool) = "document",
+    /// The ASCMI form acted upon.
+    Ascmi(String) = "ascmi",
+    /// How many care partners an ASCMI names.
+    CarePartners(usize) = "care_partners",
     /// The restriction filed.
     Restriction(String) = "restriction",
     /// Whether the organization agreed to the restriction.

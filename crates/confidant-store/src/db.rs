@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "daily_work", include_str!("../migrations/0009_daily_work.sql")),
     (10, "audit_tiles", include_str!("../migrations/0010_audit_tiles.sql")),
     (11, "first_run", include_str!("../migrations/0011_first_run.sql")),
+    (12, "ascmi", include_str!("../migrations/0012_ascmi.sql")),
     (14, "shared_state", include_str!("../migrations/0014_shared_state.sql")),
 ];
 

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod ascmi;
 mod assemble;
 pub mod audit;
 mod audit_detail;
@@ -39,6 +40,7 @@ mod training;
 mod vault;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
+pub use ascmi::check_ascmi;
 pub use assemble::RequestSpec;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, AuditVerification, LogFile, read_witness, write_witness};
 pub use audit_detail::{Detail, Details, StatusSnapshot, decision_details};
@@ -53,9 +55,9 @@ pub use error::StoreError;
 pub use exams::{DrawnQuestion, ExamCompletion, ExamDraw, TopicTally, TrainingPolicy};
 pub use keys::{KEY_ENV, KEY_FILE_NAME, KeyError, KeyRing};
 pub use model::{
-    AwaitingReview, Birth, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, NoticeNotObtained, NoticeStatus, Record,
-    RestrictionDecision, Staff, StaffRole, StoredAuthorization, StoredRestriction, date_from_unix_days, now_secs, plus_days, today,
-    unix_days,
+    Ascmi, AwaitingReview, Birth, CarePartner, CareTeam, Client, Clock, NewClient, NewRecord, NewStaff, NoticeNotObtained, NoticeStatus,
+    Record, RestrictionDecision, Staff, StaffRole, StoredAscmi, StoredAuthorization, StoredRestriction, date_from_unix_days, now_secs,
+    plus_days, today, unix_days,
 };
 pub use release::ReleaseTx;
 pub use shared::CountedAttempt;

@@ -6,8 +6,8 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use confidant_policy::vocab::{Category, ClientStatus, Role};
-use confidant_policy::{Authorization, Date, Restriction};
+use confidant_policy::vocab::{AuthorizationKind, Category, ClientStatus, Purpose, RecipientKind, Role, Signer};
+use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
 use serde::Serialize;
 
 /// A staff member's role in the program.
@@ -552,4 +552,96 @@ mod tests {
         assert_eq!(c.status_on(d("2025-06-01")).0, ClientStatus::Discharged);
         assert_eq!(c.status_on(d("2026-02-01")), (ClientStatus::Deceased, Some(d("2026-02-01"))));
     }
+}
+
+/// One care partner an ASCMI names, with what the client chose to let it
+/// receive. Empty `categories` (and `purposes`) record the client's choice
+/// not to share with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CarePartner {
+    /// The organization or person, as written on the form.
+    pub name: String,
+    /// What kind of recipient it is, as the engine matches requests.
+    pub kind: RecipientKind,
+    /// The kinds of information it may receive (never psychotherapy notes).
+    pub categories: Vec<Category>,
+    /// What it may use them for: among
+    /// [`confidant_policy::authorization::ASCMI_PURPOSES`].
+    pub purposes: Vec<Purpose>,
+}
+
+/// California's ASCMI form (DHCS's Authorization to Share Confidential
+/// Member Information): one signature, several care partners, and per care
+/// partner the client's choices. The engine sees it as one `ascmi`
+/// authorization per care partner the client shares with
+/// ([`Ascmi::authorizations`]), so it releases what was chosen for that
+/// partner and nothing more.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ascmi {
+    /// Its id; empty when filing asks the vault to make one.
+    pub id: String,
+    /// Who signed it; `None` is refused when filing.
+    pub signed_by: Option<Signer>,
+    /// The day it was signed; `None` is refused when filing.
+    pub signed_on: Option<Date>,
+    /// The last day it is valid.
+    pub expires_on: Option<Date>,
+    /// The event that ends it, when it ends on an event.
+    pub expiry_event: Option<String>,
+    /// The statements the form carries (all three are required).
+    pub statements: Statements,
+    /// The care partners, in the order the form lists them.
+    pub partners: Vec<CarePartner>,
+    /// The day the client revoked it, if they did.
+    pub revoked_on: Option<Date>,
+}
+
+impl Ascmi {
+    /// The id the engine sees for care partner `index` (0-based): the
+    /// form's id and the partner's 1-based place on it, `ascmi-1/2`.
+    pub fn partner_authorization_id(&self, index: usize) -> String {
+        format!("{}/{}", self.id, index + 1)
+    }
+
+    /// The form as the engine reads it: one `ascmi` authorization per care
+    /// partner the client shares with, naming that partner alone, with the
+    /// categories and purposes chosen for it. A partner the client chose
+    /// not to share with yields none.
+    pub fn authorizations(&self) -> Vec<Authorization> {
+        self.partners
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.categories.is_empty())
+            .map(|(i, p)| Authorization {
+                id: self.partner_authorization_id(i),
+                kind: AuthorizationKind::Ascmi,
+                signed_by: self.signed_by,
+                signed_on: self.signed_on,
+                categories: p.categories.clone(),
+                recipients: vec![AuthorizedRecipient { kind: p.kind, name: Some(p.name.clone()) }],
+                purposes: p.purposes.clone(),
+                expires_on: self.expires_on,
+                expiry_event: self.expiry_event.clone(),
+                revoked_on: self.revoked_on,
+                statements: self.statements,
+            })
+            .collect()
+    }
+}
+
+/// An ASCMI on file.
+#[derive(Clone, Debug)]
+pub struct StoredAscmi {
+    /// Whose form it is.
+    pub client_id: String,
+    /// Its terms (revocation included).
+    pub ascmi: Ascmi,
+    /// Who recorded the revocation, when it is revoked.
+    pub revoked_by: Option<String>,
+    /// Whether the signed scan is attached.
+    pub has_document: bool,
+    /// The staff member who entered it (`None`: an operator at the command line).
+    pub entered_by: Option<String>,
+    /// When it was filed, Unix seconds.
+    pub filed_at: i64,
 }

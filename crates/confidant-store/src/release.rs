@@ -22,7 +22,7 @@ use crate::audit::AuditEvent;
 use crate::db::Backend;
 use crate::disclosure::{NewDisclosure, RecordedDisclosure};
 use crate::error::StoreError;
-use crate::model::{Client, Record, Staff, StoredAuthorization};
+use crate::model::{Client, Record, Staff, StoredAscmi, StoredAuthorization};
 use crate::vault::{Store, Tx};
 
 /// An open release of one client's information (see the module docs).
@@ -33,6 +33,7 @@ pub struct ReleaseTx<'s> {
     tx: Tx,
     client: Client,
     authorizations: Vec<StoredAuthorization>,
+    ascmis: Vec<StoredAscmi>,
 }
 
 impl std::fmt::Debug for ReleaseTx<'_> {
@@ -42,9 +43,10 @@ impl std::fmt::Debug for ReleaseTx<'_> {
 }
 
 /// Locks, on PostgreSQL, what a release of `$1`'s information decides on.
-const POSTGRES_LOCKS: [&str; 3] = [
+const POSTGRES_LOCKS: [&str; 4] = [
     "SELECT id FROM clients WHERE id = $1 FOR UPDATE",
     "SELECT id FROM authorizations WHERE client_id = $1 FOR UPDATE",
+    "SELECT id FROM ascmi_forms WHERE client_id = $1 FOR UPDATE",
     "SELECT id FROM restrictions WHERE client_id = $1 FOR UPDATE",
 ];
 
@@ -61,7 +63,8 @@ impl Store {
         }
         let client = self.client_on(&mut tx, client_id).await?;
         let authorizations = self.authorizations_on(&mut tx, client_id).await?;
-        Ok(ReleaseTx { store: self, tx, client, authorizations })
+        let ascmis = self.ascmis_on(&mut tx, client_id).await?;
+        Ok(ReleaseTx { store: self, tx, client, authorizations, ascmis })
     }
 }
 
@@ -90,7 +93,7 @@ impl ReleaseTx<'_> {
         }
         check_categories(&spec)?;
         let restrictions = self.store.restrictions_on(&mut self.tx, &self.client.id).await?;
-        assemble(spec, &self.client, &self.authorizations, &restrictions)
+        assemble(spec, &self.client, &self.authorizations, &self.ascmis, &restrictions)
     }
 
     /// The client's records that `keep` accepts; only those are decrypted.

@@ -94,6 +94,11 @@ async fn consent_inner(store: &Store, location: &Location, cmd: ConsentCmd, prep
                             format!("authorization {}{}", f.id, if from.is_empty() { String::new() } else { format!(" (Consent {from})") })
                         })
                     }
+                    Filing::Ascmi(mut form) => {
+                        let from = std::mem::take(&mut form.id);
+                        let filed = app.file_ascmi(&actor, &one.client_id, &form, None).await;
+                        filed.map(|id| format!("ASCMI {id}{}", if from.is_empty() { String::new() } else { format!(" (Consent {from})") }))
+                    }
                     Filing::Restriction { id, restriction, requested_on } => {
                         let filed = app.add_restriction(&actor, &one.client_id, &restriction, requested_on).await;
                         filed.map(|new| format!("restriction {new}{}", id.map(|from| format!(" (Consent {from})")).unwrap_or_default()))
@@ -114,8 +119,9 @@ async fn consent_inner(store: &Store, location: &Location, cmd: ConsentCmd, prep
         }
         ConsentCmd::Export { client } => {
             let authorizations = app.authorizations_of(&actor, &client).await.map_err(app_failure)?;
+            let ascmis = app.ascmis_of(&actor, &client).await.map_err(app_failure)?;
             let restrictions = app.restrictions_of(&actor, &client).await.map_err(app_failure)?;
-            let bundle = fhir::collection(fhir::consents_of(&client, &authorizations, &restrictions));
+            let bundle = fhir::collection(fhir::consents_of(&client, &authorizations, &ascmis, &restrictions));
             let text = serde_json::to_string_pretty(&bundle).map_err(|e| Failure::Internal(format!("bundle: {e}")))?;
             say(&text)
         }

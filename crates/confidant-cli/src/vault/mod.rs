@@ -1,4 +1,4 @@
-//! The vault subcommands (`init`, `client`, `record`, `auth`, `restriction`, `consent`,
+//! The vault subcommands (`init`, `client`, `record`, `auth`, `ascmi`, `restriction`, `consent`,
 //! `staff`, `team`, `keys`): argument shapes and the glue from them to
 //! `confidant-store`. Where the data lives: `--data-dir` (or
 //! `CONFIDANT_DATA_DIR`, else the platform data directory from the
@@ -24,12 +24,14 @@ use confidant_app::{Actor, App, AppError, Channel, StatusChange};
 
 use crate::{Failure, Format};
 
+mod ascmi;
 mod authorizations;
 mod clients;
 mod consent;
 mod records;
 mod staff;
 
+pub use ascmi::*;
 pub use authorizations::*;
 pub use clients::*;
 pub use consent::*;

@@ -263,6 +263,7 @@ pub fn client_page(viewer: &Viewer, view: &ClientView<'_>, flash: Option<&Flash>
             p.actions.noprint {
                 a.button href=(routes::share_for(&client.id)) { "Can I share this?" }
                 a href=(routes::new_authorization(&client.id)) { "Add an authorization" }
+                a href=(routes::ascmi_list(&client.id)) { "ASCMI forms (California)" }
                 @if viewer.oversees() { a href=(routes::accounting(&client.id)) { "Accounting of disclosures" } }
                 a href=(routes::client_summary(&client.id)) { "Record summary to print" }
             }

@@ -29,6 +29,7 @@ fn status_badge(client: &Client) -> Markup {
 }
 
 mod admin;
+mod ascmi;
 mod authorizations;
 mod clients;
 mod intake;
@@ -39,6 +40,7 @@ mod rules;
 mod share;
 
 pub use admin::*;
+pub use ascmi::*;
 pub use authorizations::*;
 pub use clients::*;
 pub use intake::*;

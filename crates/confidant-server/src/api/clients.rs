@@ -99,7 +99,7 @@ pub(crate) async fn show_client(
 pub(crate) struct OnDay {
     /// YYYY-MM-DD; today when absent.
     #[serde(default)]
-    on: Option<String>,
+    pub(crate) on: Option<String>,
 }
 
 pub(crate) async fn client_change(state: &AppState, p: &Principal, id: &str, on: Option<&str>, death: bool) -> ApiResult<StatusCode> {

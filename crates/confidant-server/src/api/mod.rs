@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use confidant_disclosure::Release;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind, Signer};
@@ -32,12 +32,14 @@ use crate::body::{Body, JsonBody, Path, Query};
 use crate::problem::{ApiResult, Problem};
 
 mod accounts;
+mod ascmi;
 mod audit;
 mod clients;
 mod disclosures;
 mod rules;
 
 pub(crate) use accounts::*;
+pub(crate) use ascmi::*;
 pub(crate) use audit::*;
 pub(crate) use clients::*;
 pub(crate) use disclosures::*;
@@ -78,6 +80,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/restrictions/{id}/decision", post(decide_restriction))
         .route("/v1/clients/{id}/authorizations", get(list_authorizations).post(add_authorization))
         .route("/v1/clients/{id}/authorizations/{auth}/revoke", post(revoke_authorization))
+        .route("/v1/clients/{id}/ascmi", get(list_ascmi).post(add_ascmi))
+        .route("/v1/clients/{id}/ascmi/{ascmi}/document", put(put_ascmi_document).get(get_ascmi_document))
+        .route("/v1/clients/{id}/ascmi/{ascmi}/revoke", post(revoke_ascmi))
         .route("/v1/clients/{id}/restrictions", get(list_restrictions).post(add_restriction))
         .route("/v1/clients/{id}/decisions", post(client_decision))
         .route("/v1/clients/{id}/disclosures", get(list_disclosures).post(disclose_handler))

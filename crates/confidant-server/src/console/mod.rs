@@ -28,6 +28,7 @@ use crate::body::{Form, Path, Query};
 use crate::problem::Problem;
 
 mod admin;
+mod ascmi;
 mod daily;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -56,6 +57,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(routes::RULES, get(rules))
         .route(routes::RULE, get(rule))
         .merge(daily::routes())
+        .merge(ascmi::routes())
         .merge(admin::routes())
 }
 

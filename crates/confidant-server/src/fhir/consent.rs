@@ -23,6 +23,7 @@
 
 use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Restriction, Statements};
+use confidant_store::Ascmi;
 use serde_json::Value;
 
 use super::codes::{self, Law};
@@ -42,7 +43,7 @@ pub struct Unmappable {
 }
 
 impl Unmappable {
-    fn new(element: impl Into<String>, issue: &'static str, expected: impl Into<String>) -> Unmappable {
+    pub(super) fn new(element: impl Into<String>, issue: &'static str, expected: impl Into<String>) -> Unmappable {
         Unmappable { element: element.into(), expected: expected.into(), issue }
     }
 
@@ -79,8 +80,12 @@ pub struct Imported {
 /// The vault's side of a Consent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Filing {
-    /// A `permit` Consent: an authorization, Part 2 consent or ASCMI.
+    /// A `permit` Consent: an authorization or Part 2 consent (or an ASCMI
+    /// written as one flat provision, which the vault does not file).
     Authorization(Authorization),
+    /// A `permit` Consent under the ASCMI policy with one nested provision
+    /// per care partner.
+    Ascmi(Ascmi),
     /// A `deny` Consent: a restriction the client asked for.
     Restriction {
         /// The Consent's id, if it had one.
@@ -92,26 +97,26 @@ pub enum Filing {
     },
 }
 
-fn scope() -> CodeableConcept {
+pub(super) fn scope() -> CodeableConcept {
     CodeableConcept::of(vec![Coding::new(codes::CONSENT_SCOPE, "patient-privacy").display("Privacy Consent")])
 }
 
-fn category(code: &str, display: &str) -> Vec<CodeableConcept> {
+pub(super) fn category(code: &str, display: &str) -> Vec<CodeableConcept> {
     vec![CodeableConcept::of(vec![Coding::new(codes::LOINC, code).display(display)])]
 }
 
-fn patient(client_id: &str) -> Reference {
+pub(super) fn patient(client_id: &str) -> Reference {
     Reference { reference: Some(format!("Patient/{client_id}")), ..Reference::default() }
 }
 
-fn policy(law: &Law) -> (Vec<Policy>, Option<CodeableConcept>) {
+pub(super) fn policy(law: &Law) -> (Vec<Policy>, Option<CodeableConcept>) {
     (
         vec![Policy { authority: Some(law.authority.into()), uri: Some(law.uri.into()) }],
         Some(CodeableConcept::of(vec![Coding::new(law.system, law.code).display(law.display)])),
     )
 }
 
-fn actor(kind: RecipientKind, name: Option<&str>) -> Actor {
+pub(super) fn actor(kind: RecipientKind, name: Option<&str>) -> Actor {
     Actor {
         role: CodeableConcept::of(vec![
             Coding::new(codes::PARTICIPATION_TYPE, "IRCP").display("information recipient"),
@@ -125,7 +130,7 @@ fn actor(kind: RecipientKind, name: Option<&str>) -> Actor {
     }
 }
 
-fn purposes(list: &[Purpose]) -> Vec<Coding> {
+pub(super) fn purposes(list: &[Purpose]) -> Vec<Coding> {
     list.iter()
         .map(|p| {
             let (system, code) = codes::purpose_coding(*p);
@@ -134,7 +139,7 @@ fn purposes(list: &[Purpose]) -> Vec<Coding> {
         .collect()
 }
 
-fn labels(list: &[Category]) -> Vec<Coding> {
+pub(super) fn labels(list: &[Category]) -> Vec<Coding> {
     list.iter()
         .map(|c| {
             let (system, code) = codes::category_coding(*c);
@@ -143,7 +148,7 @@ fn labels(list: &[Category]) -> Vec<Coding> {
         .collect()
 }
 
-fn disclose() -> Vec<CodeableConcept> {
+pub(super) fn disclose() -> Vec<CodeableConcept> {
     vec![CodeableConcept::of(vec![Coding::new(codes::CONSENT_ACTION, "disclose")])]
 }
 
@@ -197,15 +202,23 @@ pub fn authorization_to_consent(client_id: &str, auth: &Authorization) -> Consen
     }
 }
 
-/// A restriction of `client_id` (filed as `id`, asked for on `requested_on`) as a Consent.
-pub fn restriction_to_consent(client_id: &str, id: &str, restriction: &Restriction, requested_on: Date) -> Consent {
+/// A restriction of `client_id` (filed as `id`, asked for on `requested_on`)
+/// as a Consent: `active` when agreed to, `rejected` when declined, and
+/// `proposed` while the request waits for the privacy officer (`decided`
+/// false).
+pub fn restriction_to_consent(client_id: &str, id: &str, restriction: &Restriction, requested_on: Date, decided: bool) -> Consent {
     let (policy, policy_rule) = policy(&codes::RESTRICTION_LAW);
     Consent {
         resource_type: "Consent".into(),
         id: Some(id.to_string()),
         extension: Vec::new(),
         modifier_extension: Vec::new(),
-        status: if restriction.agreed { "active" } else { "rejected" }.into(),
+        status: match (restriction.agreed, decided) {
+            (true, _) => "active",
+            (false, true) => "rejected",
+            (false, false) => "proposed",
+        }
+        .into(),
         scope: scope(),
         category: category(codes::LOINC_CONSENT, "Patient consent"),
         patient: Some(patient(client_id)),
@@ -265,7 +278,7 @@ pub fn parse_document(value: Value) -> Result<Vec<Imported>, Unmappable> {
     }
 }
 
-fn date(element: &str, text: &str) -> Result<Date, Unmappable> {
+pub(super) fn date(element: &str, text: &str) -> Result<Date, Unmappable> {
     // A dateTime's day: `2026-01-10` or `2026-01-10T09:30:00Z`.
     text.get(..10)
         .filter(|_| text.len() == 10 || text.as_bytes().get(10) == Some(&b'T'))
@@ -281,7 +294,7 @@ fn client_of(reference: Option<&Reference>, element: &str) -> Result<String, Unm
     if ok { Ok(id.to_string()) } else { Err(Unmappable::new(element, "value", format!("{expected}, got `{text}`"))) }
 }
 
-fn one_coding<T: PartialEq>(
+pub(super) fn one_coding<T: PartialEq>(
     list: &[Coding],
     element: &str,
     read: fn(&str, &str) -> Option<T>,
@@ -302,8 +315,36 @@ fn one_coding<T: PartialEq>(
     Ok(out)
 }
 
-fn refuse_present(present: bool, element: &str, why: &str) -> Result<(), Unmappable> {
+pub(super) fn refuse_present(present: bool, element: &str, why: &str) -> Result<(), Unmappable> {
     if present { Err(Unmappable::new(element, "not-supported", why)) } else { Ok(()) }
+}
+
+/// One `provision.actor` (at FHIRPath `at`) as an authorization's recipient.
+pub(super) fn recipient_of(a: &Actor, at: &str) -> Result<AuthorizedRecipient, Unmappable> {
+    if !a.role.coding.iter().any(|k| k.is(codes::PARTICIPATION_TYPE, "IRCP") || k.is(codes::PARTICIPATION_TYPE, "PRCP")) {
+        return Err(Unmappable::new(
+            format!("{at}.role"),
+            "code-invalid",
+            format!("`IRCP` (information recipient) in `{}`", codes::PARTICIPATION_TYPE),
+        ));
+    }
+    let expected = || format!("a recipient kind in `{}` beside `IRCP` ({})", codes::RECIPIENT_KIND_SYSTEM, RecipientKind::expected());
+    let (j, coding) = a
+        .role
+        .coding
+        .iter()
+        .enumerate()
+        .find(|(_, k)| k.system.as_deref() == Some(codes::RECIPIENT_KIND_SYSTEM))
+        .ok_or_else(|| Unmappable::new(format!("{at}.role"), "required", expected()))?;
+    let code = coding.code.as_deref().unwrap_or_default();
+    let kind = RecipientKind::parse(code)
+        .ok_or_else(|| Unmappable::new(format!("{at}.role.coding[{j}].code"), "code-invalid", format!("{}; got `{code}`", expected())))?;
+    refuse_present(
+        a.reference.reference.is_some(),
+        &format!("{at}.reference.reference"),
+        "the recipient by kind and name (`display`), not by a reference Confidant cannot resolve",
+    )?;
+    Ok(AuthorizedRecipient { kind, name: a.reference.display.clone() })
 }
 
 /// Maps a Consent read from outside to what the vault files.
@@ -322,6 +363,9 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
     }
     let client_id = client_of(c.patient.as_ref(), "Consent.patient")?;
     let p = c.provision.as_ref().ok_or_else(|| Unmappable::new("Consent.provision", "required", "a provision: `permit` or `deny`"))?;
+    if p.kind.as_deref() == Some("permit") && !p.provision.is_empty() && matches!(kind_of(c), Ok(AuthorizationKind::Ascmi)) {
+        return super::ascmi::ascmi_from(c, p, client_id);
+    }
     let unsupported = "not supported: name data classes as security labels and the rule in one provision";
     refuse_present(!p.provision.is_empty(), "Consent.provision.provision", unsupported)?;
     refuse_present(!p.class.is_empty(), "Consent.provision.class", unsupported)?;
@@ -343,44 +387,19 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
     let categories = one_coding(&p.security_label, "Consent.provision.securityLabel", codes::category_from, codes::category_expected)?;
     let mut recipients = Vec::with_capacity(p.actor.len());
     for (i, a) in p.actor.iter().enumerate() {
-        let at = format!("Consent.provision.actor[{i}]");
-        if !a.role.coding.iter().any(|k| k.is(codes::PARTICIPATION_TYPE, "IRCP") || k.is(codes::PARTICIPATION_TYPE, "PRCP")) {
-            return Err(Unmappable::new(
-                format!("{at}.role"),
-                "code-invalid",
-                format!("`IRCP` (information recipient) in `{}`", codes::PARTICIPATION_TYPE),
-            ));
-        }
-        let expected = || format!("a recipient kind in `{}` beside `IRCP` ({})", codes::RECIPIENT_KIND_SYSTEM, RecipientKind::expected());
-        let (j, coding) = a
-            .role
-            .coding
-            .iter()
-            .enumerate()
-            .find(|(_, k)| k.system.as_deref() == Some(codes::RECIPIENT_KIND_SYSTEM))
-            .ok_or_else(|| Unmappable::new(format!("{at}.role"), "required", expected()))?;
-        let code = coding.code.as_deref().unwrap_or_default();
-        let kind = RecipientKind::parse(code).ok_or_else(|| {
-            Unmappable::new(format!("{at}.role.coding[{j}].code"), "code-invalid", format!("{}; got `{code}`", expected()))
-        })?;
-        refuse_present(
-            a.reference.reference.is_some(),
-            &format!("{at}.reference.reference"),
-            "the recipient by kind and name (`display`), not by a reference Confidant cannot resolve",
-        )?;
-        recipients.push(AuthorizedRecipient { kind, name: a.reference.display.clone() });
+        recipients.push(recipient_of(a, &format!("Consent.provision.actor[{i}]"))?);
     }
     let filing = match p.kind.as_deref() {
         Some("permit") => Filing::Authorization(authorization_from(c, p, &client_id, categories, recipients, purposes)?),
         Some("deny") => {
             let agreed = match c.status.as_str() {
                 "active" => true,
-                "rejected" => false,
+                "rejected" | "proposed" => false,
                 other => {
                     return Err(Unmappable::new(
                         "Consent.status",
                         "code-invalid",
-                        format!("`active` (a restriction agreed to) or `rejected` (declined), got `{other}`"),
+                        format!("`active` (a restriction agreed to), `proposed` (waiting) or `rejected` (declined), got `{other}`"),
                     ));
                 }
             };
@@ -406,7 +425,7 @@ pub fn consent_from(c: &Consent) -> Result<Imported, Unmappable> {
     Ok(Imported { client_id, filing })
 }
 
-fn authorization_from(
+pub(super) fn authorization_from(
     c: &Consent,
     p: &Provision,
     client_id: &str,
@@ -496,7 +515,7 @@ fn authorization_from(
     })
 }
 
-fn kind_of(c: &Consent) -> Result<AuthorizationKind, Unmappable> {
+pub(super) fn kind_of(c: &Consent) -> Result<AuthorizationKind, Unmappable> {
     let from_rule = c
         .policy_rule
         .iter()
@@ -518,21 +537,27 @@ fn kind_of(c: &Consent) -> Result<AuthorizationKind, Unmappable> {
 
 /// Whether the vault can file what a Consent says: an authorization must
 /// be complete as a form (every element and statement, 45 CFR
-/// 164.508(c), 42 CFR 2.31(a)), not yet revoked, and not an ASCMI (whose
-/// care partners the vault cannot hold yet). Every defect is an issue
-/// naming its element.
+/// 164.508(c), 42 CFR 2.31(a)), not yet revoked, and not an ASCMI written
+/// as one flat provision (the vault files an ASCMI with its care partners,
+/// one nested provision each). An ASCMI is checked as the vault checks it
+/// ([`confidant_store::check_ascmi`]). Every defect is an issue naming its
+/// element.
 pub fn check_filable(imported: &Imported) -> Result<(), OperationOutcome> {
     use confidant_policy::authorization::{Element, Reason};
-    let Filing::Authorization(auth) = &imported.filing else { return Ok(()) };
+    let auth = match &imported.filing {
+        Filing::Authorization(auth) => auth,
+        Filing::Ascmi(form) => return super::ascmi::check_filable(form),
+        Filing::Restriction { .. } => return Ok(()),
+    };
     let mut problems = Vec::new();
     if auth.revoked_on.is_some() {
         problems.push(Unmappable::new("Consent.status", "not-supported", "`active`: file the authorization, then record its revocation"));
     }
     if auth.kind == AuthorizationKind::Ascmi {
         problems.push(Unmappable::new(
-            "Consent.policyRule",
-            "not-supported",
-            "a HIPAA authorization or Part 2 consent: the vault cannot file an ASCMI yet",
+            "Consent.provision.provision",
+            "required",
+            "an ASCMI's care partners, one nested provision each (actor, purposes and data classes)",
         ));
     }
     for reason in confidant_policy::authorization::form_defects(auth) {

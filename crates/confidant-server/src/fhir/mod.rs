@@ -4,13 +4,15 @@
 //!
 //! - `GET /fhir/metadata`: the `CapabilityStatement` (public);
 //! - `GET /fhir/Consent?patient=<client id>`: a `searchset` Bundle of the
-//!   client's authorizations and restrictions (token scope `read`);
+//!   client's authorizations, ASCMI forms and restrictions (token scope
+//!   `read`); without `patient`, a 400 `OperationOutcome` naming it;
 //! - `GET /fhir/Consent/<id>`: one of them (`read`);
 //! - `POST /fhir/Consent`: maps and files one (`write`); anything it cannot
 //!   map is a 422 `OperationOutcome` naming the element.
 //!
 //! Every access goes through `confidant-app` (`authorizations_of`,
-//! `restrictions_of`, `file_authorization`, `add_restriction`), so
+//! `ascmis_of`, `restrictions_of`, `file_authorization`, `file_ascmi`,
+//! `add_restriction`), so
 //! need-to-know and the audit log apply exactly as for `/v1`. Errors here
 //! are `OperationOutcome`s, not problem details, as FHIR clients expect.
 //!
@@ -29,14 +31,16 @@
 //! test suite by Python's `fhir.resources` (an implementation nobody here
 //! wrote; `tests/fhir.rs`, installed by `scripts/test`).
 
+pub mod ascmi;
 pub mod codes;
 pub mod consent;
 pub mod model;
-mod routes;
+pub(crate) mod routes;
 
 #[cfg(test)]
 mod tests;
 
+pub use ascmi::ascmi_to_consent;
 pub use consent::{Filing, Imported, Unmappable, authorization_to_consent, parse_consent, parse_document, restriction_to_consent};
 pub use model::{Bundle, Consent, Entry, OperationOutcome};
 pub(crate) use routes::routes;
@@ -54,15 +58,24 @@ pub fn collection(consents: Vec<Consent>) -> Bundle {
     }
 }
 
-/// A client's authorizations and restrictions as Consents, authorizations first.
+/// A client's authorizations, ASCMI forms and restrictions as Consents, in
+/// that order.
 pub fn consents_of(
     client_id: &str,
     authorizations: &[confidant_store::StoredAuthorization],
+    ascmis: &[confidant_store::StoredAscmi],
     restrictions: &[confidant_store::StoredRestriction],
 ) -> Vec<Consent> {
     authorizations
         .iter()
         .map(|a| authorization_to_consent(client_id, &a.authorization))
-        .chain(restrictions.iter().map(|r| restriction_to_consent(client_id, &r.id, &r.restriction, r.requested_on)))
+        .chain(ascmis.iter().map(|a| ascmi_to_consent(client_id, &a.ascmi)))
+        .chain(restrictions.iter().map(|r| stored_restriction_to_consent(client_id, r)))
         .collect()
+}
+
+/// A restriction on file as a Consent, its status from the privacy
+/// officer's decision (`proposed` while it waits).
+pub fn stored_restriction_to_consent(client_id: &str, r: &confidant_store::StoredRestriction) -> Consent {
+    restriction_to_consent(client_id, &r.id, &r.restriction, r.requested_on, r.restriction.agreed || r.decision.is_some())
 }

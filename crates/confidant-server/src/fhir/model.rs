@@ -155,9 +155,10 @@ pub struct Provision {
     /// Not mapped: refused when present.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<Value>,
-    /// Not mapped: refused when present.
+    /// Nested provisions: an ASCMI's care partners, one each; refused
+    /// anywhere else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub provision: Vec<Value>,
+    pub provision: Vec<Provision>,
 }
 
 /// The `Consent` resource, R4 (unchanged in R4B).

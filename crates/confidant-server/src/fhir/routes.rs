@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 
 use super::consent::{Filing, Unmappable, check_filable};
 use super::model::{Bundle, Entry, Issue, OperationOutcome};
-use super::{FHIR_JSON, authorization_to_consent, consents_of, parse_consent, restriction_to_consent};
+use super::{
+    FHIR_JSON, ascmi_to_consent, authorization_to_consent, consents_of, parse_consent, restriction_to_consent,
+    stored_restriction_to_consent,
+};
 use crate::AppState;
 use crate::auth::{ApiPrincipal, Scope};
 use crate::body::{Body, check_id};
@@ -97,7 +100,9 @@ fn base(headers: &HeaderMap, secure: bool) -> Option<String> {
     Some(format!("{}://{host}/fhir", if secure { "https" } else { "http" }))
 }
 
-async fn metadata() -> Response {
+#[utoipa::path(get, path = "/fhir/metadata", tag = "fhir",
+    responses((status = 200, description = "The FHIR R4 CapabilityStatement (public)", content_type = "application/fhir+json")))]
+pub(crate) async fn metadata() -> Response {
     let consent = json!({
         "type": "Consent",
         "profile": "http://hl7.org/fhir/StructureDefinition/Consent",
@@ -116,7 +121,7 @@ async fn metadata() -> Response {
         "publisher": "Confidant",
         "kind": "instance",
         "software": { "name": "Confidant", "version": env!("CARGO_PKG_VERSION") },
-        "implementation": { "description": "Confidant: authorizations, Part 2 consents and restrictions as FHIR Consent" },
+        "implementation": { "description": "Confidant: authorizations, Part 2 consents, California ASCMI forms and restrictions as FHIR Consent" },
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "rest": [{
@@ -131,11 +136,17 @@ async fn metadata() -> Response {
 }
 
 #[derive(serde::Deserialize)]
-struct SearchQuery {
+pub(crate) struct SearchQuery {
     patient: Option<String>,
 }
 
-async fn search(
+#[utoipa::path(get, path = "/fhir/Consent", tag = "fhir",
+    params(("patient" = String, Query, description = "The client id, `Patient/<id>` or `<id>` (required)")),
+    responses(
+        (status = 200, description = "A searchset Bundle of the client's Consents: authorizations, ASCMI forms, restrictions (scope `read`)", content_type = "application/fhir+json"),
+        (status = 400, description = "OperationOutcome naming the missing or bad parameter", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
     p: Result<ApiPrincipal, Problem>,
     headers: HeaderMap,
@@ -143,19 +154,23 @@ async fn search(
 ) -> FhirResult {
     let p = principal(p, Scope::Read)?;
     let crate::body::Query(query) = query?;
-    let patient = query.patient.ok_or_else(|| Unmappable {
-        element: "patient".into(),
-        expected: "the search parameter `patient`: a client id".into(),
-        issue: "required",
+    let patient = query.patient.ok_or_else(|| {
+        let missing = Unmappable {
+            element: "patient".into(),
+            expected: "the search parameter `patient`: a client id (`Patient/<id>` or `<id>`)".into(),
+            issue: "required",
+        };
+        FhirError(StatusCode::BAD_REQUEST, missing.outcome())
     })?;
     let client_id = patient.strip_prefix("Patient/").unwrap_or(&patient).to_string();
     check_id("patient", &client_id)?;
     let actor = p.actor(Channel::Api);
     let app = state.app();
     let authorizations = app.authorizations_of(&actor, &client_id).await?;
+    let ascmis = app.ascmis_of(&actor, &client_id).await?;
     let restrictions = app.restrictions_of(&actor, &client_id).await?;
     let base = base(&headers, state.config.secure_cookies);
-    let entry: Vec<Entry> = consents_of(&client_id, &authorizations, &restrictions)
+    let entry: Vec<Entry> = consents_of(&client_id, &authorizations, &ascmis, &restrictions)
         .into_iter()
         .map(|resource| Entry {
             full_url: base.as_ref().zip(resource.id.as_ref()).map(|(b, id)| format!("{b}/Consent/{id}")),
@@ -167,7 +182,13 @@ async fn search(
     Ok(fhir(StatusCode::OK, &bundle))
 }
 
-async fn read(
+#[utoipa::path(get, path = "/fhir/Consent/{id}", tag = "fhir",
+    params(("id" = String, Path, description = "An authorization, ASCMI or restriction id")),
+    responses(
+        (status = 200, description = "The Consent (scope `read`)", content_type = "application/fhir+json"),
+        (status = 404, description = "OperationOutcome: no such Consent the caller may read", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn read(
     State(state): State<Arc<AppState>>,
     p: Result<ApiPrincipal, Problem>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -183,17 +204,31 @@ async fn read(
         let client_id = state.store.restriction_client(&id).await.map_err(|_| gone())?;
         let list = app.restrictions_of(&actor, &client_id).await?;
         let r = list.iter().find(|r| r.id == id).ok_or_else(gone)?;
-        restriction_to_consent(&client_id, &r.id, &r.restriction, r.requested_on)
-    } else {
-        let client_id = state.store.authorization_client(&id).await.map_err(|_| gone())?;
+        stored_restriction_to_consent(&client_id, r)
+    } else if let Ok(client_id) = state.store.authorization_client(&id).await {
         let list = app.authorizations_of(&actor, &client_id).await?;
         let a = list.iter().find(|a| a.authorization.id == id).ok_or_else(gone)?;
         authorization_to_consent(&client_id, &a.authorization)
+    } else {
+        let client_id = state.store.ascmi_client(&id).await.map_err(|_| gone())?;
+        let form = app.ascmi_of(&actor, &client_id, &id).await?;
+        ascmi_to_consent(&client_id, &form.ascmi)
     };
     Ok(fhir(StatusCode::OK, &consent))
 }
 
-async fn create(State(state): State<Arc<AppState>>, p: Result<ApiPrincipal, Problem>, headers: HeaderMap, body: Body) -> FhirResult {
+#[utoipa::path(post, path = "/fhir/Consent", tag = "fhir",
+    request_body(content = Object, description = "A FHIR R4 Consent", content_type = "application/fhir+json"),
+    responses(
+        (status = 201, description = "Filed; the Consent as stored, with its new id (scope `write`)", content_type = "application/fhir+json"),
+        (status = 422, description = "OperationOutcome naming each element that cannot be mapped or filed", content_type = "application/fhir+json"),
+    ))]
+pub(crate) async fn create(
+    State(state): State<Arc<AppState>>,
+    p: Result<ApiPrincipal, Problem>,
+    headers: HeaderMap,
+    body: Body,
+) -> FhirResult {
     let p = principal(p, Scope::Write)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(str::trim);
     if !media.is_some_and(|m| m.eq_ignore_ascii_case(FHIR_JSON) || m.eq_ignore_ascii_case("application/json")) {
@@ -216,10 +251,16 @@ async fn create(State(state): State<Arc<AppState>>, p: Result<ApiPrincipal, Prob
             auth.id = filed.id;
             authorization_to_consent(&client_id, &auth)
         }
+        Filing::Ascmi(mut form) => {
+            form.id = String::new();
+            form.id = state.app().file_ascmi(&actor, &client_id, &form, None).await?;
+            ascmi_to_consent(&client_id, &form)
+        }
         Filing::Restriction { restriction, requested_on, .. } => {
             let on = requested_on.unwrap_or_else(|| state.store.today());
             let id = state.app().add_restriction(&actor, &client_id, &restriction, Some(on)).await?;
-            restriction_to_consent(&client_id, &id, &restriction, on)
+            // Filed now and not decided yet, unless filed agreed.
+            restriction_to_consent(&client_id, &id, &restriction, on, restriction.agreed)
         }
     };
     let mut response = fhir(StatusCode::CREATED, &consent);

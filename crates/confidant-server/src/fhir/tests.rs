@@ -90,8 +90,8 @@ proptest! {
     }
 
     #[test]
-    fn a_restriction_survives_the_round_trip_through_consent(r in restriction(), on in date()) {
-        let back = through_json(&restriction_to_consent("cl-2", "restr-0123456789ab", &r, on));
+    fn a_restriction_survives_the_round_trip_through_consent(r in restriction(), on in date(), decided in any::<bool>()) {
+        let back = through_json(&restriction_to_consent("cl-2", "restr-0123456789ab", &r, on, decided));
         prop_assert_eq!(back.client_id, "cl-2");
         prop_assert_eq!(
             back.filing,
@@ -207,4 +207,137 @@ fn an_incomplete_or_revoked_authorization_is_not_filed_and_each_defect_is_named(
     assert!(elements.contains(&"Consent.status"), "{elements:?}");
     assert!(elements.contains(&"Consent.performer"), "{elements:?}");
     assert!(elements.contains(&"Consent.extension"), "{elements:?}");
+}
+
+fn care_partner() -> impl Strategy<Value = confidant_store::CarePartner> {
+    let ascmi_purposes = confidant_policy::authorization::ASCMI_PURPOSES.to_vec();
+    let categories: Vec<Category> = Category::ALL.iter().copied().filter(|c| *c != Category::PsychotherapyNotes).collect();
+    (
+        name(),
+        select(RecipientKind::ALL.to_vec()),
+        subsequence(categories.clone(), 0..=categories.len()).prop_shuffle(),
+        subsequence(ascmi_purposes, 1..=4),
+    )
+        .prop_map(|(name, kind, categories, purposes)| {
+            let purposes = if categories.is_empty() { Vec::new() } else { purposes };
+            confidant_store::CarePartner { name, kind, categories, purposes }
+        })
+}
+
+fn ascmi() -> impl Strategy<Value = confidant_store::Ascmi> {
+    (
+        "ascmi-[0-9a-f]{12}",
+        proptest::option::of(select(Signer::ALL.to_vec())),
+        proptest::option::of(date()),
+        proptest::option::of(date()),
+        proptest::option::of("[a-z]{3,10}( [a-z]{2,8}){0,3}"),
+        proptest::option::of(date()),
+        any::<(bool, bool, bool)>(),
+        proptest::collection::vec(care_partner(), 1..5),
+    )
+        .prop_map(|(id, signed_by, signed_on, expires_on, expiry_event, revoked_on, (a, b, c), partners)| confidant_store::Ascmi {
+            id,
+            signed_by,
+            signed_on,
+            expires_on,
+            expiry_event,
+            statements: Statements { right_to_revoke: a, no_conditioning: b, redisclosure: c },
+            partners,
+            revoked_on,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn an_ascmi_survives_the_round_trip_through_consent(form in ascmi()) {
+        let consent = ascmi_to_consent("cl-3", &form);
+        let provision = consent.provision.as_ref().unwrap();
+        prop_assert_eq!(provision.provision.len(), form.partners.len(), "one provision per care partner");
+        prop_assert!(provision.actor.is_empty() && provision.purpose.is_empty() && provision.security_label.is_empty());
+        let back = through_json(&consent);
+        prop_assert_eq!(back.client_id, "cl-3");
+        prop_assert_eq!(back.filing, Filing::Ascmi(form));
+    }
+}
+
+/// A complete ASCMI as this server writes it.
+fn filable_ascmi() -> Value {
+    let form = confidant_store::Ascmi {
+        id: "ascmi-1".into(),
+        signed_by: Some(Signer::Client),
+        signed_on: Date::parse("2026-01-10"),
+        expires_on: Date::parse("2027-01-10"),
+        expiry_event: None,
+        statements: Statements { right_to_revoke: true, no_conditioning: true, redisclosure: true },
+        partners: vec![
+            confidant_store::CarePartner {
+                name: "Quillfeather Health Plan".into(),
+                kind: RecipientKind::HealthPlan,
+                categories: vec![Category::Diagnosis],
+                purposes: vec![Purpose::Payment],
+            },
+            confidant_store::CarePartner {
+                name: "Eastbrook Food Bank".into(),
+                kind: RecipientKind::SocialServicesAgency,
+                categories: vec![],
+                purposes: vec![],
+            },
+        ],
+        revoked_on: None,
+    };
+    serde_json::to_value(ascmi_to_consent("cl-1", &form)).unwrap()
+}
+
+#[test]
+fn an_ascmi_care_partner_provision_is_written_as_permit_or_deny() {
+    let value = filable_ascmi();
+    assert_eq!(value["policyRule"]["coding"][0]["code"], "ascmi");
+    assert_eq!(value["provision"]["provision"][0]["type"], "permit");
+    assert_eq!(value["provision"]["provision"][0]["actor"][0]["reference"]["display"], "Quillfeather Health Plan");
+    assert_eq!(value["provision"]["provision"][1]["type"], "deny");
+    assert!(value["provision"]["provision"][1].get("securityLabel").is_none());
+    assert!(check_filable(&parse_consent(value).unwrap()).is_ok());
+}
+
+#[test]
+fn an_ascmi_with_unknown_codes_or_bad_choices_is_refused_naming_the_element() {
+    let cases = [
+        ("/provision/provision/0/purpose/0/code", json!("COVID"), "Consent.provision.provision[0].purpose[0].code"),
+        ("/provision/provision/0/securityLabel/0/code", json!("XYZ"), "Consent.provision.provision[0].securityLabel[0].code"),
+        ("/provision/provision/1/type", json!("maybe"), "Consent.provision.provision[1].type"),
+        (
+            "/provision/provision/0/actor/0/role/coding/1/code",
+            json!("astrologer"),
+            "Consent.provision.provision[0].actor[0].role.coding[1].code",
+        ),
+        ("/provision/provision/0/actor", json!([]), "Consent.provision.provision[0].actor"),
+    ];
+    for (pointer, replacement, element) in cases {
+        let e = refused(filable_ascmi(), pointer, replacement);
+        assert_eq!(e.element, element, "{pointer}: {e}");
+    }
+    // Mapped, but not a form the vault files: each names its element.
+    let filed = |pointer: &str, replacement: Value| {
+        let mut value = filable_ascmi();
+        *value.pointer_mut(pointer).unwrap() = replacement;
+        let outcome = check_filable(&parse_consent(value).unwrap()).unwrap_err();
+        outcome.issue[0].expression[0].clone()
+    };
+    let notes = json!([{ "system": codes::ACT_CODE, "code": "PSYTHPN" }]);
+    assert_eq!(filed("/provision/provision/0/securityLabel", notes), "Consent.provision.provision[0].securityLabel");
+    let marketing = json!([{ "system": codes::ACT_REASON, "code": "HMARKT" }]);
+    assert_eq!(filed("/provision/provision/0/purpose", marketing), "Consent.provision.provision[0].purpose");
+    assert_eq!(filed("/dateTime", json!(null)), "Consent.dateTime");
+}
+
+#[test]
+fn a_restriction_waiting_for_a_decision_is_proposed_and_a_declined_one_rejected() {
+    let r = Restriction { categories: vec![Category::Hiv], recipient_kinds: vec![], purposes: vec![], agreed: false };
+    let on = Date::parse("2026-02-01").unwrap();
+    assert_eq!(restriction_to_consent("cl-1", "restr-1", &r, on, false).status, "proposed");
+    assert_eq!(restriction_to_consent("cl-1", "restr-1", &r, on, true).status, "rejected");
+    let agreed = Restriction { agreed: true, ..r };
+    assert_eq!(restriction_to_consent("cl-1", "restr-1", &agreed, on, true).status, "active");
 }

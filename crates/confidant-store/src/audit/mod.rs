@@ -118,6 +118,10 @@ audit_kinds! {
     TrainingViewed = "training_viewed",
     TrainingPolicyChanged = "training_policy_changed",
     LogRecommitted = "log_recommitted",
+    AscmiFiled = "ascmi_filed",
+    AscmiRevoked = "ascmi_revoked",
+    AscmiDocumentAttached = "ascmi_document_attached",
+    AscmiDocumentRead = "ascmi_document_read",
 }
 
 impl std::fmt::Display for AuditKind {
