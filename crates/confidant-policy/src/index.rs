@@ -135,8 +135,9 @@ pub(crate) struct Index {
     entries: Vec<Entry>,
     /// Exact policies, as a bit set.
     exact: Vec<u64>,
-    /// Which dimensions are indexed (domain small enough).
-    indexed: [bool; DIMENSIONS],
+    /// The indexed dimensions some policy is constrained on: the only ones
+    /// [`Index::select`] reads.
+    active: Vec<usize>,
     jurisdictions: Vec<String>,
     age_breakpoints: Vec<i64>,
     death_breakpoints: Vec<i64>,
@@ -509,7 +510,7 @@ impl Index {
             whole_layers,
             entries,
             exact,
-            indexed,
+            active,
             jurisdictions: jurisdictions.to_vec(),
             age_breakpoints: age_breakpoints.to_vec(),
             death_breakpoints: death_breakpoints.to_vec(),
@@ -537,24 +538,19 @@ impl Index {
     pub(crate) fn select(&self, point: &Point, layers: &[Layer], fired: &mut Vec<usize>, residual: &mut Vec<u64>) {
         residual.clear();
         residual.resize(self.words, 0);
+        for layer in layers {
+            if let Some(bits) = Layer::ALL.iter().position(|l| l == layer).and_then(|l| self.layers.get(l)) {
+                residual.iter_mut().zip(bits).for_each(|(r, b)| *r |= b);
+            }
+        }
+        for &d in &self.active {
+            let start = (self.offsets.get(d).copied().unwrap_or(0) + usize::from(point.0.get(d).copied().unwrap_or(0))) * self.words;
+            if let Some(row) = self.admits.get(start..start + self.words) {
+                residual.iter_mut().zip(row).for_each(|(r, a)| *r &= a);
+            }
+        }
         for (w, slot) in residual.iter_mut().enumerate() {
-            let mut word = 0u64;
-            for layer in layers {
-                if let Some(bits) = Layer::ALL.iter().position(|l| l == layer).and_then(|l| self.layers.get(l)) {
-                    word |= bits.get(w).copied().unwrap_or(0);
-                }
-            }
-            for (d, v) in point.0.iter().enumerate() {
-                if word == 0 {
-                    break;
-                }
-                if !self.indexed.get(d).copied().unwrap_or(false) {
-                    continue;
-                }
-                let at = (self.offsets.get(d).copied().unwrap_or(0) + usize::from(*v)) * self.words + w;
-                word &= self.admits.get(at).copied().unwrap_or(0);
-            }
-            let mut candidates = word;
+            let mut candidates = *slot;
             while candidates != 0 {
                 let bit = candidates.trailing_zeros() as usize;
                 candidates &= candidates - 1;
@@ -566,21 +562,19 @@ impl Index {
                     t.cells.get(cell).copied().unwrap_or(false)
                 });
                 if !admitted {
-                    word &= !(1u64 << bit);
+                    *slot &= !(1u64 << bit);
                 } else if self.exact.get(w).is_some_and(|e| e >> bit & 1 == 1) {
                     fired.push(i);
-                    word &= !(1u64 << bit);
+                    *slot &= !(1u64 << bit);
                 }
             }
-            *slot = word;
         }
     }
 
-    /// How many policies the index decides alone, and how many it leaves to Cedar.
+    /// The policies the index leaves to Cedar.
     #[cfg(test)]
-    pub(crate) fn exact_count(&self) -> (usize, usize) {
-        let exact = self.exact.iter().map(|w| w.count_ones() as usize).sum();
-        (exact, self.entries.len() - exact)
+    pub(crate) fn residual(&self) -> Vec<usize> {
+        (0..self.entries.len()).filter(|i| self.exact.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 0)).collect()
     }
 }
 
@@ -613,7 +607,7 @@ mod tests {
                 "{HEAD} when {{ (principal has mandated_reporter && principal.mandated_reporter) || (!(principal has mandated_reporter) && principal.role == \"nurse\") }};"
             ),
         ]);
-        assert_eq!(idx.exact_count(), (3, 0));
+        assert_eq!(idx.residual(), Vec::<usize>::new());
     }
 
     #[test]
@@ -624,7 +618,7 @@ mod tests {
                 "{HEAD} when {{ (context.purpose == \"treatment\" && resource.category like \"a*\") || context.purpose == \"payment\" }};"
             ),
         ]);
-        assert_eq!(idx.exact_count(), (0, 2));
+        assert_eq!(idx.residual(), vec![0, 1]);
         let mut point = Point([0; DIMENSIONS]);
         let mut fired = Vec::new();
         let mut residual = Vec::new();
