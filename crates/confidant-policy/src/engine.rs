@@ -327,7 +327,7 @@ impl Engine {
         }
         let set = Arc::new(set);
         if let Ok(mut sets) = self.residual_sets.lock() {
-            if sets.len() >= MEMO_CAPACITY {
+            if sets.len() >= RESIDUAL_SETS {
                 sets.clear();
             }
             sets.insert(bits, set.clone());
@@ -502,6 +502,10 @@ type Fx = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Memo entries kept before the memo is emptied; bounds memory on varied input.
 const MEMO_CAPACITY: usize = 65_536;
+
+/// Residual policy sets kept before the cache is emptied (a set holds
+/// policies, so fewer than the memo's entries).
+const RESIDUAL_SETS: usize = 1_024;
 
 /// Everything the rules can see for one category: the Cedar request is built
 /// from this and nothing else, which is what makes the memo exact. Numbers

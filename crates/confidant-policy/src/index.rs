@@ -475,12 +475,17 @@ impl Index {
         let mut exact = vec![0u64; words];
         let mut layer_bits = vec![vec![0u64; words]; Layer::ALL.len()];
         let mut entries = Vec::with_capacity(jsons.len());
+        let mut active = Vec::new();
         for (i, (json, layer)) in jsons.iter().zip(layers).enumerate() {
             let (word, bit) = (i / 64, 1u64 << (i % 64));
             let analysis = analyse(&evaluator, json);
             for (d, dimension) in dims.iter().enumerate() {
                 let m =
                     if indexed.get(d).copied().unwrap_or(false) { analysis.masks.get(d).copied().unwrap_or(u64::MAX) } else { u64::MAX };
+                let all = if dimension.domain.len() >= 64 { u64::MAX } else { (1u64 << dimension.domain.len()) - 1 };
+                if m & all != all && !active.contains(&d) {
+                    active.push(d);
+                }
                 for v in 0..dimension.domain.len() {
                     if v >= 64 || m >> v & 1 == 1 {
                         if let Some(w) = admits.get_mut((offsets.get(d).copied().unwrap_or(0) + v) * words + word) {
