@@ -487,10 +487,10 @@ impl Index {
                     active.push(d);
                 }
                 for v in 0..dimension.domain.len() {
-                    if v >= 64 || m >> v & 1 == 1 {
-                        if let Some(w) = admits.get_mut((offsets.get(d).copied().unwrap_or(0) + v) * words + word) {
-                            *w |= bit;
-                        }
+                    if (v >= 64 || m >> v & 1 == 1)
+                        && let Some(w) = admits.get_mut((offsets.get(d).copied().unwrap_or(0) + v) * words + word)
+                    {
+                        *w |= bit;
                     }
                 }
             }
@@ -628,11 +628,11 @@ mod tests {
         let mut fired = Vec::new();
         let mut residual = Vec::new();
         let treatment = Purpose::ALL.iter().position(|p| *p == Purpose::Treatment).unwrap_or_default();
-        point.0.iter_mut().nth(dim::PURPOSE).into_iter().for_each(|v| *v = u8::try_from(treatment).unwrap_or_default());
+        point.0.get_mut(dim::PURPOSE).into_iter().for_each(|v| *v = u8::try_from(treatment).unwrap_or_default());
         idx.select(&point, &[Layer::Hipaa], &mut fired, &mut residual);
         assert_eq!((fired.len(), residual.first().copied()), (0, Some(0b11)));
         let other = Purpose::ALL.iter().position(|p| !matches!(p, Purpose::Treatment | Purpose::Payment)).unwrap_or_default();
-        point.0.iter_mut().nth(dim::PURPOSE).into_iter().for_each(|v| *v = u8::try_from(other).unwrap_or_default());
+        point.0.get_mut(dim::PURPOSE).into_iter().for_each(|v| *v = u8::try_from(other).unwrap_or_default());
         idx.select(&point, &[Layer::Hipaa], &mut fired, &mut residual);
         assert_eq!(residual.first().copied(), Some(0));
     }
