@@ -180,6 +180,9 @@ fn dimensions(jurisdictions: &[String], age: &[i64], death: &[i64]) -> Vec<Dimen
 struct Evaluator<'d> {
     dims: &'d [Dimension],
     indexed: &'d [bool; DIMENSIONS],
+    /// The dimension of each attribute node, by address, for the policy
+    /// being analysed (emptied before each: the nodes live that long).
+    nodes: std::cell::RefCell<std::collections::HashMap<usize, Option<usize>>>,
 }
 
 impl Evaluator<'_> {
@@ -233,9 +236,19 @@ impl Evaluator<'_> {
             },
             "Set" => args.as_array().ok_or(Unsupported)?.iter().map(|e| self.eval(e, env)).collect::<Result<_, _>>().map(Ev::Set),
             "." | "has" => {
-                let base = args.get("left").and_then(attribute_path).ok_or(Unsupported)?;
-                let attr = args.get("attr").and_then(Value::as_str).ok_or(Unsupported)?;
-                let d = self.dimension(&format!("{base}.{attr}")).ok_or(Unsupported)?;
+                let key = std::ptr::from_ref(args) as usize;
+                let known = self.nodes.borrow().get(&key).copied();
+                let d = match known {
+                    Some(d) => d,
+                    None => {
+                        let base = args.get("left").and_then(attribute_path);
+                        let attr = args.get("attr").and_then(Value::as_str);
+                        let d = base.zip(attr).and_then(|(b, a)| self.dimension(&format!("{b}.{a}")));
+                        self.nodes.borrow_mut().insert(key, d);
+                        d
+                    }
+                }
+                .ok_or(Unsupported)?;
                 let value = self.dims.get(d).and_then(|dim| dim.domain.get(*env.get(d)?)).ok_or(Unsupported)?;
                 match (op.as_str(), value) {
                     ("has", v) => Ok(Ev::Bool(*v != Val::Absent)),
@@ -384,6 +397,7 @@ struct Analysis {
 }
 
 fn analyse(evaluator: &Evaluator<'_>, policy: &Value) -> Analysis {
+    evaluator.nodes.borrow_mut().clear();
     let mut masks = [u64::MAX; DIMENSIONS];
     let permit = policy.get("effect").and_then(Value::as_str) == Some("permit");
     let mut exact = permit && scope_is_any(policy);
@@ -458,7 +472,7 @@ impl Index {
         for (slot, d) in indexed.iter_mut().zip(&dims) {
             *slot = d.domain.len() <= MAX_DOMAIN;
         }
-        let evaluator = Evaluator { dims: &dims, indexed: &indexed };
+        let evaluator = Evaluator { dims: &dims, indexed: &indexed, nodes: Default::default() };
         let words = jsons.len().div_ceil(64).max(1);
         let whole_layers: Vec<Layer> = Layer::ALL
             .iter()
