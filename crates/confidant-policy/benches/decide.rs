@@ -11,9 +11,16 @@
 //! - `parse_and_decide/single_category`: the JSON text of the single-category
 //!   request, parsed and decided.
 //!
+//! - `batch/varied_uncached`: 1,152 varied requests (every purpose and
+//!   recipient kind, four categories, three sets of facts, both
+//!   jurisdictions and organization settings), decided without the memo;
+//!   criterion reports the throughput in decisions per second.
+//!
 //! `Engine::decide` memoizes rule evaluation per category, so repeating one
-//! request measures the memo hit; the `*_uncached` variants measure the full
-//! evaluation every time.
+//! request measures the memo hit; the `*_uncached` variants evaluate every
+//! time through the rule index (`src/index.rs`), and the `*_unindexed`
+//! variants evaluate every policy of each applicable layer in Cedar, as the
+//! engine did before the index: the same-run baseline beside `cedar_bare`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -122,6 +129,37 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
     (request, entities)
 }
 
+/// Varied requests: the single-category request over every purpose and
+/// recipient kind, four categories, three sets of facts, federal and
+/// California law, with and without the organization layer.
+fn varied_requests() -> Vec<confidant_policy::Request> {
+    use confidant_policy::Facts;
+    use confidant_policy::vocab::{Category, Jurisdiction, OrganizationPolicy, Purpose, RecipientKind};
+    let base = parse_request(SINGLE).unwrap();
+    let facts = [
+        Facts::default(),
+        Facts::with(&[Fact::ClientAgrees, Fact::ClientPresent]),
+        Facts::with(&[Fact::SeriousImminentThreat, Fact::CourtOrder]),
+    ];
+    let mut out = Vec::new();
+    for (n, (purpose, kind)) in Purpose::ALL.iter().flat_map(|p| RecipientKind::ALL.iter().map(move |k| (*p, *k))).enumerate() {
+        for f in facts {
+            for category in [Category::Diagnosis, Category::PsychotherapyNotes, Category::Medications, Category::Demographics] {
+                let mut r = base.clone();
+                r.purpose = purpose;
+                r.recipient.kind = kind;
+                r.facts = f;
+                r.categories = vec![category];
+                r.jurisdiction = if n % 2 == 0 { Jurisdiction::UsCa } else { Jurisdiction::Us };
+                r.organization_policy = if n % 3 == 0 { OrganizationPolicy::None } else { OrganizationPolicy::Default };
+                out.push(r);
+            }
+        }
+    }
+    // Every fifth: 1,152 requests, still over every purpose and kind.
+    out.into_iter().step_by(5).collect()
+}
+
 /// The policies of one layer, taken from the engine's policy set.
 fn layer_set(engine: &Engine, layer: Layer) -> PolicySet {
     let mut set = PolicySet::new();
@@ -164,6 +202,23 @@ fn bench(c: &mut Criterion) {
     group.bench_function("single_category_uncached", |b| b.iter(|| engine.decide_uncached(black_box(&single)).unwrap()));
     group.bench_function("six_categories_three_authorizations", |b| b.iter(|| engine.decide(black_box(&six)).unwrap()));
     group.bench_function("six_categories_three_authorizations_uncached", |b| b.iter(|| engine.decide_uncached(black_box(&six)).unwrap()));
+    group.bench_function("single_category_unindexed", |b| b.iter(|| engine.decide_unindexed(black_box(&single)).unwrap()));
+    group.bench_function("six_categories_three_authorizations_unindexed", |b| b.iter(|| engine.decide_unindexed(black_box(&six)).unwrap()));
+    group.finish();
+
+    let varied = varied_requests();
+    for r in &varied {
+        assert_eq!(engine.decide_uncached(r).unwrap(), engine.decide_unindexed(r).unwrap());
+    }
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Elements(varied.len() as u64));
+    group.bench_function("varied_uncached", |b| {
+        b.iter(|| varied.iter().map(|r| engine.decide_uncached(black_box(r)).unwrap().categories.len()).sum::<usize>())
+    });
+    group.bench_function("varied_unindexed", |b| {
+        b.iter(|| varied.iter().map(|r| engine.decide_unindexed(black_box(r)).unwrap().categories.len()).sum::<usize>())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("catalog");

@@ -4,12 +4,12 @@
 //! effect, obligation and remedy kinds, resolvable cross-references).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use cedar_policy::{Policy, PolicyId, PolicySet};
 
+use crate::index::Index;
 use crate::lint;
-use crate::vocab::{Effect, Jurisdiction, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind};
+use crate::vocab::{Effect, Jurisdiction, Layer, ObligationKind, RemedyKind};
 
 /// The Cedar schema the rules are written against.
 pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
@@ -81,14 +81,14 @@ pub(crate) struct Blocking {
 #[derive(Debug)]
 pub struct Catalog {
     pub(crate) policies: PolicySet,
-    /// Each policy with its layer and the purposes and recipient kinds it
-    /// can fire for (bit masks over `Purpose::ALL` and `RecipientKind::ALL`).
-    pub(crate) sliceable: Vec<(Layer, Policy, u64, u64)>,
-    /// The policies of one layer that can fire for one purpose and recipient
-    /// kind, built on first use: a policy whose conditions require another
-    /// purpose or recipient cannot fire, so it is not evaluated (Cedar's idea
-    /// of policy slicing).
-    slices: Vec<OnceLock<Option<PolicySet>>>,
+    /// Each rule's policy, renamed to its rule id (`by_rule[i]` is rule `i`).
+    pub(crate) by_rule: Vec<Policy>,
+    /// Each layer's whole policy set (`Layer::ALL` order), `None` when the
+    /// layer has no rule: the unindexed evaluation, and the evaluation of a
+    /// layer the index leaves whole.
+    pub(crate) layer_sets: Vec<Option<PolicySet>>,
+    /// Which policies can fire for an evaluation input (`index.rs`).
+    pub(crate) index: Index,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
     /// Where the rules' comparisons on `context.client.age` change truth.
@@ -287,7 +287,7 @@ impl Catalog {
             points.dedup();
         }
 
-        // Evaluation uses the slices (`Catalog::slice`); the whole set is for
+        // Evaluation uses the index and the layer sets; the whole set is for
         // validation, benchmarks and `confidant rules`.
         let mut policies = PolicySet::new();
         let mut by_policy = HashMap::new();
@@ -306,8 +306,13 @@ impl Catalog {
             return Err(invalid(i, diagnostic_offset(error), None, error.to_string()));
         }
         let version = rules_version(packs);
-        let sliceable = sliceable(&parsed, &jsons, &rules);
-        let slices = (0..Layer::ALL.len() * Purpose::ALL.len() * RecipientKind::ALL.len()).map(|_| OnceLock::new()).collect();
+        let by_rule: Vec<Policy> = parsed.iter().zip(&rules).map(|((_, _, _, p), r)| p.new_id(PolicyId::new(&r.id))).collect();
+        let mut layer_sets: Vec<Option<PolicySet>> = vec![None; Layer::ALL.len()];
+        for (policy, rule) in by_rule.iter().zip(&rules) {
+            if let Some(slot) = Layer::ALL.iter().position(|l| *l == rule.layer).and_then(|l| layer_sets.get_mut(l)) {
+                slot.get_or_insert_with(PolicySet::new).add(policy.clone()).map_err(|e| CatalogError::Cedar(e.to_string()))?;
+            }
+        }
         let fired = rules
             .iter()
             .map(|r| {
@@ -326,7 +331,22 @@ impl Catalog {
                 jurisdictions.push(j);
             }
         }
-        Ok(Catalog { policies, sliceable, slices, rules, fired, by_policy, age_breakpoints, death_breakpoints, version, jurisdictions })
+        let layers: Vec<Layer> = rules.iter().map(|r| r.layer).collect();
+        let codes: Vec<String> = jurisdictions.iter().map(|j| j.as_str().to_string()).collect();
+        let index = Index::build(&jsons, &layers, &codes, &age_breakpoints, &death_breakpoints);
+        Ok(Catalog {
+            policies,
+            by_rule,
+            layer_sets,
+            index,
+            rules,
+            fired,
+            by_policy,
+            age_breakpoints,
+            death_breakpoints,
+            version,
+            jurisdictions,
+        })
     }
 
     /// Every rule, in layer order and file order.
@@ -344,25 +364,9 @@ impl Catalog {
         self.fired.get(i)
     }
 
-    /// The policies of `layer` that can fire for `purpose` and `kind`.
-    pub(crate) fn slice(&self, layer: Layer, purpose: Purpose, kind: RecipientKind) -> Option<&PolicySet> {
-        let l = Layer::ALL.iter().position(|x| *x == layer)?;
-        let (p, k) = (purpose as usize, kind as usize);
-        let cell = self.slices.get((l * Purpose::ALL.len() + p) * RecipientKind::ALL.len() + k)?;
-        // An empty slice is `None`: no Cedar call for a layer that cannot
-        // fire here (the `state` layer of the built-in packs, for one).
-        cell.get_or_init(|| {
-            let mut set = PolicySet::new();
-            let mut any = false;
-            for (_, policy, purposes, kinds) in self.sliceable.iter().filter(|(pl, ..)| *pl == layer) {
-                if purposes >> p & 1 == 1 && kinds >> k & 1 == 1 {
-                    // Ids are unique in the catalog, so adding cannot fail.
-                    any |= set.add(policy.clone()).is_ok();
-                }
-            }
-            any.then_some(set)
-        })
-        .as_ref()
+    /// The whole policy set of `layer`, `None` when it has no rule.
+    pub(crate) fn layer_set(&self, layer: Layer) -> Option<&PolicySet> {
+        Layer::ALL.iter().position(|l| *l == layer).and_then(|l| self.layer_sets.get(l)).and_then(Option::as_ref)
     }
 
     /// The jurisdictions a request may name: `US` and `US-CA` (the built-in
@@ -382,30 +386,6 @@ impl Catalog {
     }
 }
 
-/// The values at which a numeric attribute's comparisons can change truth
-/// are every constant `T` it is compared with, and `T + 1` (read from the
-/// parsed policies by `lint::comparison_constants`, which refuses any other
-/// use of the attribute). Two values with the same largest breakpoint at or
-/// below them satisfy exactly the same rules, so the engine may evaluate
-/// (and memoize) the breakpoint instead of the value.
-/// Each policy, renamed to its rule id, with the purposes and recipient
-/// kinds its conditions allow.
-fn sliceable(parsed: &[(Layer, &str, &str, Policy)], jsons: &[serde_json::Value], rules: &[Rule]) -> Vec<(Layer, Policy, u64, u64)> {
-    fn mask<T: Copy>(all: &[T], name: fn(T) -> &'static str, only: Option<std::collections::BTreeSet<String>>) -> u64 {
-        all.iter().enumerate().filter(|(_, v)| only.as_ref().is_none_or(|o| o.contains(name(**v)))).fold(0, |m, (i, _)| m | 1 << i)
-    }
-    parsed
-        .iter()
-        .zip(jsons)
-        .zip(rules)
-        .map(|(((layer, _, _, policy), json), rule)| {
-            let purposes = mask(Purpose::ALL, Purpose::as_str, lint::attribute_values(json, "context.purpose"));
-            let kinds = mask(RecipientKind::ALL, RecipientKind::as_str, lint::attribute_values(json, "context.recipient.kind"));
-            (*layer, policy.new_id(PolicyId::new(&rule.id)), purposes, kinds)
-        })
-        .collect()
-}
-
 /// The digest of a set of packs: each pack's layer, file name and text,
 /// length-prefixed so no two different sets can hash alike by concatenation.
 fn rules_version(packs: &[(Layer, &str, &str)]) -> String {
@@ -422,6 +402,13 @@ fn rules_version(packs: &[(Layer, &str, &str)]) -> String {
     format!("sha256:{hex}")
 }
 
+/// The values at which a numeric attribute's comparisons can change truth
+/// are every constant `T` it is compared with, and `T + 1` (read from the
+/// parsed policies by `lint::comparison_constants`, which refuses any other
+/// use of the attribute). Two values with the same largest breakpoint at or
+/// below them satisfy exactly the same rules, so the engine may evaluate
+/// (and memoize) the breakpoint instead of the value.
+///
 /// The largest breakpoint at or below `value`.
 pub(crate) fn band(breakpoints: &[i64], value: i64) -> i64 {
     breakpoints.iter().copied().take_while(|b| *b <= value).last().unwrap_or(value)

@@ -2,15 +2,17 @@
 //! category), collect the rules that fired, keep those of applicable layers,
 //! and hand them to the combinator. The engine does no I/O.
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use cedar_policy::{Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use cedar_policy::{Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, RestrictedExpression};
 
 use crate::authorization::{self, Standing};
 use crate::catalog::{Catalog, CatalogError, Rule, band};
 use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
+use crate::index::{self, DIMENSIONS, Point, dim};
 use crate::request::{Facts, InputError, Request};
 use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role};
 
@@ -25,6 +27,9 @@ pub struct Engine {
     memo: Mutex<HashMap<EvalInput, Arc<[usize]>, Fx>>,
     /// The working remedies of withheld inputs, memoized like the rules.
     remedy_memo: Mutex<HashMap<EvalInput, Arc<[RemedyKind]>, Fx>>,
+    /// Policy sets of residual policies (those the index leaves to Cedar),
+    /// by their bit set, built on first use.
+    residual_sets: Mutex<HashMap<Vec<u64>, Arc<PolicySet>, Fx>>,
 }
 
 /// Why a request was not decided: a request naming what the loaded packs do
@@ -84,6 +89,7 @@ impl Engine {
             information_type: "Information".parse().map_err(|e: cedar_policy::ParseErrors| EngineError::Request(e.to_string()))?,
             memo: Mutex::new(HashMap::default()),
             remedy_memo: Mutex::new(HashMap::default()),
+            residual_sets: Mutex::new(HashMap::default()),
         })
     }
 
@@ -129,21 +135,22 @@ impl Engine {
     /// Runs the rules for every requested category.
     pub(crate) fn evaluate(&self, request: &Request, standings: &[Standing]) -> Result<Vec<CategoryEvaluation>, EngineError> {
         let mut out = Vec::with_capacity(request.categories.len());
+        let scratch = Scratch::default();
         for &category in &request.categories {
             let input = EvalInput::new(request, standings, category, &self.catalog);
-            let fired = self.fired(&input)?;
+            let fired = self.fired(&input, &scratch)?;
             let verdict = combine::combine(&self.catalog.rules, &fired);
-            let remedies = if verdict.released { Vec::new() } else { self.remedies_memoized(&input, &verdict)?.to_vec() };
+            let remedies = if verdict.released { Vec::new() } else { self.remedies_memoized(&input, &verdict, &scratch)?.to_vec() };
             out.push(CategoryEvaluation { category, verdict, fired, remedies });
         }
         Ok(out)
     }
 
-    fn remedies_memoized(&self, input: &EvalInput, verdict: &Verdict) -> Result<Arc<[RemedyKind]>, EngineError> {
+    fn remedies_memoized(&self, input: &EvalInput, verdict: &Verdict, scratch: &Scratch) -> Result<Arc<[RemedyKind]>, EngineError> {
         if let Some(hit) = self.remedy_memo.lock().ok().and_then(|m| m.get(input).cloned()) {
             return Ok(hit);
         }
-        let remedies: Arc<[RemedyKind]> = self.working_remedies(input, verdict, |i| self.fired(i).map(|f| f.to_vec()))?.into();
+        let remedies: Arc<[RemedyKind]> = self.working_remedies(input, verdict, |i| self.fired(i, scratch).map(|f| f.to_vec()))?.into();
         if let Ok(mut memo) = self.remedy_memo.lock() {
             if memo.len() >= MEMO_CAPACITY {
                 memo.clear();
@@ -208,11 +215,11 @@ impl Engine {
     /// The applicable rules that fire for one evaluation input, memoized:
     /// rule evaluation is a pure function of [`EvalInput`], and the same
     /// questions recur all day in a program.
-    fn fired(&self, input: &EvalInput) -> Result<Arc<[usize]>, EngineError> {
+    fn fired(&self, input: &EvalInput, scratch: &Scratch) -> Result<Arc<[usize]>, EngineError> {
         if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(input).cloned()) {
             return Ok(hit);
         }
-        let fired: Arc<[usize]> = self.evaluate_rules(input)?.into();
+        let fired: Arc<[usize]> = self.evaluate_rules(input, scratch)?.into();
         if let Ok(mut memo) = self.memo.lock() {
             if memo.len() >= MEMO_CAPACITY {
                 memo.clear();
@@ -222,40 +229,171 @@ impl Engine {
         Ok(fired)
     }
 
-    /// Evaluates the applicable layers' policies in Cedar, without the memo.
-    fn evaluate_rules(&self, input: &EvalInput) -> Result<Vec<usize>, EngineError> {
-        let principal = self.principal_entity(input)?;
-        let resource = self.information_entity(input)?;
-        let resource_uid = resource.uid();
-        let entities = Entities::from_entities([principal, resource], None).map_err(|e| EngineError::Request(e.to_string()))?;
-        let cedar_request =
-            cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, self.context(input)?, None)
-                .map_err(|e| EngineError::Request(e.to_string()))?;
+    /// The applicable rules that fire, without the memo: the index decides
+    /// the policies it analysed exactly, Cedar evaluates the residual ones
+    /// the index admits (one call) and any layer the index leaves whole.
+    fn evaluate_rules(&self, input: &EvalInput, scratch: &Scratch) -> Result<Vec<usize>, EngineError> {
+        let Some(point) = self.point(input) else { return self.evaluate_unindexed(input, scratch) };
+        let applicable: Vec<Layer> = Layer::ALL.iter().copied().filter(|l| input.applies(*l)).collect();
+        let mut fired: Vec<usize> = Vec::new();
+        let mut residual: Vec<u64> = Vec::new();
+        self.catalog.index.select(&point, &applicable, &mut fired, &mut residual);
+        if residual.iter().any(|w| *w != 0) {
+            let policies = self.residual_set(residual)?;
+            self.fire(input, scratch, &policies, &mut fired)?;
+        }
+        for layer in applicable.iter().filter(|l| self.catalog.index.whole_layers.contains(l)) {
+            if let Some(policies) = self.catalog.layer_set(*layer) {
+                self.fire(input, scratch, policies, &mut fired)?;
+            }
+        }
+        Ok(self.finish(input, fired))
+    }
+
+    /// The reference evaluation: every policy of each applicable layer, one
+    /// Cedar call per layer, no index.
+    fn evaluate_unindexed(&self, input: &EvalInput, scratch: &Scratch) -> Result<Vec<usize>, EngineError> {
         let mut fired: Vec<usize> = Vec::new();
         for layer in Layer::ALL.iter().copied().filter(|l| input.applies(*l)) {
-            let Some(policies) = self.catalog.slice(layer, input.purpose, input.recipient_kind) else { continue };
-            let response = self.authorizer.is_authorized(&cedar_request, policies, &entities);
-            if let Some(cedar_policy::AuthorizationError::PolicyEvaluationError(error)) = response.diagnostics().errors().next() {
-                return Err(EngineError::Evaluation { rule: error.policy_id().to_string(), message: error.to_string() });
+            if let Some(policies) = self.catalog.layer_set(layer) {
+                self.fire(input, scratch, policies, &mut fired)?;
             }
-            fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
         }
+        Ok(self.finish(input, fired))
+    }
+
+    /// Applicability of `state.` rules, catalog order, supersession.
+    fn finish(&self, input: &EvalInput, mut fired: Vec<usize>) -> Vec<usize> {
         keep_own_state(&self.catalog.rules, input.jurisdiction, &mut fired);
         fired.sort_unstable();
         apply_supersession(&self.catalog.rules, &mut fired);
-        Ok(fired)
+        fired
+    }
+
+    /// Asks Cedar which of `policies` fire for `input`, adding them to `fired`.
+    fn fire(&self, input: &EvalInput, scratch: &Scratch, policies: &PolicySet, fired: &mut Vec<usize>) -> Result<(), EngineError> {
+        let (request, entities) = self.cedar_request(input, scratch)?;
+        let response = self.authorizer.is_authorized(&request, policies, &entities);
+        if let Some(cedar_policy::AuthorizationError::PolicyEvaluationError(error)) = response.diagnostics().errors().next() {
+            return Err(EngineError::Evaluation { rule: error.policy_id().to_string(), message: error.to_string() });
+        }
+        fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
+        Ok(())
+    }
+
+    /// The Cedar request and entities for one input. The principal and the
+    /// context are the request's, built once per decision and shared by its
+    /// categories (the context once per set of facts: a remedy may change them).
+    fn cedar_request(&self, input: &EvalInput, scratch: &Scratch) -> Result<(cedar_policy::Request, Entities), EngineError> {
+        let principal = match scratch.principal.get() {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.principal_entity(input)?;
+                scratch.principal.get_or_init(|| p).clone()
+            }
+        };
+        let context = scratch.contexts.borrow().iter().find(|(f, _)| *f == input.facts).map(|(_, c)| c.clone());
+        let context = match context {
+            Some(c) => c,
+            None => {
+                let c = self.context(input)?;
+                scratch.contexts.borrow_mut().push((input.facts, c.clone()));
+                c
+            }
+        };
+        let resource = self.information_entity(input)?;
+        let resource_uid = resource.uid();
+        let entities = Entities::from_entities([principal, resource], None).map_err(|e| EngineError::Request(e.to_string()))?;
+        let request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, context, None)
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        Ok((request, entities))
+    }
+
+    /// The policy set of the residual policies in `bits`, cached.
+    fn residual_set(&self, bits: Vec<u64>) -> Result<Arc<PolicySet>, EngineError> {
+        if let Some(hit) = self.residual_sets.lock().ok().and_then(|m| m.get(&bits).cloned()) {
+            return Ok(hit);
+        }
+        let mut set = PolicySet::new();
+        for (w, word) in bits.iter().enumerate() {
+            let mut rest = *word;
+            while rest != 0 {
+                let i = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if let Some(policy) = self.catalog.by_rule.get(i) {
+                    set.add(policy.clone()).map_err(|e| EngineError::Request(e.to_string()))?;
+                }
+            }
+        }
+        let set = Arc::new(set);
+        if let Ok(mut sets) = self.residual_sets.lock() {
+            if sets.len() >= RESIDUAL_SETS {
+                sets.clear();
+            }
+            sets.insert(bits, set.clone());
+        }
+        Ok(set)
+    }
+
+    /// Where `input` lies in the index's dimensions; `None` when a value is
+    /// outside them (then the engine evaluates unindexed).
+    fn point(&self, input: &EvalInput) -> Option<Point> {
+        let index = &self.catalog.index;
+        let mut p = [0u8; DIMENSIONS];
+        let mut set = |d: usize, v: u8| {
+            if let Some(slot) = p.get_mut(d) {
+                *slot = v;
+            }
+        };
+        set(dim::PURPOSE, input.purpose as u8);
+        set(dim::RECIPIENT_KIND, input.recipient_kind as u8);
+        set(dim::CATEGORY, input.category as u8);
+        set(dim::ROLE, input.role as u8);
+        set(dim::STATUS, input.status as u8);
+        set(dim::JURISDICTION, index.jurisdiction(input.jurisdiction.as_str())?);
+        set(dim::AGE, index.age(input.age_band)?);
+        set(dim::YEARS_SINCE_DEATH, index.years_since_death(input.years_since_death_band)?);
+        set(dim::MANDATED_REPORTER, input.mandated_reporter.map_or(0, |m| 1 + u8::from(m)));
+        set(dim::SAME_ORGANIZATION, u8::from(input.same_organization));
+        set(dim::PART2_PROGRAM, u8::from(input.part2_program));
+        set(dim::LPS_PROGRAM, u8::from(input.lps_program));
+        set(dim::AUTHORIZED, u8::from(input.authorized));
+        set(dim::REPRESENTATIVE_SIGNED, u8::from(input.representative_signed));
+        set(dim::CONSENTED, u8::from(input.consented));
+        set(dim::RESTRICTED_AGREED, u8::from(input.restricted_agreed));
+        set(dim::RESTRICTION_REQUESTED, u8::from(input.restriction_requested));
+        for (i, fact) in Fact::ALL.iter().enumerate() {
+            set(index::FIXED + i, u8::from(input.facts.get(*fact)));
+        }
+        Some(Point(p))
     }
 
     /// Evaluates without the memo (benchmarks compare the two).
     pub fn decide_uncached(&self, request: &Request) -> Result<Decision, EngineError> {
+        self.decide_with(request, |i, s| self.evaluate_rules(i, s))
+    }
+
+    /// Evaluates without the memo and without the index: every policy of
+    /// each applicable layer in Cedar. The reference the indexed evaluation
+    /// must equal (tests and benchmarks compare them).
+    pub fn decide_unindexed(&self, request: &Request) -> Result<Decision, EngineError> {
+        self.decide_with(request, |i, s| self.evaluate_unindexed(i, s))
+    }
+
+    fn decide_with(
+        &self,
+        request: &Request,
+        evaluate: impl Fn(&EvalInput, &Scratch) -> Result<Vec<usize>, EngineError>,
+    ) -> Result<Decision, EngineError> {
         self.accepts(request)?;
         let standings = authorization::assess(request);
+        let scratch = Scratch::default();
         let mut evaluations = Vec::with_capacity(request.categories.len());
         for &category in &request.categories {
             let input = EvalInput::new(request, &standings, category, &self.catalog);
-            let fired = self.evaluate_rules(&input)?;
+            let fired = evaluate(&input, &scratch)?;
             let verdict = combine::combine(&self.catalog.rules, &fired);
-            let remedies = self.working_remedies(&input, &verdict, |i| self.evaluate_rules(i))?;
+            let remedies = self.working_remedies(&input, &verdict, |i| evaluate(i, &scratch))?;
             evaluations.push(CategoryEvaluation { category, verdict, fired: fired.into(), remedies });
         }
         Ok(decision::assemble(request, &standings, &evaluations, &self.catalog))
@@ -311,6 +449,15 @@ impl Engine {
     }
 }
 
+/// The Cedar inputs one decision shares between its categories.
+#[derive(Default)]
+struct Scratch {
+    principal: OnceCell<Entity>,
+    /// The context for each set of facts seen (the request's, and those a
+    /// remedy produces).
+    contexts: RefCell<Vec<(Facts, Context)>>,
+}
+
 /// A fast hasher for the memo's keys (FxHash's multiply-rotate): the keys
 /// are small, internal and not attacker-chosen in a way that matters (the
 /// memo is bounded), and SipHash was a tenth of a cached decision.
@@ -355,6 +502,10 @@ type Fx = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Memo entries kept before the memo is emptied; bounds memory on varied input.
 const MEMO_CAPACITY: usize = 65_536;
+
+/// Residual policy sets kept before the cache is emptied (a set holds
+/// policies, so fewer than the memo's entries).
+const RESIDUAL_SETS: usize = 1_024;
 
 /// Everything the rules can see for one category: the Cedar request is built
 /// from this and nothing else, which is what makes the memo exact. Numbers
@@ -509,36 +660,20 @@ mod tests {
     use crate::request::{Client, Discloser, Recipient};
     use crate::vocab::{Jurisdiction, OrganizationPolicy};
 
-    impl Engine {
-        /// What fires when every policy of each applicable layer is evaluated.
-        fn evaluate_whole_layers(&self, input: &EvalInput) -> Vec<usize> {
-            let principal = self.principal_entity(input).unwrap_or_else(|e| panic!("{e}"));
-            let resource = self.information_entity(input).unwrap_or_else(|e| panic!("{e}"));
-            let resource_uid = resource.uid();
-            let entities = Entities::from_entities([principal, resource], None).unwrap_or_else(|e| panic!("{e}"));
-            let context = self.context(input).unwrap_or_else(|e| panic!("{e}"));
-            let request = cedar_policy::Request::new(self.principal.clone(), self.action.clone(), resource_uid, context, None)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let mut fired: Vec<usize> = Vec::new();
-            for layer in Layer::ALL.iter().filter(|l| input.applies(**l)) {
-                let mut policies = cedar_policy::PolicySet::new();
-                for (_, policy, _, _) in self.catalog.sliceable.iter().filter(|(l, ..)| l == layer) {
-                    policies.add(policy.clone()).unwrap_or_else(|e| panic!("{e}"));
-                }
-                let response = self.authorizer.is_authorized(&request, &policies, &entities);
-                fired.extend(response.diagnostics().reason().filter_map(|pid| self.catalog.by_policy.get(pid).copied()));
-            }
-            fired.sort_unstable();
-            apply_supersession(&self.catalog.rules, &mut fired);
-            fired
-        }
+    /// The index leaves out only policies that cannot fire and decides only
+    /// what it analysed exactly: over every purpose and recipient kind, with
+    /// and without the facts most rules test, the same rules fire as over
+    /// whole layers (`tests/properties.rs` checks random requests).
+    #[test]
+    fn the_index_decides_most_builtin_rules_without_cedar() {
+        let engine = Engine::new().unwrap_or_else(|e| panic!("{e}"));
+        let residual: Vec<&str> =
+            engine.catalog.index.residual().into_iter().filter_map(|i| engine.rules().get(i)).map(|r| r.id.as_str()).collect();
+        assert!(residual.len() * 20 < engine.rules().len(), "{residual:?}");
     }
 
-    /// Slicing by purpose and recipient kind leaves out only policies that
-    /// cannot fire: over every purpose and recipient kind, with and without
-    /// the facts most rules test, the same rules fire as over whole layers.
     #[test]
-    fn sliced_evaluation_fires_exactly_what_whole_layers_fire() {
+    fn indexed_evaluation_fires_exactly_what_whole_layers_fire() {
         let engine = Engine::new().unwrap_or_else(|e| panic!("{e}"));
         let all_facts = Facts::with(Fact::ALL);
         for purpose in Purpose::ALL {
@@ -559,8 +694,10 @@ mod tests {
                             restrictions: Vec::new(),
                         };
                         let input = EvalInput::new(&request, &[], category, &engine.catalog);
-                        let sliced = engine.evaluate_rules(&input).unwrap_or_else(|e| panic!("{e}"));
-                        assert_eq!(sliced, engine.evaluate_whole_layers(&input), "{purpose} to {kind}, {category}");
+                        let scratch = Scratch::default();
+                        let indexed = engine.evaluate_rules(&input, &scratch).unwrap_or_else(|e| panic!("{e}"));
+                        let whole = engine.evaluate_unindexed(&input, &Scratch::default()).unwrap_or_else(|e| panic!("{e}"));
+                        assert_eq!(indexed, whole, "{purpose} to {kind}, {category}");
                     }
                 }
             }

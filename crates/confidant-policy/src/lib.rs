@@ -21,6 +21,7 @@ mod decision;
 mod docs;
 mod engine;
 mod explain;
+mod index;
 mod lint;
 pub mod packs;
 mod request;

@@ -38,7 +38,7 @@ pub(crate) struct Finding {
 }
 
 /// `context.client.age` for an attribute access, `None` for anything else.
-fn attribute_path(expr: &Value) -> Option<String> {
+pub(crate) fn attribute_path(expr: &Value) -> Option<String> {
     if let Some(var) = expr.get("Var").and_then(Value::as_str) {
         return Some(var.to_string());
     }
@@ -146,54 +146,4 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-/// The values of a vocabulary attribute (e.g. `context.purpose`) for which a
-/// policy can fire at all, read from its `when` conditions: a conjunct
-/// `attr == "x"` or `["x", "y"].contains(attr)` limits them; `||` unites the
-/// limits of its sides. `None` when nothing limits them. Sound by
-/// construction: only constraints every firing must meet are read, anything
-/// else leaves the policy in every slice.
-pub(crate) fn attribute_values(policy_json: &Value, attribute: &str) -> Option<std::collections::BTreeSet<String>> {
-    let conditions = policy_json.get("conditions")?.as_array()?;
-    let mut out: Option<std::collections::BTreeSet<String>> = None;
-    for condition in conditions {
-        if condition.get("kind").and_then(Value::as_str) != Some("when") {
-            continue;
-        }
-        if let Some(values) = condition.get("body").and_then(|body| constraint(body, attribute)) {
-            out = Some(match out {
-                None => values,
-                Some(before) => before.intersection(&values).cloned().collect(),
-            });
-        }
-    }
-    out
-}
-
-fn constraint(expr: &Value, attribute: &str) -> Option<std::collections::BTreeSet<String>> {
-    let object = expr.as_object()?;
-    let (op, args) = object.iter().next()?;
-    let left = args.get("left");
-    let right = args.get("right");
-    let is_attr = |v: Option<&Value>| v.and_then(attribute_path).as_deref() == Some(attribute);
-    match op.as_str() {
-        "&&" => match (left.and_then(|l| constraint(l, attribute)), right.and_then(|r| constraint(r, attribute))) {
-            (None, other) | (other, None) => other,
-            (Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
-        },
-        "||" => {
-            let a = constraint(left?, attribute)?;
-            let b = constraint(right?, attribute)?;
-            Some(a.union(&b).cloned().collect())
-        }
-        "==" if is_attr(left) => right.and_then(string_literal).map(|s| [s.to_string()].into_iter().collect()),
-        "==" if is_attr(right) => left.and_then(string_literal).map(|s| [s.to_string()].into_iter().collect()),
-        "contains" if is_attr(right) => {
-            let items = left?.get("Set")?.as_array()?;
-            let strings: Option<Vec<&str>> = items.iter().map(string_literal).collect();
-            strings.map(|s| s.into_iter().map(str::to_string).collect())
-        }
-        _ => None,
-    }
 }

@@ -605,7 +605,16 @@ impl<'a> Obj<'a> {
 
     /// The pointer of a member of this object.
     fn at(&self, key: &str) -> String {
-        format!("{}/{}", self.ptr, key.replace('~', "~0").replace('/', "~1"))
+        // Built for every member read, so one allocation when nothing needs escaping.
+        let mut out = String::with_capacity(self.ptr.len() + 1 + key.len());
+        out.push_str(self.ptr);
+        out.push('/');
+        if key.contains(['~', '/']) {
+            out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        } else {
+            out.push_str(key);
+        }
+        out
     }
 
     /// Refuses members the contract does not define, so a misspelt optional
