@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "daily_work", include_str!("../migrations/0009_daily_work.sql")),
     (10, "audit_tiles", include_str!("../migrations/0010_audit_tiles.sql")),
     (11, "first_run", include_str!("../migrations/0011_first_run.sql")),
+    (13, "clustering", include_str!("../migrations/0013_clustering.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
@@ -75,11 +76,91 @@ const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[
          CREATE TRIGGER training_exam_draws_submitted BEFORE UPDATE OR DELETE ON training_exam_draws \
          FOR EACH ROW WHEN (OLD.submitted_at IS NOT NULL) EXECUTE FUNCTION confidant_training_record();\n",
     ),
+    (
+        13,
+        // A client's rows together (see the migration's text). On SQLite
+        // each table is rebuilt WITHOUT ROWID keyed by (client_id, id). The
+        // accounting's corrections reference the rebuilt table itself (the
+        // rename carries the reference over), so dropping the old table
+        // leaves no row pointing at it; foreign keys are checked at commit.
+        "PRAGMA defer_foreign_keys = ON;\n\
+         CREATE TABLE records_by_client (\n\
+             id TEXT NOT NULL,\n\
+             client_id TEXT NOT NULL REFERENCES clients (id),\n\
+             category TEXT NOT NULL CHECK (category IN ('demographics', 'appointments', 'billing', 'diagnosis',\n\
+                 'treatment_plan', 'medications', 'progress_notes', 'peer_support_notes', 'test_results',\n\
+                 'substance_use', 'hiv')),\n\
+             author_id TEXT NOT NULL REFERENCES staff (id),\n\
+             created_at BIGINT NOT NULL,\n\
+             data_key_id TEXT NOT NULL REFERENCES data_keys (id),\n\
+             content BLOB NOT NULL,\n\
+             corrects TEXT,\n\
+             PRIMARY KEY (client_id, id)\n\
+         ) WITHOUT ROWID;\n\
+         INSERT INTO records_by_client (id, client_id, category, author_id, created_at, data_key_id, content, corrects)\n\
+             SELECT id, client_id, category, author_id, created_at, data_key_id, content, corrects FROM records;\n\
+         DROP TABLE records;\n\
+         ALTER TABLE records_by_client RENAME TO records;\n\
+         CREATE UNIQUE INDEX records_id ON records (id);\n\
+         CREATE UNIQUE INDEX records_corrects ON records (corrects);\n\
+         CREATE TABLE psychotherapy_notes_by_client (\n\
+             id TEXT NOT NULL,\n\
+             client_id TEXT NOT NULL REFERENCES clients (id),\n\
+             author_id TEXT NOT NULL REFERENCES staff (id),\n\
+             created_at BIGINT NOT NULL,\n\
+             data_key_id TEXT NOT NULL REFERENCES data_keys (id),\n\
+             content BLOB NOT NULL,\n\
+             corrects TEXT,\n\
+             PRIMARY KEY (client_id, id)\n\
+         ) WITHOUT ROWID;\n\
+         INSERT INTO psychotherapy_notes_by_client (id, client_id, author_id, created_at, data_key_id, content, corrects)\n\
+             SELECT id, client_id, author_id, created_at, data_key_id, content, corrects FROM psychotherapy_notes;\n\
+         DROP TABLE psychotherapy_notes;\n\
+         ALTER TABLE psychotherapy_notes_by_client RENAME TO psychotherapy_notes;\n\
+         CREATE UNIQUE INDEX psychotherapy_notes_id ON psychotherapy_notes (id);\n\
+         CREATE UNIQUE INDEX psychotherapy_notes_corrects ON psychotherapy_notes (corrects);\n\
+         CREATE TABLE accounting_entries_by_client (\n\
+             id TEXT NOT NULL,\n\
+             client_id TEXT NOT NULL REFERENCES clients (id),\n\
+             disclosure_id TEXT REFERENCES disclosures (id),\n\
+             disclosed_on TEXT NOT NULL,\n\
+             recorded_at BIGINT NOT NULL,\n\
+             recipient_kind TEXT NOT NULL,\n\
+             purpose TEXT NOT NULL,\n\
+             categories TEXT NOT NULL,\n\
+             cites TEXT NOT NULL,\n\
+             corrects TEXT REFERENCES accounting_entries_by_client (id),\n\
+             data_key_id TEXT NOT NULL REFERENCES data_keys (id),\n\
+             details BLOB NOT NULL,\n\
+             audit_seq BIGINT NOT NULL,\n\
+             PRIMARY KEY (client_id, id)\n\
+         ) WITHOUT ROWID;\n\
+         CREATE UNIQUE INDEX accounting_entries_id ON accounting_entries_by_client (id);\n\
+         INSERT INTO accounting_entries_by_client (id, client_id, disclosure_id, disclosed_on, recorded_at, recipient_kind, purpose,\n\
+             categories, cites, corrects, data_key_id, details, audit_seq)\n\
+             SELECT id, client_id, disclosure_id, disclosed_on, recorded_at, recipient_kind, purpose,\n\
+             categories, cites, corrects, data_key_id, details, audit_seq FROM accounting_entries;\n\
+         DROP TABLE accounting_entries;\n\
+         ALTER TABLE accounting_entries_by_client RENAME TO accounting_entries;\n\
+         CREATE TRIGGER accounting_entries_append_only_update BEFORE UPDATE ON accounting_entries \
+         BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n\
+         CREATE TRIGGER accounting_entries_append_only_delete BEFORE DELETE ON accounting_entries \
+         BEGIN SELECT RAISE(ABORT, 'accounting entries are append-only'); END;\n",
+        // PostgreSQL keeps the tables (and their triggers) and rewrites them
+        // in client order once.
+        "CLUSTER records USING records_client;\n\
+         CLUSTER psychotherapy_notes USING psychotherapy_notes_client;\n\
+         CLUSTER accounting_entries USING accounting_entries_client;\n",
+    ),
 ];
 
 /// The tables each dialect-only addition protects (checked by a test).
 #[cfg(test)]
-const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[(2, &["disclosures", "accounting_entries"]), (8, &["training_exam_draws"])];
+const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[
+    (2, &["disclosures", "accounting_entries"]),
+    (8, &["training_exam_draws"]),
+    (13, &["records", "psychotherapy_notes", "accounting_entries"]),
+];
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const BUSY_TIMEOUT_MS: u64 = 30_000;
@@ -430,10 +511,67 @@ mod tests {
             assert!(MIGRATIONS.iter().any(|(v, _, _)| v == version));
             let tables = DIALECT_EXTRA_TABLES.iter().find(|(v, _)| v == version).map(|(_, t)| *t).unwrap();
             for table in tables {
-                assert!(sqlite.contains(&format!("ON {table}")) && postgres.contains(&format!("ON {table}")), "{table}");
+                let names = |text: &str| text.contains(&format!("ON {table}")) || text.contains(&format!("CLUSTER {table} "));
+                assert!(names(sqlite) && names(postgres), "{table}");
             }
         }
         assert_eq!(replace_word("x BLOBS BLOB, BLOB_ID", "BLOB", "BYTEA"), "x BLOBS BYTEA, BLOB_ID");
+    }
+
+    /// Migration 13 keeps every row (and the accounting's append-only
+    /// rule) while rebuilding the tables by client, foreign keys on.
+    #[tokio::test]
+    async fn clustering_migration_keeps_rows_and_the_append_only_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::sqlite_file(&dir.path().join("m.sqlite"));
+        let (pool, backend) = connect_unmigrated(&url).await.unwrap();
+        migrator_up_to(backend, 11).run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ('kek', x'00', 0)",
+            "INSERT INTO data_keys (id, kek_id, wrapped) VALUES ('dk', 'kek', x'00')",
+            "INSERT INTO staff (id, data_key_id, display_name, role, active, created_at) VALUES ('st', 'dk', x'00', 'psychotherapist', 1, 0)",
+            "INSERT INTO clients (id, data_key_id, name, age_years, age_recorded_on, status, part2_program, created_at) \
+             VALUES ('cl-b', 'dk', x'00', 40, '2026-01-01', 'active', 0, 0), ('cl-a', 'dk', x'00', 40, '2026-01-01', 'active', 0, 0)",
+            "INSERT INTO records (id, client_id, category, author_id, created_at, data_key_id, content) VALUES \
+             ('r1', 'cl-b', 'diagnosis', 'st', 1, 'dk', x'01'), ('r2', 'cl-a', 'diagnosis', 'st', 2, 'dk', x'02')",
+            "INSERT INTO records (id, client_id, category, author_id, created_at, data_key_id, content, corrects) VALUES \
+             ('r3', 'cl-b', 'diagnosis', 'st', 3, 'dk', x'03', 'r1')",
+            "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, content) VALUES \
+             ('n1', 'cl-a', 'st', 1, 'dk', x'04')",
+            "INSERT INTO disclosures (id, client_id, staff_id, disclosed_at, disclosed_on, recipient_kind, purpose, released, withheld, \
+             data_key_id, details, audit_seq) VALUES ('d1', 'cl-b', 'st', 0, '2026-01-01', 'x', 'y', '', '', 'dk', x'00', 0)",
+            "INSERT INTO accounting_entries (id, client_id, disclosure_id, disclosed_on, recorded_at, recipient_kind, purpose, \
+             categories, cites, corrects, data_key_id, details, audit_seq) VALUES \
+             ('a1', 'cl-b', 'd1', '2026-01-01', 0, 'x', 'y', '', '', NULL, 'dk', x'00', 0), \
+             ('a2', 'cl-b', NULL, '2026-01-02', 1, 'x', 'y', '', '', 'a1', 'dk', x'00', 1)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        migrator(backend).run(&pool).await.unwrap();
+        let records: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, client_id, corrects FROM records ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(
+            records,
+            [("r1".into(), "cl-b".into(), None), ("r2".into(), "cl-a".into(), None), ("r3".into(), "cl-b".into(), Some("r1".into()))]
+        );
+        let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM psychotherapy_notes").fetch_one(&pool).await.unwrap();
+        assert_eq!(notes, 1);
+        let corrected: Option<String> =
+            sqlx::query_scalar("SELECT corrects FROM accounting_entries WHERE id = 'a2'").fetch_one(&pool).await.unwrap();
+        assert_eq!(corrected.as_deref(), Some("a1"));
+        // Stored by client now, and still append-only and unique by id.
+        let ddl: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'records'").fetch_one(&pool).await.unwrap();
+        assert!(ddl.contains("WITHOUT ROWID") && ddl.contains("PRIMARY KEY (client_id, id)"), "{ddl}");
+        let ddl: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'accounting_entries'").fetch_one(&pool).await.unwrap();
+        assert!(!ddl.contains("_by_client") && ddl.contains("WITHOUT ROWID"), "{ddl}");
+        assert!(sqlx::query("UPDATE accounting_entries SET cites = 'z'").execute(&pool).await.is_err());
+        assert!(sqlx::query("DELETE FROM accounting_entries").execute(&pool).await.is_err());
+        let duplicate = "INSERT INTO records (id, client_id, category, author_id, created_at, data_key_id, content) \
+                         VALUES ('r1', 'cl-a', 'diagnosis', 'st', 4, 'dk', x'05')";
+        assert!(sqlx::query(duplicate).execute(&pool).await.is_err());
+        let problems: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&pool).await.unwrap();
+        assert!(problems.is_empty());
     }
 
     #[test]
