@@ -237,7 +237,7 @@ impl Store {
 
     /// Makes, wraps and stores a new data key inside `tx`.
     pub(crate) async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
-        self.new_data_key_on(&mut db::Conn::Any(&mut **tx)).await
+        self.new_data_key_on(&mut db::Conn::Any(tx)).await
     }
 
     /// [`Store::new_data_key`] on a connection of either driver.
@@ -273,7 +273,7 @@ impl Store {
     pub(crate) fn unwrap_parts(&self, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
         let kek = self
             .keys
-            .get(&kek_id)
+            .get(kek_id)
             .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
         kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
     }

@@ -235,7 +235,7 @@ impl Store {
         tx: &mut Tx,
         events: &[AuditEvent],
     ) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
-        self.append_on(&mut Conn::Any(&mut **tx), events).await
+        self.append_on(&mut Conn::Any(tx), events).await
     }
 
     /// [`Store::append_audit_in`] on a connection of either driver, inside
