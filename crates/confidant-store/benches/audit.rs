@@ -24,9 +24,104 @@ use confidant_policy::vocab::{Category, Purpose, RecipientKind};
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, fresh_postgres};
 use confidant_store::{
-    AccountingBasis, AuditEvent, AuditKind, Birth, DatabaseUrl, KeyRing, NewClient, NewDisclosure, NewStaff, StaffRole, Store,
+    AccountingBasis, AuditEvent, AuditKind, Birth, DatabaseUrl, KeyRing, NativePool, NewClient, NewDisclosure, NewStaff, StaffRole, Store,
 };
+use futures_util::TryStreamExt;
 use serde_json::json;
+use sqlx::AssertSqlSafe;
+
+/// The baseline beside each number: `sql` (binding `arg` to `$1` when
+/// given) read with the native driver, every row streamed in and dropped
+/// (streamed, not collected: a million rows held at once would leave the
+/// allocator's peak behind for the next backend's memory reading).
+/// Returns the row count and the time taken.
+async fn bare_read(pool: &NativePool, sql: &str, arg: Option<i64>) -> (usize, Duration) {
+    let start = Instant::now();
+    let rows = match pool {
+        NativePool::Sqlite(p) => {
+            let q = sqlx::query(AssertSqlSafe(sql.to_string()));
+            let q = match arg {
+                Some(a) => q.bind(a),
+                None => q,
+            };
+            q.fetch(p).try_fold(0, |n, _| async move { Ok(n + 1) }).await.unwrap()
+        }
+        NativePool::Postgres(p) => {
+            let q = sqlx::query(AssertSqlSafe(sql.to_string()));
+            let q = match arg {
+                Some(a) => q.bind(a),
+                None => q,
+            };
+            q.fetch(p).try_fold(0, |n, _| async move { Ok(n + 1) }).await.unwrap()
+        }
+    };
+    (rows, start.elapsed())
+}
+
+/// The baseline beside the append: the same number of rows of the same
+/// shape inserted by a bare multi-row INSERT into a scratch table, `batch`
+/// per commit, with nothing hashed, sealed or signed.
+async fn bare_append(pool: &NativePool, count: u64, batch: u64) -> Duration {
+    let ddl = "CREATE TABLE bench_floor (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, kind TEXT NOT NULL, actor_id TEXT, \
+               client_id TEXT, categories TEXT NOT NULL, break_glass BIGINT NOT NULL, data_key_id TEXT NOT NULL, details BYTEA NOT NULL)";
+    let details = vec![7u8; 120];
+    macro_rules! run {
+        ($p:expr, $ddl:expr) => {{
+            sqlx::query(AssertSqlSafe($ddl.to_string())).execute($p).await.unwrap();
+            let start = Instant::now();
+            let mut i = 0u64;
+            while i < count {
+                let n = batch.min(count - i);
+                let mut tx = $p.begin().await.unwrap();
+                for chunk_start in (i..i + n).step_by(100) {
+                    let chunk_end = (chunk_start + 100).min(i + n);
+                    let mut sql = String::from("INSERT INTO bench_floor VALUES ");
+                    for (k, _) in (chunk_start..chunk_end).enumerate() {
+                        let b = k * 9;
+                        if k > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str(&format!(
+                            "(${},${},${},${},${},${},${},${},${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7,
+                            b + 8,
+                            b + 9
+                        ));
+                    }
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for seq in chunk_start..chunk_end {
+                        q = q
+                            .bind(seq as i64)
+                            .bind(0i64)
+                            .bind("record_read")
+                            .bind("st-bench")
+                            .bind(format!("cl-{}", seq % 500))
+                            .bind("progress_notes")
+                            .bind(0i64)
+                            .bind("dk-bench")
+                            .bind(details.as_slice());
+                    }
+                    q.execute(&mut *tx).await.unwrap();
+                }
+                tx.commit().await.unwrap();
+                i += n;
+            }
+            let took = start.elapsed();
+            sqlx::query("DROP TABLE bench_floor").execute($p).await.unwrap();
+            took
+        }};
+    }
+    match pool {
+        NativePool::Sqlite(p) => run!(p, ddl.replace("BYTEA", "BLOB")),
+        NativePool::Postgres(p) => run!(p, ddl),
+    }
+}
 
 fn key() -> LogSigningKey {
     LogSigningKey::from_seed(&[5; 32])
@@ -58,8 +153,13 @@ async fn append(store: &Store, from: u64, count: u64, batch: u64) -> Duration {
 
 /// `VmHWM` (peak resident set) from `/proc/self/status`, on Linux.
 fn peak_rss() -> Option<String> {
+    status_line("VmHWM:")
+}
+
+/// One line's value of `/proc/self/status` (Linux).
+fn status_line(name: &str) -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+    status.lines().find(|l| l.starts_with(name)).map(|l| l.trim_start_matches(name).trim().to_string())
 }
 
 fn per_sec(count: u64, took: Duration) -> String {
@@ -80,10 +180,15 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
     let rest = log_size.saturating_sub(single + batched);
     let took = append(&store, single + batched, rest, 5_000).await;
     println!("append, 5000 entries per commit:    {rest} entries in {took:.2?} = {}", per_sec(rest, took));
+    let floor = bare_append(store.native_pool(), batched, 1_000).await;
+    println!("  baseline: bare INSERT of {batched} rows, 1000 per commit: {floor:.2?} = {}", per_sec(batched, floor));
 
     // Linux: writing 5 to clear_refs resets the peak RSS, so the peak read
     // after the verify is the verify's own (the appends before it included).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    if let Some(now) = status_line("VmRSS:") {
+        println!("RSS of the process before verify: {now}");
+    }
     let start = Instant::now();
     let report = store.verify_audit(&key().verifying_key(), None).await.unwrap();
     let took = start.elapsed();
@@ -96,16 +201,16 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
         report.size, report.heads_checked, report.tiles_checked
     );
 
-    // The floor under verify: reading the rows and nothing else (after the
-    // verify, whose peak memory these million rows would otherwise swamp).
-    let start = Instant::now();
-    let rows =
-        sqlx::query("SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-    println!("read every entry row (floor):       {} rows in {:.2?}", rows.len(), start.elapsed());
-    drop(rows);
+    // The floor under verify: reading the rows and nothing else, with the
+    // native driver (after the verify, whose peak memory these million rows
+    // would otherwise swamp).
+    let (rows, took) = bare_read(
+        store.native_pool(),
+        "SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries",
+        None,
+    )
+    .await;
+    println!("  baseline: bare read of every entry row: {rows} rows in {took:.2?}");
 
     let size = report.size;
     let proofs = 1_000u64;
@@ -120,6 +225,18 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
     }
     let took = start.elapsed();
     println!("inclusion proof at {size}:         {:.1?} each (mean of {proofs})", took / proofs as u32);
+    // Baseline: the same number of bare reads of one tile row (a proof
+    // reads the latest checkpoint and the few tiles on its path).
+    let start = Instant::now();
+    for i in 0..proofs {
+        bare_read(
+            store.native_pool(),
+            "SELECT hashes FROM audit_tiles WHERE level = 0 AND idx = $1",
+            Some((i % (size / 256).max(1)) as i64),
+        )
+        .await;
+    }
+    println!("  baseline: bare read of one tile row: {:.1?} each", start.elapsed() / proofs as u32);
 
     if std::env::var("CONFIDANT_BENCH_SKIP_ACCOUNTING").is_err() {
         accounting(&store).await;
@@ -176,13 +293,14 @@ async fn accounting(store: &Store) {
     let took = start.elapsed();
     println!("record_disclosure (tx each):        {disclosures} in {took:.2?} = {}", per_sec(disclosures, took));
     let as_of = Date::parse("2026-01-01").unwrap();
-    let start = Instant::now();
-    let rows = sqlx::query("SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, data_key_id FROM accounting_entries WHERE client_id = $1")
-        .bind("cl-bench")
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
-    println!("read the 10k accounting rows (floor): {} rows in {:.2?}", rows.len(), start.elapsed());
+    let (rows, took) = bare_read(
+        store.native_pool(),
+        "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
+         data_key_id, recorded_at FROM accounting_entries WHERE client_id = 'cl-bench'",
+        None,
+    )
+    .await;
+    println!("  baseline: bare read of the {rows} accounting rows: {took:.2?}");
     let start = Instant::now();
     store.append_audit(vec![event(0)]).await.unwrap();
     println!("one audit append (a commit):        {:.2?}", start.elapsed());

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
-use confidant_store::{Birth, DatabaseUrl, KeyRing, NewClient, NewRecord, NewStaff, StaffRole, Store};
+use confidant_store::{Birth, DatabaseUrl, KeyRing, NativePool, NewClient, NewRecord, NewStaff, StaffRole, Store};
 
 const CLIENTS: usize = 100;
 const BATCH: usize = 1000;
@@ -101,6 +101,22 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
         assert_eq!(records.len(), per_client);
     }
     meta.sort();
+    // Baseline: the same rows (records joined with their data keys) read
+    // bare with the native driver, nothing decoded or decrypted.
+    let sql = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, d.kek_id, d.wrapped \
+               FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1";
+    let mut bare = Vec::new();
+    for r in 0..READS {
+        let client = clients[(r * 37) % CLIENTS].clone();
+        let t = Instant::now();
+        let n = match store.native_pool() {
+            NativePool::Sqlite(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
+            NativePool::Postgres(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
+        };
+        bare.push(t.elapsed());
+        assert_eq!(n, per_client);
+    }
+    bare.sort();
     store.close().await;
 
     println!("{label}:");
@@ -121,6 +137,11 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
         "  read the same, metadata only: median {:.2} ms, p95 {:.2} ms",
         percentile(&meta, 0.5).as_secs_f64() * 1e3,
         percentile(&meta, 0.95).as_secs_f64() * 1e3,
+    );
+    println!(
+        "  baseline: bare read of the same rows, native driver: median {:.2} ms, p95 {:.2} ms",
+        percentile(&bare, 0.5).as_secs_f64() * 1e3,
+        percentile(&bare, 0.95).as_secs_f64() * 1e3,
     );
 }
 

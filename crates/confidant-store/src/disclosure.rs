@@ -14,6 +14,7 @@ use sqlx::any::AnyRow;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
+use crate::db::native;
 use crate::error::StoreError;
 use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
 
@@ -233,6 +234,9 @@ fn date_of(row: &AnyRow, column: &str) -> Result<Date, StoreError> {
     Date::parse(&text).ok_or_else(|| corrupt(format!("stored {column}")))
 }
 
+/// An accounting entry's columns as `accounting_entries` reads them.
+type AccountingRow = (String, Option<String>, String, String, String, String, String, Option<String>, Vec<u8>, i64, String, i64);
+
 fn text_of(details: &Value, key: &str) -> Option<String> {
     details.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -434,37 +438,24 @@ impl Store {
 
     /// Every accounting entry of a client, corrections included, oldest first.
     async fn accounting_entries(&self, client_id: &str) -> Result<Vec<AccountingEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
-             data_key_id, recorded_at FROM accounting_entries WHERE client_id = $1",
-        )
-        .bind(client_id.to_string())
-        .fetch_all(self.pool())
-        .await?;
+        let sql = "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
+             data_key_id, recorded_at FROM accounting_entries WHERE client_id = $1";
+        let rows: Vec<AccountingRow> = native!(&self.native, |p| sqlx::query_as(sql).bind(client_id).fetch_all(p).await?);
         // Sorted here rather than by the database: an ORDER BY beyond the
         // index made SQLite sort the rows, costing more than reading them.
         let mut out: Vec<(i64, AccountingEntry)> = Vec::with_capacity(rows.len());
         let mut keys = KeyCache::default();
-        for row in &rows {
-            let id: String = row.try_get("id")?;
-            let key_id: String = row.try_get("data_key_id")?;
+        for (id, disclosure_id, disclosed_on, kind, purpose, categories, cites, corrects, sealed, seq, key_id, recorded_at) in rows {
             let key = self.cached_key(&mut keys, &key_id).await?;
-            let sealed: Vec<u8> = row.try_get("details")?;
             let plain = key
                 .open(&field_aad("accounting_entries", "details", &id), &sealed)
                 .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
             let details: Value = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
-            let kind: String = row.try_get("recipient_kind")?;
-            let purpose: String = row.try_get("purpose")?;
-            let categories: String = row.try_get("categories")?;
-            let cites: String = row.try_get("cites")?;
-            let seq: i64 = row.try_get("audit_seq")?;
-            let recorded_at: i64 = row.try_get("recorded_at")?;
             out.push((
                 recorded_at,
                 AccountingEntry {
-                    disclosure_id: row.try_get("disclosure_id")?,
-                    disclosed_on: date_of(row, "disclosed_on")?,
+                    disclosure_id,
+                    disclosed_on: Date::parse(&disclosed_on).ok_or_else(|| corrupt("stored disclosed_on"))?,
                     recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
                     recipient_name: text_of(&details, "recipient_name"),
                     recipient_address: text_of(&details, "recipient_address"),
@@ -473,7 +464,7 @@ impl Store {
                     cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
                     description: text_of(&details, "description").unwrap_or_default(),
                     statement: text_of(&details, "statement").unwrap_or_default(),
-                    corrects: row.try_get("corrects")?,
+                    corrects,
                     corrected_by: None,
                     audit_seq: seq as u64,
                     id,

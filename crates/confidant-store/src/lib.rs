@@ -46,7 +46,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditKind, AuditProblem, Au
 pub use audit_detail::{Detail, Details, StatusSnapshot, decision_details};
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_NAME, create_audit_key, load_audit_key, load_or_create_audit_key};
 pub use backup::{BackupError, BackupSummary, RestoreKeys, RestoreReport, inspect_backup, restore_backup};
-pub use db::{Backend, DatabaseUrl};
+pub use db::{Backend, DatabaseUrl, NativePool};
 pub use disclosure::{
     Accounting, AccountingBasis, AccountingCorrection, AccountingEntry, NewDisclosure, NewSuspension, RecordedDisclosure, StoredDisclosure,
     Suspension,

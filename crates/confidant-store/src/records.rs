@@ -2,7 +2,9 @@
 //! import in batches.
 
 use confidant_policy::vocab::Category;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::{Conn, native, on_conn};
 
 use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
@@ -228,18 +230,23 @@ impl Store {
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
     ) -> Result<Vec<Record>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        self.records_selected_on(&mut conn, client_id, with_content, keep).await
+        native!(&self.native, |p| self.records_selected_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, keep).await)
     }
 
     pub(crate) async fn records_selected_on(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn<'_>,
         client_id: &str,
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
     ) -> Result<Vec<Record>, StoreError> {
-        require(&mut *conn, "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
+        let known: Option<(String,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT id FROM clients WHERE id = $1")
+            .bind(client_id)
+            .fetch_optional(&mut **c)
+            .await?);
+        if known.is_none() {
+            return Err(not_found("client", client_id));
+        }
         let mut out = Vec::new();
         for (table, query) in [
             (
@@ -254,24 +261,22 @@ impl Store {
                  FROM psychotherapy_notes r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
             ),
         ] {
-            for row in sqlx::query(query).bind(client_id.to_string()).fetch_all(&mut *conn).await? {
-                let id: String = row.try_get("id")?;
-                let category: String = row.try_get("category")?;
+            let rows: Vec<RecordRow> = on_conn!(&mut *conn, |c| sqlx::query_as(query).bind(client_id).fetch_all(&mut **c).await?);
+            for (id, client_id, category, author_id, created_at, sealed, corrects, key_id, kek_id, wrapped) in rows {
                 let mut record = Record {
                     category: Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?,
-                    client_id: row.try_get("client_id")?,
-                    author_id: row.try_get("author_id")?,
-                    created_at: row.try_get("created_at")?,
+                    client_id,
+                    author_id,
+                    created_at,
                     content: None,
-                    corrects: row.try_get("corrects")?,
+                    corrects,
                     id,
                 };
                 if !keep(&record) {
                     continue;
                 }
                 if with_content {
-                    let key = self.unwrap_row(&row)?;
-                    let sealed: Vec<u8> = row.try_get("content")?;
+                    let key = self.unwrap_parts(&key_id, &kek_id, &wrapped)?;
                     let id = &record.id;
                     record.content = Some(
                         key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?,
@@ -332,6 +337,10 @@ impl Store {
         Ok((id, seq))
     }
 }
+
+/// A record row with its data key: id, client, category, author, created,
+/// sealed content, corrects, data key id, its KEK's id, the wrapped key.
+type RecordRow = (String, String, String, String, i64, Vec<u8>, Option<String>, String, String, Vec<u8>);
 
 /// Rows per multi-row insert: large enough that round trips stop mattering,
 /// small because sqlx's SQLite binding looks each parameter's name up in a

@@ -112,7 +112,7 @@ impl ReleaseTx<'_> {
         let replaced: std::collections::HashSet<String> =
             rows.iter().map(|r| r.try_get::<String, _>("corrects")).collect::<Result<_, _>>()?;
         let current = |r: &Record| !replaced.contains(&r.id) && keep(r);
-        self.store.records_selected_on(&mut self.tx, &client_id, true, &current).await
+        self.store.records_selected_on(&mut crate::db::Conn::Any(&mut self.tx), &client_id, true, &current).await
     }
 
     /// Records the disclosure, its accounting entry and its audit leaf, and

@@ -20,6 +20,8 @@ use crate::model::now_secs;
 /// An open vault: a connection pool and the keys that open it.
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// The database's own driver, for the hot paths (see `db::NativePool`).
+    pub(crate) native: db::NativePool,
     backend: Backend,
     pub(crate) keys: KeyRing,
     /// The audit log's signer, once [`Store::enable_audit`] has checked it.
@@ -97,7 +99,8 @@ impl Store {
             .await?;
         tx.commit().await?;
         keys.set_keys(vec![current]);
-        Ok(Store { pool, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        let native = db::connect_native(url, backend).await?;
+        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -139,7 +142,8 @@ impl Store {
             )));
         }
         keys.set_keys(verified);
-        Ok(Store { pool, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        let native = db::connect_native(url, backend).await?;
+        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
     /// The organization's jurisdiction: what its requests are decided under
@@ -198,7 +202,13 @@ impl Store {
 
     /// Closes the pool, waiting for connections to finish (checkpoints SQLite's WAL).
     pub async fn close(self) {
+        self.native.close().await;
         self.pool.close().await;
+    }
+
+    /// The native pool, for benchmarks' bare reads and tests that look at raw rows.
+    pub fn native_pool(&self) -> &db::NativePool {
+        &self.native
     }
 
     /// The pool, for tests that look at raw rows.
@@ -227,21 +237,26 @@ impl Store {
 
     /// Makes, wraps and stores a new data key inside `tx`.
     pub(crate) async fn new_data_key(&self, tx: &mut Tx) -> Result<(String, DataKey), StoreError> {
+        self.new_data_key_on(&mut db::Conn::Any(tx)).await
+    }
+
+    /// [`Store::new_data_key`] on a connection of either driver.
+    pub(crate) async fn new_data_key_on(&self, conn: &mut db::Conn<'_>) -> Result<(String, DataKey), StoreError> {
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
         let id = new_id("dk");
         let key = DataKey::generate();
         let wrapped = kek.wrap(&id, &key).map_err(StoreError::crypto("data key"))?;
         // Only an active KEK may wrap: a rotation that retired it makes this insert nothing.
-        let inserted = sqlx::query(
-            "INSERT INTO data_keys (id, kek_id, wrapped) \
-             SELECT $1, id, $3 FROM key_encryption_keys WHERE id = $2 AND retired_at IS NULL",
-        )
-        .bind(id.clone())
-        .bind(kek.id().to_string())
-        .bind(wrapped)
-        .execute(&mut **tx)
-        .await?;
-        if inserted.rows_affected() != 1 {
+        let sql =
+            "INSERT INTO data_keys (id, kek_id, wrapped) SELECT $1, id, $3 FROM key_encryption_keys WHERE id = $2 AND retired_at IS NULL";
+        let inserted = db::on_conn!(conn, |c| sqlx::query(sql)
+            .bind(id.as_str())
+            .bind(kek.id())
+            .bind(wrapped.as_slice())
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        if inserted != 1 {
             return Err(StoreError::KeyRotated);
         }
         Ok((id, key))
@@ -251,11 +266,16 @@ impl Store {
         let id: String = row.try_get("data_key_id")?;
         let kek_id: String = row.try_get("kek_id")?;
         let wrapped: Vec<u8> = row.try_get("wrapped")?;
+        self.unwrap_parts(&id, &kek_id, &wrapped)
+    }
+
+    /// Unwraps data key `id`, wrapped by KEK `kek_id`.
+    pub(crate) fn unwrap_parts(&self, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
         let kek = self
             .keys
-            .get(&kek_id)
+            .get(kek_id)
             .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
-        kek.unwrap_key(&id, &wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
+        kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
     }
 
     /// Opens data keys by id, each unwrapped once however many rows share it.

@@ -13,7 +13,7 @@ use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
 use confidant_store::{
-    AuditEvent, AuditFilter, AuditKind, AuditProblem, Detail, KeyRing, Store, StoreError, WITNESS_FILE_NAME, read_witness,
+    AuditEvent, AuditFilter, AuditKind, AuditProblem, Detail, KeyRing, Store, StoreError, TrainingPolicy, WITNESS_FILE_NAME, read_witness,
 };
 use sqlx::{AssertSqlSafe, Row};
 
@@ -508,5 +508,42 @@ async fn appends_killed_with_sigkill_leave_whole_batches_and_a_log_that_verifies
         store.append_audit((0..300).map(event).collect()).await.unwrap();
         assert_eq!(store.verify_audit(&log_key().verifying_key(), None).await.unwrap().problem, None, "{target}");
         store.close().await;
+    }
+}
+
+/// Appends on the native pool (`append_audit`, the group commit) and
+/// audited writes on the `Any` pool (`commit_audited` in the write's own
+/// transaction) at once: on SQLite two pools on one file, on PostgreSQL
+/// two sets of connections. None fails with a locked or busy database,
+/// and the log stays one linear history that verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_from_both_pools_interleave_into_one_log_that_verifies() {
+    for db in test_databases().await {
+        let store = std::sync::Arc::new(store_on(&db).await);
+        let mut tasks = Vec::new();
+        for task in 0..4usize {
+            let appender = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20 {
+                    appender.append_audit((0..5).map(|k| event(task * 1000 + i * 5 + k)).collect()).await.unwrap();
+                }
+            }));
+            let writer = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20u8 {
+                    let policy = TrainingPolicy { pass_percent: 50 + i, interval_months: 12 };
+                    let audit = AuditEvent::new(AuditKind::TrainingPolicyChanged, Some("st-1"));
+                    writer.set_training_policy_audited(policy, audit).await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+        assert_eq!(report.problem, None);
+        assert_eq!(report.size, 4 * 20 * 5 + 4 * 20);
+        let seqs: Vec<u64> = store.audit_entries(&AuditFilter::default()).await.unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (0..report.size).collect::<Vec<_>>());
     }
 }

@@ -9,18 +9,19 @@ use confidant_audit::{
     Checkpoint, Hash, LogSigningKey, LogVerifyingKey, SignedTreeHead, TileBuilder, TileData, TileKind, TileSet, TreeHead, VerifierKey,
     empty_root, entry_commitment, partial_tiles,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use super::{
-    AuditEvent, AuditSigner, CHECKPOINT_COLUMNS, ENTRY_COLUMNS, INSERT_CHUNK, StoredCheckpoint, append_lock, checkpoint_of_row,
-    entry_bytes, multi_insert, now_ms, write_witness,
+    AuditEvent, AuditSigner, CHECKPOINT_COLUMNS, CheckpointRow, ENTRY_COLUMNS, INSERT_CHUNK, StoredCheckpoint, append_lock,
+    checkpoint_of_row, entry_bytes, multi_insert, now_ms, write_witness,
 };
 use crate::crypto::field_aad;
+use crate::db::{Conn, begin_write, native, on_conn};
 use crate::error::StoreError;
 use crate::vault::{Store, Tx, corrupt, join};
 
 /// Reads the hash tiles named by `ids` (tile level, index) in one query.
-pub(super) async fn fetch_tiles(conn: &mut AnyConnection, ids: &[(u8, u64)]) -> Result<TileSet, StoreError> {
+pub(super) async fn fetch_tiles(conn: &mut Conn<'_>, ids: &[(u8, u64)]) -> Result<TileSet, StoreError> {
     let mut out = TileSet::new();
     if ids.is_empty() {
         return Ok(out);
@@ -34,38 +35,37 @@ pub(super) async fn fetch_tiles(conn: &mut AnyConnection, ids: &[(u8, u64)]) -> 
         }
         sql.push_str(&format!("SELECT level, idx, hashes FROM audit_tiles WHERE level = ${} AND idx = ${}", 2 * i + 1, 2 * i + 2));
     }
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (level, index) in ids {
-        query = query.bind(i64::from(*level)).bind(*index as i64);
-    }
-    for row in query.fetch_all(&mut *conn).await? {
-        let level: i64 = row.try_get(0)?;
-        let index: i64 = row.try_get(1)?;
-        let hashes: Vec<u8> = row.try_get(2)?;
+    let rows: Vec<(i64, i64, Vec<u8>)> = on_conn!(conn, |c| {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for (level, index) in ids {
+            query = query.bind(i64::from(*level)).bind(*index as i64);
+        }
+        query.fetch_all(&mut **c).await?
+    });
+    for (level, index, hashes) in rows {
         out.insert(u8::try_from(level).map_err(|_| corrupt("audit tile level"))?, index as u64, hashes);
     }
     Ok(out)
 }
 
 /// One entry bundle, if stored.
-pub(super) async fn fetch_bundle(conn: &mut AnyConnection, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
-    let row = sqlx::query("SELECT entries FROM audit_bundles WHERE idx = $1").bind(index as i64).fetch_optional(&mut *conn).await?;
-    Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+pub(super) async fn fetch_bundle(conn: &mut Conn<'_>, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let sql = "SELECT entries FROM audit_bundles WHERE idx = $1";
+    let row: Option<(Vec<u8>,)> = on_conn!(conn, |c| sqlx::query_as(sql).bind(index as i64).fetch_optional(&mut **c).await?);
+    Ok(row.map(|(bytes,)| bytes))
 }
 
 /// The latest checkpoint.
-pub(super) async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<StoredCheckpoint>, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1")))
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| checkpoint_of_row(&r))
-        .transpose()
+pub(super) async fn latest_checkpoint(conn: &mut Conn<'_>) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let sql = format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1");
+    let row: Option<CheckpointRow> = on_conn!(conn, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut **c).await?);
+    row.map(checkpoint_of_row).transpose()
 }
 
 /// The builder resumed at `size` from the stored partial tiles, and those
 /// tiles as stored (so unchanged ones are not rewritten). `AuditDamaged`
 /// when they do not fit `size`.
-pub(super) async fn resume(conn: &mut AnyConnection, size: u64) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
+pub(super) async fn resume(conn: &mut Conn<'_>, size: u64) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
     let partial = partial_tiles(size);
     let hash_ids: Vec<(u8, u64)> = partial
         .iter()
@@ -94,29 +94,33 @@ pub(super) async fn resume(conn: &mut AnyConnection, size: u64) -> Result<(TileB
 
 /// Writes tiles and bundles, replacing the stored ones of the same index
 /// (a partial tile grows in place).
-pub(super) async fn write_tiles(conn: &mut AnyConnection, tiles: &[TileData]) -> Result<(), StoreError> {
+pub(super) async fn write_tiles(conn: &mut Conn<'_>, tiles: &[TileData]) -> Result<(), StoreError> {
     let (hashes, bundles): (Vec<&TileData>, Vec<&TileData>) = tiles.iter().partition(|t| matches!(t.id.kind, TileKind::Hashes(_)));
     for chunk in hashes.chunks(INSERT_CHUNK) {
         let sql = multi_insert("audit_tiles", "level, idx, hashes", chunk.len())
             + " ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes";
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for tile in chunk {
-            let level = match tile.id.kind {
-                TileKind::Hashes(level) => i64::from(level),
-                TileKind::Entries => 0,
-            };
-            q = q.bind(level).bind(tile.id.index as i64).bind(tile.bytes.clone());
-        }
-        q.execute(&mut *conn).await?;
+        on_conn!(&mut *conn, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for tile in chunk {
+                let level = match tile.id.kind {
+                    TileKind::Hashes(level) => i64::from(level),
+                    TileKind::Entries => 0,
+                };
+                q = q.bind(level).bind(tile.id.index as i64).bind(tile.bytes.as_slice());
+            }
+            q.execute(&mut **c).await?;
+        });
     }
     for chunk in bundles.chunks(INSERT_CHUNK) {
         let sql =
             multi_insert("audit_bundles", "idx, entries", chunk.len()) + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for tile in chunk {
-            q = q.bind(tile.id.index as i64).bind(tile.bytes.clone());
-        }
-        q.execute(&mut *conn).await?;
+        on_conn!(&mut *conn, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for tile in chunk {
+                q = q.bind(tile.id.index as i64).bind(tile.bytes.as_slice());
+            }
+            q.execute(&mut **c).await?;
+        });
     }
     Ok(())
 }
@@ -124,23 +128,19 @@ pub(super) async fn write_tiles(conn: &mut AnyConnection, tiles: &[TileData]) ->
 impl AuditSigner {
     /// Signs the tree of `size` entries with `root` both ways and stores
     /// the checkpoint.
-    pub(super) async fn checkpoint(
-        &self,
-        conn: &mut AnyConnection,
-        size: u64,
-        root: Hash,
-        at_ms: i64,
-    ) -> Result<SignedTreeHead, StoreError> {
+    pub(super) async fn checkpoint(&self, conn: &mut Conn<'_>, size: u64, root: Hash, at_ms: i64) -> Result<SignedTreeHead, StoreError> {
         let head = self.key.sign(TreeHead { size, root, timestamp_ms: at_ms as u64 });
         let note = Checkpoint { origin: self.verifier.name().to_string(), size, root }.sign(&self.key);
-        sqlx::query("INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)")
+        let sql = "INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)";
+        on_conn!(conn, |c| sqlx::query(sql)
             .bind(size as i64)
             .bind(root.to_vec())
             .bind(at_ms)
             .bind(head.signature.to_vec())
             .bind(note.to_vec())
-            .execute(&mut *conn)
-            .await?;
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
         Ok(head)
     }
 }
@@ -205,12 +205,16 @@ impl Store {
         .transpose()
     }
 
-    /// Appends events in a transaction of their own and returns their
-    /// sequence numbers.
+    /// Appends events in a transaction of their own, on the native driver
+    /// (the group commit of the server's audit writer goes through here),
+    /// and returns their sequence numbers.
     pub async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<Vec<u64>, StoreError> {
-        let mut tx = self.begin().await?;
-        let (seqs, head) = self.append_audit_in(&mut tx, &events).await?;
-        tx.commit().await?;
+        let (seqs, head) = native!(&self.native, |p| {
+            let mut tx = p.begin_with(begin_write(self.backend())).await?;
+            let appended = self.append_on(&mut Conn::from(&mut *tx), &events).await?;
+            tx.commit().await?;
+            appended
+        });
         self.after_audit_commit(head.as_ref());
         Ok(seqs)
     }
@@ -231,17 +235,24 @@ impl Store {
         tx: &mut Tx,
         events: &[AuditEvent],
     ) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
+        self.append_on(&mut Conn::Any(tx), events).await
+    }
+
+    /// [`Store::append_audit_in`] on a connection of either driver, inside
+    /// the transaction it is in.
+    async fn append_on(&self, conn: &mut Conn<'_>, events: &[AuditEvent]) -> Result<(Vec<u64>, Option<SignedTreeHead>), StoreError> {
         if events.is_empty() {
             return Ok((Vec::new(), None));
         }
         let signer =
             self.audit.clone().ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
-        let conn: &mut AnyConnection = tx;
         if let Some(lock) = append_lock(self.backend()) {
-            sqlx::query(lock).execute(&mut *conn).await?;
+            on_conn!(&mut *conn, |c| sqlx::query(lock).execute(&mut **c).await?.rows_affected());
         }
         let latest = latest_checkpoint(conn).await?;
-        if latest.is_none() && sqlx::query("SELECT size FROM audit_tree_heads LIMIT 1").fetch_optional(&mut *conn).await?.is_some() {
+        let old_head: Option<(i64,)> =
+            on_conn!(&mut *conn, |c| sqlx::query_as("SELECT size FROM audit_tree_heads LIMIT 1").fetch_optional(&mut **c).await?);
+        if latest.is_none() && old_head.is_some() {
             // A log of the earlier layout that did not verify, so was not
             // re-committed: nothing goes on top of it.
             return Err(StoreError::AuditDamaged);
@@ -255,11 +266,17 @@ impl Store {
         }
         // The last signed entry is still there and nothing follows it (two
         // primary-key lookups; the full check is `verify_audit`).
-        let beyond =
-            sqlx::query("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1").bind(size as i64).fetch_optional(&mut *conn).await?;
+        let beyond: Option<(i64,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT seq FROM audit_entries WHERE seq >= $1 LIMIT 1")
+            .bind(size as i64)
+            .fetch_optional(&mut **c)
+            .await?);
         let last = match size.checked_sub(1) {
             Some(last) => {
-                sqlx::query("SELECT seq FROM audit_entries WHERE seq = $1").bind(last as i64).fetch_optional(&mut *conn).await?.is_some()
+                let found: Option<(i64,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT seq FROM audit_entries WHERE seq = $1")
+                    .bind(last as i64)
+                    .fetch_optional(&mut **c)
+                    .await?);
+                found.is_some()
             }
             None => true,
         };
@@ -267,7 +284,7 @@ impl Store {
             return Err(StoreError::AuditDamaged);
         }
 
-        let (key_id, data_key) = self.new_data_key(tx).await?;
+        let (key_id, data_key) = self.new_data_key_on(conn).await?;
         let at_ms = now_ms().max(last_ms as i64);
         let mut seqs = Vec::with_capacity(events.len());
         let mut written: Vec<TileData> = Vec::new();
@@ -295,23 +312,24 @@ impl Store {
             rows.push((seq, event, categories, sealed));
         }
         written.extend(builder.partials().into_iter().filter(|tile| !loaded.contains(tile)));
-        let conn: &mut AnyConnection = tx;
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = multi_insert("audit_entries", ENTRY_COLUMNS, chunk.len());
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (seq, event, categories, sealed) in chunk {
-                q = q
-                    .bind(*seq as i64)
-                    .bind(at_ms)
-                    .bind(event.kind.as_str())
-                    .bind(event.actor.clone())
-                    .bind(event.client_id.clone())
-                    .bind(categories.clone())
-                    .bind(i64::from(event.break_glass))
-                    .bind(key_id.clone())
-                    .bind(sealed.clone());
-            }
-            q.execute(&mut *conn).await?;
+            on_conn!(&mut *conn, |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (seq, event, categories, sealed) in chunk {
+                    q = q
+                        .bind(*seq as i64)
+                        .bind(at_ms)
+                        .bind(event.kind.as_str())
+                        .bind(event.actor.as_deref())
+                        .bind(event.client_id.as_deref())
+                        .bind(categories.as_str())
+                        .bind(i64::from(event.break_glass))
+                        .bind(key_id.as_str())
+                        .bind(sealed.as_slice());
+                }
+                q.execute(&mut **c).await?;
+            });
         }
         write_tiles(conn, &written).await?;
         let head = signer.checkpoint(conn, builder.size(), builder.root(), at_ms).await?;

@@ -39,7 +39,6 @@ use confidant_audit::{Hash, LeafHash, LogSigningKey, SignedTreeHead, TreeHead, V
 use confidant_policy::vocab::Category;
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::audit_detail::{Detail, Details};
 use crate::error::StoreError;
@@ -424,7 +423,14 @@ fn push_len_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// The stored bytes of a row whose first columns are [`ENTRY_COLUMNS`], in
 /// that order (read by position: this runs once per entry in a verify).
-fn row_bytes(row: &AnyRow) -> Result<Vec<u8>, StoreError> {
+fn row_bytes<'r, R>(row: &'r R) -> Result<Vec<u8>, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r [u8]: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let seq: i64 = row.try_get(0)?;
     let at_ms: i64 = row.try_get(1)?;
     let kind: &str = row.try_get(2)?;
@@ -437,22 +443,29 @@ fn row_bytes(row: &AnyRow) -> Result<Vec<u8>, StoreError> {
     Ok(entry_bytes(seq as u64, at_ms, kind, actor, client, categories, break_glass != 0, data_key_id, details))
 }
 
-/// The log entry of a stored row: the commitment to the row.
-fn commitment_of_row(row: &AnyRow) -> Result<Hash, StoreError> {
+/// The commitment to a stored event row (columns in [`ENTRY_COLUMNS`] order).
+fn commitment_of_row<'r, R>(row: &'r R) -> Result<Hash, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r [u8]: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     Ok(entry_commitment(&row_bytes(row)?))
 }
 
-fn hash_of(row: &AnyRow, column: &str) -> Result<Hash, StoreError> {
-    let bytes: Vec<u8> = row.try_get(column)?;
+fn hash_of(bytes: Vec<u8>, column: &str) -> Result<Hash, StoreError> {
     bytes.try_into().map_err(|_| corrupt(format!("audit {column}")))
 }
 
-fn head_of_row(row: &AnyRow) -> Result<SignedTreeHead, StoreError> {
-    let size: i64 = row.try_get("size")?;
-    let timestamp: i64 = row.try_get("timestamp_ms")?;
-    let signature: Vec<u8> = row.try_get("signature")?;
+/// A tree head's columns: size, root, timestamp_ms, signature.
+pub(crate) type HeadRow = (i64, Vec<u8>, i64, Vec<u8>);
+
+/// A signed tree head from its stored columns.
+fn head_of_row((size, root, timestamp, signature): HeadRow) -> Result<SignedTreeHead, StoreError> {
     Ok(SignedTreeHead {
-        head: TreeHead { size: size as u64, root: hash_of(row, "root")?, timestamp_ms: timestamp as u64 },
+        head: TreeHead { size: size as u64, root: hash_of(root, "root")?, timestamp_ms: timestamp as u64 },
         signature: signature.try_into().map_err(|_| corrupt("audit tree head signature"))?,
     })
 }
@@ -466,9 +479,14 @@ pub(crate) struct StoredCheckpoint {
 
 const CHECKPOINT_COLUMNS: &str = "size, root, timestamp_ms, signature, note_signature";
 
-fn checkpoint_of_row(row: &AnyRow) -> Result<StoredCheckpoint, StoreError> {
-    let note: Vec<u8> = row.try_get("note_signature")?;
-    Ok(StoredCheckpoint { head: head_of_row(row)?, note_signature: note.try_into().map_err(|_| corrupt("audit checkpoint signature"))? })
+/// A checkpoint's columns, in [`CHECKPOINT_COLUMNS`] order.
+pub(crate) type CheckpointRow = (i64, Vec<u8>, i64, Vec<u8>, Vec<u8>);
+
+fn checkpoint_of_row((size, root, timestamp, signature, note): CheckpointRow) -> Result<StoredCheckpoint, StoreError> {
+    Ok(StoredCheckpoint {
+        head: head_of_row((size, root, timestamp, signature))?,
+        note_signature: note.try_into().map_err(|_| corrupt("audit checkpoint signature"))?,
+    })
 }
 
 const ENTRY_COLUMNS: &str = "seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details";

@@ -14,8 +14,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::append::{fetch_tiles, latest_checkpoint};
-use super::{AuditEntry, AuditFilter, AuditKind, ENTRY_COLUMNS, PAGE, StoredCheckpoint, commitment_of_row, head_of_row};
+use super::{AuditEntry, AuditFilter, AuditKind, ENTRY_COLUMNS, HeadRow, PAGE, StoredCheckpoint, commitment_of_row, head_of_row};
 use crate::crypto::field_aad;
+use crate::db::{Conn, native};
 use crate::error::StoreError;
 use crate::vault::{KeyCache, Store, corrupt, split};
 use confidant_policy::vocab::Category;
@@ -59,8 +60,8 @@ fn width_at(kind: TileKind, index: u64, size: u64) -> u64 {
 impl Store {
     /// The hash tiles holding `ids`.
     async fn tiles_holding(&self, ids: &[NodeId]) -> Result<TileSet, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        fetch_tiles(&mut conn, &TileSet::tiles_holding(ids)).await
+        let ids = TileSet::tiles_holding(ids);
+        native!(&self.native, |p| fetch_tiles(&mut Conn::from(&mut *p.acquire().await?), &ids).await)
     }
 
     /// The log's verifier key in signed-note form, once a key is registered.
@@ -68,9 +69,8 @@ impl Store {
         Ok(self.audit_public_key().await?.map(VerifierKey::for_log))
     }
 
-    async fn latest(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        latest_checkpoint(&mut conn).await
+    pub(super) async fn latest(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        native!(&self.native, |p| latest_checkpoint(&mut Conn::from(&mut *p.acquire().await?)).await)
     }
 
     /// The latest checkpoint as a C2SP signed note (`None` for an empty log).
@@ -90,16 +90,18 @@ impl Store {
         if id.width > available {
             return Ok(None);
         }
-        let row = match id.kind {
-            TileKind::Hashes(level) => {
-                sqlx::query("SELECT hashes FROM audit_tiles WHERE level = $1 AND idx = $2").bind(i64::from(level)).bind(id.index as i64)
+        let row: Option<(Vec<u8>,)> = native!(&self.native, |p| match id.kind {
+            TileKind::Hashes(level) =>
+                sqlx::query_as("SELECT hashes FROM audit_tiles WHERE level = $1 AND idx = $2")
+                    .bind(i64::from(level))
+                    .bind(id.index as i64)
+                    .fetch_optional(p)
+                    .await?,
+            TileKind::Entries => {
+                sqlx::query_as("SELECT entries FROM audit_bundles WHERE idx = $1").bind(id.index as i64).fetch_optional(p).await?
             }
-            TileKind::Entries => sqlx::query("SELECT entries FROM audit_bundles WHERE idx = $1").bind(id.index as i64),
-        }
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let stored: Vec<u8> = row.try_get(0)?;
+        });
+        let Some((stored,)) = row else { return Ok(None) };
         Ok(prefix(id, &stored))
     }
 
@@ -149,20 +151,16 @@ impl Store {
 
     /// The latest signed tree head.
     pub async fn tree_head(&self) -> Result<Option<SignedTreeHead>, StoreError> {
-        sqlx::query("SELECT size, root, timestamp_ms, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
-            .fetch_optional(self.pool())
-            .await?
-            .map(|r| head_of_row(&r))
-            .transpose()
+        let sql = "SELECT size, root, timestamp_ms, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1";
+        let row: Option<HeadRow> = native!(&self.native, |p| sqlx::query_as(sql).fetch_optional(p).await?);
+        row.map(head_of_row).transpose()
     }
 
     /// The signed head at exactly `size`.
     pub async fn tree_head_at(&self, size: u64) -> Result<SignedTreeHead, StoreError> {
-        sqlx::query("SELECT size, root, timestamp_ms, signature FROM audit_checkpoints WHERE size = $1")
-            .bind(size as i64)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|r| head_of_row(&r))
+        let sql = "SELECT size, root, timestamp_ms, signature FROM audit_checkpoints WHERE size = $1";
+        let row: Option<HeadRow> = native!(&self.native, |p| sqlx::query_as(sql).bind(size as i64).fetch_optional(p).await?);
+        row.map(head_of_row)
             .transpose()?
             .ok_or_else(|| StoreError::invalid("size", format!("the size of a signed tree head; none was signed at {size}")))
     }

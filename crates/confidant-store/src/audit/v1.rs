@@ -17,6 +17,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::append::write_tiles;
 use super::{AuditEvent, AuditKind, AuditProblem, AuditVerification, ENTRY_COLUMNS, PAGE, append_lock, head_of_row, now_ms, row_bytes};
+use crate::db::Conn;
 use crate::error::StoreError;
 use crate::vault::Store;
 
@@ -76,15 +77,15 @@ impl Store {
                 }
                 builder.push(&entry_commitment(&row_bytes(row)?), |tile| full.push(tile));
             }
-            write_tiles(conn, &full).await?;
+            write_tiles(&mut Conn::Any(&mut *conn), &full).await?;
             from += PAGE;
         }
         if builder.size() != old.size {
             return Err(StoreError::AuditDamaged);
         }
-        write_tiles(conn, &builder.partials()).await?;
+        write_tiles(&mut Conn::Any(&mut *conn), &builder.partials()).await?;
         let last_ms = old.latest.as_ref().map_or(0, |h| h.head.timestamp_ms as i64);
-        signer.checkpoint(conn, builder.size(), builder.root(), now_ms().max(last_ms)).await?;
+        signer.checkpoint(&mut Conn::Any(&mut *conn), builder.size(), builder.root(), now_ms().max(last_ms)).await?;
         sqlx::query("DELETE FROM audit_nodes").execute(&mut *conn).await?;
         let event = AuditEvent::new(AuditKind::LogRecommitted, None).with_all([
             Detail::LogLayoutFrom("one row per tree node, leaves hashing the stored rows"),
@@ -176,10 +177,10 @@ impl Store {
     /// every stored leaf and node, every signed head (under `key`) and the
     /// witness head. Names the first problem found.
     pub(super) async fn verify_v1(&self, key: &LogVerifyingKey, witness: Option<&SignedTreeHead>) -> Result<AuditVerification, StoreError> {
-        let heads: Vec<SignedTreeHead> = sqlx::query("SELECT size, root, timestamp_ms, signature FROM audit_tree_heads ORDER BY size")
+        let heads: Vec<SignedTreeHead> = sqlx::query_as("SELECT size, root, timestamp_ms, signature FROM audit_tree_heads ORDER BY size")
             .fetch_all(self.pool())
             .await?
-            .iter()
+            .into_iter()
             .map(head_of_row)
             .collect::<Result<_, _>>()?;
         let latest = heads.last().cloned();

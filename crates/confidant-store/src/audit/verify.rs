@@ -7,14 +7,21 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use confidant_audit::Hash;
 use confidant_audit::{
     Checkpoint, LeafHash, LogVerifyingKey, SignedTreeHead, TILE_WIDTH, TileBuilder, TileData, TileId, TileKind, VerifierKey,
-    bundle_entries, empty_root, entry_commitment, partial_tiles, tiles_for_size,
+    bundle_entries, empty_root, partial_tiles, tiles_for_size,
 };
+use futures_util::TryStreamExt;
 use sqlx::Row;
+use tokio::sync::mpsc;
 
-use super::append::{fetch_bundle, fetch_tiles, latest_checkpoint};
-use super::{AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, ENTRY_COLUMNS, PAGE, StoredCheckpoint, checkpoint_of_row, row_bytes};
+use super::append::{fetch_bundle, fetch_tiles};
+use super::{
+    AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, CheckpointRow, ENTRY_COLUMNS, PAGE, StoredCheckpoint, checkpoint_of_row,
+    commitment_of_row,
+};
+use crate::db::{Conn, NativePool, native};
 use crate::error::StoreError;
 use crate::vault::Store;
 
@@ -49,8 +56,88 @@ impl Stored {
     }
 }
 
-fn by_index(rows: &[sqlx::any::AnyRow]) -> Result<HashMap<u64, Vec<u8>>, StoreError> {
-    rows.iter().map(|row| Ok((row.try_get::<i64, _>(0)? as u64, row.try_get::<Vec<u8>, _>(1)?))).collect()
+/// One page of the log as read: each event's sequence number with its
+/// commitment (or why its row could not be read), and the page's bundles
+/// and level-0 tiles. Only commitments cross to the checker, never rows, so
+/// a page costs a few hundred kilobytes whatever the events hold.
+struct Page {
+    entries: Vec<(u64, Result<Hash, String>)>,
+    bundles: HashMap<u64, Vec<u8>>,
+    level0: HashMap<u64, Vec<u8>>,
+    /// For a page with no entries: the first stored sequence beyond it.
+    beyond: Option<u64>,
+}
+
+/// Pages read ahead of the checker: one being read and hashed while the
+/// checker works through the one before.
+const PAGES_AHEAD: usize = 2;
+
+/// Reads the log page by page on one connection of the native pool,
+/// hashing each event row into its commitment as it streams in, and sends
+/// the pages to the checker; stops after the first empty page or when the
+/// checker hangs up. Runs as a task of its own, so reading and hashing go
+/// on beside the tree's rebuilding (on a second core when there is one).
+async fn read_pages(pool: NativePool, out: mpsc::Sender<Result<Page, StoreError>>) {
+    let sqlite = matches!(pool, NativePool::Sqlite(_));
+    let read: Result<(), StoreError> = native!(&pool, |p| async {
+        let mut conn = p.acquire().await?;
+        if sqlite {
+            // A memory map would leave every page of the file resident in
+            // this process; read(2) into SQLite's small page cache instead.
+            // The connection is closed afterwards, not returned with it.
+            conn.close_on_drop();
+            sqlx::query("PRAGMA mmap_size = 0").execute(&mut *conn).await?;
+        }
+        let entries_sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq");
+        let tiles_per_page = PAGE / TILE_WIDTH as i64;
+        let mut from: i64 = 0;
+        loop {
+            let first_tile = from / TILE_WIDTH as i64;
+            let bundles: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, entries FROM audit_bundles WHERE idx >= $1 AND idx < $2")
+                .bind(first_tile)
+                .bind(first_tile + tiles_per_page)
+                .fetch_all(&mut *conn)
+                .await?;
+            let level0: Vec<(i64, Vec<u8>)> =
+                sqlx::query_as("SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx < $2")
+                    .bind(first_tile)
+                    .bind(first_tile + tiles_per_page)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            let mut entries = Vec::with_capacity(PAGE as usize);
+            {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(entries_sql.as_str())).bind(from).bind(from + PAGE).fetch(&mut *conn);
+                while let Some(row) = rows.try_next().await? {
+                    let seq = row.try_get::<i64, _>(0)? as u64;
+                    entries.push((seq, commitment_of_row(&row).map_err(|e| e.to_string())));
+                }
+            }
+            let beyond = if entries.is_empty() {
+                // Anything stored beyond a gap of a whole page is still a gap.
+                let (next,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MIN(seq) FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(&mut *conn).await?;
+                next.map(|n| n as u64)
+            } else {
+                None
+            };
+            let last = entries.is_empty();
+            let page = Page {
+                entries,
+                bundles: bundles.into_iter().map(|(i, b)| (i as u64, b)).collect(),
+                level0: level0.into_iter().map(|(i, b)| (i as u64, b)).collect(),
+                beyond,
+            };
+            if out.send(Ok(page)).await.is_err() || last {
+                break;
+            }
+            from += PAGE;
+        }
+        Ok::<(), StoreError>(())
+    }
+    .await);
+    if let Err(e) = read {
+        let _ = out.send(Err(e)).await;
+    }
 }
 
 /// The checkpoints in size order, a page at a time.
@@ -64,14 +151,11 @@ struct Heads<'a> {
 impl Heads<'_> {
     async fn peek(&mut self) -> Result<Option<&StoredCheckpoint>, StoreError> {
         if self.queue.is_empty() && !self.done {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE size > $1 ORDER BY size LIMIT {HEAD_PAGE}"
-            )))
-            .bind(self.after)
-            .fetch_all(self.store.pool())
-            .await?;
+            let sql = format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE size > $1 ORDER BY size LIMIT {HEAD_PAGE}");
+            let rows: Vec<CheckpointRow> =
+                native!(&self.store.native, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(self.after).fetch_all(p).await?);
             self.done = (rows.len() as i64) < HEAD_PAGE;
-            for row in &rows {
+            for row in rows {
                 let checkpoint = checkpoint_of_row(row)?;
                 self.after = checkpoint.head.head.size as i64;
                 self.queue.push_back(checkpoint);
@@ -98,10 +182,16 @@ impl Store {
     /// Recomputes the whole log from its events and checks every entry,
     /// tile and bundle, every checkpoint (under `key`) and the witness
     /// head. Names the first problem found; database failures are errors.
+    ///
+    /// Streams: one task reads pages of events on the native driver and
+    /// hashes them into commitments while this one rebuilds the tree, so
+    /// memory stays at a few pages whatever the log's size.
     pub async fn verify_audit(&self, key: &LogVerifyingKey, witness: Option<&SignedTreeHead>) -> Result<AuditVerification, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        if Self::needs_recommit(&mut conn).await? {
-            drop(conn);
+        let recommit = {
+            let mut conn = self.pool().acquire().await?;
+            Self::needs_recommit(&mut conn).await?
+        };
+        if recommit {
             let mut report = self.verify_v1(key, witness).await?;
             if report.problem.is_none() {
                 report.problem = Some(AuditProblem::NotRecommitted { size: report.size });
@@ -109,16 +199,14 @@ impl Store {
             return Ok(report);
         }
         let verifier = VerifierKey::for_log(*key);
-        let latest = latest_checkpoint(&mut conn).await?;
+        let latest = self.latest().await?;
         let signed = latest.as_ref().map_or(0, |c| c.head.head.size);
-        let upper_rows = sqlx::query("SELECT level, idx, hashes FROM audit_tiles WHERE level >= 1").fetch_all(&mut *conn).await?;
-        drop(conn);
+        let upper_rows: Vec<(i64, i64, Vec<u8>)> =
+            native!(&self.native, |p| sqlx::query_as("SELECT level, idx, hashes FROM audit_tiles WHERE level >= 1").fetch_all(p).await?);
         let mut upper = HashMap::with_capacity(upper_rows.len());
-        for row in &upper_rows {
-            let level = u8::try_from(row.try_get::<i64, _>(0)?).unwrap_or(u8::MAX);
-            upper.insert((level, row.try_get::<i64, _>(1)? as u64), row.try_get::<Vec<u8>, _>(2)?);
+        for (level, index, hashes) in upper_rows {
+            upper.insert((u8::try_from(level).unwrap_or(u8::MAX), index as u64), hashes);
         }
-        drop(upper_rows);
         let mut result = AuditVerification {
             size: 0,
             root: empty_root(),
@@ -142,52 +230,47 @@ impl Store {
         signed: u64,
         result: &mut AuditVerification,
     ) -> Result<Option<AuditProblem>, StoreError> {
+        let (send, mut pages) = mpsc::channel(PAGES_AHEAD);
+        let reader = tokio::spawn(read_pages(self.native.clone(), send));
+        let found = self.check_pages(verifier, upper, signed, result, &mut pages).await;
+        // Hang up first, so a reader still going stops at its next page.
+        drop(pages);
+        let _ = reader.await;
+        found
+    }
+
+    /// The checker's side of [`Store::walk`].
+    async fn check_pages(
+        &self,
+        verifier: &VerifierKey,
+        upper: HashMap<(u8, u64), Vec<u8>>,
+        signed: u64,
+        result: &mut AuditVerification,
+        pages: &mut mpsc::Receiver<Result<Page, StoreError>>,
+    ) -> Result<Option<AuditProblem>, StoreError> {
         let mut stored = Stored { bundles: HashMap::new(), level0: HashMap::new(), upper };
         let mut heads = Heads { store: self, queue: VecDeque::new(), after: 0, done: false };
         let mut builder = TileBuilder::new();
         let mut last_head = 0u64;
-        let mut from: i64 = 0;
-        let tiles_per_page = PAGE / TILE_WIDTH as i64;
         loop {
-            let to = from + PAGE;
-            let first_tile = from / TILE_WIDTH as i64;
-            let entries = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq"
-            )))
-            .bind(from)
-            .bind(to)
-            .fetch_all(self.pool());
-            let bundles = sqlx::query("SELECT idx, entries FROM audit_bundles WHERE idx >= $1 AND idx < $2")
-                .bind(first_tile)
-                .bind(first_tile + tiles_per_page)
-                .fetch_all(self.pool());
-            let level0 = sqlx::query("SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx < $2")
-                .bind(first_tile)
-                .bind(first_tile + tiles_per_page)
-                .fetch_all(self.pool());
-            let (rows, bundles, level0) = tokio::join!(entries, bundles, level0);
-            let rows = rows?;
-            stored.bundles = by_index(&bundles?)?;
-            stored.level0 = by_index(&level0?)?;
-            if rows.is_empty() {
-                // Anything stored beyond a gap of a whole page is still a gap.
-                let beyond =
-                    sqlx::query("SELECT MIN(seq) AS seq FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(self.pool()).await?;
-                if let Some(next) = beyond.try_get::<Option<i64>, _>(0)? {
-                    return Ok(Some(AuditProblem::EntryMissing { seq: builder.size(), next: next as u64 }));
+            let page = pages.recv().await.ok_or_else(|| StoreError::invalid("audit", "a log reader that ran to the end"))??;
+            stored.bundles = page.bundles;
+            stored.level0 = page.level0;
+            if page.entries.is_empty() {
+                if let Some(next) = page.beyond {
+                    return Ok(Some(AuditProblem::EntryMissing { seq: builder.size(), next }));
                 }
                 break;
             }
             let parsed: HashMap<u64, Vec<&[u8]>> =
                 stored.bundles.iter().filter_map(|(index, bytes)| Some((*index, bundle_entries(bytes).ok()?))).collect();
-            for row in &rows {
-                let seq = row.try_get::<i64, _>(0)? as u64;
+            for (seq, commitment) in page.entries {
                 if seq != builder.size() {
                     return Ok(Some(AuditProblem::EntryMissing { seq: builder.size(), next: seq }));
                 }
-                let commitment = match row_bytes(row) {
-                    Ok(bytes) => entry_commitment(&bytes),
-                    Err(e) => return Ok(Some(AuditProblem::EntryUnreadable { seq, what: e.to_string() })),
+                let commitment = match commitment {
+                    Ok(commitment) => commitment,
+                    Err(what) => return Ok(Some(AuditProblem::EntryUnreadable { seq, what })),
                 };
                 let (tile, position) = (seq / TILE_WIDTH, (seq % TILE_WIDTH) as usize);
                 let committed = parsed.get(&tile).and_then(|entries| entries.get(position).copied());
@@ -223,7 +306,6 @@ impl Store {
                     heads.queue.pop_front();
                 }
             }
-            from = to;
         }
         let size = builder.size();
         result.size = size;
@@ -235,7 +317,6 @@ impl Store {
             return Ok(Some(AuditProblem::UnsignedEntries { from: signed, to: size }));
         }
         // The partial tiles, which no page compared.
-        let mut conn = self.pool().acquire().await?;
         let ids: Vec<(u8, u64)> = partial_tiles(size)
             .iter()
             .filter_map(|t| match t.kind {
@@ -243,8 +324,15 @@ impl Store {
                 TileKind::Entries => None,
             })
             .collect();
-        let partial = fetch_tiles(&mut conn, &ids).await?;
-        let bundle = if size.is_multiple_of(TILE_WIDTH) { None } else { fetch_bundle(&mut conn, size / TILE_WIDTH).await? };
+        let (partial, bundle, tiles, bundles) = native!(&self.native, |p| {
+            let mut conn = p.acquire().await?;
+            let mut conn = Conn::from(&mut *conn);
+            let partial = fetch_tiles(&mut conn, &ids).await?;
+            let bundle = if size.is_multiple_of(TILE_WIDTH) { None } else { fetch_bundle(&mut conn, size / TILE_WIDTH).await? };
+            let (tiles,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_tiles").fetch_one(p).await?;
+            let (bundles,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_bundles").fetch_one(p).await?;
+            (partial, bundle, tiles, bundles)
+        });
         for tile in builder.partials() {
             result.tiles_checked += 1;
             let found = match tile.id.kind {
@@ -258,8 +346,6 @@ impl Store {
             }
         }
         // Nothing stored beyond what the tree has.
-        let tiles: i64 = sqlx::query("SELECT COUNT(*) FROM audit_tiles").fetch_one(&mut *conn).await?.try_get(0)?;
-        let bundles: i64 = sqlx::query("SELECT COUNT(*) FROM audit_bundles").fetch_one(&mut *conn).await?.try_get(0)?;
         let expected = tiles_for_size(size).len() as u64;
         if (tiles + bundles) as u64 != expected {
             return Ok(Some(AuditProblem::TileCount { size, expected, found: (tiles + bundles) as u64 }));

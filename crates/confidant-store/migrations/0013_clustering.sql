@@ -1,0 +1,19 @@
+-- What is read together is stored together (issue 17). Never edit a
+-- migration that has shipped; add a new one.
+--
+-- A client's records, psychotherapy notes and accounting entries are read
+-- all at once (the chart, a release, the accounting of disclosures). With
+-- rows in insertion order, one client's thousand records lie on a thousand
+-- pages spread over the file. The dialect-only part of this migration
+-- (crates/confidant-store/src/db.rs) stores them by client:
+--
+-- - SQLite rebuilds the three tables `WITHOUT ROWID` with the primary key
+--   (client_id, id), so the B-tree itself keeps each client's rows
+--   together, for new rows too; `id` stays unique through its own index,
+--   and the accounting's append-only triggers are created again.
+-- - PostgreSQL has no index-organized tables: `CLUSTER` rewrites the three
+--   heaps in client order once, here; rows added later go where there is
+--   room (an operator may run `CLUSTER` again in a quiet hour).
+--
+-- The log's tiles need nothing: `audit_tiles` and `audit_bundles` already
+-- hold one row per tile (migration 0010).
