@@ -237,7 +237,7 @@ async fn audit_ready(state: &AppState) -> Result<(), Problem> {
 }
 
 async fn sqlx_ping(state: &AppState) -> Result<(), Problem> {
-    state.store.tree_head().await.map(|_| ()).map_err(|e| {
+    state.store.ping().await.map_err(|e| {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, format!("database not ready: {}", e.to_string().split(':').next().unwrap_or("error")))
     })
 }

@@ -587,3 +587,34 @@ async fn break_glass_expires_on_the_clock_and_an_unjustified_review_ends_it_at_o
         server.stop().await;
     }
 }
+
+// ── form pages show who the form is about ─────────────────────────────────
+
+#[tokio::test]
+async fn a_form_page_naming_a_client_is_an_audited_read_and_refused_off_the_caseload() {
+    use confidant_console::routes;
+    let server = sqlite_server().await;
+    let (therapist, _) = server.session(THERAPIST).await;
+    let mine = server.store.visible_clients(THERAPIST).await.unwrap();
+    let client = mine[0].clone();
+    let before = audit(&server, AuditKind::ClientRead).await.len();
+    for page in [routes::new_ascmi(&client), routes::new_authorization(&client)] {
+        let response = therapist.get(server.url(&page)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+    }
+    let reads = audit(&server, AuditKind::ClientRead).await;
+    assert_eq!(reads.len(), before + 2, "each form page records one read of the client's details");
+    assert!(reads.iter().rev().take(2).all(|e| e.actor.as_deref() == Some(THERAPIST) && e.client_id.as_deref() == Some(client.as_str())));
+    // Off the caseload the page is refused and shows nothing about the client.
+    let mut others = Vec::new();
+    for staff in [PEER, CASE_MANAGER] {
+        others.extend(server.store.visible_clients(staff).await.unwrap().into_iter().filter(|c| !mine.contains(c)));
+    }
+    let other = others.first().expect("the demo has a client off the therapist's caseload");
+    for page in [routes::new_ascmi(other), routes::new_authorization(other)] {
+        let response = therapist.get(server.url(&page)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{page}");
+    }
+    assert_eq!(audit(&server, AuditKind::ClientRead).await.len(), before + 2, "a refused page reads nothing");
+    server.stop().await;
+}

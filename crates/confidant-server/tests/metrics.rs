@@ -168,6 +168,19 @@ async fn readyz_fails_when_the_database_is_gone() {
 }
 
 #[tokio::test]
+async fn readyz_fails_when_the_native_pool_of_the_hot_paths_is_gone() {
+    let server = sqlite_server().await;
+    assert_eq!(reqwest::get(server.url("/readyz")).await.unwrap().text().await.unwrap(), "ready");
+    match server.store.native_pool() {
+        confidant_store::NativePool::Sqlite(pool) => pool.close().await,
+        confidant_store::NativePool::Postgres(pool) => pool.close().await,
+    }
+    let (status, body) = problem(reqwest::get(server.url("/readyz")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body["detail"].as_str().unwrap().starts_with("database not ready"), "{body}");
+}
+
+#[tokio::test]
 async fn readyz_fails_without_the_audit_signing_key() {
     use std::sync::Arc;
     let db = confidant_store::testing::test_databases().await.into_iter().next().unwrap();

@@ -211,6 +211,15 @@ impl Store {
         &self.native
     }
 
+    /// Whether the database answers on both pools (the `Any` pool of the
+    /// cold paths and the native one of the hot paths): readiness needs both,
+    /// since losing either stops writes that must reach the audit log.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::native!(&self.native, |p| sqlx::query("SELECT 1").execute(p).await?.rows_affected());
+        Ok(())
+    }
+
     /// The pool, for tests that look at raw rows.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -79,9 +79,19 @@ fn empty_values() -> AscmiValues {
 }
 
 async fn new_page(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    crate::access::client_access(&state, &p, &id, "add ASCMI").await.map_err(|_| refused(&p, &id))?;
-    let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+    let client = shown_client(&state, &p, &id).await?;
     Ok(html(StatusCode::OK, pages::ascmi_new(&viewer(&p), &client, &empty_values(), None)))
+}
+
+/// The client a form page is about (name and birth date on the page and on
+/// the printed form), read through the operations layer: need-to-know
+/// checked and the read audited like any other look at their details.
+async fn shown_client(state: &AppState, p: &Principal, id: &str) -> Result<confidant_store::Client, Response> {
+    match state.app().show_client(&p.actor(Channel::Console), id).await {
+        Ok(client) => Ok(client),
+        Err(confidant_app::AppError::Refused(_)) => Err(refused(p, id)),
+        Err(e) => Err(fail(p)(e.into())),
+    }
 }
 
 fn values_of(form: &Form) -> AscmiValues {
@@ -175,8 +185,7 @@ async fn preview(
     form: Form,
 ) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    crate::access::client_access(&state, &p, &id, "print ASCMI").await.map_err(|_| refused(&p, &id))?;
-    let client = state.store.client(&id).await.map_err(|e| fail(&p)(e.into()))?;
+    let client = shown_client(&state, &p, &id).await?;
     let values = values_of(&form);
     let ascmi = match ascmi_of(&values) {
         Ok(a) => a,
