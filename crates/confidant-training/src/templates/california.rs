@@ -43,6 +43,20 @@ pub(super) fn situations(b: &mut Builder) {
         LEGAL,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "child_victim_privilege", "ca.privilege.child_victim", Topic::RecordsAndAccounting,
+        "You are a psychotherapist treating a 12-year-old you believe was the victim of a crime. The prosecutor serves a subpoena for your notes, with written assurance the child's family was notified; you judge that disclosure is in the child's best interest.",
+        ca("psychotherapist").age(12).to("attorney").named("Deputy District Attorney").purpose("judicial_proceeding")
+            .facts(&["suspected_child_abuse", "subpoena", "satisfactory_assurance"]),
+        &[ProgressNotes], LEGAL, vec![mc::subpoena_opens(), mc::never_without_written_consent()]);
+    b.grounded(t, "lps_parent_designates", "ca.lps.representative_designation", Topic::ConsentAndAuthorization,
+        "A 12-year-old receives county (LPS) mental-health services with the parent's consent. The parent signs a form designating the school counselor to receive the child's appointments.",
+        ca("case_manager").lps().age(12).to("school").named("school counselor").purpose("care_involvement")
+            .authorization(json!({ "id": "parent-designation", "kind": "hipaa", "signed_by": "personal_representative", "signed_on": "2026-01-05", "categories": ["appointments"], "recipients": [{ "kind": "school", "name": "school counselor" }], "purposes": ["care_involvement"], "expires_on": "2026-12-31", "revoked_on": null, "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true } })),
+        &[Appointments], LPS, vec![mc::family_never(), mc::never_without_written_consent()]);
+    b.grounded(t, "lps_research", "ca.lps.research", Topic::RecordsAndAccounting,
+        "A university study of county mental-health outcomes, reviewed and approved by an institutional review board, asks your LPS program for clients' diagnoses; the researchers sign an oath not to reveal who anyone is.",
+        ca("administrative_staff").lps().to("researcher").named("university study").purpose("research").fact("irb_waiver"),
+        &[Diagnosis], LPS, vec![mc::never_without_written_consent()]);
     b.grounded(
         t,
         "court_order",

@@ -118,6 +118,11 @@ fn hipaa(b: &mut Builder) {
         "What a law requires, HIPAA permits.",
         vec![mc::report_optional(), mc::only_clinicians_report()],
     );
+    b.grounded(t, "adult_abuse_client_agrees", "hipaa.adult_abuse", Topic::MandatedReporting,
+        "A 45-year-old client tells you her adult son has been beating her. No law in your state requires a report, and she agrees that you call Adult Protective Services.",
+        us("case_manager").age(45).to("adult_protective_services").purpose("report_elder_abuse").facts(&["suspected_elder_abuse", "client_agrees"]),
+        &[Demographics], "Without a law requiring it, a report about an adult rests on the client's agreement (or, rarely, on preventing serious harm); tell the client you made it.",
+        vec![mc::report_optional(), mc::never_without_written_consent()]);
     b.grounded(t, "jail_care", "hipaa.correctional", Topic::ConsentAndAuthorization,
         "The client is held in county jail. The jail's mental-health unit needs the diagnosis to continue care, and also asks for your psychotherapy notes.",
         us("psychiatrist").to("correctional_institution").purpose("treatment").fact("client_in_custody"), &[Diagnosis, PsychotherapyNotes], "Custody opens what care in custody needs.", vec![]);
@@ -286,6 +291,15 @@ fn part2(b: &mut Builder) {
         PART2,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "minor_lacks_capacity_threat", "part2.minor_lacks_capacity.threat", Topic::SubstanceUseRecords,
+        "A 14-year-old in your substance-use program, too young and too unwell to weigh telling a parent, is using in a way that could kill them. The program director judges that telling the mother the relevant facts may reduce the danger.",
+        p2("psychotherapist").age(14).to("personal_representative").named("mother").purpose("prevent_serious_threat")
+            .facts(&["client_incapacitated", "serious_imminent_threat", "recipient_can_prevent_or_lessen"]),
+        &[SubstanceUse], PART2, vec![mc::part2_never_even_emergency(), mc::never_without_written_consent()]);
+    b.grounded(t, "incapacitated_adult_payment", "part2.incapacity.payment", Topic::SubstanceUseRecords,
+        "An adult client of your substance-use program has a medical condition that leaves them unable to act on their own behalf; no court has appointed anyone. The billing office needs to send the health plan a claim for their treatment.",
+        p2("administrative_staff").to("health_plan").purpose("payment").fact("client_incapacitated"),
+        &[Billing], PART2, vec![mc::never_without_written_consent(), mc::only_financial()]);
     b.grounded(t, "minor_parent_consent", "part2.minor_consents_alone", Topic::SubstanceUseRecords,
         "A 16-year-old entered your substance-use program on their own consent. The parent signs a Part 2 consent naming themselves and asks for the substance-use information.",
         p2("psychotherapist").age(16).to("personal_representative").purpose("care_involvement").fact("minor_consented_to_own_care")
