@@ -18,7 +18,7 @@ use confidant_policy::Statements;
 use confidant_policy::vocab::{Category, Purpose, RecipientKind, Signer};
 use confidant_store::{Ascmi, CarePartner, today};
 
-use super::{FlashQuery, PageResult, check_csrf, fail, html, viewer};
+use super::{FlashQuery, PageResult, check_csrf, fail, form_client, html, viewer};
 use crate::AppState;
 use crate::api::parse_date;
 use crate::auth::{ConsolePrincipal, Principal};
@@ -79,19 +79,8 @@ fn empty_values() -> AscmiValues {
 }
 
 async fn new_page(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, Path(id): Path<String>) -> PageResult {
-    let client = shown_client(&state, &p, &id).await?;
+    let client = form_client(&state, &p, &id).await?;
     Ok(html(StatusCode::OK, pages::ascmi_new(&viewer(&p), &client, &empty_values(), None)))
-}
-
-/// The client a form page is about (name and birth date on the page and on
-/// the printed form), read through the operations layer: need-to-know
-/// checked and the read audited like any other look at their details.
-async fn shown_client(state: &AppState, p: &Principal, id: &str) -> Result<confidant_store::Client, Response> {
-    match state.app().show_client(&p.actor(Channel::Console), id).await {
-        Ok(client) => Ok(client),
-        Err(confidant_app::AppError::Refused(_)) => Err(refused(p, id)),
-        Err(e) => Err(fail(p)(e.into())),
-    }
 }
 
 fn values_of(form: &Form) -> AscmiValues {
@@ -185,7 +174,7 @@ async fn preview(
     form: Form,
 ) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    let client = shown_client(&state, &p, &id).await?;
+    let client = form_client(&state, &p, &id).await?;
     let values = values_of(&form);
     let ascmi = match ascmi_of(&values) {
         Ok(a) => a,

@@ -418,9 +418,10 @@ fn package_policy() -> String {
 
 // ── authorizations ───────────────────────────────────────────────────────
 
-/// The client an authorization form is about (their name and birth date
-/// are on the page), read through the operations layer: need-to-know
-/// checked, the read audited; off the caseload, the break-glass page.
+/// The client a form page is about (an authorization's or an ASCMI's: their
+/// name and birth date are on the page and the printed form), read through
+/// the operations layer: need-to-know checked, the read audited; off the
+/// caseload, the break-glass page.
 async fn form_client(state: &AppState, p: &Principal, id: &str) -> Result<confidant_store::Client, Response> {
     match state.app().show_client(&p.actor(Channel::Console), id).await {
         Ok(client) => Ok(client),
