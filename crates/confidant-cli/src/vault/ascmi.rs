@@ -6,6 +6,8 @@
 use super::*;
 use confidant_store::{Ascmi, CarePartner};
 
+use super::authorizations::statements_of;
+
 #[derive(Debug, Subcommand)]
 pub enum AscmiCmd {
     /// File a signed ASCMI; one not valid as written is refused naming the field.
@@ -86,17 +88,7 @@ pub fn ascmi(location: &Location, cmd: AscmiCmd) -> Result<(), Failure> {
     // Everything is parsed and files read before the vault is touched.
     let prepared = match cmd {
         AscmiCmd::Add { client, id, signed_by, signed_on, expires_on, partners, statements, document } => {
-            let statements = list(
-                "--statements",
-                &statements,
-                |s| Some(s.to_string()),
-                || "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(),
-            )?;
-            for s in &statements {
-                if !["right_to_revoke", "no_conditioning", "redisclosure"].contains(&s.as_str()) {
-                    return Err(expected("--statements", "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(), s));
-                }
-            }
+            let statements = statements_of(&statements)?;
             let form = Ascmi {
                 id: id.unwrap_or_default(),
                 signed_by: signed_by
@@ -105,11 +97,7 @@ pub fn ascmi(location: &Location, cmd: AscmiCmd) -> Result<(), Failure> {
                 signed_on: signed_on.map(|d| date("--signed-on", &d)).transpose()?,
                 expires_on: expires_on.map(|d| date("--expires-on", &d)).transpose()?,
                 expiry_event: None,
-                statements: Statements {
-                    right_to_revoke: statements.iter().any(|s| s == "right_to_revoke"),
-                    no_conditioning: statements.iter().any(|s| s == "no_conditioning"),
-                    redisclosure: statements.iter().any(|s| s == "redisclosure"),
-                },
+                statements,
                 partners: partners.iter().enumerate().map(|(i, p)| partner(i, p)).collect::<Result<_, _>>()?,
                 revoked_on: None,
             };

@@ -107,17 +107,7 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
             statements,
             document,
         } => {
-            let statements = list(
-                "--statements",
-                &statements,
-                |s| Some(s.to_string()),
-                || "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(),
-            )?;
-            for s in &statements {
-                if !["right_to_revoke", "no_conditioning", "redisclosure"].contains(&s.as_str()) {
-                    return Err(expected("--statements", "`right_to_revoke`, `no_conditioning`, `redisclosure`".into(), s));
-                }
-            }
+            let statements = statements_of(&statements)?;
             let auth = Authorization {
                 id: id.unwrap_or_default(),
                 kind: AuthorizationKind::parse(&kind).ok_or_else(|| expected("--kind", AuthorizationKind::expected(), &kind))?,
@@ -131,11 +121,7 @@ pub fn auth(location: &Location, cmd: AuthCmd) -> Result<(), Failure> {
                 expires_on: expires_on.map(|d| date("--expires-on", &d)).transpose()?,
                 expiry_event: expiry_event.filter(|e| !e.trim().is_empty()),
                 revoked_on: None,
-                statements: Statements {
-                    right_to_revoke: statements.iter().any(|s| s == "right_to_revoke"),
-                    no_conditioning: statements.iter().any(|s| s == "no_conditioning"),
-                    redisclosure: statements.iter().any(|s| s == "redisclosure"),
-                },
+                statements,
             };
             let document = document
                 .map(|p| fs::read(&p).map_err(|e| Failure::Input(format!("--document: a readable file ({}: {e})", p.display()))))
@@ -289,4 +275,18 @@ async fn restriction_inner(store: &Store, location: &Location, cmd: RestrictionC
             emit(output.format, &json!(values), &table(&["ID", "CATEGORIES", "RECIPIENT KINDS", "PURPOSES", "AGREED", "REQUESTED"], &rows))
         }
     }
+}
+
+/// `--statements`: the comma-separated statements a signed form carries
+/// (an authorization's or an ASCMI's), each one of the three the law asks for.
+pub(super) fn statements_of(text: &str) -> Result<Statements, Failure> {
+    const EXPECTED: &str = "`right_to_revoke`, `no_conditioning`, `redisclosure`";
+    let named = list("--statements", text, |s| Some(s.to_string()), || EXPECTED.into())?;
+    for s in &named {
+        if !["right_to_revoke", "no_conditioning", "redisclosure"].contains(&s.as_str()) {
+            return Err(expected("--statements", EXPECTED.into(), s));
+        }
+    }
+    let has = |statement: &str| named.iter().any(|s| s == statement);
+    Ok(Statements { right_to_revoke: has("right_to_revoke"), no_conditioning: has("no_conditioning"), redisclosure: has("redisclosure") })
 }
