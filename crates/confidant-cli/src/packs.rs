@@ -61,6 +61,14 @@ pub fn engine() -> Result<Engine, Failure> {
     Engine::with_catalog(catalog).map_err(|e| Failure::Internal(e.to_string()))
 }
 
+/// The engine a server serves with: its rule index built now (at start, and
+/// on the reload's own thread), not by the first request on an async worker.
+pub fn serving_engine() -> Result<Engine, Failure> {
+    let engine = engine()?;
+    engine.catalog().prepare();
+    Ok(engine)
+}
+
 /// The engine for an explicit `--policies` of a `rules` subcommand, else the global one.
 pub fn engine_from(source: Option<&Path>) -> Result<Engine, Failure> {
     let catalog = catalog(source.or(dir()))?;

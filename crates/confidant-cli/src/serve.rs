@@ -111,7 +111,7 @@ pub fn run(location: &Location, args: ServeArgs, file: &crate::config::ConfigFil
         let store = Arc::new(open(&location).await?);
         apply_training_policy(&store, file).await?;
         let accounts = if args.demo { create_demo_accounts(&store).await.map_err(store_failure)? } else { Vec::new() };
-        let engine = Arc::new(crate::packs::engine()?);
+        let engine = Arc::new(crate::packs::serving_engine()?);
         let config = Config {
             secure_cookies: secure_cookies(&args),
             break_glass_minutes: args.break_glass_minutes,
@@ -121,7 +121,7 @@ pub fn run(location: &Location, args: ServeArgs, file: &crate::config::ConfigFil
         let (state, writer) = state(store.clone(), engine, config);
         if crate::packs::has_dir() {
             // `POST /v1/rules/reload` or SIGHUP: read the packs again.
-            state.set_reloader(Arc::new(|| crate::packs::engine().map_err(|f| f.message())));
+            state.set_reloader(Arc::new(|| crate::packs::serving_engine().map_err(|f| f.message())));
             // A pack's own scenarios (`DIR/scenarios/*.json`) run at start and on every reload.
             if let Some(dir) = crate::packs::dir() {
                 let scenarios = dir.join("scenarios");

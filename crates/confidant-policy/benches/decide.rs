@@ -227,6 +227,32 @@ fn bench(c: &mut Criterion) {
     // schema, read the vocabulary, bands and purpose slices (issue 16's
     // budget for loading the built-in packs: under 50 ms).
     group.bench_function("load_builtin_packs", |b| b.iter(|| confidant_policy::Catalog::load().unwrap()));
+    // Loading and then building the rule index, which the first decision
+    // (or `Catalog::prepare`) does: what a catalog costs before it decides.
+    group.bench_function("load_and_build_index", |b| {
+        b.iter(|| {
+            let catalog = confidant_policy::Catalog::load().unwrap();
+            catalog.prepare();
+            catalog
+        })
+    });
+    // Same-run baseline: what Cedar alone spends on the same packs (parse
+    // each file, gather one set, validate it strictly), the floor of any load.
+    group.bench_function("cedar_parse_and_validate_baseline", |b| {
+        b.iter(|| {
+            let mut set = PolicySet::new();
+            for (n, (_, _, text)) in confidant_policy::PACKS.iter().enumerate() {
+                let file: PolicySet = text.parse().unwrap();
+                for p in file.policies() {
+                    set.add(p.new_id(cedar_policy::PolicyId::new(format!("{n}.{}", p.id())))).unwrap();
+                }
+            }
+            let (schema, _) = cedar_policy::Schema::from_cedarschema_str(confidant_policy::SCHEMA).unwrap();
+            let result = cedar_policy::Validator::new(schema).validate(&set, cedar_policy::ValidationMode::Strict);
+            assert!(result.validation_passed());
+            set
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("parse_and_decide");

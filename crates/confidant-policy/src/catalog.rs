@@ -87,8 +87,11 @@ pub struct Catalog {
     /// layer has no rule: the unindexed evaluation, and the evaluation of a
     /// layer the index leaves whole.
     pub(crate) layer_sets: Vec<Option<PolicySet>>,
-    /// Which policies can fire for an evaluation input (`index.rs`).
-    pub(crate) index: Index,
+    /// Which policies can fire for an evaluation input (`index.rs`), built
+    /// on first use from `index_inputs`: loading (issue 16's 50 ms budget)
+    /// does not pay for it, the first decision does, once per catalog.
+    index: std::sync::OnceLock<Index>,
+    index_inputs: IndexInputs,
     pub(crate) rules: Vec<Rule>,
     pub(crate) by_policy: HashMap<PolicyId, usize>,
     /// Where the rules' comparisons on `context.client.age` change truth.
@@ -218,6 +221,15 @@ fn diagnostic_offset(diagnostic: &dyn miette::Diagnostic) -> Option<usize> {
     diagnostic.labels()?.next().map(|label| label.offset())
 }
 
+/// What the rule index is built from: each rule's Cedar JSON, its layer,
+/// and the loaded jurisdictions' codes.
+#[derive(Debug)]
+struct IndexInputs {
+    jsons: Vec<serde_json::Value>,
+    layers: Vec<Layer>,
+    codes: Vec<String>,
+}
+
 impl Catalog {
     /// Parses and checks the embedded packs.
     pub fn load() -> Result<Catalog, CatalogError> {
@@ -333,12 +345,13 @@ impl Catalog {
         }
         let layers: Vec<Layer> = rules.iter().map(|r| r.layer).collect();
         let codes: Vec<String> = jurisdictions.iter().map(|j| j.as_str().to_string()).collect();
-        let index = Index::build(&jsons, &layers, &codes, &age_breakpoints, &death_breakpoints);
+        let index_inputs = IndexInputs { jsons, layers, codes };
         Ok(Catalog {
             policies,
             by_rule,
             layer_sets,
-            index,
+            index: std::sync::OnceLock::new(),
+            index_inputs,
             rules,
             fired,
             by_policy,
@@ -347,6 +360,20 @@ impl Catalog {
             version,
             jurisdictions,
         })
+    }
+
+    /// The rule index, built the first time it is asked for.
+    pub(crate) fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let IndexInputs { jsons, layers, codes } = &self.index_inputs;
+            Index::build(jsons, layers, codes, &self.age_breakpoints, &self.death_breakpoints)
+        })
+    }
+
+    /// Builds the rule index now rather than at the first decision (a server
+    /// does it off its async workers, before it serves with this catalog).
+    pub fn prepare(&self) {
+        self.index();
     }
 
     /// Every rule, in layer order and file order.
@@ -419,9 +446,16 @@ fn policy_number(id: &PolicyId) -> usize {
     id.to_string().trim_start_matches("policy").parse().unwrap_or(usize::MAX)
 }
 
+/// An annotation's value. Cedar's own `Policy::annotation` parses the key
+/// as an identifier on every call (a parser run per lookup); reading the
+/// annotations in place is what made loading the catalog cheap again.
+fn annotation<'p>(policy: &'p Policy, key: &str) -> Option<&'p str> {
+    policy.annotations().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
 fn required<'p>(policy: &'p Policy, file: &str, text: &str, key: &'static str) -> Result<&'p str, CatalogError> {
-    policy.annotation(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-        let (line, column) = match policy.annotation("id") {
+    annotation(policy, key).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        let (line, column) = match annotation(policy, "id") {
             Some(id) => rule_position(text, id),
             None => policy_position(text, policy),
         };
@@ -430,14 +464,11 @@ fn required<'p>(policy: &'p Policy, file: &str, text: &str, key: &'static str) -
 }
 
 fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
-    let (line, column) = rule_position(text, id);
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation {
-        file: file.to_string(),
-        line,
-        column,
-        id: id.to_string(),
-        annotation,
-        message,
+    // The position is only found for an error: scanning the file per rule
+    // was a visible share of loading.
+    let bad = |annotation: &'static str, message: String| {
+        let (line, column) = rule_position(text, id);
+        CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.to_string(), annotation, message }
     };
     let prefix = match layer {
         Layer::Hipaa => "hipaa.",
@@ -450,7 +481,7 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         return Err(bad("id", format!("should start with `{prefix}` in the {layer} layer")));
     }
     // Another state's rules name their state; no other rule may.
-    let jurisdiction = match (layer, policy.annotation("jurisdiction")) {
+    let jurisdiction = match (layer, annotation(policy, "jurisdiction")) {
         (Layer::State, Some(code)) => Some(
             Jurisdiction::parse(code)
                 .filter(|j| j.is_state())
@@ -475,9 +506,9 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         return Err(bad("effect", "`require` is for law layers only".into()));
     }
     let summary = required(policy, file, text, "summary")?.to_string();
-    let obligations = list(policy.annotation("obligations"), ObligationKind::parse)
+    let obligations = list(annotation(policy, "obligations"), ObligationKind::parse)
         .map_err(|v| bad("obligations", format!("names `{v}`; expected one of {}", ObligationKind::expected())))?;
-    let remedies = list(policy.annotation("remedies"), RemedyKind::parse)
+    let remedies = list(annotation(policy, "remedies"), RemedyKind::parse)
         .map_err(|v| bad("remedies", format!("names `{v}`; expected one of {}", RemedyKind::expected())))?;
     let releases_or_obligates = matches!(effect, Effect::Require | Effect::Permit | Effect::Obligate);
     if !obligations.is_empty() && !releases_or_obligates {
@@ -497,7 +528,7 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         summary,
         obligations,
         remedies,
-        advice: policy.annotation("advice").map(str::to_string),
+        advice: annotation(policy, "advice").map(str::to_string),
         source: policy.to_string(),
         jurisdiction,
         blocking: Blocking::default(),
@@ -511,18 +542,13 @@ fn resolve_blocking(
     text: &str,
     index: &HashMap<String, usize>,
 ) -> Result<Blocking, CatalogError> {
-    let id = policy.annotation("id").unwrap_or_default().to_string();
-    let (line, column) = rule_position(text, &id);
-    let bad = |annotation: &'static str, message: String| CatalogError::BadAnnotation {
-        file: file.to_string(),
-        line,
-        column,
-        id: id.clone(),
-        annotation,
-        message,
+    let id = annotation(policy, "id").unwrap_or_default().to_string();
+    let bad = |annotation: &'static str, message: String| {
+        let (line, column) = rule_position(text, &id);
+        CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.clone(), annotation, message }
     };
     let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
-        let Some(text) = policy.annotation(key) else { return Ok(None) };
+        let Some(text) = annotation(policy, key) else { return Ok(None) };
         // A rule of another layer may be absent when that layer's pack was
         // replaced (an organization pack without `org.supervision`); a
         // missing rule of this rule's own layer is a typo.
@@ -538,7 +564,7 @@ fn resolve_blocking(
         Ok(Some(found))
     };
     let flag = |key: &'static str| -> Result<bool, CatalogError> {
-        match policy.annotation(key) {
+        match annotation(policy, key) {
             None => Ok(false),
             Some("true") => Ok(true),
             Some(other) => Err(bad(key, format!("is `{other}`; expected `true` or no annotation"))),
@@ -546,7 +572,7 @@ fn resolve_blocking(
     };
     let mut yields_to_layer = false;
     let mut yields_to_requirement = false;
-    if let Some(text) = policy.annotation("yields") {
+    if let Some(text) = annotation(policy, "yields") {
         for part in text.split(',').map(str::trim) {
             match part {
                 "layer" => yields_to_layer = true,
@@ -555,7 +581,7 @@ fn resolve_blocking(
             }
         }
     }
-    let supersedes = match policy.annotation("supersedes") {
+    let supersedes = match annotation(policy, "supersedes") {
         None => None,
         Some(name) => {
             Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?)
@@ -579,7 +605,7 @@ fn resolve_blocking(
     if blocking.blocks_required && id.starts_with("org.") {
         return Err(bad("blocks_required", "the organization layer never blocks a required disclosure".into()));
     }
-    let effect = policy.annotation("effect").unwrap_or_default();
+    let effect = annotation(policy, "effect").unwrap_or_default();
     let forbid_only = !blocking.spares.is_empty()
         || blocking.only_blocks.is_some()
         || yields_to_layer

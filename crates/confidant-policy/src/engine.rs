@@ -237,12 +237,12 @@ impl Engine {
         let applicable: Vec<Layer> = Layer::ALL.iter().copied().filter(|l| input.applies(*l)).collect();
         let mut fired: Vec<usize> = Vec::new();
         let mut residual: Vec<u64> = Vec::new();
-        self.catalog.index.select(&point, &applicable, &mut fired, &mut residual);
+        self.catalog.index().select(&point, &applicable, &mut fired, &mut residual);
         if residual.iter().any(|w| *w != 0) {
             let policies = self.residual_set(residual)?;
             self.fire(input, scratch, &policies, &mut fired)?;
         }
-        for layer in applicable.iter().filter(|l| self.catalog.index.whole_layers.contains(l)) {
+        for layer in applicable.iter().filter(|l| self.catalog.index().whole_layers.contains(l)) {
             if let Some(policies) = self.catalog.layer_set(*layer) {
                 self.fire(input, scratch, policies, &mut fired)?;
             }
@@ -338,7 +338,7 @@ impl Engine {
     /// Where `input` lies in the index's dimensions; `None` when a value is
     /// outside them (then the engine evaluates unindexed).
     fn point(&self, input: &EvalInput) -> Option<Point> {
-        let index = &self.catalog.index;
+        let index = self.catalog.index();
         let mut p = [0u8; DIMENSIONS];
         let mut set = |d: usize, v: u8| {
             if let Some(slot) = p.get_mut(d) {
@@ -668,7 +668,7 @@ mod tests {
     fn the_index_decides_most_builtin_rules_without_cedar() {
         let engine = Engine::new().unwrap_or_else(|e| panic!("{e}"));
         let residual: Vec<&str> =
-            engine.catalog.index.residual().into_iter().filter_map(|i| engine.rules().get(i)).map(|r| r.id.as_str()).collect();
+            engine.catalog.index().residual().into_iter().filter_map(|i| engine.rules().get(i)).map(|r| r.id.as_str()).collect();
         assert!(residual.len() * 20 < engine.rules().len(), "{residual:?}");
     }
 

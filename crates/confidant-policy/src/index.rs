@@ -82,13 +82,14 @@ enum Val {
     Absent,
 }
 
-/// A value during evaluation.
+/// A value during evaluation (strings borrowed from the policy or the
+/// dimension's domain: nothing is copied per cell).
 #[derive(Clone, Debug, PartialEq)]
-enum Ev {
-    Str(String),
+enum Ev<'a> {
+    Str(&'a str),
     Long(i64),
     Bool(bool),
-    Set(Vec<Ev>),
+    Set(Vec<Ev<'a>>),
 }
 
 /// Why a conjunct cannot be evaluated here: Cedar must.
@@ -176,6 +177,9 @@ fn dimensions(jurisdictions: &[String], age: &[i64], death: &[i64]) -> Vec<Dimen
     out
 }
 
+/// A conjunction's JSON text and the dimensions its table spans.
+type TableKey = (String, Vec<usize>);
+
 /// Evaluation of a conjunct over an assignment of its dimensions.
 struct Evaluator<'d> {
     dims: &'d [Dimension],
@@ -183,6 +187,10 @@ struct Evaluator<'d> {
     /// The dimension of each attribute node, by address, for the policy
     /// being analysed (emptied before each: the nodes live that long).
     nodes: std::cell::RefCell<std::collections::HashMap<usize, Option<usize>>>,
+    /// Tables already computed, by the conjuncts' JSON text and dimensions:
+    /// policies share conditions (the same purpose test, the same fact), and
+    /// each distinct one is evaluated over its cells once per catalog.
+    tables: std::cell::RefCell<std::collections::HashMap<TableKey, Option<Table>>>,
 }
 
 impl Evaluator<'_> {
@@ -211,7 +219,7 @@ impl Evaluator<'_> {
 
     /// Cedar's semantics for the supported subset; `env[d]` is the value
     /// position of dimension `d` (only the dimensions read are set).
-    fn eval(&self, expr: &Value, env: &[usize; DIMENSIONS]) -> Result<Ev, Unsupported> {
+    fn eval<'a>(&'a self, expr: &'a Value, env: &[usize; DIMENSIONS]) -> Result<Ev<'a>, Unsupported> {
         let object = expr.as_object().ok_or(Unsupported)?;
         let mut entries = object.iter();
         let (op, args) = entries.next().ok_or(Unsupported)?;
@@ -219,17 +227,17 @@ impl Evaluator<'_> {
             return Err(Unsupported);
         }
         let side = |key: &str| args.get(key).ok_or(Unsupported);
-        let boolean = |e: &Value| match self.eval(e, env)? {
+        let boolean = |e: &'a Value| match self.eval(e, env)? {
             Ev::Bool(b) => Ok(b),
             _ => Err(Unsupported),
         };
-        let long = |e: &Value| match self.eval(e, env)? {
+        let long = |e: &'a Value| match self.eval(e, env)? {
             Ev::Long(n) => Ok(n),
             _ => Err(Unsupported),
         };
         match op.as_str() {
             "Value" => match args {
-                Value::String(s) => Ok(Ev::Str(s.clone())),
+                Value::String(s) => Ok(Ev::Str(s)),
                 Value::Bool(b) => Ok(Ev::Bool(*b)),
                 Value::Number(n) => n.as_i64().map(Ev::Long).ok_or(Unsupported),
                 _ => Err(Unsupported),
@@ -252,7 +260,7 @@ impl Evaluator<'_> {
                 let value = self.dims.get(d).and_then(|dim| dim.domain.get(*env.get(d)?)).ok_or(Unsupported)?;
                 match (op.as_str(), value) {
                     ("has", v) => Ok(Ev::Bool(*v != Val::Absent)),
-                    (_, Val::Str(s)) => Ok(Ev::Str(s.clone())),
+                    (_, Val::Str(s)) => Ok(Ev::Str(s)),
                     (_, Val::Long(n)) => Ok(Ev::Long(*n)),
                     (_, Val::Bool(b)) => Ok(Ev::Bool(*b)),
                     // Reading an attribute that is not there is an error in Cedar.
@@ -297,8 +305,20 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The short-circuit conjunction of `exprs` in every cell of `dims`.
+    /// The short-circuit conjunction of `exprs` in every cell of `dims`,
+    /// computed once per distinct conjunction.
     fn table(&self, exprs: &[&Value], dims: &[usize]) -> Result<Table, Unsupported> {
+        let text = exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\u{1}");
+        let key = (text, dims.to_vec());
+        if let Some(known) = self.tables.borrow().get(&key) {
+            return known.clone().ok_or(Unsupported);
+        }
+        let table = self.compute_table(exprs, dims);
+        self.tables.borrow_mut().insert(key, table.as_ref().ok().cloned());
+        table
+    }
+
+    fn compute_table(&self, exprs: &[&Value], dims: &[usize]) -> Result<Table, Unsupported> {
         let sizes: Vec<usize> = dims.iter().map(|&d| self.dims.get(d).map_or(0, |x| x.domain.len())).collect();
         let total = sizes.iter().try_fold(1usize, |acc, s| acc.checked_mul(*s).filter(|t| *t <= MAX_TABLE)).ok_or(Unsupported)?;
         let mut strides = Vec::with_capacity(dims.len());
@@ -472,7 +492,7 @@ impl Index {
         for (slot, d) in indexed.iter_mut().zip(&dims) {
             *slot = d.domain.len() <= MAX_DOMAIN;
         }
-        let evaluator = Evaluator { dims: &dims, indexed: &indexed, nodes: Default::default() };
+        let evaluator = Evaluator { dims: &dims, indexed: &indexed, nodes: Default::default(), tables: Default::default() };
         let words = jsons.len().div_ceil(64).max(1);
         let whole_layers: Vec<Layer> = Layer::ALL
             .iter()
