@@ -150,3 +150,32 @@ async fn psychotherapy_notes_are_read_only_by_their_author_and_every_read_is_aud
         assert_eq!(reads[1].details.as_ref().unwrap()["records"].as_array().unwrap().len(), 1, "the entry names what was shown");
     }
 }
+
+#[tokio::test]
+async fn a_sign_out_whose_audit_entry_cannot_be_written_leaves_the_session_live() {
+    for db in test_databases().await {
+        // A vault opened without the audit signing key: every audited write fails.
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let store = Store::create(&db.url, ring).await.unwrap();
+        store
+            .add_staff(NewStaff { id: Some("st-t".into()), display_name: "Staff".into(), role: StaffRole::Psychotherapist })
+            .await
+            .unwrap();
+        store.create_session("hash-1", "st-t", "csrf-1", store.now_secs() + 3600).await.unwrap();
+        let app = App::new(&store, &store);
+        let therapist = staff(&store, "st-t", Channel::Console).await;
+        app.sign_out(&therapist, Some("hash-1")).await.unwrap_err();
+        assert!(store.session("hash-1").await.unwrap().is_some(), "{}: the revocation rolled back with its entry", db.name());
+        assert!(store.audit_entries(&AuditFilter::default()).await.unwrap().is_empty(), "{}", db.name());
+
+        // With the key, both happen.
+        let mut store = store;
+        store.enable_audit(LogSigningKey::from_seed(&[5; 32]), Some(db.dir.path().join(WITNESS_FILE_NAME))).await.unwrap();
+        let app = App::new(&store, &store);
+        app.sign_out(&therapist, Some("hash-1")).await.unwrap();
+        assert!(store.session("hash-1").await.unwrap().is_none(), "{}", db.name());
+        let signed_out = entries(&store, AuditKind::SignOut).await;
+        assert_eq!(signed_out.len(), 1, "{}", db.name());
+        assert_eq!(signed_out[0].details.as_ref().unwrap()["via"], "console");
+    }
+}

@@ -618,3 +618,31 @@ async fn a_form_page_naming_a_client_is_an_audited_read_and_refused_off_the_case
     assert_eq!(audit(&server, AuditKind::ClientRead).await.len(), before + 2, "a refused page reads nothing");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn console_sign_out_ends_the_session_with_one_sign_out_entry_from_the_console() {
+    let server = sqlite_server().await;
+    let staff = server.accounts[0].staff_id.to_string();
+    // No cookie jar: the cookie is sent by hand, so clearing it in the
+    // browser cannot pass for ending the session.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = client
+        .post(server.url("/v1/session"))
+        .json(&json!({ "username": staff, "password": server.password(&staff) }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = signed_in.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let before = audit(&server, AuditKind::SignOut).await.len();
+    let response =
+        client.post(server.url("/console/sign-out")).header("cookie", &cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let me = client.get(server.url("/v1/me")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "the session ended");
+    let signed_out = audit(&server, AuditKind::SignOut).await;
+    assert_eq!(signed_out.len(), before + 1);
+    let last = signed_out.last().unwrap();
+    assert_eq!(last.actor.as_deref(), Some(staff.as_str()));
+    assert_eq!(last.details.as_ref().unwrap()["via"], "console", "written by the operation that revoked the session");
+}

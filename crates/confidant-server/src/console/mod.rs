@@ -15,7 +15,7 @@ use confidant_console::{self as pages, AuthorizationValues, BreakGlassItem, Clie
 use confidant_disclosure::Release;
 use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Fact, Purpose, RecipientKind, Signer};
-use confidant_store::{AuditEvent, AuditFilter, AuditKind, today};
+use confidant_store::{AuditFilter, today};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -166,11 +166,16 @@ async fn sign_in(
 
 async fn sign_out(State(state): State<Arc<AppState>>, ConsolePrincipal(p): ConsolePrincipal, form: Form) -> PageResult {
     check_csrf(&p, &form).map_err(fail(&p))?;
-    if let Via::Session { token_hash, .. } = &p.via {
-        state.store.revoke_session(token_hash).await.map_err(|e| fail(&p)(e.into()))?;
-        state.principals.evict(token_hash);
+    // One operation, the API's too: the session's revocation and its
+    // `sign_out` entry commit in one transaction, or neither does.
+    let session = match &p.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        _ => None,
+    };
+    state.app().sign_out(&p.actor(Channel::Console), session).await.map_err(|e| fail(&p)(e.into()))?;
+    if let Some(hash) = session {
+        state.principals.evict(hash);
     }
-    state.audit.one(AuditEvent::new(AuditKind::SignOut, Some(p.id()))).await.map_err(fail(&p))?;
     let mut response = Redirect::to(routes::SIGN_IN).into_response();
     if let Ok(value) = HeaderValue::from_str(&session_set_cookie(None, state.config.secure_cookies, 0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
