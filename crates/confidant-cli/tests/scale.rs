@@ -12,7 +12,10 @@
 //! - sign-in failures on A lock the account on B, and the per-address limit
 //!   counts attempts on both;
 //! - an API token used on B (so cached there) and revoked on A stops
-//!   working on B within a poll of the principal version.
+//!   working on B within a poll of the principal version;
+//! - a staff member deactivated through A is refused on B (their token
+//!   cached there) within a poll too. (Roles have no change operation yet:
+//!   a staff member's role is set when they are added.)
 //!
 //! Runs when `CONFIDANT_TEST_POSTGRES_URL` is set (`scripts/with-postgres`,
 //! `scripts/test`); says so and passes otherwise.
@@ -186,6 +189,15 @@ async fn two_servers_on_one_postgresql_keep_one_log_shared_limits_and_coherent_p
         .await
         .unwrap();
     store.set_password_hash("st-locked", &confidant_app::credentials::hash_password(PASSWORD).unwrap()).await.unwrap();
+    // An admin with a token, and a staff member they deactivate on A while
+    // signed in on B.
+    for (id, role) in [("st-admin-scale", StaffRole::Admin), ("st-leaving", StaffRole::Nurse)] {
+        store.add_staff(NewStaff { id: Some(id.into()), display_name: id.into(), role }).await.unwrap();
+    }
+    let (leaving_token, leaving_hash) = confidant_app::credentials::new_token();
+    store.create_api_token(&leaving_hash, "st-leaving", "leaving", &["read".to_string()]).await.unwrap();
+    let (admin_token, admin_hash) = confidant_app::credentials::new_token();
+    store.create_api_token(&admin_hash, "st-admin-scale", "admin", &["write".to_string()]).await.unwrap();
 
     let a = Server::start(dir_a.path(), &database);
     let b = Server::start(dir_b.path(), &database);
@@ -245,6 +257,26 @@ async fn two_servers_on_one_postgresql_keep_one_log_shared_limits_and_coherent_p
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     eprintln!("a token revoked on A stopped working on B after {:.0?}", revoked_at.elapsed());
+
+    // A deactivation on A refuses the staff member on B (their token cached
+    // there; no sign-in, which the per-address limit above has used up)
+    // within the poll interval.
+    let leaving_me = || http.get(b.url("/v1/me")).bearer_auth(leaving_token.as_str()).send();
+    assert_eq!(leaving_me().await.unwrap().status(), reqwest::StatusCode::OK);
+    let deactivated = http
+        .post(a.url("/v1/staff/st-leaving/active"))
+        .bearer_auth(admin_token.as_str())
+        .json(&json!({ "active": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deactivated.status(), reqwest::StatusCode::NO_CONTENT);
+    let deactivated_at = Instant::now();
+    while leaving_me().await.unwrap().status() == reqwest::StatusCode::OK {
+        assert!(deactivated_at.elapsed() < Duration::from_secs(3), "a staff member deactivated on A is still accepted on B");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("a staff member deactivated on A was refused on B after {:.0?}", deactivated_at.elapsed());
 
     a.stop();
     b.stop();
