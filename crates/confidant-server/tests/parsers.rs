@@ -47,6 +47,10 @@ fn valid_bodies() -> Vec<(&'static str, Value)> {
             json!({ "kind": "hipaa", "signed_by": "client", "signed_on": "2026-01-05", "categories": ["diagnosis"], "recipients": [{ "kind": "employer" }], "purposes": ["employment"], "expires_on": "2027-01-01", "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }),
         ),
         ("/v1/clients/{id}/restrictions", json!({ "categories": ["diagnosis"], "agreed": false })),
+        (
+            "/v1/clients/{id}/ascmi",
+            json!({ "signed_by": "client", "signed_on": "2026-01-05", "expires_on": "2027-01-01", "expiry_event": null, "right_to_revoke": true, "no_conditioning": true, "redisclosure": true, "partners": [{ "name": "Valley Clinic", "kind": "treating_provider", "categories": ["diagnosis"], "purposes": ["treatment"] }] }),
+        ),
         ("/v1/clients/{id}/break-glass", json!({ "reason": "client in crisis at the desk" })),
         ("/v1/clients", json!({ "name": "Test Person", "age": 40 })),
         (
@@ -77,7 +81,7 @@ fn probe() -> impl Strategy<Value = Probe> {
         (0..n, 0usize..8, any_json()).prop_map(|(route, field, value)| Probe::Mutated { route, field, value }),
         (0..n, any_json()).prop_map(|(route, body)| Probe::Json { route, body }),
         (0..n, proptest::collection::vec(any::<u8>(), 0..200)).prop_map(|(route, body)| Probe::Bytes { route, body }),
-        ("[ -~]{0,80}|\\PC{1,10}", 0usize..6).prop_map(|(segment, suffix)| Probe::Path { segment, suffix }),
+        ("[ -~]{0,80}|\\PC{1,10}", 0usize..7).prop_map(|(segment, suffix)| Probe::Path { segment, suffix }),
     ]
 }
 
@@ -100,6 +104,10 @@ async fn no_body_or_path_makes_the_server_fail_and_every_refusal_is_a_problem() 
     let bodies = valid_bodies();
     let http = reqwest::Client::new();
     let handle = tokio::runtime::Handle::current();
+    // The ASCMI body is valid as listed, so its mutations reach every field's check.
+    let (path, ascmi) = bodies.iter().find(|(p, _)| p.ends_with("/ascmi")).unwrap();
+    let filed = http.post(server.url(&path.replace("{id}", &client))).header("authorization", &bearer).json(ascmi).send().await.unwrap();
+    assert_eq!(filed.status(), StatusCode::CREATED, "{}", filed.text().await.unwrap());
 
     let mut runner = TestRunner::new(RunnerConfig { cases: 300, failure_persistence: None, ..RunnerConfig::default() });
     let result = tokio::task::block_in_place(|| {
@@ -118,7 +126,7 @@ async fn no_body_or_path_makes_the_server_fail_and_every_refusal_is_a_problem() 
                     .body(body.clone()),
                 Probe::Path { segment, suffix } => {
                     let segment: String = form_urlencoded::byte_serialize(segment.as_bytes()).collect();
-                    let tail = ["", "/records", "/authorizations", "/accounting", "/disclosures", "/restrictions"][*suffix];
+                    let tail = ["", "/records", "/authorizations", "/accounting", "/disclosures", "/restrictions", "/ascmi"][*suffix];
                     http.get(server.url(&format!("/v1/clients/{segment}{tail}")))
                 }
             };
