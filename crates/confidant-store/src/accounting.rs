@@ -46,7 +46,11 @@ impl Store {
 
     /// [`Store::accounting_entries`], on SQLite through its own library
     /// when `sqlite_library`, else through sqlx's driver (tests compare).
-    pub(crate) async fn accounting_entries_through(&self, client_id: &str, sqlite_library: bool) -> Result<Vec<AccountingEntry>, StoreError> {
+    pub(crate) async fn accounting_entries_through(
+        &self,
+        client_id: &str,
+        sqlite_library: bool,
+    ) -> Result<Vec<AccountingEntry>, StoreError> {
         let rows: Vec<AccountingRow> = match &self.sqlite_reads {
             Some(reads) if sqlite_library => {
                 let client = client_id.to_string();
@@ -61,8 +65,7 @@ impl Store {
             let plain = key
                 .open(&field_aad("accounting_entries", "details", &id), &sealed)
                 .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
-            let details: SealedDetails =
-                serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
+            let details: SealedDetails = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
             out.push((
                 recorded_at,
                 AccountingEntry {

@@ -158,9 +158,15 @@ async fn with_accounting(db: &TestDatabase) -> Store {
         let recorded = store.record_disclosure(disclosure(i, kind, name)).await.unwrap();
         first = first.or(recorded.accounting_entry_id);
     }
-    store.record_disclosure(NewDisclosure { client_id: "cl-b".into(), ..disclosure(3, RecipientKind::PublicHealthAuthority, None) }).await.unwrap();
-    let correction =
-        AccountingCorrection { recipient_name: Some("County Health Dept.".into()), reason: "name as on the letter".into(), ..Default::default() };
+    store
+        .record_disclosure(NewDisclosure { client_id: "cl-b".into(), ..disclosure(3, RecipientKind::PublicHealthAuthority, None) })
+        .await
+        .unwrap();
+    let correction = AccountingCorrection {
+        recipient_name: Some("County Health Dept.".into()),
+        reason: "name as on the letter".into(),
+        ..Default::default()
+    };
     store.correct_accounting_entry(&first.unwrap(), correction, "st-t").await.unwrap();
     store
         .suspend_accounting(NewSuspension {
@@ -194,7 +200,9 @@ async fn the_accounting_reads_the_same_through_either_driver_and_is_audited() {
         let correction = through_library.iter().find(|e| e.corrects.as_ref() == Some(&corrected.id)).unwrap();
         assert_eq!(correction.recipient_name.as_deref(), Some("County Health Dept."));
         assert_eq!(correction.description, corrected.description);
-        assert!(through_library.iter().any(|e| e.recipient_address.is_none()) && through_library.iter().any(|e| e.recipient_name.is_none()));
+        assert!(
+            through_library.iter().any(|e| e.recipient_address.is_none()) && through_library.iter().any(|e| e.recipient_name.is_none())
+        );
 
         let before = audit_count(&store, "accounting_viewed").await;
         let accounting = store.accounting("cl-a", None, day("2026-01-01"), Some("st-t")).await.unwrap();
@@ -229,7 +237,6 @@ async fn a_failed_audit_append_hands_over_no_accounting() {
         assert!(matches!(read, Err(StoreError::AuditDamaged)), "{}: {read:?}", db.name());
         assert_eq!(audit_count(&store, "accounting_viewed").await, 0);
         store.close().await;
-
     }
     // A vault opened without the audit key appends nothing, so shows nothing.
     for db in test_databases().await {
