@@ -128,7 +128,7 @@ fn disclosure(i: u32, kind: RecipientKind, name: Option<&str>) -> NewDisclosure 
         disclosed_on: day(&format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28)),
         recipient_kind: kind,
         recipient_name: name.map(str::to_string),
-        recipient_address: (i % 2 == 0).then(|| format!("{i} Main St")),
+        recipient_address: i.is_multiple_of(2).then(|| format!("{i} Main St")),
         purpose: Purpose::PublicHealth,
         released: vec![Category::Diagnosis],
         withheld: vec![],
