@@ -58,6 +58,26 @@ async fn bare_read(pool: &NativePool, sql: &str, arg: Option<i64>) -> (usize, Du
     (rows, start.elapsed())
 }
 
+/// The baseline beside SQLite's reads, which go through its own library:
+/// `sql` read with rusqlite on a fresh connection to the file at `path`,
+/// every column of every row looked at and dropped. Returns the row count
+/// and the time taken.
+fn library_read(path: &std::path::Path, sql: &str) -> (usize, Duration) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let start = Instant::now();
+    let mut statement = conn.prepare(sql).unwrap();
+    let columns = statement.column_count();
+    let mut rows = statement.query([]).unwrap();
+    let mut n = 0;
+    while let Some(row) = rows.next().unwrap() {
+        for c in 0..columns {
+            std::hint::black_box(row.get_ref(c).unwrap());
+        }
+        n += 1;
+    }
+    (n, start.elapsed())
+}
+
 /// The baseline beside the append: the same number of rows of the same
 /// shape inserted by a bare multi-row INSERT into a scratch table, `batch`
 /// per commit, with nothing hashed, sealed or signed.
@@ -123,6 +143,13 @@ async fn bare_append(pool: &NativePool, count: u64, batch: u64) -> Duration {
     }
 }
 
+/// Every audit entry row, as verify reads them.
+const ENTRY_ROWS: &str = "SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries";
+
+/// The bench client's accounting rows, as the accounting reads them.
+const ACCOUNTING_ROWS: &str = "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, \
+     audit_seq, data_key_id, recorded_at FROM accounting_entries WHERE client_id = 'cl-bench'";
+
 fn key() -> LogSigningKey {
     LogSigningKey::from_seed(&[5; 32])
 }
@@ -166,7 +193,7 @@ fn per_sec(count: u64, took: Duration) -> String {
     format!("{:.0}/s", count as f64 / took.as_secs_f64())
 }
 
-async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
+async fn bench(name: &str, url: DatabaseUrl, sqlite: Option<&std::path::Path>, log_size: u64) {
     println!("== {name} ==");
     let store = open(&url).await;
 
@@ -204,13 +231,12 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
     // The floor under verify: reading the rows and nothing else, with the
     // native driver (after the verify, whose peak memory these million rows
     // would otherwise swamp).
-    let (rows, took) = bare_read(
-        store.native_pool(),
-        "SELECT seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details FROM audit_entries",
-        None,
-    )
-    .await;
+    let (rows, took) = bare_read(store.native_pool(), ENTRY_ROWS, None).await;
     println!("  baseline: bare read of every entry row: {rows} rows in {took:.2?}");
+    if let Some(path) = sqlite {
+        let (rows, took) = library_read(path, ENTRY_ROWS);
+        println!("  baseline: bare read of every entry row, SQLite's own library (rusqlite): {rows} rows in {took:.2?}");
+    }
 
     let size = report.size;
     let proofs = 1_000u64;
@@ -239,12 +265,12 @@ async fn bench(name: &str, url: DatabaseUrl, log_size: u64) {
     println!("  baseline: bare read of one tile row: {:.1?} each", start.elapsed() / proofs as u32);
 
     if std::env::var("CONFIDANT_BENCH_SKIP_ACCOUNTING").is_err() {
-        accounting(&store).await;
+        accounting(&store, sqlite).await;
     }
     store.close().await;
 }
 
-async fn accounting(store: &Store) {
+async fn accounting(store: &Store, sqlite: Option<&std::path::Path>) {
     store
         .add_staff(NewStaff { id: Some("st-bench".into()), display_name: "Bench Staff".into(), role: StaffRole::Psychotherapist })
         .await
@@ -293,14 +319,12 @@ async fn accounting(store: &Store) {
     let took = start.elapsed();
     println!("record_disclosure (tx each):        {disclosures} in {took:.2?} = {}", per_sec(disclosures, took));
     let as_of = Date::parse("2026-01-01").unwrap();
-    let (rows, took) = bare_read(
-        store.native_pool(),
-        "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
-         data_key_id, recorded_at FROM accounting_entries WHERE client_id = 'cl-bench'",
-        None,
-    )
-    .await;
+    let (rows, took) = bare_read(store.native_pool(), ACCOUNTING_ROWS, None).await;
     println!("  baseline: bare read of the {rows} accounting rows: {took:.2?}");
+    if let Some(path) = sqlite {
+        let (rows, took) = library_read(path, ACCOUNTING_ROWS);
+        println!("  baseline: bare read of the {rows} accounting rows, SQLite's own library (rusqlite): {took:.2?}");
+    }
     let start = Instant::now();
     store.append_audit(vec![event(0)]).await.unwrap();
     println!("one audit append (a commit):        {:.2?}", start.elapsed());
@@ -312,7 +336,10 @@ async fn accounting(store: &Store) {
         assert_eq!(accounting.entries.len() as u64, disclosures);
     }
     times.sort();
-    println!("accounting of 10k disclosures:      median {:.2?}, min {:.2?} (10 runs; includes its audit append)", times[5], times[0]);
+    println!(
+        "accounting of 10k disclosures:      median {:.2?}, min {:.2?} (10 runs; its audit append runs beside the read)",
+        times[5], times[0]
+    );
 }
 
 fn main() {
@@ -321,11 +348,13 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
+        let dir_path = dir.path().to_path_buf();
         let sqlite = TestDatabase { url: DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), sqlite: None, dir };
-        bench("SQLite", sqlite.url.clone(), log_size).await;
+        let path = dir_path.join("bench.sqlite");
+        bench("SQLite", sqlite.url.clone(), Some(&path), log_size).await;
         let pg = std::env::var("CONFIDANT_BENCH_POSTGRES_URL").or_else(|_| std::env::var("CONFIDANT_TEST_POSTGRES_URL"));
         match pg {
-            Ok(base) if !base.is_empty() => bench("PostgreSQL", fresh_postgres(&base).await, log_size).await,
+            Ok(base) if !base.is_empty() => bench("PostgreSQL", fresh_postgres(&base).await, None, log_size).await,
             _ => println!("(PostgreSQL skipped: set CONFIDANT_BENCH_POSTGRES_URL or run under scripts/with-postgres)"),
         }
     });

@@ -20,6 +20,13 @@ const CLIENTS: usize = 100;
 const BATCH: usize = 1000;
 const READS: usize = 30;
 
+/// The statement the store reads a client's records with (records and
+/// psychotherapy notes, each joined with its data key).
+const RECORDS_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
+     d.kek_id, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1 \
+     UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
+     d.kek_id, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id WHERE n.client_id = $1";
+
 /// A progress note of a realistic length (about 400 bytes).
 fn content(i: usize) -> String {
     format!(
@@ -34,7 +41,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[at]
 }
 
-async fn run(label: &str, url: &DatabaseUrl, total: usize) {
+async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, total: usize) {
     let store = Store::create(url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
     let author = store
         .add_staff(NewStaff { id: Some("st-1".into()), display_name: "Morgan Ashgrove".into(), role: StaffRole::Psychotherapist })
@@ -103,8 +110,7 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
     meta.sort();
     // Baseline: the same rows (records joined with their data keys) read
     // bare with the native driver, nothing decoded or decrypted.
-    let sql = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, d.kek_id, d.wrapped \
-               FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1";
+    let sql = RECORDS_OF_CLIENT;
     let mut bare = Vec::new();
     for r in 0..READS {
         let client = clients[(r * 37) % CLIENTS].clone();
@@ -117,6 +123,27 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
         assert_eq!(n, per_client);
     }
     bare.sort();
+    // On SQLite, the same through SQLite's own library (rusqlite), which
+    // the store's read now uses: the floor under it.
+    let mut library = Vec::new();
+    if let Some(path) = sqlite {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
+        for r in 0..READS {
+            let client = clients[(r * 37) % CLIENTS].clone();
+            let t = Instant::now();
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let mut rows = statement.query([client]).unwrap();
+            let mut n = 0;
+            while let Some(row) = rows.next().unwrap() {
+                std::hint::black_box(row.get_ref(5).unwrap());
+                n += 1;
+            }
+            library.push(t.elapsed());
+            assert_eq!(n, per_client);
+        }
+        library.sort();
+    }
     store.close().await;
 
     println!("{label}:");
@@ -143,6 +170,13 @@ async fn run(label: &str, url: &DatabaseUrl, total: usize) {
         percentile(&bare, 0.5).as_secs_f64() * 1e3,
         percentile(&bare, 0.95).as_secs_f64() * 1e3,
     );
+    if !library.is_empty() {
+        println!(
+            "  baseline: bare read of the same rows, SQLite's own library (rusqlite): median {:.2} ms, p95 {:.2} ms",
+            percentile(&library, 0.5).as_secs_f64() * 1e3,
+            percentile(&library, 0.95).as_secs_f64() * 1e3,
+        );
+    }
 }
 
 fn main() {
@@ -156,12 +190,13 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        run("sqlite", &DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), total).await;
+        let path = dir.path().join("bench.sqlite");
+        run("sqlite", &DatabaseUrl::sqlite_file(&path), Some(&path), total).await;
         let pg = ["CONFIDANT_BENCH_POSTGRES_URL", "CONFIDANT_TEST_POSTGRES_URL"]
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
         match pg {
-            Some(base) => run("postgres", &confidant_store::testing::fresh_postgres(&base).await, total).await,
+            Some(base) => run("postgres", &confidant_store::testing::fresh_postgres(&base).await, None, total).await,
             None => println!("postgres: skipped (set CONFIDANT_BENCH_POSTGRES_URL or CONFIDANT_TEST_POSTGRES_URL)"),
         }
     });

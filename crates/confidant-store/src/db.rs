@@ -21,6 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor, PgConnection, SqlSafeStr, SqliteConnection};
 
 use crate::error::StoreError;
+use crate::sqlite_reads::SqliteReads;
 
 /// The migrations, oldest first, written once for both databases.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -200,10 +201,10 @@ const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[
 ];
 
 /// How long a SQLite writer waits for the write lock before giving up.
-const BUSY_TIMEOUT_MS: u64 = 30_000;
+pub(crate) const BUSY_TIMEOUT_MS: u64 = 30_000;
 
 /// How much of a SQLite file is read through a memory map.
-const MMAP_BYTES: u64 = 1 << 30;
+pub(crate) const MMAP_BYTES: u64 = 1 << 30;
 
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -391,6 +392,18 @@ pub(crate) async fn connect_native(url: &DatabaseUrl, backend: Backend) -> Resul
             Ok(NativePool::Postgres(pool))
         }
     }
+}
+
+/// The reads of the hot paths through SQLite's own library (see
+/// `sqlite_reads`) on a SQLite `url`; none on PostgreSQL.
+pub(crate) fn sqlite_reads(url: &DatabaseUrl, backend: Backend) -> Result<Option<SqliteReads>, StoreError> {
+    Ok(match backend {
+        Backend::Sqlite => {
+            let options = url.expose().parse::<SqliteConnectOptions>()?;
+            Some(SqliteReads::new(options.get_filename().to_path_buf()))
+        }
+        Backend::Postgres => None,
+    })
 }
 
 /// The newest migration this build knows.

@@ -14,9 +14,8 @@ use sqlx::any::AnyRow;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
-use crate::db::native;
 use crate::error::StoreError;
-use crate::vault::{KeyCache, Store, corrupt, join, new_id, not_found, require, split};
+use crate::vault::{Store, corrupt, join, new_id, not_found, require, split};
 
 /// A release to record.
 #[derive(Clone, Debug)]
@@ -234,9 +233,6 @@ fn date_of(row: &AnyRow, column: &str) -> Result<Date, StoreError> {
     Date::parse(&text).ok_or_else(|| corrupt(format!("stored {column}")))
 }
 
-/// An accounting entry's columns as `accounting_entries` reads them.
-type AccountingRow = (String, Option<String>, String, String, String, String, String, Option<String>, Vec<u8>, i64, String, i64);
-
 fn text_of(details: &Value, key: &str) -> Option<String> {
     details.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -434,120 +430,6 @@ impl Store {
         let sealed: Vec<u8> = row.try_get("details")?;
         let plain = key.open(&field_aad(table, "details", id), &sealed).map_err(StoreError::crypto(format!("{table} `{id}`")))?;
         serde_json::from_slice(&plain).map_err(|_| corrupt(format!("{table} `{id}` details")))
-    }
-
-    /// Every accounting entry of a client, corrections included, oldest first.
-    async fn accounting_entries(&self, client_id: &str) -> Result<Vec<AccountingEntry>, StoreError> {
-        let sql = "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, audit_seq, \
-             data_key_id, recorded_at FROM accounting_entries WHERE client_id = $1";
-        let rows: Vec<AccountingRow> = native!(&self.native, |p| sqlx::query_as(sql).bind(client_id).fetch_all(p).await?);
-        // Sorted here rather than by the database: an ORDER BY beyond the
-        // index made SQLite sort the rows, costing more than reading them.
-        let mut out: Vec<(i64, AccountingEntry)> = Vec::with_capacity(rows.len());
-        let mut keys = KeyCache::default();
-        for (id, disclosure_id, disclosed_on, kind, purpose, categories, cites, corrects, sealed, seq, key_id, recorded_at) in rows {
-            let key = self.cached_key(&mut keys, &key_id).await?;
-            let plain = key
-                .open(&field_aad("accounting_entries", "details", &id), &sealed)
-                .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
-            let details: Value = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
-            out.push((
-                recorded_at,
-                AccountingEntry {
-                    disclosure_id,
-                    disclosed_on: Date::parse(&disclosed_on).ok_or_else(|| corrupt("stored disclosed_on"))?,
-                    recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
-                    recipient_name: text_of(&details, "recipient_name"),
-                    recipient_address: text_of(&details, "recipient_address"),
-                    purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
-                    categories: split(&categories, Category::parse, "accounting categories")?,
-                    cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
-                    description: text_of(&details, "description").unwrap_or_default(),
-                    statement: text_of(&details, "statement").unwrap_or_default(),
-                    corrects,
-                    corrected_by: None,
-                    audit_seq: seq as u64,
-                    id,
-                },
-            ));
-        }
-        out.sort_by(|(a_at, a), (b_at, b)| (a.disclosed_on, a_at, &a.id).cmp(&(b.disclosed_on, b_at, &b.id)));
-        let mut out: Vec<AccountingEntry> = out.into_iter().map(|(_, e)| e).collect();
-        let corrections: Vec<(String, String)> = out.iter().filter_map(|e| e.corrects.clone().map(|old| (old, e.id.clone()))).collect();
-        for (old, new) in corrections {
-            if let Some(entry) = out.iter_mut().find(|e| e.id == old) {
-                entry.corrected_by = Some(new);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The accounting a client is entitled to on `as_of`: disclosures from
-    /// `since` (at most six years back) to `as_of`, corrected entries shown
-    /// as corrected, and entries to an agency whose suspension is in force
-    /// left out. Viewing it is audited as `accounting_viewed` by `viewer`.
-    pub async fn accounting(
-        &self,
-        client_id: &str,
-        since: Option<Date>,
-        as_of: Date,
-        viewer: Option<&str>,
-    ) -> Result<Accounting, StoreError> {
-        self.accounting_seen(client_id, since, as_of, AuditEvent::new(AuditKind::AccountingViewed, viewer)).await
-    }
-
-    /// [`Store::accounting`], audited by `seen` (an `accounting_viewed`
-    /// event naming who looked and through what) to which the window and
-    /// the counts are added.
-    pub async fn accounting_seen(
-        &self,
-        client_id: &str,
-        since: Option<Date>,
-        as_of: Date,
-        seen: AuditEvent,
-    ) -> Result<Accounting, StoreError> {
-        require(self.pool(), "SELECT 1 AS x FROM clients WHERE id = $1", "client", client_id).await?;
-        let since = confidant_policy::accounting::covers_from(as_of, since);
-        let suspensions: Vec<Suspension> =
-            self.suspensions(client_id).await?.into_iter().filter(|s| s.requested_on <= as_of && as_of <= s.until).collect();
-        let mut entries = Vec::new();
-        let mut suspended_entries = 0;
-        let mut suspended_for_law_enforcement = 0;
-        for entry in self.accounting_entries(client_id).await? {
-            if entry.disclosed_on < since || entry.disclosed_on > as_of || entry.corrected_by.is_some() {
-                continue;
-            }
-            let suspended = suspensions.iter().any(|s| {
-                s.recipient_kind == entry.recipient_kind
-                    && s.agency_name
-                        .as_ref()
-                        .is_none_or(|name| entry.recipient_name.as_ref().is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim())))
-            });
-            if suspended {
-                suspended_entries += 1;
-                if entry.recipient_kind == RecipientKind::LawEnforcement {
-                    suspended_for_law_enforcement += 1;
-                }
-            } else {
-                entries.push(entry);
-            }
-        }
-        let seen = seen.client(client_id).with_all([
-            Detail::Since(since),
-            Detail::AsOf(as_of),
-            Detail::Entries(entries.len()),
-            Detail::SuspendedEntries(suspended_entries),
-        ]);
-        self.append_audit(vec![seen]).await?;
-        Ok(Accounting {
-            client_id: client_id.to_string(),
-            as_of,
-            since,
-            entries,
-            suspended_entries,
-            suspensions_in_force: suspensions,
-            suspended_for_law_enforcement,
-        })
     }
 
     /// Files a correction of an accounting entry as a new entry that names

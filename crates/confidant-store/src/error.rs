@@ -90,6 +90,12 @@ pub enum StoreError {
     /// The database refused or failed a statement, or could not be reached.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A read through SQLite's own library (`sqlite_reads`) failed.
+    #[error("database: {0}")]
+    SqliteRead(#[from] rusqlite::Error),
+    /// A read's thread ended without an answer.
+    #[error("database: a read did not finish: {0}")]
+    ReadTask(#[source] tokio::task::JoinError),
     /// The schema migrations could not be applied.
     #[error("database: migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

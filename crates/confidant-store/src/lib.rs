@@ -12,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+mod accounting;
 mod accounts;
 mod ascmi;
 mod assemble;
@@ -33,6 +34,7 @@ mod records;
 mod release;
 mod restrictions;
 mod shared;
+mod sqlite_reads;
 mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -230,6 +230,11 @@ impl Store {
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
     ) -> Result<Vec<Record>, StoreError> {
+        if let Some(reads) = &self.sqlite_reads {
+            let client = client_id.to_string();
+            let rows = reads.read(move |conn| record_rows_sqlite(conn, &client)).await?;
+            return self.open_records(client_id, rows, with_content, keep);
+        }
         native!(&self.native, |p| self.records_selected_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, keep).await)
     }
 
@@ -240,54 +245,89 @@ impl Store {
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
     ) -> Result<Vec<Record>, StoreError> {
-        let known: Option<(String,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT id FROM clients WHERE id = $1")
-            .bind(client_id)
-            .fetch_optional(&mut **c)
-            .await?);
-        if known.is_none() {
-            return Err(not_found("client", client_id));
-        }
-        let mut out = Vec::new();
-        for (table, query) in [
-            (
-                "records",
-                "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, d.kek_id, d.wrapped \
-                 FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
-            ),
-            (
-                "psychotherapy_notes",
-                "SELECT r.id, r.client_id, 'psychotherapy_notes' AS category, r.author_id, r.created_at, r.content, r.corrects, \
-                 r.data_key_id, d.kek_id, d.wrapped \
-                 FROM psychotherapy_notes r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1",
-            ),
-        ] {
-            let rows: Vec<RecordRow> = on_conn!(&mut *conn, |c| sqlx::query_as(query).bind(client_id).fetch_all(&mut **c).await?);
-            for (id, client_id, category, author_id, created_at, sealed, corrects, key_id, kek_id, wrapped) in rows {
-                let mut record = Record {
-                    category: Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?,
-                    client_id,
-                    author_id,
-                    created_at,
-                    content: None,
-                    corrects,
-                    id,
-                };
-                if !keep(&record) {
-                    continue;
-                }
-                if with_content {
-                    let key = self.unwrap_parts(&key_id, &kek_id, &wrapped)?;
-                    let id = &record.id;
-                    record.content = Some(
-                        key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?,
-                    );
-                }
-                out.push(record);
+        // One round trip for a client with records; the client is looked up
+        // only when there were none.
+        let rows: Vec<RecordRow> = on_conn!(&mut *conn, |c| sqlx::query_as(RECORDS_OF_CLIENT).bind(client_id).fetch_all(&mut **c).await?);
+        let rows = if rows.is_empty() {
+            let known: Option<(String,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT id FROM clients WHERE id = $1")
+                .bind(client_id)
+                .fetch_optional(&mut **c)
+                .await?);
+            known.map(|_| rows)
+        } else {
+            Some(rows)
+        };
+        self.open_records(client_id, rows, with_content, keep)
+    }
+
+    /// The records of `rows` (`None`: no such client) that `keep` accepts,
+    /// decrypted when asked, oldest first.
+    fn open_records(
+        &self,
+        client_id: &str,
+        rows: Option<Vec<RecordRow>>,
+        with_content: bool,
+        keep: &(dyn Fn(&Record) -> bool + Sync),
+    ) -> Result<Vec<Record>, StoreError> {
+        let rows = rows.ok_or_else(|| not_found("client", client_id))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, client_id, category, author_id, created_at, sealed, corrects, key_id, kek_id, wrapped) in rows {
+            let category = Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?;
+            // Psychotherapy notes have a table of their own (no other
+            // table's rows may carry that category).
+            let table = if category == Category::PsychotherapyNotes { "psychotherapy_notes" } else { "records" };
+            let mut record = Record { category, client_id, author_id, created_at, content: None, corrects, id };
+            if !keep(&record) {
+                continue;
             }
+            if with_content {
+                let key = self.unwrap_parts(&key_id, &kek_id, &wrapped)?;
+                let id = &record.id;
+                record.content =
+                    Some(key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?);
+            }
+            out.push(record);
         }
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(out)
     }
+}
+
+/// A client's records and psychotherapy notes with their data keys, in
+/// one statement (`$1` the client).
+const RECORDS_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
+     d.kek_id, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1 \
+     UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
+     d.kek_id, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id WHERE n.client_id = $1";
+
+/// [`RECORDS_OF_CLIENT`] through SQLite's own library (`None`: no such
+/// client), inside the caller's snapshot.
+fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Option<Vec<RecordRow>>, StoreError> {
+    use crate::sqlite_reads::{blob, integer, text, text_or_null};
+    let mut statement = conn.prepare_cached(RECORDS_OF_CLIENT)?;
+    let mut rows = statement.query([client_id])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push((
+            text(row, 0)?.to_string(),
+            text(row, 1)?.to_string(),
+            text(row, 2)?.to_string(),
+            text(row, 3)?.to_string(),
+            integer(row, 4)?,
+            blob(row, 5)?.to_vec(),
+            text_or_null(row, 6)?.map(str::to_string),
+            text(row, 7)?.to_string(),
+            text(row, 8)?.to_string(),
+            blob(row, 9)?.to_vec(),
+        ));
+    }
+    if out.is_empty() {
+        let known = conn.prepare_cached("SELECT 1 FROM clients WHERE id = $1")?.exists([client_id])?;
+        if !known {
+            return Ok(None);
+        }
+    }
+    Ok(Some(out))
 }
 
 impl Store {

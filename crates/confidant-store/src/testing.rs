@@ -68,3 +68,25 @@ pub async fn fresh_postgres_url(base: &str) -> String {
         None => format!("{head}/{name}{query}"),
     }
 }
+
+impl crate::Store {
+    /// A client's records read through sqlx's driver, as every read went
+    /// before SQLite's own library served them: the reference the faster
+    /// path is checked against (unaudited, like [`crate::Store::records`]).
+    pub async fn records_through_sqlx(&self, client_id: &str, with_content: bool) -> Result<Vec<crate::Record>, crate::StoreError> {
+        crate::db::native!(&self.native, |p| self
+            .records_selected_on(&mut crate::db::Conn::from(&mut *p.acquire().await?), client_id, with_content, &|_| true)
+            .await)
+    }
+
+    /// A client's accounting entries, unaudited, through SQLite's own
+    /// library when `sqlite_library` (and the store is SQLite), else
+    /// through sqlx's driver: what the audited read shows, for tests.
+    pub async fn accounting_entries_for_tests(
+        &self,
+        client_id: &str,
+        sqlite_library: bool,
+    ) -> Result<Vec<crate::AccountingEntry>, crate::StoreError> {
+        self.accounting_entries_through(client_id, sqlite_library).await
+    }
+}

@@ -22,6 +22,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     /// The database's own driver, for the hot paths (see `db::NativePool`).
     pub(crate) native: db::NativePool,
+    /// On SQLite, the hot reads through SQLite's own library (see `sqlite_reads`).
+    pub(crate) sqlite_reads: Option<crate::sqlite_reads::SqliteReads>,
     backend: Backend,
     pub(crate) keys: KeyRing,
     /// The audit log's signer, once [`Store::enable_audit`] has checked it.
@@ -100,7 +102,8 @@ impl Store {
         tx.commit().await?;
         keys.set_keys(vec![current]);
         let native = db::connect_native(url, backend).await?;
-        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        let sqlite_reads = db::sqlite_reads(url, backend)?;
+        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -143,7 +146,8 @@ impl Store {
         }
         keys.set_keys(verified);
         let native = db::connect_native(url, backend).await?;
-        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        let sqlite_reads = db::sqlite_reads(url, backend)?;
+        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, clock: crate::model::Clock::system() })
     }
 
     /// The organization's jurisdiction: what its requests are decided under
@@ -202,6 +206,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to finish (checkpoints SQLite's WAL).
     pub async fn close(self) {
+        if let Some(reads) = &self.sqlite_reads {
+            reads.close();
+        }
         self.native.close().await;
         self.pool.close().await;
     }

@@ -29,6 +29,7 @@
 
 mod append;
 mod read;
+mod sqlite_pages;
 mod v1;
 mod verify;
 mod witness;

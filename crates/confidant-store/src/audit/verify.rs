@@ -60,12 +60,12 @@ impl Stored {
 /// commitment (or why its row could not be read), and the page's bundles
 /// and level-0 tiles. Only commitments cross to the checker, never rows, so
 /// a page costs a few hundred kilobytes whatever the events hold.
-struct Page {
-    entries: Vec<(u64, Result<Hash, String>)>,
-    bundles: HashMap<u64, Vec<u8>>,
-    level0: HashMap<u64, Vec<u8>>,
+pub(super) struct Page {
+    pub(super) entries: Vec<(u64, Result<Hash, String>)>,
+    pub(super) bundles: HashMap<u64, Vec<u8>>,
+    pub(super) level0: HashMap<u64, Vec<u8>>,
     /// For a page with no entries: the first stored sequence beyond it.
-    beyond: Option<u64>,
+    pub(super) beyond: Option<u64>,
 }
 
 /// Pages read ahead of the checker: one being read and hashed while the
@@ -231,7 +231,14 @@ impl Store {
         result: &mut AuditVerification,
     ) -> Result<Option<AuditProblem>, StoreError> {
         let (send, mut pages) = mpsc::channel(PAGES_AHEAD);
-        let reader = tokio::spawn(read_pages(self.native.clone(), send));
+        let reader = match &self.sqlite_reads {
+            // SQLite: read through its own library (`sqlite_pages.rs`).
+            Some(reads) => {
+                let path = reads.path().to_path_buf();
+                tokio::task::spawn_blocking(move || super::sqlite_pages::read_pages(&path, &send))
+            }
+            None => tokio::spawn(read_pages(self.native.clone(), send)),
+        };
         let found = self.check_pages(verifier, upper, signed, result, &mut pages).await;
         // Hang up first, so a reader still going stops at its next page.
         drop(pages);
