@@ -116,6 +116,15 @@ impl App<'_> {
     /// audited as a `record_read` naming each version before anything is
     /// returned. Psychotherapy notes open only for their author.
     pub async fn read_record(&self, actor: &Actor, client_id: &str, record_id: &str) -> Result<RecordHistory, AppError> {
+        let versions = self.read_record_versions(actor, client_id, record_id).await?;
+        Ok(RecordHistory { versions, authors: self.staff_names().await? })
+    }
+
+    /// [`App::read_record`] without the authors' display names (the API
+    /// answers with ids only, so it skips reading the staff list): the
+    /// same need-to-know check, and the same `record_read` entry, durable
+    /// before anything is returned.
+    pub async fn read_record_versions(&self, actor: &Actor, client_id: &str, record_id: &str) -> Result<Vec<Record>, AppError> {
         let access = client_access(self, actor, client_id, "read record").await?;
         let (records, _) = visible_records(actor, self.store.records(client_id, true).await?);
         let versions = versions_of(&records, record_id);
@@ -123,7 +132,7 @@ impl App<'_> {
             return Err(AppError::NotFound(format!("record: no record `{record_id}` you may read for this client")));
         }
         self.audit_read(actor, client_id, access, &versions, &[]).await?;
-        Ok(RecordHistory { versions, authors: self.staff_names().await? })
+        Ok(versions)
     }
 
     /// Refuses, audited, a note in a category the actor's role does not write.

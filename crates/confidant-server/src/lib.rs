@@ -246,7 +246,7 @@ async fn sqlx_ping(state: &AppState) -> Result<(), Problem> {
 /// console loads only its own embedded assets), no framing, no sniffing, no
 /// referrer, and `no-store` on everything that may carry PHI.
 async fn security_headers(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let asset = request.uri().path().starts_with("/assets/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
@@ -265,7 +265,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
-    if !path.starts_with("/assets/") {
+    if !asset {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     response
@@ -283,14 +283,16 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 async fn request_log(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string());
+    // The template is shared (an `Arc<str>` inside), so keeping it costs no copy.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("(no route)", MatchedPath::as_str);
     let mut id = [0u8; 8];
     rand::fill(&mut id);
     let request_id = hex::encode(id);
     let mut response = next.run(request).await;
     let status = response.status().as_u16();
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    state.metrics.http_request(method.as_str(), &route, status);
+    state.metrics.http_request(method.as_str(), route, status);
     if status >= 500 {
         tracing::warn!(target: "confidant::http", request_id = %request_id, method = %method, route = %route, status, micros, "request");
     } else {
@@ -304,6 +306,15 @@ async fn request_log(State(state): State<Arc<AppState>>, request: Request, next:
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests
 /// finish first. The caller then awaits the audit writer's handle.
+///
+/// Responses go out at once (`TCP_NODELAY`): a response written in more
+/// than one piece must not wait for the client's delayed acknowledgement.
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(target: "confidant::http", error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
 }

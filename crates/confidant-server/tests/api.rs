@@ -1172,3 +1172,38 @@ async fn the_api_corrects_a_note_as_a_new_version_and_only_the_privacy_officer_d
     assert!(stored.iter().any(|r| r.restriction.agreed && r.decision.as_ref().is_some_and(|d| d.by.as_deref() == Some(OFFICER))));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn opening_one_record_over_the_api_is_an_audited_read_and_refused_off_the_caseload() {
+    use confidant_policy::vocab::Category;
+    use confidant_store::{AuditFilter, AuditKind};
+    let server = sqlite_server().await;
+    let (peer, _) = server.session(PEER).await;
+    let mut found = None;
+    for client in server.store.visible_clients(PEER).await.unwrap() {
+        let records = server.store.records(&client, false).await.unwrap();
+        if let Some(record) = records.into_iter().find(|r| r.category != Category::PsychotherapyNotes) {
+            found = Some((client, record.id));
+            break;
+        }
+    }
+    let (mine, record) = found.expect("a record on the peer's caseload in the demo");
+    let response = peer.get(server.url(&format!("/v1/clients/{mine}/records/{record}"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let opened: Value = response.json().await.unwrap();
+    assert!(opened["versions"].as_array().unwrap().iter().any(|v| v["id"] == record.as_str()), "{opened}");
+    let other = not_on_caseload(&server, PEER).await;
+    let (status, _) = problem(peer.get(server.url(&format!("/v1/clients/{other}/records/{record}"))).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let store = server.store.clone();
+    let _db = server.stop().await;
+    let filter = AuditFilter { client_id: Some(mine.clone()), kind: Some(AuditKind::RecordRead), with_details: true, ..Default::default() };
+    let reads = store.audit_entries(&filter).await.unwrap();
+    assert!(
+        reads.iter().any(|e| e.actor.as_deref() == Some(PEER)
+            && e.details.as_ref().is_some_and(|d| d["records"].as_array().is_some_and(|ids| ids.iter().any(|id| id == record.as_str())))),
+        "no audited read naming {record}"
+    );
+    let denied = store.audit_entries(&AuditFilter { kind: Some(AuditKind::AccessDenied), ..Default::default() }).await.unwrap();
+    assert!(denied.iter().any(|e| e.client_id.as_deref() == Some(other.as_str()) && e.actor.as_deref() == Some(PEER)));
+}

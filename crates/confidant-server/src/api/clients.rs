@@ -198,8 +198,8 @@ pub(crate) async fn show_record(
     Path((id, record)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
-    let history = state.app().read_record(&p.actor(Channel::Api), &id, &record).await?;
-    Ok(Json(json!({ "versions": history.versions })))
+    let versions = state.app().read_record_versions(&p.actor(Channel::Api), &id, &record).await?;
+    Ok(Json(json!({ "versions": versions })))
 }
 
 #[derive(Deserialize, ToSchema)]
