@@ -26,6 +26,8 @@ pub struct Store {
     pub(crate) keys: KeyRing,
     /// The audit log's signer, once [`Store::enable_audit`] has checked it.
     pub(crate) audit: Option<std::sync::Arc<crate::audit::AuditSigner>>,
+    /// The newest checkpoint seen and recently used tiles, for proofs.
+    pub(crate) audit_cache: crate::audit::ProofCache,
     clock: crate::model::Clock,
 }
 
@@ -100,7 +102,7 @@ impl Store {
         tx.commit().await?;
         keys.set_keys(vec![current]);
         let native = db::connect_native(url, backend).await?;
-        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        Ok(Store { pool, native, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -143,7 +145,7 @@ impl Store {
         }
         keys.set_keys(verified);
         let native = db::connect_native(url, backend).await?;
-        Ok(Store { pool, native, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        Ok(Store { pool, native, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
     }
 
     /// The organization's jurisdiction: what its requests are decided under
