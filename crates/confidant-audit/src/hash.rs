@@ -152,3 +152,49 @@ pub(crate) mod hex_bytes {
 pub fn entry_commitment(stored: &[u8]) -> Hash {
     Sha256::digest(stored).into()
 }
+
+/// [`entry_commitment`] of bytes handed over in pieces, so a caller can
+/// hash a stored row column by column without first copying it into one
+/// buffer: the result is the commitment to the pieces' concatenation.
+#[derive(Clone, Default)]
+pub struct CommitmentHasher(Sha256);
+
+impl CommitmentHasher {
+    /// A hasher with nothing written yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes the next piece of the stored bytes.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.0.update(piece);
+    }
+
+    /// The commitment to everything written.
+    #[must_use]
+    pub fn finish(self) -> Hash {
+        self.0.finalize().into()
+    }
+}
+
+impl fmt::Debug for CommitmentHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CommitmentHasher")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commitment_hashed_in_pieces_equals_the_commitment_of_the_whole() {
+        let whole: Vec<u8> = (0..300u16).map(|i| (i % 251) as u8).collect();
+        let mut hasher = CommitmentHasher::new();
+        for piece in whole.chunks(7) {
+            hasher.update(piece);
+        }
+        assert_eq!(hasher.finish(), entry_commitment(&whole));
+    }
+}

@@ -32,10 +32,11 @@ mod log;
 mod nodes;
 mod note;
 mod proof;
+mod tile_nodes;
 mod tiles;
 mod tree;
 
-pub use hash::{Hash, LeafHash, empty_root, entry_commitment};
+pub use hash::{CommitmentHasher, Hash, LeafHash, empty_root, entry_commitment};
 pub use head::{
     KeyError, LogSigningKey, LogVerifyingKey, SignatureError, SignedTreeHead, TREE_HEAD_DOMAIN, TREE_HEAD_SIGNING_LEN, TreeHead,
 };
@@ -45,6 +46,7 @@ pub use nodes::{
 };
 pub use note::{Checkpoint, NoteError, VerifierKey, log_origin};
 pub use proof::{ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion};
+pub use tile_nodes::{TileNodeSet, TileNodes};
 pub use tiles::{
     BundleError, ResumeError, TILE_HEIGHT, TILE_WIDTH, TileBuilder, TileData, TileId, TileKind, TilePathError, TileSet, bundle_entries,
     encode_index, partial_tiles, push_bundle_entry, tiles_for_size,

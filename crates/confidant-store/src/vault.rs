@@ -28,6 +28,8 @@ pub struct Store {
     pub(crate) keys: KeyRing,
     /// The audit log's signer, once [`Store::enable_audit`] has checked it.
     pub(crate) audit: Option<std::sync::Arc<crate::audit::AuditSigner>>,
+    /// The newest checkpoint seen and recently used tiles, for proofs.
+    pub(crate) audit_cache: crate::audit::ProofCache,
     clock: crate::model::Clock,
 }
 
@@ -103,7 +105,7 @@ impl Store {
         keys.set_keys(vec![current]);
         let native = db::connect_native(url, backend).await?;
         let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -147,7 +149,7 @@ impl Store {
         keys.set_keys(verified);
         let native = db::connect_native(url, backend).await?;
         let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, clock: crate::model::Clock::system() })
+        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
     }
 
     /// The organization's jurisdiction: what its requests are decided under

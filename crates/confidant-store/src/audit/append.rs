@@ -16,7 +16,7 @@ use super::{
     checkpoint_of_row, entry_bytes, multi_insert, now_ms, write_witness,
 };
 use crate::crypto::field_aad;
-use crate::db::{Conn, begin_write, native, on_conn};
+use crate::db::{Backend, Conn, begin_write, native, on_conn};
 use crate::error::StoreError;
 use crate::vault::{Store, Tx, corrupt, join};
 
@@ -94,10 +94,10 @@ pub(super) async fn resume(conn: &mut Conn<'_>, size: u64) -> Result<(TileBuilde
 
 /// Writes tiles and bundles, replacing the stored ones of the same index
 /// (a partial tile grows in place).
-pub(super) async fn write_tiles(conn: &mut Conn<'_>, tiles: &[TileData]) -> Result<(), StoreError> {
+pub(super) async fn write_tiles(backend: Backend, conn: &mut Conn<'_>, tiles: &[TileData]) -> Result<(), StoreError> {
     let (hashes, bundles): (Vec<&TileData>, Vec<&TileData>) = tiles.iter().partition(|t| matches!(t.id.kind, TileKind::Hashes(_)));
     for chunk in hashes.chunks(INSERT_CHUNK) {
-        let sql = multi_insert("audit_tiles", "level, idx, hashes", chunk.len())
+        let sql = multi_insert(backend, "audit_tiles", "level, idx, hashes", chunk.len())
             + " ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes";
         on_conn!(&mut *conn, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -112,8 +112,8 @@ pub(super) async fn write_tiles(conn: &mut Conn<'_>, tiles: &[TileData]) -> Resu
         });
     }
     for chunk in bundles.chunks(INSERT_CHUNK) {
-        let sql =
-            multi_insert("audit_bundles", "idx, entries", chunk.len()) + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
+        let sql = multi_insert(backend, "audit_bundles", "idx, entries", chunk.len())
+            + " ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries";
         on_conn!(&mut *conn, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for tile in chunk {
@@ -313,7 +313,7 @@ impl Store {
         }
         written.extend(builder.partials().into_iter().filter(|tile| !loaded.contains(tile)));
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let sql = multi_insert("audit_entries", ENTRY_COLUMNS, chunk.len());
+            let sql = multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, chunk.len());
             on_conn!(&mut *conn, |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (seq, event, categories, sealed) in chunk {
@@ -331,7 +331,7 @@ impl Store {
                 q.execute(&mut **c).await?;
             });
         }
-        write_tiles(conn, &written).await?;
+        write_tiles(self.backend(), conn, &written).await?;
         let head = signer.checkpoint(conn, builder.size(), builder.root(), at_ms).await?;
         Ok((seqs, Some(head)))
     }
@@ -339,6 +339,9 @@ impl Store {
     /// Records a committed head in the witness file. A failure here loses no
     /// data (the head is in the database), so it is logged, not returned.
     pub(crate) fn after_audit_commit(&self, head: Option<&SignedTreeHead>) {
+        if let Some(head) = head {
+            self.audit_cache.saw(head);
+        }
         if let (Some(head), Some(background)) = (head, self.audit.as_ref().and_then(|s| s.background.get())) {
             background.record(head);
             return;

@@ -6,14 +6,14 @@
 use std::path::Path;
 
 use confidant_audit::{
-    Checkpoint, ConsistencyProof, InclusionProof, LeafHash, NodeId, SignedTreeHead, TILE_WIDTH, TileId, TileKind, TileSet, VerifierKey,
-    bundle_entries, consistency_nodes, consistency_proof_from, inclusion_nodes, inclusion_proof_from, push_bundle_entry, tiles_for_size,
+    Checkpoint, ConsistencyProof, InclusionProof, LeafHash, SignedTreeHead, TILE_WIDTH, TileId, TileKind, VerifierKey, bundle_entries,
+    consistency_nodes, consistency_proof_from, inclusion_nodes, inclusion_proof_from, push_bundle_entry, tiles_for_size,
 };
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::append::{fetch_tiles, latest_checkpoint};
+use super::append::latest_checkpoint;
 use super::{AuditEntry, AuditFilter, AuditKind, ENTRY_COLUMNS, HeadRow, PAGE, StoredCheckpoint, commitment_of_row, head_of_row};
 use crate::crypto::field_aad;
 use crate::db::{Conn, native};
@@ -49,7 +49,7 @@ fn prefix(id: TileId, stored: &[u8]) -> Option<Vec<u8>> {
 
 /// How many hashes (or entries) tile `index` of `kind` holds in a tree of
 /// `size` entries (0 when it does not exist yet).
-fn width_at(kind: TileKind, index: u64, size: u64) -> u64 {
+pub(super) fn width_at(kind: TileKind, index: u64, size: u64) -> u64 {
     let count = match kind {
         TileKind::Hashes(level) => size.checked_shr(8 * u32::from(level)).unwrap_or(0),
         TileKind::Entries => size,
@@ -58,12 +58,6 @@ fn width_at(kind: TileKind, index: u64, size: u64) -> u64 {
 }
 
 impl Store {
-    /// The hash tiles holding `ids`.
-    async fn tiles_holding(&self, ids: &[NodeId]) -> Result<TileSet, StoreError> {
-        let ids = TileSet::tiles_holding(ids);
-        native!(&self.native, |p| fetch_tiles(&mut Conn::from(&mut *p.acquire().await?), &ids).await)
-    }
-
     /// The log's verifier key in signed-note form, once a key is registered.
     pub async fn audit_verifier_key(&self) -> Result<Option<VerifierKey>, StoreError> {
         Ok(self.audit_public_key().await?.map(VerifierKey::for_log))
@@ -281,13 +275,23 @@ impl Store {
     /// `size` (the latest head when `None`), with that head.
     pub async fn audit_inclusion_proof(&self, seq: u64, size: Option<u64>) -> Result<(InclusionProof, SignedTreeHead), StoreError> {
         let head = match size {
-            Some(size) => self.tree_head_at(size).await?,
-            None => self.tree_head().await?.ok_or_else(|| StoreError::invalid("entry", "an entry of a non-empty log"))?,
+            Some(size) => match self.audit_cache.head_at(size) {
+                Some(head) => head,
+                None => self.tree_head_at(size).await?,
+            },
+            None => match self.audit_cache.latest_covering(seq) {
+                Some(head) => head,
+                None => {
+                    let head = self.tree_head().await?.ok_or_else(|| StoreError::invalid("entry", "an entry of a non-empty log"))?;
+                    self.audit_cache.saw(&head);
+                    head
+                }
+            },
         };
         if seq >= head.head.size {
             return Err(StoreError::invalid("entry", format!("an entry below the tree size {}", head.head.size)));
         }
-        let nodes = self.tiles_holding(&inclusion_nodes(seq, head.head.size)).await?;
+        let nodes = self.proof_nodes(&inclusion_nodes(seq, head.head.size), head.head.size).await?;
         let proof = inclusion_proof_from(&nodes, seq, head.head.size).map_err(|e| corrupt(format!("audit tree: {e}")))?;
         Ok((proof, head))
     }
@@ -303,7 +307,7 @@ impl Store {
         }
         let old = self.tree_head_at(old_size).await?;
         let new = self.tree_head_at(new_size).await?;
-        let nodes = self.tiles_holding(&consistency_nodes(old_size, new_size)).await?;
+        let nodes = self.proof_nodes(&consistency_nodes(old_size, new_size), new_size).await?;
         let proof = consistency_proof_from(&nodes, old_size, new_size).map_err(|e| corrupt(format!("audit tree: {e}")))?;
         Ok((proof, old, new))
     }

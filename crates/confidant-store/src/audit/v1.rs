@@ -77,13 +77,13 @@ impl Store {
                 }
                 builder.push(&entry_commitment(&row_bytes(row)?), |tile| full.push(tile));
             }
-            write_tiles(&mut Conn::Any(&mut *conn), &full).await?;
+            write_tiles(self.backend(), &mut Conn::Any(&mut *conn), &full).await?;
             from += PAGE;
         }
         if builder.size() != old.size {
             return Err(StoreError::AuditDamaged);
         }
-        write_tiles(&mut Conn::Any(&mut *conn), &builder.partials()).await?;
+        write_tiles(self.backend(), &mut Conn::Any(&mut *conn), &builder.partials()).await?;
         let last_ms = old.latest.as_ref().map_or(0, |h| h.head.timestamp_ms as i64);
         signer.checkpoint(&mut Conn::Any(&mut *conn), builder.size(), builder.root(), now_ms().max(last_ms)).await?;
         sqlx::query("DELETE FROM audit_nodes").execute(&mut *conn).await?;
@@ -320,7 +320,7 @@ impl Store {
                 &sealed,
             );
             frontier.push_reporting(LeafHash::of(&bytes), |id, hash| nodes.push((id, hash)));
-            sqlx::query(sqlx::AssertSqlSafe(multi_insert("audit_entries", ENTRY_COLUMNS, 1)))
+            sqlx::query(sqlx::AssertSqlSafe(multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, 1)))
                 .bind(seq as i64)
                 .bind(at_ms)
                 .bind(event.kind.as_str())
@@ -334,7 +334,7 @@ impl Store {
                 .await?;
         }
         for chunk in nodes.chunks(INSERT_CHUNK) {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(multi_insert("audit_nodes", "level, idx, hash", chunk.len())));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(multi_insert(self.backend(), "audit_nodes", "level, idx, hash", chunk.len())));
             for (id, hash) in chunk {
                 q = q.bind(i64::from(id.level)).bind(id.index as i64).bind(hash.to_vec());
             }
