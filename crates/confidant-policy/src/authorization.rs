@@ -281,9 +281,8 @@ fn require_joint_consent(standings: &mut [Standing], request: &Request) {
     for s in standings.iter_mut().filter(|s| s.counts && is_consent(s)) {
         let partner = if s.by_representative { &by_minor } else { &by_parent };
         let by_representative = s.by_representative;
-        s.covers.retain(|c| {
-            partner.contains(c) || (!by_representative && minor_alone_may_tell_parent && *c == Category::PresenceAndCondition)
-        });
+        s.covers
+            .retain(|c| partner.contains(c) || (!by_representative && minor_alone_may_tell_parent && *c == Category::PresenceAndCondition));
         if s.covers.is_empty() {
             s.counts = false;
             s.reasons.push(Reason::MissingElement(Element::Signature));
@@ -563,22 +562,25 @@ mod tests {
     #[test]
     fn a_part2_minors_consent_needs_the_parents_signature_too_where_the_parent_consented_to_treatment() {
         let both = r#"["substance_use","presence_and_condition"]"#;
+        let only = |facts: &str, auths: &[(&str, &str, &str)]| match assess(&minor_part2_request(facts, auths)).as_slice() {
+            [one] => one.clone(),
+            other => unreachable!("one authorization on file, got {other:?}"),
+        };
         // The minor alone: only the fact of treatment may go to the parent (2.14(b)(2)(i)).
-        let s = assess(&minor_part2_request("{}", &[("m", "client", both)]));
-        assert!(s[0].counts && s[0].covers == vec![Category::PresenceAndCondition], "{s:?}");
+        let s = only("{}", &[("m", "client", both)]);
+        assert!(s.counts && s.covers == vec![Category::PresenceAndCondition], "{s:?}");
         // The parent alone: nothing (2.14(b)(1)).
-        let s = assess(&minor_part2_request("{}", &[("p", "personal_representative", both)]));
-        assert!(!s[0].counts && s[0].reasons == vec![Reason::MissingElement(Element::Signature)], "{s:?}");
+        let s = only("{}", &[("p", "personal_representative", both)]);
+        assert!(!s.counts && s.reasons == vec![Reason::MissingElement(Element::Signature)], "{s:?}");
         // Both: what both cover.
-        let s = assess(&minor_part2_request(
-            "{}",
-            &[("m", "client", both), ("p", "personal_representative", r#"["substance_use"]"#)],
-        ));
+        let s = assess(&minor_part2_request("{}", &[("m", "client", both), ("p", "personal_representative", r#"["substance_use"]"#)]));
         assert!(s.iter().all(|s| s.counts), "{s:?}");
         assert!(coverage(&s, Category::SubstanceUse).consented);
+        // The minor's consent alone still reaches the fact of treatment.
+        assert!(coverage(&s, Category::PresenceAndCondition).consented);
         // Where the minor consented to the care alone, the minor's signature is the one that counts (2.14(a)).
-        let s = assess(&minor_part2_request(r#"{"minor_consented_to_own_care":true}"#, &[("m", "client", both)]));
-        assert!(s[0].counts && s[0].covers.len() == 2, "{s:?}");
+        let s = only(r#"{"minor_consented_to_own_care":true}"#, &[("m", "client", both)]);
+        assert!(s.counts && s.covers.len() == 2, "{s:?}");
     }
 
     #[test]
