@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::date::Date;
 use crate::request::{Authorization, Request};
-use crate::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Purpose, RecipientKind, Signer};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Purpose, RecipientKind, Signer};
 
 /// Why an authorization does not count for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -248,12 +248,17 @@ pub fn assess(request: &Request) -> Vec<Standing> {
 /// `minor_consented_to_own_care` the parent's consent to the treatment is
 /// taken as the one state law required, the reading that keeps both the
 /// minor's and the parent's say; where the minor could consent alone, only
-/// the minor signs (2.14(a), `signer_recognized`).
-fn joint_consent_required(request: &Request) -> bool {
+/// the minor signs (2.14(a), `signer_recognized`). Under `US-CA` a minor of
+/// 12 or more may consent to substance use treatment alone (Cal. Fam. Code
+/// 6929(b)), so state law does not require the parent's consent and 2.14(b)
+/// does not apply.
+pub fn joint_consent_required(request: &Request) -> bool {
+    let state_lets_minor_consent = request.jurisdiction == Jurisdiction::UsCa && request.client.age >= 12;
     request.client.part2_program
         && request.client.age < 18
         && request.client.status != ClientStatus::Deceased
         && !request.facts.get(Fact::MinorConsentedToOwnCare)
+        && !state_lets_minor_consent
 }
 
 /// Applies 42 CFR 2.14(b): a Part 2 consent (or ASCMI) opens a category only

@@ -830,7 +830,14 @@ fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -> Request {
             out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365))
         }
         RemedyKind::ObtainPart2Consent => {
-            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365))
+            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365));
+            // Where the parent's consent to treatment was required, the
+            // consent is the minor's and the parent's together (42 CFR 2.14(b)(1)).
+            if confidant_policy::authorization::joint_consent_required(r) {
+                let mut parents = matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365);
+                parents.signed_by = Some(Signer::PersonalRepresentative);
+                out.authorizations.push(parents);
+            }
         }
         RemedyKind::ObtainCourtOrder => out.facts.set(Fact::CourtOrder, true),
         RemedyKind::ObtainPart2CourtOrder => {
