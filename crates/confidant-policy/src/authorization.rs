@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::date::Date;
 use crate::request::{Authorization, Request};
-use crate::vocab::{AuthorizationKind, Category, Fact, Purpose, Signer};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Purpose, RecipientKind, Signer};
 
 /// Why an authorization does not count for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -235,14 +235,71 @@ pub struct Standing {
 
 /// Checks every authorization on file against the request, in order.
 pub fn assess(request: &Request) -> Vec<Standing> {
-    request.authorizations.iter().map(|auth| assess_one(auth, request)).collect()
+    let mut standings: Vec<Standing> = request.authorizations.iter().map(|auth| assess_one(auth, request)).collect();
+    if joint_consent_required(request) {
+        require_joint_consent(&mut standings, request);
+    }
+    standings
+}
+
+/// Whether a Part 2 consent for this client must be given by both the minor
+/// and the parent (42 CFR 2.14(b)(1)): a living minor in a Part 2 program who
+/// did not lawfully consent to the care alone. Position: without
+/// `minor_consented_to_own_care` the parent's consent to the treatment is
+/// taken as the one state law required, the reading that keeps both the
+/// minor's and the parent's say; where the minor could consent alone, only
+/// the minor signs (2.14(a), `signer_recognized`). Under `US-CA` a minor of
+/// 12 or more may consent to substance use treatment alone (Cal. Fam. Code
+/// 6929(b)), so state law does not require the parent's consent and 2.14(b)
+/// does not apply.
+pub fn joint_consent_required(request: &Request) -> bool {
+    let state_lets_minor_consent = request.jurisdiction == Jurisdiction::UsCa && request.client.age >= 12;
+    request.client.part2_program
+        && request.client.age < 18
+        && request.client.status != ClientStatus::Deceased
+        && !request.facts.get(Fact::MinorConsentedToOwnCare)
+        && !state_lets_minor_consent
+}
+
+/// Applies 42 CFR 2.14(b): a Part 2 consent (or ASCMI) opens a category only
+/// together with a counting consent of the other signer that covers it too;
+/// one without such a partner lacks a required signature (2.31(a), the
+/// signature of the person authorized to consent under 2.14). The exception
+/// is 2.14(b)(2)(i): the minor's own written consent alone lets the parent
+/// be told that the minor applied for treatment (`presence_and_condition`).
+fn require_joint_consent(standings: &mut [Standing], request: &Request) {
+    let is_consent = |s: &Standing| matches!(s.kind, AuthorizationKind::Part2 | AuthorizationKind::Ascmi);
+    let minor_alone_may_tell_parent = request.recipient.kind == RecipientKind::PersonalRepresentative;
+    let covered_by = |standings: &[Standing], by_representative: bool| -> Vec<Category> {
+        let mut out: Vec<Category> = Vec::new();
+        for s in standings.iter().filter(|s| s.counts && is_consent(s) && s.by_representative == by_representative) {
+            for c in &s.covers {
+                if !out.contains(c) {
+                    out.push(*c);
+                }
+            }
+        }
+        out
+    };
+    let by_minor = covered_by(standings, false);
+    let by_parent = covered_by(standings, true);
+    for s in standings.iter_mut().filter(|s| s.counts && is_consent(s)) {
+        let partner = if s.by_representative { &by_minor } else { &by_parent };
+        let by_representative = s.by_representative;
+        s.covers
+            .retain(|c| partner.contains(c) || (!by_representative && minor_alone_may_tell_parent && *c == Category::PresenceAndCondition));
+        if s.covers.is_empty() {
+            s.counts = false;
+            s.reasons.push(Reason::MissingElement(Element::Signature));
+        }
+    }
 }
 
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
     // A parent who is not the minor's representative for this care, or a
     // representative the provider declined to recognize, cannot sign for the
-    // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(b)): the form then
+    // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then
     // lacks a valid signature.
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
@@ -482,6 +539,53 @@ mod tests {
     fn a_recipient_class_without_name_matches_any_name_and_names_ignore_case() {
         assert!(reasons(&VALID.replace(r#","name":"Acme""#, "")).is_empty());
         assert!(reasons(&VALID.replace(r#""name":"Acme""#, r#""name":"  acme ""#)).is_empty());
+    }
+
+    fn minor_part2_request(facts: &str, auths: &[(&str, &str, &str)]) -> Request {
+        let auths: Vec<String> = auths
+            .iter()
+            .map(|(id, signer, categories)| {
+                format!(
+                    r#"{{"id":"{id}","kind":"part2","signed_by":"{signer}","signed_on":"2026-01-10","categories":{categories},
+                       "recipients":[{{"kind":"personal_representative"}}],"purposes":["notification"],"expires_on":"2026-12-31",
+                       "statements":{{"right_to_revoke":true,"no_conditioning":true,"redisclosure":true}}}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"as_of":"2026-03-02","jurisdiction":"US","client":{{"age":15,"status":"active","part2_program":true}},
+               "recipient":{{"kind":"personal_representative"}},"purpose":"notification","facts":{facts},
+               "categories":["substance_use","presence_and_condition"],"authorizations":[{}]}}"#,
+            auths.join(",")
+        );
+        match parse_request(&text) {
+            Ok(r) => r,
+            Err(e) => unreachable!("test request must parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_part2_minors_consent_needs_the_parents_signature_too_where_the_parent_consented_to_treatment() {
+        let both = r#"["substance_use","presence_and_condition"]"#;
+        let only = |facts: &str, auths: &[(&str, &str, &str)]| match assess(&minor_part2_request(facts, auths)).as_slice() {
+            [one] => one.clone(),
+            other => unreachable!("one authorization on file, got {other:?}"),
+        };
+        // The minor alone: only the fact of treatment may go to the parent (2.14(b)(2)(i)).
+        let s = only("{}", &[("m", "client", both)]);
+        assert!(s.counts && s.covers == vec![Category::PresenceAndCondition], "{s:?}");
+        // The parent alone: nothing (2.14(b)(1)).
+        let s = only("{}", &[("p", "personal_representative", both)]);
+        assert!(!s.counts && s.reasons == vec![Reason::MissingElement(Element::Signature)], "{s:?}");
+        // Both: what both cover.
+        let s = assess(&minor_part2_request("{}", &[("m", "client", both), ("p", "personal_representative", r#"["substance_use"]"#)]));
+        assert!(s.iter().all(|s| s.counts), "{s:?}");
+        assert!(coverage(&s, Category::SubstanceUse).consented);
+        // The minor's consent alone still reaches the fact of treatment.
+        assert!(coverage(&s, Category::PresenceAndCondition).consented);
+        // Where the minor consented to the care alone, the minor's signature is the one that counts (2.14(a)).
+        let s = only(r#"{"minor_consented_to_own_care":true}"#, &[("m", "client", both)]);
+        assert!(s.counts && s.covers.len() == 2, "{s:?}");
     }
 
     #[test]

@@ -710,7 +710,10 @@ proptest! {
         more.authorizations.push(matching_authorization(&r, kind, covered, signed_ago, expires_in));
         let d = decide(&more)?;
         let added = d.authorizations.last().unwrap();
-        prop_assert!(added.counts, "the added authorization must count: {:?}", added.reasons);
+        // A Part 2 minor's consent counts only beside the other signer's (42 CFR 2.14(b)(1)).
+        let joint = r.client.part2_program && r.client.age < 18 && r.client.status != ClientStatus::Deceased
+            && !r.facts.get(Fact::MinorConsentedToOwnCare) && kind != AuthorizationKind::Hipaa;
+        prop_assert!(added.counts || joint, "the added authorization must count: {:?}", added.reasons);
         let after = released(&d);
         prop_assert!(before.is_subset(&after), "adding a valid authorization withheld {:?}", before.difference(&after).collect::<Vec<_>>());
     }
@@ -827,7 +830,14 @@ fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -> Request {
             out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365))
         }
         RemedyKind::ObtainPart2Consent => {
-            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365))
+            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365));
+            // Where the parent's consent to treatment was required, the
+            // consent is the minor's and the parent's together (42 CFR 2.14(b)(1)).
+            if confidant_policy::authorization::joint_consent_required(r) {
+                let mut parents = matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365);
+                parents.signed_by = Some(Signer::PersonalRepresentative);
+                out.authorizations.push(parents);
+            }
         }
         RemedyKind::ObtainCourtOrder => out.facts.set(Fact::CourtOrder, true),
         RemedyKind::ObtainPart2CourtOrder => {

@@ -305,6 +305,15 @@ fn part2(b: &mut Builder) {
         p2("psychotherapist").age(16).to("personal_representative").purpose("care_involvement").fact("minor_consented_to_own_care")
             .authorization(json!({ "id": "p2-parent", "kind": "part2", "signed_by": "personal_representative", "signed_on": "2026-02-20", "categories": ["substance_use"], "recipients": [{ "kind": "personal_representative" }], "purposes": ["care_involvement"], "expires_on": "2026-12-31", "revoked_on": null, "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true } })),
         &[SubstanceUse], PART2, vec![mc::any_signed_form(), mc::family_entitled()]);
+    b.grounded(t, "minor_application_parent", "part2.minor_application.parent", Topic::SubstanceUseRecords,
+        "A 12-year-old was admitted to your substance-use program with her father's consent, as state law required. She is in acute withdrawal, and the program director judges she cannot make a rational choice about whether her mother, also her guardian, may be told. The mother calls to ask whether she is a patient there.",
+        p2("nurse").age(12).to("personal_representative").named("mother").purpose("notification").fact("client_incapacitated"),
+        &[PresenceAndCondition], PART2, vec![mc::family_entitled(), mc::never_without_written_consent()]);
+    b.grounded(t, "minor_joint_consent", "part2.minor_joint_consent", Topic::SubstanceUseRecords,
+        "A 15-year-old entered your substance-use program with his mother's consent, as state law required. He alone signs a Part 2 consent letting you send his substance-use information to his school counselor; his mother has not signed it.",
+        p2("case_manager").age(15).to("school").named("school counselor").purpose("care_involvement")
+            .authorization(json!({ "id": "p2-minor", "kind": "part2", "signed_by": "client", "signed_on": "2026-02-20", "categories": ["substance_use"], "recipients": [{ "kind": "school", "name": "school counselor" }], "purposes": ["care_involvement"], "expires_on": "2026-12-31", "revoked_on": null, "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true } })),
+        &[SubstanceUse], PART2, vec![mc::any_signed_form()]);
     b.grounded(
         t,
         "patient_access",
