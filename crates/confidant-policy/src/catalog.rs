@@ -676,10 +676,11 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_rules_band_age_at_16_18_and_65_and_death_at_50_years() {
-        // 16: Evid. Code 1027 (a child under 16); 18: minors; 65: elders.
+    fn the_embedded_rules_band_age_at_12_16_18_and_65_and_death_at_50_years() {
+        // 12: Cal. Fam. Code 6929(b) (a minor's own consent to substance use
+        // care); 16: Evid. Code 1027 (a child under 16); 18: minors; 65: elders.
         let catalog = Catalog::load().ok();
-        assert_eq!(catalog.as_ref().map(|c| c.age_breakpoints.clone()), Some(vec![0, 16, 17, 18, 19, 65, 66]));
+        assert_eq!(catalog.as_ref().map(|c| c.age_breakpoints.clone()), Some(vec![0, 12, 13, 16, 17, 18, 19, 65, 66]));
         assert_eq!(catalog.map(|c| c.death_breakpoints), Some(vec![0, 50, 51]));
     }
 }

@@ -105,7 +105,16 @@ impl Store {
         keys.set_keys(vec![current]);
         let native = db::connect_native(url, backend).await?;
         let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
+        Ok(Store {
+            pool,
+            native,
+            sqlite_reads,
+            backend,
+            keys,
+            audit: None,
+            audit_cache: Default::default(),
+            clock: crate::model::Clock::system(),
+        })
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -149,7 +158,16 @@ impl Store {
         keys.set_keys(verified);
         let native = db::connect_native(url, backend).await?;
         let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store { pool, native, sqlite_reads, backend, keys, audit: None, audit_cache: Default::default(), clock: crate::model::Clock::system() })
+        Ok(Store {
+            pool,
+            native,
+            sqlite_reads,
+            backend,
+            keys,
+            audit: None,
+            audit_cache: Default::default(),
+            clock: crate::model::Clock::system(),
+        })
     }
 
     /// The organization's jurisdiction: what its requests are decided under

@@ -3,7 +3,7 @@
 //! the rule that contradicts it, or the missing paperwork or fact that would
 //! make it right (from the engine's checked remedies).
 
-use confidant_policy::vocab::{Category, Effect, ObligationKind, Outcome, RemedyKind};
+use confidant_policy::vocab::{Category, Effect, Layer, ObligationKind, Outcome, RemedyKind};
 use confidant_policy::{Decision, FiredRule, obligation_detail, plain_category, remedy_detail};
 
 use crate::claim::{Claim, obligation_applies, outcome_of, remedies_for};
@@ -26,8 +26,15 @@ pub(crate) fn deciding_rule(decision: &Decision, category: Category) -> Option<&
         Outcome::Deny => &[Effect::Forbid, Effect::Advise],
     };
     let by_reason = asked.reason.as_ref().and_then(|reason| rules().find(|r| &r.summary == reason));
+    // Every law layer that applies must allow a release, so the one that
+    // decides it is the most specific: Part 2 over HIPAA, a state's over both.
+    let specificity = |layer: Layer| match layer {
+        Layer::Hipaa | Layer::Organization => 0,
+        Layer::Part2 => 1,
+        Layer::California | Layer::State => 2,
+    };
     by_reason
-        .or_else(|| rules().find(|r| wanted.contains(&r.effect)))
+        .or_else(|| rules().filter(|r| wanted.contains(&r.effect)).min_by_key(|r| std::cmp::Reverse(specificity(r.layer))))
         .or_else(|| rules().next())
         .or_else(|| decision.rules.first().map(AsRef::as_ref))
 }
