@@ -251,7 +251,9 @@ pub fn assess(request: &Request) -> Vec<Standing> {
 /// the minor signs (2.14(a), `signer_recognized`). Under `US-CA` a minor of
 /// 12 or more may consent to substance use treatment alone (Cal. Fam. Code
 /// 6929(b)), so state law does not require the parent's consent and 2.14(b)
-/// does not apply.
+/// does not apply. Where the parent agreed the care stays confidential or
+/// may endanger the minor (`signer_recognized`), the parent cannot sign for
+/// the minor, and the minor's own consent is the one that counts.
 pub fn joint_consent_required(request: &Request) -> bool {
     let state_lets_minor_consent = request.jurisdiction == Jurisdiction::UsCa && request.client.age >= 12;
     request.client.part2_program
@@ -259,6 +261,7 @@ pub fn joint_consent_required(request: &Request) -> bool {
         && request.client.status != ClientStatus::Deceased
         && !request.facts.get(Fact::MinorConsentedToOwnCare)
         && !state_lets_minor_consent
+        && signer_recognized(request)
 }
 
 /// Applies 42 CFR 2.14(b): a Part 2 consent (or ASCMI) opens a category only

@@ -711,8 +711,7 @@ proptest! {
         let d = decide(&more)?;
         let added = d.authorizations.last().unwrap();
         // A Part 2 minor's consent counts only beside the other signer's (42 CFR 2.14(b)(1)).
-        let joint = r.client.part2_program && r.client.age < 18 && r.client.status != ClientStatus::Deceased
-            && !r.facts.get(Fact::MinorConsentedToOwnCare) && kind != AuthorizationKind::Hipaa;
+        let joint = confidant_policy::authorization::joint_consent_required(&r) && kind != AuthorizationKind::Hipaa;
         prop_assert!(added.counts || joint, "the added authorization must count: {:?}", added.reasons);
         let after = released(&d);
         prop_assert!(before.is_subset(&after), "adding a valid authorization withheld {:?}", before.difference(&after).collect::<Vec<_>>());
