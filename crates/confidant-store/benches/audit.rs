@@ -205,10 +205,10 @@ async fn bench(name: &str, url: DatabaseUrl, sqlite: Option<&std::path::Path>, l
     let rest = log_size.saturating_sub(single + batched);
     let took = append(&store, single + batched, rest, 5_000).await;
     println!("append, 5000 entries per commit:    {rest} entries in {took:.2?} = {}", per_sec(rest, took));
-    let sqlite = matches!(store.native_pool(), NativePool::Sqlite(_));
-    let floor = bare_append(store.native_pool(), batched, 1_000, !sqlite).await;
+    let on_sqlite = matches!(store.native_pool(), NativePool::Sqlite(_));
+    let floor = bare_append(store.native_pool(), batched, 1_000, !on_sqlite).await;
     println!("  baseline: bare INSERT of {batched} rows, 1000 per commit: {floor:.2?} = {}", per_sec(batched, floor));
-    if sqlite {
+    if on_sqlite {
         let floor = bare_append(store.native_pool(), batched, 1_000, true).await;
         println!("  (the same with $N placeholders, as before: {floor:.2?} = {})", per_sec(batched, floor));
     }
