@@ -84,6 +84,23 @@ impl VaultCheck {
 }
 
 impl Store {
+    /// The store over a checked database: adds the native pool for the hot
+    /// paths and, on SQLite, the rusqlite readers beside `pool`.
+    async fn with_pools(pool: AnyPool, url: &DatabaseUrl, backend: Backend, keys: KeyRing) -> Result<Store, StoreError> {
+        let native = db::connect_native(url, backend).await?;
+        let sqlite_reads = db::sqlite_reads(url, backend)?;
+        Ok(Store {
+            pool,
+            native,
+            sqlite_reads,
+            backend,
+            keys,
+            audit: None,
+            audit_cache: Default::default(),
+            clock: crate::model::Clock::system(),
+        })
+    }
+
     /// Creates a vault in an empty database and registers the ring's current key.
     pub async fn create(url: &DatabaseUrl, mut keys: KeyRing) -> Result<Store, StoreError> {
         let (pool, backend) = db::connect(url).await?;
@@ -103,18 +120,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         keys.set_keys(vec![current]);
-        let native = db::connect_native(url, backend).await?;
-        let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store {
-            pool,
-            native,
-            sqlite_reads,
-            backend,
-            keys,
-            audit: None,
-            audit_cache: Default::default(),
-            clock: crate::model::Clock::system(),
-        })
+        Store::with_pools(pool, url, backend, keys).await
     }
 
     /// Opens an existing vault; fails, changing nothing, unless one of the
@@ -156,18 +162,7 @@ impl Store {
             )));
         }
         keys.set_keys(verified);
-        let native = db::connect_native(url, backend).await?;
-        let sqlite_reads = db::sqlite_reads(url, backend)?;
-        Ok(Store {
-            pool,
-            native,
-            sqlite_reads,
-            backend,
-            keys,
-            audit: None,
-            audit_cache: Default::default(),
-            clock: crate::model::Clock::system(),
-        })
+        Store::with_pools(pool, url, backend, keys).await
     }
 
     /// The organization's jurisdiction: what its requests are decided under
