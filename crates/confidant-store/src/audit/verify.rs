@@ -72,22 +72,15 @@ pub(super) struct Page {
 /// checker works through the one before.
 const PAGES_AHEAD: usize = 2;
 
-/// Reads the log page by page on one connection of the native pool,
+/// Reads the log page by page on one connection of the native pool (used
+/// on PostgreSQL; SQLite's pages come from `sqlite_pages.rs`),
 /// hashing each event row into its commitment as it streams in, and sends
 /// the pages to the checker; stops after the first empty page or when the
 /// checker hangs up. Runs as a task of its own, so reading and hashing go
 /// on beside the tree's rebuilding (on a second core when there is one).
 async fn read_pages(pool: NativePool, out: mpsc::Sender<Result<Page, StoreError>>) {
-    let sqlite = matches!(pool, NativePool::Sqlite(_));
     let read: Result<(), StoreError> = native!(&pool, |p| async {
         let mut conn = p.acquire().await?;
-        if sqlite {
-            // A memory map would leave every page of the file resident in
-            // this process; read(2) into SQLite's small page cache instead.
-            // The connection is closed afterwards, not returned with it.
-            conn.close_on_drop();
-            sqlx::query("PRAGMA mmap_size = 0").execute(&mut *conn).await?;
-        }
         let entries_sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq");
         let tiles_per_page = PAGE / TILE_WIDTH as i64;
         let mut from: i64 = 0;
