@@ -42,6 +42,31 @@ impl App<'_> {
         Ok(())
     }
 
+    /// Gives a staff member another role (admin; never one's own account).
+    /// Their sessions and API tokens end: both were granted under the old
+    /// role (a token's scopes were chosen for it), so after a demotion
+    /// nothing issued before it still works, and after a promotion they sign
+    /// in again into the new role. Returns the role they had.
+    pub async fn set_staff_role(&self, actor: &Actor, staff_id: &str, role: StaffRole) -> Result<StaffRole, AppError> {
+        self.require_admin(actor, "change a staff member's role").await?;
+        self.no_own_account(actor, staff_id, "change your own role").await?;
+        let current = self.store.staff(staff_id).await?;
+        if current.role == role {
+            return Err(AppError::Conflict(format!("role: staff `{staff_id}` is already {}", role.as_str())));
+        }
+        // Revoked first: a failure afterwards leaves the old role with fewer
+        // live credentials, never the new role with old ones.
+        let sessions = self.store.revoke_sessions_of(staff_id, None).await?;
+        let tokens = self.store.revoke_api_tokens_of(staff_id).await?;
+        let event = AuditEvent::new(AuditKind::StaffChanged, actor.id()).with_all(via(actor)).with_all([
+            Detail::Staff(staff_id.to_string()),
+            Detail::Role(role),
+            Detail::SessionsEnded(sessions),
+            Detail::TokensRevoked(tokens),
+        ]);
+        Ok(self.store.set_staff_role_audited(staff_id, role, event).await?.0)
+    }
+
     /// Adds a care team (admin).
     pub async fn add_team(&self, actor: &Actor, id: Option<&str>, name: &str) -> Result<String, AppError> {
         self.require_admin(actor, "add a care team").await?;

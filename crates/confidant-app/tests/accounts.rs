@@ -119,3 +119,47 @@ async fn tokens_are_made_by_their_owner_listed_without_values_and_revoked_by_own
         assert_eq!(count(&store, AuditKind::TokenRevoked).await, 1);
     }
 }
+
+#[tokio::test]
+async fn a_role_change_is_another_admins_audited_act_and_ends_the_old_roles_sessions_and_tokens() {
+    for db in test_databases().await {
+        let store = vault(&db).await;
+        let app = App::new(&store, &store);
+        app.set_password(&Actor::operator(None), "st-n", PASSWORD, false, None).await.unwrap();
+        let nurse = Actor::staff(store.staff("st-n").await.unwrap(), Channel::Api);
+        let admin = Actor::staff(store.staff("st-admin").await.unwrap(), Channel::Api);
+        let session = app.sign_in(attempt("st-n", PASSWORD), 3600).await.unwrap();
+        let (token_id, _) = app.create_token(&nurse, "laptop", &["read".into()]).await.unwrap();
+
+        // Nobody promotes themselves, and only an admin changes roles.
+        assert!(matches!(app.set_staff_role(&nurse, "st-n", StaffRole::Admin).await, Err(AppError::Forbidden(_))), "{}", db.name());
+        assert!(matches!(app.set_staff_role(&admin, "st-admin", StaffRole::Nurse).await, Err(AppError::Forbidden(_))));
+        // The role they already have, or nobody at all, changes nothing.
+        assert!(matches!(app.set_staff_role(&admin, "st-n", StaffRole::Nurse).await, Err(AppError::Conflict(_))));
+        assert!(app.set_staff_role(&admin, "st-nobody", StaffRole::Nurse).await.is_err());
+        assert_eq!(store.staff("st-n").await.unwrap().role, StaffRole::Nurse);
+        assert_eq!(count(&store, AuditKind::StaffChanged).await, 0);
+        assert_eq!(count(&store, AuditKind::AccessDenied).await, 2, "both refusals are on the log");
+        assert!(store.session(&confidant_app::credentials::token_hash(&session.token)).await.unwrap().is_some());
+
+        let before = app.set_staff_role(&admin, "st-n", StaffRole::Supervisor).await.unwrap();
+        assert_eq!(before, StaffRole::Nurse);
+        assert_eq!(store.staff("st-n").await.unwrap().role, StaffRole::Supervisor);
+        // Nothing issued under the old role still works.
+        assert!(store.session(&confidant_app::credentials::token_hash(&session.token)).await.unwrap().is_none());
+        let tokens = app.tokens_of(&admin, "st-n").await.unwrap();
+        assert!(tokens.iter().find(|t| t.id == token_id).unwrap().revoked_at.is_some());
+        let changes = store
+            .audit_entries(&AuditFilter { kind: Some(AuditKind::StaffChanged), with_details: true, ..AuditFilter::default() })
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1);
+        let details = changes[0].details.as_ref().unwrap();
+        assert_eq!(changes[0].actor.as_deref(), Some("st-admin"));
+        assert_eq!(details["staff"], "st-n");
+        assert_eq!(details["role"], "supervisor");
+        assert_eq!(details["previous_role"], "nurse");
+        assert_eq!(details["sessions_ended"], 1);
+        assert_eq!(details["tokens_revoked"], 1);
+    }
+}

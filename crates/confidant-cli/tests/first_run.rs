@@ -162,3 +162,33 @@ async fn staff_get_passwords_from_standard_input_that_they_change_at_first_sign_
     assert_eq!(ana.get(format!("{base}/console")).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(ana.get(format!("{base}/v1/clients")).send().await.unwrap().status(), StatusCode::OK);
 }
+
+#[test]
+fn the_operator_changes_a_role_and_deactivates_an_account_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["init", "--admin-id", "st-boss", "--admin-password-stdin"], "the admin's own passphrase\n");
+    ok(d, &["staff", "add", "--name", "Ana", "--role", "peer_support_specialist", "--id", "st-ana"], "");
+    let wrong = run(d, &["staff", "role", "st-ana", "--role", "wizard"], "");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).starts_with("error: --role: one of "), "{}", String::from_utf8_lossy(&wrong.stderr));
+    let same = run(d, &["staff", "role", "st-ana", "--role", "peer_support_specialist"], "");
+    assert_eq!(same.status.code(), Some(2), "the role she has already");
+    let nobody = run(d, &["staff", "role", "st-nobody", "--role", "nurse"], "");
+    assert_eq!(nobody.status.code(), Some(2));
+    let changed = ok(d, &["staff", "role", "st-ana", "--role", "case_manager"], "");
+    assert!(changed.contains("st-ana is now case_manager (was peer_support_specialist)"), "{changed}");
+    // An admin acting through --as may not change their own account.
+    let own = run(d, &["--as", "st-boss", "staff", "role", "st-boss", "--role", "nurse"], "");
+    assert_eq!(own.status.code(), Some(2), "{}", String::from_utf8_lossy(&own.stderr));
+    ok(d, &["staff", "deactivate", "st-ana"], "");
+    let staff: Value = serde_json::from_str(&ok(d, &["staff", "list", "--format", "json"], "")).unwrap();
+    let ana = staff.as_array().unwrap().iter().find(|s| s["id"] == "st-ana").unwrap().clone();
+    assert_eq!((ana["role"].as_str(), ana["active"].as_bool()), (Some("case_manager"), Some(false)));
+    ok(d, &["staff", "activate", "st-ana"], "");
+    let changes: Value = serde_json::from_str(&ok(d, &["audit", "show", "--kind", "staff_changed", "--format", "json"], "")).unwrap();
+    assert_eq!(changes.as_array().unwrap().len(), 1, "only the change that happened: {changes}");
+    let toggles: Value =
+        serde_json::from_str(&ok(d, &["audit", "show", "--kind", "staff_active_changed", "--format", "json"], "")).unwrap();
+    assert_eq!(toggles.as_array().unwrap().len(), 2);
+}

@@ -72,6 +72,7 @@ routes! {
     NOTICE = "/console/clients/{id}/privacy-notice";
     STAFF = "/console/admin/staff";
     STAFF_ACTIVE = "/console/admin/staff/{id}/active";
+    STAFF_ROLE = "/console/admin/staff/{id}/role";
     STAFF_PASSWORD = "/console/admin/staff/{id}/password";
     STAFF_TOTP = "/console/admin/staff/{id}/totp";
     STAFF_TOKENS = "/console/admin/staff/{id}/tokens";
@@ -229,6 +230,10 @@ pub fn staff_done(done: &str) -> String {
 pub fn staff_active(id: &str) -> String {
     fill(STAFF_ACTIVE, &[id])
 }
+/// Where an admin gives an account another role.
+pub fn staff_role(id: &str) -> String {
+    fill(STAFF_ROLE, &[id])
+}
 /// Where an admin resets a password.
 pub fn staff_password(id: &str) -> String {
     fill(STAFF_PASSWORD, &[id])
@@ -297,6 +302,7 @@ mod tests {
             (RESTRICTIONS, restrictions("cl-001")),
             (NOTICE, notice("cl-001")),
             (STAFF_ACTIVE, staff_active("st-1")),
+            (STAFF_ROLE, staff_role("st-1")),
             (STAFF_PASSWORD, staff_password("st-1")),
             (STAFF_TOTP, staff_totp("st-1")),
             (STAFF_TOKENS, staff_tokens("st-1")),

@@ -40,6 +40,7 @@ use crate::AppState;
         crate::api::staff_tokens,
         crate::api::revoke_staff_token,
         crate::api::set_active,
+        crate::api::set_role,
         crate::api::directory,
         crate::api::correct_status,
         crate::api::authorization_queue,

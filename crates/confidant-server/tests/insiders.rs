@@ -406,6 +406,47 @@ async fn a_password_reset_revokes_api_tokens_and_a_deactivated_account_stops_at_
 }
 
 #[tokio::test]
+async fn a_role_change_is_an_admins_act_on_another_account_and_ends_the_old_roles_session() {
+    let server = sqlite_server().await;
+    let (admin, csrf) = server.session(ADMIN).await;
+    let (peer, _) = server.session(PEER).await;
+    let me: Value = peer.get(server.url("/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["role"], "peer_support_specialist");
+    let url = server.url(&format!("/v1/staff/{PEER}/role"));
+
+    // Bad input names the field; nothing changes.
+    let (status, body) = problem(post(&admin, &csrf, url.clone(), json!({ "role": "wizard" })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["detail"].as_str().unwrap().starts_with("role: "), "{body}");
+    let (status, _) = problem(post(&admin, &csrf, url.clone(), json!({ "role": "case_manager", "why": "x" })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = problem(post(&admin, &csrf, url.clone(), json!({ "role": "peer_support_specialist" })).await).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the role they already have");
+    // Not one's own, and not by anyone but an admin.
+    let (status, _) = problem(post(&admin, &csrf, server.url(&format!("/v1/staff/{ADMIN}/role")), json!({ "role": "nurse" })).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (therapist, therapist_csrf) = server.session(THERAPIST).await;
+    let (status, _) = problem(post(&therapist, &therapist_csrf, url.clone(), json!({ "role": "case_manager" })).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(peer.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::OK, "the refusals changed nothing");
+
+    let changed = post(&admin, &csrf, url, json!({ "role": "case_manager" })).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed, json!({ "staff": PEER, "role": "case_manager", "previous_role": "peer_support_specialist" }));
+    // The live, cached session of the old role fails on its very next request.
+    assert_eq!(peer.get(server.url("/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let (peer, _) = server.session(PEER).await;
+    let me: Value = peer.get(server.url("/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["role"], "case_manager");
+    let changes = audit(&server, AuditKind::StaffChanged).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].actor.as_deref(), Some(ADMIN));
+    assert_eq!(changes[0].details.as_ref().unwrap()["previous_role"], "peer_support_specialist");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_read_token_cannot_revoke_tokens() {
     let server = sqlite_server().await;
     let (write_id, _) = token(&server, PEER, &["write"]).await;

@@ -133,8 +133,10 @@ details! {
     // ── accounts ──
     /// The staff member acted upon.
     Staff(String) = "staff",
-    /// The role given to a new staff member.
+    /// The role given to a new staff member, or the one a role change gives.
     Role(StaffRole) = "role",
+    /// The role a role change took away.
+    PreviousRole(StaffRole) = "previous_role",
     /// A password someone else set, to be changed at the next sign-in.
     MustChange(bool) = "must_change",
     /// Whether an account is active after the change.

@@ -127,6 +127,31 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a staff member another role, with `audit` appended in the same
+    /// transaction; returns the role they had and the entry's sequence
+    /// number. Refused when the role is already theirs
+    /// ([`StoreError::Invalid`] on `role`), so the log never shows a change
+    /// that was not one. The `staff` update trigger moves `principal_version`, so
+    /// every server drops its cached principal within a poll.
+    pub async fn set_staff_role_audited(&self, id: &str, role: StaffRole, audit: AuditEvent) -> Result<(StaffRole, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let before: String = sqlx::query_scalar("SELECT role FROM staff WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("staff", id))?;
+        let before = StaffRole::parse(&before).ok_or_else(|| corrupt(format!("staff `{id}` role")))?;
+        if before == role {
+            return Err(StoreError::Invalid {
+                field: "role".into(),
+                expected: format!("a role other than `{}`, which staff `{id}` has now", role.as_str()),
+            });
+        }
+        sqlx::query("UPDATE staff SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id.to_string()).execute(&mut *tx).await?;
+        let seq = self.commit_audited(tx, audit.with(Detail::PreviousRole(before))).await?;
+        Ok((before, seq))
+    }
+
     /// Creates a care team (names are not identifying and stay in clear text).
     pub async fn add_team(&self, id: Option<&str>, name: &str) -> Result<String, StoreError> {
         let mut tx = self.begin().await?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use confidant_audit::LogSigningKey;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
-use confidant_store::{KeyRing, NewStaff, StaffRole, Store};
+use confidant_store::{AuditEvent, AuditKind, Detail, KeyRing, NewStaff, StaffRole, Store};
 
 async fn store_on(db: &TestDatabase) -> Store {
     let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
@@ -83,6 +83,12 @@ async fn the_principal_version_moves_with_every_change_a_cached_principal_depend
         moved("a revoked session", true).await;
         store.revoke_api_token(&token, "st-a").await.unwrap();
         moved("a revoked token", true).await;
+        let change = AuditEvent::new(AuditKind::StaffChanged, None).with(Detail::Role(StaffRole::Supervisor));
+        assert_eq!(store.set_staff_role_audited("st-a", StaffRole::Supervisor, change).await.unwrap().0, StaffRole::Nurse);
+        moved("a role change", true).await;
+        let same = AuditEvent::new(AuditKind::StaffChanged, None);
+        assert!(store.set_staff_role_audited("st-a", StaffRole::Supervisor, same).await.is_err(), "the role it already has");
+        moved("a refused role change", false).await;
         store.set_staff_active("st-a", false).await.unwrap();
         moved("a deactivation", true).await;
     }

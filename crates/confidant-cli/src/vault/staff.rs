@@ -28,6 +28,24 @@ pub enum StaffCmd {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Give a staff member another role; their sessions and API tokens end.
+    Role {
+        /// The staff member's id.
+        id: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Deactivate an account: it cannot sign in, and its sessions and API
+    /// tokens end at once.
+    Deactivate {
+        /// The staff member's id.
+        id: String,
+    },
+    /// Reactivate a deactivated account.
+    Activate {
+        /// The staff member's id.
+        id: String,
+    },
     List {
         #[command(flatten)]
         output: Output,
@@ -85,6 +103,14 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
                         done.sessions_ended, done.tokens_revoked
                     ))
                 }
+                StaffCmd::Role { id, role } => {
+                    let role = StaffRole::parse(&role).ok_or_else(|| expected("--role", StaffRole::expected(), &role))?;
+                    let actor = actor(&store, location, "--as", None).await?;
+                    let before = App::new(&store, &store).set_staff_role(&actor, &id, role).await.map_err(app_failure)?;
+                    say(&format!("{id} is now {} (was {}); their sessions and API tokens have ended", role.as_str(), before.as_str()))
+                }
+                StaffCmd::Deactivate { id } => set_active(&store, location, &id, false).await,
+                StaffCmd::Activate { id } => set_active(&store, location, &id, true).await,
                 StaffCmd::List { output } => {
                     let staff = store.list_staff().await.map_err(store_failure)?;
                     let rows = staff
@@ -106,6 +132,13 @@ pub fn staff(location: &Location, cmd: StaffCmd) -> Result<(), Failure> {
         store.close().await;
         result
     })
+}
+
+/// Deactivates or reactivates `id` as the `--as` admin.
+async fn set_active(store: &Store, location: &Location, id: &str, active: bool) -> Result<(), Failure> {
+    let actor = actor(store, location, "--as", None).await?;
+    App::new(store, store).set_staff_active(&actor, id, active).await.map_err(app_failure)?;
+    if active { say(&format!("reactivated {id}")) } else { say(&format!("deactivated {id}; their sessions and API tokens have ended")) }
 }
 
 /// The password on standard input, long enough (checked before anything is written).

@@ -5,8 +5,8 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// Staff: add, deactivate or reactivate, reset a password, clear the second
-/// factor, revoke API tokens.
+/// Staff: add, change a role, deactivate or reactivate, reset a password,
+/// clear the second factor, revoke API tokens.
 pub fn staff_page(viewer: &Viewer, staff: &[Staff], flash: Option<&Flash>) -> Markup {
     frame(
         Some(viewer),
@@ -44,6 +44,17 @@ pub fn staff_page(viewer: &Viewer, staff: &[Staff], flash: Option<&Flash>) -> Ma
                                     details.manage {
                                         summary { "Manage" span.visually-hidden { " " (s.display_name) "'s account" } }
                                         div.admin-actions {
+                                            form.inline method="post" action=(routes::staff_role(&s.id)) {
+                                                (csrf_field(viewer))
+                                                label for={ "role-" (s.id) } { "New role (ends their sessions and tokens)" }
+                                                select id={ "role-" (s.id) } name="role" required {
+                                                    option value="" { "Choose a role" }
+                                                    @for role in StaffRole::ALL.iter().filter(|r| **r != s.role) {
+                                                        option value=(role.as_str()) { (humanize(role.as_str())) }
+                                                    }
+                                                }
+                                                button type="submit" { "Change role" }
+                                            }
                                             form.inline method="post" action=(routes::staff_password(&s.id)) {
                                                 (csrf_field(viewer))
                                                 label for={ "pw-" (s.id) } { "New password" }

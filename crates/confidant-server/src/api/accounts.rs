@@ -221,6 +221,28 @@ pub(crate) async fn set_active(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoleBody {
+    role: String,
+}
+
+#[utoipa::path(post, path = "/v1/staff/{id}/role", tag = "staff", request_body = RoleBody,
+    responses((status = 200, description = "The new role and the one it replaced; every session and token of theirs ends at once; admin, never one's own")))]
+pub(crate) async fn set_role(
+    State(state): State<Arc<AppState>>,
+    ApiPrincipal(p): ApiPrincipal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RoleBody>,
+) -> ApiResult<Json<Value>> {
+    p.require(Scope::Write)?;
+    let role = parse_enum("role", &body.role, StaffRole::parse, StaffRole::expected)?;
+    let previous = state.app().set_staff_role(&p.actor(Channel::Api), &id, role).await?;
+    // No cached principal keeps the old role.
+    state.principals.evict_staff(&id);
+    Ok(Json(json!({ "staff": id, "role": role.as_str(), "previous_role": previous.as_str() })))
+}
+
 // ── staff and teams (admin) ──────────────────────────────────────────────
 
 #[derive(Deserialize, ToSchema)]

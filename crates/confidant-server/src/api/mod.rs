@@ -59,6 +59,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/staff/{id}/tokens", get(staff_tokens))
         .route("/v1/staff/{id}/tokens/{token}", delete(revoke_staff_token))
         .route("/v1/staff/{id}/active", post(set_active))
+        .route("/v1/staff/{id}/role", post(set_role))
         .route("/v1/directory", get(directory))
         .route("/v1/clients/{id}/status-corrections", post(correct_status))
         .route("/v1/authorizations/review", get(authorization_queue))

@@ -1,5 +1,5 @@
-//! The admin's pages: staff accounts and care teams. Adding staff,
-//! (de)activating and team membership go through `confidant_app`'s admin
+//! The admin's pages: staff accounts and care teams. Adding staff, role
+//! changes, (de)activating and team membership go through `confidant_app`'s admin
 //! operations (admin only, never oneself, audited); password resets, second
 //! factors and tokens through the same server functions as the API.
 
@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(routes::STAFF, get(staff).post(add_staff))
         .route(routes::STAFF_ACTIVE, post(set_active))
+        .route(routes::STAFF_ROLE, post(set_role))
         .route(routes::STAFF_PASSWORD, post(reset_password))
         .route(routes::STAFF_TOTP, post(clear_totp))
         .route(routes::STAFF_TOKENS, post(revoke_tokens))
@@ -73,6 +74,23 @@ async fn set_active(
     // No cached principal outlives a deactivation.
     state.principals.evict_staff(&id);
     Ok(Redirect::to(&routes::staff_done("active")).into_response())
+}
+
+async fn set_role(
+    State(state): State<Arc<AppState>>,
+    ConsolePrincipal(p): ConsolePrincipal,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
+    check_csrf(&p, &form).map_err(fail(&p))?;
+    let role = form
+        .get("role")
+        .and_then(StaffRole::parse)
+        .ok_or_else(|| fail(&p)(Problem::bad_input(format!("role: one of {}", StaffRole::expected()))))?;
+    state.app().set_staff_role(&p.actor(Channel::Console), &id, role).await.map_err(|e| fail(&p)(e.into()))?;
+    // No cached principal keeps the old role.
+    state.principals.evict_staff(&id);
+    Ok(Redirect::to(&routes::staff_done("role")).into_response())
 }
 
 async fn reset_password(

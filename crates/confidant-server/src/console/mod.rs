@@ -120,6 +120,7 @@ fn flash_of(done: Option<&str>) -> Option<Flash> {
         "declined" => "Restriction declined; the client's request stays on file.",
         "staff" => "Staff member added with the first password you set.",
         "active" => "Account status changed.",
+        "role" => "Role changed; their sessions and API tokens have ended, so they sign in again into the new role.",
         "password" => "Password reset; their sessions and API tokens have ended.",
         "totp" => "Second factor cleared; they enrol again at their next sign-in.",
         "tokens" => "Their API tokens are revoked.",
