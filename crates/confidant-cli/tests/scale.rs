@@ -14,8 +14,8 @@
 //! - an API token used on B (so cached there) and revoked on A stops
 //!   working on B within a poll of the principal version;
 //! - a staff member deactivated through A is refused on B (their token
-//!   cached there) within a poll too. (Roles have no change operation yet:
-//!   a staff member's role is set when they are added.)
+//!   cached there) within a poll too, and so is one whose role A changed
+//!   (a role change ends the tokens issued under the old role).
 //!
 //! Runs when `CONFIDANT_TEST_POSTGRES_URL` is set (`scripts/with-postgres`,
 //! `scripts/test`); says so and passes otherwise.
@@ -191,11 +191,13 @@ async fn two_servers_on_one_postgresql_keep_one_log_shared_limits_and_coherent_p
     store.set_password_hash("st-locked", &confidant_app::credentials::hash_password(PASSWORD).unwrap()).await.unwrap();
     // An admin with a token, and a staff member they deactivate on A while
     // signed in on B.
-    for (id, role) in [("st-admin-scale", StaffRole::Admin), ("st-leaving", StaffRole::Nurse)] {
+    for (id, role) in [("st-admin-scale", StaffRole::Admin), ("st-leaving", StaffRole::Nurse), ("st-promoted", StaffRole::Nurse)] {
         store.add_staff(NewStaff { id: Some(id.into()), display_name: id.into(), role }).await.unwrap();
     }
     let (leaving_token, leaving_hash) = confidant_app::credentials::new_token();
     store.create_api_token(&leaving_hash, "st-leaving", "leaving", &["read".to_string()]).await.unwrap();
+    let (promoted_token, promoted_hash) = confidant_app::credentials::new_token();
+    store.create_api_token(&promoted_hash, "st-promoted", "promoted", &["read".to_string()]).await.unwrap();
     let (admin_token, admin_hash) = confidant_app::credentials::new_token();
     store.create_api_token(&admin_hash, "st-admin-scale", "admin", &["write".to_string()]).await.unwrap();
 
@@ -277,6 +279,25 @@ async fn two_servers_on_one_postgresql_keep_one_log_shared_limits_and_coherent_p
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     eprintln!("a staff member deactivated on A was refused on B after {:.0?}", deactivated_at.elapsed());
+
+    // A role change on A: B stops accepting what was issued under the old role.
+    let promoted_me = || http.get(b.url("/v1/me")).bearer_auth(promoted_token.as_str()).send();
+    let before: serde_json::Value = promoted_me().await.unwrap().json().await.unwrap();
+    assert_eq!(before["role"], "nurse");
+    let changed = http
+        .post(a.url("/v1/staff/st-promoted/role"))
+        .bearer_auth(admin_token.as_str())
+        .json(&json!({ "role": "supervisor" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), reqwest::StatusCode::OK);
+    let changed_at = Instant::now();
+    while promoted_me().await.unwrap().status() == reqwest::StatusCode::OK {
+        assert!(changed_at.elapsed() < Duration::from_secs(3), "a token of the old role still works on B");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("a role changed on A ended the old role's token on B after {:.0?}", changed_at.elapsed());
 
     a.stop();
     b.stop();
