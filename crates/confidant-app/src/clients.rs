@@ -5,7 +5,7 @@
 
 use confidant_policy::Date;
 use confidant_policy::vocab::{Category, ClientStatus};
-use confidant_store::{AuditEvent, AuditKind, Client, NewClient, NoticeNotObtained, StaffRole, StoredRestriction};
+use confidant_store::{AuditEvent, AuditKind, Client, NewClient, NoticeNotObtained, StaffRole, StoreError, StoredRestriction};
 use confidant_store::{Detail, StatusSnapshot};
 
 use crate::access::{client_access, refuse, require_privacy_officer};
@@ -94,14 +94,31 @@ impl App<'_> {
         Ok(())
     }
 
-    /// The privacy officer's review of a queued authorization (never by who
-    /// entered it), audited against its client.
+    /// The privacy officer's review of a queued authorization or ASCMI form
+    /// (never by who entered it), audited against its client.
     pub async fn review_authorization(&self, actor: &Actor, auth_id: &str) -> Result<(), AppError> {
         require_privacy_officer(self, actor, "review an authorization").await?;
         let Some(reviewer) = actor.on_behalf_of() else {
             return Err(AppError::input("--as", "the privacy officer reviewing it"));
         };
-        let client = self.store.authorization_client(auth_id).await?;
+        let client = match self.store.authorization_client(auth_id).await {
+            Err(StoreError::NotFound { .. }) => match self.store.ascmi_client(auth_id).await {
+                Ok(client) => {
+                    let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
+                        .client(&client)
+                        .with_all(via(actor))
+                        .with(Detail::Ascmi(auth_id.to_string()));
+                    self.store.review_ascmi_audited(auth_id, reviewer, event).await?;
+                    return Ok(());
+                }
+                // Neither: the answer names what the caller asked for.
+                Err(StoreError::NotFound { .. }) => {
+                    return Err(StoreError::NotFound { kind: "authorization", id: auth_id.to_string() }.into());
+                }
+                Err(e) => return Err(e.into()),
+            },
+            other => other?,
+        };
         let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
             .client(&client)
             .with_all(via(actor))

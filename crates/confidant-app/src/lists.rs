@@ -87,7 +87,7 @@ impl App<'_> {
         Ok(document)
     }
 
-    /// Authorizations for psychotherapy notes or Part 2 records waiting for
+    /// Authorizations and ASCMI forms for psychotherapy notes or Part 2 records waiting for
     /// the privacy officer's review; audited.
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<AwaitingReview>, AppError> {
         require_privacy_officer(self, actor, "read the authorization review queue").await?;

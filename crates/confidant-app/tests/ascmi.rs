@@ -207,3 +207,60 @@ async fn the_signed_scan_is_read_only_under_need_to_know_and_each_read_audited()
         assert!(matches!(app.ascmi_document(&therapist, "cl-1", "ascmi-9").await.unwrap_err(), AppError::NotFound(_)));
     }
 }
+
+#[tokio::test]
+async fn a_form_sharing_substance_use_records_waits_for_the_privacy_officers_review_like_a_part2_authorization() {
+    for db in test_databases().await {
+        let store = vault(&db).await;
+        store
+            .add_staff(NewStaff { id: Some("st-po".into()), display_name: "Officer".into(), role: StaffRole::PrivacyOfficer })
+            .await
+            .unwrap();
+        let app = App::new(&store, &store);
+        let therapist = staff(&store, "st-t").await;
+        let officer = staff(&store, "st-po").await;
+        let shared = app.file_ascmi(&therapist, "cl-1", &form(&[Category::SubstanceUse, Category::Appointments]), None).await.unwrap();
+        let mut plain = form(&[Category::Appointments]);
+        plain.id = "ascmi-2".into();
+        app.file_ascmi(&therapist, "cl-1", &plain, None).await.unwrap();
+
+        let queue = app.review_queue(&officer).await.unwrap();
+        assert_eq!(queue.len(), 1, "only the form sharing SUD records waits ({})", db.name());
+        assert_eq!((queue[0].id.as_str(), queue[0].kind.as_str()), (shared.as_str(), "ascmi"));
+        assert_eq!(queue[0].categories, vec![Category::SubstanceUse, Category::Appointments]);
+        assert_eq!(queue[0].entered_by.as_deref(), Some("st-t"));
+        // Only the privacy officer reviews, and never twice.
+        assert!(app.review_authorization(&therapist, &shared).await.is_err());
+        app.review_authorization(&officer, &shared).await.unwrap();
+        assert!(app.review_queue(&officer).await.unwrap().is_empty());
+        let again = app.review_authorization(&officer, &shared).await.unwrap_err();
+        assert!(again.to_string().starts_with("review: "), "{again}");
+        let unknown = app.review_authorization(&officer, "auth-nobody").await.unwrap_err();
+        assert_eq!(unknown.to_string(), "authorization: no authorization with id `auth-nobody`");
+        let reviews = store
+            .audit_entries(&AuditFilter { kind: Some(AuditKind::AuthorizationReviewed), with_details: true, ..AuditFilter::default() })
+            .await
+            .unwrap();
+        assert_eq!(reviews.len(), 1);
+        assert_eq!(reviews[0].client_id.as_deref(), Some("cl-1"));
+        assert_eq!(reviews[0].details.as_ref().unwrap()["ascmi"], shared.as_str());
+    }
+}
+
+#[tokio::test]
+async fn the_privacy_officer_who_entered_a_form_does_not_review_it() {
+    for db in test_databases().await {
+        let store = vault(&db).await;
+        store
+            .add_staff(NewStaff { id: Some("st-po".into()), display_name: "Officer".into(), role: StaffRole::PrivacyOfficer })
+            .await
+            .unwrap();
+        let app = App::new(&store, &store);
+        store.assign("st-po", "cl-1", day("2026-01-01")).await.unwrap();
+        let officer = staff(&store, "st-po").await;
+        let id = app.file_ascmi(&officer, "cl-1", &form(&[Category::SubstanceUse]), None).await.unwrap();
+        let err = app.review_authorization(&officer, &id).await.unwrap_err();
+        assert!(err.to_string().contains("other than the staff member who entered"), "{err}");
+        assert_eq!(app.review_queue(&officer).await.unwrap().len(), 1, "still waiting ({})", db.name());
+    }
+}

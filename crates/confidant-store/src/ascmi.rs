@@ -13,7 +13,7 @@ use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
-use crate::model::{Ascmi, CarePartner, StoredAscmi};
+use crate::model::{Ascmi, AwaitingReview, CarePartner, StoredAscmi};
 
 use crate::vault::*;
 
@@ -119,6 +119,13 @@ fn check_partner(form: &Ascmi, i: usize, partner: &CarePartner) -> Result<(), St
     Ok(())
 }
 
+/// Whether a form waits for the privacy officer: it lets a care partner
+/// receive SUD (Part 2) records or psychotherapy notes, as an authorization
+/// covering them would ([`crate::vault::needs_privacy_review`]).
+fn ascmi_needs_review(form: &Ascmi) -> bool {
+    form.partners.iter().flat_map(|p| &p.categories).any(|c| matches!(c, Category::SubstanceUse | Category::PsychotherapyNotes))
+}
+
 fn ascmi_purposes() -> String {
     ASCMI_PURPOSES.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
 }
@@ -155,8 +162,8 @@ impl Store {
             document.map(|d| key.seal(&field_aad("ascmi_forms", "document", &id), d)).transpose().map_err(StoreError::crypto("ascmi"))?;
         sqlx::query(
             "INSERT INTO ascmi_forms (id, client_id, signed_by, signed_on, expires_on, expiry_event, right_to_revoke, \
-             no_conditioning, redisclosure, document, entered_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             no_conditioning, redisclosure, document, entered_by, created_at, needs_review) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(id.clone())
         .bind(client_id.to_string())
@@ -170,6 +177,7 @@ impl Store {
         .bind(document)
         .bind(entered_by.map(str::to_string))
         .bind(self.now_secs())
+        .bind(i64::from(ascmi_needs_review(form)))
         .execute(&mut *tx)
         .await?;
         for (i, partner) in form.partners.iter().enumerate() {
@@ -258,6 +266,72 @@ impl Store {
             return Err(already_revoked(id, &row)?.unwrap_or_else(|| corrupt(format!("ascmi `{id}` revocation"))));
         }
         self.commit_audited(tx, audit.with_all([Detail::Ascmi(id.to_string()), Detail::On(on)])).await
+    }
+
+    /// ASCMI forms sharing SUD records or psychotherapy notes that the
+    /// privacy officer has not yet reviewed, oldest first, every client;
+    /// listed as authorizations of kind `ascmi`, covering what any of the
+    /// form's care partners may receive.
+    pub(crate) async fn ascmis_awaiting_review(&self) -> Result<Vec<AwaitingReview>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.client_id, f.entered_by, f.document IS NOT NULL AS has_document, f.created_at, p.categories \
+             FROM ascmi_forms f JOIN ascmi_partners p ON p.ascmi_id = f.id \
+             WHERE f.needs_review = 1 AND f.reviewed_at IS NULL ORDER BY f.created_at, f.id, p.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<AwaitingReview> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let categories = split(&row.try_get::<String, _>("categories")?, Category::parse, &format!("ascmi `{id}`"))?;
+            if let Some(form) = out.last_mut().filter(|f| f.id == id) {
+                for c in categories {
+                    if !form.categories.contains(&c) {
+                        form.categories.push(c);
+                    }
+                }
+                continue;
+            }
+            out.push(AwaitingReview {
+                client_id: row.try_get("client_id")?,
+                kind: "ascmi".into(),
+                categories,
+                entered_by: row.try_get("entered_by")?,
+                has_document: row_bool(row, "has_document")?,
+                filed_at: row.try_get("created_at")?,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Marks a queued ASCMI form reviewed, with `audit` in the same
+    /// transaction. Nobody reviews a form they entered. Returns the form's
+    /// client and the entry's sequence number.
+    pub async fn review_ascmi_audited(&self, id: &str, reviewer: &str, audit: AuditEvent) -> Result<(String, u64), StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT client_id, entered_by FROM ascmi_forms WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("ascmi", id))?;
+        let entered_by: Option<String> = row.try_get("entered_by")?;
+        if entered_by.as_deref() == Some(reviewer) {
+            return Err(StoreError::invalid("review", "a reviewer other than the staff member who entered the form"));
+        }
+        let done = sqlx::query(
+            "UPDATE ascmi_forms SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(reviewer.to_string())
+        .bind(self.now_secs())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::invalid("review", format!("a form awaiting review; `{id}` is not")));
+        }
+        let seq = self.commit_audited(tx, audit).await?;
+        Ok((row.try_get("client_id")?, seq))
     }
 
     /// The client a form belongs to.

@@ -120,9 +120,17 @@ impl Store {
         Ok(id)
     }
 
-    /// Authorizations filed for psychotherapy notes or Part 2 records that
-    /// the privacy officer has not yet reviewed, oldest first, every client.
+    /// Authorizations filed for psychotherapy notes or Part 2 records, and
+    /// ASCMI forms sharing them, that the privacy officer has not yet
+    /// reviewed, oldest first, every client.
     pub async fn authorizations_awaiting_review(&self) -> Result<Vec<AwaitingReview>, StoreError> {
+        let mut out = self.authorizations_only_awaiting_review().await?;
+        out.extend(self.ascmis_awaiting_review().await?);
+        out.sort_by(|a, b| (a.filed_at, &a.id).cmp(&(b.filed_at, &b.id)));
+        Ok(out)
+    }
+
+    async fn authorizations_only_awaiting_review(&self) -> Result<Vec<AwaitingReview>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, client_id, kind, categories, entered_by, document IS NOT NULL AS has_document, created_at \
              FROM authorizations WHERE needs_review = 1 AND reviewed_at IS NULL ORDER BY created_at, id",

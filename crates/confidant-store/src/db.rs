@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "ascmi", include_str!("../migrations/0012_ascmi.sql")),
     (13, "clustering", include_str!("../migrations/0013_clustering.sql")),
     (14, "shared_state", include_str!("../migrations/0014_shared_state.sql")),
+    (17, "ascmi_review", include_str!("../migrations/0017_ascmi_review.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to

@@ -276,3 +276,35 @@ async fn the_signed_scan_is_attached_once_sealed_and_audited() {
         store.close().await;
     }
 }
+
+/// The statement of migration 17 that queues the forms already on file.
+fn queue_existing_forms() -> String {
+    let sql = include_str!("../migrations/0017_ascmi_review.sql");
+    let at = sql.find("UPDATE ascmi_forms").unwrap();
+    sql[at..].trim().trim_end_matches(';').to_string()
+}
+
+#[tokio::test]
+async fn forms_sharing_sud_records_are_queued_for_review_when_filed_and_by_the_migration() {
+    for t in targets().await {
+        let store = vault(&t).await;
+        store.file_ascmi_audited("cl-1", &form(), None, Some("st-cm"), filed()).await.unwrap();
+        let mut plain = form();
+        plain.id = "ascmi-2".into();
+        plain.partners.retain(|p| !p.categories.contains(&Category::SubstanceUse));
+        store.file_ascmi_audited("cl-1", &plain, None, Some("st-cm"), filed()).await.unwrap();
+        let queued = || async {
+            let rows = sqlx::query("SELECT id FROM ascmi_forms WHERE needs_review = 1 ORDER BY id").fetch_all(store.pool()).await.unwrap();
+            rows.iter().map(|r| r.try_get::<String, _>("id").unwrap()).collect::<Vec<_>>()
+        };
+        assert_eq!(queued().await, vec!["ascmi-1".to_string()]);
+        // Forms filed before migration 17 had no flag: the migration finds
+        // the ones sharing SUD records from their care partners' choices.
+        sqlx::query("UPDATE ascmi_forms SET needs_review = 0").execute(store.pool()).await.unwrap();
+        sqlx::query(AssertSqlSafe(queue_existing_forms())).execute(store.pool()).await.unwrap();
+        assert_eq!(queued().await, vec!["ascmi-1".to_string()]);
+        let waiting = store.authorizations_awaiting_review().await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].categories, vec![Category::Diagnosis, Category::SubstanceUse, Category::Appointments]);
+    }
+}

@@ -20,8 +20,8 @@ pub struct BreakGlassItem {
     pub reviewed: Option<String>,
 }
 
-/// An authorization for psychotherapy notes or Part 2 records waiting for
-/// the privacy officer.
+/// An authorization (or ASCMI form) for psychotherapy notes or Part 2
+/// records waiting for the privacy officer.
 #[derive(Clone, Debug)]
 pub struct AuthorizationReviewItem {
     /// The authorization's id.
@@ -82,7 +82,7 @@ pub fn review_queue(
                 }
             }
             @if let Some(authorizations) = authorizations {
-                h2 { "Authorizations for psychotherapy notes or Part 2 records" }
+                h2 { "Authorizations and ASCMI forms for psychotherapy notes or Part 2 records" }
                 @if authorizations.is_empty() { p { "No authorization is waiting for review." } }
                 @else {
                     table.stack {

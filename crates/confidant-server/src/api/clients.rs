@@ -350,7 +350,7 @@ pub(crate) async fn file_authorization(
     Ok((filed.id, filed.awaiting_review))
 }
 
-#[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
+#[utoipa::path(get, path = "/v1/authorizations/review", tag = "authorizations", responses((status = 200, description = "Authorizations and ASCMI forms (kind `ascmi`) for psychotherapy notes or Part 2 records awaiting the privacy officer's review")))]
 pub(crate) async fn authorization_queue(State(state): State<Arc<AppState>>, ApiPrincipal(p): ApiPrincipal) -> ApiResult<Json<Value>> {
     p.require(Scope::Read)?;
     let queue = state.app().review_queue(&p.actor(Channel::Api)).await?;

@@ -618,7 +618,7 @@ async fn review_queue(
                 .map(|a| pages::AuthorizationReviewItem {
                     id: a.id,
                     client_id: a.client_id,
-                    kind: a.kind,
+                    kind: if a.kind == "ascmi" { "ASCMI".into() } else { a.kind },
                     categories: a.categories.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", "),
                     entered_by: a.entered_by.unwrap_or_else(|| "an operator".into()),
                     has_document: a.has_document,
