@@ -18,7 +18,7 @@
 //!   organization layer narrows and never adds.
 
 use crate::catalog::Rule;
-use crate::vocab::{Effect, ObligationKind, RemedyKind};
+use crate::vocab::{Effect, Layer, ObligationKind, RemedyKind};
 
 /// What the combination says about one category.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -152,18 +152,21 @@ impl Verdict {
     /// The index of the rule that best says why a withheld category is
     /// withheld: a specific forbid before a layer's deny-by-default.
     pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
+        let layer = |i: usize| rules.get(i).map(|r| r.layer);
         let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
-        // Advice about this very situation ("a subpoena alone is not enough")
-        // says more than a layer's default.
-        let specific = specific.or_else(|| self.advising.first().copied());
         // Of two layers' defaults, the one whose own layer allowed nothing:
         // when HIPAA allowed it and Part 2 did not, Part 2 is the reason.
-        let allowed_in = |i: usize| {
-            let layer = rules.get(i).map(|r| r.layer);
-            self.overruled.iter().any(|&p| rules.get(p).map(|r| r.layer) == layer)
-        };
-        let unexplained_default = self.blocking.iter().copied().find(|&i| !allowed_in(i));
-        specific.or(unexplained_default).or_else(|| self.blocking.first().copied())
+        let allowed_in = |i: usize| self.overruled.iter().any(|&p| layer(p) == layer(i));
+        // Part 2's bar, where Part 2 allowed nothing, comes before HIPAA's:
+        // the Part 2 consent that lifts it also satisfies HIPAA.
+        let part2_bar = self.blocking.iter().copied().find(|&i| layer(i) == Some(Layer::Part2) && !allowed_in(i));
+        let unexplained_default = part2_bar.or_else(|| self.blocking.iter().copied().find(|&i| !allowed_in(i)));
+        // Advice about this very situation ("a subpoena alone is not enough")
+        // says more than a layer's default, except HIPAA's advice under
+        // Part 2's bar: what it asks for (the client's spoken agreement, a
+        // fact) would still leave Part 2's written consent missing.
+        let advice = self.advising.iter().copied().find(|&i| !(part2_bar.is_some() && layer(i) == Some(Layer::Hipaa)));
+        specific.or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
     }
 
     /// The rule that best says why a withheld category is withheld.
@@ -176,7 +179,6 @@ impl Verdict {
 mod tests {
     use super::*;
     use crate::catalog::Blocking;
-    use crate::vocab::Layer;
 
     fn rule(id: &str, layer: Layer, effect: Effect, blocking: Blocking) -> Rule {
         Rule {
@@ -216,6 +218,7 @@ mod tests {
             rule("hipaa.restriction", Layer::Hipaa, Effect::Forbid, Blocking { only_blocks: Some(vec![0]), ..Blocking::default() }), // 6
             rule("hipaa.serious_threat", Layer::Hipaa, Effect::Permit, Blocking::default()), // 7
             rule("hipaa.pn", Layer::Hipaa, Effect::Forbid, Blocking { spares: vec![7], ..Blocking::default() }), // 8
+            rule("hipaa.family_advice", Layer::Hipaa, Effect::Advise, Blocking::default()), // 9
         ]
     }
 
@@ -286,5 +289,16 @@ mod tests {
         // hipaa.treatment is blocked by the restriction, so the HIPAA gate stands.
         let v = combine(&catalog(), &[0, 1, 6]);
         assert!(v.blocking.contains(&1) && v.blocking.contains(&6));
+    }
+
+    #[test]
+    fn hipaa_advice_explains_a_hipaa_bar_but_not_part2s_written_consent() {
+        let rules = catalog();
+        let v = combine(&rules, &[1, 9]);
+        assert_eq!(v.main_reason_index(&rules), Some(9), "{v:?}");
+        // Part 2 allows nothing here: its consent is the reason, not the
+        // family advice that agreement would satisfy under HIPAA alone.
+        let v = combine(&rules, &[1, 2, 9]);
+        assert_eq!(v.main_reason_index(&rules), Some(2), "{v:?}");
     }
 }
