@@ -200,6 +200,23 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
         "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
         lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);
+    b.grounded(
+        t,
+        "lps_coroner_record",
+        "ca.lps.coroner",
+        Topic::AfterDischargeOrDeath,
+        "A client of your county (LPS) clinic has died. The coroner's office asks the clinic for the client's medical record.",
+        lps("case_manager").deceased("2026-02-20").to("coroner").purpose("death_investigation"),
+        &[ProgressNotes],
+        LPS,
+        vec![mc::ends_at_death(), mc::never_without_written_consent()],
+    );
+    b.grounded(t, "lps_minor_social_worker", "ca.lps.minor_coordination", Topic::ConsentAndAuthorization,
+        "A 13-year-old in foster care receives county (LPS) mental-health services. Her county social worker asks for her medications to coordinate her care.",
+        lps("case_manager").age(13).to("child_welfare_agency").purpose("treatment"), &[Medications], MINORS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "minor_social_worker", "ca.cmia.minor_coordination", Topic::ConsentAndAuthorization,
+        "A 9-year-old in foster care sees your clinic's counselor. The county social worker asks for the child's diagnosis to coordinate the child's care.",
+        ca("case_manager").age(9).to("child_welfare_agency").purpose("treatment"), &[Diagnosis], MINORS, vec![mc::never_without_written_consent()]);
     b.grounded(t, "privilege_dangerous_patient", "ca.privilege.dangerous_patient", Topic::ClientRights,
         "Counsel in a civil case subpoenas your progress notes, with assurance that the client was told. You have reasonable cause to believe the client is a danger to others and that disclosure is needed to prevent it.",
         ca("psychotherapist").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance", "serious_imminent_threat"]), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
