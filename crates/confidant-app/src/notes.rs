@@ -127,10 +127,8 @@ impl App<'_> {
     /// not the client's other records.
     pub async fn read_record_versions(&self, actor: &Actor, client_id: &str, record_id: &str) -> Result<Vec<Record>, AppError> {
         let access = client_access(self, actor, client_id, "read record").await?;
-        let versions = self
-            .store
-            .records_chosen(client_id, true, &|all: Vec<Record>| versions_of(&visible_records(actor, all).0, record_id))
-            .await?;
+        let versions =
+            self.store.records_chosen(client_id, true, &|all: Vec<Record>| versions_of(&visible_records(actor, all).0, record_id)).await?;
         if versions.is_empty() {
             return Err(AppError::NotFound(format!("record: no record `{record_id}` you may read for this client")));
         }

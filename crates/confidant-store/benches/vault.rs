@@ -98,49 +98,42 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
     batch_times.sort();
 
     let per_client = total / CLIENTS;
-    let mut reads = Vec::new();
-    for r in 0..READS {
-        let client = &clients[(r * 37) % CLIENTS];
-        let t = Instant::now();
-        let records = store.records(client, true).await.unwrap();
-        reads.push(t.elapsed());
-        assert_eq!(records.len(), per_client);
-        assert!(records.iter().all(|r| r.content.is_some()));
-    }
-    reads.sort();
-    let mut meta = Vec::new();
-    for r in 0..READS {
-        let t = Instant::now();
-        let records = store.records(&clients[(r * 37) % CLIENTS], false).await.unwrap();
-        meta.push(t.elapsed());
-        assert_eq!(records.len(), per_client);
-    }
-    meta.sort();
-    // Baseline: the same rows (records with their wrapped keys) read bare
-    // with the native driver, nothing decoded or decrypted.
+    // Every kind of read of one client in turn, client after client, so a
+    // burst of load on the machine falls on all of them alike: the store's
+    // read with contents and metadata only; the same rows (records with
+    // their wrapped keys) read bare with the native driver, nothing decoded
+    // or decrypted; on SQLite the same through SQLite's own library
+    // (rusqlite), which the store's read uses, and the statement the store
+    // used before migration 15 (each row joined with its data key).
     let sql = RECORDS_OF_CLIENT;
-    let mut bare = Vec::new();
+    let library_conn = sqlite.map(|path| {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
+        conn
+    });
+    let (mut reads, mut meta, mut bare, mut library, mut joined) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in 0..READS {
         let client = clients[(r * 37) % CLIENTS].clone();
         let t = Instant::now();
+        let records = store.records(&client, true).await.unwrap();
+        reads.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+        assert!(records.iter().all(|r| r.content.is_some()));
+
+        let t = Instant::now();
+        let records = store.records(&client, false).await.unwrap();
+        meta.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+
+        let t = Instant::now();
         let n = match store.native_pool() {
-            NativePool::Sqlite(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
-            NativePool::Postgres(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
+            NativePool::Sqlite(p) => sqlx::query(sql).bind(client.clone()).fetch_all(p).await.unwrap().len(),
+            NativePool::Postgres(p) => sqlx::query(sql).bind(client.clone()).fetch_all(p).await.unwrap().len(),
         };
         bare.push(t.elapsed());
         assert_eq!(n, per_client);
-    }
-    bare.sort();
-    // On SQLite, the same through SQLite's own library (rusqlite), which
-    // the store's read uses: the floor under it; and the statement the
-    // store used before migration 15 (each row joined with its data key).
-    let mut library = Vec::new();
-    let mut joined = Vec::new();
-    if let Some(path) = sqlite {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
-        for r in 0..READS {
-            let client = clients[(r * 37) % CLIENTS].clone();
+
+        if let Some(conn) = &library_conn {
             for (statement, times) in [(sql, &mut library), (RECORDS_JOINED, &mut joined)] {
                 let t = Instant::now();
                 let mut statement = conn.prepare_cached(statement).unwrap();
@@ -154,8 +147,9 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
                 assert_eq!(n, per_client);
             }
         }
-        library.sort();
-        joined.sort();
+    }
+    for times in [&mut reads, &mut meta, &mut bare, &mut library, &mut joined] {
+        times.sort();
     }
     store.close().await;
 

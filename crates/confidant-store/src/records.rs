@@ -9,8 +9,8 @@ use crate::db::{Conn, native, on_conn};
 use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
 use crate::crypto::{DataKey, field_aad};
-use crate::keys::KeyRing;
 use crate::error::StoreError;
+use crate::keys::KeyRing;
 use crate::model::{NewRecord, Record, StaffRole};
 
 use crate::vault::*;

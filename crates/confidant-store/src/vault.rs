@@ -542,8 +542,9 @@ impl Store {
 
 /// Unwraps data key `id`, wrapped by KEK `kek_id`, with a key of `keys`.
 pub(crate) fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
-    let kek =
-        keys.get(kek_id).ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
+    let kek = keys
+        .get(kek_id)
+        .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
     kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
 }
 
