@@ -688,7 +688,8 @@ mod tests {
         pool.close().await;
 
         let store = crate::Store::open(&url, crate::KeyRing::new(vec![kek]).unwrap()).await.unwrap();
-        let copies: Vec<(String, Option<String>, Option<Vec<u8>>, Vec<u8>)> = sqlx::query_as(
+        type Copy = (String, Option<String>, Option<Vec<u8>>, Vec<u8>);
+        let copies: Vec<Copy> = sqlx::query_as(
             "SELECT r.id, r.kek_id, r.wrapped_key, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id \
              UNION ALL SELECT n.id, n.kek_id, n.wrapped_key, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id",
         )
