@@ -91,3 +91,20 @@ pub fn visible_records(actor: &Actor, records: Vec<Record>) -> (Vec<Record>, usi
         .collect();
     (visible, hidden)
 }
+
+/// The client's records the actor may read ([`visible_records`]), with
+/// their contents, and how many notes were held back. Only the records
+/// shown are decrypted: another author's psychotherapy notes are never
+/// opened for this actor.
+pub(crate) async fn open_visible_records(app: &App<'_>, actor: &Actor, client_id: &str) -> Result<(Vec<Record>, usize), AppError> {
+    let hidden = std::sync::atomic::AtomicUsize::new(0);
+    let records = app
+        .store
+        .records_chosen(client_id, true, &|all: Vec<Record>| {
+            let (visible, held_back) = visible_records(actor, all);
+            hidden.store(held_back, std::sync::atomic::Ordering::Relaxed);
+            visible
+        })
+        .await?;
+    Ok((records, hidden.load(std::sync::atomic::Ordering::Relaxed)))
+}

@@ -123,11 +123,12 @@ impl App<'_> {
     /// [`App::read_record`] without the authors' display names (the API
     /// answers with ids only, so it skips reading the staff list): the
     /// same need-to-know check, and the same `record_read` entry, durable
-    /// before anything is returned.
+    /// before anything is returned. Only the versions shown are decrypted,
+    /// not the client's other records.
     pub async fn read_record_versions(&self, actor: &Actor, client_id: &str, record_id: &str) -> Result<Vec<Record>, AppError> {
         let access = client_access(self, actor, client_id, "read record").await?;
-        let (records, _) = visible_records(actor, self.store.records(client_id, true).await?);
-        let versions = versions_of(&records, record_id);
+        let versions =
+            self.store.records_chosen(client_id, true, &|all: Vec<Record>| versions_of(&visible_records(actor, all).0, record_id)).await?;
         if versions.is_empty() {
             return Err(AppError::NotFound(format!("record: no record `{record_id}` you may read for this client")));
         }

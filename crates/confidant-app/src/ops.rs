@@ -151,7 +151,7 @@ impl App<'_> {
     /// audited as `record_read` naming each record before any is returned.
     pub async fn read_records(&self, actor: &Actor, client_id: &str) -> Result<RecordsRead, AppError> {
         let access = client_access(self, actor, client_id, "read records").await?;
-        let (records, notes_withheld) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
+        let (records, notes_withheld) = crate::access::open_visible_records(self, actor, client_id).await?;
         self.audit_read(actor, client_id, access, &records, &[]).await?;
         Ok(RecordsRead { records, notes_withheld })
     }
@@ -162,9 +162,15 @@ impl App<'_> {
     /// Audited as a `record_read` naming each record shown.
     pub async fn preview_release(&self, actor: &Actor, client_id: &str, categories: &[Category]) -> Result<Vec<Record>, AppError> {
         let access = client_access(self, actor, client_id, "preview a release").await?;
-        let (records, _) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
-        let corrected: Vec<String> = records.iter().filter_map(|r| r.corrects.clone()).collect();
-        let shown: Vec<Record> = records.into_iter().filter(|r| categories.contains(&r.category) && !corrected.contains(&r.id)).collect();
+        // Only what is shown is decrypted.
+        let shown = self
+            .store
+            .records_chosen(client_id, true, &|all: Vec<Record>| {
+                let (records, _) = crate::access::visible_records(actor, all);
+                let corrected: Vec<String> = records.iter().filter_map(|r| r.corrects.clone()).collect();
+                records.into_iter().filter(|r| categories.contains(&r.category) && !corrected.contains(&r.id)).collect()
+            })
+            .await?;
         if !shown.is_empty() {
             self.audit_read(actor, client_id, access, &shown, &[]).await?;
         }
@@ -177,7 +183,7 @@ impl App<'_> {
     pub async fn open_client_file(&self, actor: &Actor, client_id: &str) -> Result<ClientFile, AppError> {
         let access = client_access(self, actor, client_id, "open client page").await?;
         let client = self.store.client(client_id).await?;
-        let (records, notes_withheld) = crate::access::visible_records(actor, self.store.records(client_id, true).await?);
+        let (records, notes_withheld) = crate::access::open_visible_records(self, actor, client_id).await?;
         let authorizations = self.store.authorizations(client_id).await?;
         let restrictions = self.store.restrictions(client_id).await?;
         let notice = self.store.privacy_notice_status(client_id).await?;

@@ -93,6 +93,36 @@ async fn a_correction_is_a_new_version_and_the_corrected_one_stays_as_it_was() {
     }
 }
 
+/// Opening one record decrypts its versions and nothing else of the
+/// client's, and a chart read never opens another author's psychotherapy
+/// notes: a record that no longer decrypts stops only the reads that
+/// would show it.
+#[tokio::test]
+async fn opening_one_record_decrypts_only_its_versions() {
+    for db in test_databases().await {
+        let store = vault(&db).await;
+        let app = App::new(&store, &store);
+        let (therapist, peer) = (staff(&store, "st-t").await, staff(&store, "st-p").await);
+        let wanted = app.add_record(&peer, "cl-1", Category::PeerSupportNotes, "Drop-in".into(), None).await.unwrap();
+        let newer = app.correct_record(&peer, "cl-1", &wanted, "Drop-in, Thursday".into()).await.unwrap();
+        let other = app.add_record(&peer, "cl-1", Category::Appointments, "Next Monday".into(), None).await.unwrap();
+        let notes = app.add_record(&therapist, "cl-1", Category::PsychotherapyNotes, "Process note".into(), None).await.unwrap();
+        // The therapist's note, which the peer never sees, is not opened for them.
+        store.damage_record_for_tests(&notes).await.unwrap();
+        let read = app.read_records(&peer, "cl-1").await.unwrap();
+        assert_eq!((read.records.len(), read.notes_withheld), (3, 1), "{:?}", db.url);
+        assert!(app.read_records(&therapist, "cl-1").await.is_err());
+        // One record opens with its versions whatever else is damaged.
+        store.damage_record_for_tests(&other).await.unwrap();
+        let reads = count(&store, AuditKind::RecordRead).await;
+        let versions = app.read_record_versions(&peer, "cl-1", &newer).await.unwrap();
+        let shown: Vec<(&str, Option<&str>)> = versions.iter().map(|r| (r.id.as_str(), r.content.as_deref())).collect();
+        assert_eq!(shown, [(wanted.as_str(), Some("Drop-in")), (newer.as_str(), Some("Drop-in, Thursday"))]);
+        assert_eq!(count(&store, AuditKind::RecordRead).await, reads + 1, "the read is audited as before");
+        assert!(app.read_records(&peer, "cl-1").await.is_err(), "the chart shows the damaged record");
+    }
+}
+
 #[tokio::test]
 async fn only_the_author_corrects_a_record_and_the_refusal_is_audited() {
     for db in test_databases().await {

@@ -20,9 +20,17 @@ const CLIENTS: usize = 100;
 const BATCH: usize = 1000;
 const READS: usize = 30;
 
-/// The statement the store reads a client's records with (records and
-/// psychotherapy notes, each joined with its data key).
+/// The statement the store reads a client's records with: records and
+/// psychotherapy notes, each with the copy of its wrapped data key it
+/// carries since migration 15.
 const RECORDS_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
+     r.kek_id, r.wrapped_key FROM records r WHERE r.client_id = $1 \
+     UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
+     n.kek_id, n.wrapped_key FROM psychotherapy_notes n WHERE n.client_id = $1";
+
+/// The statement it read them with before: each row joined with its
+/// `data_keys` row.
+const RECORDS_JOINED: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
      d.kek_id, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1 \
      UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
      d.kek_id, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id WHERE n.client_id = $1";
@@ -90,59 +98,58 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
     batch_times.sort();
 
     let per_client = total / CLIENTS;
-    let mut reads = Vec::new();
-    for r in 0..READS {
-        let client = &clients[(r * 37) % CLIENTS];
-        let t = Instant::now();
-        let records = store.records(client, true).await.unwrap();
-        reads.push(t.elapsed());
-        assert_eq!(records.len(), per_client);
-        assert!(records.iter().all(|r| r.content.is_some()));
-    }
-    reads.sort();
-    let mut meta = Vec::new();
-    for r in 0..READS {
-        let t = Instant::now();
-        let records = store.records(&clients[(r * 37) % CLIENTS], false).await.unwrap();
-        meta.push(t.elapsed());
-        assert_eq!(records.len(), per_client);
-    }
-    meta.sort();
-    // Baseline: the same rows (records joined with their data keys) read
-    // bare with the native driver, nothing decoded or decrypted.
+    // Every kind of read of one client in turn, client after client, so a
+    // burst of load on the machine falls on all of them alike: the store's
+    // read with contents and metadata only; the same rows (records with
+    // their wrapped keys) read bare with the native driver, nothing decoded
+    // or decrypted; on SQLite the same through SQLite's own library
+    // (rusqlite), which the store's read uses, and the statement the store
+    // used before migration 15 (each row joined with its data key).
     let sql = RECORDS_OF_CLIENT;
-    let mut bare = Vec::new();
+    let library_conn = sqlite.map(|path| {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
+        conn
+    });
+    let (mut reads, mut meta, mut bare, mut library, mut joined) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in 0..READS {
         let client = clients[(r * 37) % CLIENTS].clone();
         let t = Instant::now();
+        let records = store.records(&client, true).await.unwrap();
+        reads.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+        assert!(records.iter().all(|r| r.content.is_some()));
+
+        let t = Instant::now();
+        let records = store.records(&client, false).await.unwrap();
+        meta.push(t.elapsed());
+        assert_eq!(records.len(), per_client);
+
+        let t = Instant::now();
         let n = match store.native_pool() {
-            NativePool::Sqlite(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
-            NativePool::Postgres(p) => sqlx::query(sql).bind(client).fetch_all(p).await.unwrap().len(),
+            NativePool::Sqlite(p) => sqlx::query(sql).bind(client.clone()).fetch_all(p).await.unwrap().len(),
+            NativePool::Postgres(p) => sqlx::query(sql).bind(client.clone()).fetch_all(p).await.unwrap().len(),
         };
         bare.push(t.elapsed());
         assert_eq!(n, per_client);
-    }
-    bare.sort();
-    // On SQLite, the same through SQLite's own library (rusqlite), which
-    // the store's read now uses: the floor under it.
-    let mut library = Vec::new();
-    if let Some(path) = sqlite {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
-        for r in 0..READS {
-            let client = clients[(r * 37) % CLIENTS].clone();
-            let t = Instant::now();
-            let mut statement = conn.prepare_cached(sql).unwrap();
-            let mut rows = statement.query([client]).unwrap();
-            let mut n = 0;
-            while let Some(row) = rows.next().unwrap() {
-                std::hint::black_box(row.get_ref(5).unwrap());
-                n += 1;
+
+        if let Some(conn) = &library_conn {
+            for (statement, times) in [(sql, &mut library), (RECORDS_JOINED, &mut joined)] {
+                let t = Instant::now();
+                let mut statement = conn.prepare_cached(statement).unwrap();
+                let mut rows = statement.query([client.clone()]).unwrap();
+                let mut n = 0;
+                while let Some(row) = rows.next().unwrap() {
+                    std::hint::black_box(row.get_ref(5).unwrap());
+                    n += 1;
+                }
+                times.push(t.elapsed());
+                assert_eq!(n, per_client);
             }
-            library.push(t.elapsed());
-            assert_eq!(n, per_client);
         }
-        library.sort();
+    }
+    for times in [&mut reads, &mut meta, &mut bare, &mut library, &mut joined] {
+        times.sort();
     }
     store.close().await;
 
@@ -175,6 +182,11 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
             "  baseline: bare read of the same rows, SQLite's own library (rusqlite): median {:.2} ms, p95 {:.2} ms",
             percentile(&library, 0.5).as_secs_f64() * 1e3,
             percentile(&library, 0.95).as_secs_f64() * 1e3,
+        );
+        println!(
+            "  for comparison: the former statement (rows joined with data_keys), rusqlite: median {:.2} ms, p95 {:.2} ms",
+            percentile(&joined, 0.5).as_secs_f64() * 1e3,
+            percentile(&joined, 0.95).as_secs_f64() * 1e3,
         );
     }
 }

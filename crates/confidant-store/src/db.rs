@@ -39,7 +39,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "ascmi", include_str!("../migrations/0012_ascmi.sql")),
     (13, "clustering", include_str!("../migrations/0013_clustering.sql")),
     (14, "shared_state", include_str!("../migrations/0014_shared_state.sql")),
-    (17, "ascmi_review", include_str!("../migrations/0017_ascmi_review.sql")),
+    (15, "record_keys", include_str!("../migrations/0015_record_keys.sql")),
+    (16, "ascmi_review", include_str!("../migrations/0016_ascmi_review.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
@@ -623,6 +624,91 @@ mod tests {
         assert!(sqlx::query(duplicate).execute(&pool).await.is_err());
         let problems: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&pool).await.unwrap();
         assert!(problems.is_empty());
+    }
+
+    /// Migration 15 gives each record of an existing vault a copy of its
+    /// wrapped data key, so the vault reads and checks as before.
+    #[tokio::test]
+    async fn record_keys_migration_keeps_an_existing_vault_readable() {
+        use crate::crypto::{DataKey, Kek, field_aad};
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::sqlite_file(&dir.path().join("m.sqlite"));
+        let (pool, backend) = connect_unmigrated(&url).await.unwrap();
+        migrator_up_to(backend, 14).run(&pool).await.unwrap();
+        let kek = Kek::generate("kek-1");
+        sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ('kek-1', $1, 0)")
+            .bind(kek.verifier().unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        // A key for the staff member, one for the client, one per record.
+        let mut keys = Vec::new();
+        for id in ["dk-st", "dk-cl", "dk-r1", "dk-r2", "dk-n1"] {
+            let key = DataKey::generate();
+            sqlx::query("INSERT INTO data_keys (id, kek_id, wrapped) VALUES ($1, 'kek-1', $2)")
+                .bind(id)
+                .bind(kek.wrap(id, &key).unwrap())
+                .execute(&pool)
+                .await
+                .unwrap();
+            keys.push(key);
+        }
+        sqlx::query("INSERT INTO staff (id, data_key_id, display_name, role, active, created_at) VALUES ('st', 'dk-st', $1, 'psychotherapist', 1, 0)")
+            .bind(keys[0].seal(&field_aad("staff", "display_name", "st"), b"Morgan").unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO clients (id, data_key_id, name, age_years, age_recorded_on, status, part2_program, created_at) \
+             VALUES ('cl', 'dk-cl', $1, 40, '2026-01-01', 'active', 0, 0)",
+        )
+        .bind(keys[1].seal(&field_aad("clients", "name", "cl"), b"Client").unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (n, (id, key_id)) in [("r1", "dk-r1"), ("r2", "dk-r2")].into_iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO records (id, client_id, category, author_id, created_at, data_key_id, content) \
+                 VALUES ($1, 'cl', 'diagnosis', 'st', $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(i64::try_from(n).unwrap())
+            .bind(key_id)
+            .bind(keys[2 + n].seal(&field_aad("records", "content", id), format!("note {id}").as_bytes()).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, content) VALUES ('n1', 'cl', 'st', 5, 'dk-n1', $1)",
+        )
+        .bind(keys[4].seal(&field_aad("psychotherapy_notes", "content", "n1"), b"process note").unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = crate::Store::open(&url, crate::KeyRing::new(vec![kek]).unwrap()).await.unwrap();
+        type Copy = (String, Option<String>, Option<Vec<u8>>, Vec<u8>);
+        let copies: Vec<Copy> = sqlx::query_as(
+            "SELECT r.id, r.kek_id, r.wrapped_key, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id \
+             UNION ALL SELECT n.id, n.kek_id, n.wrapped_key, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(copies.len(), 3);
+        for (id, kek_id, copy, wrapped) in copies {
+            assert_eq!((kek_id.as_deref(), copy.as_ref()), (Some("kek-1"), Some(&wrapped)), "`{id}`");
+        }
+        let read: Vec<(String, Option<String>)> = store.records("cl", true).await.unwrap().into_iter().map(|r| (r.id, r.content)).collect();
+        assert_eq!(
+            read,
+            [("r1".into(), Some("note r1".into())), ("r2".into(), Some("note r2".into())), ("n1".into(), Some("process note".into()))]
+        );
+        let check = store.check().await.unwrap();
+        assert!(check.is_sound() && check.records == 3, "{check:?}");
+        store.close().await;
     }
 
     #[test]

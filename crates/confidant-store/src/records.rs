@@ -10,6 +10,7 @@ use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
 use crate::crypto::{DataKey, field_aad};
 use crate::error::StoreError;
+use crate::keys::KeyRing;
 use crate::model::{NewRecord, Record, StaffRole};
 
 use crate::vault::*;
@@ -107,46 +108,48 @@ impl Store {
         // if a rotation retired the KEK. Its row lock on `data_keys` then
         // holds off any rotation until this transaction ends, so the rest of
         // the batch's keys may be plain inserts wrapped by the same KEK.
+        // Each record keeps a copy of its wrapped key in its own row.
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?.clone();
-        let mut keys: Vec<(String, DataKey)> = Vec::with_capacity(checked.len());
-        keys.push(self.new_data_key(tx).await.map_err(at(0))?);
-        let mut wrapped: Vec<(String, Vec<u8>)> = Vec::with_capacity(checked.len());
+        let mut keys: Vec<(String, DataKey, Vec<u8>)> = Vec::with_capacity(checked.len());
+        keys.push(self.new_wrapped_data_key_on(&mut Conn::Any(tx)).await.map_err(at(0))?);
         for _ in 1..checked.len() {
             let id = new_id("dk");
             let key = DataKey::generate();
-            wrapped.push((id.clone(), kek.wrap(&id, &key).map_err(StoreError::crypto("data key"))?));
-            keys.push((id, key));
+            let wrapped = kek.wrap(&id, &key).map_err(StoreError::crypto("data key"))?;
+            keys.push((id, key, wrapped));
         }
-        for chunk in wrapped.chunks(INSERT_CHUNK) {
+        for chunk in keys.get(1..).unwrap_or_default().chunks(INSERT_CHUNK) {
             let sql = multi_row_insert("INSERT INTO data_keys (id, kek_id, wrapped) VALUES ", 3, chunk.len());
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (id, w) in chunk {
+            for (id, _, w) in chunk {
                 q = q.bind(id.clone()).bind(kek.id().to_string()).bind(w.clone());
             }
             q.execute(&mut **tx).await?;
         }
         let now = self.now_secs();
-        let mut sealed: Vec<(CheckedRecord, String, Vec<u8>)> = Vec::with_capacity(checked.len());
-        for (r, (key_id, key)) in checked.into_iter().zip(keys) {
+        let mut sealed: Vec<(CheckedRecord, String, Vec<u8>, Vec<u8>)> = Vec::with_capacity(checked.len());
+        for (r, (key_id, key, wrapped)) in checked.into_iter().zip(keys) {
             let content = key.seal(&field_aad(r.table(), "content", &r.id), r.content.as_bytes()).map_err(StoreError::crypto("record"))?;
-            sealed.push((r, key_id, content));
+            sealed.push((r, key_id, wrapped, content));
         }
-        let ids = sealed.iter().map(|(r, _, _)| r.id.clone()).collect();
-        let (notes, records): (Vec<_>, Vec<_>) = sealed.into_iter().partition(|(r, _, _)| r.notes);
+        let ids = sealed.iter().map(|(r, _, _, _)| r.id.clone()).collect();
+        let (notes, records): (Vec<_>, Vec<_>) = sealed.into_iter().partition(|(r, _, _, _)| r.notes);
         for chunk in records.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
-                "INSERT INTO records (id, client_id, author_id, created_at, data_key_id, content, category) VALUES ",
-                7,
+                "INSERT INTO records (id, client_id, author_id, created_at, data_key_id, kek_id, wrapped_key, content, category) VALUES ",
+                9,
                 chunk.len(),
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (r, key_id, content) in chunk {
+            for (r, key_id, wrapped, content) in chunk {
                 q = q
                     .bind(r.id.clone())
                     .bind(r.client_id.clone())
                     .bind(r.author_id.clone())
                     .bind(now)
                     .bind(key_id.clone())
+                    .bind(kek.id().to_string())
+                    .bind(wrapped.clone())
                     .bind(content.clone());
                 q = q.bind(r.category.as_str());
             }
@@ -154,18 +157,20 @@ impl Store {
         }
         for chunk in notes.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
-                "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, content) VALUES ",
-                6,
+                "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, kek_id, wrapped_key, content) VALUES ",
+                8,
                 chunk.len(),
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (r, key_id, content) in chunk {
+            for (r, key_id, wrapped, content) in chunk {
                 q = q
                     .bind(r.id.clone())
                     .bind(r.client_id.clone())
                     .bind(r.author_id.clone())
                     .bind(now)
                     .bind(key_id.clone())
+                    .bind(kek.id().to_string())
+                    .bind(wrapped.clone())
                     .bind(content.clone());
             }
             q.execute(&mut **tx).await?;
@@ -230,12 +235,27 @@ impl Store {
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
     ) -> Result<Vec<Record>, StoreError> {
+        self.records_chosen(client_id, with_content, &|all: Vec<Record>| all.into_iter().filter(|r| keep(r)).collect()).await
+    }
+
+    /// The records `choose` picks from all of a client's records (given
+    /// without contents, oldest first), in the order it returns them; only
+    /// those are decrypted. Opening one record and its versions this way
+    /// decrypts those versions and nothing else of the client's. A record
+    /// `choose` returns that is not among those it was given is refused as
+    /// not found.
+    pub async fn records_chosen(
+        &self,
+        client_id: &str,
+        with_content: bool,
+        choose: &(dyn Fn(Vec<Record>) -> Vec<Record> + Sync),
+    ) -> Result<Vec<Record>, StoreError> {
         if let Some(reads) = &self.sqlite_reads {
             let client = client_id.to_string();
             let rows = reads.read(move |conn| record_rows_sqlite(conn, &client)).await?;
-            return self.open_records(client_id, rows, with_content, keep);
+            return self.open_records(client_id, rows, with_content, choose).await;
         }
-        native!(&self.native, |p| self.records_selected_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, keep).await)
+        native!(&self.native, |p| self.records_chosen_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, choose).await)
     }
 
     pub(crate) async fn records_selected_on(
@@ -244,6 +264,16 @@ impl Store {
         client_id: &str,
         with_content: bool,
         keep: &(dyn Fn(&Record) -> bool + Sync),
+    ) -> Result<Vec<Record>, StoreError> {
+        self.records_chosen_on(conn, client_id, with_content, &|all: Vec<Record>| all.into_iter().filter(|r| keep(r)).collect()).await
+    }
+
+    async fn records_chosen_on(
+        &self,
+        conn: &mut Conn<'_>,
+        client_id: &str,
+        with_content: bool,
+        choose: &(dyn Fn(Vec<Record>) -> Vec<Record> + Sync),
     ) -> Result<Vec<Record>, StoreError> {
         // One round trip for a client with records; the client is looked up
         // only when there were none.
@@ -257,53 +287,107 @@ impl Store {
         } else {
             Some(rows)
         };
-        self.open_records(client_id, rows, with_content, keep)
+        self.open_records(client_id, rows, with_content, choose).await
     }
 
-    /// The records of `rows` (`None`: no such client) that `keep` accepts,
-    /// decrypted when asked, oldest first.
-    fn open_records(
+    /// The records of `rows` (`None`: no such client) that `choose` picks,
+    /// decrypted when asked (on the blocking pool, see [`open_contents`]).
+    async fn open_records(
         &self,
         client_id: &str,
         rows: Option<Vec<RecordRow>>,
         with_content: bool,
-        keep: &(dyn Fn(&Record) -> bool + Sync),
+        choose: &(dyn Fn(Vec<Record>) -> Vec<Record> + Sync),
     ) -> Result<Vec<Record>, StoreError> {
         let rows = rows.ok_or_else(|| not_found("client", client_id))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, client_id, category, author_id, created_at, sealed, corrects, key_id, kek_id, wrapped) in rows {
+        let mut all = Vec::with_capacity(rows.len());
+        let mut sealed = std::collections::HashMap::with_capacity(if with_content { rows.len() } else { 0 });
+        for (id, client_id, category, author_id, created_at, content, corrects, key_id, kek_id, wrapped) in rows {
             let category = Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?;
-            // Psychotherapy notes have a table of their own (no other
-            // table's rows may carry that category).
-            let table = if category == Category::PsychotherapyNotes { "psychotherapy_notes" } else { "records" };
-            let mut record = Record { category, client_id, author_id, created_at, content: None, corrects, id };
-            if !keep(&record) {
-                continue;
-            }
             if with_content {
-                let key = self.unwrap_parts(&key_id, &kek_id, &wrapped)?;
-                let id = &record.id;
-                record.content =
-                    Some(key.open_text(&field_aad(table, "content", id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?);
+                sealed.insert(id.clone(), SealedRecord { content, key_id, kek_id, wrapped });
             }
-            out.push(record);
+            all.push(Record { category, client_id, author_id, created_at, content: None, corrects, id });
         }
-        out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(out)
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        let chosen = choose(all);
+        if !with_content || chosen.is_empty() {
+            return Ok(chosen);
+        }
+        let mut jobs = Vec::with_capacity(chosen.len());
+        for record in chosen {
+            let parts = sealed.remove(&record.id).ok_or_else(|| not_found("record", &record.id))?;
+            jobs.push((record, parts));
+        }
+        let keys = self.keys.clone();
+        tokio::task::spawn_blocking(move || open_contents(&keys, jobs)).await.map_err(StoreError::ReadTask)?
     }
 }
 
-/// A client's records and psychotherapy notes with their data keys, in
-/// one statement (`$1` the client).
+/// A record's sealed content and its data key, as read from its row.
+struct SealedRecord {
+    content: Vec<u8>,
+    key_id: String,
+    kek_id: Option<String>,
+    wrapped: Option<Vec<u8>>,
+}
+
+/// Records per thread below which [`open_contents`] stays on one thread
+/// (a thread costs tens of microseconds; a record about four).
+const OPEN_PER_THREAD: usize = 64;
+
+/// Unwraps each record's data key and decrypts its content, on every core
+/// when there are many: each record is independent, and opening them is
+/// what a read of a client's chart costs beyond SQL. Blocking: call it on
+/// the blocking pool. Fails on the first record that does not open.
+fn open_contents(keys: &KeyRing, mut jobs: Vec<(Record, SealedRecord)>) -> Result<Vec<Record>, StoreError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(jobs.len() / OPEN_PER_THREAD).max(1);
+    if threads == 1 {
+        jobs.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts))?;
+    } else {
+        let per_thread = jobs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut chunks = jobs.chunks_mut(per_thread);
+            let first = chunks.next();
+            let others: Vec<_> = chunks
+                .map(|chunk| scope.spawn(move || chunk.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts))))
+                .collect();
+            let mine = first.map_or(Ok(()), |chunk| chunk.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts)));
+            others.into_iter().try_for_each(|handle| handle.join().unwrap_or_else(|_| Err(corrupt("a record-opening thread"))))?;
+            mine
+        })?;
+    }
+    Ok(jobs.into_iter().map(|(record, _)| record).collect())
+}
+
+/// Opens one record's content into `record`.
+fn open_content(keys: &KeyRing, record: &mut Record, parts: &SealedRecord) -> Result<(), StoreError> {
+    let id = &record.id;
+    let (Some(kek_id), Some(wrapped)) = (&parts.kek_id, &parts.wrapped) else {
+        return Err(corrupt(format!("record `{id}` data key")));
+    };
+    let key = unwrap_with(keys, &parts.key_id, kek_id, wrapped)?;
+    // Psychotherapy notes have a table of their own (no other table's rows
+    // may carry that category).
+    let table = if record.category == Category::PsychotherapyNotes { "psychotherapy_notes" } else { "records" };
+    record.content =
+        Some(key.open_text(&field_aad(table, "content", id), &parts.content).map_err(StoreError::crypto(format!("record `{id}`")))?);
+    Ok(())
+}
+
+/// A client's records and psychotherapy notes, each with the copy of its
+/// wrapped data key it carries (migration 15), in one statement (`$1` the
+/// client): the client's rows alone, with no lookup in `data_keys`.
 const RECORDS_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
-     d.kek_id, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id WHERE r.client_id = $1 \
+     r.kek_id, r.wrapped_key FROM records r WHERE r.client_id = $1 \
      UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
-     d.kek_id, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id WHERE n.client_id = $1";
+     n.kek_id, n.wrapped_key FROM psychotherapy_notes n WHERE n.client_id = $1";
 
 /// [`RECORDS_OF_CLIENT`] through SQLite's own library (`None`: no such
 /// client), inside the caller's snapshot.
 fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Option<Vec<RecordRow>>, StoreError> {
-    use crate::sqlite_reads::{blob, integer, text, text_or_null};
+    use crate::sqlite_reads::{blob, blob_or_null, integer, text, text_or_null};
     let mut statement = conn.prepare_cached(RECORDS_OF_CLIENT)?;
     let mut rows = statement.query([client_id])?;
     let mut out = Vec::new();
@@ -317,8 +401,8 @@ fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Op
             blob(row, 5)?.to_vec(),
             text_or_null(row, 6)?.map(str::to_string),
             text(row, 7)?.to_string(),
-            text(row, 8)?.to_string(),
-            blob(row, 9)?.to_vec(),
+            text_or_null(row, 8)?.map(str::to_string),
+            blob_or_null(row, 9)?.map(<[u8]>::to_vec),
         ));
     }
     if out.is_empty() {
@@ -379,8 +463,9 @@ impl Store {
 }
 
 /// A record row with its data key: id, client, category, author, created,
-/// sealed content, corrects, data key id, its KEK's id, the wrapped key.
-type RecordRow = (String, String, String, String, i64, Vec<u8>, Option<String>, String, String, Vec<u8>);
+/// sealed content, corrects, data key id, its KEK's id and the wrapped key
+/// (the row's copy; NULL only in a vault migration 15 has not filled).
+type RecordRow = (String, String, String, String, i64, Vec<u8>, Option<String>, String, Option<String>, Option<Vec<u8>>);
 
 /// Rows per multi-row insert: large enough that round trips stop mattering,
 /// small because sqlx's SQLite binding looks each parameter's name up in a

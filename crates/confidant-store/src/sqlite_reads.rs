@@ -132,3 +132,8 @@ pub(crate) fn text_or_null<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Res
 pub(crate) fn blob<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<&'r [u8], rusqlite::Error> {
     Ok(row.get_ref(column)?.as_blob()?)
 }
+
+/// A nullable blob column.
+pub(crate) fn blob_or_null<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<Option<&'r [u8]>, rusqlite::Error> {
+    Ok(row.get_ref(column)?.as_blob_or_null()?)
+}

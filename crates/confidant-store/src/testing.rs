@@ -79,6 +79,20 @@ impl crate::Store {
             .await)
     }
 
+    /// Replaces the sealed content of record (or psychotherapy note) `id`
+    /// with bytes that decrypt under no key, as damage would: for tests of
+    /// which records a read opens.
+    pub async fn damage_record_for_tests(&self, id: &str) -> Result<(), crate::StoreError> {
+        for table in ["records", "psychotherapy_notes"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET content = $1 WHERE id = $2")))
+                .bind(vec![1u8; 64])
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A client's accounting entries, unaudited, through SQLite's own
     /// library when `sqlite_library` (and the store is SQLite), else
     /// through sqlx's driver: what the audited read shows, for tests.

@@ -273,6 +273,13 @@ impl Store {
 
     /// [`Store::new_data_key`] on a connection of either driver.
     pub(crate) async fn new_data_key_on(&self, conn: &mut db::Conn<'_>) -> Result<(String, DataKey), StoreError> {
+        let (id, key, _) = self.new_wrapped_data_key_on(conn).await?;
+        Ok((id, key))
+    }
+
+    /// [`Store::new_data_key_on`], also returning the wrapped bytes stored
+    /// (a record keeps a copy in its own row).
+    pub(crate) async fn new_wrapped_data_key_on(&self, conn: &mut db::Conn<'_>) -> Result<(String, DataKey, Vec<u8>), StoreError> {
         let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
         let id = new_id("dk");
         let key = DataKey::generate();
@@ -290,7 +297,7 @@ impl Store {
         if inserted != 1 {
             return Err(StoreError::KeyRotated);
         }
-        Ok((id, key))
+        Ok((id, key, wrapped))
     }
 
     pub(crate) fn unwrap_row(&self, row: &AnyRow) -> Result<DataKey, StoreError> {
@@ -302,11 +309,7 @@ impl Store {
 
     /// Unwraps data key `id`, wrapped by KEK `kek_id`.
     pub(crate) fn unwrap_parts(&self, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
-        let kek = self
-            .keys
-            .get(kek_id)
-            .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
-        kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
+        unwrap_with(&self.keys, id, kek_id, wrapped)
     }
 
     /// Opens data keys by id, each unwrapped once however many rows share it.
@@ -450,6 +453,10 @@ impl Store {
                 .await?;
             count += 1;
         }
+        // Records keep a copy of their wrapped key in their own row (migration 15).
+        for copy in RECORD_KEY_COPIES {
+            sqlx::query(copy).execute(&mut *tx).await?;
+        }
         sqlx::query("UPDATE key_encryption_keys SET retired_at = $1 WHERE id <> $2 AND retired_at IS NULL")
             .bind(now)
             .bind(new.id().to_string())
@@ -490,20 +497,30 @@ impl Store {
         let mut records = 0u64;
         let mut undecryptable = 0u64;
         for table in ["records", "psychotherapy_notes"] {
-            // A LEFT JOIN so a record whose key row is missing counts as undecryptable, not as absent.
+            // A LEFT JOIN so a record whose key row is missing counts as
+            // undecryptable, not as absent. The record must open both under
+            // its `data_keys` row and under the copy in its own row, which
+            // is what reads use.
             let sql = format!(
-                "SELECT r.id, r.content, r.data_key_id, d.kek_id, d.wrapped FROM {table} r LEFT JOIN data_keys d ON d.id = r.data_key_id"
+                "SELECT r.id, r.content, r.data_key_id, d.kek_id, d.wrapped, r.kek_id AS row_kek_id, r.wrapped_key \
+                 FROM {table} r LEFT JOIN data_keys d ON d.id = r.data_key_id"
             );
             for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
                 records += 1;
                 let opened = (|| -> Result<(), StoreError> {
                     let id: String = row.try_get("id")?;
-                    if row.try_get::<Option<String>, _>("kek_id")?.is_none() {
-                        return Err(corrupt(format!("record `{id}` data key")));
-                    }
-                    let key = self.unwrap_row(&row)?;
+                    let key_id: String = row.try_get("data_key_id")?;
                     let sealed: Vec<u8> = row.try_get("content")?;
-                    key.open(&field_aad(table, "content", &id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?;
+                    let pairs = [("kek_id", "wrapped"), ("row_kek_id", "wrapped_key")];
+                    for (kek_column, wrapped_column) in pairs {
+                        let (Some(kek_id), Some(wrapped)) =
+                            (row.try_get::<Option<String>, _>(kek_column)?, row.try_get::<Option<Vec<u8>>, _>(wrapped_column)?)
+                        else {
+                            return Err(corrupt(format!("record `{id}` data key")));
+                        };
+                        let key = self.unwrap_parts(&key_id, &kek_id, &wrapped)?;
+                        key.open(&field_aad(table, "content", &id), &sealed).map_err(StoreError::crypto(format!("record `{id}`")))?;
+                    }
                     Ok(())
                 })();
                 if opened.is_err() {
@@ -522,6 +539,23 @@ impl Store {
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────
+
+/// Unwraps data key `id`, wrapped by KEK `kek_id`, with a key of `keys`.
+pub(crate) fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
+    let kek = keys
+        .get(kek_id)
+        .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
+    kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
+}
+
+/// Statements that copy each record's wrapped data key from `data_keys`
+/// into the record's own row (the same text as migration 15's).
+const RECORD_KEY_COPIES: [&str; 2] = [
+    "UPDATE records SET kek_id = (SELECT d.kek_id FROM data_keys d WHERE d.id = records.data_key_id), \
+     wrapped_key = (SELECT d.wrapped FROM data_keys d WHERE d.id = records.data_key_id)",
+    "UPDATE psychotherapy_notes SET kek_id = (SELECT d.kek_id FROM data_keys d WHERE d.id = psychotherapy_notes.data_key_id), \
+     wrapped_key = (SELECT d.wrapped FROM data_keys d WHERE d.id = psychotherapy_notes.data_key_id)",
+];
 
 /// `head` followed by `rows` groups of `columns` placeholders: `($1, $2), ($3, $4)`.
 pub(crate) fn multi_row_insert(head: &str, columns: usize, rows: usize) -> String {

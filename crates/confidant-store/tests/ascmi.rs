@@ -277,9 +277,9 @@ async fn the_signed_scan_is_attached_once_sealed_and_audited() {
     }
 }
 
-/// The statement of migration 17 that queues the forms already on file.
+/// The statement of migration 16 that queues the forms already on file.
 fn queue_existing_forms() -> String {
-    let sql = include_str!("../migrations/0017_ascmi_review.sql");
+    let sql = include_str!("../migrations/0016_ascmi_review.sql");
     let at = sql.find("UPDATE ascmi_forms").unwrap();
     sql[at..].trim().trim_end_matches(';').to_string()
 }
@@ -298,7 +298,7 @@ async fn forms_sharing_sud_records_are_queued_for_review_when_filed_and_by_the_m
             rows.iter().map(|r| r.try_get::<String, _>("id").unwrap()).collect::<Vec<_>>()
         };
         assert_eq!(queued().await, vec!["ascmi-1".to_string()]);
-        // Forms filed before migration 17 had no flag: the migration finds
+        // Forms filed before migration 16 had no flag: the migration finds
         // the ones sharing SUD records from their care partners' choices.
         sqlx::query("UPDATE ascmi_forms SET needs_review = 0").execute(store.pool()).await.unwrap();
         sqlx::query(AssertSqlSafe(queue_existing_forms())).execute(store.pool()).await.unwrap();

@@ -467,6 +467,17 @@ async fn rotation_keeps_everything_readable_and_retires_the_old_key() {
             assert!(old_kek.unwrap_key(&id, &wrapped).is_err(), "the old key no longer opens `{id}`");
             assert!(old_kek.with_id("kek-2").unwrap_key(&id, &wrapped).is_err());
         }
+        // The copy each record keeps in its own row was re-wrapped with it.
+        let copies: Vec<(String, String, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+            "SELECT r.data_key_id, r.kek_id, r.wrapped_key, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(copies.len(), 1);
+        for (id, kek_id, copy, wrapped) in copies {
+            assert_eq!((kek_id.as_str(), &copy), ("kek-2", &wrapped), "`{id}`");
+        }
         store.close().await;
 
         let file = KeyRing::read_file(&t.key_file()).unwrap();
@@ -761,5 +772,30 @@ async fn the_check_finds_a_stray_data_key_and_an_altered_record() {
         let found = store.check().await.unwrap();
         assert_eq!((found.stray_data_keys, found.undecryptable_records), (1, 1), "{found:?}");
         assert!(!found.is_sound());
+    }
+}
+
+#[tokio::test]
+async fn the_check_finds_a_record_whose_own_copy_of_its_key_does_not_open_it() {
+    for t in targets().await {
+        let store = Store::create(&t.url, memory_ring()).await.unwrap();
+        let (therapist, _, client) = seed(&store).await;
+        store.add_record(note(Some("rec-1"), &client, &therapist, Category::Diagnosis, "F41.1")).await.unwrap();
+        store.add_record(note(Some("rec-2"), &client, &therapist, Category::Diagnosis, "F32.1")).await.unwrap();
+        store.add_record(note(Some("rec-3"), &client, &therapist, Category::Diagnosis, "F43.1")).await.unwrap();
+        assert!(store.check().await.unwrap().is_sound());
+        // rec-1 carries rec-2's wrapped key; rec-3 carries none. Their
+        // `data_keys` rows are untouched, so only the copies are wrong.
+        sqlx::query("UPDATE records SET wrapped_key = (SELECT wrapped_key FROM records WHERE id = 'rec-2') WHERE id = 'rec-1'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE records SET kek_id = NULL, wrapped_key = NULL WHERE id = 'rec-3'").execute(store.pool()).await.unwrap();
+        let found = store.check().await.unwrap();
+        assert_eq!((found.records, found.stray_data_keys, found.undecryptable_records), (3, 0, 2), "{found:?}");
+        // Reads open records with the row's copy: those two fail, the other opens.
+        assert!(matches!(store.records(&client, true).await, Err(StoreError::Crypto { .. } | StoreError::Corrupt { .. })));
+        let two = store.records_selected(&client, true, &|r| r.id == "rec-2").await.unwrap();
+        assert_eq!(two[0].content.as_deref(), Some("F32.1"));
     }
 }
