@@ -118,7 +118,7 @@ impl Store {
             keys.push((id, key));
         }
         for chunk in wrapped.chunks(INSERT_CHUNK) {
-            let sql = multi_row_insert("INSERT INTO data_keys (id, kek_id, wrapped) VALUES ", 3, chunk.len());
+            let sql = multi_row_insert(self.backend(), "INSERT INTO data_keys (id, kek_id, wrapped) VALUES ", 3, chunk.len());
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, w) in chunk {
                 q = q.bind(id.clone()).bind(kek.id().to_string()).bind(w.clone());
@@ -135,6 +135,7 @@ impl Store {
         let (notes, records): (Vec<_>, Vec<_>) = sealed.into_iter().partition(|(r, _, _)| r.notes);
         for chunk in records.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
+                self.backend(),
                 "INSERT INTO records (id, client_id, author_id, created_at, data_key_id, content, category) VALUES ",
                 7,
                 chunk.len(),
@@ -154,6 +155,7 @@ impl Store {
         }
         for chunk in notes.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
+                self.backend(),
                 "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, content) VALUES ",
                 6,
                 chunk.len(),
