@@ -19,6 +19,7 @@ use crate::crypto::{DataKey, field_aad};
 use crate::db::native;
 use crate::disclosure::{Accounting, AccountingEntry, Suspension};
 use crate::error::StoreError;
+use crate::keys::KeyRing;
 use crate::vault::{Store, corrupt, require, split};
 
 /// An accounting entry's columns as [`ENTRIES_OF_CLIENT`] reads them: id,
@@ -81,59 +82,10 @@ impl Store {
             }
             _ => native!(&self.native, |p| sqlx::query_as(ENTRIES_OF_CLIENT).bind(client_id).fetch_all(p).await?),
         };
-        let mut out: Vec<(i64, AccountingEntry)> = Vec::with_capacity(rows.len());
-        let mut keys: HashMap<String, DataKey> = HashMap::new();
-        for (
-            id,
-            disclosure_id,
-            disclosed_on,
-            kind,
-            purpose,
-            categories,
-            cites,
-            corrects,
-            sealed,
-            seq,
-            key_id,
-            recorded_at,
-            kek_id,
-            wrapped,
-        ) in rows
-        {
-            let key = match keys.entry(key_id) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => {
-                    let (Some(kek_id), Some(wrapped)) = (kek_id, wrapped) else {
-                        return Err(corrupt(format!("data key `{}`", new.key())));
-                    };
-                    let key = self.unwrap_parts(new.key(), &kek_id, &wrapped)?;
-                    new.insert(key)
-                }
-            };
-            let plain = key
-                .open(&field_aad("accounting_entries", "details", &id), &sealed)
-                .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
-            let details: SealedDetails = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
-            out.push((
-                recorded_at,
-                AccountingEntry {
-                    disclosure_id,
-                    disclosed_on: Date::parse(&disclosed_on).ok_or_else(|| corrupt("stored disclosed_on"))?,
-                    recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
-                    recipient_name: details.recipient_name,
-                    recipient_address: details.recipient_address,
-                    purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
-                    categories: split(&categories, Category::parse, "accounting categories")?,
-                    cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
-                    description: details.description.unwrap_or_default(),
-                    statement: details.statement.unwrap_or_default(),
-                    corrects,
-                    corrected_by: None,
-                    audit_seq: seq as u64,
-                    id,
-                },
-            ));
-        }
+        // Opening 10k entries (a key unwrapped and details unsealed and
+        // parsed for each) is CPU work: off the async workers, in two halves.
+        let keys = self.keys.clone();
+        let mut out = tokio::task::spawn_blocking(move || open_rows(&keys, rows)).await.map_err(StoreError::ReadTask)??;
         out.sort_by(|(a_at, a), (b_at, b)| (a.disclosed_on, a_at, &a.id).cmp(&(b.disclosed_on, b_at, &b.id)));
         let mut out: Vec<AccountingEntry> = out.into_iter().map(|(_, e)| e).collect();
         let corrected: std::collections::HashMap<String, String> =
@@ -219,6 +171,77 @@ impl Store {
             suspended_for_law_enforcement,
         })
     }
+}
+
+/// Rows at which opening is split over two threads.
+const SPLIT_AT: usize = 2_048;
+
+/// Opens accounting rows (each with its `recorded_at`), the second half on
+/// a thread of its own when there are many. Call it off the async workers.
+fn open_rows(keys: &KeyRing, mut rows: Vec<AccountingRow>) -> Result<Vec<(i64, AccountingEntry)>, StoreError> {
+    if rows.len() < SPLIT_AT {
+        return open_part(keys, rows);
+    }
+    let back = rows.split_off(rows.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| open_part(keys, back));
+        let mut out = open_part(keys, rows)?;
+        out.extend(other.join().map_err(|_| corrupt("accounting entries (a thread opening them failed)"))??);
+        Ok(out)
+    })
+}
+
+/// Opens rows on this thread: each data key unwrapped once, each entry's
+/// details unsealed.
+fn open_part(keys: &KeyRing, rows: Vec<AccountingRow>) -> Result<Vec<(i64, AccountingEntry)>, StoreError> {
+    let mut out: Vec<(i64, AccountingEntry)> = Vec::with_capacity(rows.len());
+    let mut opened: HashMap<String, DataKey> = HashMap::new();
+    for (id, disclosure_id, disclosed_on, kind, purpose, categories, cites, corrects, sealed, seq, key_id, recorded_at, kek_id, wrapped) in
+        rows
+    {
+        let key = match opened.entry(key_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let (Some(kek_id), Some(wrapped)) = (kek_id, wrapped) else {
+                    return Err(corrupt(format!("data key `{}`", new.key())));
+                };
+                let key = unwrap_with(keys, new.key(), &kek_id, &wrapped)?;
+                new.insert(key)
+            }
+        };
+        let plain = key
+            .open(&field_aad("accounting_entries", "details", &id), &sealed)
+            .map_err(StoreError::crypto(format!("accounting entry `{id}`")))?;
+        let details: SealedDetails = serde_json::from_slice(&plain).map_err(|_| corrupt(format!("accounting entry `{id}` details")))?;
+        out.push((
+            recorded_at,
+            AccountingEntry {
+                disclosure_id,
+                disclosed_on: Date::parse(&disclosed_on).ok_or_else(|| corrupt("stored disclosed_on"))?,
+                recipient_kind: RecipientKind::parse(&kind).ok_or_else(|| corrupt("accounting recipient kind"))?,
+                recipient_name: details.recipient_name,
+                recipient_address: details.recipient_address,
+                purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("accounting purpose"))?,
+                categories: split(&categories, Category::parse, "accounting categories")?,
+                cites: cites.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                description: details.description.unwrap_or_default(),
+                statement: details.statement.unwrap_or_default(),
+                corrects,
+                corrected_by: None,
+                audit_seq: seq as u64,
+                id,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Unwraps data key `id`, wrapped by KEK `kek_id`, with a key of `keys`.
+fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
+    let kek = keys
+        .get(kek_id)
+        .ok_or_else(|| StoreError::WrongKey(format!("data key `{id}` is wrapped by key `{kek_id}`, which is not at hand")))?;
+    kek.unwrap_key(id, wrapped).map_err(StoreError::crypto(format!("data key `{id}`")))
 }
 
 /// [`ENTRIES_OF_CLIENT`] through SQLite's own library.
