@@ -119,7 +119,7 @@ impl Store {
             keys.push((id, key, wrapped));
         }
         for chunk in keys.get(1..).unwrap_or_default().chunks(INSERT_CHUNK) {
-            let sql = multi_row_insert("INSERT INTO data_keys (id, kek_id, wrapped) VALUES ", 3, chunk.len());
+            let sql = multi_row_insert(self.backend(), "INSERT INTO data_keys (id, kek_id, wrapped) VALUES ", 3, chunk.len());
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, _, w) in chunk {
                 q = q.bind(id.clone()).bind(kek.id().to_string()).bind(w.clone());
@@ -136,6 +136,7 @@ impl Store {
         let (notes, records): (Vec<_>, Vec<_>) = sealed.into_iter().partition(|(r, _, _, _)| r.notes);
         for chunk in records.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
+                self.backend(),
                 "INSERT INTO records (id, client_id, author_id, created_at, data_key_id, kek_id, wrapped_key, content, category) VALUES ",
                 9,
                 chunk.len(),
@@ -157,6 +158,7 @@ impl Store {
         }
         for chunk in notes.chunks(INSERT_CHUNK) {
             let sql = multi_row_insert(
+                self.backend(),
                 "INSERT INTO psychotherapy_notes (id, client_id, author_id, created_at, data_key_id, kek_id, wrapped_key, content) VALUES ",
                 8,
                 chunk.len(),

@@ -534,21 +534,11 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// `INSERT INTO table (columns) VALUES (…), (…)` for `rows` rows. SQLite
-/// gets anonymous `?` placeholders, bound in order: for numbered ones its
-/// driver looks each parameter's name up in a list as long as the
-/// statement's parameters, so binding a 900-parameter insert cost
-/// quadratic time (a third of an append's CPU). PostgreSQL gets `$1…`.
+/// `INSERT INTO table (columns) VALUES (…), (…)` for `rows` rows, with the
+/// backend's placeholders ([`crate::vault::multi_row_insert`]).
 fn multi_insert(backend: crate::db::Backend, table: &str, columns: &str, rows: usize) -> String {
     let head = format!("INSERT INTO {table} ({columns}) VALUES ");
-    let width = columns.split(',').count();
-    match backend {
-        crate::db::Backend::Postgres => crate::vault::multi_row_insert(&head, width, rows),
-        crate::db::Backend::Sqlite => {
-            let row = format!("({})", vec!["?"; width].join(", "));
-            head + &vec![row.as_str(); rows].join(", ")
-        }
-    }
+    crate::vault::multi_row_insert(backend, &head, columns.split(',').count(), rows)
 }
 
 /// The statement that keeps other appenders out until commit (PostgreSQL;

@@ -558,7 +558,7 @@ async fn restore_into(
         compare_schema(&manifest, &schema)?;
         let mut total = 0u64;
         for table in &manifest.tables {
-            insert_table(conn, &mut lines, table).await?;
+            insert_table(conn, backend, &mut lines, table).await?;
             total += table.rows;
         }
         lines.end(total)?;
@@ -618,7 +618,7 @@ fn compare_schema(manifest: &Manifest, schema: &[Table]) -> Result<(), BackupErr
     Ok(())
 }
 
-async fn insert_table(conn: &mut AnyConnection, lines: &mut Lines, table: &TableManifest) -> Result<(), BackupError> {
+async fn insert_table(conn: &mut AnyConnection, backend: Backend, lines: &mut Lines, table: &TableManifest) -> Result<(), BackupError> {
     let columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
     let head = format!("INSERT INTO {} ({}) VALUES ", quote(&table.name), columns.join(", "));
     let per_statement = (PARAMS_PER_INSERT / table.columns.len().max(1)).max(1);
@@ -630,7 +630,7 @@ async fn insert_table(conn: &mut AnyConnection, lines: &mut Lines, table: &Table
             batch.push(lines.row(table, number)?);
             number += 1;
         }
-        let sql = multi_row_insert(&head, table.columns.len(), batch.len());
+        let sql = multi_row_insert(backend, &head, table.columns.len(), batch.len());
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for cell in batch.into_iter().flatten() {
             query = match cell {
