@@ -1,102 +1,100 @@
-//! Where `confidant serve` writes its log lines: a thread of its own that
-//! takes them through a channel and writes them to standard error in
-//! batches, one write for as many lines as have arrived, flushed whenever
-//! none is waiting.
+//! Where `confidant serve` writes its log lines: into a shared buffer that
+//! a thread of its own writes to standard error every few milliseconds,
+//! as many lines in one write as have come.
 //!
 //! Why: standard error is unbuffered, so writing there straight from the
 //! request's task cost one `write(2)` per request on an async worker (under
 //! `wrk`, about half of the request log's time and a tenth of a `/healthz`
-//! request's). Nothing is dropped: when the thread falls 64k lines behind,
-//! a request waits for room, as it waited for the write before. The
-//! [`Flushing`] guard that [`start`] returns waits, when dropped, until every
-//! line sent before it is written, so the last lines of a run are not lost
-//! when the process exits.
+//! request's). Appending to the buffer takes a lock and a copy, and wakes
+//! nobody. Nothing is dropped: a writer that finds more than [`LIMIT`]
+//! bytes waiting writes them out itself, as it wrote every line before. The
+//! [`Flushing`] guard that [`start`] returns writes what is left when
+//! dropped, so the last lines of a run are not lost when the process exits.
 
 use std::io::Write;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Lines waiting for the thread before a writer waits for room.
-const BACKLOG: usize = 64 * 1024;
+/// Bytes waiting past which a writer writes them out itself.
+const LIMIT: usize = 1024 * 1024;
 
-/// How long dropping [`Flushing`] waits for the thread at most.
-const FLUSH_WAIT: Duration = Duration::from_secs(2);
+/// How often the thread writes what has come.
+const EVERY: Duration = Duration::from_millis(20);
 
-enum Message {
-    /// Bytes of one or more formatted lines.
-    Line(Vec<u8>),
-    /// Write everything received so far, then answer.
-    Flush(SyncSender<()>),
+/// The lines not yet written and where they go.
+struct Shared<W> {
+    pending: Mutex<Vec<u8>>,
+    out: Mutex<W>,
+}
+
+impl<W: Write> Shared<W> {
+    fn pending(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes what is waiting (the output's lock keeps lines in order).
+    fn write_out(&self) {
+        let mut out = self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lines = std::mem::take(&mut *self.pending());
+        if !lines.is_empty() {
+            // A log that cannot be written has nowhere to report it.
+            let _ = out.write_all(&lines);
+            let _ = out.flush();
+        }
+    }
 }
 
 /// Hands formatted lines to the log thread (a `tracing_subscriber` writer).
-#[derive(Clone)]
 pub struct LogSink {
-    sender: SyncSender<Message>,
+    shared: Arc<Shared<Box<dyn Write + Send>>>,
 }
 
-/// Waits, when dropped, for the lines sent before to be written.
+/// Writes what is left when dropped.
 pub struct Flushing {
-    sender: SyncSender<Message>,
+    shared: Arc<Shared<Box<dyn Write + Send>>>,
 }
 
 /// Starts the log thread over `out`; `None` when the thread could not be
 /// started (then the caller writes to standard error directly).
 pub fn start(out: impl Write + Send + 'static) -> Option<(LogSink, Flushing)> {
-    let (sender, receiver) = sync_channel(BACKLOG);
-    std::thread::Builder::new().name("confidant-log".to_string()).spawn(move || drain(&receiver, out)).ok()?;
-    Some((LogSink { sender: sender.clone() }, Flushing { sender }))
-}
-
-/// Writes what arrives: waits for a line, takes every other one already
-/// waiting, then flushes, so a burst of requests costs one write.
-fn drain(receiver: &Receiver<Message>, out: impl Write) {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    let mut next = receiver.recv();
-    while let Ok(message) = next {
-        let mut acks = Vec::new();
-        let mut message = Some(message);
-        while let Some(m) = message.take() {
-            match m {
-                Message::Line(bytes) => {
-                    // A log that cannot be written has nowhere to report it.
-                    let _ = out.write_all(&bytes);
-                }
-                Message::Flush(ack) => acks.push(ack),
+    let out: Box<dyn Write + Send> = Box::new(out);
+    let shared = Arc::new(Shared { pending: Mutex::new(Vec::with_capacity(64 * 1024)), out: Mutex::new(out) });
+    let weak = Arc::downgrade(&shared);
+    std::thread::Builder::new()
+        .name("confidant-log".to_string())
+        .spawn(move || {
+            while let Some(shared) = weak.upgrade() {
+                shared.write_out();
+                drop(shared);
+                std::thread::sleep(EVERY);
             }
-            message = match receiver.try_recv() {
-                Ok(m) => Some(m),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-            };
-        }
-        let _ = out.flush();
-        for ack in acks {
-            let _ = ack.send(());
-        }
-        next = receiver.recv();
-    }
-    let _ = out.flush();
+        })
+        .ok()?;
+    Some((LogSink { shared: shared.clone() }, Flushing { shared }))
 }
 
 impl Drop for Flushing {
     fn drop(&mut self) {
-        let (ack, done) = sync_channel(1);
-        if self.sender.send(Message::Flush(ack)).is_ok() {
-            // Past the wait (or with the thread gone) the process exits anyway.
-            let _ = done.recv_timeout(FLUSH_WAIT);
-        }
+        self.shared.write_out();
     }
 }
 
-/// One event's writer: each write is sent to the thread as it comes (the
-/// subscriber formats an event whole, then writes it once).
+/// One event's writer: the subscriber formats an event whole, then writes
+/// it once, so each write is appended whole.
 pub struct LineWriter<'a> {
     sink: &'a LogSink,
 }
 
 impl Write for LineWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.sink.sender.send(Message::Line(buf.to_vec())).map_err(|_| std::io::Error::other("the log thread has stopped"))?;
+        let full = {
+            let mut pending = self.sink.shared.pending();
+            pending.extend_from_slice(buf);
+            pending.len() > LIMIT
+        };
+        if full {
+            self.sink.shared.write_out();
+        }
         Ok(buf.len())
     }
 
@@ -121,9 +119,9 @@ mod tests {
 
     /// A writer the test can read back.
     #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
+    struct Captured(Arc<Mutex<Vec<u8>>>);
 
-    impl Write for Shared {
+    impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
             Ok(buf.len())
@@ -136,11 +134,11 @@ mod tests {
 
     #[test]
     fn every_line_sent_before_the_guard_drops_is_written_in_order() {
-        let out = Shared::default();
+        let out = Captured::default();
         let (sink, flushing) = start(out.clone()).expect("the log thread starts");
         let writers: Vec<_> = (0..4)
             .map(|t| {
-                let sink = sink.clone();
+                let sink = LogSink { shared: sink.shared.clone() };
                 std::thread::spawn(move || {
                     for i in 0..1000 {
                         let mut w = tracing_subscriber::fmt::MakeWriter::make_writer(&sink);
