@@ -113,6 +113,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
     use std::sync::{Arc, Mutex};
 
     use super::*;
