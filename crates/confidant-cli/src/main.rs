@@ -18,6 +18,7 @@ mod release;
 mod render;
 mod rules;
 mod serve;
+mod serve_log;
 mod train;
 mod vault;
 

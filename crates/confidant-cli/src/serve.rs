@@ -50,17 +50,28 @@ pub enum LogFormat {
     Off,
 }
 
-/// Installs the log subscriber: INFO and above to standard error. The
-/// server logs ids, routes, statuses and timings only (never names or
-/// contents), so nothing here needs filtering.
-fn init_logs(format: LogFormat) {
-    let builder = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).with_ansi(false);
-    // A subscriber already installed (e.g. by an embedding test) wins.
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Off => return,
+/// Installs the log subscriber: INFO and above to standard error, through
+/// the log thread ([`crate::serve_log`]) so no request waits for a write.
+/// The server logs ids, routes, statuses and timings only (never names or
+/// contents), so nothing here needs filtering. The guard returned waits,
+/// when dropped, for the lines logged before to be written.
+fn init_logs(format: LogFormat) -> Option<crate::serve_log::Flushing> {
+    if format == LogFormat::Off {
+        return None;
+    }
+    let (sink, flushing) = match crate::serve_log::start(std::io::stderr()) {
+        Some((sink, flushing)) => (Some(sink), Some(flushing)),
+        None => (None, None),
     };
+    let builder = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false);
+    // A subscriber already installed (e.g. by an embedding test) wins.
+    let _ = match (format, sink) {
+        (LogFormat::Json, Some(sink)) => builder.json().with_writer(sink).try_init(),
+        (LogFormat::Json, None) => builder.json().with_writer(std::io::stderr).try_init(),
+        (_, Some(sink)) => builder.with_writer(sink).try_init(),
+        (_, None) => builder.with_writer(std::io::stderr).try_init(),
+    };
+    flushing
 }
 
 /// Removes the demo's data directory when the server stops.
@@ -92,7 +103,7 @@ async fn apply_training_policy(store: &confidant_store::Store, file: &crate::con
 }
 
 pub fn run(location: &Location, args: ServeArgs, file: &crate::config::ConfigFile) -> Result<(), Failure> {
-    init_logs(args.log);
+    let _logs = init_logs(args.log);
     let mut location = location.clone();
     let _demo_dir = if args.demo {
         let mut bytes = [0u8; 6];

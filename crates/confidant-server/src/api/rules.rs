@@ -17,19 +17,25 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
         state.metrics.decision(&decision, started.elapsed());
         Ok::<_, Problem>(decision)
     };
-    let decided = match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
-        Input::One(request) => serde_json::to_vec(&decide(&request, None)?),
+    // A decision is a few kilobytes: one buffer of that size, not a dozen regrowths.
+    let mut decided = Vec::with_capacity(DECISION_BYTES);
+    match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
+        Input::One(request) => serde_json::to_writer(&mut decided, &decide(&request, None)?),
         Input::Batch(requests) => {
             let mut out = Vec::with_capacity(requests.len());
             for (i, request) in requests.iter().enumerate() {
                 out.push(decide(request, Some(i))?);
             }
-            serde_json::to_vec(&out)
+            decided.reserve(DECISION_BYTES.saturating_mul(out.len()));
+            serde_json::to_writer(&mut decided, &out)
         }
     }
     .map_err(|e| Problem::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], decided).into_response())
 }
+
+/// Room for one serialized decision (most are 2–5 kB).
+const DECISION_BYTES: usize = 4096;
 
 /// An engine refusal: bad input (a jurisdiction no loaded pack covers) is
 /// the caller's, naming the field (and the batch index); anything else is ours.
