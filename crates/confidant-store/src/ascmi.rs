@@ -11,6 +11,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
+use crate::authorizations::Queued;
 use crate::crypto::field_aad;
 use crate::error::StoreError;
 use crate::model::{Ascmi, AwaitingReview, CarePartner, StoredAscmi};
@@ -310,28 +311,9 @@ impl Store {
     /// client and the entry's sequence number.
     pub async fn review_ascmi_audited(&self, id: &str, reviewer: &str, audit: AuditEvent) -> Result<(String, u64), StoreError> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT client_id, entered_by FROM ascmi_forms WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("ascmi", id))?;
-        let entered_by: Option<String> = row.try_get("entered_by")?;
-        if entered_by.as_deref() == Some(reviewer) {
-            return Err(StoreError::invalid("review", "a reviewer other than the staff member who entered the form"));
-        }
-        let done = sqlx::query(
-            "UPDATE ascmi_forms SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL",
-        )
-        .bind(id.to_string())
-        .bind(reviewer.to_string())
-        .bind(self.now_secs())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::invalid("review", format!("a form awaiting review; `{id}` is not")));
-        }
+        let client = self.mark_reviewed(&mut tx, Queued::Ascmi, id, reviewer).await?;
         let seq = self.commit_audited(tx, audit).await?;
-        Ok((row.try_get("client_id")?, seq))
+        Ok((client, seq))
     }
 
     /// The client a form belongs to.

@@ -5,7 +5,7 @@ use confidant_policy::authorization::form_defects;
 use confidant_policy::vocab::{AuthorizationKind, Category, Purpose, RecipientKind, Signer};
 use confidant_policy::{Authorization, AuthorizedRecipient, Date, Statements};
 use serde_json::{Value, json};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::audit::AuditEvent;
 use crate::audit_detail::Detail;
@@ -173,25 +173,36 @@ impl Store {
     }
 
     pub(crate) async fn review_authorization_in(&self, tx: &mut Tx, id: &str, reviewer: &str) -> Result<String, StoreError> {
-        let row = sqlx::query("SELECT client_id, entered_by, needs_review, reviewed_at FROM authorizations WHERE id = $1")
+        self.mark_reviewed(tx, Queued::Authorization, id, reviewer).await
+    }
+
+    /// Marks a queued authorization or ASCMI form reviewed by `reviewer`,
+    /// never the staff member who entered it, and only once. Returns its
+    /// client.
+    pub(crate) async fn mark_reviewed(&self, tx: &mut Tx, queued: Queued, id: &str, reviewer: &str) -> Result<String, StoreError> {
+        let (table, kind, noun) = match queued {
+            Queued::Authorization => ("authorizations", "authorization", "an authorization"),
+            Queued::Ascmi => ("ascmi_forms", "ascmi", "a form"),
+        };
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT client_id, entered_by FROM {table} WHERE id = $1")))
             .bind(id.to_string())
             .fetch_optional(&mut **tx)
             .await?
-            .ok_or_else(|| not_found("authorization", id))?;
+            .ok_or_else(|| not_found(kind, id))?;
         let entered_by: Option<String> = row.try_get("entered_by")?;
         if entered_by.as_deref() == Some(reviewer) {
-            return Err(StoreError::invalid("review", "a reviewer other than the staff member who entered the authorization"));
+            return Err(StoreError::invalid("review", format!("a reviewer other than the staff member who entered {noun}")));
         }
-        let done = sqlx::query(
-            "UPDATE authorizations SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL",
-        )
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET reviewed_by = $2, reviewed_at = $3 WHERE id = $1 AND needs_review = 1 AND reviewed_at IS NULL"
+        )))
         .bind(id.to_string())
         .bind(reviewer.to_string())
         .bind(self.now_secs())
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::invalid("review", format!("an authorization awaiting review; `{id}` is not")));
+            return Err(StoreError::invalid("review", format!("{noun} awaiting review; `{id}` is not")));
         }
         Ok(row.try_get("client_id")?)
     }
@@ -347,4 +358,13 @@ impl Store {
             key.open(&field_aad("authorizations", "document", id), &sealed).map_err(StoreError::crypto(format!("authorization `{id}`")))?;
         Ok(Some(doc.to_vec()))
     }
+}
+
+/// What waits in the privacy officer's review queue.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Queued {
+    /// An authorization covering psychotherapy notes or Part 2 records.
+    Authorization,
+    /// An ASCMI form sharing SUD records.
+    Ascmi,
 }
