@@ -20,7 +20,7 @@ use crate::db::native;
 use crate::disclosure::{Accounting, AccountingEntry, Suspension};
 use crate::error::StoreError;
 use crate::keys::KeyRing;
-use crate::vault::{Store, corrupt, require, split, unwrap_with};
+use crate::vault::{Store, corrupt, require, split, split_over_cores, unwrap_with};
 
 /// An accounting entry's columns as [`ENTRIES_OF_CLIENT`] reads them: id,
 /// disclosure, day, recipient kind, purpose, categories, cites, corrects,
@@ -173,22 +173,14 @@ impl Store {
     }
 }
 
-/// Rows at which opening is split over two threads.
-const SPLIT_AT: usize = 2_048;
+/// Rows below which opening stays on one thread (each thread unwraps the
+/// keys its rows need once).
+const OPEN_PER_THREAD: usize = 1_024;
 
-/// Opens accounting rows (each with its `recorded_at`), the second half on
-/// a thread of its own when there are many. Call it off the async workers.
-fn open_rows(keys: &KeyRing, mut rows: Vec<AccountingRow>) -> Result<Vec<(i64, AccountingEntry)>, StoreError> {
-    if rows.len() < SPLIT_AT {
-        return open_part(keys, rows);
-    }
-    let back = rows.split_off(rows.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| open_part(keys, back));
-        let mut out = open_part(keys, rows)?;
-        out.extend(other.join().map_err(|_| corrupt("accounting entries (a thread opening them failed)"))??);
-        Ok(out)
-    })
+/// Opens accounting rows (each with its `recorded_at`), split over the
+/// cores when there are many. Call it off the async workers.
+fn open_rows(keys: &KeyRing, rows: Vec<AccountingRow>) -> Result<Vec<(i64, AccountingEntry)>, StoreError> {
+    split_over_cores(rows, OPEN_PER_THREAD, "opening accounting entries", |part| open_part(keys, part))
 }
 
 /// Opens rows on this thread: each data key unwrapped once, each entry's
@@ -238,7 +230,7 @@ fn open_part(keys: &KeyRing, rows: Vec<AccountingRow>) -> Result<Vec<(i64, Accou
 
 /// [`ENTRIES_OF_CLIENT`] through SQLite's own library.
 fn accounting_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Vec<AccountingRow>, StoreError> {
-    use crate::sqlite_reads::{blob, integer, text, text_or_null};
+    use crate::sqlite_reads::{blob, blob_or_null, integer, text, text_or_null};
     let mut statement = conn.prepare_cached(ENTRIES_OF_CLIENT)?;
     let mut rows = statement.query([client_id])?;
     let mut out = Vec::new();
@@ -257,7 +249,7 @@ fn accounting_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Resul
             text(row, 10)?.to_string(),
             integer(row, 11)?,
             text_or_null(row, 12)?.map(str::to_string),
-            row.get_ref(13)?.as_blob_or_null().map_err(rusqlite::Error::from)?.map(<[u8]>::to_vec),
+            blob_or_null(row, 13)?.map(<[u8]>::to_vec),
         ));
     }
     Ok(out)

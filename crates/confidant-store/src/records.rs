@@ -341,26 +341,16 @@ const OPEN_PER_THREAD: usize = 64;
 /// Unwraps each record's data key and decrypts its content, on every core
 /// when there are many: each record is independent, and opening them is
 /// what a read of a client's chart costs beyond SQL. Blocking: call it on
-/// the blocking pool. Fails on the first record that does not open.
-fn open_contents(keys: &KeyRing, mut jobs: Vec<(Record, SealedRecord)>) -> Result<Vec<Record>, StoreError> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(jobs.len() / OPEN_PER_THREAD).max(1);
-    if threads == 1 {
-        jobs.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts))?;
-    } else {
-        let per_thread = jobs.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let mut chunks = jobs.chunks_mut(per_thread);
-            let first = chunks.next();
-            let others: Vec<_> = chunks
-                .map(|chunk| scope.spawn(move || chunk.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts))))
-                .collect();
-            let mine = first.map_or(Ok(()), |chunk| chunk.iter_mut().try_for_each(|(record, parts)| open_content(keys, record, parts)));
-            others.into_iter().try_for_each(|handle| handle.join().unwrap_or_else(|_| Err(corrupt("a record-opening thread"))))?;
-            mine
-        })?;
-    }
-    Ok(jobs.into_iter().map(|(record, _)| record).collect())
+/// the blocking pool. Fails on a record that does not open.
+fn open_contents(keys: &KeyRing, jobs: Vec<(Record, SealedRecord)>) -> Result<Vec<Record>, StoreError> {
+    split_over_cores(jobs, OPEN_PER_THREAD, "opening records", |part| {
+        part.into_iter()
+            .map(|(mut record, parts)| {
+                open_content(keys, &mut record, &parts)?;
+                Ok(record)
+            })
+            .collect()
+    })
 }
 
 /// Opens one record's content into `record`.

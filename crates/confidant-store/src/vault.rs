@@ -540,6 +540,42 @@ impl Store {
 
 // ── helpers ─────────────────────────────────────────────────────────────────
 
+/// Runs `work` over `items` split into consecutive parts, one per core but
+/// none smaller than `min_part`, on scoped threads (this one takes the
+/// first part), and joins the results in order. For opening many sealed
+/// rows, each independent of the others: CPU work, so call it off the
+/// async workers. `what` names the work in the error a panicked part gives.
+pub(crate) fn split_over_cores<T: Send, R: Send>(
+    mut items: Vec<T>,
+    min_part: usize,
+    what: &str,
+    work: impl Fn(Vec<T>) -> Result<Vec<R>, StoreError> + Sync,
+) -> Result<Vec<R>, StoreError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let parts = cores.min(items.len() / min_part.max(1)).max(1);
+    if parts == 1 {
+        return work(items);
+    }
+    let per_part = items.len().div_ceil(parts);
+    let mut split = Vec::with_capacity(parts);
+    while items.len() > per_part {
+        let rest = items.split_off(per_part);
+        split.push(std::mem::replace(&mut items, rest));
+    }
+    split.push(items);
+    let mut split = split.into_iter();
+    let first = split.next().unwrap_or_default();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = split.map(|part| scope.spawn(move || work(part))).collect();
+        let mut out = work(first)?;
+        for other in others {
+            out.extend(other.join().map_err(|_| corrupt(format!("{what} (a thread doing it failed)")))??);
+        }
+        Ok(out)
+    })
+}
+
 /// Unwraps data key `id`, wrapped by KEK `kek_id`, with a key of `keys`.
 pub(crate) fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
     let kek = keys
@@ -683,4 +719,32 @@ pub(crate) fn split<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> 
 pub fn needs_privacy_review(auth: &Authorization) -> bool {
     auth.kind == AuthorizationKind::Part2
         || auth.categories.iter().any(|c| matches!(c, Category::PsychotherapyNotes | Category::SubstanceUse))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn work_split_over_the_cores_keeps_the_order_and_every_item() {
+        let items: Vec<u32> = (0..1_001).collect();
+        let doubled = split_over_cores(items, 10, "doubling", |part| Ok(part.into_iter().map(|i| i * 2).collect())).unwrap();
+        assert_eq!(doubled, (0..1_001).map(|i| i * 2).collect::<Vec<u32>>());
+        // Too few for a second part: one call on this thread.
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        split_over_cores(vec![1, 2, 3], 10, "counting", |part| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(part)
+        })
+        .unwrap();
+        assert_eq!(calls.into_inner(), 1);
+    }
+
+    #[test]
+    fn a_failing_part_fails_the_whole_split() {
+        let items: Vec<u32> = (0..1_000).collect();
+        let result = split_over_cores(items, 1, "checking", |part| if part.contains(&999) { Err(corrupt("item 999")) } else { Ok(part) });
+        assert!(matches!(result, Err(StoreError::Corrupt { .. })), "{result:?}");
+    }
 }
