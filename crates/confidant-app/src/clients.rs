@@ -101,29 +101,26 @@ impl App<'_> {
         let Some(reviewer) = actor.on_behalf_of() else {
             return Err(AppError::input("--as", "the privacy officer reviewing it"));
         };
-        let client = match self.store.authorization_client(auth_id).await {
+        // An id names an authorization or, failing that, an ASCMI form.
+        let (client, ascmi) = match self.store.authorization_client(auth_id).await {
+            Ok(client) => (client, false),
             Err(StoreError::NotFound { .. }) => match self.store.ascmi_client(auth_id).await {
-                Ok(client) => {
-                    let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
-                        .client(&client)
-                        .with_all(via(actor))
-                        .with(Detail::Ascmi(auth_id.to_string()));
-                    self.store.review_ascmi_audited(auth_id, reviewer, event).await?;
-                    return Ok(());
-                }
+                Ok(client) => (client, true),
                 // Neither: the answer names what the caller asked for.
                 Err(StoreError::NotFound { .. }) => {
                     return Err(StoreError::NotFound { kind: "authorization", id: auth_id.to_string() }.into());
                 }
                 Err(e) => return Err(e.into()),
             },
-            other => other?,
+            Err(e) => return Err(e.into()),
         };
-        let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id())
-            .client(&client)
-            .with_all(via(actor))
-            .with(Detail::Authorization(auth_id.to_string()));
-        self.store.review_authorization_audited(auth_id, reviewer, event).await?;
+        let reviewed = if ascmi { Detail::Ascmi(auth_id.to_string()) } else { Detail::Authorization(auth_id.to_string()) };
+        let event = AuditEvent::new(AuditKind::AuthorizationReviewed, actor.id()).client(&client).with_all(via(actor)).with(reviewed);
+        if ascmi {
+            self.store.review_ascmi_audited(auth_id, reviewer, event).await?;
+        } else {
+            self.store.review_authorization_audited(auth_id, reviewer, event).await?;
+        }
         Ok(())
     }
 

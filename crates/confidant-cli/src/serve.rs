@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use confidant_server::{Config, demo::create_demo_accounts, router, serve, state};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use crate::Failure;
 use crate::vault::{Location, open, store_failure};
@@ -59,17 +60,16 @@ fn init_logs(format: LogFormat) -> Option<crate::serve_log::Flushing> {
     if format == LogFormat::Off {
         return None;
     }
-    let (sink, flushing) = match crate::serve_log::start(std::io::stderr()) {
-        Some((sink, flushing)) => (Some(sink), Some(flushing)),
-        None => (None, None),
+    // Straight to standard error only if the log thread could not start.
+    let (writer, flushing) = match crate::serve_log::start(std::io::stderr()) {
+        Some((sink, flushing)) => (BoxMakeWriter::new(sink), Some(flushing)),
+        None => (BoxMakeWriter::new(std::io::stderr), None),
     };
-    let builder = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false);
+    let builder = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false).with_writer(writer);
     // A subscriber already installed (e.g. by an embedding test) wins.
-    let _ = match (format, sink) {
-        (LogFormat::Json, Some(sink)) => builder.json().with_writer(sink).try_init(),
-        (LogFormat::Json, None) => builder.json().with_writer(std::io::stderr).try_init(),
-        (_, Some(sink)) => builder.with_writer(sink).try_init(),
-        (_, None) => builder.with_writer(std::io::stderr).try_init(),
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text | LogFormat::Off => builder.try_init(),
     };
     flushing
 }
