@@ -112,7 +112,12 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     }
     let mut advice: Vec<&str> = Vec::new();
     for eval in evaluations {
-        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing) {
+        // A released category's releasing and obligate rules; a withheld
+        // one's standing forbids, whose advice names the lawful way forward
+        // (for LPS records under a serious threat: bring in the
+        // psychotherapist, call crisis or emergency services).
+        let withheld_by: &[usize] = if eval.verdict.released { &[] } else { &eval.verdict.blocking };
+        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing).chain(withheld_by) {
             if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
                 && !advice.contains(&text)
             {

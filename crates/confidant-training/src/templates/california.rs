@@ -211,6 +211,12 @@ pub(super) fn situations(b: &mut Builder) {
         LPS,
         vec![mc::ends_at_death(), mc::never_without_written_consent()],
     );
+    b.grounded(t, "lps_jail_care", "ca.lps.custody_care", Topic::ConsentAndAuthorization,
+        "A client of your county (LPS) program has been booked into county jail. The jail's health staff ask for her medications and diagnosis to continue her care in custody.",
+        lps("psychiatrist").to("correctional_institution").purpose("treatment").fact("client_in_custody"), &[Medications], LPS, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_suicide_risk_police", "ca.lps.serious_threat", Topic::DutyToProtect,
+        "A client of your county (LPS) program tells you, her peer support specialist, that she will end her life tonight. You want to phone the police with her diagnosis; she has signed no release.",
+        lps("peer_support_specialist").to("law_enforcement").purpose("emergency").fact("serious_imminent_threat"), &[Diagnosis], LPS, vec![mc::every_threat_to_police()]);
     b.grounded(t, "lps_minor_social_worker", "ca.lps.minor_coordination", Topic::ConsentAndAuthorization,
         "A 13-year-old in foster care receives county (LPS) mental-health services. Her county social worker asks for her medications to coordinate her care.",
         lps("case_manager").age(13).to("child_welfare_agency").purpose("treatment"), &[Medications], MINORS, vec![mc::never_without_written_consent()]);
