@@ -70,7 +70,7 @@ async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<Page, StoreError>>) -
 
 /// The events `from..from + PAGE` in order, each with its commitment (or
 /// why its row could not be read).
-async fn page_entries(conn: &mut PgConnection, from: i64) -> Result<Vec<(u64, Result<Hash, String>)>, StoreError> {
+async fn page_entries(conn: &mut PgConnection, from: i64) -> Result<Entries, StoreError> {
     // Two integers of ours in the text: nothing from outside is spliced in.
     let sql = format!(
         "COPY (SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= {from} AND seq < {} ORDER BY seq) TO STDOUT (FORMAT binary)",
@@ -88,6 +88,10 @@ async fn page_entries(conn: &mut PgConnection, from: i64) -> Result<Vec<(u64, Re
     rows.finish()?;
     Ok(entries)
 }
+
+/// A page's events: each sequence number with its commitment, or why its
+/// row could not be read.
+type Entries = Vec<(u64, Result<Hash, String>)>;
 
 /// The columns of one event row, in [`ENTRY_COLUMNS`] order (`None`: NULL).
 type Fields<'a> = [Option<&'a [u8]>; COLUMNS];
@@ -288,7 +292,7 @@ mod tests {
         confidant_audit::entry_commitment(&bytes)
     }
 
-    fn read(chunks: &[&[u8]]) -> Result<Vec<(u64, Result<Hash, String>)>, StoreError> {
+    fn read(chunks: &[&[u8]]) -> Result<Entries, StoreError> {
         let mut rows = CopyRows::default();
         let mut out = Vec::new();
         for chunk in chunks {
