@@ -30,6 +30,7 @@
 
 mod append;
 mod cache;
+mod pg_pages;
 mod read;
 mod sqlite_pages;
 mod v1;

@@ -12,15 +12,10 @@ use confidant_audit::{
     Checkpoint, LeafHash, LogVerifyingKey, SignedTreeHead, TILE_WIDTH, TileBuilder, TileData, TileId, TileKind, VerifierKey,
     bundle_entries, empty_root, partial_tiles, tiles_for_size,
 };
-use futures_util::TryStreamExt;
-use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::append::{fetch_bundle, fetch_tiles};
-use super::{
-    AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, CheckpointRow, ENTRY_COLUMNS, PAGE, StoredCheckpoint, checkpoint_of_row,
-    commitment_of_row,
-};
+use super::{AuditProblem, AuditVerification, CHECKPOINT_COLUMNS, CheckpointRow, StoredCheckpoint, checkpoint_of_row};
 use crate::db::{Conn, NativePool, native};
 use crate::error::StoreError;
 use crate::vault::Store;
@@ -69,69 +64,9 @@ pub(super) struct Page {
 }
 
 /// Pages read ahead of the checker: one being read and hashed while the
-/// checker works through the one before.
+/// checker works through the one before (by `pg_pages.rs` on PostgreSQL,
+/// `sqlite_pages.rs` on SQLite).
 const PAGES_AHEAD: usize = 2;
-
-/// Reads the log page by page on one connection of the native pool (used
-/// on PostgreSQL; SQLite's pages come from `sqlite_pages.rs`),
-/// hashing each event row into its commitment as it streams in, and sends
-/// the pages to the checker; stops after the first empty page or when the
-/// checker hangs up. Runs as a task of its own, so reading and hashing go
-/// on beside the tree's rebuilding (on a second core when there is one).
-async fn read_pages(pool: NativePool, out: mpsc::Sender<Result<Page, StoreError>>) {
-    let read: Result<(), StoreError> = native!(&pool, |p| async {
-        let mut conn = p.acquire().await?;
-        let entries_sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq");
-        let tiles_per_page = PAGE / TILE_WIDTH as i64;
-        let mut from: i64 = 0;
-        loop {
-            let first_tile = from / TILE_WIDTH as i64;
-            let bundles: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, entries FROM audit_bundles WHERE idx >= $1 AND idx < $2")
-                .bind(first_tile)
-                .bind(first_tile + tiles_per_page)
-                .fetch_all(&mut *conn)
-                .await?;
-            let level0: Vec<(i64, Vec<u8>)> =
-                sqlx::query_as("SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx < $2")
-                    .bind(first_tile)
-                    .bind(first_tile + tiles_per_page)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            let mut entries = Vec::with_capacity(PAGE as usize);
-            {
-                let mut rows = sqlx::query(sqlx::AssertSqlSafe(entries_sql.as_str())).bind(from).bind(from + PAGE).fetch(&mut *conn);
-                while let Some(row) = rows.try_next().await? {
-                    let seq = row.try_get::<i64, _>(0)? as u64;
-                    entries.push((seq, commitment_of_row(&row).map_err(|e| e.to_string())));
-                }
-            }
-            let beyond = if entries.is_empty() {
-                // Anything stored beyond a gap of a whole page is still a gap.
-                let (next,): (Option<i64>,) =
-                    sqlx::query_as("SELECT MIN(seq) FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(&mut *conn).await?;
-                next.map(|n| n as u64)
-            } else {
-                None
-            };
-            let last = entries.is_empty();
-            let page = Page {
-                entries,
-                bundles: bundles.into_iter().map(|(i, b)| (i as u64, b)).collect(),
-                level0: level0.into_iter().map(|(i, b)| (i as u64, b)).collect(),
-                beyond,
-            };
-            if out.send(Ok(page)).await.is_err() || last {
-                break;
-            }
-            from += PAGE;
-        }
-        Ok::<(), StoreError>(())
-    }
-    .await);
-    if let Err(e) = read {
-        let _ = out.send(Err(e)).await;
-    }
-}
 
 /// The checkpoints in size order, a page at a time.
 struct Heads<'a> {
@@ -230,7 +165,13 @@ impl Store {
                 let path = reads.path().to_path_buf();
                 tokio::task::spawn_blocking(move || super::sqlite_pages::read_pages(&path, &send))
             }
-            None => tokio::spawn(read_pages(self.native.clone(), send)),
+            // PostgreSQL: binary copies of each page (`pg_pages.rs`).
+            None => match &self.native {
+                NativePool::Postgres(pool) => tokio::spawn(super::pg_pages::read_pages(pool.clone(), send)),
+                NativePool::Sqlite(_) => {
+                    return Err(StoreError::invalid("audit", "a SQLite store with its own reader"));
+                }
+            },
         };
         let found = self.check_pages(verifier, upper, signed, result, &mut pages).await;
         // Hang up first, so a reader still going stops at its next page.
