@@ -129,6 +129,9 @@ fn hipaa(b: &mut Builder) {
     b.grounded(t, "housing_referral", "hipaa.treatment.care_coordination", Topic::MinimumNecessary,
         "You refer a homeless client with a serious mental illness to a supportive-housing agency, which asks for the upcoming appointments needed for the placement.",
         us("case_manager").to("social_services_agency").purpose("treatment"), &[Appointments], "Coordinating care with social services is part of treatment under HIPAA.", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "plan_quality_review", "hipaa.operations.other_entity", Topic::MinimumNecessary,
+        "The client's health plan, which pays for their care, asks for the diagnosis for its quality-improvement review of the members it covers.",
+        us("administrative_staff").to("health_plan").purpose("health_care_operations"), &[Diagnosis], "Another covered entity's quality work about a client you both serve is allowed, minimum necessary.", vec![mc::never_without_written_consent()]);
     b.grounded(
         t,
         "family_absent_involved",
