@@ -23,7 +23,8 @@
 //! database, so deleting the tail of the log together with its heads is
 //! still detected.
 //!
-//! `append` extends the log, `read` serves entries, proofs, the checkpoint
+//! `append` extends the log (`sqlite_append` runs a server's appends
+//! through SQLite's own library), `read` serves entries, proofs, the checkpoint
 //! and tiles, `cache` keeps the newest checkpoint and recent tiles for
 //! proofs, `verify` recomputes everything, and `v1` verifies a log of the
 //! earlier layout and re-commits it.
@@ -31,6 +32,7 @@
 mod append;
 mod cache;
 mod read;
+mod sqlite_append;
 mod sqlite_pages;
 mod v1;
 mod verify;
@@ -49,6 +51,7 @@ use crate::keys::write_secret_file;
 use crate::vault::corrupt;
 
 pub(crate) use cache::ProofCache;
+pub(crate) use sqlite_append::SqliteAppender;
 pub use read::LogFile;
 
 macro_rules! audit_kinds {
