@@ -150,6 +150,9 @@ pub(super) struct LogEnd {
     pub(super) largest: Option<i64>,
 }
 
+/// One event's sequence, categories (joined) and sealed details.
+pub(super) type EntryRow = (u64, String, Vec<u8>);
+
 /// What one append writes, computed from the end of the log and the events.
 pub(super) struct Extension {
     /// The events' sequence numbers.
@@ -157,7 +160,7 @@ pub(super) struct Extension {
     /// The time stamped on every entry and on the checkpoint.
     pub(super) at_ms: i64,
     /// Per event (in order): its sequence, its categories and its sealed details.
-    pub(super) rows: Vec<(u64, String, Vec<u8>)>,
+    pub(super) rows: Vec<EntryRow>,
     /// Tiles and bundles to write (new, or grown in place).
     pub(super) tiles: Vec<TileData>,
     /// The new checkpoint.
@@ -327,9 +330,8 @@ impl Store {
                 .clone()
                 .ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
             let keys = self.keys.clone();
-            let (seqs, head) = tokio::task::spawn_blocking(move || appender.append(&signer, &keys, &events))
-                .await
-                .map_err(StoreError::ReadTask)??;
+            let (seqs, head) =
+                tokio::task::spawn_blocking(move || appender.append(&signer, &keys, &events)).await.map_err(StoreError::ReadTask)??;
             self.after_audit_commit(Some(&head));
             return Ok(seqs);
         }
@@ -393,7 +395,7 @@ impl Store {
         let (key_id, data_key) = self.new_data_key_on(conn).await?;
         let extension = signer.extend(end, &key_id, &data_key, events)?;
         let at_ms = extension.at_ms;
-        let rows: Vec<(&(u64, String, Vec<u8>), &AuditEvent)> = extension.rows.iter().zip(events).collect();
+        let rows: Vec<(&EntryRow, &AuditEvent)> = extension.rows.iter().zip(events).collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, chunk.len());
             on_conn!(&mut *conn, |c| {

@@ -51,8 +51,8 @@ use crate::keys::write_secret_file;
 use crate::vault::corrupt;
 
 pub(crate) use cache::ProofCache;
-pub(crate) use sqlite_append::SqliteAppender;
 pub use read::LogFile;
+pub(crate) use sqlite_append::SqliteAppender;
 
 macro_rules! audit_kinds {
     ($($variant:ident = $wire:literal),+ $(,)?) => {

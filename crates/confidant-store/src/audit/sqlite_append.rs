@@ -177,8 +177,9 @@ fn write_tiles(tx: &rusqlite::Transaction<'_>, tiles: &[TileData]) -> Result<(),
     let mut hashes = tx.prepare_cached(
         "INSERT INTO audit_tiles (level, idx, hashes) VALUES (?1, ?2, ?3) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes",
     )?;
-    let mut bundles =
-        tx.prepare_cached("INSERT INTO audit_bundles (idx, entries) VALUES (?1, ?2) ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries")?;
+    let mut bundles = tx.prepare_cached(
+        "INSERT INTO audit_bundles (idx, entries) VALUES (?1, ?2) ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries",
+    )?;
     for tile in tiles {
         match tile.id.kind {
             TileKind::Hashes(level) => hashes.execute(params![i64::from(level), tile.id.index as i64, tile.bytes.as_slice()])?,
