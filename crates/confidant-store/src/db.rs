@@ -279,9 +279,11 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// Opens a pool on `url`, configures SQLite connections and applies the migrations.
+/// Opens a pool on `url` for a store, configures SQLite connections and
+/// applies the migrations. On SQLite its connections leave checkpoints to
+/// the store's checkpoint thread but for a long WAL (see `wal`).
 pub async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
-    let (pool, backend) = connect_unmigrated(url).await?;
+    let (pool, backend) = connect_unmigrated(url, Checkpoints::Background).await?;
     migrator(backend).run(&pool).await?;
     Ok((pool, backend))
 }
@@ -371,7 +373,8 @@ pub(crate) use on_conn;
 /// pools' writers queue for SQLite's one write lock (every write
 /// transaction begins `IMMEDIATE`, so none waits holding a read snapshot
 /// it would have to upgrade: no deadlock, no `SQLITE_BUSY` short of the
-/// timeout).
+/// timeout). Its connections leave checkpoints to the store's checkpoint
+/// thread but for a long WAL (see `wal`).
 pub(crate) async fn connect_native(url: &DatabaseUrl, backend: Backend) -> Result<NativePool, StoreError> {
     let acquire = Duration::from_secs(60);
     match backend {
@@ -384,7 +387,8 @@ pub(crate) async fn connect_native(url: &DatabaseUrl, backend: Backend) -> Resul
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
                 .pragma("mmap_size", MMAP_BYTES.to_string())
-                .pragma("temp_store", "MEMORY");
+                .pragma("temp_store", "MEMORY")
+                .pragma("wal_autocheckpoint", crate::wal::COMMIT_CHECKPOINT_FRAMES.to_string());
             let pool = SqlitePoolOptions::new().max_connections(4).acquire_timeout(acquire).connect_with(options).await?;
             Ok(NativePool::Sqlite(pool))
         }
@@ -413,14 +417,25 @@ pub fn latest_migration() -> i64 {
     MIGRATIONS.last().map_or(0, |(version, _, _)| *version)
 }
 
+/// Who checkpoints a SQLite WAL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Checkpoints {
+    /// SQLite, from inside the commit that finds the WAL long (its default):
+    /// for pools used without a store (a restore, tests).
+    Automatic,
+    /// The store's checkpoint thread (`wal`); a commit checkpoints only
+    /// once the WAL is long (`wal::COMMIT_CHECKPOINT_FRAMES`).
+    Background,
+}
+
 /// Opens a pool on `url` with the vault's connection settings, applying no
 /// migration (a restore checks that the target is empty first).
-pub(crate) async fn connect_unmigrated(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
+pub(crate) async fn connect_unmigrated(url: &DatabaseUrl, checkpoints: Checkpoints) -> Result<(AnyPool, Backend), StoreError> {
     install_default_drivers();
     let backend = url.backend()?;
     let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 8 } else { 10 });
     let options = match backend {
-        Backend::Sqlite => options.after_connect(|conn, _meta| {
+        Backend::Sqlite => options.after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; FULL makes every commit
                 // durable; the busy timeout queues writers instead of failing them.
@@ -438,6 +453,10 @@ pub(crate) async fn connect_unmigrated(url: &DatabaseUrl) -> Result<(AnyPool, Ba
                 // insert time when on disk, per `perf`). It holds only pages
                 // of the current statement, never past a commit.
                 conn.execute("PRAGMA temp_store = MEMORY").await?;
+                if checkpoints == Checkpoints::Background {
+                    let frames = crate::wal::COMMIT_CHECKPOINT_FRAMES;
+                    conn.execute(AssertSqlSafe(format!("PRAGMA wal_autocheckpoint = {frames}"))).await?;
+                }
                 Ok(())
             })
         }),
@@ -576,7 +595,7 @@ mod tests {
     async fn clustering_migration_keeps_rows_and_the_append_only_rule() {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::sqlite_file(&dir.path().join("m.sqlite"));
-        let (pool, backend) = connect_unmigrated(&url).await.unwrap();
+        let (pool, backend) = connect_unmigrated(&url, Checkpoints::Automatic).await.unwrap();
         migrator_up_to(backend, 11).run(&pool).await.unwrap();
         for sql in [
             "INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ('kek', x'00', 0)",
@@ -640,7 +659,7 @@ mod tests {
     /// note, migrated to the latest version, then read and checked.
     async fn record_keys_migration_keeps_readable(url: &DatabaseUrl) {
         use crate::crypto::{DataKey, Kek, field_aad};
-        let (pool, backend) = connect_unmigrated(url).await.unwrap();
+        let (pool, backend) = connect_unmigrated(url, Checkpoints::Automatic).await.unwrap();
         migrator_up_to(backend, 14).run(&pool).await.unwrap();
         let kek = Kek::generate("kek-1");
         sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ('kek-1', $1, 0)")

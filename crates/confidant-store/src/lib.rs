@@ -40,6 +40,7 @@ mod staff;
 pub mod testing;
 mod training;
 mod vault;
+mod wal;
 
 pub use accounts::{ApiToken, BreakGlass, Credential, SessionRecord};
 pub use ascmi::check_ascmi;

@@ -31,6 +31,10 @@ pub struct Store {
     /// The newest checkpoint seen and recently used tiles, for proofs.
     pub(crate) audit_cache: crate::audit::ProofCache,
     clock: crate::model::Clock,
+    /// On SQLite, the thread that checkpoints the WAL (see `wal`).
+    wal: Option<crate::wal::WalCheckpointer>,
+    /// On SQLite, the connection [`Store::append_audit`] commits through.
+    pub(crate) sqlite_append: Option<std::sync::Arc<crate::audit::SqliteAppender>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,6 +93,9 @@ impl Store {
     async fn with_pools(pool: AnyPool, url: &DatabaseUrl, backend: Backend, keys: KeyRing) -> Result<Store, StoreError> {
         let native = db::connect_native(url, backend).await?;
         let sqlite_reads = db::sqlite_reads(url, backend)?;
+        let wal = sqlite_reads.as_ref().map(|reads| crate::wal::WalCheckpointer::start(reads.path().to_path_buf())).transpose()?;
+        let sqlite_append =
+            sqlite_reads.as_ref().map(|reads| std::sync::Arc::new(crate::audit::SqliteAppender::new(reads.path().to_path_buf())));
         Ok(Store {
             pool,
             native,
@@ -98,6 +105,8 @@ impl Store {
             audit: None,
             audit_cache: Default::default(),
             clock: crate::model::Clock::system(),
+            wal,
+            sqlite_append,
         })
     }
 
@@ -220,9 +229,17 @@ impl Store {
     }
 
     /// Closes the pool, waiting for connections to finish (checkpoints SQLite's WAL).
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        // The checkpoint thread ends first (after a checkpoint under way,
+        // which may wait on the busy timeout: off the async workers).
+        if let Some(wal) = self.wal.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(wal)).await;
+        }
         if let Some(reads) = &self.sqlite_reads {
             reads.close();
+        }
+        if let Some(append) = &self.sqlite_append {
+            append.close();
         }
         self.native.close().await;
         self.pool.close().await;

@@ -15,7 +15,7 @@ use super::{
     AuditEvent, AuditSigner, CHECKPOINT_COLUMNS, CheckpointRow, ENTRY_COLUMNS, INSERT_CHUNK, StoredCheckpoint, append_lock,
     checkpoint_of_row, entry_bytes, multi_insert, now_ms, write_witness,
 };
-use crate::crypto::field_aad;
+use crate::crypto::{DataKey, field_aad};
 use crate::db::{Backend, Conn, begin_write, native, on_conn};
 use crate::error::StoreError;
 use crate::vault::{Store, Tx, corrupt, join};
@@ -62,34 +62,47 @@ pub(super) async fn latest_checkpoint(conn: &mut Conn<'_>) -> Result<Option<Stor
     row.map(checkpoint_of_row).transpose()
 }
 
-/// The builder resumed at `size` from the stored partial tiles, and those
-/// tiles as stored (so unchanged ones are not rewritten). `AuditDamaged`
-/// when they do not fit `size`.
-pub(super) async fn resume(conn: &mut Conn<'_>, size: u64) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
+/// The hash tiles (level, index) and the entry bundle (index) a log of
+/// `size` entries resumes from: its partial tiles.
+pub(super) fn partial_ids(size: u64) -> (Vec<(u8, u64)>, Option<u64>) {
+    let mut hashes = Vec::new();
+    let mut bundle = None;
+    for tile in partial_tiles(size) {
+        match tile.kind {
+            TileKind::Hashes(level) => hashes.push((level, tile.index)),
+            TileKind::Entries => bundle = Some(tile.index),
+        }
+    }
+    (hashes, bundle)
+}
+
+/// The builder resumed at `size` from the stored partial tiles (`tiles`
+/// and `bundle`, read as [`partial_ids`] names them), and those tiles as
+/// stored (so unchanged ones are not rewritten). `AuditDamaged` when they
+/// do not fit `size`.
+pub(super) fn resumed(size: u64, tiles: &TileSet, bundle: Option<Vec<u8>>) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
     let partial = partial_tiles(size);
-    let hash_ids: Vec<(u8, u64)> = partial
-        .iter()
-        .filter_map(|t| match t.kind {
-            TileKind::Hashes(level) => Some((level, t.index)),
-            TileKind::Entries => None,
-        })
-        .collect();
-    let tiles = fetch_tiles(conn, &hash_ids).await?;
-    let mut bundle = Vec::new();
     let mut loaded = Vec::with_capacity(partial.len());
     for id in partial {
         let bytes = match id.kind {
             TileKind::Hashes(level) => tiles.get(level, id.index).map(<[u8]>::to_vec),
-            TileKind::Entries => {
-                let stored = fetch_bundle(conn, id.index).await?;
-                bundle = stored.clone().unwrap_or_default();
-                stored
-            }
+            TileKind::Entries => bundle.clone(),
         };
         loaded.push(TileData { id, bytes: bytes.ok_or(StoreError::AuditDamaged)? });
     }
-    let builder = TileBuilder::resume(size, &tiles, bundle).map_err(|_| StoreError::AuditDamaged)?;
+    let builder = TileBuilder::resume(size, tiles, bundle.unwrap_or_default()).map_err(|_| StoreError::AuditDamaged)?;
     Ok((builder, loaded))
+}
+
+/// [`resumed`], reading the partial tiles of `size` on `conn`.
+pub(super) async fn resume(conn: &mut Conn<'_>, size: u64) -> Result<(TileBuilder, Vec<TileData>), StoreError> {
+    let (hash_ids, bundle_index) = partial_ids(size);
+    let tiles = fetch_tiles(conn, &hash_ids).await?;
+    let bundle = match bundle_index {
+        Some(index) => fetch_bundle(conn, index).await?,
+        None => None,
+    };
+    resumed(size, &tiles, bundle)
 }
 
 /// Writes tiles and bundles, replacing the stored ones of the same index
@@ -125,25 +138,123 @@ pub(super) async fn write_tiles(backend: Backend, conn: &mut Conn<'_>, tiles: &[
     Ok(())
 }
 
+/// The end of the log as read inside an append's transaction.
+pub(super) struct LogEnd {
+    /// The latest checkpoint.
+    pub(super) latest: Option<StoredCheckpoint>,
+    /// A log of the earlier layout is there (read only without a checkpoint).
+    pub(super) earlier_layout: bool,
+    /// The builder resumed at the checkpoint's size, and its partial tiles as stored.
+    pub(super) resumed: (TileBuilder, Vec<TileData>),
+    /// The largest sequence stored.
+    pub(super) largest: Option<i64>,
+}
+
+/// One event's sequence, categories (joined) and sealed details.
+pub(super) type EntryRow = (u64, String, Vec<u8>);
+
+/// What one append writes, computed from the end of the log and the events.
+pub(super) struct Extension {
+    /// The events' sequence numbers.
+    pub(super) seqs: Vec<u64>,
+    /// The time stamped on every entry and on the checkpoint.
+    pub(super) at_ms: i64,
+    /// Per event (in order): its sequence, its categories and its sealed details.
+    pub(super) rows: Vec<EntryRow>,
+    /// Tiles and bundles to write (new, or grown in place).
+    pub(super) tiles: Vec<TileData>,
+    /// The new checkpoint.
+    pub(super) checkpoint: StoredCheckpoint,
+}
+
 impl AuditSigner {
+    /// Everything an append of `events` writes on top of `end`, sealing
+    /// their details under `data_key` (stored as `key_id`) and signing the
+    /// new checkpoint. Refuses (`AuditDamaged`) a log that no longer
+    /// matches its last checkpoint: signing on top of it would bless the
+    /// damage.
+    pub(super) fn extend(&self, end: LogEnd, key_id: &str, data_key: &DataKey, events: &[AuditEvent]) -> Result<Extension, StoreError> {
+        if end.latest.is_none() && end.earlier_layout {
+            // A log of the earlier layout that did not verify, so was not
+            // re-committed: nothing goes on top of it.
+            return Err(StoreError::AuditDamaged);
+        }
+        let (size, root, last_ms) =
+            end.latest.map_or((0, empty_root(), 0), |c| (c.head.head.size, c.head.head.root, c.head.head.timestamp_ms));
+        let (mut builder, loaded) = end.resumed;
+        if builder.size() != size || builder.root() != root {
+            return Err(StoreError::AuditDamaged);
+        }
+        // The last signed entry is still there and nothing follows it: the
+        // largest sequence is `size - 1` (the full check is `verify_audit`).
+        if end.largest != size.checked_sub(1).map(|last| last as i64) {
+            return Err(StoreError::AuditDamaged);
+        }
+        let at_ms = now_ms().max(last_ms as i64);
+        let mut seqs = Vec::with_capacity(events.len());
+        let mut tiles: Vec<TileData> = Vec::new();
+        let mut rows = Vec::with_capacity(events.len());
+        for event in events {
+            let seq = builder.size();
+            let categories = join(&event.categories);
+            let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
+            let sealed = data_key
+                .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
+                .map_err(StoreError::crypto("audit entry"))?;
+            let stored = entry_bytes(
+                seq,
+                at_ms,
+                event.kind.as_str(),
+                event.actor.as_deref(),
+                event.client_id.as_deref(),
+                &categories,
+                event.break_glass,
+                key_id,
+                &sealed,
+            );
+            builder.push(&entry_commitment(&stored), |tile| tiles.push(tile));
+            seqs.push(seq);
+            rows.push((seq, categories, sealed));
+        }
+        tiles.extend(builder.partials().into_iter().filter(|tile| !loaded.contains(tile)));
+        let checkpoint = self.sign(builder.size(), builder.root(), at_ms);
+        Ok(Extension { seqs, at_ms, rows, tiles, checkpoint })
+    }
+
+    /// Signs the tree of `size` entries with `root` both ways.
+    fn sign(&self, size: u64, root: Hash, at_ms: i64) -> StoredCheckpoint {
+        let head = self.key.sign(TreeHead { size, root, timestamp_ms: at_ms as u64 });
+        let note_signature = Checkpoint { origin: self.verifier.name().to_string(), size, root }.sign(&self.key);
+        StoredCheckpoint { head, note_signature }
+    }
+
     /// Signs the tree of `size` entries with `root` both ways and stores
     /// the checkpoint.
     pub(super) async fn checkpoint(&self, conn: &mut Conn<'_>, size: u64, root: Hash, at_ms: i64) -> Result<SignedTreeHead, StoreError> {
-        let head = self.key.sign(TreeHead { size, root, timestamp_ms: at_ms as u64 });
-        let note = Checkpoint { origin: self.verifier.name().to_string(), size, root }.sign(&self.key);
-        let sql = "INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)";
-        on_conn!(conn, |c| sqlx::query(sql)
-            .bind(size as i64)
-            .bind(root.to_vec())
-            .bind(at_ms)
-            .bind(head.signature.to_vec())
-            .bind(note.to_vec())
-            .execute(&mut **c)
-            .await?
-            .rows_affected());
-        Ok(head)
+        let checkpoint = self.sign(size, root, at_ms);
+        insert_checkpoint(conn, &checkpoint).await?;
+        Ok(checkpoint.head)
     }
 }
+
+/// Stores a signed checkpoint.
+async fn insert_checkpoint(conn: &mut Conn<'_>, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+    let head = &checkpoint.head.head;
+    on_conn!(conn, |c| sqlx::query(INSERT_CHECKPOINT)
+        .bind(head.size as i64)
+        .bind(head.root.to_vec())
+        .bind(head.timestamp_ms as i64)
+        .bind(checkpoint.head.signature.to_vec())
+        .bind(checkpoint.note_signature.to_vec())
+        .execute(&mut **c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// The statement storing a checkpoint.
+pub(super) const INSERT_CHECKPOINT: &str =
+    "INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)";
 
 impl Store {
     /// Attaches the log's signing key (and the witness file) to this store.
@@ -207,8 +318,23 @@ impl Store {
 
     /// Appends events in a transaction of their own, on the native driver
     /// (the group commit of the server's audit writer goes through here),
-    /// and returns their sequence numbers.
+    /// and returns their sequence numbers. On SQLite the statements run
+    /// through SQLite's own library on one blocking thread (see
+    /// `sqlite_append`).
     pub async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<Vec<u64>, StoreError> {
+        if let Some(appender) = self.sqlite_append.clone()
+            && !events.is_empty()
+        {
+            let signer = self
+                .audit
+                .clone()
+                .ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
+            let keys = self.keys.clone();
+            let (seqs, head) =
+                tokio::task::spawn_blocking(move || appender.append(&signer, &keys, &events)).await.map_err(StoreError::ReadTask)??;
+            self.after_audit_commit(Some(&head));
+            return Ok(seqs);
+        }
         let (seqs, head) = native!(&self.native, |p| {
             let mut tx = p.begin_with(begin_write(self.backend())).await?;
             let appended = self.append_on(&mut Conn::from(&mut *tx), &events).await?;
@@ -250,66 +376,31 @@ impl Store {
             on_conn!(&mut *conn, |c| sqlx::query(lock).execute(&mut **c).await?.rows_affected());
         }
         let latest = latest_checkpoint(conn).await?;
-        let old_head: Option<(i64,)> =
-            on_conn!(&mut *conn, |c| sqlx::query_as("SELECT size FROM audit_tree_heads LIMIT 1").fetch_optional(&mut **c).await?);
-        if latest.is_none() && old_head.is_some() {
-            // A log of the earlier layout that did not verify, so was not
-            // re-committed: nothing goes on top of it.
-            return Err(StoreError::AuditDamaged);
-        }
-        let (size, root, last_ms) = latest.map_or((0, empty_root(), 0), |c| (c.head.head.size, c.head.head.root, c.head.head.timestamp_ms));
-        // Extend only a log that still matches its last checkpoint: signing
-        // on top of a damaged log would bless the damage.
-        let (mut builder, loaded) = resume(conn, size).await?;
-        if builder.root() != root {
-            return Err(StoreError::AuditDamaged);
-        }
-        // The last signed entry is still there and nothing follows it: the
-        // largest sequence is `size - 1` (one lookup at the end of the
-        // primary key; the full check is `verify_audit`). Asked as `max`, not
-        // as `seq >= $1 LIMIT 1`: for that PostgreSQL's generic plan, used
-        // after a prepared statement's fifth run, guessed a third of the
-        // table matches and scanned it from the start, to find nothing at
-        // its end (30-80 ms per append at 200k entries).
+        let earlier_layout = if latest.is_none() {
+            let old_head: Option<(i64,)> =
+                on_conn!(&mut *conn, |c| sqlx::query_as("SELECT size FROM audit_tree_heads LIMIT 1").fetch_optional(&mut **c).await?);
+            old_head.is_some()
+        } else {
+            false
+        };
+        let resumed = resume(conn, latest.as_ref().map_or(0, |c| c.head.head.size)).await?;
+        // Asked as `max`, not as `seq >= $1 LIMIT 1`: for that PostgreSQL's
+        // generic plan, used after a prepared statement's fifth run, guessed
+        // a third of the table matches and scanned it from the start, to
+        // find nothing at its end (30-80 ms per append at 200k entries).
         let (largest,): (Option<i64>,) =
             on_conn!(&mut *conn, |c| sqlx::query_as("SELECT max(seq) FROM audit_entries").fetch_one(&mut **c).await?);
-        if largest != size.checked_sub(1).map(|last| last as i64) {
-            return Err(StoreError::AuditDamaged);
-        }
+        let end = LogEnd { latest, earlier_layout, resumed, largest };
 
         let (key_id, data_key) = self.new_data_key_on(conn).await?;
-        let at_ms = now_ms().max(last_ms as i64);
-        let mut seqs = Vec::with_capacity(events.len());
-        let mut written: Vec<TileData> = Vec::new();
-        let mut rows = Vec::with_capacity(events.len());
-        for event in events {
-            let seq = builder.size();
-            let categories = join(&event.categories);
-            let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
-            let sealed = data_key
-                .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
-                .map_err(StoreError::crypto("audit entry"))?;
-            let stored = entry_bytes(
-                seq,
-                at_ms,
-                event.kind.as_str(),
-                event.actor.as_deref(),
-                event.client_id.as_deref(),
-                &categories,
-                event.break_glass,
-                &key_id,
-                &sealed,
-            );
-            builder.push(&entry_commitment(&stored), |tile| written.push(tile));
-            seqs.push(seq);
-            rows.push((seq, event, categories, sealed));
-        }
-        written.extend(builder.partials().into_iter().filter(|tile| !loaded.contains(tile)));
+        let extension = signer.extend(end, &key_id, &data_key, events)?;
+        let at_ms = extension.at_ms;
+        let rows: Vec<(&EntryRow, &AuditEvent)> = extension.rows.iter().zip(events).collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, chunk.len());
             on_conn!(&mut *conn, |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (seq, event, categories, sealed) in chunk {
+                for ((seq, categories, sealed), event) in chunk {
                     q = q
                         .bind(*seq as i64)
                         .bind(at_ms)
@@ -324,9 +415,9 @@ impl Store {
                 q.execute(&mut **c).await?;
             });
         }
-        write_tiles(self.backend(), conn, &written).await?;
-        let head = signer.checkpoint(conn, builder.size(), builder.root(), at_ms).await?;
-        Ok((seqs, Some(head)))
+        write_tiles(self.backend(), conn, &extension.tiles).await?;
+        insert_checkpoint(conn, &extension.checkpoint).await?;
+        Ok((extension.seqs, Some(extension.checkpoint.head)))
     }
 
     /// Records a committed head in the witness file. A failure here loses no

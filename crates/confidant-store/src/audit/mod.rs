@@ -23,7 +23,8 @@
 //! database, so deleting the tail of the log together with its heads is
 //! still detected.
 //!
-//! `append` extends the log, `read` serves entries, proofs, the checkpoint
+//! `append` extends the log (`sqlite_append` runs a server's appends
+//! through SQLite's own library), `read` serves entries, proofs, the checkpoint
 //! and tiles, `cache` keeps the newest checkpoint and recent tiles for
 //! proofs, `verify` recomputes everything, and `v1` verifies a log of the
 //! earlier layout and re-commits it.
@@ -32,6 +33,7 @@ mod append;
 mod cache;
 mod pg_pages;
 mod read;
+mod sqlite_append;
 mod sqlite_pages;
 mod v1;
 mod verify;
@@ -51,6 +53,7 @@ use crate::vault::corrupt;
 
 pub(crate) use cache::ProofCache;
 pub use read::LogFile;
+pub(crate) use sqlite_append::SqliteAppender;
 
 macro_rules! audit_kinds {
     ($($variant:ident = $wire:literal),+ $(,)?) => {

@@ -515,7 +515,7 @@ pub async fn restore_backup(path: &Path, passphrase: &[u8], target: &DatabaseUrl
     if summary.schema_version > known {
         return Err(BackupError::NewerSchema { backup: summary.schema_version, known });
     }
-    let (pool, backend) = db::connect_unmigrated(target).await?;
+    let (pool, backend) = db::connect_unmigrated(target, db::Checkpoints::Automatic).await?;
     let before = {
         let mut conn = pool.acquire().await?;
         let tables = existing_tables(&mut conn, backend).await?;
