@@ -24,6 +24,7 @@ mod explain;
 mod index;
 mod lint;
 pub mod packs;
+mod render;
 mod request;
 pub mod scenario;
 mod typed;
