@@ -216,10 +216,10 @@ fn distinct_ids(mut items: Vec<J>) -> J {
     for (i, item) in items.iter_mut().enumerate() {
         if let J::Obj(members) = item {
             for (key, value) in members.iter_mut() {
-                if let (true, J::Str(id)) = (key.text == "id", value) {
-                    if !id.is_empty() {
-                        *id = format!("{id}-{i}");
-                    }
+                if let (true, J::Str(id)) = (key.text == "id", value)
+                    && !id.is_empty()
+                {
+                    *id = format!("{id}-{i}");
                 }
             }
         }
