@@ -328,13 +328,7 @@ impl Catalog {
         let fired = rules
             .iter()
             .map(|r| {
-                std::sync::Arc::new(crate::decision::FiredRule {
-                    id: r.id.clone(),
-                    layer: r.layer,
-                    cite: r.cite.clone(),
-                    effect: r.effect,
-                    summary: r.summary.clone(),
-                })
+                std::sync::Arc::new(crate::decision::FiredRule::new(r.id.clone(), r.layer, r.cite.clone(), r.effect, r.summary.clone()))
             })
             .collect();
         let mut jurisdictions = Jurisdiction::ALL.to_vec();

@@ -63,8 +63,8 @@ pub struct CategoryDecision {
 }
 
 /// A rule as a decision reports it: the part of its catalog entry the
-/// contract names.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// contract names. Built once per rule when the catalog loads, with its JSON.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct FiredRule {
     /// The rule's `@id`.
     pub id: String,
@@ -76,6 +76,39 @@ pub struct FiredRule {
     pub effect: Effect,
     /// One plain sentence saying what it does.
     pub summary: String,
+    /// The fields above as the decision's JSON writes them, written once
+    /// when the catalog is built ([`FiredRule::new`]).
+    #[serde(skip)]
+    json: Box<str>,
+}
+
+impl FiredRule {
+    /// The rule as decisions report it, with its JSON written once.
+    pub(crate) fn new(id: String, layer: Layer, cite: String, effect: Effect, summary: String) -> FiredRule {
+        let mut json = Vec::with_capacity(64 + id.len() + cite.len() + summary.len());
+        crate::render::fired_rule(&mut json, &id, layer, &cite, effect, &summary);
+        // Only `fired_rule` wrote to it, and it writes UTF-8.
+        let json = String::from_utf8(json).unwrap_or_default().into_boxed_str();
+        FiredRule { id, layer, cite, effect, summary, json }
+    }
+
+    /// The rule's JSON in a decision, as written when the catalog was built.
+    pub(crate) fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl std::fmt::Debug for FiredRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let FiredRule { id, layer, cite, effect, summary, json: _ } = self;
+        f.debug_struct("FiredRule")
+            .field("id", id)
+            .field("layer", layer)
+            .field("cite", cite)
+            .field("effect", effect)
+            .field("summary", summary)
+            .finish()
+    }
 }
 
 /// How one authorization on file stood against the request.

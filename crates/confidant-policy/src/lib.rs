@@ -24,8 +24,10 @@ mod explain;
 mod index;
 mod lint;
 pub mod packs;
+mod render;
 mod request;
 pub mod scenario;
+mod typed;
 pub mod vocab;
 
 pub use catalog::{Catalog, CatalogError, PACKS, Rule, SCHEMA};
@@ -37,3 +39,4 @@ pub use request::{
     Authorization, AuthorizedRecipient, Client, Discloser, Facts, Input, InputError, MAX_AGE, MAX_BATCH_BYTES, MAX_INPUT_BYTES, Recipient,
     Request, Restriction, Statements, parse_input, parse_request, request_from_value, request_to_value,
 };
+pub use typed::parse_request_typed;

@@ -237,12 +237,20 @@ pub enum Input {
 }
 
 /// Parses request text: one JSON object, or a JSON array of them.
+///
+/// Each request is read first on the typed fast path
+/// ([`crate::parse_request_typed`]); only when that refuses it is the text
+/// parsed into a `serde_json::Value` and validated field by field, which
+/// words the error.
 pub fn parse_input(text: &str) -> Result<Input, InputError> {
     if text.trim_start().starts_with('[') {
         return parse_batch(text).map(Input::Batch);
     }
     if text.len() > MAX_INPUT_BYTES {
         return Err(too_large("", text.len(), MAX_INPUT_BYTES));
+    }
+    if let Some(request) = crate::typed::parse_request_typed(text) {
+        return Ok(Input::One(Box::new(request)));
     }
     let value: Value = serde_json::from_str(text).map_err(|e| InputError::new("", format!("valid JSON ({e})")))?;
     match &value {
@@ -266,6 +274,9 @@ fn parse_batch(text: &str) -> Result<Vec<Request>, InputError> {
             let here = format!("/{i}");
             if raw.get().len() > MAX_INPUT_BYTES {
                 return Err(too_large(&here, raw.get().len(), MAX_INPUT_BYTES));
+            }
+            if let Some(request) = crate::typed::parse_request_typed(raw.get()) {
+                return Ok(request);
             }
             let value: Value = serde_json::from_str(raw.get()).map_err(|e| InputError::new(&here, format!("valid JSON ({e})")))?;
             request_from_value(&value, &here)

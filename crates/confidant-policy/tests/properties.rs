@@ -748,6 +748,16 @@ proptest! {
         prop_assert_eq!(back, value);
     }
 
+    /// The decision's hand-written JSON (`Decision::write_json`, what the
+    /// server sends) is byte for byte serde's.
+    #[test]
+    fn a_decision_writes_the_same_json_bytes_as_serde(r in request_often_requiring()) {
+        let d = decide(&r)?;
+        let mut written = Vec::new();
+        d.write_json(&mut written);
+        prop_assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&d).unwrap());
+    }
+
     /// The parser gives back the request its contract JSON was written from,
     /// with every optional field written out or left out.
     #[test]

@@ -17,20 +17,27 @@ pub(crate) async fn decisions(State(state): State<Arc<AppState>>, ApiPrincipal(p
         state.metrics.decision(&decision, started.elapsed());
         Ok::<_, Problem>(decision)
     };
-    // A decision is a few kilobytes: one buffer of that size, not a dozen regrowths.
+    // A decision is a few kilobytes: one buffer of that size, not a dozen
+    // regrowths. `write_json` writes the bytes serde would, faster.
     let mut decided = Vec::with_capacity(DECISION_BYTES);
     match parse_input(text).map_err(|e| Problem::bad_input(e.to_string()))? {
-        Input::One(request) => serde_json::to_writer(&mut decided, &decide(&request, None)?),
+        Input::One(request) => decide(&request, None)?.write_json(&mut decided),
         Input::Batch(requests) => {
             let mut out = Vec::with_capacity(requests.len());
             for (i, request) in requests.iter().enumerate() {
                 out.push(decide(request, Some(i))?);
             }
             decided.reserve(DECISION_BYTES.saturating_mul(out.len()));
-            serde_json::to_writer(&mut decided, &out)
+            decided.push(b'[');
+            for (i, decision) in out.iter().enumerate() {
+                if i > 0 {
+                    decided.push(b',');
+                }
+                decision.write_json(&mut decided);
+            }
+            decided.push(b']');
         }
     }
-    .map_err(|e| Problem::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], decided).into_response())
 }
 
