@@ -9,7 +9,6 @@
 mod common;
 
 use common::*;
-use std::sync::Arc;
 
 use confidant_policy::Engine;
 use confidant_store::now_secs;

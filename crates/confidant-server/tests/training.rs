@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use confidant_store::testing::test_databases;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 #[tokio::test]
