@@ -77,9 +77,10 @@ pub struct FiredRule {
     /// One plain sentence saying what it does.
     pub summary: String,
     /// The fields above as the decision's JSON writes them, written once
-    /// when the catalog is built ([`FiredRule::new`]).
+    /// when the catalog is built ([`FiredRule::new`]). Shared, so the
+    /// clone each decision takes of a fired rule allocates nothing for it.
     #[serde(skip)]
-    json: Box<str>,
+    json: std::sync::Arc<str>,
 }
 
 impl FiredRule {
@@ -88,7 +89,7 @@ impl FiredRule {
         let mut json = Vec::with_capacity(64 + id.len() + cite.len() + summary.len());
         crate::render::fired_rule(&mut json, &id, layer, &cite, effect, &summary);
         // Only `fired_rule` wrote to it, and it writes UTF-8.
-        let json = String::from_utf8(json).unwrap_or_default().into_boxed_str();
+        let json = std::sync::Arc::from(String::from_utf8(json).unwrap_or_default());
         FiredRule { id, layer, cite, effect, summary, json }
     }
 
