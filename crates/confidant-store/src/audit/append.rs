@@ -196,22 +196,7 @@ impl AuditSigner {
         let mut rows = Vec::with_capacity(events.len());
         for event in events {
             let seq = builder.size();
-            let categories = join(&event.categories);
-            let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
-            let sealed = data_key
-                .seal(&field_aad("audit_entries", "details", &seq.to_string()), &details)
-                .map_err(StoreError::crypto("audit entry"))?;
-            let stored = entry_bytes(
-                seq,
-                at_ms,
-                event.kind.as_str(),
-                event.actor.as_deref(),
-                event.client_id.as_deref(),
-                &categories,
-                event.break_glass,
-                key_id,
-                &sealed,
-            );
+            let (categories, sealed, stored) = sealed_entry(data_key, key_id, seq, at_ms, event)?;
             builder.push(&entry_commitment(&stored), |tile| tiles.push(tile));
             seqs.push(seq);
             rows.push((seq, categories, sealed));
@@ -253,6 +238,33 @@ async fn insert_checkpoint(conn: &mut Conn<'_>, checkpoint: &StoredCheckpoint) -
 }
 
 /// The statement storing a checkpoint.
+/// An event as the log stores it at `seq`: its joined categories, its
+/// details sealed under `data_key`, and the row's bytes the log commits to.
+pub(super) fn sealed_entry(
+    data_key: &DataKey,
+    key_id: &str,
+    seq: u64,
+    at_ms: i64,
+    event: &AuditEvent,
+) -> Result<(String, Vec<u8>, Vec<u8>), StoreError> {
+    let categories = join(&event.categories);
+    let details = serde_json::to_vec(&event.details.to_value()).map_err(|_| corrupt("audit details"))?;
+    let sealed =
+        data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit entry"))?;
+    let stored = entry_bytes(
+        seq,
+        at_ms,
+        event.kind.as_str(),
+        event.actor.as_deref(),
+        event.client_id.as_deref(),
+        &categories,
+        event.break_glass,
+        key_id,
+        &sealed,
+    );
+    Ok((categories, sealed, stored))
+}
+
 pub(super) const INSERT_CHECKPOINT: &str =
     "INSERT INTO audit_checkpoints (size, root, timestamp_ms, signature, note_signature) VALUES ($1, $2, $3, $4, $5)";
 

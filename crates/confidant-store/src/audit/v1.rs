@@ -283,9 +283,7 @@ impl Store {
     pub async fn append_v1_for_tests(&self, key: &confidant_audit::LogSigningKey, events: &[AuditEvent]) -> Result<(), StoreError> {
         use confidant_audit::{Frontier, TreeHead};
 
-        use super::{INSERT_CHUNK, entry_bytes, multi_insert};
-        use crate::crypto::field_aad;
-        use crate::vault::join;
+        use super::{INSERT_CHUNK, multi_insert};
 
         let mut tx = self.begin().await?;
         let size: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries").fetch_one(&mut *tx).await?.try_get(0)?;
@@ -304,21 +302,7 @@ impl Store {
         let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let seq = size as u64 + i as u64;
-            let categories = join(&event.categories);
-            let details = serde_json::to_vec(&event.details.to_value()).unwrap_or_default();
-            let sealed =
-                data_key.seal(&field_aad("audit_entries", "details", &seq.to_string()), &details).map_err(StoreError::crypto("audit"))?;
-            let bytes = entry_bytes(
-                seq,
-                at_ms,
-                event.kind.as_str(),
-                event.actor.as_deref(),
-                event.client_id.as_deref(),
-                &categories,
-                event.break_glass,
-                &key_id,
-                &sealed,
-            );
+            let (categories, sealed, bytes) = super::append::sealed_entry(&data_key, &key_id, seq, at_ms, event)?;
             frontier.push_reporting(LeafHash::of(&bytes), |id, hash| nodes.push((id, hash)));
             sqlx::query(sqlx::AssertSqlSafe(multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, 1)))
                 .bind(seq as i64)
