@@ -37,6 +37,9 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
             if format == Format::Json {
                 out.write_all(b"[").map_err(internal)?;
             }
+            // One buffer for every decision's JSON, written by the engine's
+            // own renderer (the bytes serde would write, without its walk).
+            let mut json = Vec::new();
             for (i, request) in requests.iter().enumerate() {
                 let decision = engine.decide(request).map_err(|e| Failure::Internal(format!("request {i}: {e}")))?;
                 match format {
@@ -44,7 +47,9 @@ pub fn run(file: Option<&str>, format: Option<Format>) -> Result<(), Failure> {
                         if i > 0 {
                             out.write_all(b",").map_err(internal)?;
                         }
-                        serde_json::to_writer(&mut out, &decision).map_err(internal)?;
+                        json.clear();
+                        decision.write_json(&mut json);
+                        out.write_all(&json).map_err(internal)?;
                     }
                     Format::Text => {
                         writeln!(out, "── request {} ──", i + 1).map_err(internal)?;

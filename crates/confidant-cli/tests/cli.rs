@@ -88,6 +88,10 @@ fn a_batch_array_gives_an_array_in_the_same_order() {
     let d: Value = serde_json::from_slice(&out.stdout).unwrap();
     let decisions: Vec<&str> = d.as_array().unwrap().iter().map(|x| x["decision"].as_str().unwrap()).collect();
     assert_eq!(decisions, ["permit", "deny", "permit"]);
+    // Each element is the same decision the single-request form prints.
+    let single: Value = serde_json::from_slice(&check_json(&treatment_request()).stdout).unwrap();
+    assert_eq!(d[0], single);
+    assert_eq!(d[2], single);
 }
 
 #[test]
