@@ -11,7 +11,10 @@
 //!   cold and then warm;
 //! - one client's accounting with 10k disclosures on file.
 //!
-//! `cargo bench -p confidant-store --bench audit`. A harness of its own
+//! `cargo bench -p confidant-store --bench audit`;
+//! `CONFIDANT_BENCH_BACKENDS=postgres` (or `sqlite`) runs one backend, and
+//! `CONFIDANT_BENCH_VERIFY_RUNS=3` verifies three times and prints the
+//! medians. A harness of its own
 //! because each measurement needs minutes of setup that criterion would
 //! repeat.
 
@@ -215,33 +218,53 @@ async fn bench(name: &str, url: DatabaseUrl, sqlite: Option<&std::path::Path>, l
         println!("  (the same with $N placeholders, as before: {floor:.2?} = {})", per_sec(batched, floor));
     }
 
-    // Linux: writing 5 to clear_refs resets the peak RSS, so the peak read
-    // after the verify is the verify's own (the appends before it included).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    if let Some(now) = status_line("VmRSS:") {
-        println!("RSS of the process before verify: {now}");
-    }
-    let start = Instant::now();
-    let report = store.verify_audit(&key().verifying_key(), None).await.unwrap();
-    let took = start.elapsed();
-    if let Some(peak) = peak_rss() {
-        println!("peak RSS of the process during verify: {peak}");
-    }
-    assert_eq!(report.problem, None);
-    println!(
-        "audit verify:                       {} entries, {} checkpoints, {} tiles in {took:.2?}",
-        report.size, report.heads_checked, report.tiles_checked
-    );
-
-    // The floor under verify: reading the rows and nothing else, with the
+    // Verify `runs` times (`CONFIDANT_BENCH_VERIFY_RUNS`, default 1), each
+    // followed by its floor: reading the rows and nothing else, with the
     // native driver (after the verify, whose peak memory these million rows
     // would otherwise swamp).
-    let (rows, took) = bare_read(store.native_pool(), ENTRY_ROWS, None).await;
-    println!("  baseline: bare read of every entry row: {rows} rows in {took:.2?}");
-    if let Some(path) = sqlite {
-        let (rows, took) = library_read(path, ENTRY_ROWS);
-        println!("  baseline: bare read of every entry row, SQLite's own library (rusqlite): {rows} rows in {took:.2?}");
+    let runs: usize = std::env::var("CONFIDANT_BENCH_VERIFY_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let (mut verifies, mut bares) = (Vec::new(), Vec::new());
+    let mut report = None;
+    for _ in 0..runs {
+        // Linux: writing 5 to clear_refs resets the peak RSS, so the peak
+        // read after the verify is the verify's own (the appends before it
+        // included).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        if let Some(now) = status_line("VmRSS:") {
+            println!("RSS of the process before verify: {now}");
+        }
+        let start = Instant::now();
+        let verified = store.verify_audit(&key().verifying_key(), None).await.unwrap();
+        let took = start.elapsed();
+        if let Some(peak) = peak_rss() {
+            println!("peak RSS of the process during verify: {peak}");
+        }
+        assert_eq!(verified.problem, None);
+        println!(
+            "audit verify:                       {} entries, {} checkpoints, {} tiles in {took:.2?}",
+            verified.size, verified.heads_checked, verified.tiles_checked
+        );
+        let (rows, bare) = bare_read(store.native_pool(), ENTRY_ROWS, None).await;
+        println!("  baseline: bare read of every entry row: {rows} rows in {bare:.2?}");
+        if let Some(path) = sqlite {
+            let (rows, took) = library_read(path, ENTRY_ROWS);
+            println!("  baseline: bare read of every entry row, SQLite's own library (rusqlite): {rows} rows in {took:.2?}");
+        }
+        verifies.push(took);
+        bares.push(bare);
+        report = Some(verified);
     }
+    if runs > 1 {
+        verifies.sort();
+        bares.sort();
+        println!(
+            "audit verify, median of {runs}: {:.2?} (bare read's median {:.2?}, ratio {:.2})",
+            verifies[runs / 2],
+            bares[runs / 2],
+            verifies[runs / 2].as_secs_f64() / bares[runs / 2].as_secs_f64()
+        );
+    }
+    let report = report.unwrap();
 
     let size = report.size;
     let proofs = 1_000u64;
@@ -379,7 +402,14 @@ fn main() {
         let dir_path = dir.path().to_path_buf();
         let sqlite = TestDatabase { url: DatabaseUrl::sqlite_file(&dir.path().join("bench.sqlite")), sqlite: None, dir };
         let path = dir_path.join("bench.sqlite");
-        bench("SQLite", sqlite.url.clone(), Some(&path), log_size).await;
+        // `CONFIDANT_BENCH_BACKENDS=postgres` (or `sqlite`) runs only that one.
+        let only = std::env::var("CONFIDANT_BENCH_BACKENDS").unwrap_or_default();
+        if !only.contains("postgres") || only.contains("sqlite") {
+            bench("SQLite", sqlite.url.clone(), Some(&path), log_size).await;
+        }
+        if !only.is_empty() && !only.contains("postgres") {
+            return;
+        }
         let pg = std::env::var("CONFIDANT_BENCH_POSTGRES_URL").or_else(|_| std::env::var("CONFIDANT_TEST_POSTGRES_URL"));
         match pg {
             Ok(base) if !base.is_empty() => bench("PostgreSQL", fresh_postgres(&base).await, None, log_size).await,

@@ -28,6 +28,13 @@ const RECORDS_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_
      UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.content, n.corrects, n.data_key_id, \
      n.kek_id, n.wrapped_key FROM psychotherapy_notes n WHERE n.client_id = $1";
 
+/// The statement a client's record list (metadata only) is read with on
+/// PostgreSQL: no contents or keys, an index-only scan since migration 17.
+const RECORD_LIST_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.corrects FROM records r \
+     WHERE r.client_id = $1 \
+     UNION ALL SELECT n.id, n.client_id, 'psychotherapy_notes', n.author_id, n.created_at, n.corrects FROM psychotherapy_notes n \
+     WHERE n.client_id = $1";
+
 /// The statement it read them with before: each row joined with its
 /// `data_keys` row.
 const RECORDS_JOINED: &str = "SELECT r.id, r.client_id, r.category, r.author_id, r.created_at, r.content, r.corrects, r.data_key_id, \
@@ -111,7 +118,8 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
         conn.pragma_update(None, "mmap_size", 1i64 << 30).unwrap();
         conn
     });
-    let (mut reads, mut meta, mut bare, mut library, mut joined) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut reads, mut meta, mut bare, mut bare_list, mut library, mut joined) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in 0..READS {
         let client = clients[(r * 37) % CLIENTS].clone();
         let t = Instant::now();
@@ -133,6 +141,14 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
         bare.push(t.elapsed());
         assert_eq!(n, per_client);
 
+        let t = Instant::now();
+        let n = match store.native_pool() {
+            NativePool::Sqlite(p) => sqlx::query(RECORD_LIST_OF_CLIENT).bind(client.clone()).fetch_all(p).await.unwrap().len(),
+            NativePool::Postgres(p) => sqlx::query(RECORD_LIST_OF_CLIENT).bind(client.clone()).fetch_all(p).await.unwrap().len(),
+        };
+        bare_list.push(t.elapsed());
+        assert_eq!(n, per_client);
+
         if let Some(conn) = &library_conn {
             for (statement, times) in [(sql, &mut library), (RECORDS_JOINED, &mut joined)] {
                 let t = Instant::now();
@@ -148,7 +164,7 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
             }
         }
     }
-    for times in [&mut reads, &mut meta, &mut bare, &mut library, &mut joined] {
+    for times in [&mut reads, &mut meta, &mut bare, &mut bare_list, &mut library, &mut joined] {
         times.sort();
     }
     store.close().await;
@@ -176,6 +192,11 @@ async fn run(label: &str, url: &DatabaseUrl, sqlite: Option<&std::path::Path>, t
         "  baseline: bare read of the same rows, native driver: median {:.2} ms, p95 {:.2} ms",
         percentile(&bare, 0.5).as_secs_f64() * 1e3,
         percentile(&bare, 0.95).as_secs_f64() * 1e3,
+    );
+    println!(
+        "  baseline: bare read of the record list (no contents or keys), native driver: median {:.2} ms, p95 {:.2} ms",
+        percentile(&bare_list, 0.5).as_secs_f64() * 1e3,
+        percentile(&bare_list, 0.95).as_secs_f64() * 1e3,
     );
     if !library.is_empty() {
         println!(

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "shared_state", include_str!("../migrations/0014_shared_state.sql")),
     (15, "record_keys", include_str!("../migrations/0015_record_keys.sql")),
     (16, "ascmi_review", include_str!("../migrations/0016_ascmi_review.sql")),
+    (17, "record_metadata", include_str!("../migrations/0017_record_metadata.sql")),
 ];
 
 /// Statements a migration needs in one dialect only (triggers), appended to
@@ -191,6 +192,22 @@ const DIALECT_EXTRAS: &[(i64, &str, &str)] = &[
          FOR EACH ROW WHEN (OLD.must_change_password IS DISTINCT FROM NEW.must_change_password) \
          EXECUTE FUNCTION confidant_principal_changed();\n",
     ),
+    (
+        17,
+        // SQLite's tables are keyed by client since migration 13: nothing.
+        "",
+        // PostgreSQL: a client's record list from the index alone (see the
+        // migration's text). The covering indexes take over from the plain
+        // ones of migration 1 and become the tables' clustering indexes, and
+        // the heaps are rewritten in client order once more, for the rows
+        // added since migration 13.
+        "CREATE INDEX records_client_list ON records (client_id) INCLUDE (id, category, author_id, created_at, corrects);\n\
+         DROP INDEX records_client;\n\
+         CLUSTER records USING records_client_list;\n\
+         CREATE INDEX psychotherapy_notes_client_list ON psychotherapy_notes (client_id) INCLUDE (id, author_id, created_at, corrects);\n\
+         DROP INDEX psychotherapy_notes_client;\n\
+         CLUSTER psychotherapy_notes USING psychotherapy_notes_client_list;\n",
+    ),
 ];
 
 /// The tables each dialect-only addition protects (checked by a test).
@@ -200,6 +217,8 @@ const DIALECT_EXTRA_TABLES: &[(i64, &[&str])] = &[
     (8, &["training_exam_draws"]),
     (13, &["records", "psychotherapy_notes", "accounting_entries"]),
     (14, &["staff", "sessions", "api_tokens", "staff_credentials"]),
+    // An index on PostgreSQL alone: no rule that the other dialect must match.
+    (17, &[]),
 ];
 
 /// How long a SQLite writer waits for the write lock before giving up.
@@ -658,9 +677,72 @@ mod tests {
     /// A vault built at migration 14 with two records and a psychotherapy
     /// note, migrated to the latest version, then read and checked.
     async fn record_keys_migration_keeps_readable(url: &DatabaseUrl) {
+        let kek = populated_vault_at(url, 14).await;
+        let store = crate::Store::open(url, crate::KeyRing::new(vec![kek]).unwrap()).await.unwrap();
+        type Copy = (String, Option<String>, Option<Vec<u8>>, Vec<u8>);
+        let copies: Vec<Copy> = sqlx::query_as(
+            "SELECT r.id, r.kek_id, r.wrapped_key, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id \
+             UNION ALL SELECT n.id, n.kek_id, n.wrapped_key, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(copies.len(), 3);
+        for (id, kek_id, copy, wrapped) in copies {
+            assert_eq!((kek_id.as_deref(), copy.as_ref()), (Some("kek-1"), Some(&wrapped)), "`{id}`");
+        }
+        assert_reads_and_checks(&store).await;
+        store.close().await;
+    }
+
+    /// Migration 17 leaves a populated version-16 vault reading as before,
+    /// with contents and without: on SQLite, and on PostgreSQL (under
+    /// `scripts/with-postgres`), where the record lists now come from the
+    /// covering indexes, which took over from the plain ones.
+    #[tokio::test]
+    async fn record_metadata_migration_keeps_an_existing_vault_readable() {
+        for db in crate::testing::test_databases().await {
+            let kek = populated_vault_at(&db.url, 16).await;
+            let store = crate::Store::open(&db.url, crate::KeyRing::new(vec![kek]).unwrap()).await.unwrap();
+            assert_reads_and_checks(&store).await;
+            let listed: Vec<(String, Option<String>)> =
+                store.records("cl", false).await.unwrap().into_iter().map(|r| (r.id, r.content)).collect();
+            assert_eq!(listed, [("r1".into(), None), ("r2".into(), None), ("n1".into(), None)]);
+            if store.backend() == Backend::Postgres {
+                let indexes: Vec<(String, bool)> = sqlx::query_as(
+                    "SELECT c.relname::TEXT, i.indisclustered FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                     JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname IN ('records', 'psychotherapy_notes') \
+                     AND c.relname LIKE '%client%' ORDER BY c.relname",
+                )
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+                assert_eq!(indexes, [("psychotherapy_notes_client_list".into(), true), ("records_client_list".into(), true)]);
+            }
+            store.close().await;
+        }
+    }
+
+    /// The vault of [`populated_vault_at`] reads with its contents and
+    /// checks sound.
+    async fn assert_reads_and_checks(store: &crate::Store) {
+        let read: Vec<(String, Option<String>)> = store.records("cl", true).await.unwrap().into_iter().map(|r| (r.id, r.content)).collect();
+        assert_eq!(
+            read,
+            [("r1".into(), Some("note r1".into())), ("r2".into(), Some("note r2".into())), ("n1".into(), Some("process note".into()))]
+        );
+        let check = store.check().await.unwrap();
+        assert!(check.is_sound() && check.records == 3, "{check:?}");
+    }
+
+    /// A vault built at migration `version` (14 or later) with SQL alone:
+    /// a staff member, a client, two records and a psychotherapy note, each
+    /// under its own data key (from version 15 on, with the row's copy of
+    /// it). Returns the KEK that wraps the keys.
+    async fn populated_vault_at(url: &DatabaseUrl, version: i64) -> crate::crypto::Kek {
         use crate::crypto::{DataKey, Kek, field_aad};
         let (pool, backend) = connect_unmigrated(url, Checkpoints::Automatic).await.unwrap();
-        migrator_up_to(backend, 14).run(&pool).await.unwrap();
+        migrator_up_to(backend, version).run(&pool).await.unwrap();
         let kek = Kek::generate("kek-1");
         sqlx::query("INSERT INTO key_encryption_keys (id, verifier, created_at) VALUES ('kek-1', $1, 0)")
             .bind(kek.verifier().unwrap())
@@ -712,29 +794,13 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        pool.close().await;
-
-        let store = crate::Store::open(url, crate::KeyRing::new(vec![kek]).unwrap()).await.unwrap();
-        type Copy = (String, Option<String>, Option<Vec<u8>>, Vec<u8>);
-        let copies: Vec<Copy> = sqlx::query_as(
-            "SELECT r.id, r.kek_id, r.wrapped_key, d.wrapped FROM records r JOIN data_keys d ON d.id = r.data_key_id \
-             UNION ALL SELECT n.id, n.kek_id, n.wrapped_key, d.wrapped FROM psychotherapy_notes n JOIN data_keys d ON d.id = n.data_key_id",
-        )
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
-        assert_eq!(copies.len(), 3);
-        for (id, kek_id, copy, wrapped) in copies {
-            assert_eq!((kek_id.as_deref(), copy.as_ref()), (Some("kek-1"), Some(&wrapped)), "`{id}`");
+        if version >= 15 {
+            for copy in crate::vault::RECORD_KEY_COPIES {
+                sqlx::query(copy).execute(&pool).await.unwrap();
+            }
         }
-        let read: Vec<(String, Option<String>)> = store.records("cl", true).await.unwrap().into_iter().map(|r| (r.id, r.content)).collect();
-        assert_eq!(
-            read,
-            [("r1".into(), Some("note r1".into())), ("r2".into(), Some("note r2".into())), ("n1".into(), Some("process note".into()))]
-        );
-        let check = store.check().await.unwrap();
-        assert!(check.is_sound() && check.records == 3, "{check:?}");
-        store.close().await;
+        pool.close().await;
+        kek
     }
 
     #[test]

@@ -603,7 +603,7 @@ pub(crate) fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]
 
 /// Statements that copy each record's wrapped data key from `data_keys`
 /// into the record's own row (the same text as migration 15's).
-const RECORD_KEY_COPIES: [&str; 2] = [
+pub(crate) const RECORD_KEY_COPIES: [&str; 2] = [
     "UPDATE records SET kek_id = (SELECT d.kek_id FROM data_keys d WHERE d.id = records.data_key_id), \
      wrapped_key = (SELECT d.wrapped FROM data_keys d WHERE d.id = records.data_key_id)",
     "UPDATE psychotherapy_notes SET kek_id = (SELECT d.kek_id FROM data_keys d WHERE d.id = psychotherapy_notes.data_key_id), \

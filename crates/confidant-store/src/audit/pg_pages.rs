@@ -19,20 +19,44 @@ use super::{ENTRY_COLUMNS, PAGE, encode_entry};
 use crate::error::StoreError;
 use crate::vault::corrupt;
 
-/// Reads the log page by page on one connection of `pool`, hashing each
-/// event into its commitment as the copy streams in, and sends the pages to
-/// the checker; stops after the first empty page or when the checker hangs
-/// up. Runs as a task of its own, beside the tree's rebuilding.
+/// Reads the log page by page on one connection of `pool` and sends the
+/// pages to the checker; stops after the first empty page or when the
+/// checker hangs up. Runs as a task of its own, beside the tree's
+/// rebuilding.
+///
+/// Two stages, so that reading overlaps hashing: this task only moves
+/// bytes (each page's binary copy, whole, with its tiles), and a thread of
+/// the blocking pool splits the copies into rows and hashes each event
+/// into its commitment. At most [`RAW_AHEAD`] copies wait between the two
+/// (a few megabytes each), so memory stays bounded whatever the log's size.
 pub(super) async fn read_pages(pool: PgPool, out: mpsc::Sender<Result<Page, StoreError>>) {
-    if let Err(e) = read_all(&pool, &out).await {
-        let _ = out.send(Err(e)).await;
+    let (send, raw) = mpsc::channel(RAW_AHEAD);
+    let hasher = tokio::task::spawn_blocking(move || hash_pages(raw, &out));
+    if let Err(e) = read_all(&pool, &send).await {
+        let _ = send.send(Err(e)).await;
     }
+    drop(send);
+    let _ = hasher.await;
 }
 
-async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<Page, StoreError>>) -> Result<(), StoreError> {
+/// Raw pages read ahead of the hashing thread.
+const RAW_AHEAD: usize = 2;
+
+/// One page as read, before hashing: its events' binary copy, whole, and
+/// its bundles and level-0 tiles.
+struct RawPage {
+    copy: Vec<u8>,
+    bundles: HashMap<u64, Vec<u8>>,
+    level0: HashMap<u64, Vec<u8>>,
+    /// For a copy with no rows: the first stored sequence beyond it.
+    beyond: Option<u64>,
+}
+
+async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<RawPage, StoreError>>) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await?;
     let tiles_per_page = PAGE / TILE_WIDTH as i64;
     let mut from: i64 = 0;
+    let mut capacity = 0;
     loop {
         let first_tile = from / TILE_WIDTH as i64;
         let bundles: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, entries FROM audit_bundles WHERE idx >= $1 AND idx < $2")
@@ -45,8 +69,10 @@ async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<Page, StoreError>>) -
             .bind(first_tile + tiles_per_page)
             .fetch_all(&mut *conn)
             .await?;
-        let entries = page_entries(&mut conn, from).await?;
-        let beyond = if entries.is_empty() {
+        let copy = page_copy(&mut conn, from, capacity).await?;
+        capacity = capacity.max(copy.len());
+        let last = copy_is_empty(&copy)?;
+        let beyond = if last {
             // Anything stored beyond a gap of a whole page is still a gap.
             let (next,): (Option<i64>,) =
                 sqlx::query_as("SELECT MIN(seq) FROM audit_entries WHERE seq >= $1").bind(from).fetch_one(&mut *conn).await?;
@@ -54,9 +80,8 @@ async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<Page, StoreError>>) -
         } else {
             None
         };
-        let last = entries.is_empty();
-        let page = Page {
-            entries,
+        let page = RawPage {
+            copy,
             bundles: bundles.into_iter().map(|(i, b)| (i as u64, b)).collect::<HashMap<_, _>>(),
             level0: level0.into_iter().map(|(i, b)| (i as u64, b)).collect::<HashMap<_, _>>(),
             beyond,
@@ -68,23 +93,54 @@ async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<Page, StoreError>>) -
     }
 }
 
-/// The events `from..from + PAGE` in order, each with its commitment (or
-/// why its row could not be read).
-async fn page_entries(conn: &mut PgConnection, from: i64) -> Result<Entries, StoreError> {
+/// The binary copy of the events `from..from + PAGE` in order, whole.
+async fn page_copy(conn: &mut PgConnection, from: i64, capacity: usize) -> Result<Vec<u8>, StoreError> {
     // Two integers of ours in the text: nothing from outside is spliced in.
     let sql = format!(
         "COPY (SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= {from} AND seq < {} ORDER BY seq) TO STDOUT (FORMAT binary)",
         from + PAGE
     );
     let mut stream = conn.copy_out_raw(&sql).await?;
+    let mut copy = Vec::with_capacity(capacity);
+    while let Some(chunk) = stream.try_next().await? {
+        copy.extend_from_slice(&chunk);
+    }
+    Ok(copy)
+}
+
+/// Whether a whole binary copy holds no rows: its header, then at once
+/// its trailer. Anything else is left to the hashing thread, which reads
+/// every row or names what is wrong.
+fn copy_is_empty(copy: &[u8]) -> Result<bool, StoreError> {
+    let Some(header) = header_len(copy)? else { return Err(corrupt("audit copy: a stream cut short")) };
+    Ok(copy.get(header..) == Some(&(-1i16).to_be_bytes()[..]))
+}
+
+/// The hashing stage: each raw page's events into their commitments, sent
+/// on to the checker with the page's tiles. Blocks: runs on the blocking
+/// pool. Stops when the reader is done or the checker hangs up.
+fn hash_pages(mut raw: mpsc::Receiver<Result<RawPage, StoreError>>, out: &mpsc::Sender<Result<Page, StoreError>>) {
+    while let Some(page) = raw.blocking_recv() {
+        let page = page.and_then(|raw| {
+            let entries = copy_entries(&raw.copy)?;
+            Ok(Page { entries, bundles: raw.bundles, level0: raw.level0, beyond: raw.beyond })
+        });
+        let failed = page.is_err();
+        if out.blocking_send(page).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// The events of one whole binary copy, each with its commitment (or why
+/// its row could not be read).
+fn copy_entries(copy: &[u8]) -> Result<Entries, StoreError> {
     let mut rows = CopyRows::default();
     let mut entries = Vec::with_capacity(PAGE as usize);
-    while let Some(chunk) = stream.try_next().await? {
-        rows.feed(&chunk, &mut |fields| {
-            entries.push(commitment_of_fields(fields)?);
-            Ok(())
-        })?;
-    }
+    rows.feed(copy, &mut |fields| {
+        entries.push(commitment_of_fields(fields)?);
+        Ok(())
+    })?;
     rows.finish()?;
     Ok(entries)
 }
@@ -112,13 +168,30 @@ struct CopyRows {
 }
 
 impl CopyRows {
-    /// Takes the next chunk and hands every row it completes to `row`.
+    /// Takes the next chunk and hands every row it completes to `row`. A
+    /// chunk that starts with nothing pending (a whole copy, always) is read
+    /// in place; only a row cut at the chunk's end is kept for the next.
     fn feed(&mut self, chunk: &[u8], row: &mut dyn FnMut(&Fields<'_>) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        self.pending.extend_from_slice(chunk);
+        if self.pending.is_empty() {
+            let used = self.rows(chunk, row)?;
+            self.pending.extend_from_slice(chunk.get(used..).unwrap_or_default());
+        } else {
+            let mut pending = std::mem::take(&mut self.pending);
+            pending.extend_from_slice(chunk);
+            let used = self.rows(&pending, row)?;
+            pending.drain(..used);
+            self.pending = pending;
+        }
+        Ok(())
+    }
+
+    /// Hands every whole row at the start of `bytes` to `row`; returns how
+    /// many bytes it read.
+    fn rows(&mut self, bytes: &[u8], row: &mut dyn FnMut(&Fields<'_>) -> Result<(), StoreError>) -> Result<usize, StoreError> {
         let mut at = 0;
         let mut fields: Fields<'_> = [None; COLUMNS];
         loop {
-            let rest = self.pending.get(at..).unwrap_or_default();
+            let rest = bytes.get(at..).unwrap_or_default();
             if !self.header_read {
                 match header_len(rest)? {
                     Some(len) => {
@@ -147,8 +220,7 @@ impl CopyRows {
                 None => break,
             }
         }
-        self.pending.drain(..at);
-        Ok(())
+        Ok(at)
     }
 
     /// Checks that the stream ended where a copy ends.
@@ -330,6 +402,24 @@ mod tests {
         let mut extra = whole.clone();
         extra.extend_from_slice(&[0, 9]);
         assert!(read(&[&extra]).is_err());
+    }
+
+    #[test]
+    fn only_a_copy_of_a_header_and_its_trailer_is_empty() {
+        let mut empty = SIGNATURE.to_vec();
+        empty.extend_from_slice(&0u32.to_be_bytes());
+        empty.extend_from_slice(&0u32.to_be_bytes());
+        empty.extend_from_slice(&(-1i16).to_be_bytes());
+        assert!(copy_is_empty(&empty).unwrap());
+        assert!(copy_entries(&empty).unwrap().is_empty());
+        assert!(!copy_is_empty(&stream()).unwrap());
+        assert_eq!(copy_entries(&stream()).unwrap(), read(&[&stream()]).unwrap());
+        assert!(copy_is_empty(&empty[..5]).is_err());
+        // A header with nothing after it is not empty: the hashing stage
+        // finds the stream cut short.
+        let cut = &empty[..empty.len() - 2];
+        assert!(!copy_is_empty(cut).unwrap());
+        assert!(copy_entries(cut).is_err());
     }
 
     #[test]

@@ -1,0 +1,17 @@
+-- A client's record list without opening the heap, version 17 (issue 17).
+-- Never edit a migration that has shipped; add a new one.
+--
+-- Listing a client's records (metadata only: what a release or a chart's
+-- index chooses from) needs no content. On PostgreSQL a client's records
+-- lie wherever there was room when each was written, one heap page each in
+-- a live vault, so the list read a thousand pages for a thousand records.
+-- The dialect-only part of this migration (crates/confidant-store/src/db.rs)
+-- gives PostgreSQL covering indexes, keyed by client and carrying every
+-- column of the list, so the list is an index-only scan over a few
+-- adjacent index pages; they replace the plain `client_id` indexes of
+-- migration 1, which they serve as well. SQLite needs nothing: since
+-- migration 13 its tables are keyed by (client_id, id), so a client's rows
+-- are already adjacent.
+--
+-- This portable part only records that the version was applied.
+SELECT 1;
