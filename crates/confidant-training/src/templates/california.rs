@@ -183,6 +183,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_disappearance", "ca.lps.disappearance", Topic::FamilyAndFriends,
         "A client of your county (LPS) program who is a danger to himself has walked out of the unit and cannot be found. You consider telling his mother that he is missing.",
         lps("nurse").to("family_or_friend").purpose("notification").facts(&["serious_imminent_threat", "locating_suspect_or_missing_person"]), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
+    b.grounded(t, "lps_admission_notice", "ca.lps.family_notice", Topic::FamilyAndFriends,
+        "A client was just admitted to your county psychiatric health facility (LPS). Told she may ask that no one be told, she did not object. You call her husband to tell him she has been admitted.",
+        lps("nurse").to("family_or_friend").purpose("notification").fact("client_present"), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
+    b.grounded(t, "lps_minor_parent_safety", "ca.lps.minor_parent_safety", Topic::DutyToProtect,
+        "A 15-year-old in your county (LPS) outpatient program, who consented to counseling on her own, tells you she will overdose tonight. Her mother can keep her safe; you consider telling her.",
+        lps("psychotherapist").age(15).to("personal_representative").purpose("prevent_serious_threat").facts(&["minor_consented_to_own_care", "serious_imminent_threat", "recipient_can_prevent_or_lessen"]), &[Diagnosis], MINORS, vec![mc::threat_needs_consent()]);
     b.grounded(t, "lps_case_manager_threat", "ca.lps.serious_threat", Topic::DutyToProtect,
         "A client of your county (LPS) program tells you, his case manager, that he will hurt people at a local school. You want to call the school yourself with his diagnosis.",
         lps("case_manager").to("school").purpose("prevent_serious_threat").facts(&["serious_imminent_threat", "recipient_can_prevent_or_lessen"]), &[Diagnosis], LPS, vec![mc::threat_needs_consent()]);
