@@ -496,7 +496,7 @@ mod tests {
     /// every third has no recipient name and corrects the entry before it.
     fn stored(n: usize, key: &DataKey) -> Vec<Vec<u8>> {
         let id = format!("acc-{n:05}");
-        let name = if n % 3 == 0 { serde_json::Value::Null } else { format!("Agency \"{n}\"").into() };
+        let name = if n.is_multiple_of(3) { serde_json::Value::Null } else { format!("Agency \"{n}\"").into() };
         let details = serde_json::json!({
             "recipient_name": name,
             "recipient_address": "1 Main St",
@@ -512,7 +512,7 @@ mod tests {
             b"public_health".to_vec(),
             b"diagnosis,medications".to_vec(),
             b"45 CFR 164.512(b)(1)(i)|42 CFR 2.53".to_vec(),
-            if n % 3 == 0 && n > 0 { format!("acc-{:05}", n - 1).into_bytes() } else { Vec::new() },
+            if n.is_multiple_of(3) && n > 0 { format!("acc-{:05}", n - 1).into_bytes() } else { Vec::new() },
             sealed,
             (n as i64).to_be_bytes().to_vec(),
             b"dk-1".to_vec(),
@@ -562,14 +562,14 @@ mod tests {
             disclosure_id: Some(format!("dis-{n}")),
             disclosed_on: Date::parse(&format!("2025-{:02}-{:02}", 1 + n % 12, 1 + n % 28)).unwrap(),
             recipient_kind: RecipientKind::PublicHealthAuthority,
-            recipient_name: (n % 3 != 0).then(|| format!("Agency \"{n}\"")),
+            recipient_name: (!n.is_multiple_of(3)).then(|| format!("Agency \"{n}\"")),
             recipient_address: Some("1 Main St".into()),
             purpose: Purpose::PublicHealth,
             categories: vec![Category::Diagnosis, Category::Medications],
             cites: vec!["45 CFR 164.512(b)(1)(i)".into(), "42 CFR 2.53".into()],
             description: "Diagnosis".into(),
             statement: format!("Public health, case {n}."),
-            corrects: (n % 3 == 0 && n > 0).then(|| format!("acc-{:05}", n - 1)),
+            corrects: (n.is_multiple_of(3) && n > 0).then(|| format!("acc-{:05}", n - 1)),
             corrected_by: (n % 3 == 2).then(|| format!("acc-{:05}", n + 1)),
             audit_seq: n as u64,
         }
