@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod accounting;
+mod accounting_read;
 mod accounts;
 mod ascmi;
 mod assemble;
@@ -30,6 +31,7 @@ mod error;
 mod exams;
 mod keys;
 mod model;
+mod pg_copy;
 mod records;
 mod release;
 mod restrictions;

@@ -93,14 +93,15 @@ impl crate::Store {
         Ok(())
     }
 
-    /// A client's accounting entries, unaudited, through SQLite's own
-    /// library when `sqlite_library` (and the store is SQLite), else
-    /// through sqlx's driver: what the audited read shows, for tests.
+    /// A client's accounting entries, unaudited, through the backend's
+    /// fast path when `native_path` (SQLite's own library, PostgreSQL's
+    /// binary copy), else through sqlx's driver: what the audited read
+    /// shows, for tests.
     pub async fn accounting_entries_for_tests(
         &self,
         client_id: &str,
-        sqlite_library: bool,
+        native_path: bool,
     ) -> Result<Vec<crate::AccountingEntry>, crate::StoreError> {
-        self.accounting_entries_through(client_id, sqlite_library).await
+        self.accounting_entries_through(client_id, native_path).await
     }
 }

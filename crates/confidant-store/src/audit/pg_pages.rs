@@ -3,9 +3,8 @@
 //! `COPY (SELECT …) TO STDOUT (FORMAT binary)` and hashed straight from the
 //! copy stream. Read as ordinary rows, sqlx builds a row object per event
 //! and checks each column's type as it is taken: `perf` put that at about
-//! a third of the reader's time. The binary copy format is a count of
-//! fields per row, then each field as its length and its bytes (PostgreSQL's
-//! binary send format: big-endian integers, text as UTF-8, bytea as is).
+//! a third of the reader's time. The stream is split into rows by
+//! `pg_copy.rs`.
 
 use std::collections::HashMap;
 
@@ -17,6 +16,7 @@ use tokio::sync::mpsc;
 use super::verify::Page;
 use super::{ENTRY_COLUMNS, PAGE, encode_entry};
 use crate::error::StoreError;
+use crate::pg_copy::{CopyRows, int8};
 use crate::vault::corrupt;
 
 /// Reads the log page by page on one connection of `pool` and sends the
@@ -112,7 +112,7 @@ async fn page_copy(conn: &mut PgConnection, from: i64, capacity: usize) -> Resul
 /// its trailer. Anything else is left to the hashing thread, which reads
 /// every row or names what is wrong.
 fn copy_is_empty(copy: &[u8]) -> Result<bool, StoreError> {
-    let Some(header) = header_len(copy)? else { return Err(corrupt("audit copy: a stream cut short")) };
+    let Some(header) = crate::pg_copy::header_len(copy, "audit copy")? else { return Err(corrupt("audit copy: a stream cut short")) };
     Ok(copy.get(header..) == Some(&(-1i16).to_be_bytes()[..]))
 }
 
@@ -135,7 +135,7 @@ fn hash_pages(mut raw: mpsc::Receiver<Result<RawPage, StoreError>>, out: &mpsc::
 /// The events of one whole binary copy, each with its commitment (or why
 /// its row could not be read).
 fn copy_entries(copy: &[u8]) -> Result<Entries, StoreError> {
-    let mut rows = CopyRows::default();
+    let mut rows = CopyRows::<COLUMNS>::new("audit copy");
     let mut entries = Vec::with_capacity(PAGE as usize);
     rows.feed(copy, &mut |fields| {
         entries.push(commitment_of_fields(fields)?);
@@ -150,135 +150,10 @@ fn copy_entries(copy: &[u8]) -> Result<Entries, StoreError> {
 type Entries = Vec<(u64, Result<Hash, String>)>;
 
 /// The columns of one event row, in [`ENTRY_COLUMNS`] order (`None`: NULL).
-type Fields<'a> = [Option<&'a [u8]>; COLUMNS];
+type Fields<'a> = crate::pg_copy::Fields<'a, COLUMNS>;
 
 /// How many columns [`ENTRY_COLUMNS`] names.
 const COLUMNS: usize = 9;
-
-/// The start of every binary copy (PostgreSQL's documented signature).
-const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
-
-/// Splits a binary copy stream, arriving in chunks cut anywhere, into rows.
-#[derive(Default)]
-struct CopyRows {
-    /// Bytes of a row (or of the header) not complete yet.
-    pending: Vec<u8>,
-    header_read: bool,
-    ended: bool,
-}
-
-impl CopyRows {
-    /// Takes the next chunk and hands every row it completes to `row`. A
-    /// chunk that starts with nothing pending (a whole copy, always) is read
-    /// in place; only a row cut at the chunk's end is kept for the next.
-    fn feed(&mut self, chunk: &[u8], row: &mut dyn FnMut(&Fields<'_>) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
-            let used = self.rows(chunk, row)?;
-            self.pending.extend_from_slice(chunk.get(used..).unwrap_or_default());
-        } else {
-            let mut pending = std::mem::take(&mut self.pending);
-            pending.extend_from_slice(chunk);
-            let used = self.rows(&pending, row)?;
-            pending.drain(..used);
-            self.pending = pending;
-        }
-        Ok(())
-    }
-
-    /// Hands every whole row at the start of `bytes` to `row`; returns how
-    /// many bytes it read.
-    fn rows(&mut self, bytes: &[u8], row: &mut dyn FnMut(&Fields<'_>) -> Result<(), StoreError>) -> Result<usize, StoreError> {
-        let mut at = 0;
-        let mut fields: Fields<'_> = [None; COLUMNS];
-        loop {
-            let rest = bytes.get(at..).unwrap_or_default();
-            if !self.header_read {
-                match header_len(rest)? {
-                    Some(len) => {
-                        at += len;
-                        self.header_read = true;
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            if rest.is_empty() {
-                break;
-            }
-            if self.ended {
-                return Err(corrupt("audit copy: data after its end"));
-            }
-            match next_row(rest, &mut fields)? {
-                Some(Next::Row(len)) => {
-                    row(&fields)?;
-                    at += len;
-                }
-                Some(Next::End) => {
-                    at += 2;
-                    self.ended = true;
-                }
-                None => break,
-            }
-        }
-        Ok(at)
-    }
-
-    /// Checks that the stream ended where a copy ends.
-    fn finish(&self) -> Result<(), StoreError> {
-        if self.ended && self.pending.is_empty() { Ok(()) } else { Err(corrupt("audit copy: a stream cut short")) }
-    }
-}
-
-/// The length of the copy header at the start of `bytes`, or `None` when
-/// more bytes are needed.
-fn header_len(bytes: &[u8]) -> Result<Option<usize>, StoreError> {
-    let Some(signature) = bytes.get(..SIGNATURE.len()) else { return Ok(None) };
-    if signature != SIGNATURE {
-        return Err(corrupt("audit copy: not a binary copy"));
-    }
-    // Flags (4 bytes), then the header extension's length and the extension.
-    let Some(extension) = be_u32(bytes, SIGNATURE.len() + 4) else { return Ok(None) };
-    let len = SIGNATURE.len() + 8 + extension as usize;
-    Ok((bytes.len() >= len).then_some(len))
-}
-
-/// What starts a copy stream's next bytes.
-enum Next {
-    /// A whole row of this many bytes, its columns written to the fields.
-    Row(usize),
-    /// The trailer.
-    End,
-}
-
-/// Reads the row at the start of `bytes` into `fields`; `None` when the
-/// row is not complete yet.
-fn next_row<'a>(bytes: &'a [u8], fields: &mut Fields<'a>) -> Result<Option<Next>, StoreError> {
-    let Some(count) = bytes.get(..2).and_then(|b| <[u8; 2]>::try_from(b).ok()) else { return Ok(None) };
-    let count = i16::from_be_bytes(count);
-    if count == -1 {
-        return Ok(Some(Next::End));
-    }
-    if usize::try_from(count).ok() != Some(COLUMNS) {
-        return Err(corrupt(format!("audit copy: a row of {count} columns")));
-    }
-    let mut at = 2;
-    for field in fields.iter_mut() {
-        let Some(len) = be_u32(bytes, at) else { return Ok(None) };
-        at += 4;
-        if len == u32::MAX {
-            *field = None;
-            continue;
-        }
-        let Some(value) = bytes.get(at..at + len as usize) else { return Ok(None) };
-        *field = Some(value);
-        at += len as usize;
-    }
-    Ok(Some(Next::Row(at)))
-}
-
-fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-}
 
 /// An event's sequence number and its commitment, the same as
 /// `commitment_of_row` computes from a row read through sqlx: a column that
@@ -315,33 +190,17 @@ fn commitment(fields: &Fields<'_>, seq: i64) -> Result<Hash, String> {
     Ok(hasher.finish())
 }
 
-/// A BIGINT in the binary format.
-fn int8(bytes: &[u8]) -> Option<i64> {
-    Some(i64::from_be_bytes(bytes.try_into().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
-
-    fn field(out: &mut Vec<u8>, value: Option<&[u8]>) {
-        match value {
-            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-            Some(v) => {
-                out.extend_from_slice(&(v.len() as i32).to_be_bytes());
-                out.extend_from_slice(v);
-            }
-        }
-    }
+    use crate::pg_copy::SIGNATURE;
+    use crate::pg_copy::writing::{field, header};
 
     /// A binary copy of two event rows (the second with NULL actor and
     /// client), as PostgreSQL writes one, with a header extension.
     fn stream() -> Vec<u8> {
-        let mut out = SIGNATURE.to_vec();
-        out.extend_from_slice(&0u32.to_be_bytes());
-        out.extend_from_slice(&3u32.to_be_bytes());
-        out.extend_from_slice(b"ext");
+        let mut out = header();
         for seq in [7i64, 8] {
             out.extend_from_slice(&9i16.to_be_bytes());
             field(&mut out, Some(&seq.to_be_bytes()));
@@ -365,7 +224,7 @@ mod tests {
     }
 
     fn read(chunks: &[&[u8]]) -> Result<Entries, StoreError> {
-        let mut rows = CopyRows::default();
+        let mut rows = CopyRows::<COLUMNS>::new("audit copy");
         let mut out = Vec::new();
         for chunk in chunks {
             rows.feed(chunk, &mut |fields| {
