@@ -85,12 +85,6 @@ pub struct BreakGlass {
     pub audit_seq: u64,
 }
 
-
-/// Whether `$1` (a staff member) has `$2` (a client) on their caseload or
-/// care team: a row when they do.
-const ON_CASELOAD: &str = "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2 \
-     UNION SELECT 1 AS x FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE c.id = $2 AND m.staff_id = $1";
-
 impl Store {
     /// Sets (or replaces) a staff member's password hash and clears lockout
     /// and any must-change flag.
@@ -524,14 +518,10 @@ impl Store {
 
     /// Whether `staff_id` has `client_id` on their caseload or care team.
     pub async fn on_caseload(&self, staff_id: &str, client_id: &str) -> Result<bool, StoreError> {
-        // Asked on every read of a client's data: on SQLite through SQLite's
-        // own library (see `sqlite_reads`), one blocking-pool call rather
-        // than a hand-off to sqlx's connection thread and back.
-        if let Some(reads) = &self.sqlite_reads {
-            let (staff, client) = (staff_id.to_string(), client_id.to_string());
-            return reads.read(move |conn| Ok(conn.prepare_cached(ON_CASELOAD)?.exists([staff, client])?)).await;
-        }
-        let row = sqlx::query(ON_CASELOAD)
+        let row = sqlx::query(
+            "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2 \
+             UNION SELECT 1 AS x FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE c.id = $2 AND m.staff_id = $1",
+        )
         .bind(staff_id.to_string())
         .bind(client_id.to_string())
         .fetch_optional(self.pool())
