@@ -596,6 +596,14 @@ pub(crate) fn split_over_cores<T: Send, R: Send>(
     })
 }
 
+/// The cores this process may use, asked once: `available_parallelism`
+/// reads the cgroup's files each time (an `open`, a `read` and a `statx`,
+/// seen in a profile of the server's record reads).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}
+
 /// Unwraps data key `id`, wrapped by KEK `kek_id`, with a key of `keys`.
 pub(crate) fn unwrap_with(keys: &KeyRing, id: &str, kek_id: &str, wrapped: &[u8]) -> Result<DataKey, StoreError> {
     let kek = keys
@@ -767,12 +775,4 @@ mod tests {
         let result = split_over_cores(items, 1, "checking", |part| if part.contains(&999) { Err(corrupt("item 999")) } else { Ok(part) });
         assert!(matches!(result, Err(StoreError::Corrupt { .. })), "{result:?}");
     }
-}
-
-/// The cores this process may use, asked once: `available_parallelism`
-/// reads the cgroup's files each time (an `open`, a `read` and a `statx`,
-/// seen in a profile of the server's record reads).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
