@@ -331,6 +331,9 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "presence_call", "part2.presence", Topic::SubstanceUseRecords,
         "A client of your withdrawal-management program is too sedated to be asked. The client's mother calls to ask whether the client is there and how they are.",
         p2("nurse").to("family_or_friend").purpose("notification").fact("client_incapacitated"), &[PresenceAndCondition], PART2, vec![mc::family_entitled()]);
+    b.grounded(t, "public_health_registry", "part2.public_health", Topic::SubstanceUseRecords,
+        "A state law requires reports to the county's overdose registry. The public health department asks your substance-use program for the names and substance-use information of clients treated this month; none has signed a consent for it.",
+        p2("administrative_staff").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Demographics, SubstanceUse], PART2, vec![]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
