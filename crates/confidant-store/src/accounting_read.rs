@@ -32,7 +32,7 @@ use crate::disclosure::AccountingEntry;
 use crate::error::StoreError;
 use crate::keys::KeyRing;
 use crate::pg_copy::{CopyRows, int8};
-use crate::vault::{corrupt, split, unwrap_with};
+use crate::vault::{cores, corrupt, is_plain_id, split, unwrap_with};
 
 /// Every accounting entry of a client (`$1`), with its wrapped data key.
 /// The key comes in the same row: asked for one query per entry (each
@@ -302,19 +302,23 @@ pub(crate) fn open_chunk(chunk: &Chunk, out: &mut Vec<Opened>) -> Result<(), Sto
 /// Opens chunks from `queue` until its sender hangs up.
 fn open_queued(queue: &Mutex<Receiver<Chunk>>) -> Result<Vec<Opened>, StoreError> {
     let mut out = Vec::new();
-    loop {
-        let next = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return Err(corrupt("opening accounting entries (a thread doing it failed)")),
-        };
-        let Ok(chunk) = next else { return Ok(out) };
+    while let Some(chunk) = next_chunk(queue)? {
         open_chunk(&chunk, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// The next chunk on the shared queue; `None` once its sender hung up.
+fn next_chunk(queue: &Mutex<Receiver<Chunk>>) -> Result<Option<Chunk>, StoreError> {
+    match queue.lock() {
+        Ok(queue) => Ok(queue.recv().ok()),
+        Err(_) => Err(corrupt("opening accounting entries (a thread doing it failed)")),
     }
 }
 
 /// How many threads open chunks beside the one that reads.
 fn helpers() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).saturating_sub(1).max(1)
+    cores().saturating_sub(1).max(1)
 }
 
 /// Reads [`ENTRIES_OF_CLIENT`] for `client_id` through rusqlite and opens
@@ -375,11 +379,7 @@ fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Opened>, StoreError> {
     let queue = Mutex::new(queue);
     std::thread::scope(|scope| {
         let mut out = Vec::new();
-        let first = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return Err(corrupt("opening accounting entries (a thread doing it failed)")),
-        };
-        let Ok(first) = first else { return Ok(out) };
+        let Some(first) = next_chunk(&queue)? else { return Ok(out) };
         let openers: Vec<_> =
             if first.rows.len() >= CHUNK_ROWS { (0..helpers()).map(|_| scope.spawn(|| open_queued(&queue))).collect() } else { Vec::new() };
         open_chunk(&first, &mut out)?;
@@ -388,18 +388,12 @@ fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Opened>, StoreError> {
     })
 }
 
-/// Whether `id` can be written into SQL as a literal as it stands: the
-/// ids the vault gives and accepts (`checked_id`).
-fn plain_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// Reads [`ENTRIES_OF_CLIENT`] for `client_id` with one binary copy on a
 /// connection of `pool`, handing chunks to openers on the blocking pool as
 /// the stream arrives. `None` when the id cannot be a literal of the copy
 /// (COPY takes no parameters); the caller then reads through sqlx.
 pub(crate) async fn read_postgres(pool: &sqlx::PgPool, client_id: &str, keys: &KeyRing) -> Result<Option<Vec<Opened>>, StoreError> {
-    if !plain_id(client_id) {
+    if !is_plain_id(client_id) {
         return Ok(None);
     }
     // The id is checked above to hold only letters, digits, `-`, `_` and

@@ -599,7 +599,7 @@ pub(crate) fn split_over_cores<T: Send, R: Send>(
 /// The cores this process may use, asked once: `available_parallelism`
 /// reads the cgroup's files each time (an `open`, a `read` and a `statx`,
 /// seen in a profile of the server's record reads).
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
@@ -670,12 +670,16 @@ pub(crate) fn new_id(prefix: &str) -> String {
 }
 
 /// The given id when it is well formed, else a new one.
+/// Whether `id` is one the vault gives and accepts: 1 to 64 letters,
+/// digits, `-`, `_` or `.` (so it can stand in SQL as a quoted literal).
+pub(crate) fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 pub(crate) fn checked_id(kind: &str, id: Option<&str>, prefix: &str) -> Result<String, StoreError> {
     match id {
         None => Ok(new_id(prefix)),
-        Some(id) if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) => {
-            Ok(id.to_string())
-        }
+        Some(id) if is_plain_id(id) => Ok(id.to_string()),
         Some(id) => Err(StoreError::invalid(format!("{kind} id"), format!("1 to 64 letters, digits, `-`, `_` or `.`, got `{id}`"))),
     }
 }
