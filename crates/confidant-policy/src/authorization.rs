@@ -32,7 +32,9 @@ pub enum Reason {
     /// recipient kind and name.
     RecipientMismatch,
     /// `purpose_mismatch`: the request's purpose is not among its purposes
-    /// (for an ASCMI, not among the four the form can name).
+    /// (for an ASCMI, not among the four the form can name; for a Part 2
+    /// consent, not a proceeding it names together with other purposes,
+    /// 42 CFR 2.31(d)).
     PurposeMismatch,
     /// `category_not_covered`: recipient and purpose match, but it covers
     /// none of the requested categories.
@@ -162,6 +164,28 @@ pub const PART2_2024_COMPLIANCE: Date = Date::from_ymd_const(2026, 2, 16);
 
 /// The purposes the ASCMI form can name (DHCS; contract v2).
 pub const ASCMI_PURPOSES: [Purpose; 4] = [Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations, Purpose::CareInvolvement];
+
+/// The purposes that use or disclose records in a civil, criminal,
+/// administrative or legislative investigation or proceeding: a court case
+/// (`judicial_proceeding`), a criminal investigation (`law_enforcement`) and
+/// the program's defense of a case (`legal_defense`). 42 CFR 2.31(d) (2024):
+/// a Part 2 consent for these cannot be combined with a consent for any other
+/// purpose. A health oversight agency's audit is not among them: 2.53 governs
+/// it without consent.
+pub const PROCEEDING_PURPOSES: [Purpose; 3] = [Purpose::JudicialProceeding, Purpose::LawEnforcement, Purpose::LegalDefense];
+
+/// Whether a Part 2 consent names a proceeding or investigation together with
+/// any other purpose (42 CFR 2.31(d), 2024). Position: such a consent does not
+/// count for the proceeding (reported as `purpose_mismatch`, the purpose the
+/// form may not lawfully name, as for an ASCMI purpose the form cannot name);
+/// it still counts for its other purposes, which the rule does not touch. A
+/// consent naming only proceedings (a court case and the investigation
+/// leading to it) is not combined.
+pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
+    auth.kind == AuthorizationKind::Part2
+        && auth.purposes.iter().any(|p| PROCEEDING_PURPOSES.contains(p))
+        && auth.purposes.iter().any(|p| !PROCEEDING_PURPOSES.contains(p))
+}
 
 /// [`form_defects`] as the rules stood on `as_of`.
 pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
@@ -332,8 +356,17 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
             }
     });
     // The ASCMI form can name only its four purposes; any other is not on it.
-    let purpose_matches =
-        auth.purposes.contains(&request.purpose) && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose));
+    // For a Part 2 client's records, a consent that folds a proceeding into
+    // a consent for other purposes cannot open them for the proceeding
+    // (42 CFR 2.31(d)); the rule came with the 2024 amendments, so it binds
+    // from their compliance date.
+    let separate_consent_needed = request.client.part2_program
+        && request.as_of >= PART2_2024_COMPLIANCE
+        && PROCEEDING_PURPOSES.contains(&request.purpose)
+        && combines_proceeding_with_other_purposes(auth);
+    let purpose_matches = auth.purposes.contains(&request.purpose)
+        && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose))
+        && !separate_consent_needed;
     if !auth.recipients.is_empty() && !recipient_matches {
         reasons.push(Reason::RecipientMismatch);
     }
@@ -589,6 +622,60 @@ mod tests {
         // Where the minor consented to the care alone, the minor's signature is the one that counts (2.14(a)).
         let s = only(r#"{"minor_consented_to_own_care":true}"#, &[("m", "client", both)]);
         assert!(s.counts && s.covers.len() == 2, "{s:?}");
+    }
+
+    fn part2_proceeding_request(purpose: &str, purposes: &str, kind: &str, as_of: &str, part2: bool) -> Request {
+        let text = format!(
+            r#"{{"as_of":"{as_of}","jurisdiction":"US","client":{{"age":34,"status":"active","part2_program":{part2}}},
+               "recipient":{{"kind":"court"}},"purpose":"{purpose}","categories":["substance_use"],
+               "authorizations":[{{"id":"c","kind":"{kind}","signed_by":"client","signed_on":"2025-01-10",
+                 "categories":["substance_use"],"recipients":[{{"kind":"court"}}],"purposes":{purposes},
+                 "expires_on":"2027-12-31","statements":{{"right_to_revoke":true,"no_conditioning":true,"redisclosure":true}}}}]}}"#
+        );
+        match parse_request(&text) {
+            Ok(r) => r,
+            Err(e) => unreachable!("test request must parse: {e}"),
+        }
+    }
+
+    fn codes_for(request: &Request) -> Vec<String> {
+        assess(request).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect()
+    }
+
+    #[test]
+    fn a_part2_consent_folding_a_proceeding_into_other_purposes_does_not_count_for_the_proceeding() {
+        let combined = r#"["judicial_proceeding","treatment"]"#;
+        let r = part2_proceeding_request("judicial_proceeding", combined, "part2", "2026-03-02", true);
+        assert_eq!(codes_for(&r), vec!["purpose_mismatch"]);
+        // Its other purposes are untouched (2.31(d) bars only the proceeding part).
+        let r = part2_proceeding_request("treatment", combined, "part2", "2026-03-02", true);
+        assert!(codes_for(&r).is_empty());
+        // A consent for proceedings alone, or for a court case and the
+        // investigation behind it, counts.
+        for purposes in [r#"["judicial_proceeding"]"#, r#"["judicial_proceeding","law_enforcement"]"#] {
+            let r = part2_proceeding_request("judicial_proceeding", purposes, "part2", "2026-03-02", true);
+            assert!(codes_for(&r).is_empty(), "{purposes}");
+        }
+        // Investigations and the program's own defense are proceedings too.
+        for (purpose, purposes) in
+            [("law_enforcement", r#"["law_enforcement","payment"]"#), ("legal_defense", r#"["legal_defense","health_care_operations"]"#)]
+        {
+            let r = part2_proceeding_request(purpose, purposes, "part2", "2026-03-02", true);
+            assert_eq!(codes_for(&r), vec!["purpose_mismatch"], "{purpose}");
+        }
+    }
+
+    #[test]
+    fn the_separate_proceeding_consent_binds_part2_records_from_the_2024_compliance_date() {
+        let combined = r#"["judicial_proceeding","treatment"]"#;
+        let before = part2_proceeding_request("judicial_proceeding", combined, "part2", "2026-02-15", true);
+        assert!(codes_for(&before).is_empty());
+        // A HIPAA authorization may combine them (164.508(b)(3)), and records
+        // outside a Part 2 program are not Part 2 records.
+        let hipaa = part2_proceeding_request("judicial_proceeding", combined, "hipaa", "2026-03-02", true);
+        assert!(codes_for(&hipaa).is_empty());
+        let not_part2 = part2_proceeding_request("judicial_proceeding", combined, "part2", "2026-03-02", false);
+        assert!(codes_for(&not_part2).is_empty());
     }
 
     #[test]

@@ -334,6 +334,11 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "public_health_registry", "part2.public_health", Topic::SubstanceUseRecords,
         "A state law requires reports to the county's overdose registry. The public health department asks your substance-use program for the names and substance-use information of clients treated this month; none has signed a consent for it.",
         p2("administrative_staff").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Demographics, SubstanceUse], PART2, vec![]);
+    b.grounded(t, "proceeding_consent_combined", "part2.proceeding_consent_separate", Topic::SubstanceUseRecords,
+        "A client of your substance-use program signed one Part 2 consent covering both her treatment and the use of her records in her custody case. The family court asks you for her substance-use records.",
+        p2("case_manager").to("court").purpose("judicial_proceeding")
+            .authorization(paper("part2", Paper::Valid, &[SubstanceUse], "court", None, &["treatment", "judicial_proceeding"])),
+        &[SubstanceUse], PART2, vec![mc::any_signed_form()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
