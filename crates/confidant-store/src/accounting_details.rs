@@ -53,9 +53,9 @@ pub(crate) fn encode(recipient_name: Option<&str>, recipient_address: Option<&st
 
 /// The details in `plain`, in either layout; `None` when it is neither.
 pub(crate) fn decode(plain: &[u8]) -> Option<SealedDetails> {
-    match plain.first()? {
-        &BINARY => decode_binary(plain.get(1..)?),
-        &JSON => serde_json::from_slice(plain).ok(),
+    match *plain.first()? {
+        BINARY => decode_binary(plain.get(1..)?),
+        JSON => serde_json::from_slice(plain).ok(),
         _ => None,
     }
 }

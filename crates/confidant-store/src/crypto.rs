@@ -184,8 +184,11 @@ fn seal(key: &[u8; KEY_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Cr
     Ok(out)
 }
 
+/// A sealed value's nonce, ciphertext and tag.
+type Parts<'a> = ([u8; NONCE_LEN], &'a [u8], [u8; TAG_LEN]);
+
 /// A sealed value's nonce, ciphertext and tag, its format byte checked.
-fn parts(sealed: &[u8]) -> Result<([u8; NONCE_LEN], &[u8], [u8; TAG_LEN]), CryptoError> {
+fn parts(sealed: &[u8]) -> Result<Parts<'_>, CryptoError> {
     let (format, rest) = sealed.split_first().ok_or(CryptoError::Malformed)?;
     if *format != FORMAT || rest.len() < NONCE_LEN + TAG_LEN {
         return Err(CryptoError::Malformed);
