@@ -16,7 +16,7 @@
 use std::fmt;
 
 use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Length of every key: data keys and key-encryption keys.
@@ -63,6 +63,19 @@ impl DataKey {
     /// Decrypts a value sealed with [`DataKey::seal`] under the same `aad`.
     pub(crate) fn open(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         open(&self.0, aad.as_bytes(), sealed)
+    }
+
+    /// [`DataKey::open`] into `out` (cleared first), with no allocation
+    /// once `out` has room: for opening many small values one after the
+    /// other. The caller wipes `out` when done with it.
+    pub(crate) fn open_into(&self, aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+        out.clear();
+        let (nonce, ciphertext, tag) = parts(sealed)?;
+        out.extend_from_slice(ciphertext);
+        cipher(&self.0)?.decrypt_inout_detached(&nonce.into(), aad, out.as_mut_slice().into(), &tag.into()).map_err(|_| {
+            out.zeroize();
+            CryptoError::Decrypt
+        })
     }
 
     /// Decrypts a value that was sealed from UTF-8 text.
@@ -171,6 +184,22 @@ fn seal(key: &[u8; KEY_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Cr
     Ok(out)
 }
 
+/// A sealed value's nonce, ciphertext and tag.
+type Parts<'a> = ([u8; NONCE_LEN], &'a [u8], [u8; TAG_LEN]);
+
+/// A sealed value's nonce, ciphertext and tag, its format byte checked.
+fn parts(sealed: &[u8]) -> Result<Parts<'_>, CryptoError> {
+    let (format, rest) = sealed.split_first().ok_or(CryptoError::Malformed)?;
+    if *format != FORMAT || rest.len() < NONCE_LEN + TAG_LEN {
+        return Err(CryptoError::Malformed);
+    }
+    let (nonce, rest) = rest.split_at(NONCE_LEN);
+    let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
+    let nonce = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
+    let tag = tag.try_into().map_err(|_| CryptoError::Malformed)?;
+    Ok((nonce, ciphertext, tag))
+}
+
 fn open(key: &[u8; KEY_LEN], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let (format, rest) = sealed.split_first().ok_or(CryptoError::Malformed)?;
     if *format != FORMAT || rest.len() < NONCE_LEN + TAG_LEN {
@@ -208,6 +237,23 @@ mod tests {
         format[0] = 9;
         assert_eq!(key.open("aad", &format).unwrap_err(), CryptoError::Malformed);
         assert_eq!(key.open("aad", &sealed[..20]).unwrap_err(), CryptoError::Malformed);
+    }
+
+    #[test]
+    fn opening_into_a_buffer_reads_and_refuses_as_open_does() {
+        let key = DataKey::generate();
+        let aad = field_aad("accounting_entries", "details", "acc-1");
+        let sealed = key.seal(&aad, b"County Health").unwrap();
+        let mut out = b"left over from before".to_vec();
+        key.open_into(aad.as_bytes(), &sealed, &mut out).unwrap();
+        assert_eq!(out, b"County Health");
+        for i in 1..sealed.len() {
+            let mut tampered = sealed.clone();
+            tampered[i] ^= 0x01;
+            assert_eq!(key.open_into(aad.as_bytes(), &tampered, &mut out).unwrap_err(), CryptoError::Decrypt, "byte {i}");
+        }
+        assert_eq!(key.open_into(b"another row", &sealed, &mut out).unwrap_err(), CryptoError::Decrypt);
+        assert_eq!(key.open_into(aad.as_bytes(), &sealed[..20], &mut out).unwrap_err(), CryptoError::Malformed);
     }
 
     #[test]

@@ -580,7 +580,7 @@ pub(crate) fn rotation_lock(backend: Backend) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
 
@@ -739,7 +739,7 @@ mod tests {
     /// a staff member, a client, two records and a psychotherapy note, each
     /// under its own data key (from version 15 on, with the row's copy of
     /// it). Returns the KEK that wraps the keys.
-    async fn populated_vault_at(url: &DatabaseUrl, version: i64) -> crate::crypto::Kek {
+    pub(crate) async fn populated_vault_at(url: &DatabaseUrl, version: i64) -> crate::crypto::Kek {
         use crate::crypto::{DataKey, Kek, field_aad};
         let (pool, backend) = connect_unmigrated(url, Checkpoints::Automatic).await.unwrap();
         migrator_up_to(backend, version).run(&pool).await.unwrap();

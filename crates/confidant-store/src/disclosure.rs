@@ -350,15 +350,9 @@ impl Store {
         key_id: &str,
         key: &crate::crypto::DataKey,
     ) -> Result<(), StoreError> {
-        let details = json!({
-            "recipient_name": recipient_name,
-            "recipient_address": recipient_address,
-            "description": basis.description,
-            "statement": basis.statement,
-        });
-        let sealed = key
-            .seal(&field_aad("accounting_entries", "details", id), details.to_string().as_bytes())
-            .map_err(StoreError::crypto("accounting entry"))?;
+        // The binary layout (`accounting_details.rs`): read 10k at a time.
+        let details = crate::accounting_details::encode(recipient_name, recipient_address, &basis.description, &basis.statement);
+        let sealed = key.seal(&field_aad("accounting_entries", "details", id), &details).map_err(StoreError::crypto("accounting entry"))?;
         sqlx::query(
             "INSERT INTO accounting_entries (id, client_id, disclosure_id, disclosed_on, recorded_at, recipient_kind, \
              purpose, categories, cites, corrects, data_key_id, details, audit_seq) \

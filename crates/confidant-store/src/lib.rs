@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod accounting;
+mod accounting_details;
 mod accounting_read;
 mod accounts;
 mod ascmi;
