@@ -4,10 +4,14 @@
 
 local M = {}
 
+-- The rank (1-based) of percentile p among n values.
+local function rank(n, p)
+  return math.min(math.floor((n - 1) * p / 100 + 0.5) + 1, n)
+end
+
 local function percentile(sorted, p)
   if #sorted == 0 then return 0 end
-  local i = math.floor((#sorted - 1) * p / 100 + 0.5) + 1
-  return sorted[math.min(i, #sorted)]
+  return sorted[rank(#sorted, p)]
 end
 
 local function emit(label, count, seconds, p50, p90, p99, max, errors, status_errors)
@@ -27,6 +31,16 @@ end
 function M.kind(label, seconds, sorted, failed)
   emit(label, #sorted, seconds, percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
     sorted[#sorted] or 0, failed, failed)
+end
+
+-- One kind of request whose values are known by rank only: `count` of
+-- them, `value_of_rank(k)` the k-th smallest in microseconds.
+function M.kind_by_rank(label, seconds, count, value_of_rank, failed)
+  local function at(p)
+    if count <= 0 then return 0 end
+    return value_of_rank(rank(count, p))
+  end
+  emit(label, math.max(count, 0), seconds, at(50), at(90), at(99), count > 0 and value_of_rank(count) or 0, failed, failed)
 end
 
 -- wrk.format uses the headers it is given instead of wrk's (the -H ones),

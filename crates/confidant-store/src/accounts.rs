@@ -85,6 +85,12 @@ pub struct BreakGlass {
     pub audit_seq: u64,
 }
 
+/// Whether `$1` (a staff member) has `$2` (a client) on their caseload or
+/// care team: a row when they do. (SQLite numbers `$1` and `$2` by first
+/// use, so rusqlite binds them positionally too.)
+pub(crate) const ON_CASELOAD: &str = "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2 \
+     UNION SELECT 1 AS x FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE c.id = $2 AND m.staff_id = $1";
+
 impl Store {
     /// Sets (or replaces) a staff member's password hash and clears lockout
     /// and any must-change flag.
@@ -518,14 +524,7 @@ impl Store {
 
     /// Whether `staff_id` has `client_id` on their caseload or care team.
     pub async fn on_caseload(&self, staff_id: &str, client_id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query(
-            "SELECT 1 AS x FROM caseload_assignments WHERE staff_id = $1 AND client_id = $2 \
-             UNION SELECT 1 AS x FROM clients c JOIN care_team_members m ON m.team_id = c.team_id WHERE c.id = $2 AND m.staff_id = $1",
-        )
-        .bind(staff_id.to_string())
-        .bind(client_id.to_string())
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(ON_CASELOAD).bind(staff_id.to_string()).bind(client_id.to_string()).fetch_optional(self.pool()).await?;
         Ok(row.is_some())
     }
 

@@ -272,6 +272,40 @@ impl Store {
         native!(&self.native, |p| self.records_chosen_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, choose).await)
     }
 
+    /// [`Store::records_chosen`] for a staff member who has the client on
+    /// their caseload or care team; `None` (nothing read) when they do not,
+    /// and the caller then takes the long way (break-glass, the audited
+    /// refusal). On SQLite the check and the read share one snapshot on one
+    /// read connection, one trip to the blocking pool for both; elsewhere
+    /// it is [`Store::on_caseload`] and then [`Store::records_chosen`].
+    pub async fn records_chosen_on_caseload(
+        &self,
+        staff_id: &str,
+        client_id: &str,
+        with_content: bool,
+        choose: &(dyn Fn(Vec<Record>) -> Vec<Record> + Sync),
+    ) -> Result<Option<Vec<Record>>, StoreError> {
+        if let Some(reads) = &self.sqlite_reads {
+            let (staff, client) = (staff_id.to_string(), client_id.to_string());
+            let rows = reads
+                .read(move |conn| {
+                    if !conn.prepare_cached(crate::accounts::ON_CASELOAD)?.exists([&staff, &client])? {
+                        return Ok(None);
+                    }
+                    record_rows_sqlite(conn, &client).map(Some)
+                })
+                .await?;
+            return match rows {
+                Some(rows) => self.open_records(client_id, rows, with_content, choose).await.map(Some),
+                None => Ok(None),
+            };
+        }
+        if !self.on_caseload(staff_id, client_id).await? {
+            return Ok(None);
+        }
+        self.records_chosen(client_id, with_content, choose).await.map(Some)
+    }
+
     /// [`Store::records_chosen`] without contents on PostgreSQL: the
     /// client's record list from the covering indexes alone (migration 17),
     /// no heap page read once the pages are all-visible. With contents, the

@@ -10,9 +10,12 @@
 
 use confidant_audit::LogSigningKey;
 use confidant_policy::Date;
+use confidant_policy::vocab::Category;
 use confidant_store::crypto::Kek;
 use confidant_store::testing::{TestDatabase, test_databases};
-use confidant_store::{Birth, KeyRing, NewClient, NewStaff, StaffRole, Store, StoreError, WITNESS_FILE_NAME, now_secs, today};
+use confidant_store::{
+    Birth, KeyRing, NewClient, NewRecord, NewStaff, Record, StaffRole, Store, StoreError, WITNESS_FILE_NAME, now_secs, today,
+};
 use sqlx::{AssertSqlSafe, Row};
 
 async fn store_on(db: &TestDatabase) -> Store {
@@ -211,6 +214,50 @@ async fn caseload_and_care_team_decide_who_sees_a_client() {
         assert_eq!(store.visible_clients("st-case").await.unwrap(), vec![assigned.clone()]);
         assert_eq!(store.visible_clients("st-team").await.unwrap(), vec![on_team.clone()]);
         assert!(store.visible_clients("st-other").await.unwrap().is_empty(), "{}", db.name());
+    }
+}
+
+#[tokio::test]
+async fn a_caseload_read_checks_and_reads_together_and_reads_nothing_for_someone_else() {
+    for db in test_databases().await {
+        let store = store_on(&db).await;
+        staff(&store, "st-case", StaffRole::CaseManager).await;
+        staff(&store, "st-team", StaffRole::Nurse).await;
+        staff(&store, "st-other", StaffRole::Nurse).await;
+        let team = store.add_team(Some("team-east"), "East").await.unwrap();
+        store.add_team_member(&team, "st-team").await.unwrap();
+        let assigned = client(&store, "cl-case", Some(team)).await;
+        store.assign("st-case", &assigned, today()).await.unwrap();
+        for content in ["Seen today.", "Plan unchanged."] {
+            let new = NewRecord {
+                id: None,
+                client_id: assigned.clone(),
+                category: Category::ProgressNotes,
+                author_id: "st-case".into(),
+                content: content.into(),
+            };
+            store.add_record(new).await.unwrap();
+        }
+        let everything = |all: Vec<Record>| all;
+        let expected = store.records_chosen(&assigned, true, &everything).await.unwrap();
+        assert_eq!(expected.len(), 2);
+        // On the caseload and through the care team: the same records, opened.
+        for who in ["st-case", "st-team"] {
+            let read = store.records_chosen_on_caseload(who, &assigned, true, &everything).await.unwrap();
+            let read = read.unwrap_or_else(|| panic!("{who} has the client on {}", db.name()));
+            let seen = |records: &[Record]| records.iter().map(|r| (r.id.clone(), r.content.clone())).collect::<Vec<_>>();
+            assert_eq!(seen(&read), seen(&expected), "{who} on {}", db.name());
+            assert!(read.iter().all(|r| r.content.is_some()), "{}", db.name());
+        }
+        // Neither: nothing is read, and the caller is told so.
+        let chose = std::sync::atomic::AtomicBool::new(false);
+        let spy = |all: Vec<Record>| {
+            chose.store(true, std::sync::atomic::Ordering::SeqCst);
+            all
+        };
+        assert!(store.records_chosen_on_caseload("st-other", &assigned, true, &spy).await.unwrap().is_none(), "{}", db.name());
+        assert!(store.records_chosen_on_caseload("st-other", "cl-missing", true, &spy).await.unwrap().is_none(), "{}", db.name());
+        assert!(!chose.load(std::sync::atomic::Ordering::SeqCst), "no record listed for someone off the caseload on {}", db.name());
     }
 }
 
