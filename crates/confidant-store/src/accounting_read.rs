@@ -209,34 +209,35 @@ impl Chunk {
 /// names it.
 pub(crate) struct Chunker<'k> {
     keys: &'k KeyRing,
-    /// Where a key the rows do not carry is looked up: its KEK id and
-    /// wrapped bytes, `None` when there is no such key.
-    lookup: Option<KeyLookup<'k>>,
     opened: HashMap<Vec<u8>, Arc<DataKey>>,
     /// The key the last row named, with its id.
     last: Option<(Vec<u8>, Arc<DataKey>)>,
     chunk: Chunk,
 }
 
-/// A data key's KEK id and wrapped bytes by the key's id.
-type KeyLookup<'k> = Box<dyn FnMut(&str) -> Result<Option<(String, Vec<u8>)>, StoreError> + 'k>;
+/// A data key's KEK id and wrapped bytes by the key's id, `None` when there
+/// is no such key: where a key the rows do not carry is looked up. Passed
+/// to each push rather than held, so that a chunker stays `Send` for the
+/// PostgreSQL read's task while SQLite's look-up borrows its connection.
+type KeyLookup<'a> = &'a mut dyn FnMut(&str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 
 impl<'k> Chunker<'k> {
     pub(crate) fn new(keys: &'k KeyRing) -> Chunker<'k> {
-        Chunker { keys, lookup: None, opened: HashMap::new(), last: None, chunk: Chunk::default() }
-    }
-
-    /// A chunker for rows without their keys' columns, which asks `lookup`.
-    fn looking_up(keys: &'k KeyRing, lookup: KeyLookup<'k>) -> Chunker<'k> {
-        Chunker { lookup: Some(lookup), ..Chunker::new(keys) }
+        Chunker { keys, opened: HashMap::new(), last: None, chunk: Chunk::default() }
     }
 
     /// Copies `row` into the chunk being filled; returns that chunk when it
     /// is full.
     pub(crate) fn push(&mut self, row: &RawRow<'_>) -> Result<Option<Chunk>, StoreError> {
+        self.push_looking_up(row, None)
+    }
+
+    /// [`Chunker::push`] for rows without their keys' columns, whose keys
+    /// `lookup` finds.
+    fn push_looking_up(&mut self, row: &RawRow<'_>, lookup: Option<KeyLookup<'_>>) -> Result<Option<Chunk>, StoreError> {
         // Rows come in runs under one key (a client's entries share theirs).
         if self.last.as_ref().is_none_or(|(id, _)| id.as_slice() != row.data_key_id) {
-            let key = self.key(row)?;
+            let key = self.key(row, lookup)?;
             self.last = Some((row.data_key_id.to_vec(), key.clone()));
             self.chunk.keys.push(key);
         } else if self.chunk.keys.is_empty()
@@ -266,12 +267,12 @@ impl<'k> Chunker<'k> {
     }
 
     /// The data key of `row`, unwrapped on first use.
-    fn key(&mut self, row: &RawRow<'_>) -> Result<Arc<DataKey>, StoreError> {
+    fn key(&mut self, row: &RawRow<'_>, lookup: Option<KeyLookup<'_>>) -> Result<Arc<DataKey>, StoreError> {
         if let Some(key) = self.opened.get(row.data_key_id) {
             return Ok(key.clone());
         }
         let id = text(row.data_key_id, "data_key_id")?;
-        let key = match (row.kek_id, row.wrapped, &mut self.lookup) {
+        let key = match (row.kek_id, row.wrapped, lookup) {
             (Some(kek_id), Some(wrapped), _) => unwrap_with(self.keys, id, text(kek_id, "kek_id")?, wrapped)?,
             (None, None, Some(lookup)) => {
                 let (kek_id, wrapped) = lookup(id)?.ok_or_else(|| corrupt(format!("data key `{id}`")))?;
@@ -358,7 +359,7 @@ fn helpers() -> usize {
 pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &KeyRing) -> Result<Vec<Opened>, StoreError> {
     let mut statement = conn.prepare_cached(ENTRIES_ALONE)?;
     let mut key_by_id = conn.prepare_cached(KEY_BY_ID)?;
-    let lookup = move |id: &str| -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    let mut lookup = move |id: &str| -> Result<Option<(String, Vec<u8>)>, StoreError> {
         let mut rows = key_by_id.query([id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
         let kek_id = crate::sqlite_reads::text(row, 0).map_err(|_| corrupt(format!("data key `{id}`: kek_id is not text")))?;
@@ -369,11 +370,11 @@ pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &K
     let (send, queue) = channel::<Chunk>();
     let queue = Mutex::new(queue);
     std::thread::scope(|scope| {
-        let mut chunker = Chunker::looking_up(keys, Box::new(lookup));
+        let mut chunker = Chunker::new(keys);
         let mut openers = Vec::new();
         let mut stopped = false;
         while let Some(row) = rows.next()? {
-            let Some(full) = chunker.push(&RawRow::from_sqlite(row)?)? else { continue };
+            let Some(full) = chunker.push_looking_up(&RawRow::from_sqlite(row)?, Some(&mut lookup))? else { continue };
             if openers.is_empty() {
                 openers.extend((0..helpers()).map(|_| scope.spawn(|| open_queued(&queue))));
             }
