@@ -69,13 +69,7 @@ impl DataKey {
     /// once `out` has room: for opening many small values one after the
     /// other. The caller wipes `out` when done with it.
     pub(crate) fn open_into(&self, aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
-        out.clear();
-        let (nonce, ciphertext, tag) = parts(sealed)?;
-        out.extend_from_slice(ciphertext);
-        cipher(&self.0)?.decrypt_inout_detached(&nonce.into(), aad, out.as_mut_slice().into(), &tag.into()).map_err(|_| {
-            out.zeroize();
-            CryptoError::Decrypt
-        })
+        open_into(&self.0, aad, sealed, out)
     }
 
     /// Decrypts a value that was sealed from UTF-8 text.
@@ -201,13 +195,21 @@ fn parts(sealed: &[u8]) -> Result<Parts<'_>, CryptoError> {
 }
 
 fn open(key: &[u8; KEY_LEN], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let (format, rest) = sealed.split_first().ok_or(CryptoError::Malformed)?;
-    if *format != FORMAT || rest.len() < NONCE_LEN + TAG_LEN {
-        return Err(CryptoError::Malformed);
-    }
-    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
-    cipher(key)?.decrypt(&nonce.into(), Payload { msg: ciphertext, aad }).map(Zeroizing::new).map_err(|_| CryptoError::Decrypt)
+    let mut out = Zeroizing::new(Vec::new());
+    open_into(key, aad, sealed, &mut out)?;
+    Ok(out)
+}
+
+/// Opens `sealed` into `out` (cleared first; wiped when the tag fails):
+/// the one decryption every `open` goes through.
+fn open_into(key: &[u8; KEY_LEN], aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    out.clear();
+    let (nonce, ciphertext, tag) = parts(sealed)?;
+    out.extend_from_slice(ciphertext);
+    cipher(key)?.decrypt_inout_detached(&nonce.into(), aad, out.as_mut_slice().into(), &tag.into()).map_err(|_| {
+        out.zeroize();
+        CryptoError::Decrypt
+    })
 }
 
 #[cfg(test)]
