@@ -29,6 +29,17 @@ async fn staff(store: &Store, id: &str, role: StaffRole) -> String {
     store.add_staff(NewStaff { id: Some(id.to_string()), display_name: format!("Staff {id}"), role }).await.unwrap()
 }
 
+/// Staff `st-case` (a case manager), `st-team` (a nurse on team
+/// `team-east`, whose id is returned) and `st-other` (a nurse on no team).
+async fn case_manager_team_nurse_and_outsider(store: &Store) -> String {
+    staff(store, "st-case", StaffRole::CaseManager).await;
+    staff(store, "st-team", StaffRole::Nurse).await;
+    staff(store, "st-other", StaffRole::Nurse).await;
+    let team = store.add_team(Some("team-east"), "East").await.unwrap();
+    store.add_team_member(&team, "st-team").await.unwrap();
+    team
+}
+
 async fn client(store: &Store, id: &str, team: Option<String>) -> String {
     store
         .add_client(NewClient {
@@ -198,11 +209,7 @@ async fn totp_secrets_are_sealed_at_rest_and_open_for_their_owner() {
 async fn caseload_and_care_team_decide_who_sees_a_client() {
     for db in test_databases().await {
         let store = store_on(&db).await;
-        staff(&store, "st-case", StaffRole::CaseManager).await;
-        staff(&store, "st-team", StaffRole::Nurse).await;
-        staff(&store, "st-other", StaffRole::Nurse).await;
-        let team = store.add_team(Some("team-east"), "East").await.unwrap();
-        store.add_team_member(&team, "st-team").await.unwrap();
+        let team = case_manager_team_nurse_and_outsider(&store).await;
         let on_team = client(&store, "cl-team", Some(team)).await;
         let assigned = client(&store, "cl-case", None).await;
         store.assign("st-case", &assigned, today()).await.unwrap();
@@ -221,11 +228,7 @@ async fn caseload_and_care_team_decide_who_sees_a_client() {
 async fn a_caseload_read_checks_and_reads_together_and_reads_nothing_for_someone_else() {
     for db in test_databases().await {
         let store = store_on(&db).await;
-        staff(&store, "st-case", StaffRole::CaseManager).await;
-        staff(&store, "st-team", StaffRole::Nurse).await;
-        staff(&store, "st-other", StaffRole::Nurse).await;
-        let team = store.add_team(Some("team-east"), "East").await.unwrap();
-        store.add_team_member(&team, "st-team").await.unwrap();
+        let team = case_manager_team_nurse_and_outsider(&store).await;
         let assigned = client(&store, "cl-case", Some(team)).await;
         store.assign("st-case", &assigned, today()).await.unwrap();
         for content in ["Seen today.", "Plan unchanged."] {
