@@ -152,21 +152,37 @@ impl Verdict {
     /// The index of the rule that best says why a withheld category is
     /// withheld: a specific forbid before a layer's deny-by-default.
     pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
-        let layer = |i: usize| rules.get(i).map(|r| r.layer);
         let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
         // Of two layers' defaults, the one whose own layer allowed nothing:
         // when HIPAA allowed it and Part 2 did not, Part 2 is the reason.
-        let allowed_in = |i: usize| self.overruled.iter().any(|&p| layer(p) == layer(i));
         // Part 2's bar, where Part 2 allowed nothing, comes before HIPAA's:
         // the Part 2 consent that lifts it also satisfies HIPAA.
-        let part2_bar = self.blocking.iter().copied().find(|&i| layer(i) == Some(Layer::Part2) && !allowed_in(i));
-        let unexplained_default = part2_bar.or_else(|| self.blocking.iter().copied().find(|&i| !allowed_in(i)));
+        let part2_bar = self.part2_bar(rules);
+        let unexplained_default = part2_bar.or_else(|| self.blocking.iter().copied().find(|&i| !self.allowed_in_layer_of(i, rules)));
         // Advice about this very situation ("a subpoena alone is not enough")
-        // says more than a layer's default, except HIPAA's advice under
-        // Part 2's bar: what it asks for (the client's spoken agreement, a
-        // fact) would still leave Part 2's written consent missing.
-        let advice = self.advising.iter().copied().find(|&i| !(part2_bar.is_some() && layer(i) == Some(Layer::Hipaa)));
+        // says more than a layer's default.
+        let advice = self.applicable_advice(rules).next();
         specific.or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
+    }
+
+    /// The advise rules that speak to a withheld category, except HIPAA's
+    /// under Part 2's bar: what they ask for (the client's spoken agreement,
+    /// a fact) would still leave Part 2's written consent missing.
+    pub fn applicable_advice<'a>(&'a self, rules: &'a [Rule]) -> impl Iterator<Item = usize> + 'a {
+        let barred = self.part2_bar(rules).is_some();
+        self.advising.iter().copied().filter(move |&i| !(barred && rules.get(i).map(|r| r.layer) == Some(Layer::Hipaa)))
+    }
+
+    /// Part 2's deny-by-default or forbid, where Part 2 itself allowed nothing.
+    fn part2_bar(&self, rules: &[Rule]) -> Option<usize> {
+        self.blocking.iter().copied().find(|&i| rules.get(i).map(|r| r.layer) == Some(Layer::Part2) && !self.allowed_in_layer_of(i, rules))
+    }
+
+    /// Whether some rule of rule `i`'s layer would have released, had it not
+    /// been overruled.
+    fn allowed_in_layer_of(&self, i: usize, rules: &[Rule]) -> bool {
+        let layer = |i: usize| rules.get(i).map(|r| r.layer);
+        self.overruled.iter().any(|&p| layer(p) == layer(i))
     }
 
     /// The rule that best says why a withheld category is withheld.

@@ -113,11 +113,16 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     let mut advice: Vec<&str> = Vec::new();
     for eval in evaluations {
         // A released category's releasing and obligate rules; a withheld
-        // one's standing forbids, whose advice names the lawful way forward
-        // (for LPS records under a serious threat: bring in the
-        // psychotherapist, call crisis or emergency services).
-        let withheld_by: &[usize] = if eval.verdict.released { &[] } else { &eval.verdict.blocking };
-        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing).chain(withheld_by) {
+        // one's standing forbids and advise rules, whose advice names the
+        // lawful way forward (for LPS records under a serious threat: bring
+        // in the psychotherapist, call crisis or emergency services; for a
+        // Part 2 consent that also names treatment: a consent of its own).
+        let withheld_by: Vec<usize> = if eval.verdict.released {
+            Vec::new()
+        } else {
+            eval.verdict.blocking.iter().copied().chain(eval.verdict.applicable_advice(rules)).collect()
+        };
+        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing).chain(&withheld_by) {
             if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
                 && !advice.contains(&text)
             {

@@ -378,6 +378,24 @@ fn part2_subpoena_never_opens_records_but_a_part2_order_does() {
 }
 
 #[test]
+fn part2_combined_proceeding_consent_explains_the_separate_consent() {
+    // 42 CFR 2.31(d): a consent naming the court case and treatment does not
+    // open the records for the court; the explanation says what would.
+    let mut consent = valid_auth("part2", "court", "judicial_proceeding", &["substance_use"]);
+    consent["purposes"] = json!(["judicial_proceeding", "treatment"]);
+    let r = set(
+        set(base("court", "judicial_proceeding", &["substance_use"]), "/authorizations", json!([consent])),
+        "/client/part2_program",
+        json!(true),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(fired(&d, "part2.proceeding_consent_separate"), "{:?}", d.rules);
+    assert!(d.explanation.contains("must be a consent of its own"), "{}", d.explanation);
+    assert!(d.explanation.contains("Ask for a separate Part 2 consent"), "{}", d.explanation);
+}
+
+#[test]
 fn law_enforcement_warrant_permits_except_for_part2() {
     let r = facts(base("law_enforcement", "law_enforcement", &["demographics"]), &["warrant"]);
     assert_eq!(decide(&r).decision, OverallDecision::Permit);
