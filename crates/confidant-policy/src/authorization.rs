@@ -331,7 +331,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
-    if auth.signed_by == Some(Signer::Client) && !minor_may_sign(request) {
+    if auth.signed_by == Some(Signer::Client) && !client_may_sign(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if let Some(signed) = auth.signed_on
@@ -416,7 +416,7 @@ fn signer_recognized(request: &Request) -> bool {
 /// Part 2 records keep 42 CFR 2.14's rule (`joint_consent_required`); a
 /// parent the provider will not treat as representative (164.502(g)(5))
 /// leaves the child's own signature standing.
-fn minor_may_sign(request: &Request) -> bool {
+pub fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
     request.jurisdiction != Jurisdiction::UsCa
         || request.client.part2_program
