@@ -331,6 +331,9 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
+    if auth.signed_by == Some(Signer::Client) && !client_may_sign(request) {
+        reasons.push(Reason::MissingElement(Element::Signature));
+    }
     if let Some(signed) = auth.signed_on
         && signed > request.as_of
     {
@@ -400,6 +403,27 @@ fn signer_recognized(request: &Request) -> bool {
     let minor_controls =
         request.client.age < 18 && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality));
     !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether the client's own signature counts under California law. A minor
+/// signs only for care they could lawfully have consented to alone (Cal. Civ.
+/// Code 56.11(c)(1)); otherwise the legal representative signs ((c)(2)).
+/// California's minor-consent laws for mental-health and substance-use care
+/// start at 12 (Fam. Code 6924, 6929; Health & Safety Code 124260), so a
+/// child under 12 whose care the minor did not consent to alone cannot sign.
+/// From 12 the minor could have consented to outpatient care on their own
+/// maturity, which the request does not state, so their signature stands.
+/// Part 2 records keep 42 CFR 2.14's rule (`joint_consent_required`); a
+/// parent the provider will not treat as representative (164.502(g)(5))
+/// leaves the child's own signature standing.
+pub fn client_may_sign(request: &Request) -> bool {
+    let facts = request.facts;
+    request.jurisdiction != Jurisdiction::UsCa
+        || request.client.part2_program
+        || request.client.age >= 12
+        || facts.get(Fact::MinorConsentedToOwnCare)
+        || facts.get(Fact::ParentAgreedToConfidentiality)
+        || facts.get(Fact::RepresentativeMayEndanger)
 }
 
 /// Names match ignoring case and runs of whitespace: "Dr.  Rivera" is "dr. rivera".
@@ -496,6 +520,31 @@ mod tests {
         ] {
             assert!(r.contains(&code.to_string()), "{code} missing from {r:?}");
         }
+    }
+
+    #[test]
+    fn in_california_a_child_under_12_cannot_sign_for_care_a_parent_consented_to() {
+        let mut request = request_with(VALID);
+        request.jurisdiction = Jurisdiction::UsCa;
+        request.client.age = 10;
+        let codes = |r: &Request| -> Vec<String> { assess(r).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect() };
+        assert_eq!(codes(&request), vec!["missing_element:signature"]);
+        // The parent's signature counts instead (Cal. Civ. Code 56.11(c)(2)).
+        let by_parent = VALID.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
+        let mut parent_signed = request_with(&by_parent);
+        parent_signed.jurisdiction = Jurisdiction::UsCa;
+        parent_signed.client.age = 10;
+        assert!(codes(&parent_signed).is_empty());
+        // Care the child lawfully consented to alone is the child's to release.
+        request.facts.set(Fact::MinorConsentedToOwnCare, true);
+        assert!(codes(&request).is_empty());
+        // From 12 the minor could have consented alone; federal law alone is unchanged.
+        request.facts.set(Fact::MinorConsentedToOwnCare, false);
+        request.client.age = 12;
+        assert!(codes(&request).is_empty());
+        request.client.age = 10;
+        request.jurisdiction = Jurisdiction::Us;
+        assert!(codes(&request).is_empty());
     }
 
     #[test]

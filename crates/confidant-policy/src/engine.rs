@@ -530,6 +530,10 @@ struct EvalInput {
     authorized: bool,
     /// Only a personal representative's signature opens it.
     representative_signed: bool,
+    /// The client's own signature counts (a child under 12 in California
+    /// signs through the parent, Cal. Civ. Code 56.11(c)), so an
+    /// authorization obtained as a remedy is the client's or the parent's.
+    client_may_sign: bool,
     consented: bool,
     restricted_agreed: bool,
     restriction_requested: bool,
@@ -561,6 +565,7 @@ impl EvalInput {
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
+            client_may_sign: authorization::client_may_sign(request),
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,
@@ -573,7 +578,7 @@ impl EvalInput {
         match remedy {
             RemedyKind::ObtainAuthorization => {
                 self.authorized = true;
-                self.representative_signed = false;
+                self.representative_signed = !self.client_may_sign;
             }
             RemedyKind::ObtainPart2Consent => {
                 self.consented = true;

@@ -420,7 +420,7 @@ fn with_policy(request: &Request, policy: OrganizationPolicy) -> Request {
 }
 
 /// A valid authorization that matches the request, built from it: signed by
-/// the client before `as_of`, expiring after it, every statement present,
+/// the client (or, for a child who cannot sign, the parent) before `as_of`, expiring after it, every statement present,
 /// naming the request's recipient and purpose, and covering `categories`.
 fn matching_authorization(
     request: &Request,
@@ -433,7 +433,12 @@ fn matching_authorization(
     Authorization {
         id: "added".to_string(),
         kind,
-        signed_by: Some(Signer::Client),
+        // A child the parent signs for (Cal. Civ. Code 56.11(c)(2)) cannot sign.
+        signed_by: Some(if confidant_policy::authorization::client_may_sign(request) {
+            Signer::Client
+        } else {
+            Signer::PersonalRepresentative
+        }),
         signed_on: Some(date(as_of - signed_ago)),
         categories,
         recipients: vec![AuthorizedRecipient { kind: request.recipient.kind, name: request.recipient.name.clone() }],

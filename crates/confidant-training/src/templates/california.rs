@@ -131,6 +131,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_case_report", "ca.hiv.case_report", Topic::MandatedReporting,
         "Your clinic's psychiatrist confirms that a client has a new HIV infection. No authorization is on file. The state's HIV case report, with the client's name, goes to the county's local health officer.",
         ca("psychiatrist").to("public_health_authority").named("local health officer").purpose("public_health"), &[Hiv], "California guards HIV test results more closely than the rest of the record, except for the case report the law requires.", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "hiv_court_order", "ca.hiv.not_compelled", Topic::RecordsAndAccounting,
+        "A civil court orders your clinic to produce a client's medical record, and the record includes an HIV test result. The client has signed nothing about HIV.",
+        ca("nurse").to("court").purpose("judicial_proceeding").fact("court_order"), &[Hiv, Medications], "California guards HIV test results more closely than the rest of the record, even against an order.", vec![]);
     b.grounded(t, "decedent_54_years", "ca.cmia.decedent", Topic::AfterDischargeOrDeath,
         "A granddaughter, never involved in his care and holding no authorization, asks for the diagnosis of a client who died 54 years ago.",
         ca("administrative_staff").deceased("1972-01-10").to("family_or_friend").purpose("care_involvement"), &[Diagnosis], "HIPAA's protection of the dead lasts fifty years; ask whether California's does.", vec![mc::ends_at_death()]);
