@@ -87,7 +87,7 @@ impl Store {
 
     /// The entries read whole through sqlx, then opened off the async
     /// workers.
-    async fn accounting_through_sqlx(&self, client_id: &str) -> Result<Vec<accounting_read::Opened>, StoreError> {
+    async fn accounting_through_sqlx(&self, client_id: &str) -> Result<Vec<accounting_read::Run>, StoreError> {
         let rows: Vec<AccountingRow> = native!(&self.native, |p| sqlx::query_as(ENTRIES_OF_CLIENT).bind(client_id).fetch_all(p).await?);
         let keys = self.keys.clone();
         tokio::task::spawn_blocking(move || accounting_read::open_rows(&keys, rows.iter().map(raw))).await.map_err(StoreError::ReadTask)?
@@ -132,12 +132,13 @@ impl Store {
     async fn accounting_read(&self, client_id: &str, since: Date, as_of: Date) -> Result<Accounting, StoreError> {
         let suspensions: Vec<Suspension> =
             self.suspensions(client_id).await?.into_iter().filter(|s| s.requested_on <= as_of && as_of <= s.until).collect();
-        let mut entries = Vec::new();
         let mut suspended_entries = 0;
         let mut suspended_for_law_enforcement = 0;
-        for entry in self.accounting_entries(client_id).await? {
+        // Filtered in place: the entries are not moved again when all stay.
+        let mut entries = self.accounting_entries(client_id).await?;
+        entries.retain(|entry| {
             if entry.disclosed_on < since || entry.disclosed_on > as_of || entry.corrected_by.is_some() {
-                continue;
+                return false;
             }
             let suspended = suspensions.iter().any(|s| {
                 s.recipient_kind == entry.recipient_kind
@@ -150,10 +151,9 @@ impl Store {
                 if entry.recipient_kind == RecipientKind::LawEnforcement {
                     suspended_for_law_enforcement += 1;
                 }
-            } else {
-                entries.push(entry);
             }
-        }
+            !suspended
+        });
         Ok(Accounting {
             client_id: client_id.to_string(),
             as_of,

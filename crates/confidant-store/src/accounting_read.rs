@@ -213,6 +213,9 @@ pub(crate) struct Chunker<'k> {
     /// The key the last row named, with its id.
     last: Option<(Vec<u8>, Arc<DataKey>)>,
     chunk: Chunk,
+    /// How many bytes the last full chunk held: the next one's buffer is
+    /// sized from it, not grown by doubling (each regrowth a copy).
+    last_bytes: usize,
 }
 
 /// A data key's KEK id and wrapped bytes by the key's id, `None` when there
@@ -223,7 +226,7 @@ type KeyLookup<'a> = &'a mut dyn FnMut(&str) -> Result<Option<(String, Vec<u8>)>
 
 impl<'k> Chunker<'k> {
     pub(crate) fn new(keys: &'k KeyRing) -> Chunker<'k> {
-        Chunker { keys, opened: HashMap::new(), last: None, chunk: Chunk::default() }
+        Chunker { keys, opened: HashMap::new(), last: None, chunk: Chunk::default(), last_bytes: 0 }
     }
 
     /// Copies `row` into the chunk being filled; returns that chunk when it
@@ -235,6 +238,10 @@ impl<'k> Chunker<'k> {
     /// [`Chunker::push`] for rows without their keys' columns, whose keys
     /// `lookup` finds.
     fn push_looking_up(&mut self, row: &RawRow<'_>, lookup: Option<KeyLookup<'_>>) -> Result<Option<Chunk>, StoreError> {
+        if self.chunk.rows.is_empty() {
+            self.chunk.rows.reserve(CHUNK_ROWS);
+            self.chunk.bytes.reserve(self.last_bytes + self.last_bytes / 8);
+        }
         // Rows come in runs under one key (a client's entries share theirs).
         if self.last.as_ref().is_none_or(|(id, _)| id.as_slice() != row.data_key_id) {
             let key = self.key(row, lookup)?;
@@ -258,7 +265,11 @@ impl<'k> Chunker<'k> {
             self.chunk.span(Some(row.details))?,
         ];
         self.chunk.rows.push(Spans { columns, audit_seq: row.audit_seq, recorded_at: row.recorded_at, key });
-        Ok((self.chunk.rows.len() >= CHUNK_ROWS).then(|| std::mem::take(&mut self.chunk)))
+        if self.chunk.rows.len() < CHUNK_ROWS {
+            return Ok(None);
+        }
+        self.last_bytes = self.chunk.bytes.len();
+        Ok(Some(std::mem::take(&mut self.chunk)))
     }
 
     /// The chunk being filled (perhaps empty).
@@ -288,6 +299,11 @@ impl<'k> Chunker<'k> {
 
 /// An opened entry with its `recorded_at` (the order's second key).
 pub(crate) type Opened = (i64, AccountingEntry);
+
+/// Entries opened by one thread, in the accounting's order once [`sorted`]:
+/// each thread sorts its own run while the others still open theirs, and
+/// [`in_order`] merges the runs, moving each entry once.
+pub(crate) type Run = Vec<Opened>;
 
 /// Opens every row of `chunk` into `out`: details unsealed and parsed,
 /// days, kinds, purposes and categories parsed.
@@ -330,13 +346,13 @@ pub(crate) fn open_chunk(chunk: &Chunk, out: &mut Vec<Opened>) -> Result<(), Sto
     Ok(())
 }
 
-/// Opens chunks from `queue` until its sender hangs up.
-fn open_queued(queue: &Mutex<Receiver<Chunk>>) -> Result<Vec<Opened>, StoreError> {
+/// Opens chunks from `queue` until its sender hangs up; the run sorted.
+fn open_queued(queue: &Mutex<Receiver<Chunk>>) -> Result<Run, StoreError> {
     let mut out = Vec::new();
     while let Some(chunk) = next_chunk(queue)? {
         open_chunk(&chunk, &mut out)?;
     }
-    Ok(out)
+    Ok(sorted(out))
 }
 
 /// The next chunk on the shared queue; `None` once its sender hung up.
@@ -356,7 +372,7 @@ fn helpers() -> usize {
 /// the rows: full chunks go to opener threads (started with the first
 /// one), and once the rows are read this thread opens what is left beside
 /// them.
-pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &KeyRing) -> Result<Vec<Opened>, StoreError> {
+pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &KeyRing) -> Result<Vec<Run>, StoreError> {
     let mut statement = conn.prepare_cached(ENTRIES_ALONE)?;
     let mut key_by_id = conn.prepare_cached(KEY_BY_ID)?;
     let mut lookup = move |id: &str| -> Result<Option<(String, Vec<u8>)>, StoreError> {
@@ -390,6 +406,7 @@ pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &K
         if openers.is_empty() {
             // Too few rows for a chunk of their own: opened right here.
             open_chunk(&last, &mut out)?;
+            out = sorted(out);
         } else if !stopped && send.send(last).is_ok() {
             // This thread joins the openers on the chunks still queued.
             drop(send);
@@ -399,31 +416,30 @@ pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &K
     })
 }
 
-/// Adds what each opener thread opened to `out`, or returns the first
-/// error one met.
-fn join(
-    openers: Vec<std::thread::ScopedJoinHandle<'_, Result<Vec<Opened>, StoreError>>>,
-    mut out: Vec<Opened>,
-) -> Result<Vec<Opened>, StoreError> {
+/// The run `out` beside each opener thread's, or the first error one met.
+fn join(openers: Vec<std::thread::ScopedJoinHandle<'_, Result<Run, StoreError>>>, out: Run) -> Result<Vec<Run>, StoreError> {
+    let mut runs = vec![out];
     for opener in openers {
-        out.extend(opener.join().map_err(|_| corrupt("opening accounting entries (a thread doing it failed)"))??);
+        runs.push(opener.join().map_err(|_| corrupt("opening accounting entries (a thread doing it failed)"))??);
     }
-    Ok(out)
+    Ok(runs)
 }
 
 /// Opens the chunks `queue` brings until its sender hangs up: on this
 /// thread and, from the second chunk on, on one more per further core.
 /// Call it off the async workers.
-fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Opened>, StoreError> {
+fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Run>, StoreError> {
     let queue = Mutex::new(queue);
     std::thread::scope(|scope| {
         let mut out = Vec::new();
-        let Some(first) = next_chunk(&queue)? else { return Ok(out) };
+        let Some(first) = next_chunk(&queue)? else { return Ok(Vec::new()) };
         let openers: Vec<_> =
             if first.rows.len() >= CHUNK_ROWS { (0..helpers()).map(|_| scope.spawn(|| open_queued(&queue))).collect() } else { Vec::new() };
         open_chunk(&first, &mut out)?;
-        out.extend(open_queued(&queue)?);
-        join(openers, out)
+        while let Some(chunk) = next_chunk(&queue)? {
+            open_chunk(&chunk, &mut out)?;
+        }
+        join(openers, sorted(out))
     })
 }
 
@@ -431,7 +447,7 @@ fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Opened>, StoreError> {
 /// connection of `pool`, handing chunks to openers on the blocking pool as
 /// the stream arrives. `None` when the id cannot be a literal of the copy
 /// (COPY takes no parameters); the caller then reads through sqlx.
-pub(crate) async fn read_postgres(pool: &sqlx::PgPool, client_id: &str, keys: &KeyRing) -> Result<Option<Vec<Opened>>, StoreError> {
+pub(crate) async fn read_postgres(pool: &sqlx::PgPool, client_id: &str, keys: &KeyRing) -> Result<Option<Vec<Run>>, StoreError> {
     if !is_plain_id(client_id) {
         return Ok(None);
     }
@@ -475,7 +491,7 @@ async fn copy_chunks(pool: &sqlx::PgPool, sql: &str, keys: &KeyRing, send: Sende
 }
 
 /// Opens rows already read whole (sqlx's path), in chunks over the cores.
-pub(crate) fn open_rows<'a>(keys: &KeyRing, rows: impl Iterator<Item = RawRow<'a>>) -> Result<Vec<Opened>, StoreError> {
+pub(crate) fn open_rows<'a>(keys: &KeyRing, rows: impl Iterator<Item = RawRow<'a>>) -> Result<Vec<Run>, StoreError> {
     let (send, queue) = channel::<Chunk>();
     let mut chunker = Chunker::new(keys);
     for row in rows {
@@ -488,17 +504,50 @@ pub(crate) fn open_rows<'a>(keys: &KeyRing, rows: impl Iterator<Item = RawRow<'a
     open_all(queue)
 }
 
-/// The entries in the accounting's order: by day, then when recorded, then
-/// id; each corrected entry marked with the entry that corrected it.
-pub(crate) fn in_order(opened: Vec<Opened>) -> Vec<AccountingEntry> {
-    // Sorting the keys, not the entries: an entry is a few hundred bytes
-    // that each swap would move.
-    let mut order: Vec<(Date, i64, &str, usize)> =
-        opened.iter().enumerate().map(|(i, (at, e))| (e.disclosed_on, *at, e.id.as_str(), i)).collect();
+/// Where an opened entry comes in the accounting: by day, then when
+/// recorded, then id.
+fn order_key(opened: &Opened) -> (Date, i64, &str) {
+    (opened.1.disclosed_on, opened.0, opened.1.id.as_str())
+}
+
+/// `run` in the accounting's order. Sorting the keys, not the entries (an
+/// entry is a few hundred bytes that each swap would move), then moving
+/// each entry once into its place.
+fn sorted(run: Run) -> Run {
+    if run.is_sorted_by(|a, b| order_key(a) <= order_key(b)) {
+        return run;
+    }
+    let mut order: Vec<((Date, i64, &str), usize)> = run.iter().enumerate().map(|(i, o)| (order_key(o), i)).collect();
     order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, _, _, i)| i).collect();
-    let mut slots: Vec<Option<AccountingEntry>> = opened.into_iter().map(|(_, e)| Some(e)).collect();
-    let mut out: Vec<AccountingEntry> = order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect();
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    let mut slots: Vec<Option<Opened>> = run.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    out.extend(order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)));
+    out
+}
+
+/// The entries of `runs` in the accounting's order: by day, then when
+/// recorded, then id; each corrected entry marked with the entry that
+/// corrected it. The runs (one per thread that opened entries, so a few)
+/// are merged, each entry moved once.
+pub(crate) fn in_order(runs: Vec<Run>) -> Vec<AccountingEntry> {
+    let mut runs: Vec<std::vec::IntoIter<Opened>> = runs.into_iter().map(|run| sorted(run).into_iter()).collect();
+    let mut out: Vec<AccountingEntry> = Vec::with_capacity(runs.iter().map(ExactSizeIterator::len).sum());
+    loop {
+        let mut first: Option<(usize, (Date, i64, &str))> = None;
+        for (i, run) in runs.iter().enumerate() {
+            if let Some(head) = run.as_slice().first().map(order_key)
+                && first.as_ref().is_none_or(|(_, key)| head < *key)
+            {
+                first = Some((i, head));
+            }
+        }
+        let Some((i, _)) = first else { break };
+        match runs.get_mut(i).and_then(Iterator::next) {
+            Some((_, entry)) => out.push(entry),
+            None => break,
+        }
+    }
     let corrected: HashMap<String, String> = out.iter().filter_map(|e| e.corrects.clone().map(|old| (old, e.id.clone()))).collect();
     if !corrected.is_empty() {
         for entry in &mut out {
@@ -595,7 +644,7 @@ mod tests {
         }
         rows.finish()?;
         open_chunk(&chunker.finish(), &mut out)?;
-        Ok(in_order(out))
+        Ok(in_order(vec![out]))
     }
 
     fn expected(n: usize) -> AccountingEntry {
@@ -677,6 +726,29 @@ mod tests {
         last.corrected_by = None;
         assert_eq!(read.len(), count);
         assert_eq!(read, want);
+    }
+
+    #[test]
+    fn runs_merge_into_the_order_one_sorted_list_has_whatever_their_split() {
+        let (keys, key, wrapped) = keys();
+        let whole = read_copy(&keys, &[&copy_of(&(0..40).map(|n| stored(n, &key)).collect::<Vec<_>>(), &wrapped)]).unwrap();
+        // The same entries opened as three unsorted runs of uneven length,
+        // an empty one among them, as threads would hand them over.
+        let opened = |range: std::ops::Range<usize>| -> Run {
+            let mut out = Vec::new();
+            let rows: Vec<_> = range.rev().map(|n| stored(n, &key)).collect();
+            let mut copy = CopyRows::<COLUMNS>::new("accounting copy");
+            let mut chunker = Chunker::new(&keys);
+            copy.feed(&copy_of(&rows, &wrapped), &mut |fields| {
+                assert!(chunker.push(&RawRow::from_copy(fields)?)?.is_none());
+                Ok(())
+            })
+            .unwrap();
+            open_chunk(&chunker.finish(), &mut out).unwrap();
+            out
+        };
+        let merged = in_order(vec![opened(25..40), Vec::new(), opened(0..3), opened(3..25)]);
+        assert_eq!(merged, whole);
     }
 
     /// The first row of a copy of one stored row after `damage`.
