@@ -266,6 +266,10 @@ fn part2(b: &mut Builder) {
         PART2,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "court_order_265", "part2.court_order.criminal", Topic::SubstanceUseRecords,
+        "Detectives investigating a homicide bring a search warrant and an order a judge issued under 42 CFR 2.65, after the findings it requires, for a client's substance-use treatment records.",
+        p2("psychotherapist").to("law_enforcement").purpose("law_enforcement").facts(&["warrant", "court_order", "part2_court_order"]),
+        &[SubstanceUse], PART2, vec![mc::never_without_written_consent(), mc::police_must_be_answered()]);
     b.grounded(t, "crime_on_premises", "part2.crime_on_premises", Topic::SubstanceUseRecords,
         "A client of your substance-use program assaulted a counselor in the lobby. Police ask for the client's name and address and the diagnosis.",
         p2("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Demographics, Diagnosis], PART2, vec![]);
