@@ -55,7 +55,9 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
             "Ask the client (or whoever may sign for them under 42 CFR 2.14–2.15) to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient."
         }
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
-        RemedyKind::ObtainPart2CourtOrder => "Only a court order issued under 42 CFR 2.64 can open these records without consent.",
+        RemedyKind::ObtainPart2CourtOrder => {
+            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client."
+        }
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
         RemedyKind::ObtainSatisfactoryAssurance => {
             "Ask for written assurance that the client was told of the subpoena or that a protective order was sought."

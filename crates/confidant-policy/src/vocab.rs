@@ -537,8 +537,9 @@ vocabulary! {
         ObtainPart2Consent = "obtain_part2_consent",
         /// Ask the requester for a court order.
         ObtainCourtOrder = "obtain_court_order",
-        /// Ask for a court order issued under 42 CFR 2.64, the only way to open
-        /// Part 2 records without consent here.
+        /// Ask for a Part 2 court order (42 CFR 2.64, or 2.65 to investigate or
+        /// prosecute the client), the only way to open Part 2 records without
+        /// consent here.
         ObtainPart2CourtOrder = "obtain_part2_court_order",
         /// Ask the client whether they agree.
         AskClient = "ask_client",
