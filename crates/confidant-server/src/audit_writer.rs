@@ -44,18 +44,25 @@ impl AuditWriter {
                         Err(_) => break,
                     }
                 }
-                let events: Vec<AuditEvent> = batch.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+                // The events are moved into the append, not copied: each
+                // caller only needs to know how many were theirs.
+                let mut events: Vec<AuditEvent> = Vec::with_capacity(count);
+                let mut replies = Vec::with_capacity(batch.len());
+                for (mut theirs, reply) in batch {
+                    replies.push((theirs.len(), reply));
+                    events.append(&mut theirs);
+                }
                 match store.append_audit(events).await {
                     Ok(seqs) => {
                         let mut seqs = seqs.into_iter();
-                        for (events, reply) in batch {
-                            let mine: Vec<u64> = seqs.by_ref().take(events.len()).collect();
+                        for (count, reply) in replies {
+                            let mine: Vec<u64> = seqs.by_ref().take(count).collect();
                             let _ = reply.send(Ok(mine));
                         }
                     }
                     Err(e) => {
                         let message = std::sync::Arc::new(e);
-                        for (_, reply) in batch {
+                        for (_, reply) in replies {
                             let _ = reply.send(Err(message.clone()));
                         }
                     }
