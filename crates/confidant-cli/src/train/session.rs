@@ -221,14 +221,20 @@ pub(super) fn print_result(exam: &ExamDraw, bank: &[Question]) -> Result<(), Fai
     }
     for (i, q, chosen) in missed {
         line(&format!("\n{}.", i + 1))?;
-        out(&wrap(&q.stem, "", ""))?;
-        let yours = chosen.map_or_else(|| "no answer".to_string(), |a| format!("{})", letter(a)));
-        para(&format!("Your answer: {yours}. Correct: {}) {}", letter(q.key), q.options.get(q.key).map_or("", String::as_str)))?;
-        out(&render_rationales(q, chosen))?;
-        out(&wrap(&q.explanation, "Explanation: ", "  "))?;
-        out(&wrap(&q.cites.join("; "), "Cites: ", "       "))?;
+        print_review(q, chosen)?;
     }
     Ok(())
+}
+
+/// A missed question's review: the stem, the learner's answer beside the
+/// key, every option's rationale, the explanation and the cites.
+fn print_review(q: &Question, chosen: Option<usize>) -> Result<(), Failure> {
+    out(&wrap(&q.stem, "", ""))?;
+    let yours = chosen.map_or_else(|| "no answer".to_string(), |a| format!("{})", letter(a)));
+    para(&format!("Your answer: {yours}. Correct: {}) {}", letter(q.key), q.options.get(q.key).map_or("", String::as_str)))?;
+    out(&render_rationales(q, chosen))?;
+    out(&wrap(&q.explanation, "Explanation: ", "  "))?;
+    out(&wrap(&q.cites.join("; "), "Cites: ", "       "))
 }
 
 /// A practice exam kept nowhere (no `--as`): drawn, asked and scored here.
@@ -264,12 +270,7 @@ pub(super) fn anonymous_exam(bank: &[Question], n: usize, topic: Option<Topic>, 
         }
         let chosen = answers.get(i).copied().flatten();
         line("")?;
-        out(&wrap(&q.stem, "", ""))?;
-        let yours = chosen.map_or_else(|| "no answer".to_string(), |a| format!("{})", letter(a)));
-        para(&format!("Your answer: {yours}. Correct: {}) {}", letter(q.key), q.options.get(q.key).map_or("", String::as_str)))?;
-        out(&render_rationales(q, chosen))?;
-        out(&wrap(&q.explanation, "Explanation: ", "  "))?;
-        out(&wrap(&q.cites.join("; "), "Cites: ", "       "))?;
+        print_review(q, chosen)?;
     }
     Ok(())
 }
