@@ -668,7 +668,7 @@ mod tests {
     /// The index leaves out only policies that cannot fire and decides only
     /// what it analysed exactly: over every purpose and recipient kind, with
     /// and without the facts most rules test, the same rules fire as over
-    /// whole layers (`tests/properties.rs` checks random requests).
+    /// whole layers (`tests/properties/` checks random requests).
     #[test]
     fn the_index_decides_most_builtin_rules_without_cedar() {
         let engine = Engine::new().unwrap_or_else(|e| panic!("{e}"));
