@@ -1,0 +1,106 @@
+//! Courts and police.
+
+use super::*;
+
+#[test]
+fn subpoena_needs_satisfactory_assurance() {
+    let r = facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena"]);
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(has_remedy(&d, RemedyKind::ObtainSatisfactoryAssurance) && has_remedy(&d, RemedyKind::ObtainCourtOrder));
+    let assured = decide(&facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "satisfactory_assurance"]));
+    assert_eq!(assured.decision, OverallDecision::Permit);
+}
+
+#[test]
+fn subpoena_in_california_privilege_must_be_claimed_by_a_therapist() {
+    let r = set(
+        facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "satisfactory_assurance"]),
+        "/jurisdiction",
+        json!("US-CA"),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny, "AMB-12, Cal. Evid. Code 1014");
+    assert!(has_remedy(&d, RemedyKind::ObtainCourtOrder) && has_remedy(&d, RemedyKind::ObtainAuthorization));
+    let nurse = decide(&set(r, "/discloser/role", json!("nurse")));
+    assert_eq!(nurse.decision, OverallDecision::Permit);
+    assert!(has_obligation(&nurse, ObligationKind::InformClient));
+}
+
+#[test]
+fn court_order_permits_federally_and_compels_in_california() {
+    let r = facts(base("court", "judicial_proceeding", &["diagnosis"]), &["court_order"]);
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Permit, "AMB-5: 45 CFR 164.512(e)(1)(i) permits");
+    assert!(has_obligation(&d, ObligationKind::LimitToRelevant) && has_obligation(&d, ObligationKind::RecordInAccounting));
+    let ca = decide(&set(r, "/jurisdiction", json!("US-CA")));
+    assert_eq!(ca.decision, OverallDecision::Required, "AMB-5: Cal. Civ. Code 56.10(b)(1) compels");
+    assert!(fired(&ca, "ca.cmia.court") && has_obligation(&ca, ObligationKind::LimitToRelevant));
+}
+
+#[test]
+fn part2_subpoena_never_opens_records_but_a_part2_order_does() {
+    let r = set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["subpoena", "satisfactory_assurance"]),
+        "/client/part2_program",
+        json!(true),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(fired(&d, "part2.subpoena_insufficient"));
+    let plain = decide(&set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order"]),
+        "/client/part2_program",
+        json!(true),
+    ));
+    assert_eq!(plain.decision, OverallDecision::Deny, "42 CFR 2.61: an ordinary order lacks Part 2's findings");
+    assert!(has_remedy(&plain, RemedyKind::ObtainPart2CourtOrder));
+    let ordered = decide(&set(
+        facts(base("court", "judicial_proceeding", &["substance_use"]), &["court_order", "part2_court_order"]),
+        "/client/part2_program",
+        json!(true),
+    ));
+    assert_eq!(ordered.decision, OverallDecision::Permit, "42 CFR 2.64");
+}
+
+#[test]
+fn part2_combined_proceeding_consent_explains_the_separate_consent() {
+    // 42 CFR 2.31(d): a consent naming the court case and treatment does not
+    // open the records for the court; the explanation says what would.
+    let mut consent = valid_auth("part2", "court", "judicial_proceeding", &["substance_use"]);
+    consent["purposes"] = json!(["judicial_proceeding", "treatment"]);
+    let r = set(
+        set(base("court", "judicial_proceeding", &["substance_use"]), "/authorizations", json!([consent])),
+        "/client/part2_program",
+        json!(true),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(fired(&d, "part2.proceeding_consent_separate"), "{:?}", d.rules);
+    assert!(d.explanation.contains("must be a consent of its own"), "{}", d.explanation);
+    assert!(d.explanation.contains("Ask for a separate Part 2 consent"), "{}", d.explanation);
+}
+
+#[test]
+fn law_enforcement_warrant_permits_except_for_part2() {
+    let r = facts(base("law_enforcement", "law_enforcement", &["demographics"]), &["warrant"]);
+    assert_eq!(decide(&r).decision, OverallDecision::Permit);
+    let p2 = decide(&set(r, "/client/part2_program", json!(true)));
+    assert_eq!(p2.decision, OverallDecision::Deny, "42 CFR 2.65: a warrant alone is not enough");
+    assert!(has_remedy(&p2, RemedyKind::ObtainPart2CourtOrder));
+}
+
+#[test]
+fn law_enforcement_crime_on_premises_releases_identity_only() {
+    let r = set(
+        facts(base("law_enforcement", "law_enforcement", &["demographics", "diagnosis"]), &["crime_on_premises"]),
+        "/client/part2_program",
+        json!(true),
+    );
+    let d = decide(&r);
+    assert_eq!(outcome(&d, "demographics"), Outcome::Permit, "42 CFR 2.12(c)(5)");
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny);
+    let hipaa = decide(&set(r, "/client/part2_program", json!(false)));
+    assert_eq!(hipaa.decision, OverallDecision::Permit, "45 CFR 164.512(f)(5): evidence of the crime");
+    assert!(has_obligation(&hipaa, ObligationKind::LimitToRelevant));
+}

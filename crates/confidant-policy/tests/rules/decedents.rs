@@ -1,0 +1,39 @@
+//! Decedents.
+
+use super::*;
+
+pub(crate) fn deceased(v: Value, died_on: &str) -> Value {
+    set(set(v, "/client/status", json!("deceased")), "/client/died_on", json!(died_on))
+}
+
+#[test]
+fn decedent_family_involved_in_care_may_be_told_what_is_relevant() {
+    let r = facts(
+        deceased(base("family_or_friend", "care_involvement", &["medications", "psychotherapy_notes"]), "2025-11-03"),
+        &["recipient_involved_in_care"],
+    );
+    let d = decide(&r);
+    assert_eq!(outcome(&d, "medications"), Outcome::Permit);
+    assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
+    assert!(d.explanation.contains("continues after death"));
+}
+
+#[test]
+fn decedent_coroner_receives_records_with_accounting() {
+    let d = decide(&deceased(base("coroner", "death_investigation", &["diagnosis", "psychotherapy_notes"]), "2026-02-01"));
+    assert_eq!(d.decision, OverallDecision::Permit);
+    assert!(has_obligation(&d, ObligationKind::RecordInAccounting));
+}
+
+#[test]
+fn decedent_fifty_years_on_hipaa_stops_but_part2_still_applies() {
+    let r = deceased(base("researcher", "research", &["diagnosis"]), "1970-01-01");
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Permit);
+    assert!(fired(&d, "hipaa.decedent_50_years"));
+    assert!(d.rules.iter().all(|x| x.layer.as_str() != "hipaa" || x.id == "hipaa.decedent_50_years"));
+    let day_before = decide(&set(deceased(base("researcher", "research", &["diagnosis"]), "1976-03-03"), "/as_of", json!("2026-03-02")));
+    assert_eq!(day_before.decision, OverallDecision::Deny, "49 years and 364 days");
+    let part2 = decide(&set(r, "/client/part2_program", json!(true)));
+    assert_eq!(part2.decision, OverallDecision::Deny, "AMB-10: Part 2 still applies");
+}

@@ -1,0 +1,39 @@
+//! Family and friends (45 CFR 164.510(b)).
+
+use super::*;
+
+#[test]
+fn family_non_objection_is_enough_for_the_law_but_not_for_the_organization() {
+    let r = facts(base("family_or_friend", "care_involvement", &["appointments"]), &["client_present", "recipient_involved_in_care"]);
+    assert_eq!(decide(&r).decision, OverallDecision::Permit);
+    let org = decide(&set(r, "/organization_policy", json!("default")));
+    assert_eq!(org.decision, OverallDecision::Deny);
+    assert!(fired(&org, "org.family_needs_explicit_agreement"));
+}
+
+#[test]
+fn family_only_what_is_relevant_to_involvement() {
+    let r = facts(base("family_or_friend", "care_involvement", &["appointments", "progress_notes"]), &["client_present", "client_agrees"]);
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Partial);
+    assert_eq!(outcome(&d, "progress_notes"), Outcome::Deny);
+    assert!(has_obligation(&d, ObligationKind::LimitToRelevant));
+}
+
+#[test]
+fn family_client_objection_forbids() {
+    let r = facts(
+        base("family_or_friend", "care_involvement", &["appointments"]),
+        &["client_incapacitated", "recipient_involved_in_care", "client_objects"],
+    );
+    assert_eq!(decide(&r).decision, OverallDecision::Deny);
+}
+
+#[test]
+fn family_confidentiality_survives_discharge() {
+    let r = set(base("family_or_friend", "care_involvement", &["diagnosis"]), "/client/status", json!("discharged"));
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(has_remedy(&d, RemedyKind::AskClient) && has_remedy(&d, RemedyKind::ObtainAuthorization));
+    assert!(d.explanation.contains("does not end at discharge"));
+}

@@ -1,0 +1,58 @@
+//! Mandated reporting.
+
+use super::*;
+
+pub(crate) fn child_abuse(role: &str, jurisdiction: &str) -> Value {
+    let r = facts(
+        base("child_welfare_agency", "report_child_abuse", &["demographics", "peer_support_notes", "diagnosis"]),
+        &["suspected_child_abuse"],
+    );
+    set(set(set(r, "/discloser/role", json!(role)), "/jurisdiction", json!(jurisdiction)), "/organization_policy", json!("default"))
+}
+
+#[test]
+fn child_abuse_federal_permits_california_requires() {
+    assert_eq!(decide(&child_abuse("psychotherapist", "US")).decision, OverallDecision::Permit);
+    let ca = decide(&child_abuse("psychotherapist", "US-CA"));
+    assert_eq!(outcome(&ca, "demographics"), Outcome::Required);
+    assert_eq!(outcome(&ca, "peer_support_notes"), Outcome::Required, "org.peer_notes_private never blocks a mandate");
+    assert_eq!(outcome(&ca, "diagnosis"), Outcome::Permit);
+}
+
+#[test]
+fn child_abuse_peer_specialist_is_not_mandated_unless_designated() {
+    let peer = decide(&child_abuse("peer_support_specialist", "US-CA"));
+    assert_eq!(outcome(&peer, "demographics"), Outcome::Permit, "AMB-1");
+    assert!(peer.explanation.contains("supervisor"));
+    let designated = decide(&set(child_abuse("peer_support_specialist", "US-CA"), "/discloser/mandated_reporter", json!(true)));
+    assert_eq!(outcome(&designated, "demographics"), Outcome::Required);
+    let opted_out = decide(&set(child_abuse("psychotherapist", "US-CA"), "/discloser/mandated_reporter", json!(false)));
+    assert_eq!(outcome(&opted_out, "demographics"), Outcome::Permit);
+}
+
+#[test]
+fn child_abuse_part2_allows_the_initial_report() {
+    let d = decide(&set(child_abuse("psychotherapist", "US-CA"), "/client/part2_program", json!(true)));
+    assert_eq!(outcome(&d, "demographics"), Outcome::Required, "42 CFR 2.12(c)(6)");
+}
+
+#[test]
+fn elder_abuse_needs_a_basis_federally_and_is_mandated_in_california() {
+    let r = facts(
+        set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)),
+        &["suspected_elder_abuse"],
+    );
+    let us = decide(&r);
+    assert_eq!(us.decision, OverallDecision::Deny, "164.512(c)(1) needs law, agreement or threat");
+    assert!(has_remedy(&us, RemedyKind::AskClient));
+    let with_law = decide(&facts(
+        set(base("adult_protective_services", "report_elder_abuse", &["demographics"]), "/client/age", json!(81)),
+        &["suspected_elder_abuse", "required_by_law"],
+    ));
+    assert_eq!(with_law.decision, OverallDecision::Permit, "AMB-11");
+    let ca = decide(&set(r.clone(), "/jurisdiction", json!("US-CA")));
+    assert_eq!(ca.decision, OverallDecision::Required);
+    assert!(has_obligation(&ca, ObligationKind::InformClient));
+    let young = decide(&set(set(r, "/jurisdiction", json!("US-CA")), "/client/age", json!(40)));
+    assert_eq!(young.decision, OverallDecision::Deny);
+}

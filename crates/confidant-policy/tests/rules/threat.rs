@@ -1,0 +1,42 @@
+//! Serious threat and the duty to protect.
+
+use super::*;
+
+pub(crate) fn threat(role: &str, jurisdiction: &str) -> Value {
+    let r = facts(
+        base("potential_victim", "prevent_serious_threat", &["demographics", "progress_notes", "psychotherapy_notes"]),
+        &["serious_imminent_threat", "identifiable_victim"],
+    );
+    set(set(r, "/discloser/role", json!(role)), "/jurisdiction", json!(jurisdiction))
+}
+
+#[test]
+fn serious_threat_federal_permits_including_psychotherapy_notes() {
+    let d = decide(&threat("psychotherapist", "US"));
+    assert_eq!(d.decision, OverallDecision::Permit);
+    assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Permit, "164.508(a)(2)(ii)");
+    assert!(has_obligation(&d, ObligationKind::DocumentRationale) && has_obligation(&d, ObligationKind::RecordInAccounting));
+}
+
+#[test]
+fn serious_threat_california_psychotherapist_must_warn() {
+    let d = decide(&set(threat("psychotherapist", "US-CA"), "/organization_policy", json!("default")));
+    assert_eq!(outcome(&d, "progress_notes"), Outcome::Required);
+    assert_eq!(outcome(&d, "demographics"), Outcome::Required);
+    assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Permit);
+    assert!(fired(&d, "ca.duty_to_protect"));
+}
+
+#[test]
+fn serious_threat_other_roles_may_warn_and_bring_in_a_clinician() {
+    let d = decide(&threat("peer_support_specialist", "US-CA"));
+    assert_eq!(outcome(&d, "progress_notes"), Outcome::Permit, "AMB-2");
+    assert!(d.explanation.contains("bring in a clinician"));
+}
+
+#[test]
+fn serious_threat_part2_has_no_exception() {
+    let d = decide(&set(threat("psychotherapist", "US-CA"), "/client/part2_program", json!(true)));
+    assert_eq!(d.decision, OverallDecision::Deny, "42 CFR 2.20: Part 2 blocks the California requirement");
+    assert!(has_remedy(&d, RemedyKind::ObtainPart2CourtOrder));
+}
