@@ -346,9 +346,9 @@ pub(crate) fn open_chunk(chunk: &Chunk, out: &mut Vec<Opened>) -> Result<(), Sto
     Ok(())
 }
 
-/// Opens chunks from `queue` until its sender hangs up; the run sorted.
-fn open_queued(queue: &Mutex<Receiver<Chunk>>) -> Result<Run, StoreError> {
-    let mut out = Vec::new();
+/// Opens chunks from `queue` into `out` (what this thread already opened)
+/// until its sender hangs up; the run sorted.
+fn open_queued(queue: &Mutex<Receiver<Chunk>>, mut out: Run) -> Result<Run, StoreError> {
     while let Some(chunk) = next_chunk(queue)? {
         open_chunk(&chunk, &mut out)?;
     }
@@ -392,7 +392,7 @@ pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &K
         while let Some(row) = rows.next()? {
             let Some(full) = chunker.push_looking_up(&RawRow::from_sqlite(row)?, Some(&mut lookup))? else { continue };
             if openers.is_empty() {
-                openers.extend((0..helpers()).map(|_| scope.spawn(|| open_queued(&queue))));
+                openers.extend((0..helpers()).map(|_| scope.spawn(|| open_queued(&queue, Vec::new()))));
             }
             // A send fails only when every opener has stopped on an error,
             // which their join below reports.
@@ -410,7 +410,7 @@ pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &K
         } else if !stopped && send.send(last).is_ok() {
             // This thread joins the openers on the chunks still queued.
             drop(send);
-            out = open_queued(&queue)?;
+            out = open_queued(&queue, out)?;
         }
         join(openers, out)
     })
@@ -433,13 +433,13 @@ fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Run>, StoreError> {
     std::thread::scope(|scope| {
         let mut out = Vec::new();
         let Some(first) = next_chunk(&queue)? else { return Ok(Vec::new()) };
-        let openers: Vec<_> =
-            if first.rows.len() >= CHUNK_ROWS { (0..helpers()).map(|_| scope.spawn(|| open_queued(&queue))).collect() } else { Vec::new() };
+        let openers: Vec<_> = if first.rows.len() >= CHUNK_ROWS {
+            (0..helpers()).map(|_| scope.spawn(|| open_queued(&queue, Vec::new()))).collect()
+        } else {
+            Vec::new()
+        };
         open_chunk(&first, &mut out)?;
-        while let Some(chunk) = next_chunk(&queue)? {
-            open_chunk(&chunk, &mut out)?;
-        }
-        join(openers, sorted(out))
+        join(openers, open_queued(&queue, out)?)
     })
 }
 
