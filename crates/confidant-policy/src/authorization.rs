@@ -407,7 +407,9 @@ fn signer_recognized(request: &Request) -> bool {
 
 /// Whether the client's own signature counts under California law. A minor
 /// signs only for care they could lawfully have consented to alone (Cal. Civ.
-/// Code 56.11(c)(1)); otherwise the legal representative signs ((c)(2)).
+/// Code 56.11(b)(3)(A), numbered (c)(1) before the section was reorganized);
+/// otherwise the legal representative signs ((b)(3)(B), formerly (c)(2)),
+/// who in turn may not sign for care the minor could consent to alone.
 /// California's minor-consent laws for mental-health and substance-use care
 /// start at 12 (Fam. Code 6924, 6929; Health & Safety Code 124260), so a
 /// child under 12 whose care the minor did not consent to alone cannot sign.
@@ -529,7 +531,7 @@ mod tests {
         request.client.age = 10;
         let codes = |r: &Request| -> Vec<String> { assess(r).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect() };
         assert_eq!(codes(&request), vec!["missing_element:signature"]);
-        // The parent's signature counts instead (Cal. Civ. Code 56.11(c)(2)).
+        // The parent's signature counts instead (Cal. Civ. Code 56.11(b)(3)(B)).
         let by_parent = VALID.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
         let mut parent_signed = request_with(&by_parent);
         parent_signed.jurisdiction = Jurisdiction::UsCa;

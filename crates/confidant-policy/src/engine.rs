@@ -531,7 +531,7 @@ struct EvalInput {
     /// Only a personal representative's signature opens it.
     representative_signed: bool,
     /// The client's own signature counts (a child under 12 in California
-    /// signs through the parent, Cal. Civ. Code 56.11(c)), so an
+    /// signs through the parent, Cal. Civ. Code 56.11(b)(3)), so an
     /// authorization obtained as a remedy is the client's or the parent's.
     client_may_sign: bool,
     consented: bool,

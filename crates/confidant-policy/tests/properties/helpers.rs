@@ -33,7 +33,7 @@ pub(crate) fn matching_authorization(
     Authorization {
         id: "added".to_string(),
         kind,
-        // A child the parent signs for (Cal. Civ. Code 56.11(c)(2)) cannot sign.
+        // A child the parent signs for (Cal. Civ. Code 56.11(b)(3)(B)) cannot sign.
         signed_by: Some(if confidant_policy::authorization::client_may_sign(request) {
             Signer::Client
         } else {

@@ -146,7 +146,7 @@ pub(crate) fn base() -> impl Strategy<Value = Request> {
 }
 
 /// Situations in which the law requires a disclosure (hipaa.access, ca.access,
-/// ca.duty_to_protect, ca.child_abuse_mandate, ca.elder_abuse_mandate, and
+/// ca.duty_to_protect, ca.threat_report, ca.child_abuse_mandate, ca.elder_abuse_mandate, and
 /// from contract v2 what Cal. Civ. Code 56.10(b) compels: a court order (b)(1),
 /// an agency's adjudication (b)(2) or investigative subpoena (b)(4), a search
 /// warrant (b)(6), a coroner's investigation (b)(8), another law (b)(9)), with
@@ -165,6 +165,12 @@ pub(crate) const REQUIRING: &[(RecipientKind, Purpose, &[Fact], &[Category])] = 
         Purpose::PreventSeriousThreat,
         &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim],
         &[Category::Diagnosis],
+    ),
+    (
+        RecipientKind::LawEnforcement,
+        Purpose::LawEnforcement,
+        &[Fact::SeriousImminentThreat, Fact::IdentifiableVictim],
+        &[Category::Demographics],
     ),
     (
         RecipientKind::ChildWelfareAgency,

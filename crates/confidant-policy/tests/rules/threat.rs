@@ -40,3 +40,31 @@ fn serious_threat_part2_has_no_exception() {
     assert_eq!(d.decision, OverallDecision::Deny, "42 CFR 2.20: Part 2 blocks the California requirement");
     assert!(has_remedy(&d, RemedyKind::ObtainPart2CourtOrder));
 }
+
+/// Welf. & Inst. Code 8105(c): the report of the client's identity to the
+/// police is a duty of its own, whichever purpose the staff member files it
+/// under, binds only licensed psychotherapists, and needs an identifiable
+/// victim.
+#[test]
+fn threat_report_to_police_required_of_psychotherapists_only() {
+    let report = |role: &str, purpose: &str, victim: bool| {
+        let mut known = vec!["serious_imminent_threat", "recipient_can_prevent_or_lessen"];
+        if victim {
+            known.push("identifiable_victim");
+        }
+        let r = facts(base("law_enforcement", purpose, &["demographics"]), &known);
+        decide(&set(set(r, "/discloser/role", json!(role)), "/jurisdiction", json!("US-CA")))
+    };
+    for purpose in ["prevent_serious_threat", "law_enforcement"] {
+        let d = report("psychotherapist", purpose, true);
+        assert_eq!(outcome(&d, "demographics"), Outcome::Required, "{purpose}");
+        assert!(fired(&d, "ca.threat_report"), "{purpose}");
+        assert!(d.explanation.contains("within 24 hours"), "{purpose}: the advice names the deadline");
+    }
+    assert_eq!(
+        outcome(&report("psychotherapist", "prevent_serious_threat", false), "demographics"),
+        Outcome::Permit,
+        "no identifiable victim"
+    );
+    assert_eq!(outcome(&report("nurse", "prevent_serious_threat", true), "demographics"), Outcome::Permit, "AMB-2");
+}

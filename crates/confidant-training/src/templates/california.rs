@@ -115,6 +115,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "required_report", "ca.cmia.required_by_law", Topic::MandatedReporting,
         "State firearms law requires you to report to the Department of Justice that a client was placed on a 5150 hold; the report needs the client's identifying details.",
         ca("psychiatrist").to("law_enforcement").purpose("law_enforcement").fact("required_by_law"), &[Demographics], "When a statute requires a report, what it requires goes — and nothing more.", vec![mc::threat_needs_consent()]);
+    b.grounded(t, "threat_report_police", "ca.threat_report", Topic::DutyToProtect,
+        "In session a client says he will shoot his former business partner, whom he names, and you believe him. You have warned the partner; the sheriff's office has not been told.",
+        ca("psychotherapist").to("law_enforcement").purpose("law_enforcement").facts(&["serious_imminent_threat", "identifiable_victim"]), &[Demographics], "Warning the person threatened and reporting to the police are two duties in California; ask whether both are done.", vec![mc::threat_needs_consent()]);
     b.grounded(t, "psychotherapy_request", "ca.cmia.psychotherapy_request", Topic::PsychotherapyNotes,
         "A health plan reviewing outpatient therapy asks you for the client's progress notes to pay a claim; it has sent no signed written request.",
         ca("psychotherapist").to("health_plan").purpose("payment"), &[ProgressNotes], "California asks more before psychotherapy details go to a plan (Cal. Civ. Code 56.104).", vec![mc::any_signed_form()]);
