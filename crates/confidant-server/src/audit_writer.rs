@@ -4,6 +4,13 @@
 //! many concurrent requests cost one commit instead of one each. Dropping
 //! the last sender lets the task drain the queue and stop: that is how
 //! graceful shutdown flushes the log.
+//!
+//! The writer runs on a thread of its own (a blocking-pool thread driving
+//! its loop with the runtime's handle), not as a task on the async workers:
+//! as a task, every finished commit had to wait in a busy worker's queue
+//! behind the requests before it could answer its callers and start the
+//! next group, while the disk sat idle. On its own thread it is woken as
+//! soon as a commit ends or an event arrives.
 
 use std::sync::Arc;
 
@@ -31,43 +38,46 @@ impl AuditWriter {
     /// Starts the writer task on `store`.
     pub fn start(store: Arc<Store>) -> (AuditWriter, JoinHandle<()>) {
         let (queue, mut inbox) = mpsc::channel::<(Vec<AuditEvent>, Reply)>(4_096);
-        let task = tokio::spawn(async move {
-            while let Some(first) = inbox.recv().await {
-                let mut batch = vec![first];
-                let mut count = batch.iter().map(|(e, _)| e.len()).sum::<usize>();
-                while count < MAX_BATCH {
-                    match inbox.try_recv() {
-                        Ok(next) => {
-                            count += next.0.len();
-                            batch.push(next);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                // The events are moved into the append, not copied: each
-                // caller only needs to know how many were theirs.
-                let mut events: Vec<AuditEvent> = Vec::with_capacity(count);
-                let mut replies = Vec::with_capacity(batch.len());
-                for (mut theirs, reply) in batch {
-                    replies.push((theirs.len(), reply));
-                    events.append(&mut theirs);
-                }
-                match store.append_audit(events).await {
-                    Ok(seqs) => {
-                        let mut seqs = seqs.into_iter();
-                        for (count, reply) in replies {
-                            let mine: Vec<u64> = seqs.by_ref().take(count).collect();
-                            let _ = reply.send(Ok(mine));
+        let runtime = tokio::runtime::Handle::current();
+        let task = tokio::task::spawn_blocking(move || {
+            runtime.block_on(async move {
+                while let Some(first) = inbox.recv().await {
+                    let mut batch = vec![first];
+                    let mut count = batch.iter().map(|(e, _)| e.len()).sum::<usize>();
+                    while count < MAX_BATCH {
+                        match inbox.try_recv() {
+                            Ok(next) => {
+                                count += next.0.len();
+                                batch.push(next);
+                            }
+                            Err(_) => break,
                         }
                     }
-                    Err(e) => {
-                        let message = std::sync::Arc::new(e);
-                        for (_, reply) in replies {
-                            let _ = reply.send(Err(message.clone()));
+                    // The events are moved into the append, not copied: each
+                    // caller only needs to know how many were theirs.
+                    let mut events: Vec<AuditEvent> = Vec::with_capacity(count);
+                    let mut replies = Vec::with_capacity(batch.len());
+                    for (mut theirs, reply) in batch {
+                        replies.push((theirs.len(), reply));
+                        events.append(&mut theirs);
+                    }
+                    match store.append_audit(events).await {
+                        Ok(seqs) => {
+                            let mut seqs = seqs.into_iter();
+                            for (count, reply) in replies {
+                                let mine: Vec<u64> = seqs.by_ref().take(count).collect();
+                                let _ = reply.send(Ok(mine));
+                            }
+                        }
+                        Err(e) => {
+                            let message = std::sync::Arc::new(e);
+                            for (_, reply) in replies {
+                                let _ = reply.send(Err(message.clone()));
+                            }
                         }
                     }
                 }
-            }
+            })
         });
         (AuditWriter { queue }, task)
     }

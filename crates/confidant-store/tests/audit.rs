@@ -547,3 +547,22 @@ async fn appends_from_both_pools_interleave_into_one_log_that_verifies() {
         assert_eq!(seqs, (0..report.size).collect::<Vec<_>>());
     }
 }
+
+#[tokio::test]
+async fn the_background_witness_holds_the_latest_head_once_flushed_however_fast_heads_arrive() {
+    for db in test_databases().await {
+        let store = std::sync::Arc::new(store_on(&db).await);
+        store.write_witness_in_background().unwrap();
+        // Heads arrive faster than the witness thread's interval: it
+        // coalesces them, and the flush writes the last without waiting.
+        for i in 0..6 {
+            store.append_audit(vec![event(i)]).await.unwrap();
+        }
+        let flushing = store.clone();
+        tokio::task::spawn_blocking(move || flushing.flush_witness()).await.unwrap();
+        let witness = read_witness(&db.dir.path().join(WITNESS_FILE_NAME)).unwrap().unwrap();
+        assert_eq!(witness, store.tree_head().await.unwrap().unwrap(), "{}", db.name());
+        assert_eq!(witness.head.size, 6, "{}", db.name());
+        assert_eq!(problem(&store, &db).await, None, "{}", db.name());
+    }
+}
