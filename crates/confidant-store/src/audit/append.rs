@@ -18,6 +18,7 @@ use super::{
 use crate::crypto::{DataKey, field_aad};
 use crate::db::{Backend, Conn, begin_write, native, on_conn};
 use crate::error::StoreError;
+use crate::pg_copy::CopyWriter;
 use crate::vault::{Store, Tx, corrupt, join};
 
 /// Reads the hash tiles named by `ids` (tile level, index) in one query.
@@ -222,6 +223,38 @@ impl AuditSigner {
     }
 }
 
+/// Stores a batch's entry rows on PostgreSQL's own driver with one binary
+/// `COPY FROM STDIN`: multi-row INSERTs of 100 rows (900 bound parameters
+/// each, parsed and planned per statement) held the 1,000-entry append
+/// below 50k/s; the copy hands the server the rows in their storage types.
+async fn copy_entries(
+    conn: &mut sqlx::PgConnection,
+    rows: &[(&EntryRow, &AuditEvent)],
+    at_ms: i64,
+    key_id: &str,
+) -> Result<(), StoreError> {
+    let width = rows.first().map_or(0, |((_, _, sealed), _)| sealed.len() + 160);
+    let mut copy = CopyWriter::new(rows.len() * width);
+    for ((seq, categories, sealed), event) in rows {
+        copy.row(9);
+        copy.int8(*seq as i64);
+        copy.int8(at_ms);
+        copy.bytes(Some(event.kind.as_str().as_bytes()))?;
+        copy.bytes(event.actor.as_deref().map(str::as_bytes))?;
+        copy.bytes(event.client_id.as_deref().map(str::as_bytes))?;
+        copy.bytes(Some(categories.as_bytes()))?;
+        copy.int8(i64::from(event.break_glass));
+        copy.bytes(Some(key_id.as_bytes()))?;
+        copy.bytes(Some(sealed))?;
+    }
+    let mut sink = conn.copy_in_raw(&format!("COPY audit_entries ({ENTRY_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
+    // A failed send drops `sink`, which tells the server the copy failed;
+    // the transaction is then rolled back by the caller.
+    sink.send(copy.finish()).await?;
+    sink.finish().await?;
+    Ok(())
+}
+
 /// Stores a signed checkpoint.
 async fn insert_checkpoint(conn: &mut Conn<'_>, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
     let head = &checkpoint.head.head;
@@ -408,6 +441,12 @@ impl Store {
         let extension = signer.extend(end, &key_id, &data_key, events)?;
         let at_ms = extension.at_ms;
         let rows: Vec<(&EntryRow, &AuditEvent)> = extension.rows.iter().zip(events).collect();
+        if let Conn::Postgres(c) = conn {
+            copy_entries(c, &rows, at_ms, &key_id).await?;
+            write_tiles(self.backend(), conn, &extension.tiles).await?;
+            insert_checkpoint(conn, &extension.checkpoint).await?;
+            return Ok((extension.seqs, Some(extension.checkpoint.head)));
+        }
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, chunk.len());
             on_conn!(&mut *conn, |c| {
