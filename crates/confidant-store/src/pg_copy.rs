@@ -151,56 +151,6 @@ pub(crate) fn int8(bytes: &[u8]) -> Option<i64> {
     Some(i64::from_be_bytes(bytes.try_into().ok()?))
 }
 
-/// A binary copy being written, for `COPY … FROM STDIN (FORMAT binary)`:
-/// the audit append's rows (`audit/append.rs`), which PostgreSQL takes
-/// without parsing a statement of a thousand bound parameters.
-pub(crate) struct CopyWriter {
-    bytes: Vec<u8>,
-}
-
-impl CopyWriter {
-    /// A stream with room for about `capacity` bytes, its header written
-    /// (no flags, no header extension).
-    pub(crate) fn new(capacity: usize) -> CopyWriter {
-        let mut bytes = Vec::with_capacity(capacity + SIGNATURE.len() + 10);
-        bytes.extend_from_slice(SIGNATURE);
-        bytes.extend_from_slice(&0u32.to_be_bytes());
-        bytes.extend_from_slice(&0u32.to_be_bytes());
-        CopyWriter { bytes }
-    }
-
-    /// Starts a row of `columns` fields.
-    pub(crate) fn row(&mut self, columns: i16) {
-        self.bytes.extend_from_slice(&columns.to_be_bytes());
-    }
-
-    /// A TEXT or BYTEA field (`None`: NULL). Fails past 2 GiB, which no
-    /// field of the store comes near.
-    pub(crate) fn bytes(&mut self, value: Option<&[u8]>) -> Result<(), StoreError> {
-        match value {
-            None => self.bytes.extend_from_slice(&(-1i32).to_be_bytes()),
-            Some(v) => {
-                let len = i32::try_from(v.len()).map_err(|_| corrupt("a copied field past 2 GiB"))?;
-                self.bytes.extend_from_slice(&len.to_be_bytes());
-                self.bytes.extend_from_slice(v);
-            }
-        }
-        Ok(())
-    }
-
-    /// A BIGINT field.
-    pub(crate) fn int8(&mut self, value: i64) {
-        self.bytes.extend_from_slice(&8i32.to_be_bytes());
-        self.bytes.extend_from_slice(&value.to_be_bytes());
-    }
-
-    /// The whole stream, its trailer written.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
-        self.bytes.extend_from_slice(&(-1i16).to_be_bytes());
-        self.bytes
-    }
-}
-
 /// Test helpers: streams written as PostgreSQL writes them.
 #[cfg(test)]
 pub(crate) mod writing {
@@ -237,39 +187,5 @@ pub(crate) mod writing {
     /// The trailer.
     pub(crate) fn trailer(out: &mut Vec<u8>) {
         out.extend_from_slice(&(-1i16).to_be_bytes());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
-    use super::*;
-
-    #[test]
-    fn a_written_copy_reads_back_field_for_field_nulls_and_integers_included() {
-        let mut copy = CopyWriter::new(0);
-        for n in [0i64, -1, i64::MAX] {
-            copy.row(3);
-            copy.int8(n);
-            copy.bytes(Some(format!("row {n}").as_bytes())).unwrap();
-            copy.bytes(if n == 0 { None } else { Some(&[0, 0xff, 7]) }).unwrap();
-        }
-        let stream = copy.finish();
-        let mut read = Vec::new();
-        let mut rows = CopyRows::<3>::new("test copy");
-        rows.feed(&stream, &mut |fields| {
-            read.push((int8(fields[0].unwrap()).unwrap(), fields[1].unwrap().to_vec(), fields[2].map(<[u8]>::to_vec)));
-            Ok(())
-        })
-        .unwrap();
-        rows.finish().unwrap();
-        assert_eq!(
-            read,
-            vec![
-                (0, b"row 0".to_vec(), None),
-                (-1, b"row -1".to_vec(), Some(vec![0, 0xff, 7])),
-                (i64::MAX, format!("row {}", i64::MAX).into_bytes(), Some(vec![0, 0xff, 7])),
-            ]
-        );
     }
 }
