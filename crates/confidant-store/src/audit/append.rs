@@ -222,53 +222,6 @@ impl AuditSigner {
     }
 }
 
-/// Stores a batch's entry rows on PostgreSQL's own driver with one
-/// statement of nine parameters, each column's values as one array
-/// (`unnest`): multi-row INSERTs of 100 rows (900 bound parameters each,
-/// a statement to parse and plan per 100 rows) held the 1,000-entry
-/// append below 50k/s. Not `COPY FROM STDIN`: sqlx writes its data and
-/// its end in two flushes on a socket without `TCP_NODELAY`, and the
-/// second waited out the server's delayed ACK (a one-entry append took
-/// 50 ms instead of 4).
-async fn insert_entries_unnested(
-    conn: &mut sqlx::PgConnection,
-    rows: &[(&EntryRow, &AuditEvent)],
-    at_ms: i64,
-    key_id: &str,
-) -> Result<(), StoreError> {
-    let (mut seqs, mut kinds, mut actors, mut clients, mut categories, mut break_glass, mut details) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((seq, cats, sealed), event) in rows {
-        seqs.push(*seq as i64);
-        kinds.push(event.kind.as_str());
-        actors.push(event.actor.as_deref());
-        clients.push(event.client_id.as_deref());
-        categories.push(cats.as_str());
-        break_glass.push(i64::from(event.break_glass));
-        details.push(sealed.as_slice());
-    }
-    sqlx::query(INSERT_UNNESTED)
-        .bind(seqs)
-        .bind(at_ms)
-        .bind(kinds)
-        .bind(actors)
-        .bind(clients)
-        .bind(categories)
-        .bind(break_glass)
-        .bind(key_id)
-        .bind(details)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// [`insert_entries_unnested`]'s statement: `$2` (the time) and `$8` (the
-/// data key) are one value for the whole batch.
-const INSERT_UNNESTED: &str = "INSERT INTO audit_entries (seq, at_ms, kind, actor_id, client_id, categories, break_glass, data_key_id, details) \
-     SELECT e.seq, $2, e.kind, e.actor_id, e.client_id, e.categories, e.break_glass, $8, e.details \
-     FROM unnest($1::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $9::bytea[]) \
-     AS e(seq, kind, actor_id, client_id, categories, break_glass, details)";
-
 /// Stores a signed checkpoint.
 async fn insert_checkpoint(conn: &mut Conn<'_>, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
     let head = &checkpoint.head.head;
@@ -455,12 +408,6 @@ impl Store {
         let extension = signer.extend(end, &key_id, &data_key, events)?;
         let at_ms = extension.at_ms;
         let rows: Vec<(&EntryRow, &AuditEvent)> = extension.rows.iter().zip(events).collect();
-        if let Conn::Postgres(c) = conn {
-            insert_entries_unnested(c, &rows, at_ms, &key_id).await?;
-            write_tiles(self.backend(), conn, &extension.tiles).await?;
-            insert_checkpoint(conn, &extension.checkpoint).await?;
-            return Ok((extension.seqs, Some(extension.checkpoint.head)));
-        }
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = multi_insert(self.backend(), "audit_entries", ENTRY_COLUMNS, chunk.len());
             on_conn!(&mut *conn, |c| {
