@@ -1,5 +1,5 @@
-//! The rule catalog: the Cedar policy packs embedded in the binary, one file
-//! per layer, and the rule metadata read from their annotations. Loading
+//! The rule catalog: the Cedar policy packs embedded in the binary, one or
+//! more files per layer, and the rule metadata read from their annotations. Loading
 //! checks that every rule is well described (unique id, cite, known layer,
 //! effect, obligation and remedy kinds, resolvable cross-references).
 
@@ -17,6 +17,8 @@ pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
 /// The policy packs, in layer order, with the file each came from.
 pub const PACKS: &[(Layer, &str, &str)] = &[
     (Layer::Hipaa, "hipaa.cedar", include_str!("../policies/hipaa.cedar")),
+    (Layer::Hipaa, "hipaa-public-interest.cedar", include_str!("../policies/hipaa-public-interest.cedar")),
+    (Layer::Hipaa, "hipaa-authorizations.cedar", include_str!("../policies/hipaa-authorizations.cedar")),
     (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
     (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
     (Layer::California, "california-lps.cedar", include_str!("../policies/california-lps.cedar")),
