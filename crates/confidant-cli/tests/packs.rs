@@ -32,7 +32,17 @@ fn export(dir: &Path) {
 fn exported_packs_load_unchanged_and_decide_every_scenario_the_same() {
     let dir = tempfile::tempdir().unwrap();
     export(dir.path());
-    for file in ["hipaa.cedar", "hipaa-public-interest.cedar", "hipaa-authorizations.cedar", "part2.cedar", "california-lps.cedar", "california.cedar", "organization.cedar", "confidant.cedarschema", "README.md"] {
+    for file in [
+        "hipaa.cedar",
+        "hipaa-public-interest.cedar",
+        "hipaa-authorizations.cedar",
+        "part2.cedar",
+        "california-lps.cedar",
+        "california.cedar",
+        "organization.cedar",
+        "confidant.cedarschema",
+        "README.md",
+    ] {
         assert!(dir.path().join(file).exists(), "{file} not exported");
     }
     let builtin = confidant(&["rules", "lint"]);
