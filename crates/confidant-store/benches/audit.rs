@@ -6,7 +6,10 @@
 //!   for contrast, one commit per entry;
 //! - `verify_audit` over the whole log (default 1M entries;
 //!   `CONFIDANT_BENCH_LOG_SIZE` changes it), with the process's peak RSS
-//!   during it (Linux);
+//!   during it (Linux), and again in a fresh process of its own (this
+//!   binary, run with `CONFIDANT_BENCH_VERIFY_ONLY` set to the database),
+//!   whose peak RSS is the verify's alone, as `confidant audit verify`'s
+//!   would be, not the million appends' left in the allocator;
 //! - inclusion-proof generation at that size, with the store's tile cache
 //!   cold and then warm;
 //! - one client's accounting with 10k disclosures on file, beside bare reads
@@ -163,8 +166,16 @@ fn key() -> LogSigningKey {
     LogSigningKey::from_seed(&[5; 32])
 }
 
+/// A fixed key, so the fresh verifying process opens the same vault.
+fn keys() -> KeyRing {
+    KeyRing::new(vec![Kek::from_bytes("kek-1", &[7; 32])]).unwrap()
+}
+
+/// Set in the child that verifies in a fresh process: the database's URL.
+const VERIFY_ONLY: &str = "CONFIDANT_BENCH_VERIFY_ONLY";
+
 async fn open(url: &DatabaseUrl) -> Store {
-    let mut store = Store::create(url, KeyRing::new(vec![Kek::generate("kek-1")]).unwrap()).await.unwrap();
+    let mut store = Store::create(url, keys()).await.unwrap();
     store.enable_audit(key(), None).await.unwrap();
     store
 }
@@ -185,6 +196,37 @@ async fn append(store: &Store, from: u64, count: u64, batch: u64) -> Duration {
         i += n;
     }
     start.elapsed()
+}
+
+/// Runs this binary again to verify the log alone and prints what it
+/// reports: the process's resident set before opening the vault and at its
+/// peak, and the time.
+fn verify_in_fresh_process(url: &DatabaseUrl) {
+    let shown = url.to_string();
+    // Display hides a password; the child could not connect without it.
+    if shown.contains("***") {
+        println!("(fresh-process verify skipped: the URL carries a password)");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe).env(VERIFY_ONLY, &shown).output().unwrap();
+    assert!(out.status.success(), "fresh-process verify failed: {}", String::from_utf8_lossy(&out.stderr));
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// The child's work: open the vault, verify the whole log, report.
+async fn verify_only(url: DatabaseUrl) {
+    let before = status_line("VmRSS:").unwrap_or_default();
+    let store = Store::open(&url, keys()).await.unwrap();
+    let start = Instant::now();
+    let verified = store.verify_audit(&key().verifying_key(), None).await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(verified.problem, None);
+    println!(
+        "audit verify in a fresh process:   {} entries in {took:.2?}, RSS at start {before}, peak {}",
+        verified.size,
+        peak_rss().unwrap_or_default()
+    );
 }
 
 /// `VmHWM` (peak resident set) from `/proc/self/status`, on Linux.
@@ -271,6 +313,7 @@ async fn bench(name: &str, url: DatabaseUrl, sqlite: Option<&std::path::Path>, l
         );
     }
     let report = report.unwrap();
+    verify_in_fresh_process(&url);
 
     let size = report.size;
     let proofs = 1_000u64;
@@ -432,6 +475,10 @@ fn main() {
     // `cargo bench` passes `--bench`; anything else (a filter) is ignored.
     let log_size: u64 = std::env::var("CONFIDANT_BENCH_LOG_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    if let Ok(url) = std::env::var(VERIFY_ONLY) {
+        runtime.block_on(verify_only(DatabaseUrl::new(url)));
+        return;
+    }
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let dir_path = dir.path().to_path_buf();
