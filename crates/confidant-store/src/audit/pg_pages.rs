@@ -69,7 +69,15 @@ async fn read_all(pool: &PgPool, out: &mpsc::Sender<Result<RawPage, StoreError>>
             .bind(first_tile + tiles_per_page)
             .fetch_all(&mut *conn)
             .await?;
-        let copy = page_copy(&mut conn, from, capacity).await?;
+        let copy = match page_copy(&mut conn, from, capacity).await {
+            Ok(copy) => copy,
+            Err(e) => {
+                // A copy stopped part-way may leave the connection
+                // mid-protocol: it must not go back to the pool.
+                conn.close_on_drop();
+                return Err(e);
+            }
+        };
         capacity = capacity.max(copy.len());
         let last = copy_is_empty(&copy)?;
         let beyond = if last {
