@@ -492,23 +492,36 @@ async fn read_in_snapshot(
 ) -> Result<Vec<Run>, StoreError> {
     let mut tx = sqlx::Connection::begin_with(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
     let client_key: Option<(String, String, Vec<u8>)> = sqlx::query_as(CLIENT_KEY).bind(client_id).fetch_optional(&mut *tx).await?;
-    if let Some(client_key) = client_key {
-        let (send, queue) = channel::<Chunk>();
-        let opening = tokio::task::spawn_blocking(move || open_all(queue));
-        let read = copy_chunks::<ALONE_COLUMNS>(&mut tx, alone, keys, Some(&client_key), send).await;
-        let opened = opening.await.map_err(StoreError::ReadTask)?;
-        if read? {
-            tx.commit().await?;
-            return opened;
-        }
+    if let Some(client_key) = client_key
+        && let Some(runs) = copy_and_open::<ALONE_COLUMNS>(&mut tx, alone, keys, Some(&client_key)).await?
+    {
+        tx.commit().await?;
+        return Ok(runs);
     }
+    // Without a client key every row brings its own, so this copy is read
+    // whole.
+    let runs = copy_and_open::<COLUMNS>(&mut tx, joined, keys, None).await?.ok_or_else(|| corrupt("accounting copy"))?;
+    tx.commit().await?;
+    Ok(runs)
+}
+
+/// Streams the copy `sql` ([`copy_chunks`]) while openers on the blocking
+/// pool open its chunks; `None` when a row named a key other than
+/// `client_key`.
+async fn copy_and_open<const N: usize>(
+    conn: &mut sqlx::PgConnection,
+    sql: &str,
+    keys: &KeyRing,
+    client_key: Option<&(String, String, Vec<u8>)>,
+) -> Result<Option<Vec<Run>>, StoreError> {
     let (send, queue) = channel::<Chunk>();
     let opening = tokio::task::spawn_blocking(move || open_all(queue));
-    let read = copy_chunks::<COLUMNS>(&mut tx, joined, keys, None, send).await;
+    let read = copy_chunks::<N>(conn, sql, keys, client_key, send).await;
     let opened = opening.await.map_err(StoreError::ReadTask)?;
-    read?;
-    tx.commit().await?;
-    opened
+    if !read? {
+        return Ok(None);
+    }
+    opened.map(Some)
 }
 
 /// A client's data key: its id, KEK id and wrapped bytes.
