@@ -179,7 +179,7 @@ mod tests {
     async fn entries_written_as_json_before_read_beside_new_ones() {
         use crate::crypto::{DataKey, field_aad};
         for db in crate::testing::test_databases().await {
-            let kek = crate::db::tests::populated_vault_at(&db.url, crate::db::latest_migration()).await;
+            let kek = crate::db::populated_vault_at(&db.url, crate::db::latest_migration()).await;
             let store = crate::Store::open(&db.url, crate::KeyRing::new(vec![kek.clone()]).unwrap()).await.unwrap();
             for (n, name) in [(1, serde_json::Value::Null), (2, "County Health".into())] {
                 let (id, key_id, key) = (format!("acc-old{n}"), format!("dk-a{n}"), DataKey::generate());

@@ -3,12 +3,10 @@
 //! column), and the chunks opened (details unsealed and parsed) on the
 //! other core while the reading goes on.
 //!
-//! - SQLite: rusqlite steps the statement on a blocking thread, which hands
-//!   full chunks to an opener thread and, once the rows are read, opens the
-//!   chunks still waiting itself.
-//! - PostgreSQL: one `COPY (SELECT …) TO STDOUT (FORMAT binary)` whose
-//!   stream is split into rows as it arrives (`pg_copy.rs`), the chunks
-//!   opened on the blocking pool meanwhile.
+//! - SQLite ([`sqlite`]): rusqlite steps the statement on a blocking
+//!   thread, which hands full chunks to opener threads.
+//! - PostgreSQL ([`postgres`]): one binary `COPY` split into rows as it
+//!   arrives, the chunks opened on the blocking pool meanwhile.
 //! - sqlx's driver (the reference the tests compare with): the rows read
 //!   whole, then put through the same chunks.
 //!
@@ -19,12 +17,11 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 
 use confidant_policy::Date;
 use confidant_policy::vocab::{Category, Purpose, RecipientKind};
-use futures_util::TryStreamExt;
 use zeroize::Zeroizing;
 
 use crate::accounting_details;
@@ -32,8 +29,13 @@ use crate::crypto::DataKey;
 use crate::disclosure::AccountingEntry;
 use crate::error::StoreError;
 use crate::keys::KeyRing;
-use crate::pg_copy::{CopyRows, int8};
-use crate::vault::{cores, corrupt, is_plain_id, split, unwrap_with};
+use crate::vault::{cores, corrupt, split, unwrap_with};
+
+mod postgres;
+mod sqlite;
+
+pub(crate) use postgres::read_postgres;
+pub(crate) use sqlite::read_sqlite;
 
 /// Every accounting entry of a client (`$1`), with its wrapped data key.
 /// The key comes in the same row: asked for one query per entry (each
@@ -47,16 +49,13 @@ pub(crate) const ENTRIES_OF_CLIENT: &str = "SELECT a.id, a.disclosure_id, a.disc
      FROM accounting_entries a LEFT JOIN data_keys k ON k.id = a.data_key_id WHERE a.client_id = $1";
 
 /// [`ENTRIES_OF_CLIENT`] without the data keys, for SQLite, which looks
-/// each key up once ([`KEY_BY_ID`]) in the same snapshot: the join looked
+/// each key up once (by its id, `sqlite.rs`) in the same snapshot: the join looked
 /// the key up again for every row, a B-tree descent each, and was a
 /// third of the bare read of 10k rows. A client's entries share its key
 /// (entries written before had one key each, and take one look-up each,
 /// as the join did).
-const ENTRIES_ALONE: &str = "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, \
+pub(super) const ENTRIES_ALONE: &str = "SELECT id, disclosure_id, disclosed_on, recipient_kind, purpose, categories, cites, corrects, details, \
      audit_seq, data_key_id, recorded_at FROM accounting_entries WHERE client_id = $1";
-
-/// A data key's KEK id and wrapped bytes.
-const KEY_BY_ID: &str = "SELECT kek_id, wrapped FROM data_keys WHERE id = $1";
 
 /// The associated data of an entry's details, but for the entry's id
 /// (`field_aad("accounting_entries", "details", id)`).
@@ -97,88 +96,6 @@ fn null(column: &str) -> StoreError {
 /// UTF-8 text of `column`, as stored.
 fn text<'a>(bytes: &'a [u8], column: &str) -> Result<&'a str, StoreError> {
     std::str::from_utf8(bytes).map_err(|_| corrupt(format!("accounting entry: {column} is not UTF-8 text")))
-}
-
-impl<'a> RawRow<'a> {
-    /// A row of a binary copy of [`ENTRIES_OF_CLIENT`].
-    pub(crate) fn from_copy(fields: &crate::pg_copy::Fields<'a, COLUMNS>) -> Result<RawRow<'a>, StoreError> {
-        let [id, disclosure_id, disclosed_on, kind, purpose, categories, cites, corrects, details, seq, key_id, at, kek_id, wrapped] =
-            *fields;
-        let integer = |value: Option<&[u8]>, column: &str| {
-            int8(value.ok_or_else(|| null(column))?).ok_or_else(|| corrupt(format!("accounting entry: {column} is not a BIGINT")))
-        };
-        Ok(RawRow {
-            id: id.ok_or_else(|| null("id"))?,
-            disclosure_id,
-            disclosed_on: disclosed_on.ok_or_else(|| null("disclosed_on"))?,
-            recipient_kind: kind.ok_or_else(|| null("recipient_kind"))?,
-            purpose: purpose.ok_or_else(|| null("purpose"))?,
-            categories: categories.ok_or_else(|| null("categories"))?,
-            cites: cites.ok_or_else(|| null("cites"))?,
-            corrects,
-            details: details.ok_or_else(|| null("details"))?,
-            audit_seq: integer(seq, "audit_seq")?,
-            data_key_id: key_id.ok_or_else(|| null("data_key_id"))?,
-            recorded_at: integer(at, "recorded_at")?,
-            kek_id,
-            wrapped,
-        })
-    }
-
-    /// A row of a binary copy of [`ENTRIES_OF_CLIENT`] or, without the
-    /// key's columns, of [`ENTRIES_ALONE`].
-    pub(crate) fn from_copy_fields<const N: usize>(fields: &crate::pg_copy::Fields<'a, N>) -> Result<RawRow<'a>, StoreError> {
-        let mut all: crate::pg_copy::Fields<'a, COLUMNS> = [None; COLUMNS];
-        for (to, from) in all.iter_mut().zip(fields.iter()) {
-            *to = *from;
-        }
-        RawRow::from_copy(&all)
-    }
-
-    /// A row of [`ENTRIES_OF_CLIENT`] (or, without the key's columns, of
-    /// [`ENTRIES_ALONE`]) stepped by rusqlite, each column of the type
-    /// sqlx's decoding would accept.
-    pub(crate) fn from_sqlite(row: &'a rusqlite::Row<'a>) -> Result<RawRow<'a>, StoreError> {
-        use rusqlite::types::ValueRef;
-        let with_keys = row.as_ref().column_count() == COLUMNS;
-        let value = |i: usize| row.get_ref(i).map_err(StoreError::from);
-        let text_or_null = |i: usize, column: &str| -> Result<Option<&'a [u8]>, StoreError> {
-            match value(i)? {
-                ValueRef::Text(t) => Ok(Some(t)),
-                ValueRef::Null => Ok(None),
-                _ => Err(corrupt(format!("accounting entry: {column} is not text"))),
-            }
-        };
-        let text = |i: usize, column: &str| text_or_null(i, column)?.ok_or_else(|| null(column));
-        let blob_or_null = |i: usize, column: &str| -> Result<Option<&'a [u8]>, StoreError> {
-            match value(i)? {
-                ValueRef::Blob(b) => Ok(Some(b)),
-                ValueRef::Null => Ok(None),
-                _ => Err(corrupt(format!("accounting entry: {column} is not a blob"))),
-            }
-        };
-        let integer = |i: usize, column: &str| match value(i)? {
-            ValueRef::Integer(n) => Ok(n),
-            ValueRef::Null => Err(null(column)),
-            _ => Err(corrupt(format!("accounting entry: {column} is not an integer"))),
-        };
-        Ok(RawRow {
-            id: text(0, "id")?,
-            disclosure_id: text_or_null(1, "disclosure_id")?,
-            disclosed_on: text(2, "disclosed_on")?,
-            recipient_kind: text(3, "recipient_kind")?,
-            purpose: text(4, "purpose")?,
-            categories: text(5, "categories")?,
-            cites: text(6, "cites")?,
-            corrects: text_or_null(7, "corrects")?,
-            details: blob_or_null(8, "details")?.ok_or_else(|| null("details"))?,
-            audit_seq: integer(9, "audit_seq")?,
-            data_key_id: text(10, "data_key_id")?,
-            recorded_at: integer(11, "recorded_at")?,
-            kek_id: if with_keys { text_or_null(12, "kek_id")? } else { None },
-            wrapped: if with_keys { blob_or_null(13, "wrapped")? } else { None },
-        })
-    }
 }
 
 /// Where one row's columns sit in its chunk's buffer.
@@ -378,54 +295,6 @@ fn helpers() -> usize {
     cores().saturating_sub(1).max(1)
 }
 
-/// Reads [`ENTRIES_OF_CLIENT`] for `client_id` through rusqlite and opens
-/// the rows: full chunks go to opener threads (started with the first
-/// one), and once the rows are read this thread opens what is left beside
-/// them.
-pub(crate) fn read_sqlite(conn: &rusqlite::Connection, client_id: &str, keys: &KeyRing) -> Result<Vec<Run>, StoreError> {
-    let mut statement = conn.prepare_cached(ENTRIES_ALONE)?;
-    let mut key_by_id = conn.prepare_cached(KEY_BY_ID)?;
-    let mut lookup = move |id: &str| -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        let mut rows = key_by_id.query([id])?;
-        let Some(row) = rows.next()? else { return Ok(None) };
-        let kek_id = crate::sqlite_reads::text(row, 0).map_err(|_| corrupt(format!("data key `{id}`: kek_id is not text")))?;
-        let wrapped = crate::sqlite_reads::blob(row, 1).map_err(|_| corrupt(format!("data key `{id}`: wrapped is not a blob")))?;
-        Ok(Some((kek_id.to_string(), wrapped.to_vec())))
-    };
-    let mut rows = statement.query([client_id])?;
-    let (send, queue) = channel::<Chunk>();
-    let queue = Mutex::new(queue);
-    std::thread::scope(|scope| {
-        let mut chunker = Chunker::new(keys);
-        let mut openers = Vec::new();
-        let mut stopped = false;
-        while let Some(row) = rows.next()? {
-            let Some(full) = chunker.push_looking_up(&RawRow::from_sqlite(row)?, Some(&mut lookup))? else { continue };
-            if openers.is_empty() {
-                openers.extend((0..helpers()).map(|_| scope.spawn(|| open_queued(&queue, Vec::new()))));
-            }
-            // A send fails only when every opener has stopped on an error,
-            // which their join below reports.
-            if send.send(full).is_err() {
-                stopped = true;
-                break;
-            }
-        }
-        let last = chunker.finish();
-        let mut out = Vec::new();
-        if openers.is_empty() {
-            // Too few rows for a chunk of their own: opened right here.
-            open_chunk(&last, &mut out)?;
-            out = sorted(out);
-        } else if !stopped && send.send(last).is_ok() {
-            // This thread joins the openers on the chunks still queued.
-            drop(send);
-            out = open_queued(&queue, out)?;
-        }
-        join(openers, out)
-    })
-}
-
 /// The run `out` beside each opener thread's, or the first error one met.
 fn join(openers: Vec<std::thread::ScopedJoinHandle<'_, Result<Run, StoreError>>>, out: Run) -> Result<Vec<Run>, StoreError> {
     let mut runs = vec![out];
@@ -451,141 +320,6 @@ fn open_all(queue: Receiver<Chunk>) -> Result<Vec<Run>, StoreError> {
         open_chunk(&first, &mut out)?;
         join(openers, open_queued(&queue, out)?)
     })
-}
-
-/// Reads a client's entries with one binary copy on a connection of
-/// `pool`, handing chunks to openers on the blocking pool as the stream
-/// arrives. `None` when the id cannot be a literal of the copy (COPY takes
-/// no parameters); the caller then reads through sqlx.
-///
-/// In one REPEATABLE READ snapshot the client's own key is read first and
-/// the entries are copied without their keys ([`ENTRIES_ALONE`]): every
-/// entry written since entries were sealed per client is under that key,
-/// and joining each of 10k rows with `data_keys` was a third of the
-/// server's time for the copy. A client with entries under keys of their
-/// own (written before) is read again in the same snapshot with the join
-/// ([`ENTRIES_OF_CLIENT`]).
-pub(crate) async fn read_postgres(pool: &sqlx::PgPool, client_id: &str, keys: &KeyRing) -> Result<Option<Vec<Run>>, StoreError> {
-    if !is_plain_id(client_id) {
-        return Ok(None);
-    }
-    // The id is checked above to hold only letters, digits, `-`, `_` and
-    // `.`, so it cannot end the literal.
-    let copy_of = |select: &str| format!("COPY ({}) TO STDOUT (FORMAT binary)", select.replace("$1", &format!("'{client_id}'")));
-    let mut conn = pool.acquire().await?;
-    let read = read_in_snapshot(&mut conn, client_id, keys, &copy_of(ENTRIES_ALONE), &copy_of(ENTRIES_OF_CLIENT)).await;
-    if read.is_err() {
-        // A copy stopped part-way leaves the connection mid-protocol.
-        conn.close_on_drop();
-    }
-    read.map(Some)
-}
-
-/// [`read_postgres`] on `conn`: `alone` and `joined` the copies of
-/// [`ENTRIES_ALONE`] and [`ENTRIES_OF_CLIENT`].
-async fn read_in_snapshot(
-    conn: &mut sqlx::PgConnection,
-    client_id: &str,
-    keys: &KeyRing,
-    alone: &str,
-    joined: &str,
-) -> Result<Vec<Run>, StoreError> {
-    let mut tx = sqlx::Connection::begin_with(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
-    let client_key: Option<(String, String, Vec<u8>)> = sqlx::query_as(CLIENT_KEY).bind(client_id).fetch_optional(&mut *tx).await?;
-    if let Some(client_key) = client_key
-        && let Some(runs) = copy_and_open::<ALONE_COLUMNS>(&mut tx, alone, keys, Some(&client_key)).await?
-    {
-        tx.commit().await?;
-        return Ok(runs);
-    }
-    // Without a client key every row brings its own, so this copy is read
-    // whole.
-    let runs = copy_and_open::<COLUMNS>(&mut tx, joined, keys, None).await?.ok_or_else(|| corrupt("accounting copy"))?;
-    tx.commit().await?;
-    Ok(runs)
-}
-
-/// Streams the copy `sql` ([`copy_chunks`]) while openers on the blocking
-/// pool open its chunks; `None` when a row named a key other than
-/// `client_key`.
-async fn copy_and_open<const N: usize>(
-    conn: &mut sqlx::PgConnection,
-    sql: &str,
-    keys: &KeyRing,
-    client_key: Option<&(String, String, Vec<u8>)>,
-) -> Result<Option<Vec<Run>>, StoreError> {
-    let (send, queue) = channel::<Chunk>();
-    let opening = tokio::task::spawn_blocking(move || open_all(queue));
-    let read = copy_chunks::<N>(conn, sql, keys, client_key, send).await;
-    let opened = opening.await.map_err(StoreError::ReadTask)?;
-    if !read? {
-        return Ok(None);
-    }
-    opened.map(Some)
-}
-
-/// A client's data key: its id, KEK id and wrapped bytes.
-const CLIENT_KEY: &str =
-    "SELECT c.data_key_id, d.kek_id, d.wrapped FROM clients c JOIN data_keys d ON d.id = c.data_key_id WHERE c.id = $1";
-
-/// How many columns [`ENTRIES_ALONE`] reads.
-const ALONE_COLUMNS: usize = COLUMNS - 2;
-
-/// Streams the copy `sql` of `N`-column rows ([`ENTRIES_OF_CLIENT`]'s, or
-/// [`ENTRIES_ALONE`]'s with `client_key` the one key they may name),
-/// splitting it into rows and sending full chunks (and the last) to
-/// `send`. `false` when a row named a key other than `client_key`: the
-/// copy is then left unread (the connection drains it before its next
-/// statement) and the caller reads the rows with their keys.
-async fn copy_chunks<const N: usize>(
-    conn: &mut sqlx::PgConnection,
-    sql: &str,
-    keys: &KeyRing,
-    client_key: Option<&(String, String, Vec<u8>)>,
-    send: Sender<Chunk>,
-) -> Result<bool, StoreError> {
-    let mut stream = conn.copy_out_raw(sql).await?;
-    let mut rows = CopyRows::<N>::new("accounting copy");
-    let mut chunker = Chunker::new(keys);
-    let mut full = Vec::new();
-    let mut other_key = false;
-    while let Some(bytes) = stream.try_next().await? {
-        let fed = rows.feed(&bytes, &mut |fields| {
-            let row = RawRow::from_copy_fields(fields)?;
-            let pushed = match client_key {
-                None => chunker.push(&row)?,
-                Some((id, kek_id, wrapped)) => {
-                    let mut lookup = |key_id: &str| -> Result<Option<(String, Vec<u8>)>, StoreError> {
-                        if key_id == id {
-                            return Ok(Some((kek_id.clone(), wrapped.clone())));
-                        }
-                        other_key = true;
-                        Ok(None)
-                    };
-                    chunker.push_looking_up(&row, Some(&mut lookup))?
-                }
-            };
-            if let Some(chunk) = pushed {
-                full.push(chunk);
-            }
-            Ok(())
-        });
-        if other_key {
-            // Read to its end: sqlx does not drain a copy left unread.
-            while stream.try_next().await?.is_some() {}
-            return Ok(false);
-        }
-        fed?;
-        for chunk in full.drain(..) {
-            if send.send(chunk).is_err() {
-                // The openers stopped on an error, which they report.
-                return Ok(true);
-            }
-        }
-    }
-    rows.finish()?;
-    let _ = send.send(chunker.finish());
-    Ok(true)
 }
 
 /// Opens rows already read whole (sqlx's path), in chunks over the cores.
@@ -663,6 +397,7 @@ mod tests {
     use super::*;
     use crate::crypto::{Kek, field_aad};
     use crate::pg_copy::writing::{header, row, trailer};
+    use crate::pg_copy::{CopyRows, int8};
 
     /// A key ring, and data key `dk-1` wrapped by its KEK.
     fn keys() -> (KeyRing, DataKey, Vec<u8>) {
