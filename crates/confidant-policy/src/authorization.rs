@@ -263,7 +263,38 @@ pub fn assess(request: &Request) -> Vec<Standing> {
     if joint_consent_required(request) {
         require_joint_consent(&mut standings, request);
     }
+    if child_and_parent_sign(request) {
+        require_joint_signature(&mut standings, |_| true, false);
+    }
     standings
+}
+
+/// Whether, under `US-CA`, an authorization for a child under 12 whose
+/// parent agreed to keep the care confidential needs both signatures.
+/// Position (Cal. Civ. Code 56.11(b)(3)(A)-(B); 45 CFR 164.502(g)(3)(iii)):
+/// California lets a minor sign only for care the minor could lawfully have
+/// consented to, and its minor-consent laws for mental-health care start at
+/// 12 (Fam. Code 6924, Health & Safety Code 124260), so the child's own
+/// signature cannot stand alone; the parent's agreement to confidentiality
+/// makes the child, not the parent, the one HIPAA lets act for that care,
+/// so the parent's cannot stand alone either. Signed by both, the form meets
+/// both laws. Part 2 records keep 42 CFR 2.14's own rule.
+pub fn child_and_parent_sign(request: &Request) -> bool {
+    let facts = request.facts;
+    request.jurisdiction == Jurisdiction::UsCa
+        && !request.client.part2_program
+        && request.client.age < 12
+        && request.client.status != ClientStatus::Deceased
+        && facts.get(Fact::ParentAgreedToConfidentiality)
+        && !facts.get(Fact::MinorConsentedToOwnCare)
+        && !facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether a form must be signed by the client and the personal
+/// representative together for this request (42 CFR 2.14(b)(1) for a Part 2
+/// consent; `child_and_parent_sign` for any form).
+pub fn joint_signature_required(request: &Request, kind: AuthorizationKind) -> bool {
+    (joint_consent_required(request) && kind != AuthorizationKind::Hipaa) || child_and_parent_sign(request)
 }
 
 /// Whether a Part 2 consent for this client must be given by both the minor
@@ -297,6 +328,14 @@ pub fn joint_consent_required(request: &Request) -> bool {
 fn require_joint_consent(standings: &mut [Standing], request: &Request) {
     let is_consent = |s: &Standing| matches!(s.kind, AuthorizationKind::Part2 | AuthorizationKind::Ascmi);
     let minor_alone_may_tell_parent = request.recipient.kind == RecipientKind::PersonalRepresentative;
+    require_joint_signature(standings, is_consent, minor_alone_may_tell_parent);
+}
+
+/// The forms `is_joint` selects open a category only beside a counting form
+/// of the other signer that covers it too; one without such a partner lacks
+/// a required signature. With `minor_alone_may_tell_parent`, the minor's
+/// own form alone still opens `presence_and_condition`.
+fn require_joint_signature(standings: &mut [Standing], is_consent: impl Fn(&Standing) -> bool, minor_alone_may_tell_parent: bool) {
     let covered_by = |standings: &[Standing], by_representative: bool| -> Vec<Category> {
         let mut out: Vec<Category> = Vec::new();
         for s in standings.iter().filter(|s| s.counts && is_consent(s) && s.by_representative == by_representative) {
@@ -400,8 +439,9 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
 /// Whether a personal representative may sign for the client on this request.
 fn signer_recognized(request: &Request) -> bool {
     let facts = request.facts;
-    let minor_controls =
-        request.client.age < 18 && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality));
+    let minor_controls = request.client.age < 18
+        && (facts.get(Fact::MinorConsentedToOwnCare)
+            || (facts.get(Fact::ParentAgreedToConfidentiality) && !child_and_parent_sign(request)));
     !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
 }
 
@@ -417,7 +457,9 @@ fn signer_recognized(request: &Request) -> bool {
 /// maturity, which the request does not state, so their signature stands.
 /// Part 2 records keep 42 CFR 2.14's rule (`joint_consent_required`); a
 /// parent the provider will not treat as representative (164.502(g)(5))
-/// leaves the child's own signature standing.
+/// leaves the child's own signature standing. A child under 12 whose parent
+/// agreed to confidentiality signs, but only beside the parent
+/// (`child_and_parent_sign`).
 pub fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
     request.jurisdiction != Jurisdiction::UsCa
@@ -525,7 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn in_california_a_child_under_12_cannot_sign_for_care_a_parent_consented_to() {
+    fn in_california_a_child_under_12_cannot_sign_alone_for_care_a_parent_consented_to_or_agreed_to_keep_confidential() {
         let mut request = request_with(VALID);
         request.jurisdiction = Jurisdiction::UsCa;
         request.client.age = 10;
@@ -545,6 +587,15 @@ mod tests {
         request.client.age = 12;
         assert!(codes(&request).is_empty());
         request.client.age = 10;
+        // A parent's agreement to confidentiality does not let a child under
+        // 12 sign alone, nor the parent: both sign (child_and_parent_sign).
+        request.facts.set(Fact::ParentAgreedToConfidentiality, true);
+        parent_signed.facts.set(Fact::ParentAgreedToConfidentiality, true);
+        assert_eq!(codes(&request), vec!["missing_element:signature"]);
+        assert_eq!(codes(&parent_signed), vec!["missing_element:signature"]);
+        let mut both = request.clone();
+        both.authorizations.extend(parent_signed.authorizations.iter().cloned());
+        assert!(assess(&both).iter().all(|s| s.counts));
         request.jurisdiction = Jurisdiction::Us;
         assert!(codes(&request).is_empty());
     }

@@ -64,8 +64,9 @@ proptest! {
         more.authorizations.push(matching_authorization(&r, kind, covered, signed_ago, expires_in));
         let d = decide(&more)?;
         let added = d.authorizations.last().unwrap();
-        // A Part 2 minor's consent counts only beside the other signer's (42 CFR 2.14(b)(1)).
-        let joint = confidant_policy::authorization::joint_consent_required(&r) && kind != AuthorizationKind::Hipaa;
+        // A Part 2 minor's consent counts only beside the other signer's (42 CFR 2.14(b)(1)),
+        // and so does a California child's form where the parent agreed to confidentiality.
+        let joint = confidant_policy::authorization::joint_signature_required(&r, kind);
         prop_assert!(added.counts || joint, "the added authorization must count: {:?}", added.reasons);
         let after = released(&d);
         prop_assert!(before.is_subset(&after), "adding a valid authorization withheld {:?}", before.difference(&after).collect::<Vec<_>>());

@@ -8,15 +8,13 @@ use super::*;
 pub(crate) fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -> Request {
     let mut out = r.clone();
     match remedy {
-        RemedyKind::ObtainAuthorization => {
-            out.authorizations.push(matching_authorization(r, AuthorizationKind::Hipaa, vec![category], 1, 365))
-        }
-        RemedyKind::ObtainPart2Consent => {
-            out.authorizations.push(matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365));
-            // Where the parent's consent to treatment was required, the
-            // consent is the minor's and the parent's together (42 CFR 2.14(b)(1)).
-            if confidant_policy::authorization::joint_consent_required(r) {
-                let mut parents = matching_authorization(r, AuthorizationKind::Part2, vec![category], 1, 365);
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent => {
+            let kind = if remedy == RemedyKind::ObtainAuthorization { AuthorizationKind::Hipaa } else { AuthorizationKind::Part2 };
+            out.authorizations.push(matching_authorization(r, kind, vec![category], 1, 365));
+            // Where both must sign, the form is the minor's and the parent's
+            // together (42 CFR 2.14(b)(1); Cal. Civ. Code 56.11(b)(3) with 45 CFR 164.502(g)(3)(iii)).
+            if confidant_policy::authorization::joint_signature_required(r, kind) {
+                let mut parents = matching_authorization(r, kind, vec![category], 1, 365);
                 parents.signed_by = Some(Signer::PersonalRepresentative);
                 out.authorizations.push(parents);
             }
