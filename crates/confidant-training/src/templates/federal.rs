@@ -368,6 +368,9 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "plan_audit_part2", "part2.audit.payer", Topic::SubstanceUseRecords,
         "The Medicaid plan covering a client of your substance-use program sends auditors to review the services it paid for; the client signed no consent.",
         p2("administrative_staff").to("health_plan").purpose("health_oversight"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "vital_statistics_part2", "part2.deceased.vital_statistics", Topic::SubstanceUseRecords,
+        "A client of your substance-use program has died. State law requires the program's physician to report the cause of death, an overdose, to the vital statistics registrar for the death certificate.",
+        p2("psychiatrist").deceased("2026-02-28").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Diagnosis], PART2, vec![mc::never_without_written_consent()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
