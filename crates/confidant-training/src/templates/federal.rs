@@ -134,6 +134,28 @@ fn hipaa(b: &mut Builder) {
         us("administrative_staff").to("health_plan").purpose("health_care_operations"), &[Diagnosis], "Another covered entity's quality work about a client you both serve is allowed, minimum necessary.", vec![mc::never_without_written_consent()]);
     b.grounded(
         t,
+        "plan_audit",
+        "hipaa.operations.plan_audit",
+        Topic::MinimumNecessary,
+        "The client's health plan audits the claims it paid your clinic and asks for the diagnosis behind them.",
+        us("administrative_staff").to("health_plan").purpose("health_oversight"),
+        &[Diagnosis],
+        "A plan's audit of care it covers is its own payment or compliance work: allowed, minimum necessary.",
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "directory_by_name",
+        "hipaa.directory",
+        Topic::FamilyAndFriends,
+        "A caller asks the inpatient unit for the client by name. At admission the client was told about the directory and did not object.",
+        us("nurse").to("family_or_friend").purpose("notification").fact("client_present"),
+        &[PresenceAndCondition],
+        "A directory gives presence and general condition to someone who asks by name, unless the client objected.",
+        vec![mc::family_never()],
+    );
+    b.grounded(
+        t,
         "family_absent_involved",
         "hipaa.care_involvement.absent",
         Topic::FamilyAndFriends,
@@ -343,6 +365,12 @@ fn part2(b: &mut Builder) {
         p2("case_manager").to("court").purpose("judicial_proceeding")
             .authorization(paper("part2", Paper::Valid, &[SubstanceUse], "court", None, &["treatment", "judicial_proceeding"])),
         &[SubstanceUse], PART2, vec![mc::any_signed_form()]);
+    b.grounded(t, "plan_audit_part2", "part2.audit.payer", Topic::SubstanceUseRecords,
+        "The Medicaid plan covering a client of your substance-use program sends auditors to review the services it paid for; the client signed no consent.",
+        p2("administrative_staff").to("health_plan").purpose("health_oversight"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "vital_statistics_part2", "part2.deceased.vital_statistics", Topic::SubstanceUseRecords,
+        "A client of your substance-use program has died. State law requires the program's physician to report the cause of death, an overdose, to the vital statistics registrar for the death certificate.",
+        p2("psychiatrist").deceased("2026-02-28").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Diagnosis], PART2, vec![mc::never_without_written_consent()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
