@@ -407,6 +407,31 @@ async fn a_log_is_signed_by_one_key_only_and_appends_need_it() {
     }
 }
 
+/// A KEK retired by a rotation elsewhere (another server) after this store
+/// read its keys may not wrap a batch's data key: the append is refused and
+/// leaves no row, data key, tile or checkpoint behind (on PostgreSQL the
+/// key's insert shares one statement with everything else the append writes).
+#[tokio::test]
+async fn an_append_whose_kek_was_retired_meanwhile_is_refused_and_writes_nothing() {
+    for db in test_databases().await {
+        let store = filled(&db).await;
+        let count = |table: &'static str| {
+            let store = &store;
+            async move {
+                let row = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(store.pool()).await.unwrap();
+                row.try_get::<i64, _>(0).unwrap()
+            }
+        };
+        let before = [count("audit_entries").await, count("data_keys").await, count("audit_tiles").await, count("audit_checkpoints").await];
+        exec(&store, "UPDATE key_encryption_keys SET retired_at = 1").await;
+        let refused = store.append_audit((20..30).map(event).collect()).await;
+        assert!(matches!(refused, Err(StoreError::KeyRotated)), "{}: {refused:?}", db.name());
+        let after = [count("audit_entries").await, count("data_keys").await, count("audit_tiles").await, count("audit_checkpoints").await];
+        assert_eq!(after, before, "{}", db.name());
+        assert_eq!(problem(&store, &db).await, None, "{}", db.name());
+    }
+}
+
 #[tokio::test]
 async fn concurrent_appenders_build_one_consistent_log() {
     for db in test_databases().await {

@@ -9,16 +9,17 @@ use confidant_audit::{
     Checkpoint, Hash, LogSigningKey, LogVerifyingKey, SignedTreeHead, TileBuilder, TileData, TileKind, TileSet, TreeHead, VerifierKey,
     empty_root, entry_commitment, partial_tiles,
 };
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 
+use super::pg_append;
 use super::{
     AuditEvent, AuditSigner, CHECKPOINT_COLUMNS, CheckpointRow, ENTRY_COLUMNS, INSERT_CHUNK, StoredCheckpoint, append_lock,
     checkpoint_of_row, entry_bytes, multi_insert, now_ms, write_witness,
 };
 use crate::crypto::{DataKey, field_aad};
-use crate::db::{Backend, Conn, begin_write, native, on_conn};
+use crate::db::{Backend, Conn, NativePool, begin_write, on_conn};
 use crate::error::StoreError;
-use crate::vault::{Store, Tx, corrupt, join};
+use crate::vault::{Store, Tx, corrupt, join, new_id};
 
 /// Reads the hash tiles named by `ids` (tile level, index) in one query.
 pub(super) async fn fetch_tiles(conn: &mut Conn<'_>, ids: &[(u8, u64)]) -> Result<TileSet, StoreError> {
@@ -347,14 +348,48 @@ impl Store {
             self.after_audit_commit(Some(&head));
             return Ok(seqs);
         }
-        let (seqs, head) = native!(&self.native, |p| {
-            let mut tx = p.begin_with(begin_write(self.backend())).await?;
-            let appended = self.append_on(&mut Conn::from(&mut *tx), &events).await?;
-            tx.commit().await?;
-            appended
-        });
-        self.after_audit_commit(head.as_ref());
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (seqs, head) = match &self.native {
+            NativePool::Postgres(p) => {
+                let mut tx = p.begin_with(pg_append::BEGIN_LOCKED).await?;
+                let appended = self.append_on_postgres(&mut tx, &events).await?;
+                tx.commit().await?;
+                appended
+            }
+            NativePool::Sqlite(p) => {
+                let mut tx = p.begin_with(begin_write(self.backend())).await?;
+                let appended = self.append_on(&mut Conn::from(&mut *tx), &events).await?;
+                tx.commit().await?;
+                let (seqs, head) = appended;
+                (seqs, head.ok_or_else(|| corrupt("audit head"))?)
+            }
+        };
+        self.after_audit_commit(Some(&head));
         Ok(seqs)
+    }
+
+    /// [`Store::append_audit`] on PostgreSQL's own driver, inside `conn`'s
+    /// transaction begun with [`pg_append::BEGIN_LOCKED`]: three round
+    /// trips (see `pg_append`).
+    async fn append_on_postgres(&self, conn: &mut PgConnection, events: &[AuditEvent]) -> Result<(Vec<u64>, SignedTreeHead), StoreError> {
+        let signer =
+            self.audit.clone().ok_or_else(|| StoreError::invalid("audit", "an audit signing key (the store was opened without one)"))?;
+        let (latest, largest, earlier) = pg_append::log_end(conn).await?;
+        let size = latest.as_ref().map_or(0, |c| c.head.head.size);
+        let (tiles, bundle) = pg_append::partial_tiles(conn, size).await?;
+        let end = LogEnd { earlier_layout: latest.is_none() && earlier, latest, resumed: resumed(size, &tiles, bundle)?, largest };
+        // The batch's data key, wrapped by the current KEK; stored by the
+        // one write below, which refuses a KEK retired meanwhile.
+        let kek = self.keys.current().ok_or_else(|| StoreError::invalid("key", "at least one key"))?;
+        let key_id = new_id("dk");
+        let data_key = DataKey::generate();
+        let wrapped = kek.wrap(&key_id, &data_key).map_err(StoreError::crypto("data key"))?;
+        let extension = signer.extend(end, &key_id, &data_key, events)?;
+        let key = pg_append::WrappedKey { id: &key_id, kek_id: kek.id(), wrapped: &wrapped };
+        pg_append::write_all(conn, &key, &extension, events).await?;
+        Ok((extension.seqs, extension.checkpoint.head))
     }
 
     /// Appends `event` inside `tx` and commits: a change and its audit

@@ -31,6 +31,7 @@
 
 mod append;
 mod cache;
+mod pg_append;
 mod pg_pages;
 mod read;
 mod sqlite_append;
