@@ -89,28 +89,44 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     }
     groups.sort_by_key(|(g, _)| g.kind);
 
-    let mut sentences: Vec<String> = Vec::new();
+    // Written straight into one string (sentences separated by one space),
+    // not as a list of formatted sentences joined at the end: this runs for
+    // every decision, and those were a dozen allocations each.
+    let mut out = Sentences::default();
     for (group, cats) in &groups {
-        let what = join_plain(cats);
-        let lead = match group.kind {
-            GroupKind::Must => format!("You must share {what}."),
-            GroupKind::May => format!("You may share {what}."),
-            GroupKind::Not => format!("Do not share {what}."),
-        };
-        let why = group
-            .rule
-            .and_then(|i| rules.get(i))
-            .map(|r| format!(" {} ({}).", r.summary.trim_end_matches('.'), r.cite))
-            .unwrap_or_default();
-        sentences.push(format!("{lead}{why}"));
+        let text = out.start();
+        text.push_str(match group.kind {
+            GroupKind::Must => "You must share ",
+            GroupKind::May => "You may share ",
+            GroupKind::Not => "Do not share ",
+        });
+        join_plain(text, cats);
+        text.push('.');
+        if let Some(r) = group.rule.and_then(|i| rules.get(i)) {
+            text.push(' ');
+            text.push_str(r.summary.trim_end_matches('.'));
+            text.push_str(" (");
+            text.push_str(&r.cite);
+            text.push_str(").");
+        }
     }
     if !decision.obligations.is_empty() {
-        let steps: Vec<&str> = decision.obligations.iter().map(|o| o.detail.as_str()).collect();
-        sentences.push(format!("Before you share: {}", steps.join(" ")));
+        let text = out.start();
+        text.push_str("Before you share:");
+        for o in &decision.obligations {
+            text.push(' ');
+            text.push_str(&o.detail);
+        }
     }
     if !decision.remedies.is_empty() {
-        let steps: Vec<&str> = decision.remedies.iter().map(|r| r.detail.as_str()).collect();
-        sentences.push(format!("Next step: {}", steps.join(" Or: ")));
+        let text = out.start();
+        text.push_str("Next step: ");
+        for (i, r) in decision.remedies.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" Or: ");
+            }
+            text.push_str(&r.detail);
+        }
     }
     let mut advice: Vec<&str> = Vec::new();
     for eval in evaluations {
@@ -119,12 +135,9 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         // lawful way forward (for LPS records under a serious threat: bring
         // in the psychotherapist, call crisis or emergency services; for a
         // Part 2 consent that also names treatment: a consent of its own).
-        let withheld_by: Vec<usize> = if eval.verdict.released {
-            Vec::new()
-        } else {
-            eval.verdict.blocking.iter().copied().chain(eval.verdict.applicable_advice(rules)).collect()
-        };
-        for &i in eval.verdict.obligating.iter().chain(&eval.verdict.releasing).chain(&withheld_by) {
+        let v = &eval.verdict;
+        let withheld_by = (!v.released).then(|| v.blocking.iter().copied().chain(v.applicable_advice(rules))).into_iter().flatten();
+        for i in v.obligating.iter().chain(&v.releasing).copied().chain(withheld_by) {
             if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
                 && !advice.contains(&text)
             {
@@ -132,16 +145,38 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             }
         }
     }
-    sentences.extend(advice.into_iter().map(str::to_string));
+    for text in advice {
+        out.start().push_str(text);
+    }
     match request.client.status {
-        ClientStatus::Discharged => sentences.push("Confidentiality does not end at discharge.".into()),
-        ClientStatus::Deceased => sentences.push("Confidentiality continues after death.".into()),
+        ClientStatus::Discharged => out.start().push_str("Confidentiality does not end at discharge."),
+        ClientStatus::Deceased => out.start().push_str("Confidentiality continues after death."),
         ClientStatus::Active => {}
     }
     if !decision.withhold.is_empty() {
-        sentences.push("If you are unsure, ask your supervisor or privacy officer before sharing anything.".into());
+        out.start().push_str("If you are unsure, ask your supervisor or privacy officer before sharing anything.");
     }
-    sentences.join(" ")
+    out.text
+}
+
+/// Sentences joined by one space, written in place.
+#[derive(Default)]
+struct Sentences {
+    text: String,
+    any: bool,
+}
+
+impl Sentences {
+    /// The string to write the next sentence to, after a space if one came before.
+    fn start(&mut self) -> &mut String {
+        if self.any {
+            self.text.push(' ');
+        } else {
+            self.text.reserve(512);
+            self.any = true;
+        }
+        &mut self.text
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,12 +192,13 @@ struct Group {
     rule: Option<usize>,
 }
 
-/// "a", "a and b", "a, b and c".
-fn join_plain(cats: &[Category]) -> String {
-    let words: Vec<&str> = cats.iter().map(|c| plain_category(*c)).collect();
-    match words.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+/// "a", "a and b", "a, b and c", appended to `out`.
+fn join_plain(out: &mut String, cats: &[Category]) {
+    let last = cats.len().saturating_sub(1);
+    for (i, c) in cats.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i == last { " and " } else { ", " });
+        }
+        out.push_str(plain_category(*c));
     }
 }
