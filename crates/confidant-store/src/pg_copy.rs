@@ -1,6 +1,6 @@
 //! PostgreSQL's binary copy format, read as it streams in: the row source of
 //! `audit verify` (`audit/pg_pages.rs`) and of the accounting of disclosures
-//! (`accounting_read/postgres.rs`).
+//! (`accounting_read.rs`).
 //!
 //! `COPY (SELECT …) TO STDOUT (FORMAT binary)` sends a signature and a
 //! header, then each row as its count of fields and each field as its

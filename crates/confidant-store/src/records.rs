@@ -266,13 +266,8 @@ impl Store {
             let rows = reads.read(move |conn| record_rows_sqlite(conn, &client)).await?;
             return self.open_records(client_id, rows, with_content, choose).await;
         }
-        if let NativePool::Postgres(pool) = &self.native {
-            if !with_content {
-                return self.record_list_pg(pool, client_id, choose).await;
-            }
-            if let Some(rows) = record_rows_pg(pool, client_id).await? {
-                return self.open_records(client_id, rows, with_content, choose).await;
-            }
+        if let (NativePool::Postgres(pool), false) = (&self.native, with_content) {
+            return self.record_list_pg(pool, client_id, choose).await;
         }
         native!(&self.native, |p| self.records_chosen_on(&mut Conn::from(&mut *p.acquire().await?), client_id, with_content, choose).await)
     }
@@ -509,81 +504,6 @@ fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Op
     Ok(Some(out))
 }
 
-/// [`RECORDS_OF_CLIENT`] on PostgreSQL as one binary copy (`None`: the id
-/// cannot stand in the copy as a literal, and the caller reads through
-/// sqlx; `Some(None)`: no such client). The copy's fields are the wire's
-/// own bytes, split in place (`pg_copy.rs`): sqlx's rows cost a decoded,
-/// type-checked value per column, most of the bare read of 1,000 records.
-/// One statement, so one snapshot, as the sqlx read was.
-async fn record_rows_pg(pool: &PgPool, client_id: &str) -> Result<Option<Option<Vec<RecordRow>>>, StoreError> {
-    if !is_plain_id(client_id) {
-        return Ok(None);
-    }
-    // Checked above: only letters, digits, `-`, `_` and `.`, so the id
-    // cannot end the literal.
-    let sql = format!("COPY ({}) TO STDOUT (FORMAT binary)", RECORDS_OF_CLIENT.replace("$1", &format!("'{client_id}'")));
-    let mut conn = pool.acquire().await?;
-    let read = copy_record_rows(&mut conn, &sql).await;
-    if read.is_err() {
-        // A copy stopped part-way leaves the connection mid-protocol.
-        conn.close_on_drop();
-    }
-    let rows = read?;
-    if rows.is_empty() {
-        let known: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM clients WHERE id = $1").bind(client_id).fetch_optional(&mut *conn).await?;
-        if known.is_none() {
-            return Ok(Some(None));
-        }
-    }
-    Ok(Some(Some(rows)))
-}
-
-/// The rows of the binary copy `sql` of [`RECORDS_OF_CLIENT`].
-async fn copy_record_rows(conn: &mut sqlx::PgConnection, sql: &str) -> Result<Vec<RecordRow>, StoreError> {
-    use futures_util::TryStreamExt;
-    let mut stream = conn.copy_out_raw(sql).await?;
-    let mut copy = crate::pg_copy::CopyRows::<10>::new("records copy");
-    let mut out = Vec::new();
-    while let Some(bytes) = stream.try_next().await? {
-        copy.feed(&bytes, &mut |fields| {
-            out.push(record_row_from_copy(fields)?);
-            Ok(())
-        })?;
-    }
-    copy.finish()?;
-    Ok(out)
-}
-
-/// One row of a binary copy of [`RECORDS_OF_CLIENT`], each column checked
-/// as sqlx's decoding would (text is UTF-8, NOT NULL columns are present,
-/// `created_at` a BIGINT); a row that is not is [`StoreError::Corrupt`].
-fn record_row_from_copy(fields: &crate::pg_copy::Fields<'_, 10>) -> Result<RecordRow, StoreError> {
-    let [id, client, category, author, created_at, content, corrects, key_id, kek_id, wrapped] = *fields;
-    let text_or_null = |value: Option<&[u8]>, column: &str| -> Result<Option<String>, StoreError> {
-        value
-            .map(|bytes| {
-                std::str::from_utf8(bytes).map(str::to_string).map_err(|_| corrupt(format!("record row: {column} is not UTF-8 text")))
-            })
-            .transpose()
-    };
-    let text =
-        |value: Option<&[u8]>, column: &str| text_or_null(value, column)?.ok_or_else(|| corrupt(format!("record row: {column} is NULL")));
-    let created_at = created_at.and_then(crate::pg_copy::int8).ok_or_else(|| corrupt("record row: created_at is not a BIGINT"))?;
-    Ok((
-        text(id, "id")?,
-        text(client, "client_id")?,
-        text(category, "category")?,
-        text(author, "author_id")?,
-        created_at,
-        content.ok_or_else(|| corrupt("record row: content is NULL"))?.to_vec(),
-        text_or_null(corrects, "corrects")?,
-        text(key_id, "data_key_id")?,
-        text_or_null(kek_id, "kek_id")?,
-        wrapped.map(<[u8]>::to_vec),
-    ))
-}
-
 impl Store {
     /// Stores `new` as a correction of record `corrects`, with `audit` in
     /// the same transaction. The corrected version is left exactly as it
@@ -665,63 +585,5 @@ pub(crate) struct CheckedRecord {
 impl CheckedRecord {
     fn table(&self) -> &'static str {
         if self.notes { "psychotherapy_notes" } else { "records" }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
-    use super::*;
-
-    /// A stored record row's fields as PostgreSQL's binary copy sends them.
-    fn fields() -> Vec<Option<Vec<u8>>> {
-        vec![
-            Some(b"rec-1".to_vec()),
-            Some(b"cl-1".to_vec()),
-            Some(b"progress_notes".to_vec()),
-            Some(b"st-1".to_vec()),
-            Some(1_700_000_000i64.to_be_bytes().to_vec()),
-            Some(vec![1, 2, 3]),
-            None,
-            Some(b"dk-1".to_vec()),
-            Some(b"kek-1".to_vec()),
-            Some(vec![9; 4]),
-        ]
-    }
-
-    fn read(fields: &[Option<Vec<u8>>]) -> Result<RecordRow, StoreError> {
-        let mut row: crate::pg_copy::Fields<'_, 10> = [None; 10];
-        for (to, from) in row.iter_mut().zip(fields) {
-            *to = from.as_deref();
-        }
-        record_row_from_copy(&row)
-    }
-
-    #[test]
-    fn a_copied_record_row_reads_as_its_columns() {
-        let row = read(&fields()).unwrap();
-        assert_eq!(
-            (row.0.as_str(), row.1.as_str(), row.2.as_str(), row.3.as_str(), row.4),
-            ("rec-1", "cl-1", "progress_notes", "st-1", 1_700_000_000)
-        );
-        assert_eq!((row.5.as_slice(), row.6.as_deref(), row.7.as_str()), (&[1u8, 2, 3][..], None, "dk-1"));
-        assert_eq!((row.8.as_deref(), row.9.as_deref()), (Some("kek-1"), Some(&[9u8; 4][..])));
-    }
-
-    #[test]
-    fn a_damaged_copied_record_row_is_corrupt_naming_the_column() {
-        let damaged = |at: usize, value: Option<Vec<u8>>, about: &str| {
-            let mut f = fields();
-            f[at] = value;
-            match read(&f) {
-                Err(StoreError::Corrupt { what }) => assert!(what.contains(about), "{what}"),
-                other => panic!("expected a corrupt {about}, got {other:?}"),
-            }
-        };
-        damaged(0, Some(vec![0xff]), "id is not UTF-8");
-        damaged(0, None, "id is NULL");
-        damaged(4, Some(vec![1, 2]), "created_at is not a BIGINT");
-        damaged(5, None, "content is NULL");
-        damaged(8, Some(vec![0xc3]), "kek_id is not UTF-8");
     }
 }
