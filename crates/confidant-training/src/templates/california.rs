@@ -121,6 +121,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "psychotherapy_request", "ca.cmia.psychotherapy_request", Topic::PsychotherapyNotes,
         "A health plan reviewing outpatient therapy asks you for the client's progress notes to pay a claim; it has sent no signed written request.",
         ca("psychotherapist").to("health_plan").purpose("payment"), &[ProgressNotes], "California asks more before psychotherapy details go to a plan (Cal. Civ. Code 56.104).", vec![mc::any_signed_form()]);
+    b.grounded(t, "plan_review", "ca.cmia.plan_review", Topic::PsychotherapyNotes,
+        "The client's Medi-Cal managed care plan is reviewing whether the outpatient therapy it paid for was medically necessary and asks you, the psychotherapist, for the bills and your progress notes. It has sent no signed written request, and the client signed nothing.",
+        ca("psychotherapist").to("health_plan").purpose("health_oversight"), &[Billing, ProgressNotes], "A plan reviewing the care it covers may receive what the review needs (Cal. Civ. Code 56.10(c)(4)); details of outpatient psychotherapy wait for its signed written request (56.104).", vec![mc::never_without_written_consent()]);
     // Social services, HIV, decedents.
     b.grounded(t, "ascmi_other_agency", "ca.cmia.not_a_provider", Topic::ConsentAndAuthorization,
         "A housing navigator from Westside Housing asks for the client's next appointments. The client signed an ASCMI naming a different agency, Eastside Care Management.",
