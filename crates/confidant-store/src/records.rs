@@ -263,7 +263,7 @@ impl Store {
     ) -> Result<Vec<Record>, StoreError> {
         if let Some(reads) = &self.sqlite_reads {
             let client = client_id.to_string();
-            let rows = reads.read(move |conn| record_rows_sqlite(conn, &client)).await?;
+            let rows = reads.read(move |conn| record_rows_sqlite(conn, &client, with_content)).await?;
             return self.open_records(client_id, rows, with_content, choose).await;
         }
         if let (NativePool::Postgres(pool), false) = (&self.native, with_content) {
@@ -292,7 +292,7 @@ impl Store {
                     if !conn.prepare_cached(crate::accounts::ON_CASELOAD)?.exists([&staff, &client])? {
                         return Ok(None);
                     }
-                    record_rows_sqlite(conn, &client).map(Some)
+                    record_rows_sqlite(conn, &client, with_content).map(Some)
                 })
                 .await?;
             return match rows {
@@ -475,25 +475,36 @@ const RECORD_LIST_OF_CLIENT: &str = "SELECT r.id, r.client_id, r.category, r.aut
 type ListRow = (String, String, String, String, i64, Option<String>);
 
 /// [`RECORDS_OF_CLIENT`] through SQLite's own library (`None`: no such
-/// client), inside the caller's snapshot.
-fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str) -> Result<Option<Vec<RecordRow>>, StoreError> {
+/// client), inside the caller's snapshot. Without contents it reads
+/// [`RECORD_LIST_OF_CLIENT`] instead: no sealed content or wrapped key is
+/// copied out of the database only to be dropped (the rows it gives carry
+/// empty ones).
+fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str, with_content: bool) -> Result<Option<Vec<RecordRow>>, StoreError> {
     use crate::sqlite_reads::{blob, blob_or_null, integer, text, text_or_null};
-    let mut statement = conn.prepare_cached(RECORDS_OF_CLIENT)?;
+    let mut statement = conn.prepare_cached(if with_content { RECORDS_OF_CLIENT } else { RECORD_LIST_OF_CLIENT })?;
     let mut rows = statement.query([client_id])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push((
-            text(row, 0)?.to_string(),
-            text(row, 1)?.to_string(),
-            text(row, 2)?.to_string(),
-            text(row, 3)?.to_string(),
-            integer(row, 4)?,
-            blob(row, 5)?.to_vec(),
-            text_or_null(row, 6)?.map(str::to_string),
-            text(row, 7)?.to_string(),
-            text_or_null(row, 8)?.map(str::to_string),
-            blob_or_null(row, 9)?.map(<[u8]>::to_vec),
-        ));
+        let (id, category, author, created) =
+            (text(row, 0)?.to_string(), text(row, 2)?.to_string(), text(row, 3)?.to_string(), integer(row, 4)?);
+        // Every row is the client's (the statement's condition).
+        let client = client_id.to_string();
+        out.push(if with_content {
+            (
+                id,
+                client,
+                category,
+                author,
+                created,
+                blob(row, 5)?.to_vec(),
+                text_or_null(row, 6)?.map(str::to_string),
+                text(row, 7)?.to_string(),
+                text_or_null(row, 8)?.map(str::to_string),
+                blob_or_null(row, 9)?.map(<[u8]>::to_vec),
+            )
+        } else {
+            (id, client, category, author, created, Vec::new(), text_or_null(row, 5)?.map(str::to_string), String::new(), None, None)
+        });
     }
     if out.is_empty() {
         let known = conn.prepare_cached("SELECT 1 FROM clients WHERE id = $1")?.exists([client_id])?;
