@@ -357,6 +357,7 @@ impl Store {
         // One round trip for a client with records; the client is looked up
         // only when there were none.
         let rows: Vec<RecordRow> = on_conn!(&mut *conn, |c| sqlx::query_as(RECORDS_OF_CLIENT).bind(client_id).fetch_all(&mut **c).await?);
+        let rows = rows.into_iter().map(|row| read_record(row, with_content)).collect::<Result<Vec<_>, _>>()?;
         let rows = if rows.is_empty() {
             let known: Option<(String,)> = on_conn!(&mut *conn, |c| sqlx::query_as("SELECT id FROM clients WHERE id = $1")
                 .bind(client_id)
@@ -374,28 +375,32 @@ impl Store {
     async fn open_records(
         &self,
         client_id: &str,
-        rows: Option<Vec<RecordRow>>,
+        rows: Option<Vec<ReadRecord>>,
         with_content: bool,
         choose: &(dyn Fn(Vec<Record>) -> Vec<Record> + Sync),
     ) -> Result<Vec<Record>, StoreError> {
-        let rows = rows.ok_or_else(|| not_found("client", client_id))?;
+        let mut rows = rows.ok_or_else(|| not_found("client", client_id))?;
+        rows.sort_by(|a, b| (a.record.created_at, &a.record.id).cmp(&(b.record.created_at, &b.record.id)));
+        // The sealed parts stay here, in the records' order, while `choose`
+        // sees the records alone; each chosen record finds its parts again
+        // by its place in that order (a lookup in a hash map, keyed by a copy
+        // of every id, was a tenth of the whole read of 1,000 records).
+        let mut sealed = Vec::with_capacity(if with_content { rows.len() } else { 0 });
         let mut all = Vec::with_capacity(rows.len());
-        let mut sealed = std::collections::HashMap::with_capacity(if with_content { rows.len() } else { 0 });
-        for (id, client_id, category, author_id, created_at, content, corrects, key_id, kek_id, wrapped) in rows {
-            let category = Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?;
-            if with_content {
-                sealed.insert(id.clone(), SealedRecord { content, key_id, kek_id, wrapped });
+        for ReadRecord { record, sealed: parts } in rows {
+            if let (true, Some(parts)) = (with_content, parts) {
+                sealed.push((record.created_at, record.id.clone(), Some(parts)));
             }
-            all.push(Record { category, client_id, author_id, created_at, content: None, corrects, id });
+            all.push(record);
         }
-        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         let chosen = choose(all);
         if !with_content || chosen.is_empty() {
             return Ok(chosen);
         }
         let mut jobs = Vec::with_capacity(chosen.len());
+        let mut next = 0;
         for record in chosen {
-            let parts = sealed.remove(&record.id).ok_or_else(|| not_found("record", &record.id))?;
+            let parts = take_sealed(&mut sealed, &mut next, &record).ok_or_else(|| not_found("record", &record.id))?;
             jobs.push((record, parts));
         }
         // A few records (one record's versions: the API's read) open here,
@@ -407,6 +412,26 @@ impl Store {
         let keys = self.keys.clone();
         tokio::task::spawn_blocking(move || open_contents(&keys, jobs)).await.map_err(StoreError::ReadTask)?
     }
+}
+
+/// The records' sealed parts in the records' order: created, id, and the
+/// parts (`None` once taken).
+type SealedInOrder = Vec<(i64, String, Option<SealedRecord>)>;
+
+/// Takes `record`'s sealed parts out of `sealed`: at `next` when `choose`
+/// kept the records' order (a filter, the usual case), else found by a
+/// binary search on that order. `None` when the record was not read, or was
+/// chosen twice.
+fn take_sealed(sealed: &mut SealedInOrder, next: &mut usize, record: &Record) -> Option<SealedRecord> {
+    let at = match sealed.get(*next) {
+        Some((_, id, _)) if *id == record.id => *next,
+        _ => {
+            let key = (record.created_at, record.id.as_str());
+            sealed.binary_search_by(|(created, id, _)| (*created, id.as_str()).cmp(&key)).ok()?
+        }
+    };
+    *next = at + 1;
+    sealed.get_mut(at)?.2.take()
 }
 
 /// A record's sealed content and its data key, as read from its row.
@@ -477,34 +502,37 @@ type ListRow = (String, String, String, String, i64, Option<String>);
 /// [`RECORDS_OF_CLIENT`] through SQLite's own library (`None`: no such
 /// client), inside the caller's snapshot. Without contents it reads
 /// [`RECORD_LIST_OF_CLIENT`] instead: no sealed content or wrapped key is
-/// copied out of the database only to be dropped (the rows it gives carry
-/// empty ones).
-fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str, with_content: bool) -> Result<Option<Vec<RecordRow>>, StoreError> {
+/// copied out of the database only to be dropped.
+fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str, with_content: bool) -> Result<Option<Vec<ReadRecord>>, StoreError> {
     use crate::sqlite_reads::{blob, blob_or_null, integer, text, text_or_null};
     let mut statement = conn.prepare_cached(if with_content { RECORDS_OF_CLIENT } else { RECORD_LIST_OF_CLIENT })?;
     let mut rows = statement.query([client_id])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let (id, category, author, created) =
-            (text(row, 0)?.to_string(), text(row, 2)?.to_string(), text(row, 3)?.to_string(), integer(row, 4)?);
-        // Every row is the client's (the statement's condition).
-        let client = client_id.to_string();
-        out.push(if with_content {
-            (
-                id,
-                client,
-                category,
-                author,
-                created,
-                blob(row, 5)?.to_vec(),
-                text_or_null(row, 6)?.map(str::to_string),
-                text(row, 7)?.to_string(),
-                text_or_null(row, 8)?.map(str::to_string),
-                blob_or_null(row, 9)?.map(<[u8]>::to_vec),
-            )
+        let id = text(row, 0)?;
+        let category = Category::parse(text(row, 2)?).ok_or_else(|| corrupt(format!("record `{id}` category")))?;
+        let corrects = text_or_null(row, if with_content { 6 } else { 5 })?.map(str::to_string);
+        let record = Record {
+            id: id.to_string(),
+            // Every row is the client's (the statement's condition).
+            client_id: client_id.to_string(),
+            category,
+            author_id: text(row, 3)?.to_string(),
+            created_at: integer(row, 4)?,
+            content: None,
+            corrects,
+        };
+        let sealed = if with_content {
+            Some(SealedRecord {
+                content: blob(row, 5)?.to_vec(),
+                key_id: text(row, 7)?.to_string(),
+                kek_id: text_or_null(row, 8)?.map(str::to_string),
+                wrapped: blob_or_null(row, 9)?.map(<[u8]>::to_vec),
+            })
         } else {
-            (id, client, category, author, created, Vec::new(), text_or_null(row, 5)?.map(str::to_string), String::new(), None, None)
-        });
+            None
+        };
+        out.push(ReadRecord { record, sealed });
     }
     if out.is_empty() {
         let known = conn.prepare_cached("SELECT 1 FROM clients WHERE id = $1")?.exists([client_id])?;
@@ -513,6 +541,21 @@ fn record_rows_sqlite(conn: &rusqlite::Connection, client_id: &str, with_content
         }
     }
     Ok(Some(out))
+}
+
+/// A record as read, without its content, and its sealed parts when the
+/// read was with contents.
+struct ReadRecord {
+    record: Record,
+    sealed: Option<SealedRecord>,
+}
+
+/// [`RECORDS_OF_CLIENT`]'s row as sqlx reads it, made a [`ReadRecord`].
+fn read_record(row: RecordRow, with_content: bool) -> Result<ReadRecord, StoreError> {
+    let (id, client_id, category, author_id, created_at, content, corrects, key_id, kek_id, wrapped) = row;
+    let category = Category::parse(&category).ok_or_else(|| corrupt(format!("record `{id}` category")))?;
+    let sealed = with_content.then_some(SealedRecord { content, key_id, kek_id, wrapped });
+    Ok(ReadRecord { record: Record { id, client_id, category, author_id, created_at, content: None, corrects }, sealed })
 }
 
 impl Store {
@@ -596,5 +639,62 @@ pub(crate) struct CheckedRecord {
 impl CheckedRecord {
     fn table(&self) -> &'static str {
         if self.notes { "psychotherapy_notes" } else { "records" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn record(created_at: i64, id: &str) -> Record {
+        Record {
+            id: id.into(),
+            client_id: "cl-1".into(),
+            category: Category::ProgressNotes,
+            author_id: "st-1".into(),
+            created_at,
+            content: None,
+            corrects: None,
+        }
+    }
+
+    fn sealed_in_order(records: &[Record]) -> SealedInOrder {
+        records
+            .iter()
+            .map(|r| {
+                let parts = SealedRecord { content: r.id.as_bytes().to_vec(), key_id: format!("dk-{}", r.id), kek_id: None, wrapped: None };
+                (r.created_at, r.id.clone(), Some(parts))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_chosen_record_gets_its_own_sealed_parts_in_any_order_and_only_once() {
+        let all: Vec<Record> = [(1, "r-a"), (1, "r-b"), (2, "r-0"), (5, "r-c"), (9, "r-d")].iter().map(|(t, id)| record(*t, id)).collect();
+        // In order (a filter), reversed (newest first), and shuffled.
+        let orders: [Vec<usize>; 3] = [vec![0, 2, 4], vec![4, 3, 2, 1, 0], vec![3, 0, 4, 1]];
+        for order in orders {
+            let mut sealed = sealed_in_order(&all);
+            let mut next = 0;
+            for &i in &order {
+                let parts = take_sealed(&mut sealed, &mut next, &all[i]).unwrap();
+                assert_eq!(parts.content, all[i].id.as_bytes(), "order {order:?}");
+            }
+            // Chosen twice: refused the second time.
+            let mut next = 0;
+            assert!(take_sealed(&mut sealed, &mut next, &all[order[0]]).is_none());
+        }
+    }
+
+    #[test]
+    fn a_record_that_was_not_read_has_no_sealed_parts() {
+        let all = vec![record(1, "r-a"), record(3, "r-b")];
+        let mut sealed = sealed_in_order(&all);
+        let mut next = 0;
+        assert!(take_sealed(&mut sealed, &mut next, &record(3, "r-x")).is_none());
+        assert!(take_sealed(&mut sealed, &mut next, &record(0, "r-0")).is_none());
+        assert!(take_sealed(&mut sealed, &mut next, &record(3, "r-b")).is_some());
+        assert!(take_sealed(&mut sealed, &mut next, &record(1, "r-a")).is_some());
     }
 }
