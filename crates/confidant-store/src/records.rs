@@ -387,8 +387,9 @@ impl Store {
         // of every id, was a tenth of the whole read of 1,000 records).
         let mut sealed = Vec::with_capacity(if with_content { rows.len() } else { 0 });
         let mut all = Vec::with_capacity(rows.len());
+        // Rows carry sealed parts only when read with contents.
         for ReadRecord { record, sealed: parts } in rows {
-            if let (true, Some(parts)) = (with_content, parts) {
+            if let Some(parts) = parts {
                 sealed.push((record.created_at, record.id.clone(), Some(parts)));
             }
             all.push(record);
