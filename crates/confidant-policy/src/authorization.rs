@@ -310,7 +310,7 @@ pub fn joint_signature_required(request: &Request, kind: AuthorizationKind) -> b
 /// may endanger the minor (`signer_recognized`), the parent cannot sign for
 /// the minor, and the minor's own consent is the one that counts.
 pub fn joint_consent_required(request: &Request) -> bool {
-    let state_lets_minor_consent = request.jurisdiction == Jurisdiction::UsCa && request.client.age >= 12;
+    let state_lets_minor_consent = minor_may_consent_to_sud_care_alone(request);
     request.client.part2_program
         && request.client.age < 18
         && request.client.status != ClientStatus::Deceased
@@ -441,8 +441,20 @@ fn signer_recognized(request: &Request) -> bool {
     let facts = request.facts;
     let minor_controls = request.client.age < 18
         && (facts.get(Fact::MinorConsentedToOwnCare)
+            || minor_may_consent_to_sud_care_alone(request)
             || (facts.get(Fact::ParentAgreedToConfidentiality) && !child_and_parent_sign(request)));
     !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether state law lets this living Part 2 client, a minor, obtain
+/// substance use treatment alone, so that under 42 CFR 2.14(a) only the
+/// minor may consent to a disclosure and a parent's signature alone counts
+/// for nothing. Under `US-CA` that is from 12 (Cal. Fam. Code 6929(b)).
+fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
+    request.client.part2_program
+        && request.jurisdiction == Jurisdiction::UsCa
+        && (12..18).contains(&request.client.age)
+        && request.client.status != ClientStatus::Deceased
 }
 
 /// Whether the client's own signature counts under California law. A minor

@@ -371,6 +371,9 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "vital_statistics_part2", "part2.deceased.vital_statistics", Topic::SubstanceUseRecords,
         "A client of your substance-use program has died. State law requires the program's physician to report the cause of death, an overdose, to the vital statistics registrar for the death certificate.",
         p2("psychiatrist").deceased("2026-02-28").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Diagnosis], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "administrative_control", "part2.administrative_control", Topic::SubstanceUseRecords,
+        "Your withdrawal-management unit is part of a general hospital. A hospital internist called to treat a patient's withdrawal seizure asks for the patient's substance-use history and medications; the patient signed no consent.",
+        p2("nurse").to("treating_provider").inside().purpose("treatment"), &[SubstanceUse, Medications], PART2, vec![mc::never_without_written_consent()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
