@@ -378,9 +378,12 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     {
         reasons.push(Reason::NotYetSigned);
     }
+    // A form that names both a date and an event is invalid once either has
+    // come (45 CFR 164.508(b)(2)(i): "the expiration date has passed or the
+    // expiration event is known ... to have occurred"); the request can
+    // show only the date passing. An event alone never expires here.
     if let Some(expires) = auth.expires_on
         && expires < request.as_of
-        && auth.expiry_event.is_none()
     {
         reasons.push(Reason::Expired);
     }
@@ -659,6 +662,14 @@ mod tests {
     fn an_expiry_event_never_expires() {
         let r = reasons(&VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#));
         assert!(r.is_empty(), "{r:?}");
+    }
+
+    #[test]
+    fn a_passed_date_expires_a_form_that_also_names_an_event() {
+        let both = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expires_on":"2026-03-01","expiry_event":"end of treatment""#);
+        assert_eq!(reasons(&both), vec!["expired"]);
+        let date_to_come = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expires_on":"2026-03-02","expiry_event":"end of treatment""#);
+        assert!(reasons(&date_to_come).is_empty());
     }
 
     #[test]
