@@ -303,20 +303,15 @@ pub fn joint_signature_required(request: &Request, kind: AuthorizationKind) -> b
 /// `minor_consented_to_own_care` the parent's consent to the treatment is
 /// taken as the one state law required, the reading that keeps both the
 /// minor's and the parent's say; where the minor could consent alone, only
-/// the minor signs (2.14(a), `signer_recognized`). Under `US-CA` a minor of
-/// 12 or more may consent to substance use treatment alone (Cal. Fam. Code
-/// 6929(b)), so state law does not require the parent's consent and 2.14(b)
-/// does not apply. Where the parent agreed the care stays confidential or
-/// may endanger the minor (`signer_recognized`), the parent cannot sign for
-/// the minor, and the minor's own consent is the one that counts.
+/// the minor signs (2.14(a)). Under `US-CA` a minor of 12 or more may
+/// consent to substance use treatment alone (Cal. Fam. Code 6929(b)), so
+/// state law does not require the parent's consent and 2.14(b) does not
+/// apply. Where the parent agreed the care stays confidential or may
+/// endanger the minor, the parent cannot sign for the minor either, and the
+/// minor's own consent is the one that counts. `signer_recognized` decides
+/// all of these: the parent is a signer only where none holds.
 pub fn joint_consent_required(request: &Request) -> bool {
-    let state_lets_minor_consent = minor_may_consent_to_sud_care_alone(request);
-    request.client.part2_program
-        && request.client.age < 18
-        && request.client.status != ClientStatus::Deceased
-        && !request.facts.get(Fact::MinorConsentedToOwnCare)
-        && !state_lets_minor_consent
-        && signer_recognized(request)
+    request.client.part2_program && request.client.age < 18 && request.client.status != ClientStatus::Deceased && signer_recognized(request)
 }
 
 /// Applies 42 CFR 2.14(b): a Part 2 consent (or ASCMI) opens a category only
