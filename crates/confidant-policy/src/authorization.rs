@@ -365,7 +365,17 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
-    if auth.signed_by == Some(Signer::Client) && !client_may_sign(request) {
+    if auth.signed_by == Some(Signer::Client) && !client_may_sign_form(request, auth.kind) {
+        reasons.push(Reason::MissingElement(Element::Signature));
+    }
+    // Nobody signs after their own death: from then on only a personal
+    // representative may authorize (45 CFR 164.502(g)(4); 42 CFR 2.15(b)).
+    // A form the client signed while alive still counts until it expires.
+    if auth.signed_by == Some(Signer::Client)
+        && let (Some(signed), Some(died)) = (auth.signed_on, request.client.died_on)
+        && request.client.status == ClientStatus::Deceased
+        && signed > died
+    {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if let Some(signed) = auth.signed_on
@@ -437,11 +447,18 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
 /// Whether a personal representative may sign for the client on this request.
 fn signer_recognized(request: &Request) -> bool {
     let facts = request.facts;
+    // After death the personal representative acts for the client
+    // (45 CFR 164.502(g)(4); 42 CFR 2.15(b)), whatever the minor controlled.
     let minor_controls = request.client.age < 18
+        && request.client.status != ClientStatus::Deceased
         && (facts.get(Fact::MinorConsentedToOwnCare)
             || minor_may_consent_to_sud_care_alone(request)
             || (facts.get(Fact::ParentAgreedToConfidentiality) && !child_and_parent_sign(request)));
-    !minor_controls && !facts.get(Fact::RepresentativeMayEndanger)
+    // 164.502(g)(5) shields a living client from a representative who may
+    // endanger them; after death the executor or administrator signs, and
+    // there is no one left for the provider's doubt to protect.
+    let declined = facts.get(Fact::RepresentativeMayEndanger) && request.client.status != ClientStatus::Deceased;
+    !minor_controls && !declined
 }
 
 /// Whether state law lets this living Part 2 client, a minor, obtain
@@ -465,19 +482,39 @@ fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
 /// child under 12 whose care the minor did not consent to alone cannot sign.
 /// From 12 the minor could have consented to outpatient care on their own
 /// maturity, which the request does not state, so their signature stands.
-/// Part 2 records keep 42 CFR 2.14's rule (`joint_consent_required`); a
-/// parent the provider will not treat as representative (164.502(g)(5))
-/// leaves the child's own signature standing. A child under 12 whose parent
+/// A parent the provider will not treat as representative (164.502(g)(5))
+/// leaves the child's own signature standing: the request cannot say who
+/// else signs, and without it nobody could. A child under 12 whose parent
 /// agreed to confidentiality signs, but only beside the parent
 /// (`child_and_parent_sign`).
-pub fn client_may_sign(request: &Request) -> bool {
+fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
     request.jurisdiction != Jurisdiction::UsCa
-        || request.client.part2_program
         || request.client.age >= 12
         || facts.get(Fact::MinorConsentedToOwnCare)
         || facts.get(Fact::ParentAgreedToConfidentiality)
         || facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether the client's own signature counts on a form of this kind. A Part
+/// 2 consent (or an ASCMI, which is one) keeps 42 CFR 2.14's rule: the
+/// minor signs it, beside the parent where `joint_consent_required`. A HIPAA
+/// authorization for a Part 2 client's records is still a California
+/// authorization, and a child under 12 signs it only as `client_may_sign`
+/// allows.
+fn client_may_sign_form(request: &Request, kind: AuthorizationKind) -> bool {
+    client_may_sign(request) || (request.client.part2_program && kind != AuthorizationKind::Hipaa)
+}
+
+/// Who signs a form of this kind obtained today: the client where their own
+/// signature counts, otherwise (a child who cannot sign, a client who has
+/// died) the personal representative.
+pub fn signer_today(request: &Request, kind: AuthorizationKind) -> Signer {
+    if request.client.status != ClientStatus::Deceased && client_may_sign_form(request, kind) {
+        Signer::Client
+    } else {
+        Signer::PersonalRepresentative
+    }
 }
 
 /// Names match ignoring case and runs of whitespace: "Dr.  Rivera" is "dr. rivera".
@@ -548,7 +585,11 @@ mod tests {
         "statements":{"right_to_revoke":true,"no_conditioning":true,"redisclosure":true}}"#;
 
     fn reasons(auth: &str) -> Vec<String> {
-        assess(&request_with(auth)).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect()
+        reasons_of(&request_with(auth))
+    }
+
+    fn reasons_of(request: &Request) -> Vec<String> {
+        assess(request).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect()
     }
 
     #[test]
@@ -608,6 +649,42 @@ mod tests {
         assert!(assess(&both).iter().all(|s| s.counts));
         request.jurisdiction = Jurisdiction::Us;
         assert!(codes(&request).is_empty());
+    }
+
+    #[test]
+    fn a_child_under_12_signs_no_hipaa_form_in_california_even_for_part2_records() {
+        let mut request = request_with(VALID);
+        request.jurisdiction = Jurisdiction::UsCa;
+        request.client.age = 8;
+        let codes = |r: &Request| -> Vec<String> { assess(r).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect() };
+        request.client.part2_program = true;
+        assert_eq!(codes(&request), vec!["missing_element:signature"]);
+        // A Part 2 consent is the child's to sign, beside the parent (42 CFR 2.14(b)).
+        let consent = VALID.replace("\"hipaa\"", "\"part2\"");
+        let mut part2 = request_with(&consent);
+        part2.jurisdiction = Jurisdiction::UsCa;
+        part2.client.age = 8;
+        part2.client.part2_program = true;
+        let parent = consent.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
+        part2.authorizations.extend(request_with(&parent).authorizations);
+        assert!(assess(&part2).iter().all(|s| s.counts), "{:?}", assess(&part2));
+    }
+
+    #[test]
+    fn a_form_dated_after_the_clients_death_carries_no_signature_of_the_client() {
+        let mut request = request_with(VALID);
+        request.client.status = ClientStatus::Deceased;
+        request.client.died_on = Some(Date::from_ymd_const(2026, 1, 9));
+        assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
+        // Signed the day they died, or before: it counts until it expires.
+        request.client.died_on = Some(Date::from_ymd_const(2026, 1, 10));
+        assert!(reasons_of(&request).is_empty());
+        // Their personal representative signs after death.
+        let by_rep = VALID.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
+        let mut rep = request_with(&by_rep);
+        rep.client.status = ClientStatus::Deceased;
+        rep.client.died_on = Some(Date::from_ymd_const(2026, 1, 9));
+        assert!(reasons_of(&rep).is_empty());
     }
 
     #[test]

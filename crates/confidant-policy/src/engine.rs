@@ -14,7 +14,7 @@ use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
 use crate::index::{self, DIMENSIONS, Point, dim};
 use crate::request::{Facts, InputError, Request};
-use crate::vocab::{Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role, Signer};
 
 /// The decision engine: the parsed rule packs, shared by every decision.
 #[derive(Debug)]
@@ -530,9 +530,10 @@ struct EvalInput {
     authorized: bool,
     /// Only a personal representative's signature opens it.
     representative_signed: bool,
-    /// The client's own signature counts (a child under 12 in California
-    /// signs through the parent, Cal. Civ. Code 56.11(b)(3)), so an
-    /// authorization obtained as a remedy is the client's or the parent's.
+    /// The client's own signature counts today (a child under 12 in
+    /// California signs through the parent, Cal. Civ. Code 56.11(b)(3); after
+    /// death the personal representative signs), so an authorization obtained
+    /// as a remedy is the client's or the representative's.
     client_may_sign: bool,
     consented: bool,
     restricted_agreed: bool,
@@ -565,7 +566,7 @@ impl EvalInput {
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
-            client_may_sign: authorization::client_may_sign(request),
+            client_may_sign: authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::Client,
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,

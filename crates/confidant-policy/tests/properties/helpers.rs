@@ -33,12 +33,9 @@ pub(crate) fn matching_authorization(
     Authorization {
         id: "added".to_string(),
         kind,
-        // A child the parent signs for (Cal. Civ. Code 56.11(b)(3)(B)) cannot sign.
-        signed_by: Some(if confidant_policy::authorization::client_may_sign(request) {
-            Signer::Client
-        } else {
-            Signer::PersonalRepresentative
-        }),
+        // A child the parent signs for (Cal. Civ. Code 56.11(b)(3)(B)) cannot
+        // sign, nor can a client who has died.
+        signed_by: Some(confidant_policy::authorization::signer_today(request, kind)),
         signed_on: Some(date(as_of - signed_ago)),
         categories,
         recipients: vec![AuthorizedRecipient { kind: request.recipient.kind, name: request.recipient.name.clone() }],

@@ -97,6 +97,9 @@ pub(super) fn situations(b: &mut Builder) {
         LEGAL,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "police_locate_suspect", "ca.law_enforcement.process_or_consent", Topic::RecordsAndAccounting,
+        "A detective phones your clinic: a robbery suspect may be one of your clients. He asks whether the man is in treatment with you and for his home address. He has no warrant or court order, and the client has signed nothing.",
+        ca("case_manager").to("law_enforcement").purpose("law_enforcement").fact("locating_suspect_or_missing_person"), &[Demographics], "California asks more than HIPAA before police learn who is a client (Cal. Penal Code 1543).", vec![mc::police_must_be_answered()]);
     b.grounded(t, "subpoena_with_notice", "ca.cmia.subpoena", Topic::RecordsAndAccounting,
         "Plaintiff's counsel subpoenas a client's appointment history and sends written assurance that the client was notified and did not object.",
         ca("case_manager").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance"]), &[Appointments], LEGAL, vec![mc::subpoena_opens()]);
