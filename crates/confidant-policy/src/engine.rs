@@ -14,7 +14,10 @@ use crate::combine::{self, Verdict};
 use crate::decision::{self, Decision};
 use crate::index::{self, DIMENSIONS, Point, dim};
 use crate::request::{Facts, InputError, Request};
-use crate::vocab::{AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role, Signer};
+use crate::vocab::{
+    AuthorizationKind, Category, ClientStatus, Fact, Jurisdiction, Layer, OrganizationPolicy, Purpose, RecipientKind, RemedyKind, Role,
+    Signer,
+};
 
 /// The decision engine: the parsed rule packs, shared by every decision.
 #[derive(Debug)]
