@@ -622,33 +622,32 @@ mod tests {
         let mut request = request_with(VALID);
         request.jurisdiction = Jurisdiction::UsCa;
         request.client.age = 10;
-        let codes = |r: &Request| -> Vec<String> { assess(r).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect() };
-        assert_eq!(codes(&request), vec!["missing_element:signature"]);
+        assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
         // The parent's signature counts instead (Cal. Civ. Code 56.11(b)(3)(B)).
         let by_parent = VALID.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
         let mut parent_signed = request_with(&by_parent);
         parent_signed.jurisdiction = Jurisdiction::UsCa;
         parent_signed.client.age = 10;
-        assert!(codes(&parent_signed).is_empty());
+        assert!(reasons_of(&parent_signed).is_empty());
         // Care the child lawfully consented to alone is the child's to release.
         request.facts.set(Fact::MinorConsentedToOwnCare, true);
-        assert!(codes(&request).is_empty());
+        assert!(reasons_of(&request).is_empty());
         // From 12 the minor could have consented alone; federal law alone is unchanged.
         request.facts.set(Fact::MinorConsentedToOwnCare, false);
         request.client.age = 12;
-        assert!(codes(&request).is_empty());
+        assert!(reasons_of(&request).is_empty());
         request.client.age = 10;
         // A parent's agreement to confidentiality does not let a child under
         // 12 sign alone, nor the parent: both sign (child_and_parent_sign).
         request.facts.set(Fact::ParentAgreedToConfidentiality, true);
         parent_signed.facts.set(Fact::ParentAgreedToConfidentiality, true);
-        assert_eq!(codes(&request), vec!["missing_element:signature"]);
-        assert_eq!(codes(&parent_signed), vec!["missing_element:signature"]);
+        assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
+        assert_eq!(reasons_of(&parent_signed), vec!["missing_element:signature"]);
         let mut both = request.clone();
         both.authorizations.extend(parent_signed.authorizations.iter().cloned());
         assert!(assess(&both).iter().all(|s| s.counts));
         request.jurisdiction = Jurisdiction::Us;
-        assert!(codes(&request).is_empty());
+        assert!(reasons_of(&request).is_empty());
     }
 
     #[test]
@@ -656,9 +655,8 @@ mod tests {
         let mut request = request_with(VALID);
         request.jurisdiction = Jurisdiction::UsCa;
         request.client.age = 8;
-        let codes = |r: &Request| -> Vec<String> { assess(r).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect() };
         request.client.part2_program = true;
-        assert_eq!(codes(&request), vec!["missing_element:signature"]);
+        assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
         // A Part 2 consent is the child's to sign, beside the parent (42 CFR 2.14(b)).
         let consent = VALID.replace("\"hipaa\"", "\"part2\"");
         let mut part2 = request_with(&consent);
@@ -704,8 +702,7 @@ mod tests {
             .replace("\"no_conditioning\":true,\"redisclosure\":true", "\"no_conditioning\":false,\"redisclosure\":false");
         let mut request = request_with(&auth);
         request.as_of = Date::from_ymd_const(2026, 2, 16);
-        let codes: Vec<String> = assess(&request).iter().flat_map(|s| s.reasons.iter().map(|r| r.code())).collect();
-        assert_eq!(codes, vec!["missing_statement:no_conditioning", "missing_statement:redisclosure"]);
+        assert_eq!(reasons_of(&request), vec!["missing_statement:no_conditioning", "missing_statement:redisclosure"]);
     }
 
     #[test]
