@@ -356,6 +356,14 @@ fn require_joint_signature(standings: &mut [Standing], is_consent: impl Fn(&Stan
     }
 }
 
+/// Nobody signs after their own death: from then on only a personal
+/// representative may authorize (45 CFR 164.502(g)(4); 42 CFR 2.15(b)).
+/// A form the client signed while alive still counts until it expires.
+fn signed_after_death(auth: &Authorization, request: &Request) -> bool {
+    request.client.status == ClientStatus::Deceased
+        && matches!((auth.signed_on, request.client.died_on), (Some(signed), Some(died)) if signed > died)
+}
+
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
     // A parent who is not the minor's representative for this care, or a
@@ -365,17 +373,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
-    if auth.signed_by == Some(Signer::Client) && !client_may_sign_form(request, auth.kind) {
-        reasons.push(Reason::MissingElement(Element::Signature));
-    }
-    // Nobody signs after their own death: from then on only a personal
-    // representative may authorize (45 CFR 164.502(g)(4); 42 CFR 2.15(b)).
-    // A form the client signed while alive still counts until it expires.
-    if auth.signed_by == Some(Signer::Client)
-        && let (Some(signed), Some(died)) = (auth.signed_on, request.client.died_on)
-        && request.client.status == ClientStatus::Deceased
-        && signed > died
-    {
+    if auth.signed_by == Some(Signer::Client) && !(client_may_sign_form(request, auth.kind) && !signed_after_death(auth, request)) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if let Some(signed) = auth.signed_on
@@ -683,6 +681,12 @@ mod tests {
         rep.client.status = ClientStatus::Deceased;
         rep.client.died_on = Some(Date::from_ymd_const(2026, 1, 9));
         assert!(reasons_of(&rep).is_empty());
+        // A California child under 12 who could not have signed anyway: the
+        // form lacks the one signature, reported once.
+        request.jurisdiction = Jurisdiction::UsCa;
+        request.client.age = 10;
+        request.client.died_on = Some(Date::from_ymd_const(2026, 1, 9));
+        assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
     }
 
     #[test]
