@@ -221,6 +221,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
         "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
         lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "lps_robbery_report_diagnosis", "ca.lps.police_report.content", Topic::MandatedReporting,
+        "A client of your county (LPS) inpatient unit robbed another patient there, and the law requires the facility to report it to the police. The officer taking the report also asks for the client's diagnosis and medications.",
+        lps("psychiatrist").to("law_enforcement").purpose("law_enforcement").facts(&["crime_on_premises", "required_by_law"]), &[Diagnosis, Medications], "A required report to the police carries what that law names, not the clinical record (Welf. & Inst. Code 5328.4).", vec![mc::police_must_be_answered()]);
+    b.grounded(t, "premises_crime_diagnosis", "ca.law_enforcement.clinical_records", Topic::RecordsAndAccounting,
+        "A client of your outpatient clinic smashed the waiting-room window. The responding officer asks for the client's name, which you give, and then for the client's diagnosis. There is no warrant or court order, and the client signed nothing.",
+        ca("nurse").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], "California asks more than HIPAA before police see a client's clinical record (Cal. Penal Code 1543).", vec![mc::police_must_be_answered()]);
     b.grounded(
         t,
         "lps_coroner_record",
