@@ -221,6 +221,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
         "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
         lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "lps_elder_team_services", "ca.lps.elder_team", Topic::MandatedReporting,
+        "A 74-year-old client of your county (LPS) program shows signs of neglect. The adult protective services worker on the county's elder-abuse team asks, with the client's consent, only whether she is receiving your program's services.",
+        lps("case_manager").age(74).to("adult_protective_services").purpose("care_involvement").facts(&["suspected_elder_abuse", "client_agrees"]), &[PresenceAndCondition], "LPS law lets an elder-abuse team learn, with consent, whether an older client is served, and nothing about what the services are (Welf. & Inst. Code 5328.05).", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "lps_elder_team_diagnosis", "ca.lps.elder_team.limits", Topic::MandatedReporting,
+        "The adult protective services worker on the county's elder-abuse team, who learned with a 74-year-old client's consent that she is served by your county (LPS) program, now asks for her diagnosis and treatment plan. She has signed nothing.",
+        lps("case_manager").age(74).to("adult_protective_services").purpose("care_involvement").facts(&["suspected_elder_abuse", "client_agrees"]), &[Diagnosis], "An elder-abuse team learns whether an older client is served, not what the services are (Welf. & Inst. Code 5328.05(b)).", vec![mc::verbal_ok()]);
     b.grounded(t, "lps_robbery_report_diagnosis", "ca.lps.police_report.content", Topic::MandatedReporting,
         "A client of your county (LPS) inpatient unit robbed another patient there, and the law requires the facility to report it to the police. The officer taking the report also asks for the client's diagnosis and medications.",
         lps("psychiatrist").to("law_enforcement").purpose("law_enforcement").facts(&["crime_on_premises", "required_by_law"]), &[Diagnosis, Medications], "A required report to the police carries what that law names, not the clinical record (Welf. & Inst. Code 5328.4).", vec![mc::police_must_be_answered()]);
