@@ -373,7 +373,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
-    if auth.signed_by == Some(Signer::Client) && !(client_may_sign_form(request, auth.kind) && !signed_after_death(auth, request)) {
+    if auth.signed_by == Some(Signer::Client) && (!client_may_sign_form(request, auth.kind) || signed_after_death(auth, request)) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if let Some(signed) = auth.signed_on
