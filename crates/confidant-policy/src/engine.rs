@@ -197,10 +197,12 @@ impl Engine {
             Ok(combine::combine(&self.catalog.rules, &fired(&changed)?).released)
         };
         let mut working = Vec::new();
-        // Nobody can ask a client who has died.
         // Nobody can ask a client who has died. (A client who objected may
         // still be asked: agreement given later is what would release.)
         candidates.retain(|k| !(*k == RemedyKind::AskClient && input.status == ClientStatus::Deceased));
+        // A Part 2 order already in hand is not a next step; what it lacks
+        // (a mandate that compels, 42 CFR 2.61(a)) is obtain_court_order.
+        candidates.retain(|k| !(*k == RemedyKind::ObtainPart2CourtOrder && input.facts.get(Fact::Part2CourtOrder)));
         for kind in candidates {
             if kind == RemedyKind::OfferProfessionalReview || releases(&[kind])? {
                 working.push(kind);
@@ -565,7 +567,11 @@ impl EvalInput {
             part2_program: request.client.part2_program,
             lps_program: request.client.lps_program,
             years_since_death_band: band(&catalog.death_breakpoints, years_since_death(request)),
-            facts: implied_facts(request.facts),
+            // `part2_court_order` does not imply `court_order`: a Part 2 order
+            // authorizes and "does not compel disclosure" (42 CFR 2.61(a)), so
+            // the rules that stand on any order of a court test both, and the
+            // ones that stand on compulsion test `court_order` alone.
+            facts: request.facts,
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
@@ -635,15 +641,6 @@ fn apply_supersession(rules: &[Rule], fired: &mut Vec<usize>) {
     for (keeper, layer) in superseding {
         fired.retain(|&i| i == keeper || rules.get(i).is_some_and(|r| r.layer != layer));
     }
-}
-
-/// Facts that follow from others by definition: a Part 2 court order is a
-/// court order (contract v2: "a court order issued under 42 CFR 2.64–2.67").
-fn implied_facts(mut facts: Facts) -> Facts {
-    if facts.get(Fact::Part2CourtOrder) {
-        facts.set(Fact::CourtOrder, true);
-    }
-    facts
 }
 
 /// Whole years completed from the death to the day before `as_of`; 0 for a living client.

@@ -65,6 +65,10 @@ pub(crate) fn report_optional() -> Misconception {
     m(Outcome::Permit, "reporting is your personal choice")
 }
 
+pub(crate) fn report_opens_record() -> Misconception {
+    m(Outcome::Permit, "once you make a report, the agency may have the whole record")
+}
+
 pub(crate) fn only_clinicians_report() -> Misconception {
     m(Outcome::Deny, "only licensed clinicians may make reports")
 }

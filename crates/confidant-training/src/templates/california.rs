@@ -230,6 +230,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_robbery_report_diagnosis", "ca.lps.police_report.content", Topic::MandatedReporting,
         "A client of your county (LPS) inpatient unit robbed another patient there, and the law requires the facility to report it to the police. The officer taking the report also asks for the client's diagnosis and medications.",
         lps("psychiatrist").to("law_enforcement").purpose("law_enforcement").facts(&["crime_on_premises", "required_by_law"]), &[Diagnosis, Medications], "A required report to the police carries what that law names, not the clinical record (Welf. & Inst. Code 5328.4).", vec![mc::police_must_be_answered()]);
+    b.grounded(t, "lps_child_abuse_report_medications", "ca.lps.abuse_report.content", Topic::MandatedReporting,
+        "You report to child welfare that a client of your county (LPS) program is hitting her son. The social worker taking the report also asks for the client's diagnosis and medications. The client signed nothing.",
+        lps("psychotherapist").to("child_welfare_agency").purpose("report_child_abuse").fact("suspected_child_abuse"), &[Diagnosis, Medications], "An abuse report carries what gave rise to the suspicion, not an LPS client's clinical record (Welf. & Inst. Code 5328; Penal Code 11167(a)).", vec![mc::report_opens_record()]);
+    b.grounded(t, "minor_client_harms_grandmother", "ca.elder_abuse_mandate", Topic::MandatedReporting,
+        "A 16-year-old client tells you, his nurse, that he pushes his 78-year-old grandmother around and takes her pension money. You want to report it to adult protective services.",
+        ca("nurse").age(16).to("adult_protective_services").purpose("report_elder_abuse").fact("suspected_elder_abuse"), &[Demographics], "The duty to report elder abuse does not depend on who the abuser is, or on the abuser's permission (Welf. & Inst. Code 15630(b)(1)).", vec![mc::report_optional()]);
     b.grounded(t, "premises_crime_diagnosis", "ca.law_enforcement.clinical_records", Topic::RecordsAndAccounting,
         "A client of your outpatient clinic smashed the waiting-room window. The responding officer asks for the client's name, which you give, and then for the client's diagnosis. There is no warrant or court order, and the client signed nothing.",
         ca("nurse").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], "California asks more than HIPAA before police see a client's clinical record (Cal. Penal Code 1543).", vec![mc::police_must_be_answered()]);
