@@ -573,6 +573,35 @@ async fn appends_from_both_pools_interleave_into_one_log_that_verifies() {
     }
 }
 
+/// Two stores on one database, as two servers on one PostgreSQL, taking
+/// turns with batches that end inside and on the edges of entry bundles
+/// and tiles: each append starts from the end the other store left, not
+/// from anything it remembers, and the log is one history that verifies,
+/// from either store.
+#[tokio::test]
+async fn a_store_whose_idea_of_the_log_end_is_stale_appends_after_the_other_store() {
+    for db in test_databases().await {
+        let ring = KeyRing::new(vec![Kek::generate("kek-1")]).unwrap();
+        let mut first = Store::create(&db.url, ring.clone()).await.unwrap();
+        first.enable_audit(log_key(), None).await.unwrap();
+        let mut second = Store::open(&db.url, ring).await.unwrap();
+        second.enable_audit(log_key(), None).await.unwrap();
+        let mut expected = 0;
+        // Batches of 1 to 300 entries cross entry-bundle and tile edges.
+        for (turn, n) in [1usize, 255, 3, 300, 1, 256, 17].into_iter().enumerate() {
+            let store = if turn % 2 == 0 { &first } else { &second };
+            store.append_audit((0..n).map(|k| event(expected + k)).collect()).await.unwrap();
+            expected += n;
+        }
+        for store in [&first, &second] {
+            let report = store.verify_audit(&log_key().verifying_key(), None).await.unwrap();
+            assert_eq!((report.problem, report.size), (None, expected as u64), "{}", db.name());
+        }
+        second.close().await;
+        first.close().await;
+    }
+}
+
 #[tokio::test]
 async fn the_background_witness_holds_the_latest_head_once_flushed_however_fast_heads_arrive() {
     for db in test_databases().await {

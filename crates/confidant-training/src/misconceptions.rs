@@ -69,6 +69,10 @@ pub(crate) fn report_opens_record() -> Misconception {
     m(Outcome::Permit, "once you make a report, the agency may have the whole record")
 }
 
+pub(crate) fn order_compels() -> Misconception {
+    m(Outcome::Required, "an order that allows a disclosure also obliges you to make it")
+}
+
 pub(crate) fn only_clinicians_report() -> Misconception {
     m(Outcome::Deny, "only licensed clinicians may make reports")
 }

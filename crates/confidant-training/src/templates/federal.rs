@@ -288,6 +288,21 @@ fn part2(b: &mut Builder) {
         PART2,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "court_order_264_alone", "part2.court_order", Topic::SubstanceUseRecords,
+        "In a custody case, a judge issues an order under 42 CFR 2.64, after notice and a hearing, allowing your program to give the court a client's substance-use summary. No subpoena has been served.",
+        p2("case_manager").to("court").purpose("judicial_proceeding").fact("part2_court_order"), &[SubstanceUse],
+        "A Part 2 order allows the disclosure; only a subpoena or other mandate compels it (42 CFR 2.61(a)).", vec![mc::order_compels(), mc::never_without_written_consent()]);
+    b.grounded(
+        t,
+        "court_order_263_notes",
+        "part2.court_order.confidential_communications",
+        Topic::SubstanceUseRecords,
+        "A court's order under 42 CFR 2.64, served with a subpoena, asks for a client's counseling progress notes in a civil case.",
+        p2("psychotherapist").to("court").purpose("judicial_proceeding").facts(&["court_order", "part2_court_order"]),
+        &[ProgressNotes],
+        "What a client said in treatment opens only on one of the findings 42 CFR 2.63(a) lists; check the order for it.",
+        vec![mc::never_without_written_consent()],
+    );
     b.grounded(t, "court_order_265", "part2.court_order.criminal", Topic::SubstanceUseRecords,
         "Detectives investigating a homicide bring a search warrant and an order a judge issued under 42 CFR 2.65, after the findings it requires, for a client's substance-use treatment records.",
         p2("psychotherapist").to("law_enforcement").purpose("law_enforcement").facts(&["warrant", "court_order", "part2_court_order"]),
