@@ -57,6 +57,20 @@ pub struct Rule {
     pub(crate) blocking: Blocking,
 }
 
+impl Rule {
+    /// The summary as staff read it in a decision: without the positions
+    /// the catalog records after it ("Position (source): …"), which are for
+    /// the rule's page and `docs/rules.md`, not for every explanation.
+    pub fn plain_summary(&self) -> &str {
+        plain_summary(&self.summary)
+    }
+}
+
+/// `summary` up to its first recorded position, if any.
+pub(crate) fn plain_summary(summary: &str) -> &str {
+    summary.find(" Position").map_or(summary, |at| summary.get(..at).unwrap_or(summary))
+}
+
 /// How a forbid interacts with the permissions it meets (src/combine.rs).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Blocking {
@@ -330,7 +344,13 @@ impl Catalog {
         let fired = rules
             .iter()
             .map(|r| {
-                std::sync::Arc::new(crate::decision::FiredRule::new(r.id.clone(), r.layer, r.cite.clone(), r.effect, r.summary.clone()))
+                std::sync::Arc::new(crate::decision::FiredRule::new(
+                    r.id.clone(),
+                    r.layer,
+                    r.cite.clone(),
+                    r.effect,
+                    r.plain_summary().to_string(),
+                ))
             })
             .collect();
         let mut jurisdictions = Jurisdiction::ALL.to_vec();
@@ -625,6 +645,15 @@ fn list<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_shows_the_summary_without_the_positions_the_catalog_records() {
+        assert_eq!(
+            plain_summary("Police get what a warrant names. Position (AMB-5): a label is not a fact."),
+            "Police get what a warrant names."
+        );
+        assert_eq!(plain_summary("No position here."), "No position here.");
+    }
 
     fn one(rule: &str) -> Result<Catalog, CatalogError> {
         Catalog::from_packs(&[(Layer::Hipaa, "t.cedar", rule)])

@@ -192,7 +192,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             reason: if v.released {
                 None
             } else {
-                Some(v.main_reason(rules).map_or_else(|| "no rule allows this disclosure".to_string(), |r| r.summary.clone()))
+                Some(v.main_reason(rules).map_or_else(|| "no rule allows this disclosure".to_string(), |r| r.plain_summary().to_string()))
             },
         });
     }

@@ -104,7 +104,7 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         text.push('.');
         if let Some(r) = group.rule.and_then(|i| rules.get(i)) {
             text.push(' ');
-            text.push_str(r.summary.trim_end_matches('.'));
+            text.push_str(r.plain_summary().trim_end_matches('.'));
             text.push_str(" (");
             text.push_str(&r.cite);
             text.push_str(").");
