@@ -187,6 +187,24 @@ pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
         && auth.purposes.iter().any(|p| !PROCEEDING_PURPOSES.contains(p))
 }
 
+/// An expiry "event" that is no end at all: "none", "never", "no expiration".
+fn says_never_expires(event: &str) -> bool {
+    let words: String = event.trim().trim_end_matches('.').to_lowercase();
+    matches!(words.as_str(), "none" | "never" | "no expiration" | "no expiration date" | "does not expire" | "n/a")
+}
+
+/// Whether a form may say it never expires. HIPAA allows "none" only for
+/// research (45 CFR 164.508(c)(1)(v)); a Part 2 consent only when it is for
+/// treatment, payment or health care operations (42 CFR 2.31(a)(7), 2024).
+/// Anywhere else the form lacks an expiration.
+fn may_never_expire(auth: &Authorization) -> bool {
+    let all = |allowed: &[Purpose]| !auth.purposes.is_empty() && auth.purposes.iter().all(|p| allowed.contains(p));
+    match auth.kind {
+        AuthorizationKind::Hipaa => all(&[Purpose::Research]),
+        AuthorizationKind::Part2 | AuthorizationKind::Ascmi => all(&[Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations]),
+    }
+}
+
 /// [`form_defects`] as the rules stood on `as_of`.
 pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     let mut reasons = Vec::new();
@@ -198,7 +216,10 @@ pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     missing(!auth.categories.is_empty(), Element::Description);
     missing(!auth.recipients.is_empty(), Element::Recipient);
     missing(!auth.purposes.is_empty(), Element::Purpose);
-    missing(auth.expires_on.is_some() || auth.expiry_event.is_some(), Element::Expiration);
+    // "None" is an expiration only where the law lets a form say so.
+    let never = auth.expires_on.is_none() && auth.expiry_event.as_deref().is_some_and(says_never_expires);
+    let dated = auth.expires_on.is_some() || auth.expiry_event.is_some();
+    missing(dated && (!never || may_never_expire(auth)), Element::Expiration);
     missing(auth.signed_by.is_some(), Element::Signature);
     missing(auth.signed_on.is_some(), Element::Date);
     for statement in required_statements_on(auth.kind, as_of) {
@@ -366,6 +387,17 @@ fn signed_after_death(auth: &Authorization, request: &Request) -> bool {
 
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
+    // HIPAA accepts an expiry event; California's authorization needs "a
+    // specific date" after which the provider may no longer disclose (Cal.
+    // Civ. Code 56.11(b)(8)). A Part 2 consent keeps 42 CFR 2.31(a)(6)'s
+    // event or condition.
+    if request.jurisdiction == Jurisdiction::UsCa
+        && auth.kind == AuthorizationKind::Hipaa
+        && auth.expires_on.is_none()
+        && auth.expiry_event.is_some()
+    {
+        reasons.push(Reason::MissingElement(Element::Expiration));
+    }
     // A parent who is not the minor's representative for this care, or a
     // representative the provider declined to recognize, cannot sign for the
     // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then
@@ -443,7 +475,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
 }
 
 /// Whether a personal representative may sign for the client on this request.
-fn signer_recognized(request: &Request) -> bool {
+pub(crate) fn signer_recognized(request: &Request) -> bool {
     let facts = request.facts;
     // After death the personal representative acts for the client
     // (45 CFR 164.502(g)(4); 42 CFR 2.15(b)), whatever the minor controlled.
@@ -463,7 +495,7 @@ fn signer_recognized(request: &Request) -> bool {
 /// substance use treatment alone, so that under 42 CFR 2.14(a) only the
 /// minor may consent to a disclosure and a parent's signature alone counts
 /// for nothing. Under `US-CA` that is from 12 (Cal. Fam. Code 6929(b)).
-fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
+pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
     request.client.part2_program
         && request.jurisdiction == Jurisdiction::UsCa
         && (12..18).contains(&request.client.age)
@@ -735,6 +767,30 @@ mod tests {
     fn an_expiry_event_never_expires() {
         let r = reasons(&VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#));
         assert!(r.is_empty(), "{r:?}");
+    }
+
+    #[test]
+    fn none_is_an_expiration_only_for_research_or_a_part2_consent_for_treatment_payment_or_operations() {
+        let never = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"None""#);
+        assert_eq!(reasons(&never), vec!["missing_element:expiration"], "164.508(c)(1)(v): not for employment");
+        let research = never.replace(r#""purposes":["employment"]"#, r#""purposes":["research"]"#);
+        assert!(form_defects(&parse_auth(&research)).is_empty(), "164.508(c)(1)(v): research may say none");
+        let tpo = never.replace("\"hipaa\"", "\"part2\"").replace(r#""purposes":["employment"]"#, r#""purposes":["treatment","payment"]"#);
+        assert!(form_defects(&parse_auth(&tpo)).is_empty(), "2.31(a)(7): a TPO consent may say none");
+        let part2_employer = never.replace("\"hipaa\"", "\"part2\"");
+        assert!(form_defects(&parse_auth(&part2_employer)).contains(&Reason::MissingElement(Element::Expiration)));
+    }
+
+    #[test]
+    fn a_california_authorization_needs_a_date_not_only_an_event() {
+        let event = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#);
+        let mut request = request_with(&event);
+        request.jurisdiction = Jurisdiction::UsCa;
+        assert_eq!(reasons_of(&request), vec!["missing_element:expiration"], "Cal. Civ. Code 56.11(b)(8)");
+    }
+
+    fn parse_auth(auth: &str) -> Authorization {
+        request_with(auth).authorizations.remove(0)
     }
 
     #[test]

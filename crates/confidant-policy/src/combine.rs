@@ -162,7 +162,12 @@ impl Verdict {
         // Advice about this very situation ("a subpoena alone is not enough")
         // says more than a layer's default.
         let advice = self.applicable_advice(rules).next();
-        specific.or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
+        // Under Part 2's bar, another layer's advice (California's "needs an
+        // authorization") names a document that would not be enough: the
+        // bar, or Part 2's own advice, is the reason.
+        let under_bar = part2_bar
+            .map(|bar| self.applicable_advice(rules).find(|&i| rules.get(i).map(|r| r.layer) == Some(Layer::Part2)).unwrap_or(bar));
+        specific.or(under_bar).or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
     }
 
     /// The advise rules that speak to a withheld category, except HIPAA's

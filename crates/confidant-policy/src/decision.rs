@@ -177,12 +177,12 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
             for (kind, rule) in v.obligations(rules) {
-                add_obligation(&mut obligations, kind, eval.category, &rule.id);
+                add_obligation(&mut obligations, kind, eval.category, &rule.id, request);
             }
         } else {
             withhold.push(eval.category);
             for kind in &eval.remedies {
-                add_remedy(&mut remedies, *kind, eval.category);
+                add_remedy(&mut remedies, *kind, eval.category, request);
             }
         }
         categories.push(CategoryDecision {
@@ -235,24 +235,24 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     }
 }
 
-fn add_obligation(list: &mut Vec<Obligation>, kind: ObligationKind, category: Category, rule: &str) {
+fn add_obligation(list: &mut Vec<Obligation>, kind: ObligationKind, category: Category, rule: &str, request: &Request) {
     if let Some(o) = list.iter_mut().find(|o| o.kind == kind) {
         push_unique(&mut o.categories, category);
         push_unique(&mut o.rules, rule.to_string());
     } else {
         list.push(Obligation {
             kind,
-            detail: explain::obligation_detail(kind).to_string(),
+            detail: explain::obligation_detail_for(kind, request).to_string(),
             categories: vec![category],
             rules: vec![rule.to_string()],
         });
     }
 }
 
-fn add_remedy(list: &mut Vec<Remedy>, kind: RemedyKind, category: Category) {
+fn add_remedy(list: &mut Vec<Remedy>, kind: RemedyKind, category: Category, request: &Request) {
     if let Some(r) = list.iter_mut().find(|r| r.kind == kind) {
         push_unique(&mut r.categories, category);
     } else {
-        list.push(Remedy { kind, categories: vec![category], detail: explain::remedy_detail(kind).to_string() });
+        list.push(Remedy { kind, categories: vec![category], detail: explain::remedy_detail_for(kind, request).to_string() });
     }
 }

@@ -3,11 +3,14 @@
 //! before sharing (obligations) and next (remedies). Written for a peer
 //! support specialist, not a lawyer.
 
+use std::fmt::Write as _;
+
+use crate::authorization::{self, Reason};
 use crate::catalog::Rule;
 use crate::decision::Decision;
 use crate::engine::CategoryEvaluation;
-use crate::request::Request;
-use crate::vocab::{Category, ClientStatus, Effect, ObligationKind, RemedyKind};
+use crate::request::{Authorization, Request};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Effect, Fact, ObligationKind, Purpose, RemedyKind, Signer};
 
 /// A category in everyday words.
 pub fn plain_category(category: Category) -> &'static str {
@@ -72,6 +75,128 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
     }
 }
 
+/// What an obligation asks, in words fitting this request. Around an abuse
+/// report, telling "the client" can mean tipping off the person suspected
+/// (the client themselves, or the parent who speaks for a child), which the
+/// inform duty never asks (45 CFR 164.512(c)(2)).
+pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> &'static str {
+    let facts = request.facts;
+    let abuse = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        || facts.get(Fact::SuspectedChildAbuse)
+        || facts.get(Fact::SuspectedElderAbuse)
+        || facts.get(Fact::RepresentativeMayEndanger);
+    match kind {
+        ObligationKind::InformClient if abuse => {
+            "Tell the client what was reported and why, unless that would put them or someone else at risk; never tell a person suspected of the abuse, or a parent or representative who may be responsible for it."
+        }
+        _ => obligation_detail(kind),
+    }
+}
+
+/// What a remedy asks, in words fitting this request: who can sign or agree
+/// depends on the client. After death the estate's representative signs
+/// (45 CFR 164.502(g)(4); 42 CFR 2.15(b)); for care a minor consented to
+/// alone only the minor signs (164.502(g)(3); 42 CFR 2.14(a)); a
+/// representative the provider believes may endanger the client signs
+/// nothing for them (164.502(g)(5)); a client who objected is not pressed.
+pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static str {
+    let deceased = request.client.status == ClientStatus::Deceased;
+    match kind {
+        RemedyKind::ObtainAuthorization if deceased => {
+            "Ask the client's personal representative (the executor or administrator of the estate) to sign a written authorization that names this recipient, purpose and information."
+        }
+        RemedyKind::ObtainAuthorization
+            if authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::PersonalRepresentative =>
+        {
+            "Ask the client's parent or guardian (their personal representative) to sign a written authorization that names this recipient, purpose and information."
+        }
+        RemedyKind::ObtainAuthorization if !authorization::signer_recognized(request) => {
+            if request.facts.get(Fact::RepresentativeMayEndanger) {
+                "Ask the client to sign a written authorization that names this recipient, purpose and information. A representative you believe may harm or endanger the client cannot sign for them (45 CFR 164.502(g)(5))."
+            } else {
+                "Ask the client to sign a written authorization that names this recipient, purpose and information. Only the minor can sign for care they consented to alone or that a parent agreed to keep confidential; a parent's signature does not count (45 CFR 164.502(g)(3))."
+            }
+        }
+        RemedyKind::ObtainAuthorization => {
+            "Ask the client (or their personal representative) to sign a written authorization that names this recipient, purpose and information."
+        }
+        RemedyKind::ObtainPart2Consent if deceased => {
+            "Ask the person who may act for the deceased client (the executor or administrator of the estate) to sign a Part 2 consent (42 CFR 2.31, 2.15(b)) that covers this information and recipient."
+        }
+        RemedyKind::ObtainPart2Consent if authorization::minor_may_consent_to_sud_care_alone(request) => {
+            "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient. In California a minor aged 12 or older signs it alone; a parent's signature does not count (42 CFR 2.14(a); Cal. Fam. Code 6929(b))."
+        }
+        // AMB-8 keeps the client's own wish as the way forward; a child
+        // asked about a parent the provider fears must be asked alone, and
+        // what prompted the fear may itself have to be reported.
+        RemedyKind::AskClient if request.facts.get(Fact::RepresentativeMayEndanger) => {
+            "Ask the client themselves, not the person you believe may endanger them, whether they want this shared. If you suspect abuse or neglect, report it as the law requires."
+        }
+        RemedyKind::AskClient if request.facts.get(Fact::ClientObjects) => {
+            "The client objected. Their agreement would change this, but do not press them: if they change their mind, they can tell you."
+        }
+        _ => remedy_detail(kind),
+    }
+}
+
+/// One sentence per authorization on file that does not count for this
+/// request, saying why, so that whoever holds a signed form knows what is
+/// wrong with it.
+fn authorization_notes(out: &mut Sentences, request: &Request, decision: &Decision) {
+    for report in decision.authorizations.iter().filter(|a| !a.counts) {
+        let Some(auth) = request.authorizations.iter().find(|a| a.id == report.id) else { continue };
+        let text = out.start();
+        let _ = write!(text, "The form on file \"{}\" does not count here: ", report.id);
+        for (i, reason) in report.reasons.iter().enumerate() {
+            if i > 0 {
+                text.push_str(if i + 1 == report.reasons.len() { " and " } else { ", " });
+            }
+            authorization_reason(text, *reason, auth, request);
+        }
+        text.push('.');
+        if report.reasons.contains(&Reason::Revoked) {
+            text.push_str(" Respect the client's choice: do not ask them to sign again unless they raise it.");
+        }
+    }
+}
+
+/// Why one authorization fails, as a clause after "it".
+fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization, request: &Request) {
+    let _ = match reason {
+        Reason::Expired => match auth.expires_on {
+            Some(day) => write!(text, "it expired on {day}"),
+            None => write!(text, "it has expired"),
+        },
+        Reason::Revoked => match auth.revoked_on {
+            Some(day) => write!(text, "the client revoked it on {day}"),
+            None => write!(text, "the client revoked it"),
+        },
+        Reason::NotYetSigned => write!(text, "it is dated after the day of this disclosure"),
+        Reason::MissingElement(authorization::Element::Signature) if auth.signed_by == Some(Signer::PersonalRepresentative) => {
+            write!(text, "it was signed by a personal representative who cannot sign for this client here")
+        }
+        Reason::MissingElement(authorization::Element::Signature) if auth.signed_by == Some(Signer::Client) => {
+            if request.client.status == ClientStatus::Deceased {
+                write!(text, "it was signed by the client after their death or lacks the personal representative's signature")
+            } else {
+                write!(
+                    text,
+                    "the client's own signature does not count for this form (their parent or guardian signs, or signs beside them)"
+                )
+            }
+        }
+        Reason::MissingElement(element) => write!(text, "it lacks {}", element.describe()),
+        Reason::MissingStatement(statement) => write!(text, "it lacks the statement of {}", statement.describe()),
+        Reason::CompoundPsychotherapyNotes => write!(
+            text,
+            "it puts psychotherapy notes on the same form as other information, so none of it counts; the notes need a form of their own (45 CFR 164.508(b)(3)(ii))"
+        ),
+        Reason::RecipientMismatch => write!(text, "it does not name this recipient"),
+        Reason::PurposeMismatch => write!(text, "it does not name this purpose"),
+        Reason::CategoryNotCovered => write!(text, "it does not cover the information asked for"),
+    };
+}
+
 pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[CategoryEvaluation], rules: &[Rule]) -> String {
     let mut groups: Vec<(Group, Vec<Category>)> = Vec::new();
     for eval in evaluations {
@@ -109,6 +234,9 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             text.push_str(&r.cite);
             text.push_str(").");
         }
+    }
+    if !decision.withhold.is_empty() {
+        authorization_notes(&mut out, request, decision);
     }
     if !decision.obligations.is_empty() {
         let text = out.start();

@@ -62,3 +62,120 @@ fn memoized_decisions_equal_fresh_evaluation() {
         assert_eq!(ENGINE.decide(&request).unwrap(), fresh, "second call is served from the memo");
     }
 }
+
+fn remedy_text(d: &Decision, kind: RemedyKind) -> String {
+    d.remedies.iter().find(|r| r.kind == kind).map(|r| r.detail.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_next_step_names_who_can_actually_sign() {
+    // After death: the estate's representative (45 CFR 164.502(g)(4)).
+    let dead = set(
+        set(base("family_or_friend", "client_request", &["diagnosis"]), "/client/status", json!("deceased")),
+        "/client/died_on",
+        json!("2026-01-05"),
+    );
+    let text = remedy_text(&decide(&dead), RemedyKind::ObtainAuthorization);
+    assert!(text.starts_with("Ask the client's personal representative (the executor"), "{text}");
+    // Care a minor consented to alone: the minor, and not the parent (164.502(g)(3)).
+    let minor = facts(
+        set(base("personal_representative", "client_request", &["diagnosis"]), "/client/age", json!(15)),
+        &["minor_consented_to_own_care"],
+    );
+    let text = remedy_text(&decide(&minor), RemedyKind::ObtainAuthorization);
+    assert!(text.starts_with("Ask the client to sign") && text.contains("a parent's signature does not count"), "{text}");
+    // A living adult: no talk of executors.
+    let adult = decide(&base("employer", "client_request", &["diagnosis"]));
+    let text = remedy_text(&adult, RemedyKind::ObtainAuthorization);
+    assert!(text.starts_with("Ask the client (or their personal representative)") && !text.contains("executor"), "{text}");
+}
+
+#[test]
+fn a_california_minor_in_a_part2_program_is_told_to_sign_the_consent_alone() {
+    let r = set(
+        set(
+            set(base("personal_representative", "care_involvement", &["substance_use"]), "/client/age", json!(16)),
+            "/client/part2_program",
+            json!(true),
+        ),
+        "/jurisdiction",
+        json!("US-CA"),
+    );
+    let d = decide(&r);
+    let text = remedy_text(&d, RemedyKind::ObtainPart2Consent);
+    assert!(text.contains("a minor aged 12 or older signs it alone") && text.contains("Cal. Fam. Code 6929(b)"), "{text}");
+    // The reason is Part 2's bar, not California's "needs an authorization".
+    assert!(d.categories[0].reason.as_deref().is_some_and(|r| r.contains("Part 2 consent")), "{:?}", d.categories[0].reason);
+}
+
+#[test]
+fn a_child_is_asked_alone_about_a_parent_who_may_endanger_them() {
+    let r = facts(
+        set(
+            set(base("personal_representative", "client_request", &["diagnosis"]), "/client/age", json!(11)),
+            "/jurisdiction",
+            json!("US-CA"),
+        ),
+        &["representative_may_endanger"],
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    let ask = remedy_text(&d, RemedyKind::AskClient);
+    assert!(ask.starts_with("Ask the client themselves, not the person") && ask.contains("report it"), "{ask}");
+    assert!(remedy_text(&d, RemedyKind::ObtainAuthorization).contains("cannot sign for them (45 CFR 164.502(g)(5))"));
+}
+
+#[test]
+fn a_client_who_objected_is_not_pressed() {
+    let r = facts(
+        base("family_or_friend", "care_involvement", &["medications"]),
+        &["client_present", "client_objects", "recipient_involved_in_care"],
+    );
+    let text = remedy_text(&decide(&r), RemedyKind::AskClient);
+    assert!(text.contains("do not press them"), "{text}");
+}
+
+#[test]
+fn an_authorization_that_does_not_count_is_explained() {
+    let auth = |extra: Value| {
+        let mut a = json!({
+            "id": "auth-9", "kind": "hipaa", "signed_by": "client", "signed_on": "2026-01-10",
+            "categories": ["diagnosis"], "recipients": [{ "kind": "employer" }], "purposes": ["client_request"],
+            "expires_on": "2026-12-31", "expiry_event": null, "revoked_on": null,
+            "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        set(base("employer", "client_request", &["diagnosis"]), "/authorizations", json!([a]))
+    };
+    let expired = decide(&auth(json!({ "expires_on": "2026-02-01" })));
+    assert!(
+        expired.explanation.contains("The form on file \"auth-9\" does not count here: it expired on 2026-02-01."),
+        "{}",
+        expired.explanation
+    );
+    let revoked = decide(&auth(json!({ "revoked_on": "2026-02-01" })));
+    assert!(
+        revoked.explanation.contains("the client revoked it on 2026-02-01")
+            && revoked.explanation.contains("do not ask them to sign again")
+    );
+    let good = decide(&auth(json!({})));
+    assert_eq!(good.decision, OverallDecision::Permit);
+    assert!(!good.explanation.contains("does not count"), "{}", good.explanation);
+}
+
+#[test]
+fn around_an_abuse_report_the_suspect_is_never_the_one_told() {
+    let r = set(
+        facts(
+            set(base("child_welfare_agency", "report_child_abuse", &["demographics"]), "/jurisdiction", json!("US-CA")),
+            &["suspected_child_abuse"],
+        ),
+        "/organization_policy",
+        json!("default"),
+    );
+    let d = decide(&r);
+    let inform = d.obligations.iter().find(|o| o.kind == ObligationKind::InformClient).map(|o| o.detail.clone()).unwrap_or_default();
+    assert!(inform.contains("never tell a person suspected of the abuse"), "{inform}");
+}

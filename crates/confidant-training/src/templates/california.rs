@@ -150,6 +150,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "minor_parent_lps", "ca.minor.parent_access", Topic::ClientRights,
         "A 15-year-old consented alone to outpatient care at your county program. The parent, with identification checked, asks for the diagnosis.",
         ca("psychotherapist").lps().age(15).to("personal_representative").purpose("client_request").facts(&["minor_consented_to_own_care", "identity_verified"]), &[Diagnosis], MINORS, vec![mc::family_entitled()]);
+    b.grounded(t, "minor_parent_contact_recorded", "ca.minor.parent_involvement.record", Topic::ClientRights,
+        "A 14-year-old consented alone to outpatient counseling. After talking it over with her, you judge that involving her mother is appropriate, and you call the mother to say that her daughter is in counseling.",
+        ca("psychotherapist").age(14).to("personal_representative").purpose("notification").facts(&["minor_consented_to_own_care"]), &[PresenceAndCondition], MINORS, vec![mc::family_entitled()]);
     b.grounded(t, "minor_parent_harm", "ca.minor.parent_access_harm", Topic::ClientRights,
         "The parent of a 13-year-old (the parent consented to treatment) asks for the progress notes. You have determined that access would harm your relationship with the child and the child's well-being.",
         ca("psychotherapist").age(13).to("personal_representative").purpose("client_request").facts(&["identity_verified", "access_would_endanger"]), &[ProgressNotes], MINORS, vec![mc::family_entitled()]);
