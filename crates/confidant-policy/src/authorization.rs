@@ -190,7 +190,19 @@ pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
 /// An expiry "event" that is no end at all: "none", "never", "no expiration".
 fn says_never_expires(event: &str) -> bool {
     let words: String = event.trim().trim_end_matches('.').to_lowercase();
-    matches!(words.as_str(), "none" | "never" | "no expiration" | "no expiration date" | "does not expire" | "n/a")
+    matches!(
+        words.as_str(),
+        "none"
+            | "never"
+            | "never expires"
+            | "no expiration"
+            | "no expiration date"
+            | "does not expire"
+            | "n/a"
+            | "until revoked"
+            | "indefinite"
+            | "indefinitely"
+    )
 }
 
 /// Whether a form may say it never expires. HIPAA allows "none" only for
@@ -389,12 +401,13 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
     // HIPAA accepts an expiry event; California's authorization needs "a
     // specific date" after which the provider may no longer disclose (Cal.
-    // Civ. Code 56.11(b)(8)). A Part 2 consent keeps 42 CFR 2.31(a)(6)'s
+    // Civ. Code 56.11(b)(8)). A Part 2 consent keeps 42 CFR 2.31(a)(7)'s
     // event or condition.
     if request.jurisdiction == Jurisdiction::UsCa
         && auth.kind == AuthorizationKind::Hipaa
         && auth.expires_on.is_none()
         && auth.expiry_event.is_some()
+        && !reasons.contains(&Reason::MissingElement(Element::Expiration))
     {
         reasons.push(Reason::MissingElement(Element::Expiration));
     }
@@ -513,8 +526,10 @@ pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
 /// From 12 the minor could have consented to outpatient care on their own
 /// maturity, which the request does not state, so their signature stands.
 /// A parent the provider will not treat as representative (164.502(g)(5))
-/// leaves the child's own signature standing: the request cannot say who
-/// else signs, and without it nobody could. A child under 12 whose parent
+/// does not make a young child's signature valid: 56.11(b)(3)(A) still
+/// lets the child sign only for care they could have consented to, and
+/// another guardian (or a court) must act, which the request cannot show,
+/// so nothing signed opens the record. A child under 12 whose parent
 /// agreed to confidentiality signs, but only beside the parent
 /// (`child_and_parent_sign`).
 fn client_may_sign(request: &Request) -> bool {
@@ -523,7 +538,6 @@ fn client_may_sign(request: &Request) -> bool {
         || request.client.age >= 12
         || facts.get(Fact::MinorConsentedToOwnCare)
         || facts.get(Fact::ParentAgreedToConfidentiality)
-        || facts.get(Fact::RepresentativeMayEndanger)
 }
 
 /// Whether the client's own signature counts on a form of this kind. A Part

@@ -200,6 +200,8 @@ impl Engine {
         // Nobody can ask a client who has died. (A client who objected may
         // still be asked: agreement given later is what would release.)
         candidates.retain(|k| !(*k == RemedyKind::AskClient && input.status == ClientStatus::Deceased));
+        // Nor can a form be asked of nobody.
+        candidates.retain(|k| !(*k == RemedyKind::ObtainAuthorization && input.nobody_may_sign));
         // A Part 2 order already in hand is not a next step; what it lacks
         // (a mandate that compels, 42 CFR 2.61(a)) is obtain_court_order.
         candidates.retain(|k| !(*k == RemedyKind::ObtainPart2CourtOrder && input.facts.get(Fact::Part2CourtOrder)));
@@ -211,7 +213,12 @@ impl Engine {
         // Psychotherapy notes of a Part 2 client need both documents: the
         // notes' own HIPAA authorization and the Part 2 consent.
         let pair = [RemedyKind::ObtainAuthorization, RemedyKind::ObtainPart2Consent];
-        if working.is_empty() && input.part2_program && input.category == Category::PsychotherapyNotes && releases(&pair)? {
+        if working.is_empty()
+            && input.part2_program
+            && !input.nobody_may_sign
+            && input.category == Category::PsychotherapyNotes
+            && releases(&pair)?
+        {
             working.extend(pair);
         }
         Ok(working)
@@ -540,6 +547,9 @@ struct EvalInput {
     /// death the personal representative signs), so an authorization obtained
     /// as a remedy is the client's or the representative's.
     client_may_sign: bool,
+    /// Neither the client nor a representative the request shows can sign
+    /// (a California child under 12 whose parent the provider set aside).
+    nobody_may_sign: bool,
     consented: bool,
     restricted_agreed: bool,
     restriction_requested: bool,
@@ -575,6 +585,8 @@ impl EvalInput {
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
+            nobody_may_sign: authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::PersonalRepresentative
+                && !authorization::signer_recognized(request),
             client_may_sign: authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::Client,
             consented: coverage.consented,
             restricted_agreed,

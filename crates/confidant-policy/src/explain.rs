@@ -10,7 +10,7 @@ use crate::catalog::Rule;
 use crate::decision::Decision;
 use crate::engine::CategoryEvaluation;
 use crate::request::{Authorization, Request};
-use crate::vocab::{AuthorizationKind, Category, ClientStatus, Effect, Fact, ObligationKind, Purpose, RemedyKind, Signer};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Effect, Fact, Layer, ObligationKind, Purpose, RemedyKind, Signer};
 
 /// A category in everyday words.
 pub fn plain_category(category: Category) -> &'static str {
@@ -37,7 +37,9 @@ pub fn obligation_detail(kind: ObligationKind) -> &'static str {
         ObligationKind::MinimumNecessary => "Share only the minimum necessary for the purpose.",
         ObligationKind::RecordInAccounting => "Record this disclosure in the client's accounting of disclosures.",
         ObligationKind::VerifyIdentity => "Verify the recipient's identity and authority before sharing.",
-        ObligationKind::RedisclosureNotice => "Send the Part 2 notice prohibiting redisclosure with the records (42 CFR 2.32).",
+        ObligationKind::RedisclosureNotice => {
+            "Send the Part 2 notice prohibiting redisclosure with the records (42 CFR 2.32(a)) and, when the client's consent is what allows it, a copy of the consent or a clear explanation of what it covers (2.32(b))."
+        }
         ObligationKind::InformClient => "Tell the client what was shared and why, unless that would put someone at risk.",
         ObligationKind::DocumentRationale => "Write down what you shared, with whom, when and why.",
         ObligationKind::LimitToRelevant => "Limit what you share to what is relevant to the purpose.",
@@ -85,9 +87,13 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         || facts.get(Fact::SuspectedChildAbuse)
         || facts.get(Fact::SuspectedElderAbuse)
         || facts.get(Fact::RepresentativeMayEndanger);
+    let part2_emergency = request.client.part2_program && (facts.get(Fact::MedicalEmergency) || request.purpose == Purpose::Emergency);
     match kind {
+        ObligationKind::DocumentRationale if part2_emergency => {
+            "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c))."
+        }
         ObligationKind::InformClient if abuse => {
-            "Tell the client what was reported and why, unless that would put them or someone else at risk; never tell a person suspected of the abuse, or a parent or representative who may be responsible for it."
+            "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
         }
         _ => obligation_detail(kind),
     }
@@ -147,9 +153,11 @@ fn authorization_notes(out: &mut Sentences, request: &Request, decision: &Decisi
         let Some(auth) = request.authorizations.iter().find(|a| a.id == report.id) else { continue };
         let text = out.start();
         let _ = write!(text, "The form on file \"{}\" does not count here: ", report.id);
-        for (i, reason) in report.reasons.iter().enumerate() {
+        let mut reasons = report.reasons.clone();
+        reasons.dedup();
+        for (i, reason) in reasons.iter().enumerate() {
             if i > 0 {
-                text.push_str(if i + 1 == report.reasons.len() { " and " } else { ", " });
+                text.push_str(if i + 1 == reasons.len() { " and " } else { ", " });
             }
             authorization_reason(text, *reason, auth, request);
         }
@@ -185,6 +193,9 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
                 )
             }
         }
+        Reason::MissingElement(authorization::Element::Expiration) if auth.expiry_event.is_some() && auth.expires_on.is_none() => {
+            write!(text, "it names no end date (\"{}\" is not one it may use here)", auth.expiry_event.as_deref().unwrap_or_default())
+        }
         Reason::MissingElement(element) => write!(text, "it lacks {}", element.describe()),
         Reason::MissingStatement(statement) => write!(text, "it lacks the statement of {}", statement.describe()),
         Reason::CompoundPsychotherapyNotes => write!(
@@ -202,7 +213,15 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     for eval in evaluations {
         let v = &eval.verdict;
         let group = if v.released {
-            let primary = v.releasing.iter().copied().find(|&i| !v.required || rules.get(i).is_some_and(|r| r.effect == Effect::Require));
+            // For Part 2 or LPS records, the Part 2 or LPS rule that releases
+            // them is the reason they may go (HIPAA's broader permission
+            // alone would not open them, and its text names recipients those
+            // laws exclude), so it leads where it can.
+            let fits = |i: &usize| !v.required || rules.get(*i).is_some_and(|r| r.effect == Effect::Require);
+            let narrower = |i: &usize| {
+                rules.get(*i).is_some_and(|r| r.layer == Layer::Part2 || (request.client.lps_program && r.id.starts_with("ca.lps.")))
+            };
+            let primary = v.releasing.iter().copied().filter(fits).find(narrower).or_else(|| v.releasing.iter().copied().find(fits));
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
             Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }

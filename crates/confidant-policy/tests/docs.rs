@@ -16,3 +16,18 @@ fn docs_rules_md_matches_the_packs() {
         "docs/rules.md is stale: regenerate it with `confidant rules --format markdown > docs/rules.md`"
     );
 }
+
+/// What staff read (a rule's plain summary and its advice) carries no
+/// engineering notes: no field names in backticks, no issue or position ids.
+/// Those belong after "Position" in the catalog.
+#[test]
+fn what_a_decision_shows_carries_no_engineering_notes() {
+    let catalog = Catalog::load().expect("catalog loads");
+    for rule in catalog.rules() {
+        for text in [Some(rule.plain_summary()), rule.advice.as_deref()].into_iter().flatten() {
+            for mark in ["`", "issue 12", "AMB-", "Position"] {
+                assert!(!text.contains(mark), "{}: {mark:?} in text shown to staff: {text}", rule.id);
+            }
+        }
+    }
+}

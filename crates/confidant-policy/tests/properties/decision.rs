@@ -59,6 +59,17 @@ proptest! {
         // The ASCMI form names only its four purposes and never opens psychotherapy notes.
         prop_assume!(kind != AuthorizationKind::Ascmi
             || (ASCMI_PURPOSES.contains(&r.purpose) && covered != [Category::PsychotherapyNotes]));
+        // A California child under 12 whose parent the provider set aside
+        // has nobody the request can show signing: the child signs only for
+        // care they could consent to (Cal. Civ. Code 56.11(b)(3)(A)) and the
+        // parent not at all (45 CFR 164.502(g)(5)).
+        prop_assume!(!(r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa
+            && r.client.age < 12
+            && r.client.status != confidant_policy::vocab::ClientStatus::Deceased
+            && r.facts.get(confidant_policy::vocab::Fact::RepresentativeMayEndanger)
+            && !r.facts.get(confidant_policy::vocab::Fact::MinorConsentedToOwnCare)
+            && !r.facts.get(confidant_policy::vocab::Fact::ParentAgreedToConfidentiality)
+            && !(r.client.part2_program && kind != AuthorizationKind::Hipaa)));
         let before = released(&decide(&r)?);
         let mut more = r.clone();
         more.authorizations.push(matching_authorization(&r, kind, covered, signed_ago, expires_in));
