@@ -564,6 +564,7 @@ impl EvalInput {
             restriction_requested = true;
             restricted_agreed |= r.agreed;
         }
+        let client_may_sign = authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::Client;
         EvalInput {
             role: request.discloser.role,
             mandated_reporter: request.discloser.mandated_reporter,
@@ -585,9 +586,8 @@ impl EvalInput {
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
-            nobody_may_sign: authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::PersonalRepresentative
-                && !authorization::signer_recognized(request),
-            client_may_sign: authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::Client,
+            nobody_may_sign: !client_may_sign && !authorization::signer_recognized(request),
+            client_may_sign,
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,

@@ -153,16 +153,12 @@ fn authorization_notes(out: &mut Sentences, request: &Request, decision: &Decisi
         let Some(auth) = request.authorizations.iter().find(|a| a.id == report.id) else { continue };
         let text = out.start();
         let _ = write!(text, "The form on file \"{}\" does not count here: ", report.id);
-        // Each reason once (California's date rule may repeat a missing
-        // expiration), without copying the list.
-        let distinct =
-            || report.reasons.iter().enumerate().filter(|(i, r)| !report.reasons.iter().take(*i).any(|x| x == *r)).map(|(_, r)| *r);
-        let count = distinct().count();
-        for (n, reason) in distinct().enumerate() {
+        let count = report.reasons.len();
+        for (n, reason) in report.reasons.iter().enumerate() {
             if n > 0 {
                 text.push_str(if n + 1 == count { " and " } else { ", " });
             }
-            authorization_reason(text, reason, auth, request);
+            authorization_reason(text, *reason, auth, request);
         }
         text.push('.');
         if report.reasons.contains(&Reason::Revoked) {
