@@ -92,6 +92,11 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         ObligationKind::DocumentRationale if part2_emergency => {
             "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c))."
         }
+        // Outside Part 2 the notice comes only from an agreed restriction
+        // that gave way to emergency treatment (hipaa.restriction.emergency).
+        ObligationKind::RedisclosureNotice if !request.client.part2_program => {
+            "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv))."
+        }
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
         }

@@ -383,6 +383,10 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "plan_audit_part2", "part2.audit.payer", Topic::SubstanceUseRecords,
         "The Medicaid plan covering a client of your substance-use program sends auditors to review the services it paid for; the client signed no consent.",
         p2("administrative_staff").to("health_plan").purpose("health_oversight"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "elder_abuse_part2", "part2.no_adult_abuse_exception", Topic::MandatedReporting,
+        "A 70-year-old client of your substance-use program tells you her son takes her money and leaves her without food. You call adult protective services; the worker asks for her substance-use treatment information. She has not signed a Part 2 consent.",
+        p2("psychotherapist").age(70).to("adult_protective_services").purpose("report_elder_abuse").fact("suspected_elder_abuse"),
+        &[SubstanceUse], "Part 2 excepts reports of child abuse, not of elder abuse; a state reporting duty does not open these records (42 CFR 2.12(c)(6), 2.20).", vec![mc::report_opens_record()]);
     b.grounded(t, "vital_statistics_part2", "part2.deceased.vital_statistics", Topic::SubstanceUseRecords,
         "A client of your substance-use program has died. State law requires the program's physician to report the cause of death, an overdose, to the vital statistics registrar for the death certificate.",
         p2("psychiatrist").deceased("2026-02-28").to("public_health_authority").purpose("public_health").fact("required_by_law"), &[Diagnosis], PART2, vec![mc::never_without_written_consent()]);
