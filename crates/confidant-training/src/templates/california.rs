@@ -224,6 +224,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_crime_diagnosis", "ca.lps.crime.limits", Topic::RecordsAndAccounting,
         "After a client of your county (LPS) program assaults a staff member at the clinic, the police also ask for the client's diagnosis.",
         lps("case_manager").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], LPS, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "lps_outside_consultant", "ca.lps.outside_consultant", Topic::RecordsAndAccounting,
+        "You are stuck with a hard case in your county (LPS) program and want to talk it through, with the diagnosis and your progress notes, with a psychologist you know in private practice. She has no part in the client's care, and the client has signed nothing.",
+        lps("psychotherapist").to("supervisor").purpose("treatment"), &[Diagnosis, ProgressNotes], "Before LPS records go to a professional outside the program who has no responsibility for the client's care, the client must consent (Welf. & Inst. Code 5328(a)).", vec![mc::any_provider()]);
+    b.grounded(t, "withheld_records_designated_psychologist", "ca.access.designated_professional", Topic::ClientRights,
+        "You declined to give a client her progress notes because reading them now would seriously harm her, and wrote down why. She then asks in writing that the notes go to Dr. Lee, a licensed psychologist she names.",
+        ca("psychotherapist").to("treating_provider").named("Dr. Lee").purpose("client_request").facts(&["identity_verified", "access_would_endanger"]), &[ProgressNotes], "A professional the client names must be given the mental health records withheld from her (Health & Safety Code 123115(b)(2)(A)).", vec![mc::no_right_to_own_record()]);
     b.grounded(t, "lps_elder_team_services", "ca.lps.elder_team", Topic::MandatedReporting,
         "A 74-year-old client of your county (LPS) program shows signs of neglect. The adult protective services worker on the county's elder-abuse team asks, with the client's consent, only whether she is receiving your program's services.",
         lps("case_manager").age(74).to("adult_protective_services").purpose("care_involvement").facts(&["suspected_elder_abuse", "client_agrees"]), &[PresenceAndCondition], "LPS law lets an elder-abuse team learn, with consent, whether an older client is served, and nothing about what the services are (Welf. & Inst. Code 5328.05).", vec![mc::never_without_written_consent()]);

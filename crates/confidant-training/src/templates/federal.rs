@@ -50,6 +50,15 @@ fn hipaa(b: &mut Builder) {
         POLICE,
         vec![mc::police_must_be_answered()],
     );
+    b.grounded(t, "crisis_team_crime", "hipaa.law_enforcement.emergency_crime", Topic::RecordsAndAccounting,
+        "Your mobile crisis team, called to a client's home, finds that the client has just stabbed his roommate, who has been taken away by ambulance. While you care for the client, you call the police to tell them what happened and who did it.",
+        us("nurse").to("law_enforcement").purpose("law_enforcement").fact("medical_emergency"), &[Demographics, Diagnosis], POLICE, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "red_cross_reunification", "hipaa.notification.assist", Topic::FamilyAndFriends,
+        "After a wildfire, a client evacuated to your shelter clinic agrees that the Red Cross, which is reuniting families, may be told she is there and how she is. The Red Cross worker asks.",
+        us("case_manager").to("social_services_agency").named("Red Cross").purpose("notification").facts(&["client_present", "client_agrees"]), &[PresenceAndCondition], "Someone helping to notify family may learn where the client is and how she is in general terms (45 CFR 164.510(b)(1)(ii), (b)(4)).", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "decedent_objected", "hipaa.decedent.objected", Topic::AfterDischargeOrDeath,
+        "A client who died last month had told you she did not want her brother, who drove her to appointments, told anything about her care. The brother asks what medications she was on.",
+        us("psychiatrist").deceased("2026-01-15").to("family_or_friend").purpose("care_involvement").facts(&["recipient_involved_in_care", "client_objects"]), &[Medications], "A wish the client expressed in life still binds after death (45 CFR 164.510(b)(5)).", vec![mc::ends_at_death()]);
     b.grounded(t, "police_no_process", "hipaa.law_enforcement.no_process", Topic::RecordsAndAccounting,
         "A detective investigating a burglary in the neighbourhood calls to ask for a client's progress notes. There is no warrant, order or subpoena.",
         us("case_manager").to("law_enforcement").purpose("law_enforcement"), &[ProgressNotes], POLICE, vec![mc::police_must_be_answered()]);
