@@ -397,6 +397,19 @@ fn signed_after_death(auth: &Authorization, request: &Request) -> bool {
         && matches!((auth.signed_on, request.client.died_on), (Some(signed), Some(died)) if signed > died)
 }
 
+/// The CMIA's own form (and its specific-date element, Cal. Civ. Code
+/// 56.11(b)(8)) is asked only of a disclosure 56.10(b) or (c) does not
+/// already allow (56.11(a)). A disclosure to a provider or plan for the
+/// client's treatment is one it allows (56.10(c)(1)), so there only HIPAA's
+/// form counts, and HIPAA accepts an expiry event (164.508(c)(1)(v)).
+fn cmia_needs_no_authorization(request: &Request) -> bool {
+    request.purpose == Purpose::Treatment
+        && (matches!(
+            request.recipient.kind,
+            RecipientKind::TreatingProvider | RecipientKind::CareTeamMember | RecipientKind::EmergencyProvider | RecipientKind::HealthPlan
+        ) || (request.recipient.kind == RecipientKind::Supervisor && !request.recipient.same_organization))
+}
+
 fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
     // HIPAA accepts an expiry event; California's authorization needs "a
@@ -405,6 +418,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     // event or condition.
     if request.jurisdiction == Jurisdiction::UsCa
         && auth.kind == AuthorizationKind::Hipaa
+        && !cmia_needs_no_authorization(request)
         && auth.expires_on.is_none()
         && auth.expiry_event.is_some()
         && !reasons.contains(&Reason::MissingElement(Element::Expiration))
@@ -801,6 +815,20 @@ mod tests {
         let mut request = request_with(&event);
         request.jurisdiction = Jurisdiction::UsCa;
         assert_eq!(reasons_of(&request), vec!["missing_element:expiration"], "Cal. Civ. Code 56.11(b)(8)");
+    }
+
+    #[test]
+    fn a_california_treatment_disclosure_takes_a_hipaa_form_with_an_event() {
+        let event = VALID
+            .replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#)
+            .replace(r#"{"kind":"employer","name":"Acme"}"#, r#"{"kind":"treating_provider"}"#)
+            .replace(r#""purposes":["employment"]"#, r#""purposes":["treatment"]"#);
+        let mut request = request_with(&event);
+        request.jurisdiction = Jurisdiction::UsCa;
+        request.recipient.kind = RecipientKind::TreatingProvider;
+        request.recipient.name = None;
+        request.purpose = Purpose::Treatment;
+        assert!(reasons_of(&request).is_empty(), "56.11(a): 56.10(c)(1) already allows it, so 56.11(b)(8) does not apply");
     }
 
     fn parse_auth(auth: &str) -> Authorization {
