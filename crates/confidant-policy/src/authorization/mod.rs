@@ -1,0 +1,212 @@
+//! When an authorization or Part 2 consent counts (45 CFR 164.508(b)–(c),
+//! 42 CFR 2.31): the checklist of `spec/rules.md` §7, reported per
+//! authorization with every failing reason, and the per-category coverage the
+//! rules read.
+//!
+//! `form` checks the document, `signers` who may sign it; this module
+//! matches each form on file against one request.
+
+mod form;
+mod signers;
+
+pub use form::{
+    ASCMI_PURPOSES, Element, PART2_2024_COMPLIANCE, PROCEEDING_PURPOSES, Reason, Statement, combines_proceeding_with_other_purposes,
+    form_defects, form_defects_on, required_statements, required_statements_on,
+};
+pub use signers::{child_and_parent_sign, joint_consent_required, joint_signature_required, signer_today};
+use signers::{client_may_sign_form, require_joint_consent, require_joint_signature};
+pub(crate) use signers::{minor_may_consent_to_sud_care_alone, signer_recognized};
+
+use crate::request::{Authorization, Request};
+use crate::vocab::{AuthorizationKind, Category, ClientStatus, Jurisdiction, Purpose, RecipientKind, Signer};
+
+/// How one authorization on file stands against one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The authorization's `id` as filed.
+    pub id: String,
+    /// The law it is written under; decides whether it opens HIPAA, Part 2
+    /// or both.
+    pub kind: AuthorizationKind,
+    /// Whether it is valid on `as_of` and matches this request.
+    pub counts: bool,
+    /// Every reason it does not count, in checklist order; empty when it
+    /// counts.
+    pub reasons: Vec<Reason>,
+    /// Requested categories it opens when it counts.
+    pub covers: Vec<Category>,
+    /// Signed by a personal representative rather than the client.
+    pub by_representative: bool,
+}
+
+/// Checks every authorization on file against the request, in order.
+pub fn assess(request: &Request) -> Vec<Standing> {
+    let mut standings: Vec<Standing> = request.authorizations.iter().map(|auth| assess_one(auth, request)).collect();
+    if joint_consent_required(request) {
+        require_joint_consent(&mut standings, request);
+    }
+    if child_and_parent_sign(request) {
+        require_joint_signature(&mut standings, |_| true, false);
+    }
+    standings
+}
+
+/// Nobody signs after their own death: from then on only a personal
+/// representative may authorize (45 CFR 164.502(g)(4); 42 CFR 2.15(b)).
+/// A form the client signed while alive still counts until it expires.
+fn signed_after_death(auth: &Authorization, request: &Request) -> bool {
+    request.client.status == ClientStatus::Deceased
+        && matches!((auth.signed_on, request.client.died_on), (Some(signed), Some(died)) if signed > died)
+}
+
+/// The CMIA's own form (and its specific-date element, Cal. Civ. Code
+/// 56.11(b)(8)) is asked only of a disclosure 56.10(b) or (c) does not
+/// already allow (56.11(a)). A disclosure to a provider or plan for the
+/// client's treatment is one it allows (56.10(c)(1)), so there only HIPAA's
+/// form counts, and HIPAA accepts an expiry event (164.508(c)(1)(v)).
+fn cmia_needs_no_authorization(request: &Request) -> bool {
+    request.purpose == Purpose::Treatment
+        && (matches!(
+            request.recipient.kind,
+            RecipientKind::TreatingProvider | RecipientKind::CareTeamMember | RecipientKind::EmergencyProvider | RecipientKind::HealthPlan
+        ) || (request.recipient.kind == RecipientKind::Supervisor && !request.recipient.same_organization))
+}
+
+fn assess_one(auth: &Authorization, request: &Request) -> Standing {
+    let mut reasons = form_defects_on(auth, request.as_of);
+    // HIPAA accepts an expiry event; California's authorization needs "a
+    // specific date" after which the provider may no longer disclose (Cal.
+    // Civ. Code 56.11(b)(8)). A Part 2 consent keeps 42 CFR 2.31(a)(7)'s
+    // event or condition.
+    if request.jurisdiction == Jurisdiction::UsCa
+        && auth.kind == AuthorizationKind::Hipaa
+        && !cmia_needs_no_authorization(request)
+        && auth.expires_on.is_none()
+        && auth.expiry_event.is_some()
+        && !reasons.contains(&Reason::MissingElement(Element::Expiration))
+    {
+        reasons.push(Reason::MissingElement(Element::Expiration));
+    }
+    // A parent who is not the minor's representative for this care, or a
+    // representative the provider declined to recognize, cannot sign for the
+    // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then
+    // lacks a valid signature.
+    if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
+        reasons.push(Reason::MissingElement(Element::Signature));
+    }
+    if auth.signed_by == Some(Signer::Client) && (!client_may_sign_form(request, auth.kind) || signed_after_death(auth, request)) {
+        reasons.push(Reason::MissingElement(Element::Signature));
+    }
+    if let Some(signed) = auth.signed_on
+        && signed > request.as_of
+    {
+        reasons.push(Reason::NotYetSigned);
+    }
+    // A form that names both a date and an event is invalid once either has
+    // come (45 CFR 164.508(b)(2)(i): "the expiration date has passed or the
+    // expiration event is known ... to have occurred"); the request can
+    // show only the date passing. An event alone never expires here.
+    if let Some(expires) = auth.expires_on
+        && expires < request.as_of
+    {
+        reasons.push(Reason::Expired);
+    }
+    if let Some(revoked) = auth.revoked_on
+        && revoked <= request.as_of
+    {
+        reasons.push(Reason::Revoked);
+    }
+    let recipient_matches = auth.recipients.iter().any(|r| {
+        r.kind == request.recipient.kind
+            && match (&r.name, &request.recipient.name) {
+                (None, _) => true,
+                (Some(named), Some(asked)) => same_name(named, asked),
+                (Some(_), None) => false,
+            }
+    });
+    // The ASCMI form can name only its four purposes; any other is not on it.
+    // For a Part 2 client's records, a consent that folds a proceeding into
+    // a consent for other purposes cannot open them for the proceeding
+    // (42 CFR 2.31(d)); the rule came with the 2024 amendments, so it binds
+    // from their compliance date.
+    let separate_consent_needed = request.client.part2_program
+        && request.as_of >= PART2_2024_COMPLIANCE
+        && PROCEEDING_PURPOSES.contains(&request.purpose)
+        && combines_proceeding_with_other_purposes(auth);
+    let purpose_matches = auth.purposes.contains(&request.purpose)
+        && (auth.kind != AuthorizationKind::Ascmi || ASCMI_PURPOSES.contains(&request.purpose))
+        && !separate_consent_needed;
+    if !auth.recipients.is_empty() && !recipient_matches {
+        reasons.push(Reason::RecipientMismatch);
+    }
+    if !auth.purposes.is_empty() && !purpose_matches {
+        reasons.push(Reason::PurposeMismatch);
+    }
+    let covers: Vec<Category> = request
+        .categories
+        .iter()
+        .copied()
+        .filter(|c| auth.categories.contains(c))
+        .filter(|c| !(auth.kind == AuthorizationKind::Ascmi && *c == Category::PsychotherapyNotes))
+        .collect();
+    if recipient_matches && purpose_matches && !auth.categories.is_empty() && covers.is_empty() {
+        reasons.push(Reason::CategoryNotCovered);
+    }
+    let counts = reasons.is_empty();
+    Standing {
+        id: auth.id.clone(),
+        kind: auth.kind,
+        counts,
+        reasons,
+        covers: if counts { covers } else { Vec::new() },
+        by_representative: auth.signed_by == Some(Signer::PersonalRepresentative),
+    }
+}
+
+/// Names match ignoring case and runs of whitespace: "Dr.  Rivera" is "dr. rivera".
+fn same_name(a: &str, b: &str) -> bool {
+    let fold = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+    fold(a) == fold(b)
+}
+
+/// Per requested category: which counting authorizations open it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// A counting HIPAA authorization covers it, or a counting Part 2 consent
+    /// does and it is not psychotherapy notes (a Part 2 consent satisfies
+    /// HIPAA for what it covers, except psychotherapy notes).
+    pub authorized: bool,
+    /// A counting Part 2 consent covers it.
+    pub consented: bool,
+    /// Every counting authorization that covers it was signed by a personal
+    /// representative (for a minor, a parent), none by the client.
+    pub by_representative_only: bool,
+}
+
+/// The coverage of one category by the assessed authorizations.
+pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
+    let mut out = Coverage::default();
+    let covering = || standings.iter().filter(|s| s.counts && s.covers.contains(&category));
+    out.by_representative_only = covering().next().is_some() && covering().all(|s| s.by_representative);
+    for s in covering() {
+        match s.kind {
+            AuthorizationKind::Hipaa => out.authorized = true,
+            AuthorizationKind::Part2 => {
+                out.consented = true;
+                if category != Category::PsychotherapyNotes {
+                    out.authorized = true;
+                }
+            }
+            // Designed to meet both laws; never covers psychotherapy notes
+            // (excluded from `covers` above).
+            AuthorizationKind::Ascmi => {
+                out.consented = true;
+                out.authorized = true;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
