@@ -262,6 +262,17 @@ pub(super) fn situations(b: &mut Builder) {
         LPS,
         vec![mc::ends_at_death(), mc::never_without_written_consent()],
     );
+    b.grounded(t, "jail_classification_diagnosis", "ca.cmia.custody", Topic::ConsentAndAuthorization,
+        "A client of your outpatient clinic has been booked into county jail. A classification officer, not the jail's health staff, asks for her diagnosis to decide where to house her. She signed nothing and there is no court order.",
+        ca("psychotherapist").to("correctional_institution").purpose("health_care_operations").fact("client_in_custody"), &[Diagnosis], "California lets a jail's health staff have what they need for the client's care, but not the custodian for its own needs (Civ. Code 56.10(a), (c)).", vec![mc::police_must_be_answered()]);
+    b.grounded(t, "attorney_authorization_psychiatrist", "ca.evidence.attorney_authorization", Topic::ConsentAndAuthorization,
+        "Before any lawsuit is filed, an attorney hands your clinic's psychiatrist a written authorization the client signed, naming the attorney's office, and asks to copy the client's diagnosis.",
+        ca("psychiatrist").to("attorney").named("Ruiz Law").purpose("client_request")
+            .authorization(paper("hipaa", Paper::Valid, &[Diagnosis], "attorney", Some("Ruiz Law"), &["client_request"])),
+        &[Diagnosis], "Before a suit is filed, a physician must let the attorney who presents the patient's authorization inspect and copy the records within five days (Cal. Evid. Code 1158).", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "adult_victim_police_spoken_yes", "ca.law_enforcement.abuse_victim_consent", Topic::MandatedReporting,
+        "A 30-year-old client tells you her partner beats her and says yes when you offer to tell the police. An officer calls and asks for your progress notes on it. She has signed nothing.",
+        ca("psychotherapist").age(30).to("law_enforcement").purpose("law_enforcement").facts(&["suspected_elder_abuse", "client_agrees"]), &[ProgressNotes], "California wants an adult's prior written consent before the police see the record (Penal Code 1543(a)); no reporting law covers a 30-year-old who is not a dependent adult.", vec![mc::verbal_ok()]);
     b.grounded(t, "lps_jail_care", "ca.lps.custody_care", Topic::ConsentAndAuthorization,
         "A client of your county (LPS) program has been booked into county jail. The jail's health staff ask for her medications and diagnosis to continue her care in custody.",
         lps("psychiatrist").to("correctional_institution").purpose("treatment").fact("client_in_custody"), &[Medications], LPS, vec![mc::never_without_written_consent()]);

@@ -392,6 +392,11 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "plan_audit_part2", "part2.audit.payer", Topic::SubstanceUseRecords,
         "The Medicaid plan covering a client of your substance-use program sends auditors to review the services it paid for; the client signed no consent.",
         p2("administrative_staff").to("health_plan").purpose("health_oversight"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "probation_consent_part2", "part2.criminal_justice_consent", Topic::SubstanceUseRecords,
+        "The court made treatment in your substance-use program a condition of a client's probation, and he signed a Part 2 consent naming County Probation for his drug test results. His probation officer asks for this month's results.",
+        p2("case_manager").to("law_enforcement").named("County Probation").purpose("law_enforcement")
+            .authorization(paper("part2", Paper::Valid, &[TestResults], "law_enforcement", Some("County Probation"), &["law_enforcement"])),
+        &[TestResults], "A consent to the criminal justice system that monitors a client's treatment reaches only those monitors, for those duties (42 CFR 2.35).", vec![mc::police_must_be_answered()]);
     b.grounded(t, "elder_abuse_part2", "part2.no_adult_abuse_exception", Topic::MandatedReporting,
         "A 70-year-old client of your substance-use program tells you her son takes her money and leaves her without food. You call adult protective services; the worker asks for her substance-use treatment information. She has not signed a Part 2 consent.",
         p2("psychotherapist").age(70).to("adult_protective_services").purpose("report_elder_abuse").fact("suspected_elder_abuse"),
