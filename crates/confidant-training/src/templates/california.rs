@@ -273,6 +273,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "adult_victim_police_spoken_yes", "ca.law_enforcement.abuse_victim_consent", Topic::MandatedReporting,
         "A 30-year-old client tells you her partner beats her and says yes when you offer to tell the police. An officer calls and asks for your progress notes on it. She has signed nothing.",
         ca("psychotherapist").age(30).to("law_enforcement").purpose("law_enforcement").facts(&["suspected_elder_abuse", "client_agrees"]), &[ProgressNotes], "California wants an adult's prior written consent before the police see the record (Penal Code 1543(a)); no reporting law covers a 30-year-old who is not a dependent adult.", vec![mc::verbal_ok()]);
+    b.grounded(t, "lps_adult_victim_spoken_yes", "ca.lps.abuse_victim_consent", Topic::MandatedReporting,
+        "A 40-year-old client of your county (LPS) program says her brother hits her and agrees aloud that you may tell the police. The officer asks for your progress notes. She has signed nothing.",
+        lps("case_manager").age(40).to("law_enforcement").purpose("law_enforcement").facts(&["suspected_elder_abuse", "client_agrees"]), &[ProgressNotes], "LPS records go to the police on a report no law requires only with the client's written consent (Welf. & Inst. Code 5328(b)).", vec![mc::verbal_ok()]);
     b.grounded(t, "lps_jail_care", "ca.lps.custody_care", Topic::ConsentAndAuthorization,
         "A client of your county (LPS) program has been booked into county jail. The jail's health staff ask for her medications and diagnosis to continue her care in custody.",
         lps("psychiatrist").to("correctional_institution").purpose("treatment").fact("client_in_custody"), &[Medications], LPS, vec![mc::never_without_written_consent()]);
