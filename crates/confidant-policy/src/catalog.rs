@@ -21,6 +21,7 @@ pub const PACKS: &[(Layer, &str, &str)] = &[
     (Layer::Hipaa, "hipaa-authorizations.cedar", include_str!("../policies/hipaa-authorizations.cedar")),
     (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
     (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
+    (Layer::California, "california-duties.cedar", include_str!("../policies/california-duties.cedar")),
     (Layer::California, "california-lps.cedar", include_str!("../policies/california-lps.cedar")),
     (Layer::Organization, "organization.cedar", include_str!("../policies/organization.cedar")),
 ];
