@@ -177,7 +177,9 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
             for (kind, rule) in v.obligations(rules) {
-                add_obligation(&mut obligations, kind, eval.category, &rule.id, request);
+                if owed(kind, request) {
+                    add_obligation(&mut obligations, kind, eval.category, &rule.id, request);
+                }
             }
         } else {
             withhold.push(eval.category);
@@ -227,6 +229,15 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     };
     out.explanation = explain::explain(request, &out, evaluations, rules);
     out
+}
+
+/// Whether an obligation a releasing rule names is owed on this request.
+/// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
+/// use inside the covered entity or program (`same_organization`) is not a
+/// disclosure (45 CFR 164.501, "use" and "disclosure"), so it makes no entry,
+/// whichever rule released it. The audit log still records the access.
+fn owed(kind: ObligationKind, request: &Request) -> bool {
+    !(kind == ObligationKind::RecordInAccounting && request.recipient.same_organization)
 }
 
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {

@@ -231,6 +231,9 @@ pub(crate) fn check_invariants(r: &Request, d: &Decision) -> Result<(), TestCase
     }
 
     // Obligations go with released categories, remedies with withheld ones; kinds unique.
+    if r.recipient.same_organization {
+        prop_assert!(!d.obligations.iter().any(|o| o.kind == ObligationKind::RecordInAccounting), "accounting for a use (164.528(a))");
+    }
     if d.release.is_empty() {
         prop_assert!(!d.obligations.iter().any(|o| o.kind == ObligationKind::RecordInAccounting), "accounting with nothing released");
         prop_assert!(d.obligations.is_empty(), "obligations with nothing released");

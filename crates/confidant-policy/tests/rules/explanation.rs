@@ -14,6 +14,24 @@ fn accounting_is_never_owed_for_treatment_payment_or_operations() {
 }
 
 #[test]
+fn a_use_inside_the_organization_is_never_an_accounting_entry() {
+    // 164.528(a) accounts for disclosures; a use inside the covered entity
+    // (164.501) is not one, even when the rule that allows it is an
+    // accounting rule outside the organization.
+    let inside = set(
+        facts(base("treating_provider", "prevent_serious_threat", &["progress_notes"]), &["serious_imminent_threat", "identifiable_victim"]),
+        "/recipient/same_organization",
+        json!(true),
+    );
+    let d = decide(&inside);
+    assert_eq!(d.decision, OverallDecision::Permit, "164.512(j)(1)(i)");
+    assert!(!has_obligation(&d, ObligationKind::RecordInAccounting), "a use makes no accounting entry");
+    assert!(has_obligation(&d, ObligationKind::DocumentRationale), "other obligations stay");
+    let outside = decide(&set(inside, "/recipient/same_organization", json!(false)));
+    assert!(has_obligation(&outside, ObligationKind::RecordInAccounting), "the same release outside is a disclosure");
+}
+
+#[test]
 fn explanation_names_the_rule_and_the_next_step() {
     let d =
         decide(&set(base("treating_provider", "treatment", &["diagnosis", "psychotherapy_notes"]), "/organization_policy", json!("none")));
