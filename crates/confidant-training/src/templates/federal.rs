@@ -53,6 +53,9 @@ fn hipaa(b: &mut Builder) {
     b.grounded(t, "crisis_team_crime", "hipaa.law_enforcement.emergency_crime", Topic::RecordsAndAccounting,
         "Your mobile crisis team, called to a client's home, finds that the client has just stabbed his roommate, who has been taken away by ambulance. While you care for the client, you call the police to tell them what happened and who did it.",
         us("nurse").to("law_enforcement").purpose("law_enforcement").fact("medical_emergency"), &[Demographics, Diagnosis], POLICE, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "decedent_crime_alert", "hipaa.law_enforcement.decedent", Topic::AfterDischargeOrDeath,
+        "A client was found dead at home with injuries you believe someone else inflicted. Detectives investigating the death ask who he was and what he was being treated for.",
+        us("psychiatrist").deceased("2026-01-15").to("law_enforcement").purpose("death_investigation"), &[Demographics, Diagnosis], POLICE, vec![mc::police_must_be_answered(), mc::never_without_written_consent()]);
     b.grounded(t, "red_cross_reunification", "hipaa.notification.assist", Topic::FamilyAndFriends,
         "After a wildfire, a client evacuated to your shelter clinic agrees that the Red Cross, which is reuniting families, may be told she is there and how she is. The Red Cross worker asks.",
         us("case_manager").to("social_services_agency").named("Red Cross").purpose("notification").facts(&["client_present", "client_agrees"]), &[PresenceAndCondition], "Someone helping to notify family may learn where the client is and how she is in general terms (45 CFR 164.510(b)(1)(ii), (b)(4)).", vec![mc::never_without_written_consent()]);
