@@ -19,7 +19,10 @@ fn a_use_inside_the_organization_is_never_an_accounting_entry() {
     // (164.501) is not one, even when the rule that allows it is an
     // accounting rule outside the organization.
     let inside = set(
-        facts(base("treating_provider", "prevent_serious_threat", &["progress_notes"]), &["serious_imminent_threat", "identifiable_victim"]),
+        facts(
+            base("treating_provider", "prevent_serious_threat", &["progress_notes"]),
+            &["serious_imminent_threat", "identifiable_victim"],
+        ),
         "/recipient/same_organization",
         json!(true),
     );
