@@ -41,14 +41,64 @@ pub struct Standing {
 
 /// Checks every authorization on file against the request, in order.
 pub fn assess(request: &Request) -> Vec<Standing> {
-    let mut standings: Vec<Standing> = request.authorizations.iter().map(|auth| assess_one(auth, request)).collect();
-    if joint_consent_required(request) {
-        require_joint_consent(&mut standings, request);
-    }
-    if child_and_parent_sign(request) {
-        require_joint_signature(&mut standings, |_| true, false);
+    let in_life = as_in_life(request);
+    let mut standings: Vec<Standing> = request
+        .authorizations
+        .iter()
+        .map(|auth| {
+            let signer_view = match &in_life {
+                Some(living) if signed_in_life(auth, request) => living,
+                _ => request,
+            };
+            assess_one(auth, request, signer_view)
+        })
+        .collect();
+    require_joint_signatures(&mut standings, request);
+    // A form signed while the client lived needed the signatures the law
+    // asked for then; a parent's signature that lacked the minor's does not
+    // become complete because the minor has since died.
+    if let Some(living) = &in_life {
+        let signed_then: Vec<bool> = request.authorizations.iter().map(|auth| signed_in_life(auth, request)).collect();
+        let mut then: Vec<Standing> = standings.iter().zip(&signed_then).filter(|(_, then)| **then).map(|(s, _)| s.clone()).collect();
+        require_joint_signatures(&mut then, living);
+        for (standing, judged) in standings.iter_mut().zip(&signed_then).filter(|(_, then)| **then).map(|(s, _)| s).zip(then) {
+            *standing = judged;
+        }
     }
     standings
+}
+
+fn require_joint_signatures(standings: &mut [Standing], request: &Request) {
+    if joint_consent_required(request) {
+        require_joint_consent(standings, request);
+    }
+    if child_and_parent_sign(request) {
+        require_joint_signature(standings, |_| true, false);
+    }
+}
+
+/// For a client who has died, the request as it would have stood while they
+/// lived: who could sign for them then. `None` for a living client.
+fn as_in_life(request: &Request) -> Option<Request> {
+    (request.client.status == ClientStatus::Deceased).then(|| {
+        let mut living = request.clone();
+        living.client.status = ClientStatus::Active;
+        living.client.died_on = None;
+        living
+    })
+}
+
+/// Whether the form was signed before the day the client died. Such a form
+/// is judged by who could sign for the client then: a signature that
+/// lacked authority when given (a parent for care the minor controlled, a
+/// representative the provider declined under 45 CFR 164.502(g)(5), a
+/// parent alone under 42 CFR 2.14) makes a defective form (164.508(b)(2);
+/// 2.31(a)), and death does not cure it. Only a representative acting after
+/// death signs under 164.502(g)(4) and 2.15(b). On the day of death itself
+/// either could have signed, as `signed_after_death` reads it for the client.
+fn signed_in_life(auth: &Authorization, request: &Request) -> bool {
+    request.client.status == ClientStatus::Deceased
+        && matches!((auth.signed_on, request.client.died_on), (Some(signed), Some(died)) if signed < died)
 }
 
 /// Nobody signs after their own death: from then on only a personal
@@ -72,7 +122,9 @@ fn cmia_needs_no_authorization(request: &Request) -> bool {
         ) || (request.recipient.kind == RecipientKind::Supervisor && !request.recipient.same_organization))
 }
 
-fn assess_one(auth: &Authorization, request: &Request) -> Standing {
+/// `signer_view` is the request as it stood when the form was signed; it
+/// decides only who could sign (`as_in_life`).
+fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) -> Standing {
     let mut reasons = form_defects_on(auth, request.as_of);
     // HIPAA accepts an expiry event; California's authorization needs "a
     // specific date" after which the provider may no longer disclose (Cal.
@@ -91,7 +143,7 @@ fn assess_one(auth: &Authorization, request: &Request) -> Standing {
     // representative the provider declined to recognize, cannot sign for the
     // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then
     // lacks a valid signature.
-    if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(request) {
+    if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(signer_view) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if auth.signed_by == Some(Signer::Client) && (!client_may_sign_form(request, auth.kind) || signed_after_death(auth, request)) {

@@ -367,3 +367,48 @@ fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
     let pn = coverage(std::slice::from_ref(&s), Category::PsychotherapyNotes);
     assert!(!pn.authorized && pn.consented);
 }
+
+#[test]
+fn a_signature_without_authority_in_life_stays_invalid_after_the_client_dies() {
+    let by_rep = VALID.replace("\"signed_by\":\"client\"", "\"signed_by\":\"personal_representative\"");
+    let dead = |facts: &[Fact], died: Date| {
+        let mut r = request_with(&by_rep);
+        r.client.age = 16;
+        r.client.status = ClientStatus::Deceased;
+        r.client.died_on = Some(died);
+        for f in facts {
+            r.facts.set(*f, true);
+        }
+        r
+    };
+    let after_signing = Date::from_ymd_const(2026, 2, 1);
+    let before_signing = Date::from_ymd_const(2026, 1, 9);
+    // A parent signed for care the minor controlled (45 CFR 164.502(g)(3)(i)),
+    // or a representative the provider had declined (164.502(g)(5)): the form
+    // lacked a valid signature when signed, and death does not cure it.
+    for fact in [Fact::MinorConsentedToOwnCare, Fact::RepresentativeMayEndanger, Fact::ParentAgreedToConfidentiality] {
+        assert_eq!(reasons_of(&dead(&[fact], after_signing)), vec!["missing_element:signature"], "{fact:?}");
+        // The representative acting after death signs under 164.502(g)(4).
+        assert!(reasons_of(&dead(&[fact], before_signing)).is_empty(), "{fact:?}");
+    }
+    // A parent with authority in life: the form still counts after death.
+    assert!(reasons_of(&dead(&[], after_signing)).is_empty());
+}
+
+#[test]
+fn a_part2_parents_consent_that_lacked_the_minors_signature_stays_incomplete_after_death() {
+    let both = r#"["substance_use","presence_and_condition"]"#;
+    let mut request = minor_part2_request("{}", &[("p", "personal_representative", both)]);
+    request.client.status = ClientStatus::Deceased;
+    request.client.died_on = Some(Date::from_ymd_const(2026, 2, 1));
+    let s = assess(&request);
+    assert!(s.iter().all(|s| !s.counts && s.reasons == vec![Reason::MissingElement(Element::Signature)]), "{s:?}");
+    // Signed jointly in life, the consent still counts after death.
+    let mut joint = minor_part2_request("{}", &[("m", "client", both), ("p", "personal_representative", both)]);
+    joint.client.status = ClientStatus::Deceased;
+    joint.client.died_on = Some(Date::from_ymd_const(2026, 2, 1));
+    assert!(assess(&joint).iter().all(|s| s.counts), "{:?}", assess(&joint));
+    // Signed by the representative after death (2.15(b)): it counts alone.
+    request.client.died_on = Some(Date::from_ymd_const(2026, 1, 9));
+    assert!(assess(&request).iter().all(|s| s.counts), "{:?}", assess(&request));
+}

@@ -30,13 +30,19 @@ pub(crate) fn matching_authorization(
     expires_in: i64,
 ) -> Authorization {
     let as_of = day_number(request.as_of);
+    // A form obtained from a deceased client's representative is signed
+    // after death: one signed in life is judged by who could sign then.
+    let signed_on = match request.client.died_on {
+        Some(died) => (as_of - signed_ago).max(day_number(died)),
+        None => as_of - signed_ago,
+    };
     Authorization {
         id: "added".to_string(),
         kind,
         // A child the parent signs for (Cal. Civ. Code 56.11(b)(3)(B)) cannot
         // sign, nor can a client who has died.
         signed_by: Some(confidant_policy::authorization::signer_today(request, kind)),
-        signed_on: Some(date(as_of - signed_ago)),
+        signed_on: Some(date(signed_on)),
         categories,
         recipients: vec![AuthorizedRecipient { kind: request.recipient.kind, name: request.recipient.name.clone() }],
         purposes: vec![request.purpose],
