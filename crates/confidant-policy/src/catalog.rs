@@ -701,6 +701,75 @@ mod tests {
         assert!(err.starts_with("t.cedar:7:") && err.contains("client_agress"), "{err}");
     }
 
+    /// HIPAA permissions that reach LPS records under `US-CA` because 5328
+    /// (or a position taken on it) allows the same disclosure, each with why.
+    const WEIGHED_AGAINST_5328: &[(&str, &str)] = &[
+        ("hipaa.access", "the client's own access (Health & Safety Code 123110); 5328 restricts disclosure to others"),
+        ("hipaa.access.psychotherapy_notes", "the client's own access"),
+        ("hipaa.to_client", "the client's own access"),
+        ("hipaa.authorization", "the client's written consent (5328(b))"),
+        ("hipaa.psychotherapy_notes.authorization", "the client's written consent (5328(b))"),
+        (
+            "hipaa.representative_set_aside.client_agrees",
+            "a family member the client agrees may be told (5328.1(a), as ca.lps.family reads it)",
+        ),
+        ("hipaa.internal_use", "communications inside the program (5328(a))"),
+        ("hipaa.psychotherapy_notes.training", "the program's own training, inside the program (5328(a))"),
+        ("hipaa.business_associate.treatment", "an agent acting for the program (california-lps.cedar's operations position)"),
+        ("hipaa.operations", "the program's own operations and quality committee (california-lps.cedar's operations position)"),
+        ("hipaa.payment", "a claim for aid, insurance or medical assistance (5328(c))"),
+        ("hipaa.payment.other_provider", "a claim for aid, insurance or medical assistance (5328(c))"),
+        ("hipaa.health_oversight", "licensing and oversight (5328.15; california-lps.cedar's oversight position)"),
+        ("hipaa.research", "research (5328(e))"),
+        ("hipaa.coroner", "the coroner (5328.8)"),
+        ("hipaa.court_order", "the courts, as the administration of justice needs (5328(f))"),
+        ("hipaa.court_order.psychotherapy_notes", "the courts (5328(f))"),
+        ("hipaa.law_enforcement", "a warrant or court order is the court's own process (5328(f); ca.cmia.search_warrant)"),
+        ("hipaa.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
+        ("hipaa.psychotherapy_notes.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
+        ("hipaa.required_by_law", "a disclosure another law compels is never blocked by 5328 (california-lps.cedar's header)"),
+        ("hipaa.psychotherapy_notes.mandated_report", "a mandated report (california-lps.cedar's header)"),
+        (
+            "hipaa.decedent.notification",
+            "notice of the client's death to family: 5328 names none, and blocking it would keep the next of kin from being told; left open",
+        ),
+    ];
+
+    /// 5328 lists the only cases in which LPS records may be disclosed, so a
+    /// new HIPAA permission must be blocked for them (an `only_blocks` of a
+    /// `ca.lps.*` forbid), exclude them (or California) itself, or be listed above with the
+    /// 5328 case it matches. The 45 CFR 164.512(f)(4) rule reached LPS
+    /// records for a day because nobody had weighed it.
+    #[test]
+    fn every_hipaa_permission_is_weighed_against_5328_for_lps_records() {
+        let catalog = Catalog::load().unwrap_or_else(|e| panic!("{e}"));
+        let blocked: Vec<usize> = catalog
+            .rules
+            .iter()
+            .filter(|r| r.id.starts_with("ca.lps.") && r.effect == Effect::Forbid)
+            .flat_map(|r| r.blocking.only_blocks.clone().unwrap_or_default())
+            .collect();
+        let unweighed: Vec<&str> = catalog
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| r.layer == Layer::Hipaa && r.effect == Effect::Permit && !blocked.contains(i))
+            // A rule that reads `lps_program` weighs it itself; one for
+            // federal-only requests never meets California's records.
+            .filter(|(_, r)| !r.source.contains("lps_program") && !r.source.contains("context.jurisdiction == \"US\""))
+            .filter(|(_, r)| !WEIGHED_AGAINST_5328.iter().any(|(id, _)| *id == r.id))
+            .map(|(_, r)| r.id.as_str())
+            .collect();
+        assert!(unweighed.is_empty(), "HIPAA permissions not weighed against Welf. & Inst. Code 5328: {unweighed:?}");
+        for (id, _) in WEIGHED_AGAINST_5328 {
+            assert!(catalog.rules.iter().any(|r| r.id == *id), "{id} is listed but is not a rule");
+            assert!(
+                !catalog.rules.iter().enumerate().any(|(i, r)| r.id == *id && blocked.contains(&i)),
+                "{id} is listed as allowed but a ca.lps forbid blocks it"
+            );
+        }
+    }
+
     #[test]
     fn the_embedded_rules_band_age_at_12_16_18_and_65_and_death_at_50_years() {
         // 12: Cal. Fam. Code 6929(b) (a minor's own consent to substance use
