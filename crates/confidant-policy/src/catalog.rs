@@ -721,6 +721,10 @@ mod tests {
         ("hipaa.payment.other_provider", "a claim for aid, insurance or medical assistance (5328(c))"),
         ("hipaa.health_oversight", "licensing and oversight (5328.15; california-lps.cedar's oversight position)"),
         ("hipaa.research", "research (5328(e))"),
+        (
+            "hipaa.public_health.exposed_person",
+            "a physician's HIV partner notice, 'notwithstanding any other provision of law' (Health & Safety Code 121015)",
+        ),
         ("hipaa.coroner", "the coroner (5328.8)"),
         ("hipaa.court_order", "the courts, as the administration of justice needs (5328(f))"),
         ("hipaa.court_order.psychotherapy_notes", "the courts (5328(f))"),

@@ -140,6 +140,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_case_report", "ca.hiv.case_report", Topic::MandatedReporting,
         "Your clinic's psychiatrist confirms that a client has a new HIV infection. No authorization is on file. The state's HIV case report, with the client's name, goes to the county's local health officer.",
         ca("psychiatrist").to("public_health_authority").named("local health officer").purpose("public_health"), &[Hiv], "California guards HIV test results more closely than the rest of the record, except for the case report the law requires.", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "hiv_partner_notice", "ca.hiv.partner_notification", Topic::DutyToProtect,
+        "Your clinic's psychiatrist confirmed a client's HIV infection weeks ago. Despite counseling he will not tell his wife or let the clinic do so, and the psychiatrist has told him she intends to notify his wife herself.",
+        ca("psychiatrist").to("potential_victim").named("the client's wife").purpose("public_health"), &[Hiv], "California lets the client's physician, and only a physician, tell a spouse or partner after counseling the client (Health & Safety Code 121015).", vec![mc::never_without_written_consent()]);
     b.grounded(t, "hiv_custody_notice", "ca.hiv.custody_notice", Topic::MandatedReporting,
         "You are a nurse in the county jail's medical unit. A detainee's test shows he is infected with HIV. He asks you to keep it from the jail.",
         ca("nurse").to("correctional_institution").named("officer in charge").purpose("health_care_operations").facts(&["client_in_custody", "required_by_law"]), &[Hiv], "California guards HIV test results more closely than the rest of the record, except where a law requires a report, as it does for custody facilities' medical staff.", vec![mc::never_without_written_consent(), mc::report_optional()]);
