@@ -41,13 +41,15 @@ pub struct Standing {
 
 /// Checks every authorization on file against the request, in order.
 pub fn assess(request: &Request) -> Vec<Standing> {
-    let in_life = as_in_life(request);
+    let signed_then: Vec<bool> = request.authorizations.iter().map(|auth| signed_in_life(auth, request)).collect();
+    let in_life = signed_then.contains(&true).then(|| as_in_life(request));
     let mut standings: Vec<Standing> = request
         .authorizations
         .iter()
-        .map(|auth| {
+        .zip(&signed_then)
+        .map(|(auth, &then)| {
             let signer_view = match &in_life {
-                Some(living) if signed_in_life(auth, request) => living,
+                Some(living) if then => living,
                 _ => request,
             };
             assess_one(auth, request, signer_view)
@@ -58,7 +60,6 @@ pub fn assess(request: &Request) -> Vec<Standing> {
     // asked for then; a parent's signature that lacked the minor's does not
     // become complete because the minor has since died.
     if let Some(living) = &in_life {
-        let signed_then: Vec<bool> = request.authorizations.iter().map(|auth| signed_in_life(auth, request)).collect();
         let mut then: Vec<Standing> = standings.iter().zip(&signed_then).filter(|(_, then)| **then).map(|(s, _)| s.clone()).collect();
         require_joint_signatures(&mut then, living);
         for (standing, judged) in standings.iter_mut().zip(&signed_then).filter(|(_, then)| **then).map(|(s, _)| s).zip(then) {
@@ -78,14 +79,13 @@ fn require_joint_signatures(standings: &mut [Standing], request: &Request) {
 }
 
 /// For a client who has died, the request as it would have stood while they
-/// lived: who could sign for them then. `None` for a living client.
-fn as_in_life(request: &Request) -> Option<Request> {
-    (request.client.status == ClientStatus::Deceased).then(|| {
-        let mut living = request.clone();
-        living.client.status = ClientStatus::Active;
-        living.client.died_on = None;
-        living
-    })
+/// lived: who could sign for them then. Built only when a form on file was
+/// signed in life.
+fn as_in_life(request: &Request) -> Request {
+    let mut living = request.clone();
+    living.client.status = ClientStatus::Active;
+    living.client.died_on = None;
+    living
 }
 
 /// Whether the form was signed before the day the client died. Such a form
