@@ -202,6 +202,7 @@ impl Engine {
         candidates.retain(|k| !(*k == RemedyKind::AskClient && input.status == ClientStatus::Deceased));
         // Nor can a form be asked of nobody.
         candidates.retain(|k| !(*k == RemedyKind::ObtainAuthorization && input.nobody_may_sign));
+        candidates.retain(|k| !(*k == RemedyKind::ObtainPart2Consent && input.nobody_may_consent));
         // A Part 2 order already in hand is not a next step; what it lacks
         // (a mandate that compels, 42 CFR 2.61(a)) is obtain_court_order.
         candidates.retain(|k| !(*k == RemedyKind::ObtainPart2CourtOrder && input.facts.get(Fact::Part2CourtOrder)));
@@ -216,6 +217,7 @@ impl Engine {
         if working.is_empty()
             && input.part2_program
             && !input.nobody_may_sign
+            && !input.nobody_may_consent
             && input.category == Category::PsychotherapyNotes
             && releases(&pair)?
         {
@@ -550,6 +552,9 @@ struct EvalInput {
     /// Neither the client nor a representative the request shows can sign
     /// (a California child under 12 whose parent the provider set aside).
     nobody_may_sign: bool,
+    /// No Part 2 consent can be had: 42 CFR 2.14(b)(1) asks for the parent's
+    /// signature beside the minor's, and the provider set the parent aside.
+    nobody_may_consent: bool,
     consented: bool,
     restricted_agreed: bool,
     restriction_requested: bool,
@@ -588,6 +593,7 @@ impl EvalInput {
             representative_signed: coverage.by_representative_only,
             nobody_may_sign: !client_may_sign && !authorization::signer_recognized(request),
             client_may_sign,
+            nobody_may_consent: authorization::nobody_may_consent(request),
             consented: coverage.consented,
             restricted_agreed,
             restriction_requested,

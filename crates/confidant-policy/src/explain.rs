@@ -134,6 +134,9 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         RemedyKind::ObtainPart2Consent if deceased => {
             "Ask the person who may act for the deceased client (the executor or administrator of the estate) to sign a Part 2 consent (42 CFR 2.31, 2.15(b)) that covers this information and recipient."
         }
+        RemedyKind::ObtainPart2Consent if authorization::joint_consent_required(request) => {
+            "Ask the client and their parent or guardian to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient: where state law required the parent's consent to the treatment, the minor's consent to disclose needs the parent's signature beside it (42 CFR 2.14(b)(1))."
+        }
         RemedyKind::ObtainPart2Consent if authorization::minor_may_consent_to_sud_care_alone(request) => {
             "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient. In California a minor aged 12 or older signs it alone; a parent's signature does not count (42 CFR 2.14(a); Cal. Fam. Code 6929(b))."
         }
@@ -190,6 +193,11 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
         Reason::MissingElement(authorization::Element::Signature) if auth.signed_by == Some(Signer::Client) => {
             if request.client.status == ClientStatus::Deceased {
                 write!(text, "it was signed by the client after their death or lacks the personal representative's signature")
+            } else if auth.kind != AuthorizationKind::Hipaa && authorization::nobody_may_consent(request) {
+                write!(
+                    text,
+                    "a minor's Part 2 consent needs a second signature, from a parent, guardian or other person state law lets act for the minor (42 CFR 2.14(b)(1)), and a parent you believe may endanger the client cannot give it (45 CFR 164.502(g)(5)): ask another guardian, or a court"
+                )
             } else {
                 write!(
                     text,

@@ -14,8 +14,8 @@ pub use form::{
     form_defects, form_defects_on, required_statements, required_statements_on,
 };
 pub use signers::{child_and_parent_sign, joint_consent_required, joint_signature_required, signer_today};
-use signers::{client_may_sign_form, require_joint_consent, require_joint_signature};
-pub(crate) use signers::{minor_may_consent_to_sud_care_alone, signer_recognized};
+use signers::{client_may_sign_form, representative_may_sign_form, require_joint_consent, require_joint_signature};
+pub(crate) use signers::{minor_may_consent_to_sud_care_alone, nobody_may_consent, signer_recognized};
 
 use crate::request::{Authorization, Request};
 use crate::vocab::{AuthorizationKind, Category, ClientStatus, Jurisdiction, Purpose, RecipientKind, Signer};
@@ -142,8 +142,9 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
     // A parent who is not the minor's representative for this care, or a
     // representative the provider declined to recognize, cannot sign for the
     // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then
-    // lacks a valid signature.
-    if auth.signed_by == Some(Signer::PersonalRepresentative) && !signer_recognized(signer_view) {
+    // lacks a valid signature. A parent still co-signs the Part 2 consent
+    // 2.14(b)(1) asks both to give.
+    if auth.signed_by == Some(Signer::PersonalRepresentative) && !representative_may_sign_form(signer_view, auth.kind) {
         reasons.push(Reason::MissingElement(Element::Signature));
     }
     if auth.signed_by == Some(Signer::Client) && (!client_may_sign_form(request, auth.kind) || signed_after_death(auth, request)) {

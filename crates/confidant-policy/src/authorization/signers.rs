@@ -44,12 +44,44 @@ pub fn joint_signature_required(request: &Request, kind: AuthorizationKind) -> b
 /// the minor signs (2.14(a)). Under `US-CA` a minor of 12 or more may
 /// consent to substance use treatment alone (Cal. Fam. Code 6929(b)), so
 /// state law does not require the parent's consent and 2.14(b) does not
-/// apply. Where the parent agreed the care stays confidential or may
-/// endanger the minor, the parent cannot sign for the minor either, and the
-/// minor's own consent is the one that counts. `signer_recognized` decides
-/// all of these: the parent is a signer only where none holds.
+/// apply. A parent's agreement to keep the care confidential, or the
+/// provider's fear that the parent may endanger the minor, are HIPAA's
+/// grounds for not treating the parent as representative (45 CFR
+/// 164.502(g)(3)(iii), (g)(5)); neither makes the minor's consent alone
+/// enough where state law required the parent's consent to the treatment,
+/// and 2.14(b)(1) still asks for both signatures (`parent_cosigns`).
 pub fn joint_consent_required(request: &Request) -> bool {
-    request.client.part2_program && request.client.age < 18 && request.client.status != ClientStatus::Deceased && signer_recognized(request)
+    request.client.part2_program
+        && request.client.age < 18
+        && request.client.status != ClientStatus::Deceased
+        && !request.facts.get(Fact::MinorConsentedToOwnCare)
+        && !minor_may_consent_to_sud_care_alone(request)
+}
+
+/// Whether the parent's signature completes a Part 2 consent (or ASCMI)
+/// that 42 CFR 2.14(b)(1) asks both to sign. A parent who agreed to keep the
+/// care confidential still co-signs: the agreement keeps the parent from
+/// acting for the minor alone, not from giving the consent state law asked
+/// of them. A parent the provider believes may endanger the minor does not
+/// (164.502(g)(5)): another person state law authorizes to act for the
+/// minor, or a court, must, which the request cannot show, so no consent
+/// on file opens the record (`nobody_may_consent`).
+pub(crate) fn parent_cosigns(request: &Request) -> bool {
+    joint_consent_required(request) && !request.facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether no Part 2 consent can be had for this client today: 2.14(b)(1)
+/// asks for the parent's signature beside the minor's, and the only parent
+/// the request shows is one the provider set aside.
+pub(crate) fn nobody_may_consent(request: &Request) -> bool {
+    joint_consent_required(request) && !parent_cosigns(request)
+}
+
+/// Whether a personal representative's signature counts on a form of this
+/// kind: as the client's representative (`signer_recognized`), or as the
+/// parent's half of a consent 2.14(b)(1) asks both to sign.
+pub(super) fn representative_may_sign_form(request: &Request, kind: AuthorizationKind) -> bool {
+    signer_recognized(request) || (kind != AuthorizationKind::Hipaa && parent_cosigns(request))
 }
 
 /// Applies 42 CFR 2.14(b): a Part 2 consent (or ASCMI) opens a category only

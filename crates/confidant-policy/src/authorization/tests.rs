@@ -298,6 +298,26 @@ fn a_part2_minors_consent_needs_the_parents_signature_too_where_the_parent_conse
     assert!(s.counts && s.covers.len() == 2, "{s:?}");
 }
 
+#[test]
+fn hipaas_grounds_for_setting_a_parent_aside_do_not_let_a_part2_minor_consent_alone() {
+    let both = r#"["substance_use","presence_and_condition"]"#;
+    let pair = [("m", "client", both), ("p", "personal_representative", both)];
+    // A parent who agreed to keep the care confidential still gave the
+    // consent state law asked for, so 2.14(b)(1) asks for both signatures.
+    let agreed = r#"{"parent_agreed_to_confidentiality":true}"#;
+    let s = assess(&minor_part2_request(agreed, &pair[..1]));
+    assert!(!coverage(&s, Category::SubstanceUse).consented, "{s:?}");
+    let s = assess(&minor_part2_request(agreed, &pair));
+    assert!(s.iter().all(|s| s.counts) && coverage(&s, Category::SubstanceUse).consented, "{s:?}");
+    // A parent the provider believes may endanger the minor cannot co-sign,
+    // and the minor's consent alone is not enough either.
+    let feared = r#"{"representative_may_endanger":true}"#;
+    let s = assess(&minor_part2_request(feared, &pair));
+    assert!(!coverage(&s, Category::SubstanceUse).consented, "{s:?}");
+    assert!(nobody_may_consent(&minor_part2_request(feared, &[])));
+    assert!(!nobody_may_consent(&minor_part2_request(agreed, &[])));
+}
+
 fn part2_proceeding_request(purpose: &str, purposes: &str, kind: &str, as_of: &str, part2: bool) -> Request {
     let text = format!(
         r#"{{"as_of":"{as_of}","jurisdiction":"US","client":{{"age":34,"status":"active","part2_program":{part2}}},
