@@ -133,6 +133,14 @@ pub(crate) fn threats_only_for_clinicians() -> Misconception {
     m(Outcome::Deny, "only a licensed clinician may ever act on a threat")
 }
 
+pub(crate) fn board_may_have_anything() -> Misconception {
+    m(Outcome::Permit, "a licensing board may have whatever it asks for")
+}
+
+pub(crate) fn board_must_be_answered() -> Misconception {
+    m(Outcome::Required, "a licensing board's request must be answered like an order")
+}
+
 pub(crate) fn providers_must_get_it() -> Misconception {
     m(Outcome::Required, "a treating provider is entitled to the whole record on request")
 }

@@ -146,6 +146,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_custody_notice", "ca.hiv.custody_notice", Topic::MandatedReporting,
         "You are a nurse in the county jail's medical unit. A detainee's test shows he is infected with HIV. He asks you to keep it from the jail.",
         ca("nurse").to("correctional_institution").named("officer in charge").purpose("health_care_operations").facts(&["client_in_custody", "required_by_law"]), &[Hiv], "California guards HIV test results more closely than the rest of the record, except where a law requires a report, as it does for custody facilities' medical staff.", vec![mc::never_without_written_consent(), mc::report_optional()]);
+    b.grounded(t, "board_hearing_without_process", "ca.cmia.adjudication_needs_process", Topic::RecordsAndAccounting,
+        "A licensing board's investigator calls you, a clinic nurse, and asks you to email a client's medication list and progress notes for a disciplinary hearing against another nurse. There is no subpoena or order, and the client has signed nothing.",
+        ca("nurse").to("health_oversight_agency").named("licensing board").purpose("judicial_proceeding"), &[Medications, ProgressNotes], "For an adjudication California asks the board to compel the records, or the client to authorize their release.", vec![mc::board_may_have_anything(), mc::board_must_be_answered()]);
     b.grounded(t, "hiv_court_order", "ca.hiv.not_compelled", Topic::RecordsAndAccounting,
         "A civil court orders your clinic to produce a client's medical record, and the record includes an HIV test result. The client has signed nothing about HIV.",
         ca("nurse").to("court").purpose("judicial_proceeding").fact("court_order"), &[Hiv, Medications], "California guards HIV test results more closely than the rest of the record, even against an order.", vec![]);
