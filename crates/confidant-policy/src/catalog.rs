@@ -719,7 +719,6 @@ mod tests {
         ("hipaa.operations", "the program's own operations and quality committee (california-lps.cedar's operations position)"),
         ("hipaa.payment", "a claim for aid, insurance or medical assistance (5328(c))"),
         ("hipaa.payment.other_provider", "a claim for aid, insurance or medical assistance (5328(c))"),
-        ("hipaa.health_oversight", "licensing and oversight (5328.15; california-lps.cedar's oversight position)"),
         ("hipaa.research", "research (5328(e))"),
         (
             "hipaa.public_health.exposed_person",

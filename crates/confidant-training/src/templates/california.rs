@@ -149,6 +149,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "board_hearing_without_process", "ca.cmia.adjudication_needs_process", Topic::RecordsAndAccounting,
         "A licensing board's investigator calls you, a clinic nurse, and asks you to email a client's medication list and progress notes for a disciplinary hearing against another nurse. There is no subpoena or order, and the client has signed nothing.",
         ca("nurse").to("health_oversight_agency").named("licensing board").purpose("judicial_proceeding"), &[Medications, ProgressNotes], "For an adjudication California asks the board to compel the records, or the client to authorize their release.", vec![mc::board_may_have_anything(), mc::board_must_be_answered()]);
+    b.grounded(t, "lps_board_hearing_without_process", "ca.lps.adjudication_needs_process", Topic::RecordsAndAccounting,
+        "At a county mental-health (LPS) clinic, a licensing board's hearing officer asks you, a case manager, to send a client's diagnosis for a disciplinary hearing against a former employee. There is no subpoena or order, and the client has not consented.",
+        ca("case_manager").lps().to("health_oversight_agency").named("licensing board").purpose("judicial_proceeding"), &[Diagnosis], "County mental-health records go only in the cases the LPS Act lists.", vec![mc::board_may_have_anything(), mc::board_must_be_answered()]);
     b.grounded(t, "hiv_court_order", "ca.hiv.not_compelled", Topic::RecordsAndAccounting,
         "A civil court orders your clinic to produce a client's medical record, and the record includes an HIV test result. The client has signed nothing about HIV.",
         ca("nurse").to("court").purpose("judicial_proceeding").fact("court_order"), &[Hiv, Medications], "California guards HIV test results more closely than the rest of the record, even against an order.", vec![]);
