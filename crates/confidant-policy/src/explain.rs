@@ -10,7 +10,9 @@ use crate::catalog::Rule;
 use crate::decision::Decision;
 use crate::engine::CategoryEvaluation;
 use crate::request::{Authorization, Request};
-use crate::vocab::{AuthorizationKind, Category, ClientStatus, Effect, Fact, Layer, ObligationKind, Purpose, RemedyKind, Signer};
+use crate::vocab::{
+    AuthorizationKind, Category, ClientStatus, Effect, Fact, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind, Signer,
+};
 
 /// A category in everyday words.
 pub fn plain_category(category: Category) -> &'static str {
@@ -96,6 +98,21 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         // that gave way to emergency treatment (hipaa.restriction.emergency).
         ObligationKind::RedisclosureNotice if !request.client.part2_program => {
             "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv))."
+        }
+        // Evid. Code 1027: the child's best interest decides whether the
+        // privilege stands; nobody's "involvement" is at issue in a case.
+        ObligationKind::ProfessionalJudgment if request.purpose == Purpose::JudicialProceeding && request.client.age < 16 => {
+            "Disclose only if, in your professional judgment, it is in the child's best interest (Evid. Code 1027); otherwise claim the privilege for the child. This is your judgment call to make and to write down."
+        }
+        // Fam. Code 6924(d), Health & Safety Code 124260(d): telling a
+        // minor's parent of a danger is the parent's involvement in the
+        // minor's treatment, which the treating professional judges.
+        ObligationKind::ProfessionalJudgment
+            if request.client.age < 18
+                && facts.get(Fact::SeriousImminentThreat)
+                && matches!(request.recipient.kind, RecipientKind::PersonalRepresentative | RecipientKind::FamilyOrFriend) =>
+        {
+            "Share only if, in your professional judgment as the professional treating the minor, involving this parent, guardian or family member is appropriate and in the minor's best interest, and only what keeping the minor safe needs; this is your judgment call to make and to write down."
         }
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."

@@ -204,3 +204,34 @@ fn around_an_abuse_report_the_suspect_is_never_the_one_told() {
     let inform = d.obligations.iter().find(|o| o.kind == ObligationKind::InformClient).map(|o| o.detail.clone()).unwrap_or_default();
     assert!(inform.starts_with("Never tell a person suspected of the abuse"), "{inform}");
 }
+
+#[test]
+fn the_professional_judgment_asked_is_named_for_what_the_law_weighs() {
+    let detail = |d: &Decision| {
+        d.obligations.iter().find(|o| o.kind == ObligationKind::ProfessionalJudgment).map(|o| o.detail.clone()).unwrap_or_default()
+    };
+    // Family of an absent adult: the client's best interest (164.510(b)(3)).
+    let family = decide(&facts(base("family_or_friend", "care_involvement", &["appointments"]), &["recipient_involved_in_care"]));
+    assert!(detail(&family).contains("client's best interest"), "{}", detail(&family));
+    // A minor's parent told of a danger: the treating professional judges
+    // the parent's involvement (Fam. Code 6924(d)).
+    let parent = set(
+        set(
+            set(
+                facts(
+                    base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
+                    &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
+                ),
+                "/client",
+                json!({ "age": 16, "status": "active", "lps_program": true }),
+            ),
+            "/jurisdiction",
+            json!("US-CA"),
+        ),
+        "/discloser",
+        json!({ "role": "psychiatrist" }),
+    );
+    let d = decide(&parent);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
+    assert!(detail(&d).contains("treating the minor") && detail(&d).contains("minor's best interest"), "{}", detail(&d));
+}
