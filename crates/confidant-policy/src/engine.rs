@@ -550,7 +550,8 @@ struct EvalInput {
     /// as a remedy is the client's or the representative's.
     client_may_sign: bool,
     /// Neither the client nor a representative the request shows can sign
-    /// (a California child under 12 whose parent the provider set aside).
+    /// (a California child under 12 whose parent the provider set aside,
+    /// whether or not the parent agreed to keep the care confidential).
     nobody_may_sign: bool,
     /// No Part 2 consent can be had: 42 CFR 2.14(b)(1) asks for the parent's
     /// signature beside the minor's, and the provider set the parent aside.
@@ -591,7 +592,8 @@ impl EvalInput {
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,
-            nobody_may_sign: !client_may_sign && !authorization::signer_recognized(request),
+            nobody_may_sign: (!client_may_sign && !authorization::signer_recognized(request))
+                || authorization::child_lacks_a_cosigner(request),
             client_may_sign,
             nobody_may_consent: authorization::nobody_may_consent(request),
             consented: coverage.consented,

@@ -215,6 +215,11 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
                     text,
                     "a minor's Part 2 consent needs a second signature, from a parent, guardian or other person state law lets act for the minor (42 CFR 2.14(b)(1)), and a parent you believe may endanger the client cannot give it (45 CFR 164.502(g)(5)): ask another guardian, or a court"
                 )
+            } else if authorization::child_lacks_a_cosigner(request) {
+                write!(
+                    text,
+                    "a child under 12 signs only beside a parent or guardian (Cal. Civ. Code 56.11(b)(3)), and a parent you believe may endanger the client cannot give that signature (45 CFR 164.502(g)(5)): ask another guardian, or a court"
+                )
             } else {
                 write!(
                     text,

@@ -14,8 +14,8 @@ pub use form::{
     form_defects, form_defects_on, required_statements, required_statements_on,
 };
 pub use signers::{child_and_parent_sign, joint_consent_required, joint_signature_required, signer_today};
+pub(crate) use signers::{child_lacks_a_cosigner, minor_may_consent_to_sud_care_alone, nobody_may_consent, signer_recognized};
 use signers::{client_may_sign_form, representative_may_sign_form, require_joint_consent, require_joint_signature};
-pub(crate) use signers::{minor_may_consent_to_sud_care_alone, nobody_may_consent, signer_recognized};
 
 use crate::request::{Authorization, Request};
 use crate::vocab::{AuthorizationKind, Category, ClientStatus, Jurisdiction, Purpose, RecipientKind, Signer};

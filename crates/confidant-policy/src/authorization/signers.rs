@@ -25,7 +25,15 @@ pub fn child_and_parent_sign(request: &Request) -> bool {
         && request.client.status != ClientStatus::Deceased
         && facts.get(Fact::ParentAgreedToConfidentiality)
         && !facts.get(Fact::MinorConsentedToOwnCare)
-        && !facts.get(Fact::RepresentativeMayEndanger)
+}
+
+/// Whether no form can be had for this child today: both must sign
+/// (`child_and_parent_sign`), and the only parent the request shows is one
+/// the provider set aside (45 CFR 164.502(g)(5)). The child's signature
+/// alone still does not count (Cal. Civ. Code 56.11(b)(3)(A)); another
+/// guardian, or a court, must act.
+pub(crate) fn child_lacks_a_cosigner(request: &Request) -> bool {
+    child_and_parent_sign(request) && request.facts.get(Fact::RepresentativeMayEndanger)
 }
 
 /// Whether a form must be signed by the client and the personal

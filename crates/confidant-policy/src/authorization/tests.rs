@@ -82,6 +82,12 @@ fn in_california_a_child_under_12_cannot_sign_alone_for_care_a_parent_consented_
     let mut both = request.clone();
     both.authorizations.extend(parent_signed.authorizations.iter().cloned());
     assert!(assess(&both).iter().all(|s| s.counts));
+    // A parent the provider fears cannot be the second signature, and the
+    // child's stays insufficient alone: nobody the request shows can sign.
+    both.facts.set(Fact::RepresentativeMayEndanger, true);
+    assert!(assess(&both).iter().all(|s| !s.counts));
+    assert!(child_lacks_a_cosigner(&both));
+    assert!(!child_lacks_a_cosigner(&request));
     request.jurisdiction = Jurisdiction::Us;
     assert!(reasons_of(&request).is_empty());
 }
