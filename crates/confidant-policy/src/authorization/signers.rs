@@ -82,7 +82,7 @@ pub(crate) fn parent_cosigns(request: &Request) -> bool {
 /// asks for the parent's signature beside the minor's, and the only parent
 /// the request shows is one the provider set aside.
 pub(crate) fn nobody_may_consent(request: &Request) -> bool {
-    joint_consent_required(request) && !parent_cosigns(request)
+    joint_consent_required(request) && request.facts.get(Fact::RepresentativeMayEndanger)
 }
 
 /// Whether a personal representative's signature counts on a form of this
