@@ -709,10 +709,6 @@ mod tests {
         ("hipaa.to_client", "the client's own access"),
         ("hipaa.authorization", "the client's written consent (5328(b))"),
         ("hipaa.psychotherapy_notes.authorization", "the client's written consent (5328(b))"),
-        (
-            "hipaa.representative_set_aside.client_agrees",
-            "a family member the client agrees may be told (5328.1(a), as ca.lps.family reads it)",
-        ),
         ("hipaa.internal_use", "communications inside the program (5328(a))"),
         ("hipaa.psychotherapy_notes.training", "the program's own training, inside the program (5328(a))"),
         ("hipaa.business_associate.treatment", "an agent acting for the program (california-lps.cedar's operations position)"),

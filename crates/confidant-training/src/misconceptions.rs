@@ -141,6 +141,10 @@ pub(crate) fn board_must_be_answered() -> Misconception {
     m(Outcome::Required, "a licensing board's request must be answered like an order")
 }
 
+pub(crate) fn coroner_gets_everything() -> Misconception {
+    m(Outcome::Required, "a coroner is entitled to the whole record, whatever is in it")
+}
+
 pub(crate) fn providers_must_get_it() -> Misconception {
     m(Outcome::Required, "a treating provider is entitled to the whole record on request")
 }

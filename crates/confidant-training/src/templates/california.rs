@@ -146,6 +146,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_custody_notice", "ca.hiv.custody_notice", Topic::MandatedReporting,
         "You are a nurse in the county jail's medical unit. A detainee's test shows he is infected with HIV. He asks you to keep it from the jail.",
         ca("nurse").to("correctional_institution").named("officer in charge").purpose("health_care_operations").facts(&["client_in_custody", "required_by_law"]), &[Hiv], "California guards HIV test results more closely than the rest of the record, except where a law requires a report, as it does for custody facilities' medical staff.", vec![mc::never_without_written_consent(), mc::report_optional()]);
+    b.grounded(t, "hiv_to_coroner", "ca.hiv.coroner", Topic::RecordsAndAccounting,
+        "A client of your clinic died last week and the coroner's investigator asks for the client's records, the HIV test results among them. No authorization covering the HIV results is on file.",
+        ca("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"), &[Hiv], "California guards HIV test results more closely than the rest of the record, even from a coroner (Health & Safety Code 120980).", vec![mc::coroner_gets_everything()]);
     b.grounded(t, "board_hearing_without_process", "ca.cmia.adjudication_needs_process", Topic::RecordsAndAccounting,
         "A licensing board's investigator calls you, a clinic nurse, and asks you to email a client's medication list and progress notes for a disciplinary hearing against another nurse. There is no subpoena or order, and the client has signed nothing.",
         ca("nurse").to("health_oversight_agency").named("licensing board").purpose("judicial_proceeding"), &[Medications, ProgressNotes], "For an adjudication California asks the board to compel the records, or the client to authorize their release.", vec![mc::board_may_have_anything(), mc::board_must_be_answered()]);
@@ -198,6 +201,9 @@ pub(super) fn situations(b: &mut Builder) {
         LPS,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "lps_mother_appointments_client_agrees", "ca.lps.family_scope", Topic::FamilyAndFriends,
+        "The mother of a client of your county (LPS) program asks for the client's appointment times and lab results. The client, present and able, says that is fine, but signs nothing.",
+        lps("case_manager").to("family_or_friend").purpose("care_involvement").facts(&["client_present", "client_agrees", "recipient_involved_in_care"]), &[Appointments, TestResults], "On the client's say-so, LPS law opens to family only the diagnosis, prognosis, medications and progress (Welf. & Inst. Code 5328.1(a)); the rest needs written authorization (5328(b)).", vec![mc::verbal_ok()]);
     b.grounded(t, "lps_sister_client_absent", "ca.lps.family_needs_authorization", Topic::FamilyAndFriends,
         "The sister of a client of your county (LPS) program, who drives the client to appointments, asks for the next appointment; the client is not there and has not authorized it.",
         lps("case_manager").to("family_or_friend").purpose("care_involvement").fact("recipient_involved_in_care"), &[Appointments], LPS, vec![mc::family_entitled()]);
