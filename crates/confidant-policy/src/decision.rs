@@ -10,7 +10,7 @@ use crate::catalog::Catalog;
 use crate::engine::CategoryEvaluation;
 use crate::explain;
 use crate::request::Request;
-use crate::vocab::{Category, Effect, Layer, ObligationKind, Outcome, OverallDecision, RemedyKind};
+use crate::vocab::{Category, Effect, Fact, Layer, ObligationKind, Outcome, OverallDecision, RecipientKind, RemedyKind};
 
 /// The answer to one request, serialized exactly as the contract's
 /// decision JSON (`spec/decisions.md`, "Decision").
@@ -176,8 +176,11 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         if v.released {
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
+            let exempt_basis = v.releasing.iter().filter_map(|&i| rules.get(i)).any(|r| ACCOUNTING_EXEMPT_BASES.contains(&r.id.as_str()));
             for (kind, rule) in v.obligations(rules) {
-                if owed(kind, request) {
+                // Part 2 keeps its own accounting of disclosures made with
+                // consent (42 CFR 2.25), which an authorization does not end.
+                if owed(kind, request, exempt_basis && rule.layer != Layer::Part2) {
                     add_obligation(&mut obligations, kind, eval.category, &rule.id, request);
                 }
             }
@@ -231,13 +234,42 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     out
 }
 
+/// Releasing rules on whose basis 45 CFR 164.528(a)(1) asks no accounting
+/// entry: a disclosure under an authorization ((a)(1)(iv)) or to the
+/// custodian of a client in custody under 164.512(k)(5) ((a)(1)(vii)). When
+/// one of them releases a category, the disclosure rests on it even if a
+/// 164.512 rule (a law that requires it, a threat) fires beside it. Part 2's
+/// own accounting (42 CFR 2.25) is not excused by them.
+const ACCOUNTING_EXEMPT_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychotherapy_notes.authorization", "hipaa.correctional"];
+
 /// Whether an obligation a releasing rule names is owed on this request.
 /// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
 /// use inside the covered entity or program (`same_organization`) is not a
 /// disclosure (45 CFR 164.501, "use" and "disclosure"), so it makes no entry,
-/// whichever rule released it. The audit log still records the access.
-fn owed(kind: ObligationKind, request: &Request) -> bool {
-    !(kind == ObligationKind::RecordInAccounting && request.recipient.same_organization)
+/// whichever rule released it. The audit log still records the access. Nor
+/// does a disclosure to the client, or to the representative standing in
+/// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
+/// an exempt basis (`exempt_basis`, [`ACCOUNTING_EXEMPT_BASES`]).
+fn owed(kind: ObligationKind, request: &Request, exempt_basis: bool) -> bool {
+    kind != ObligationKind::RecordInAccounting
+        || !(request.recipient.same_organization || exempt_basis || to_the_client_or_stand_in(request))
+}
+
+/// The client, or a personal representative who is acting as one: not a
+/// parent set aside for care the minor controls or a representative the
+/// provider judged may endanger the client (164.502(g)(3), (g)(5)), who is
+/// told, if at all, under 164.510 or 164.512.
+fn to_the_client_or_stand_in(request: &Request) -> bool {
+    let facts = request.facts;
+    match request.recipient.kind {
+        RecipientKind::Client => true,
+        RecipientKind::PersonalRepresentative => {
+            !facts.get(Fact::RepresentativeMayEndanger)
+                && !(request.client.age < 18
+                    && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality)))
+        }
+        _ => false,
+    }
 }
 
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
