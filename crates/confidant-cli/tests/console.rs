@@ -267,8 +267,21 @@ impl Browser {
         self.click(&format!("{select} option[value='{value}']")).await;
     }
 
+    /// Submits a form and waits for the answer page to replace this one, so
+    /// that a flash message left on the old page is not read as the answer
+    /// (seen on a busy machine: the ASCMI scan upload read the filing's flash).
     async fn submit(&self, form: &str) {
+        let old = self.client.find(Locator::Css("html")).await.ok();
         self.click(&format!("{form} button[type=submit]")).await;
+        if let Some(old) = old {
+            for _ in 0..100 {
+                // A replaced document's element is stale: reading it fails.
+                if old.tag_name().await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 
     /// Signs in; when the server's per-address limiter (ten sign-ins a
