@@ -176,11 +176,13 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         if v.released {
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
-            let exempt_basis = v.releasing.iter().filter_map(|&i| rules.get(i)).any(|r| ACCOUNTING_EXEMPT_BASES.contains(&r.id.as_str()));
+            // Looked up only for an accounting obligation: most categories carry none.
+            let exempt_basis =
+                || v.releasing.iter().filter_map(|&i| rules.get(i)).any(|r| ACCOUNTING_EXEMPT_BASES.contains(&r.id.as_str()));
             for (kind, rule) in v.obligations(rules) {
                 // Part 2 keeps its own accounting of disclosures made with
                 // consent (42 CFR 2.25), which an authorization does not end.
-                if owed(kind, request, exempt_basis && rule.layer != Layer::Part2) {
+                if owed(kind, request, || rule.layer != Layer::Part2 && exempt_basis()) {
                     add_obligation(&mut obligations, kind, eval.category, &rule.id, request);
                 }
             }
@@ -250,9 +252,9 @@ const ACCOUNTING_EXEMPT_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychot
 /// does a disclosure to the client, or to the representative standing in
 /// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
 /// an exempt basis (`exempt_basis`, [`ACCOUNTING_EXEMPT_BASES`]).
-fn owed(kind: ObligationKind, request: &Request, exempt_basis: bool) -> bool {
+fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> bool) -> bool {
     kind != ObligationKind::RecordInAccounting
-        || !(request.recipient.same_organization || exempt_basis || to_the_client_or_stand_in(request))
+        || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())
 }
 
 /// The client, or a personal representative who is acting as one: not a
