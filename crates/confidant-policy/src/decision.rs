@@ -5,12 +5,12 @@
 
 use serde::Serialize;
 
-use crate::authorization::{Reason, Standing};
+use crate::authorization::{Reason, Standing, signer_recognized};
 use crate::catalog::Catalog;
 use crate::engine::CategoryEvaluation;
 use crate::explain;
 use crate::request::Request;
-use crate::vocab::{Category, Effect, Fact, Layer, ObligationKind, Outcome, OverallDecision, RecipientKind, RemedyKind};
+use crate::vocab::{Category, Effect, Layer, ObligationKind, Outcome, OverallDecision, RecipientKind, RemedyKind};
 
 /// The answer to one request, serialized exactly as the contract's
 /// decision JSON (`spec/decisions.md`, "Decision").
@@ -257,19 +257,15 @@ fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> 
         || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())
 }
 
-/// The client, or a personal representative who is acting as one: not a
-/// parent set aside for care the minor controls or a representative the
-/// provider judged may endanger the client (164.502(g)(3), (g)(5)), who is
-/// told, if at all, under 164.510 or 164.512.
+/// The client, or a personal representative the provider recognizes as one
+/// (the test that decides who may sign for the client): not a parent set
+/// aside for care the minor controls or a representative the provider judged
+/// may endanger the client (164.502(g)(3), (g)(5)), who is told, if at all,
+/// under 164.510 or 164.512.
 fn to_the_client_or_stand_in(request: &Request) -> bool {
-    let facts = request.facts;
     match request.recipient.kind {
         RecipientKind::Client => true,
-        RecipientKind::PersonalRepresentative => {
-            !facts.get(Fact::RepresentativeMayEndanger)
-                && !(request.client.age < 18
-                    && (facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality)))
-        }
+        RecipientKind::PersonalRepresentative => signer_recognized(request),
         _ => false,
     }
 }
