@@ -707,6 +707,7 @@ mod tests {
         ("hipaa.access", "the client's own access (Health & Safety Code 123110); 5328 restricts disclosure to others"),
         ("hipaa.access.psychotherapy_notes", "the client's own access"),
         ("hipaa.to_client", "the client's own access"),
+        ("hipaa.to_client.minor_request", "the client's own access"),
         ("hipaa.authorization", "the client's written consent (5328(b))"),
         ("hipaa.psychotherapy_notes.authorization", "the client's written consent (5328(b))"),
         ("hipaa.internal_use", "communications inside the program (5328(a))"),

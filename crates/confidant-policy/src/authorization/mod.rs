@@ -129,9 +129,12 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
     // HIPAA accepts an expiry event; California's authorization needs "a
     // specific date" after which the provider may no longer disclose (Cal.
     // Civ. Code 56.11(b)(8)). A Part 2 consent keeps 42 CFR 2.31(a)(7)'s
-    // event or condition.
+    // event or condition. LPS records are outside the CMIA (56.30(a)), and
+    // the LPS consent form names the use, the information and the recipient,
+    // not a date (Welf. & Inst. Code 5328.7), so HIPAA's event stands there.
     if request.jurisdiction == Jurisdiction::UsCa
         && auth.kind == AuthorizationKind::Hipaa
+        && !request.client.lps_program
         && !cmia_needs_no_authorization(request)
         && auth.expires_on.is_none()
         && auth.expiry_event.is_some()

@@ -80,9 +80,12 @@ pub(crate) fn parent_cosigns(request: &Request) -> bool {
 
 /// Whether no Part 2 consent can be had for this client today: 2.14(b)(1)
 /// asks for the parent's signature beside the minor's, and the only parent
-/// the request shows is one the provider set aside.
+/// the request shows is one the provider set aside; or the client has died
+/// and the only representative the request shows is one the provider
+/// declined to recognize (2.15(b), 45 CFR 164.502(g)(5)).
 pub(crate) fn nobody_may_consent(request: &Request) -> bool {
-    joint_consent_required(request) && request.facts.get(Fact::RepresentativeMayEndanger)
+    request.facts.get(Fact::RepresentativeMayEndanger)
+        && (joint_consent_required(request) || request.client.status == ClientStatus::Deceased)
 }
 
 /// Whether a personal representative's signature counts on a form of this
@@ -148,10 +151,12 @@ pub(crate) fn signer_recognized(request: &Request) -> bool {
         && (facts.get(Fact::MinorConsentedToOwnCare)
             || minor_may_consent_to_sud_care_alone(request)
             || (facts.get(Fact::ParentAgreedToConfidentiality) && !child_and_parent_sign(request)));
-    // 164.502(g)(5) shields a living client from a representative who may
-    // endanger them; after death the executor or administrator signs, and
-    // there is no one left for the provider's doubt to protect.
-    let declined = facts.get(Fact::RepresentativeMayEndanger) && request.client.status != ClientStatus::Deceased;
+    // 164.502(g)(5): a provider who declined to treat this person as the
+    // representative (they abused or may endanger the client) does not take
+    // their signature either, before or after the client's death; the
+    // access they are refused (hipaa.personal_representative.may_endanger)
+    // is not one form away. Another representative, or a court, must act.
+    let declined = facts.get(Fact::RepresentativeMayEndanger);
     !minor_controls && !declined
 }
 
@@ -183,12 +188,17 @@ pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
 /// so nothing signed opens the record. A child under 12 whose parent
 /// agreed to confidentiality signs, but only beside the parent
 /// (`child_and_parent_sign`).
+///
+/// Under federal law alone the minor "has the authority to act as an
+/// individual" only for care they lawfully consented to alone or that the
+/// parent agreed to keep confidential (45 CFR 164.502(g)(3)(i)); otherwise
+/// the parent acts for them, so a minor's own signature on a HIPAA
+/// authorization counts only in those cases, whatever their age.
 fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
-    request.jurisdiction != Jurisdiction::UsCa
-        || request.client.age >= 12
-        || facts.get(Fact::MinorConsentedToOwnCare)
-        || facts.get(Fact::ParentAgreedToConfidentiality)
+    let minor_acts_alone = facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality);
+    let age_of_consent = if request.jurisdiction == Jurisdiction::UsCa { 12 } else { 18 };
+    request.client.age >= age_of_consent || minor_acts_alone
 }
 
 /// Whether the client's own signature counts on a form of this kind. A Part

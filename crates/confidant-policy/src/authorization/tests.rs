@@ -202,6 +202,17 @@ fn a_california_authorization_needs_a_date_not_only_an_event() {
 }
 
 #[test]
+fn an_lps_authorization_may_end_on_an_event() {
+    // Civ. Code 56.30(a) leaves LPS records to Welf. & Inst. Code 5328, whose
+    // consent form (5328.7) asks no date; HIPAA accepts the event.
+    let event = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#);
+    let mut request = request_with(&event);
+    request.jurisdiction = Jurisdiction::UsCa;
+    request.client.lps_program = true;
+    assert!(reasons_of(&request).is_empty(), "{:?}", reasons_of(&request));
+}
+
+#[test]
 fn a_california_treatment_disclosure_takes_a_hipaa_form_with_an_event() {
     let event = VALID
         .replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#)
@@ -414,9 +425,15 @@ fn a_signature_without_authority_in_life_stays_invalid_after_the_client_dies() {
     // lacked a valid signature when signed, and death does not cure it.
     for fact in [Fact::MinorConsentedToOwnCare, Fact::RepresentativeMayEndanger, Fact::ParentAgreedToConfidentiality] {
         assert_eq!(reasons_of(&dead(&[fact], after_signing)), vec!["missing_element:signature"], "{fact:?}");
-        // The representative acting after death signs under 164.502(g)(4).
+    }
+    // The representative acting after death signs under 164.502(g)(4),
+    // whatever the minor controlled in life.
+    for fact in [Fact::MinorConsentedToOwnCare, Fact::ParentAgreedToConfidentiality] {
         assert!(reasons_of(&dead(&[fact], before_signing)).is_empty(), "{fact:?}");
     }
+    // Not one the provider declined to recognize (164.502(g)(5)): the
+    // access it refuses them is not one form away.
+    assert_eq!(reasons_of(&dead(&[Fact::RepresentativeMayEndanger], before_signing)), vec!["missing_element:signature"]);
     // A parent with authority in life: the form still counts after death.
     assert!(reasons_of(&dead(&[], after_signing)).is_empty());
 }

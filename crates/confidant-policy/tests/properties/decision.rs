@@ -84,17 +84,23 @@ proptest! {
         // The ASCMI form names only its four purposes and never opens psychotherapy notes.
         prop_assume!(kind != AuthorizationKind::Ascmi
             || (ASCMI_PURPOSES.contains(&r.purpose) && covered != [Category::PsychotherapyNotes]));
-        // A California child under 12 whose parent the provider set aside
-        // has nobody the request can show signing: the child signs only for
-        // care they could consent to (Cal. Civ. Code 56.11(b)(3)(A)) and the
-        // parent not at all (45 CFR 164.502(g)(5)).
-        prop_assume!(!(r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa
-            && r.client.age < 12
+        // A child whose parent the provider set aside has nobody the request
+        // can show signing where the child may not sign alone (under 12 in
+        // California, Cal. Civ. Code 56.11(b)(3)(A); under 18 under federal
+        // law alone, 45 CFR 164.502(g)(3)(i)), and the parent may not at all
+        // (45 CFR 164.502(g)(5)).
+        let age_of_consent = if r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa { 12 } else { 18 };
+        prop_assume!(!(r.client.age < age_of_consent
             && r.client.status != confidant_policy::vocab::ClientStatus::Deceased
             && r.facts.get(confidant_policy::vocab::Fact::RepresentativeMayEndanger)
             && !r.facts.get(confidant_policy::vocab::Fact::MinorConsentedToOwnCare)
             && !r.facts.get(confidant_policy::vocab::Fact::ParentAgreedToConfidentiality)
             && !(r.client.part2_program && kind != AuthorizationKind::Hipaa)));
+        // After death, a representative the provider declined to recognize
+        // (164.502(g)(5)) is the only signer the request shows, and their
+        // signature does not count.
+        prop_assume!(!(r.client.status == confidant_policy::vocab::ClientStatus::Deceased
+            && r.facts.get(confidant_policy::vocab::Fact::RepresentativeMayEndanger)));
         let before = released(&decide(&r)?);
         let mut more = r.clone();
         more.authorizations.push(matching_authorization(&r, kind, covered, signed_ago, expires_in));

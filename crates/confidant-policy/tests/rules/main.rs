@@ -16,6 +16,7 @@ mod reporting;
 mod restrictions;
 mod threat;
 mod treatment;
+mod twins;
 
 use decedents::*;
 use reporting::*;

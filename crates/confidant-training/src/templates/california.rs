@@ -146,6 +146,11 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_custody_notice", "ca.hiv.custody_notice", Topic::MandatedReporting,
         "You are a nurse in the county jail's medical unit. A detainee's test shows he is infected with HIV. He asks you to keep it from the jail.",
         ca("nurse").to("correctional_institution").named("officer in charge").purpose("health_care_operations").facts(&["client_in_custody", "required_by_law"]), &[Hiv], "California guards HIV test results more closely than the rest of the record, except where a law requires a report, as it does for custody facilities' medical staff.", vec![mc::never_without_written_consent(), mc::report_optional()]);
+    b.grounded(t, "threat_warning_to_family_not_the_victim", "ca.duty_to_protect.victim_filed_as_family", Topic::DutyToProtect,
+        "A client tells you that he will hurt a named coworker tomorrow. You warn the coworker and the police, and you also call the client's sister, who can get him to the crisis clinic tonight.",
+        ca("psychotherapist").to("family_or_friend").named("the client's sister").purpose("prevent_serious_threat")
+            .facts(&["serious_imminent_threat", "identifiable_victim", "recipient_can_prevent_or_lessen"]),
+        &[Demographics, Diagnosis], "Warning the person threatened is a California psychotherapist's duty; telling others who can help is a permission, and the record says which you did.", vec![mc::family_never(), mc::threat_needs_consent()]);
     b.grounded(t, "hiv_to_coroner", "ca.hiv.coroner", Topic::RecordsAndAccounting,
         "A client of your clinic died last week and the coroner's investigator asks for the client's records, the HIV test results among them. No authorization covering the HIV results is on file.",
         ca("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"), &[Hiv], "California guards HIV test results more closely than the rest of the record, even from a coroner (Health & Safety Code 120980).", vec![mc::coroner_gets_everything()]);

@@ -92,6 +92,39 @@ fn hipaa(b: &mut Builder) {
     );
     b.grounded(
         t,
+        "board_oversees_author",
+        "hipaa.psychotherapy_notes.oversight",
+        Topic::PsychotherapyNotes,
+        "The state licensing board is investigating a complaint about your own practice and asks you for your psychotherapy notes on the client involved.",
+        us("psychotherapist").to("health_oversight_agency").named("licensing board").purpose("health_oversight"),
+        &[PsychotherapyNotes],
+        "Psychotherapy notes have few exceptions; oversight of the therapist who wrote them is one.",
+        vec![mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
+        "program_audit_notes",
+        "hipaa.psychotherapy_notes.oversight.other_staff",
+        Topic::PsychotherapyNotes,
+        "You work in medical records. The state Medicaid agency auditing your clinic's claims asks for a client's progress notes and the therapist's separately kept psychotherapy notes.",
+        us("administrative_staff").to("health_oversight_agency").named("Medicaid auditors").purpose("health_oversight"),
+        &[ProgressNotes, PsychotherapyNotes],
+        "Psychotherapy notes have few exceptions; an audit of the program is not one of them.",
+        vec![mc::never_without_written_consent(), mc::board_may_have_anything()],
+    );
+    b.grounded(
+        t,
+        "child_asks_own_record",
+        "hipaa.to_client.minor_request",
+        Topic::ClientRights,
+        "A 9-year-old whose mother consented to her counseling asks to read what you wrote about her diagnosis.",
+        us("psychotherapist").age(9).to("client").purpose("client_request"),
+        &[Diagnosis],
+        "For a young child's care the parent holds the right of access; what the child is told is the provider's call.",
+        vec![mc::no_right_to_own_record()],
+    );
+    b.grounded(
+        t,
         "own_defense",
         "hipaa.psychotherapy_notes.legal_defense",
         Topic::PsychotherapyNotes,
