@@ -85,3 +85,37 @@ fn elder_abuse_mandate_and_its_advice_split_every_age() {
         }
     }
 }
+
+#[test]
+fn a_clients_own_request_is_either_the_access_right_or_a_minors_permitted_request() {
+    // 164.502(g)(3)(i): hipaa.access states when the client holds the right
+    // of access, hipaa.to_client.minor_request the rest of a client's own
+    // requests. Each condition is the other's negation, written twice.
+    let roles: &[(&str, &[&str])] =
+        &[("none", &[]), ("consented", &["minor_consented_to_own_care"]), ("agreed", &["parent_agreed_to_confidentiality"])];
+    for jurisdiction in ["US", "US-CA"] {
+        for age in [0u32, 9, 12, 15, 17, 18, 40] {
+            for (label, extra) in roles {
+                let r = set(base("client", "client_request", &["diagnosis"]), "/jurisdiction", json!(jurisdiction));
+                let d = decide(&facts(set(r, "/client/age", json!(age)), extra));
+                let access = fired(&d, "hipaa.access");
+                let minor = fired(&d, "hipaa.to_client.minor_request");
+                assert!(access != minor, "{jurisdiction}, age {age}, {label}: access {access}, minor request {minor}");
+                assert_ne!(outcome(&d, "diagnosis"), Outcome::Deny, "{jurisdiction}, age {age}, {label}");
+            }
+        }
+    }
+}
+
+#[test]
+fn psychotherapy_notes_to_oversight_are_the_authors_or_advised_against() {
+    // 164.508(a)(2)(ii): hipaa.psychotherapy_notes.oversight releases the
+    // notes when their author answers; its advice covers every other role.
+    for role in ["psychotherapist", "psychiatrist", "nurse", "case_manager", "peer_support_specialist", "administrative_staff"] {
+        let d = decide(&set(base("health_oversight_agency", "health_oversight", &["psychotherapy_notes"]), "/discloser/role", json!(role)));
+        let author = fired(&d, "hipaa.psychotherapy_notes.oversight");
+        let advised = fired(&d, "hipaa.psychotherapy_notes.oversight.other_staff");
+        assert!(author != advised, "{role}: release {author}, advice {advised}");
+        assert_eq!(outcome(&d, "psychotherapy_notes") == Outcome::Deny, advised, "{role}");
+    }
+}
