@@ -187,7 +187,7 @@ pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
 }
 
 /// An expiry "event" that is no end at all: "none", "never", "no expiration".
-fn says_never_expires(event: &str) -> bool {
+pub(super) fn says_never_expires(event: &str) -> bool {
     let words: String = event.trim().trim_end_matches('.').to_lowercase();
     matches!(
         words.as_str(),

@@ -142,6 +142,19 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
     {
         reasons.push(Reason::MissingElement(Element::Expiration));
     }
+    // An ASCMI may say it never expires because, for Part 2 records, it is a
+    // Part 2 consent for treatment, payment and operations (42 CFR
+    // 2.31(a)(7)). For anyone else's records it is only a HIPAA
+    // authorization, and HIPAA accepts "none" only for research
+    // (164.508(c)(1)(v)), which the form cannot name.
+    if auth.kind == AuthorizationKind::Ascmi
+        && !request.client.part2_program
+        && auth.expires_on.is_none()
+        && auth.expiry_event.as_deref().is_some_and(form::says_never_expires)
+        && !reasons.contains(&Reason::MissingElement(Element::Expiration))
+    {
+        reasons.push(Reason::MissingElement(Element::Expiration));
+    }
     // A parent who is not the minor's representative for this care, or a
     // representative the provider declined to recognize, cannot sign for the
     // client (45 CFR 164.502(g)(3)(i), (g)(5); 42 CFR 2.14(a)): the form then

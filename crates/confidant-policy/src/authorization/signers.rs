@@ -171,34 +171,34 @@ pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
         && request.client.status != ClientStatus::Deceased
 }
 
-/// Whether the client's own signature counts under California law. A minor
-/// signs only for care they could lawfully have consented to alone (Cal. Civ.
-/// Code 56.11(b)(3)(A), numbered (c)(1) before the section was reorganized);
-/// otherwise the legal representative signs ((b)(3)(B), formerly (c)(2)),
-/// who in turn may not sign for care the minor could consent to alone.
-/// California's minor-consent laws for mental-health and substance-use care
-/// start at 12 (Fam. Code 6924, 6929; Health & Safety Code 124260), so a
-/// child under 12 whose care the minor did not consent to alone cannot sign.
-/// From 12 the minor could have consented to outpatient care on their own
-/// maturity, which the request does not state, so their signature stands.
-/// A parent the provider will not treat as representative (164.502(g)(5))
-/// does not make a young child's signature valid: 56.11(b)(3)(A) still
-/// lets the child sign only for care they could have consented to, and
-/// another guardian (or a court) must act, which the request cannot show,
-/// so nothing signed opens the record. A child under 12 whose parent
-/// agreed to confidentiality signs, but only beside the parent
-/// (`child_and_parent_sign`).
-///
-/// Under federal law alone the minor "has the authority to act as an
-/// individual" only for care they lawfully consented to alone or that the
-/// parent agreed to keep confidential (45 CFR 164.502(g)(3)(i)); otherwise
-/// the parent acts for them, so a minor's own signature on a HIPAA
-/// authorization counts only in those cases, whatever their age.
+/// Whether the client's own signature counts. An adult signs; a minor
+/// "has the authority to act as an individual" only for care they lawfully
+/// consented to alone or that the parent agreed to keep confidential (45
+/// CFR 164.502(g)(3)(i)); otherwise the parent acts for them (AMB-8), so a
+/// minor's own signature counts only in those cases, whatever their age.
+/// California says the same from its side: a minor signs only for care
+/// they "could lawfully have consented to" (Cal. Civ. Code 56.11(b)(3)(A),
+/// numbered (c)(1) before the section was reorganized), and the legal
+/// representative may not sign for that care ((b)(3)(B)), so the two
+/// signers never both count. Position (issue 12): whether a minor of 12 or
+/// more could have consented to outpatient care turns on the professional's
+/// finding of maturity (Fam. Code 6924(b), Health & Safety Code 124260(b)),
+/// which only `minor_consented_to_own_care` states; without it the parent
+/// is the representative (AMB-8) and the minor's signature alone does not
+/// count, as under federal law. The exception is a Part 2 client of 12 or
+/// more in California, who may obtain substance use treatment alone (Fam.
+/// Code 6929(b); `minor_may_consent_to_sud_care_alone`). A parent the
+/// provider will not treat as representative (164.502(g)(5)) does not make
+/// the minor's signature valid: another guardian (or a court) must act,
+/// which the request cannot show, so nothing signed opens the record. A
+/// child under 12 whose parent agreed to confidentiality signs, but only
+/// beside the parent (`child_and_parent_sign`).
 fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
-    let minor_acts_alone = facts.get(Fact::MinorConsentedToOwnCare) || facts.get(Fact::ParentAgreedToConfidentiality);
-    let age_of_consent = if request.jurisdiction == Jurisdiction::UsCa { 12 } else { 18 };
-    request.client.age >= age_of_consent || minor_acts_alone
+    let minor_acts_alone = facts.get(Fact::MinorConsentedToOwnCare)
+        || facts.get(Fact::ParentAgreedToConfidentiality)
+        || minor_may_consent_to_sud_care_alone(request);
+    request.client.age >= 18 || minor_acts_alone
 }
 
 /// Whether the client's own signature counts on a form of this kind. A Part

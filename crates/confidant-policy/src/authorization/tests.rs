@@ -68,10 +68,16 @@ fn in_california_a_child_under_12_cannot_sign_alone_for_care_a_parent_consented_
     // Care the child lawfully consented to alone is the child's to release.
     request.facts.set(Fact::MinorConsentedToOwnCare, true);
     assert!(reasons_of(&request).is_empty());
-    // From 12 the minor could have consented alone; federal law alone is unchanged.
+    // At 12 or more the minor signs only for care they consented to alone:
+    // without the fact the parent is the representative (AMB-8), as under
+    // federal law; a Part 2 client of 12 may consent to SUD care alone (Cal.
+    // Fam. Code 6929(b)) and so signs.
     request.facts.set(Fact::MinorConsentedToOwnCare, false);
-    request.client.age = 12;
+    request.client.age = 15;
+    assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
+    request.client.part2_program = true;
     assert!(reasons_of(&request).is_empty());
+    request.client.part2_program = false;
     request.client.age = 10;
     // A parent's agreement to confidentiality does not let a child under
     // 12 sign alone, nor the parent: both sign (child_and_parent_sign).

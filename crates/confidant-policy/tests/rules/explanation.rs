@@ -146,8 +146,13 @@ fn a_child_is_asked_alone_about_a_parent_who_may_endanger_them() {
     // Under 12 the child cannot sign (Cal. Civ. Code 56.11(b)(3)(A)) and the
     // parent set aside cannot either, so no form is offered.
     assert!(!has_remedy(&d, RemedyKind::ObtainAuthorization), "{:?}", d.remedies);
-    let teen = decide(&set(r.clone(), "/client/age", json!(14)));
-    assert!(remedy_text(&teen, RemedyKind::ObtainAuthorization).contains("cannot sign for them (45 CFR 164.502(g)(5))"));
+    // A teenager signs only for care they consented to alone (Cal. Civ. Code
+    // 56.11(b)(3)(A); AMB-8): without that, no form either; with it, theirs.
+    let teen = set(r.clone(), "/client/age", json!(14));
+    assert!(!has_remedy(&decide(&teen), RemedyKind::ObtainAuthorization));
+    let consented = decide(&facts(teen, &["representative_may_endanger", "minor_consented_to_own_care"]));
+    assert_eq!(consented.decision, OverallDecision::Deny);
+    assert!(has_remedy(&consented, RemedyKind::ObtainAuthorization), "{:?}", consented.remedies);
 }
 
 #[test]

@@ -224,6 +224,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "lps_disappearance", "ca.lps.disappearance", Topic::FamilyAndFriends,
         "A client of your county (LPS) program who is a danger to himself has walked out of the unit and cannot be found. You consider telling his mother that he is missing.",
         lps("nurse").to("family_or_friend").purpose("notification").facts(&["serious_imminent_threat", "locating_suspect_or_missing_person"]), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
+    b.grounded(t, "lps_escape", "ca.lps.escape", Topic::RecordsAndAccounting,
+        "A client held on a 5150 at your county facility (LPS) has left the unit without permission and cannot be found. You ask the police in writing to find her and bring her back.",
+        lps("nurse").to("law_enforcement").purpose("law_enforcement").facts(&["client_in_custody", "locating_suspect_or_missing_person"]), &[Demographics], LPS, vec![mc::never_without_written_consent()]);
     b.grounded(t, "lps_admission_notice", "ca.lps.family_notice", Topic::FamilyAndFriends,
         "A client was just admitted to your county psychiatric health facility (LPS). Told she may ask that no one be told, she did not object. You call her husband to tell him she has been admitted.",
         lps("nurse").to("family_or_friend").purpose("notification").fact("client_present"), &[PresenceAndCondition], LPS, vec![mc::family_never()]);
