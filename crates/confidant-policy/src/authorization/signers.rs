@@ -187,7 +187,8 @@ pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
 /// is the representative (AMB-8) and the minor's signature alone does not
 /// count, as under federal law. The exception is a Part 2 client of 12 or
 /// more in California, who may obtain substance use treatment alone (Fam.
-/// Code 6929(b); `minor_may_consent_to_sud_care_alone`). A parent the
+/// Code 6929(b); `minor_may_consent_to_sud_care_alone`) and so signs any
+/// form for those records. A parent the
 /// provider will not treat as representative (164.502(g)(5)) does not make
 /// the minor's signature valid: another guardian (or a court) must act,
 /// which the request cannot show, so nothing signed opens the record. A

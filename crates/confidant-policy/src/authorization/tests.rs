@@ -71,13 +71,15 @@ fn in_california_a_child_under_12_cannot_sign_alone_for_care_a_parent_consented_
     // At 12 or more the minor signs only for care they consented to alone:
     // without the fact the parent is the representative (AMB-8), as under
     // federal law; a Part 2 client of 12 may consent to SUD care alone (Cal.
-    // Fam. Code 6929(b)) and so signs.
+    // Fam. Code 6929(b)) and so signs the Part 2 consent.
     request.facts.set(Fact::MinorConsentedToOwnCare, false);
     request.client.age = 15;
     assert_eq!(reasons_of(&request), vec!["missing_element:signature"]);
-    request.client.part2_program = true;
-    assert!(reasons_of(&request).is_empty());
-    request.client.part2_program = false;
+    let mut part2 = request_with(&VALID.replace("\"kind\":\"hipaa\"", "\"kind\":\"part2\""));
+    part2.jurisdiction = Jurisdiction::UsCa;
+    part2.client.age = 15;
+    part2.client.part2_program = true;
+    assert!(reasons_of(&part2).is_empty());
     request.client.age = 10;
     // A parent's agreement to confidentiality does not let a child under
     // 12 sign alone, nor the parent: both sign (child_and_parent_sign).

@@ -39,6 +39,13 @@ proptest! {
         // go on, so Part 2's exceptions can release there what nothing else
         // would: docs/open-questions 3770 and 3771, not settled.
         prop_assume!(r.client.died_on.is_none_or(|died| r.as_of.year() < died.year() + 49));
+        // In California a Part 2 client of 12 or more consented to the SUD
+        // care alone (Fam. Code 6929(b)), so their own signature counts
+        // where another minor's would not (AMB-8: without that the parent
+        // signs): the flag widens who may sign, by law.
+        prop_assume!(!(r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa
+            && (12..18).contains(&r.client.age)
+            && r.authorizations.iter().any(|a| a.signed_by == Some(confidant_policy::vocab::Signer::Client))));
         let before = released(&decide(&r)?);
         let mut part2 = r.clone();
         part2.client.part2_program = true;
@@ -84,13 +91,15 @@ proptest! {
         // The ASCMI form names only its four purposes and never opens psychotherapy notes.
         prop_assume!(kind != AuthorizationKind::Ascmi
             || (ASCMI_PURPOSES.contains(&r.purpose) && covered != [Category::PsychotherapyNotes]));
-        // A child whose parent the provider set aside has nobody the request
-        // can show signing where the child may not sign alone (under 12 in
-        // California, Cal. Civ. Code 56.11(b)(3)(A); under 18 under federal
-        // law alone, 45 CFR 164.502(g)(3)(i)), and the parent may not at all
-        // (45 CFR 164.502(g)(5)).
-        let age_of_consent = if r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa { 12 } else { 18 };
-        prop_assume!(!(r.client.age < age_of_consent
+        // A minor whose parent the provider set aside has nobody the request
+        // can show signing where the minor may not sign alone (care they did
+        // not consent to alone, 45 CFR 164.502(g)(3)(i), Cal. Civ. Code
+        // 56.11(b)(3)(A); a Part 2 client of 12 or more in California
+        // consented to the SUD care alone, Fam. Code 6929(b)), and the parent
+        // may not at all (164.502(g)(5)).
+        let signs_alone = r.client.age >= 18
+            || (r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa && r.client.part2_program && r.client.age >= 12);
+        prop_assume!(!(!signs_alone
             && r.client.status != confidant_policy::vocab::ClientStatus::Deceased
             && r.facts.get(confidant_policy::vocab::Fact::RepresentativeMayEndanger)
             && !r.facts.get(confidant_policy::vocab::Fact::MinorConsentedToOwnCare)
