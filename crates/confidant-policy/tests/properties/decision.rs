@@ -97,9 +97,9 @@ proptest! {
         // 56.11(b)(3)(A); a Part 2 client of 12 or more in California
         // consented to the SUD care alone, Fam. Code 6929(b)), and the parent
         // may not at all (164.502(g)(5)).
-        let signs_alone = r.client.age >= 18
-            || (r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa && r.client.part2_program && r.client.age >= 12);
-        prop_assume!(!(!signs_alone
+        let minor_without_authority = r.client.age < 18
+            && !(r.jurisdiction == confidant_policy::vocab::Jurisdiction::UsCa && r.client.part2_program && r.client.age >= 12);
+        prop_assume!(!(minor_without_authority
             && r.client.status != confidant_policy::vocab::ClientStatus::Deceased
             && r.facts.get(confidant_policy::vocab::Fact::RepresentativeMayEndanger)
             && !r.facts.get(confidant_policy::vocab::Fact::MinorConsentedToOwnCare)
