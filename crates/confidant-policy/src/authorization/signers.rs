@@ -188,12 +188,12 @@ pub(crate) fn minor_may_consent_to_sud_care_alone(request: &Request) -> bool {
 /// count, as under federal law. The exception is a Part 2 client of 12 or
 /// more in California, who may obtain substance use treatment alone (Fam.
 /// Code 6929(b); `minor_may_consent_to_sud_care_alone`) and so signs any
-/// form for those records. A parent the
-/// provider will not treat as representative (164.502(g)(5)) does not make
-/// the minor's signature valid: another guardian (or a court) must act,
-/// which the request cannot show, so nothing signed opens the record. A
-/// child under 12 whose parent agreed to confidentiality signs, but only
-/// beside the parent (`child_and_parent_sign`).
+/// form for those records. A parent the provider will not treat as
+/// representative (164.502(g)(5)) does not make the minor's signature
+/// valid: another guardian (or a court) must act, which the request cannot
+/// show, so nothing signed opens the record. A child under 12 whose parent
+/// agreed to confidentiality signs, but only beside the parent
+/// (`child_and_parent_sign`).
 fn client_may_sign(request: &Request) -> bool {
     let facts = request.facts;
     let minor_acts_alone = facts.get(Fact::MinorConsentedToOwnCare)

@@ -6,6 +6,7 @@
 //! editing one copy and not the other fails here.
 
 use super::*;
+use confidant_policy::vocab::Purpose;
 
 /// Welf. & Inst. Code 5328.1(a): diagnosis, prognosis (treatment plan),
 /// medications and progress, plus presence in the facility.
@@ -117,5 +118,40 @@ fn psychotherapy_notes_to_oversight_are_the_authors_or_advised_against() {
         let advised = fired(&d, "hipaa.psychotherapy_notes.oversight.other_staff");
         assert!(author != advised, "{role}: release {author}, advice {advised}");
         assert_eq!(outcome(&d, "psychotherapy_notes") == Outcome::Deny, advised, "{role}");
+    }
+}
+
+#[test]
+fn lps_escape_and_its_exception_in_the_lps_bar_are_complements() {
+    // Welf. & Inst. Code 7325(a) is written twice: as ca.lps.escape and as
+    // the exception that keeps ca.lps.confidential from barring it. For an
+    // adult who escaped a hold, with police as the recipient, exactly one of
+    // the two fires, whatever the category, purpose, presence or death.
+    for category in Category::ALL.iter().map(|c| c.as_str()) {
+        for purpose in Purpose::ALL.iter().map(|p| p.as_str()) {
+            for present in [false, true] {
+                for deceased in [false, true] {
+                    let mut r = set(base("law_enforcement", purpose, &[category]), "/jurisdiction", json!("US-CA"));
+                    r = set(r, "/client/lps_program", json!(true));
+                    if deceased {
+                        r = set(r, "/client/status", json!("deceased"));
+                        r = set(r, "/client/died_on", json!("2026-01-01"));
+                    }
+                    let mut extra = vec!["client_in_custody", "locating_suspect_or_missing_person"];
+                    if present {
+                        extra.push("client_present");
+                    }
+                    let d = decide(&facts(r, &extra));
+                    let escape = fired(&d, "ca.lps.escape");
+                    assert_ne!(escape, fired(&d, "ca.lps.confidential"), "{category}, {purpose}, present {present}, deceased {deceased}");
+                    if escape {
+                        assert!(
+                            ["demographics", "presence_and_condition"].contains(&category),
+                            "7325 carries who and where, not {category}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
