@@ -186,8 +186,14 @@ pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
         && auth.purposes.iter().any(|p| !PROCEEDING_PURPOSES.contains(p))
 }
 
+/// Whether the form names no end at all: no date, and an "event" such as
+/// "none".
+pub(super) fn never_expires(auth: &Authorization) -> bool {
+    auth.expires_on.is_none() && auth.expiry_event.as_deref().is_some_and(says_never_expires)
+}
+
 /// An expiry "event" that is no end at all: "none", "never", "no expiration".
-pub(super) fn says_never_expires(event: &str) -> bool {
+fn says_never_expires(event: &str) -> bool {
     let words: String = event.trim().trim_end_matches('.').to_lowercase();
     matches!(
         words.as_str(),
@@ -228,7 +234,7 @@ pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     missing(!auth.recipients.is_empty(), Element::Recipient);
     missing(!auth.purposes.is_empty(), Element::Purpose);
     // "None" is an expiration only where the law lets a form say so.
-    let never = auth.expires_on.is_none() && auth.expiry_event.as_deref().is_some_and(says_never_expires);
+    let never = never_expires(auth);
     let dated = auth.expires_on.is_some() || auth.expiry_event.is_some();
     missing(dated && (!never || may_never_expire(auth)), Element::Expiration);
     missing(auth.signed_by.is_some(), Element::Signature);

@@ -149,8 +149,7 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
     // (164.508(c)(1)(v)), which the form cannot name.
     if auth.kind == AuthorizationKind::Ascmi
         && !request.client.part2_program
-        && auth.expires_on.is_none()
-        && auth.expiry_event.as_deref().is_some_and(form::says_never_expires)
+        && form::never_expires(auth)
         && !reasons.contains(&Reason::MissingElement(Element::Expiration))
     {
         reasons.push(Reason::MissingElement(Element::Expiration));
