@@ -11,7 +11,8 @@ use crate::decision::Decision;
 use crate::engine::CategoryEvaluation;
 use crate::request::{Authorization, Request};
 use crate::vocab::{
-    AuthorizationKind, Category, ClientStatus, Effect, Fact, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind, Signer,
+    AuthorizationKind, Category, ClientStatus, Effect, Fact, Jurisdiction, Layer, ObligationKind, Purpose, RecipientKind, RemedyKind, Role,
+    Signer,
 };
 
 /// A category in everyday words.
@@ -110,12 +111,25 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         ObligationKind::ProfessionalJudgment
             if request.client.age < 18
                 && facts.get(Fact::SeriousImminentThreat)
+                && matches!(request.recipient.kind, RecipientKind::PersonalRepresentative | RecipientKind::FamilyOrFriend)
+                && matches!(request.discloser.role, Role::PeerSupportSpecialist | Role::AdministrativeStaff) =>
+        {
+            "Whether to involve this parent, guardian or family member is the judgment of the professional treating the minor, not yours: bring it to that clinician (or the crisis team) now; share only if they judge it appropriate and in the minor's best interest, and only what keeping the minor safe needs. Write down who decided and why."
+        }
+        ObligationKind::ProfessionalJudgment
+            if request.client.age < 18
+                && facts.get(Fact::SeriousImminentThreat)
                 && matches!(request.recipient.kind, RecipientKind::PersonalRepresentative | RecipientKind::FamilyOrFriend) =>
         {
             "Share only if, in your professional judgment as the professional treating the minor, involving this parent, guardian or family member is appropriate and in the minor's best interest, and only what keeping the minor safe needs; this is your judgment call to make and to write down."
         }
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
+        }
+        // After death the personal representative stands for the client
+        // (45 CFR 164.502(g)(4)).
+        ObligationKind::InformClient if request.client.status == ClientStatus::Deceased => {
+            "The client has died: tell their personal representative (the executor or administrator of the estate) what was shared and why, unless that would put someone at risk."
         }
         _ => obligation_detail(kind),
     }
@@ -129,7 +143,25 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
 /// nothing for them (164.502(g)(5)); a client who objected is not pressed.
 pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static str {
     let deceased = request.client.status == ClientStatus::Deceased;
+    // The contract cannot say who is suspected: in an abuse report the
+    // parent, the representative or the client may be, and asking them to
+    // sign warns them (45 CFR 164.512(c)(2)(ii), 164.502(g)(5)).
+    let abuse_report = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        && (request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse));
     match kind {
+        // AMB-9, Welf. & Inst. Code 5328(a), (r): in an LPS crisis the way
+        // forward is the psychotherapist and the crisis team, not a form.
+        RemedyKind::ObtainAuthorization
+            if request.facts.get(Fact::SeriousImminentThreat)
+                && request.client.lps_program
+                && request.jurisdiction == Jurisdiction::UsCa
+                && !deceased =>
+        {
+            "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+        }
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if abuse_report && !deceased => {
+            "The report itself needs no signature, and what the law requires goes without one. Anything more needs the client's written authorization (or Part 2 consent), signed by whoever may sign for them; never ask a parent, representative or anyone else who may be responsible for the abuse to sign it, and do not delay the report for it. The agency can seek the rest through its own process."
+        }
         RemedyKind::ObtainAuthorization if deceased => {
             "Ask the client's personal representative (the executor or administrator of the estate) to sign a written authorization that names this recipient, purpose and information."
         }
@@ -137,6 +169,13 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
             if authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::PersonalRepresentative =>
         {
             "Ask the client's parent or guardian (their personal representative) to sign a written authorization that names this recipient, purpose and information."
+        }
+        // Cal. Civ. Code 56.11(b)(3); 164.502(g)(3)(i)(C): neither the child
+        // nor the parent who agreed to confidentiality signs alone.
+        RemedyKind::ObtainAuthorization
+            if authorization::child_and_parent_sign(request) && !request.facts.get(Fact::RepresentativeMayEndanger) =>
+        {
+            "Ask the child and their parent or guardian to sign one written authorization together that names this recipient, purpose and information. In California a child under 12 cannot sign alone, and a parent who agreed to keep the care confidential cannot sign alone either (Cal. Civ. Code 56.11(b)(3); 45 CFR 164.502(g)(3))."
         }
         RemedyKind::ObtainAuthorization if !authorization::signer_recognized(request) => {
             if request.facts.get(Fact::RepresentativeMayEndanger) {

@@ -197,7 +197,14 @@ impl Restriction {
         fn any_or<T: PartialEq>(list: &[T], value: &T) -> bool {
             list.is_empty() || list.contains(value)
         }
-        any_or(&self.categories, &category) && any_or(&self.recipient_kinds, &recipient) && any_or(&self.purposes, &purpose)
+        // A health plan's "oversight" is its own payment review or
+        // fraud-and-abuse work (hipaa.operations.plan_audit; 164.512(d)
+        // reaches only government agencies), so a restriction on payment or
+        // operations disclosures to the plan reaches it under that label too.
+        let plan_audit = recipient == RecipientKind::HealthPlan
+            && purpose == Purpose::HealthOversight
+            && (self.purposes.contains(&Purpose::Payment) || self.purposes.contains(&Purpose::HealthCareOperations));
+        any_or(&self.categories, &category) && any_or(&self.recipient_kinds, &recipient) && (any_or(&self.purposes, &purpose) || plan_audit)
     }
 }
 

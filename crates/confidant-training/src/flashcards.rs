@@ -86,7 +86,7 @@ pub fn flashcards() -> Vec<Flashcard> {
             topic: MandatedReporting,
             front: "What is mandated reporting?",
             back: "Certain professionals must report suspected child abuse, or elder and dependent adult abuse, to the named agency right away — confidentiality does not stop it. In California peer support specialists are not named reporters unless their employer designates them, but anyone may report.",
-            cites: &["Cal. Penal Code 11166", "Cal. Welf. & Inst. Code 15630", "45 CFR 164.512(b)(1)(ii)"],
+            cites: &["Cal. Penal Code 11166(a)", "Cal. Welf. & Inst. Code 15630(b)(1)", "45 CFR 164.512(b)(1)(ii)"],
         },
         Flashcard {
             id: "card-duty-to-protect",

@@ -32,3 +32,37 @@ fn access_endangerment_is_a_reviewable_denial() {
     ));
     assert_eq!(ca.decision, OverallDecision::Deny, "Cal. Health & Safety Code 123115(b)");
 }
+
+#[test]
+fn access_endangerment_withholds_psychotherapy_notes_too_whoever_signs() {
+    // The notes are outside the right of access (164.524(a)(1)(i)) and the
+    // provider may give them; not against a licensed professional's finding
+    // that access would endanger someone's life or physical safety.
+    let asked = facts(base("client", "client_request", &["psychotherapy_notes"]), &["identity_verified"]);
+    assert_eq!(outcome(&decide(&asked), "psychotherapy_notes"), Outcome::Permit);
+    let endangered = facts(base("client", "client_request", &["psychotherapy_notes"]), &["identity_verified", "access_would_endanger"]);
+    let d = decide(&endangered);
+    assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
+    assert!(has_remedy(&d, RemedyKind::OfferProfessionalReview));
+    assert!(!has_remedy(&d, RemedyKind::ObtainAuthorization), "no form overrides the finding: {:?}", d.remedies);
+    let signed = set(
+        endangered,
+        "/authorizations",
+        json!([{ "id": "pn", "kind": "hipaa", "signed_by": "client", "signed_on": "2026-01-01",
+                 "categories": ["psychotherapy_notes"], "recipients": [{ "kind": "client" }],
+                 "purposes": ["client_request"], "expires_on": "2027-01-01",
+                 "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true } }]),
+    );
+    assert_eq!(outcome(&decide(&signed), "psychotherapy_notes"), Outcome::Deny);
+    let representative =
+        facts(base("personal_representative", "client_request", &["psychotherapy_notes"]), &["identity_verified", "access_would_endanger"]);
+    assert_eq!(outcome(&decide(&representative), "psychotherapy_notes"), Outcome::Deny, "164.524(a)(3)(iii)");
+}
+
+#[test]
+fn access_denial_says_the_rest_still_goes_and_how_to_deny_in_writing() {
+    let d = decide(&facts(base("client", "client_request", &["progress_notes"]), &["access_would_endanger"]));
+    assert!(d.explanation.contains("the rest of what the client asked for still goes"), "{}", d.explanation);
+    assert!(d.explanation.contains("written denial"), "{}", d.explanation);
+    assert!(d.explanation.contains("distress or upset is not"), "{}", d.explanation);
+}

@@ -240,3 +240,80 @@ fn the_professional_judgment_asked_is_named_for_what_the_law_weighs() {
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
     assert!(detail(&d).contains("treating the minor") && detail(&d).contains("minor's best interest"), "{}", detail(&d));
 }
+
+#[test]
+fn the_next_step_never_asks_a_possible_abuser_to_sign() {
+    // In a report the parent, the representative or the client may be the
+    // one suspected (45 CFR 164.512(c)(2)(ii), 164.502(g)(5)).
+    let r = set(
+        facts(base("child_welfare_agency", "report_child_abuse", &["psychotherapy_notes"]), &["suspected_child_abuse"]),
+        "/client/age",
+        json!(9),
+    );
+    let text = remedy_text(&decide(&r), RemedyKind::ObtainAuthorization);
+    assert!(text.contains("never ask a parent, representative or anyone else who may be responsible"), "{text}");
+}
+
+#[test]
+fn the_next_step_for_a_child_whose_parent_agreed_to_confidentiality_is_both_signatures() {
+    // Cal. Civ. Code 56.11(b)(3): a child under 12 does not sign alone; the
+    // parent's agreement keeps the parent from signing alone (164.502(g)(3)).
+    let r = set(
+        set(facts(base("school", "treatment", &["diagnosis"]), &["parent_agreed_to_confidentiality"]), "/client/age", json!(11)),
+        "/jurisdiction",
+        json!("US-CA"),
+    );
+    let text = remedy_text(&decide(&r), RemedyKind::ObtainAuthorization);
+    assert!(text.starts_with("Ask the child and their parent or guardian to sign one written authorization together"), "{text}");
+}
+
+#[test]
+fn a_peer_is_told_the_minors_safety_call_is_the_treating_clinicians() {
+    // Fam. Code 6924(d): the professional treating the minor judges the
+    // parent's involvement; a peer brings it to that clinician.
+    let r = set(
+        set(
+            set(
+                facts(
+                    base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
+                    &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
+                ),
+                "/client",
+                json!({ "age": 16, "status": "active", "lps_program": true }),
+            ),
+            "/jurisdiction",
+            json!("US-CA"),
+        ),
+        "/discloser",
+        json!({ "role": "peer_support_specialist" }),
+    );
+    let d = decide(&r);
+    let detail =
+        d.obligations.iter().find(|o| o.kind == ObligationKind::ProfessionalJudgment).map(|o| o.detail.clone()).unwrap_or_default();
+    assert!(detail.contains("not yours"), "{detail}");
+}
+
+#[test]
+fn an_lps_crisis_leads_with_the_psychotherapist_and_crisis_team_not_a_form() {
+    // Welf. & Inst. Code 5328(a), (r): a peer's way forward in a threat is the
+    // client's psychotherapist and the crisis team; a form comes last.
+    let r = set(
+        set(
+            set(
+                facts(
+                    base("potential_victim", "prevent_serious_threat", &["demographics"]),
+                    &["serious_imminent_threat", "identifiable_victim"],
+                ),
+                "/client",
+                json!({ "age": 34, "status": "active", "lps_program": true }),
+            ),
+            "/jurisdiction",
+            json!("US-CA"),
+        ),
+        "/discloser",
+        json!({ "role": "peer_support_specialist" }),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny, "AMB-9: 5328(r) is the psychotherapist's");
+    assert!(remedy_text(&d, RemedyKind::ObtainAuthorization).starts_with("Do not wait for a form"), "{:?}", d.remedies);
+}

@@ -59,3 +59,38 @@ fn restriction_self_pay_binds_without_agreement() {
     assert_eq!(d.decision, OverallDecision::Deny);
     assert!(d.categories[0].cites.iter().any(|c| c.starts_with("45 CFR 164.522")));
 }
+
+#[test]
+fn restriction_reaches_a_plan_whatever_it_calls_its_audit() {
+    // A plan is not a health oversight agency (164.512(d)); its audit is its
+    // own payment or operations work, which the client's restriction reaches.
+    let self_pay = facts(
+        set(
+            base("health_plan", "health_oversight", &["diagnosis"]),
+            "/restrictions",
+            restriction(&["health_plan"], &["payment"], &[], false),
+        ),
+        &["paid_in_full_out_of_pocket"],
+    );
+    let d = decide(&self_pay);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny, "164.522(a)(1)(vi)");
+    assert!(fired(&d, "hipaa.restriction.self_pay"));
+    let part2 = set(self_pay, "/client/part2_program", json!(true));
+    assert!(fired(&decide(&part2), "part2.restriction.self_pay"), "42 CFR 2.26(a)(6)");
+    let agreed = set(
+        base("health_plan", "health_oversight", &["diagnosis"]),
+        "/restrictions",
+        restriction(&[], &["health_care_operations"], &[], true),
+    );
+    assert_eq!(outcome(&decide(&agreed), "diagnosis"), Outcome::Deny, "164.522(a)(1)(i)");
+    // A government oversight agency is not reached by a restriction on payment.
+    let agency = facts(
+        set(
+            base("health_oversight_agency", "health_oversight", &["diagnosis"]),
+            "/restrictions",
+            restriction(&[], &["payment"], &[], true),
+        ),
+        &["paid_in_full_out_of_pocket"],
+    );
+    assert_eq!(outcome(&decide(&agency), "diagnosis"), Outcome::Permit, "164.522(a)(1)(v)");
+}
