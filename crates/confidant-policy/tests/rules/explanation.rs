@@ -220,21 +220,13 @@ fn the_professional_judgment_asked_is_named_for_what_the_law_weighs() {
     assert!(detail(&family).contains("client's best interest"), "{}", detail(&family));
     // A minor's parent told of a danger: the treating professional judges
     // the parent's involvement (Fam. Code 6924(d)).
-    let parent = set(
-        set(
-            set(
-                facts(
-                    base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
-                    &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
-                ),
-                "/client",
-                json!({ "age": 16, "status": "active", "lps_program": true }),
-            ),
-            "/jurisdiction",
-            json!("US-CA"),
+    let parent = california_lps(
+        facts(
+            base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
+            &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
         ),
-        "/discloser",
-        json!({ "role": "psychiatrist" }),
+        16,
+        "psychiatrist",
     );
     let d = decide(&parent);
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
@@ -271,21 +263,13 @@ fn the_next_step_for_a_child_whose_parent_agreed_to_confidentiality_is_both_sign
 fn a_peer_is_told_the_minors_safety_call_is_the_treating_clinicians() {
     // Fam. Code 6924(d): the professional treating the minor judges the
     // parent's involvement; a peer brings it to that clinician.
-    let r = set(
-        set(
-            set(
-                facts(
-                    base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
-                    &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
-                ),
-                "/client",
-                json!({ "age": 16, "status": "active", "lps_program": true }),
-            ),
-            "/jurisdiction",
-            json!("US-CA"),
+    let r = california_lps(
+        facts(
+            base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
+            &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
         ),
-        "/discloser",
-        json!({ "role": "peer_support_specialist" }),
+        16,
+        "peer_support_specialist",
     );
     let d = decide(&r);
     let detail =
@@ -297,23 +281,19 @@ fn a_peer_is_told_the_minors_safety_call_is_the_treating_clinicians() {
 fn an_lps_crisis_leads_with_the_psychotherapist_and_crisis_team_not_a_form() {
     // Welf. & Inst. Code 5328(a), (r): a peer's way forward in a threat is the
     // client's psychotherapist and the crisis team; a form comes last.
-    let r = set(
-        set(
-            set(
-                facts(
-                    base("potential_victim", "prevent_serious_threat", &["demographics"]),
-                    &["serious_imminent_threat", "identifiable_victim"],
-                ),
-                "/client",
-                json!({ "age": 34, "status": "active", "lps_program": true }),
-            ),
-            "/jurisdiction",
-            json!("US-CA"),
-        ),
-        "/discloser",
-        json!({ "role": "peer_support_specialist" }),
+    let r = california_lps(
+        facts(base("potential_victim", "prevent_serious_threat", &["demographics"]), &["serious_imminent_threat", "identifiable_victim"]),
+        34,
+        "peer_support_specialist",
     );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny, "AMB-9: 5328(r) is the psychotherapist's");
     assert!(remedy_text(&d, RemedyKind::ObtainAuthorization).starts_with("Do not wait for a form"), "{:?}", d.remedies);
+}
+
+/// The request as a California LPS program would make it: a client of this
+/// age in county care, asked about by a staff member in this role.
+fn california_lps(v: Value, age: u32, role: &str) -> Value {
+    let v = set(v, "/client", json!({ "age": age, "status": "active", "lps_program": true }));
+    set(set(v, "/jurisdiction", json!("US-CA")), "/discloser", json!({ "role": role }))
 }
