@@ -108,6 +108,7 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
     let context = Context::from_pairs([
         ("jurisdiction".to_string(), string("US")),
         ("purpose".to_string(), string("treatment")),
+        ("reporting".to_string(), RestrictedExpression::new_bool(false)),
         (
             "recipient".to_string(),
             record(vec![("kind", string("treating_provider")), ("same_organization", RestrictedExpression::new_bool(false))]),

@@ -55,10 +55,27 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     let is_law = |f: usize| rule(f).is_some_and(|r| r.layer.is_law());
     let mut law_effective: Vec<usize> =
         permits.iter().copied().filter(|&p| !forbids.iter().any(|&f| is_law(f) && !yielding(f) && blocks(rules, f, p))).collect();
+    // Whether Part 2 allows the disclosure on its own terms: a permission of
+    // its own that none of its own fixed forbids blocks. Another law's forbid
+    // is that law's question, settled by its own exceptions: with a Part 2
+    // counseling-notes consent on file and HIPAA's own notes exception met
+    // (supervised training, the author's defense), both laws allow it, though
+    // HIPAA's notes forbid would block the consent as a permission. (HIPAA's
+    // and California's defaults still read what survives every law: the
+    // California forbids name the HIPAA permissions they narrow and rely on
+    // HIPAA's default to hold back the rest.)
+    let layer_allows = |layer: Layer| {
+        permits
+            .iter()
+            .copied()
+            .filter(|&p| rule(p).is_some_and(|r| r.layer == layer))
+            .any(|p| !forbids.iter().any(|&f| rule(f).is_some_and(|r| r.layer == layer) && !yielding(f) && blocks(rules, f, p)))
+    };
+    let stands_down = |f: usize, effective: &[usize]| stands_down(rules, f, effective, &layer_allows);
     loop {
         let before = law_effective.len();
         for &f in forbids.iter().filter(|&&f| yielding(f)) {
-            if !stands_down(rules, f, &law_effective) {
+            if !stands_down(f, &law_effective) {
                 law_effective.retain(|&p| !blocks(rules, f, p));
             }
         }
@@ -66,7 +83,7 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
             break;
         }
     }
-    let standing = |f: usize| yielding(f) && !stands_down(rules, f, &law_effective);
+    let standing = |f: usize| yielding(f) && !stands_down(f, &law_effective);
     let effective: Vec<usize> =
         permits.iter().copied().filter(|&p| !forbids.iter().any(|&f| (!yielding(f) || standing(f)) && blocks(rules, f, p))).collect();
 
@@ -75,7 +92,7 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     // years after death, when nothing else would stop them).
     let released = effective.iter().any(|&p| is_law(p));
     let required = effective.iter().any(|&p| effect(p) == Some(Effect::Require));
-    let blocking: Vec<usize> = forbids.iter().copied().filter(|&f| !(yielding(f) && stands_down(rules, f, &law_effective))).collect();
+    let blocking: Vec<usize> = forbids.iter().copied().filter(|&f| !(yielding(f) && stands_down(f, &law_effective))).collect();
     // A forbid aimed at particular permissions explains a withholding only
     // when it met one of them, or when nothing else blocked anything (then
     // it is the reason the law gives: "the client objected").
@@ -118,13 +135,16 @@ fn blocks(rules: &[Rule], f: usize, p: usize) -> bool {
     true
 }
 
-/// Whether a yielding forbid stands down, given the current effective set.
-fn stands_down(rules: &[Rule], f: usize, effective: &[usize]) -> bool {
+/// Whether a yielding forbid stands down: its layer allows the disclosure
+/// (Part 2 on its own terms, any other layer by a permission still
+/// effective), or (with `requirement`) a law's requirement is effective.
+fn stands_down(rules: &[Rule], f: usize, effective: &[usize], layer_allows: &impl Fn(Layer) -> bool) -> bool {
     let Some(forbid) = rules.get(f) else { return true };
-    effective.iter().filter_map(|&p| rules.get(p)).any(|p| {
-        (forbid.blocking.yields_to_layer && p.layer == forbid.layer)
-            || (forbid.blocking.yields_to_requirement && p.effect == Effect::Require && p.layer.is_law())
-    })
+    let layer_effective = || effective.iter().filter_map(|&p| rules.get(p)).any(|p| p.layer == forbid.layer);
+    let layer = if forbid.layer == Layer::Part2 { layer_allows(Layer::Part2) } else { layer_effective() };
+    (forbid.blocking.yields_to_layer && layer)
+        || (forbid.blocking.yields_to_requirement
+            && effective.iter().filter_map(|&p| rules.get(p)).any(|p| p.effect == Effect::Require && p.layer.is_law()))
 }
 
 impl Verdict {
@@ -296,6 +316,20 @@ mod tests {
         // (4) still goes out.
         let v = combine(&catalog(), &[1, 2, 3, 4, 5]);
         assert!(v.released && v.required, "{v:?}");
+    }
+
+    #[test]
+    fn part2_allows_on_its_own_terms_when_hipaa_blocks_its_permission() {
+        // HIPAA's notes rule (8) blocks Part 2's consent (3) as a permission
+        // but spares HIPAA's own exception (7). Part 2 allowed the notes, so
+        // its gate (2) stands down and the exception releases them; without
+        // the consent the gate holds.
+        let v = combine(&catalog(), &[1, 2, 3, 7, 8]);
+        assert!(v.released && v.releasing == vec![7], "{v:?}");
+        assert!(!combine(&catalog(), &[1, 2, 7, 8]).released);
+        // Without HIPAA's exception the notes stay withheld by HIPAA.
+        let v = combine(&catalog(), &[0, 1, 2, 3, 8]);
+        assert!(!v.released && v.blocking.contains(&8), "{v:?}");
     }
 
     #[test]

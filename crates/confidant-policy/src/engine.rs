@@ -376,6 +376,7 @@ impl Engine {
         set(dim::CONSENTED, u8::from(input.consented));
         set(dim::RESTRICTED_AGREED, u8::from(input.restricted_agreed));
         set(dim::RESTRICTION_REQUESTED, u8::from(input.restriction_requested));
+        set(dim::REPORTING, u8::from(input.purpose.carries_report()));
         for (i, fact) in Fact::ALL.iter().enumerate() {
             set(index::FIXED + i, u8::from(input.facts.get(*fact)));
         }
@@ -455,6 +456,7 @@ impl Engine {
         Context::from_pairs([
             ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
             ("purpose".to_string(), string(input.purpose.as_str())),
+            ("reporting".to_string(), RestrictedExpression::new_bool(input.purpose.carries_report())),
             ("recipient".to_string(), recipient),
             ("client".to_string(), client),
             ("facts".to_string(), facts),

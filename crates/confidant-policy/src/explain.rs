@@ -145,8 +145,18 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
     let deceased = request.client.status == ClientStatus::Deceased;
     // The contract cannot say who is suspected: in an abuse report the
     // parent, the representative or the client may be, and asking them to
-    // sign warns them (45 CFR 164.512(c)(2)(ii), 164.502(g)(5)).
-    let abuse_report = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+    // sign warns them (45 CFR 164.512(c)(2)(ii), 164.502(g)(5)). A report
+    // to an agency is the report under any purpose it can be filed under,
+    // as the rules read it (`Purpose::carries_report`).
+    let to_agency = matches!(
+        request.recipient.kind,
+        RecipientKind::ChildWelfareAgency
+            | RecipientKind::AdultProtectiveServices
+            | RecipientKind::LawEnforcement
+            | RecipientKind::PublicHealthAuthority
+    );
+    let abuse_report = (matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        || (request.purpose.carries_report() && to_agency))
         && (request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse));
     match kind {
         // AMB-9, Welf. & Inst. Code 5328(a), (r): in an LPS crisis the way
@@ -161,6 +171,11 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         }
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if abuse_report && !deceased => {
             "The report itself needs no signature, and what the law requires goes without one. Anything more needs the client's written authorization (or Part 2 consent), signed by whoever may sign for them; never ask a parent, representative or anyone else who may be responsible for the abuse to sign it, and do not delay the report for it. The agency can seek the rest through its own process."
+        }
+        // 45 CFR 164.508(b)(5); 42 CFR 2.31(a)(6): the client withdrew
+        // their permission, and asking again is pressing them.
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if revoked_on_file(request) && !deceased => {
+            "Only a new written authorization (or Part 2 consent) that the client offers would let this go; until then, share only what the law allows without one."
         }
         RemedyKind::ObtainAuthorization if deceased => {
             "Ask the client's personal representative (the executor or administrator of the estate) to sign a written authorization that names this recipient, purpose and information."
@@ -207,6 +222,11 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         }
         _ => remedy_detail(kind),
     }
+}
+
+/// Whether the client has revoked an authorization or consent on file.
+fn revoked_on_file(request: &Request) -> bool {
+    request.authorizations.iter().any(|a| a.revoked_on.is_some_and(|d| d <= request.as_of))
 }
 
 /// One sentence per authorization on file that does not count for this
@@ -339,13 +359,27 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         }
     }
     if !decision.remedies.is_empty() {
+        // A Part 2 client's counseling notes are offered the HIPAA
+        // authorization and the Part 2 consent only as a pair (neither alone
+        // releases them, 45 CFR 164.508(a)(2); 42 CFR 2.31(b)): say so.
+        let for_notes =
+            |kind: RemedyKind| decision.remedies.iter().any(|r| r.kind == kind && r.categories.contains(&Category::PsychotherapyNotes));
+        let both_for_notes =
+            request.client.part2_program && for_notes(RemedyKind::ObtainAuthorization) && for_notes(RemedyKind::ObtainPart2Consent);
         let text = out.start();
         text.push_str("Next step: ");
-        for (i, r) in decision.remedies.iter().enumerate() {
-            if i > 0 {
-                text.push_str(" Or: ");
+        let mut previous: Option<RemedyKind> = None;
+        for r in &decision.remedies {
+            if let Some(before) = previous {
+                let pair = [before, r.kind];
+                if both_for_notes && pair.contains(&RemedyKind::ObtainAuthorization) && pair.contains(&RemedyKind::ObtainPart2Consent) {
+                    text.push_str(" For psychotherapy notes both are needed, so also: ");
+                } else {
+                    text.push_str(" Or: ");
+                }
             }
             text.push_str(&r.detail);
+            previous = Some(r.kind);
         }
     }
     let mut advice: Vec<&str> = Vec::new();

@@ -6,7 +6,7 @@
 //! *dimension*: the purpose, the recipient kind, the category, the role, the
 //! client's status, the jurisdiction, the banded age and years since death,
 //! the optional `mandated_reporter` override, and every boolean of the
-//! context and the resource. A policy's `when` conditions (and negated
+//! context (`reporting` among them, derived from the purpose) and the resource. A policy's `when` conditions (and negated
 //! `unless` conditions) are split into their top-level conjuncts; a conjunct
 //! that reads only dimensions, through the operators this module evaluates
 //! (`==`, `!=`, `<`, `<=`, `>`, `>=`, `.contains` on a literal set, `!`,
@@ -38,7 +38,7 @@ use crate::lint::attribute_path;
 use crate::vocab::{Category, ClientStatus, Fact, Layer, Purpose, RecipientKind, Role};
 
 /// Dimensions before the facts.
-pub(crate) const FIXED: usize = 17;
+pub(crate) const FIXED: usize = 18;
 /// Every dimension: the fixed ones, then one per fact.
 pub(crate) const DIMENSIONS: usize = FIXED + Fact::ALL.len();
 /// Largest domain a dimension may have to be indexed (its values are bits of a `u64`).
@@ -65,6 +65,7 @@ pub(crate) mod dim {
     pub const CONSENTED: usize = 14;
     pub const RESTRICTED_AGREED: usize = 15;
     pub const RESTRICTION_REQUESTED: usize = 16;
+    pub const REPORTING: usize = 17;
 }
 
 /// One evaluation input as the index sees it: the position of each
@@ -172,6 +173,7 @@ fn dimensions(jurisdictions: &[String], age: &[i64], death: &[i64]) -> Vec<Dimen
         d("resource.consented", bools()),
         d("resource.restricted_agreed", bools()),
         d("resource.restriction_requested", bools()),
+        d("context.reporting", bools()),
     ];
     out.extend(Fact::ALL.iter().map(|f| d(&format!("context.facts.{}", f.as_str()), bools())));
     out

@@ -565,6 +565,30 @@ impl Category {
     }
 }
 
+impl Purpose {
+    /// Whether a report to an agency can be filed under this purpose: the
+    /// two report purposes, and the labels staff file the same call under
+    /// (law enforcement, an emergency, preventing a threat, a notification,
+    /// public health, oversight). Rules that read a report by its stated
+    /// facts test this (Cedar's `context.reporting`), so every pack agrees
+    /// on which labels a report may carry; the facts and the recipient
+    /// decide whether it is one (45 CFR 164.512(b)(1)(ii), (c); Penal Code
+    /// 11166(a); Welf. & Inst. Code 15630(b)(1); 42 CFR 2.12(c)(6)).
+    pub fn carries_report(self) -> bool {
+        matches!(
+            self,
+            Purpose::ReportChildAbuse
+                | Purpose::ReportElderAbuse
+                | Purpose::LawEnforcement
+                | Purpose::Emergency
+                | Purpose::PreventSeriousThreat
+                | Purpose::Notification
+                | Purpose::PublicHealth
+                | Purpose::HealthOversight
+        )
+    }
+}
+
 impl Layer {
     /// Law layers can require; the organization layer cannot.
     pub fn is_law(self) -> bool {

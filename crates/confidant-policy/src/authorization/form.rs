@@ -213,12 +213,14 @@ fn says_never_expires(event: &str) -> bool {
 /// Whether a form may say it never expires. HIPAA allows "none" only for
 /// research (45 CFR 164.508(c)(1)(v)); a Part 2 consent only when it is for
 /// treatment, payment or health care operations (42 CFR 2.31(a)(7), 2024).
-/// Anywhere else the form lacks an expiration.
+/// An ASCMI's `care_involvement` is care coordination (contract v2), which
+/// is treatment (45 CFR 164.501). Anywhere else the form lacks an expiration.
 fn may_never_expire(auth: &Authorization) -> bool {
     let all = |allowed: &[Purpose]| !auth.purposes.is_empty() && auth.purposes.iter().all(|p| allowed.contains(p));
     match auth.kind {
         AuthorizationKind::Hipaa => all(&[Purpose::Research]),
-        AuthorizationKind::Part2 | AuthorizationKind::Ascmi => all(&[Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations]),
+        AuthorizationKind::Part2 => all(&[Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations]),
+        AuthorizationKind::Ascmi => all(&[Purpose::Treatment, Purpose::Payment, Purpose::HealthCareOperations, Purpose::CareInvolvement]),
     }
 }
 

@@ -19,6 +19,35 @@ fn child_abuse_federal_permits_california_requires() {
     assert_eq!(outcome(&ca, "diagnosis"), Outcome::Permit);
 }
 
+/// Penal Code 11166(a); Welf. & Inst. Code 15630(b)(1): the report is the
+/// report under every label it can be filed under, in every layer (the
+/// organization's included), and under no other.
+#[test]
+fn abuse_reports_are_read_by_their_facts_under_every_reporting_purpose() {
+    use confidant_policy::vocab::Purpose;
+    let report = |role: &str, label: &str, recipient: &str, age: u32, suspicion: &str| {
+        let r = set(set(child_abuse(role, "US-CA"), "/purpose", json!(label)), "/recipient/kind", json!(recipient));
+        decide(&set(set(r, "/client/age", json!(age)), "/facts", json!({ suspicion: true })))
+    };
+    for purpose in Purpose::ALL {
+        let label = purpose.as_str();
+        let child = report("case_manager", label, "law_enforcement", 9, "suspected_child_abuse");
+        let elder = report("nurse", label, "adult_protective_services", 80, "suspected_elder_abuse");
+        if purpose.carries_report() {
+            assert_eq!(outcome(&child, "demographics"), Outcome::Required, "{label}: child-abuse report to the police");
+            assert_eq!(
+                outcome(&child, "diagnosis"),
+                Outcome::Permit,
+                "{label}: the organization layer lets the report carry the diagnosis"
+            );
+            assert_eq!(outcome(&elder, "demographics"), Outcome::Required, "{label}: elder-abuse report to protective services");
+        } else {
+            assert!(!fired(&child, "ca.child_abuse_mandate"), "{label} is not a report");
+            assert!(!fired(&elder, "ca.elder_abuse_mandate"), "{label} is not a report");
+        }
+    }
+}
+
 #[test]
 fn child_abuse_peer_specialist_is_not_mandated_unless_designated() {
     let peer = decide(&child_abuse("peer_support_specialist", "US-CA"));

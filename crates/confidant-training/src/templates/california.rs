@@ -151,6 +151,10 @@ pub(super) fn situations(b: &mut Builder) {
         ca("psychotherapist").to("family_or_friend").named("the client's sister").purpose("prevent_serious_threat")
             .facts(&["serious_imminent_threat", "identifiable_victim", "recipient_can_prevent_or_lessen"]),
         &[Demographics, Diagnosis], "Warning the person threatened is a California psychotherapist's duty; telling others who can help is a permission, and the record says which you did.", vec![mc::family_never(), mc::threat_needs_consent()]);
+    b.grounded(t, "threat_history_is_not_a_threat", "ca.duty_to_protect.without_imminence", Topic::DutyToProtect,
+        "A client with a record of assault talks about his ex-partner's new boyfriend by name, bitterly, but makes no threat against him. A colleague says you should warn the boyfriend just in case.",
+        ca("psychotherapist").to("potential_victim").named("the ex-partner's boyfriend").purpose("prevent_serious_threat").facts(&["identifiable_victim"]),
+        &[Demographics, Diagnosis], "The duty to warn turns on a serious threat of physical violence the client communicates, imminent or not; a history of violence alone is not one.", vec![mc::every_threat_to_police()]);
     b.grounded(t, "hiv_to_coroner", "ca.hiv.coroner", Topic::RecordsAndAccounting,
         "A client of your clinic died last week and the coroner's investigator asks for the client's records, the HIV test results among them. No authorization covering the HIV results is on file.",
         ca("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"), &[Hiv], "California guards HIV test results more closely than the rest of the record, even from a coroner (Health & Safety Code 120980).", vec![mc::coroner_gets_everything()]);

@@ -333,6 +333,10 @@ fn part2(b: &mut Builder) {
         PART2,
         vec![mc::never_without_written_consent()],
     );
+    b.grounded(t, "jail_withdrawal_emergency", "part2.medical_emergency.custody", Topic::SubstanceUseRecords,
+        "A client of your opioid treatment program was booked into county jail last night and is now in severe withdrawal; he is too ill to sign anything. The jail's medical unit calls for his methadone dose.",
+        p2("nurse").to("correctional_institution").named("jail medical unit").purpose("emergency").facts(&["client_in_custody", "medical_emergency"]),
+        &[Medications, Billing], "Medical staff treating a bona fide medical emergency get what they need to meet it, wherever they work (42 CFR 2.51(a)).", vec![mc::part2_never_even_emergency()]);
     b.grounded(t, "court_order_264_alone", "part2.court_order", Topic::SubstanceUseRecords,
         "In a custody case, a judge issues an order under 42 CFR 2.64, after notice and a hearing, allowing your program to give the court a client's substance-use summary. No subpoena has been served.",
         p2("case_manager").to("court").purpose("judicial_proceeding").fact("part2_court_order"), &[SubstanceUse],
