@@ -64,14 +64,14 @@ pub(crate) fn combine(rules: &[Rule], fired: &[usize]) -> Verdict {
     // and California's defaults still read what survives every law: the
     // California forbids name the HIPAA permissions they narrow and rely on
     // HIPAA's default to hold back the rest.)
-    let layer_allows = |layer: Layer| {
-        permits
+    let in_part2 = |i: usize| rule(i).is_some_and(|r| r.layer == Layer::Part2);
+    let part2_allows = forbids.iter().any(|&f| in_part2(f) && yielding(f))
+        && permits
             .iter()
             .copied()
-            .filter(|&p| rule(p).is_some_and(|r| r.layer == layer))
-            .any(|p| !forbids.iter().any(|&f| rule(f).is_some_and(|r| r.layer == layer) && !yielding(f) && blocks(rules, f, p)))
-    };
-    let stands_down = |f: usize, effective: &[usize]| stands_down(rules, f, effective, &layer_allows);
+            .filter(|&p| in_part2(p))
+            .any(|p| !forbids.iter().any(|&f| in_part2(f) && !yielding(f) && blocks(rules, f, p)));
+    let stands_down = |f: usize, effective: &[usize]| stands_down(rules, f, effective, part2_allows);
     loop {
         let before = law_effective.len();
         for &f in forbids.iter().filter(|&&f| yielding(f)) {
@@ -138,10 +138,10 @@ fn blocks(rules: &[Rule], f: usize, p: usize) -> bool {
 /// Whether a yielding forbid stands down: its layer allows the disclosure
 /// (Part 2 on its own terms, any other layer by a permission still
 /// effective), or (with `requirement`) a law's requirement is effective.
-fn stands_down(rules: &[Rule], f: usize, effective: &[usize], layer_allows: &impl Fn(Layer) -> bool) -> bool {
+fn stands_down(rules: &[Rule], f: usize, effective: &[usize], part2_allows: bool) -> bool {
     let Some(forbid) = rules.get(f) else { return true };
     let layer_effective = || effective.iter().filter_map(|&p| rules.get(p)).any(|p| p.layer == forbid.layer);
-    let layer = if forbid.layer == Layer::Part2 { layer_allows(Layer::Part2) } else { layer_effective() };
+    let layer = if forbid.layer == Layer::Part2 { part2_allows } else { layer_effective() };
     (forbid.blocking.yields_to_layer && layer)
         || (forbid.blocking.yields_to_requirement
             && effective.iter().filter_map(|&p| rules.get(p)).any(|p| p.effect == Effect::Require && p.layer.is_law()))
