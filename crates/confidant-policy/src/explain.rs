@@ -224,9 +224,13 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
     }
 }
 
-/// Whether the client has revoked an authorization or consent on file.
+/// Whether the client has revoked an authorization or consent on file for
+/// this kind of recipient.
 fn revoked_on_file(request: &Request) -> bool {
-    request.authorizations.iter().any(|a| a.revoked_on.is_some_and(|d| d <= request.as_of))
+    request
+        .authorizations
+        .iter()
+        .any(|a| a.revoked_on.is_some_and(|d| d <= request.as_of) && a.recipients.iter().any(|r| r.kind == request.recipient.kind))
 }
 
 /// One sentence per authorization on file that does not count for this

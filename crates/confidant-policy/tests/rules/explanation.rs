@@ -190,6 +190,10 @@ fn an_authorization_that_does_not_count_is_explained() {
         revoked.explanation.contains("the client revoked it on 2026-02-01")
             && revoked.explanation.contains("do not ask them to sign again")
     );
+    // The next step does not then ask for the signature the client withdrew
+    // (45 CFR 164.508(b)(5)).
+    let next = remedy_text(&revoked, RemedyKind::ObtainAuthorization);
+    assert!(next.contains("that the client offers") && !next.starts_with("Ask the client"), "{next}");
     let good = decide(&auth(json!({})));
     assert_eq!(good.decision, OverallDecision::Permit);
     assert!(!good.explanation.contains("does not count"), "{}", good.explanation);
