@@ -224,14 +224,7 @@ fn the_professional_judgment_asked_is_named_for_what_the_law_weighs() {
     assert!(detail(&family).contains("client's best interest"), "{}", detail(&family));
     // A minor's parent told of a danger: the treating professional judges
     // the parent's involvement (Fam. Code 6924(d)).
-    let parent = california_lps(
-        facts(
-            base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
-            &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
-        ),
-        16,
-        "psychiatrist",
-    );
+    let parent = minor_danger_told_to_parent("psychiatrist");
     let d = decide(&parent);
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit);
     assert!(detail(&d).contains("treating the minor") && detail(&d).contains("minor's best interest"), "{}", detail(&d));
@@ -267,14 +260,7 @@ fn the_next_step_for_a_child_whose_parent_agreed_to_confidentiality_is_both_sign
 fn a_peer_is_told_the_minors_safety_call_is_the_treating_clinicians() {
     // Fam. Code 6924(d): the professional treating the minor judges the
     // parent's involvement; a peer brings it to that clinician.
-    let r = california_lps(
-        facts(
-            base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
-            &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
-        ),
-        16,
-        "peer_support_specialist",
-    );
+    let r = minor_danger_told_to_parent("peer_support_specialist");
     let d = decide(&r);
     let detail =
         d.obligations.iter().find(|o| o.kind == ObligationKind::ProfessionalJudgment).map(|o| o.detail.clone()).unwrap_or_default();
@@ -297,6 +283,19 @@ fn an_lps_crisis_leads_with_the_psychotherapist_and_crisis_team_not_a_form() {
 
 /// The request as a California LPS program would make it: a client of this
 /// age in county care, asked about by a staff member in this role.
+/// A 16-year-old LPS client in danger; the discloser tells the parent, who
+/// can help.
+fn minor_danger_told_to_parent(role: &str) -> Value {
+    california_lps(
+        facts(
+            base("personal_representative", "prevent_serious_threat", &["diagnosis"]),
+            &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
+        ),
+        16,
+        role,
+    )
+}
+
 fn california_lps(v: Value, age: u32, role: &str) -> Value {
     let v = set(v, "/client", json!({ "age": age, "status": "active", "lps_program": true }));
     set(set(v, "/jurisdiction", json!("US-CA")), "/discloser", json!({ "role": role }))
