@@ -100,6 +100,12 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         ObligationKind::RedisclosureNotice if !request.client.part2_program => {
             "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv))."
         }
+        // A Part 2 emergency disclosure (2.51) carries no 2.32 notice of its
+        // own, but HIPAA's request still follows an agreed restriction; a
+        // consent that also covers the provider brings 2.32's notice.
+        ObligationKind::RedisclosureNotice if part2_emergency && request.restrictions.iter().any(|r| r.agreed) => {
+            "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv)). Where the client's Part 2 consent is what allows it, also send the Part 2 notice prohibiting redisclosure (42 CFR 2.32)."
+        }
         // Evid. Code 1027: the child's best interest decides whether the
         // privilege stands; nobody's "involvement" is at issue in a case.
         ObligationKind::ProfessionalJudgment if request.purpose == Purpose::JudicialProceeding && request.client.age < 16 => {

@@ -69,6 +69,10 @@ pub(crate) fn report_opens_record() -> Misconception {
     m(Outcome::Permit, "once you make a report, the agency may have the whole record")
 }
 
+pub(crate) fn state_law_opens_part2() -> Misconception {
+    m(Outcome::Required, "a state law requiring the report is enough on its own")
+}
+
 pub(crate) fn order_compels() -> Misconception {
     m(Outcome::Required, "an order that allows a disclosure also obliges you to make it")
 }

@@ -447,6 +447,18 @@ fn part2(b: &mut Builder) {
     b.grounded(t, "administrative_control", "part2.administrative_control", Topic::SubstanceUseRecords,
         "Your withdrawal-management unit is part of a general hospital. A hospital internist called to treat a patient's withdrawal seizure asks for the patient's substance-use history and medications; the patient signed no consent.",
         p2("nurse").to("treating_provider").inside().purpose("treatment"), &[SubstanceUse, Medications], PART2, vec![mc::never_without_written_consent()]);
+    b.grounded(t, "cps_follow_up_part2", "part2.child_abuse_follow_up", Topic::MandatedReporting,
+        "You reported suspected neglect of a client's toddler to child welfare. A week later the worker asks your substance-use program for the parent-client's treatment plan and drug test results; the client signed no consent and there is no court order.",
+        p2("case_manager").to("child_welfare_agency").purpose("report_child_abuse").fact("suspected_child_abuse"),
+        &[TreatmentPlan, TestResults], "The initial report is excepted; the program's original records behind it are not. They need the client's Part 2 consent or a Part 2 court order (42 CFR 2.12(c)(6), 2.64).", vec![mc::report_opens_record()]);
+    b.grounded(t, "pdmp_part2", "part2.pdmp", Topic::SubstanceUseRecords,
+        "State law requires your opioid treatment program to report the buprenorphine it dispenses to the state prescription drug monitoring program. A new client has not signed a Part 2 consent naming the monitoring program.",
+        p2("administrative_staff").to("public_health_authority").purpose("public_health").fact("required_by_law"),
+        &[Medications], "A program may report to a prescription drug monitoring program only after the client's Part 2 consent, even where state law requires the report (42 CFR 2.36).", vec![mc::state_law_opens_part2()]);
+    b.grounded(t, "qso_counsel", "part2.qso.communication", Topic::SubstanceUseRecords,
+        "A former client sues your substance-use program. The law firm defending the program works for it under a qualified service organization agreement and asks for the client's diagnosis and substance-use record to prepare the defense.",
+        p2("administrative_staff").to("business_associate").purpose("legal_defense"), &[Diagnosis, SubstanceUse],
+        "Communications with a qualified service organization, legal services among them, are outside Part 2's restrictions (42 CFR 2.11, 2.12(c)(4)); filing the records in court still needs a separate consent or a Part 2 court order.", vec![mc::never_without_written_consent()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
