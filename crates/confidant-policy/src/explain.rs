@@ -92,6 +92,11 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         || facts.get(Fact::RepresentativeMayEndanger);
     let part2_emergency = request.client.part2_program && (facts.get(Fact::MedicalEmergency) || request.purpose == Purpose::Emergency);
     match kind {
+        // A 2.51 disclosure carries no 2.32 notice, but HIPAA's request to
+        // the provider still follows an agreed restriction that gave way.
+        ObligationKind::DocumentRationale if part2_emergency && request.restrictions.iter().any(|r| r.agreed) => {
+            "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c)). The client asked for a restriction the program agreed to, and it gives way only to this emergency: ask the provider not to use or disclose the information further (45 CFR 164.522(a)(1)(iv))."
+        }
         ObligationKind::DocumentRationale if part2_emergency => {
             "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c))."
         }
@@ -99,12 +104,6 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         // that gave way to emergency treatment (hipaa.restriction.emergency).
         ObligationKind::RedisclosureNotice if !request.client.part2_program => {
             "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv))."
-        }
-        // A Part 2 emergency disclosure (2.51) carries no 2.32 notice of its
-        // own, but HIPAA's request still follows an agreed restriction; a
-        // consent that also covers the provider brings 2.32's notice.
-        ObligationKind::RedisclosureNotice if part2_emergency && request.restrictions.iter().any(|r| r.agreed) => {
-            "Ask the provider who receives it not to use or disclose it further: the client asked for a restriction the program agreed to, and it gives way only to this emergency (45 CFR 164.522(a)(1)(iv)). Where the client's Part 2 consent is what allows it, also send the Part 2 notice prohibiting redisclosure (42 CFR 2.32)."
         }
         // Evid. Code 1027: the child's best interest decides whether the
         // privilege stands; nobody's "involvement" is at issue in a case.
@@ -174,6 +173,13 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
                 && !deceased =>
         {
             "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+        }
+        // 42 CFR 2.12(c)(6) excepts child-abuse reports only; an adult's
+        // abuse report has no "report itself" to go without the consent.
+        RemedyKind::ObtainPart2Consent
+            if abuse_report && !deceased && request.client.part2_program && !request.facts.get(Fact::SuspectedChildAbuse) =>
+        {
+            "Ask the client (or whoever may sign for them under 42 CFR 2.15) for a written Part 2 consent that covers this report; never ask anyone who may be responsible for the abuse to sign it."
         }
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if abuse_report && !deceased => {
             "The report itself needs no signature, and what the law requires goes without one. Anything more needs the client's written authorization (or Part 2 consent), signed by whoever may sign for them; never ask a parent, representative or anyone else who may be responsible for the abuse to sign it, and do not delay the report for it. The agency can seek the rest through its own process."

@@ -94,3 +94,26 @@ fn restriction_reaches_a_plan_whatever_it_calls_its_audit() {
     );
     assert_eq!(outcome(&decide(&agency), "diagnosis"), Outcome::Permit, "164.522(a)(1)(v)");
 }
+
+/// 164.522(a)(1)(iii): the restriction gives way when the client needs
+/// emergency treatment, not because a request is filed as an emergency; the
+/// emergency provider treating the client now is the one label that states it.
+#[test]
+fn restriction_holds_against_the_emergency_label_without_an_emergency() {
+    let filed = |recipient: &str, emergency: bool| {
+        let r = set(
+            base(recipient, "emergency", &["diagnosis"]),
+            "/restrictions",
+            restriction(&[recipient], &["treatment", "emergency"], &["diagnosis"], true),
+        );
+        decide(&if emergency { facts(r, &["medical_emergency"]) } else { r })
+    };
+    let label_only = filed("treating_provider", false);
+    assert_eq!(outcome(&label_only, "diagnosis"), Outcome::Deny);
+    assert!(fired(&label_only, "hipaa.restriction.emergency_not_stated"));
+    assert!(!has_obligation(&label_only, ObligationKind::RedisclosureNotice), "no emergency, no emergency request");
+    let stated = filed("treating_provider", true);
+    assert_eq!(outcome(&stated, "diagnosis"), Outcome::Permit);
+    assert!(has_obligation(&stated, ObligationKind::RedisclosureNotice), "164.522(a)(1)(iv)");
+    assert_eq!(outcome(&filed("emergency_provider", false), "diagnosis"), Outcome::Permit, "the ER treating the client now");
+}

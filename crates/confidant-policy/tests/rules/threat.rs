@@ -68,3 +68,33 @@ fn threat_report_to_police_required_of_psychotherapists_only() {
     );
     assert_eq!(outcome(&report("nurse", "prevent_serious_threat", true), "demographics"), Outcome::Permit, "AMB-2");
 }
+
+/// 43.92 and 164.512(j) turn on the threat, not the label: a warning to the
+/// person threatened or the police is the same warning filed as a report
+/// (a threat to the client's child filed as a child-abuse report), a police
+/// matter, a notification or the person's involvement.
+#[test]
+fn threat_warnings_are_read_by_their_facts_under_every_reporting_purpose() {
+    use confidant_policy::vocab::Purpose;
+    for purpose in Purpose::ALL {
+        let label = purpose.as_str();
+        let warns = purpose.carries_report() || label == "care_involvement";
+        for recipient in ["potential_victim", "law_enforcement"] {
+            let d = decide(&set(set(threat("psychotherapist", "US-CA"), "/purpose", json!(label)), "/recipient/kind", json!(recipient)));
+            if warns {
+                assert_eq!(outcome(&d, "demographics"), Outcome::Required, "{label} to {recipient}: 43.92");
+                assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Permit, "{label} to {recipient}: 164.512(j)");
+                assert!(!has_remedy(&d, RemedyKind::ObtainAuthorization), "{label} to {recipient}: no form for a warning");
+            } else {
+                assert!(!fired(&d, "ca.duty_to_protect"), "{label} is not a warning");
+            }
+            let police = recipient == "law_enforcement";
+            assert_eq!(fired(&d, "ca.threat_report"), warns && police, "{label} to {recipient}: 8105(c)");
+        }
+        let federal =
+            decide(&set(set(threat("case_manager", "US"), "/purpose", json!(label)), "/recipient/kind", json!("child_welfare_agency")));
+        if warns {
+            assert_eq!(outcome(&federal, "demographics"), Outcome::Permit, "{label}: 164.512(j) to child welfare");
+        }
+    }
+}
