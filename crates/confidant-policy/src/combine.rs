@@ -187,7 +187,12 @@ impl Verdict {
         // bar, or Part 2's own advice, is the reason.
         let under_bar = part2_bar
             .map(|bar| self.applicable_advice(rules).find(|&i| rules.get(i).map(|r| r.layer) == Some(Layer::Part2)).unwrap_or(bar));
-        specific.or(under_bar).or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
+        // The law's own specific forbid, then Part 2's bar, come before the
+        // organization's: "our policy, even where the law would allow it"
+        // misstates a Part 2 record, which the law itself withholds.
+        let specific_law =
+            self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny && r.layer.is_law()));
+        specific_law.or(under_bar).or(specific).or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
     }
 
     /// The advise rules that speak to a withheld category, except HIPAA's
