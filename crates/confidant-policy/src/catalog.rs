@@ -55,7 +55,47 @@ pub struct Rule {
     pub source: String,
     /// The state a `state.` rule applies in (`@jurisdiction`).
     pub jurisdiction: Option<Jurisdiction>,
+    /// `@duty`: for a `require` rule whose duty is to make a report or give
+    /// a warning, which one. What such a law requires is the report, in the
+    /// reporter's own words, not the record: the explanation says so rather
+    /// than "you must share the progress notes".
+    pub duty: Option<Duty>,
     pub(crate) blocking: Blocking,
+}
+
+/// What a reporting or warning duty requires of the discloser (`@duty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// A report to an agency (child or elder abuse, 8105(c)).
+    Report,
+    /// A warning to the person threatened and the police (Civ. Code 43.92).
+    Warning,
+}
+
+impl Duty {
+    fn parse(s: &str) -> Option<Duty> {
+        match s {
+            "report" => Some(Duty::Report),
+            "warning" => Some(Duty::Warning),
+            _ => None,
+        }
+    }
+
+    /// What the discloser must do, as staff read it ("make the report").
+    pub fn action(self) -> &'static str {
+        match self {
+            Duty::Report => "make the report",
+            Duty::Warning => "give the warning",
+        }
+    }
+
+    /// The noun ("the report").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Duty::Report => "the report",
+            Duty::Warning => "the warning",
+        }
+    }
 }
 
 impl Rule {
@@ -537,6 +577,11 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
     if effect == Effect::Obligate && obligations.is_empty() {
         return Err(bad("obligations", "an obligate rule must name at least one obligation".into()));
     }
+    let duty = match annotation(policy, "duty") {
+        None => None,
+        Some(_) if effect != Effect::Require => return Err(bad("duty", "belongs on `require` rules only".into())),
+        Some(text) => Some(Duty::parse(text).ok_or_else(|| bad("duty", format!("is `{text}`; expected `report` or `warning`")))?),
+    };
     Ok(Rule {
         id: id.to_string(),
         layer,
@@ -548,6 +593,7 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
         advice: annotation(policy, "advice").map(str::to_string),
         source: policy.to_string(),
         jurisdiction,
+        duty,
         blocking: Blocking::default(),
     })
 }

@@ -238,6 +238,7 @@ mod tests {
             advice: None,
             source: String::new(),
             jurisdiction: None,
+            duty: None,
             blocking,
         }
     }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::authorization::{Reason, Standing, signer_recognized};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Rule};
 use crate::engine::CategoryEvaluation;
 use crate::explain;
 use crate::request::Request;
@@ -177,8 +177,7 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             release.push(eval.category);
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
             // Looked up only for an accounting obligation: most categories carry none.
-            let exempt_basis =
-                || v.releasing.iter().filter_map(|&i| rules.get(i)).any(|r| ACCOUNTING_EXEMPT_BASES.contains(&r.id.as_str()));
+            let exempt_basis = || exempt_basis(v.releasing.iter().filter_map(|&i| rules.get(i)));
             for (kind, rule) in v.obligations(rules) {
                 // Part 2 keeps its own accounting of disclosures made with
                 // consent (42 CFR 2.25), which an authorization does not end.
@@ -236,13 +235,28 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     out
 }
 
-/// Releasing rules on whose basis 45 CFR 164.528(a)(1) asks no accounting
-/// entry: a disclosure under an authorization ((a)(1)(iv)) or to the
-/// custodian of a client in custody under 164.512(k)(5) ((a)(1)(vii)). When
-/// one of them releases a category, the disclosure rests on it even if a
-/// 164.512 rule (a law that requires it, a threat) fires beside it. Part 2's
-/// own accounting (42 CFR 2.25) is not excused by them.
-const ACCOUNTING_EXEMPT_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychotherapy_notes.authorization", "hipaa.correctional"];
+/// Releasing rules on whose basis 45 CFR 164.528(a)(1)(iv) asks no
+/// accounting entry: a disclosure under an authorization. When one of them
+/// releases a category, the disclosure rests on it even if a 164.512 rule (a
+/// law that requires it, a threat) fires beside it: the client signed for
+/// it. Part 2's own accounting (42 CFR 2.25) is not excused by them.
+const AUTHORIZATION_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychotherapy_notes.authorization"];
+
+/// The custodian's own needs for a client in custody, 164.512(k)(5), which
+/// 164.528(a)(1)(vii) exempts.
+const CUSTODY_BASIS: &str = "hipaa.correctional";
+
+/// Whether the rules releasing a category put the disclosure on a basis the
+/// accounting does not list ([`AUTHORIZATION_BASES`], [`CUSTODY_BASIS`]).
+/// The custody basis exempts only a disclosure that rests on it alone: a
+/// warrant, an order, a mandated report or a threat warning to the police
+/// while the client happens to be in custody is made under 164.512(f),
+/// (b), (c) or (j), which are accounted for, not for the custodian's needs.
+fn exempt_basis<'r>(releasing: impl Iterator<Item = &'r Rule> + Clone) -> bool {
+    releasing.clone().any(|r| AUTHORIZATION_BASES.contains(&r.id.as_str()))
+        || (releasing.clone().any(|r| r.id == CUSTODY_BASIS)
+            && !releasing.into_iter().any(|r| r.id != CUSTODY_BASIS && r.obligations.contains(&ObligationKind::RecordInAccounting)))
+}
 
 /// Whether an obligation a releasing rule names is owed on this request.
 /// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
@@ -251,7 +265,7 @@ const ACCOUNTING_EXEMPT_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychot
 /// whichever rule released it. The audit log still records the access. Nor
 /// does a disclosure to the client, or to the representative standing in
 /// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
-/// an exempt basis (`exempt_basis`, [`ACCOUNTING_EXEMPT_BASES`]).
+/// an exempt basis ([`exempt_basis`]).
 fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> bool) -> bool {
     kind != ObligationKind::RecordInAccounting
         || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())

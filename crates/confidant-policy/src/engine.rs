@@ -711,7 +711,6 @@ mod tests {
         const KNOWN: &[&str] = &[
             // Negated conjunctions over the role, purpose, recipient and facts.
             "hipaa.care_involvement.present",
-            "hipaa.serious_threat",
             "part2.redisclosure_notice",
             "ca.lps.confidential",
             "ca.lps.serious_threat",

@@ -38,7 +38,9 @@ pub fn plain_category(category: Category) -> &'static str {
 pub fn obligation_detail(kind: ObligationKind) -> &'static str {
     match kind {
         ObligationKind::MinimumNecessary => "Share only the minimum necessary for the purpose.",
-        ObligationKind::RecordInAccounting => "Record this disclosure in the client's accounting of disclosures.",
+        ObligationKind::RecordInAccounting => {
+            "Record this disclosure in the client's accounting of disclosures: the date, who received it (and their address, if known), a brief description of what you shared, and why (45 CFR 164.528(b)(2))."
+        }
         ObligationKind::VerifyIdentity => "Verify the recipient's identity and authority before sharing.",
         ObligationKind::RedisclosureNotice => {
             "Send the Part 2 notice prohibiting redisclosure with the records (42 CFR 2.32(a)) and, when the client's consent is what allows it, a copy of the consent or a clear explanation of what it covers (2.32(b))."
@@ -90,7 +92,16 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         || facts.get(Fact::SuspectedChildAbuse)
         || facts.get(Fact::SuspectedElderAbuse)
         || facts.get(Fact::RepresentativeMayEndanger);
-    let part2_emergency = request.client.part2_program && (facts.get(Fact::MedicalEmergency) || request.purpose == Purpose::Emergency);
+    // A serious and imminent threat is read as the medical emergency 2.51
+    // answers (part2.medical_emergency), so its record is 2.51(c)'s too.
+    let to_care = matches!(
+        request.recipient.kind,
+        RecipientKind::EmergencyProvider | RecipientKind::TreatingProvider | RecipientKind::CareTeamMember
+    );
+    let part2_emergency = request.client.part2_program
+        && (facts.get(Fact::MedicalEmergency)
+            || (facts.get(Fact::SeriousImminentThreat) && to_care)
+            || request.purpose == Purpose::Emergency);
     match kind {
         // A 2.51 disclosure carries no 2.32 notice, but HIPAA's request to
         // the provider still follows an agreed restriction that gave way.
@@ -127,6 +138,15 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
                 && matches!(request.recipient.kind, RecipientKind::PersonalRepresentative | RecipientKind::FamilyOrFriend) =>
         {
             "Share only if, in your professional judgment as the professional treating the minor, involving this parent, guardian or family member is appropriate and in the minor's best interest, and only what keeping the minor safe needs; this is your judgment call to make and to write down."
+        }
+        // 164.528(a)(2): an agency given records for its oversight or a
+        // police matter (164.512(d), (f)) that says the accounting would
+        // impede it may have the entry suspended; staff hear it from the officer.
+        ObligationKind::RecordInAccounting
+            if matches!(request.recipient.kind, RecipientKind::LawEnforcement | RecipientKind::HealthOversightAgency)
+                && matches!(request.purpose, Purpose::LawEnforcement | Purpose::HealthOversight) =>
+        {
+            "Record this disclosure in the client's accounting of disclosures: the date, who received it (and their address, if known), a brief description of what you shared, and why (45 CFR 164.528(b)(2)). If the agency asks that it be left out of the client's accounting for now, write down who asked and until when; a request made only orally lasts at most 30 days (164.528(a)(2))."
         }
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
@@ -348,14 +368,30 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     let mut out = Sentences::default();
     for (group, cats) in &groups {
         let text = out.start();
-        text.push_str(match group.kind {
-            GroupKind::Must => "You must share ",
-            GroupKind::May => "You may share ",
-            GroupKind::Not => "Do not share ",
-        });
-        join_plain(text, cats);
+        let rule = group.rule.and_then(|i| rules.get(i));
+        match (group.kind, rule.and_then(|r| r.duty)) {
+            // A reporting or warning duty requires the report, not the
+            // record: the information goes in only as far as it needs.
+            (GroupKind::Must, Some(duty)) => {
+                text.push_str("You must ");
+                text.push_str(duty.action());
+                text.push_str(", sharing ");
+                join_plain(text, cats);
+                text.push_str(" only as far as ");
+                text.push_str(duty.noun());
+                text.push_str(" needs");
+            }
+            (kind, _) => {
+                text.push_str(match kind {
+                    GroupKind::Must => "You must share ",
+                    GroupKind::May => "You may share ",
+                    GroupKind::Not => "Do not share ",
+                });
+                join_plain(text, cats);
+            }
+        }
         text.push('.');
-        if let Some(r) = group.rule.and_then(|i| rules.get(i)) {
+        if let Some(r) = rule {
             text.push(' ');
             text.push_str(r.plain_summary().trim_end_matches('.'));
             text.push_str(" (");

@@ -30,7 +30,7 @@ pub mod scenario;
 mod typed;
 pub mod vocab;
 
-pub use catalog::{Catalog, CatalogError, PACKS, Rule, SCHEMA};
+pub use catalog::{Catalog, CatalogError, Duty, PACKS, Rule, SCHEMA};
 pub use date::Date;
 pub use decision::{AuthorizationReport, CategoryDecision, Decision, FiredRule, Obligation, Remedy};
 pub use engine::{Engine, EngineError};

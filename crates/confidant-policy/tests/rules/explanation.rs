@@ -300,3 +300,62 @@ fn california_lps(v: Value, age: u32, role: &str) -> Value {
     let v = set(v, "/client", json!({ "age": age, "status": "active", "lps_program": true }));
     set(set(v, "/jurisdiction", json!("US-CA")), "/discloser", json!({ "role": role }))
 }
+
+/// Penal Code 11166(a), 11167(a); Civ. Code 43.92(b): what a reporting or
+/// warning duty requires is the report or the warning, in the discloser's
+/// own words, not the record; the explanation says that, and a required
+/// disclosure that is not a duty (a court order) still reads "must share".
+#[test]
+fn a_reporting_duty_is_explained_as_the_report_not_the_record() {
+    let report = decide(&reporting::child_abuse("psychotherapist", "US-CA"));
+    assert_eq!(outcome(&report, "demographics"), Outcome::Required);
+    assert!(
+        report
+            .explanation
+            .starts_with("You must make the report, sharing identifying details and peer support notes only as far as the report needs."),
+        "{}",
+        report.explanation
+    );
+    assert!(!report.explanation.contains("You must share"), "{}", report.explanation);
+
+    let warning = decide(&set(
+        set(
+            facts(base("potential_victim", "prevent_serious_threat", &["diagnosis"]), &["serious_imminent_threat", "identifiable_victim"]),
+            "/jurisdiction",
+            json!("US-CA"),
+        ),
+        "/discloser/role",
+        json!("psychotherapist"),
+    ));
+    assert_eq!(outcome(&warning, "diagnosis"), Outcome::Required, "Civ. Code 43.92");
+    assert!(
+        warning.explanation.starts_with("You must give the warning, sharing the diagnosis only as far as the warning needs."),
+        "{}",
+        warning.explanation
+    );
+
+    let order =
+        decide(&set(facts(base("court", "judicial_proceeding", &["diagnosis"]), &["court_order"]), "/jurisdiction", json!("US-CA")));
+    assert_eq!(outcome(&order, "diagnosis"), Outcome::Required, "Civ. Code 56.10(b)(1)");
+    assert!(order.explanation.starts_with("You must share the diagnosis."), "{}", order.explanation);
+}
+
+/// 42 CFR 2.51(c): a Part 2 release read as a medical emergency because of a
+/// serious and imminent threat is documented as 2.51(c) asks, not with the
+/// generic note; 45 CFR 164.528(b)(2), (a)(2): the accounting instruction
+/// says what an entry holds, and to police, how a suspension is recorded.
+#[test]
+fn record_keeping_details_name_what_the_law_asks_to_be_written() {
+    let threat = decide(&set(
+        facts(base("emergency_provider", "prevent_serious_threat", &["substance_use"]), &["serious_imminent_threat"]),
+        "/client/part2_program",
+        json!(true),
+    ));
+    assert_eq!(outcome(&threat, "substance_use"), Outcome::Permit, "42 CFR 2.51");
+    let note = threat.obligations.iter().find(|o| o.kind == ObligationKind::DocumentRationale).map(|o| o.detail.as_str());
+    assert!(note.is_some_and(|d| d.contains("(42 CFR 2.51(c))")), "{note:?}");
+
+    let warrant = decide(&facts(base("law_enforcement", "law_enforcement", &["diagnosis"]), &["warrant"]));
+    let entry = warrant.obligations.iter().find(|o| o.kind == ObligationKind::RecordInAccounting).map(|o| o.detail.as_str());
+    assert!(entry.is_some_and(|d| d.contains("164.528(b)(2)") && d.contains("at most 30 days")), "{entry:?}");
+}

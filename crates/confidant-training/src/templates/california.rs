@@ -170,6 +170,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "decedent_54_years", "ca.cmia.decedent", Topic::AfterDischargeOrDeath,
         "A granddaughter, never involved in his care and holding no authorization, asks for the diagnosis of a client who died 54 years ago.",
         ca("administrative_staff").deceased("1972-01-10").to("family_or_friend").purpose("care_involvement"), &[Diagnosis], "HIPAA's protection of the dead lasts fifty years; ask whether California's does.", vec![mc::ends_at_death()]);
+    b.grounded(t, "decedent_research_60_years", "ca.cmia.research", Topic::AfterDischargeOrDeath,
+        "A university study of mental-health care in the 1960s, reviewed by an institutional review board, asks for the diagnosis of a client who died 60 years ago.",
+        ca("administrative_staff").deceased("1966-04-02").to("researcher").named("university study").purpose("research").fact("irb_waiver"), &[Diagnosis], "HIPAA's protection of the dead lasts fifty years; California's has no end, but it has its own research route.", vec![mc::ends_at_death()]);
+    b.grounded(t, "work_injury_report_notes", "ca.cmia.employer_report.scope", Topic::MinimumNecessary,
+        "A law requires your clinic to send a client's employer a report on a work injury you treated. The employer's HR office also asks for your session notes.",
+        ca("case_manager").to("employer").named("HR office").purpose("employment").fact("required_by_law"), &[ProgressNotes, Diagnosis], "A report the law requires carries what that law names.", vec![mc::never_to_employers()]);
     // Minors.
     b.grounded(t, "minor_parent_lps", "ca.minor.parent_access", Topic::ClientRights,
         "A 15-year-old consented alone to outpatient care at your county program. The parent, with identification checked, asks for the diagnosis.",

@@ -30,6 +30,28 @@ fn hipaa(b: &mut Builder) {
     let t = "federal.rule";
     b.grounded(
         t,
+        "employer_pays_for_counseling",
+        "hipaa.payment.employer",
+        Topic::MinimumNecessary,
+        "An employer pays your program directly for an employee's counseling sessions. Its benefits office asks for this month's invoice, and also for the diagnosis.",
+        us("administrative_staff").to("employer").named("benefits office").purpose("payment"),
+        &[Billing, Diagnosis],
+        "Whoever pays may be sent what the bill needs.",
+        vec![mc::never_to_employers()],
+    );
+    b.grounded(
+        t,
+        "research_on_decedents",
+        "hipaa.research.decedents",
+        Topic::AfterDischargeOrDeath,
+        "A researcher studying suicide among former clients asks for the diagnoses of clients who died in the last few years. No review board has looked at the study, and nobody signed anything.",
+        us("administrative_staff").deceased("2021-06-30").to("researcher").named("mortality study").purpose("research"),
+        &[Diagnosis],
+        "Research on the records of people who have died has its own route in HIPAA.",
+        vec![mc::ends_at_death(), mc::never_without_written_consent()],
+    );
+    b.grounded(
+        t,
         "locate_witness",
         "hipaa.law_enforcement.locate",
         Topic::RecordsAndAccounting,
