@@ -58,7 +58,8 @@ pub fn to_text(accounting: &Accounting) -> String {
 /// Why some disclosures are not listed, in the words handed to the client.
 const EXEMPT_NOTE: &str = "Not listed, as the law allows (45 CFR 164.528(a)(1)): disclosures for your treatment, \
 for payment and for health care operations; disclosures to you; disclosures you authorized in writing; \
-and disclosures to people involved in your care.";
+and disclosures to people involved in your care. Disclosures of substance use disorder treatment records made with \
+your written consent are listed whatever their purpose (42 CFR 2.25(a)).";
 
 fn suspension_text(accounting: &Accounting) -> String {
     let until = accounting.suspensions_in_force.iter().map(|s| s.until).max();

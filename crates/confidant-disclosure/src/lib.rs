@@ -19,8 +19,8 @@ pub mod accounting;
 mod html;
 mod package;
 
-use confidant_policy::vocab::{Category, ObligationKind, Outcome, OverallDecision};
-use confidant_policy::{Decision, Engine};
+use confidant_policy::vocab::{Category, Effect, ObligationKind, Outcome, OverallDecision};
+use confidant_policy::{Decision, Engine, FiredRule};
 use confidant_store::{
     AccountingBasis, AuditEvent, AuditKind, Detail, NewDisclosure, Record, RequestSpec, Staff, StaffRole, Store, StoreError,
     StoredAuthorization, decision_details,
@@ -218,17 +218,42 @@ pub fn accounting_basis(decision: &Decision, purpose: &str) -> Option<Accounting
     if categories.is_empty() {
         return None;
     }
-    let rules: Vec<_> = decision.rules.iter().filter(|r| obligation.rules.contains(&r.id)).collect();
+    let obliging: Vec<&FiredRule> = decision.rules.iter().map(|r| &**r).filter(|r| obligation.rules.contains(&r.id)).collect();
+    // The client reads the basis of the disclosure (164.528(b)(2)(iv)): the
+    // rules that released it. A rule that only obliges the entry (Part 2's
+    // accounting of consent disclosures, 42 CFR 2.25(a)) speaks to staff, so
+    // its basis is the first releasing rule of its layer behind the
+    // categories it lists (for Part 2, the consent).
+    let mut basis_rules: Vec<&FiredRule> = obliging.iter().copied().filter(|r| r.effect != Effect::Obligate).collect();
+    if basis_rules.is_empty() {
+        let released_cites: Vec<&String> =
+            decision.categories.iter().filter(|c| categories.contains(&c.category)).flat_map(|c| &c.cites).collect();
+        let releasing = || {
+            decision
+                .rules
+                .iter()
+                .map(|r| &**r)
+                .filter(|r| matches!(r.effect, Effect::Permit | Effect::Require) && released_cites.contains(&&r.cite))
+        };
+        let same_layer = releasing().find(|r| obliging.iter().any(|o| o.layer == r.layer));
+        basis_rules.extend(same_layer.or_else(|| releasing().next()));
+    }
     let mut cites: Vec<String> = Vec::new();
-    for rule in &rules {
+    for rule in basis_rules.iter().chain(&obliging) {
         if !cites.contains(&rule.cite) {
             cites.push(rule.cite.clone());
         }
     }
     let description = categories.iter().map(|c| confidant_policy::plain_category(*c)).collect::<Vec<_>>().join(", ");
-    let basis = rules.iter().map(|r| r.summary.trim_end_matches('.').to_string()).collect::<Vec<_>>().join("; ");
+    let basis = basis_rules.iter().map(|r| for_the_client(&r.summary)).collect::<Vec<_>>().join("; ");
     let statement = format!("{} ({}): {}.", purpose.replace('_', " "), cites.join("; "), basis);
     Some(AccountingBasis { categories, cites, description: package::capital(&description), statement: package::capital(&statement) })
+}
+
+/// A rule's summary as the client reads it in the accounting: without the
+/// position note that tells staff how the project reads the law.
+fn for_the_client(summary: &str) -> String {
+    summary.split(" Position (").next().unwrap_or(summary).trim_end_matches('.').to_string()
 }
 
 /// The outcome of one released category, for covers and summaries.

@@ -332,6 +332,37 @@ async fn part2_releases_carry_the_redisclosure_notice() {
     }
 }
 
+/// 164.528(b)(2)(iv): the entry tells the client the basis of the
+/// disclosure. Part 2's accounting rule (42 CFR 2.25(a)) is an instruction
+/// to staff; the client reads the consent it rests on, without the project's
+/// position notes.
+#[tokio::test]
+async fn a_part2_consent_entry_states_the_consent_not_the_instruction() {
+    let engine = Engine::new().unwrap();
+    for db in test_databases().await {
+        let store = seeded(&db, true).await;
+        let consent = signed(
+            ("p2-pay", AuthorizationKind::Part2, "2025-01-10"),
+            Category::Billing,
+            (RecipientKind::HealthPlan, "Blue Plan"),
+            Purpose::Payment,
+        );
+        store.add_authorization("cl-1", &consent, None).await.unwrap();
+        released(&store, &engine, &EXEMPT[1], AS_OF).await;
+        let entries = store.accounting("cl-1", None, day(AS_OF), None).await.unwrap().entries;
+        assert_eq!(entries.len(), 1, "a Part 2 consent disclosure is listed even for payment ({})", db.name());
+        let entry = &entries[0];
+        assert!(entry.cites.iter().any(|c| c.starts_with("42 CFR 2.31")), "{:?}", entry.cites);
+        assert!(entry.cites.iter().any(|c| c == "42 CFR 2.25(a)"), "{:?}", entry.cites);
+        assert!(entry.statement.contains("Part 2 consent"), "{}", entry.statement);
+        for staff_text in ["Record every disclosure", "Position ("] {
+            assert!(!entry.statement.contains(staff_text), "{}", entry.statement);
+        }
+        let page = accounting::to_text(&store.accounting("cl-1", None, day(AS_OF), None).await.unwrap());
+        assert!(page.contains("made with your written consent are listed"), "{page}");
+    }
+}
+
 #[tokio::test]
 async fn accounting_entries_cannot_be_edited_and_a_correction_is_a_new_entry() {
     let engine = Engine::new().unwrap();

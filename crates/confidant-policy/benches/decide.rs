@@ -109,9 +109,14 @@ fn cedar_inputs() -> (cedar_policy::Request, Entities) {
         ("jurisdiction".to_string(), string("US")),
         ("purpose".to_string(), string("treatment")),
         ("reporting".to_string(), RestrictedExpression::new_bool(false)),
+        ("warning".to_string(), RestrictedExpression::new_bool(false)),
         (
             "recipient".to_string(),
-            record(vec![("kind", string("treating_provider")), ("same_organization", RestrictedExpression::new_bool(false))]),
+            record(vec![
+                ("kind", string("treating_provider")),
+                ("same_organization", RestrictedExpression::new_bool(false)),
+                ("does_research", RestrictedExpression::new_bool(true)),
+            ]),
         ),
         (
             "client".to_string(),

@@ -377,6 +377,8 @@ impl Engine {
         set(dim::RESTRICTED_AGREED, u8::from(input.restricted_agreed));
         set(dim::RESTRICTION_REQUESTED, u8::from(input.restriction_requested));
         set(dim::REPORTING, u8::from(input.purpose.carries_report()));
+        set(dim::WARNING, u8::from(input.purpose.carries_warning()));
+        set(dim::DOES_RESEARCH, u8::from(input.recipient_kind.does_research()));
         for (i, fact) in Fact::ALL.iter().enumerate() {
             set(index::FIXED + i, u8::from(input.facts.get(*fact)));
         }
@@ -445,6 +447,7 @@ impl Engine {
         let recipient = record(vec![
             ("kind", string(input.recipient_kind.as_str())),
             ("same_organization", RestrictedExpression::new_bool(input.same_organization)),
+            ("does_research", RestrictedExpression::new_bool(input.recipient_kind.does_research())),
         ])?;
         let client = record(vec![
             ("age", RestrictedExpression::new_long(input.age_band)),
@@ -457,6 +460,7 @@ impl Engine {
             ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
             ("purpose".to_string(), string(input.purpose.as_str())),
             ("reporting".to_string(), RestrictedExpression::new_bool(input.purpose.carries_report())),
+            ("warning".to_string(), RestrictedExpression::new_bool(input.purpose.carries_warning())),
             ("recipient".to_string(), recipient),
             ("client".to_string(), client),
             ("facts".to_string(), facts),

@@ -82,6 +82,14 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
     }
 }
 
+/// What 42 CFR 2.51(c) asks to be written down after an emergency release,
+/// shared by the texts that add to it.
+macro_rules! part2_emergency_record {
+    () => {
+        "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c))."
+    };
+}
+
 /// What an obligation asks, in words fitting this request. Around an abuse
 /// report, telling "the client" can mean tipping off the person suspected
 /// (the client themselves, or the parent who speaks for a child), which the
@@ -102,15 +110,27 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         && (facts.get(Fact::MedicalEmergency)
             || (facts.get(Fact::SeriousImminentThreat) && to_care)
             || request.purpose == Purpose::Emergency);
+    let police_process = request.recipient.kind == RecipientKind::LawEnforcement
+        && (facts.get(Fact::Warrant) || facts.get(Fact::CourtOrder) || facts.get(Fact::RequiredByLaw));
     match kind {
+        // 164.512(f)(1)(ii)(A): a warrant or order "issued by a judicial
+        // officer"; Civ. Code 56.10(b)(6) and Health & Safety Code 24250(b),
+        // 24251(b) as SB 81 (Stats. 2025, ch. 123) wrote them.
+        ObligationKind::VerifyIdentity if police_process && request.jurisdiction == Jurisdiction::UsCa => {
+            "Verify the officer's identity and authority before sharing. A warrant or court order counts only if a judge or magistrate issued it: an administrative warrant or a request from immigration enforcement is neither, and does not by itself compel you to share. Send any request connected with immigration enforcement to the program's management or legal counsel at once, and share nothing for it without a judicial warrant or court order (Civ. Code 56.10(b)(6); Health & Safety Code 24250(b), 24251(b))."
+        }
+        ObligationKind::VerifyIdentity if police_process => {
+            "Verify the officer's identity and authority before sharing. A warrant or court order counts only if a judge or magistrate issued it (45 CFR 164.512(f)(1)(ii)(A)); an administrative warrant or request, such as one from immigration enforcement, is neither: take it to your privacy officer, who decides whether HIPAA's test for administrative requests is met (164.512(f)(1)(ii)(C)), before anything goes."
+        }
         // A 2.51 disclosure carries no 2.32 notice, but HIPAA's request to
         // the provider still follows an agreed restriction that gave way.
         ObligationKind::DocumentRationale if part2_emergency && request.restrictions.iter().any(|r| r.agreed) => {
-            "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c)). The client asked for a restriction the program agreed to, and it gives way only to this emergency: ask the provider not to use or disclose the information further (45 CFR 164.522(a)(1)(iv))."
+            concat!(
+                part2_emergency_record!(),
+                " The client asked for a restriction the program agreed to, and it gives way only to this emergency: ask the provider not to use or disclose the information further (45 CFR 164.522(a)(1)(iv))."
+            )
         }
-        ObligationKind::DocumentRationale if part2_emergency => {
-            "Write down who received it and where they work, who shared it, the date and time, and the nature of the emergency (42 CFR 2.51(c))."
-        }
+        ObligationKind::DocumentRationale if part2_emergency => part2_emergency_record!(),
         // Outside Part 2 the notice comes only from an agreed restriction
         // that gave way to emergency treatment (hipaa.restriction.emergency).
         ObligationKind::RedisclosureNotice if !request.client.part2_program => {
@@ -209,8 +229,13 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if revoked_on_file(request) && !deceased => {
             "Only a new written authorization (or Part 2 consent) that the client offers would let this go; until then, share only what the law allows without one."
         }
+        // Cal. Civ. Code 56.11(b)(3): a deceased patient's beneficiary or
+        // personal representative signs; 164.502(g)(4) defers to that law.
+        RemedyKind::ObtainAuthorization if deceased && request.jurisdiction == Jurisdiction::UsCa => {
+            "Ask the client's personal representative (the executor or administrator of the estate) or a beneficiary of the estate (Cal. Civ. Code 56.11(b)(3)) to sign a written authorization that names this recipient, purpose and information."
+        }
         RemedyKind::ObtainAuthorization if deceased => {
-            "Ask the client's personal representative (the executor or administrator of the estate) to sign a written authorization that names this recipient, purpose and information."
+            "Ask the client's personal representative (the executor or administrator of the estate, or whoever else has authority to act for the client or the estate under state law, 45 CFR 164.502(g)(4)) to sign a written authorization that names this recipient, purpose and information."
         }
         RemedyKind::ObtainAuthorization
             if authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::PersonalRepresentative =>
@@ -235,7 +260,7 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
             "Ask the client (or their personal representative) to sign a written authorization that names this recipient, purpose and information."
         }
         RemedyKind::ObtainPart2Consent if deceased => {
-            "Ask the person who may act for the deceased client (the executor or administrator of the estate) to sign a Part 2 consent (42 CFR 2.31, 2.15(b)) that covers this information and recipient."
+            "Ask the person who may act for the deceased client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient: the executor, administrator or other personal representative appointed under state law; if none has been appointed, the client's spouse or, if there is none, a responsible member of the family (42 CFR 2.15(b)(2))."
         }
         RemedyKind::ObtainPart2Consent if authorization::joint_consent_required(request) => {
             "Ask the client and their parent or guardian to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient: where state law required the parent's consent to the treatment, the minor's consent to disclose needs the parent's signature beside it (42 CFR 2.14(b)(1))."

@@ -38,7 +38,7 @@ use crate::lint::attribute_path;
 use crate::vocab::{Category, ClientStatus, Fact, Layer, Purpose, RecipientKind, Role};
 
 /// Dimensions before the facts.
-pub(crate) const FIXED: usize = 18;
+pub(crate) const FIXED: usize = 20;
 /// Every dimension: the fixed ones, then one per fact.
 pub(crate) const DIMENSIONS: usize = FIXED + Fact::ALL.len();
 /// Largest domain a dimension may have to be indexed (its values are bits of a `u64`).
@@ -66,6 +66,8 @@ pub(crate) mod dim {
     pub const RESTRICTED_AGREED: usize = 15;
     pub const RESTRICTION_REQUESTED: usize = 16;
     pub const REPORTING: usize = 17;
+    pub const WARNING: usize = 18;
+    pub const DOES_RESEARCH: usize = 19;
 }
 
 /// One evaluation input as the index sees it: the position of each
@@ -174,6 +176,8 @@ fn dimensions(jurisdictions: &[String], age: &[i64], death: &[i64]) -> Vec<Dimen
         d("resource.restricted_agreed", bools()),
         d("resource.restriction_requested", bools()),
         d("context.reporting", bools()),
+        d("context.warning", bools()),
+        d("context.recipient.does_research", bools()),
     ];
     out.extend(Fact::ALL.iter().map(|f| d(&format!("context.facts.{}", f.as_str()), bools())));
     out

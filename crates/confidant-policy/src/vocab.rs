@@ -565,6 +565,24 @@ impl Category {
     }
 }
 
+impl RecipientKind {
+    /// Whether research may be released to this recipient: a researcher, a
+    /// public health authority doing it, or the clinicians and staff doing
+    /// an approved study (45 CFR 164.512(i); Civ. Code 56.10(c)(7); Welf. &
+    /// Inst. Code 5328(e)). Rules test this as Cedar's
+    /// `context.recipient.does_research`, so the research rules agree on who
+    /// may receive.
+    pub fn does_research(self) -> bool {
+        matches!(
+            self,
+            RecipientKind::Researcher
+                | RecipientKind::PublicHealthAuthority
+                | RecipientKind::TreatingProvider
+                | RecipientKind::WorkforceMember
+        )
+    }
+}
+
 impl Purpose {
     /// Whether a report to an agency can be filed under this purpose: the
     /// two report purposes, and the labels staff file the same call under
@@ -586,6 +604,20 @@ impl Purpose {
                 | Purpose::PublicHealth
                 | Purpose::HealthOversight
         )
+    }
+
+    /// Whether a warning about a serious threat can be filed under this
+    /// purpose: every reporting label, the involvement of the person who is
+    /// told, and treatment (staff may file a warning to the person
+    /// threatened under the care they are giving). 45 CFR 164.512(j) and
+    /// Civ. Code 43.92 set no purpose
+    /// condition, so a warning filed as a report (a threat to the client's
+    /// child filed as a child-abuse report, say) is the same warning. Rules
+    /// test this as Cedar's `context.warning`; a derived dimension keeps the
+    /// rules' truth tables small, where a disjunction of `context.reporting`
+    /// with the purpose merged the two (batch/varied_uncached +60%).
+    pub fn carries_warning(self) -> bool {
+        self.carries_report() || matches!(self, Purpose::CareInvolvement | Purpose::Treatment)
     }
 }
 

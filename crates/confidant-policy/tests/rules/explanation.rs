@@ -111,6 +111,39 @@ fn the_next_step_names_who_can_actually_sign() {
     assert!(text.starts_with("Ask the client (or their personal representative)") && !text.contains("executor"), "{text}");
 }
 
+/// 42 CFR 2.15(b)(2): most estates are never opened, so the spouse or a
+/// responsible family member signs when no representative was appointed;
+/// Cal. Civ. Code 56.11(b)(3) lets a beneficiary sign.
+#[test]
+fn a_deceased_clients_signers_include_those_the_law_names_when_no_executor_exists() {
+    let dead = |v: Value| set(set(v, "/client/status", json!("deceased")), "/client/died_on", json!("2026-01-05"));
+    let part2 = dead(set(base("family_or_friend", "client_request", &["diagnosis"]), "/client/part2_program", json!(true)));
+    let text = remedy_text(&decide(&part2), RemedyKind::ObtainPart2Consent);
+    assert!(text.contains("spouse") && text.contains("42 CFR 2.15(b)(2)"), "{text}");
+    let california = dead(set(base("family_or_friend", "client_request", &["diagnosis"]), "/jurisdiction", json!("US-CA")));
+    let text = remedy_text(&decide(&california), RemedyKind::ObtainAuthorization);
+    assert!(text.contains("beneficiary") && text.contains("56.11(b)(3)"), "{text}");
+}
+
+/// 164.512(f)(1)(ii)(A) and, in California, SB 81 (Civ. Code 56.10(b)(6);
+/// Health & Safety Code 24250(b)): only a judge's warrant or order counts,
+/// and immigration requests go to management or counsel.
+#[test]
+fn a_warrant_is_checked_for_a_judges_signature_and_immigration_requests_are_routed() {
+    let warrant = facts(base("law_enforcement", "law_enforcement", &["demographics"]), &["warrant"]);
+    let detail = |d: &Decision| {
+        d.obligations.iter().find(|o| o.kind == ObligationKind::VerifyIdentity).map(|o| o.detail.clone()).unwrap_or_default()
+    };
+    let federal = decide(&warrant);
+    assert!(detail(&federal).contains("judge or magistrate") && detail(&federal).contains("164.512(f)(1)(ii)(C)"), "{}", detail(&federal));
+    let california = decide(&set(warrant, "/jurisdiction", json!("US-CA")));
+    let text = detail(&california);
+    assert!(text.contains("immigration enforcement") && text.contains("24250(b)") && text.contains("56.10(b)(6)"), "{text}");
+    // Not for a treating provider.
+    let provider = decide(&base("treating_provider", "treatment", &["diagnosis"]));
+    assert!(!detail(&provider).contains("judge"), "{}", detail(&provider));
+}
+
 #[test]
 fn a_california_minor_in_a_part2_program_is_told_to_sign_the_consent_alone() {
     let r = set(

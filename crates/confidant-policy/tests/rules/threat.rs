@@ -78,7 +78,7 @@ fn threat_warnings_are_read_by_their_facts_under_every_reporting_purpose() {
     use confidant_policy::vocab::Purpose;
     for purpose in Purpose::ALL {
         let label = purpose.as_str();
-        let warns = purpose.carries_report() || label == "care_involvement";
+        let warns = purpose.carries_report() || ["care_involvement", "treatment"].contains(&label);
         for recipient in ["potential_victim", "law_enforcement"] {
             let d = decide(&set(set(threat("psychotherapist", "US-CA"), "/purpose", json!(label)), "/recipient/kind", json!(recipient)));
             if warns {

@@ -158,6 +158,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "hiv_to_coroner", "ca.hiv.coroner", Topic::RecordsAndAccounting,
         "A client of your clinic died last week and the coroner's investigator asks for the client's records, the HIV test results among them. No authorization covering the HIV results is on file.",
         ca("psychiatrist").deceased("2026-02-20").to("coroner").purpose("death_investigation"), &[Hiv], "California guards HIV test results more closely than the rest of the record, even from a coroner (Health & Safety Code 120980).", vec![mc::coroner_gets_everything()]);
+    b.grounded(t, "coroner_subpoena_privileged", "ca.coroner.privileged_subpoena", Topic::AfterDischargeOrDeath,
+        "A client you saw weekly in therapy died last month. The coroner's office serves you with a subpoena for your progress notes to help decide the manner of death. The client's executor has signed nothing.",
+        ca("psychotherapist").deceased("2026-02-20").to("coroner").purpose("death_investigation").fact("subpoena"), &[ProgressNotes], "A coroner's subpoena for what a client told their psychotherapist is answered through the presiding judge, who reviews the records in private (Gov. Code 27491.8).", vec![mc::coroner_gets_everything()]);
     b.grounded(t, "board_hearing_without_process", "ca.cmia.adjudication_needs_process", Topic::RecordsAndAccounting,
         "A licensing board's investigator calls you, a clinic nurse, and asks you to email a client's medication list and progress notes for a disciplinary hearing against another nurse. There is no subpoena or order, and the client has signed nothing.",
         ca("nurse").to("health_oversight_agency").named("licensing board").purpose("judicial_proceeding"), &[Medications, ProgressNotes], "For an adjudication California asks the board to compel the records, or the client to authorize their release.", vec![mc::board_may_have_anything(), mc::board_must_be_answered()]);
