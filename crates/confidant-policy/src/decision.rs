@@ -262,35 +262,15 @@ fn exempt_basis<'r>(mut releasing: impl Iterator<Item = &'r Rule> + Clone) -> bo
 /// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
 /// use inside the covered entity or program (`same_organization`) is not a
 /// disclosure (45 CFR 164.501, "use" and "disclosure"), so it makes no entry,
-/// whichever rule released it. The audit log still records the access.
-/// Another part of the same county or agency (its child welfare or
-/// protective services, police, a court, a school, the employer) stands
-/// where an outside body would (164.105(a)(2)(ii); [`a_use_inside`]), so a
-/// report or release to it is a disclosure and is accounted for. Nor
+/// whichever rule released it: the contract defines `same_organization` as
+/// "a use inside the covered entity / program rather than a disclosure
+/// outside it". The audit log still records the access. Nor
 /// does a disclosure to the client, or to the representative standing in
 /// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
 /// an exempt basis ([`exempt_basis`]).
 fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> bool) -> bool {
-    kind != ObligationKind::RecordInAccounting || !(a_use_inside(request) || to_the_client_or_stand_in(request) || exempt_basis())
-}
-
-/// Whether the recipient is inside the program's health care component:
-/// `same_organization` and one of the recipients `hipaa.operations` reads as
-/// inside (its clinicians and staff, its health plan function, its lawyers).
-/// HHS's preamble to 164.504: a release from the component "to another
-/// office or person in the organization would be a regulated disclosure".
-fn a_use_inside(request: &Request) -> bool {
-    request.recipient.same_organization
-        && matches!(
-            request.recipient.kind,
-            RecipientKind::WorkforceMember
-                | RecipientKind::CareTeamMember
-                | RecipientKind::Supervisor
-                | RecipientKind::TreatingProvider
-                | RecipientKind::EmergencyProvider
-                | RecipientKind::HealthPlan
-                | RecipientKind::Attorney
-        )
+    kind != ObligationKind::RecordInAccounting
+        || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())
 }
 
 /// The client, or a personal representative the provider recognizes as one

@@ -377,7 +377,7 @@ impl Engine {
         set(dim::RESTRICTED_AGREED, u8::from(input.restricted_agreed));
         set(dim::RESTRICTION_REQUESTED, u8::from(input.restriction_requested));
         set(dim::REPORTING, u8::from(input.purpose.carries_report()));
-        set(dim::WARNING, u8::from(input.purpose.carries_warning()));
+        set(dim::WARNING, u8::from(input.purpose.carries_warning(input.recipient_kind)));
         set(dim::DOES_RESEARCH, u8::from(input.recipient_kind.does_research()));
         for (i, fact) in Fact::ALL.iter().enumerate() {
             set(index::FIXED + i, u8::from(input.facts.get(*fact)));
@@ -460,7 +460,7 @@ impl Engine {
             ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
             ("purpose".to_string(), string(input.purpose.as_str())),
             ("reporting".to_string(), RestrictedExpression::new_bool(input.purpose.carries_report())),
-            ("warning".to_string(), RestrictedExpression::new_bool(input.purpose.carries_warning())),
+            ("warning".to_string(), RestrictedExpression::new_bool(input.purpose.carries_warning(input.recipient_kind))),
             ("recipient".to_string(), recipient),
             ("client".to_string(), client),
             ("facts".to_string(), facts),

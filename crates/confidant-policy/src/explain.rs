@@ -66,7 +66,7 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
         }
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
         RemedyKind::ObtainPart2CourtOrder => {
-            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client."
+            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client. The order only permits the disclosure; a subpoena or order that compels it must come with it (42 CFR 2.61)."
         }
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
         RemedyKind::ObtainSatisfactoryAssurance => {

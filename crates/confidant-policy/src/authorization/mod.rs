@@ -37,6 +37,10 @@ pub struct Standing {
     pub covers: Vec<Category>,
     /// Signed by a personal representative rather than the client.
     pub by_representative: bool,
+    /// Says it never expires ("none"): a Part 2 consent for treatment,
+    /// payment and operations may (42 CFR 2.31(a)(7)), a HIPAA authorization
+    /// only for research (45 CFR 164.508(c)(1)(v)).
+    pub open_ended: bool,
 }
 
 /// Checks every authorization on file against the request, in order.
@@ -228,6 +232,7 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
         reasons,
         covers: if counts { covers } else { Vec::new() },
         by_representative: auth.signed_by == Some(Signer::PersonalRepresentative),
+        open_ended: form::never_expires(auth),
     }
 }
 
@@ -259,9 +264,12 @@ pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
     for s in covering() {
         match s.kind {
             AuthorizationKind::Hipaa => out.authorized = true,
+            // A consent that never expires is a Part 2 consent only: as a
+            // HIPAA authorization it lacks the expiration HIPAA asks of any
+            // form not for research (164.508(c)(1)(v)).
             AuthorizationKind::Part2 => {
                 out.consented = true;
-                if category != Category::PsychotherapyNotes {
+                if category != Category::PsychotherapyNotes && !s.open_ended {
                     out.authorized = true;
                 }
             }
@@ -269,7 +277,7 @@ pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
             // (excluded from `covers` above).
             AuthorizationKind::Ascmi => {
                 out.consented = true;
-                out.authorized = true;
+                out.authorized |= !s.open_ended;
             }
         }
     }

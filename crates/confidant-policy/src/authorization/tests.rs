@@ -406,11 +406,19 @@ fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
         reasons: vec![],
         covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes],
         by_representative: false,
+        open_ended: false,
     };
     let su = coverage(std::slice::from_ref(&s), Category::SubstanceUse);
     assert!(su.authorized && su.consented);
     let pn = coverage(std::slice::from_ref(&s), Category::PsychotherapyNotes);
     assert!(!pn.authorized && pn.consented);
+    // "None" is an expiration for a Part 2 TPO consent (2.31(a)(7)), not for
+    // the HIPAA authorization it would otherwise stand in for (164.508(c)(1)(v)).
+    for kind in [AuthorizationKind::Part2, AuthorizationKind::Ascmi] {
+        let open = Standing { kind, open_ended: true, ..s.clone() };
+        let su = coverage(std::slice::from_ref(&open), Category::SubstanceUse);
+        assert!(!su.authorized && su.consented, "{kind:?}");
+    }
 }
 
 #[test]

@@ -237,20 +237,7 @@ pub(crate) fn check_invariants(r: &Request, d: &Decision) -> Result<(), TestCase
     }
 
     // Obligations go with released categories, remedies with withheld ones; kinds unique.
-    // A use inside the program's health care component is not a disclosure;
-    // another part of the same county (child welfare, police, a court) is
-    // outside it (164.105(a)(2)(ii)).
-    let inside = matches!(
-        r.recipient.kind,
-        RecipientKind::WorkforceMember
-            | RecipientKind::CareTeamMember
-            | RecipientKind::Supervisor
-            | RecipientKind::TreatingProvider
-            | RecipientKind::EmergencyProvider
-            | RecipientKind::HealthPlan
-            | RecipientKind::Attorney
-    );
-    if r.recipient.same_organization && inside {
+    if r.recipient.same_organization {
         prop_assert!(!d.obligations.iter().any(|o| o.kind == ObligationKind::RecordInAccounting), "accounting for a use (164.528(a))");
     }
     if d.release.is_empty() {
