@@ -253,7 +253,8 @@ pub fn accounting_basis(decision: &Decision, purpose: &str) -> Option<Accounting
 /// A rule's summary as the client reads it in the accounting: without the
 /// position note that tells staff how the project reads the law.
 fn for_the_client(summary: &str) -> String {
-    summary.split(" Position (").next().unwrap_or(summary).trim_end_matches('.').to_string()
+    let cut = [" Position (", " Position:"].iter().filter_map(|p| summary.find(p)).min().unwrap_or(summary.len());
+    summary.get(..cut).unwrap_or(summary).trim_end_matches('.').to_string()
 }
 
 /// The outcome of one released category, for covers and summaries.
@@ -262,5 +263,18 @@ pub fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::Required => "required",
         Outcome::Permit => "permitted",
         Outcome::Deny => "withheld",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_the_client;
+
+    #[test]
+    fn the_client_reads_the_basis_without_the_projects_position_notes() {
+        assert_eq!(for_the_client("A valid consent allows what it covers."), "A valid consent allows what it covers");
+        for position in [" Position (42 CFR 2.33): staff read it so.", " Position: staff read it so."] {
+            assert_eq!(for_the_client(&format!("The basis.{position}")), "The basis");
+        }
     }
 }
