@@ -271,8 +271,15 @@ impl Browser {
     /// that a flash message left on the old page is not read as the answer
     /// (seen on a busy machine: the ASCMI scan upload read the filing's flash).
     async fn submit(&self, form: &str) {
+        self.click_and_wait(&format!("{form} button[type=submit]")).await;
+    }
+
+    /// Clicks a button that navigates, and waits for the old page to go:
+    /// waiting for an element the old page also has (the review queue's
+    /// table) can read the old page (seen in CI).
+    async fn click_and_wait(&self, css: &str) {
         let old = self.client.find(Locator::Css("html")).await.ok();
-        self.click(&format!("{form} button[type=submit]")).await;
+        self.click(css).await;
         if let Some(old) = old {
             for _ in 0..100 {
                 // A replaced document's element is stale: reading it fails.
@@ -406,7 +413,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.client.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
     assert!(b.text().await.contains("Disclosure recorded"));
     b.shot("disclosed", false).await;
-    b.click("a.button[href^='/console/disclosures/']").await;
+    b.click_and_wait("a.button[href^='/console/disclosures/']").await;
     assert!(b.text().await.contains("Disclosure of health information"));
     b.shot("package", true).await;
     assert!(b.print_preview("package").await);
@@ -431,7 +438,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     b.client.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
     assert!(b.text().await.contains("Verified:"));
     b.shot("audit-verified", true).await;
-    b.click("a[href^='/console/audit/']").await;
+    b.click_and_wait("a[href^='/console/audit/']").await;
     assert!(b.text().await.contains("Verified: the tree head's signature checks out under this server's log key"));
     b.shot("audit-proof", false).await;
     b.sign_out().await;
@@ -455,7 +462,7 @@ async fn a_peer_support_day_in_the_console_in_a_real_browser() {
     let page = b.text().await;
     assert!(page.contains(&not_peers) && page.contains("crisis at the drop-in"), "{page}");
     b.shot("review-queue", true).await;
-    b.click("button[value=justified]").await;
+    b.click_and_wait("button[value=justified]").await;
     b.client.wait().for_element(Locator::Css("table")).await.unwrap();
     assert!(b.text().await.contains("justified by st-privacy-officer-1"));
     b.shot("reviewed", false).await;
@@ -736,7 +743,7 @@ async fn an_ascmi_is_recorded_shown_as_a_matrix_printed_and_revoked_in_a_real_br
     for s in ["right_to_revoke", "no_conditioning", "redisclosure"] {
         b.click(&format!("input[name={s}]")).await;
     }
-    b.click("#ascmi-form button[type=submit]:not([formaction])").await;
+    b.click_and_wait("#ascmi-form button[type=submit]:not([formaction])").await;
     let page = b.flashed().await;
     assert!(
         page.contains("The ASCMI is filed") && page.contains("Marrowgate Housing Collaborative") && page.contains("Shares nothing"),
@@ -760,7 +767,7 @@ async fn an_ascmi_is_recorded_shown_as_a_matrix_printed_and_revoked_in_a_real_br
     let _ = std::fs::remove_file(&scan);
 
     // The filed form, to print, and a blank one.
-    b.click("a[href$='/print']").await;
+    b.click_and_wait("a[href$='/print']").await;
     let page = b.text().await;
     assert!(page.contains("Marrowgate Housing Collaborative") && page.contains("Your rights") && page.contains("2099-12-31"), "{page}");
     b.shot("ascmi-print", true).await;
