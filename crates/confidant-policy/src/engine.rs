@@ -206,6 +206,14 @@ impl Engine {
         // A Part 2 order already in hand is not a next step; what it lacks
         // (a mandate that compels, 42 CFR 2.61(a)) is obtain_court_order.
         candidates.retain(|k| !(*k == RemedyKind::ObtainPart2CourtOrder && input.facts.get(Fact::Part2CourtOrder)));
+        // HIPAA takes psychotherapy notes out of the right of access, and its
+        // denial is not reviewable (45 CFR 164.524(a)(1)(i), (a)(2)(i));
+        // California gives access to them, with its own review (ca.access).
+        candidates.retain(|k| {
+            !(*k == RemedyKind::OfferProfessionalReview
+                && input.category == Category::PsychotherapyNotes
+                && input.jurisdiction == Jurisdiction::Us)
+        });
         for kind in candidates {
             if kind == RemedyKind::OfferProfessionalReview || releases(&[kind])? {
                 working.push(kind);
@@ -377,7 +385,7 @@ impl Engine {
         set(dim::RESTRICTED_AGREED, u8::from(input.restricted_agreed));
         set(dim::RESTRICTION_REQUESTED, u8::from(input.restriction_requested));
         set(dim::REPORTING, u8::from(input.purpose.carries_report()));
-        set(dim::WARNING, u8::from(input.purpose.carries_warning(input.recipient_kind)));
+        set(dim::WARNING, u8::from(input.purpose.carries_warning(input.recipient_kind, input.same_organization)));
         set(dim::DOES_RESEARCH, u8::from(input.recipient_kind.does_research()));
         for (i, fact) in Fact::ALL.iter().enumerate() {
             set(index::FIXED + i, u8::from(input.facts.get(*fact)));
@@ -460,7 +468,10 @@ impl Engine {
             ("jurisdiction".to_string(), string(input.jurisdiction.as_str())),
             ("purpose".to_string(), string(input.purpose.as_str())),
             ("reporting".to_string(), RestrictedExpression::new_bool(input.purpose.carries_report())),
-            ("warning".to_string(), RestrictedExpression::new_bool(input.purpose.carries_warning(input.recipient_kind))),
+            (
+                "warning".to_string(),
+                RestrictedExpression::new_bool(input.purpose.carries_warning(input.recipient_kind, input.same_organization)),
+            ),
             ("recipient".to_string(), recipient),
             ("client".to_string(), client),
             ("facts".to_string(), facts),

@@ -66,7 +66,7 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
         }
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
         RemedyKind::ObtainPart2CourtOrder => {
-            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client. The order only permits the disclosure; a subpoena or order that compels it must come with it (42 CFR 2.61)."
+            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client. The order permits the disclosure but does not compel it; to compel it, a subpoena or similar mandate is needed as well (42 CFR 2.61(a))."
         }
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
         RemedyKind::ObtainSatisfactoryAssurance => {
@@ -171,6 +171,14 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
         }
+        // No law asks the provider to tip off the subject of an
+        // investigation; HIPAA even lets police suspend the accounting
+        // (164.528(a)(2)). Telling the client is the program's own practice.
+        ObligationKind::InformClient
+            if request.recipient.kind == RecipientKind::LawEnforcement || request.purpose == Purpose::LawEnforcement =>
+        {
+            "Tell the client what was shared and why, unless the order or the agency asks you to wait (an investigation may need it kept quiet for a time; write down who asked and until when), or telling would put someone at risk."
+        }
         // After death the personal representative stands for the client
         // (45 CFR 164.502(g)(4)).
         ObligationKind::InformClient if request.client.status == ClientStatus::Deceased => {
@@ -229,6 +237,13 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if revoked_on_file(request) && !deceased => {
             "Only a new written authorization (or Part 2 consent) that the client offers would let this go; until then, share only what the law allows without one."
         }
+        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
+        // counts for Part 2, so another like it would fail the same way.
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent
+            if authorization::open_ended_consent_on_file(request) && !deceased =>
+        {
+            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA or California authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v); Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
+        }
         // Cal. Civ. Code 56.11(b)(3): a deceased patient's beneficiary or
         // personal representative signs; 164.502(g)(4) defers to that law.
         RemedyKind::ObtainAuthorization if deceased && request.jurisdiction == Jurisdiction::UsCa => {
@@ -271,6 +286,12 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         // AMB-8 keeps the client's own wish as the way forward; a child
         // asked about a parent the provider fears must be asked alone, and
         // what prompted the fear may itself have to be reported.
+        // The designated-professional route is California's (Health & Safety
+        // Code 123115(b)); HIPAA's review is by another licensed professional
+        // who took no part in the denial (45 CFR 164.524(a)(4)).
+        RemedyKind::OfferProfessionalReview if request.jurisdiction == Jurisdiction::Us => {
+            "Offer the client a review of the denial by another licensed health care professional who took no part in it, and abide by that professional's decision (45 CFR 164.524(a)(4), (d)(4))."
+        }
         RemedyKind::AskClient if request.facts.get(Fact::RepresentativeMayEndanger) => {
             "Ask the client themselves, not the person you believe may endanger them, whether they want this shared. If you suspect abuse or neglect, report it as the law requires."
         }

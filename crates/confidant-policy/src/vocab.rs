@@ -611,22 +611,19 @@ impl Purpose {
     /// who is told, and treatment when the recipient gives no care (staff
     /// may file a warning to the person threatened under the care they are
     /// giving; to a provider or the care team, treatment is treatment, and
-    /// psychotherapy notes, restrictions and the accounting follow it).
+    /// psychotherapy notes and the accounting follow it). A workforce member
+    /// outside the program (`same_organization` false) gives no care here.
     /// 45 CFR 164.512(j) and Civ. Code 43.92 set no purpose
     /// condition, so a warning filed as a report (a threat to the client's
     /// child filed as a child-abuse report, say) is the same warning. Rules
     /// test this as Cedar's `context.warning`; a derived dimension keeps the
     /// rules' truth tables small, where a disjunction of `context.reporting`
     /// with the purpose merged the two (batch/varied_uncached +60%).
-    pub fn carries_warning(self, to: RecipientKind) -> bool {
+    pub fn carries_warning(self, to: RecipientKind, same_organization: bool) -> bool {
         let gives_care = matches!(
             to,
-            RecipientKind::TreatingProvider
-                | RecipientKind::CareTeamMember
-                | RecipientKind::EmergencyProvider
-                | RecipientKind::WorkforceMember
-                | RecipientKind::Supervisor
-        );
+            RecipientKind::TreatingProvider | RecipientKind::CareTeamMember | RecipientKind::EmergencyProvider | RecipientKind::Supervisor
+        ) || (to == RecipientKind::WorkforceMember && same_organization);
         self.carries_report() || self == Purpose::CareInvolvement || (self == Purpose::Treatment && !gives_care)
     }
 }

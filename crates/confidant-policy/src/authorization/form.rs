@@ -188,7 +188,7 @@ pub fn combines_proceeding_with_other_purposes(auth: &Authorization) -> bool {
 
 /// Whether the form names no end at all: no date, and an "event" such as
 /// "none".
-pub(super) fn never_expires(auth: &Authorization) -> bool {
+pub(crate) fn never_expires(auth: &Authorization) -> bool {
     auth.expires_on.is_none() && auth.expiry_event.as_deref().is_some_and(says_never_expires)
 }
 

@@ -256,6 +256,19 @@ pub struct Coverage {
     pub by_representative_only: bool,
 }
 
+/// Whether a Part 2 consent or ASCMI on file for this kind of recipient says
+/// it never expires and is not revoked: it may count as a Part 2 consent
+/// and still fail as a HIPAA or California authorization (164.508(c)(1)(v)),
+/// so a remedy must ask for a form with an end.
+pub(crate) fn open_ended_consent_on_file(request: &Request) -> bool {
+    request.authorizations.iter().any(|a| {
+        a.kind != AuthorizationKind::Hipaa
+            && form::never_expires(a)
+            && a.revoked_on.is_none_or(|d| d > request.as_of)
+            && a.recipients.iter().any(|r| r.kind == request.recipient.kind)
+    })
+}
+
 /// The coverage of one category by the assessed authorizations.
 pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
     let mut out = Coverage::default();

@@ -43,7 +43,9 @@ fn access_endangerment_withholds_psychotherapy_notes_too_whoever_signs() {
     let endangered = facts(base("client", "client_request", &["psychotherapy_notes"]), &["identity_verified", "access_would_endanger"]);
     let d = decide(&endangered);
     assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Deny);
-    assert!(has_remedy(&d, RemedyKind::OfferProfessionalReview));
+    // Outside the right of access, the notes' denial is not reviewable
+    // (164.524(a)(2)(i)): no review is offered.
+    assert!(!has_remedy(&d, RemedyKind::OfferProfessionalReview), "{:?}", d.remedies);
     assert!(!has_remedy(&d, RemedyKind::ObtainAuthorization), "no form overrides the finding: {:?}", d.remedies);
     let signed = set(
         endangered,

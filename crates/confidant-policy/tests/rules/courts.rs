@@ -104,3 +104,35 @@ fn law_enforcement_crime_on_premises_releases_identity_only() {
     assert_eq!(hipaa.decision, OverallDecision::Permit, "45 CFR 164.512(f)(5): evidence of the crime");
     assert!(has_obligation(&hipaa, ObligationKind::LimitToRelevant));
 }
+
+#[test]
+fn a_subpoena_the_client_objected_to_waits_for_the_court_in_both_laws() {
+    // 164.512(e)(1)(iii)(C); Code Civ. Proc. 1985.3(g).
+    for (jurisdiction, role) in [("US", "psychotherapist"), ("US-CA", "nurse")] {
+        let objected = set(
+            set(
+                facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "satisfactory_assurance", "client_objects"]),
+                "/jurisdiction",
+                json!(jurisdiction),
+            ),
+            "/discloser/role",
+            json!(role),
+        );
+        let d = decide(&objected);
+        assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny, "{jurisdiction}");
+        assert!(fired(&d, "hipaa.subpoena.objection"), "{jurisdiction}");
+        assert!(has_remedy(&d, RemedyKind::ObtainCourtOrder), "{jurisdiction}: {:?}", d.remedies);
+        assert!(!has_remedy(&d, RemedyKind::ObtainSatisfactoryAssurance), "an assurance no longer helps: {:?}", d.remedies);
+        let ordered = decide(&facts(objected.clone(), &["subpoena", "satisfactory_assurance", "client_objects", "court_order"]));
+        assert_ne!(outcome(&ordered, "diagnosis"), Outcome::Deny, "{jurisdiction}: the court has ruled");
+    }
+}
+
+#[test]
+fn a_police_order_does_not_ask_staff_to_tip_off_the_client() {
+    let ordered = set(facts(base("law_enforcement", "law_enforcement", &["diagnosis"]), &["court_order"]), "/jurisdiction", json!("US-CA"));
+    let d = decide(&ordered);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Required, "Civ. Code 56.10(b)(1)");
+    let inform = d.obligations.iter().find(|o| o.kind == ObligationKind::InformClient).expect("inform_client");
+    assert!(inform.detail.contains("asks you to wait"), "{}", inform.detail);
+}

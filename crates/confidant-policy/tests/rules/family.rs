@@ -37,3 +37,21 @@ fn family_confidentiality_survives_discharge() {
     assert!(has_remedy(&d, RemedyKind::AskClient) && has_remedy(&d, RemedyKind::ObtainAuthorization));
     assert!(d.explanation.contains("does not end at discharge"));
 }
+
+#[test]
+fn an_appointment_message_may_be_left_with_whoever_answers_but_not_a_minors_confidential_one() {
+    // HHS FAQ 198; 45 CFR 164.510(b)(3).
+    let message =
+        set(base("family_or_friend", "treatment", &["appointments", "diagnosis"]), "/discloser/role", json!("administrative_staff"));
+    let d = decide(&message);
+    assert_eq!(outcome(&d, "appointments"), Outcome::Permit);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny, "the message carries the appointment, not the care");
+    assert!(has_obligation(&d, ObligationKind::ProfessionalJudgment));
+    // The client said no, or is here to be asked.
+    assert_eq!(outcome(&decide(&facts(message.clone(), &["client_objects"])), "appointments"), Outcome::Deny);
+    // Care a 16-year-old consented to alone is not left with the family.
+    let minor = facts(set(message.clone(), "/client/age", json!(16)), &["minor_consented_to_own_care"]);
+    assert_eq!(outcome(&decide(&minor), "appointments"), Outcome::Deny, "164.502(g)(3)");
+    // Part 2 never acknowledges a client without consent (2.13(c)).
+    assert_eq!(outcome(&decide(&set(message, "/client/part2_program", json!(true))), "appointments"), Outcome::Deny);
+}

@@ -117,3 +117,22 @@ fn restriction_holds_against_the_emergency_label_without_an_emergency() {
     assert!(has_obligation(&stated, ObligationKind::RedisclosureNotice), "164.522(a)(1)(iv)");
     assert_eq!(outcome(&filed("emergency_provider", false), "diagnosis"), Outcome::Permit, "the ER treating the client now");
 }
+
+#[test]
+fn a_restriction_gives_way_to_a_threat_the_recipient_can_lessen_under_any_label_and_offers_the_clients_form() {
+    // 164.522(a)(1)(v): a restriction does not stop a 164.512 disclosure,
+    // and 164.512(j)(1)(i) reads the threat and who can help, not the label.
+    let restricted = set(
+        base("emergency_provider", "treatment", &["diagnosis"]),
+        "/restrictions",
+        restriction(&["emergency_provider"], &["treatment"], &["diagnosis"], true),
+    );
+    let d = decide(&restricted);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny);
+    assert!(has_remedy(&d, RemedyKind::ObtainAuthorization), "the client's own form lifts it: {:?}", d.remedies);
+    let threat = facts(restricted.clone(), &["serious_imminent_threat", "recipient_can_prevent_or_lessen"]);
+    assert_eq!(outcome(&decide(&threat), "diagnosis"), Outcome::Permit, "164.522(a)(1)(v)");
+    // A threat the recipient cannot help with is no 164.512(j) disclosure.
+    let threat_only = facts(restricted, &["serious_imminent_threat"]);
+    assert_eq!(outcome(&decide(&threat_only), "diagnosis"), Outcome::Deny);
+}

@@ -98,3 +98,30 @@ fn threat_warnings_are_read_by_their_facts_under_every_reporting_purpose() {
         }
     }
 }
+
+#[test]
+fn a_treatment_filed_warning_to_an_outside_workforce_member_is_still_a_warning() {
+    // A workforce member of another organization gives this client no care,
+    // so a threat they can lessen, filed as treatment, is a 164.512(j)
+    // disclosure; inside the program, treatment is treatment.
+    let outside =
+        facts(base("workforce_member", "treatment", &["diagnosis"]), &["serious_imminent_threat", "recipient_can_prevent_or_lessen"]);
+    let d = decide(&outside);
+    assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit, "164.512(j)(1)(i)");
+    assert!(has_obligation(&d, ObligationKind::RecordInAccounting), "a warning is accounted for: {:?}", d.obligations);
+    let inside = decide(&set(outside, "/recipient/same_organization", json!(true)));
+    assert_eq!(outcome(&inside, "diagnosis"), Outcome::Permit);
+    assert!(!has_obligation(&inside, ObligationKind::RecordInAccounting), "a use inside the program is not accounted for");
+}
+
+#[test]
+fn part2_police_in_a_crisis_get_nothing_but_staff_are_pointed_to_help() {
+    let crisis = facts(
+        set(base("law_enforcement", "emergency", &["demographics"]), "/client/part2_program", json!(true)),
+        &["medical_emergency", "serious_imminent_threat"],
+    );
+    let d = decide(&crisis);
+    assert_eq!(outcome(&d, "demographics"), Outcome::Deny, "42 CFR 2.65, 2.66");
+    assert!(fired(&d, "part2.emergency_police"));
+    assert!(d.explanation.contains("call 911"), "{}", d.explanation);
+}

@@ -61,6 +61,14 @@ fn hipaa(b: &mut Builder) {
         POLICE,
         vec![],
     );
+    b.grounded(t, "message_with_relative", "hipaa.care_involvement.message", Topic::FamilyAndFriends,
+        "You call an adult client to confirm tomorrow's appointment. The client is out and their brother answers, offering to pass on a message. The brother is not involved in the client's care.",
+        us("administrative_staff").to("family_or_friend").named("brother").purpose("treatment"), &[Appointments],
+        "HHS lets a short message be left with whoever answers, in the client's best interest (45 CFR 164.510(b)(3)).", vec![mc::family_never()]);
+    b.grounded(t, "subpoena_client_objected", "hipaa.subpoena.objection", Topic::RecordsAndAccounting,
+        "A lawyer's subpoena for a client's treatment plan comes with a letter saying the client was given notice. The client has since filed an objection with the court, which has not ruled on it.",
+        us("case_manager").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance", "client_objects"]), &[TreatmentPlan],
+        "Notice counts only once the time to object has passed with no objection, or the court has ruled on it.", vec![mc::subpoena_opens()]);
     b.grounded(
         t,
         "crime_victim",
@@ -359,6 +367,10 @@ fn part2(b: &mut Builder) {
         "A client of your opioid treatment program was booked into county jail last night and is now in severe withdrawal; he is too ill to sign anything. The jail's medical unit calls for his methadone dose.",
         p2("nurse").to("correctional_institution").named("jail medical unit").purpose("emergency").facts(&["client_in_custody", "medical_emergency"]),
         &[Medications, Billing], "Medical staff treating a bona fide medical emergency get what they need to meet it, wherever they work (42 CFR 2.51(a)).", vec![mc::part2_never_even_emergency()]);
+    b.grounded(t, "crisis_police_welfare_check", "part2.emergency_police", Topic::SubstanceUseRecords,
+        "A client of your substance use program tells you on the phone that she has pills in hand and means to take them all. You think of asking the police for a welfare check and giving them her name and address from the record.",
+        p2("peer_support_specialist").to("law_enforcement").purpose("emergency").facts(&["medical_emergency", "serious_imminent_threat"]), &[Demographics],
+        "Part 2 names medical personnel for an emergency (42 CFR 2.51); it protects only what identifies someone as a substance use client.", vec![mc::police_must_be_answered()]);
     b.grounded(t, "court_order_264_alone", "part2.court_order", Topic::SubstanceUseRecords,
         "In a custody case, a judge issues an order under 42 CFR 2.64, after notice and a hearing, allowing your program to give the court a client's substance-use summary. No subpoena has been served.",
         p2("case_manager").to("court").purpose("judicial_proceeding").fact("part2_court_order"), &[SubstanceUse],
