@@ -175,7 +175,8 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         // investigation; HIPAA even lets police suspend the accounting
         // (164.528(a)(2)). Telling the client is the program's own practice.
         ObligationKind::InformClient
-            if request.recipient.kind == RecipientKind::LawEnforcement || request.purpose == Purpose::LawEnforcement =>
+            if (request.recipient.kind == RecipientKind::LawEnforcement || request.purpose == Purpose::LawEnforcement)
+                && request.client.status != ClientStatus::Deceased =>
         {
             "Tell the client what was shared and why, unless the order or the agency asks you to wait (an investigation may need it kept quiet for a time; write down who asked and until when), or telling would put someone at risk."
         }
@@ -237,13 +238,6 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if revoked_on_file(request) && !deceased => {
             "Only a new written authorization (or Part 2 consent) that the client offers would let this go; until then, share only what the law allows without one."
         }
-        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
-        // counts for Part 2, so another like it would fail the same way.
-        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent
-            if authorization::open_ended_consent_on_file(request) && !deceased =>
-        {
-            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA or California authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v); Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
-        }
         // Cal. Civ. Code 56.11(b)(3): a deceased patient's beneficiary or
         // personal representative signs; 164.502(g)(4) defers to that law.
         RemedyKind::ObtainAuthorization if deceased && request.jurisdiction == Jurisdiction::UsCa => {
@@ -271,6 +265,14 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
                 "Ask the client to sign a written authorization that names this recipient, purpose and information. Only the minor can sign for care they consented to alone or that a parent agreed to keep confidential; a parent's signature does not count (45 CFR 164.502(g)(3))."
             }
         }
+        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
+        // counts for Part 2, so another like it would fail the same way.
+        // After the arms that say who signs, which matter more.
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent
+            if !deceased && authorization::open_ended_consent_on_file(request) =>
+        {
+            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
+        }
         RemedyKind::ObtainAuthorization => {
             "Ask the client (or their personal representative) to sign a written authorization that names this recipient, purpose and information."
         }
@@ -290,7 +292,7 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         // Code 123115(b)); HIPAA's review is by another licensed professional
         // who took no part in the denial (45 CFR 164.524(a)(4)).
         RemedyKind::OfferProfessionalReview if request.jurisdiction == Jurisdiction::Us => {
-            "Offer the client a review of the denial by another licensed health care professional who took no part in it, and abide by that professional's decision (45 CFR 164.524(a)(4), (d)(4))."
+            "Offer the person who asked (the client or their personal representative) a review of the denial by another licensed health care professional who took no part in it, and abide by that professional's decision (45 CFR 164.524(a)(4), (d)(4))."
         }
         RemedyKind::AskClient if request.facts.get(Fact::RepresentativeMayEndanger) => {
             "Ask the client themselves, not the person you believe may endanger them, whether they want this shared. If you suspect abuse or neglect, report it as the law requires."

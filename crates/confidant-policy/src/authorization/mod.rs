@@ -256,17 +256,19 @@ pub struct Coverage {
     pub by_representative_only: bool,
 }
 
-/// Whether a Part 2 consent or ASCMI on file for this kind of recipient says
-/// it never expires and is not revoked: it may count as a Part 2 consent
-/// and still fail as a HIPAA or California authorization (164.508(c)(1)(v)),
-/// so a remedy must ask for a form with an end.
+/// Whether a Part 2 consent or ASCMI on file says it never expires and
+/// counts for this request, covering something asked: it is a Part 2
+/// consent and still fails as a HIPAA or California authorization
+/// (164.508(c)(1)(v)), so a remedy must ask for a form with an end.
 pub(crate) fn open_ended_consent_on_file(request: &Request) -> bool {
-    request.authorizations.iter().any(|a| {
-        a.kind != AuthorizationKind::Hipaa
-            && form::never_expires(a)
-            && a.revoked_on.is_none_or(|d| d > request.as_of)
-            && a.recipients.iter().any(|r| r.kind == request.recipient.kind)
-    })
+    let candidate = |a: &Authorization| a.kind != AuthorizationKind::Hipaa && form::never_expires(a);
+    // Cheap test first: the full assessment runs only when such a form is on
+    // file, and then says whether it counts and covers what was asked.
+    request.authorizations.iter().any(candidate)
+        && assess(request)
+            .iter()
+            .zip(&request.authorizations)
+            .any(|(s, a)| candidate(a) && s.counts && s.open_ended && request.categories.iter().any(|c| s.covers.contains(c)))
 }
 
 /// The coverage of one category by the assessed authorizations.

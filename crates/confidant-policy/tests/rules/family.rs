@@ -52,6 +52,8 @@ fn an_appointment_message_may_be_left_with_whoever_answers_but_not_a_minors_conf
     // Care a 16-year-old consented to alone is not left with the family.
     let minor = facts(set(message.clone(), "/client/age", json!(16)), &["minor_consented_to_own_care"]);
     assert_eq!(outcome(&decide(&minor), "appointments"), Outcome::Deny, "164.502(g)(3)");
+    // Nor with a relative the provider fears may endanger the client.
+    assert_eq!(outcome(&decide(&facts(message.clone(), &["representative_may_endanger"])), "appointments"), Outcome::Deny, "164.502(g)(5)");
     // Part 2 never acknowledges a client without consent (2.13(c)).
     assert_eq!(outcome(&decide(&set(message, "/client/part2_program", json!(true))), "appointments"), Outcome::Deny);
 }

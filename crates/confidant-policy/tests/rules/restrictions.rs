@@ -131,7 +131,24 @@ fn a_restriction_gives_way_to_a_threat_the_recipient_can_lessen_under_any_label_
     assert_eq!(outcome(&d, "diagnosis"), Outcome::Deny);
     assert!(has_remedy(&d, RemedyKind::ObtainAuthorization), "the client's own form lifts it: {:?}", d.remedies);
     let threat = facts(restricted.clone(), &["serious_imminent_threat", "recipient_can_prevent_or_lessen"]);
-    assert_eq!(outcome(&decide(&threat), "diagnosis"), Outcome::Permit, "164.522(a)(1)(v)");
+    let warned = decide(&threat);
+    assert_eq!(outcome(&warned, "diagnosis"), Outcome::Permit, "164.522(a)(1)(v)");
+    // A 164.512(j) disclosure, not a 164.506 one: it is accounted for.
+    assert!(has_obligation(&warned, ObligationKind::RecordInAccounting), "{:?}", warned.obligations);
+    // A claim to the plan is still a payment disclosure the restriction binds.
+    let claim = facts(
+        set(
+            set(
+                set(base("health_plan", "payment", &["diagnosis"]), "/discloser/role", json!("administrative_staff")),
+                "/restrictions",
+                restriction(&["health_plan"], &["payment"], &["diagnosis"], true),
+            ),
+            "/purpose",
+            json!("payment"),
+        ),
+        &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
+    );
+    assert_eq!(outcome(&decide(&claim), "diagnosis"), Outcome::Deny, "164.522(a)(1)(ii)");
     // A threat the recipient cannot help with is no 164.512(j) disclosure.
     let threat_only = facts(restricted, &["serious_imminent_threat"]);
     assert_eq!(outcome(&decide(&threat_only), "diagnosis"), Outcome::Deny);

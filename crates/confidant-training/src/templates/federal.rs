@@ -65,6 +65,11 @@ fn hipaa(b: &mut Builder) {
         "You call an adult client to confirm tomorrow's appointment. The client is out and their brother answers, offering to pass on a message. The brother is not involved in the client's care.",
         us("administrative_staff").to("family_or_friend").named("brother").purpose("treatment"), &[Appointments],
         "HHS lets a short message be left with whoever answers, in the client's best interest (45 CFR 164.510(b)(3)).", vec![mc::family_never()]);
+    b.grounded(t, "restricted_warning_to_er", "hipaa.restriction.threat", Topic::ClientRights,
+        "Last year your program agreed to a client's request not to share their diagnosis with emergency rooms. Today the client calls from the ER lobby saying they will end their life tonight, and the ER physician, who can admit them, asks what you know. You file the call as treatment.",
+        us("psychotherapist").to("emergency_provider").purpose("treatment").facts(&["serious_imminent_threat", "recipient_can_prevent_or_lessen"])
+            .restriction(json!({ "categories": ["diagnosis"], "recipient_kinds": ["emergency_provider"], "purposes": ["treatment"], "agreed": true })),
+        &[Diagnosis], "A restriction the program agreed to binds its own treatment, payment and operations, not a disclosure to avert a serious threat (45 CFR 164.522(a)(1)(v)).", vec![mc::threat_needs_consent()]);
     b.grounded(t, "subpoena_client_objected", "hipaa.subpoena.objection", Topic::RecordsAndAccounting,
         "A lawyer's subpoena for a client's treatment plan comes with a letter saying the client was given notice. The client has since filed an objection with the court, which has not ruled on it.",
         us("case_manager").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance", "client_objects"]), &[TreatmentPlan],
