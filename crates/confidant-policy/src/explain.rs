@@ -268,9 +268,7 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
         // counts for Part 2, so another like it would fail the same way.
         // After the arms that say who signs, which matter more.
-        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent
-            if !deceased && authorization::open_ended_consent_on_file(request) =>
-        {
+        RemedyKind::ObtainAuthorization if !deceased && authorization::open_ended_consent_on_file(request) => {
             "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
         }
         RemedyKind::ObtainAuthorization => {
@@ -284,6 +282,12 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         }
         RemedyKind::ObtainPart2Consent if authorization::minor_may_consent_to_sud_care_alone(request) => {
             "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient. In California a minor aged 12 or older signs it alone; a parent's signature does not count (42 CFR 2.14(a); Cal. Fam. Code 6929(b))."
+        }
+        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
+        // counts for Part 2, so another like it would fail the same way.
+        // After the arms that say who signs, which matter more.
+        RemedyKind::ObtainPart2Consent if !deceased && authorization::open_ended_consent_on_file(request) => {
+            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
         }
         // AMB-8 keeps the client's own wish as the way forward; a child
         // asked about a parent the provider fears must be asked alone, and

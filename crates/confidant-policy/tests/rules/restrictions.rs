@@ -149,7 +149,10 @@ fn a_restriction_gives_way_to_a_threat_the_recipient_can_lessen_under_any_label_
         &["serious_imminent_threat", "recipient_can_prevent_or_lessen"],
     );
     assert_eq!(outcome(&decide(&claim), "diagnosis"), Outcome::Deny, "164.522(a)(1)(ii)");
-    // A threat the recipient cannot help with is no 164.512(j) disclosure.
-    let threat_only = facts(restricted, &["serious_imminent_threat"]);
-    assert_eq!(outcome(&decide(&threat_only), "diagnosis"), Outcome::Deny);
+    // An emergency room can act on a crisis without the fact being ticked,
+    // as hipaa.serious_threat reads it.
+    let threat_only = facts(restricted.clone(), &["serious_imminent_threat"]);
+    assert_eq!(outcome(&decide(&threat_only), "diagnosis"), Outcome::Permit);
+    // Without a threat the restriction binds the ER's treatment.
+    assert_eq!(outcome(&decide(&facts(restricted, &["recipient_can_prevent_or_lessen"])), "diagnosis"), Outcome::Deny);
 }
