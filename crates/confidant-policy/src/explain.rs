@@ -189,6 +189,11 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
     }
 }
 
+/// The remedy when a never-expiring Part 2 consent or ASCMI already counts
+/// (45 CFR 164.508(c)(1)(v); Cal. Civ. Code 56.11(b)(8)): another like it
+/// would fail the same way, so the form asked for must say when it ends.
+const NEVER_EXPIRES: &str = "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends.";
+
 /// What a remedy asks, in words fitting this request: who can sign or agree
 /// depends on the client. After death the estate's representative signs
 /// (45 CFR 164.502(g)(4); 42 CFR 2.15(b)); for care a minor consented to
@@ -265,12 +270,8 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
                 "Ask the client to sign a written authorization that names this recipient, purpose and information. Only the minor can sign for care they consented to alone or that a parent agreed to keep confidential; a parent's signature does not count (45 CFR 164.502(g)(3))."
             }
         }
-        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
-        // counts for Part 2, so another like it would fail the same way.
         // After the arms that say who signs, which matter more.
-        RemedyKind::ObtainAuthorization if !deceased && authorization::open_ended_consent_on_file(request) => {
-            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
-        }
+        RemedyKind::ObtainAuthorization if !deceased && authorization::open_ended_consent_on_file(request) => NEVER_EXPIRES,
         RemedyKind::ObtainAuthorization => {
             "Ask the client (or their personal representative) to sign a written authorization that names this recipient, purpose and information."
         }
@@ -283,21 +284,17 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         RemedyKind::ObtainPart2Consent if authorization::minor_may_consent_to_sud_care_alone(request) => {
             "Ask the client to sign a Part 2 consent (42 CFR 2.31) that covers this information and recipient. In California a minor aged 12 or older signs it alone; a parent's signature does not count (42 CFR 2.14(a); Cal. Fam. Code 6929(b))."
         }
-        // 164.508(c)(1)(v); Civ. Code 56.11(b)(8): the consent on file already
-        // counts for Part 2, so another like it would fail the same way.
         // After the arms that say who signs, which matter more.
-        RemedyKind::ObtainPart2Consent if !deceased && authorization::open_ended_consent_on_file(request) => {
-            "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends."
-        }
-        // AMB-8 keeps the client's own wish as the way forward; a child
-        // asked about a parent the provider fears must be asked alone, and
-        // what prompted the fear may itself have to be reported.
+        RemedyKind::ObtainPart2Consent if !deceased && authorization::open_ended_consent_on_file(request) => NEVER_EXPIRES,
         // The designated-professional route is California's (Health & Safety
         // Code 123115(b)); HIPAA's review is by another licensed professional
         // who took no part in the denial (45 CFR 164.524(a)(4)).
         RemedyKind::OfferProfessionalReview if request.jurisdiction == Jurisdiction::Us => {
             "Offer the person who asked (the client or their personal representative) a review of the denial by another licensed health care professional who took no part in it, and abide by that professional's decision (45 CFR 164.524(a)(4), (d)(4))."
         }
+        // AMB-8 keeps the client's own wish as the way forward; a child
+        // asked about a parent the provider fears must be asked alone, and
+        // what prompted the fear may itself have to be reported.
         RemedyKind::AskClient if request.facts.get(Fact::RepresentativeMayEndanger) => {
             "Ask the client themselves, not the person you believe may endanger them, whether they want this shared. If you suspect abuse or neglect, report it as the law requires."
         }
