@@ -774,7 +774,6 @@ mod tests {
         ("hipaa.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
         ("hipaa.psychotherapy_notes.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
         ("hipaa.required_by_law", "a disclosure another law compels is never blocked by 5328 (california-lps.cedar's header)"),
-        ("hipaa.psychotherapy_notes.mandated_report", "a mandated report (california-lps.cedar's header)"),
         ("hipaa.decedent.notification", "notice of the client's death to the next of kin who ask (5328.1(b), ca.lps.family_notice)"),
     ];
 

@@ -244,18 +244,18 @@ const AUTHORIZATION_BASES: &[&str] = &["hipaa.authorization", "hipaa.psychothera
 
 /// The custodian's own needs for a client in custody, 164.512(k)(5), which
 /// 164.528(a)(1)(vii) exempts.
-const CUSTODY_BASIS: &str = "hipaa.correctional";
+const CUSTODY_BASES: &[&str] = &["hipaa.correctional", "hipaa.correctional.transport"];
 
 /// Whether the rules releasing a category put the disclosure on a basis the
-/// accounting does not list ([`AUTHORIZATION_BASES`], [`CUSTODY_BASIS`]).
+/// accounting does not list ([`AUTHORIZATION_BASES`], [`CUSTODY_BASES`]).
 /// The custody basis exempts only a disclosure that rests on it alone: a
 /// warrant, an order, a mandated report or a threat warning to the police
 /// while the client happens to be in custody is made under 164.512(f),
 /// (b), (c) or (j), which are accounted for, not for the custodian's needs.
 fn exempt_basis<'r>(mut releasing: impl Iterator<Item = &'r Rule> + Clone) -> bool {
     releasing.clone().any(|r| AUTHORIZATION_BASES.contains(&r.id.as_str()))
-        || (releasing.clone().any(|r| r.id == CUSTODY_BASIS)
-            && !releasing.any(|r| r.id != CUSTODY_BASIS && r.obligations.contains(&ObligationKind::RecordInAccounting)))
+        || (releasing.clone().any(|r| CUSTODY_BASES.contains(&r.id.as_str()))
+            && !releasing.any(|r| !CUSTODY_BASES.contains(&r.id.as_str()) && r.obligations.contains(&ObligationKind::RecordInAccounting)))
 }
 
 /// Whether an obligation a releasing rule names is owed on this request.

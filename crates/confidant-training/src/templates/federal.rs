@@ -498,6 +498,10 @@ fn part2(b: &mut Builder) {
         "A former client sues your substance-use program. The law firm defending the program works for it under a qualified service organization agreement and asks for the client's diagnosis and substance-use record to prepare the defense.",
         p2("administrative_staff").to("business_associate").purpose("legal_defense"), &[Diagnosis, SubstanceUse],
         "Communications with a qualified service organization, legal services among them, are outside Part 2's restrictions (42 CFR 2.11, 2.12(c)(4)); filing the records in court still needs a separate consent or a Part 2 court order.", vec![mc::never_without_written_consent()]);
+    b.grounded(t, "qso_counsel_counseling_notes", "part2.counseling_notes.legal_defense", Topic::SubstanceUseRecords,
+        "A former client sues your substance-use program over their counseling. The program's own lawyers, under a qualified service organization agreement, ask for the counselor's separate SUD counseling notes to prepare the defense; the client signed no consent for them.",
+        p2("psychotherapist").discharged().to("business_associate").purpose("legal_defense"), &[PsychotherapyNotes],
+        "SUD counseling notes need a consent of their own, with a few exceptions; the program defending itself in a proceeding the client brought is one (42 CFR 2.31(b)(1)(i)(C)). Filing them in court still needs a consent or a Part 2 court order.", vec![mc::never_without_written_consent()]);
     b.grounded(t, "qso_billing", "part2.qso", Topic::SubstanceUseRecords,
         "Your substance-use program sends claims data, including the substance-use information, to its billing company under a qualified service organization agreement.",
         p2("administrative_staff").to("business_associate").purpose("payment"), &[SubstanceUse], PART2, vec![mc::never_without_written_consent()]);
