@@ -192,22 +192,92 @@ pub(crate) fn never_expires(auth: &Authorization) -> bool {
     auth.expires_on.is_none() && auth.expiry_event.as_deref().is_some_and(says_never_expires)
 }
 
-/// An expiry "event" that is no end at all: "none", "never", "no expiration".
+/// An expiry "event" that is no end at all: "none", "never", "forever",
+/// "until revoked", or a mark in place of one ("n/a", "-"). An event is
+/// something that happens and ends the form (164.508(c)(1)(v) "an
+/// expiration date or an expiration event that relates to the individual or
+/// the purpose"); the client's own revocation is a right every form carries
+/// (164.508(b)(5)), not an end the form sets.
 fn says_never_expires(event: &str) -> bool {
-    let words: String = event.trim().trim_end_matches('.').to_lowercase();
-    matches!(
-        words.as_str(),
-        "none"
-            | "never"
-            | "never expires"
-            | "no expiration"
-            | "no expiration date"
-            | "does not expire"
-            | "n/a"
-            | "until revoked"
-            | "indefinite"
-            | "indefinitely"
-    )
+    let lower = event.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let text = words.join(" ");
+    const NO_END: &[&str] = &[
+        "",
+        "none",
+        "na",
+        "n a",
+        "no",
+        "nil",
+        "null",
+        "never",
+        "forever",
+        "always",
+        "perpetual",
+        "perpetually",
+        "permanent",
+        "permanently",
+        "indefinite",
+        "indefinitely",
+        "ongoing",
+        "continuous",
+        "continuing",
+        "unlimited",
+        "open",
+        "open ended",
+        "no end",
+        "no end date",
+        "no date",
+    ];
+    const NO_END_PHRASES: &[&str] = &["never expire", "no expir", "not expire", "without expir", "does not end", "no termination"];
+    NO_END.contains(&text.as_str()) || NO_END_PHRASES.iter().any(|p| text.contains(p)) || only_revocation(&words)
+}
+
+/// Whether the words name nothing but the client's own revocation ("until
+/// revoked", "until I revoke it in writing", "upon revocation"). "End of
+/// treatment or until revoked" names an event and is not this.
+fn only_revocation(words: &[&str]) -> bool {
+    const REVOKE: &[&str] = &[
+        "revoked",
+        "revoke",
+        "revokes",
+        "revocation",
+        "cancelled",
+        "canceled",
+        "cancel",
+        "cancels",
+        "withdrawn",
+        "withdraw",
+        "withdraws",
+        "rescinded",
+        "rescind",
+    ];
+    const FILLER: &[&str] = &[
+        "until",
+        "upon",
+        "when",
+        "on",
+        "unless",
+        "till",
+        "i",
+        "the",
+        "client",
+        "patient",
+        "it",
+        "this",
+        "my",
+        "is",
+        "am",
+        "in",
+        "writing",
+        "written",
+        "authorization",
+        "consent",
+        "form",
+        "by",
+        "me",
+    ];
+    words.iter().any(|w| REVOKE.contains(w)) && words.iter().all(|w| REVOKE.contains(w) || FILLER.contains(w))
 }
 
 /// Whether a form may say it never expires. HIPAA allows "none" only for

@@ -202,6 +202,31 @@ fn none_is_an_expiration_only_for_research_or_a_part2_consent_for_treatment_paym
 }
 
 #[test]
+fn wording_that_sets_no_end_is_no_expiration() {
+    for event in [
+        "None",
+        "forever",
+        "Perpetual",
+        "no end date",
+        "ongoing",
+        "permanent",
+        "NA",
+        "-",
+        "until I revoke it",
+        "upon revocation",
+        "Until revoked in writing.",
+        "this authorization does not expire",
+    ] {
+        let form = VALID.replace(r#""expires_on":"2026-12-31""#, &format!(r#""expiry_event":"{event}""#));
+        assert_eq!(reasons(&form), vec!["missing_element:expiration"], "{event:?} sets no end (164.508(c)(1)(v))");
+    }
+    for event in ["end of treatment", "discharge from the program or until revoked", "one year after signing"] {
+        let form = VALID.replace(r#""expires_on":"2026-12-31""#, &format!(r#""expiry_event":"{event}""#));
+        assert!(reasons(&form).is_empty(), "{event:?} is an event");
+    }
+}
+
+#[test]
 fn a_california_authorization_needs_a_date_not_only_an_event() {
     let event = VALID.replace(r#""expires_on":"2026-12-31""#, r#""expiry_event":"end of treatment""#);
     let mut request = request_with(&event);
