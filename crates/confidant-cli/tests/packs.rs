@@ -39,6 +39,7 @@ fn exported_packs_load_unchanged_and_decide_every_scenario_the_same() {
         "part2.cedar",
         "california-lps.cedar",
         "california.cedar",
+        "california-compelled.cedar",
         "california-duties.cedar",
         "organization.cedar",
         "confidant.cedarschema",

@@ -21,6 +21,7 @@ pub const PACKS: &[(Layer, &str, &str)] = &[
     (Layer::Hipaa, "hipaa-authorizations.cedar", include_str!("../policies/hipaa-authorizations.cedar")),
     (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
     (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
+    (Layer::California, "california-compelled.cedar", include_str!("../policies/california-compelled.cedar")),
     (Layer::California, "california-duties.cedar", include_str!("../policies/california-duties.cedar")),
     (Layer::California, "california-lps.cedar", include_str!("../policies/california-lps.cedar")),
     (Layer::Organization, "organization.cedar", include_str!("../policies/organization.cedar")),
@@ -38,6 +39,9 @@ pub struct Rule {
     /// format (`45 CFR 164.512(j)(1)(i)`, `org:<rule-id>` for organization
     /// rules).
     pub cite: String,
+    /// The provisions `cite` names, each a full cite (`cite::provisions`):
+    /// what a decision lists as a category's cites.
+    pub(crate) provisions: Vec<String>,
     /// `@effect`: what the rule means when it fires; precedence between
     /// effects is applied only in `combine`.
     pub effect: Effect,
@@ -585,6 +589,7 @@ fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> 
     Ok(Rule {
         id: id.to_string(),
         layer,
+        provisions: crate::cite::provisions(&cite),
         cite,
         effect,
         summary,
@@ -753,6 +758,7 @@ mod tests {
         ("hipaa.access", "the client's own access (Health & Safety Code 123110); 5328 restricts disclosure to others"),
         ("hipaa.access.psychotherapy_notes", "the client's own access"),
         ("hipaa.to_client", "the client's own access"),
+        ("hipaa.escape", "the escaped client's return, which Welf. & Inst. Code 7325(a) asks the facility to request (ca.lps.escape)"),
         ("hipaa.to_client.minor_request", "the client's own access"),
         ("hipaa.authorization", "the client's written consent (5328(b))"),
         ("hipaa.psychotherapy_notes.authorization", "the client's written consent (5328(b))"),

@@ -231,6 +231,7 @@ mod tests {
             id: id.into(),
             layer,
             cite: id.into(),
+            provisions: vec![id.into()],
             effect,
             summary: String::new(),
             obligations: vec![],

@@ -10,7 +10,7 @@ use crate::catalog::{Catalog, Rule};
 use crate::engine::CategoryEvaluation;
 use crate::explain;
 use crate::request::Request;
-use crate::vocab::{Category, Effect, Layer, ObligationKind, Outcome, OverallDecision, RecipientKind, RemedyKind};
+use crate::vocab::{AuthorizationKind, Category, Effect, Layer, ObligationKind, Outcome, OverallDecision, RecipientKind, RemedyKind};
 
 /// The answer to one request, serialized exactly as the contract's
 /// decision JSON (`spec/decisions.md`, "Decision").
@@ -97,6 +97,13 @@ impl FiredRule {
     pub(crate) fn json(&self) -> &str {
         &self.json
     }
+
+    /// Whether a category's cites name this rule: every provision of its
+    /// cite is among them (a category lists each provision on its own,
+    /// [`crate::provisions`]).
+    pub fn cited_in(&self, cites: &[String]) -> bool {
+        crate::cite::provisions(&self.cite).iter().all(|p| cites.contains(p))
+    }
 }
 
 impl std::fmt::Debug for FiredRule {
@@ -167,8 +174,13 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
         let mut cites: Vec<String> = Vec::new();
         for &i in &explaining {
             if let Some(rule) = rules.get(i) {
-                push_unique(&mut cites, rule.cite.clone());
+                for provision in &rule.provisions {
+                    push_unique(&mut cites, provision.clone());
+                }
             }
+        }
+        if !v.released {
+            defect_cites(&mut cites, request, standings, eval.category);
         }
         reported.extend(explaining);
         // `rules`: every rule that fired, from every layer (the contract).
@@ -206,7 +218,17 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     reported.sort_unstable();
     reported.dedup();
     obligations.sort_by_key(|o| o.kind);
-    remedies.sort_by_key(|r| r.kind);
+    // By kind; within a kind, the notes' own form after the form for the rest.
+    remedies.sort_by_key(|r| (r.kind, r.is_notes_form()));
+    // Notes that are the only thing withheld need no "of their own": the
+    // usual wording for the kind (which knows the signer, the report, the
+    // revocation) says it.
+    let kinds: Vec<(RemedyKind, bool)> = remedies.iter().map(|r| (r.kind, r.is_notes_form())).collect();
+    for r in remedies.iter_mut().filter(|r| r.is_notes_form()) {
+        if !kinds.contains(&(r.kind, false)) {
+            r.detail = explain::remedy_detail_for(r.kind, request).to_string();
+        }
+    }
     let decision = if release.is_empty() {
         OverallDecision::Deny
     } else if !withhold.is_empty() {
@@ -233,6 +255,30 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     };
     out.explanation = explain::explain(request, &out, evaluations, rules);
     out
+}
+
+/// Why a form on file that names a withheld category does not count, as
+/// the paragraphs that say so (164.508(b)(2), 2.31): the cite a reader looks
+/// for when an expired or unsigned authorization is refused. An ASCMI is
+/// read as what it stands for on this record: a Part 2 consent for Part 2
+/// records, a HIPAA authorization otherwise.
+fn defect_cites(cites: &mut Vec<String>, request: &Request, standings: &[Standing], category: Category) {
+    for standing in standings.iter().filter(|s| !s.counts) {
+        let Some(auth) = request.authorizations.iter().find(|a| a.id == standing.id) else { continue };
+        if !auth.categories.contains(&category) {
+            continue;
+        }
+        let part2 = match standing.kind {
+            AuthorizationKind::Part2 => true,
+            AuthorizationKind::Hipaa => false,
+            AuthorizationKind::Ascmi => request.client.part2_program,
+        };
+        for reason in &standing.reasons {
+            for cite in reason.cites(part2) {
+                push_unique(cites, (*cite).to_string());
+            }
+        }
+    }
 }
 
 /// Releasing rules on whose basis 45 CFR 164.528(a)(1)(iv) asks no
@@ -307,9 +353,25 @@ fn add_obligation(list: &mut Vec<Obligation>, kind: ObligationKind, category: Ca
 }
 
 fn add_remedy(list: &mut Vec<Remedy>, kind: RemedyKind, category: Category, request: &Request) {
-    if let Some(r) = list.iter_mut().find(|r| r.kind == kind) {
+    // Psychotherapy notes need a form of their own (45 CFR 164.508(b)(3)(ii);
+    // SUD counseling notes, 42 CFR 2.31(b)): one form for them and the rest
+    // would count for nothing, so they get an entry of their own.
+    let apart = Remedy::notes_apart(kind, category);
+    if let Some(r) = list.iter_mut().find(|r| r.kind == kind && r.is_notes_form() == apart) {
         push_unique(&mut r.categories, category);
     } else {
-        list.push(Remedy { kind, categories: vec![category], detail: explain::remedy_detail_for(kind, request).to_string() });
+        let detail = if apart { explain::notes_form_detail(kind) } else { explain::remedy_detail_for(kind, request) };
+        list.push(Remedy { kind, categories: vec![category], detail: detail.to_string() });
+    }
+}
+
+impl Remedy {
+    fn notes_apart(kind: RemedyKind, category: Category) -> bool {
+        category == Category::PsychotherapyNotes && matches!(kind, RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent)
+    }
+
+    /// The separate authorization or consent for psychotherapy notes alone.
+    pub fn is_notes_form(&self) -> bool {
+        self.categories.first().is_some_and(|c| Remedy::notes_apart(self.kind, *c))
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::authorization::{self, Reason};
 use crate::catalog::Rule;
-use crate::decision::Decision;
+use crate::decision::{Decision, Remedy};
 use crate::engine::CategoryEvaluation;
 use crate::request::{Authorization, Request};
 use crate::vocab::{
@@ -200,6 +200,15 @@ const NEVER_EXPIRES: &str = "The consent on file says it never expires: that is 
 /// alone only the minor signs (164.502(g)(3); 42 CFR 2.14(a)); a
 /// representative the provider believes may endanger the client signs
 /// nothing for them (164.502(g)(5)); a client who objected is not pressed.
+/// The remedy entry for psychotherapy notes alone (`decision::add_remedy`).
+pub(crate) fn notes_form_detail(kind: RemedyKind) -> &'static str {
+    if kind == RemedyKind::ObtainPart2Consent {
+        "A separate Part 2 consent for the psychotherapy notes (SUD counseling notes) alone, covering nothing else (42 CFR 2.31(b))."
+    } else {
+        "A separate written authorization for the psychotherapy notes alone, covering nothing else (45 CFR 164.508(b)(3)(ii)): a form that lists them with other information counts for nothing."
+    }
+}
+
 pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static str {
     let deceased = request.client.status == ClientStatus::Deceased;
     // The contract cannot say who is suspected: in an abuse report the
@@ -469,18 +478,28 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             request.client.part2_program && for_notes(RemedyKind::ObtainAuthorization) && for_notes(RemedyKind::ObtainPart2Consent);
         let text = out.start();
         text.push_str("Next step: ");
-        let mut previous: Option<RemedyKind> = None;
-        for r in &decision.remedies {
-            if let Some(before) = previous {
-                let pair = [before, r.kind];
-                if both_for_notes && pair.contains(&RemedyKind::ObtainAuthorization) && pair.contains(&RemedyKind::ObtainPart2Consent) {
-                    text.push_str(" For psychotherapy notes both are needed, so also: ");
-                } else {
-                    text.push_str(" Or: ");
-                }
+        // The forms for the rest are alternatives. The notes' own form, when
+        // the rest has one of the same kind (or, for a Part 2 client, the
+        // pair of forms the notes need), comes after, as well as.
+        let apart =
+            |r: &Remedy| r.is_notes_form() && (both_for_notes || decision.remedies.iter().any(|o| o.kind == r.kind && !o.is_notes_form()));
+        let (notes, rest): (Vec<&Remedy>, Vec<&Remedy>) = decision.remedies.iter().partition(|r| apart(r));
+        for (i, r) in rest.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" Or: ");
             }
             text.push_str(&r.detail);
-            previous = Some(r.kind);
+        }
+        for (i, r) in notes.iter().enumerate() {
+            let lead = match (both_for_notes, i, rest.is_empty()) {
+                (true, 0, true) => "For psychotherapy notes both are needed: ",
+                (true, 0, false) => " For psychotherapy notes both are needed: ",
+                (true, _, _) => " And: ",
+                (false, 0, true) => "",
+                (false, _, _) => " ",
+            };
+            text.push_str(lead);
+            text.push_str(&r.detail);
         }
     }
     let mut advice: Vec<&str> = Vec::new();

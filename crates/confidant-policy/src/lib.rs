@@ -15,6 +15,7 @@ pub mod accounting;
 pub mod authorization;
 pub mod authorship;
 mod catalog;
+mod cite;
 mod combine;
 mod date;
 mod decision;
@@ -31,6 +32,7 @@ mod typed;
 pub mod vocab;
 
 pub use catalog::{Catalog, CatalogError, Duty, PACKS, Rule, SCHEMA};
+pub use cite::provisions;
 pub use date::Date;
 pub use decision::{AuthorizationReport, CategoryDecision, Decision, FiredRule, Obligation, Remedy};
 pub use engine::{Engine, EngineError};

@@ -141,8 +141,9 @@ pub fn category_changes(old: &Engine, new: &Engine, request: &Request) -> Result
 fn category_view(d: &Decision, category: Category) -> (String, Vec<String>) {
     let found = d.categories.iter().find(|c| c.category == category);
     let outcome = found.map_or("–", |c| c.outcome.as_str()).to_string();
-    // The rules that explain the category: its cites' rules, by id.
-    let cites: Vec<&String> = found.map(|c| c.cites.iter().collect()).unwrap_or_default();
-    let rules = d.rules.iter().filter(|r| cites.contains(&&r.cite)).map(|r| r.id.clone()).collect();
+    // The rules that explain the category: those whose every provision is
+    // among its cites, by id.
+    let cites: &[String] = found.map_or(&[], |c| c.cites.as_slice());
+    let rules = d.rules.iter().filter(|r| r.cited_in(cites)).map(|r| r.id.clone()).collect();
     (outcome, rules)
 }

@@ -18,7 +18,7 @@ pub(crate) fn name(rule: &FiredRule) -> String {
 /// the engine's reason, else a forbidding or advising rule it cites.
 pub(crate) fn deciding_rule(decision: &Decision, category: Category) -> Option<&FiredRule> {
     let asked = decision.categories.iter().find(|c| c.category == category)?;
-    let cited = |r: &&FiredRule| asked.cites.contains(&r.cite);
+    let cited = |r: &&FiredRule| r.cited_in(&asked.cites);
     let rules = || decision.rules.iter().map(AsRef::as_ref).filter(cited);
     let wanted: &[Effect] = match asked.outcome {
         Outcome::Required => &[Effect::Require],

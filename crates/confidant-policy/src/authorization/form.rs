@@ -123,6 +123,42 @@ impl Reason {
     pub fn code(self) -> String {
         self.to_string()
     }
+
+    /// The paragraphs that make a form with this defect count for nothing,
+    /// under HIPAA (164.508(b)(2), which names the elements of (c)) or, for a
+    /// Part 2 consent, 42 CFR 2.31(c). A mismatch with the request is no
+    /// defect of the form, and `not_yet_signed` has no paragraph of its own.
+    pub(crate) fn cites(self, part2: bool) -> &'static [&'static str] {
+        if part2 {
+            // 2.31(c): no disclosure on a consent that has expired (1), on
+            // its face fails (a) (2), or is known to be revoked (3).
+            return match self {
+                Reason::CompoundPsychotherapyNotes => &["42 CFR 2.31(b)"],
+                Reason::MissingElement(_) | Reason::MissingStatement(_) => &["42 CFR 2.31(c)(2)", "42 CFR 2.31(a)"],
+                Reason::Expired => &["42 CFR 2.31(c)(1)"],
+                Reason::Revoked => &["42 CFR 2.31(c)(3)"],
+                _ => &[],
+            };
+        }
+        match self {
+            Reason::MissingElement(e) => match e {
+                Element::Description => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(1)(i)"],
+                Element::Recipient => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(1)(iii)"],
+                Element::Purpose => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(1)(iv)"],
+                Element::Expiration => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(1)(v)"],
+                Element::Signature | Element::Date => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(1)(vi)"],
+            },
+            Reason::MissingStatement(st) => match st {
+                Statement::RightToRevoke => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(2)(i)"],
+                Statement::NoConditioning => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(2)(ii)"],
+                Statement::Redisclosure => &["45 CFR 164.508(b)(2)(ii)", "45 CFR 164.508(c)(2)(iii)"],
+            },
+            Reason::CompoundPsychotherapyNotes => &["45 CFR 164.508(b)(2)(iv)", "45 CFR 164.508(b)(3)(ii)"],
+            Reason::Expired => &["45 CFR 164.508(b)(2)(i)"],
+            Reason::Revoked => &["45 CFR 164.508(b)(2)(iii)", "45 CFR 164.508(b)(5)"],
+            Reason::NotYetSigned | Reason::RecipientMismatch | Reason::PurposeMismatch | Reason::CategoryNotCovered => &[],
+        }
+    }
 }
 
 impl fmt::Display for Reason {

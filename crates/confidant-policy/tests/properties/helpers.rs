@@ -196,7 +196,12 @@ pub(crate) fn check_invariants(r: &Request, d: &Decision) -> Result<(), TestCase
         prop_assert!(!c.cites.is_empty(), "{} has no cite", c.category);
         for cite in &c.cites {
             prop_assert!(!cite.trim().is_empty(), "empty cite for {}", c.category);
-            prop_assert!(d.rules.iter().any(|rule| &rule.cite == cite), "cite `{}` of {} is not among rules[]", cite, c.category);
+            // Each cite is a provision of a rule in rules[], or the paragraph
+            // that makes a form on file count for nothing.
+            let of_a_rule = d.rules.iter().any(|rule| confidant_policy::provisions(&rule.cite).contains(cite));
+            let of_a_defect =
+                (cite.starts_with("45 CFR 164.508(") || cite.starts_with("42 CFR 2.31(")) && d.authorizations.iter().any(|a| !a.counts);
+            prop_assert!(of_a_rule || of_a_defect, "cite `{}` of {} is not among rules[]", cite, c.category);
         }
     }
 
@@ -249,9 +254,14 @@ pub(crate) fn check_invariants(r: &Request, d: &Decision) -> Result<(), TestCase
         prop_assert!(kinds.insert(o.kind), "obligation {} listed twice", o.kind);
         prop_assert!(o.categories.iter().all(|c| d.release.contains(c)), "obligation {} on a withheld category", o.kind);
     }
+    // A kind appears once, except that psychotherapy notes get a form of
+    // their own (164.508(b)(3)(ii), 2.31(b)): one entry for the notes alone,
+    // one for the rest.
     let mut kinds = BTreeSet::new();
     for m in &d.remedies {
-        prop_assert!(kinds.insert(m.kind), "remedy {} listed twice", m.kind);
+        let notes_alone = m.is_notes_form();
+        prop_assert!(!notes_alone || m.categories == [Category::PsychotherapyNotes], "notes form with other categories");
+        prop_assert!(kinds.insert((m.kind, notes_alone)), "remedy {} listed twice", m.kind);
         prop_assert!(m.categories.iter().all(|c| d.withhold.contains(c)), "remedy {} for a released category", m.kind);
     }
     prop_assert!(!d.explanation.trim().is_empty(), "empty explanation");

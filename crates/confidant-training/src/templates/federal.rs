@@ -61,6 +61,17 @@ fn hipaa(b: &mut Builder) {
         POLICE,
         vec![],
     );
+    b.grounded(
+        t,
+        "escaped_hold",
+        "hipaa.escape",
+        Topic::RecordsAndAccounting,
+        "A client held involuntarily on your unit walked out an hour ago. The charge nurse asks you to call the police so they can find the client and bring them back; the officer asks who the client is, what they look like, and their diagnosis.",
+        us("nurse").to("law_enforcement").purpose("law_enforcement").facts(&["client_in_custody", "locating_suspect_or_missing_person"]),
+        &[Demographics, Diagnosis],
+        "When a client appears to have escaped from lawful custody, an involuntary hold included, HIPAA lets you tell the police what they need to identify and apprehend the client (45 CFR 164.512(j)(1)(ii)(B)); the diagnosis is not part of that.",
+        vec![],
+    );
     b.grounded(t, "message_with_relative", "hipaa.care_involvement.message", Topic::FamilyAndFriends,
         "You call an adult client to confirm tomorrow's appointment. The client is out and their brother answers, offering to pass on a message. The brother is not involved in the client's care.",
         us("administrative_staff").to("family_or_friend").named("brother").purpose("treatment"), &[Appointments],
