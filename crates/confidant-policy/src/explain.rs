@@ -194,12 +194,6 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
 /// would fail the same way, so the form asked for must say when it ends.
 const NEVER_EXPIRES: &str = "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends.";
 
-/// What a remedy asks, in words fitting this request: who can sign or agree
-/// depends on the client. After death the estate's representative signs
-/// (45 CFR 164.502(g)(4); 42 CFR 2.15(b)); for care a minor consented to
-/// alone only the minor signs (164.502(g)(3); 42 CFR 2.14(a)); a
-/// representative the provider believes may endanger the client signs
-/// nothing for them (164.502(g)(5)); a client who objected is not pressed.
 /// The remedy entry for psychotherapy notes alone (`decision::add_remedy`).
 pub(crate) fn notes_form_detail(kind: RemedyKind) -> &'static str {
     if kind == RemedyKind::ObtainPart2Consent {
@@ -209,6 +203,12 @@ pub(crate) fn notes_form_detail(kind: RemedyKind) -> &'static str {
     }
 }
 
+/// What a remedy asks, in words fitting this request: who can sign or agree
+/// depends on the client. After death the estate's representative signs
+/// (45 CFR 164.502(g)(4); 42 CFR 2.15(b)); for care a minor consented to
+/// alone only the minor signs (164.502(g)(3); 42 CFR 2.14(a)); a
+/// representative the provider believes may endanger the client signs
+/// nothing for them (164.502(g)(5)); a client who objected is not pressed.
 pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static str {
     let deceased = request.client.status == ClientStatus::Deceased;
     // The contract cannot say who is suspected: in an abuse report the
