@@ -263,9 +263,9 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
 /// read as what it stands for on this record: a Part 2 consent for Part 2
 /// records, a HIPAA authorization otherwise.
 fn defect_cites(cites: &mut Vec<String>, request: &Request, standings: &[Standing], category: Category) {
-    for standing in standings.iter().filter(|s| !s.counts) {
-        let Some(auth) = request.authorizations.iter().find(|a| a.id == standing.id) else { continue };
-        if !auth.categories.contains(&category) {
+    // One standing per authorization on file, in order (`authorization::assess`).
+    for (standing, auth) in standings.iter().zip(&request.authorizations) {
+        if standing.counts || !auth.categories.contains(&category) {
             continue;
         }
         let part2 = match standing.kind {
