@@ -226,14 +226,15 @@ pub fn accounting_basis(decision: &Decision, purpose: &str) -> Option<Accounting
     // categories it lists (for Part 2, the consent).
     let mut basis_rules: Vec<&FiredRule> = obliging.iter().copied().filter(|r| r.effect != Effect::Obligate).collect();
     if basis_rules.is_empty() {
-        let released_cites: Vec<String> =
-            decision.categories.iter().filter(|c| categories.contains(&c.category)).flat_map(|c| c.cites.iter().cloned()).collect();
+        // A rule's provisions are always cited together, on each category it
+        // explains.
+        let released = || decision.categories.iter().filter(|c| categories.contains(&c.category));
         let releasing = || {
             decision
                 .rules
                 .iter()
                 .map(|r| &**r)
-                .filter(|r| matches!(r.effect, Effect::Permit | Effect::Require) && r.cited_in(&released_cites))
+                .filter(|r| matches!(r.effect, Effect::Permit | Effect::Require) && released().any(|c| r.cited_in(&c.cites)))
         };
         let same_layer = releasing().find(|r| obliging.iter().any(|o| o.layer == r.layer));
         basis_rules.extend(same_layer.or_else(|| releasing().next()));

@@ -220,14 +220,12 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     obligations.sort_by_key(|o| o.kind);
     // By kind; within a kind, the notes' own form after the form for the rest.
     remedies.sort_by_key(|r| (r.kind, r.is_notes_form()));
-    // Notes that are the only thing withheld need no "of their own": the
-    // usual wording for the kind (which knows the signer, the report, the
-    // revocation) says it.
-    let kinds: Vec<(RemedyKind, bool)> = remedies.iter().map(|r| (r.kind, r.is_notes_form())).collect();
-    for r in remedies.iter_mut().filter(|r| r.is_notes_form()) {
-        if !kinds.contains(&(r.kind, false)) {
-            r.detail = explain::remedy_detail_for(r.kind, request).to_string();
-        }
+    // The notes' own form says "of their own" only beside a form of the same
+    // kind for the rest; alone, the usual wording for the kind (which knows
+    // the signer, the report, the revocation) says it.
+    let beside_the_rest: Vec<RemedyKind> = remedies.iter().filter(|r| !r.is_notes_form()).map(|r| r.kind).collect();
+    for r in remedies.iter_mut().filter(|r| r.is_notes_form() && beside_the_rest.contains(&r.kind)) {
+        r.detail = explain::notes_form_detail(r.kind).to_string();
     }
     let decision = if release.is_empty() {
         OverallDecision::Deny
@@ -360,8 +358,7 @@ fn add_remedy(list: &mut Vec<Remedy>, kind: RemedyKind, category: Category, requ
     if let Some(r) = list.iter_mut().find(|r| r.kind == kind && r.is_notes_form() == apart) {
         push_unique(&mut r.categories, category);
     } else {
-        let detail = if apart { explain::notes_form_detail(kind) } else { explain::remedy_detail_for(kind, request) };
-        list.push(Remedy { kind, categories: vec![category], detail: detail.to_string() });
+        list.push(Remedy { kind, categories: vec![category], detail: explain::remedy_detail_for(kind, request).to_string() });
     }
 }
 
