@@ -34,9 +34,11 @@ fn exported_packs_load_unchanged_and_decide_every_scenario_the_same() {
     export(dir.path());
     for file in [
         "hipaa.cedar",
+        "hipaa-family.cedar",
         "hipaa-public-interest.cedar",
         "hipaa-authorizations.cedar",
         "part2.cedar",
+        "part2-compelled.cedar",
         "california-lps.cedar",
         "california.cedar",
         "california-compelled.cedar",

@@ -3,28 +3,37 @@
 //! checks that every rule is well described (unique id, cite, known layer,
 //! effect, obligation and remedy kinds, resolvable cross-references).
 
+mod annotations;
+mod error;
+
 use std::collections::HashMap;
 
 use cedar_policy::{Policy, PolicyId, PolicySet};
+
+use annotations::{describe, required, resolve_blocking};
+pub use error::CatalogError;
+use error::{diagnostic_offset, rule_position};
 
 use crate::index::Index;
 use crate::lint;
 use crate::vocab::{Effect, Jurisdiction, Layer, ObligationKind, RemedyKind};
 
 /// The Cedar schema the rules are written against.
-pub const SCHEMA: &str = include_str!("../policies/confidant.cedarschema");
+pub const SCHEMA: &str = include_str!("../../policies/confidant.cedarschema");
 
 /// The policy packs, in layer order, with the file each came from.
 pub const PACKS: &[(Layer, &str, &str)] = &[
-    (Layer::Hipaa, "hipaa.cedar", include_str!("../policies/hipaa.cedar")),
-    (Layer::Hipaa, "hipaa-public-interest.cedar", include_str!("../policies/hipaa-public-interest.cedar")),
-    (Layer::Hipaa, "hipaa-authorizations.cedar", include_str!("../policies/hipaa-authorizations.cedar")),
-    (Layer::Part2, "part2.cedar", include_str!("../policies/part2.cedar")),
-    (Layer::California, "california.cedar", include_str!("../policies/california.cedar")),
-    (Layer::California, "california-compelled.cedar", include_str!("../policies/california-compelled.cedar")),
-    (Layer::California, "california-duties.cedar", include_str!("../policies/california-duties.cedar")),
-    (Layer::California, "california-lps.cedar", include_str!("../policies/california-lps.cedar")),
-    (Layer::Organization, "organization.cedar", include_str!("../policies/organization.cedar")),
+    (Layer::Hipaa, "hipaa.cedar", include_str!("../../policies/hipaa.cedar")),
+    (Layer::Hipaa, "hipaa-family.cedar", include_str!("../../policies/hipaa-family.cedar")),
+    (Layer::Hipaa, "hipaa-public-interest.cedar", include_str!("../../policies/hipaa-public-interest.cedar")),
+    (Layer::Hipaa, "hipaa-authorizations.cedar", include_str!("../../policies/hipaa-authorizations.cedar")),
+    (Layer::Part2, "part2.cedar", include_str!("../../policies/part2.cedar")),
+    (Layer::Part2, "part2-compelled.cedar", include_str!("../../policies/part2-compelled.cedar")),
+    (Layer::California, "california.cedar", include_str!("../../policies/california.cedar")),
+    (Layer::California, "california-compelled.cedar", include_str!("../../policies/california-compelled.cedar")),
+    (Layer::California, "california-duties.cedar", include_str!("../../policies/california-duties.cedar")),
+    (Layer::California, "california-lps.cedar", include_str!("../../policies/california-lps.cedar")),
+    (Layer::Organization, "organization.cedar", include_str!("../../policies/organization.cedar")),
 ];
 
 /// One rule of the catalog, as its annotations describe it.
@@ -167,119 +176,6 @@ pub struct Catalog {
     /// `US`, `US-CA` and every state a `state.` rule declares (built once:
     /// every decision checks its request's jurisdiction against it).
     jurisdictions: Vec<Jurisdiction>,
-}
-
-/// A defect in a rule pack, reported like a compiler's: the file, and where
-/// known the line and column, the rule and what is wrong. The embedded packs
-/// never ship with one, because the test suite loads them; a pack from disk
-/// with one is refused whole.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    /// The pack is not valid Cedar.
-    #[error("{file}:{line}:{column}: cedar syntax: {message}")]
-    Syntax {
-        /// The pack file, e.g. `hipaa.cedar`.
-        file: String,
-        /// 1-based line of the error.
-        line: usize,
-        /// 1-based column of the error.
-        column: usize,
-        /// Cedar's parse error.
-        message: String,
-    },
-    /// A rule lacks an annotation every rule must carry (`@id`, `@cite`,
-    /// `@effect`, …).
-    #[error("{file}:{line}:{column}: a rule has no `@{annotation}` annotation")]
-    MissingAnnotation {
-        /// The pack file.
-        file: String,
-        /// 1-based line where the rule starts.
-        line: usize,
-        /// 1-based column where the rule starts.
-        column: usize,
-        /// The missing annotation's name, without `@`.
-        annotation: &'static str,
-        /// The rule's Cedar text, since without an `@id` it has no name.
-        source_text: String,
-    },
-    /// An annotation is present but says something the catalog refuses: an
-    /// unknown effect, obligation or remedy kind, a reference to an unknown
-    /// rule, a `require` outside the law layers, an id whose prefix is not
-    /// its layer's.
-    #[error("{file}:{line}:{column}: rule `{id}`: `@{annotation}` {message}")]
-    BadAnnotation {
-        /// The pack file.
-        file: String,
-        /// 1-based line of the rule's `@id`.
-        line: usize,
-        /// 1-based column of the rule's `@id`.
-        column: usize,
-        /// The rule's `@id`.
-        id: String,
-        /// The annotation's name, without `@`.
-        annotation: &'static str,
-        /// What is wrong with its value.
-        message: String,
-    },
-    /// A rule's condition fails strict validation against the schema or
-    /// the vocabulary checks (an unknown value, a banded attribute compared
-    /// with something other than a number).
-    #[error("{file}:{line}:{column}: rule `{id}`: {message}")]
-    Invalid {
-        /// The pack file.
-        file: String,
-        /// 1-based line of the offending text (or of the rule's `@id`).
-        line: usize,
-        /// 1-based column of the offending text (or of the rule's `@id`).
-        column: usize,
-        /// The rule's `@id`.
-        id: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// Two rules share an `@id`.
-    #[error("{file}:{line}:{column}: rule id `{id}` is used twice")]
-    DuplicateId {
-        /// The pack file holding the second use.
-        file: String,
-        /// 1-based line of the second use.
-        line: usize,
-        /// 1-based column of the second use.
-        column: usize,
-        /// The repeated `@id`.
-        id: String,
-    },
-    /// A pack file as a whole cannot be placed, e.g. its rule ids name no
-    /// layer.
-    #[error("{file}: {message}")]
-    File {
-        /// The pack file.
-        file: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// Cedar refused the set or the schema for a reason with no position.
-    #[error("cedar: {0}")]
-    Cedar(String),
-}
-
-/// Where a rule starts in its file: its `@id` annotation.
-fn rule_position(text: &str, id: &str) -> (usize, usize) {
-    let at = text.find(&format!("@id(\"{id}\")")).unwrap_or(0);
-    lint::line_column(text, at)
-}
-
-/// Where a policy's source starts in its file (for rules without an `@id`).
-fn policy_position(text: &str, policy: &Policy) -> (usize, usize) {
-    let source = policy.to_string();
-    let head: String = source.lines().next().unwrap_or_default().trim().to_string();
-    let at = if head.is_empty() { 0 } else { text.find(&head).unwrap_or(0) };
-    lint::line_column(text, at)
-}
-
-/// The offset of a Cedar diagnostic's first label, when it has one.
-fn diagnostic_offset(diagnostic: &dyn miette::Diagnostic) -> Option<usize> {
-    diagnostic.labels()?.next().map(|label| label.offset())
 }
 
 /// What the rule index is built from: each rule's Cedar JSON, its layer,
@@ -505,193 +401,6 @@ pub(crate) fn band(breakpoints: &[i64], value: i64) -> i64 {
 /// `policy12` → 12: Cedar numbers policies in file order.
 fn policy_number(id: &PolicyId) -> usize {
     id.to_string().trim_start_matches("policy").parse().unwrap_or(usize::MAX)
-}
-
-/// An annotation's value. Cedar's own `Policy::annotation` parses the key
-/// as an identifier on every call (a parser run per lookup); reading the
-/// annotations in place is what made loading the catalog cheap again.
-fn annotation<'p>(policy: &'p Policy, key: &str) -> Option<&'p str> {
-    policy.annotations().find(|(k, _)| *k == key).map(|(_, v)| v)
-}
-
-fn required<'p>(policy: &'p Policy, file: &str, text: &str, key: &'static str) -> Result<&'p str, CatalogError> {
-    annotation(policy, key).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-        let (line, column) = match annotation(policy, "id") {
-            Some(id) => rule_position(text, id),
-            None => policy_position(text, policy),
-        };
-        CatalogError::MissingAnnotation { file: file.to_string(), line, column, annotation: key, source_text: policy.to_string() }
-    })
-}
-
-fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id: &str) -> Result<Rule, CatalogError> {
-    // The position is only found for an error: scanning the file per rule
-    // was a visible share of loading.
-    let bad = |annotation: &'static str, message: String| {
-        let (line, column) = rule_position(text, id);
-        CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.to_string(), annotation, message }
-    };
-    let prefix = match layer {
-        Layer::Hipaa => "hipaa.",
-        Layer::Part2 => "part2.",
-        Layer::California => "ca.",
-        Layer::State => "state.",
-        Layer::Organization => "org.",
-    };
-    if !id.starts_with(prefix) {
-        return Err(bad("id", format!("should start with `{prefix}` in the {layer} layer")));
-    }
-    // Another state's rules name their state; no other rule may.
-    let jurisdiction = match (layer, annotation(policy, "jurisdiction")) {
-        (Layer::State, Some(code)) => Some(
-            Jurisdiction::parse(code)
-                .filter(|j| j.is_state())
-                .ok_or_else(|| bad("jurisdiction", format!("is `{code}`; expected a US state, DC or territory code such as `US-NY`")))?,
-        ),
-        (Layer::State, None) => {
-            return Err(bad("jurisdiction", "a state pack's rule names its state, e.g. `@jurisdiction(\"US-NY\")`".into()));
-        }
-        (_, Some(_)) => {
-            return Err(bad("jurisdiction", format!("belongs on `state.` rules only; the {layer} layer's jurisdiction is fixed")));
-        }
-        (_, None) => None,
-    };
-    let cite = required(policy, file, text, "cite")?.to_string();
-    if layer == Layer::Organization && cite != format!("org:{}", id.trim_start_matches("org.")) {
-        return Err(bad("cite", "should be `org:<rule-id>` for an organization rule".into()));
-    }
-    let effect_text = required(policy, file, text, "effect")?;
-    let effect =
-        Effect::parse(effect_text).ok_or_else(|| bad("effect", format!("is `{effect_text}`; expected one of {}", Effect::expected())))?;
-    if effect == Effect::Require && !layer.is_law() {
-        return Err(bad("effect", "`require` is for law layers only".into()));
-    }
-    let summary = required(policy, file, text, "summary")?.to_string();
-    let obligations = list(annotation(policy, "obligations"), ObligationKind::parse)
-        .map_err(|v| bad("obligations", format!("names `{v}`; expected one of {}", ObligationKind::expected())))?;
-    let remedies = list(annotation(policy, "remedies"), RemedyKind::parse)
-        .map_err(|v| bad("remedies", format!("names `{v}`; expected one of {}", RemedyKind::expected())))?;
-    let releases_or_obligates = matches!(effect, Effect::Require | Effect::Permit | Effect::Obligate);
-    if !obligations.is_empty() && !releases_or_obligates {
-        return Err(bad("obligations", "only rules that release or obligate carry obligations".into()));
-    }
-    if !remedies.is_empty() && releases_or_obligates {
-        return Err(bad("remedies", "only forbid and advise rules carry remedies".into()));
-    }
-    if effect == Effect::Obligate && obligations.is_empty() {
-        return Err(bad("obligations", "an obligate rule must name at least one obligation".into()));
-    }
-    let duty = match annotation(policy, "duty") {
-        None => None,
-        Some(_) if effect != Effect::Require => return Err(bad("duty", "belongs on `require` rules only".into())),
-        Some(text) => Some(Duty::parse(text).ok_or_else(|| bad("duty", format!("is `{text}`; expected `report` or `warning`")))?),
-    };
-    Ok(Rule {
-        id: id.to_string(),
-        layer,
-        provisions: crate::cite::provisions(&cite),
-        cite,
-        effect,
-        summary,
-        obligations,
-        remedies,
-        advice: annotation(policy, "advice").map(str::to_string),
-        source: policy.to_string(),
-        jurisdiction,
-        duty,
-        blocking: Blocking::default(),
-    })
-}
-
-fn resolve_blocking(
-    layer: Layer,
-    policy: &Policy,
-    file: &str,
-    text: &str,
-    index: &HashMap<String, usize>,
-) -> Result<Blocking, CatalogError> {
-    let id = annotation(policy, "id").unwrap_or_default().to_string();
-    let bad = |annotation: &'static str, message: String| {
-        let (line, column) = rule_position(text, &id);
-        CatalogError::BadAnnotation { file: file.to_string(), line, column, id: id.clone(), annotation, message }
-    };
-    let ids = |key: &'static str| -> Result<Option<Vec<usize>>, CatalogError> {
-        let Some(text) = annotation(policy, key) else { return Ok(None) };
-        // A rule of another layer may be absent when that layer's pack was
-        // replaced (an organization pack without `org.supervision`); a
-        // missing rule of this rule's own layer is a typo.
-        let own_prefix = id.split('.').next().unwrap_or_default();
-        let mut found = Vec::new();
-        for name in text.split(',').map(str::trim) {
-            match index.get(name) {
-                Some(i) => found.push(*i),
-                None if name.split('.').next() != Some(own_prefix) && name.contains('.') => {}
-                None => return Err(bad(key, format!("names unknown rule `{name}`"))),
-            }
-        }
-        Ok(Some(found))
-    };
-    let flag = |key: &'static str| -> Result<bool, CatalogError> {
-        match annotation(policy, key) {
-            None => Ok(false),
-            Some("true") => Ok(true),
-            Some(other) => Err(bad(key, format!("is `{other}`; expected `true` or no annotation"))),
-        }
-    };
-    let mut yields_to_layer = false;
-    let mut yields_to_requirement = false;
-    if let Some(text) = annotation(policy, "yields") {
-        for part in text.split(',').map(str::trim) {
-            match part {
-                "layer" => yields_to_layer = true,
-                "requirement" => yields_to_requirement = true,
-                other => return Err(bad("yields", format!("names `{other}`; expected `layer` or `requirement`"))),
-            }
-        }
-    }
-    let supersedes = match annotation(policy, "supersedes") {
-        None => None,
-        Some(name) => {
-            Some(Layer::parse(name).ok_or_else(|| bad("supersedes", format!("names `{name}`; expected one of {}", Layer::expected())))?)
-        }
-    };
-    // A layer may switch off only its own rules: no pack can silence another
-    // law (a state pack cannot override Part 2, an organization pack no law).
-    if let Some(other) = supersedes.filter(|l| *l != layer) {
-        return Err(bad("supersedes", format!("names `{other}`; a rule may supersede only its own layer (`{layer}`)")));
-    }
-    let blocking = Blocking {
-        spares: ids("spares")?.unwrap_or_default(),
-        only_blocks: ids("only_blocks")?,
-        yields_to_layer,
-        yields_to_requirement,
-        blocks_required: flag("blocks_required")?,
-        default_deny: flag("default_deny")?,
-        supersedes,
-        unless_required: flag("unless_required")?,
-    };
-    if blocking.blocks_required && id.starts_with("org.") {
-        return Err(bad("blocks_required", "the organization layer never blocks a required disclosure".into()));
-    }
-    let effect = annotation(policy, "effect").unwrap_or_default();
-    let forbid_only = !blocking.spares.is_empty()
-        || blocking.only_blocks.is_some()
-        || yields_to_layer
-        || yields_to_requirement
-        || blocking.blocks_required
-        || blocking.default_deny;
-    if forbid_only && effect != "forbid" {
-        return Err(bad("effect", "only a forbid may carry @spares, @only_blocks, @yields, @blocks_required or @default_deny".into()));
-    }
-    Ok(blocking)
-}
-
-fn list<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
-    match text {
-        None => Ok(Vec::new()),
-        Some(t) if t.trim().is_empty() => Ok(Vec::new()),
-        Some(t) => t.split(',').map(str::trim).map(|v| parse(v).ok_or_else(|| v.to_string())).collect(),
-    }
 }
 
 #[cfg(test)]
