@@ -594,7 +594,7 @@ impl EvalInput {
             jurisdiction: request.jurisdiction,
             organization_policy: request.organization_policy,
             purpose: request.purpose,
-            recipient_kind: request.recipient.kind,
+            recipient_kind: request.recipient.kind.as_reported(request.purpose),
             same_organization: request.recipient.same_organization,
             age_band: band(&catalog.age_breakpoints, i64::from(request.client.age)),
             status: request.client.status,

@@ -581,6 +581,24 @@ impl RecipientKind {
                 | RecipientKind::WorkforceMember
         )
     }
+
+    /// The kind the rules see for an abuse report filed with this recipient.
+    /// A report of child abuse filed with a social-services agency goes to
+    /// the county welfare department, which Penal Code 11165.9 names beside
+    /// the police; a report of elder or dependent-adult abuse goes to the
+    /// adult protective services agency, which Welf. & Inst. Code 15610.13
+    /// defines as the county welfare department; and 45 CFR 164.512(c)(1)
+    /// names "a social service or protective services agency". So the rules,
+    /// which name child welfare and protective services, decide the report
+    /// as one to them. Only the two report purposes: a housing or benefits
+    /// group asked for anything else stays a social-services agency.
+    pub fn as_reported(self, purpose: Purpose) -> RecipientKind {
+        match (self, purpose) {
+            (RecipientKind::SocialServicesAgency, Purpose::ReportChildAbuse) => RecipientKind::ChildWelfareAgency,
+            (RecipientKind::SocialServicesAgency, Purpose::ReportElderAbuse) => RecipientKind::AdultProtectiveServices,
+            (kind, _) => kind,
+        }
+    }
 }
 
 impl Purpose {
@@ -661,5 +679,20 @@ mod tests {
         assert_eq!(ObligationKind::ALL.len(), 8 + 1);
         assert_eq!(RemedyKind::ALL.len(), 8 + 1);
         assert_eq!(AuthorizationKind::ALL.len(), 2 + 1);
+    }
+
+    #[test]
+    fn only_an_abuse_report_filed_with_social_services_is_read_as_one_to_the_county_welfare_department() {
+        let social = RecipientKind::SocialServicesAgency;
+        assert_eq!(social.as_reported(Purpose::ReportChildAbuse), RecipientKind::ChildWelfareAgency);
+        assert_eq!(social.as_reported(Purpose::ReportElderAbuse), RecipientKind::AdultProtectiveServices);
+        for purpose in Purpose::ALL.iter().filter(|p| !matches!(p, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)) {
+            assert_eq!(social.as_reported(*purpose), social, "{purpose:?}");
+        }
+        for kind in RecipientKind::ALL.iter().filter(|k| **k != social) {
+            for purpose in Purpose::ALL {
+                assert_eq!(kind.as_reported(*purpose), *kind, "{kind:?} {purpose:?}");
+            }
+        }
     }
 }

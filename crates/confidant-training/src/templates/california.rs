@@ -287,6 +287,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "minor_client_harms_grandmother", "ca.elder_abuse_mandate", Topic::MandatedReporting,
         "A 16-year-old client tells you, his nurse, that he pushes his 78-year-old grandmother around and takes her pension money. You want to report it to adult protective services.",
         ca("nurse").age(16).to("adult_protective_services").purpose("report_elder_abuse").fact("suspected_elder_abuse"), &[Demographics], "The duty to report elder abuse does not depend on who the abuser is, or on the abuser's permission (Welf. & Inst. Code 15630(b)(1)).", vec![mc::report_optional()]);
+    b.grounded(t, "inpatient_on_hold_abused", "ca.elder_abuse_mandate", Topic::MandatedReporting,
+        "A 35-year-old client held on a 5150 at your county's psychiatric unit tells you, her psychotherapist, that a night-shift staff member shoves her and takes her food. She does not want anyone told.",
+        lps("psychotherapist").age(35).to("adult_protective_services").purpose("report_elder_abuse").facts(&["suspected_elder_abuse", "client_in_custody"]), &[Demographics], "An adult of 18 to 64 admitted as an inpatient to a 24-hour health facility is a dependent adult (Welf. & Inst. Code 15610.23(b)), so the report is required without her consent (15630(b)(1)).", vec![mc::report_optional()]);
+    b.grounded(t, "child_abuse_to_county_social_services", "ca.child_abuse_mandate", Topic::MandatedReporting,
+        "You suspect a 7-year-old client is being neglected. Your county's child-abuse hotline is run by the county department of social services, and you call it.",
+        ca("psychotherapist").age(7).to("social_services_agency").purpose("report_child_abuse").fact("suspected_child_abuse"), &[Demographics], "The county welfare department is one of the agencies a child-abuse report goes to (Penal Code 11165.9), so the report is required.", vec![mc::report_optional()]);
     b.grounded(t, "premises_crime_diagnosis", "ca.law_enforcement.clinical_records", Topic::RecordsAndAccounting,
         "A client of your outpatient clinic smashed the waiting-room window. The responding officer asks for the client's name, which you give, and then for the client's diagnosis. There is no warrant or court order, and the client signed nothing.",
         ca("nurse").to("law_enforcement").purpose("law_enforcement").fact("crime_on_premises"), &[Diagnosis], "California asks more than HIPAA before police see a client's clinical record (Cal. Penal Code 1543).", vec![mc::police_must_be_answered()]);
