@@ -218,8 +218,10 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
     reported.sort_unstable();
     reported.dedup();
     obligations.sort_by_key(|o| o.kind);
-    // By kind; within a kind, the notes' own form after the form for the rest.
-    remedies.sort_by_key(|r| (r.kind, r.is_notes_form()));
+    // Asking the client first, when it alone would do: it is the lightest
+    // step and the one the client decides (a peer's first move); then by
+    // kind; within a kind, the notes' own form after the form for the rest.
+    remedies.sort_by_key(|r| (r.kind != RemedyKind::AskClient, r.kind, r.is_notes_form()));
     // The notes' own form says "of their own" only beside a form of the same
     // kind for the rest; alone, the usual wording for the kind (which knows
     // the signer, the report, the revocation) says it.

@@ -159,6 +159,15 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         {
             "Share only if, in your professional judgment as the professional treating the minor, involving this parent, guardian or family member is appropriate and in the minor's best interest, and only what keeping the minor safe needs; this is your judgment call to make and to write down."
         }
+        // Peer services are non-clinical (DHCS's scope of practice for
+        // Medi-Cal peer support specialists): the best-interest call of
+        // 45 CFR 164.510(b)(3) belongs with the clinician or a supervisor.
+        ObligationKind::ProfessionalJudgment
+            if matches!(request.discloser.role, Role::PeerSupportSpecialist | Role::AdministrativeStaff)
+                && request.purpose != Purpose::JudicialProceeding =>
+        {
+            "Whether sharing is in the client's best interest is a professional judgment: make it with the client's clinician or your supervisor, share only what bears on this person's involvement, and write down who decided and why."
+        }
         // 164.528(a)(2): an agency given records for its oversight or a
         // police matter (164.512(d), (f)) that says the accounting would
         // impede it may have the entry suspended; staff hear it from the officer.
@@ -521,6 +530,17 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     }
     for text in advice {
         out.start().push_str(text);
+    }
+    // The rules read this report as one to the county welfare department
+    // (`RecipientKind::as_reported`); a community group is not that.
+    if request.recipient.kind == RecipientKind::SocialServicesAgency
+        && request.recipient.kind.as_reported(request.purpose) != request.recipient.kind
+    {
+        out.start().push_str(if request.jurisdiction == Jurisdiction::UsCa {
+            "Make the report only to the county's child welfare or adult protective services intake (part of the county welfare department) or to the police (Penal Code 11165.9; Welf. & Inst. Code 15610.13, 15630(b)(1)): a housing, benefits or other community organization cannot take it, and gets nothing for it."
+        } else {
+            "Make the report only to the government agency the law names to receive it, such as the county's child or adult protective services, or to the police (45 CFR 164.512(b)(1)(ii), (c)(1)): a housing, benefits or other community organization cannot take it, and gets nothing for it."
+        });
     }
     match request.client.status {
         ClientStatus::Discharged => out.start().push_str("Confidentiality does not end at discharge."),

@@ -392,3 +392,44 @@ fn record_keeping_details_name_what_the_law_asks_to_be_written() {
     let entry = warrant.obligations.iter().find(|o| o.kind == ObligationKind::RecordInAccounting).map(|o| o.detail.as_str());
     assert!(entry.is_some_and(|d| d.contains("164.528(b)(2)") && d.contains("at most 30 days")), "{entry:?}");
 }
+
+#[test]
+fn an_abuse_report_filed_with_social_services_names_who_may_take_it() {
+    // The rules read it as a report to the county welfare department
+    // (Penal Code 11165.9); the explanation says a community group is not one.
+    let report = set(
+        facts(base("social_services_agency", "report_child_abuse", &["demographics"]), &["suspected_child_abuse"]),
+        "/client/age",
+        json!(9),
+    );
+    for (jurisdiction, cite) in [("US-CA", "Penal Code 11165.9"), ("US", "45 CFR 164.512(b)(1)(ii)")] {
+        let d = decide(&set(report.clone(), "/jurisdiction", json!(jurisdiction)));
+        assert_ne!(d.decision, OverallDecision::Deny, "{jurisdiction}");
+        assert!(d.explanation.contains("community organization cannot take it"), "{jurisdiction}: {}", d.explanation);
+        assert!(d.explanation.contains(cite), "{jurisdiction}: {}", d.explanation);
+    }
+    // Anything else asked by a social-services agency gets no such line.
+    let d = decide(&base("social_services_agency", "treatment", &["demographics"]));
+    assert!(!d.explanation.contains("community organization cannot take it"), "{}", d.explanation);
+}
+
+#[test]
+fn a_peer_is_told_the_best_interest_call_is_made_with_a_clinician() {
+    // 164.510(b)(3) leaves it to professional judgment; peer services are
+    // non-clinical, so the peer brings it to the clinician or a supervisor.
+    let absent =
+        facts(base("family_or_friend", "care_involvement", &["appointments"]), &["client_incapacitated", "recipient_involved_in_care"]);
+    let peer = decide(&set(absent.clone(), "/discloser/role", json!("peer_support_specialist")));
+    assert!(has_obligation(&peer, ObligationKind::ProfessionalJudgment), "{:?}", peer.obligations);
+    assert!(peer.explanation.contains("with the client's clinician or your supervisor"), "{}", peer.explanation);
+    let therapist = decide(&absent);
+    assert!(therapist.explanation.contains("this is your judgment call"), "{}", therapist.explanation);
+}
+
+#[test]
+fn asking_the_client_is_offered_first_when_it_would_do() {
+    let d = decide(&base("family_or_friend", "care_involvement", &["diagnosis"]));
+    let kinds: Vec<RemedyKind> = d.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds.first(), Some(&RemedyKind::AskClient), "{kinds:?}");
+    assert!(kinds.contains(&RemedyKind::ObtainAuthorization), "{kinds:?}");
+}
