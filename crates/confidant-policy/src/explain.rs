@@ -163,8 +163,7 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
         // Medi-Cal peer support specialists): the best-interest call of
         // 45 CFR 164.510(b)(3) belongs with the clinician or a supervisor.
         ObligationKind::ProfessionalJudgment
-            if matches!(request.discloser.role, Role::PeerSupportSpecialist | Role::AdministrativeStaff)
-                && request.purpose != Purpose::JudicialProceeding =>
+            if matches!(request.discloser.role, Role::PeerSupportSpecialist | Role::AdministrativeStaff) =>
         {
             "Whether sharing is in the client's best interest is a professional judgment: make it with the client's clinician or your supervisor, share only what bears on this person's involvement, and write down who decided and why."
         }
@@ -533,9 +532,7 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     }
     // The rules read this report as one to the county welfare department
     // (`RecipientKind::as_reported`); a community group is not that.
-    if request.recipient.kind == RecipientKind::SocialServicesAgency
-        && request.recipient.kind.as_reported(request.purpose) != request.recipient.kind
-    {
+    if request.recipient.kind.as_reported(request.purpose) != request.recipient.kind {
         out.start().push_str(if request.jurisdiction == Jurisdiction::UsCa {
             "Make the report only to the county's child welfare or adult protective services intake (part of the county welfare department) or to the police (Penal Code 11165.9; Welf. & Inst. Code 15610.13, 15630(b)(1)): a housing, benefits or other community organization cannot take it, and gets nothing for it."
         } else {
