@@ -202,6 +202,8 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
 /// would fail the same way, so the form asked for must say when it ends.
 const NEVER_EXPIRES: &str = "The consent on file says it never expires: that is allowed in a Part 2 consent for treatment, payment and operations, but not in a HIPAA authorization, which must end on a date or event (45 CFR 164.508(c)(1)(v)), nor in a California one, which must end on a specific date (Cal. Civ. Code 56.11(b)(8)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and says when it ends.";
 
+const WITHOUT_HIPAA_STATEMENTS: &str = "The Part 2 consent on file counts under Part 2, but it lacks statements every HIPAA authorization must carry: that treatment or payment cannot be made to depend on signing it, and that what is disclosed may be disclosed again by the recipient (45 CFR 164.508(c)(2)). Ask the client (or whoever may sign for them) to sign a form that names this recipient, purpose and information and carries those statements.";
+
 /// The remedy entry for psychotherapy notes alone (`decision::add_remedy`).
 pub(crate) fn notes_form_detail(kind: RemedyKind) -> &'static str {
     if kind == RemedyKind::ObtainPart2Consent {
@@ -243,7 +245,11 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
                 && request.jurisdiction == Jurisdiction::UsCa
                 && !deceased =>
         {
-            "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+            if matches!(request.discloser.role, Role::Psychotherapist | Role::Psychiatrist) {
+                "Do not wait for a form: bring in your supervisor and the crisis team now, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+            } else {
+                "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+            }
         }
         // 42 CFR 2.12(c)(6) excepts child-abuse reports only; an adult's
         // abuse report has no "report itself" to go without the consent.
@@ -289,6 +295,9 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         }
         // After the arms that say who signs, which matter more.
         RemedyKind::ObtainAuthorization if !deceased && authorization::open_ended_consent_on_file(request) => NEVER_EXPIRES,
+        RemedyKind::ObtainAuthorization if !deceased && authorization::consent_without_hipaa_statements_on_file(request) => {
+            WITHOUT_HIPAA_STATEMENTS
+        }
         RemedyKind::ObtainAuthorization => {
             "Ask the client (or their personal representative) to sign a written authorization that names this recipient, purpose and information."
         }
@@ -398,6 +407,17 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
             "it puts psychotherapy notes on the same form as other information, so none of it counts; the notes need a form of their own (45 CFR 164.508(b)(3)(ii))"
         ),
         Reason::RecipientMismatch => write!(text, "it does not name this recipient"),
+        // 42 CFR 2.31(d): the purpose is on the form, folded in with others.
+        Reason::PurposeMismatch
+            if auth.purposes.contains(&request.purpose)
+                && authorization::PROCEEDING_PURPOSES.contains(&request.purpose)
+                && authorization::combines_proceeding_with_other_purposes(auth) =>
+        {
+            write!(
+                text,
+                "it folds this court or police matter into a consent for other purposes, and a Part 2 consent for a proceeding must be one of its own (42 CFR 2.31(d))"
+            )
+        }
         Reason::PurposeMismatch => write!(text, "it does not name this purpose"),
         Reason::CategoryNotCovered => write!(text, "it does not cover the information asked for"),
     };
@@ -458,11 +478,20 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         }
         text.push('.');
         if let Some(r) = rule {
+            let summary = r.plain_summary().trim_end_matches('.');
             text.push(' ');
-            text.push_str(r.plain_summary().trim_end_matches('.'));
-            text.push_str(" (");
-            text.push_str(&r.cite);
-            text.push_str(").");
+            text.push_str(summary);
+            // A summary that closes on its own cite is not cited twice.
+            if ends_citing(summary, &r.cite) {
+                text.push('.');
+            } else if r.cite.starts_with("org:") {
+                // The organization's own rule: its id means nothing to staff.
+                text.push_str(" (this program's policy).");
+            } else {
+                text.push_str(" (");
+                text.push_str(&r.cite);
+                text.push_str(").");
+            }
         }
     }
     if !decision.withhold.is_empty() {
@@ -544,10 +573,33 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         ClientStatus::Deceased => out.start().push_str("Confidentiality continues after death."),
         ClientStatus::Active => {}
     }
+    // 42 CFR 2.13(c)(2): any answer to a request Part 2 does not allow must
+    // not reveal that the person is in substance use treatment (the
+    // presence rule's own advice says it when presence was asked).
+    let part2_withholds = evaluations
+        .iter()
+        .any(|e| !e.verdict.released && e.verdict.blocking.iter().any(|&i| rules.get(i).is_some_and(|r| r.layer == Layer::Part2)));
+    if part2_withholds
+        && decision.release.is_empty()
+        && !decision.withhold.contains(&Category::PresenceAndCondition)
+        && !request.recipient.same_organization
+        && !matches!(request.recipient.kind, RecipientKind::Client | RecipientKind::PersonalRepresentative)
+    {
+        out.start().push_str(
+            "Answer in a way that does not reveal that the client is, or was, in substance use treatment here (42 CFR 2.13(c)(2)).",
+        );
+    }
     if !decision.withhold.is_empty() {
         out.start().push_str("If you are unsure, ask your supervisor or privacy officer before sharing anything.");
     }
     out.text
+}
+
+/// Whether `summary` ends on a parenthesis that names `cite` (without the
+/// "Cal." its cite carries), as "... (Penal Code 11166(a))" does.
+fn ends_citing(summary: &str, cite: &str) -> bool {
+    let short = cite.strip_prefix("Cal. ").unwrap_or(cite);
+    summary.ends_with(')') && summary.rfind(" (").is_some_and(|at| summary[at..].contains(short))
 }
 
 /// Sentences joined by one space, written in place.

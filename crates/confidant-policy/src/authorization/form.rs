@@ -371,6 +371,16 @@ pub fn required_statements(kind: AuthorizationKind) -> &'static [Statement] {
     required_statements_on(kind, PART2_2024_COMPLIANCE)
 }
 
+/// Whether the form carries every statement a form of `kind` must on
+/// `as_of`.
+pub fn has_statements(auth: &Authorization, kind: AuthorizationKind, as_of: Date) -> bool {
+    required_statements_on(kind, as_of).iter().all(|statement| match statement {
+        Statement::RightToRevoke => auth.statements.right_to_revoke,
+        Statement::NoConditioning => auth.statements.no_conditioning,
+        Statement::Redisclosure => auth.statements.redisclosure,
+    })
+}
+
 /// Statements each kind must carry on `as_of`. A Part 2 consent needed only
 /// the right to revoke until the 2024 rule's compliance date; from then on it
 /// carries HIPAA's statements too (rules.md §7). An ASCMI is built to meet

@@ -41,6 +41,11 @@ pub struct Standing {
     /// payment and operations may (42 CFR 2.31(a)(7)), a HIPAA authorization
     /// only for research (45 CFR 164.508(c)(1)(v)).
     pub open_ended: bool,
+    /// Carries the statements a HIPAA authorization must (45 CFR
+    /// 164.508(c)(2)). A Part 2 consent signed to the rule before its 2024
+    /// amendments needs only the right to revoke; without the other two it
+    /// is a Part 2 consent and no HIPAA authorization (164.508(b)(2)(ii)).
+    pub hipaa_statements: bool,
 }
 
 /// Checks every authorization on file against the request, in order.
@@ -233,6 +238,7 @@ fn assess_one(auth: &Authorization, request: &Request, signer_view: &Request) ->
         covers: if counts { covers } else { Vec::new() },
         by_representative: auth.signed_by == Some(Signer::PersonalRepresentative),
         open_ended: form::never_expires(auth),
+        hipaa_statements: form::has_statements(auth, AuthorizationKind::Hipaa, request.as_of),
     }
 }
 
@@ -271,6 +277,21 @@ pub(crate) fn open_ended_consent_on_file(request: &Request) -> bool {
             .any(|(s, a)| candidate(a) && s.counts && s.open_ended && request.categories.iter().any(|c| s.covers.contains(c)))
 }
 
+/// Whether a Part 2 consent on file counts for this request, covering
+/// something asked, but lacks the statements a HIPAA authorization must
+/// carry (a consent signed to the rule before its 2024 amendments): it
+/// opens the records under Part 2 and fails as a HIPAA authorization
+/// (164.508(c)(2)), so a remedy must ask for a form with them.
+pub(crate) fn consent_without_hipaa_statements_on_file(request: &Request) -> bool {
+    let candidate =
+        |a: &Authorization| a.kind == AuthorizationKind::Part2 && !form::has_statements(a, AuthorizationKind::Hipaa, request.as_of);
+    request.authorizations.iter().any(candidate)
+        && assess(request)
+            .iter()
+            .zip(&request.authorizations)
+            .any(|(s, a)| candidate(a) && s.counts && request.categories.iter().any(|c| s.covers.contains(c)))
+}
+
 /// The coverage of one category by the assessed authorizations.
 pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
     let mut out = Coverage::default();
@@ -281,10 +302,11 @@ pub fn coverage(standings: &[Standing], category: Category) -> Coverage {
             AuthorizationKind::Hipaa => out.authorized = true,
             // A consent that never expires is a Part 2 consent only: as a
             // HIPAA authorization it lacks the expiration HIPAA asks of any
-            // form not for research (164.508(c)(1)(v)).
+            // form not for research (164.508(c)(1)(v)); so is one without
+            // HIPAA's statements (164.508(c)(2)).
             AuthorizationKind::Part2 => {
                 out.consented = true;
-                if category != Category::PsychotherapyNotes && !s.open_ended {
+                if category != Category::PsychotherapyNotes && !s.open_ended && s.hipaa_statements {
                     out.authorized = true;
                 }
             }

@@ -432,6 +432,7 @@ fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
         covers: vec![Category::SubstanceUse, Category::PsychotherapyNotes],
         by_representative: false,
         open_ended: false,
+        hipaa_statements: true,
     };
     let su = coverage(std::slice::from_ref(&s), Category::SubstanceUse);
     assert!(su.authorized && su.consented);
@@ -444,6 +445,11 @@ fn part2_consent_satisfies_hipaa_except_for_psychotherapy_notes() {
         let su = coverage(std::slice::from_ref(&open), Category::SubstanceUse);
         assert!(!su.authorized && su.consented, "{kind:?}");
     }
+    // A consent without HIPAA's statements (one signed to the rule before
+    // its 2024 amendments) is no HIPAA authorization (164.508(b)(2)(ii)).
+    let bare = Standing { hipaa_statements: false, ..s.clone() };
+    let su = coverage(std::slice::from_ref(&bare), Category::SubstanceUse);
+    assert!(!su.authorized && su.consented);
 }
 
 #[test]

@@ -136,3 +136,38 @@ fn a_police_order_does_not_ask_staff_to_tip_off_the_client() {
     let inform = d.obligations.iter().find(|o| o.kind == ObligationKind::InformClient).expect("inform_client");
     assert!(inform.detail.contains("asks you to wait"), "{}", inform.detail);
 }
+
+#[test]
+fn the_privilege_is_claimed_against_a_subpoena_whatever_else_is_stated() {
+    // Evid. Code 1024 and a Part 2 order are for the court to weigh: the
+    // psychotherapist claims the privilege (1015) and waits for its order.
+    let subpoena = |extra: &[&str], part2: bool| {
+        let mut names = vec!["subpoena", "satisfactory_assurance"];
+        names.extend_from_slice(extra);
+        let r = facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &names);
+        let r = set(set(r, "/jurisdiction", json!("US-CA")), "/client/part2_program", json!(part2));
+        decide(&r)
+    };
+    for (extra, part2) in [(&["serious_imminent_threat"][..], false), (&["part2_court_order"][..], true)] {
+        let d = subpoena(extra, part2);
+        assert_eq!(d.decision, OverallDecision::Deny, "{extra:?}");
+        assert!(d.rules.iter().any(|r| r.id == "ca.privilege"), "{extra:?}");
+        assert!(d.remedies.iter().any(|r| r.kind == RemedyKind::ObtainCourtOrder), "{extra:?}");
+    }
+    // A case manager holds no privilege: the Part 2 order and the subpoena
+    // compel (42 CFR 2.61(b); Civ. Code 56.10(b)(3)).
+    let r = facts(base("attorney", "judicial_proceeding", &["diagnosis"]), &["subpoena", "part2_court_order"]);
+    let r =
+        set(set(set(r, "/jurisdiction", json!("US-CA")), "/client/part2_program", json!(true)), "/discloser/role", json!("case_manager"));
+    assert_eq!(decide(&r).decision, OverallDecision::Required);
+}
+
+#[test]
+fn a_court_order_reaches_whoever_it_names_under_federal_law() {
+    for purpose in ["law_enforcement", "health_oversight"] {
+        let r = facts(base("attorney", purpose, &["diagnosis", "psychotherapy_notes"]), &["court_order"]);
+        let d = decide(&r);
+        assert_eq!(outcome(&d, "diagnosis"), Outcome::Permit, "{purpose}: the record goes as the notes do");
+        assert_eq!(outcome(&d, "psychotherapy_notes"), Outcome::Permit, "{purpose}");
+    }
+}

@@ -433,3 +433,110 @@ fn asking_the_client_is_offered_first_when_it_would_do() {
     assert_eq!(kinds.first(), Some(&RemedyKind::AskClient), "{kinds:?}");
     assert!(kinds.contains(&RemedyKind::ObtainAuthorization), "{kinds:?}");
 }
+
+#[test]
+fn a_summary_that_closes_on_its_cite_is_not_cited_twice() {
+    // ca.child_abuse_mandate's summary ends "(Penal Code 11166(a))"; its
+    // cite is "Cal. Penal Code 11166(a)".
+    let r = set(
+        facts(
+            set(base("child_welfare_agency", "report_child_abuse", &["demographics"]), "/client/age", json!(9)),
+            &["suspected_child_abuse"],
+        ),
+        "/jurisdiction",
+        json!("US-CA"),
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Required);
+    assert!(d.explanation.contains("(Penal Code 11166(a))."), "{}", d.explanation);
+    assert!(!d.explanation.contains("(Penal Code 11166(a)) (Cal. Penal Code 11166(a))"), "{}", d.explanation);
+}
+
+#[test]
+fn the_organization_policy_is_named_in_words_not_by_its_rule_id() {
+    let r = set(base("treating_provider", "treatment", &["diagnosis"]), "/organization_policy", json!("default"));
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny, "AMB-4: the organization asks for the client's agreement");
+    assert!(d.explanation.contains("(this program's policy)"), "{}", d.explanation);
+    assert!(!d.explanation.contains("org:"), "{}", d.explanation);
+}
+
+#[test]
+fn a_refused_part2_request_is_answered_without_revealing_treatment() {
+    // 42 CFR 2.13(c)(2): any answer to a request Part 2 does not allow.
+    let r = set(base("employer", "employment", &["diagnosis"]), "/client/part2_program", json!(true));
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(
+        d.explanation.contains("does not reveal that the client is, or was, in substance use treatment here (42 CFR 2.13(c)(2))"),
+        "{}",
+        d.explanation
+    );
+    // Not for a client outside Part 2, nor for the client's own request.
+    let plain = decide(&base("employer", "employment", &["diagnosis"]));
+    assert!(!plain.explanation.contains("2.13(c)(2)"), "{}", plain.explanation);
+    let own = decide(&set(
+        set(base("client", "employment", &["psychotherapy_notes"]), "/client/part2_program", json!(true)),
+        "/purpose",
+        json!("client_request"),
+    ));
+    assert!(!own.explanation.contains("2.13(c)(2)"), "{}", own.explanation);
+}
+
+#[test]
+fn in_an_lps_crisis_a_psychotherapist_is_not_sent_to_the_clients_psychotherapist() {
+    let crisis = |role: &str| {
+        let r = facts(base("family_or_friend", "prevent_serious_threat", &["diagnosis"]), &["serious_imminent_threat"]);
+        let r = set(set(set(r, "/jurisdiction", json!("US-CA")), "/client/lps_program", json!(true)), "/discloser/role", json!(role));
+        decide(&r)
+    };
+    let therapist = crisis("psychotherapist");
+    assert_eq!(therapist.decision, OverallDecision::Deny, "5328 has no family warning about a danger without a victim");
+    let text = remedy_text(&therapist, RemedyKind::ObtainAuthorization);
+    assert!(text.contains("bring in your supervisor and the crisis team"), "{text}");
+    assert!(!text.contains("client's psychotherapist"), "{text}");
+    let peer = remedy_text(&crisis("peer_support_specialist"), RemedyKind::ObtainAuthorization);
+    assert!(peer.contains("the client's psychotherapist"), "{peer}");
+}
+
+#[test]
+fn a_part2_consent_without_hipaa_statements_is_named_as_the_shortfall() {
+    // Before 2026-02-16 a Part 2 consent needed only the right to revoke;
+    // as a HIPAA authorization it needs all three statements (164.508(c)(2)).
+    let consent = json!([{
+        "id": "c1", "kind": "part2", "signed_by": "client", "signed_on": "2025-11-10",
+        "categories": ["diagnosis"], "recipients": [{ "kind": "employer", "name": "R" }], "purposes": ["employment"],
+        "expires_on": "2026-12-31", "revoked_on": null,
+        "statements": { "right_to_revoke": true, "no_conditioning": false, "redisclosure": false }
+    }]);
+    let r = set(set(base("employer", "employment", &["diagnosis"]), "/as_of", json!("2026-01-20")), "/authorizations", consent.clone());
+    let d = decide(&set(r.clone(), "/client/part2_program", json!(true)));
+    assert_eq!(d.decision, OverallDecision::Deny, "no HIPAA authorization on file");
+    assert!(remedy_text(&d, RemedyKind::ObtainAuthorization).contains("lacks statements every HIPAA authorization must carry"));
+    // With the statements it is both, and releases.
+    let full = set(r, "/authorizations/0/statements", json!({ "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }));
+    assert_eq!(decide(&set(full, "/client/part2_program", json!(true))).decision, OverallDecision::Permit);
+}
+
+#[test]
+fn a_part2_consent_folding_a_proceeding_into_others_says_so() {
+    // 42 CFR 2.31(d): the purpose is on the form, but a consent for a
+    // proceeding must be a separate one; "does not name this purpose" would
+    // send staff looking for the wrong defect.
+    let consent = json!([{
+        "id": "c1", "kind": "part2", "signed_by": "client", "signed_on": "2026-03-01",
+        "categories": ["diagnosis"], "recipients": [{ "kind": "court", "name": "R" }],
+        "purposes": ["treatment", "judicial_proceeding"],
+        "expires_on": "2026-12-31", "revoked_on": null,
+        "statements": { "right_to_revoke": true, "no_conditioning": true, "redisclosure": true }
+    }]);
+    let r = set(
+        set(set(base("court", "judicial_proceeding", &["diagnosis"]), "/client/part2_program", json!(true)), "/as_of", json!("2026-06-01")),
+        "/authorizations",
+        consent,
+    );
+    let d = decide(&r);
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(d.explanation.contains("42 CFR 2.31(d)"), "{}", d.explanation);
+    assert!(!d.explanation.contains("does not name this purpose"), "{}", d.explanation);
+}

@@ -45,15 +45,18 @@ fn part2_consent_satisfies_hipaa_except_psychotherapy_notes() {
 }
 
 #[test]
-fn part2_consent_without_hipaas_statements_stops_counting_at_the_2024_compliance_date() {
+fn part2_consent_without_hipaas_statements_counts_only_under_part2_until_the_2024_compliance_date() {
     let mut consent = valid_auth("part2", "employer", "employment", &["diagnosis"]);
     consent["statements"] = json!({ "right_to_revoke": true });
     let r =
         set(set(base("employer", "employment", &["diagnosis"]), "/client/part2_program", json!(true)), "/authorizations", json!([consent]));
     let after = decide(&r);
     assert_eq!(after.decision, OverallDecision::Deny, "42 CFR 2.31(a) as amended in 2024");
+    // Before that date it is a Part 2 consent, but no HIPAA authorization
+    // without HIPAA's own statements (45 CFR 164.508(c)(2)).
     let before = decide(&set(r, "/as_of", json!("2026-02-15")));
-    assert_eq!(before.decision, OverallDecision::Permit);
+    assert!(before.rules.iter().any(|x| x.id == "part2.consent"), "it counts under Part 2");
+    assert_eq!(before.decision, OverallDecision::Deny, "45 CFR 164.508(b)(2)(ii)");
 }
 
 #[test]

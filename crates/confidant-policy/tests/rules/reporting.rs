@@ -85,3 +85,26 @@ fn elder_abuse_needs_a_basis_federally_and_is_mandated_in_california() {
     let young = decide(&set(set(r, "/jurisdiction", json!("US-CA")), "/client/age", json!(40)));
     assert_eq!(young.decision, OverallDecision::Deny);
 }
+
+#[test]
+fn outside_california_a_marked_mandated_reporter_reports_by_law() {
+    // 164.512(c)(1)(i): required by (state) law; 164.508(a)(2)(ii): the
+    // notes need no authorization for it. Unmarked, federal law alone asks
+    // the client's agreement for an adult's abuse report.
+    let elder = |marked: bool| {
+        let r = facts(base("adult_protective_services", "report_elder_abuse", &["progress_notes"]), &["suspected_elder_abuse"]);
+        let r = set(r, "/client/age", json!(80));
+        decide(&if marked { set(r, "/discloser/mandated_reporter", json!(true)) } else { r })
+    };
+    assert_eq!(elder(true).decision, OverallDecision::Permit);
+    assert_eq!(elder(false).decision, OverallDecision::Deny);
+    let child = facts(
+        set(
+            set(base("child_welfare_agency", "report_child_abuse", &["psychotherapy_notes"]), "/client/age", json!(9)),
+            "/discloser/mandated_reporter",
+            json!(true),
+        ),
+        &["suspected_child_abuse"],
+    );
+    assert_eq!(decide(&child).decision, OverallDecision::Permit);
+}
