@@ -409,7 +409,9 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
         Reason::RecipientMismatch => write!(text, "it does not name this recipient"),
         // 42 CFR 2.31(d): the purpose is on the form, folded in with others.
         Reason::PurposeMismatch
-            if auth.purposes.contains(&request.purpose)
+            if request.client.part2_program
+                && auth.kind != AuthorizationKind::Ascmi
+                && auth.purposes.contains(&request.purpose)
                 && authorization::PROCEEDING_PURPOSES.contains(&request.purpose)
                 && authorization::combines_proceeding_with_other_purposes(auth) =>
         {
