@@ -348,12 +348,7 @@ pub fn form_defects_on(auth: &Authorization, as_of: Date) -> Vec<Reason> {
     missing(auth.signed_by.is_some(), Element::Signature);
     missing(auth.signed_on.is_some(), Element::Date);
     for statement in required_statements_on(auth.kind, as_of) {
-        let present = match statement {
-            Statement::RightToRevoke => auth.statements.right_to_revoke,
-            Statement::NoConditioning => auth.statements.no_conditioning,
-            Statement::Redisclosure => auth.statements.redisclosure,
-        };
-        if !present {
+        if !carries(auth, *statement) {
             reasons.push(Reason::MissingStatement(*statement));
         }
     }
@@ -374,11 +369,16 @@ pub fn required_statements(kind: AuthorizationKind) -> &'static [Statement] {
 /// Whether the form carries every statement a form of `kind` must on
 /// `as_of`.
 pub fn has_statements(auth: &Authorization, kind: AuthorizationKind, as_of: Date) -> bool {
-    required_statements_on(kind, as_of).iter().all(|statement| match statement {
+    required_statements_on(kind, as_of).iter().all(|statement| carries(auth, *statement))
+}
+
+/// Whether the form carries `statement`.
+fn carries(auth: &Authorization, statement: Statement) -> bool {
+    match statement {
         Statement::RightToRevoke => auth.statements.right_to_revoke,
         Statement::NoConditioning => auth.statements.no_conditioning,
         Statement::Redisclosure => auth.statements.redisclosure,
-    })
+    }
 }
 
 /// Statements each kind must carry on `as_of`. A Part 2 consent needed only

@@ -267,14 +267,18 @@ pub struct Coverage {
 /// consent and still fails as a HIPAA or California authorization
 /// (164.508(c)(1)(v)), so a remedy must ask for a form with an end.
 pub(crate) fn open_ended_consent_on_file(request: &Request) -> bool {
-    let candidate = |a: &Authorization| a.kind != AuthorizationKind::Hipaa && form::never_expires(a);
-    // Cheap test first: the full assessment runs only when such a form is on
-    // file, and then says whether it counts and covers what was asked.
-    request.authorizations.iter().any(candidate)
+    counting_form_on_file(request, |a| a.kind != AuthorizationKind::Hipaa && form::never_expires(a))
+}
+
+/// Whether a form on file that `candidate` picks counts for this request
+/// and covers something asked. Cheap test first: the full assessment runs
+/// only when such a form is on file.
+fn counting_form_on_file(request: &Request, candidate: impl Fn(&Authorization) -> bool) -> bool {
+    request.authorizations.iter().any(&candidate)
         && assess(request)
             .iter()
             .zip(&request.authorizations)
-            .any(|(s, a)| candidate(a) && s.counts && s.open_ended && request.categories.iter().any(|c| s.covers.contains(c)))
+            .any(|(s, a)| candidate(a) && s.counts && request.categories.iter().any(|c| s.covers.contains(c)))
 }
 
 /// Whether a Part 2 consent on file counts for this request, covering
@@ -283,13 +287,9 @@ pub(crate) fn open_ended_consent_on_file(request: &Request) -> bool {
 /// opens the records under Part 2 and fails as a HIPAA authorization
 /// (164.508(c)(2)), so a remedy must ask for a form with them.
 pub(crate) fn consent_without_hipaa_statements_on_file(request: &Request) -> bool {
-    let candidate =
-        |a: &Authorization| a.kind == AuthorizationKind::Part2 && !form::has_statements(a, AuthorizationKind::Hipaa, request.as_of);
-    request.authorizations.iter().any(candidate)
-        && assess(request)
-            .iter()
-            .zip(&request.authorizations)
-            .any(|(s, a)| candidate(a) && s.counts && request.categories.iter().any(|c| s.covers.contains(c)))
+    counting_form_on_file(request, |a| {
+        a.kind == AuthorizationKind::Part2 && !form::has_statements(a, AuthorizationKind::Hipaa, request.as_of)
+    })
 }
 
 /// The coverage of one category by the assessed authorizations.
