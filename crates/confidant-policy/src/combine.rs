@@ -234,6 +234,7 @@ mod tests {
             provisions: vec![id.into()],
             effect,
             summary: String::new(),
+            plain_end: 0,
             obligations: vec![],
             remedies: vec![],
             advice: None,

@@ -133,6 +133,18 @@ pub(crate) fn every_threat_to_police() -> Misconception {
     m(Outcome::Required, "every threat a client makes must be reported, whoever hears it")
 }
 
+pub(crate) fn any_agency_takes_reports() -> Misconception {
+    m(Outcome::Required, "any government health agency can take a child-abuse report")
+}
+
+pub(crate) fn report_requires_chart() -> Misconception {
+    m(Outcome::Required, "a law that requires the report requires the whole chart to go with it")
+}
+
+pub(crate) fn any_warning_discharges_duty() -> Misconception {
+    m(Outcome::Required, "warning whoever can help is the warning the law requires")
+}
+
 pub(crate) fn threats_only_for_clinicians() -> Misconception {
     m(Outcome::Deny, "only a licensed clinician may ever act on a threat")
 }

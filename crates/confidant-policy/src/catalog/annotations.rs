@@ -95,6 +95,7 @@ pub(super) fn describe(layer: Layer, file: &str, text: &str, policy: &Policy, id
         provisions: crate::cite::provisions(&cite),
         cite,
         effect,
+        plain_end: super::plain_end(&summary),
         summary,
         obligations,
         remedies,

@@ -56,6 +56,9 @@ pub struct Rule {
     pub effect: Effect,
     /// One plain sentence a peer support specialist can read.
     pub summary: String,
+    /// Where `summary`'s plain part ends (`plain_summary`), found once at
+    /// load: the explanation reads it for every decision.
+    pub(crate) plain_end: usize,
     /// `@obligations`: what the discloser must do when a category this rule
     /// helped release goes out.
     pub obligations: Vec<ObligationKind>,
@@ -116,13 +119,14 @@ impl Rule {
     /// the catalog records after it ("Position (source): …"), which are for
     /// the rule's page and `docs/rules.md`, not for every explanation.
     pub fn plain_summary(&self) -> &str {
-        plain_summary(&self.summary)
+        self.summary.get(..self.plain_end).unwrap_or(&self.summary)
     }
 }
 
-/// `summary` up to its first recorded position, if any.
-pub(crate) fn plain_summary(summary: &str) -> &str {
-    summary.find(" Position").map_or(summary, |at| summary.get(..at).unwrap_or(summary))
+/// The length of `summary` up to its first recorded position, if any
+/// (`Rule::plain_summary`).
+pub(crate) fn plain_end(summary: &str) -> usize {
+    summary.find(" Position").unwrap_or(summary.len())
 }
 
 /// How a forbid interacts with the permissions it meets (src/combine.rs).
@@ -409,11 +413,15 @@ mod tests {
 
     #[test]
     fn a_decision_shows_the_summary_without_the_positions_the_catalog_records() {
+        let rule = |summary: &str| {
+            let text = RULE.replace("S.", summary) + ";";
+            one(&text).ok().and_then(|c| c.rules.first().map(|r| r.plain_summary().to_string()))
+        };
         assert_eq!(
-            plain_summary("Police get what a warrant names. Position (AMB-5): a label is not a fact."),
-            "Police get what a warrant names."
+            rule("Police get what a warrant names. Position (AMB-5): a label is not a fact.").as_deref(),
+            Some("Police get what a warrant names.")
         );
-        assert_eq!(plain_summary("No position here."), "No position here.");
+        assert_eq!(rule("No position here.").as_deref(), Some("No position here."));
     }
 
     fn one(rule: &str) -> Result<Catalog, CatalogError> {
