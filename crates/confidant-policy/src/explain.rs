@@ -438,7 +438,18 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             let narrower = |i: &usize| {
                 rules.get(*i).is_some_and(|r| r.layer == Layer::Part2 || (request.client.lps_program && r.id.starts_with("ca.lps.")))
             };
-            let primary = v.releasing.iter().copied().filter(fits).find(narrower).or_else(|| v.releasing.iter().copied().find(fits));
+            // A reporting or warning duty leads a required category, so the
+            // answer says what the duty asks (the report, its deadlines),
+            // not a general "required by law" beside it.
+            let duty = |i: &usize| v.required && rules.get(*i).is_some_and(|r| r.duty.is_some());
+            let primary = v
+                .releasing
+                .iter()
+                .copied()
+                .filter(fits)
+                .find(duty)
+                .or_else(|| v.releasing.iter().copied().filter(fits).find(narrower))
+                .or_else(|| v.releasing.iter().copied().find(fits));
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
             Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }
