@@ -435,21 +435,16 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             // alone would not open them, and its text names recipients those
             // laws exclude), so it leads where it can.
             let fits = |i: &usize| !v.required || rules.get(*i).is_some_and(|r| r.effect == Effect::Require);
-            let narrower = |i: &usize| {
-                rules.get(*i).is_some_and(|r| r.layer == Layer::Part2 || (request.client.lps_program && r.id.starts_with("ca.lps.")))
+            // A reporting or warning duty leads (a required category), so
+            // the answer says what the duty asks (the report, its
+            // deadlines), not a general "required by law" beside it; then
+            // the narrower law; then the first that fits.
+            let rank = |i: &usize| match rules.get(*i) {
+                Some(r) if r.duty.is_some() => 0,
+                Some(r) if r.layer == Layer::Part2 || (request.client.lps_program && r.id.starts_with("ca.lps.")) => 1,
+                _ => 2,
             };
-            // A reporting or warning duty leads a required category, so the
-            // answer says what the duty asks (the report, its deadlines),
-            // not a general "required by law" beside it.
-            let duty = |i: &usize| v.required && rules.get(*i).is_some_and(|r| r.duty.is_some());
-            let primary = v
-                .releasing
-                .iter()
-                .copied()
-                .filter(fits)
-                .find(duty)
-                .or_else(|| v.releasing.iter().copied().filter(fits).find(narrower))
-                .or_else(|| v.releasing.iter().copied().find(fits));
+            let primary = v.releasing.iter().copied().filter(fits).min_by_key(rank);
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
             Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }
