@@ -172,7 +172,22 @@ impl Verdict {
     /// The index of the rule that best says why a withheld category is
     /// withheld: a specific forbid before a layer's deny-by-default.
     pub fn main_reason_index(&self, rules: &[Rule]) -> Option<usize> {
-        let specific = self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny));
+        // A forbid whose own law allowed the disclosure by a permission it
+        // does not block (5328(e)'s research under the LPS Act's bar) is
+        // not why it is withheld: another forbid (the program's policy)
+        // stopped that permission. Such forbids come after the others.
+        let layer = |i: usize| rules.get(i).map(|r| r.layer);
+        let decisive = |f: usize| !self.overruled.iter().any(|&p| layer(p) == layer(f) && !blocks(rules, f, p));
+        let specific_where = |law: bool| {
+            let candidates = || {
+                self.blocking
+                    .iter()
+                    .copied()
+                    .filter(move |&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny && (!law || r.layer.is_law())))
+            };
+            candidates().find(|&i| decisive(i)).or_else(|| candidates().next())
+        };
+        let specific = specific_where(false);
         // Of two layers' defaults, the one whose own layer allowed nothing:
         // when HIPAA allowed it and Part 2 did not, Part 2 is the reason.
         // Part 2's bar, where Part 2 allowed nothing, comes before HIPAA's:
@@ -190,8 +205,7 @@ impl Verdict {
         // The law's own specific forbid, then Part 2's bar, come before the
         // organization's: "our policy, even where the law would allow it"
         // misstates a Part 2 record, which the law itself withholds.
-        let specific_law =
-            self.blocking.iter().copied().find(|&i| rules.get(i).is_some_and(|r| !r.blocking.default_deny && r.layer.is_law()));
+        let specific_law = specific_where(true).filter(|&i| decisive(i) || specific == Some(i));
         specific_law.or(under_bar).or(specific).or(advice).or(unexplained_default).or_else(|| self.blocking.first().copied())
     }
 

@@ -190,7 +190,11 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
             // Looked up only for an accounting obligation: most categories carry none.
             let exempt_basis = || exempt_basis(v.releasing.iter().filter_map(|&i| rules.get(i)));
+            let judgment_owed = judgment_owed(v.required, standings, eval.category);
             for (kind, rule) in v.obligations(rules) {
+                if kind == ObligationKind::ProfessionalJudgment && rule.effect == Effect::Permit && !judgment_owed {
+                    continue;
+                }
                 // Part 2 keeps its own accounting of disclosures made with
                 // consent (42 CFR 2.25), which an authorization does not end.
                 if owed(kind, request, || rule.layer != Layer::Part2 && exempt_basis()) {
@@ -314,6 +318,19 @@ fn exempt_basis<'r>(mut releasing: impl Iterator<Item = &'r Rule> + Clone) -> bo
 /// does a disclosure to the client, or to the representative standing in
 /// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
 /// an exempt basis ([`exempt_basis`]).
+/// Whether a permission's best-interest judgment (45 CFR 164.510(b)(3)) is
+/// still the discloser's to make: not where a law requires the disclosure
+/// (a statutory notice is given, not weighed), nor where the client's
+/// counting written authorization or Part 2 consent covers it (the client
+/// decided).
+fn judgment_owed(required: bool, standings: &[Standing], category: Category) -> bool {
+    if required {
+        return false;
+    }
+    let covered = crate::authorization::coverage(standings, category);
+    !(covered.authorized || covered.consented)
+}
+
 fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> bool) -> bool {
     kind != ObligationKind::RecordInAccounting
         || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())

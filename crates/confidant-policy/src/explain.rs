@@ -233,10 +233,25 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
             | RecipientKind::LawEnforcement
             | RecipientKind::PublicHealthAuthority
     );
+    // California's health department takes no child-abuse report (Penal
+    // Code 11165.9, ca.child_abuse.report_agency): there is no report here
+    // to go without a signature.
+    let wrong_agency = request.jurisdiction == Jurisdiction::UsCa
+        && request.purpose == Purpose::ReportChildAbuse
+        && request.recipient.kind == RecipientKind::PublicHealthAuthority;
     let abuse_report = (matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
         || (request.purpose.carries_report() && to_agency))
-        && (request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse));
+        && (request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse))
+        && !wrong_agency;
+    // A report or warning the staff member starts has no requester to ask.
+    let self_started = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse | Purpose::PreventSeriousThreat);
     match kind {
+        RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if wrong_agency => {
+            "Make the report to an agency that takes it, as set out below; do not wait for a form. Only a written authorization would let the health department be told as well, and never ask a parent or anyone else who may be responsible for the abuse to sign it."
+        }
+        RemedyKind::ObtainCourtOrder if self_started => {
+            "Only a court order would release this without the client's signature: there is no requester to ask, but the agency or the police can ask a court for one."
+        }
         // AMB-9, Welf. & Inst. Code 5328(a), (r): in an LPS crisis the way
         // forward is the psychotherapist and the crisis team, not a form.
         RemedyKind::ObtainAuthorization
@@ -556,8 +571,14 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         // Part 2 consent that also names treatment: a consent of its own).
         let v = &eval.verdict;
         let withheld_by = (!v.released).then(|| v.blocking.iter().copied().chain(v.applicable_advice(rules))).into_iter().flatten();
+        // A permission's best-interest advice goes where its judgment is
+        // owed (`decision::judgment_owed`), not beside a statutory notice or
+        // the client's own signed form.
+        let judged =
+            decision.obligations.iter().any(|o| o.kind == ObligationKind::ProfessionalJudgment && o.categories.contains(&eval.category));
+        let advises = |r: &Rule| judged || !(r.effect == Effect::Permit && r.obligations.contains(&ObligationKind::ProfessionalJudgment));
         for i in v.obligating.iter().chain(&v.releasing).copied().chain(withheld_by) {
-            if let Some(text) = rules.get(i).and_then(|r| r.advice.as_deref())
+            if let Some(text) = rules.get(i).filter(|r| advises(r)).and_then(|r| r.advice.as_deref())
                 && !advice.contains(&text)
             {
                 advice.push(text);

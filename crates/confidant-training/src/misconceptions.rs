@@ -164,3 +164,7 @@ pub(crate) fn coroner_gets_everything() -> Misconception {
 pub(crate) fn providers_must_get_it() -> Misconception {
     m(Outcome::Required, "a treating provider is entitled to the whole record on request")
 }
+
+pub(crate) fn own_defense_opens_record() -> Misconception {
+    m(Outcome::Permit, "the program may always hand its own lawyer a client's record to defend itself")
+}

@@ -494,8 +494,6 @@ mod tests {
         ("hipaa.court_order", "the courts, as the administration of justice needs (5328(f))"),
         ("hipaa.court_order.psychotherapy_notes", "the courts (5328(f))"),
         ("hipaa.law_enforcement", "a warrant or court order is the court's own process (5328(f); ca.cmia.search_warrant)"),
-        ("hipaa.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
-        ("hipaa.psychotherapy_notes.legal_defense", "a case the client brings is before a court (5328(f); Evid. Code 1016)"),
         ("hipaa.required_by_law", "a disclosure another law compels is never blocked by 5328 (california-lps.cedar's header)"),
         ("hipaa.decedent.notification", "notice of the client's death to the next of kin who ask (5328.1(b), ca.lps.family_notice)"),
     ];

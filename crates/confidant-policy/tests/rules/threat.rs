@@ -31,7 +31,7 @@ fn serious_threat_california_psychotherapist_must_warn() {
 fn serious_threat_other_roles_may_warn_and_bring_in_a_clinician() {
     let d = decide(&threat("peer_support_specialist", "US-CA"));
     assert_eq!(outcome(&d, "progress_notes"), Outcome::Permit, "AMB-2");
-    assert!(d.explanation.contains("bring in a clinician"));
+    assert!(d.explanation.contains("Bring in a clinician now"));
 }
 
 #[test]

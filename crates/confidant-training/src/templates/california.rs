@@ -363,4 +363,10 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "privilege_dangerous_patient", "ca.privilege.dangerous_patient", Topic::ClientRights,
         "Counsel in a civil case subpoenas your progress notes, with assurance that the client was told. You have reasonable cause to believe the client is a danger to others and that disclosure is needed to prevent it.",
         ca("psychotherapist").to("attorney").purpose("judicial_proceeding").facts(&["subpoena", "satisfactory_assurance", "serious_imminent_threat"]), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "lps_defense_counsel", "ca.lps.confidential", Topic::ConsentAndAuthorization,
+        "A former client of your county (LPS) clinic is suing the county. The county's outside defense lawyer asks you for the client's progress notes. There is no court order, and the client signed nothing.",
+        lps("case_manager").discharged().to("attorney").purpose("legal_defense"), &[ProgressNotes], "The LPS Act lists the only cases in which these records may go (Welf. & Inst. Code 5328); the program's own defense is not one of them, so the lawyer needs the client's written consent, or the court's order.", vec![mc::own_defense_opens_record()]);
+    b.grounded(t, "part2_abuse_report_filed_as_police", "part2.child_abuse_report.scope", Topic::SubstanceUseRecords,
+        "At your county substance-use program you call the police to report suspected abuse of a client's child; a law requires the report. The officer asks for the client's substance use history as well.",
+        ca("case_manager").part2().to("law_enforcement").purpose("law_enforcement").facts(&["suspected_child_abuse", "required_by_law"]), &[SubstanceUse], "Part 2 frees the report, not the record: the substance use history is never what the reporting law requires (42 CFR 2.12(c)(6)).", vec![mc::report_requires_chart()]);
 }

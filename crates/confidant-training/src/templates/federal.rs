@@ -546,4 +546,7 @@ fn part2(b: &mut Builder) {
             .authorization(paper("part2", Paper::Valid, &[SubstanceUse], "health_plan", None, &["payment"]))
             .restriction(json!({ "categories": ["substance_use"], "recipient_kinds": ["health_plan"], "purposes": ["payment"], "agreed": false })),
         &[SubstanceUse], PART2, vec![mc::restriction_ignorable(), mc::any_signed_form()]);
+    b.grounded(t, "employer_helps_find_spouse", "hipaa.notification.assist.judgment", Topic::FamilyAndFriends,
+        "A client is brought in unconscious and his wife cannot be reached. You call his employer to help find her, and say only that he is in the hospital and in serious condition.",
+        us("nurse").to("employer").purpose("notification").fact("client_incapacitated"), &[PresenceAndCondition], "HIPAA lets you ask anyone who can help find the family, the employer included, telling them only where the client is and how he is in general (45 CFR 164.510(b)(1)(ii), (b)(3)).", vec![mc::never_to_employers()]);
 }
