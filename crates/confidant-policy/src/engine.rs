@@ -588,6 +588,16 @@ impl EvalInput {
             restricted_agreed |= r.agreed;
         }
         let client_may_sign = authorization::signer_today(request, AuthorizationKind::Hipaa) == Signer::Client;
+        // Asking that family not be told is an objection (45 CFR
+        // 164.510(b)(2): only if the individual "does not express an
+        // objection"; Welf. & Inst. Code 5328.1(b): "unless the patient
+        // requests"), whether or not the program agreed to it as a
+        // restriction, which it may refuse (164.522(a)(1)(ii)); the client's
+        // yes now sets it aside.
+        let mut facts = request.facts;
+        if restriction_requested && request.recipient.kind == RecipientKind::FamilyOrFriend && !facts.get(Fact::ClientAgrees) {
+            facts.set(Fact::ClientObjects, true);
+        }
         EvalInput {
             role: request.discloser.role,
             mandated_reporter: request.discloser.mandated_reporter,
@@ -605,7 +615,7 @@ impl EvalInput {
             // authorizes and "does not compel disclosure" (42 CFR 2.61(a)), so
             // the rules that stand on any order of a court test both, and the
             // ones that stand on compulsion test `court_order` alone.
-            facts: request.facts,
+            facts,
             category,
             authorized: coverage.authorized,
             representative_signed: coverage.by_representative_only,

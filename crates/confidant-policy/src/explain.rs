@@ -528,6 +528,17 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             text.push_str(&o.detail);
         }
     }
+    // In a threat or an abuse report, what to do now (warn without naming
+    // the program, call the crisis team, report to the right agency) comes
+    // before the forms that would release the rest.
+    let advice = advice_texts(evaluations, decision, rules);
+    let urgent =
+        request.facts.get(Fact::SeriousImminentThreat) || matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse);
+    if urgent {
+        for text in &advice {
+            out.start().push_str(text);
+        }
+    }
     if !decision.remedies.is_empty() {
         // A Part 2 client's counseling notes are offered the HIPAA
         // authorization and the Part 2 consent only as a pair (neither alone
@@ -562,31 +573,10 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             text.push_str(&r.detail);
         }
     }
-    let mut advice: Vec<&str> = Vec::new();
-    for eval in evaluations {
-        // A released category's releasing and obligate rules; a withheld
-        // one's standing forbids and advise rules, whose advice names the
-        // lawful way forward (for LPS records under a serious threat: bring
-        // in the psychotherapist, call crisis or emergency services; for a
-        // Part 2 consent that also names treatment: a consent of its own).
-        let v = &eval.verdict;
-        let withheld_by = (!v.released).then(|| v.blocking.iter().copied().chain(v.applicable_advice(rules))).into_iter().flatten();
-        // A permission's best-interest advice goes where its judgment is
-        // owed (`decision::judgment_owed`), not beside a statutory notice or
-        // the client's own signed form.
-        let judged =
-            decision.obligations.iter().any(|o| o.kind == ObligationKind::ProfessionalJudgment && o.categories.contains(&eval.category));
-        let advises = |r: &Rule| judged || !(r.effect == Effect::Permit && r.obligations.contains(&ObligationKind::ProfessionalJudgment));
-        for i in v.obligating.iter().chain(&v.releasing).copied().chain(withheld_by) {
-            if let Some(text) = rules.get(i).filter(|r| advises(r)).and_then(|r| r.advice.as_deref())
-                && !advice.contains(&text)
-            {
-                advice.push(text);
-            }
+    if !urgent {
+        for text in advice {
+            out.start().push_str(text);
         }
-    }
-    for text in advice {
-        out.start().push_str(text);
     }
     // The rules read this report as one to the county welfare department
     // (`RecipientKind::as_reported`); a community group is not that.
@@ -622,6 +612,34 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         out.start().push_str("If you are unsure, ask your supervisor or privacy officer before sharing anything.");
     }
     out.text
+}
+
+/// The advice of the rules behind each category, once each: a released
+/// category's releasing and obligate rules; a withheld one's standing
+/// forbids and advise rules, whose advice names the lawful way forward (for
+/// LPS records under a serious threat: bring in the psychotherapist, call
+/// crisis or emergency services; for a Part 2 consent that also names
+/// treatment: a consent of its own).
+fn advice_texts<'r>(evaluations: &[CategoryEvaluation], decision: &Decision, rules: &'r [Rule]) -> Vec<&'r str> {
+    let mut advice: Vec<&'r str> = Vec::new();
+    for eval in evaluations {
+        let v = &eval.verdict;
+        let withheld_by = (!v.released).then(|| v.blocking.iter().copied().chain(v.applicable_advice(rules))).into_iter().flatten();
+        // A permission's best-interest advice goes where its judgment is
+        // owed (`decision::judgment_owed`), not beside a statutory notice or
+        // the client's own signed form.
+        let judged =
+            decision.obligations.iter().any(|o| o.kind == ObligationKind::ProfessionalJudgment && o.categories.contains(&eval.category));
+        let advises = |r: &Rule| judged || !(r.effect == Effect::Permit && r.obligations.contains(&ObligationKind::ProfessionalJudgment));
+        for i in v.obligating.iter().chain(&v.releasing).copied().chain(withheld_by) {
+            if let Some(text) = rules.get(i).filter(|r| advises(r)).and_then(|r| r.advice.as_deref())
+                && !advice.contains(&text)
+            {
+                advice.push(text);
+            }
+        }
+    }
+    advice
 }
 
 /// Whether `summary` ends on a parenthesis that names `cite` (without the
