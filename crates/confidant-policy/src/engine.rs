@@ -594,8 +594,21 @@ impl EvalInput {
         // requests"), whether or not the program agreed to it as a
         // restriction, which it may refuse (164.522(a)(1)(ii)); the client's
         // yes now sets it aside.
+        // Only where 164.510(b) and 5328.1 decide (family involvement and
+        // notices), not a subpoena's objection filed with the court or the
+        // client's own request; a parent set aside as representative is told,
+        // if at all, as family is.
         let mut facts = request.facts;
-        if restriction_requested && request.recipient.kind == RecipientKind::FamilyOrFriend && !facts.get(Fact::ClientAgrees) {
+        let family = match request.recipient.kind {
+            RecipientKind::FamilyOrFriend => true,
+            RecipientKind::PersonalRepresentative => !authorization::signer_recognized(request),
+            _ => false,
+        };
+        let involvement = matches!(
+            request.purpose,
+            Purpose::CareInvolvement | Purpose::Notification | Purpose::Emergency | Purpose::Treatment | Purpose::Payment
+        );
+        if restriction_requested && family && involvement && !facts.get(Fact::ClientAgrees) {
             facts.set(Fact::ClientObjects, true);
         }
         EvalInput {

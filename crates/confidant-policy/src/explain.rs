@@ -247,7 +247,7 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
     let self_started = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse | Purpose::PreventSeriousThreat);
     match kind {
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if wrong_agency => {
-            "Make the report to an agency that takes it, as set out below; do not wait for a form. Only a written authorization would let the health department be told as well, and never ask a parent or anyone else who may be responsible for the abuse to sign it."
+            "Make the report to an agency that takes it, as set out above; do not wait for a form. Only a written authorization would let the health department be told as well, and never ask a parent or anyone else who may be responsible for the abuse to sign it."
         }
         RemedyKind::ObtainCourtOrder if self_started => {
             "Only a court order would release this without the client's signature: there is no requester to ask, but the agency or the police can ask a court for one."
@@ -261,9 +261,9 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
                 && !deceased =>
         {
             if matches!(request.discloser.role, Role::Psychotherapist | Role::Psychiatrist) {
-                "Do not wait for a form: bring in your supervisor and the crisis team now, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+                "Do not wait for a form: bring in your supervisor and the crisis team now, as set out above. Only a written authorization signed by the client would let this go to this recipient otherwise."
             } else {
-                "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out below. Only a written authorization signed by the client would let this go to this recipient otherwise."
+                "Do not wait for a form: bring this now to the client's psychotherapist, your supervisor and the crisis team, as set out above. Only a written authorization signed by the client would let this go to this recipient otherwise."
             }
         }
         // 42 CFR 2.12(c)(6) excepts child-abuse reports only; an adult's
@@ -532,8 +532,10 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     // the program, call the crisis team, report to the right agency) comes
     // before the forms that would release the rest.
     let advice = advice_texts(evaluations, decision, rules);
-    let urgent =
-        request.facts.get(Fact::SeriousImminentThreat) || matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse);
+    // So does what to do with the police at the door.
+    let urgent = request.facts.get(Fact::SeriousImminentThreat)
+        || matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        || request.recipient.kind == RecipientKind::LawEnforcement;
     if urgent {
         for text in &advice {
             out.start().push_str(text);
