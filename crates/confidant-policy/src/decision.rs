@@ -308,16 +308,6 @@ fn exempt_basis<'r>(mut releasing: impl Iterator<Item = &'r Rule> + Clone) -> bo
             && !releasing.any(|r| !CUSTODY_BASES.contains(&r.id.as_str()) && r.obligations.contains(&ObligationKind::RecordInAccounting)))
 }
 
-/// Whether an obligation a releasing rule names is owed on this request.
-/// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
-/// use inside the covered entity or program (`same_organization`) is not a
-/// disclosure (45 CFR 164.501, "use" and "disclosure"), so it makes no entry,
-/// whichever rule released it: the contract defines `same_organization` as
-/// "a use inside the covered entity / program rather than a disclosure
-/// outside it". The audit log still records the access. Nor
-/// does a disclosure to the client, or to the representative standing in
-/// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
-/// an exempt basis ([`exempt_basis`]).
 /// Whether a permission's best-interest judgment (45 CFR 164.510(b)(3)) is
 /// still the discloser's to make: not where a law requires the disclosure
 /// (a statutory notice is given, not weighed), nor where the client's
@@ -331,6 +321,16 @@ fn judgment_owed(required: bool, standings: &[Standing], category: Category) -> 
     !(covered.authorized || covered.consented)
 }
 
+/// Whether an obligation a releasing rule names is owed on this request.
+/// The accounting lists *disclosures* (45 CFR 164.528(a); 42 CFR 2.24): a
+/// use inside the covered entity or program (`same_organization`) is not a
+/// disclosure (45 CFR 164.501, "use" and "disclosure"), so it makes no entry,
+/// whichever rule released it: the contract defines `same_organization` as
+/// "a use inside the covered entity / program rather than a disclosure
+/// outside it". The audit log still records the access. Nor
+/// does a disclosure to the client, or to the representative standing in
+/// the client's place (164.528(a)(1)(ii), 164.502(g)(1)), or one resting on
+/// an exempt basis ([`exempt_basis`]).
 fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> bool) -> bool {
     kind != ObligationKind::RecordInAccounting
         || !(request.recipient.same_organization || to_the_client_or_stand_in(request) || exempt_basis())

@@ -593,11 +593,10 @@ impl EvalInput {
         // objection"; Welf. & Inst. Code 5328.1(b): "unless the patient
         // requests"), whether or not the program agreed to it as a
         // restriction, which it may refuse (164.522(a)(1)(ii)); the client's
-        // yes now sets it aside.
-        // Only where 164.510(b) and 5328.1 decide (family involvement and
-        // notices), not a subpoena's objection filed with the court or the
-        // client's own request; a parent set aside as representative is told,
-        // if at all, as family is.
+        // yes now sets it aside. Only where 164.510(b) and 5328.1 decide
+        // (family involvement and notices): not a subpoena, whose objections
+        // go to the court, nor the client's own request. A parent set aside
+        // as representative is told, if at all, as family is.
         let mut facts = request.facts;
         let family = match request.recipient.kind {
             RecipientKind::FamilyOrFriend => true,
