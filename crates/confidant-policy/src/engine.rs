@@ -607,7 +607,11 @@ impl EvalInput {
             request.purpose,
             Purpose::CareInvolvement | Purpose::Notification | Purpose::Emergency | Purpose::Treatment | Purpose::Payment
         );
-        if restriction_requested && family && involvement && !facts.get(Fact::ClientAgrees) {
+        // Only a living client able to decide can say yes now; a dead or
+        // incapacitated client's earlier wish stands (164.510(b)(5), AMB-14).
+        let agrees_now =
+            facts.get(Fact::ClientAgrees) && request.client.status != ClientStatus::Deceased && !facts.get(Fact::ClientIncapacitated);
+        if restriction_requested && family && involvement && !agrees_now {
             facts.set(Fact::ClientObjects, true);
         }
         EvalInput {
