@@ -227,7 +227,7 @@ fn the_organizations_jurisdiction_set_at_init_is_the_default_for_stored_clients(
         "--purpose",
         "report_child_abuse",
         "--categories",
-        "psychotherapy_notes",
+        "demographics",
         "--fact",
         "suspected_child_abuse",
         "--staff",
@@ -241,7 +241,8 @@ fn the_organizations_jurisdiction_set_at_init_is_the_default_for_stored_clients(
         let out: Value = serde_json::from_str(&ok(dir, &args)).unwrap();
         out["decision"].as_str().unwrap().to_string()
     };
-    // California (the default): the mandated report may carry the notes.
+    // California (the default): the mandated report is required (Penal Code
+    // 11166(a)); federal law alone permits it.
     let california = demo();
     let federal_only = tempfile::tempdir().unwrap();
     ok(federal_only.path(), &["init", "--demo", "--jurisdiction", "US"]);

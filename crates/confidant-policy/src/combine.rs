@@ -196,7 +196,7 @@ impl Verdict {
         let unexplained_default = part2_bar.or_else(|| self.blocking.iter().copied().find(|&i| !self.allowed_in_layer_of(i, rules)));
         // Advice about this very situation ("a subpoena alone is not enough")
         // says more than a layer's default.
-        let advice = self.applicable_advice(rules).next();
+        let advice = self.applicable_advice(rules).find(|&i| rules.get(i).is_some_and(|r| !r.blocking.aside));
         // Under Part 2's bar, another layer's advice (California's "needs an
         // authorization") names a document that would not be enough: the
         // bar, or Part 2's own advice, is the reason.

@@ -190,9 +190,12 @@ pub(crate) fn assemble(request: &Request, standings: &[Standing], evaluations: &
             reported.extend(v.blocking.iter().chain(&v.obligating).copied());
             // Looked up only for an accounting obligation: most categories carry none.
             let exempt_basis = || exempt_basis(v.releasing.iter().filter_map(|&i| rules.get(i)));
-            let judgment_owed = judgment_owed(v.required, standings, eval.category);
             for (kind, rule) in v.obligations(rules) {
-                if kind == ObligationKind::ProfessionalJudgment && rule.effect == Effect::Permit && !judgment_owed {
+                // Asked only where a permission names the judgment: most carry none.
+                if kind == ObligationKind::ProfessionalJudgment
+                    && rule.effect == Effect::Permit
+                    && !judgment_owed(v.required, standings, eval.category)
+                {
                     continue;
                 }
                 // Part 2 keeps its own accounting of disclosures made with

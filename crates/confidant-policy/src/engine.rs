@@ -581,9 +581,17 @@ struct EvalInput {
 impl EvalInput {
     fn new(request: &Request, standings: &[Standing], category: Category, catalog: &Catalog) -> EvalInput {
         let coverage = authorization::coverage(standings, category);
+        // A parent set aside as representative is family: a request that
+        // family not be told reaches them as it reaches any relative.
+        let set_aside_representative =
+            request.recipient.kind == RecipientKind::PersonalRepresentative && !authorization::signer_recognized(request);
         let mut restricted_agreed = false;
         let mut restriction_requested = false;
-        for r in request.restrictions.iter().filter(|r| r.covers(category, request.recipient.kind, request.purpose)) {
+        let covering = request.restrictions.iter().filter(|r| {
+            r.covers(category, request.recipient.kind, request.purpose)
+                || (set_aside_representative && r.covers(category, RecipientKind::FamilyOrFriend, request.purpose))
+        });
+        for r in covering {
             restriction_requested = true;
             restricted_agreed |= r.agreed;
         }
@@ -598,11 +606,7 @@ impl EvalInput {
         // go to the court, nor the client's own request. A parent set aside
         // as representative is told, if at all, as family is.
         let mut facts = request.facts;
-        let family = match request.recipient.kind {
-            RecipientKind::FamilyOrFriend => true,
-            RecipientKind::PersonalRepresentative => !authorization::signer_recognized(request),
-            _ => false,
-        };
+        let family = request.recipient.kind == RecipientKind::FamilyOrFriend || set_aside_representative;
         let involvement = matches!(
             request.purpose,
             Purpose::CareInvolvement | Purpose::Notification | Purpose::Emergency | Purpose::Treatment | Purpose::Payment

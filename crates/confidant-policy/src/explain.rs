@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::authorization::{self, Reason};
-use crate::catalog::Rule;
+use crate::catalog::{Duty, Rule};
 use crate::decision::{Decision, Remedy};
 use crate::engine::CategoryEvaluation;
 use crate::request::{Authorization, Request};
@@ -175,6 +175,9 @@ pub(crate) fn obligation_detail_for(kind: ObligationKind, request: &Request) -> 
                 && matches!(request.purpose, Purpose::LawEnforcement | Purpose::HealthOversight) =>
         {
             "Record this disclosure in the client's accounting of disclosures: the date, who received it (and their address, if known), a brief description of what you shared, and why (45 CFR 164.528(b)(2)). If the agency asks that it be left out of the client's accounting for now, write down who asked and until when; a request made only orally lasts at most 30 days (164.528(a)(2))."
+        }
+        ObligationKind::InformClient if abuse && request.client.status == ClientStatus::Deceased => {
+            "Never tell a person suspected of the abuse, or a representative who may be responsible for it. Otherwise tell the client's personal representative (the executor or administrator of the estate) that a report was made, unless that would put someone at risk."
         }
         ObligationKind::InformClient if abuse => {
             "Never tell a person suspected of the abuse, or a parent or representative who may be responsible for it. Otherwise tell the client that a report was made, unless that would put them or someone else at risk."
@@ -442,6 +445,7 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
 
 pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[CategoryEvaluation], rules: &[Rule]) -> String {
     let mut groups: Vec<(Group, Vec<Category>)> = Vec::new();
+    let mut also: Vec<usize> = Vec::new();
     for eval in evaluations {
         let v = &eval.verdict;
         let group = if v.released {
@@ -460,6 +464,16 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
                 _ => 2,
             };
             let primary = v.releasing.iter().copied().filter(fits).min_by_key(rank);
+            // Another duty on the same information (a child-abuse report
+            // beside a warning, the 8105(c) report beside either) is a duty
+            // of its own: it is named too, once, after the groups.
+            if primary.and_then(|i| rules.get(i)).is_some_and(|r| r.duty.is_some()) {
+                for i in v.releasing.iter().copied().filter(|&i| Some(i) != primary) {
+                    if rules.get(i).is_some_and(|r| r.duty.is_some()) && !also.contains(&i) {
+                        also.push(i);
+                    }
+                }
+            }
             Group { kind: if v.required { GroupKind::Must } else { GroupKind::May }, rule: primary }
         } else {
             Group { kind: GroupKind::Not, rule: v.main_reason_index(rules) }
@@ -501,24 +515,46 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         }
         text.push('.');
         if let Some(r) = rule {
-            let summary = r.plain_summary().trim_end_matches('.');
             text.push(' ');
-            text.push_str(summary);
-            // A summary that closes on its own cite is not cited twice.
-            if ends_citing(summary, &r.cite) {
-                text.push('.');
-            } else if r.cite.starts_with("org:") {
-                // The organization's own rule: its id means nothing to staff.
-                text.push_str(" (this program's policy).");
-            } else {
-                text.push_str(" (");
-                text.push_str(&r.cite);
-                text.push_str(").");
-            }
+            push_summary(text, r);
         }
+    }
+    // In a threat or an abuse report, what to do now (warn without naming
+    // the program, call the crisis team, report to the right agency) comes
+    // before the record keeping and the forms that would release the rest.
+    let advice = advice_texts(evaluations, decision, rules);
+    // A further duty the advice already tells (the 8105(c) report beside
+    // the warning's) is not named twice.
+    let told = |r: &Rule| {
+        let short = r.cite.strip_prefix("Cal. ").unwrap_or(&r.cite);
+        advice.iter().any(|a| a.contains(short))
+    };
+    for &i in also.iter().filter(|&&i| !groups.iter().any(|(g, _)| g.rule == Some(i))) {
+        let Some(r) = rules.get(i).filter(|r| !told(r)) else { continue };
+        let Some(duty) = r.duty else { continue };
+        let text = out.start();
+        // A second report beside a first (child and elder abuse) is "another".
+        let again = groups.iter().any(|(g, _)| g.rule.and_then(|j| rules.get(j)).and_then(|p| p.duty) == Some(duty));
+        text.push_str(match (duty, again) {
+            (Duty::Report, true) => "You must also make another report",
+            (Duty::Warning, true) => "You must also give another warning",
+            (Duty::Report, false) => "You must also make the report",
+            (Duty::Warning, false) => "You must also give the warning",
+        });
+        text.push_str(". ");
+        push_summary(text, r);
     }
     if !decision.withhold.is_empty() {
         authorization_notes(&mut out, request, decision);
+    }
+    // What to do with the police at the door comes first too.
+    let urgent = request.facts.get(Fact::SeriousImminentThreat)
+        || matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        || request.recipient.kind == RecipientKind::LawEnforcement;
+    if urgent {
+        for text in &advice {
+            out.start().push_str(text);
+        }
     }
     if !decision.obligations.is_empty() {
         let text = out.start();
@@ -526,19 +562,6 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
         for o in &decision.obligations {
             text.push(' ');
             text.push_str(&o.detail);
-        }
-    }
-    // In a threat or an abuse report, what to do now (warn without naming
-    // the program, call the crisis team, report to the right agency) comes
-    // before the forms that would release the rest.
-    let advice = advice_texts(evaluations, decision, rules);
-    // So does what to do with the police at the door.
-    let urgent = request.facts.get(Fact::SeriousImminentThreat)
-        || matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
-        || request.recipient.kind == RecipientKind::LawEnforcement;
-    if urgent {
-        for text in &advice {
-            out.start().push_str(text);
         }
     }
     if !decision.remedies.is_empty() {
@@ -584,9 +607,9 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
     // (`RecipientKind::as_reported`); a community group is not that.
     if request.recipient.kind.as_reported(request.purpose) != request.recipient.kind {
         out.start().push_str(if request.jurisdiction == Jurisdiction::UsCa {
-            "Make the report only to the county's child welfare or adult protective services intake (part of the county welfare department) or to the police (Penal Code 11165.9; Welf. & Inst. Code 15610.13, 15630(b)(1)): a housing, benefits or other community organization cannot take it, and gets nothing for it."
+            "This is read as a report to the county welfare department's child welfare or adult protective services intake (Penal Code 11165.9; Welf. & Inst. Code 15610.13, 15630(b)(1)). If this organization is not that intake (a housing, benefits or other community organization), it cannot take the report and gets nothing for it: make the report to the county intake or the police instead."
         } else {
-            "Make the report only to the government agency the law names to receive it, such as the county's child or adult protective services, or to the police (45 CFR 164.512(b)(1)(ii), (c)(1)): a housing, benefits or other community organization cannot take it, and gets nothing for it."
+            "This is read as a report to the government agency the law names to receive it, such as the county's child or adult protective services (45 CFR 164.512(b)(1)(ii), (c)(1)). If this organization is not that agency (a housing, benefits or other community organization), it cannot take the report and gets nothing for it: make the report to the agency or the police instead."
         });
     }
     match request.client.status {
@@ -642,6 +665,23 @@ fn advice_texts<'r>(evaluations: &[CategoryEvaluation], decision: &Decision, rul
         }
     }
     advice
+}
+
+/// A rule's plain summary as one sentence, with its cite unless it closes
+/// on it already.
+fn push_summary(text: &mut String, r: &Rule) {
+    let summary = r.plain_summary().trim_end_matches('.');
+    text.push_str(summary);
+    if ends_citing(summary, &r.cite) {
+        text.push('.');
+    } else if r.cite.starts_with("org:") {
+        // The organization's own rule: its id means nothing to staff.
+        text.push_str(" (this program's policy).");
+    } else {
+        text.push_str(" (");
+        text.push_str(&r.cite);
+        text.push_str(").");
+    }
 }
 
 /// Whether `summary` ends on a parenthesis that names `cite` (without the

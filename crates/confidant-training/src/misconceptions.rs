@@ -168,3 +168,15 @@ pub(crate) fn providers_must_get_it() -> Misconception {
 pub(crate) fn own_defense_opens_record() -> Misconception {
     m(Outcome::Permit, "the program may always hand its own lawyer a client's record to defend itself")
 }
+
+pub(crate) fn notes_are_the_warning() -> Misconception {
+    m(Outcome::Required, "the duty to warn requires handing the therapy notes to the person threatened")
+}
+
+pub(crate) fn said_to_be_required() -> Misconception {
+    m(Outcome::Required, "a requester who says the law requires the records must be given them")
+}
+
+pub(crate) fn client_right_survives() -> Misconception {
+    m(Outcome::Required, "whoever asks in the client's name has the client's right to the record, even after death")
+}

@@ -173,6 +173,7 @@ pub(super) fn resolve_blocking(
         default_deny: flag("default_deny")?,
         supersedes,
         unless_required: flag("unless_required")?,
+        aside: flag("aside")?,
     };
     if blocking.blocks_required && id.starts_with("org.") {
         return Err(bad("blocks_required", "the organization layer never blocks a required disclosure".into()));

@@ -149,6 +149,9 @@ pub(crate) struct Blocking {
     pub supersedes: Option<Layer>,
     /// An obligation not owed on a required disclosure.
     pub unless_required: bool,
+    /// An advise rule whose advice is a side note (what to do meanwhile),
+    /// never the reason a category is withheld.
+    pub aside: bool,
 }
 
 /// The loaded catalog: the Cedar policy set and each rule's metadata.

@@ -41,6 +41,28 @@ fn hipaa(b: &mut Builder) {
     );
     b.grounded(
         t,
+        "caller_as_dead_client",
+        "hipaa.to_client.after_death",
+        Topic::AfterDischargeOrDeath,
+        "A client died in December. A caller gives the client's name and date of birth and asks, as the client, for a copy of the diagnosis.",
+        us("administrative_staff").deceased("2025-12-01").to("client").purpose("client_request"),
+        &[Diagnosis],
+        "After death, who holds the client's rights to the record?",
+        vec![mc::client_right_survives()],
+    );
+    b.grounded(
+        t,
+        "police_at_an_overdose",
+        "hipaa.emergency.call_for_care",
+        Topic::RecordsAndAccounting,
+        "A client collapses in the waiting room after an apparent overdose. A police officer who happens to be there asks you for the client's medication list.",
+        us("case_manager").to("law_enforcement").named("Officer").purpose("emergency").fact("medical_emergency"),
+        &[Medications],
+        "In an emergency, who needs the medication list to treat the client?",
+        vec![mc::police_must_be_answered()],
+    );
+    b.grounded(
+        t,
         "research_on_decedents",
         "hipaa.research.decedents",
         Topic::AfterDischargeOrDeath,
