@@ -214,7 +214,11 @@ impl Verdict {
     /// a fact) would still leave Part 2's written consent missing.
     pub fn applicable_advice<'a>(&'a self, rules: &'a [Rule]) -> impl Iterator<Item = usize> + 'a {
         let barred = self.part2_bar(rules).is_some();
-        self.advising.iter().copied().filter(move |&i| !(barred && rules.get(i).map(|r| r.layer) == Some(Layer::Hipaa)))
+        // An aside (call 911 for emergency care) asks for no document.
+        self.advising
+            .iter()
+            .copied()
+            .filter(move |&i| !(barred && rules.get(i).is_some_and(|r| r.layer == Layer::Hipaa && !r.blocking.aside)))
     }
 
     /// Part 2's deny-by-default or forbid, where Part 2 itself allowed nothing.

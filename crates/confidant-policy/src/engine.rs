@@ -618,6 +618,13 @@ impl EvalInput {
         if restriction_requested && family && involvement && !agrees_now {
             facts.set(Fact::ClientObjects, true);
         }
+        // Nor does a "yes" count as the client's agreement anywhere else
+        // (164.510(b)(2), (b)(3), 164.512(c)(1)(ii)): a client who has died
+        // or cannot decide agrees to nothing now; their earlier wishes and
+        // the professional's judgment decide.
+        if !agrees_now {
+            facts.set(Fact::ClientAgrees, false);
+        }
         EvalInput {
             role: request.discloser.role,
             mandated_reporter: request.discloser.mandated_reporter,

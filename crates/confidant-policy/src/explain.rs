@@ -247,7 +247,8 @@ pub(crate) fn remedy_detail_for(kind: RemedyKind, request: &Request) -> &'static
         && (request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse))
         && !wrong_agency;
     // A report or warning the staff member starts has no requester to ask.
-    let self_started = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse | Purpose::PreventSeriousThreat);
+    let self_started = matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse | Purpose::PreventSeriousThreat)
+        || (request.purpose == Purpose::Emergency && request.facts.get(Fact::SeriousImminentThreat));
     match kind {
         RemedyKind::ObtainAuthorization | RemedyKind::ObtainPart2Consent if wrong_agency => {
             "Make the report to an agency that takes it, as set out above; do not wait for a form. Only a written authorization would let the health department be told as well, and never ask a parent or anyone else who may be responsible for the abuse to sign it."
@@ -419,7 +420,12 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
             write!(text, "it names no end date (\"{}\" is not one it may use here)", auth.expiry_event.as_deref().unwrap_or_default())
         }
         Reason::MissingElement(element) => write!(text, "it lacks {}", element.describe()),
-        Reason::MissingStatement(statement) => write!(text, "it lacks the statement of {}", statement.describe()),
+        Reason::MissingStatement(statement) => {
+            // "the statement that ..." or "the statement of the client's right ...".
+            let described = statement.describe();
+            let joint = if described.starts_with("that ") { "" } else { "of " };
+            write!(text, "it lacks the statement {joint}{described}")
+        }
         Reason::CompoundPsychotherapyNotes => write!(
             text,
             "it puts psychotherapy notes on the same form as other information, so none of it counts; the notes need a form of their own (45 CFR 164.508(b)(3)(ii))"
@@ -610,6 +616,29 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
             "This is read as a report to the county welfare department's child welfare or adult protective services intake (Penal Code 11165.9; Welf. & Inst. Code 15610.13, 15630(b)(1)). If this organization is not that intake (a housing, benefits or other community organization), it cannot take the report and gets nothing for it: make the report to the county intake or the police instead."
         } else {
             "This is read as a report to the government agency the law names to receive it, such as the county's child or adult protective services (45 CFR 164.512(b)(1)(ii), (c)(1)). If this organization is not that agency (a housing, benefits or other community organization), it cannot take the report and gets nothing for it: make the report to the agency or the police instead."
+        });
+    }
+    // A report filed to a parent, relative, school or employer is not the
+    // report: the law names the agencies that take it, and the person told
+    // may be the one responsible (45 CFR 164.502(g)(5)).
+    let suspicion = request.facts.get(Fact::SuspectedChildAbuse) || request.facts.get(Fact::SuspectedElderAbuse);
+    if suspicion
+        && matches!(request.purpose, Purpose::ReportChildAbuse | Purpose::ReportElderAbuse)
+        && matches!(
+            request.recipient.kind,
+            RecipientKind::PersonalRepresentative | RecipientKind::FamilyOrFriend | RecipientKind::School | RecipientKind::Employer
+        )
+    {
+        out.start().push_str(match (request.jurisdiction, request.purpose) {
+            (Jurisdiction::UsCa, Purpose::ReportChildAbuse) => {
+                "Telling this person is not the report: a mandated reporter reports to the police or sheriff, or to the county's child welfare services (Penal Code 11165.9, 11166(a)), and never warns a parent, relative or anyone else who may be responsible for the abuse."
+            }
+            (Jurisdiction::UsCa, _) => {
+                "Telling this person is not the report: a mandated reporter reports to adult protective services or the police (Welf. & Inst. Code 15630(b)(1)), and never warns a relative, conservator or anyone else who may be responsible for the abuse."
+            }
+            _ => {
+                "Telling this person is not the report: the report goes to the agency the law names to receive it, such as child or adult protective services, or the police (45 CFR 164.512(b)(1)(ii), (c)(1)); never warn a parent, relative or anyone else who may be responsible for the abuse."
+            }
         });
     }
     match request.client.status {

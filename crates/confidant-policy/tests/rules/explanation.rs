@@ -540,3 +540,54 @@ fn a_part2_consent_folding_a_proceeding_into_others_says_so() {
     assert!(d.explanation.contains("42 CFR 2.31(d)"), "{}", d.explanation);
     assert!(!d.explanation.contains("does not name this purpose"), "{}", d.explanation);
 }
+
+#[test]
+fn a_child_abuse_report_beside_a_warning_names_both_duties() {
+    // Penal Code 11166(a) and Civ. Code 43.92: two duties on the same
+    // information; the explanation names the report too, with its deadlines.
+    let r = set(
+        facts(
+            base("law_enforcement", "report_child_abuse", &["diagnosis", "progress_notes"]),
+            &["suspected_child_abuse", "serious_imminent_threat", "identifiable_victim"],
+        ),
+        "/client/age",
+        json!(12),
+    );
+    let d = decide(&set(r, "/jurisdiction", json!("US-CA")));
+    assert_eq!(d.decision, OverallDecision::Required);
+    assert!(d.explanation.contains("You must give the warning"), "{}", d.explanation);
+    assert!(d.explanation.contains("You must also make the report."), "{}", d.explanation);
+    assert!(d.explanation.contains("within 36 hours"), "{}", d.explanation);
+    // The 8105(c) report the warning's advice already tells is not named again.
+    assert_eq!(d.explanation.matches("You must also").count(), 1, "{}", d.explanation);
+    // What to do now comes before the record keeping.
+    let advice = d.explanation.find("whichever you reach first").unwrap_or(usize::MAX);
+    let bookkeeping = d.explanation.find("Before you share").unwrap_or(0);
+    assert!(advice < bookkeeping, "{}", d.explanation);
+}
+
+#[test]
+fn an_abuse_report_told_to_a_parent_says_where_the_report_goes() {
+    let r = set(
+        facts(base("personal_representative", "report_child_abuse", &["progress_notes"]), &["suspected_child_abuse"]),
+        "/client/age",
+        json!(10),
+    );
+    let r = set(r, "/jurisdiction", json!("US-CA"));
+    let d = decide(&r);
+    assert!(d.explanation.contains("Telling this person is not the report"), "{}", d.explanation);
+    assert!(d.explanation.contains("Penal Code 11165.9"), "{}", d.explanation);
+    // Filed with the agency itself, no such line.
+    let d = decide(&set(r, "/recipient/kind", json!("child_welfare_agency")));
+    assert!(!d.explanation.contains("Telling this person is not the report"), "{}", d.explanation);
+}
+
+#[test]
+fn emergency_care_advice_is_never_the_reason_for_a_denial() {
+    // hipaa.emergency.call_for_care is an aside: the reason stays the law's.
+    let d = decide(&facts(base("law_enforcement", "emergency", &["medications"]), &["medical_emergency"]));
+    assert_eq!(d.decision, OverallDecision::Deny);
+    assert!(d.explanation.contains("call 911"), "{}", d.explanation);
+    let reason = d.categories[0].reason.clone().unwrap_or_default();
+    assert!(!reason.contains("the staff member is told"), "{reason}");
+}
