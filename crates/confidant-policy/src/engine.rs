@@ -678,10 +678,14 @@ impl EvalInput {
                 self.facts.set(Fact::CourtOrder, true);
                 self.facts.set(Fact::Part2CourtOrder, true);
             }
-            RemedyKind::AskClient => {
+            // Only a living client able to decide can be asked now (as
+            // `EvalInput::new` reads an agreement); otherwise asking changes
+            // nothing, so it is not offered.
+            RemedyKind::AskClient if self.status != ClientStatus::Deceased && !self.facts.get(Fact::ClientIncapacitated) => {
                 self.facts.set(Fact::ClientAgrees, true);
                 self.facts.set(Fact::ClientObjects, false);
             }
+            RemedyKind::AskClient => {}
             RemedyKind::ObtainSatisfactoryAssurance => self.facts.set(Fact::SatisfactoryAssurance, true),
             RemedyKind::VerifyIdentity => self.facts.set(Fact::IdentityVerified, true),
             RemedyKind::ObtainWrittenRequest => self.facts.set(Fact::Cmia56104Request, true),
