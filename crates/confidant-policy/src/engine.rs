@@ -678,12 +678,13 @@ impl EvalInput {
                 self.facts.set(Fact::CourtOrder, true);
                 self.facts.set(Fact::Part2CourtOrder, true);
             }
-            // Only a living client able to decide can be asked now (as
-            // `EvalInput::new` reads an agreement); otherwise asking changes
-            // nothing, so it is not offered.
-            RemedyKind::AskClient if self.status != ClientStatus::Deceased && !self.facts.get(Fact::ClientIncapacitated) => {
+            // A client who cannot decide now is asked once they can (as
+            // `EvalInput::new` reads an agreement, only then does it count);
+            // a client who has died cannot be asked.
+            RemedyKind::AskClient if self.status != ClientStatus::Deceased => {
                 self.facts.set(Fact::ClientAgrees, true);
                 self.facts.set(Fact::ClientObjects, false);
+                self.facts.set(Fact::ClientIncapacitated, false);
             }
             RemedyKind::AskClient => {}
             RemedyKind::ObtainSatisfactoryAssurance => self.facts.set(Fact::SatisfactoryAssurance, true),

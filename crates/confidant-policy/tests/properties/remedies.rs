@@ -24,9 +24,12 @@ pub(crate) fn with_remedy(r: &Request, category: Category, remedy: RemedyKind) -
             out.facts.set(Fact::CourtOrder, true);
             out.facts.set(Fact::Part2CourtOrder, true);
         }
+        // Asked once able to decide: an incapacitated client's yes counts
+        // only then (the engine reads no agreement from one who cannot give it).
         RemedyKind::AskClient => {
             out.facts.set(Fact::ClientAgrees, true);
             out.facts.set(Fact::ClientObjects, false);
+            out.facts.set(Fact::ClientIncapacitated, false);
         }
         RemedyKind::ObtainSatisfactoryAssurance => out.facts.set(Fact::SatisfactoryAssurance, true),
         RemedyKind::VerifyIdentity => out.facts.set(Fact::IdentityVerified, true),
