@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::authorization::{Reason, Standing, signer_recognized};
+use crate::authorization::{Reason, Standing, representative_set_aside};
 use crate::catalog::{Catalog, Rule};
 use crate::engine::CategoryEvaluation;
 use crate::explain;
@@ -347,7 +347,7 @@ fn owed(kind: ObligationKind, request: &Request, exempt_basis: impl FnOnce() -> 
 fn to_the_client_or_stand_in(request: &Request) -> bool {
     match request.recipient.kind {
         RecipientKind::Client => true,
-        RecipientKind::PersonalRepresentative => signer_recognized(request),
+        RecipientKind::PersonalRepresentative => !representative_set_aside(request),
         _ => false,
     }
 }

@@ -14,7 +14,9 @@ pub use form::{
     form_defects, form_defects_on, required_statements, required_statements_on,
 };
 pub use signers::{child_and_parent_sign, joint_consent_required, joint_signature_required, signer_today};
-pub(crate) use signers::{child_lacks_a_cosigner, minor_may_consent_to_sud_care_alone, nobody_may_consent, signer_recognized};
+pub(crate) use signers::{
+    child_lacks_a_cosigner, minor_may_consent_to_sud_care_alone, nobody_may_consent, representative_set_aside, signer_recognized,
+};
 use signers::{client_may_sign_form, representative_may_sign_form, require_joint_consent, require_joint_signature};
 
 use crate::request::{Authorization, Request};

@@ -160,6 +160,14 @@ pub(crate) fn signer_recognized(request: &Request) -> bool {
     !minor_controls && !declined
 }
 
+/// Whether the recipient is a personal representative the provider does not
+/// recognize for this request: a parent set aside for care the minor
+/// controls, or a representative the provider judged may endanger the client
+/// (164.502(g)(3), (g)(5)). Such a person is told, if at all, as family is.
+pub(crate) fn representative_set_aside(request: &Request) -> bool {
+    request.recipient.kind == RecipientKind::PersonalRepresentative && !signer_recognized(request)
+}
+
 /// Whether state law lets this living Part 2 client, a minor, obtain
 /// substance use treatment alone, so that under 42 CFR 2.14(a) only the
 /// minor may consent to a disclosure and a parent's signature alone counts
