@@ -58,9 +58,14 @@ impl EvalInput {
         let set_aside_representative = authorization::representative_set_aside(request);
         let mut restricted_agreed = false;
         let mut restriction_requested = false;
+        // A notification made through a helper (social services, the
+        // police, an employer) is still one to the family (164.510(b)(1)(ii):
+        // "notify, or assist in the notification of"), so a restriction
+        // naming family reaches the helper too.
+        let told_as_family = set_aside_representative || request.purpose == Purpose::Notification;
         let covering = request.restrictions.iter().filter(|r| {
             r.covers(category, request.recipient.kind, request.purpose)
-                || (set_aside_representative && r.covers(category, RecipientKind::FamilyOrFriend, request.purpose))
+                || (told_as_family && r.covers(category, RecipientKind::FamilyOrFriend, request.purpose))
         });
         for r in covering {
             restriction_requested = true;
@@ -73,20 +78,22 @@ impl EvalInput {
         // requests"), whether or not the program agreed to it as a
         // restriction, which it may refuse (164.522(a)(1)(ii)); the client's
         // yes now sets it aside. Only where 164.510(b) and 5328.1 decide
-        // (family involvement and notices): not a subpoena, whose objections
-        // go to the court, nor the client's own request. A parent set aside
-        // as representative is told, if at all, as family is.
+        // (family involvement and notices, a relative's own request among
+        // them): not a subpoena, whose objections go to the court, nor the
+        // client's own request. A parent set aside as representative is
+        // told, if at all, as family is; a notification goes to the family
+        // whoever carries it.
         let mut facts = request.facts;
         let family = request.recipient.kind == RecipientKind::FamilyOrFriend || set_aside_representative;
         let involvement = matches!(
             request.purpose,
-            Purpose::CareInvolvement | Purpose::Notification | Purpose::Emergency | Purpose::Treatment | Purpose::Payment
+            Purpose::CareInvolvement | Purpose::Emergency | Purpose::Treatment | Purpose::Payment | Purpose::ClientRequest
         );
         // Only a living client able to decide can say yes now; a dead or
         // incapacitated client's earlier wish stands (164.510(b)(5), AMB-14).
         let agrees_now =
             facts.get(Fact::ClientAgrees) && request.client.status != ClientStatus::Deceased && !facts.get(Fact::ClientIncapacitated);
-        if restriction_requested && family && involvement && !agrees_now {
+        if restriction_requested && ((family && involvement) || request.purpose == Purpose::Notification) && !agrees_now {
             facts.set(Fact::ClientObjects, true);
         }
         // Nor does a "yes" count as the client's agreement anywhere else

@@ -166,7 +166,7 @@ fn a_california_minor_in_a_part2_program_is_told_to_sign_the_consent_alone() {
 fn a_child_is_asked_alone_about_a_parent_who_may_endanger_them() {
     let r = facts(
         set(
-            set(base("personal_representative", "client_request", &["diagnosis"]), "/client/age", json!(11)),
+            set(base("personal_representative", "client_request", &["diagnosis"]), "/client/age", json!(12)),
             "/jurisdiction",
             json!("US-CA"),
         ),
@@ -174,10 +174,14 @@ fn a_child_is_asked_alone_about_a_parent_who_may_endanger_them() {
     );
     let d = decide(&r);
     assert_eq!(d.decision, OverallDecision::Deny);
+    // A child under 12 is not asked to agree for that parent: nothing is offered.
+    let child = decide(&set(r.clone(), "/client/age", json!(10)));
+    assert!(!has_remedy(&child, RemedyKind::AskClient), "{:?}", child.remedies);
     let ask = remedy_text(&d, RemedyKind::AskClient);
     assert!(ask.starts_with("Ask the client themselves, not the person") && ask.contains("report it"), "{ask}");
-    // Under 12 the child cannot sign (Cal. Civ. Code 56.11(b)(3)(A)) and the
-    // parent set aside cannot either, so no form is offered.
+    // The child cannot sign for care the parent consented to (Cal. Civ. Code
+    // 56.11(b)(3)(A)) and the parent set aside cannot either, so no form is
+    // offered.
     assert!(!has_remedy(&d, RemedyKind::ObtainAuthorization), "{:?}", d.remedies);
     // A teenager signs only for care they consented to alone (Cal. Civ. Code
     // 56.11(b)(3)(A); AMB-8): without that, no form either; with it, theirs.

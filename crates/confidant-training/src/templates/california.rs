@@ -112,6 +112,12 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "privilege_letter", "ca.privilege", Topic::ClientRights,
         "In a custody dispute, the other parent's attorney writes asking for the client's diagnosis and your notes. There is no subpoena, order or authorization.",
         ca("psychotherapist").to("attorney").purpose("judicial_proceeding"), &[Diagnosis], LEGAL, vec![mc::police_must_be_answered()]);
+    b.grounded(t, "board_subpoena_privilege", "ca.privilege.agency_subpoena", Topic::ClientRights,
+        "The Board of Behavioral Sciences serves you with an investigative subpoena for a former client's progress notes. The client has not authorized it and there is no court order.",
+        ca("psychotherapist").to("health_oversight_agency").purpose("health_oversight").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "other_provider_billing", "ca.cmia.payment.other_provider", Topic::RecordsAndAccounting,
+        "A community clinic that also sees your client asks for his diagnosis so it can bill Medi-Cal for its own visits. He has signed nothing for that clinic.",
+        ca("case_manager").to("treating_provider").purpose("payment"), &[Diagnosis], "California's payment exception reaches whoever pays for the client's care, not another provider's billing.", vec![]);
     b.grounded(t, "malpractice_defense", "ca.privilege.breach_of_duty", Topic::AfterDischargeOrDeath,
         "A former client sues you for malpractice. Your defence lawyer asks for the progress notes and your separately kept psychotherapy notes.",
         ca("psychotherapist").discharged().to("attorney").purpose("legal_defense"), &[ProgressNotes, PsychotherapyNotes], LEGAL, vec![]);
