@@ -93,7 +93,11 @@ impl EvalInput {
         // incapacitated client's earlier wish stands (164.510(b)(5), AMB-14).
         let agrees_now =
             facts.get(Fact::ClientAgrees) && request.client.status != ClientStatus::Deceased && !facts.get(Fact::ClientIncapacitated);
-        if restriction_requested && ((family && involvement) || request.purpose == Purpose::Notification) && !agrees_now {
+        // Through a helper, as to the family directly, a medical emergency
+        // lets the professional weigh an earlier objection (AMB-14).
+        let through_helper = request.purpose == Purpose::Notification && !family && !facts.get(Fact::MedicalEmergency);
+        if restriction_requested && ((family && (involvement || request.purpose == Purpose::Notification)) || through_helper) && !agrees_now
+        {
             facts.set(Fact::ClientObjects, true);
         }
         // Nor does a "yes" count as the client's agreement anywhere else
