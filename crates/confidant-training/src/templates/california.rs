@@ -115,6 +115,9 @@ pub(super) fn situations(b: &mut Builder) {
     b.grounded(t, "board_subpoena_privilege", "ca.privilege.agency_subpoena", Topic::ClientRights,
         "The Board of Behavioral Sciences serves you with an investigative subpoena for a former client's progress notes. The client has not authorized it and there is no court order.",
         ca("psychotherapist").to("health_oversight_agency").purpose("health_oversight").fact("subpoena"), &[ProgressNotes], LEGAL, vec![mc::subpoena_opens()]);
+    b.grounded(t, "licensing_review_on_site", "ca.cmia.licensing_review", Topic::RecordsAndAccounting,
+        "An inspector from the state licensing agency, reviewing the clinic for its license renewal, asks to look through a sample of clients' progress notes. There is no subpoena, and the clients signed nothing.",
+        ca("case_manager").to("health_oversight_agency").purpose("health_oversight"), &[ProgressNotes], "A licensing or accrediting body may review records where they are kept; copies that identify the client stay unless another law lets them go (Cal. Civ. Code 56.10(c)(5)).", vec![mc::never_without_written_consent()]);
     b.grounded(t, "other_provider_billing", "ca.cmia.payment.other_provider", Topic::RecordsAndAccounting,
         "A community clinic that also sees your client asks for his diagnosis so it can bill Medi-Cal for its own visits. He has signed nothing for that clinic.",
         ca("case_manager").to("treating_provider").purpose("payment"), &[Diagnosis], "California's payment exception reaches whoever pays for the client's care, not another provider's billing.", vec![]);
