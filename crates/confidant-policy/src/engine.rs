@@ -221,9 +221,12 @@ impl Engine {
             }
         }
         // Psychotherapy notes of a Part 2 client need both documents: the
-        // notes' own HIPAA authorization and the Part 2 consent.
+        // notes' own HIPAA authorization and the Part 2 consent. They are
+        // offered beside an order that would do (a client may sign where a
+        // court has not yet ruled).
         let pair = [RemedyKind::ObtainAuthorization, RemedyKind::ObtainPart2Consent];
-        if working.is_empty()
+        if !working.contains(&RemedyKind::ObtainAuthorization)
+            && !working.contains(&RemedyKind::ObtainPart2Consent)
             && input.part2_program
             && !input.nobody_may_sign
             && !input.nobody_may_consent

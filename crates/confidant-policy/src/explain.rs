@@ -66,7 +66,7 @@ pub fn remedy_detail(kind: RemedyKind) -> &'static str {
         }
         RemedyKind::ObtainCourtOrder => "Ask the requester for a court order.",
         RemedyKind::ObtainPart2CourtOrder => {
-            "Only a Part 2 court order can open these records without consent: one issued under 42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client. The order permits the disclosure but does not compel it; to compel it, a subpoena or similar mandate is needed as well (42 CFR 2.61(a))."
+            "Only a Part 2 court order can open these records without consent: ask for an order that both makes the findings Part 2 requires (42 CFR 2.64, or 2.65 when the records are sought to investigate or prosecute the client) and orders the disclosure. Part 2's findings alone permit the disclosure but do not compel it (42 CFR 2.61(a)), and a subpoena beside them does not answer a privilege the law makes you claim; one order of the court can do both."
         }
         RemedyKind::AskClient => "Ask the client whether they agree to this sharing.",
         RemedyKind::ObtainSatisfactoryAssurance => {
@@ -449,6 +449,15 @@ fn authorization_reason(text: &mut String, reason: Reason, auth: &Authorization,
     };
 }
 
+/// A peer support specialist or front-desk worker receiving a request for
+/// the client's own record (45 CFR 164.524(a)(3): the judgments are a
+/// licensed professional's).
+fn hands_off_access(request: &Request) -> bool {
+    matches!(request.discloser.role, Role::PeerSupportSpecialist | Role::AdministrativeStaff)
+        && matches!(request.recipient.kind, RecipientKind::Client | RecipientKind::PersonalRepresentative)
+        && request.purpose == Purpose::ClientRequest
+}
+
 pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[CategoryEvaluation], rules: &[Rule]) -> String {
     let mut groups: Vec<(Group, Vec<Category>)> = Vec::new();
     let mut also: Vec<usize> = Vec::new();
@@ -509,6 +518,18 @@ pub(crate) fn explain(request: &Request, decision: &Decision, evaluations: &[Cat
                 text.push_str(" only as far as ");
                 text.push_str(duty.noun());
                 text.push_str(" needs");
+            }
+            // The right of access is the program's duty, and a peer or
+            // front-desk worker passes the request on (hipaa.access.handoff):
+            // "you must share" would skip the licensed professional's review.
+            (GroupKind::Must, _) if hands_off_access(request) => {
+                text.push_str(if request.recipient.kind == RecipientKind::Client {
+                    "The program must give the client "
+                } else {
+                    "The program must give the personal representative "
+                });
+                join_plain(text, cats);
+                text.push_str("; you pass the request on rather than hand them over yourself");
             }
             (kind, _) => {
                 text.push_str(match kind {
